@@ -1,0 +1,242 @@
+//! `custody demo`: the main job, end to end, on a throwaway ledger.
+//!
+//! It does what a user would do with the other commands — make keys, create
+//! a ledger, grant an investigator, append a batch of cases shaped like the
+//! ones in Amnesty International's "A Deafening Silence", correct one entry,
+//! read the chain, verify it — then shows two tampered copies of an export
+//! failing verification. It calls the same functions as those commands.
+
+use crate::cmd::export::write_export;
+use crate::cmd::log::describe;
+use crate::cmd::verify::{report, verify_store};
+use crate::exit::{env, refused, CmdResult, Failure};
+use crate::output::Context;
+use base64::Engine;
+use clap::Args;
+use custody_ledger::event::{Correction, Event, KeyGranted, Role};
+use custody_ledger::input::EventReader;
+use custody_ledger::keys;
+use custody_ledger::store::Ledger;
+use custody_verifier::export::{verify_export, ExportError};
+use std::path::{Path, PathBuf};
+
+/// The demo's cases, one JSON object per line.
+pub const DEMO_CASES: &str = include_str!("../demo_cases.jsonl");
+
+/// `custody demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Keep the demo ledger, keys and exports in this new directory instead
+    /// of a temporary one that is deleted at the end.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+}
+
+fn step(title: &str) {
+    println!("\n== {title}");
+}
+
+fn fail(e: impl std::fmt::Display) -> Failure {
+    env(anyhow::anyhow!("demo: {e}"))
+}
+
+/// Runs `demo`.
+pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
+    let tmp;
+    let root: &Path = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+            dir
+        }
+        None => {
+            tmp = tempfile::tempdir().map_err(fail)?;
+            tmp.path()
+        }
+    };
+    let store = root.join("ledger");
+    let key_dir = root.join("keys");
+    std::fs::create_dir_all(&key_dir).map_err(fail)?;
+    println!("custody demo: a throwaway ledger in {}", root.display());
+
+    step("1. keys (ed25519, PKCS#8 PEM, mode 0600)");
+    let authority = keys::generate_signing_key().map_err(fail)?;
+    let investigator = keys::generate_signing_key().map_err(fail)?;
+    keys::write_signing_key(&key_dir.join("authority.pem"), &authority).map_err(fail)?;
+    keys::write_signing_key(&key_dir.join("investigator.pem"), &investigator).map_err(fail)?;
+    println!("authority    {}", keys::public_key_of(&authority));
+    println!("investigator {}", keys::public_key_of(&investigator));
+
+    step("2. init: the genesis names the authority");
+    let (mut ledger, genesis) = Ledger::create(
+        &store,
+        "demo.custody/pow-register",
+        "Demo Authority",
+        &authority,
+    )?;
+    println!("genesis seq {} {}", genesis.seq, genesis.hash);
+
+    step("3. the authority grants the investigator's key");
+    let granted = ledger.append(
+        vec![Event::KeyGranted(KeyGranted {
+            public_key: keys::public_key_of(&investigator),
+            role: Role::Investigator,
+            holder: "Field team A".into(),
+        })],
+        &authority,
+    )?;
+    println!("grant seq {} {}", granted[0].seq, granted[0].hash);
+
+    step("4. append the cases as one batch (one durable commit)");
+    let events = EventReader::new(DEMO_CASES.as_bytes())
+        .map(|r| r.map(|(_, e)| e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let appended = ledger.append(events, &investigator)?;
+    println!(
+        "appended {} entries, seq {}..={}",
+        appended.len(),
+        appended[0].seq,
+        appended[appended.len() - 1].seq
+    );
+
+    step("5. a sighting turns out to show someone else: retract it (nothing is deleted)");
+    let wrong = appended[appended.len() - 1];
+    let corrected = ledger.append(
+        vec![Event::Correction(Correction {
+            target: wrong.hash,
+            reason: "the person in the video was misidentified".into(),
+            replacement: None,
+        })],
+        &investigator,
+    )?;
+    println!(
+        "correction seq {} retracts seq {}",
+        corrected[0].seq, wrong.seq
+    );
+
+    step("6. an unauthorised append is refused, and nothing is written");
+    let head_before = ledger.head();
+    let stranger = keys::generate_signing_key().map_err(fail)?;
+    match ledger.append(
+        EventReader::new(&DEMO_CASES.as_bytes()[..DEMO_CASES.find('\n').unwrap_or(0)])
+            .map(|r| r.map(|(_, e)| e))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?,
+        &stranger,
+    ) {
+        Err(e) => println!("refused: {e}"),
+        Ok(_) => {
+            return Err(refused(anyhow::anyhow!(
+                "demo: an unknown key could append"
+            )))
+        }
+    }
+    if ledger.head() != head_before {
+        return Err(refused(anyhow::anyhow!(
+            "demo: a refused append changed the ledger"
+        )));
+    }
+
+    step("7. the chain");
+    for item in ledger.entries_from(0) {
+        let (seq, bytes) = item?;
+        let entry = custody_ledger::entry::SignedEntry::decode(bytes)
+            .map_err(|e| fail(format!("entry {seq}: {e}")))?;
+        println!("{}", describe(&ledger, &entry));
+    }
+
+    step("8. verify the store");
+    let verdict = verify_store(&ledger)?;
+    report(ctx, &store.display().to_string(), verdict)?;
+
+    step("9. export, then tamper with two copies of the export");
+    let export = root.join("export.jsonl");
+    let mut file = std::fs::File::create(&export).map_err(fail)?;
+    write_export(&ledger, &mut file)?;
+    drop(file);
+    let text = std::fs::read_to_string(&export).map_err(fail)?;
+    println!(
+        "exported {} entries to {}",
+        text.lines().count(),
+        export.display()
+    );
+    match verify_export(text.as_bytes()) {
+        Ok(s) => println!(
+            "the untouched export verifies: {} entries, head {}",
+            s.length, s.head_hash
+        ),
+        Err(e) => {
+            return Err(refused(anyhow::anyhow!(
+                "demo: the export does not verify: {e}"
+            )))
+        }
+    }
+
+    // (a) Edit the human-readable view of the capture in Mariupol.
+    let capture_line = text
+        .lines()
+        .position(|l| l.contains("\"type\":\"capture\"") && l.contains("Mariupol"))
+        .ok_or_else(|| fail("no capture entry in the export"))?;
+    let edited_view: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i == capture_line {
+                l.replacen("\"place\":\"Mariupol\"", "\"place\":\"Donetsk\"", 1)
+            } else {
+                l.to_string()
+            };
+            l + "\n"
+        })
+        .collect();
+    // (b) Flip one bit of the signed bytes of the same entry ('M' -> 'm').
+    let flipped_bytes: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i != capture_line {
+                return l.to_string() + "\n";
+            }
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("export line is JSON");
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let mut bytes = b64
+                .decode(v["entry"].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            if let Some(at) = bytes.windows(8).position(|w| w == b"Mariupol") {
+                bytes[at] ^= 0x20;
+            }
+            v["entry"] = serde_json::Value::from(b64.encode(bytes));
+            v.to_string() + "\n"
+        })
+        .collect();
+    for (what, tampered) in [
+        ("its decoded view says Donetsk", edited_view),
+        ("one bit of its signed bytes flipped", flipped_bytes),
+    ] {
+        println!(
+            "\ntampered copy: the capture at line {}, {what}",
+            capture_line + 1
+        );
+        match verify_export(tampered.as_bytes()) {
+            Err(ExportError::Invalid { line, violation }) => {
+                println!("INVALID at line {line}: {violation}");
+            }
+            Err(e) => println!("INVALID: {e}"),
+            Ok(_) => {
+                return Err(refused(anyhow::anyhow!(
+                    "demo: a tampered export verified ({what})"
+                )))
+            }
+        }
+    }
+
+    match &args.keep {
+        Some(dir) => println!(
+            "\nkept in {}: try `custody --store {} log`",
+            dir.display(),
+            store.display()
+        ),
+        None => println!("\n(the temporary directory is deleted now; use --keep DIR to keep it)"),
+    }
+    Ok(())
+}

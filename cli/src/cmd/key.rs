@@ -1,0 +1,201 @@
+//! `custody key …`: make keys, and govern who may sign.
+
+use crate::exit::{env, refused, CmdResult, Failure};
+use crate::output::{print_json, Context};
+use crate::PublicKeyArg;
+use clap::Args;
+use custody_ledger::event::{Event, KeyGranted, KeyRevoked, PublicKeyBytes, Role};
+use custody_ledger::keys;
+use custody_ledger::store::Appended;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// `custody key generate`.
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Where to write the private key (must not exist; written with mode 0600).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// `custody key public`.
+#[derive(Args)]
+pub struct PublicArgs {
+    /// The private key file.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Also write the public key as SPKI PEM to this new file.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// `custody key grant`.
+#[derive(Args)]
+pub struct GrantArgs {
+    /// A private key holding the `authority` role; it signs the grant.
+    #[arg(long, value_name = "FILE")]
+    authority_key: PathBuf,
+    /// The role granted: `investigator` (may append evidence) or `authority`
+    /// (may grant and revoke).
+    #[arg(long)]
+    role: Role,
+    /// Who holds the key (a person or an organisation).
+    #[arg(long, value_name = "NAME")]
+    holder: String,
+    #[command(flatten)]
+    key: PublicKeyArg,
+}
+
+/// `custody key revoke`.
+#[derive(Args)]
+pub struct RevokeArgs {
+    /// A private key holding the `authority` role; it signs the revocation.
+    #[arg(long, value_name = "FILE")]
+    authority_key: PathBuf,
+    #[command(flatten)]
+    key: PublicKeyArg,
+    /// Why the key is revoked.
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+}
+
+/// Reads a private key file; a bad or missing file is a usage error.
+pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keys::SigningKey, Failure> {
+    keys::read_signing_key(path).map_err(env)
+}
+
+fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
+    match (&arg.public_key, &arg.public_key_file) {
+        (Some(hex), _) => {
+            keys::parse_public_key_hex(hex).map_err(|m| env(anyhow::anyhow!("--public-key: {m}")))
+        }
+        (None, Some(path)) => keys::read_public_key(path).map_err(env),
+        (None, None) => Err(env(anyhow::anyhow!(
+            "give --public-key HEX or --public-key-file PEM"
+        ))),
+    }
+}
+
+/// Prints acknowledged entries: `seq hash` lines, or JSON objects.
+pub fn print_appended(ctx: &Context, appended: &[Appended]) {
+    for a in appended {
+        if ctx.json {
+            print_json(&json!({"seq": a.seq, "hash": a.hash}));
+        } else {
+            println!("{} {}", a.seq, a.hash);
+        }
+    }
+}
+
+/// Runs `key generate`.
+pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
+    let key = keys::generate_signing_key().map_err(env)?;
+    keys::write_signing_key(&args.out, &key).map_err(env)?;
+    let public = keys::public_key_of(&key);
+    if ctx.json {
+        print_json(&json!({"public_key": public, "file": args.out}));
+    } else {
+        println!("{public}");
+        eprintln!(
+            "wrote private key to {} (mode 0600); the line above is its public key",
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `key public`.
+pub fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
+    let public = keys::public_key_of(&signing_key(&args.key)?);
+    if let Some(out) = &args.out {
+        keys::write_public_key(out, &public).map_err(env)?;
+    }
+    if ctx.json {
+        print_json(&json!({"public_key": public}));
+    } else {
+        println!("{public}");
+    }
+    Ok(())
+}
+
+fn govern(ctx: &Context, authority_key: &std::path::Path, event: Event) -> CmdResult {
+    let mut ledger = ctx.open()?;
+    let key = signing_key(authority_key)?;
+    let appended = ledger.append(vec![event], &key)?;
+    print_appended(ctx, &appended);
+    Ok(())
+}
+
+/// Runs `key grant`.
+pub fn grant(ctx: &Context, args: GrantArgs) -> CmdResult {
+    let public_key = resolve(&args.key)?;
+    govern(
+        ctx,
+        &args.authority_key,
+        Event::KeyGranted(KeyGranted {
+            public_key,
+            role: args.role,
+            holder: args.holder,
+        }),
+    )
+}
+
+/// Runs `key revoke`.
+pub fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
+    let public_key = resolve(&args.key)?;
+    govern(
+        ctx,
+        &args.authority_key,
+        Event::KeyRevoked(KeyRevoked {
+            public_key,
+            reason: args.reason,
+        }),
+    )
+}
+
+/// Runs `key list`.
+pub fn list(ctx: &Context) -> CmdResult {
+    let ledger = ctx.open()?;
+    let registry = ledger.registry();
+    let mut rows = Vec::new();
+    for k in registry.keys() {
+        let roles: Vec<_> = k
+            .roles
+            .iter()
+            .map(|(r, seq)| json!({"role": r, "granted_seq": seq}))
+            .collect();
+        let revoked = k
+            .revoked
+            .as_ref()
+            .map(|(seq, reason)| json!({"seq": seq, "reason": reason}));
+        if ctx.json {
+            print_json(&json!({
+                "public_key": k.public_key, "holder": k.holder, "roles": roles, "revoked": revoked,
+            }));
+        } else {
+            let roles: Vec<String> = k
+                .roles
+                .iter()
+                .map(|(r, seq)| format!("{r}@{seq}"))
+                .collect();
+            let state = match &k.revoked {
+                Some((seq, reason)) => format!("revoked@{seq} ({reason})"),
+                None => "active".to_string(),
+            };
+            rows.push(format!(
+                "{}  {:<24} {:<28} {}",
+                k.public_key,
+                k.holder,
+                roles.join(","),
+                state
+            ));
+        }
+    }
+    for r in rows {
+        println!("{r}");
+    }
+    if registry.keys().next().is_none() {
+        return Err(refused(anyhow::anyhow!("the ledger knows no keys")));
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! `custody log`: read the chain.
+
+use crate::exit::{env, CmdResult};
+use crate::output::{print_json, Context};
+use clap::Args;
+use custody_ledger::entry::{entry_view, SignedEntry};
+use custody_ledger::event::Event;
+use custody_ledger::store::Ledger;
+
+/// `custody log`.
+#[derive(Args)]
+pub struct LogArgs {
+    /// First sequence number to print.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// Print at most this many entries.
+    #[arg(long)]
+    limit: Option<u64>,
+}
+
+/// One line describing an entry, for people.
+pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
+    let b = entry.body();
+    let holder = ledger
+        .registry()
+        .get(&b.signer)
+        .map(|k| k.holder.clone())
+        .unwrap_or_else(|| "?".into());
+    let about = match &b.event {
+        Event::Correction(c) => format!(
+            "{} {}",
+            if c.replacement.is_some() {
+                "replaces"
+            } else {
+                "retracts"
+            },
+            &c.target.to_hex()[..12]
+        ),
+        Event::KeyGranted(k) => {
+            format!("{} {} → {}", k.role, &k.public_key.to_hex()[..12], k.holder)
+        }
+        Event::KeyRevoked(k) => k.public_key.to_hex()[..12].to_string(),
+        Event::Genesis(g) => g.ledger_name.clone(),
+        e => format!(
+            "{} {}",
+            e.person().map(|p| p.as_str()).unwrap_or("-"),
+            e.occurred_at().map(|t| t.to_string()).unwrap_or_default()
+        ),
+    };
+    format!(
+        "{:>6}  {}  {:<17} {:<34} by {:<16} {}",
+        b.seq,
+        b.recorded_at,
+        b.event.type_name(),
+        about,
+        holder,
+        &entry.hash().to_hex()[..16]
+    )
+}
+
+/// Runs `log`.
+pub fn run(ctx: &Context, args: LogArgs) -> CmdResult {
+    let ledger = ctx.open()?;
+    let limit = args.limit.unwrap_or(u64::MAX);
+    for item in ledger
+        .entries_from(args.from)
+        .take(limit.try_into().unwrap_or(usize::MAX))
+    {
+        let (seq, bytes) = item?;
+        let entry = SignedEntry::decode(bytes).map_err(|e| {
+            env(anyhow::anyhow!(
+                "entry {seq} does not decode: {e}; run `custody verify`"
+            ))
+        })?;
+        if ctx.json {
+            print_json(&entry_view(&entry));
+        } else {
+            println!("{}", describe(&ledger, &entry));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! One module per command.
+
+pub mod append;
+pub mod demo;
+pub mod export;
+pub mod init;
+pub mod key;
+pub mod log;
+pub mod verify;

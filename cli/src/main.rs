@@ -1,0 +1,108 @@
+//! `custody`: keep, query and verify an evidence ledger of people held or
+//! missing in armed conflict.
+//!
+//! This file holds the command line (clap) and the mapping of failures to
+//! exit codes; each command lives in `cmd/`.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod exit;
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for verify: the ledger or file is valid)
+  1  refused or invalid: bad input, an unauthorised key, a failed verification,
+     an unknown person — the ledger is left exactly as it was
+  2  usage or environment error: bad arguments, no ledger at --store,
+     store in use, unreadable file, I/O failure";
+
+/// An evidence ledger of people held or missing in armed conflict:
+/// append-only, ed25519-signed, hash-chained events, and a verifier that
+/// proves the chain intact and every signer authorised.
+#[derive(Parser)]
+#[command(name = "custody", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// The ledger's directory.
+    #[arg(long, global = true, env = "CUSTODY_STORE", value_name = "DIR")]
+    store: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate, inspect, grant and revoke signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Create a ledger: writes the genesis entry, signed by the authority key.
+    Init(cmd::init::InitArgs),
+    /// Append signed evidence from one JSON object or JSON Lines (a batch is
+    /// all-or-nothing).
+    Append(cmd::append::AppendArgs),
+    /// Print entries: seq, recorded_at, type, person, signer and hash.
+    Log(cmd::log::LogArgs),
+    /// Verify the whole chain (or an export file with --bundle).
+    Verify(cmd::verify::VerifyArgs),
+    /// Write the whole ledger as JSON Lines: signed bytes plus a decoded view.
+    Export(cmd::export::ExportArgs),
+    /// Run a demonstration on a fresh ledger in a temporary directory.
+    Demo(cmd::demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Write a new ed25519 private key (PKCS#8 PEM, mode 0600) and print its
+    /// public key.
+    Generate(cmd::key::GenerateArgs),
+    /// Print (or write as SPKI PEM) the public key of a private key file.
+    Public(cmd::key::PublicArgs),
+    /// Grant a key a role (signed by an authority key).
+    Grant(cmd::key::GrantArgs),
+    /// Revoke a key (signed by an authority key); it signs nothing after.
+    Revoke(cmd::key::RevokeArgs),
+    /// List every key the ledger knows, with roles, holders and revocations.
+    List,
+}
+
+/// A public key given as hex or as a PEM file.
+#[derive(Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct PublicKeyArg {
+    /// The public key as 64 hex digits.
+    #[arg(long, value_name = "HEX")]
+    public_key: Option<String>,
+    /// The public key as an SPKI PEM file (-----BEGIN PUBLIC KEY-----).
+    #[arg(long, value_name = "PEM")]
+    public_key_file: Option<PathBuf>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let ctx = output::Context {
+        store: cli.store,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Key(KeyCommand::Generate(a)) => cmd::key::generate(&ctx, a),
+        Command::Key(KeyCommand::Public(a)) => cmd::key::public(&ctx, a),
+        Command::Key(KeyCommand::Grant(a)) => cmd::key::grant(&ctx, a),
+        Command::Key(KeyCommand::Revoke(a)) => cmd::key::revoke(&ctx, a),
+        Command::Key(KeyCommand::List) => cmd::key::list(&ctx),
+        Command::Init(a) => cmd::init::run(&ctx, a),
+        Command::Append(a) => cmd::append::run(&ctx, a),
+        Command::Log(a) => cmd::log::run(&ctx, a),
+        Command::Verify(a) => cmd::verify::run(&ctx, a),
+        Command::Export(a) => cmd::export::run(&ctx, a),
+        Command::Demo(a) => cmd::demo::run(&ctx, a),
+    };
+    std::process::exit(exit::report(result));
+}

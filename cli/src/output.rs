@@ -1,0 +1,34 @@
+//! What every command shares: where the store is, and how to print.
+
+use crate::exit::{env, Failure};
+use custody_ledger::store::Ledger;
+use std::path::PathBuf;
+
+/// Global options.
+pub struct Context {
+    /// `--store` or `CUSTODY_STORE`.
+    pub store: Option<PathBuf>,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl Context {
+    /// The store directory, or a usage error saying how to give one.
+    pub fn store_dir(&self) -> Result<PathBuf, Failure> {
+        self.store.clone().ok_or_else(|| {
+            env(anyhow::anyhow!(
+                "no ledger given: pass --store DIR or set CUSTODY_STORE"
+            ))
+        })
+    }
+
+    /// Opens the ledger at `--store`.
+    pub fn open(&self) -> Result<Ledger, Failure> {
+        Ok(Ledger::open(&self.store_dir()?)?)
+    }
+}
+
+/// Prints one JSON value on a line.
+pub fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}

@@ -1,0 +1,843 @@
+//! The event vocabulary: what an entry can say.
+//!
+//! Five kinds of evidence exist for the people this ledger is about —
+//! [`Capture`], [`IcrcNotification`], [`Sighting`], [`Release`], [`Death`] —
+//! plus what they need around them: a [`MissingReport`] opens a case, a
+//! [`Correspondence`] records contact with the family, and a [`Correction`]
+//! retracts or replaces an earlier entry (nothing is ever edited or deleted).
+//! [`Genesis`], [`KeyGranted`] and [`KeyRevoked`] are the ledger's own
+//! governance.
+//!
+//! These types *are* the byte format: the order of the variants of [`Event`]
+//! and of the fields in each struct is what `docs/FORMAT.md` specifies and
+//! what the golden vectors in `codec` pin. Append new variants and new enum
+//! values only at the end, and never reorder or remove a field: that would
+//! change the meaning of entries already signed.
+
+use crate::time::OccurredAt;
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Limits on free-text fields, in bytes of UTF-8. They keep entries small
+/// (the store, the proofs and a court bundle all carry them) and stop a
+/// runaway input from filling the ledger.
+pub mod limits {
+    /// A person id.
+    pub const PERSON_ID: usize = 64;
+    /// A short label: place, name, unit, reference, holder, media type.
+    pub const SHORT_TEXT: usize = 256;
+    /// A longer text: circumstances, reasons, notes, descriptions.
+    pub const LONG_TEXT: usize = 4096;
+    /// Attachments on one event.
+    pub const ATTACHMENTS: usize = 64;
+}
+
+/// A SHA-256 digest, shown as 64 lowercase hex digits.
+///
+/// Used for attachments (the ledger stores the hash of a photo or video,
+/// never the file) and, wrapped in [`EntryHash`], for entries.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
+pub struct Sha256Digest(pub [u8; 32]);
+
+/// The hash of a stored entry: SHA-256 of its exact stored bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
+pub struct EntryHash(pub [u8; 32]);
+
+/// An ed25519 public key, as its 32 bytes (RFC 8032 encoding).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
+pub struct PublicKeyBytes(pub [u8; 32]);
+
+macro_rules! hex32 {
+    ($t:ident, $what:literal) => {
+        impl $t {
+            /// Parses 64 hex digits (either case).
+            pub fn from_hex(s: &str) -> Result<$t, String> {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(s.trim(), &mut out).map_err(|e| {
+                    format!(
+                        "{} must be 64 hex digits, got {:?} ({e})",
+                        $what,
+                        crate::event::clip(s, 80)
+                    )
+                })?;
+                Ok($t(out))
+            }
+            /// The 64 lowercase hex digits.
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($t), self.to_hex())
+            }
+        }
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_hex())
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $t::from_hex(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+hex32!(Sha256Digest, "a SHA-256 hash");
+hex32!(EntryHash, "an entry hash");
+hex32!(PublicKeyBytes, "a public key");
+
+/// Cuts a string for an error message, so hostile input cannot flood a
+/// terminal or a log.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// A person's identifier in this ledger: 1 to 64 characters from
+/// `A-Z a-z 0-9 . _ : -`.
+///
+/// Ids are often pseudonymous (interviewees protect relatives still held), so
+/// the ledger never requires a name; the restricted alphabet keeps ids safe
+/// to print, to use in file names and to sort.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode, Serialize)]
+#[serde(transparent)]
+pub struct PersonId(String);
+
+impl PersonId {
+    /// Checks and wraps an id.
+    pub fn new(s: &str) -> Result<PersonId, String> {
+        if s.is_empty() || s.len() > limits::PERSON_ID {
+            return Err(format!(
+                "a person id must be 1 to {} characters, got {}",
+                limits::PERSON_ID,
+                s.len()
+            ));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')))
+        {
+            return Err(format!(
+                "a person id may use only A-Z a-z 0-9 . _ : - (found {c:?} in {:?})",
+                clip(s, 80)
+            ));
+        }
+        Ok(PersonId(s.to_string()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PersonId({:?})", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        PersonId::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Defines a closed set of names with a fixed byte value each; the JSON form
+/// is the snake_case name.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $t:ident { $($(#[$vm:meta])* $v:ident = $name:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $t { $($(#[$vm])* $v),+ }
+        impl $t {
+            /// Every value, in byte order.
+            pub const ALL: &'static [$t] = &[$($t::$v),+];
+            /// The name used in JSON and on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $($t::$v => $name),+ }
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.name()) }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$t, String> {
+                $t::ALL.iter().copied().find(|v| v.name() == s).ok_or_else(|| {
+                    let names: Vec<&str> = $t::ALL.iter().map(|v| v.name()).collect();
+                    format!("unknown {} {:?}; expected one of {}", stringify!($t), clip(s, 40), names.join(", "))
+                })
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What a key may sign. Roles are separate on purpose: the key that
+    /// governs the ledger should stay offline, away from field work.
+    Role {
+        /// May append evidence.
+        Investigator = "investigator",
+        /// May grant and revoke keys.
+        Authority = "authority",
+    }
+}
+
+vocabulary! {
+    /// Prisoner of war (member of armed forces) or civilian: different
+    /// conventions (GC III, GC IV) protect them.
+    Category {
+        /// A member of the armed forces.
+        Military = "military",
+        /// A civilian.
+        Civilian = "civilian",
+    }
+}
+
+vocabulary! {
+    /// Where unofficial proof of life came from.
+    SightingSource {
+        /// A prisoner who came back and saw the person.
+        ReturnedPow = "returned_pow",
+        /// A video.
+        Video = "video",
+        /// A television appearance.
+        Tv = "tv",
+        /// A Telegram channel post.
+        Telegram = "telegram",
+        /// A parcel accepted at a detention centre in the person's name.
+        ParcelAccepted = "parcel_accepted",
+        /// A phone call.
+        PhoneCall = "phone_call",
+        /// Anything else (say what in `notes`).
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// How a person came out of captivity.
+    ReleaseKind {
+        /// A prisoner exchange.
+        Exchange = "exchange",
+        /// Repatriation (e.g. of the seriously wounded or sick).
+        Repatriation = "repatriation",
+        /// Any other release.
+        Release = "release",
+    }
+}
+
+vocabulary! {
+    /// Cause of a recorded death.
+    DeathCause {
+        /// Killed while in the enemy's hands, deliberately.
+        Execution = "execution",
+        /// Died in custody (including denial of medical care).
+        DeathInCustody = "death_in_custody",
+        /// Killed in action.
+        KilledInAction = "killed_in_action",
+        /// Not known.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// What kind of contact reached the family.
+    CorrespondenceKind {
+        /// A letter or capture card.
+        Letter = "letter",
+        /// A phone or video call.
+        Call = "call",
+        /// A text or voice message.
+        Message = "message",
+        /// Anything else (say what in `notes`).
+        Other = "other",
+    }
+}
+
+/// A file that supports an event, referenced by hash: the ledger never stores
+/// the file itself (it may show people at risk), only what proves which file
+/// it was.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// SHA-256 of the file's bytes.
+    pub sha256: Sha256Digest,
+    /// Its media type, e.g. `video/mp4`.
+    pub media_type: String,
+    /// What it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The first entry of every ledger: names the ledger and its authority.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// The ledger's name; also the origin line of its checkpoints.
+    pub ledger_name: String,
+    /// The key that governs the ledger (role `authority`); it signs this entry.
+    pub authority_key: PublicKeyBytes,
+    /// Who holds that key.
+    pub authority_holder: String,
+}
+
+/// The authority grants a key a role.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyGranted {
+    /// The key granted.
+    pub public_key: PublicKeyBytes,
+    /// What it may sign from the next entry on.
+    pub role: Role,
+    /// Who holds it (a person or an organisation).
+    pub holder: String,
+}
+
+/// The authority revokes a key: it may sign nothing from the next entry on.
+/// A revoked key is never granted again (generate a new one).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRevoked {
+    /// The key revoked.
+    pub public_key: PublicKeyBytes,
+    /// Why (lost device, compromise, end of mission…).
+    pub reason: String,
+}
+
+/// A person reported missing. Identity fields are all optional so that a case
+/// can be pseudonymous.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissingReport {
+    /// Who.
+    pub person: PersonId,
+    /// When last seen.
+    pub occurred_at: OccurredAt,
+    /// Military or civilian.
+    pub category: Category,
+    /// Where last seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_place: Option<String>,
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Date of birth (a calendar date or period, never an instant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<OccurredAt>,
+    /// Service number (GC III Art. 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_number: Option<String>,
+    /// Military unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// The person was captured (taken into the detaining power's hands).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// How (surrender, wounded, taken at a checkpoint…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circumstances: Option<String>,
+    /// Military or civilian, when no missing report says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// The detaining power notified the ICRC's Central Tracing Agency that it
+/// holds the person (GC III Arts. 70, 122–123).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IcrcNotification {
+    /// Who.
+    pub person: PersonId,
+    /// When the notification was made (or confirmed to the family).
+    pub occurred_at: OccurredAt,
+    /// The ICRC or national bureau reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Whether a place of detention was disclosed (absent: not stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_disclosed: Option<bool>,
+    /// Whether a health condition was disclosed (absent: not stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_disclosed: Option<bool>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Unofficial evidence that the person is alive in captivity.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sighting {
+    /// Who.
+    pub person: PersonId,
+    /// When the person was seen (not when the evidence arrived).
+    pub occurred_at: OccurredAt,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Where the evidence came from.
+    pub source: SightingSource,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// The person was exchanged, repatriated or released.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Exchange, repatriation or release.
+    pub kind: ReleaseKind,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// The person died.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Death {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Cause.
+    pub cause: DeathCause,
+    /// Whether the remains were returned (absent: not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remains_returned: Option<bool>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A letter, call or message from the person reached the family
+/// (GC III Art. 71).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correspondence {
+    /// Who.
+    pub person: PersonId,
+    /// When it was sent or made.
+    pub occurred_at: OccurredAt,
+    /// Letter, call, message or other.
+    pub kind: CorrespondenceKind,
+    /// Through whom (e.g. `icrc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Retracts an earlier evidence entry, or replaces it with `replacement`.
+/// The target stays in the chain; projections stop using it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Correction {
+    /// The entry corrected.
+    pub target: EntryHash,
+    /// Why.
+    pub reason: String,
+    /// The evidence that takes its place; absent for a plain retraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<Box<Event>>,
+}
+
+/// What an entry says. The variant order is the byte format (see module docs).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Byte value 0.
+    Genesis(Genesis),
+    /// 1.
+    KeyGranted(KeyGranted),
+    /// 2.
+    KeyRevoked(KeyRevoked),
+    /// 3.
+    MissingReport(MissingReport),
+    /// 4.
+    Capture(Capture),
+    /// 5.
+    IcrcNotification(IcrcNotification),
+    /// 6.
+    Sighting(Sighting),
+    /// 7.
+    Release(Release),
+    /// 8.
+    Death(Death),
+    /// 9.
+    Correspondence(Correspondence),
+    /// 10.
+    Correction(Correction),
+}
+
+/// The role an event's signer must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// Only the genesis: signed by the key it names, at sequence number 0.
+    Genesis,
+    /// Grants and revocations: role `authority`.
+    Role(Role),
+}
+
+/// A field that failed validation: its path (e.g. `attachments[0].sha256`)
+/// and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}`: {message}")]
+pub struct FieldError {
+    /// Dotted path of the field.
+    pub field: String,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A new error about `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, with its path prefixed by `parent.`.
+    pub fn within(self, parent: &str) -> FieldError {
+        FieldError {
+            field: format!("{parent}.{}", self.field),
+            message: self.message,
+        }
+    }
+}
+
+fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), FieldError> {
+    if required && value.trim().is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.len() > max {
+        return Err(FieldError::new(
+            field,
+            format!("is {} bytes long; the limit is {max}", value.len()),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            format!("contains the control character {c:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_opt(field: &str, value: &Option<String>, max: usize) -> Result<(), FieldError> {
+    match value {
+        Some(v) => check_text(field, v, max, true),
+        None => Ok(()),
+    }
+}
+
+fn check_attachments(list: &[Attachment]) -> Result<(), FieldError> {
+    if list.len() > limits::ATTACHMENTS {
+        return Err(FieldError::new(
+            "attachments",
+            format!(
+                "has {} items; the limit is {}",
+                list.len(),
+                limits::ATTACHMENTS
+            ),
+        ));
+    }
+    for (i, a) in list.iter().enumerate() {
+        let f = |name: &str| format!("attachments[{i}].{name}");
+        check_text(&f("media_type"), &a.media_type, limits::SHORT_TEXT, true)?;
+        let mt = a.media_type.as_str();
+        let well_formed = mt.split_once('/').is_some_and(|(t, s)| {
+            let tok = |x: &str| {
+                !x.is_empty()
+                    && x.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+            };
+            tok(t) && tok(s)
+        });
+        if !well_formed {
+            return Err(FieldError::new(
+                f("media_type"),
+                format!("{:?} is not a media type like video/mp4", clip(mt, 60)),
+            ));
+        }
+        check_opt(&f("description"), &a.description, limits::LONG_TEXT)?;
+    }
+    Ok(())
+}
+
+fn check_when(at: &OccurredAt) -> Result<(), FieldError> {
+    at.validate().map_err(|m| FieldError::new("occurred_at", m))
+}
+
+impl Event {
+    /// The name of the variant as used in JSON (`type`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::Genesis(_) => "genesis",
+            Event::KeyGranted(_) => "key_granted",
+            Event::KeyRevoked(_) => "key_revoked",
+            Event::MissingReport(_) => "missing_report",
+            Event::Capture(_) => "capture",
+            Event::IcrcNotification(_) => "icrc_notification",
+            Event::Sighting(_) => "sighting",
+            Event::Release(_) => "release",
+            Event::Death(_) => "death",
+            Event::Correspondence(_) => "correspondence",
+            Event::Correction(_) => "correction",
+        }
+    }
+
+    /// The names of the types `append` accepts, for error messages.
+    pub const EVIDENCE_TYPES: &'static [&'static str] = &[
+        "missing_report",
+        "capture",
+        "icrc_notification",
+        "sighting",
+        "release",
+        "death",
+        "correspondence",
+        "correction",
+    ];
+
+    /// True for evidence about a person (everything but governance and
+    /// corrections).
+    pub fn is_evidence(&self) -> bool {
+        self.person().is_some()
+    }
+
+    /// True for genesis, grants and revocations.
+    pub fn is_governance(&self) -> bool {
+        matches!(
+            self,
+            Event::Genesis(_) | Event::KeyGranted(_) | Event::KeyRevoked(_)
+        )
+    }
+
+    /// What the signer must hold for this event to be accepted.
+    pub fn requirement(&self) -> Requirement {
+        match self {
+            Event::Genesis(_) => Requirement::Genesis,
+            Event::KeyGranted(_) | Event::KeyRevoked(_) => Requirement::Role(Role::Authority),
+            _ => Requirement::Role(Role::Investigator),
+        }
+    }
+
+    /// The person an evidence event is about.
+    pub fn person(&self) -> Option<&PersonId> {
+        Some(match self {
+            Event::MissingReport(e) => &e.person,
+            Event::Capture(e) => &e.person,
+            Event::IcrcNotification(e) => &e.person,
+            Event::Sighting(e) => &e.person,
+            Event::Release(e) => &e.person,
+            Event::Death(e) => &e.person,
+            Event::Correspondence(e) => &e.person,
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Correction(_) => return None,
+        })
+    }
+
+    /// When an evidence event occurred.
+    pub fn occurred_at(&self) -> Option<OccurredAt> {
+        Some(match self {
+            Event::MissingReport(e) => e.occurred_at,
+            Event::Capture(e) => e.occurred_at,
+            Event::IcrcNotification(e) => e.occurred_at,
+            Event::Sighting(e) => e.occurred_at,
+            Event::Release(e) => e.occurred_at,
+            Event::Death(e) => e.occurred_at,
+            Event::Correspondence(e) => e.occurred_at,
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Correction(_) => return None,
+        })
+    }
+
+    /// The attachments of an evidence event (empty for the others).
+    pub fn attachments(&self) -> &[Attachment] {
+        match self {
+            Event::MissingReport(e) => &e.attachments,
+            Event::Capture(e) => &e.attachments,
+            Event::IcrcNotification(e) => &e.attachments,
+            Event::Sighting(e) => &e.attachments,
+            Event::Release(e) => &e.attachments,
+            Event::Death(e) => &e.attachments,
+            Event::Correspondence(e) => &e.attachments,
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Correction(_) => &[],
+        }
+    }
+
+    /// Checks everything about an event that does not depend on the rest of
+    /// the ledger: text lengths and characters, date ranges, media types, the
+    /// attachment count, and that a correction's replacement is evidence.
+    ///
+    /// Both the input parser and the decoder call this, so a signed entry
+    /// crafted outside `custody` is held to the same rules as typed input.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        use limits::{LONG_TEXT as LONG, SHORT_TEXT as SHORT};
+        if let Some(p) = self.person() {
+            PersonId::new(p.as_str()).map_err(|m| FieldError::new("person", m))?;
+        }
+        if let Some(at) = self.occurred_at() {
+            check_when(&at)?;
+        }
+        check_attachments(self.attachments())?;
+        match self {
+            Event::Genesis(g) => {
+                check_text("ledger_name", &g.ledger_name, SHORT, true)?;
+                if g.ledger_name.contains(['\n', '\t', ' ', '+']) {
+                    return Err(FieldError::new(
+                        "ledger_name",
+                        "must not contain spaces, tabs, newlines or '+' (it is the checkpoint origin)",
+                    ));
+                }
+                check_text("authority_holder", &g.authority_holder, SHORT, true)
+            }
+            Event::KeyGranted(k) => check_text("holder", &k.holder, SHORT, true),
+            Event::KeyRevoked(k) => check_text("reason", &k.reason, LONG, true),
+            Event::MissingReport(e) => {
+                check_opt("last_seen_place", &e.last_seen_place, SHORT)?;
+                check_opt("name", &e.name, SHORT)?;
+                check_opt("service_number", &e.service_number, SHORT)?;
+                check_opt("unit", &e.unit, SHORT)?;
+                check_opt("notes", &e.notes, LONG)?;
+                if let Some(dob) = &e.date_of_birth {
+                    if dob.is_instant() {
+                        return Err(FieldError::new(
+                            "date_of_birth",
+                            "must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not an instant",
+                        ));
+                    }
+                    dob.validate()
+                        .map_err(|m| FieldError::new("date_of_birth", m))?;
+                }
+                Ok(())
+            }
+            Event::Capture(e) => {
+                check_opt("place", &e.place, SHORT)?;
+                check_opt("circumstances", &e.circumstances, LONG)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::IcrcNotification(e) => {
+                check_opt("reference", &e.reference, SHORT)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::Sighting(e) => {
+                check_opt("place", &e.place, SHORT)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::Release(e) => {
+                check_opt("place", &e.place, SHORT)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::Death(e) => {
+                check_opt("place", &e.place, SHORT)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::Correspondence(e) => {
+                check_opt("via", &e.via, SHORT)?;
+                check_opt("notes", &e.notes, LONG)
+            }
+            Event::Correction(c) => {
+                check_text("reason", &c.reason, LONG, true)?;
+                if let Some(r) = &c.replacement {
+                    if !r.is_evidence() {
+                        return Err(FieldError::new(
+                            "replacement.type",
+                            format!(
+                                "a replacement must be evidence about a person, not {}",
+                                r.type_name()
+                            ),
+                        ));
+                    }
+                    r.validate().map_err(|e| e.within("replacement"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The storage engine, behind the narrowest interface the ledger needs:
+//! named trees of byte keys and values, reads, ordered scans, and one
+//! operation that commits a set of writes across trees atomically *and*
+//! durably.
+//!
+//! This is the only module that names sled. Replacing sled (redb is the
+//! candidate, see `docs/ARCHITECTURE.md`) means rewriting this file alone.
+//!
+//! ## Durability
+//!
+//! sled 0.34's `flush()` writes its log with `sync_file_range`, which does not
+//! make data durable across a power cut on Linux (it neither flushes the
+//! disk's write cache nor the file's metadata). [`Backend::commit`] therefore
+//! follows `flush()` with `fsync` (`File::sync_all`) on sled's files, so an
+//! acknowledged commit has passed through one real fsync of the data file.
+//! sled writes a transaction to its log as one batch that recovery applies
+//! whole or not at all, so a crash before the fsync loses the whole commit,
+//! never half of it.
+
+use super::StoreError;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The trees the ledger keeps. The names are on-disk identifiers: never
+/// rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TreeId {
+    /// Ledger-wide facts (`custody` marker, layout version).
+    Meta,
+    /// seq (u64 big-endian) → stored entry bytes. The chain itself.
+    Entries,
+    /// entry hash → seq. Finds a correction's target.
+    Hashes,
+    /// person id ‖ 0x00 ‖ seq → empty. Finds a person's entries without a
+    /// scan of the chain.
+    Persons,
+    /// seq → empty, for genesis, grant and revoke entries. Rebuilds the key
+    /// registry on open without reading the whole chain.
+    Governance,
+}
+
+impl TreeId {
+    const ALL: [TreeId; 5] = [
+        TreeId::Meta,
+        TreeId::Entries,
+        TreeId::Hashes,
+        TreeId::Persons,
+        TreeId::Governance,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            TreeId::Meta => "meta",
+            TreeId::Entries => "entries",
+            TreeId::Hashes => "hashes",
+            TreeId::Persons => "persons",
+            TreeId::Governance => "governance",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A key and its value, as owned bytes.
+pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
+
+/// Writes to commit together: all or none, durably.
+#[derive(Default)]
+pub(crate) struct WriteSet {
+    batches: Vec<Option<sled::Batch>>,
+    len: usize,
+}
+
+impl WriteSet {
+    pub(crate) fn new() -> WriteSet {
+        WriteSet {
+            batches: TreeId::ALL.iter().map(|_| None).collect(),
+            len: 0,
+        }
+    }
+
+    pub(crate) fn insert(&mut self, tree: TreeId, key: &[u8], value: &[u8]) {
+        self.batches[tree.index()]
+            .get_or_insert_with(sled::Batch::default)
+            .insert(key, value);
+        self.len += 1;
+    }
+}
+
+/// Name of the lock file every process takes before it opens the store.
+pub(crate) const LOCK_FILE: &str = "custody.lock";
+
+/// How long an open waits for another process to release the store.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// sled's own files in a store directory; their presence says "a store".
+const SLED_FILES: [&str; 2] = ["conf", "db"];
+
+/// An open store.
+pub(crate) struct Backend {
+    dir: PathBuf,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    // Held for the life of the store; released when the file is closed.
+    _lock: File,
+}
+
+/// True if `dir` holds sled's files (a store, maybe not a custody one).
+pub(crate) fn looks_like_store(dir: &Path) -> bool {
+    SLED_FILES.iter().all(|f| dir.join(f).is_file())
+}
+
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| StoreError::io(&path, e))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse(dir.to_path_buf()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path, e)),
+        }
+    }
+}
+
+fn sled_err(dir: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) => StoreError::io(dir, io),
+        sled::Error::Corruption { at, .. } => StoreError::Damaged {
+            dir: dir.to_path_buf(),
+            detail: format!(
+                "the storage engine found corruption{}",
+                at.map(|p| format!(" at {p:?}")).unwrap_or_default()
+            ),
+        },
+        other => StoreError::Damaged {
+            dir: dir.to_path_buf(),
+            detail: format!("the storage engine failed: {other}"),
+        },
+    }
+}
+
+impl Backend {
+    /// Opens the store in `dir`, which must exist; `create` allows sled to
+    /// make its files (only `init` passes true).
+    pub(crate) fn open(dir: &Path, create: bool) -> Result<Backend, StoreError> {
+        if !create && !looks_like_store(dir) {
+            return Err(StoreError::NoLedger(dir.to_path_buf()));
+        }
+        let lock = take_lock(dir)?;
+        let db = std::panic::catch_unwind(|| {
+            sled::Config::new()
+                .path(dir)
+                .cache_capacity(64 * 1024 * 1024)
+                .open()
+        })
+        .map_err(|_| StoreError::Damaged {
+            dir: dir.to_path_buf(),
+            detail: "the storage engine crashed while opening the store".into(),
+        })?
+        .map_err(|e| sled_err(dir, e))?;
+        let trees = TreeId::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()).map_err(|e| sled_err(dir, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Backend {
+            dir: dir.to_path_buf(),
+            db,
+            trees,
+            _lock: lock,
+        })
+    }
+
+    fn tree(&self, id: TreeId) -> &sled::Tree {
+        &self.trees[id.index()]
+    }
+
+    pub(crate) fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.tree(tree)
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| sled_err(&self.dir, e))
+    }
+
+    pub(crate) fn last(&self, tree: TreeId) -> Result<Option<KeyValue>, StoreError> {
+        self.tree(tree)
+            .last()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .map_err(|e| sled_err(&self.dir, e))
+    }
+
+    /// Entries of `tree` with keys `>= start`, in key order.
+    pub(crate) fn scan_from(
+        &self,
+        tree: TreeId,
+        start: &[u8],
+    ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
+        self.tree(tree).range(start.to_vec()..).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(|e| sled_err(&self.dir, e))
+        })
+    }
+
+    /// Entries of `tree` whose keys start with `prefix`, in key order.
+    pub(crate) fn scan_prefix(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
+        self.tree(tree).scan_prefix(prefix).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(|e| sled_err(&self.dir, e))
+        })
+    }
+
+    /// Commits `writes` atomically across trees, then makes them durable
+    /// (see the module docs). Returns only when both are done.
+    pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
+        use sled::transaction::{TransactionError, Transactional};
+        if writes.len > 0 {
+            let trees: Vec<&sled::Tree> = self.trees.iter().collect();
+            trees
+                .as_slice()
+                .transaction(|tx| {
+                    for (i, batch) in writes.batches.iter().enumerate() {
+                        if let Some(b) = batch {
+                            tx[i].apply_batch(b)?;
+                        }
+                    }
+                    Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+                })
+                .map_err(|e| match e {
+                    TransactionError::Storage(e) => sled_err(&self.dir, e),
+                    TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
+                })?;
+        }
+        self.sync()
+    }
+
+    /// `flush()`, then a real fsync of sled's files and of the directory.
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(|e| sled_err(&self.dir, e))?;
+        for name in SLED_FILES {
+            let path = self.dir.join(name);
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| StoreError::io(&path, e))?;
+        }
+        let blobs = self.dir.join("blobs");
+        if blobs.is_dir() {
+            for f in std::fs::read_dir(&blobs).map_err(|e| StoreError::io(&blobs, e))? {
+                let path = f.map_err(|e| StoreError::io(&blobs, e))?.path();
+                File::open(&path)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| StoreError::io(&path, e))?;
+            }
+        }
+        sync_dir(&self.dir)
+    }
+
+    /// Bytes the store occupies on disk.
+    pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(|e| sled_err(&self.dir, e))
+    }
+}
+
+/// fsync a directory, so that files created in it survive a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
+}
