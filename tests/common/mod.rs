@@ -1,0 +1,183 @@
+//! Shared helpers for the end-to-end tests: run the real `custody` binary
+//! against a ledger in a temporary directory.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Path of the binary under test (cargo builds it for integration tests).
+pub const BIN: &str = env!("CARGO_BIN_EXE_custody");
+
+/// A throwaway ledger with an authority and an investigator key.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub store: PathBuf,
+    pub authority: PathBuf,
+    pub investigator: PathBuf,
+    pub investigator_pub: String,
+}
+
+/// What a run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    pub fn ok(self) -> String {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self.stdout
+    }
+
+    /// Asserts failure with `code` and that stderr or stdout mentions every
+    /// one of `needles`; returns stderr.
+    pub fn fails(self, code: i32, needles: &[&str]) -> String {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let all = format!("{}{}", self.stdout, self.stderr);
+        for n in needles {
+            assert!(all.contains(n), "output lacks {n:?}:\n{all}");
+        }
+        self.stderr
+    }
+}
+
+/// Runs `custody ARGS` with optional standard input.
+pub fn custody(args: &[&str], stdin: Option<&str>) -> Run {
+    custody_env(args, stdin, &[])
+}
+
+/// Runs `custody ARGS` with extra environment variables.
+pub fn custody_env(args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("CUSTODY_STORE")
+        .envs(envs.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run custody");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
+    Run::from(child.wait_with_output().expect("wait for custody"))
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+impl Env {
+    /// Keys, `init` and a granted investigator.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("ledger");
+        let authority = dir.path().join("authority.pem");
+        let investigator = dir.path().join("investigator.pem");
+        custody(&["key", "generate", "--out", s(&authority)], None).ok();
+        let investigator_pub = custody(&["key", "generate", "--out", s(&investigator)], None)
+            .ok()
+            .trim()
+            .to_string();
+        let env = Env {
+            dir,
+            store,
+            authority,
+            investigator,
+            investigator_pub,
+        };
+        env.run(&[
+            "init",
+            "--authority-key",
+            s(&env.authority),
+            "--name",
+            "test.ledger",
+        ])
+        .ok();
+        env.run(&[
+            "key",
+            "grant",
+            "--authority-key",
+            s(&env.authority),
+            "--role",
+            "investigator",
+            "--holder",
+            "Field team",
+            "--public-key",
+            &env.investigator_pub,
+        ])
+        .ok();
+        env
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `custody --store STORE ARGS`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--store", s(&self.store)];
+        all.extend_from_slice(args);
+        custody(&all, None)
+    }
+
+    /// `custody --store STORE ARGS` with standard input.
+    pub fn run_in(&self, args: &[&str], stdin: &str) -> Run {
+        let mut all = vec!["--store", s(&self.store)];
+        all.extend_from_slice(args);
+        custody(&all, Some(stdin))
+    }
+
+    /// Appends JSON Lines signed by the investigator.
+    pub fn append(&self, jsonl: &str) -> Run {
+        self.run_in(&["append", "--key", s(&self.investigator), "-"], jsonl)
+    }
+
+    /// Appends and returns the `(seq, hash)` acknowledged per entry.
+    pub fn append_ok(&self, jsonl: &str) -> Vec<(u64, String)> {
+        self.append(jsonl)
+            .ok()
+            .lines()
+            .map(|l| {
+                let (seq, hash) = l.split_once(' ').expect("seq hash");
+                (seq.parse().expect("seq"), hash.to_string())
+            })
+            .collect()
+    }
+
+    /// The whole ledger as exported: a fingerprint of every stored byte.
+    pub fn snapshot(&self) -> String {
+        self.run(&["export"]).ok()
+    }
+
+    /// Asserts `verify` passes and returns its JSON report.
+    pub fn verify_ok(&self) -> serde_json::Value {
+        let out = self.run(&["--json", "verify"]).ok();
+        let v: serde_json::Value = serde_json::from_str(out.trim()).expect("verify JSON");
+        assert_eq!(v["valid"], true, "{v}");
+        v
+    }
+}

@@ -1,0 +1,511 @@
+//! End-to-end tests of the core ledger: keys, init, append, verify, export,
+//! and every refusal leaving the ledger exactly as it was.
+
+mod common;
+
+use common::{custody, custody_env, s, Env};
+use std::process::{Command, Stdio};
+
+const ALL_TYPES: &str = r#"{"type":"missing_report","person":"P-0003","occurred_at":"2023-07","category":"military","last_seen_place":"Bakhmut","name":"Ivan Petrenko","date_of_birth":"1998-03","service_number":"A123456","unit":"93rd brigade"}
+{"type":"capture","person":"P-0001","occurred_at":"2022-05-17","place":"Mariupol","attachments":[{"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","media_type":"video/mp4","description":"surrender footage"}]}
+{"type":"sighting","person":"P-0001","occurred_at":"2022-09","place":"Olenivka","source":"returned_pow"}
+{"type":"icrc_notification","person":"P-0001","occurred_at":"2023-06-20","location_disclosed":false,"health_disclosed":false}
+{"type":"correspondence","person":"P-0001","occurred_at":"2023-08-02","kind":"letter","via":"icrc"}
+{"type":"release","person":"P-0001","occurred_at":"2024-05-31","kind":"exchange"}
+{"type":"death","person":"P-0002","occurred_at":"2022-07-29T10:00:00+03:00","place":"Olenivka","cause":"death_in_custody"}
+"#;
+
+#[test]
+fn every_event_type_appends_and_verifies() {
+    let env = Env::new();
+    let acks = env.append_ok(ALL_TYPES);
+    assert_eq!(acks.len(), 7);
+    assert_eq!(
+        acks.iter().map(|a| a.0).collect::<Vec<_>>(),
+        (2..=8).collect::<Vec<_>>()
+    );
+
+    // A correction that retracts, and one that replaces, by entry hash.
+    let sighting = &acks[2].1;
+    let capture = &acks[1].1;
+    let corrections = format!(
+        "{{\"type\":\"correction\",\"target\":\"{sighting}\",\"reason\":\"misidentified person\"}}\n\
+         {{\"type\":\"correction\",\"target\":\"{capture}\",\"reason\":\"date was wrong\",\"replacement\":{{\"type\":\"capture\",\"person\":\"P-0001\",\"occurred_at\":\"2022-05-16\",\"place\":\"Mariupol\"}}}}\n"
+    );
+    let acks2 = env.append_ok(&corrections);
+    assert_eq!(acks2[0].0, 9);
+
+    let report = env.verify_ok();
+    assert_eq!(report["length"], 11);
+    assert_eq!(report["head_seq"], 10);
+    assert_eq!(report["head_hash"], acks2[1].1.as_str());
+    assert_eq!(report["ledger_name"], "test.ledger");
+
+    // The log shows each entry with the hash that was acknowledged.
+    let log = env.run(&["--json", "log"]).ok();
+    let views: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(views.len(), 11);
+    assert_eq!(views[8]["event"]["type"], "death");
+    assert_eq!(
+        views[8]["event"]["occurred_at"], "2022-07-29T07:00:00Z",
+        "an instant is normalised to UTC"
+    );
+    assert_eq!(
+        views[2]["event"]["occurred_at"], "2023-07",
+        "precision kept"
+    );
+    assert_eq!(views[3]["hash"], acks[1].1.as_str());
+    assert_eq!(
+        views[10]["event"]["replacement"]["occurred_at"],
+        "2022-05-16"
+    );
+
+    // The export verifies without the store.
+    let export = env.path("export.jsonl");
+    env.run(&["export", "--out", s(&export)]).ok();
+    let out = custody(&["--json", "verify", "--bundle", s(&export)], None).ok();
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["length"], 11);
+    assert_eq!(v["head_hash"], report["head_hash"]);
+}
+
+/// Runs a refused command and checks the ledger did not change.
+fn refused(env: &Env, run: impl FnOnce(&Env) -> common::Run, code: i32, needles: &[&str]) {
+    let before = env.snapshot();
+    run(env).fails(code, needles);
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "a refused command changed the ledger"
+    );
+    env.verify_ok();
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
+    let good = r#"{"type":"capture","person":"P-2","occurred_at":"2022-03"}"#;
+
+    // Malformed JSON on line 2 of a batch: nothing of the batch is written.
+    refused(
+        &env,
+        |e| e.append(&format!("{good}\n{{\"type\":\"capture\",\n")),
+        1,
+        &["line 2", "malformed JSON", "nothing was appended"],
+    );
+    refused(
+        &env,
+        |e| e.append(&format!("{good}\n{{\"type\": capture}}\n")),
+        1,
+        &["line 2", "malformed JSON"],
+    );
+    refused(
+        &env,
+        |e| {
+            e.append(&format!(
+                "{good}\n{good}\n{{\"type\":\"arrest\",\"person\":\"P-1\"}}\n"
+            ))
+        },
+        1,
+        &["line 3", "field `type`", "unknown type \"arrest\""],
+    );
+    refused(
+        &env,
+        |e| e.append(r#"{"type":"capture","occurred_at":"2022"}"#),
+        1,
+        &["line 1", "field `person`", "missing field"],
+    );
+    refused(
+        &env,
+        |e| e.append(r#"{"type":"capture","person":"P-1","occurred_at":"2022-13-01"}"#),
+        1,
+        &["line 1", "field `occurred_at`", "2022-13-01"],
+    );
+    refused(
+        &env,
+        |e| {
+            e.append(
+                r#"{"type":"sighting","person":"P-1","occurred_at":"17/05/2022","source":"tv"}"#,
+            )
+        },
+        1,
+        &["field `occurred_at`", "YYYY-MM-DD"],
+    );
+    refused(
+        &env,
+        |e| {
+            e.append(
+                r#"{"type":"capture","person":"P-1","occurred_at":"2022","attachments":[{"sha256":"not-a-hash","media_type":"image/jpeg"}]}"#,
+            )
+        },
+        1,
+        &["field `attachments[0].sha256`", "64 hex digits"],
+    );
+    refused(
+        &env,
+        |e| {
+            e.append(r#"{"type":"sighting","person":"P-1","occurred_at":"2022","source":"rumour"}"#)
+        },
+        1,
+        &["field `source`", "rumour"],
+    );
+    refused(
+        &env,
+        |e| e.append(r#"{"type":"capture","person":"P-1","occured_at":"2022"}"#),
+        1,
+        &["field `occured_at`", "unknown field"],
+    );
+    refused(
+        &env,
+        |e| {
+            e.append(&format!(
+                "{{\"type\":\"correction\",\"target\":\"{}\",\"reason\":\"x\"}}",
+                "ab".repeat(32)
+            ))
+        },
+        1,
+        &["line 1", "field `target`", "no entry with hash"],
+    );
+    refused(&env, |e| e.append("\n\n"), 1, &["no events"]);
+}
+
+#[test]
+fn unauthorised_keys_are_refused() {
+    let env = Env::new();
+    let stranger = env.path("stranger.pem");
+    let stranger_pub = custody(&["key", "generate", "--out", s(&stranger)], None)
+        .ok()
+        .trim()
+        .to_string();
+    let event = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
+
+    // Unknown key.
+    refused(
+        &env,
+        |e| e.run_in(&["append", "--key", s(&stranger)], event),
+        1,
+        &["not known to this ledger", "custody key grant"],
+    );
+    // The authority may govern but not append evidence.
+    refused(
+        &env,
+        |e| e.run_in(&["append", "--key", s(&e.authority)], event),
+        1,
+        &["does not hold the role `investigator`"],
+    );
+    // An investigator key trying to grant.
+    refused(
+        &env,
+        |e| {
+            e.run(&[
+                "key",
+                "grant",
+                "--authority-key",
+                s(&e.investigator),
+                "--role",
+                "investigator",
+                "--holder",
+                "me",
+                "--public-key",
+                &stranger_pub,
+            ])
+        },
+        1,
+        &["does not hold the role `authority`"],
+    );
+    // The last authority cannot be revoked (nobody could govern after).
+    let authority_pub = custody(&["key", "public", "--key", s(&env.authority)], None)
+        .ok()
+        .trim()
+        .to_string();
+    refused(
+        &env,
+        |e| {
+            e.run(&[
+                "key",
+                "revoke",
+                "--authority-key",
+                s(&e.authority),
+                "--public-key",
+                &authority_pub,
+                "--reason",
+                "test",
+            ])
+        },
+        1,
+        &["last authority"],
+    );
+
+    // A revoked key.
+    env.append_ok(event);
+    env.run(&[
+        "key",
+        "revoke",
+        "--authority-key",
+        s(&env.authority),
+        "--public-key",
+        &env.investigator_pub,
+        "--reason",
+        "device lost",
+    ])
+    .ok();
+    refused(
+        &env,
+        |e| e.append(event),
+        1,
+        &["was revoked at seq", "device lost"],
+    );
+    // ... and cannot be granted again.
+    refused(
+        &env,
+        |e| {
+            e.run(&[
+                "key",
+                "grant",
+                "--authority-key",
+                s(&e.authority),
+                "--role",
+                "investigator",
+                "--holder",
+                "again",
+                "--public-key",
+                &e.investigator_pub,
+            ])
+        },
+        1,
+        &["cannot be granted again"],
+    );
+    // The key list shows the revocation.
+    let list = env.run(&["key", "list"]).ok();
+    assert!(list.contains("revoked@"), "{list}");
+    // Entries signed before the revocation still verify.
+    assert_eq!(env.verify_ok()["length"], 4);
+}
+
+#[test]
+fn store_paths_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    let key = dir.path().join("k.pem");
+    custody(&["key", "generate", "--out", s(&key)], None).ok();
+
+    // Every command but init refuses a path without a ledger, and creates nothing.
+    for args in [
+        vec!["verify"],
+        vec!["log"],
+        vec!["export"],
+        vec!["key", "list"],
+        vec!["append", "--key", s(&key)],
+    ] {
+        let mut all = vec!["--store", s(&missing)];
+        all.extend(args);
+        custody(&all, Some("")).fails(2, &["no ledger at", "custody init"]);
+        assert!(!missing.exists(), "a command created the store directory");
+    }
+    // No store given at all.
+    custody(&["verify"], None).fails(2, &["--store", "CUSTODY_STORE"]);
+    // A non-empty directory that is not a ledger.
+    custody(&["--store", s(dir.path()), "verify"], None).fails(2, &["no ledger at"]);
+    custody(
+        &["--store", s(dir.path()), "init", "--authority-key", s(&key)],
+        None,
+    )
+    .fails(2, &["not empty"]);
+
+    // CUSTODY_STORE works like --store; init refuses to run twice.
+    let store = dir.path().join("ledger");
+    let envs = [("CUSTODY_STORE", s(&store))];
+    custody_env(&["init", "--authority-key", s(&key)], None, &envs).ok();
+    custody_env(&["verify"], None, &envs).ok();
+    custody_env(&["init", "--authority-key", s(&key)], None, &envs)
+        .fails(2, &["already holds a ledger"]);
+}
+
+#[test]
+fn keys_are_private_and_never_overwritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let public = custody(&["key", "generate", "--out", s(&key)], None).ok();
+    assert_eq!(public.trim().len(), 64);
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(!public.contains("PRIVATE"), "the private key was printed");
+
+    custody(&["key", "generate", "--out", s(&key)], None).fails(2, &["already exists"]);
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
+
+    let pub_pem = dir.path().join("k.pub.pem");
+    let again = custody(
+        &["key", "public", "--key", s(&key), "--out", s(&pub_pem)],
+        None,
+    )
+    .ok();
+    assert_eq!(again, public);
+    assert!(std::fs::read_to_string(&pub_pem)
+        .unwrap()
+        .starts_with("-----BEGIN PUBLIC KEY-----"));
+    // A private key where a public one is expected is refused.
+    let store = dir.path().join("ledger");
+    custody(
+        &["--store", s(&store), "init", "--authority-key", s(&key)],
+        None,
+    )
+    .ok();
+    custody(
+        &[
+            "--store",
+            s(&store),
+            "key",
+            "grant",
+            "--authority-key",
+            s(&key),
+            "--role",
+            "investigator",
+            "--holder",
+            "x",
+            "--public-key-file",
+            s(&key),
+        ],
+        None,
+    )
+    .fails(2, &["this is a private key"]);
+}
+
+#[test]
+fn openssl_keys_are_accepted() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        panic!("openssl is needed for this test; .ci/run installs it");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let authority = dir.path().join("authority.pem");
+    let investigator = dir.path().join("investigator.pem");
+    let investigator_pub = dir.path().join("investigator.pub.pem");
+    for (args, what) in [
+        (
+            vec!["genpkey", "-algorithm", "ed25519", "-out", s(&authority)],
+            "genpkey",
+        ),
+        (
+            vec!["genpkey", "-algorithm", "ed25519", "-out", s(&investigator)],
+            "genpkey",
+        ),
+        (
+            vec![
+                "pkey",
+                "-in",
+                s(&investigator),
+                "-pubout",
+                "-out",
+                s(&investigator_pub),
+            ],
+            "pkey -pubout",
+        ),
+    ] {
+        let st = Command::new("openssl").args(&args).status().unwrap();
+        assert!(st.success(), "openssl {what} failed");
+    }
+    let store = dir.path().join("ledger");
+    let st = s(&store);
+    custody(
+        &["--store", st, "init", "--authority-key", s(&authority)],
+        None,
+    )
+    .ok();
+    custody(
+        &[
+            "--store",
+            st,
+            "key",
+            "grant",
+            "--authority-key",
+            s(&authority),
+            "--role",
+            "investigator",
+            "--holder",
+            "openssl user",
+            "--public-key-file",
+            s(&investigator_pub),
+        ],
+        None,
+    )
+    .ok();
+    custody(
+        &["--store", st, "append", "--key", s(&investigator)],
+        Some(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#),
+    )
+    .ok();
+    // The public key custody derives equals the one openssl wrote.
+    let ours = custody(&["key", "public", "--key", s(&investigator)], None).ok();
+    let list = custody(&["--store", st, "--json", "key", "list"], None).ok();
+    assert!(list.contains(ours.trim()), "{list}");
+    custody(&["--store", st, "verify"], None).ok();
+}
+
+#[test]
+fn a_store_in_use_is_reported_not_corrupted() {
+    let env = Env::new();
+    // `append` holds the store while it waits for its input.
+    let mut holder = Command::new(common::BIN)
+        .args([
+            "--store",
+            s(&env.store),
+            "append",
+            "--key",
+            s(&env.investigator),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    env.run(&["verify"]).fails(2, &["store is in use"]);
+    {
+        use std::io::Write;
+        let mut stdin = holder.stdin.take().unwrap();
+        stdin
+            .write_all(br#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#)
+            .unwrap();
+    }
+    let out = holder.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.verify_ok()["length"], 3);
+}
+
+#[test]
+fn json_output_and_help_document_exit_codes() {
+    let help = custody(&["--help"], None).ok();
+    assert!(help.contains("Exit codes"), "{help}");
+    assert!(help.contains("2  usage"), "{help}");
+    let env = Env::new();
+    let out = env
+        .run_in(
+            &["--json", "append", "--key", s(&env.investigator)],
+            r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#,
+        )
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["seq"], 2);
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn the_demo_runs_and_catches_tampering() {
+    let out = custody(&["demo"], None).ok();
+    assert!(out.contains("VALID"), "{out}");
+    assert!(out.contains("INVALID at line"), "{out}");
+    assert!(out.contains("claim"), "{out}");
+    assert!(out.contains("signature"), "{out}");
+}
