@@ -509,3 +509,60 @@ fn the_demo_runs_and_catches_tampering() {
     assert!(out.contains("claim"), "{out}");
     assert!(out.contains("signature"), "{out}");
 }
+
+/// An acknowledged append has passed through a real fsync, not only sled's
+/// `sync_file_range` (see docs/ARCHITECTURE.md, "Crash safety"). Runs under
+/// strace; where strace is missing or cannot trace here, says so and checks
+/// nothing else.
+#[test]
+fn an_append_is_fsynced_before_it_is_acknowledged() {
+    let env = Env::new();
+    let probe = Command::new("strace").args(["-f", "-o", "/dev/null", "true"]).status();
+    if !matches!(probe, Ok(st) if st.success()) {
+        eprintln!("strace is not usable here; durability not traced");
+        return;
+    }
+    let trace = env.path("strace.txt");
+    let mut child = Command::new("strace")
+        .args([
+            "-f",
+            "-e",
+            "trace=fsync,fdatasync,sync_file_range,write",
+            "-o",
+            s(&trace),
+            common::BIN,
+            "--store",
+            s(&env.store),
+            "append",
+            "--key",
+            s(&env.investigator),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"{\"type\":\"capture\",\"person\":\"P-1\",\"occurred_at\":\"2022\"}\n{\"type\":\"capture\",\"person\":\"P-2\",\"occurred_at\":\"2022\"}\n")
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // The acknowledgment is the write of "2 <hash>" to stdout (fd 1).
+    let ack = text
+        .lines()
+        .position(|l| l.contains("write(1, \"2 "))
+        .expect("the acknowledgment was written");
+    let syncs_before_ack = text
+        .lines()
+        .take(ack)
+        .filter(|l| l.contains("fsync(") || l.contains("fdatasync("))
+        .count();
+    assert!(
+        syncs_before_ack >= 1,
+        "no fsync before the acknowledgment:\n{text}"
+    );
+}
