@@ -517,7 +517,9 @@ fn the_demo_runs_and_catches_tampering() {
 #[test]
 fn an_append_is_fsynced_before_it_is_acknowledged() {
     let env = Env::new();
-    let probe = Command::new("strace").args(["-f", "-o", "/dev/null", "true"]).status();
+    let probe = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "true"])
+        .status();
     if !matches!(probe, Ok(st) if st.success()) {
         eprintln!("strace is not usable here; durability not traced");
         return;

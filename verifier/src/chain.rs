@@ -15,18 +15,21 @@
 //! 2. its `seq` is the next one (0, 1, 2, …);
 //! 3. its `prev_hash` is the hash of the entry before (zeros for the genesis);
 //! 4. its ed25519 signature verifies, strictly, over the domain-separated
-//!    digest of its body bytes, for the signer it names;
+//!    digest of its body bytes, for the signer it names (checked at once by
+//!    [`ChainVerifier::push`], or deferred to a batch on other cores by
+//!    [`ChainVerifier::push_deferred`]);
 //! 5. the signer held the needed role at that point, replaying the genesis,
 //!    grants and revocations that came before it;
 //! 6. `recorded_at` does not go backwards;
 //! 7. a correction targets an earlier evidence entry that exists.
 
+use crate::signatures::{self, SignatureJob};
 use custody_ledger::entry::{self, EntryError, SignedEntry, GENESIS_PREV_HASH};
 use custody_ledger::event::{EntryHash, Event, PublicKeyBytes};
 use custody_ledger::keys::KeyRegistry;
 use custody_ledger::time::Timestamp;
-use ed25519_dalek::{Signature, VerifyingKey};
-use std::collections::HashSet;
+use ed25519_dalek::VerifyingKey;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// The rule an entry broke.
@@ -114,6 +117,7 @@ pub struct ChainVerifier {
     last_recorded_at: Option<Timestamp>,
     registry: KeyRegistry,
     evidence: HashSet<EntryHash>,
+    keys: HashMap<PublicKeyBytes, VerifyingKey>,
 }
 
 impl ChainVerifier {
@@ -132,10 +136,23 @@ impl ChainVerifier {
         self.next_seq == 0
     }
 
-    /// Checks the next entry's stored bytes. On success returns the decoded
-    /// entry (for callers that compare claims against it); on failure the
-    /// verifier should not be fed further.
+    /// Checks the next entry's stored bytes, signature included. On success
+    /// returns the decoded entry (for callers that compare claims against
+    /// it); on failure the verifier should not be fed further.
     pub fn push(&mut self, stored: &[u8]) -> Result<SignedEntry, Violation> {
+        let (entry, job) = self.push_deferred(stored)?;
+        job.verify_strict()?;
+        Ok(entry)
+    }
+
+    /// Checks everything about the next entry except its signature, and
+    /// returns the signature check to be done (one by one, or in a batch on
+    /// another core: see [`crate::signatures`]). The caller must run every
+    /// returned job: an entry is verified only when its job passed too.
+    pub fn push_deferred(
+        &mut self,
+        stored: &[u8],
+    ) -> Result<(SignedEntry, SignatureJob), Violation> {
         let seq = self.next_seq;
         let fail = |rule: Rule, detail: String| Violation { seq, rule, detail };
 
@@ -166,31 +183,25 @@ impl ChainVerifier {
             ));
         }
 
-        // 4. Signature, over the digest of the body bytes exactly as stored.
+        // 4. Signature: prepare the check over the digest of the body bytes
+        // exactly as stored. The key is decoded and checked once per signer.
         let (body_bytes, sig) =
             entry::split(stored).map_err(|e| fail(Rule::Format, e.to_string()))?;
-        let key = VerifyingKey::from_bytes(&body.signer.0).map_err(|_| {
-            fail(
-                Rule::Signature,
-                format!("signer {} is not a valid ed25519 key", body.signer),
-            )
-        })?;
-        if key.is_weak() {
-            return Err(fail(
-                Rule::Signature,
-                format!("signer {} is a small-order key", body.signer),
-            ));
-        }
-        key.verify_strict(
-            &entry::signing_digest(body_bytes),
-            &Signature::from_bytes(sig),
-        )
-        .map_err(|_| {
-            fail(
-                Rule::Signature,
-                format!("the signature does not verify for signer {}", body.signer),
-            )
-        })?;
+        let key = match self.keys.get(&body.signer) {
+            Some(k) => *k,
+            None => {
+                let k = signatures::signer_key(&body.signer)
+                    .map_err(|detail| fail(Rule::Signature, detail))?;
+                self.keys.insert(body.signer, k);
+                k
+            }
+        };
+        let job = SignatureJob {
+            seq,
+            digest: entry::signing_digest(body_bytes),
+            signature: *sig,
+            key,
+        };
 
         // 5. Authority, replayed from earlier governance entries only.
         self.registry
@@ -231,7 +242,7 @@ impl ChainVerifier {
         self.prev_hash = Some(entry.hash());
         self.last_recorded_at = Some(body.recorded_at);
         self.next_seq += 1;
-        Ok(entry)
+        Ok((entry, job))
     }
 
     /// Ends the walk: a chain needs at least its genesis.

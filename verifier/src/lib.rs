@@ -13,5 +13,6 @@
 
 pub mod chain;
 pub mod export;
+pub mod signatures;
 
 pub use chain::{ChainVerifier, Rule, Summary, Violation};

@@ -146,7 +146,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     }
 
     step("8. verify the store");
-    let verdict = verify_store(&ledger)?;
+    let verdict = verify_store(&ledger, false)?;
     report(ctx, &store.display().to_string(), verdict)?;
 
     step("9. export, then tamper with two copies of the export");
