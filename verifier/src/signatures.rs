@@ -213,7 +213,7 @@ where
                 if let Err(v) = chain.push(&bytes?) {
                     return Ok(Err(v));
                 }
-                if chain.len() % 4096 == 0 {
+                if chain.len().is_multiple_of(4096) {
                     progress(chain.len());
                 }
             }
