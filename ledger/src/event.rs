@@ -514,6 +514,41 @@ pub struct Correction {
     pub replacement: Option<Box<Event>>,
 }
 
+/// An Ed25519 signature carried inside an event (64 bytes, shown as hex).
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct SignatureBytes(pub [u8; 64]);
+
+impl fmt::Debug for SignatureBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignatureBytes({})", hex::encode(self.0))
+    }
+}
+
+impl Serialize for SignatureBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(self.0))
+    }
+}
+
+/// The ledger's operator issued a signed checkpoint (C2SP tlog-checkpoint):
+/// "the first `tree_size` entries have this Merkle root". Keeping every
+/// checkpoint in the chain makes the checkpoints themselves signed history,
+/// so a later rollback or fork can be shown against them.
+///
+/// The checkpoint covers exactly the entries before it (`tree_size` equals
+/// this entry's seq), and `note_signature` is the signer's Ed25519
+/// signature of the checkpoint's signed-note text, so the note handed to a
+/// prosecutor can be rebuilt, byte for byte, from the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Checkpoint {
+    /// Number of entries covered (entries `0..tree_size`).
+    pub tree_size: u64,
+    /// RFC 6962 Merkle tree hash of those entries.
+    pub root_hash: Sha256Digest,
+    /// Signature of the note text `<origin>\n<tree_size>\n<base64 root>\n`.
+    pub note_signature: SignatureBytes,
+}
+
 /// What an entry says. The variant order is the byte format (see module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -540,6 +575,8 @@ pub enum Event {
     Correspondence(Correspondence),
     /// 10.
     Correction(Correction),
+    /// 11.
+    Checkpoint(Checkpoint),
 }
 
 /// The role an event's signer must hold.
@@ -662,6 +699,7 @@ impl Event {
             Event::Death(_) => "death",
             Event::Correspondence(_) => "correspondence",
             Event::Correction(_) => "correction",
+            Event::Checkpoint(_) => "checkpoint",
         }
     }
 
@@ -695,7 +733,9 @@ impl Event {
     pub fn requirement(&self) -> Requirement {
         match self {
             Event::Genesis(_) => Requirement::Genesis,
-            Event::KeyGranted(_) | Event::KeyRevoked(_) => Requirement::Role(Role::Authority),
+            Event::KeyGranted(_) | Event::KeyRevoked(_) | Event::Checkpoint(_) => {
+                Requirement::Role(Role::Authority)
+            }
             _ => Requirement::Role(Role::Investigator),
         }
     }
@@ -713,7 +753,8 @@ impl Event {
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
-            | Event::Correction(_) => return None,
+            | Event::Correction(_)
+            | Event::Checkpoint(_) => return None,
         })
     }
 
@@ -730,7 +771,8 @@ impl Event {
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
-            | Event::Correction(_) => return None,
+            | Event::Correction(_)
+            | Event::Checkpoint(_) => return None,
         })
     }
 
@@ -747,7 +789,8 @@ impl Event {
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
-            | Event::Correction(_) => &[],
+            | Event::Correction(_)
+            | Event::Checkpoint(_) => &[],
         }
     }
 
@@ -821,6 +864,15 @@ impl Event {
             Event::Correspondence(e) => {
                 check_opt("via", &e.via, SHORT)?;
                 check_opt("notes", &e.notes, LONG)
+            }
+            Event::Checkpoint(c) => {
+                if c.tree_size == 0 {
+                    return Err(FieldError::new(
+                        "tree_size",
+                        "a checkpoint covers at least the genesis",
+                    ));
+                }
+                Ok(())
             }
             Event::Correction(c) => {
                 check_text("reason", &c.reason, LONG, true)?;
