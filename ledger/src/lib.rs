@@ -25,6 +25,7 @@ pub mod entry;
 pub mod event;
 pub mod input;
 pub mod keys;
+pub mod merkle;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod time;

@@ -13,6 +13,7 @@
 
 pub mod chain;
 pub mod export;
+pub mod merkle;
 pub mod signatures;
 
 pub use chain::{ChainVerifier, Rule, Summary, Violation};
