@@ -42,6 +42,9 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
+/// A complete node's address, `(level, index)`, and its hash.
+pub type Node = ((u8, u64), Hash);
+
 /// Where complete nodes are read from (the store, or memory in tests).
 pub trait NodeSource {
     /// Storage error.
@@ -69,7 +72,7 @@ pub fn nodes_for_append<S: NodeSource>(
     src: &S,
     leaf_index: u64,
     leaf: Hash,
-) -> Result<Vec<((u8, u64), Hash)>, S::Error> {
+) -> Result<Vec<Node>, S::Error> {
     let mut out = vec![((0u8, leaf_index), leaf)];
     let (mut level, mut index, mut hash) = (0u8, leaf_index, leaf);
     while index & 1 == 1 {
@@ -93,7 +96,7 @@ fn split(n: u64) -> u64 {
 /// recursion visits).
 fn range_hash<S: NodeSource>(src: &S, start: u64, end: u64) -> Result<Hash, S::Error> {
     let size = end - start;
-    if size.is_power_of_two() && start % size == 0 {
+    if size.is_power_of_two() && start.is_multiple_of(size) {
         let level = size.trailing_zeros() as u8;
         return src.node(level, start >> level);
     }
