@@ -39,7 +39,10 @@ impl Failure {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        env(e)
+        match e {
+            StoreError::Range(_) => refused(e),
+            other => env(other),
+        }
     }
 }
 

@@ -278,9 +278,24 @@ proptest! {
         let ledger = Ledger::open(&store).unwrap();
         let chain: Vec<Vec<u8>> = ledger.entries_from(0).map(|r| r.unwrap().1).collect();
         prop_assert_eq!(verify(&chain).unwrap(), events.len() as u64 + 2);
-        for a in acked {
+        for a in &acked {
             let e = ledger.entry(a.seq).unwrap().unwrap();
             prop_assert_eq!(e.hash(), a.hash);
+        }
+        // The Merkle tree kept incrementally, batch by batch, equals the one
+        // the verifier computes from the bytes, at every size.
+        let mut stream = custody_verifier::merkle::StreamingRoot::new();
+        for (i, bytes) in chain.iter().enumerate() {
+            stream.push(custody_verifier::merkle::leaf_hash(bytes));
+            prop_assert_eq!(ledger.merkle_root(i as u64 + 1).unwrap(), stream.root());
+        }
+        let n = ledger.len();
+        let root = ledger.merkle_root(n).unwrap();
+        for (seq, bytes) in chain.iter().enumerate() {
+            let path = ledger.inclusion_proof(seq as u64, n).unwrap();
+            custody_verifier::merkle::verify_inclusion(
+                &custody_verifier::merkle::leaf_hash(bytes), seq as u64, n, &path, &root,
+            ).unwrap();
         }
     }
 }

@@ -38,15 +38,19 @@ pub(crate) enum TreeId {
     /// seq → empty, for genesis, grant and revoke entries. Rebuilds the key
     /// registry on open without reading the whole chain.
     Governance,
+    /// level (u8) ‖ index (u64 big-endian) → hash: the complete nodes of the
+    /// Merkle tree over the entries (see `crate::merkle`).
+    Merkle,
 }
 
 impl TreeId {
-    const ALL: [TreeId; 5] = [
+    const ALL: [TreeId; 6] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
         TreeId::Persons,
         TreeId::Governance,
+        TreeId::Merkle,
     ];
 
     fn name(self) -> &'static str {
@@ -56,6 +60,7 @@ impl TreeId {
             TreeId::Hashes => "hashes",
             TreeId::Persons => "persons",
             TreeId::Governance => "governance",
+            TreeId::Merkle => "merkle",
         }
     }
 

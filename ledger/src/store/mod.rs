@@ -12,6 +12,7 @@ pub(crate) mod backend;
 use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
 use crate::event::{EntryHash, Event, Genesis, PersonId};
 use crate::keys::{public_key_of, AuthError, KeyRegistry};
+use crate::merkle;
 use crate::time::Timestamp;
 use backend::{Backend, TreeId, WriteSet};
 use ed25519_dalek::SigningKey;
@@ -41,6 +42,9 @@ pub enum StoreError {
         "store is in use by another process: {0} (waited 3 s); try again when it has finished"
     )]
     InUse(PathBuf),
+    /// A request outside the ledger (a seq or tree size it does not have).
+    #[error("{0}")]
+    Range(String),
     /// A file-system error.
     #[error("{path}: {source}")]
     Io {
@@ -57,6 +61,13 @@ pub enum StoreError {
         /// What was found.
         detail: String,
     },
+}
+
+fn proof_error(e: merkle::ProofError<StoreError>) -> StoreError {
+    match e {
+        merkle::ProofError::Range(m) => StoreError::Range(m),
+        merkle::ProofError::Storage(e) => e,
+    }
 }
 
 impl StoreError {
@@ -136,6 +147,41 @@ pub struct Ledger {
 
 fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
+}
+
+fn node_key(level: u8, index: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = level;
+    k[1..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Reads Merkle nodes from the store, seeing the nodes of a batch being
+/// written before they are committed.
+struct Nodes<'a> {
+    backend: &'a Backend,
+    dir: &'a Path,
+    pending: HashMap<(u8, u64), merkle::Hash>,
+}
+
+impl merkle::NodeSource for Nodes<'_> {
+    type Error = StoreError;
+    fn node(&self, level: u8, index: u64) -> Result<merkle::Hash, StoreError> {
+        if let Some(h) = self.pending.get(&(level, index)) {
+            return Ok(*h);
+        }
+        let v = self
+            .backend
+            .get(TreeId::Merkle, &node_key(level, index))?
+            .ok_or_else(|| StoreError::Damaged {
+                dir: self.dir.to_path_buf(),
+                detail: format!("Merkle node ({level}, {index}) is missing"),
+            })?;
+        v.as_slice().try_into().map_err(|_| StoreError::Damaged {
+            dir: self.dir.to_path_buf(),
+            detail: format!("Merkle node ({level}, {index}) is not 32 bytes"),
+        })
+    }
 }
 
 fn person_key(person: &PersonId, seq: u64) -> Vec<u8> {
@@ -317,6 +363,11 @@ impl Ledger {
         let mut batch_hashes: HashMap<EntryHash, usize> = HashMap::new();
         let mut signed = Vec::with_capacity(events.len());
         let mut writes = WriteSet::new();
+        let mut nodes = Nodes {
+            backend: &self.backend,
+            dir: &self.dir,
+            pending: HashMap::new(),
+        };
         if first {
             writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
         }
@@ -352,6 +403,12 @@ impl Ledger {
             )
             .map_err(|e| refused(e.into()))?;
             writes.insert(TreeId::Entries, &seq_key(seq), entry.bytes());
+            for ((level, index), hash) in
+                merkle::nodes_for_append(&nodes, seq, merkle::leaf_hash(entry.bytes()))?
+            {
+                writes.insert(TreeId::Merkle, &node_key(level, index), &hash);
+                nodes.pending.insert((level, index), hash);
+            }
             writes.insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
             for p in &persons {
                 writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
@@ -481,6 +538,48 @@ impl Ledger {
                 Ok(u64::from_be_bytes(tail))
             })
             .collect()
+    }
+
+    fn nodes(&self) -> Nodes<'_> {
+        Nodes {
+            backend: &self.backend,
+            dir: &self.dir,
+            pending: HashMap::new(),
+        }
+    }
+
+    fn check_size(&self, size: u64) -> Result<(), StoreError> {
+        if size > self.len() {
+            return Err(StoreError::Range(format!(
+                "the ledger has {} entries; there is no tree of size {size}",
+                self.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The Merkle tree hash of the first `size` entries (RFC 9162 `MTH`).
+    pub fn merkle_root(&self, size: u64) -> Result<merkle::Hash, StoreError> {
+        self.check_size(size)?;
+        merkle::root(&self.nodes(), size)
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of the first `size`
+    /// entries (RFC 9162 `PATH`).
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<merkle::Hash>, StoreError> {
+        self.check_size(size)?;
+        merkle::inclusion_proof(&self.nodes(), seq, size).map_err(proof_error)
+    }
+
+    /// The consistency proof from the tree of `old_size` entries to the tree
+    /// of `new_size` entries (RFC 9162 `PROOF`).
+    pub fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<Vec<merkle::Hash>, StoreError> {
+        self.check_size(new_size)?;
+        merkle::consistency_proof(&self.nodes(), old_size, new_size).map_err(proof_error)
     }
 
     /// Bytes the store occupies on disk.
