@@ -54,6 +54,10 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines: signed bytes plus a decoded view.
     Export(cmd::export::ExportArgs),
+    /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
+    Checkpoint(cmd::checkpoint::CheckpointArgs),
+    /// Print an RFC 9162 inclusion proof of one entry (JSON).
+    Prove(cmd::checkpoint::ProveArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
 }
@@ -102,6 +106,8 @@ fn main() {
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
+        Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
+        Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };
     std::process::exit(exit::report(result));

@@ -21,11 +21,14 @@
 //! 5. the signer held the needed role at that point, replaying the genesis,
 //!    grants and revocations that came before it;
 //! 6. `recorded_at` does not go backwards;
-//! 7. a correction targets an earlier evidence entry that exists.
+//! 7. a correction targets an earlier evidence entry that exists;
+//! 8. a checkpoint states the Merkle root of exactly the entries before it,
+//!    and its note signature verifies.
 
+use crate::merkle::{leaf_hash, StreamingRoot};
 use crate::signatures::{self, SignatureJob};
 use custody_ledger::entry::{self, EntryError, SignedEntry, GENESIS_PREV_HASH};
-use custody_ledger::event::{EntryHash, Event, PublicKeyBytes};
+use custody_ledger::event::{EntryHash, Event, PublicKeyBytes, Role};
 use custody_ledger::keys::KeyRegistry;
 use custody_ledger::time::Timestamp;
 use ed25519_dalek::VerifyingKey;
@@ -51,6 +54,9 @@ pub enum Rule {
     RecordedAt,
     /// A correction's target is not an earlier evidence entry.
     CorrectionTarget,
+    /// A checkpoint entry does not state the tree before it, or its note
+    /// signature fails.
+    Checkpoint,
     /// The ledger has no entries at all.
     Empty,
     /// A claim beside the signed bytes (an export's hash, seq or decoded
@@ -70,6 +76,7 @@ impl Rule {
             Rule::Authority => "authority",
             Rule::RecordedAt => "recorded_at",
             Rule::CorrectionTarget => "correction_target",
+            Rule::Checkpoint => "checkpoint",
             Rule::Empty => "empty",
             Rule::Claim => "claim",
         }
@@ -107,6 +114,11 @@ pub struct Summary {
     pub authority: PublicKeyBytes,
     /// `recorded_at` of the last entry.
     pub last_recorded_at: Timestamp,
+    /// The Merkle tree hash of all the entries, computed from their bytes.
+    pub merkle_root: [u8; 32],
+    /// Every key that held the `authority` role at some point (the keys
+    /// that may have signed this ledger's checkpoints).
+    pub authority_keys: Vec<PublicKeyBytes>,
 }
 
 /// Walks a chain entry by entry. See the module docs for the rules.
@@ -118,6 +130,7 @@ pub struct ChainVerifier {
     registry: KeyRegistry,
     evidence: HashSet<EntryHash>,
     keys: HashMap<PublicKeyBytes, VerifyingKey>,
+    tree: StreamingRoot,
 }
 
 impl ChainVerifier {
@@ -234,7 +247,44 @@ impl ChainVerifier {
             }
         }
 
+        // 8. Checkpoints state the tree of every entry before them, and
+        // their note signature holds.
+        if let Event::Checkpoint(c) = &body.event {
+            let root = self.tree.root();
+            let text = crate::checkpoint::note_text(
+                self.registry.ledger_name().unwrap_or_default(),
+                c.tree_size,
+                &c.root_hash.0,
+            );
+            let problem = if c.tree_size != seq {
+                Some(format!(
+                    "it claims {} entries but is entry {seq}",
+                    c.tree_size
+                ))
+            } else if c.root_hash.0 != root {
+                Some(format!(
+                    "it states root {}, but the entries before it have root {}",
+                    hex::encode(c.root_hash.0),
+                    hex::encode(root)
+                ))
+            } else if key
+                .verify_strict(
+                    text.as_bytes(),
+                    &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
+                )
+                .is_err()
+            {
+                Some("its note signature does not verify for its signer".to_string())
+            } else {
+                None
+            };
+            if let Some(detail) = problem {
+                return Err(fail(Rule::Checkpoint, detail));
+            }
+        }
+
         // Accept.
+        self.tree.push(leaf_hash(stored));
         self.registry.apply(seq, &body.event);
         if body.event.is_evidence() {
             self.evidence.insert(entry.hash());
@@ -258,6 +308,13 @@ impl ChainVerifier {
                 ledger_name: self.registry.ledger_name().unwrap_or_default().to_string(),
                 authority,
                 last_recorded_at: last,
+                merkle_root: self.tree.root(),
+                authority_keys: self
+                    .registry
+                    .keys()
+                    .filter(|k| k.roles.contains_key(&Role::Authority))
+                    .map(|k| k.public_key)
+                    .collect(),
             }),
             _ => Err(Violation {
                 seq: 0,

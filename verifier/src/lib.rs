@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod chain;
+pub mod checkpoint;
 pub mod export;
 pub mod merkle;
 pub mod signatures;

@@ -41,6 +41,9 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
         }
         Event::KeyRevoked(k) => k.public_key.to_hex()[..12].to_string(),
         Event::Genesis(g) => g.ledger_name.clone(),
+        Event::Checkpoint(c) => {
+            format!("tree {} root {}", c.tree_size, &c.root_hash.to_hex()[..12])
+        }
         e => format!(
             "{} {}",
             e.person().map(|p| p.as_str()).unwrap_or("-"),

@@ -1,12 +1,17 @@
 //! `custody verify`: prove the chain intact and every signer authorised.
 
+use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
+use custody_ledger::entry::SignedEntry;
+use custody_ledger::event::Event;
 use custody_ledger::store::Ledger;
+use custody_verifier::checkpoint::Checkpoint;
 use custody_verifier::export::{verify_export, ExportError};
+use custody_verifier::merkle::{leaf_hash, verify_consistency, StreamingRoot};
 use custody_verifier::signatures::{verify_chain, Mode};
-use custody_verifier::{Summary, Violation};
+use custody_verifier::{Rule, Summary, Violation};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -17,6 +22,12 @@ pub struct VerifyArgs {
     /// store is needed.
     #[arg(long, value_name = "FILE")]
     bundle: Option<PathBuf>,
+    /// Also check the ledger against an earlier signed checkpoint (from
+    /// `custody checkpoint`): same origin, valid signature by an authority
+    /// key, and the checkpoint's tree a prefix of today's (consistency
+    /// proof). Catches truncation, rollback, rewriting and equivocation.
+    #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
+    checkpoint: Option<PathBuf>,
     /// Verify each signature with strict single verification instead of in
     /// batches (about four times slower; see docs/FORMAT.md, section 5).
     #[arg(long)]
@@ -98,5 +109,100 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     let ledger = ctx.open()?;
     let source = ledger.dir().display().to_string();
     let verdict = verify_store(&ledger, args.exact)?;
-    report(ctx, &source, verdict)
+    match (&args.checkpoint, verdict) {
+        (Some(path), Ok(summary)) => {
+            let cp = read_checkpoint(path)?;
+            match against_checkpoint(&ledger, &summary, &cp)? {
+                Ok(line) => {
+                    report(ctx, &source, Ok(summary))?;
+                    if !ctx.json {
+                        println!("{line}");
+                    }
+                    Ok(())
+                }
+                Err(v) => report(ctx, &source, Err(v)),
+            }
+        }
+        (_, verdict) => report(ctx, &source, verdict),
+    }
+}
+
+/// Checks a verified ledger against an earlier checkpoint. The root of the
+/// checkpoint's size is recomputed from the entries' bytes, and the store's
+/// consistency proof is checked with the verifier's RFC 9162 algorithm.
+fn against_checkpoint(
+    ledger: &Ledger,
+    summary: &Summary,
+    cp: &Checkpoint,
+) -> Result<Result<String, Violation>, Failure> {
+    let fail = |detail: String| Violation {
+        seq: cp.size.min(summary.length),
+        rule: Rule::Checkpoint,
+        detail,
+    };
+    if cp.origin != summary.ledger_name {
+        return Ok(Err(fail(format!(
+            "the checkpoint is for the ledger {:?}, not {:?}",
+            cp.origin, summary.ledger_name
+        ))));
+    }
+    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
+    let signer = match cp.verify_by(&keys) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(fail(e.to_string()))),
+    };
+    if cp.size > summary.length {
+        return Ok(Err(fail(format!(
+            "TRUNCATED OR ROLLED BACK: the checkpoint vouches for {} entries, the ledger has {}",
+            cp.size, summary.length
+        ))));
+    }
+    // The root at the checkpoint's size, from the bytes, and any checkpoint
+    // entry of the same size in the chain.
+    let mut tree = StreamingRoot::new();
+    let mut same_size_in_chain = None;
+    for item in ledger.entries_from(0) {
+        let (seq, bytes) = item?;
+        if seq < cp.size {
+            tree.push(leaf_hash(&bytes));
+        }
+        if let Ok(e) = SignedEntry::decode(bytes) {
+            if let Event::Checkpoint(c) = e.event() {
+                if c.tree_size == cp.size {
+                    same_size_in_chain = Some(seq);
+                }
+            }
+        }
+    }
+    if tree.root() != cp.root {
+        return Ok(Err(fail(match same_size_in_chain {
+            Some(seq) => format!(
+                "EQUIVOCATION: two valid checkpoints of size {} with different roots (this one, and entry {seq} of the ledger)",
+                cp.size
+            ),
+            None => format!(
+                "REWRITTEN OR FORKED: the ledger's first {} entries have root {}, the checkpoint says {}",
+                cp.size,
+                hex::encode(tree.root()),
+                hex::encode(cp.root)
+            ),
+        })));
+    }
+    let proof = ledger.consistency_proof(cp.size, summary.length)?;
+    if let Err(e) = verify_consistency(
+        cp.size,
+        summary.length,
+        &cp.root,
+        &summary.merkle_root,
+        &proof,
+    ) {
+        return Ok(Err(fail(format!("the consistency proof fails: {e}"))));
+    }
+    Ok(Ok(format!(
+        "consistent with the checkpoint of {} entries (root {}), signed by {}; consistency proof of {} hashes",
+        cp.size,
+        hex::encode(cp.root),
+        hex::encode(signer),
+        proof.len()
+    )))
 }

@@ -115,6 +115,9 @@ pub enum Refusal {
     /// A correction whose target is not an earlier evidence entry.
     #[error("field `target`: {0}")]
     Target(String),
+    /// A checkpoint that does not state this ledger's tree before it.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
 }
 
 /// The last entry of the chain.
@@ -389,6 +392,34 @@ impl Ledger {
                 persons.sort();
                 persons.dedup();
             }
+            if let Event::Checkpoint(c) = &event {
+                let root = merkle::root(&nodes, seq)?;
+                let name = registry.ledger_name().unwrap_or_default();
+                let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
+                let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
+                    .and_then(|k| {
+                        k.verify_strict(
+                            text.as_bytes(),
+                            &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
+                        )
+                    })
+                    .is_ok();
+                let problem = if c.tree_size != seq {
+                    Some(format!(
+                        "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
+                        c.tree_size
+                    ))
+                } else if c.root_hash.0 != root {
+                    Some("its root is not the Merkle root of the entries before it".to_string())
+                } else if !valid_signature {
+                    Some("its note signature does not verify for the signer".to_string())
+                } else {
+                    None
+                };
+                if let Some(p) = problem {
+                    return Err(refused(Refusal::Checkpoint(p)));
+                }
+            }
             registry.apply(seq, &event);
             let entry = SignedEntry::sign(
                 EntryBody {
@@ -556,6 +587,26 @@ impl Ledger {
             )));
         }
         Ok(())
+    }
+
+    /// Appends a signed checkpoint of the whole ledger as it stands, signed
+    /// by `key` (which must hold the `authority` role), and returns the
+    /// checkpoint's entry and its signed note (C2SP tlog-checkpoint).
+    pub fn checkpoint(&mut self, key: &SigningKey) -> Result<(Appended, String), AppendError> {
+        let size = self.len();
+        let root = self.merkle_root(size)?;
+        let name = self.name().to_string();
+        let text = crate::checkpoint::note_text(&name, size, &root);
+        let signature = crate::checkpoint::sign_text(&text, key);
+        let event = Event::Checkpoint(crate::event::Checkpoint {
+            tree_size: size,
+            root_hash: crate::event::Sha256Digest(root),
+            note_signature: crate::event::SignatureBytes(signature),
+        });
+        let appended = self.append(vec![event], key)?;
+        let public = public_key_of(key).0;
+        let note = crate::checkpoint::signed_note(&text, &name, &public, &signature);
+        Ok((appended[0], note))
     }
 
     /// The Merkle tree hash of the first `size` entries (RFC 9162 `MTH`).
