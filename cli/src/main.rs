@@ -58,6 +58,9 @@ enum Command {
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Print an RFC 9162 inclusion proof of one entry (JSON).
     Prove(cmd::checkpoint::ProveArgs),
+    /// Print the chain-of-custody report of one person (Markdown, or JSON),
+    /// built from their verified evidence bundle.
+    Dossier(cmd::bundle::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
 }
@@ -108,6 +111,7 @@ fn main() {
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
+        Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
     };
     std::process::exit(exit::report(result));

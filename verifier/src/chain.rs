@@ -122,7 +122,7 @@ pub struct Summary {
 }
 
 /// Walks a chain entry by entry. See the module docs for the rules.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ChainVerifier {
     next_seq: u64,
     prev_hash: Option<EntryHash>,

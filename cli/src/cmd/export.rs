@@ -1,10 +1,11 @@
 //! `custody export`: the whole ledger as JSON Lines.
 
-use crate::exit::{env, CmdResult, Failure};
+use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
 use base64::Engine;
 use clap::Args;
 use custody_ledger::entry::{entry_view, SignedEntry};
+use custody_ledger::event::PersonId;
 use custody_ledger::store::Ledger;
 use serde_json::json;
 use std::io::Write;
@@ -13,6 +14,11 @@ use std::path::PathBuf;
 /// `custody export`.
 #[derive(Args)]
 pub struct ExportArgs {
+    /// Export only this person's evidence bundle: their entries, the
+    /// governance entries, an inclusion proof for each, and the signed
+    /// checkpoint they prove against. Nothing about anyone else.
+    #[arg(long, value_name = "PERSON")]
+    person: Option<String>,
     /// Write here (atomically: a temporary file renamed into place) instead
     /// of standard output.
     #[arg(long, value_name = "FILE")]
@@ -45,11 +51,33 @@ pub fn write_export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64, Failure
 /// Runs `export`.
 pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     let ledger = ctx.open()?;
-    match &args.out {
+    if let Some(person) = &args.person {
+        let person =
+            PersonId::new(person).map_err(|m| refused(anyhow::anyhow!("--person: {m}")))?;
+        let bundle = crate::cmd::bundle::build_bundle(&ledger, &person)?;
+        let text =
+            serde_json::to_string_pretty(&bundle).map_err(|e| env(anyhow::anyhow!("{e}")))? + "\n";
+        return write_out(ctx, args.out.as_deref(), |out| {
+            out.write_all(text.as_bytes())
+                .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
+            Ok(bundle["entries"].as_array().map_or(0, |a| a.len() as u64))
+        });
+    }
+    write_out(ctx, args.out.as_deref(), |out| write_export(&ledger, out))
+}
+
+/// Writes to `path` atomically (a temporary file renamed into place, after
+/// an fsync), or to standard output.
+fn write_out(
+    ctx: &Context,
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<u64, Failure>,
+) -> CmdResult {
+    match path {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            write_export(&ledger, &mut out)?;
+            write(&mut out)?;
             out.flush()
                 .map_err(|e| env(anyhow::anyhow!("cannot write export: {e}")))?;
         }
@@ -61,7 +89,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
                 .unwrap_or(std::path::Path::new("."));
             let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
             let mut out = std::io::BufWriter::new(tmp);
-            let n = write_export(&ledger, &mut out)?;
+            let n = write(&mut out)?;
             let tmp = out.into_inner().map_err(|e| io(e.into_error()))?;
             tmp.as_file().sync_all().map_err(io)?;
             tmp.persist(path).map_err(|e| io(e.error))?;

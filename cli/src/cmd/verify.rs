@@ -7,6 +7,7 @@ use clap::Args;
 use custody_ledger::entry::SignedEntry;
 use custody_ledger::event::Event;
 use custody_ledger::store::Ledger;
+use custody_verifier::bundle::{verify_bundle, BundleError};
 use custody_verifier::checkpoint::Checkpoint;
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::{leaf_hash, verify_consistency, StreamingRoot};
@@ -18,7 +19,8 @@ use std::path::PathBuf;
 /// `custody verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Verify an export file (from `custody export`) instead of a store; no
+    /// Verify a file written by `custody export` — a whole-ledger export or
+    /// a person's evidence bundle (`--person`) — instead of a store; no
     /// store is needed.
     #[arg(long, value_name = "FILE")]
     bundle: Option<PathBuf>,
@@ -28,6 +30,11 @@ pub struct VerifyArgs {
     /// proof). Catches truncation, rollback, rewriting and equivocation.
     #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
     checkpoint: Option<PathBuf>,
+    /// With --bundle: the authority key (64 hex digits) the bundle's genesis
+    /// must name. Without it, the report prints the authority key for you
+    /// to compare with the one you were given.
+    #[arg(long, value_name = "HEX", requires = "bundle")]
+    authority: Option<String>,
     /// Verify each signature with strict single verification instead of in
     /// batches (about four times slower; see docs/FORMAT.md, section 5).
     #[arg(long)]
@@ -89,22 +96,7 @@ pub fn report(ctx: &Context, source: &str, verdict: Result<Summary, Violation>) 
 /// Runs `verify`.
 pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
-        let file = std::fs::File::open(path)
-            .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
-        let source = path.display().to_string();
-        return match verify_export(std::io::BufReader::new(file)) {
-            Ok(s) => report(ctx, &source, Ok(s)),
-            Err(ExportError::Invalid { line, violation }) => {
-                if !ctx.json {
-                    println!("(at line {line} of {source})");
-                }
-                report(ctx, &source, Err(violation))
-            }
-            Err(ExportError::Malformed { line, message }) => {
-                Err(refused(anyhow::anyhow!("{source}: line {line}: {message}")))
-            }
-            Err(ExportError::Io(e)) => Err(env(anyhow::anyhow!("{source}: {e}"))),
-        };
+        return verify_file(ctx, path, args.authority.as_deref());
     }
     let ledger = ctx.open()?;
     let source = ledger.dir().display().to_string();
@@ -124,6 +116,94 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             }
         }
         (_, verdict) => report(ctx, &source, verdict),
+    }
+}
+
+/// Verifies a file without a store: a person's evidence bundle (one JSON
+/// document) or a whole-ledger export (JSON Lines), told apart by their
+/// first line.
+fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -> CmdResult {
+    let source = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let is_export = serde_json::from_slice::<serde_json::Value>(first_line)
+        .is_ok_and(|v| v.get("entry").is_some());
+    if is_export {
+        if authority.is_some() {
+            return Err(env(anyhow::anyhow!(
+                "--authority applies to person bundles; an export is checked against its own genesis"
+            )));
+        }
+        return match verify_export(text.as_slice()) {
+            Ok(s) => report(ctx, &source, Ok(s)),
+            Err(ExportError::Invalid { line, violation }) => {
+                if !ctx.json {
+                    println!("(at line {line} of {source})");
+                }
+                report(ctx, &source, Err(violation))
+            }
+            Err(ExportError::Malformed { line, message }) => {
+                Err(refused(anyhow::anyhow!("{source}: line {line}: {message}")))
+            }
+            Err(ExportError::Io(e)) => Err(env(anyhow::anyhow!("{source}: {e}"))),
+        };
+    }
+    let pinned = authority
+        .map(custody_ledger::keys::parse_public_key_hex)
+        .transpose()
+        .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
+    match verify_bundle(&text, pinned) {
+        Ok(b) => {
+            let evidence = b
+                .entries
+                .iter()
+                .filter(|e| !e.entry.event().is_governance())
+                .count();
+            if ctx.json {
+                print_json(&json!({
+                    "valid": true, "source": source, "kind": "bundle", "person": b.person,
+                    "origin": b.origin, "entries": b.entries.len(), "evidence_entries": evidence,
+                    "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
+                    "checkpoint_signer": b.checkpoint_signer, "authority": b.authority,
+                    "authority_pinned": pinned.is_some(),
+                }));
+            } else {
+                println!("VALID  bundle {source}");
+                println!(
+                    "person:     {} ({evidence} evidence entries, {} in all)",
+                    b.person,
+                    b.entries.len()
+                );
+                println!("ledger:     {}", b.origin);
+                println!(
+                    "checkpoint: {} entries, root {}, signed by {}",
+                    b.checkpoint.size,
+                    hex::encode(b.checkpoint.root),
+                    b.checkpoint_signer
+                );
+                if pinned.is_some() {
+                    println!("authority:  {} (matches --authority)", b.authority);
+                } else {
+                    println!(
+                        "authority:  {} — compare it with the authority key you were given, or pass --authority",
+                        b.authority
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(BundleError::Invalid(v)) => report(ctx, &source, Err(v)),
+        Err(e) => {
+            if ctx.json {
+                print_json(
+                    &json!({"valid": false, "source": source, "kind": "bundle", "detail": e.to_string()}),
+                );
+            } else {
+                println!("INVALID  bundle {source}");
+                println!("detail: {e}");
+            }
+            Err(refused(anyhow::anyhow!("verification failed: {e}")))
+        }
     }
 }
 

@@ -35,8 +35,9 @@ pub(crate) enum TreeId {
     /// person id ‖ 0x00 ‖ seq → empty. Finds a person's entries without a
     /// scan of the chain.
     Persons,
-    /// seq → empty, for genesis, grant and revoke entries. Rebuilds the key
-    /// registry on open without reading the whole chain.
+    /// seq → empty, for genesis, grant, revoke and checkpoint entries.
+    /// Rebuilds the key registry on open, and finds checkpoints and the
+    /// governance history of a bundle, without reading the whole chain.
     Governance,
     /// level (u8) ‖ index (u64 big-endian) → hash: the complete nodes of the
     /// Merkle tree over the entries (see `crate::merkle`).

@@ -444,7 +444,7 @@ impl Ledger {
             for p in &persons {
                 writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
             }
-            if entry.event().is_governance() {
+            if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
                 writes.insert(TreeId::Governance, &seq_key(seq), &[]);
             }
             prev = entry.hash();
@@ -548,6 +548,24 @@ impl Ledger {
                     })?;
                 Ok((seq, v))
             })
+    }
+
+    /// Sequence numbers of the genesis, every grant, revocation and
+    /// checkpoint, ascending (from an index: no chain scan).
+    pub fn governance_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.backend
+            .scan_from(TreeId::Governance, &[])
+            .map(|r| {
+                let (k, _) = r?;
+                k.as_slice()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| StoreError::Damaged {
+                        dir: self.dir.clone(),
+                        detail: "bad governance index key".into(),
+                    })
+            })
+            .collect()
     }
 
     /// Sequence numbers of every entry about `person` (corrections of their

@@ -1,0 +1,279 @@
+//! Evidence bundles and dossiers for prosecutors: one person's entries with
+//! inclusion proofs against a signed checkpoint (`custody export --person`),
+//! and the chain-of-custody report built from such a bundle
+//! (`custody dossier`). The format is specified in
+//! `custody_verifier::bundle`.
+
+use crate::exit::{refused, CmdResult, Failure};
+use crate::output::{print_json, Context};
+use base64::Engine;
+use clap::Args;
+use custody_ledger::checkpoint as note;
+use custody_ledger::entry::{entry_view, SignedEntry};
+use custody_ledger::event::{Event, PersonId};
+use custody_ledger::store::Ledger;
+use custody_verifier::bundle::{verify_bundle, VerifiedBundle, BUNDLE_FORMAT};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+fn decode(ledger: &Ledger, seq: u64) -> Result<SignedEntry, Failure> {
+    ledger.entry(seq)?.ok_or_else(|| {
+        refused(anyhow::anyhow!(
+            "entry {seq} is missing; run `custody verify`"
+        ))
+    })
+}
+
+/// Builds the bundle of `person` against the latest checkpoint recorded in
+/// the ledger that covers all of their entries.
+pub fn build_bundle(ledger: &Ledger, person: &PersonId) -> Result<Value, Failure> {
+    let mut seqs: BTreeSet<u64> = ledger.person_seqs(person)?.into_iter().collect();
+    if seqs.is_empty() {
+        return Err(refused(anyhow::anyhow!("no such person: {person}")));
+    }
+    // The targets of corrections about the person travel with them.
+    for seq in seqs.clone() {
+        if let Event::Correction(c) = decode(ledger, seq)?.event() {
+            if let Some(t) = ledger.seq_of(&c.target)? {
+                seqs.insert(t);
+            }
+        }
+    }
+    let needed = *seqs.iter().next_back().expect("not empty");
+    let mut governance = Vec::new();
+    let mut checkpoint = None;
+    for seq in ledger.governance_seqs()? {
+        let e = decode(ledger, seq)?;
+        match e.event() {
+            Event::Checkpoint(c) if c.tree_size > needed => {
+                let text = note::note_text(ledger.name(), c.tree_size, &c.root_hash.0);
+                let signed = note::signed_note(
+                    &text,
+                    ledger.name(),
+                    &e.body().signer.0,
+                    &c.note_signature.0,
+                );
+                checkpoint = Some((c.tree_size, signed));
+            }
+            Event::Checkpoint(_) => {}
+            _ => governance.push(seq),
+        }
+    }
+    let (size, signed_note) = checkpoint.ok_or_else(|| {
+        refused(anyhow::anyhow!(
+            "no checkpoint covers entry {needed} of {person}; issue one with `custody checkpoint --key AUTHORITY.pem` and try again"
+        ))
+    })?;
+    seqs.extend(governance.into_iter().filter(|&s| s < size));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut entries = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        let e = decode(ledger, seq)?;
+        let proof = ledger.inclusion_proof(seq, size)?;
+        entries.push(json!({
+            "seq": seq,
+            "hash": e.hash(),
+            "entry": b64.encode(e.bytes()),
+            "view": entry_view(&e),
+            "inclusion_proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(json!({
+        "format": BUNDLE_FORMAT,
+        "origin": ledger.name(),
+        "person": person,
+        "checkpoint": signed_note,
+        "entries": entries,
+    }))
+}
+
+/// `custody dossier`.
+#[derive(Args)]
+pub struct DossierArgs {
+    /// The person.
+    person: String,
+}
+
+fn describe_event(e: &Event) -> String {
+    let place = |p: &Option<String>| p.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+    match e {
+        Event::MissingReport(m) => format!(
+            "reported missing ({}){}",
+            m.category,
+            place(&m.last_seen_place).replace(" at ", ", last seen at ")
+        ),
+        Event::Capture(c) => format!("captured{}", place(&c.place)),
+        Event::IcrcNotification(n) => format!(
+            "the detaining power notified the ICRC{}",
+            n.reference
+                .as_deref()
+                .map(|r| format!(" (reference {r})"))
+                .unwrap_or_default()
+        ),
+        Event::Sighting(s) => format!(
+            "seen alive in captivity{} (source: {})",
+            place(&s.place),
+            s.source
+        ),
+        Event::Release(r) => format!("released ({}){}", r.kind, place(&r.place)),
+        Event::Death(d) => format!("died{} (cause: {})", place(&d.place), d.cause),
+        Event::Correspondence(c) => format!(
+            "{} reached the family{}",
+            c.kind,
+            c.via
+                .as_deref()
+                .map(|v| format!(" via {v}"))
+                .unwrap_or_default()
+        ),
+        Event::Correction(c) => match &c.replacement {
+            Some(r) => format!(
+                "corrects entry {}: replaced by \"{}\" — {}",
+                c.target,
+                describe_event(r),
+                c.reason
+            ),
+            None => format!("retracts entry {} — {}", c.target, c.reason),
+        },
+        Event::Genesis(g) => format!(
+            "ledger {} created; authority held by {}",
+            g.ledger_name, g.authority_holder
+        ),
+        Event::KeyGranted(k) => format!(
+            "key {} granted the role {} (holder: {})",
+            k.public_key, k.role, k.holder
+        ),
+        Event::KeyRevoked(k) => format!("key {} revoked — {}", k.public_key, k.reason),
+        Event::Checkpoint(c) => format!("checkpoint of {} entries", c.tree_size),
+    }
+}
+
+/// Renders a verified bundle as the Markdown chain-of-custody report.
+pub fn render_markdown(b: &VerifiedBundle) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Chain-of-custody dossier: {}\n", b.person);
+    let _ = writeln!(md, "- **Ledger:** `{}`", b.origin);
+    let _ = writeln!(
+        md,
+        "- **Authority key (genesis):** `{}` — compare it with the key you were given by the ledger's authority",
+        b.authority
+    );
+    let _ = writeln!(
+        md,
+        "- **Checkpoint:** {} entries, root `{}`, signed by `{}`",
+        b.checkpoint.size,
+        hex::encode(b.checkpoint.root),
+        b.checkpoint_signer
+    );
+    let _ = writeln!(
+        md,
+        "- **Verification:** VALID — every entry below is signed by a key that held the needed role when it was recorded, and is included, unaltered, in the checkpoint's Merkle tree (RFC 9162 inclusion proof).\n"
+    );
+    let _ = writeln!(md, "## Evidence about {}\n", b.person);
+    let mut n = 0;
+    for be in b
+        .entries
+        .iter()
+        .filter(|e| !e.entry.event().is_governance())
+    {
+        n += 1;
+        let e = &be.entry;
+        let body = e.body();
+        let _ = writeln!(
+            md,
+            "### {n}. {} (seq {})\n",
+            body.event.type_name(),
+            body.seq
+        );
+        let _ = writeln!(md, "- **What:** {}", describe_event(&body.event));
+        if let Some(at) = body.event.occurred_at() {
+            let _ = writeln!(md, "- **Occurred:** {at} ({} precision)", at.precision());
+        }
+        let _ = writeln!(md, "- **Recorded:** {}", body.recorded_at);
+        let _ = writeln!(md, "- **Signed by:** `{}` ({})", body.signer, be.holder);
+        let _ = writeln!(md, "- **Entry hash:** `{}`", e.hash());
+        for a in body.event.attachments() {
+            let _ = writeln!(
+                md,
+                "- **Attachment:** SHA-256 `{}` ({}){}",
+                a.sha256,
+                a.media_type,
+                a.description
+                    .as_deref()
+                    .map(|d| format!(" — {d}"))
+                    .unwrap_or_default()
+            );
+        }
+        let _ = writeln!(
+            md,
+            "- **Proof:** included in the tree of {} entries ({} hashes): verified\n",
+            b.checkpoint.size, be.proof_len
+        );
+    }
+    let _ = writeln!(
+        md,
+        "## Keys and governance (entries before the checkpoint)\n"
+    );
+    for be in b.entries.iter().filter(|e| e.entry.event().is_governance()) {
+        let body = be.entry.body();
+        let _ = writeln!(
+            md,
+            "- seq {} ({}): {} — signed by `{}`, entry hash `{}`",
+            body.seq,
+            body.recorded_at,
+            describe_event(&body.event),
+            body.signer,
+            be.entry.hash()
+        );
+    }
+    md
+}
+
+/// Runs `dossier`.
+pub fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
+    let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
+    let ledger = ctx.open()?;
+    let bundle = build_bundle(&ledger, &person)?;
+    let text = serde_json::to_vec(&bundle).map_err(refused)?;
+    let verified = verify_bundle(&text, ledger.registry().genesis_authority()).map_err(|e| {
+        refused(anyhow::anyhow!(
+            "the bundle of {person} does not verify: {e}; run `custody verify`"
+        ))
+    })?;
+    if ctx.json {
+        let entries: Vec<Value> = verified
+            .entries
+            .iter()
+            .map(|be| {
+                json!({
+                    "seq": be.entry.seq(),
+                    "type": be.entry.event().type_name(),
+                    "what": describe_event(be.entry.event()),
+                    "occurred_at": be.entry.event().occurred_at(),
+                    "recorded_at": be.entry.body().recorded_at,
+                    "signer": be.entry.body().signer,
+                    "holder": be.holder,
+                    "entry_hash": be.entry.hash(),
+                    "attachments": be.entry.event().attachments(),
+                    "proof_hashes": be.proof_len,
+                    "proof": "verified",
+                })
+            })
+            .collect();
+        print_json(&json!({
+            "person": person,
+            "origin": verified.origin,
+            "authority": verified.authority,
+            "checkpoint": {
+                "tree_size": verified.checkpoint.size,
+                "root": hex::encode(verified.checkpoint.root),
+                "signer": verified.checkpoint_signer,
+            },
+            "verdict": "valid",
+            "entries": entries,
+        }));
+    } else {
+        print!("{}", render_markdown(&verified));
+    }
+    Ok(())
+}
