@@ -27,6 +27,7 @@ pub mod event;
 pub mod input;
 pub mod keys;
 pub mod merkle;
+pub mod projection;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod time;

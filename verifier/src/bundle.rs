@@ -213,6 +213,7 @@ pub fn verify_bundle(
     let mut last_recorded = None;
     let mut evidence: BTreeMap<EntryHash, (u64, Option<PersonId>)> = BTreeMap::new();
     let mut reassigned: Vec<EntryHash> = Vec::new();
+    let mut corrected = std::collections::BTreeSet::new();
     let mut out = Vec::with_capacity(by_seq.len());
     for (seq, (e, proof_len)) in by_seq {
         let body = e.body();
@@ -231,7 +232,7 @@ pub fn verify_bundle(
         last_recorded = Some(body.recorded_at);
         match &body.event {
             Event::Correction(c) => {
-                if !evidence.contains_key(&c.target) {
+                if !evidence.contains_key(&c.target) || !corrected.insert(c.target) {
                     return Err(violation(
                         seq,
                         Rule::CorrectionTarget,

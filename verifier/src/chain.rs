@@ -21,7 +21,8 @@
 //! 5. the signer held the needed role at that point, replaying the genesis,
 //!    grants and revocations that came before it;
 //! 6. `recorded_at` does not go backwards;
-//! 7. a correction targets an earlier evidence entry that exists;
+//! 7. a correction targets an earlier evidence entry that exists and was
+//!    not corrected before;
 //! 8. a checkpoint states the Merkle root of exactly the entries before it,
 //!    and its note signature verifies.
 
@@ -234,13 +235,13 @@ impl ChainVerifier {
             }
         }
 
-        // 7. Correction targets.
+        // 7. Correction targets: an earlier evidence entry, corrected once.
         if let Event::Correction(c) = &body.event {
             if !self.evidence.contains(&c.target) {
                 return Err(fail(
                     Rule::CorrectionTarget,
                     format!(
-                        "the correction targets {}, which is not an earlier evidence entry",
+                        "the correction targets {}, which is not an earlier evidence entry that has not been corrected already",
                         c.target
                     ),
                 ));
@@ -288,6 +289,9 @@ impl ChainVerifier {
         self.registry.apply(seq, &body.event);
         if body.event.is_evidence() {
             self.evidence.insert(entry.hash());
+        }
+        if let Event::Correction(c) = &body.event {
+            self.evidence.remove(&c.target);
         }
         self.prev_hash = Some(entry.hash());
         self.last_recorded_at = Some(body.recorded_at);

@@ -42,16 +42,20 @@ pub(crate) enum TreeId {
     /// level (u8) ‖ index (u64 big-endian) → hash: the complete nodes of the
     /// Merkle tree over the entries (see `crate::merkle`).
     Merkle,
+    /// entry hash → seq of the correction that corrected it. An entry is
+    /// corrected at most once.
+    Corrected,
 }
 
 impl TreeId {
-    const ALL: [TreeId; 6] = [
+    const ALL: [TreeId; 7] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
         TreeId::Persons,
         TreeId::Governance,
         TreeId::Merkle,
+        TreeId::Corrected,
     ];
 
     fn name(self) -> &'static str {
@@ -62,6 +66,7 @@ impl TreeId {
             TreeId::Persons => "persons",
             TreeId::Governance => "governance",
             TreeId::Merkle => "merkle",
+            TreeId::Corrected => "corrected",
         }
     }
 

@@ -364,6 +364,7 @@ impl Ledger {
             self.head.hash
         };
         let mut batch_hashes: HashMap<EntryHash, usize> = HashMap::new();
+        let mut corrected_in_batch: HashMap<EntryHash, u64> = HashMap::new();
         let mut signed = Vec::with_capacity(events.len());
         let mut writes = WriteSet::new();
         let mut nodes = Nodes {
@@ -383,7 +384,7 @@ impl Ledger {
             let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
             if let Event::Correction(c) = &event {
                 let target = self
-                    .correction_target(&c.target, &batch_hashes, &signed)
+                    .correction_target(&c.target, &batch_hashes, &signed, &corrected_in_batch)
                     .map_err(|m| refused(Refusal::Target(m)))?;
                 persons.extend(target.person().cloned());
                 if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
@@ -444,6 +445,10 @@ impl Ledger {
             for p in &persons {
                 writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
             }
+            if let Event::Correction(c) = entry.event() {
+                writes.insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
+                corrected_in_batch.insert(c.target, seq);
+            }
             if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
                 writes.insert(TreeId::Governance, &seq_key(seq), &[]);
             }
@@ -478,7 +483,21 @@ impl Ledger {
         target: &EntryHash,
         batch_hashes: &HashMap<EntryHash, usize>,
         batch: &[SignedEntry],
+        corrected_in_batch: &HashMap<EntryHash, u64>,
     ) -> Result<Event, String> {
+        let earlier = match corrected_in_batch.get(target) {
+            Some(&seq) => Some(seq),
+            None => self
+                .backend
+                .get(TreeId::Corrected, &target.0)
+                .map_err(|e| e.to_string())?
+                .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)),
+        };
+        if let Some(seq) = earlier {
+            return Err(format!(
+                "entry {target} was already corrected by entry {seq}; an entry is corrected once (to restore evidence, append it again)"
+            ));
+        }
         let event = if let Some(&i) = batch_hashes.get(target) {
             batch[i].event().clone()
         } else {

@@ -1,0 +1,240 @@
+//! The projection rules, one test each: status, dates, flags and the
+//! evidence behind them.
+
+use custody_ledger::event::*;
+use custody_ledger::input::event_from_value;
+use custody_ledger::projection::{project, DayBounds, PersonStatus, ProjectedEntry, Status};
+use custody_ledger::time::Timestamp;
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(s).unwrap()
+}
+
+/// Entries from JSON Lines; entry `i` has seq `i + 2`, hash byte `i`, and
+/// is recorded at day `i` of 2025.
+fn entries(jsonl: &str) -> Vec<ProjectedEntry> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            let mut l = l.to_string();
+            // `@N` stands for the hash of entry N.
+            for n in 0..10 {
+                l = l.replace(&format!("@{n}"), &hex::encode([n as u8; 32]));
+            }
+            ProjectedEntry {
+                seq: i as u64 + 2,
+                hash: EntryHash([i as u8; 32]),
+                recorded_at: Timestamp(at("2025-01-01T00:00:00Z").0 + i as i64 * 86_400_000_000),
+                event: event_from_value(serde_json::from_str(&l).unwrap()).unwrap(),
+            }
+        })
+        .collect()
+}
+
+fn status(jsonl: &str, as_of: Option<&str>) -> PersonStatus {
+    let p = PersonId::new("P").unwrap();
+    let now = at("2025-06-01T00:00:00Z");
+    project(&p, &entries(jsonl), as_of.map(at), None, now).expect("a status")
+}
+
+const CONSCRIPT: &str = r#"
+{"type":"missing_report","person":"P","occurred_at":"2022-05-17","category":"military","last_seen_place":"Mariupol"}
+{"type":"capture","person":"P","occurred_at":"2022-05-17","place":"Mariupol"}
+{"type":"sighting","person":"P","occurred_at":"2022-09","place":"Olenivka","source":"returned_pow"}
+{"type":"icrc_notification","person":"P","occurred_at":"2023-06-20"}
+{"type":"correspondence","person":"P","occurred_at":"2023-08-02","kind":"letter","via":"icrc"}
+{"type":"release","person":"P","occurred_at":"2024-05-31","kind":"exchange"}
+"#;
+
+#[test]
+fn a_conscript_confirmed_a_year_late_then_exchanged() {
+    let s = status(CONSCRIPT, None);
+    assert_eq!(s.status, Status::Released);
+    assert_eq!(s.since.to_string(), "2024-05-31");
+    assert_eq!(s.category, Some(Category::Military));
+    assert_eq!(s.captured_at.unwrap().to_string(), "2022-05-17");
+    assert_eq!(s.icrc_notified_at.unwrap().to_string(), "2023-06-20");
+    assert_eq!(
+        s.notification_delay_days,
+        Some(DayBounds { min: 399, max: 399 })
+    );
+    assert!(s.flags.contains(&"notification_overdue".to_string()));
+    assert!(
+        !s.flags.contains(&"incommunicado".to_string()),
+        "not held any more"
+    );
+    assert_eq!(s.evidence["captured_at"][0].seq, 3);
+    assert_eq!(s.evidence["icrc_notified_at"][0].seq, 5);
+    assert_eq!(s.evidence["released_at"][0].seq, 7);
+
+    // As of the end of 2022: held, never acknowledged, no contact since capture.
+    let s = status(CONSCRIPT, Some("2022-12-31T00:00:00Z"));
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+    assert_eq!(s.since.to_string(), "2022-05-17");
+    assert_eq!(
+        s.days_unacknowledged,
+        Some(DayBounds { min: 228, max: 228 })
+    );
+    assert_eq!(
+        s.days_without_contact,
+        Some(DayBounds { min: 228, max: 228 })
+    );
+    assert!(s.flags.contains(&"incommunicado".to_string()));
+    assert!(s.flags.contains(&"notification_overdue".to_string()));
+    assert_eq!(s.last_seen.as_ref().unwrap().at.to_string(), "2022-09");
+    assert_eq!(
+        s.last_seen.as_ref().unwrap().place.as_deref(),
+        Some("Olenivka")
+    );
+}
+
+#[test]
+fn a_death_is_not_undone_by_later_sightings_but_disputed() {
+    let s = status(
+        r#"{"type":"missing_report","person":"P","occurred_at":"2022-07","category":"military"}
+{"type":"death","person":"P","occurred_at":"2022-07-29","place":"Olenivka","cause":"death_in_custody","remains_returned":true}
+{"type":"sighting","person":"P","occurred_at":"2023-02","source":"tv"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::Deceased);
+    assert_eq!(s.died_at.unwrap().to_string(), "2022-07-29");
+    assert_eq!(s.death_cause, Some(DeathCause::DeathInCustody));
+    assert_eq!(s.remains_returned, Some(true));
+    assert!(s.flags.contains(&"disputed".to_string()));
+    let cited: Vec<u64> = s.evidence["disputed"].iter().map(|c| c.seq).collect();
+    assert_eq!(
+        cited,
+        vec![3, 4],
+        "both the death and the sighting are cited"
+    );
+    // A sighting that may predate the death (same month) disputes nothing.
+    let s = status(
+        r#"{"type":"death","person":"P","occurred_at":"2022-07-29","cause":"unknown"}
+{"type":"sighting","person":"P","occurred_at":"2022-07","source":"tv"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::Deceased);
+    assert!(s.flags.is_empty(), "{:?}", s.flags);
+}
+
+#[test]
+fn order_is_by_occurrence_not_by_arrival() {
+    // The release arrives first, the capture years later.
+    let s = status(
+        r#"{"type":"release","person":"P","occurred_at":"2024-01-03","kind":"exchange"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-03-09"}
+{"type":"capture","person":"P","occurred_at":"2022-03-04","category":"civilian"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::Released);
+    assert_eq!(s.category, Some(Category::Civilian));
+    assert_eq!(
+        s.notification_delay_days,
+        Some(DayBounds { min: 5, max: 5 })
+    );
+    assert!(s.flags.is_empty());
+}
+
+#[test]
+fn a_capture_after_a_release_opens_a_new_episode() {
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-04"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-03-09"}
+{"type":"release","person":"P","occurred_at":"2023-01-01","kind":"release"}
+{"type":"capture","person":"P","occurred_at":"2025-05-01"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+    assert_eq!(s.since.to_string(), "2025-05-01");
+    assert_eq!(s.captured_at.unwrap().to_string(), "2025-05-01");
+    assert_eq!(s.icrc_notified_at, None);
+    assert_eq!(s.days_unacknowledged, Some(DayBounds { min: 31, max: 31 }));
+    assert!(s.flags.contains(&"notification_overdue".to_string()));
+    assert!(s.flags.contains(&"incommunicado".to_string()));
+}
+
+#[test]
+fn retractions_remove_and_replacements_substitute() {
+    let base = r#"{"type":"missing_report","person":"P","occurred_at":"2022-04","category":"civilian"}
+{"type":"capture","person":"P","occurred_at":"2022-04-10"}"#;
+    assert_eq!(status(base, None).status, Status::HeldUnacknowledged);
+    let retracted = format!(
+        "{base}\n{{\"type\":\"correction\",\"target\":\"@1\",\"reason\":\"someone else\"}}"
+    );
+    let s = status(&retracted, None);
+    assert_eq!(s.status, Status::Missing);
+    assert_eq!(s.captured_at, None);
+    let replaced = format!("{base}\n{{\"type\":\"correction\",\"target\":\"@1\",\"reason\":\"date\",\"replacement\":{{\"type\":\"capture\",\"person\":\"P\",\"occurred_at\":\"2022-04-12\"}}}}");
+    let s = status(&replaced, None);
+    assert_eq!(s.captured_at.unwrap().to_string(), "2022-04-12");
+    assert_eq!(
+        s.evidence["captured_at"][0].seq, 4,
+        "cited by the correction"
+    );
+}
+
+#[test]
+fn the_seven_day_and_thirty_day_boundaries() {
+    let notified = |day: &str| {
+        status(
+            &format!("{{\"type\":\"capture\",\"person\":\"P\",\"occurred_at\":\"2024-01-01\"}}\n{{\"type\":\"icrc_notification\",\"person\":\"P\",\"occurred_at\":\"{day}\"}}"),
+            Some("2024-01-20T00:00:00Z"),
+        )
+    };
+    assert!(!notified("2024-01-08")
+        .flags
+        .contains(&"notification_overdue".to_string()));
+    assert!(notified("2024-01-09")
+        .flags
+        .contains(&"notification_overdue".to_string()));
+
+    let held = "{\"type\":\"capture\",\"person\":\"P\",\"occurred_at\":\"2024-01-01\"}\n{\"type\":\"icrc_notification\",\"person\":\"P\",\"occurred_at\":\"2024-01-02\"}";
+    let day30 = status(held, Some("2024-01-31T12:00:00Z"));
+    assert_eq!(
+        day30.days_without_contact,
+        Some(DayBounds { min: 30, max: 30 })
+    );
+    assert!(!day30.flags.contains(&"incommunicado".to_string()));
+    let day31 = status(held, Some("2024-02-01T00:00:00Z"));
+    assert!(day31.flags.contains(&"incommunicado".to_string()));
+}
+
+#[test]
+fn approximate_dates_give_bounds() {
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-05"}
+{"type":"icrc_notification","person":"P","occurred_at":"2023-06"}"#,
+        None,
+    );
+    // From [May 1, May 31] 2022 to [June 1, June 30] 2023.
+    assert_eq!(
+        s.notification_delay_days,
+        Some(DayBounds { min: 366, max: 425 })
+    );
+}
+
+#[test]
+fn known_at_replays_what_the_ledger_said_then() {
+    let p = PersonId::new("P").unwrap();
+    let es = entries(CONSCRIPT);
+    // Entry i is recorded on day i of 2025: by day 2, only the first three.
+    let s = project(
+        &p,
+        &es,
+        None,
+        Some(at("2025-01-03T00:00:00Z")),
+        at("2025-06-01T00:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+    assert!(project(
+        &p,
+        &es,
+        None,
+        Some(at("2024-12-31T00:00:00Z")),
+        at("2025-06-01T00:00:00Z")
+    )
+    .is_none());
+}
