@@ -50,6 +50,17 @@ enum Command {
     Append(cmd::append::AppendArgs),
     /// Print entries: seq, recorded_at, type, person, signer and hash.
     Log(cmd::log::LogArgs),
+    /// A person's current status (or everyone's), with the legal clock and
+    /// the evidence behind every fact; --as-of and --known-at replay time.
+    Status(cmd::status::StatusArgs),
+    /// A person's timeline: every entry about them, in the order events
+    /// occurred, corrections shown.
+    History(cmd::status::HistoryArgs),
+    /// Figures to quote: counts by status and category, notification
+    /// delays, incommunicado, unacknowledged, deaths by cause.
+    Report(cmd::status::ReportArgs),
+    /// Rebuild every projection from the chain.
+    Rebuild,
     /// Verify the whole chain (or an export file with --bundle).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines: signed bytes plus a decoded view.
@@ -107,6 +118,10 @@ fn main() {
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Append(a) => cmd::append::run(&ctx, a),
         Command::Log(a) => cmd::log::run(&ctx, a),
+        Command::Status(a) => cmd::status::status(&ctx, a),
+        Command::History(a) => cmd::status::history(&ctx, a),
+        Command::Report(a) => cmd::status::report(&ctx, a),
+        Command::Rebuild => cmd::status::rebuild(&ctx),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),

@@ -233,7 +233,6 @@ pub fn effective_events(
         }
     }
     let mut out: Vec<(Cite, Event)> = Vec::new();
-    let mut seen_targets = std::collections::HashSet::new();
     for e in entries.iter().filter(visible) {
         let cite = Cite {
             seq: e.seq,
@@ -249,12 +248,9 @@ pub fn effective_events(
                         out.push((cite, r.clone()));
                     }
                 }
-                seen_targets.insert(c.target);
             }
-            ev if ev.person() == Some(person) => {
-                if !corrections.contains_key(&e.hash) {
-                    out.push((cite, ev.clone()));
-                }
+            ev if ev.person() == Some(person) && !corrections.contains_key(&e.hash) => {
+                out.push((cite, ev.clone()));
             }
             _ => {}
         }
@@ -472,40 +468,6 @@ pub fn project(
     }
     st.status = state.unwrap_or(Status::Missing);
 
-    // The legal clock of the current (or last) detention episode.
-    if let Some(captured) = st.captured_at {
-        let end_of_episode = match st.status {
-            Status::Released => st.released_at,
-            Status::Deceased => st.died_at,
-            _ => None,
-        }
-        .unwrap_or(reference);
-        match st.icrc_notified_at {
-            Some(n) => {
-                let d = day_bounds(&captured, &n);
-                if d.min > 7 {
-                    st.flags.push("notification_overdue".into());
-                }
-                st.notification_delay_days = Some(d);
-            }
-            None => {
-                let d = day_bounds(&captured, &end_of_episode);
-                if d.min > 7 {
-                    st.flags.push("notification_overdue".into());
-                }
-                st.days_unacknowledged = Some(d);
-            }
-        }
-    }
-    if st.status.is_held() {
-        if let Some(contact) = st.last_contact_at {
-            let d = day_bounds(&contact, &reference);
-            if d.min > 30 {
-                st.flags.push("incommunicado".into());
-            }
-            st.days_without_contact = Some(d);
-        }
-    }
     if !disputed.is_empty() {
         st.flags.push("disputed".into());
         let (_, death_cite) = death.expect("disputed only after a death");
@@ -532,5 +494,67 @@ pub fn project(
         let both = vec![c[0].clone(), n[0].clone()];
         st.evidence.insert("notification_delay_days".into(), both);
     }
+    st.apply_clock(reference);
     Some(st)
+}
+
+impl PersonStatus {
+    /// Recomputes what depends on the time of reading — the days since
+    /// capture without notification, the days without contact, and the
+    /// flags `notification_overdue` and `incommunicado` — from the facts,
+    /// at `reference` (the `as_of` cut, or now).
+    ///
+    /// Stored statuses are facts; this is applied when they are read, so a
+    /// status stored a year ago reports a year more without contact.
+    pub fn apply_clock(&mut self, reference: OccurredAt) {
+        self.flags.retain(|f| f == "disputed");
+        self.notification_delay_days = None;
+        self.days_unacknowledged = None;
+        self.days_without_contact = None;
+        let mut flags = Vec::new();
+        if let Some(captured) = self.captured_at {
+            let end_of_episode = match self.status {
+                Status::Released => self.released_at,
+                Status::Deceased => self.died_at,
+                _ => None,
+            }
+            .unwrap_or(reference);
+            let d = match self.icrc_notified_at {
+                Some(n) => {
+                    let d = day_bounds(&captured, &n);
+                    self.notification_delay_days = Some(d);
+                    d
+                }
+                None => {
+                    let d = day_bounds(&captured, &end_of_episode);
+                    self.days_unacknowledged = Some(d);
+                    d
+                }
+            };
+            if d.min > 7 {
+                flags.push("notification_overdue".to_string());
+            }
+        }
+        if self.status.is_held() {
+            if let Some(contact) = self.last_contact_at {
+                let d = day_bounds(&contact, &reference);
+                if d.min > 30 {
+                    flags.push("incommunicado".to_string());
+                }
+                self.days_without_contact = Some(d);
+            }
+        }
+        flags.append(&mut self.flags);
+        self.flags = flags;
+    }
+
+    /// True if the status carries `flag`.
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+}
+
+/// The reference time "now" as an interval.
+pub fn reference_time(t: Timestamp) -> OccurredAt {
+    instant(t)
 }

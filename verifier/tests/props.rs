@@ -155,6 +155,7 @@ fn build_chain(events: &[Event], correct: &[bool]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut prev = GENESIS_PREV_HASH;
     let mut evidence_hashes = Vec::new();
+    let mut corrected = Vec::new();
     let mut push = |event: Event, k: &SigningKey, out: &mut Vec<Vec<u8>>| {
         let seq = out.len() as u64;
         let e = SignedEntry::sign(
@@ -194,7 +195,9 @@ fn build_chain(events: &[Event], correct: &[bool]) -> Vec<Vec<u8>> {
     for (i, e) in events.iter().enumerate() {
         let h = push(e.clone(), &investigator, &mut out);
         evidence_hashes.push(h);
-        if correct.get(i).copied().unwrap_or(false) {
+        // An entry is corrected at most once.
+        if correct.get(i).copied().unwrap_or(false) && !corrected.contains(&(i / 2)) {
+            corrected.push(i / 2);
             let target = evidence_hashes[i / 2];
             push(
                 Event::Correction(Correction {

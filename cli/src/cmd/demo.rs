@@ -145,11 +145,18 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
         println!("{}", describe(&ledger, &entry));
     }
 
-    step("8. verify the store");
+    step("8. what the ledger says about each person (status, legal clock flags)");
+    let statuses = ledger.all_statuses(None, None, custody_ledger::time::Timestamp::now())?;
+    crate::cmd::status::print_table(&statuses.iter().collect::<Vec<_>>());
+    println!(
+        "(custody status P-0001 shows one person in full, with the evidence behind every fact)"
+    );
+
+    step("9. verify the store");
     let verdict = verify_store(&ledger, false)?;
     report(ctx, &store.display().to_string(), verdict)?;
 
-    step("9. export, then tamper with two copies of the export");
+    step("10. export, then tamper with two copies of the export");
     let export = root.join("export.jsonl");
     let mut file = std::fs::File::create(&export).map_err(fail)?;
     write_export(&ledger, &mut file)?;

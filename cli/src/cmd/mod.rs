@@ -8,4 +8,5 @@ pub mod export;
 pub mod init;
 pub mod key;
 pub mod log;
+pub mod status;
 pub mod verify;

@@ -45,10 +45,14 @@ pub(crate) enum TreeId {
     /// entry hash → seq of the correction that corrected it. An entry is
     /// corrected at most once.
     Corrected,
+    /// person id → the person's projected status (JSON; derived data, see
+    /// `crate::projection`), as of the seq recorded under `projection` in
+    /// the meta tree.
+    Status,
 }
 
 impl TreeId {
-    const ALL: [TreeId; 7] = [
+    const ALL: [TreeId; 8] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -56,6 +60,7 @@ impl TreeId {
         TreeId::Governance,
         TreeId::Merkle,
         TreeId::Corrected,
+        TreeId::Status,
     ];
 
     fn name(self) -> &'static str {
@@ -67,6 +72,7 @@ impl TreeId {
             TreeId::Governance => "governance",
             TreeId::Merkle => "merkle",
             TreeId::Corrected => "corrected",
+            TreeId::Status => "status",
         }
     }
 
@@ -98,6 +104,17 @@ impl WriteSet {
             .get_or_insert_with(sled::Batch::default)
             .insert(key, value);
         self.len += 1;
+    }
+
+    pub(crate) fn remove(&mut self, tree: TreeId, key: &[u8]) {
+        self.batches[tree.index()]
+            .get_or_insert_with(sled::Batch::default)
+            .remove(key);
+        self.len += 1;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 }
 

@@ -8,6 +8,7 @@
 //! exactly as it was; an acknowledged batch has been fsynced.
 
 pub(crate) mod backend;
+mod projections;
 
 use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
 use crate::event::{EntryHash, Event, Genesis, PersonId};
@@ -289,12 +290,18 @@ impl Ledger {
                 .map_err(|e| damaged(format!("governance entry {seq} is not authorised: {e}")))?;
             registry.apply(seq, entry.event());
         }
-        Ok(Ledger {
+        let mut ledger = Ledger {
             dir: dir.to_path_buf(),
             backend,
             head,
             registry,
-        })
+        };
+        // Projections committed with every append can only lag after a
+        // crash of an older build or a change of projection rules; catch up.
+        if !ledger.projections_current()? {
+            ledger.rebuild_projections(|_| {})?;
+        }
+        Ok(ledger)
     }
 
     /// The store's directory.
@@ -365,6 +372,7 @@ impl Ledger {
         };
         let mut batch_hashes: HashMap<EntryHash, usize> = HashMap::new();
         let mut corrected_in_batch: HashMap<EntryHash, u64> = HashMap::new();
+        let mut touched: std::collections::BTreeMap<PersonId, Vec<usize>> = Default::default();
         let mut signed = Vec::with_capacity(events.len());
         let mut writes = WriteSet::new();
         let mut nodes = Nodes {
@@ -444,6 +452,7 @@ impl Ledger {
             writes.insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
             for p in &persons {
                 writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
+                touched.entry(p.clone()).or_default().push(signed.len());
             }
             if let Event::Correction(c) = entry.event() {
                 writes.insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
@@ -464,6 +473,8 @@ impl Ledger {
             hash: last.hash(),
             recorded_at,
         };
+        drop(nodes);
+        self.project_batch(&touched, &signed, head.seq, recorded_at, &mut writes)?;
         self.backend.commit(writes)?;
         self.head = head;
         self.registry = registry;

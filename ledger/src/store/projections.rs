@@ -1,0 +1,249 @@
+//! Keeping the projections (`crate::projection`) in the store: maintained in
+//! the same durable commit as every append, rebuilt from the chain on
+//! demand, and caught up on open if they ever lag.
+//!
+//! Each person's status depends only on their own entries (and the
+//! corrections that touch them, which the person index lists too), so an
+//! append re-folds exactly the persons it touched, from their entries in the
+//! store plus the batch: incremental maintenance and a full rebuild run the
+//! same fold over the same entries, and so agree by construction (a
+//! proptest checks it anyway).
+
+use super::backend::{TreeId, WriteSet};
+use super::{seq_key, Ledger, StoreError};
+use crate::entry::SignedEntry;
+use crate::event::PersonId;
+use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
+
+/// Meta key: projection rules version (4 bytes) ‖ seq applied up to (8).
+const PROJECTION_KEY: &[u8] = b"projection";
+/// Bump when the fold's rules change: stores rebuild on open.
+const PROJECTION_VERSION: u32 = 1;
+
+fn projection_marker(applied: u64) -> [u8; 12] {
+    let mut v = [0u8; 12];
+    v[..4].copy_from_slice(&PROJECTION_VERSION.to_be_bytes());
+    v[4..].copy_from_slice(&applied.to_be_bytes());
+    v
+}
+
+fn projected(e: &SignedEntry) -> ProjectedEntry {
+    ProjectedEntry {
+        seq: e.seq(),
+        hash: e.hash(),
+        recorded_at: e.body().recorded_at,
+        event: e.event().clone(),
+    }
+}
+
+impl Ledger {
+    fn damaged(&self, detail: String) -> StoreError {
+        StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail,
+        }
+    }
+
+    /// True if the stored projections are of the current rules and have
+    /// applied every entry.
+    pub(super) fn projections_current(&self) -> Result<bool, StoreError> {
+        Ok(self.backend.get(TreeId::Meta, PROJECTION_KEY)?.as_deref()
+            == Some(&projection_marker(self.head.seq)[..]))
+    }
+
+    /// A person's entries (their evidence and the corrections touching
+    /// them), decoded, in seq order.
+    pub fn person_entries(&self, person: &PersonId) -> Result<Vec<SignedEntry>, StoreError> {
+        self.person_seqs(person)?
+            .into_iter()
+            .map(|seq| {
+                self.entry(seq)?
+                    .ok_or_else(|| self.damaged(format!("entry {seq} of {person} is missing")))
+            })
+            .collect()
+    }
+
+    /// Re-folds the persons a batch touched and adds their statuses, and
+    /// the applied seq, to the batch's writes.
+    pub(super) fn project_batch(
+        &self,
+        touched: &BTreeMap<PersonId, Vec<usize>>,
+        batch: &[SignedEntry],
+        last_seq: u64,
+        now: Timestamp,
+        writes: &mut WriteSet,
+    ) -> Result<(), StoreError> {
+        for (person, in_batch) in touched {
+            let mut entries: Vec<ProjectedEntry> =
+                self.person_entries(person)?.iter().map(projected).collect();
+            entries.extend(in_batch.iter().map(|&i| projected(&batch[i])));
+            write_status(person, project(person, &entries, None, None, now), writes)?;
+        }
+        writes.insert(TreeId::Meta, PROJECTION_KEY, &projection_marker(last_seq));
+        Ok(())
+    }
+
+    /// Rebuilds every projection from the chain: one pass over the person
+    /// index, each person's entries read, folded and written in batches.
+    /// `progress` is called with the number of entries folded so far.
+    /// Returns the number of persons.
+    pub fn rebuild_projections(
+        &mut self,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, StoreError> {
+        // Mark the projections stale first: a crash midway rebuilds again.
+        let mut clear = WriteSet::new();
+        clear.remove(TreeId::Meta, PROJECTION_KEY);
+        for item in self.backend.scan_from(TreeId::Status, &[]) {
+            clear.remove(TreeId::Status, &item?.0);
+        }
+        self.backend.commit(clear)?;
+
+        let now = Timestamp::now();
+        let mut writes = WriteSet::new();
+        let mut persons = 0u64;
+        let mut folded = 0u64;
+        let mut current: Option<(PersonId, Vec<ProjectedEntry>)> = None;
+        let flush = |cur: &mut Option<(PersonId, Vec<ProjectedEntry>)>,
+                     writes: &mut WriteSet|
+         -> Result<(), StoreError> {
+            if let Some((p, entries)) = cur.take() {
+                write_status(&p, project(&p, &entries, None, None, now), writes)?;
+            }
+            Ok(())
+        };
+        for item in self.backend.scan_from(TreeId::Persons, &[]) {
+            let (key, _) = item?;
+            let split = key.len().checked_sub(9).filter(|&i| key[i] == 0);
+            let Some(split) = split else {
+                return Err(self.damaged("a person index key is malformed".into()));
+            };
+            let seq = u64::from_be_bytes(key[split + 1..].try_into().expect("8 bytes"));
+            let person = std::str::from_utf8(&key[..split])
+                .ok()
+                .and_then(|s| PersonId::new(s).ok())
+                .ok_or_else(|| self.damaged("a person index key is not a person id".into()))?;
+            if current.as_ref().is_none_or(|(p, _)| *p != person) {
+                flush(&mut current, &mut writes)?;
+                persons += 1;
+                current = Some((person, Vec::new()));
+                if writes.len() >= 10_000 {
+                    self.backend
+                        .commit(std::mem::replace(&mut writes, WriteSet::new()))?;
+                    progress(folded);
+                }
+            }
+            let bytes = self
+                .backend
+                .get(TreeId::Entries, &seq_key(seq))?
+                .ok_or_else(|| self.damaged(format!("entry {seq} is missing")))?;
+            let entry = SignedEntry::decode(bytes)
+                .map_err(|e| self.damaged(format!("entry {seq} does not decode: {e}")))?;
+            if let Some((_, entries)) = current.as_mut() {
+                entries.push(projected(&entry));
+            }
+            folded += 1;
+        }
+        flush(&mut current, &mut writes)?;
+        writes.insert(
+            TreeId::Meta,
+            PROJECTION_KEY,
+            &projection_marker(self.head.seq),
+        );
+        self.backend.commit(writes)?;
+        progress(folded);
+        Ok(persons)
+    }
+
+    /// One person's status. Without cuts it is read from the stored
+    /// projection (its clock brought to `now`); with `as_of` or `known_at`
+    /// it is folded from the person's entries. `None`: no such person (at
+    /// that cut).
+    pub fn person_status(
+        &self,
+        person: &PersonId,
+        as_of: Option<Timestamp>,
+        known_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<PersonStatus>, StoreError> {
+        if as_of.is_none() && known_at.is_none() {
+            return match self
+                .backend
+                .get(TreeId::Status, person.as_str().as_bytes())?
+            {
+                None => Ok(None),
+                Some(v) => {
+                    let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
+                        self.damaged(format!("the stored status of {person} does not decode: {e}; run `custody rebuild`"))
+                    })?;
+                    st.apply_clock(reference_time(now));
+                    Ok(Some(st))
+                }
+            };
+        }
+        let entries: Vec<ProjectedEntry> =
+            self.person_entries(person)?.iter().map(projected).collect();
+        Ok(project(person, &entries, as_of, known_at, now))
+    }
+
+    /// Every person's status, sorted by person id. Without cuts, from the
+    /// stored projection; with cuts, folded for every person in the index.
+    pub fn all_statuses(
+        &self,
+        as_of: Option<Timestamp>,
+        known_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Vec<PersonStatus>, StoreError> {
+        let mut out = Vec::new();
+        if as_of.is_none() && known_at.is_none() {
+            for item in self.backend.scan_from(TreeId::Status, &[]) {
+                let (k, v) = item?;
+                let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
+                    self.damaged(format!(
+                        "the stored status of {} does not decode: {e}; run `custody rebuild`",
+                        String::from_utf8_lossy(&k)
+                    ))
+                })?;
+                st.apply_clock(reference_time(now));
+                out.push(st);
+            }
+            return Ok(out);
+        }
+        let mut last: Option<PersonId> = None;
+        for item in self.backend.scan_from(TreeId::Status, &[]) {
+            let (k, _) = item?;
+            let person = std::str::from_utf8(&k)
+                .ok()
+                .and_then(|s| PersonId::new(s).ok())
+                .ok_or_else(|| self.damaged("a status key is not a person id".into()))?;
+            if last.as_ref() == Some(&person) {
+                continue;
+            }
+            if let Some(st) = self.person_status(&person, as_of, known_at, now)? {
+                out.push(st);
+            }
+            last = Some(person);
+        }
+        Ok(out)
+    }
+}
+
+fn write_status(
+    person: &PersonId,
+    status: Option<PersonStatus>,
+    writes: &mut WriteSet,
+) -> Result<(), StoreError> {
+    match status {
+        Some(st) => {
+            let v = serde_json::to_vec(&st).map_err(|e| StoreError::Damaged {
+                dir: Default::default(),
+                detail: format!("cannot encode the status of {person}: {e}"),
+            })?;
+            writes.insert(TreeId::Status, person.as_str().as_bytes(), &v);
+        }
+        None => writes.remove(TreeId::Status, person.as_str().as_bytes()),
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! End-to-end tests of the projections with the cases of the seed report
+//! ("A Deafening Silence"): each assertion checks the status, the dates and
+//! the flags a family organisation or a prosecutor would read.
+
+mod common;
+
+use common::Env;
+use serde_json::Value;
+
+const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
+
+fn status(env: &Env, args: &[&str]) -> Value {
+    let mut all = vec!["--json", "status"];
+    all.extend_from_slice(args);
+    serde_json::from_str(env.run(&all).ok().trim()).expect("status JSON")
+}
+
+fn flags(v: &Value) -> Vec<String> {
+    v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn seeded() -> (Env, Vec<(u64, String)>) {
+    let env = Env::new();
+    let acks = env.append_ok(CASES);
+    (env, acks)
+}
+
+#[test]
+fn the_seed_report_cases() {
+    let (env, _) = seeded();
+
+    // A conscript captured in Mariupol on 17 May 2022, confirmed over a year
+    // later, exchanged on 31 May 2024.
+    let p1 = status(&env, &["P-0001"]);
+    assert_eq!(p1["status"], "released");
+    assert_eq!(p1["since"], "2024-05-31");
+    assert_eq!(p1["captured_at"], "2022-05-17");
+    assert_eq!(p1["icrc_notified_at"], "2023-06-20");
+    assert_eq!(p1["notification_delay_days"]["min"], 399);
+    assert_eq!(p1["released_at"], "2024-05-31");
+    assert_eq!(flags(&p1), vec!["notification_overdue"]);
+    assert_eq!(p1["evidence"]["captured_at"][0]["seq"], 3);
+
+    // A husband never confirmed, though he messaged from Olenivka.
+    let p2 = status(&env, &["P-0002"]);
+    assert_eq!(p2["status"], "held_unacknowledged");
+    assert_eq!(p2["category"], "civilian");
+    assert_eq!(p2["icrc_notified_at"], Value::Null);
+    assert_eq!(p2["last_contact_at"], "2022-06");
+    assert!(flags(&p2).contains(&"notification_overdue".into()));
+    assert!(flags(&p2).contains(&"incommunicado".into()));
+
+    // A civilian whose parcels were accepted (Aug–Oct 2022) and who called
+    // from March to July 2023.
+    let p3 = status(&env, &["P-0003"]);
+    assert_eq!(p3["status"], "held_unacknowledged");
+    assert_eq!(p3["since"], "2022-08");
+    assert_eq!(p3["last_contact_at"], "2023-07");
+    assert_eq!(p3["last_seen"]["at"], "2023-07");
+    let mid_2023 = status(&env, &["P-0003", "--as-of", "2023-07-31"]);
+    assert!(
+        !flags(&mid_2023).contains(&"incommunicado".into()),
+        "{mid_2023}"
+    );
+    let late_2023 = status(&env, &["P-0003", "--as-of", "2023-12"]);
+    assert!(flags(&late_2023).contains(&"incommunicado".into()));
+    let before_parcels = status(&env, &["P-0003", "--as-of", "2022-07"]);
+    assert_eq!(before_parcels["status"], "missing");
+
+    // A soldier declared killed, whose mother saw him on television later.
+    let p4 = status(&env, &["P-0004"]);
+    assert_eq!(p4["status"], "deceased");
+    assert_eq!(p4["died_at"], "2022-07-29");
+    assert_eq!(p4["death_cause"], "death_in_custody");
+    assert_eq!(flags(&p4), vec!["disputed"]);
+    assert_eq!(p4["evidence"]["disputed"].as_array().unwrap().len(), 2);
+
+    // A prisoner acknowledged within days and released in an exchange.
+    let p5 = status(&env, &["P-0005"]);
+    assert_eq!(p5["status"], "released");
+    assert_eq!(p5["notification_delay_days"]["min"], 5);
+    assert!(flags(&p5).is_empty());
+    let held = status(&env, &["P-0005", "--as-of", "2023-01-01"]);
+    assert_eq!(held["status"], "held_acknowledged");
+}
+
+#[test]
+fn corrections_known_at_filters_history_report_and_rebuild() {
+    let (env, acks) = seeded();
+    let sighting = &acks.last().unwrap().1; // P-0006's misidentified video
+    assert_eq!(status(&env, &["P-0006"])["status"], "held_unacknowledged");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before = chrono_now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.append_ok(&format!(
+        "{{\"type\":\"correction\",\"target\":\"{sighting}\",\"reason\":\"misidentified\"}}"
+    ));
+    assert_eq!(status(&env, &["P-0006"])["status"], "missing");
+    // What the ledger said before the correction was recorded.
+    assert_eq!(
+        status(&env, &["P-0006", "--known-at", &before])["status"],
+        "held_unacknowledged"
+    );
+    // The history shows the retracted entry struck through, with the reason.
+    let h = env.run(&["history", "P-0006"]).ok();
+    assert!(h.contains("~~") && h.contains("corrected by seq 24"), "{h}");
+    let hj: Value =
+        serde_json::from_str(env.run(&["--json", "history", "P-0006"]).ok().trim()).unwrap();
+    let struck = hj["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "sighting")
+        .unwrap();
+    assert_eq!(struck["corrected_by"]["reason"], "misidentified");
+
+    // Filters.
+    let table = env.run(&["status", "--status", "held_unacknowledged"]).ok();
+    assert!(table.contains("P-0002") && table.contains("P-0003") && !table.contains("P-0001"));
+    let disputed = env.run(&["--json", "status", "--flag", "disputed"]).ok();
+    assert_eq!(disputed.lines().count(), 1);
+    assert!(disputed.contains("P-0004"));
+
+    // The report's figures.
+    let r: Value = serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
+    assert_eq!(r["persons"], 6);
+    assert_eq!(r["by_status"]["released"]["total"], 2);
+    assert_eq!(r["by_status"]["missing"]["total"], 1);
+    assert_eq!(r["held_unacknowledged"], 2);
+    assert_eq!(r["notification_delay_days"]["median"], 5);
+    assert_eq!(r["notification_delay_days"]["max"], 399);
+    assert_eq!(r["deaths_by_cause"]["death_in_custody"], 1);
+
+    // A rebuild from the chain gives the same answers.
+    let all_before = env.run(&["--json", "status"]).ok();
+    env.run(&["rebuild"]).ok();
+    assert_eq!(env.run(&["--json", "status"]).ok(), all_before);
+
+    // Unknown persons.
+    env.run(&["status", "P-9999"])
+        .fails(1, &["no such person: P-9999"]);
+    env.run(&["history", "P-9999"])
+        .fails(1, &["no such person: P-9999"]);
+    env.run(&["status", "--status", "lost"])
+        .fails(2, &["unknown status"]);
+}
+
+fn chrono_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
