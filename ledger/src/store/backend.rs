@@ -190,17 +190,33 @@ impl Backend {
             return Err(StoreError::NoLedger(dir.to_path_buf()));
         }
         let lock = take_lock(dir)?;
-        let db = std::panic::catch_unwind(|| {
-            sled::Config::new()
-                .path(dir)
-                .cache_capacity(64 * 1024 * 1024)
-                .open()
-        })
-        .map_err(|_| StoreError::Damaged {
-            dir: dir.to_path_buf(),
-            detail: "the storage engine crashed while opening the store".into(),
-        })?
-        .map_err(|e| sled_err(dir, e))?;
+        // sled takes its own lock on its files; a handle just dropped in this
+        // process can hold it for a moment while sled's threads wind down.
+        let start = Instant::now();
+        let db = loop {
+            let opened = std::panic::catch_unwind(|| {
+                sled::Config::new()
+                    .path(dir)
+                    .cache_capacity(64 * 1024 * 1024)
+                    .open()
+            })
+            .map_err(|_| StoreError::Damaged {
+                dir: dir.to_path_buf(),
+                detail: "the storage engine crashed while opening the store".into(),
+            })?;
+            match opened {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("lock") && start.elapsed() < LOCK_WAIT =>
+                {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
+                    return Err(StoreError::InUse(dir.to_path_buf()))
+                }
+                Err(e) => return Err(sled_err(dir, e)),
+            }
+        };
         let trees = TreeId::ALL
             .iter()
             .map(|t| db.open_tree(t.name()).map_err(|e| sled_err(dir, e)))
