@@ -8,6 +8,7 @@
 mod cmd;
 mod exit;
 mod output;
+mod progress;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -56,6 +57,9 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
+    /// Build a realistic synthetic ledger from a seed, through the real append
+    /// path (signed, fsynced batches): test data and the append benchmark.
+    Generate(cmd::generate::GenerateArgs),
 }
 
 #[derive(Subcommand)]
@@ -103,6 +107,7 @@ fn main() {
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
+        Command::Generate(a) => cmd::generate::run(&ctx, a),
     };
     std::process::exit(exit::report(result));
 }

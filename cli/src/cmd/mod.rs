@@ -3,6 +3,7 @@
 pub mod append;
 pub mod demo;
 pub mod export;
+pub mod generate;
 pub mod init;
 pub mod key;
 pub mod log;
