@@ -51,6 +51,11 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    /// A bar that never draws, for work too small to need one.
+    pub fn hidden() -> Progress {
+        Progress { bar: None }
+    }
+
     /// Counts `n` more units done.
     pub fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {

@@ -299,6 +299,29 @@ impl Ledger {
         self.append_at(events, key, self.head.seq + 1, now, false)
     }
 
+    /// Checks, without writing anything, that `key` may append `event` next:
+    /// the signer's role, the event's fields, and a correction's target (an
+    /// evidence entry already in the store).
+    ///
+    /// `custody append` runs this over a whole input before committing any
+    /// of it, so an input too large to commit in one step is still refused
+    /// whole when any record of it would be refused. Evidence and corrections
+    /// change no key, so checking each against the current registry is the
+    /// same as checking it at its position in the batch; governance events
+    /// are checked against the registry as of the head.
+    pub fn precheck(&self, event: &Event, key: &SigningKey) -> Result<(), Refusal> {
+        let signer = public_key_of(key);
+        self.registry.check(self.head.seq + 1, &signer, event)?;
+        event
+            .validate()
+            .map_err(|e| Refusal::Entry(crate::entry::EntryError::Field(e)))?;
+        if let Event::Correction(c) = event {
+            self.correction_target(&c.target, &HashMap::new(), &[])
+                .map_err(Refusal::Target)?;
+        }
+        Ok(())
+    }
+
     fn append_at(
         &mut self,
         events: Vec<Event>,
