@@ -50,7 +50,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The store's files or contents are damaged.
-    #[error("the store at {dir} is damaged: {detail}. Run `custody verify` to see what is intact, and restore from an export or backup")]
+    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export (check one with `custody verify --bundle FILE`); if the store still opens, `custody verify` shows the first damaged entry")]
     Damaged {
         /// The store.
         dir: PathBuf,
@@ -209,6 +209,11 @@ impl Ledger {
                     String::from_utf8_lossy(&v),
                     String::from_utf8_lossy(LAYOUT_VERSION)
                 )))
+            }
+            None if backend.opened_before() => {
+                return Err(damaged(
+                    "its custody marker is missing: the storage engine's files were cut short or overwritten (or `custody init` was interrupted)".into(),
+                ))
             }
             None => return Err(StoreError::NoLedger(dir.to_path_buf())),
         }
