@@ -2,6 +2,7 @@
 
 use crate::exit::{env, CmdResult, Failure};
 use crate::output::Context;
+use crate::progress::Progress;
 use base64::Engine;
 use clap::Args;
 use custody_ledger::entry::{entry_view, SignedEntry};
@@ -21,9 +22,15 @@ pub struct ExportArgs {
 
 /// Writes every entry as one JSON line: `seq`, `hash`, `entry` (the stored
 /// bytes, standard base64) and `view` (decoded, for people; never trusted).
-pub fn write_export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64, Failure> {
+/// `progress` counts entries.
+pub fn write_export(
+    ledger: &Ledger,
+    out: &mut dyn Write,
+    progress: &Progress,
+) -> Result<u64, Failure> {
     let mut n = 0;
     for item in ledger.entries_from(0) {
+        progress.inc(1);
         let (seq, bytes) = item?;
         let entry = SignedEntry::decode(bytes).map_err(|e| {
             env(anyhow::anyhow!(
@@ -45,11 +52,16 @@ pub fn write_export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64, Failure
 /// Runs `export`.
 pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     let ledger = ctx.open()?;
+    let progress = if args.out.is_none() {
+        Progress::beside_data(ctx, Some(ledger.len()), "entries", "export")
+    } else {
+        Progress::new(ctx, Some(ledger.len()), "entries", "export")
+    };
     match &args.out {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            write_export(&ledger, &mut out)?;
+            write_export(&ledger, &mut out, &progress)?;
             out.flush()
                 .map_err(|e| env(anyhow::anyhow!("cannot write export: {e}")))?;
         }
@@ -61,7 +73,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
                 .unwrap_or(std::path::Path::new("."));
             let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
             let mut out = std::io::BufWriter::new(tmp);
-            let n = write_export(&ledger, &mut out)?;
+            let n = write_export(&ledger, &mut out, &progress)?;
             let tmp = out.into_inner().map_err(|e| io(e.into_error()))?;
             tmp.as_file().sync_all().map_err(io)?;
             tmp.persist(path).map_err(|e| io(e.error))?;

@@ -2,6 +2,7 @@
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
+use crate::progress::Progress;
 use clap::Args;
 use custody_ledger::store::Ledger;
 use custody_verifier::export::{verify_export, ExportError};
@@ -23,9 +24,15 @@ pub struct VerifyArgs {
 /// The verifier sees only the stored bytes. The position each entry is
 /// stored under is compared with the seq inside it, so a store whose index
 /// disagrees with its entries is caught too.
-pub fn verify_store(ledger: &Ledger) -> Result<Result<Summary, Violation>, Failure> {
+///
+/// `progress` counts entries (its total is the ledger's length).
+pub fn verify_store(
+    ledger: &Ledger,
+    progress: &Progress,
+) -> Result<Result<Summary, Violation>, Failure> {
     let mut chain = ChainVerifier::new();
     for item in ledger.entries_from(0) {
+        progress.inc(1);
         let (stored_seq, bytes) = item?;
         if stored_seq != chain.len() {
             return Ok(Err(Violation {
@@ -91,7 +98,11 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
         let file = std::fs::File::open(path)
             .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
         let source = path.display().to_string();
-        return match verify_export(std::io::BufReader::new(file)) {
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let progress = Progress::bytes(ctx, size, "verify");
+        let verdict = verify_export(std::io::BufReader::new(progress.reader(file)));
+        progress.finish();
+        return match verdict {
             Ok(s) => report(ctx, &source, Ok(s)),
             Err(ExportError::Invalid { line, violation }) => {
                 if !ctx.json {
@@ -107,6 +118,8 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     }
     let ledger = ctx.open()?;
     let source = ledger.dir().display().to_string();
-    let verdict = verify_store(&ledger)?;
+    let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
+    let verdict = verify_store(&ledger, &progress)?;
+    progress.finish();
     report(ctx, &source, verdict)
 }
