@@ -146,7 +146,7 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
 
         // Only whole chunks are visible.
         assert!(
-            added == RECORDS || added % CHUNK == 0,
+            added == RECORDS || added.is_multiple_of(CHUNK),
             "round {round}: {added} entries appended, not a whole number of {CHUNK}-entry chunks"
         );
         // Every acknowledged entry is there, with the hash acknowledged.

@@ -761,7 +761,7 @@ mod tests {
             let case = m.case(i);
             entries += case.records.len();
             let mut capture = None;
-            let mut has = |t: &str| {
+            let has = |t: &str| {
                 case.records
                     .iter()
                     .any(|r| matches!(r, Record::Event(e) if e.type_name() == t))
