@@ -100,6 +100,26 @@ fn every_input_limit_is_refused_end_to_end() {
         "]".repeat(9)
     );
     refused(&env, deep.as_bytes(), &["line 1", "nested deeper than 8"]);
+    // Errors quote the offending value, but never a flood of it (found by
+    // fuzzing: a 100 KB date or enum value was echoed whole).
+    refused(
+        &env,
+        format!(
+            r#"{{"type":"sighting","person":"P-1","occurred_at":"2022","source":"{}"}}"#,
+            "x".repeat(100_000)
+        )
+        .as_bytes(),
+        &["field `source`", "unknown variant"],
+    );
+    refused(
+        &env,
+        format!(
+            r#"{{"type":"capture","person":"P-1","occurred_at":"2022-{}"}}"#,
+            "9".repeat(100_000)
+        )
+        .as_bytes(),
+        &["field `occurred_at`", "invalid date"],
+    );
     // Not UTF-8; a control character; a NUL.
     let mut bad = GOOD.as_bytes().to_vec();
     bad.extend_from_slice(b"\n{\"type\":\"capture\",\"person\":\"P-\xff\"}\n");

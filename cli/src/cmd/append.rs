@@ -10,7 +10,7 @@
 //!    any record is refused, nothing is appended: a bad line anywhere refuses
 //!    the whole input, however large.
 //! 2. **Commit.** The spooled events are appended in chunks of `--chunk`
-//!    entries (10,000 by default). Each chunk is one signed, atomic, fsynced
+//!    entries (2,000 by default). Each chunk is one signed, atomic, fsynced
 //!    commit, and its `seq hash` lines are printed and flushed right after
 //!    that commit — never before. An input of at most one chunk is therefore
 //!    exactly one atomic commit, as before.
@@ -35,7 +35,12 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::path::PathBuf;
 
 /// Entries per commit when an input is larger than one.
-pub const DEFAULT_CHUNK: usize = 10_000;
+///
+/// Memory, not speed, sets it: sled holds a transaction's writes to all five
+/// trees in memory, 15-20 KB per entry at commit (measured: peak RSS 70 MB
+/// at 2,000, 210 MB at 10,000 on a fresh store), while commits of 1,000 or
+/// more entries already amortise the fsync.
+pub const DEFAULT_CHUNK: usize = 2_000;
 
 /// Inputs with more entries than this show a progress bar (on a terminal).
 const PROGRESS_FROM: u64 = 20_000;
@@ -207,7 +212,12 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         };
         match ledger.append(events, &key) {
             Ok(appended) => {
-                print_acks(ctx, &appended)?;
+                print_acks(ctx, &appended).map_err(|f| {
+                    f.context(format!(
+                        "the entries up to seq {} are in the ledger but some were not acknowledged (check with `custody log`)",
+                        appended.last().map(|a| a.seq).unwrap_or_default()
+                    ))
+                })?;
                 done += n;
                 progress.set(done);
             }
