@@ -103,6 +103,12 @@ fn generate_is_valid_reproducible_and_quiet_when_piped() {
     ] {
         assert!(log.contains(t), "no {t} in a 120-person ledger");
     }
+    // Tiny ledgers too (below two persons there is no revocation).
+    for n in ["0", "1", "2"] {
+        let out = dir.path().join(format!("tiny-{n}"));
+        custody(&["generate", "--persons", n, "--out", s(&out)], None).ok();
+        custody(&["--store", s(&out.join("ledger")), "verify"], None).ok();
+    }
     // A non-empty directory is refused.
     custody(&["generate", "--persons", "1", "--out", s(&a)], None).fails(2, &["not empty"]);
 }

@@ -327,7 +327,7 @@ impl Model {
 
     /// The case index at which investigator 0's key is revoked (its device
     /// was lost) and investigator [`FIRST_INVESTIGATORS`] is granted in its
-    /// place: half-way through.
+    /// place: half-way through. Zero (no revocation) below two persons.
     pub fn revocation_at(&self) -> u64 {
         self.persons / 2
     }
@@ -341,7 +341,8 @@ impl Model {
     /// five, with the replacement taking over the revoked key's share.
     pub fn investigator_for(&self, index: u64) -> usize {
         let i = (index % FIRST_INVESTIGATORS as u64) as usize;
-        if i == 0 && index >= self.revocation_at() {
+        // Below two persons there is no half-way, and no revocation.
+        if i == 0 && self.revocation_at() > 0 && index >= self.revocation_at() {
             FIRST_INVESTIGATORS
         } else {
             i

@@ -268,9 +268,14 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
             bytes as f64 / total as f64
         );
         println!(
-            "keys:    {} (authority.pem, investigator-0..{}.pem; investigator-0 revoked)",
+            "keys:    {} (authority.pem, investigator-0..{}.pem{})",
             args.out.join("keys").display(),
-            model.investigators() - 1
+            model.investigators() - 1,
+            if model.revocation_at() > 0 {
+                "; investigator-0 revoked half-way, investigator-5 in its place"
+            } else {
+                "; investigator-5 unused below 2 persons"
+            }
         );
     }
     Ok(())
