@@ -8,10 +8,13 @@
 //!
 //! - [`chain`]: the entry-by-entry walk ([`ChainVerifier`]).
 //! - [`export`]: verifying an export file, claims included.
+//! - [`harness`]: the parsers of untrusted bytes as fuzzing entry points,
+//!   shared by `fuzz/` and the corpus replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod chain;
 pub mod export;
+pub mod harness;
 
 pub use chain::{ChainVerifier, Rule, Summary, Violation};
