@@ -8,6 +8,7 @@
 mod cmd;
 mod exit;
 mod output;
+mod progress;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ enum Command {
     Dossier(cmd::bundle::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
+    /// Build a realistic synthetic ledger from a seed, through the real append
+    /// path (signed, fsynced batches): test data and the append benchmark.
+    Generate(cmd::generate::GenerateArgs),
 }
 
 #[derive(Subcommand)]
@@ -103,13 +107,44 @@ pub struct PublicKeyArg {
     public_key_file: Option<PathBuf>,
 }
 
+/// Replaces the default panic output (a backtrace that means nothing to the
+/// people using this tool) with one sentence and what to do next. The usual
+/// cause outside a bug is a store damaged on disk, which the storage engine
+/// can meet with a panic at any read. `CUSTODY_BACKTRACE=1` restores the
+/// backtrace for a bug report.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let first = message.lines().next().unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: custody stopped on an internal error: {first}{place}\n\
+             If a store was being read, it may be damaged: run `custody verify` on it, and restore \
+             it from an export or a backup if that fails. Otherwise this is a bug: please report it \
+             (set CUSTODY_BACKTRACE=1 for a backtrace)."
+        );
+        if std::env::var_os("CUSTODY_BACKTRACE").is_some_and(|v| v == "1") {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+}
+
 fn main() {
+    install_panic_hook();
     let cli = Cli::parse();
     let ctx = output::Context {
         store: cli.store,
         json: cli.json,
     };
-    let result = match cli.command {
+    let result = std::panic::catch_unwind(move || match cli.command {
         Command::Key(KeyCommand::Generate(a)) => cmd::key::generate(&ctx, a),
         Command::Key(KeyCommand::Public(a)) => cmd::key::public(&ctx, a),
         Command::Key(KeyCommand::Grant(a)) => cmd::key::grant(&ctx, a),
@@ -128,6 +163,9 @@ fn main() {
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
         Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
-    };
-    std::process::exit(exit::report(result));
+        Command::Generate(a) => cmd::generate::run(&ctx, a),
+    });
+    // A panic has been reported by the hook; it is an environment failure
+    // (exit 2) as far as a script is concerned.
+    std::process::exit(result.map(exit::report).unwrap_or(2));
 }

@@ -123,7 +123,10 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
 fn fields<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.inner().to_string();
+        // serde's messages quote the offending value ("unknown variant
+        // `…`"), which can be a quarter of a megabyte of hostile input: keep
+        // the message readable and bounded.
+        let message = crate::event::clip(&e.inner().to_string(), 300);
         // A missing field is reported at its parent (an unknown one already
         // at itself): name the missing field.
         let named = message

@@ -14,6 +14,8 @@
 //! - [`input`]: evidence from JSON Lines, with errors naming line and field.
 //! - `store` (feature `store`): the sled-backed [`store::Ledger`];
 //!   [`store::Ledger::append`] is where an append happens.
+//! - `synthetic` (feature `synthetic`): the deterministic model of realistic
+//!   cases behind `custody generate`.
 //!
 //! Build with `default-features = false` to get the format alone, without a
 //! storage engine: that is what `custody-verifier` does.
@@ -30,4 +32,6 @@ pub mod merkle;
 pub mod projection;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod time;

@@ -34,7 +34,7 @@ impl Timestamp {
     /// Parses an RFC 3339 instant (any offset; it is converted to UTC).
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeError> {
         let t = DateTime::parse_from_rfc3339(s.trim()).map_err(|e| TimeError {
-            input: s.to_string(),
+            input: crate::event::clip(s, 80),
             reason: format!("not an RFC 3339 instant ({e}); write e.g. 2024-05-31T12:00:00Z"),
         })?;
         Ok(Timestamp(t.with_timezone(&Utc).timestamp_micros()))
@@ -106,7 +106,8 @@ pub enum OccurredAt {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid date {input:?}: {reason}")]
 pub struct TimeError {
-    /// What was given.
+    /// What was given (cut to 80 bytes: the error must not echo a huge
+    /// hostile input back to a terminal or a log).
     pub input: String,
     /// Why it was refused, and what to write instead.
     pub reason: String,
@@ -121,7 +122,7 @@ impl OccurredAt {
     /// or a date without its zero padding are ambiguous across locales.
     pub fn parse(s: &str) -> Result<OccurredAt, TimeError> {
         let err = |reason: &str| TimeError {
-            input: s.to_string(),
+            input: crate::event::clip(s, 80),
             reason: reason.to_string(),
         };
         let form =

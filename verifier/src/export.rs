@@ -38,6 +38,20 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
 }
 
+/// A claimed value as quoted in an error: cut, so a forged line of
+/// megabytes cannot flood the report.
+fn short(s: &str) -> String {
+    const MAX: usize = 100;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 /// Verifies an export file from `input`. Returns what the chain proves.
 pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
     let mut chain = ChainVerifier::new();
@@ -80,7 +94,8 @@ pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
                     seq: entry.seq(),
                     rule: Rule::Claim,
                     detail: format!(
-                        "the line's `{what}` does not match its signed bytes (claims {claimed}, bytes say {actual})"
+                        "the line's `{what}` does not match its signed bytes (claims {}, bytes say {actual})",
+                        short(&claimed.to_string())
                     ),
                 }))
             }

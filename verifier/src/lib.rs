@@ -8,6 +8,8 @@
 //!
 //! - [`chain`]: the entry-by-entry walk ([`ChainVerifier`]).
 //! - [`export`]: verifying an export file, claims included.
+//! - [`harness`]: the parsers of untrusted bytes as fuzzing entry points,
+//!   shared by `fuzz/` and the corpus replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -15,6 +17,7 @@ pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 pub mod export;
+pub mod harness;
 pub mod merkle;
 pub mod signatures;
 

@@ -11,6 +11,7 @@ use crate::cmd::log::describe;
 use crate::cmd::verify::{report, verify_store};
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
+use crate::progress::Progress;
 use base64::Engine;
 use clap::Args;
 use custody_ledger::event::{Correction, Event, KeyGranted, Role};
@@ -153,13 +154,13 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     );
 
     step("9. verify the store");
-    let verdict = verify_store(&ledger, false)?;
+    let verdict = verify_store(&ledger, false, &Progress::hidden())?;
     report(ctx, &store.display().to_string(), verdict)?;
 
     step("10. export, then tamper with two copies of the export");
     let export = root.join("export.jsonl");
     let mut file = std::fs::File::create(&export).map_err(fail)?;
-    write_export(&ledger, &mut file)?;
+    write_export(&ledger, &mut file, &Progress::hidden())?;
     drop(file);
     let text = std::fs::read_to_string(&export).map_err(fail)?;
     println!(

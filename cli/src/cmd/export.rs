@@ -2,6 +2,7 @@
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
+use crate::progress::Progress;
 use base64::Engine;
 use clap::Args;
 use custody_ledger::entry::{entry_view, SignedEntry};
@@ -27,9 +28,15 @@ pub struct ExportArgs {
 
 /// Writes every entry as one JSON line: `seq`, `hash`, `entry` (the stored
 /// bytes, standard base64) and `view` (decoded, for people; never trusted).
-pub fn write_export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64, Failure> {
+/// `progress` counts entries.
+pub fn write_export(
+    ledger: &Ledger,
+    out: &mut dyn Write,
+    progress: &Progress,
+) -> Result<u64, Failure> {
     let mut n = 0;
     for item in ledger.entries_from(0) {
+        progress.inc(1);
         let (seq, bytes) = item?;
         let entry = SignedEntry::decode(bytes).map_err(|e| {
             env(anyhow::anyhow!(
@@ -63,7 +70,16 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
             Ok(bundle["entries"].as_array().map_or(0, |a| a.len() as u64))
         });
     }
-    write_out(ctx, args.out.as_deref(), |out| write_export(&ledger, out))
+    let progress = if args.out.is_none() {
+        Progress::beside_data(ctx, Some(ledger.len()), "entries", "export")
+    } else {
+        Progress::new(ctx, Some(ledger.len()), "entries", "export")
+    };
+    let result = write_out(ctx, args.out.as_deref(), |out| {
+        write_export(&ledger, out, &progress)
+    });
+    progress.finish();
+    result
 }
 
 /// Writes to `path` atomically (a temporary file renamed into place, after

@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod checkpoint;
 pub mod demo;
 pub mod export;
+pub mod generate;
 pub mod init;
 pub mod key;
 pub mod log;

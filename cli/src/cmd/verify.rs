@@ -3,6 +3,7 @@
 use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
+use crate::progress::Progress;
 use clap::Args;
 use custody_ledger::entry::SignedEntry;
 use custody_ledger::event::Event;
@@ -45,11 +46,16 @@ pub struct VerifyArgs {
 ///
 /// The verifier sees only the stored bytes, in chain order; signatures are
 /// checked in batches on every core unless `exact` asks for one strict
-/// verification each.
-pub fn verify_store(ledger: &Ledger, exact: bool) -> Result<Result<Summary, Violation>, Failure> {
+/// verification each. `progress` counts entries (its total is the ledger's
+/// length).
+pub fn verify_store(
+    ledger: &Ledger,
+    exact: bool,
+    progress: &Progress,
+) -> Result<Result<Summary, Violation>, Failure> {
     let mode = if exact { Mode::Exact } else { Mode::default() };
     let entries = ledger.entries_from(0).map(|r| r.map(|(_, bytes)| bytes));
-    Ok(verify_chain(entries, mode, |_| {})?)
+    Ok(verify_chain(entries, mode, |n| progress.set(n))?)
 }
 
 /// Prints a verdict and turns it into an exit code.
@@ -100,7 +106,9 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     }
     let ledger = ctx.open()?;
     let source = ledger.dir().display().to_string();
-    let verdict = verify_store(&ledger, args.exact)?;
+    let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
+    let verdict = verify_store(&ledger, args.exact, &progress)?;
+    progress.finish();
     match (&args.checkpoint, verdict) {
         (Some(path), Ok(summary)) => {
             let cp = read_checkpoint(path)?;
@@ -134,7 +142,10 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
                 "--authority applies to person bundles; an export is checked against its own genesis"
             )));
         }
-        return match verify_export(text.as_slice()) {
+        let progress = Progress::bytes(ctx, text.len() as u64, "verify");
+        let verdict = verify_export(std::io::BufReader::new(progress.reader(text.as_slice())));
+        progress.finish();
+        return match verdict {
             Ok(s) => report(ctx, &source, Ok(s)),
             Err(ExportError::Invalid { line, violation }) => {
                 if !ctx.json {

@@ -134,6 +134,10 @@ pub(crate) struct Backend {
     trees: Vec<sled::Tree>,
     // Held for the life of the store; released when the file is closed.
     _lock: File,
+    /// The lock file was there before this open: custody has opened this
+    /// directory before, so a missing ledger marker means damage, not a
+    /// foreign sled database.
+    opened_before: bool,
 }
 
 /// True if `dir` holds sled's files (a store, maybe not a custody one).
@@ -189,20 +193,23 @@ impl Backend {
         if !create && !looks_like_store(dir) {
             return Err(StoreError::NoLedger(dir.to_path_buf()));
         }
+        let opened_before = dir.join(LOCK_FILE).is_file();
         let lock = take_lock(dir)?;
         // sled takes its own lock on its files; a handle just dropped in this
         // process can hold it for a moment while sled's threads wind down.
         let start = Instant::now();
         let db = loop {
-            let opened = std::panic::catch_unwind(|| {
+            let opened = quietly(|| {
                 sled::Config::new()
                     .path(dir)
                     .cache_capacity(64 * 1024 * 1024)
                     .open()
             })
-            .map_err(|_| StoreError::Damaged {
+            .map_err(|panic| StoreError::Damaged {
                 dir: dir.to_path_buf(),
-                detail: "the storage engine crashed while opening the store".into(),
+                detail: format!(
+                    "the storage engine crashed while opening the store ({panic}); a file of the store is probably truncated or overwritten"
+                ),
             })?;
             match opened {
                 Ok(db) => break db,
@@ -226,7 +233,14 @@ impl Backend {
             db,
             trees,
             _lock: lock,
+            opened_before,
         })
+    }
+
+    /// True if custody had opened this directory before (its lock file was
+    /// already there).
+    pub(crate) fn opened_before(&self) -> bool {
+        self.opened_before
     }
 
     fn tree(&self, id: TreeId) -> &sled::Tree {
@@ -320,6 +334,40 @@ impl Backend {
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.db.size_on_disk().map_err(|e| sled_err(&self.dir, e))
     }
+}
+
+/// Runs `f`, turning a panic into an error message instead of letting the
+/// default hook print it with a backtrace.
+///
+/// sled 0.34 panics (rather than returning an error) on some damaged files,
+/// for instance a `db` file cut short. A damaged store is an expected
+/// condition for this program — a disk fills, a copy is interrupted — and
+/// its user needs one clear sentence and what to do next, not a backtrace.
+/// The panic hook is process-wide, so it is swapped only for the duration
+/// of `f` and restored afterwards.
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, String> {
+    use std::sync::{Arc, Mutex};
+    let message = Arc::new(Mutex::new(String::new()));
+    let seen = Arc::clone(&message);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        if let Ok(mut m) = seen.lock() {
+            *m = text;
+        }
+    }));
+    let result = std::panic::catch_unwind(f);
+    std::panic::set_hook(previous);
+    result.map_err(|_| {
+        let m = message.lock().map(|m| m.clone()).unwrap_or_default();
+        let first = m.lines().next().unwrap_or("no message");
+        format!("sled: {}", crate::event::clip(first, 200))
+    })
 }
 
 /// fsync a directory, so that files created in it survive a crash.

@@ -55,7 +55,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The store's files or contents are damaged.
-    #[error("the store at {dir} is damaged: {detail}. Run `custody verify` to see what is intact, and restore from an export or backup")]
+    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export (check one with `custody verify --bundle FILE`); if the store still opens, `custody verify` shows the first damaged entry")]
     Damaged {
         /// The store.
         dir: PathBuf,
@@ -260,6 +260,11 @@ impl Ledger {
                     String::from_utf8_lossy(LAYOUT_VERSION)
                 )))
             }
+            None if backend.opened_before() => {
+                return Err(damaged(
+                    "its custody marker is missing: the storage engine's files were cut short or overwritten (or `custody init` was interrupted)".into(),
+                ))
+            }
             None => return Err(StoreError::NoLedger(dir.to_path_buf())),
         }
         let (_, last) = backend
@@ -353,6 +358,29 @@ impl Ledger {
             });
         }
         self.append_at(events, key, self.head.seq + 1, now, false)
+    }
+
+    /// Checks, without writing anything, that `key` may append `event` next:
+    /// the signer's role, the event's fields, and a correction's target (an
+    /// evidence entry already in the store).
+    ///
+    /// `custody append` runs this over a whole input before committing any
+    /// of it, so an input too large to commit in one step is still refused
+    /// whole when any record of it would be refused. Evidence and corrections
+    /// change no key, so checking each against the current registry is the
+    /// same as checking it at its position in the batch; governance events
+    /// are checked against the registry as of the head.
+    pub fn precheck(&self, event: &Event, key: &SigningKey) -> Result<(), Refusal> {
+        let signer = public_key_of(key);
+        self.registry.check(self.head.seq + 1, &signer, event)?;
+        event
+            .validate()
+            .map_err(|e| Refusal::Entry(crate::entry::EntryError::Field(e)))?;
+        if let Event::Correction(c) = event {
+            self.correction_target(&c.target, &HashMap::new(), &[], &HashMap::new())
+                .map_err(Refusal::Target)?;
+        }
+        Ok(())
     }
 
     fn append_at(

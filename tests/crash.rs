@@ -1,0 +1,199 @@
+//! Crash safety of the real binary: `custody append` is killed with SIGKILL
+//! at random moments, at least 30 times, and after each kill the store must
+//! open and verify, every entry acknowledged on standard output must be
+//! there with the same hash, and no chunk may be visible in part.
+//!
+//! A SIGKILL loses the process, not the operating system's page cache, so
+//! this tests what a crash of the program can do to sled's files (a torn
+//! write, a half-applied transaction, a lost acknowledgment), not a power
+//! cut. The moments are drawn from a seeded generator (set
+//! `CUSTODY_CRASH_SEED` to replay a run); each round appends a fresh input of
+//! `RECORDS` events in chunks of `CHUNK`, so a kill lands during start-up,
+//! sled's recovery, the checking pass, signing, a commit or an fsync.
+
+mod common;
+
+use common::{s, Env, BIN};
+use rand::{RngExt, SeedableRng};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// At least this many kills must land; the test goes on to `MORE_KILLS` while
+/// the budget lasts.
+const KILLS: usize = 30;
+const MORE_KILLS: usize = 60;
+const RECORDS: usize = 300;
+const CHUNK: usize = 30;
+/// The whole test stops drawing rounds after this long (it has always done
+/// its 30 kills well before on a 2-core machine in debug mode).
+const BUDGET: Duration = Duration::from_secs(75);
+/// Past this, no more rounds than `KILLS` needs are drawn.
+const SOFT_BUDGET: Duration = Duration::from_secs(25);
+
+fn input(round: usize) -> String {
+    (0..RECORDS)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"sighting\",\"person\":\"K{round}-{i}\",\"occurred_at\":\"2023-05\",\"source\":\"parcel_accepted\"}}\n"
+            )
+        })
+        .collect()
+}
+
+/// Runs one append of round `round`, killing it after `kill_after` if it is
+/// still running. Returns the acknowledged `(seq, hash)` lines and whether
+/// the process was really killed (rather than finished first).
+fn run_round(env: &Env, round: usize, kill_after: Option<Duration>) -> (Vec<(u64, String)>, bool) {
+    let mut child = Command::new(BIN)
+        .args([
+            "--store",
+            s(&env.store),
+            "append",
+            "--chunk",
+            &CHUNK.to_string(),
+            "--key",
+            s(&env.investigator),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run custody");
+    let text = input(round);
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // The pipe breaks if the child dies first: that is expected.
+        let _ = stdin.write_all(text.as_bytes());
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let mut killed = false;
+    if let Some(after) = kill_after {
+        std::thread::sleep(after);
+        if child.try_wait().expect("try_wait").is_none() {
+            child.kill().expect("SIGKILL"); // SIGKILL on Unix
+            killed = true;
+        }
+    }
+    let status = child.wait().expect("wait");
+    let _ = writer.join();
+    let lines = reader.join().expect("reader");
+    if !killed {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        assert!(status.success(), "round {round} failed: {err}");
+    }
+    let acks = lines
+        .iter()
+        .map(|l| {
+            let (seq, hash) = l.split_once(' ').unwrap_or_else(|| panic!("ack {l:?}"));
+            (seq.parse().expect("seq"), hash.to_string())
+        })
+        .collect();
+    (acks, killed)
+}
+
+/// Hook for the projections (built on another branch): after each kill the
+/// projections stored beside the chain must equal a full rebuild from it.
+fn check_projections(_env: &Env) {
+    // TODO(projections): when `custody rebuild` lands, run it in check mode
+    // here (or compare `status --json` before and after a rebuild into a
+    // copy of the store) and assert the stored projections agree with the
+    // rebuild after every kill.
+}
+
+#[test]
+fn sigkill_during_append_loses_no_acknowledged_entry() {
+    let seed: u64 = std::env::var("CUSTODY_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_261_123);
+    eprintln!("crash test seed {seed} (set CUSTODY_CRASH_SEED to replay)");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let env = Env::new();
+    let started = Instant::now();
+
+    // Calibrate: one full, unkilled round.
+    let t0 = Instant::now();
+    let (acks, _) = run_round(&env, 0, None);
+    let full = t0.elapsed();
+    assert_eq!(acks.len(), RECORDS);
+    let mut length = env.verify_ok()["length"].as_u64().unwrap();
+
+    let (mut kills, mut acked_checked, mut unacked_found, mut rounds) = (0, 0, 0, 0);
+    let mut round = 1;
+    while (kills < KILLS && started.elapsed() < BUDGET)
+        || (kills < MORE_KILLS && started.elapsed() < SOFT_BUDGET)
+    {
+        let delay = Duration::from_micros(rng.random_range(0..=full.as_micros() as u64 * 11 / 10));
+        let (acks, killed) = run_round(&env, round, Some(delay));
+        rounds += 1;
+        kills += usize::from(killed);
+
+        // The store opens and the whole chain verifies.
+        let report = env.verify_ok();
+        let new_length = report["length"].as_u64().unwrap();
+        let added = (new_length - length) as usize;
+
+        // Only whole chunks are visible.
+        assert!(
+            added == RECORDS || added.is_multiple_of(CHUNK),
+            "round {round}: {added} entries appended, not a whole number of {CHUNK}-entry chunks"
+        );
+        // Every acknowledged entry is there, with the hash acknowledged.
+        assert!(
+            acks.len() <= added,
+            "round {round}: {} entries acknowledged but only {added} in the store",
+            acks.len()
+        );
+        let log = env
+            .run(&["--json", "log", "--from", &length.to_string()])
+            .ok();
+        let views: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("log JSON"))
+            .collect();
+        assert_eq!(views.len(), added);
+        for (i, (seq, hash)) in acks.iter().enumerate() {
+            assert_eq!(*seq, length + i as u64, "round {round}: acks out of order");
+            assert_eq!(
+                views[i]["hash"].as_str(),
+                Some(hash.as_str()),
+                "round {round}: acknowledged entry {seq} has another hash in the store"
+            );
+        }
+        // The entries are the first records of the input, in order.
+        for (i, v) in views.iter().enumerate() {
+            assert_eq!(
+                v["event"]["person"].as_str(),
+                Some(format!("K{round}-{i}").as_str()),
+                "round {round}: entry {} is not record {i} of the input",
+                length + i as u64
+            );
+        }
+        check_projections(&env);
+        acked_checked += acks.len();
+        unacked_found += added - acks.len();
+        length = new_length;
+        round += 1;
+    }
+    eprintln!(
+        "crash test: {rounds} rounds, {kills} kills, {acked_checked} acknowledged entries checked, \
+         {unacked_found} committed but unacknowledged (killed between commit and print), \
+         {length} entries at the end, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        kills >= KILLS,
+        "only {kills} kills in {BUDGET:?} (each round takes ~{full:?}); the machine is too slow for this test's budget"
+    );
+}

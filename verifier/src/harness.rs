@@ -1,0 +1,91 @@
+//! Entry points for fuzzing: each parser of untrusted bytes, with the
+//! properties that must hold for whatever it accepts.
+//!
+//! The cargo-fuzz targets in `fuzz/` call these, and so does the ordinary
+//! test `verifier/tests/fuzz_corpus.rs`, which replays the checked-in corpus
+//! (and random mutations of it) on every `cargo test` — so CI checks the
+//! corpus without nightly Rust, and a crash found by fuzzing, once added to
+//! the corpus, stays fixed. Each function must never panic on any input; a
+//! panic *is* the finding. Each returns whether the input was accepted, so
+//! the replay test can also insist that the valid seeds stay valid.
+
+use crate::chain::ChainVerifier;
+use crate::export::verify_export;
+use custody_ledger::codec;
+use custody_ledger::entry::{entry_view, SignedEntry};
+use custody_ledger::event::Event;
+use custody_ledger::input::{event_from_value, EventReader};
+
+/// Events from JSON (the `custody append` parser). Every accepted event
+/// must survive a round trip through its JSON form and through the
+/// canonical byte encoding unchanged.
+pub fn event_json(data: &[u8]) -> bool {
+    let mut all_ok = true;
+    let mut any = false;
+    for item in EventReader::new(data) {
+        match item {
+            Ok((_, event)) => {
+                any = true;
+                check_event_round_trips(&event);
+            }
+            Err(e) => {
+                // The message must be printable and bounded, whatever the input.
+                let msg = e.to_string();
+                assert!(msg.len() < 4096, "an input error is {} bytes", msg.len());
+                all_ok = false;
+            }
+        }
+    }
+    any && all_ok
+}
+
+fn check_event_round_trips(event: &Event) {
+    // The JSON parser takes only what `append` accepts: evidence and
+    // corrections (governance entries are written by init and key grant).
+    if !event.is_governance() {
+        let json = serde_json::to_value(event).expect("an event serialises");
+        let again = event_from_value(json).expect("an accepted event's JSON is accepted again");
+        assert_eq!(&again, event, "JSON round trip changed the event");
+    }
+    let bytes = codec::encode(event).expect("an accepted event encodes");
+    let decoded: Event = codec::decode_exact(&bytes).expect("its encoding decodes");
+    assert_eq!(&decoded, event, "byte round trip changed the event");
+}
+
+/// One stored entry (what the store and every export carry). Returns
+/// whether it decodes; a decoded entry is canonical (its bytes are exactly
+/// what was given), and its view, signature check and chain check run
+/// without panicking.
+pub fn entry_decode(data: &[u8]) -> bool {
+    match SignedEntry::decode(data.to_vec()) {
+        Ok(entry) => {
+            assert_eq!(entry.bytes(), data);
+            let _ = entry_view(&entry);
+            let _ = entry.verify_signature();
+            check_event_round_trips(entry.event());
+            // A lone entry passes the chain walk only if it is a genesis;
+            // either way the walk must not panic.
+            let _ = ChainVerifier::new().push(data);
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    }
+}
+
+/// An export file or court bundle (`custody verify --bundle`).
+pub fn export_verify(data: &[u8]) -> bool {
+    match verify_export(data) {
+        Ok(summary) => {
+            assert!(summary.length > 0);
+            true
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.len() < 8192, "an export error is {} bytes", msg.len());
+            false
+        }
+    }
+}
