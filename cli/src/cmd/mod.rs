@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod append;
+pub mod bench;
 pub mod bundle;
 pub mod checkpoint;
 pub mod demo;

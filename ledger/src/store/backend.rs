@@ -1,6 +1,6 @@
 //! The storage engine, behind the narrowest interface the ledger needs:
 //! named trees of byte keys and values, reads, ordered scans, and one
-//! operation that commits a set of writes across trees atomically *and*
+//! operation that commits a set of writes across them atomically *and*
 //! durably.
 //!
 //! This is the only module that names sled. Replacing sled (redb is the
@@ -13,7 +13,7 @@
 //! disk's write cache nor the file's metadata). [`Backend::commit`] therefore
 //! follows `flush()` with `fsync` (`File::sync_all`) on sled's files, so an
 //! acknowledged commit has passed through one real fsync of the data file.
-//! sled writes a transaction to its log as one batch that recovery applies
+//! sled writes an `apply_batch` to its log as one sealed batch that recovery applies
 //! whole or not at all, so a crash before the fsync loses the whole commit,
 //! never half of it.
 
@@ -22,8 +22,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The trees the ledger keeps. The names are on-disk identifiers: never
-/// rename one.
+/// The logical trees the ledger keeps. They share one sled tree, each under
+/// a one-byte key prefix ([`TreeId::prefix`]), so that a whole batch —
+/// entries, indexes, Merkle nodes, projections — commits with one atomic
+/// `apply_batch` instead of a multi-tree sled transaction (several times
+/// slower). The prefixes are on-disk identifiers: never change one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TreeId {
     /// Ledger-wide facts (`custody` marker, layout version).
@@ -52,34 +55,30 @@ pub(crate) enum TreeId {
 }
 
 impl TreeId {
-    const ALL: [TreeId; 8] = [
-        TreeId::Meta,
-        TreeId::Entries,
-        TreeId::Hashes,
-        TreeId::Persons,
-        TreeId::Governance,
-        TreeId::Merkle,
-        TreeId::Corrected,
-        TreeId::Status,
-    ];
-
-    fn name(self) -> &'static str {
+    /// The key prefix of the logical tree.
+    fn prefix(self) -> u8 {
         match self {
-            TreeId::Meta => "meta",
-            TreeId::Entries => "entries",
-            TreeId::Hashes => "hashes",
-            TreeId::Persons => "persons",
-            TreeId::Governance => "governance",
-            TreeId::Merkle => "merkle",
-            TreeId::Corrected => "corrected",
-            TreeId::Status => "status",
+            TreeId::Meta => b'M',
+            TreeId::Entries => b'E',
+            TreeId::Hashes => b'H',
+            TreeId::Persons => b'P',
+            TreeId::Governance => b'G',
+            TreeId::Merkle => b'N',
+            TreeId::Corrected => b'C',
+            TreeId::Status => b'S',
         }
     }
 
-    fn index(self) -> usize {
-        self as usize
+    fn key(self, key: &[u8]) -> Vec<u8> {
+        let mut k = Vec::with_capacity(key.len() + 1);
+        k.push(self.prefix());
+        k.extend_from_slice(key);
+        k
     }
 }
+
+/// The one sled tree that holds every logical tree.
+const SLED_TREE: &str = "custody";
 
 /// A key and its value, as owned bytes.
 pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
@@ -87,29 +86,22 @@ pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 /// Writes to commit together: all or none, durably.
 #[derive(Default)]
 pub(crate) struct WriteSet {
-    batches: Vec<Option<sled::Batch>>,
+    batch: sled::Batch,
     len: usize,
 }
 
 impl WriteSet {
     pub(crate) fn new() -> WriteSet {
-        WriteSet {
-            batches: TreeId::ALL.iter().map(|_| None).collect(),
-            len: 0,
-        }
+        WriteSet::default()
     }
 
     pub(crate) fn insert(&mut self, tree: TreeId, key: &[u8], value: &[u8]) {
-        self.batches[tree.index()]
-            .get_or_insert_with(sled::Batch::default)
-            .insert(key, value);
+        self.batch.insert(tree.key(key), value);
         self.len += 1;
     }
 
     pub(crate) fn remove(&mut self, tree: TreeId, key: &[u8]) {
-        self.batches[tree.index()]
-            .get_or_insert_with(sled::Batch::default)
-            .remove(key);
+        self.batch.remove(tree.key(key));
         self.len += 1;
     }
 
@@ -131,7 +123,7 @@ const SLED_FILES: [&str; 2] = ["conf", "db"];
 pub(crate) struct Backend {
     dir: PathBuf,
     db: sled::Db,
-    trees: Vec<sled::Tree>,
+    tree: sled::Tree,
     // Held for the life of the store; released when the file is closed.
     _lock: File,
     /// The lock file was there before this open: custody has opened this
@@ -224,14 +216,11 @@ impl Backend {
                 Err(e) => return Err(sled_err(dir, e)),
             }
         };
-        let trees = TreeId::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()).map_err(|e| sled_err(dir, e)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let tree = db.open_tree(SLED_TREE).map_err(|e| sled_err(dir, e))?;
         Ok(Backend {
             dir: dir.to_path_buf(),
             db,
-            trees,
+            tree,
             _lock: lock,
             opened_before,
         })
@@ -243,22 +232,28 @@ impl Backend {
         self.opened_before
     }
 
-    fn tree(&self, id: TreeId) -> &sled::Tree {
-        &self.trees[id.index()]
-    }
-
     pub(crate) fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.tree(tree)
-            .get(key)
+        self.tree
+            .get(tree.key(key))
             .map(|v| v.map(|v| v.to_vec()))
             .map_err(|e| sled_err(&self.dir, e))
     }
 
+    /// Strips the logical tree's prefix from a stored key.
+    fn strip(
+        r: sled::Result<(sled::IVec, sled::IVec)>,
+        dir: &Path,
+    ) -> Result<KeyValue, StoreError> {
+        r.map(|(k, v)| (k[1..].to_vec(), v.to_vec()))
+            .map_err(|e| sled_err(dir, e))
+    }
+
     pub(crate) fn last(&self, tree: TreeId) -> Result<Option<KeyValue>, StoreError> {
-        self.tree(tree)
-            .last()
-            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
-            .map_err(|e| sled_err(&self.dir, e))
+        self.tree
+            .scan_prefix([tree.prefix()])
+            .next_back()
+            .map(|r| Self::strip(r, &self.dir))
+            .transpose()
     }
 
     /// Entries of `tree` with keys `>= start`, in key order.
@@ -267,10 +262,9 @@ impl Backend {
         tree: TreeId,
         start: &[u8],
     ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
-        self.tree(tree).range(start.to_vec()..).map(|r| {
-            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(|e| sled_err(&self.dir, e))
-        })
+        self.tree
+            .range(tree.key(start)..vec![tree.prefix() + 1])
+            .map(|r| Self::strip(r, &self.dir))
     }
 
     /// Entries of `tree` whose keys start with `prefix`, in key order.
@@ -279,32 +273,19 @@ impl Backend {
         tree: TreeId,
         prefix: &[u8],
     ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
-        self.tree(tree).scan_prefix(prefix).map(|r| {
-            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(|e| sled_err(&self.dir, e))
-        })
+        self.tree
+            .scan_prefix(tree.key(prefix))
+            .map(|r| Self::strip(r, &self.dir))
     }
 
-    /// Commits `writes` atomically across trees, then makes them durable
-    /// (see the module docs). Returns only when both are done.
+    /// Commits `writes` atomically (one sled batch, which recovery applies
+    /// whole or not at all), then makes them durable (see the module docs).
+    /// Returns only when both are done.
     pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
-        use sled::transaction::{TransactionError, Transactional};
         if writes.len > 0 {
-            let trees: Vec<&sled::Tree> = self.trees.iter().collect();
-            trees
-                .as_slice()
-                .transaction(|tx| {
-                    for (i, batch) in writes.batches.iter().enumerate() {
-                        if let Some(b) = batch {
-                            tx[i].apply_batch(b)?;
-                        }
-                    }
-                    Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-                })
-                .map_err(|e| match e {
-                    TransactionError::Storage(e) => sled_err(&self.dir, e),
-                    TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
-                })?;
+            self.tree
+                .apply_batch(writes.batch)
+                .map_err(|e| sled_err(&self.dir, e))?;
         }
         self.sync()
     }
