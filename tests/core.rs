@@ -568,3 +568,19 @@ fn an_append_is_fsynced_before_it_is_acknowledged() {
         "no fsync before the acknowledgment:\n{text}"
     );
 }
+
+#[test]
+fn an_entry_is_corrected_once() {
+    let env = Env::new();
+    let acks = env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
+    let target = &acks[0].1;
+    let fix = format!("{{\"type\":\"correction\",\"target\":\"{target}\",\"reason\":\"wrong\"}}\n");
+    refused(
+        &env,
+        |e| e.append(&format!("{fix}{fix}")),
+        1,
+        &["line 2", "already corrected on line 1"],
+    );
+    env.append_ok(&fix);
+    refused(&env, |e| e.append(&fix), 1, &["already corrected by entry"]);
+}

@@ -36,10 +36,11 @@ use std::path::PathBuf;
 
 /// Entries per commit when an input is larger than one.
 ///
-/// Memory, not speed, sets it: sled holds a transaction's writes to all five
-/// trees in memory, 15-20 KB per entry at commit (measured: peak RSS 70 MB
-/// at 2,000, 210 MB at 10,000 on a fresh store), while commits of 1,000 or
-/// more entries already amortise the fsync.
+/// Memory, not speed, sets it: a commit holds the chunk's entries, index
+/// rows, Merkle nodes and re-folded statuses in memory until sled applies
+/// them (measured with the earlier multi-tree transaction: peak RSS 70 MB at
+/// 2,000, 210 MB at 10,000 on a fresh store), while commits of 1,000 or more
+/// entries already amortise the fsync.
 pub const DEFAULT_CHUNK: usize = 2_000;
 
 /// Inputs with more entries than this show a progress bar (on a terminal).
@@ -155,6 +156,9 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         file: BufWriter::new(tempfile::tempfile().map_err(spool_err)?),
         count: 0,
     };
+    // Targets corrected earlier in this input: an entry is corrected once,
+    // and the check must hold across chunks too.
+    let mut corrected = std::collections::HashMap::new();
     for item in EventReader::new(reader) {
         let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
         ledger.precheck(&event, &key).map_err(|reason| {
@@ -162,6 +166,14 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
                 "line {line}: {reason}; nothing was appended"
             ))
         })?;
+        if let Event::Correction(c) = &event {
+            if let Some(first) = corrected.insert(c.target, line) {
+                return Err(refused(anyhow::anyhow!(
+                    "line {line}: field `target`: entry {} is already corrected on line {first}; an entry is corrected once; nothing was appended",
+                    c.target
+                )));
+            }
+        }
         spool.push(line, &event)?;
     }
     if spool.count == 0 {
