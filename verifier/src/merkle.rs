@@ -146,7 +146,7 @@ pub fn verify_inclusion(
 /// RFC 9162 §2.1.4.2: checks that the tree of `old_size` leaves with root
 /// `old_root` is a prefix of the tree of `new_size` leaves with root
 /// `new_root`. Equal sizes need an empty proof and equal roots; the empty
-/// tree is a prefix of every tree.
+/// tree (whose root must be `SHA-256("")`) is a prefix of every tree.
 pub fn verify_consistency(
     old_size: u64,
     new_size: u64,
@@ -171,10 +171,14 @@ pub fn verify_consistency(
         };
     }
     if old_size == 0 {
-        return if proof.is_empty() {
-            Ok(())
-        } else {
+        // The empty tree is a prefix of every tree, but its root is fixed.
+        let empty: Hash = Sha256::digest([]).into();
+        return if !proof.is_empty() {
             Err(MerkleError::WrongLength)
+        } else if old_root != &empty {
+            Err(MerkleError::RootMismatch)
+        } else {
+            Ok(())
         };
     }
     if proof.is_empty() {
