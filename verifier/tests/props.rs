@@ -417,3 +417,80 @@ fn batch_verification_agrees_with_the_sequential_walk() {
         assert_eq!(v.seq, link_at as u64, "{mode:?}");
     }
 }
+
+/// Each rule of the chain walk, broken alone (the entry re-signed so that
+/// only that rule fails), is reported at the entry with that rule's name.
+#[test]
+fn each_rule_is_named_at_its_entry() {
+    let events: Vec<Event> = {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        (0..4)
+            .map(|_| evidence().new_tree(&mut runner).unwrap().current())
+            .collect()
+    };
+    let chain = build_chain(&events, &[]);
+    let resign = |i: usize, k: &SigningKey, f: &dyn Fn(&mut EntryBody)| {
+        let mut body = SignedEntry::decode(chain[i].clone())
+            .unwrap()
+            .body()
+            .clone();
+        f(&mut body);
+        body.signer = public_key_of(k);
+        let mut out = chain[..i].to_vec();
+        out.push(
+            SignedEntry::sign(body, k)
+                .map(|e| e.into_bytes())
+                .unwrap_or_default(),
+        );
+        out
+    };
+    let investigator = key(2);
+    let cases: Vec<(Rule, Vec<Vec<u8>>)> = vec![
+        (Rule::Sequence, resign(3, &investigator, &|b| b.seq += 1)),
+        (
+            Rule::PrevHash,
+            resign(3, &investigator, &|b| b.prev_hash = EntryHash([9; 32])),
+        ),
+        (Rule::Authority, resign(3, &key(77), &|_| {})),
+        (
+            Rule::RecordedAt,
+            resign(3, &investigator, &|b| b.recorded_at = Timestamp(0)),
+        ),
+        (
+            Rule::CorrectionTarget,
+            resign(3, &investigator, &|b| {
+                b.event = Event::Correction(Correction {
+                    target: EntryHash([5; 32]),
+                    reason: "x".into(),
+                    replacement: None,
+                })
+            }),
+        ),
+        (
+            Rule::Checkpoint,
+            resign(3, &key(1), &|b| {
+                b.event = Event::Checkpoint(Checkpoint {
+                    tree_size: 3,
+                    root_hash: Sha256Digest([0; 32]),
+                    note_signature: SignatureBytes([0; 64]),
+                })
+            }),
+        ),
+        (Rule::Authority, resign(0, &key(3), &|_| {})), // genesis not signed by its authority
+        (Rule::Version, {
+            let mut c = chain[..4].to_vec();
+            c[3][0] = 2; // version 2, which this verifier does not know
+            c
+        }),
+        (Rule::Signature, {
+            let mut c = chain[..4].to_vec();
+            let n = c[3].len();
+            c[3][n - 1] ^= 1;
+            c
+        }),
+    ];
+    for (rule, bad) in cases {
+        let v = verify(&bad).unwrap_err();
+        assert_eq!((v.seq, v.rule), (bad.len() as u64 - 1, rule), "{v}");
+    }
+}

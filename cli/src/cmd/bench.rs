@@ -263,6 +263,51 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
     status_s.sort_by(f64::total_cmp);
     history_s.sort_by(f64::total_cmp);
     let report = run_self(&["--store", store_s, "--json", "report"])?;
+
+    say("checkpoints, inclusion proofs and a person's bundle");
+    let (checkpoint_ms, proof_ms, proof_max_hashes) = {
+        let mut ledger = Ledger::open(&store)?;
+        let authority =
+            keys::read_signing_key(&root.join("keys").join("authority.pem")).map_err(fail)?;
+        let t = Instant::now();
+        ledger.checkpoint(&authority)?;
+        let checkpoint_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let n = ledger.len();
+        let mut times = Vec::new();
+        let mut max_hashes = 0;
+        for i in 0..1000u64 {
+            let seq = (i * 104_729) % n;
+            let t = Instant::now();
+            let path = ledger.inclusion_proof(seq, n)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            max_hashes = max_hashes.max(path.len());
+        }
+        times.sort_by(f64::total_cmp);
+        (checkpoint_ms, times, max_hashes)
+    };
+    let keys_dir = root.join("keys");
+    let authority_pem = keys_dir.join("authority.pem");
+    let checkpoint_cli = run_self(&[
+        "--store",
+        store_s,
+        "checkpoint",
+        "--key",
+        authority_pem
+            .to_str()
+            .ok_or_else(|| fail("non-UTF-8 path"))?,
+    ])?;
+    let prove_cli = run_self(&["--store", store_s, "prove", "--seq", "12345"])?;
+    let bundle_path = root.join("bundle.json");
+    let bundle_s = bundle_path.to_str().ok_or_else(|| fail("non-UTF-8 path"))?;
+    run_self(&[
+        "--store", store_s, "export", "--person", person, "--out", bundle_s,
+    ])?;
+    let bundle_entries = std::fs::read(&bundle_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| v["entries"].as_array().map(Vec::len))
+        .unwrap_or(0);
+    let bundle_verify = run_self(&["--json", "verify", "--bundle", bundle_s])?;
     let size = dir_size(&store);
 
     let e = entries as f64;
@@ -308,6 +353,20 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
             "cli_ms_p50": percentile(&history_s, 0.5) * 1000.0,
         },
         "report": { "seconds": report.seconds, "peak_rss_kib": report.peak_rss_kib },
+        "checkpoint": {
+            "issue_ms_in_process": checkpoint_ms,
+            "cli_ms": checkpoint_cli.seconds * 1000.0,
+        },
+        "inclusion_proof": {
+            "ms_p50": percentile(&proof_ms, 0.5),
+            "ms_p99": percentile(&proof_ms, 0.99),
+            "max_hashes": proof_max_hashes,
+            "cli_ms": prove_cli.seconds * 1000.0,
+        },
+        "bundle": {
+            "entries": bundle_entries,
+            "verify_cli_ms": bundle_verify.seconds * 1000.0,
+        },
         "store_bytes": size,
         "store_bytes_per_entry": size as f64 / e,
     });
