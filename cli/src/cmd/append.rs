@@ -17,10 +17,12 @@
 //!
 //! An input larger than a chunk can be cut short only by a failure of the
 //! store or the machine during step 2 (full disk, I/O error, a crash, a kill):
-//! then the chunks acknowledged on standard output are in the ledger, whole,
-//! and nothing after them is — never part of a chunk. Appending the
-//! remaining records again (from the first unacknowledged one) completes
-//! it. Memory use is one chunk, whatever the size of the input.
+//! then every chunk acknowledged on standard output is in the ledger, whole;
+//! the chunk after them may be too, if it was committed before its
+//! acknowledgment could be printed; nothing is ever part of a chunk
+//! (`tests/crash.rs` checks this under SIGKILL). `custody log` shows where
+//! the input stopped; appending the remaining records completes it. Memory
+//! use is one chunk, whatever the size of the input.
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
@@ -54,8 +56,10 @@ unknown entry), nothing is appended. It is then committed in chunks of
 --chunk entries, each one atomic and fsynced, and each chunk's `seq hash`
 lines are printed as soon as it is durable. An input of at most one chunk is
 one atomic commit. A larger one interrupted by a crash or a store failure
-leaves exactly the acknowledged chunks in the ledger; append the rest again.
-Memory use is bounded by one chunk, so inputs larger than memory work.")]
+leaves whole chunks in the ledger: every acknowledged one, and perhaps the
+next if it was committed just before the interruption. `custody log` shows
+which; append the rest again. Memory use is bounded by one chunk, so inputs
+larger than memory work.")]
 pub struct AppendArgs {
     /// An investigator's private key; it signs every entry of the batch.
     #[arg(long, value_name = "FILE")]
