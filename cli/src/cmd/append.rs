@@ -159,7 +159,9 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         file: BufWriter::new(tempfile::tempfile().map_err(spool_err)?),
         count: 0,
     };
+    let checking = Progress::beside_data(ctx, None, "records", "check");
     for item in EventReader::new(reader) {
+        checking.inc(1);
         let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
         ledger.precheck(&event, &key).map_err(|reason| {
             refused(anyhow::anyhow!(
@@ -168,6 +170,7 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         })?;
         spool.push(line, &event)?;
     }
+    checking.finish();
     if spool.count == 0 {
         return Err(refused(anyhow::anyhow!(
             "the input holds no events; nothing was appended"
@@ -182,8 +185,10 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     let mut spooled = BufReader::new(file);
 
     // 2. Commit chunk by chunk, acknowledging each once it is durable.
+    // Standard output carries the acknowledgments (data, like an export's):
+    // the bar is drawn when they go to a file or a pipe.
     let progress = if total >= PROGRESS_FROM {
-        Progress::new(ctx, Some(total), "entries", "append")
+        Progress::beside_data(ctx, Some(total), "entries", "append")
     } else {
         Progress::hidden()
     };
