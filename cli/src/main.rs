@@ -47,8 +47,8 @@ enum Command {
     Key(KeyCommand),
     /// Create a ledger: writes the genesis entry, signed by the authority key.
     Init(cmd::init::InitArgs),
-    /// Append signed evidence from one JSON object or JSON Lines (a batch is
-    /// all-or-nothing).
+    /// Append signed evidence from one JSON object or JSON Lines (checked
+    /// whole first: one bad record and nothing is appended).
     Append(cmd::append::AppendArgs),
     /// Print entries: seq, recorded_at, type, person, signer and hash.
     Log(cmd::log::LogArgs),

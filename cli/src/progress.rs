@@ -2,7 +2,8 @@
 //!
 //! A bar with the count, the rate and an ETA is drawn on standard error, and
 //! only when a person is watching — standard error and standard output are
-//! terminals (for `export` to standard output: standard error is one) — and
+//! terminals (for `export` and `append`, whose standard output is data: standard
+//! error is one and standard output is not) — and
 //! `--json` was not given: a script that pipes or parses the output must see
 //! exactly what it saw before, and a log file must not fill with redraws. Every long command
 //! uses this one helper so they all behave alike; the projection rebuild
@@ -36,7 +37,8 @@ impl Progress {
     }
 
     /// Like [`Progress::new`], for a command whose standard output *is* its
-    /// data (`custody export > FILE`): the bar is drawn when standard error is
+    /// data (`custody export > FILE`, `append`'s acknowledgments): the bar is
+    /// drawn when standard error is
     /// a terminal and standard output is not (where data and bar would mix).
     pub fn beside_data(ctx: &Context, total: Option<u64>, unit: &str, what: &str) -> Progress {
         if ctx.json || !std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {

@@ -53,13 +53,25 @@ fn short(s: &str) -> String {
 }
 
 /// Verifies an export file from `input`. Returns what the chain proves.
-pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
+///
+/// Lines are read with a bound ([`MAX_EXPORT_LINE`]): a hostile file of one
+/// endless line is refused after that many bytes, not read into memory.
+pub fn verify_export<R: BufRead>(mut input: R) -> Result<Summary, ExportError> {
     let mut chain = ChainVerifier::new();
     let mut last_line = 0;
-    for (i, line) in input.split(b'\n').enumerate() {
+    let mut line = Vec::new();
+    for i in 0.. {
+        line.clear();
+        let n = std::io::Read::take(&mut input, MAX_EXPORT_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
         let line_no = i + 1;
         last_line = line_no;
-        let line = line?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -115,4 +127,21 @@ pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
         line: last_line,
         violation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_line_is_refused_without_reading_it_whole() {
+        // Reads from a source that never ends: the bound must stop it.
+        let endless = std::io::BufReader::new(std::io::repeat(b'x'));
+        match verify_export(endless) {
+            Err(ExportError::Malformed { line: 1, message }) => {
+                assert!(message.contains("over"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

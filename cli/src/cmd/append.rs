@@ -17,10 +17,12 @@
 //!
 //! An input larger than a chunk can be cut short only by a failure of the
 //! store or the machine during step 2 (full disk, I/O error, a crash, a kill):
-//! then the chunks acknowledged on standard output are in the ledger, whole,
-//! and nothing after them is — never part of a chunk. Appending the
-//! remaining records again (from the first unacknowledged one) completes
-//! it. Memory use is one chunk, whatever the size of the input.
+//! then every chunk acknowledged on standard output is in the ledger, whole;
+//! the chunk after them may be too, if it was committed before its
+//! acknowledgment could be printed; nothing is ever part of a chunk
+//! (`tests/crash.rs` checks this under SIGKILL). `custody log` shows where
+//! the input stopped; appending the remaining records completes it. Memory
+//! use is one chunk, whatever the size of the input.
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
@@ -55,8 +57,10 @@ unknown entry), nothing is appended. It is then committed in chunks of
 --chunk entries, each one atomic and fsynced, and each chunk's `seq hash`
 lines are printed as soon as it is durable. An input of at most one chunk is
 one atomic commit. A larger one interrupted by a crash or a store failure
-leaves exactly the acknowledged chunks in the ledger; append the rest again.
-Memory use is bounded by one chunk, so inputs larger than memory work.")]
+leaves whole chunks in the ledger: every acknowledged one, and perhaps the
+next if it was committed just before the interruption. `custody log` shows
+which; append the rest again. Memory use is bounded by one chunk, so inputs
+larger than memory work.")]
 pub struct AppendArgs {
     /// An investigator's private key; it signs every entry of the batch.
     #[arg(long, value_name = "FILE")]
@@ -159,7 +163,9 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     // Targets corrected earlier in this input: an entry is corrected once,
     // and the check must hold across chunks too.
     let mut corrected = std::collections::HashMap::new();
+    let checking = Progress::beside_data(ctx, None, "records", "check");
     for item in EventReader::new(reader) {
+        checking.inc(1);
         let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
         ledger.precheck(&event, &key).map_err(|reason| {
             refused(anyhow::anyhow!(
@@ -176,6 +182,7 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         }
         spool.push(line, &event)?;
     }
+    checking.finish();
     if spool.count == 0 {
         return Err(refused(anyhow::anyhow!(
             "the input holds no events; nothing was appended"
@@ -190,8 +197,10 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     let mut spooled = BufReader::new(file);
 
     // 2. Commit chunk by chunk, acknowledging each once it is durable.
+    // Standard output carries the acknowledgments (data, like an export's):
+    // the bar is drawn when they go to a file or a pipe.
     let progress = if total >= PROGRESS_FROM {
-        Progress::new(ctx, Some(total), "entries", "append")
+        Progress::beside_data(ctx, Some(total), "entries", "append")
     } else {
         Progress::hidden()
     };

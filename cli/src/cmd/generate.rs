@@ -32,7 +32,7 @@ use std::time::Instant;
 #[derive(Args)]
 pub struct GenerateArgs {
     /// Number of persons (cases). About 10.7 entries each: 100000 persons
-    /// make about 1.07 million entries.
+    /// make about 1.08 million entries.
     #[arg(long, value_name = "N")]
     persons: u64,
     /// The seed: the same seed and --persons give the same cases and keys.
