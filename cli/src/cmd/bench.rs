@@ -456,6 +456,23 @@ fn print_table(r: &Value) {
         rss(&r["report"]["peak_rss_kib"])
     );
     println!(
+        "checkpoint issue              {:.2} ms in process; whole command {:.1} ms",
+        f(&r["checkpoint"]["issue_ms_in_process"]),
+        f(&r["checkpoint"]["cli_ms"])
+    );
+    println!(
+        "inclusion proof               p50 {:.3} ms, p99 {:.3} ms, at most {} hashes; whole command {:.1} ms",
+        f(&r["inclusion_proof"]["ms_p50"]),
+        f(&r["inclusion_proof"]["ms_p99"]),
+        r["inclusion_proof"]["max_hashes"],
+        f(&r["inclusion_proof"]["cli_ms"])
+    );
+    println!(
+        "bundle of one person          {} entries, verified offline in {:.1} ms (whole command)",
+        r["bundle"]["entries"],
+        f(&r["bundle"]["verify_cli_ms"])
+    );
+    println!(
         "store on disk                 {:.0} bytes/entry ({:.0} MB)",
         f(&r["store_bytes_per_entry"]),
         f(&r["store_bytes"]) / 1e6
