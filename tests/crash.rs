@@ -109,7 +109,7 @@ fn check_projections(env: &Env) {
     let stored = env.run(&["--json", "status"]).ok();
     let copy = env.path("rebuilt");
     let _ = std::fs::remove_dir_all(&copy);
-    copy_dir(&env.store, &copy);
+    common::copy_dir(&env.store, &copy);
     let in_copy = |args: &[&str]| {
         let mut all = vec!["--store", s(&copy)];
         all.extend_from_slice(args);
@@ -121,18 +121,6 @@ fn check_projections(env: &Env) {
         stored,
         "the stored projections differ from a rebuild of the same chain"
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A kill landing during `custody rebuild`: the next open finds the

@@ -90,7 +90,7 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     // A later checkpoint of a longer ledger, and a copy of the store taken
     // before the ledger grew (a rollback).
     let backup = env.path("backup");
-    copy_dir(&env.store, &backup);
+    common::copy_dir(&env.store, &backup);
     env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
     let cp_late = env.path("cp2.txt");
     env.run(&[
@@ -165,19 +165,6 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     std::fs::write(&garbage, "not a checkpoint").unwrap();
     env.run(&["verify", "--checkpoint", s(&garbage)])
         .fails(1, &["malformed checkpoint"]);
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]
