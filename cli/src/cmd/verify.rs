@@ -131,19 +131,32 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
 /// document) or a whole-ledger export (JSON Lines), told apart by their
 /// first line.
 fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -> CmdResult {
+    use std::io::{BufRead, Read};
     let source = path.display().to_string();
-    let text = std::fs::read(path).map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
-    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let is_export = serde_json::from_slice::<serde_json::Value>(first_line)
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))
+    };
+    // An export's first line is a whole JSON object with the entry bytes; a
+    // bundle is one (pretty-printed) document. Read no more than that line to
+    // tell them apart: exports are streamed, whatever their size.
+    let mut first_line = Vec::new();
+    open()?
+        .take(custody_verifier::export::MAX_EXPORT_LINE as u64)
+        .read_until(b'\n', &mut first_line)
+        .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
+    let is_export = serde_json::from_slice::<serde_json::Value>(&first_line)
         .is_ok_and(|v| v.get("entry").is_some());
     if is_export {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if authority.is_some() {
             return Err(env(anyhow::anyhow!(
                 "--authority applies to person bundles; an export is checked against its own genesis"
             )));
         }
-        let progress = Progress::bytes(ctx, text.len() as u64, "verify");
-        let verdict = verify_export(std::io::BufReader::new(progress.reader(text.as_slice())));
+        let progress = Progress::bytes(ctx, size, "verify");
+        let verdict = verify_export(std::io::BufReader::new(progress.reader(open()?)));
         progress.finish();
         return match verdict {
             Ok(s) => report(ctx, &source, Ok(s)),
@@ -159,6 +172,11 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
             Err(ExportError::Io(e)) => Err(env(anyhow::anyhow!("{source}: {e}"))),
         };
     }
+    let mut text = Vec::new();
+    open()?
+        .take(custody_verifier::bundle::MAX_BUNDLE_BYTES as u64 + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
     let pinned = authority
         .map(custody_ledger::keys::parse_public_key_hex)
         .transpose()
