@@ -27,7 +27,7 @@ const RECORDS: usize = 300;
 const CHUNK: usize = 30;
 /// The whole test stops drawing rounds after this long (it has always done
 /// its 30 kills well before on a 2-core machine in debug mode).
-const BUDGET: Duration = Duration::from_secs(75);
+const BUDGET: Duration = Duration::from_secs(150);
 /// Past this, no more rounds than `KILLS` needs are drawn.
 const SOFT_BUDGET: Duration = Duration::from_secs(25);
 
@@ -170,7 +170,7 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
     // Calibrate: one full, unkilled round.
     let t0 = Instant::now();
     let (acks, _) = run_round(&env, 0, None);
-    let full = t0.elapsed();
+    let mut full = t0.elapsed();
     assert_eq!(acks.len(), RECORDS);
     let mut length = env.verify_ok()["length"].as_u64().unwrap();
 
@@ -179,8 +179,14 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
     while (kills < KILLS && started.elapsed() < BUDGET)
         || (kills < MORE_KILLS && started.elapsed() < SOFT_BUDGET)
     {
-        let delay = Duration::from_micros(rng.random_range(0..=full.as_micros() as u64 * 11 / 10));
+        // Most kills land inside the round: the window tracks how long an
+        // unkilled round really took, so a loaded machine still gets its kills.
+        let delay = Duration::from_micros(rng.random_range(0..=full.as_micros() as u64));
+        let t = Instant::now();
         let (acks, killed) = run_round(&env, round, Some(delay));
+        if !killed {
+            full = t.elapsed();
+        }
         rounds += 1;
         kills += usize::from(killed);
 
@@ -225,12 +231,17 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
                 length + i as u64
             );
         }
-        check_projections(&env);
+        // Comparing with a rebuild costs a copy and two processes: every
+        // fourth round, and after the last.
+        if round % 4 == 0 {
+            check_projections(&env);
+        }
         acked_checked += acks.len();
         unacked_found += added - acks.len();
         length = new_length;
         round += 1;
     }
+    check_projections(&env);
     eprintln!(
         "crash test: {rounds} rounds, {kills} kills, {acked_checked} acknowledged entries checked, \
          {unacked_found} committed but unacknowledged (killed between commit and print), \
