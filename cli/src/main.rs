@@ -69,9 +69,12 @@ enum Command {
     Report(cmd::status::ReportArgs),
     /// Rebuild every projection from the chain.
     Rebuild,
-    /// Verify the whole chain (or an export file with --bundle).
+    /// Verify the whole chain (and, with --checkpoint, that it extends an
+    /// earlier checkpoint), or a file without a store: an export or a
+    /// person's bundle (--bundle).
     Verify(cmd::verify::VerifyArgs),
-    /// Write the whole ledger as JSON Lines: signed bytes plus a decoded view.
+    /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
+    /// view), or one person's evidence bundle with proofs (--person).
     Export(cmd::export::ExportArgs),
     /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
