@@ -153,3 +153,24 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
 fn chrono_now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
+
+#[test]
+fn a_person_retracted_now_still_appears_as_the_ledger_said_then() {
+    let env = Env::new();
+    let acks = env.append_ok(r#"{"type":"capture","person":"P-0777","occurred_at":"2023-05-02"}"#);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before = chrono_now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.append_ok(&format!(
+        "{{\"type\":\"correction\",\"target\":\"{}\",\"reason\":\"wrong person\"}}",
+        acks[0].1
+    ));
+    env.run(&["status", "P-0777"]).fails(1, &["no such person"]);
+    let now_table = env.run(&["--json", "status"]).ok();
+    assert!(!now_table.contains("P-0777"));
+    let then = env.run(&["--json", "status", "--known-at", &before]).ok();
+    assert!(
+        then.contains("\"P-0777\"") && then.contains("held_unacknowledged"),
+        "{then}"
+    );
+}

@@ -193,7 +193,8 @@ impl Ledger {
     }
 
     /// Every person's status, sorted by person id. Without cuts, from the
-    /// stored projection; with cuts, folded for every person in the index.
+    /// stored projection; with cuts, folded for every person in the person
+    /// index (so those with no status now still appear at an earlier cut).
     pub fn all_statuses(
         &self,
         as_of: Option<Timestamp>,
@@ -215,13 +216,18 @@ impl Ledger {
             }
             return Ok(out);
         }
+        // Every person the index knows, not only those with a status now:
+        // a person whose entries were all retracted later still had a status
+        // at an earlier --known-at.
         let mut last: Option<PersonId> = None;
-        for item in self.backend.scan_from(TreeId::Status, &[]) {
+        for item in self.backend.scan_from(TreeId::Persons, &[]) {
             let (k, _) = item?;
-            let person = std::str::from_utf8(&k)
-                .ok()
+            let person = k
+                .len()
+                .checked_sub(9)
+                .and_then(|split| std::str::from_utf8(&k[..split]).ok())
                 .and_then(|s| PersonId::new(s).ok())
-                .ok_or_else(|| self.damaged("a status key is not a person id".into()))?;
+                .ok_or_else(|| self.damaged("a person index key is malformed".into()))?;
             if last.as_ref() == Some(&person) {
                 continue;
             }
