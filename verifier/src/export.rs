@@ -5,6 +5,7 @@
 //! caught even when the signed bytes are intact.
 
 use crate::chain::{ChainVerifier, Rule, Summary, Violation};
+use crate::signatures::{verify_batch, SignatureJob, BATCH};
 use base64::Engine;
 use custody_ledger::entry::entry_view;
 use serde_json::Value;
@@ -58,6 +59,7 @@ fn short(s: &str) -> String {
 /// endless line is refused after that many bytes, not read into memory.
 pub fn verify_export<R: BufRead>(mut input: R) -> Result<Summary, ExportError> {
     let mut chain = ChainVerifier::new();
+    let mut pending = Pending::default();
     let mut last_line = 0;
     let mut line = Vec::new();
     for i in 0.. {
@@ -97,7 +99,15 @@ pub fn verify_export<R: BufRead>(mut input: R) -> Result<Summary, ExportError> {
             line: line_no,
             violation,
         };
-        let entry = chain.push(&bytes).map_err(invalid)?;
+        // Signatures are checked in batches (see `Pending`); a violation
+        // found here is reported only after the signatures before it.
+        let (entry, job) = match chain.push_deferred(&bytes) {
+            Ok(x) => x,
+            Err(v) => {
+                pending.flush()?;
+                return Err(invalid(v));
+            }
+        };
         let claim = |what: &str, claimed: &Value, actual: Value| {
             if *claimed == actual {
                 Ok(())
@@ -112,21 +122,78 @@ pub fn verify_export<R: BufRead>(mut input: R) -> Result<Summary, ExportError> {
                 }))
             }
         };
-        claim("seq", field("seq")?, Value::from(entry.seq()))?;
-        claim("hash", field("hash")?, Value::from(entry.hash().to_hex()))?;
-        let view = field("view")?;
-        if *view != entry_view(&entry) {
-            return Err(invalid(Violation {
-                seq: entry.seq(),
-                rule: Rule::Claim,
-                detail: "the decoded `view` differs from what the signed bytes say; trust only the bytes".into(),
-            }));
+        let claims = (|| {
+            claim("seq", field("seq")?, Value::from(entry.seq()))?;
+            claim("hash", field("hash")?, Value::from(entry.hash().to_hex()))?;
+            if *field("view")? != entry_view(&entry) {
+                return Err(invalid(Violation {
+                    seq: entry.seq(),
+                    rule: Rule::Claim,
+                    detail: "the decoded `view` differs from what the signed bytes say; trust only the bytes".into(),
+                }));
+            }
+            Ok(())
+        })();
+        if let Err(e) = claims {
+            // Earlier signatures first, then this entry's own: a forged
+            // entry is reported as such, not as a mismatched claim.
+            pending.flush()?;
+            job.verify_strict().map_err(invalid)?;
+            return Err(e);
+        }
+        pending.jobs.push((job, line_no));
+        if pending.jobs.len() == BATCH {
+            pending.flush()?;
         }
     }
+    pending.flush()?;
     chain.finish().map_err(|violation| ExportError::Invalid {
         line: last_line,
         violation,
     })
+}
+
+/// Signature checks waiting for a batch, with the line each entry came from.
+///
+/// A batch is split across the cores and batch-verified (strict checks of
+/// the encodings included, see `crate::signatures`); the first bad
+/// signature, by position, is reported with its line.
+#[derive(Default)]
+struct Pending {
+    jobs: Vec<(SignatureJob, usize)>,
+}
+
+impl Pending {
+    fn flush(&mut self) -> Result<(), ExportError> {
+        if self.jobs.is_empty() {
+            return Ok(());
+        }
+        let jobs: Vec<SignatureJob> = self.jobs.iter().map(|(j, _)| *j).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per = jobs.len().div_ceil(threads);
+        let first_bad = std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .chunks(per)
+                .map(|c| s.spawn(move || verify_batch(c)))
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().expect("signature checks do not panic").err())
+                .min_by_key(|v| v.seq)
+        });
+        let lines: Vec<(u64, usize)> = self.jobs.iter().map(|(j, l)| (j.seq, *l)).collect();
+        self.jobs.clear();
+        match first_bad {
+            None => Ok(()),
+            Some(violation) => Err(ExportError::Invalid {
+                line: lines
+                    .iter()
+                    .find(|(seq, _)| *seq == violation.seq)
+                    .map_or(0, |(_, l)| *l),
+                violation,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
