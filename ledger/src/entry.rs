@@ -157,6 +157,11 @@ impl SignedEntry {
         self.body.seq
     }
 
+    /// The event, by value (the bytes and the rest of the body are dropped).
+    pub fn into_event(self) -> Event {
+        self.body.event
+    }
+
     /// Shorthand for `body().event`.
     pub fn event(&self) -> &Event {
         &self.body.event

@@ -112,6 +112,7 @@ impl Ledger {
             let entry = SignedEntry::decode(bytes).map_err(|e| {
                 self.damaged(format!("entry {} does not decode: {e}", hex::encode(&key)))
             })?;
+            let (seq, hash, recorded_at) = (entry.seq(), entry.hash(), entry.body().recorded_at);
             let mut persons: Vec<PersonId> = Vec::new();
             match entry.event() {
                 Event::Correction(c) => {
@@ -127,11 +128,17 @@ impl Ledger {
                     }
                 }
             }
-            if !persons.is_empty() {
-                let pe = projected(&entry);
-                for p in persons {
-                    by_person.entry(p).or_default().push(pe.clone());
+            if let Some((last, others)) = persons.split_last() {
+                let pe = ProjectedEntry {
+                    seq,
+                    hash,
+                    recorded_at,
+                    event: entry.into_event(),
+                };
+                for p in others {
+                    by_person.entry(p.clone()).or_default().push(pe.clone());
                 }
+                by_person.entry(last.clone()).or_default().push(pe);
             }
             read += 1;
             if read.is_multiple_of(65_536) {
