@@ -508,6 +508,10 @@ fn the_demo_runs_and_catches_tampering() {
     assert!(out.contains("INVALID at line"), "{out}");
     assert!(out.contains("claim"), "{out}");
     assert!(out.contains("signature"), "{out}");
+    assert!(
+        out.contains("verified offline against the pinned authority"),
+        "{out}"
+    );
 }
 
 /// An acknowledged append has passed through a real fsync, not only sled's

@@ -238,6 +238,32 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
         }
     }
 
+    step("11. for a prosecutor: a signed checkpoint and one person's evidence bundle");
+    let (_, note) = ledger.checkpoint(&authority)?;
+    print!("{note}");
+    let person = custody_ledger::event::PersonId::new("P-0001").map_err(fail)?;
+    let bundle = crate::cmd::bundle::build_bundle(&ledger, &person)?;
+    let bundle_text = serde_json::to_vec(&bundle).map_err(fail)?;
+    let bundle_path = root.join("P-0001.bundle.json");
+    std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
+    match custody_verifier::bundle::verify_bundle(
+        &bundle_text,
+        Some(keys::public_key_of(&authority)),
+    ) {
+        Ok(b) => println!(
+            "bundle of {} verified offline against the pinned authority: {} entries ({} about {}, the rest governance), each with an inclusion proof in the checkpoint's tree of {}",
+            b.person,
+            b.entries.len(),
+            b.entries.iter().filter(|e| e.entry.event().person().is_some()).count(),
+            b.person,
+            b.checkpoint.size
+        ),
+        Err(e) => return Err(refused(anyhow::anyhow!("demo: the bundle does not verify: {e}"))),
+    }
+    println!(
+        "(with --keep DIR: `custody verify --bundle DIR/P-0001.bundle.json` checks the file anywhere; `custody --store DIR/ledger dossier P-0001` prints the chain-of-custody report)"
+    );
+
     match &args.keep {
         Some(dir) => println!(
             "\nkept in {}: try `custody --store {} log`",
