@@ -3,8 +3,10 @@
 //! It does what a user would do with the other commands — make keys, create
 //! a ledger, grant an investigator, append a batch of cases shaped like the
 //! ones in Amnesty International's "A Deafening Silence", correct one entry,
-//! read the chain, verify it — then shows two tampered copies of an export
-//! failing verification. It calls the same functions as those commands.
+//! read the chain and each person's status, verify it — then shows two
+//! tampered copies of an export failing verification, and ends with a signed
+//! checkpoint and one person's evidence bundle verified offline. It calls the
+//! same functions as those commands.
 
 use crate::cmd::export::write_export;
 use crate::cmd::log::describe;
