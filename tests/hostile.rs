@@ -223,7 +223,7 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     .ok();
     let store = gen.join("ledger");
     custody(&["--store", s(&store), "verify"], None).ok();
-    let size = std::fs::metadata(store.join("db")).unwrap().len();
+    let size = std::fs::metadata(store.join("custody.redb")).unwrap().len();
 
     type Damage = Box<dyn Fn(&Path)>;
     let garble = |at: u64, len: usize| -> Damage {
@@ -254,8 +254,9 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     let original = custody(&["--store", s(&store), "--json", "verify"], None).ok();
     let original: serde_json::Value = serde_json::from_str(original.trim()).unwrap();
     // Damage that always hits live data must be reported. Damage to one
-    // region may land in space sled no longer uses (it depends on where its
-    // log happened to write): then the store must still be exactly whole —
+    // region may land in pages redb no longer uses (copy-on-write frees the
+    // pages an earlier commit replaced): then the store must still be
+    // exactly whole —
     // never a silently different ledger.
     let cases: Vec<(&str, bool, Damage)> = vec![
         ("truncated to nothing", true, truncate(0)),
@@ -278,7 +279,7 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     for (i, (what, must_fail, damage)) in cases.iter().enumerate() {
         let copy = dir.path().join(format!("copy-{i}"));
         copy_store(&store, &copy);
-        damage(&copy.join("db"));
+        damage(&copy.join("custody.redb"));
         if !must_fail {
             let run = custody_env(
                 &["--store", s(&copy), "--json", "verify"],

@@ -122,11 +122,17 @@ pub struct PublicKeyArg {
 
 /// Replaces the default panic output (a backtrace that means nothing to the
 /// people using this tool) with one sentence and what to do next. The usual
-/// cause outside a bug is a store damaged on disk, which the storage engine
-/// can meet with a panic at any read. `CUSTODY_BACKTRACE=1` restores the
-/// backtrace for a bug report.
+/// cause outside a bug would be a store damaged on disk; the store already
+/// turns the storage engine's panics into errors
+/// (`custody_ledger::store::panic_is_contained`), so they stay silent here.
+/// `CUSTODY_BACKTRACE=1` restores the backtrace for a bug report.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if custody_ledger::store::panic_is_contained() {
+            // The store turns this panic into a "store is damaged" error,
+            // which is reported like any other.
+            return;
+        }
         let message = info
             .payload()
             .downcast_ref::<&str>()

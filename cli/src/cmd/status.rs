@@ -324,69 +324,106 @@ fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
-/// The report's figures, computed from statuses.
-pub fn report_figures(all: &[PersonStatus], as_of: Option<Timestamp>) -> Value {
-    let mut by_status: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
-    for s in Status::ALL {
-        by_status.insert(s.name(), BTreeMap::new());
+/// The report's figures, tallied one status at a time so that a report
+/// over every person holds counts, not statuses.
+pub struct ReportTally {
+    persons: u64,
+    by_status: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    delays: Vec<i64>,
+    never_notified: u64,
+    captured: u64,
+    deaths: BTreeMap<String, u64>,
+    held_unacknowledged: u64,
+    incommunicado: u64,
+    notification_overdue: u64,
+    disputed: u64,
+}
+
+impl Default for ReportTally {
+    fn default() -> Self {
+        ReportTally {
+            persons: 0,
+            by_status: Status::ALL
+                .iter()
+                .map(|s| (s.name(), BTreeMap::new()))
+                .collect(),
+            delays: Vec::new(),
+            never_notified: 0,
+            captured: 0,
+            deaths: DeathCause::ALL.iter().map(|c| (c.to_string(), 0)).collect(),
+            held_unacknowledged: 0,
+            incommunicado: 0,
+            notification_overdue: 0,
+            disputed: 0,
+        }
     }
-    let mut delays: Vec<i64> = Vec::new();
-    let mut never_notified = 0u64;
-    let mut captured = 0u64;
-    let mut deaths: BTreeMap<String, u64> =
-        DeathCause::ALL.iter().map(|c| (c.to_string(), 0)).collect();
-    for st in all {
+}
+
+impl ReportTally {
+    /// Counts one person's status.
+    pub fn add(&mut self, st: &PersonStatus) {
+        self.persons += 1;
         let cat = st
             .category
             .map_or("unknown".to_string(), |c: Category| c.to_string());
-        *by_status
+        *self
+            .by_status
             .get_mut(st.status.name())
             .expect("every status")
             .entry(cat)
             .or_default() += 1;
         if st.captured_at.is_some() {
-            captured += 1;
+            self.captured += 1;
             match st.notification_delay_days {
-                Some(d) => delays.push(d.min),
-                None => never_notified += 1,
+                Some(d) => self.delays.push(d.min),
+                None => self.never_notified += 1,
             }
         }
         if let Some(c) = st.death_cause {
             if st.status == Status::Deceased {
-                *deaths.entry(c.to_string()).or_default() += 1;
+                *self.deaths.entry(c.to_string()).or_default() += 1;
             }
         }
+        self.held_unacknowledged += u64::from(st.status == Status::HeldUnacknowledged);
+        self.incommunicado += u64::from(st.has_flag("incommunicado"));
+        self.notification_overdue += u64::from(st.has_flag("notification_overdue"));
+        self.disputed += u64::from(st.has_flag("disputed"));
     }
-    delays.sort_unstable();
-    let count = |f: &dyn Fn(&PersonStatus) -> bool| all.iter().filter(|s| f(s)).count();
-    json!({
-        "as_of": as_of,
-        "persons": all.len(),
-        "by_status": by_status.iter().map(|(k, v)| (k.to_string(), json!({
-            "total": v.values().sum::<u64>(), "by_category": v,
-        }))).collect::<BTreeMap<_, _>>(),
-        "held_unacknowledged": count(&|s| s.status == Status::HeldUnacknowledged),
-        "incommunicado": count(&|s| s.has_flag("incommunicado")),
-        "notification_overdue": count(&|s| s.has_flag("notification_overdue")),
-        "disputed": count(&|s| s.has_flag("disputed")),
-        "notification_delay_days": {
-            "basis": "lower bound of capture-to-notification days, persons with both a capture and a notification in their current or last detention",
-            "notified": delays.len(),
-            "captured": captured,
-            "captured_never_notified": never_notified,
-            "median": percentile(&delays, 0.5),
-            "p90": percentile(&delays, 0.9),
-            "max": delays.last(),
-        },
-        "deaths_by_cause": deaths,
-    })
+
+    /// The figures, as `report --json` prints them.
+    pub fn figures(mut self, as_of: Option<Timestamp>) -> Value {
+        self.delays.sort_unstable();
+        let delays = &self.delays;
+        json!({
+            "as_of": as_of,
+            "persons": self.persons,
+            "by_status": self.by_status.iter().map(|(k, v)| (k.to_string(), json!({
+                "total": v.values().sum::<u64>(), "by_category": v,
+            }))).collect::<BTreeMap<_, _>>(),
+            "held_unacknowledged": self.held_unacknowledged,
+            "incommunicado": self.incommunicado,
+            "notification_overdue": self.notification_overdue,
+            "disputed": self.disputed,
+            "notification_delay_days": {
+                "basis": "lower bound of capture-to-notification days, persons with both a capture and a notification in their current or last detention",
+                "notified": delays.len(),
+                "captured": self.captured,
+                "captured_never_notified": self.never_notified,
+                "median": percentile(delays, 0.5),
+                "p90": percentile(delays, 0.9),
+                "max": delays.last(),
+            },
+            "deaths_by_cause": self.deaths,
+        })
+    }
 }
 
 /// Runs `report`.
 pub fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open()?;
-    let all = ledger.all_statuses(args.as_of, None, Timestamp::now())?;
-    let r = report_figures(&all, args.as_of);
+    let mut tally = ReportTally::default();
+    ledger.for_each_status(args.as_of, None, Timestamp::now(), |st| tally.add(&st))?;
+    let r = tally.figures(args.as_of);
     if ctx.json {
         print_json(&r);
         return Ok(());

@@ -3,30 +3,38 @@
 //! operation that commits a set of writes across them atomically *and*
 //! durably.
 //!
-//! This is the only module that names sled. Replacing sled (redb is the
-//! candidate, see `docs/ARCHITECTURE.md`) means rewriting this file alone.
+//! This is the only module that names redb. The store was first built on
+//! sled 0.34; `docs/BENCHMARKS.md` ("Why redb") gives the figures that
+//! replaced it: sled rebuilds its whole page table from a snapshot at every
+//! open (0.3 s and 265 MB at a million entries, 2 s after a crash), which no
+//! command could get under.
+//!
+//! ## Layout
+//!
+//! One file, `custody.redb`, holding one redb table per logical tree
+//! ([`TreeId::name`]), plus the lock file `custody.lock`.
 //!
 //! ## Durability
 //!
-//! sled 0.34's `flush()` writes its log with `sync_file_range`, which does not
-//! make data durable across a power cut on Linux (it neither flushes the
-//! disk's write cache nor the file's metadata). [`Backend::commit`] therefore
-//! follows `flush()` with `fsync` (`File::sync_all`) on sled's files, so an
-//! acknowledged commit has passed through one real fsync of the data file.
-//! sled writes an `apply_batch` to its log as one sealed batch that recovery applies
-//! whole or not at all, so a crash before the fsync loses the whole commit,
-//! never half of it.
+//! [`Backend::commit`] is one redb write transaction with
+//! `Durability::Immediate` and quick repair, which makes it a two-phase
+//! commit: the new B-tree pages are written and `fdatasync`ed, then the
+//! header's commit slot is switched and `fdatasync`ed again. redb never
+//! overwrites a page the last commit can reach (copy-on-write), so a crash
+//! at any point leaves either the previous commit or the new one, whole;
+//! `commit` returns only after the second sync. Quick repair also saves the
+//! allocator state in every commit, so opening after a crash does not walk
+//! the whole file.
 
 use super::StoreError;
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The logical trees the ledger keeps. They share one sled tree, each under
-/// a one-byte key prefix ([`TreeId::prefix`]), so that a whole batch —
-/// entries, indexes, Merkle nodes, projections — commits with one atomic
-/// `apply_batch` instead of a multi-tree sled transaction (several times
-/// slower). The prefixes are on-disk identifiers: never change one.
+/// The logical trees the ledger keeps, one redb table each. A commit
+/// writes to several of them in one transaction. The table names are
+/// on-disk identifiers: never change one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TreeId {
     /// Ledger-wide facts (`custody` marker, layout version).
@@ -55,39 +63,52 @@ pub(crate) enum TreeId {
 }
 
 impl TreeId {
-    /// The key prefix of the logical tree.
-    fn prefix(self) -> u8 {
+    /// Every tree, in the order of [`TreeId::index`].
+    const ALL: [TreeId; 8] = [
+        TreeId::Meta,
+        TreeId::Entries,
+        TreeId::Hashes,
+        TreeId::Persons,
+        TreeId::Governance,
+        TreeId::Merkle,
+        TreeId::Corrected,
+        TreeId::Status,
+    ];
+
+    /// The redb table's name.
+    fn name(self) -> &'static str {
         match self {
-            TreeId::Meta => b'M',
-            TreeId::Entries => b'E',
-            TreeId::Hashes => b'H',
-            TreeId::Persons => b'P',
-            TreeId::Governance => b'G',
-            TreeId::Merkle => b'N',
-            TreeId::Corrected => b'C',
-            TreeId::Status => b'S',
+            TreeId::Meta => "meta",
+            TreeId::Entries => "entries",
+            TreeId::Hashes => "hashes",
+            TreeId::Persons => "persons",
+            TreeId::Governance => "governance",
+            TreeId::Merkle => "merkle",
+            TreeId::Corrected => "corrected",
+            TreeId::Status => "status",
         }
     }
 
-    fn key(self, key: &[u8]) -> Vec<u8> {
-        let mut k = Vec::with_capacity(key.len() + 1);
-        k.push(self.prefix());
-        k.extend_from_slice(key);
-        k
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn table(self) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+        TableDefinition::new(self.name())
     }
 }
-
-/// The one sled tree that holds every logical tree.
-const SLED_TREE: &str = "custody";
 
 /// A key and its value, as owned bytes.
 pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 
-/// Writes to commit together: all or none, durably.
+/// One write of a [`WriteSet`]: a value to insert, or `None` to remove.
+type Write = (TreeId, Vec<u8>, Option<Vec<u8>>);
+
+/// Writes to commit together: all or none, durably, applied in the order
+/// they were added.
 #[derive(Default)]
 pub(crate) struct WriteSet {
-    batch: sled::Batch,
-    len: usize,
+    writes: Vec<Write>,
 }
 
 impl WriteSet {
@@ -96,44 +117,54 @@ impl WriteSet {
     }
 
     pub(crate) fn insert(&mut self, tree: TreeId, key: &[u8], value: &[u8]) {
-        self.batch.insert(tree.key(key), value);
-        self.len += 1;
+        self.writes.push((tree, key.to_vec(), Some(value.to_vec())));
     }
 
     pub(crate) fn remove(&mut self, tree: TreeId, key: &[u8]) {
-        self.batch.remove(tree.key(key));
-        self.len += 1;
+        self.writes.push((tree, key.to_vec(), None));
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.writes.len()
     }
 }
 
 /// Name of the lock file every process takes before it opens the store.
 pub(crate) const LOCK_FILE: &str = "custody.lock";
 
+/// The store's database file; its presence says "a store".
+pub(crate) const DB_FILE: &str = "custody.redb";
+
 /// How long an open waits for another process to release the store.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
 
-/// sled's own files in a store directory; their presence says "a store".
+/// redb's page cache. Reads past it go to the OS page cache, so this bounds
+/// the process's memory, not what it can read quickly.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The files of the first development builds' sled store.
 const SLED_FILES: [&str; 2] = ["conf", "db"];
 
 /// An open store.
 pub(crate) struct Backend {
     dir: PathBuf,
-    db: sled::Db,
-    tree: sled::Tree,
+    db: Database,
     // Held for the life of the store; released when the file is closed.
     _lock: File,
     /// The lock file was there before this open: custody has opened this
     /// directory before, so a missing ledger marker means damage, not a
-    /// foreign sled database.
+    /// foreign database.
     opened_before: bool,
 }
 
-/// True if `dir` holds sled's files (a store, maybe not a custody one).
+/// True if `dir` holds a store's database file (maybe not a custody one).
 pub(crate) fn looks_like_store(dir: &Path) -> bool {
+    dir.join(DB_FILE).is_file() || is_sled_store(dir)
+}
+
+/// True if `dir` holds the sled store of custody's first development
+/// builds, which this build does not read.
+fn is_sled_store(dir: &Path) -> bool {
     SLED_FILES.iter().all(|f| dir.join(f).is_file())
 }
 
@@ -161,14 +192,24 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
-fn sled_err(dir: &Path, e: sled::Error) -> StoreError {
-    match e {
-        sled::Error::Io(io) => StoreError::io(dir, io),
-        sled::Error::Corruption { at, .. } => StoreError::Damaged {
+/// Maps any redb error to the store's errors: I/O stays I/O, anything else
+/// means the file is not what redb wrote.
+fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StoreError {
+    let file = dir.join(DB_FILE);
+    match e.into() {
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            StoreError::Damaged {
+                dir: dir.to_path_buf(),
+                detail: format!("{} is not a database file ({io})", file.display()),
+            }
+        }
+        redb::Error::Io(io) => StoreError::io(&file, io),
+        redb::Error::DatabaseAlreadyOpen => StoreError::InUse(dir.to_path_buf()),
+        redb::Error::Corrupted(what) => StoreError::Damaged {
             dir: dir.to_path_buf(),
             detail: format!(
-                "the storage engine found corruption{}",
-                at.map(|p| format!(" at {p:?}")).unwrap_or_default()
+                "the storage engine found corruption: {}",
+                crate::event::clip(&what, 200)
             ),
         },
         other => StoreError::Damaged {
@@ -179,51 +220,44 @@ fn sled_err(dir: &Path, e: sled::Error) -> StoreError {
 }
 
 impl Backend {
-    /// Opens the store in `dir`, which must exist; `create` allows sled to
-    /// make its files (only `init` passes true).
+    /// Opens the store in `dir`, which must exist; `create` allows redb to
+    /// make its file (only `init` passes true).
     pub(crate) fn open(dir: &Path, create: bool) -> Result<Backend, StoreError> {
+        if is_sled_store(dir) {
+            return Err(StoreError::Damaged {
+                dir: dir.to_path_buf(),
+                detail: "it is in the sled layout of custody's first development builds, which this build does not read. Open it with the build that wrote it, `custody export` it, and keep that export: every entry in it verifies with `custody verify --bundle`".into(),
+            });
+        }
         if !create && !looks_like_store(dir) {
             return Err(StoreError::NoLedger(dir.to_path_buf()));
         }
         let opened_before = dir.join(LOCK_FILE).is_file();
         let lock = take_lock(dir)?;
-        // sled takes its own lock on its files; a handle just dropped in this
-        // process can hold it for a moment while sled's threads wind down.
-        let start = Instant::now();
-        let db = loop {
-            let opened = quietly(|| {
-                sled::Config::new()
-                    .path(dir)
-                    .cache_capacity(64 * 1024 * 1024)
-                    .open()
-            })
-            .map_err(|panic| StoreError::Damaged {
-                dir: dir.to_path_buf(),
-                detail: format!(
-                    "the storage engine crashed while opening the store ({panic}); a file of the store is probably truncated or overwritten"
-                ),
-            })?;
-            match opened {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("lock") && start.elapsed() < LOCK_WAIT =>
-                {
-                    std::thread::sleep(Duration::from_millis(25));
-                }
-                Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
-                    return Err(StoreError::InUse(dir.to_path_buf()))
-                }
-                Err(e) => return Err(sled_err(dir, e)),
+        let path = dir.join(DB_FILE);
+        let db = contained(dir, || {
+            let mut builder = Database::builder();
+            builder.set_cache_size(CACHE_BYTES);
+            if create {
+                builder.create(&path)
+            } else {
+                builder.open(&path)
             }
-        };
-        let tree = db.open_tree(SLED_TREE).map_err(|e| sled_err(dir, e))?;
-        Ok(Backend {
+            .map_err(|e| db_err(dir, e))
+        })?;
+        let backend = Backend {
             dir: dir.to_path_buf(),
             db,
-            tree,
             _lock: lock,
             opened_before,
-        })
+        };
+        if create {
+            // Every table exists from the first commit on, so that a read
+            // never has to tell "empty" from "missing".
+            backend.commit(WriteSet::new())?;
+            sync_dir(dir)?;
+        }
+        Ok(backend)
     }
 
     /// True if custody had opened this directory before (its lock file was
@@ -232,122 +266,162 @@ impl Backend {
         self.opened_before
     }
 
-    pub(crate) fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.tree
-            .get(tree.key(key))
-            .map(|v| v.map(|v| v.to_vec()))
-            .map_err(|e| sled_err(&self.dir, e))
+    fn read_table(
+        &self,
+        tree: TreeId,
+    ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| db_err(&self.dir, e))?;
+        txn.open_table(tree.table())
+            .map_err(|e| db_err(&self.dir, e))
     }
 
-    /// Strips the logical tree's prefix from a stored key.
-    fn strip(
-        r: sled::Result<(sled::IVec, sled::IVec)>,
-        dir: &Path,
-    ) -> Result<KeyValue, StoreError> {
-        r.map(|(k, v)| (k[1..].to_vec(), v.to_vec()))
-            .map_err(|e| sled_err(dir, e))
+    pub(crate) fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        contained(&self.dir, || {
+            let table = self.read_table(tree)?;
+            let value = table.get(key).map_err(|e| db_err(&self.dir, e))?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     pub(crate) fn last(&self, tree: TreeId) -> Result<Option<KeyValue>, StoreError> {
-        self.tree
-            .scan_prefix([tree.prefix()])
-            .next_back()
-            .map(|r| Self::strip(r, &self.dir))
-            .transpose()
+        contained(&self.dir, || {
+            let table = self.read_table(tree)?;
+            let last = table.last().map_err(|e| db_err(&self.dir, e))?;
+            Ok(last.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+        })
     }
 
-    /// Entries of `tree` with keys `>= start`, in key order.
+    /// Entries of `tree` with keys `>= start`, in key order, from one
+    /// consistent snapshot of the store.
     pub(crate) fn scan_from(
         &self,
         tree: TreeId,
         start: &[u8],
-    ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
-        self.tree
-            .range(tree.key(start)..vec![tree.prefix() + 1])
-            .map(|r| Self::strip(r, &self.dir))
+    ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
+        let range = contained(&self.dir, || {
+            self.read_table(tree)
+                .and_then(|t| t.range(start..).map_err(|e| db_err(&self.dir, e)))
+        });
+        match range {
+            Err(e) => Box::new(std::iter::once(Err(e))),
+            Ok(mut range) => {
+                // After an error (or a contained panic) the range is not
+                // trusted to go on: the scan ends with that error.
+                let mut failed = false;
+                Box::new(std::iter::from_fn(move || {
+                    if failed {
+                        return None;
+                    }
+                    let next = contained(&self.dir, || {
+                        range
+                            .next()
+                            .map(|r| {
+                                r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
+                                    .map_err(|e| db_err(&self.dir, e))
+                            })
+                            .transpose()
+                    })
+                    .transpose();
+                    failed = matches!(next, Some(Err(_)));
+                    next
+                }))
+            }
+        }
     }
 
     /// Entries of `tree` whose keys start with `prefix`, in key order.
-    pub(crate) fn scan_prefix(
-        &self,
+    pub(crate) fn scan_prefix<'a>(
+        &'a self,
         tree: TreeId,
-        prefix: &[u8],
-    ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + '_ {
-        self.tree
-            .scan_prefix(tree.key(prefix))
-            .map(|r| Self::strip(r, &self.dir))
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + 'a {
+        self.scan_from(tree, prefix)
+            .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
     }
 
-    /// Commits `writes` atomically (one sled batch, which recovery applies
-    /// whole or not at all), then makes them durable (see the module docs).
+    /// Commits `writes` atomically and durably (see the module docs).
     /// Returns only when both are done.
     pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
-        if writes.len > 0 {
-            self.tree
-                .apply_batch(writes.batch)
-                .map_err(|e| sled_err(&self.dir, e))?;
-        }
-        self.sync()
+        contained(&self.dir, || self.commit_inner(writes))
     }
 
-    /// `flush()`, then a real fsync of sled's files and of the directory.
-    pub(crate) fn sync(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(|e| sled_err(&self.dir, e))?;
-        for name in SLED_FILES {
-            let path = self.dir.join(name);
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| StoreError::io(&path, e))?;
-        }
-        let blobs = self.dir.join("blobs");
-        if blobs.is_dir() {
-            for f in std::fs::read_dir(&blobs).map_err(|e| StoreError::io(&blobs, e))? {
-                let path = f.map_err(|e| StoreError::io(&blobs, e))?.path();
-                File::open(&path)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|e| StoreError::io(&path, e))?;
+    fn commit_inner(&self, writes: WriteSet) -> Result<(), StoreError> {
+        let err = |e: redb::Error| db_err(&self.dir, e);
+        let mut txn = self.db.begin_write().map_err(|e| err(e.into()))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| err(e.into()))?;
+        txn.set_quick_repair(true);
+        {
+            let mut tables = Vec::with_capacity(TreeId::ALL.len());
+            for tree in TreeId::ALL {
+                tables.push(txn.open_table(tree.table()).map_err(|e| err(e.into()))?);
+            }
+            for (tree, key, value) in &writes.writes {
+                let table = &mut tables[tree.index()];
+                match value {
+                    Some(v) => table.insert(key.as_slice(), v.as_slice()).map(drop),
+                    None => table.remove(key.as_slice()).map(drop),
+                }
+                .map_err(|e| err(e.into()))?;
             }
         }
-        sync_dir(&self.dir)
+        txn.commit().map_err(|e| err(e.into()))
     }
 
     /// Bytes the store occupies on disk.
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(|e| sled_err(&self.dir, e))
+        let path = self.dir.join(DB_FILE);
+        std::fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| StoreError::io(&path, e))
     }
 }
 
-/// Runs `f`, turning a panic into an error message instead of letting the
-/// default hook print it with a backtrace.
+thread_local! {
+    /// True while this thread runs storage-engine code under [`contained`].
+    static IN_ENGINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while the current thread runs storage-engine code whose panics the
+/// store turns into [`StoreError::Damaged`]. A program's panic hook can stay
+/// silent then: the panic is not a bug of the program, and the error that
+/// follows says what happened and what to do.
+pub fn panic_is_contained() -> bool {
+    IN_ENGINE.with(|c| c.get())
+}
+
+/// Runs storage-engine code, turning a panic into [`StoreError::Damaged`].
 ///
-/// sled 0.34 panics (rather than returning an error) on some damaged files,
-/// for instance a `db` file cut short. A damaged store is an expected
-/// condition for this program — a disk fills, a copy is interrupted — and
-/// its user needs one clear sentence and what to do next, not a backtrace.
-/// The panic hook is process-wide, so it is swapped only for the duration
-/// of `f` and restored afterwards.
-fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, String> {
-    use std::sync::{Arc, Mutex};
-    let message = Arc::new(Mutex::new(String::new()));
-    let seen = Arc::clone(&message);
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
+/// redb checks the structure of what it reads but, on a file overwritten
+/// underneath it, some of those checks are `unreachable!` rather than
+/// errors. A damaged store is an expected condition for this program — a
+/// disk fails, a copy is interrupted — and its user needs one clear sentence
+/// and what to do next, not a backtrace. The cost is a thread-local flag
+/// and `catch_unwind`'s landing pad: nothing measurable next to a B-tree
+/// read.
+fn contained<T>(dir: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let outer = IN_ENGINE.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_ENGINE.with(|c| c.set(outer));
+    result.unwrap_or_else(|payload| {
+        let text = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".into());
-        if let Ok(mut m) = seen.lock() {
-            *m = text;
-        }
-    }));
-    let result = std::panic::catch_unwind(f);
-    std::panic::set_hook(previous);
-    result.map_err(|_| {
-        let m = message.lock().map(|m| m.clone()).unwrap_or_default();
-        let first = m.lines().next().unwrap_or("no message");
-        format!("sled: {}", crate::event::clip(first, 200))
+        // `unreachable!()` says "internal error: entered unreachable code":
+        // the engine's wording for "this page is not what I wrote", not an
+        // internal error of custody.
+        let first = text.lines().next().unwrap_or("no message");
+        let first = first.strip_prefix("internal error: ").unwrap_or(first);
+        Err(StoreError::Damaged {
+            dir: dir.to_path_buf(),
+            detail: format!(
+                "the storage engine met a page of {} it did not write (redb: {})",
+                DB_FILE,
+                crate::event::clip(first, 200)
+            ),
+        })
     })
 }
 

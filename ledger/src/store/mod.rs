@@ -8,6 +8,7 @@
 //! exactly as it was; an acknowledged batch has been fsynced.
 
 pub(crate) mod backend;
+pub use backend::panic_is_contained;
 mod projections;
 
 use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
@@ -20,11 +21,12 @@ use ed25519_dalek::SigningKey;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Marker stored in the meta tree: this sled database is a custody ledger.
+/// Marker stored in the meta tree: this database is a custody ledger.
 const MARKER_KEY: &[u8] = b"custody";
 /// Layout version of the trees (not of the entry format, which each entry
-/// carries). Bump when the indexes change shape.
-const LAYOUT_VERSION: &[u8] = b"1";
+/// carries). Bump when the indexes change shape. 1 was the sled layout of
+/// the first development builds; 2 is the redb tables of `backend`.
+const LAYOUT_VERSION: &[u8] = b"2";
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]

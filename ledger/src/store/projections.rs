@@ -202,6 +202,8 @@ impl Ledger {
     /// Every person's status, sorted by person id. Without cuts, from the
     /// stored projection; with cuts, folded for every person in the person
     /// index (so those with no status now still appear at an earlier cut).
+    /// Holds them all in memory: for figures over every person, prefer
+    /// [`Ledger::for_each_status`].
     pub fn all_statuses(
         &self,
         as_of: Option<Timestamp>,
@@ -209,7 +211,23 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<Vec<PersonStatus>, StoreError> {
         let mut out = Vec::new();
+        self.for_each_status(as_of, known_at, now, |st| out.push(st))?;
+        Ok(out)
+    }
+
+    /// Calls `f` with every person's status in person-id order, one at a
+    /// time, so that memory does not grow with the number of persons (a
+    /// report over a national register reads every status once and keeps
+    /// only its counts). Statuses as in [`Ledger::all_statuses`].
+    pub fn for_each_status(
+        &self,
+        as_of: Option<Timestamp>,
+        known_at: Option<Timestamp>,
+        now: Timestamp,
+        mut f: impl FnMut(PersonStatus),
+    ) -> Result<(), StoreError> {
         if as_of.is_none() && known_at.is_none() {
+            let reference = reference_time(now);
             for item in self.backend.scan_from(TreeId::Status, &[]) {
                 let (k, v) = item?;
                 let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
@@ -218,10 +236,10 @@ impl Ledger {
                         String::from_utf8_lossy(&k)
                     ))
                 })?;
-                st.apply_clock(reference_time(now));
-                out.push(st);
+                st.apply_clock(reference);
+                f(st);
             }
-            return Ok(out);
+            return Ok(());
         }
         // Every person the index knows, not only those with a status now:
         // a person whose entries were all retracted later still had a status
@@ -239,11 +257,11 @@ impl Ledger {
                 continue;
             }
             if let Some(st) = self.person_status(&person, as_of, known_at, now)? {
-                out.push(st);
+                f(st);
             }
             last = Some(person);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
