@@ -43,6 +43,7 @@
 use crate::event::{Category, DeathCause, EntryHash, Event, PersonId};
 use crate::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 /// One entry as the projection sees it.
@@ -218,22 +219,26 @@ fn order_key(at: &OccurredAt, seq: u64) -> (i64, i64, u64) {
 
 /// The events that count for `person`, after cuts and corrections, each with
 /// the entry that carries it, in occurrence order.
-pub fn effective_events(
+///
+/// `entries` may be owned or borrowed (a rebuild folds every person from
+/// one decoded chain, by reference); the events returned borrow from them.
+pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
     person: &PersonId,
-    entries: &[ProjectedEntry],
+    entries: &'e [E],
     as_of: Option<Timestamp>,
     known_at: Option<Timestamp>,
-) -> Vec<(Cite, Event)> {
+) -> Vec<(Cite, &'e Event)> {
     let visible = |e: &&ProjectedEntry| known_at.is_none_or(|k| e.recorded_at <= k);
+    let entries = || entries.iter().map(Borrow::borrow).filter(visible);
     // target hash -> correction (only one per target).
     let mut corrections: HashMap<EntryHash, &ProjectedEntry> = HashMap::new();
-    for e in entries.iter().filter(visible) {
+    for e in entries() {
         if let Event::Correction(c) = &e.event {
             corrections.insert(c.target, e);
         }
     }
-    let mut out: Vec<(Cite, Event)> = Vec::new();
-    for e in entries.iter().filter(visible) {
+    let mut out: Vec<(Cite, &Event)> = Vec::new();
+    for e in entries() {
         let cite = Cite {
             seq: e.seq,
             hash: e.hash,
@@ -245,12 +250,12 @@ pub fn effective_events(
                 // (or replaced for someone else) simply disappears.
                 if let Some(r) = c.replacement.as_deref() {
                     if r.person() == Some(person) {
-                        out.push((cite, r.clone()));
+                        out.push((cite, r));
                     }
                 }
             }
             ev if ev.person() == Some(person) && !corrections.contains_key(&e.hash) => {
-                out.push((cite, ev.clone()));
+                out.push((cite, ev));
             }
             _ => {}
         }
@@ -282,9 +287,9 @@ fn enter(
 /// Projects one person's status. Returns `None` if no entry about them
 /// counts under the cuts. `now` is the reference time when `as_of` is not
 /// given.
-pub fn project(
+pub fn project<E: Borrow<ProjectedEntry>>(
     person: &PersonId,
-    entries: &[ProjectedEntry],
+    entries: &[E],
     as_of: Option<Timestamp>,
     known_at: Option<Timestamp>,
     now: Timestamp,

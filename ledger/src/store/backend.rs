@@ -104,10 +104,11 @@ pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 /// One write of a [`WriteSet`]: a value to insert, or `None` to remove.
 type Write = (TreeId, Vec<u8>, Option<Vec<u8>>);
 
-/// Writes to commit together: all or none, durably, applied in the order
-/// they were added.
+/// Writes to commit together: all or none, durably. Trees to clear are
+/// emptied first; then the writes are applied in the order they were added.
 #[derive(Default)]
 pub(crate) struct WriteSet {
+    clears: Vec<TreeId>,
     writes: Vec<Write>,
 }
 
@@ -124,8 +125,10 @@ impl WriteSet {
         self.writes.push((tree, key.to_vec(), None));
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.writes.len()
+    /// Empties `tree` (before any write of this set), at the cost of
+    /// freeing its pages rather than one removal per key.
+    pub(crate) fn clear(&mut self, tree: TreeId) {
+        self.clears.push(tree);
     }
 }
 
@@ -351,6 +354,9 @@ impl Backend {
         txn.set_durability(Durability::Immediate)
             .map_err(|e| err(e.into()))?;
         txn.set_quick_repair(true);
+        for tree in &writes.clears {
+            txn.delete_table(tree.table()).map_err(|e| err(e.into()))?;
+        }
         {
             let mut tables = Vec::with_capacity(TreeId::ALL.len());
             for tree in TreeId::ALL {

@@ -15,7 +15,8 @@ use crate::entry::SignedEntry;
 use crate::event::{EntryHash, Event, PersonId};
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
 use crate::time::Timestamp;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Meta key: projection rules version (4 bytes) ‖ seq applied up to (8).
 const PROJECTION_KEY: &[u8] = b"projection";
@@ -85,77 +86,116 @@ impl Ledger {
         Ok(())
     }
 
-    /// Rebuilds every projection from the chain: one sequential pass over the
-    /// entries, grouping them by person in memory the way the person index
-    /// does (a correction under its target's person and its replacement's),
-    /// then one fold per person, written in batches. Sequential reads are
-    /// what makes this fast; the memory is that of the decoded events.
-    /// `progress` is called with the number of entries read so far.
-    /// Returns the number of persons.
+    /// Rebuilds every projection from the chain, in three steps:
+    ///
+    /// 1. read and decode every entry, sequentially, the two halves of the
+    ///    chain on two threads (reading in key order is what makes this
+    ///    fast; decoding and hashing are most of the work);
+    /// 2. group them by person in seq order, the way the person index does
+    ///    (a correction under its target's person and its replacement's);
+    /// 3. fold each person and encode the statuses, half the persons on
+    ///    each of two threads, and write them.
+    ///
+    /// The memory is that of the decoded events. `progress` is called with
+    /// the number of entries decoded so far. Returns the number of persons.
     pub fn rebuild_projections(
         &mut self,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, StoreError> {
-        // Mark the projections stale first: a crash midway rebuilds again.
-        let mut clear = WriteSet::new();
-        clear.remove(TreeId::Meta, PROJECTION_KEY);
-        for item in self.backend.scan_from(TreeId::Status, &[]) {
-            clear.remove(TreeId::Status, &item?.0);
-        }
-        self.backend.commit(clear)?;
+        // 1. Decode.
+        let total = self.head.seq + 1;
+        let middle = total / 2;
+        let decoded = AtomicU64::new(0);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| self.decode_range(middle, total, &decoded));
+            let first = self.decode_range_reporting(0, middle, &decoded, &mut progress);
+            (first, second.join())
+        });
+        let second = second.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (first, second) = (first?, second?);
 
-        let mut by_person: HashMap<PersonId, Vec<ProjectedEntry>> = HashMap::new();
-        let mut person_of: HashMap<EntryHash, PersonId> = HashMap::new();
-        let mut read = 0u64;
-        for item in self.backend.scan_from(TreeId::Entries, &[]) {
-            let (key, bytes) = item?;
-            let entry = SignedEntry::decode(bytes).map_err(|e| {
-                self.damaged(format!("entry {} does not decode: {e}", hex::encode(&key)))
-            })?;
-            let (seq, hash, recorded_at) = (entry.seq(), entry.hash(), entry.body().recorded_at);
-            let mut persons: Vec<PersonId> = Vec::new();
-            match entry.event() {
+        // 2. Group, by reference: each person's entries in seq order.
+        let mut index: HashMap<&PersonId, u32> = HashMap::new();
+        let mut persons: Vec<&PersonId> = Vec::new();
+        // A correction is grouped under its target's person: note the
+        // person of every entry some correction targets (targets come
+        // before their corrections in the chain).
+        let targets: HashSet<EntryHash> = first
+            .iter()
+            .chain(second.iter())
+            .filter_map(|pe| match &pe.event {
+                Event::Correction(c) => Some(c.target),
+                _ => None,
+            })
+            .collect();
+        let mut person_of: HashMap<EntryHash, u32> = HashMap::with_capacity(targets.len());
+        let mut placed: Vec<(u32, u32)> = Vec::with_capacity(first.len() + second.len());
+        let chain: Vec<&ProjectedEntry> = first.iter().chain(second.iter()).collect();
+        for (n, pe) in chain.iter().enumerate() {
+            let n = n as u32;
+            match &pe.event {
                 Event::Correction(c) => {
-                    persons.extend(person_of.get(&c.target).cloned());
-                    persons.extend(c.replacement.as_deref().and_then(Event::person).cloned());
-                    persons.sort();
-                    persons.dedup();
+                    let target = person_of.get(&c.target).copied();
+                    let replacement = c.replacement.as_deref().and_then(Event::person);
+                    let replacement = replacement.map(|p| intern(&mut index, &mut persons, p));
+                    placed.extend(target.map(|i| (i, n)));
+                    if replacement.is_some() && replacement != target {
+                        placed.extend(replacement.map(|i| (i, n)));
+                    }
                 }
                 ev => {
                     if let Some(p) = ev.person() {
-                        person_of.insert(entry.hash(), p.clone());
-                        persons.push(p.clone());
+                        let i = intern(&mut index, &mut persons, p);
+                        if targets.contains(&pe.hash) {
+                            person_of.insert(pe.hash, i);
+                        }
+                        placed.push((i, n));
                     }
                 }
             }
-            if let Some((last, others)) = persons.split_last() {
-                let pe = ProjectedEntry {
-                    seq,
-                    hash,
-                    recorded_at,
-                    event: entry.into_event(),
-                };
-                for p in others {
-                    by_person.entry(p.clone()).or_default().push(pe.clone());
-                }
-                by_person.entry(last.clone()).or_default().push(pe);
-            }
-            read += 1;
-            if read.is_multiple_of(65_536) {
-                progress(read);
-            }
         }
-        drop(person_of);
+        drop((person_of, targets));
+        drop(index);
+        // By person id, then seq: each person's entries become one run.
+        let mut order: Vec<u32> = (0..persons.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| persons[a as usize].cmp(persons[b as usize]));
+        let mut rank = vec![0u32; persons.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        placed.sort_unstable_by_key(|&(i, n)| (rank[i as usize], n));
+        let runs: Vec<(&PersonId, Vec<&ProjectedEntry>)> = placed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| {
+                (
+                    persons[run[0].0 as usize],
+                    run.iter().map(|&(_, n)| chain[n as usize]).collect(),
+                )
+            })
+            .collect();
+        drop(placed);
+
+        // 3. Fold and encode.
         let now = Timestamp::now();
-        let mut persons: Vec<PersonId> = by_person.keys().cloned().collect();
-        persons.sort();
+        let fold = |part: &[(&PersonId, Vec<&ProjectedEntry>)]| -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+            part.iter()
+                .map(|(p, entries)| encode_status(p, project(p, entries, None, None, now)))
+                .collect()
+        };
+        let (left, right) = runs.split_at(runs.len() / 2);
+        let (left, right) = std::thread::scope(|scope| {
+            let right = scope.spawn(|| fold(right));
+            (fold(left), right.join())
+        });
+        let right = right.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let statuses = left?.into_iter().chain(right?);
+        // One commit replaces every status and the marker: a crash before
+        // it leaves the projections as they were, whole.
         let mut writes = WriteSet::new();
-        for p in &persons {
-            let entries = by_person.remove(p).unwrap_or_default();
-            write_status(p, project(p, &entries, None, None, now), &mut writes)?;
-            if writes.len() >= 10_000 {
-                self.backend
-                    .commit(std::mem::replace(&mut writes, WriteSet::new()))?;
+        writes.clear(TreeId::Status);
+        for ((person, _), status) in runs.iter().zip(statuses) {
+            if let Some(v) = status {
+                writes.insert(TreeId::Status, person.as_str().as_bytes(), &v);
             }
         }
         writes.insert(
@@ -164,8 +204,62 @@ impl Ledger {
             &projection_marker(self.head.seq),
         );
         self.backend.commit(writes)?;
-        progress(read);
-        Ok(persons.len() as u64)
+        progress(total);
+        Ok(runs.len() as u64)
+    }
+
+    /// Decodes entries `from..to` into projection inputs, in seq order,
+    /// adding to `decoded` as it goes.
+    fn decode_range(
+        &self,
+        from: u64,
+        to: u64,
+        decoded: &AtomicU64,
+    ) -> Result<Vec<ProjectedEntry>, StoreError> {
+        self.decode_range_reporting(from, to, decoded, &mut |_| {})
+    }
+
+    /// [`Self::decode_range`], calling `progress` with the count of entries
+    /// decoded by every thread, every 65,536 of its own.
+    fn decode_range_reporting(
+        &self,
+        from: u64,
+        to: u64,
+        decoded: &AtomicU64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<ProjectedEntry>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+        let mut expected = from;
+        for item in self.backend.scan_from(TreeId::Entries, &from.to_be_bytes()) {
+            if expected == to {
+                break;
+            }
+            let (key, bytes) = item?;
+            let entry = SignedEntry::decode(bytes).map_err(|e| {
+                self.damaged(format!("entry {} does not decode: {e}", hex::encode(&key)))
+            })?;
+            if entry.seq() != expected {
+                return Err(self.damaged(format!(
+                    "entry {expected} is missing (found {} in its place)",
+                    entry.seq()
+                )));
+            }
+            expected += 1;
+            out.push(ProjectedEntry {
+                seq: entry.seq(),
+                hash: entry.hash(),
+                recorded_at: entry.body().recorded_at,
+                event: entry.into_event(),
+            });
+            if out.len().is_multiple_of(65_536) {
+                let all = decoded.fetch_add(65_536, Ordering::Relaxed) + 65_536;
+                progress(all);
+            }
+        }
+        if expected != to {
+            return Err(self.damaged(format!("entry {expected} is missing")));
+        }
+        Ok(out)
     }
 
     /// One person's status. Without cuts it is read from the stored
@@ -265,19 +359,40 @@ impl Ledger {
     }
 }
 
+/// The number of `person` in `persons`, adding it if new.
+fn intern<'a>(
+    index: &mut HashMap<&'a PersonId, u32>,
+    persons: &mut Vec<&'a PersonId>,
+    person: &'a PersonId,
+) -> u32 {
+    *index.entry(person).or_insert_with(|| {
+        persons.push(person);
+        (persons.len() - 1) as u32
+    })
+}
+
+/// A status as stored (JSON), or `None` for a person with no status.
+fn encode_status(
+    person: &PersonId,
+    status: Option<PersonStatus>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    status
+        .map(|st| {
+            serde_json::to_vec(&st).map_err(|e| StoreError::Damaged {
+                dir: Default::default(),
+                detail: format!("cannot encode the status of {person}: {e}"),
+            })
+        })
+        .transpose()
+}
+
 fn write_status(
     person: &PersonId,
     status: Option<PersonStatus>,
     writes: &mut WriteSet,
 ) -> Result<(), StoreError> {
-    match status {
-        Some(st) => {
-            let v = serde_json::to_vec(&st).map_err(|e| StoreError::Damaged {
-                dir: Default::default(),
-                detail: format!("cannot encode the status of {person}: {e}"),
-            })?;
-            writes.insert(TreeId::Status, person.as_str().as_bytes(), &v);
-        }
+    match encode_status(person, status)? {
+        Some(v) => writes.insert(TreeId::Status, person.as_str().as_bytes(), &v),
         None => writes.remove(TreeId::Status, person.as_str().as_bytes()),
     }
     Ok(())
