@@ -69,6 +69,9 @@ enum Command {
     Report(cmd::status::ReportArgs),
     /// Rebuild every projection from the chain.
     Rebuild,
+    /// Give the store's free space back to the file system (after a large
+    /// import, or to archive a copy); nothing in the ledger changes.
+    Compact,
     /// Verify the whole chain (and, with --checkpoint, that it extends an
     /// earlier checkpoint), or a file without a store: an export or a
     /// person's bundle (--bundle).
@@ -176,6 +179,7 @@ fn main() {
         Command::History(a) => cmd::status::history(&ctx, a),
         Command::Report(a) => cmd::status::report(&ctx, a),
         Command::Rebuild => cmd::status::rebuild(&ctx),
+        Command::Compact => cmd::compact::run(&ctx),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),

@@ -26,6 +26,12 @@ impl Context {
     pub fn open(&self) -> Result<Ledger, Failure> {
         Ok(Ledger::open(&self.store_dir()?)?)
     }
+
+    /// Opens the store for reading only (see `Ledger::open_read_only`):
+    /// every command that does not append uses this.
+    pub fn open_read_only(&self) -> Result<Ledger, Failure> {
+        Ok(Ledger::open_read_only(&self.store_dir()?)?)
+    }
 }
 
 /// Prints one JSON value on a line.

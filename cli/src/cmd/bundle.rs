@@ -232,7 +232,7 @@ pub fn render_markdown(b: &VerifiedBundle) -> String {
 /// Runs `dossier`.
 pub fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
     let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let bundle = build_bundle(&ledger, &person)?;
     let text = serde_json::to_vec(&bundle).map_err(refused)?;
     let verified = verify_bundle(&text, ledger.registry().genesis_authority()).map_err(|e| {

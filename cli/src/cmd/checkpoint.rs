@@ -88,7 +88,7 @@ pub fn check_checkpoint_signature(ledger: &Ledger, cp: &Checkpoint) -> Result<[u
 
 /// Runs `prove`.
 pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let (size, root) = match &args.checkpoint {
         None => {
             let size = ledger.len();

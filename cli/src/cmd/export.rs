@@ -57,7 +57,7 @@ pub fn write_export(
 
 /// Runs `export`.
 pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     if let Some(person) = &args.person {
         let person =
             PersonId::new(person).map_err(|m| refused(anyhow::anyhow!("--person: {m}")))?;

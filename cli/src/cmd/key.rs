@@ -155,7 +155,7 @@ pub fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
 
 /// Runs `key list`.
 pub fn list(ctx: &Context) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let registry = ledger.registry();
     let mut rows = Vec::new();
     for k in registry.keys() {

@@ -63,7 +63,7 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
 
 /// Runs `log`.
 pub fn run(ctx: &Context, args: LogArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let limit = args.limit.unwrap_or(u64::MAX);
     for item in ledger
         .entries_from(args.from)

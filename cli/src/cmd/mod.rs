@@ -4,6 +4,7 @@ pub mod append;
 pub mod bench;
 pub mod bundle;
 pub mod checkpoint;
+pub mod compact;
 pub mod demo;
 pub mod export;
 pub mod generate;

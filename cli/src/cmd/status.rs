@@ -135,7 +135,7 @@ fn print_one(st: &PersonStatus) {
 
 /// Runs `status`.
 pub fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let now = Timestamp::now();
     let (as_of, known_at) = (args.cuts.as_of, args.cuts.known_at);
     if let Some(p) = &args.person {
@@ -187,7 +187,7 @@ pub fn print_table(statuses: &[&PersonStatus]) {
 
 /// Runs `history`.
 pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let person = person_arg(&args.person)?;
     let entries = ledger.person_entries(&person)?;
     if entries.is_empty() {
@@ -420,7 +420,7 @@ impl ReportTally {
 
 /// Runs `report`.
 pub fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let mut tally = ReportTally::default();
     ledger.for_each_status(args.as_of, None, Timestamp::now(), |st| tally.add(&st))?;
     let r = tally.figures(args.as_of);

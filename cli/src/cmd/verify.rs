@@ -103,7 +103,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
         return verify_file(ctx, path, args.authority.as_deref());
     }
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let source = ledger.dir().display().to_string();
     let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
     let verdict = verify_store(&ledger, args.exact, &progress)?;

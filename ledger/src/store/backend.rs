@@ -27,7 +27,9 @@
 //! the whole file.
 
 use super::StoreError;
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, Durability, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition,
+};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -151,9 +153,9 @@ const SLED_FILES: [&str; 2] = ["conf", "db"];
 /// An open store.
 pub(crate) struct Backend {
     dir: PathBuf,
-    db: Database,
+    db: Handle,
     // Held for the life of the store; released when the file is closed.
-    _lock: File,
+    _lock: Option<File>,
     /// The lock file was there before this open: custody has opened this
     /// directory before, so a missing ledger marker means damage, not a
     /// foreign database.
@@ -169,6 +171,42 @@ pub(crate) fn looks_like_store(dir: &Path) -> bool {
 /// builds, which this build does not read.
 fn is_sled_store(dir: &Path) -> bool {
     SLED_FILES.iter().all(|f| dir.join(f).is_file())
+}
+
+/// Takes the lock file shared, for a reader: readers do not exclude each
+/// other, only a writer. Where the lock file cannot be created (a store on
+/// read-only media that was copied without it), nobody can write the store
+/// through custody either, and the open goes on without it.
+fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+            {
+                Ok(f) => f,
+                Err(_) => return Ok(None),
+            }
+        }
+        Err(e) => return Err(StoreError::io(&path, e)),
+    };
+    let start = Instant::now();
+    loop {
+        match file.try_lock_shared() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse(dir.to_path_buf()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path, e)),
+        }
+    }
 }
 
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
@@ -222,26 +260,66 @@ fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StoreError {
     }
 }
 
+/// How a store is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Make a new store (only `init`).
+    Create,
+    /// Read and write; excludes every other process.
+    Write,
+    /// Read only: nothing is written to the store's files, so a store on
+    /// read-only media (an evidence copy) opens, and readers share the
+    /// store with each other. A store left unclean by a crash needs one
+    /// recovery write first: then the open falls back to [`Access::Write`].
+    Read,
+}
+
+/// The open database, writable or not.
+enum Handle {
+    Write(Database),
+    Read(ReadOnlyDatabase),
+}
+
 impl Backend {
-    /// Opens the store in `dir`, which must exist; `create` allows redb to
-    /// make its file (only `init` passes true).
-    pub(crate) fn open(dir: &Path, create: bool) -> Result<Backend, StoreError> {
+    /// Opens the store in `dir`, which must exist.
+    pub(crate) fn open(dir: &Path, access: Access) -> Result<Backend, StoreError> {
         if is_sled_store(dir) {
             return Err(StoreError::Damaged {
                 dir: dir.to_path_buf(),
                 detail: "it is in the sled layout of custody's first development builds, which this build does not read. Open it with the build that wrote it, `custody export` it, and keep that export: every entry in it verifies with `custody verify --bundle`".into(),
             });
         }
-        if !create && !looks_like_store(dir) {
+        if access != Access::Create && !looks_like_store(dir) {
             return Err(StoreError::NoLedger(dir.to_path_buf()));
         }
         let opened_before = dir.join(LOCK_FILE).is_file();
-        let lock = take_lock(dir)?;
         let path = dir.join(DB_FILE);
+        let mut builder = Database::builder();
+        builder.set_cache_size(CACHE_BYTES);
+        if access == Access::Read {
+            let lock = take_shared_lock(dir)?;
+            let opened = contained(dir, || match builder.open_read_only(&path) {
+                Ok(db) => Ok(Some(db)),
+                // Left unclean by a crash: recovery must write.
+                Err(redb::DatabaseError::RepairAborted) => Ok(None),
+                Err(e) => Err(db_err(dir, e)),
+            })?;
+            return match opened {
+                Some(db) => Ok(Backend {
+                    dir: dir.to_path_buf(),
+                    db: Handle::Read(db),
+                    _lock: lock,
+                    opened_before,
+                }),
+                None => {
+                    drop(lock);
+                    Backend::open(dir, Access::Write)
+                }
+            };
+        }
+        let lock = take_lock(dir)?;
         let db = contained(dir, || {
-            let mut builder = Database::builder();
-            builder.set_cache_size(CACHE_BYTES);
-            if create {
+            if access == Access::Create {
                 builder.create(&path)
             } else {
                 builder.open(&path)
@@ -250,17 +328,22 @@ impl Backend {
         })?;
         let backend = Backend {
             dir: dir.to_path_buf(),
-            db,
-            _lock: lock,
+            db: Handle::Write(db),
+            _lock: Some(lock),
             opened_before,
         };
-        if create {
+        if access == Access::Create {
             // Every table exists from the first commit on, so that a read
             // never has to tell "empty" from "missing".
             backend.commit(WriteSet::new())?;
             sync_dir(dir)?;
         }
         Ok(backend)
+    }
+
+    /// True if this handle cannot write.
+    pub(crate) fn is_read_only(&self) -> bool {
+        matches!(self.db, Handle::Read(_))
     }
 
     /// True if custody had opened this directory before (its lock file was
@@ -273,7 +356,11 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| db_err(&self.dir, e))?;
+        let txn = match &self.db {
+            Handle::Write(db) => db.begin_read(),
+            Handle::Read(db) => db.begin_read(),
+        }
+        .map_err(|e| db_err(&self.dir, e))?;
         txn.open_table(tree.table())
             .map_err(|e| db_err(&self.dir, e))
     }
@@ -350,7 +437,10 @@ impl Backend {
 
     fn commit_inner(&self, writes: WriteSet) -> Result<(), StoreError> {
         let err = |e: redb::Error| db_err(&self.dir, e);
-        let mut txn = self.db.begin_write().map_err(|e| err(e.into()))?;
+        let Handle::Write(db) = &self.db else {
+            return Err(StoreError::ReadOnly(self.dir.clone()));
+        };
+        let mut txn = db.begin_write().map_err(|e| err(e.into()))?;
         txn.set_durability(Durability::Immediate)
             .map_err(|e| err(e.into()))?;
         txn.set_quick_repair(true);
@@ -374,12 +464,25 @@ impl Backend {
         txn.commit().map_err(|e| err(e.into()))
     }
 
+    /// Moves every page to the front of the file and truncates it, until
+    /// nothing more moves. redb reuses the pages a commit frees (copy-on-
+    /// write frees the old version of every page it changes) but never
+    /// shrinks its file on its own. Each step is an ordinary durable
+    /// commit, so a crash midway leaves a whole store, less compact.
+    pub(crate) fn compact(&mut self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        let Handle::Write(db) = &mut self.db else {
+            return Err(StoreError::ReadOnly(dir));
+        };
+        contained(&dir, || {
+            while db.compact().map_err(|e| db_err(&dir, e))? {}
+            Ok(())
+        })
+    }
+
     /// Bytes the store occupies on disk.
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
-        let path = self.dir.join(DB_FILE);
-        std::fs::metadata(&path)
-            .map(|m| m.len())
-            .map_err(|e| StoreError::io(&path, e))
+        size_of_store(&self.dir)
     }
 }
 
@@ -429,6 +532,14 @@ fn contained<T>(dir: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result
             ),
         })
     })
+}
+
+/// Bytes the store in `dir` occupies on disk.
+pub(crate) fn size_of_store(dir: &Path) -> Result<u64, StoreError> {
+    let path = dir.join(DB_FILE);
+    std::fs::metadata(&path)
+        .map(|m| m.len())
+        .map_err(|e| StoreError::io(&path, e))
 }
 
 /// fsync a directory, so that files created in it survive a crash.

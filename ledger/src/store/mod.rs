@@ -16,7 +16,7 @@ use crate::event::{EntryHash, Event, Genesis, PersonId};
 use crate::keys::{public_key_of, AuthError, KeyRegistry};
 use crate::merkle;
 use crate::time::Timestamp;
-use backend::{Backend, TreeId, WriteSet};
+use backend::{Access, Backend, TreeId, WriteSet};
 use ed25519_dalek::SigningKey;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,9 @@ pub enum StoreError {
         "store is in use by another process: {0} (waited 3 s); try again when it has finished"
     )]
     InUse(PathBuf),
+    /// A write through a ledger opened with [`Ledger::open_read_only`].
+    #[error("{0} was opened for reading only; nothing was written")]
+    ReadOnly(PathBuf),
     /// A request outside the ledger (a seq or tree size it does not have).
     #[error("{0}")]
     Range(String),
@@ -226,7 +229,7 @@ impl Ledger {
                 })?;
             }
         }
-        let backend = Backend::open(dir, true)?;
+        let backend = Backend::open(dir, Access::Create)?;
         let genesis = Event::Genesis(Genesis {
             ledger_name: ledger_name.to_string(),
             authority_key: public_key_of(authority),
@@ -246,9 +249,24 @@ impl Ledger {
         Ok((ledger, appended[0]))
     }
 
-    /// Opens the ledger in `dir`. Never creates one.
+    /// Opens the ledger in `dir` to read and append. Never creates one.
+    /// Excludes every other process while it is open.
     pub fn open(dir: &Path) -> Result<Ledger, StoreError> {
-        let backend = Backend::open(dir, false)?;
+        Ledger::open_with(dir, Access::Write)
+    }
+
+    /// Opens the ledger in `dir` to read only: nothing is written to its
+    /// files, so a copy on read-only media opens, and any number of readers
+    /// share it (a writer waits for them). Appending through it fails with
+    /// [`StoreError::ReadOnly`]. A store that needs a write first — recovery
+    /// after a crash, or projections to catch up — is opened as by
+    /// [`Ledger::open`] instead.
+    pub fn open_read_only(dir: &Path) -> Result<Ledger, StoreError> {
+        Ledger::open_with(dir, Access::Read)
+    }
+
+    fn open_with(dir: &Path, access: Access) -> Result<Ledger, StoreError> {
+        let backend = Backend::open(dir, access)?;
         let damaged = |detail: String| StoreError::Damaged {
             dir: dir.to_path_buf(),
             detail,
@@ -306,6 +324,10 @@ impl Ledger {
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
         if !ledger.projections_current()? {
+            if ledger.backend.is_read_only() {
+                drop(ledger);
+                return Ledger::open(dir);
+            }
             ledger.rebuild_projections(|_| {})?;
         }
         Ok(ledger)
@@ -714,5 +736,20 @@ impl Ledger {
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.backend.size_on_disk()
+    }
+
+    /// Gives the store's free pages back to the file system (like SQL's
+    /// `VACUUM`): the file keeps the space of every page a commit replaced
+    /// until a later commit reuses it, so after a large import it can be
+    /// half free space. Entries, indexes and projections are not changed,
+    /// and a crash midway leaves a whole store. Consumes the ledger: the
+    /// file is final only once the store is closed. Returns the file's size
+    /// before and after.
+    pub fn compact(mut self) -> Result<(u64, u64), StoreError> {
+        let before = self.size_on_disk()?;
+        self.backend.compact()?;
+        let dir = self.dir.clone();
+        drop(self);
+        Ok((before, backend::size_of_store(&dir)?))
     }
 }
