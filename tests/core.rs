@@ -514,8 +514,9 @@ fn the_demo_runs_and_catches_tampering() {
     );
 }
 
-/// An acknowledged append has passed through a real fsync, not only sled's
-/// `sync_file_range` (see docs/ARCHITECTURE.md, "Crash safety"). Runs under
+/// An acknowledged append has passed through a real fsync or fdatasync of
+/// the store, not only a write to the page cache (see docs/ARCHITECTURE.md,
+/// "Crash safety"). Runs under
 /// strace; where strace is missing or cannot trace here, says so and checks
 /// nothing else.
 #[test]

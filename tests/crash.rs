@@ -4,12 +4,12 @@
 //! there with the same hash, and no chunk may be visible in part.
 //!
 //! A SIGKILL loses the process, not the operating system's page cache, so
-//! this tests what a crash of the program can do to sled's files (a torn
+//! this tests what a crash of the program can do to the store's file (a torn
 //! write, a half-applied transaction, a lost acknowledgment), not a power
 //! cut. The moments are drawn from a seeded generator (set
 //! `CUSTODY_CRASH_SEED` to replay a run); each round appends a fresh input of
 //! `RECORDS` events in chunks of `CHUNK`, so a kill lands during start-up,
-//! sled's recovery, the checking pass, signing, a commit or an fsync.
+//! redb's recovery, the checking pass, signing, a commit or an fsync.
 
 mod common;
 

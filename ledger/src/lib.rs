@@ -12,7 +12,7 @@
 //! - [`entry`]: what is signed and chained; [`codec`]: the canonical bytes.
 //! - [`keys`]: key files and the [`keys::KeyRegistry`] of who may sign what.
 //! - [`input`]: evidence from JSON Lines, with errors naming line and field.
-//! - `store` (feature `store`): the sled-backed [`store::Ledger`];
+//! - `store` (feature `store`): the redb-backed [`store::Ledger`];
 //!   [`store::Ledger::append`] is where an append happens.
 //! - `synthetic` (feature `synthetic`): the deterministic model of realistic
 //!   cases behind `custody generate`.

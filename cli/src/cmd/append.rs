@@ -39,10 +39,9 @@ use std::path::PathBuf;
 /// Entries per commit when an input is larger than one.
 ///
 /// Memory, not speed, sets it: a commit holds the chunk's entries, index
-/// rows, Merkle nodes and re-folded statuses in memory until sled applies
-/// them (measured with the earlier multi-tree transaction: peak RSS 70 MB at
-/// 2,000, 210 MB at 10,000 on a fresh store), while commits of 1,000 or more
-/// entries already amortise the fsync.
+/// rows, Merkle nodes and re-folded statuses in memory until the store
+/// writes them, while commits of 1,000 or more entries already amortise the
+/// two fdatasyncs of a commit.
 pub const DEFAULT_CHUNK: usize = 2_000;
 
 /// Inputs with more entries than this show a progress bar (on a terminal).

@@ -309,6 +309,9 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
         .unwrap_or(0);
     let bundle_verify = run_self(&["--json", "verify", "--bundle", bundle_s])?;
     let size = dir_size(&store);
+    say("compacting the store");
+    let compact = run_self(&["--store", store_s, "compact"])?;
+    let compacted = dir_size(&store);
 
     let e = entries as f64;
     let result = json!({
@@ -369,6 +372,10 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
         },
         "store_bytes": size,
         "store_bytes_per_entry": size as f64 / e,
+        "compact": {
+            "seconds": compact.seconds, "peak_rss_kib": compact.peak_rss_kib,
+            "store_bytes": compacted, "store_bytes_per_entry": compacted as f64 / e,
+        },
     });
     if ctx.json {
         print_json(&result);
@@ -473,8 +480,16 @@ fn print_table(r: &Value) {
         f(&r["bundle"]["verify_cli_ms"])
     );
     println!(
-        "store on disk                 {:.0} bytes/entry ({:.0} MB)",
+        "store on disk                 {:.0} bytes/entry ({:.0} MB) after the run",
         f(&r["store_bytes_per_entry"]),
         f(&r["store_bytes"]) / 1e6
+    );
+    let c = &r["compact"];
+    println!(
+        "  after `custody compact`     {:.0} bytes/entry ({:.0} MB; compact took {:.1} s, peak RSS {})",
+        f(&c["store_bytes_per_entry"]),
+        f(&c["store_bytes"]) / 1e6,
+        f(&c["seconds"]),
+        rss(&c["peak_rss_kib"])
     );
 }
