@@ -143,9 +143,17 @@ pub(crate) const DB_FILE: &str = "custody.redb";
 /// How long an open waits for another process to release the store.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
 
-/// redb's page cache. Reads past it go to the OS page cache, so this bounds
-/// the process's memory, not what it can read quickly.
+/// redb's page cache when the store is opened to write. Reads past it go to
+/// the OS page cache, so this bounds the process's memory, not what it can
+/// read quickly; appends re-read the persons and Merkle nodes they touch, and
+/// run about 5 % faster with 64 MB than with 16 MB (216,000 entries).
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// redb's page cache when the store is opened to read. Readers mostly stream
+/// (verify, export, report) or read a few pages (status): a smaller cache
+/// costs them nothing measurable, and takes `verify` of a million entries
+/// from 203 MB to 137 MB peak.
+const READ_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The files of the first development builds' sled store.
 const SLED_FILES: [&str; 2] = ["conf", "db"];
@@ -295,7 +303,11 @@ impl Backend {
         let opened_before = dir.join(LOCK_FILE).is_file();
         let path = dir.join(DB_FILE);
         let mut builder = Database::builder();
-        builder.set_cache_size(CACHE_BYTES);
+        builder.set_cache_size(if access == Access::Read {
+            READ_CACHE_BYTES
+        } else {
+            CACHE_BYTES
+        });
         if access == Access::Read {
             let lock = take_shared_lock(dir)?;
             let opened = contained(dir, || match builder.open_read_only(&path) {
