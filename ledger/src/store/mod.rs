@@ -12,13 +12,13 @@ pub use backend::panic_is_contained;
 mod projections;
 
 use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
-use crate::event::{EntryHash, Event, Genesis, PersonId};
+use crate::event::{EntryHash, Event, Genesis, PersonId, PublicKeyBytes};
 use crate::keys::{public_key_of, AuthError, KeyRegistry};
 use crate::merkle;
 use crate::time::Timestamp;
 use backend::{Access, Backend, TreeId, WriteSet};
 use ed25519_dalek::SigningKey;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Marker stored in the meta tree: this database is a custody ledger.
@@ -170,13 +170,13 @@ fn node_key(level: u8, index: u64) -> [u8; 9] {
 struct Nodes<'a> {
     backend: &'a Backend,
     dir: &'a Path,
-    pending: HashMap<(u8, u64), merkle::Hash>,
+    pending: Option<&'a HashMap<(u8, u64), merkle::Hash>>,
 }
 
 impl merkle::NodeSource for Nodes<'_> {
     type Error = StoreError;
     fn node(&self, level: u8, index: u64) -> Result<merkle::Hash, StoreError> {
-        if let Some(h) = self.pending.get(&(level, index)) {
+        if let Some(h) = self.pending.and_then(|p| p.get(&(level, index))) {
             return Ok(*h);
         }
         let v = self
@@ -245,7 +245,7 @@ impl Ledger {
             },
             registry: KeyRegistry::new(),
         };
-        let appended = ledger.append_at(vec![genesis], authority, 0, Timestamp::now(), true)?;
+        let appended = ledger.append_at(vec![genesis], authority, Timestamp::now(), true)?;
         Ok((ledger, appended[0]))
     }
 
@@ -381,7 +381,7 @@ impl Ledger {
                 last: self.head.recorded_at,
             });
         }
-        self.append_at(events, key, self.head.seq + 1, now, false)
+        self.append_at(events, key, now, false)
     }
 
     /// Checks, without writing anything, that `key` may append `event` next:
@@ -407,136 +407,40 @@ impl Ledger {
         Ok(())
     }
 
+    /// Signs `events` as the next entries (the genesis first if `first`)
+    /// and commits them as one batch; see [`Batch`] for what is checked and
+    /// written.
     fn append_at(
         &mut self,
         events: Vec<Event>,
         key: &SigningKey,
-        first_seq: u64,
         recorded_at: Timestamp,
         first: bool,
     ) -> Result<Vec<Appended>, AppendError> {
         let signer = public_key_of(key);
-        let mut registry = self.registry.clone();
-        let mut prev = if first {
-            GENESIS_PREV_HASH
-        } else {
-            self.head.hash
-        };
-        let mut batch_hashes: HashMap<EntryHash, usize> = HashMap::new();
-        let mut corrected_in_batch: HashMap<EntryHash, u64> = HashMap::new();
-        let mut touched: std::collections::BTreeMap<PersonId, Vec<usize>> = Default::default();
-        let mut signed = Vec::with_capacity(events.len());
-        let mut writes = WriteSet::new();
-        let mut nodes = Nodes {
-            backend: &self.backend,
-            dir: &self.dir,
-            pending: HashMap::new(),
-        };
+        let mut batch = Batch::new(self, first);
         if first {
-            writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+            batch
+                .writes
+                .insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
         }
-        for (index, event) in events.into_iter().enumerate() {
-            let refused = |reason: Refusal| AppendError::Refused { index, reason };
-            let seq = first_seq + index as u64;
-            registry
-                .check(seq, &signer, &event)
-                .map_err(|e| refused(e.into()))?;
-            let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
-            if let Event::Correction(c) = &event {
-                let target = self
-                    .correction_target(&c.target, &batch_hashes, &signed, &corrected_in_batch)
-                    .map_err(|m| refused(Refusal::Target(m)))?;
-                persons.extend(target.person().cloned());
-                if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
-                    persons.push(p.clone());
-                }
-                persons.sort();
-                persons.dedup();
-            }
-            if let Event::Checkpoint(c) = &event {
-                let root = merkle::root(&nodes, seq)?;
-                let name = registry.ledger_name().unwrap_or_default();
-                let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
-                let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
-                    .and_then(|k| {
-                        k.verify_strict(
-                            text.as_bytes(),
-                            &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
-                        )
-                    })
-                    .is_ok();
-                let problem = if c.tree_size != seq {
-                    Some(format!(
-                        "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
-                        c.tree_size
-                    ))
-                } else if c.root_hash.0 != root {
-                    Some("its root is not the Merkle root of the entries before it".to_string())
-                } else if !valid_signature {
-                    Some("its note signature does not verify for the signer".to_string())
-                } else {
-                    None
-                };
-                if let Some(p) = problem {
-                    return Err(refused(Refusal::Checkpoint(p)));
-                }
-            }
-            registry.apply(seq, &event);
+        for event in events {
+            let persons = batch.check(self, &signer, &event)?;
             let entry = SignedEntry::sign(
                 EntryBody {
                     version: FORMAT_VERSION,
-                    seq,
-                    prev_hash: prev,
+                    seq: batch.next_seq,
+                    prev_hash: batch.prev,
                     recorded_at,
                     signer,
                     event,
                 },
                 key,
             )
-            .map_err(|e| refused(e.into()))?;
-            writes.insert(TreeId::Entries, &seq_key(seq), entry.bytes());
-            for ((level, index), hash) in
-                merkle::nodes_for_append(&nodes, seq, merkle::leaf_hash(entry.bytes()))?
-            {
-                writes.insert(TreeId::Merkle, &node_key(level, index), &hash);
-                nodes.pending.insert((level, index), hash);
-            }
-            writes.insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
-            for p in &persons {
-                writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
-                touched.entry(p.clone()).or_default().push(signed.len());
-            }
-            if let Event::Correction(c) = entry.event() {
-                writes.insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
-                corrected_in_batch.insert(c.target, seq);
-            }
-            if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
-                writes.insert(TreeId::Governance, &seq_key(seq), &[]);
-            }
-            prev = entry.hash();
-            batch_hashes.insert(entry.hash(), signed.len());
-            signed.push(entry);
+            .map_err(|e| batch.refused(e.into()))?;
+            batch.push(self, entry, persons)?;
         }
-        let Some(last) = signed.last() else {
-            return Ok(Vec::new());
-        };
-        let head = Head {
-            seq: last.seq(),
-            hash: last.hash(),
-            recorded_at,
-        };
-        drop(nodes);
-        self.project_batch(&touched, &signed, head.seq, recorded_at, &mut writes)?;
-        self.backend.commit(writes)?;
-        self.head = head;
-        self.registry = registry;
-        Ok(signed
-            .iter()
-            .map(|e| Appended {
-                seq: e.seq(),
-                hash: e.hash(),
-            })
-            .collect())
+        Ok(batch.commit(self)?)
     }
 
     /// Finds a correction's target: an earlier evidence entry, in the store
@@ -675,7 +579,7 @@ impl Ledger {
         Nodes {
             backend: &self.backend,
             dir: &self.dir,
-            pending: HashMap::new(),
+            pending: None,
         }
     }
 
@@ -751,5 +655,217 @@ impl Ledger {
         let dir = self.dir.clone();
         drop(self);
         Ok((before, backend::size_of_store(&dir)?))
+    }
+}
+
+/// One batch of entries on its way into the store: the entries, every row
+/// they add to the store, the Merkle nodes they complete and the persons
+/// they touch, checked against the store and against each other.
+///
+/// Appending (entries signed here, from new events) and restoring (entries
+/// signed long ago, from an export) both go through it, so an entry gives
+/// the same rows whichever way it came in:
+///
+/// - [`Batch::check`] holds the rules an entry must meet against the ledger
+///   so far (the signer's role replayed from governance, a correction's
+///   target, a checkpoint's tree) and finds the persons it is about;
+/// - [`Batch::push`] derives every row from the entry's stored bytes:
+///   `entries`, the Merkle nodes, the `hashes`, `persons`, `governance` and
+///   `corrected` indexes, and the registry as of the entry;
+/// - [`Batch::commit`] adds the re-folded statuses of the persons touched
+///   (`project_batch`) and writes it all in one durable commit.
+struct Batch {
+    /// The key registry as of the batch's last entry.
+    registry: KeyRegistry,
+    /// The seq the next entry takes.
+    next_seq: u64,
+    /// The hash the next entry links to.
+    prev: EntryHash,
+    /// The batch's entries' hashes, with their positions in `entries`.
+    hashes: HashMap<EntryHash, usize>,
+    /// Targets corrected in the batch, with the seq of their correction.
+    corrected: HashMap<EntryHash, u64>,
+    /// Each person the batch is about, with positions in `entries`.
+    touched: BTreeMap<PersonId, Vec<usize>>,
+    entries: Vec<SignedEntry>,
+    /// Merkle nodes completed by the batch, not yet in the store.
+    nodes: HashMap<(u8, u64), merkle::Hash>,
+    writes: WriteSet,
+}
+
+impl Batch {
+    /// An empty batch that continues `ledger` (or starts it with a genesis,
+    /// if `first`).
+    fn new(ledger: &Ledger, first: bool) -> Batch {
+        let (next_seq, prev) = if first {
+            (0, GENESIS_PREV_HASH)
+        } else {
+            (ledger.head.seq + 1, ledger.head.hash)
+        };
+        Batch {
+            registry: ledger.registry.clone(),
+            next_seq,
+            prev,
+            hashes: HashMap::new(),
+            corrected: HashMap::new(),
+            touched: BTreeMap::new(),
+            entries: Vec::new(),
+            nodes: HashMap::new(),
+            writes: WriteSet::new(),
+        }
+    }
+
+    /// The refusal of the entry that would come next.
+    fn refused(&self, reason: Refusal) -> AppendError {
+        AppendError::Refused {
+            index: self.entries.len(),
+            reason,
+        }
+    }
+
+    fn nodes<'a>(&'a self, ledger: &'a Ledger) -> Nodes<'a> {
+        Nodes {
+            backend: &ledger.backend,
+            dir: &ledger.dir,
+            pending: Some(&self.nodes),
+        }
+    }
+
+    /// Checks that `signer` may record `event` as the next entry, against
+    /// the ledger and the batch so far: the signer holds the role the event
+    /// needs; a correction targets an earlier evidence entry not corrected
+    /// before; a checkpoint states the tree of every entry before it and
+    /// its note signature verifies. Returns the persons the entry is about
+    /// (for a correction, its target's and its replacement's), for the
+    /// person index and the projections. Changes nothing.
+    fn check(
+        &self,
+        ledger: &Ledger,
+        signer: &PublicKeyBytes,
+        event: &Event,
+    ) -> Result<Vec<PersonId>, AppendError> {
+        let seq = self.next_seq;
+        self.registry
+            .check(seq, signer, event)
+            .map_err(|e| self.refused(e.into()))?;
+        let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
+        if let Event::Correction(c) = event {
+            let target = ledger
+                .correction_target(&c.target, &self.hashes, &self.entries, &self.corrected)
+                .map_err(|m| self.refused(Refusal::Target(m)))?;
+            persons.extend(target.person().cloned());
+            if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
+                persons.push(p.clone());
+            }
+            persons.sort();
+            persons.dedup();
+        }
+        if let Event::Checkpoint(c) = event {
+            let root = merkle::root(&self.nodes(ledger), seq)?;
+            let name = self.registry.ledger_name().unwrap_or_default();
+            let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
+            let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
+                .and_then(|k| {
+                    k.verify_strict(
+                        text.as_bytes(),
+                        &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
+                    )
+                })
+                .is_ok();
+            let problem = if c.tree_size != seq {
+                Some(format!(
+                    "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
+                    c.tree_size
+                ))
+            } else if c.root_hash.0 != root {
+                Some("its root is not the Merkle root of the entries before it".to_string())
+            } else if !valid_signature {
+                Some("its note signature does not verify for the signer".to_string())
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                return Err(self.refused(Refusal::Checkpoint(p)));
+            }
+        }
+        Ok(persons)
+    }
+
+    /// Adds `entry`, which [`Batch::check`] accepted (and which returned
+    /// `persons`), with its rows in every index and the Merkle nodes it
+    /// completes. The entry must take the next seq and link to the entry
+    /// before it; its bytes are stored as they are.
+    fn push(
+        &mut self,
+        ledger: &Ledger,
+        entry: SignedEntry,
+        persons: Vec<PersonId>,
+    ) -> Result<(), StoreError> {
+        let seq = entry.seq();
+        debug_assert_eq!(seq, self.next_seq);
+        debug_assert_eq!(entry.body().prev_hash, self.prev);
+        self.registry.apply(seq, entry.event());
+        self.writes
+            .insert(TreeId::Entries, &seq_key(seq), entry.bytes());
+        for ((level, index), hash) in
+            merkle::nodes_for_append(&self.nodes(ledger), seq, merkle::leaf_hash(entry.bytes()))?
+        {
+            self.writes
+                .insert(TreeId::Merkle, &node_key(level, index), &hash);
+            self.nodes.insert((level, index), hash);
+        }
+        self.writes
+            .insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
+        for p in persons {
+            self.writes
+                .insert(TreeId::Persons, &person_key(&p, seq), &[]);
+            self.touched.entry(p).or_default().push(self.entries.len());
+        }
+        if let Event::Correction(c) = entry.event() {
+            self.writes
+                .insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
+            self.corrected.insert(c.target, seq);
+        }
+        if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
+            self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
+        }
+        self.prev = entry.hash();
+        self.next_seq = seq + 1;
+        self.hashes.insert(entry.hash(), self.entries.len());
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Re-folds the statuses of the persons the batch touched (as of its
+    /// last entry's `recorded_at`), commits every row in one durable
+    /// commit, and moves the ledger's head and registry to the batch's last
+    /// entry. An empty batch commits nothing.
+    fn commit(mut self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
+        let Some(last) = self.entries.last() else {
+            return Ok(Vec::new());
+        };
+        let head = Head {
+            seq: last.seq(),
+            hash: last.hash(),
+            recorded_at: last.body().recorded_at,
+        };
+        ledger.project_batch(
+            &self.touched,
+            &self.entries,
+            head.seq,
+            head.recorded_at,
+            &mut self.writes,
+        )?;
+        ledger.backend.commit(self.writes)?;
+        ledger.head = head;
+        ledger.registry = self.registry;
+        Ok(self
+            .entries
+            .iter()
+            .map(|e| Appended {
+                seq: e.seq(),
+                hash: e.hash(),
+            })
+            .collect())
     }
 }
