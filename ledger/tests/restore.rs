@@ -277,12 +277,47 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
         (
             "stranger",
             [&all[..5], &[forge(&all[5], &key(9), |_| {})], &all[6..]].concat(),
-            "entry 5: key",
+            "entry 5: authority: key",
         ),
         (
             "revoked",
             [&all[..19], &[forge(&all[19], &key(3), |_| {})]].concat(),
-            "entry 19: key",
+            "entry 19: authority: key",
+        ),
+        (
+            "untargeted",
+            [
+                &all[..5],
+                &[forge(&all[5], &key(2), |b| {
+                    b.event = correction(EntryHash([5; 32]), "").remove(0)
+                })],
+            ]
+            .concat(),
+            "entry 5: correction_target: no entry with hash 0505",
+        ),
+        (
+            "recorrected",
+            [
+                &all[..16],
+                &[forge(&all[16], &key(2), |b| {
+                    b.event = correction(all[4].hash(), "").remove(0)
+                })],
+            ]
+            .concat(),
+            "was already corrected by entry 8",
+        ),
+        (
+            "misrooted",
+            [
+                &all[..15],
+                &[forge(&all[15], &key(1), |b| {
+                    if let Event::Checkpoint(c) = &mut b.event {
+                        c.root_hash.0[0] ^= 1;
+                    }
+                })],
+            ]
+            .concat(),
+            "entry 15: checkpoint: its root is not the Merkle root",
         ),
         ("empty", vec![], "there are no entries"),
     ];

@@ -238,7 +238,7 @@ pub enum Left {
     #[error("the store files it wrote in {} were removed: the directory is empty again", .0.display())]
     Emptied(PathBuf),
     /// Removing the partial store failed: it is not a ledger to use.
-    #[error("a partial store is left in {} and could not be removed ({error}): it is not a ledger (it has no ledger marker, so custody refuses to open it); delete that directory before restoring again", dir.display())]
+    #[error("a partial store is left in {} and could not be removed ({error}): it is not a ledger (it has no ledger marker, so custody refuses to open it); delete what that directory holds before restoring again", dir.display())]
     Partial {
         /// The target.
         dir: PathBuf,
@@ -513,7 +513,13 @@ impl Ledger {
             let persons = batch
                 .check(&ledger, &body.signer, &body.event)
                 .map_err(|e| match e {
-                    AppendError::Refused { reason, .. } => refused(reason.to_string()),
+                    // Named by the verifier's rules (`Rule::name`).
+                    AppendError::Refused { reason, .. } => refused(match reason {
+                        Refusal::Auth(e) => format!("authority: {e}"),
+                        Refusal::Target(m) => format!("correction_target: {m}"),
+                        Refusal::Checkpoint(m) => format!("checkpoint: {m}"),
+                        Refusal::Entry(e) => format!("format: {e}"),
+                    }),
                     AppendError::Store(e) => e.into(),
                     other => refused(other.to_string()),
                 })?;
