@@ -79,6 +79,10 @@ enum Command {
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
     Export(cmd::export::ExportArgs),
+    /// Build a new ledger in --store (a new or empty directory) from an
+    /// export, after verifying it whole; nothing is re-signed, and the new
+    /// store gives back the same export.
+    Restore(cmd::restore::RestoreArgs),
     /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Print an RFC 9162 inclusion proof of one entry (JSON).
@@ -182,6 +186,7 @@ fn main() {
         Command::Compact => cmd::compact::run(&ctx),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
+        Command::Restore(a) => cmd::restore::run(&ctx, a),
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
         Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),

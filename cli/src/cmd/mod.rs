@@ -11,5 +11,6 @@ pub mod generate;
 pub mod init;
 pub mod key;
 pub mod log;
+pub mod restore;
 pub mod status;
 pub mod verify;

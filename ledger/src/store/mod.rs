@@ -1,24 +1,29 @@
 //! The ledger on disk: where an append happens.
 //!
-//! [`Ledger::append`] is the one write path for evidence and governance
+//! [`Ledger::append`] is the one path for new evidence and governance
 //! alike. It checks every event of a batch (authority of the signer,
 //! correction targets, the clock) *before* writing anything, signs and chains
 //! the entries, and commits them with their indexes in one atomic, durable
 //! step ([`backend::Backend::commit`]). A refused batch leaves the store
 //! exactly as it was; an acknowledged batch has been fsynced.
+//!
+//! [`Ledger::restore`] is the only other way entries get in: it builds a new
+//! store from entries signed elsewhere (an export), never signing anything.
+//! Both go through one `Batch`, which turns signed entries into the store's
+//! rows, so an entry gives the same rows whichever way it came in.
 
 pub(crate) mod backend;
 pub use backend::panic_is_contained;
 mod projections;
 
 use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
-use crate::event::{EntryHash, Event, Genesis, PersonId};
+use crate::event::{EntryHash, Event, Genesis, PersonId, PublicKeyBytes};
 use crate::keys::{public_key_of, AuthError, KeyRegistry};
 use crate::merkle;
 use crate::time::Timestamp;
 use backend::{Access, Backend, TreeId, WriteSet};
 use ed25519_dalek::SigningKey;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Marker stored in the meta tree: this database is a custody ledger.
@@ -34,11 +39,11 @@ pub enum StoreError {
     /// No ledger at this path.
     #[error("no ledger at {0} — run `custody init` (or check --store / CUSTODY_STORE)")]
     NoLedger(PathBuf),
-    /// `init` on a directory that already holds something.
-    #[error("{0} already holds a ledger; refusing to initialise it again")]
+    /// `init` or `restore` on a directory that already holds a store.
+    #[error("{0} already holds a ledger; refusing to create another over it")]
     AlreadyExists(PathBuf),
-    /// `init` on a non-empty directory that is not a ledger.
-    #[error("{0} is not empty; initialise a ledger in a new or empty directory")]
+    /// `init` or `restore` on a non-empty directory that is not a ledger.
+    #[error("{0} is not empty; a new ledger is made only in a new or empty directory")]
     NotEmpty(PathBuf),
     /// Another process holds the store.
     #[error(
@@ -60,7 +65,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The store's files or contents are damaged.
-    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export (check one with `custody verify --bundle FILE`); if the store still opens, `custody verify` shows the first damaged entry")]
+    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if the store still opens, `custody verify` shows the first damaged entry")]
     Damaged {
         /// The store.
         dir: PathBuf,
@@ -146,6 +151,102 @@ pub struct Appended {
     pub hash: EntryHash,
 }
 
+/// How [`Ledger::restore`] works through its entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestoreOptions {
+    /// Entries per durable commit: memory holds one chunk's entries, rows
+    /// and Merkle nodes, whatever the number of entries.
+    pub chunk: usize,
+    /// The head the caller verified the entries to end with (the last
+    /// entry's seq and hash). With it, entries that end anywhere else —
+    /// the input changed between the caller's check and the restore — are
+    /// refused before the store is marked a ledger.
+    pub expect_head: Option<Appended>,
+}
+
+/// Entries per commit of a restore, by default.
+pub const RESTORE_CHUNK: usize = 10_000;
+
+impl Default for RestoreOptions {
+    fn default() -> RestoreOptions {
+        RestoreOptions {
+            chunk: RESTORE_CHUNK,
+            expect_head: None,
+        }
+    }
+}
+
+/// Why [`Ledger::restore`] failed, and what it left at the target.
+#[derive(Debug, thiserror::Error)]
+#[error("{cause}; {left}")]
+pub struct RestoreError {
+    /// What went wrong.
+    pub cause: RestoreCause,
+    /// What is left on disk.
+    pub left: Left,
+}
+
+/// What stopped a restore.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreCause {
+    /// The target is not absent or empty, or the store failed (I/O, a
+    /// full disk).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An entry breaks a rule of the chain; nothing is guessed or repaired.
+    #[error("entry {seq}: {reason}")]
+    Refused {
+        /// The seq the entry should have had (its position in the chain).
+        seq: u64,
+        /// Which rule, and how.
+        reason: String,
+    },
+    /// No entries at all.
+    #[error("there are no entries to restore; a ledger starts with its genesis")]
+    Empty,
+    /// The entries end elsewhere than the head the caller verified
+    /// ([`RestoreOptions::expect_head`]).
+    #[error("the entries end at seq {} {}, not at the verified head seq {} {}; did the input change while it was restored?", found.seq, found.hash, expected.seq, expected.hash)]
+    Head {
+        /// Where they end.
+        found: Box<Appended>,
+        /// The head that was verified.
+        expected: Box<Appended>,
+    },
+    /// Reading the entries failed.
+    #[error("reading the entries failed after {restored} of them: {source}")]
+    Input {
+        /// Entries taken before the failure.
+        restored: u64,
+        /// The reader's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// What a failed restore left at its target.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Left {
+    /// It stopped before creating or writing anything.
+    #[error("nothing was written")]
+    Nothing,
+    /// It created this directory (the target, or the topmost ancestor it
+    /// created with it), and removed it again.
+    #[error("the directory it created, {}, was removed: no store is left", .0.display())]
+    Removed(PathBuf),
+    /// The target was an empty directory; the files written in it were
+    /// removed and it is empty again.
+    #[error("the store files it wrote in {} were removed: the directory is empty again", .0.display())]
+    Emptied(PathBuf),
+    /// Removing the partial store failed: it is not a ledger to use.
+    #[error("a partial store is left in {} and could not be removed ({error}): it is not a ledger (it has no ledger marker, so custody refuses to open it); delete what that directory holds before restoring again", dir.display())]
+    Partial {
+        /// The target.
+        dir: PathBuf,
+        /// Why removing it failed.
+        error: String,
+    },
+}
+
 /// An open ledger. Holds the store's lock until dropped.
 pub struct Ledger {
     dir: PathBuf,
@@ -170,13 +271,13 @@ fn node_key(level: u8, index: u64) -> [u8; 9] {
 struct Nodes<'a> {
     backend: &'a Backend,
     dir: &'a Path,
-    pending: HashMap<(u8, u64), merkle::Hash>,
+    pending: Option<&'a HashMap<(u8, u64), merkle::Hash>>,
 }
 
 impl merkle::NodeSource for Nodes<'_> {
     type Error = StoreError;
     fn node(&self, level: u8, index: u64) -> Result<merkle::Hash, StoreError> {
-        if let Some(h) = self.pending.get(&(level, index)) {
+        if let Some(h) = self.pending.and_then(|p| p.get(&(level, index))) {
             return Ok(*h);
         }
         let v = self
@@ -191,6 +292,61 @@ impl merkle::NodeSource for Nodes<'_> {
             detail: format!("Merkle node ({level}, {index}) is not 32 bytes"),
         })
     }
+}
+
+/// What a new store's directory was before the store was made in it.
+enum Fresh {
+    /// It did not exist: this is the topmost directory that was created
+    /// for it (the directory itself, or an ancestor created with it).
+    Created(PathBuf),
+    /// It was an empty directory.
+    Empty,
+}
+
+/// Makes sure `dir` can take a new store — absent, or an empty directory —
+/// and creates it if absent.
+fn prepare_new_dir(dir: &Path) -> Result<Fresh, StoreError> {
+    Ledger::check_new_dir(dir)?;
+    if dir.exists() {
+        return Ok(Fresh::Empty);
+    }
+    let mut top = dir;
+    while let Some(parent) = top.parent() {
+        if parent.as_os_str().is_empty() || parent.exists() {
+            break;
+        }
+        top = parent;
+    }
+    let top = top.to_path_buf();
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+    if let Some(parent) = dir.parent() {
+        backend::sync_dir(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })?;
+    }
+    Ok(Fresh::Created(top))
+}
+
+/// Undoes [`prepare_new_dir`] and the store made since, after a restore
+/// failed: removes the directories it created, or the store's files from
+/// a directory that was empty. The store must be closed.
+fn remove_new_store(dir: &Path, fresh: &Fresh) -> Left {
+    let result = match fresh {
+        Fresh::Created(top) => std::fs::remove_dir_all(top).map(|()| Left::Removed(top.clone())),
+        Fresh::Empty => [backend::DB_FILE, backend::LOCK_FILE]
+            .iter()
+            .try_for_each(|f| match std::fs::remove_file(dir.join(f)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            })
+            .map(|()| Left::Emptied(dir.to_path_buf())),
+    };
+    result.unwrap_or_else(|e| Left::Partial {
+        dir: dir.to_path_buf(),
+        error: e.to_string(),
+    })
 }
 
 fn person_key(person: &PersonId, seq: u64) -> Vec<u8> {
@@ -211,24 +367,7 @@ impl Ledger {
         authority_holder: &str,
         authority: &SigningKey,
     ) -> Result<(Ledger, Appended), AppendError> {
-        if backend::looks_like_store(dir) {
-            return Err(StoreError::AlreadyExists(dir.to_path_buf()).into());
-        }
-        if dir.exists() {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
-            if entries.next().is_some() {
-                return Err(StoreError::NotEmpty(dir.to_path_buf()).into());
-            }
-        } else {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-            if let Some(parent) = dir.parent() {
-                backend::sync_dir(if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                })?;
-            }
-        }
+        prepare_new_dir(dir)?;
         let backend = Backend::open(dir, Access::Create)?;
         let genesis = Event::Genesis(Genesis {
             ledger_name: ledger_name.to_string(),
@@ -245,8 +384,175 @@ impl Ledger {
             },
             registry: KeyRegistry::new(),
         };
-        let appended = ledger.append_at(vec![genesis], authority, 0, Timestamp::now(), true)?;
+        let appended = ledger.append_at(vec![genesis], authority, Timestamp::now(), true)?;
         Ok((ledger, appended[0]))
+    }
+
+    /// Checks that a new ledger can be made in `dir` — by
+    /// [`Ledger::create`] or [`Ledger::restore`] — without creating
+    /// anything: `dir` is absent, or an empty directory.
+    pub fn check_new_dir(dir: &Path) -> Result<(), StoreError> {
+        if backend::looks_like_store(dir) {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+            if entries.next().is_some() {
+                return Err(StoreError::NotEmpty(dir.to_path_buf()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds a new ledger in `dir` (absent, or an empty directory) from
+    /// the stored bytes of every entry of another, in chain order: the same
+    /// entries under the same seqs, the same indexes and Merkle nodes, the
+    /// same key registry and projections. Nothing is signed: an export is
+    /// the archival form of a ledger, and this turns it back into a store —
+    /// after a disk failure or a damaged store (disaster recovery), or to
+    /// move a ledger into the storage layout of another build (a store of
+    /// custody's earlier sled builds is exported with that build and
+    /// restored with this one).
+    ///
+    /// **Signatures are not checked here.** Verify the entries first
+    /// (`custody-verifier`'s `verify_export` does, for an export file), and
+    /// pass the head it found as [`RestoreOptions::expect_head`]. Restore
+    /// still checks, for each entry, what it can without a signature check:
+    /// the seq is the next one, `prev_hash` is the previous entry's hash,
+    /// `recorded_at` does not go backwards, the signer held the role the
+    /// entry needs (replaying governance), a correction's target is an
+    /// earlier evidence entry corrected once, a checkpoint states the tree
+    /// before it and its note signature verifies. The first entry that
+    /// fails is refused, never repaired.
+    ///
+    /// Entries are committed `options.chunk` at a time, each commit
+    /// durable, and read from `entries` as they come: memory holds one
+    /// chunk, so a million-entry export restores in bounded memory. The
+    /// store is marked a ledger only by a last commit after every entry,
+    /// so a store cut short by a crash is refused on open as damaged,
+    /// never read as a shorter ledger. On failure the directory this call
+    /// created is removed again (or, if `dir` was an empty directory, the
+    /// files written in it), and the error says what was left ([`Left`]).
+    ///
+    /// `progress` is called with the number of entries committed so far.
+    pub fn restore<I, E>(
+        dir: &Path,
+        entries: I,
+        options: RestoreOptions,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Ledger, RestoreError>
+    where
+        I: IntoIterator<Item = Result<SignedEntry, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let fresh = prepare_new_dir(dir).map_err(|e| RestoreError {
+            cause: e.into(),
+            left: Left::Nothing,
+        })?;
+        match Ledger::restore_into(dir, entries, options, &mut progress) {
+            Ok(ledger) => Ok(ledger),
+            // The store was closed when `restore_into` returned.
+            Err(cause) => Err(RestoreError {
+                cause,
+                left: remove_new_store(dir, &fresh),
+            }),
+        }
+    }
+
+    fn restore_into<I, E>(
+        dir: &Path,
+        entries: I,
+        options: RestoreOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Ledger, RestoreCause>
+    where
+        I: IntoIterator<Item = Result<SignedEntry, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let chunk = options.chunk.max(1);
+        let mut ledger = Ledger {
+            dir: dir.to_path_buf(),
+            backend: Backend::open(dir, Access::Create)?,
+            head: Head {
+                seq: 0,
+                hash: GENESIS_PREV_HASH,
+                recorded_at: Timestamp(i64::MIN),
+            },
+            registry: KeyRegistry::new(),
+        };
+        let mut batch = Batch::new(&ledger, true);
+        let mut restored = 0u64;
+        let mut last_recorded_at = None;
+        for item in entries {
+            let entry = item.map_err(|e| RestoreCause::Input {
+                restored,
+                source: e.into(),
+            })?;
+            let seq = batch.next_seq;
+            let refused = |reason: String| RestoreCause::Refused { seq, reason };
+            let body = entry.body();
+            if body.seq != seq {
+                return Err(refused(format!(
+                    "sequence: the entry says seq {}, but seq {seq} comes next",
+                    body.seq
+                )));
+            }
+            if body.prev_hash != batch.prev {
+                return Err(refused(format!(
+                    "prev_hash: the entry links to {}, but the previous entry hashes to {}",
+                    body.prev_hash, batch.prev
+                )));
+            }
+            if let Some(last) = last_recorded_at.filter(|&last| body.recorded_at < last) {
+                return Err(refused(format!(
+                    "recorded_at: {} is earlier than the previous entry's {last}",
+                    body.recorded_at
+                )));
+            }
+            last_recorded_at = Some(body.recorded_at);
+            let persons = batch
+                .check(&ledger, &body.signer, &body.event)
+                .map_err(|e| match e {
+                    // Named by the verifier's rules (`Rule::name`).
+                    AppendError::Refused { reason, .. } => refused(match reason {
+                        Refusal::Auth(e) => format!("authority: {e}"),
+                        Refusal::Target(m) => format!("correction_target: {m}"),
+                        Refusal::Checkpoint(m) => format!("checkpoint: {m}"),
+                        Refusal::Entry(e) => format!("format: {e}"),
+                    }),
+                    AppendError::Store(e) => e.into(),
+                    other => refused(other.to_string()),
+                })?;
+            batch.push(&ledger, entry, persons)?;
+            restored += 1;
+            if batch.entries.len() >= chunk {
+                batch.commit(&mut ledger)?;
+                progress(restored);
+                batch = Batch::new(&ledger, false);
+            }
+        }
+        if restored == 0 {
+            return Err(RestoreCause::Empty);
+        }
+        batch.commit(&mut ledger)?;
+        if let Some(expected) = options.expect_head {
+            let found = Appended {
+                seq: ledger.head.seq,
+                hash: ledger.head.hash,
+            };
+            if found != expected {
+                return Err(RestoreCause::Head {
+                    found: Box::new(found),
+                    expected: Box::new(expected),
+                });
+            }
+        }
+        // Only now is it a ledger: a restore cut short is refused on open.
+        let mut marker = WriteSet::new();
+        marker.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+        ledger.backend.commit(marker)?;
+        progress(restored);
+        Ok(ledger)
     }
 
     /// Opens the ledger in `dir` to read and append. Never creates one.
@@ -282,7 +588,7 @@ impl Ledger {
             }
             None if backend.opened_before() => {
                 return Err(damaged(
-                    "its custody marker is missing: the storage engine's files were cut short or overwritten (or `custody init` was interrupted)".into(),
+                    "its custody marker is missing: the storage engine's files were cut short or overwritten (or `custody init` or `custody restore` was interrupted)".into(),
                 ))
             }
             None => return Err(StoreError::NoLedger(dir.to_path_buf())),
@@ -381,7 +687,7 @@ impl Ledger {
                 last: self.head.recorded_at,
             });
         }
-        self.append_at(events, key, self.head.seq + 1, now, false)
+        self.append_at(events, key, now, false)
     }
 
     /// Checks, without writing anything, that `key` may append `event` next:
@@ -407,136 +713,40 @@ impl Ledger {
         Ok(())
     }
 
+    /// Signs `events` as the next entries (the genesis first if `first`)
+    /// and commits them as one batch; see [`Batch`] for what is checked and
+    /// written.
     fn append_at(
         &mut self,
         events: Vec<Event>,
         key: &SigningKey,
-        first_seq: u64,
         recorded_at: Timestamp,
         first: bool,
     ) -> Result<Vec<Appended>, AppendError> {
         let signer = public_key_of(key);
-        let mut registry = self.registry.clone();
-        let mut prev = if first {
-            GENESIS_PREV_HASH
-        } else {
-            self.head.hash
-        };
-        let mut batch_hashes: HashMap<EntryHash, usize> = HashMap::new();
-        let mut corrected_in_batch: HashMap<EntryHash, u64> = HashMap::new();
-        let mut touched: std::collections::BTreeMap<PersonId, Vec<usize>> = Default::default();
-        let mut signed = Vec::with_capacity(events.len());
-        let mut writes = WriteSet::new();
-        let mut nodes = Nodes {
-            backend: &self.backend,
-            dir: &self.dir,
-            pending: HashMap::new(),
-        };
+        let mut batch = Batch::new(self, first);
         if first {
-            writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+            batch
+                .writes
+                .insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
         }
-        for (index, event) in events.into_iter().enumerate() {
-            let refused = |reason: Refusal| AppendError::Refused { index, reason };
-            let seq = first_seq + index as u64;
-            registry
-                .check(seq, &signer, &event)
-                .map_err(|e| refused(e.into()))?;
-            let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
-            if let Event::Correction(c) = &event {
-                let target = self
-                    .correction_target(&c.target, &batch_hashes, &signed, &corrected_in_batch)
-                    .map_err(|m| refused(Refusal::Target(m)))?;
-                persons.extend(target.person().cloned());
-                if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
-                    persons.push(p.clone());
-                }
-                persons.sort();
-                persons.dedup();
-            }
-            if let Event::Checkpoint(c) = &event {
-                let root = merkle::root(&nodes, seq)?;
-                let name = registry.ledger_name().unwrap_or_default();
-                let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
-                let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
-                    .and_then(|k| {
-                        k.verify_strict(
-                            text.as_bytes(),
-                            &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
-                        )
-                    })
-                    .is_ok();
-                let problem = if c.tree_size != seq {
-                    Some(format!(
-                        "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
-                        c.tree_size
-                    ))
-                } else if c.root_hash.0 != root {
-                    Some("its root is not the Merkle root of the entries before it".to_string())
-                } else if !valid_signature {
-                    Some("its note signature does not verify for the signer".to_string())
-                } else {
-                    None
-                };
-                if let Some(p) = problem {
-                    return Err(refused(Refusal::Checkpoint(p)));
-                }
-            }
-            registry.apply(seq, &event);
+        for event in events {
+            let persons = batch.check(self, &signer, &event)?;
             let entry = SignedEntry::sign(
                 EntryBody {
                     version: FORMAT_VERSION,
-                    seq,
-                    prev_hash: prev,
+                    seq: batch.next_seq,
+                    prev_hash: batch.prev,
                     recorded_at,
                     signer,
                     event,
                 },
                 key,
             )
-            .map_err(|e| refused(e.into()))?;
-            writes.insert(TreeId::Entries, &seq_key(seq), entry.bytes());
-            for ((level, index), hash) in
-                merkle::nodes_for_append(&nodes, seq, merkle::leaf_hash(entry.bytes()))?
-            {
-                writes.insert(TreeId::Merkle, &node_key(level, index), &hash);
-                nodes.pending.insert((level, index), hash);
-            }
-            writes.insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
-            for p in &persons {
-                writes.insert(TreeId::Persons, &person_key(p, seq), &[]);
-                touched.entry(p.clone()).or_default().push(signed.len());
-            }
-            if let Event::Correction(c) = entry.event() {
-                writes.insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
-                corrected_in_batch.insert(c.target, seq);
-            }
-            if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
-                writes.insert(TreeId::Governance, &seq_key(seq), &[]);
-            }
-            prev = entry.hash();
-            batch_hashes.insert(entry.hash(), signed.len());
-            signed.push(entry);
+            .map_err(|e| batch.refused(e.into()))?;
+            batch.push(self, entry, persons)?;
         }
-        let Some(last) = signed.last() else {
-            return Ok(Vec::new());
-        };
-        let head = Head {
-            seq: last.seq(),
-            hash: last.hash(),
-            recorded_at,
-        };
-        drop(nodes);
-        self.project_batch(&touched, &signed, head.seq, recorded_at, &mut writes)?;
-        self.backend.commit(writes)?;
-        self.head = head;
-        self.registry = registry;
-        Ok(signed
-            .iter()
-            .map(|e| Appended {
-                seq: e.seq(),
-                hash: e.hash(),
-            })
-            .collect())
+        Ok(batch.commit(self)?)
     }
 
     /// Finds a correction's target: an earlier evidence entry, in the store
@@ -675,7 +885,7 @@ impl Ledger {
         Nodes {
             backend: &self.backend,
             dir: &self.dir,
-            pending: HashMap::new(),
+            pending: None,
         }
     }
 
@@ -751,5 +961,217 @@ impl Ledger {
         let dir = self.dir.clone();
         drop(self);
         Ok((before, backend::size_of_store(&dir)?))
+    }
+}
+
+/// One batch of entries on its way into the store: the entries, every row
+/// they add to the store, the Merkle nodes they complete and the persons
+/// they touch, checked against the store and against each other.
+///
+/// Appending (entries signed here, from new events) and restoring (entries
+/// signed long ago, from an export) both go through it, so an entry gives
+/// the same rows whichever way it came in:
+///
+/// - [`Batch::check`] holds the rules an entry must meet against the ledger
+///   so far (the signer's role replayed from governance, a correction's
+///   target, a checkpoint's tree) and finds the persons it is about;
+/// - [`Batch::push`] derives every row from the entry's stored bytes:
+///   `entries`, the Merkle nodes, the `hashes`, `persons`, `governance` and
+///   `corrected` indexes, and the registry as of the entry;
+/// - [`Batch::commit`] adds the re-folded statuses of the persons touched
+///   (`project_batch`) and writes it all in one durable commit.
+struct Batch {
+    /// The key registry as of the batch's last entry.
+    registry: KeyRegistry,
+    /// The seq the next entry takes.
+    next_seq: u64,
+    /// The hash the next entry links to.
+    prev: EntryHash,
+    /// The batch's entries' hashes, with their positions in `entries`.
+    hashes: HashMap<EntryHash, usize>,
+    /// Targets corrected in the batch, with the seq of their correction.
+    corrected: HashMap<EntryHash, u64>,
+    /// Each person the batch is about, with positions in `entries`.
+    touched: BTreeMap<PersonId, Vec<usize>>,
+    entries: Vec<SignedEntry>,
+    /// Merkle nodes completed by the batch, not yet in the store.
+    nodes: HashMap<(u8, u64), merkle::Hash>,
+    writes: WriteSet,
+}
+
+impl Batch {
+    /// An empty batch that continues `ledger` (or starts it with a genesis,
+    /// if `first`).
+    fn new(ledger: &Ledger, first: bool) -> Batch {
+        let (next_seq, prev) = if first {
+            (0, GENESIS_PREV_HASH)
+        } else {
+            (ledger.head.seq + 1, ledger.head.hash)
+        };
+        Batch {
+            registry: ledger.registry.clone(),
+            next_seq,
+            prev,
+            hashes: HashMap::new(),
+            corrected: HashMap::new(),
+            touched: BTreeMap::new(),
+            entries: Vec::new(),
+            nodes: HashMap::new(),
+            writes: WriteSet::new(),
+        }
+    }
+
+    /// The refusal of the entry that would come next.
+    fn refused(&self, reason: Refusal) -> AppendError {
+        AppendError::Refused {
+            index: self.entries.len(),
+            reason,
+        }
+    }
+
+    fn nodes<'a>(&'a self, ledger: &'a Ledger) -> Nodes<'a> {
+        Nodes {
+            backend: &ledger.backend,
+            dir: &ledger.dir,
+            pending: Some(&self.nodes),
+        }
+    }
+
+    /// Checks that `signer` may record `event` as the next entry, against
+    /// the ledger and the batch so far: the signer holds the role the event
+    /// needs; a correction targets an earlier evidence entry not corrected
+    /// before; a checkpoint states the tree of every entry before it and
+    /// its note signature verifies. Returns the persons the entry is about
+    /// (for a correction, its target's and its replacement's), for the
+    /// person index and the projections. Changes nothing.
+    fn check(
+        &self,
+        ledger: &Ledger,
+        signer: &PublicKeyBytes,
+        event: &Event,
+    ) -> Result<Vec<PersonId>, AppendError> {
+        let seq = self.next_seq;
+        self.registry
+            .check(seq, signer, event)
+            .map_err(|e| self.refused(e.into()))?;
+        let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
+        if let Event::Correction(c) = event {
+            let target = ledger
+                .correction_target(&c.target, &self.hashes, &self.entries, &self.corrected)
+                .map_err(|m| self.refused(Refusal::Target(m)))?;
+            persons.extend(target.person().cloned());
+            if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
+                persons.push(p.clone());
+            }
+            persons.sort();
+            persons.dedup();
+        }
+        if let Event::Checkpoint(c) = event {
+            let root = merkle::root(&self.nodes(ledger), seq)?;
+            let name = self.registry.ledger_name().unwrap_or_default();
+            let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
+            let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
+                .and_then(|k| {
+                    k.verify_strict(
+                        text.as_bytes(),
+                        &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
+                    )
+                })
+                .is_ok();
+            let problem = if c.tree_size != seq {
+                Some(format!(
+                    "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
+                    c.tree_size
+                ))
+            } else if c.root_hash.0 != root {
+                Some("its root is not the Merkle root of the entries before it".to_string())
+            } else if !valid_signature {
+                Some("its note signature does not verify for the signer".to_string())
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                return Err(self.refused(Refusal::Checkpoint(p)));
+            }
+        }
+        Ok(persons)
+    }
+
+    /// Adds `entry`, which [`Batch::check`] accepted (and which returned
+    /// `persons`), with its rows in every index and the Merkle nodes it
+    /// completes. The entry must take the next seq and link to the entry
+    /// before it; its bytes are stored as they are.
+    fn push(
+        &mut self,
+        ledger: &Ledger,
+        entry: SignedEntry,
+        persons: Vec<PersonId>,
+    ) -> Result<(), StoreError> {
+        let seq = entry.seq();
+        debug_assert_eq!(seq, self.next_seq);
+        debug_assert_eq!(entry.body().prev_hash, self.prev);
+        self.registry.apply(seq, entry.event());
+        self.writes
+            .insert(TreeId::Entries, &seq_key(seq), entry.bytes());
+        for ((level, index), hash) in
+            merkle::nodes_for_append(&self.nodes(ledger), seq, merkle::leaf_hash(entry.bytes()))?
+        {
+            self.writes
+                .insert(TreeId::Merkle, &node_key(level, index), &hash);
+            self.nodes.insert((level, index), hash);
+        }
+        self.writes
+            .insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
+        for p in persons {
+            self.writes
+                .insert(TreeId::Persons, &person_key(&p, seq), &[]);
+            self.touched.entry(p).or_default().push(self.entries.len());
+        }
+        if let Event::Correction(c) = entry.event() {
+            self.writes
+                .insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
+            self.corrected.insert(c.target, seq);
+        }
+        if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
+            self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
+        }
+        self.prev = entry.hash();
+        self.next_seq = seq + 1;
+        self.hashes.insert(entry.hash(), self.entries.len());
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Re-folds the statuses of the persons the batch touched (as of its
+    /// last entry's `recorded_at`), commits every row in one durable
+    /// commit, and moves the ledger's head and registry to the batch's last
+    /// entry. An empty batch commits nothing.
+    fn commit(mut self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
+        let Some(last) = self.entries.last() else {
+            return Ok(Vec::new());
+        };
+        let head = Head {
+            seq: last.seq(),
+            hash: last.hash(),
+            recorded_at: last.body().recorded_at,
+        };
+        ledger.project_batch(
+            &self.touched,
+            &self.entries,
+            head.seq,
+            head.recorded_at,
+            &mut self.writes,
+        )?;
+        ledger.backend.commit(self.writes)?;
+        ledger.head = head;
+        ledger.registry = self.registry;
+        Ok(self
+            .entries
+            .iter()
+            .map(|e| Appended {
+                seq: e.seq(),
+                hash: e.hash(),
+            })
+            .collect())
     }
 }
