@@ -324,6 +324,38 @@ fn store_paths_are_checked() {
     custody_env(&["verify"], None, &envs).ok();
     custody_env(&["init", "--authority-key", s(&key)], None, &envs)
         .fails(2, &["already holds a ledger"]);
+
+    // A store of the first development builds (sled's `conf` and `db`) is
+    // refused with the way out, and left exactly as it was: not read as
+    // something else, not initialised over, not "repaired".
+    let old = dir.path().join("old");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::write(old.join("conf"), b"segment_size: 524288\n").unwrap();
+    std::fs::write(old.join("db"), [7u8; 4096]).unwrap();
+    for args in [
+        vec!["status"],
+        vec!["verify"],
+        vec!["append", "--key", s(&key)],
+        vec!["init", "--authority-key", s(&key)],
+    ] {
+        let mut all = vec!["--store", s(&old)];
+        all.extend(args.iter().copied());
+        let err = custody(&all, Some("")).fails(2, &[]);
+        if args[0] == "init" {
+            assert!(err.contains("already holds a ledger"), "{err}");
+        } else {
+            for needle in ["sled layout", "custody export", "custody restore"] {
+                assert!(err.contains(needle), "{args:?}: lacks {needle:?}:\n{err}");
+            }
+        }
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&old)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["conf", "db"]);
+    assert_eq!(std::fs::read(old.join("db")).unwrap(), [7u8; 4096]);
 }
 
 #[test]

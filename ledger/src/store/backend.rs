@@ -292,10 +292,7 @@ impl Backend {
     /// Opens the store in `dir`, which must exist.
     pub(crate) fn open(dir: &Path, access: Access) -> Result<Backend, StoreError> {
         if is_sled_store(dir) {
-            return Err(StoreError::Damaged {
-                dir: dir.to_path_buf(),
-                detail: "it is in the sled layout of custody's first development builds, which this build does not read. Open it with the build that wrote it, `custody export` it, and keep that export: every entry in it verifies with `custody verify --bundle`".into(),
-            });
+            return Err(StoreError::OldLayout(dir.to_path_buf()));
         }
         if access != Access::Create && !looks_like_store(dir) {
             return Err(StoreError::NoLedger(dir.to_path_buf()));

@@ -72,6 +72,11 @@ pub enum StoreError {
         /// What was found.
         detail: String,
     },
+    /// A store in a layout this build does not read (the sled store of the
+    /// first development builds). Nothing is wrong with it; it needs the
+    /// build that wrote it to export it.
+    #[error("{0} holds a store in the sled layout of custody's first development builds, which this build does not read (it was not changed). Open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --bundle`")]
+    OldLayout(PathBuf),
 }
 
 fn proof_error(e: merkle::ProofError<StoreError>) -> StoreError {
