@@ -3,17 +3,8 @@
 
 mod common;
 
-use common::{custody, custody_env, s, Env};
+use common::{custody, custody_env, s, Env, ALL_TYPES};
 use std::process::{Command, Stdio};
-
-const ALL_TYPES: &str = r#"{"type":"missing_report","person":"P-0003","occurred_at":"2023-07","category":"military","last_seen_place":"Bakhmut","name":"Ivan Petrenko","date_of_birth":"1998-03","service_number":"A123456","unit":"93rd brigade"}
-{"type":"capture","person":"P-0001","occurred_at":"2022-05-17","place":"Mariupol","attachments":[{"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","media_type":"video/mp4","description":"surrender footage"}]}
-{"type":"sighting","person":"P-0001","occurred_at":"2022-09","place":"Olenivka","source":"returned_pow"}
-{"type":"icrc_notification","person":"P-0001","occurred_at":"2023-06-20","location_disclosed":false,"health_disclosed":false}
-{"type":"correspondence","person":"P-0001","occurred_at":"2023-08-02","kind":"letter","via":"icrc"}
-{"type":"release","person":"P-0001","occurred_at":"2024-05-31","kind":"exchange"}
-{"type":"death","person":"P-0002","occurred_at":"2022-07-29T10:00:00+03:00","place":"Olenivka","cause":"death_in_custody"}
-"#;
 
 #[test]
 fn every_event_type_appends_and_verifies() {

@@ -6,17 +6,8 @@
 mod common;
 
 use base64::Engine;
-use common::{custody, custody_env, s, Env};
+use common::{custody, custody_env, s, Env, ALL_TYPES};
 use std::path::{Path, PathBuf};
-
-const EVIDENCE: &str = r#"{"type":"missing_report","person":"P-0003","occurred_at":"2023-07","category":"military","last_seen_place":"Bakhmut","name":"Ivan Petrenko","date_of_birth":"1998-03","service_number":"A123456","unit":"93rd brigade"}
-{"type":"capture","person":"P-0001","occurred_at":"2022-05-17","place":"Mariupol","attachments":[{"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","media_type":"video/mp4","description":"surrender footage"}]}
-{"type":"sighting","person":"P-0001","occurred_at":"2022-09","place":"Olenivka","source":"returned_pow"}
-{"type":"icrc_notification","person":"P-0001","occurred_at":"2023-06-20","location_disclosed":false,"health_disclosed":false}
-{"type":"correspondence","person":"P-0001","occurred_at":"2023-08-02","kind":"letter","via":"icrc"}
-{"type":"release","person":"P-0001","occurred_at":"2024-05-31","kind":"exchange"}
-{"type":"death","person":"P-0002","occurred_at":"2022-07-29T10:00:00+03:00","place":"Olenivka","cause":"death_in_custody"}
-"#;
 
 /// A ledger with every event type, a retraction and a replacement, a key
 /// granted, used and revoked, a checkpoint, and evidence after it; its
@@ -38,7 +29,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let env = Env::new();
-    let acks = env.append_ok(EVIDENCE);
+    let acks = env.append_ok(ALL_TYPES);
     let (capture, sighting) = (&acks[1].1, &acks[2].1);
     env.append_ok(&format!(
         "{{\"type\":\"correction\",\"target\":\"{sighting}\",\"reason\":\"misidentified person\"}}\n\
@@ -49,19 +40,7 @@ fn fixture() -> Fixture {
         .ok()
         .trim()
         .to_string();
-    env.run(&[
-        "key",
-        "grant",
-        "--authority-key",
-        s(&env.authority),
-        "--role",
-        "investigator",
-        "--holder",
-        "Second team",
-        "--public-key",
-        &second_pub,
-    ])
-    .ok();
+    env.grant_investigator("Second team", &second_pub).ok();
     env.run_in(
         &["append", "--key", s(&second)],
         r#"{"type":"sighting","person":"P-0004","occurred_at":"2023-11","source":"video"}"#,

@@ -9,6 +9,18 @@ use std::process::{Command, Output, Stdio};
 /// Path of the binary under test (cargo builds it for integration tests).
 pub const BIN: &str = env!("CARGO_BIN_EXE_custody");
 
+/// One event of each of the seven evidence types, as JSON Lines: P-0001's
+/// capture (at Mariupol, with an attachment), sighting, ICRC notification,
+/// correspondence and release, P-0003's missing report and P-0002's death.
+pub const ALL_TYPES: &str = r#"{"type":"missing_report","person":"P-0003","occurred_at":"2023-07","category":"military","last_seen_place":"Bakhmut","name":"Ivan Petrenko","date_of_birth":"1998-03","service_number":"A123456","unit":"93rd brigade"}
+{"type":"capture","person":"P-0001","occurred_at":"2022-05-17","place":"Mariupol","attachments":[{"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","media_type":"video/mp4","description":"surrender footage"}]}
+{"type":"sighting","person":"P-0001","occurred_at":"2022-09","place":"Olenivka","source":"returned_pow"}
+{"type":"icrc_notification","person":"P-0001","occurred_at":"2023-06-20","location_disclosed":false,"health_disclosed":false}
+{"type":"correspondence","person":"P-0001","occurred_at":"2023-08-02","kind":"letter","via":"icrc"}
+{"type":"release","person":"P-0001","occurred_at":"2024-05-31","kind":"exchange"}
+{"type":"death","person":"P-0002","occurred_at":"2022-07-29T10:00:00+03:00","place":"Olenivka","cause":"death_in_custody"}
+"#;
+
 /// A throwaway ledger with an authority and an investigator key.
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -117,20 +129,26 @@ impl Env {
             "test.ledger",
         ])
         .ok();
-        env.run(&[
+        env.grant_investigator("Field team", &env.investigator_pub)
+            .ok();
+        env
+    }
+
+    /// `custody key grant` of the investigator role to `public_key` (hex),
+    /// signed by the authority.
+    pub fn grant_investigator(&self, holder: &str, public_key: &str) -> Run {
+        self.run(&[
             "key",
             "grant",
             "--authority-key",
-            s(&env.authority),
+            s(&self.authority),
             "--role",
             "investigator",
             "--holder",
-            "Field team",
+            holder,
             "--public-key",
-            &env.investigator_pub,
+            public_key,
         ])
-        .ok();
-        env
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
