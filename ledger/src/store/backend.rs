@@ -182,9 +182,11 @@ fn is_sled_store(dir: &Path) -> bool {
 }
 
 /// Takes the lock file shared, for a reader: readers do not exclude each
-/// other, only a writer. Where the lock file cannot be created (a store on
-/// read-only media that was copied without it), nobody can write the store
-/// through custody either, and the open goes on without it.
+/// other, only a writer. Where the lock file is missing and cannot be
+/// created because the file system is read-only (a copy on read-only media
+/// made without it), nobody can write the store there either, and the open
+/// goes on without it; any other failure is reported. (redb also locks the
+/// database file itself: a writable open excludes every other open.)
 fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
     let path = dir.join(LOCK_FILE);
     let file = match std::fs::File::open(&path) {
@@ -197,7 +199,8 @@ fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
                 .open(&path)
             {
                 Ok(f) => f,
-                Err(_) => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => return Ok(None),
+                Err(e) => return Err(StoreError::io(&path, e)),
             }
         }
         Err(e) => return Err(StoreError::io(&path, e)),
@@ -277,8 +280,9 @@ pub(crate) enum Access {
     Write,
     /// Read only: nothing is written to the store's files, so a store on
     /// read-only media (an evidence copy) opens, and readers share the
-    /// store with each other. A store left unclean by a crash needs one
-    /// recovery write first: then the open falls back to [`Access::Write`].
+    /// store with each other. A store left unclean (a crash, or a copy
+    /// taken while custody was writing) is recovered in memory
+    /// ([`CopyOnRead`]), not in the file.
     Read,
 }
 
@@ -286,6 +290,143 @@ pub(crate) enum Access {
 enum Handle {
     Write(Database),
     Read(ReadOnlyDatabase),
+    /// A file left unclean, opened to read through a [`CopyOnRead`]
+    /// backend: redb's recovery runs, but its writes stay in memory.
+    Recovered(Database),
+}
+
+/// A storage backend over a file that is never written: redb's writes go
+/// to an in-memory overlay of 4 KiB blocks, and reads see the overlay over
+/// the file.
+///
+/// Why: redb refuses to open read-only a file whose last writer did not
+/// close it (after a crash, or in a copy taken while custody was writing),
+/// because recovery must rebuild the allocator state. Recovering in the
+/// file would change an evidence copy just by reading it — and fail on
+/// read-only media. Recovering in memory costs a walk of the file and a
+/// few MB, and leaves the file exactly as it was.
+#[derive(Debug)]
+struct CopyOnRead {
+    file: File,
+    state: std::sync::Mutex<Overlay>,
+}
+
+#[derive(Debug)]
+struct Overlay {
+    /// The storage's length as redb sees it.
+    len: u64,
+    /// The file's bytes below this offset are still the storage's where no
+    /// block overrides them; above it the storage reads zeros (the storage
+    /// was cut shorter than the file at some point).
+    visible: u64,
+    /// Blocks redb wrote, by offset (a multiple of [`BLOCK`]).
+    blocks: std::collections::BTreeMap<u64, Box<[u8]>>,
+}
+
+const BLOCK: u64 = 4096;
+
+impl CopyOnRead {
+    fn new(file: File) -> std::io::Result<CopyOnRead> {
+        let len = file.metadata()?.len();
+        Ok(CopyOnRead {
+            file,
+            state: std::sync::Mutex::new(Overlay {
+                len,
+                visible: len,
+                blocks: Default::default(),
+            }),
+        })
+    }
+
+    fn state(&self) -> std::io::Result<std::sync::MutexGuard<'_, Overlay>> {
+        self.state
+            .lock()
+            .map_err(|_| std::io::Error::other("overlay lock poisoned"))
+    }
+
+    /// Fills `out` with the storage's bytes from `at` where no block
+    /// overrides them: the file's below `visible`, zeros above.
+    fn read_base(&self, visible: u64, at: u64, out: &mut [u8]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let from_file = visible.saturating_sub(at).min(out.len() as u64) as usize;
+        self.file.read_exact_at(&mut out[..from_file], at)?;
+        out[from_file..].fill(0);
+        Ok(())
+    }
+}
+
+impl redb::StorageBackend for CopyOnRead {
+    fn len(&self) -> std::io::Result<u64> {
+        Ok(self.state()?.len)
+    }
+
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        let state = self.state()?;
+        let end = offset + out.len() as u64;
+        if end > state.len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the end of the storage",
+            ));
+        }
+        let mut at = offset;
+        while at < end {
+            let start = at - at % BLOCK;
+            let upto = (start + BLOCK).min(end);
+            let dst = &mut out[(at - offset) as usize..(upto - offset) as usize];
+            match state.blocks.get(&start) {
+                Some(block) => {
+                    dst.copy_from_slice(&block[(at - start) as usize..(upto - start) as usize])
+                }
+                None => self.read_base(state.visible, at, dst)?,
+            }
+            at = upto;
+        }
+        Ok(())
+    }
+
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        let mut state = self.state()?;
+        if len < state.len {
+            // Whatever lies past the new end reads as zeros if it grows.
+            state.visible = state.visible.min(len);
+            let cut = len - len % BLOCK;
+            if let Some(block) = state.blocks.get_mut(&cut) {
+                block[(len - cut) as usize..].fill(0);
+            }
+            let first_gone = len.div_ceil(BLOCK) * BLOCK;
+            state.blocks.retain(|&start, _| start < first_gone);
+        }
+        state.len = len;
+        Ok(())
+    }
+
+    fn sync_data(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        let mut state = self.state()?;
+        let end = offset + data.len() as u64;
+        let mut at = offset;
+        while at < end {
+            let start = at - at % BLOCK;
+            let upto = (start + BLOCK).min(end);
+            if !state.blocks.contains_key(&start) {
+                let mut block = vec![0u8; BLOCK as usize].into_boxed_slice();
+                // Past the storage's end a block starts as zeros.
+                let live = (state.len.saturating_sub(start)).min(BLOCK) as usize;
+                self.read_base(state.visible, start, &mut block[..live])?;
+                state.blocks.insert(start, block);
+            }
+            let block = state.blocks.get_mut(&start).expect("inserted above");
+            block[(at - start) as usize..(upto - start) as usize]
+                .copy_from_slice(&data[(at - offset) as usize..(upto - offset) as usize]);
+            at = upto;
+        }
+        state.len = state.len.max(end);
+        Ok(())
+    }
 }
 
 impl Backend {
@@ -307,24 +448,26 @@ impl Backend {
         });
         if access == Access::Read {
             let lock = take_shared_lock(dir)?;
-            let opened = contained(dir, || match builder.open_read_only(&path) {
-                Ok(db) => Ok(Some(db)),
-                // Left unclean by a crash: recovery must write.
-                Err(redb::DatabaseError::RepairAborted) => Ok(None),
+            let db = contained(dir, || match builder.open_read_only(&path) {
+                Ok(db) => Ok(Handle::Read(db)),
+                // Left unclean (a crash, or a copy taken while custody was
+                // writing): recover in memory, never in the file.
+                Err(redb::DatabaseError::RepairAborted) => {
+                    let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+                    let overlay = CopyOnRead::new(file).map_err(|e| StoreError::io(&path, e))?;
+                    builder
+                        .create_with_backend(overlay)
+                        .map(Handle::Recovered)
+                        .map_err(|e| db_err(dir, e))
+                }
                 Err(e) => Err(db_err(dir, e)),
             })?;
-            return match opened {
-                Some(db) => Ok(Backend {
-                    dir: dir.to_path_buf(),
-                    db: Handle::Read(db),
-                    _lock: lock,
-                    opened_before,
-                }),
-                None => {
-                    drop(lock);
-                    Backend::open(dir, Access::Write)
-                }
-            };
+            return Ok(Backend {
+                dir: dir.to_path_buf(),
+                db,
+                _lock: lock,
+                opened_before,
+            });
         }
         let lock = take_lock(dir)?;
         let db = contained(dir, || {
@@ -352,7 +495,7 @@ impl Backend {
 
     /// True if this handle cannot write.
     pub(crate) fn is_read_only(&self) -> bool {
-        matches!(self.db, Handle::Read(_))
+        !matches!(self.db, Handle::Write(_))
     }
 
     /// True if custody had opened this directory before (its lock file was
@@ -366,7 +509,7 @@ impl Backend {
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
         let txn = match &self.db {
-            Handle::Write(db) => db.begin_read(),
+            Handle::Write(db) | Handle::Recovered(db) => db.begin_read(),
             Handle::Read(db) => db.begin_read(),
         }
         .map_err(|e| db_err(&self.dir, e))?;
@@ -556,4 +699,73 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|f| f.sync_all())
         .map_err(|e| StoreError::io(dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use redb::StorageBackend;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Write(u64, Vec<u8>),
+        SetLen(u64),
+        Read(u64, usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u64..20_000, prop::collection::vec(any::<u8>(), 1..9_000))
+                .prop_map(|(at, data)| Op::Write(at, data)),
+            (0u64..24_000).prop_map(Op::SetLen),
+            (0u64..24_000, 0usize..9_000).prop_map(|(at, n)| Op::Read(at, n)),
+        ]
+    }
+
+    proptest! {
+        /// The overlay behaves exactly like a file that takes the writes
+        /// (a `Vec` here: writes past the end grow it, a shorter length
+        /// cuts it and a longer one adds zeros), and the real file never
+        /// changes.
+        #[test]
+        fn copy_on_read_is_a_file_that_never_reaches_the_disk(
+            initial in prop::collection::vec(any::<u8>(), 0..12_000),
+            ops in prop::collection::vec(op(), 1..40),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, &initial).unwrap();
+            let overlay = CopyOnRead::new(File::open(&path).unwrap()).unwrap();
+            let mut model = initial.clone();
+            for op in ops {
+                match op {
+                    Op::Write(at, data) => {
+                        overlay.write(at, &data).unwrap();
+                        let end = at as usize + data.len();
+                        if model.len() < end {
+                            model.resize(end, 0);
+                        }
+                        model[at as usize..end].copy_from_slice(&data);
+                    }
+                    Op::SetLen(len) => {
+                        overlay.set_len(len).unwrap();
+                        model.resize(len as usize, 0);
+                    }
+                    Op::Read(at, n) => {
+                        let mut out = vec![0xAA; n];
+                        let got = overlay.read(at, &mut out);
+                        if at as usize + n <= model.len() {
+                            got.unwrap();
+                            prop_assert_eq!(&out[..], &model[at as usize..at as usize + n]);
+                        } else {
+                            prop_assert!(got.is_err());
+                        }
+                    }
+                }
+                prop_assert_eq!(overlay.len().unwrap(), model.len() as u64);
+            }
+            prop_assert_eq!(std::fs::read(&path).unwrap(), initial);
+        }
+    }
 }

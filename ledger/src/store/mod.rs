@@ -258,6 +258,10 @@ pub struct Ledger {
     backend: Backend,
     head: Head,
     registry: KeyRegistry,
+    /// The stored statuses lag the chain or follow older rules, and this
+    /// read-only handle may not rebuild them: statuses are folded from the
+    /// chain instead of read (see `projections`).
+    stale_projections: bool,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -388,6 +392,7 @@ impl Ledger {
                 recorded_at: Timestamp(i64::MIN),
             },
             registry: KeyRegistry::new(),
+            stale_projections: false,
         };
         let appended = ledger.append_at(vec![genesis], authority, Timestamp::now(), true)?;
         Ok((ledger, appended[0]))
@@ -484,6 +489,7 @@ impl Ledger {
                 recorded_at: Timestamp(i64::MIN),
             },
             registry: KeyRegistry::new(),
+            stale_projections: false,
         };
         let mut batch = Batch::new(&ledger, true);
         let mut restored = 0u64;
@@ -631,15 +637,17 @@ impl Ledger {
             backend,
             head,
             registry,
+            stale_projections: false,
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
+        // A reader may not write: it folds statuses from the chain instead.
         if !ledger.projections_current()? {
             if ledger.backend.is_read_only() {
-                drop(ledger);
-                return Ledger::open(dir);
+                ledger.stale_projections = true;
+            } else {
+                ledger.rebuild_projections(|_| {})?;
             }
-            ledger.rebuild_projections(|_| {})?;
         }
         Ok(ledger)
     }

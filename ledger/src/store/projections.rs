@@ -263,8 +263,9 @@ impl Ledger {
     }
 
     /// One person's status. Without cuts it is read from the stored
-    /// projection (its clock brought to `now`); with `as_of` or `known_at`
-    /// it is folded from the person's entries. `None`: no such person (at
+    /// projection (its clock brought to `now`); with `as_of` or `known_at`,
+    /// or when a read-only handle found the stored projections stale, it is
+    /// folded from the person's entries. `None`: no such person (at
     /// that cut).
     pub fn person_status(
         &self,
@@ -273,7 +274,7 @@ impl Ledger {
         known_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Option<PersonStatus>, StoreError> {
-        if as_of.is_none() && known_at.is_none() {
+        if as_of.is_none() && known_at.is_none() && !self.stale_projections {
             return match self
                 .backend
                 .get(TreeId::Status, person.as_str().as_bytes())?
@@ -320,7 +321,7 @@ impl Ledger {
         now: Timestamp,
         mut f: impl FnMut(PersonStatus),
     ) -> Result<(), StoreError> {
-        if as_of.is_none() && known_at.is_none() {
+        if as_of.is_none() && known_at.is_none() && !self.stale_projections {
             let reference = reference_time(now);
             for item in self.backend.scan_from(TreeId::Status, &[]) {
                 let (k, v) = item?;
@@ -396,4 +397,69 @@ fn write_status(
         None => writes.remove(TreeId::Status, person.as_str().as_bytes()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::event_from_value;
+    use crate::keys::public_key_of;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// A reader that finds the stored projections stale (here: their marker
+    /// removed, as after a change of the fold's rules) may not rebuild them:
+    /// it folds from the chain instead, gives the same statuses, and writes
+    /// nothing. The next writer rebuilds them.
+    #[test]
+    fn a_reader_folds_stale_projections_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("ledger");
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let (mut ledger, _) = Ledger::create(&store, "t", "A", &authority).unwrap();
+        let events = [
+            json!({"type":"missing_report","person":"P-1","occurred_at":"2022-05","category":"civilian"}),
+            json!({"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":"Mariupol"}),
+            json!({"type":"capture","person":"P-2","occurred_at":"2023-01"}),
+            json!({"type":"icrc_notification","person":"P-2","occurred_at":"2023-03-02"}),
+        ];
+        let events = events
+            .into_iter()
+            .map(|v| event_from_value(v).unwrap())
+            .collect();
+        let investigator = SigningKey::from_bytes(&[2; 32]);
+        let grant = Event::KeyGranted(crate::event::KeyGranted {
+            public_key: public_key_of(&investigator),
+            role: crate::event::Role::Investigator,
+            holder: "I".into(),
+        });
+        ledger.append(vec![grant], &authority).unwrap();
+        ledger.append(events, &investigator).unwrap();
+        let now = Timestamp::now();
+        let current = ledger.all_statuses(None, None, now).unwrap();
+        assert_eq!(current.len(), 2);
+
+        let mut stale = WriteSet::new();
+        stale.remove(TreeId::Meta, PROJECTION_KEY);
+        ledger.backend.commit(stale).unwrap();
+        drop(ledger);
+        let file = store.join(super::super::backend::DB_FILE);
+        let bytes = std::fs::read(&file).unwrap();
+
+        let reader = Ledger::open_read_only(&store).unwrap();
+        assert!(reader.stale_projections);
+        assert_eq!(reader.all_statuses(None, None, now).unwrap(), current);
+        let p1 = PersonId::new("P-1").unwrap();
+        assert_eq!(
+            reader.person_status(&p1, None, None, now).unwrap().as_ref(),
+            current.iter().find(|s| s.person == p1)
+        );
+        drop(reader);
+        assert!(std::fs::read(&file).unwrap() == bytes, "the reader wrote");
+
+        let writer = Ledger::open(&store).unwrap();
+        assert!(!writer.stale_projections);
+        assert!(writer.projections_current().unwrap());
+        assert_eq!(writer.all_statuses(None, None, now).unwrap(), current);
+    }
 }
