@@ -1,7 +1,9 @@
 //! Properties of the projection engine: the statuses maintained batch by
 //! batch equal a full rebuild from the chain, for random histories with
-//! corrections and evidence arriving out of order; and they do not depend
-//! on how independent persons' events were interleaved when appended.
+//! corrections and evidence arriving out of order — including corrections
+//! whose replacement names another person, which both persons' statuses
+//! must reflect; and they do not depend on how independent persons' events
+//! were interleaved when appended.
 
 use custody_ledger::event::*;
 use custody_ledger::keys::{public_key_of, SigningKey};
@@ -229,5 +231,60 @@ proptest! {
         let mut b = new_ledger(&dir.path().join("b"));
         replay(&mut b, &persons, &sequential(&persons), batch + 3);
         prop_assert_eq!(without_citations(statuses(&b)), without_citations(incremental));
+    }
+
+    /// Corrections across persons: a replacement may name another person
+    /// than its target (a misattributed sighting moved to the right file),
+    /// or retract it. The rebuild (which groups a correction under its
+    /// target's person and its replacement's) must equal what the appends
+    /// maintained, and every stored status must equal a fold of the
+    /// person's entries from the person index.
+    #[test]
+    fn cross_person_corrections_rebuild_equals_incremental(
+        ops in proptest::collection::vec(
+            (0usize..6, 0u8..7, when(), 0u8..4, any::<prop::sample::Index>()),
+            10..60,
+        ),
+        batch in 1usize..5,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = new_ledger(&dir.path().join("l"));
+        let ids: Vec<PersonId> = (0..6).map(|i| PersonId::new(&format!("P-{i}")).unwrap()).collect();
+        // Committed evidence entries not corrected yet.
+        let mut open: Vec<EntryHash> = Vec::new();
+        for chunk in ops.chunks(batch) {
+            let mut events = Vec::new();
+            for (person, kind, at, correct, target) in chunk {
+                // One in four is a correction of committed evidence: a
+                // retraction, or a replacement for any person.
+                if *correct == 0 && !open.is_empty() {
+                    let target = open.swap_remove(target.index(open.len()));
+                    let replacement = (*kind % 3 != 0)
+                        .then(|| Box::new(evidence(&ids[*person], *kind, *at)));
+                    events.push(Event::Correction(Correction {
+                        target,
+                        reason: "misattributed".into(),
+                        replacement,
+                    }));
+                } else {
+                    events.push(evidence(&ids[*person], *kind, *at));
+                }
+            }
+            let acks = l.append(events.clone(), &key(2)).unwrap();
+            for (event, ack) in events.iter().zip(acks) {
+                if !matches!(event, Event::Correction(_)) {
+                    open.push(ack.hash);
+                }
+            }
+        }
+        let now = Timestamp(1_800_000_000_000_000);
+        let incremental = statuses(&l);
+        l.rebuild_projections(|_| {}).unwrap();
+        prop_assert_eq!(&statuses(&l), &incremental);
+        for st in &incremental {
+            // A cut after everything folds from the entries, not the store.
+            let folded = l.person_status(&st.person, None, Some(now), now).unwrap();
+            prop_assert_eq!(folded.as_ref(), Some(st));
+        }
     }
 }

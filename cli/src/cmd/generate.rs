@@ -245,7 +245,9 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
     w.progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let total = w.ledger.len();
-    let bytes = w.ledger.size_on_disk()?;
+    let head_hash = w.ledger.head().hash;
+    // The file's size once closed: a close trims free space from its end.
+    let bytes = w.ledger.close()?;
     let rate = w.entries as f64 / elapsed.max(1e-9);
     if ctx.json {
         print_json(&json!({
@@ -253,7 +255,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
             "appended_entries": w.entries, "batches": w.batches, "seconds": elapsed,
             "entries_per_second": rate, "store_bytes": bytes,
             "bytes_per_entry": bytes as f64 / total as f64,
-            "store": store, "keys": args.out.join("keys"), "head_hash": w.ledger.head().hash,
+            "store": store, "keys": args.out.join("keys"), "head_hash": head_hash,
         }));
     } else {
         println!(

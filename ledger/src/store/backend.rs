@@ -632,6 +632,19 @@ impl Backend {
         })
     }
 
+    /// Closes the database now, reporting what a drop would ignore: a
+    /// writable close commits (it records the allocator state and marks the
+    /// file clean) and trims free space from the file's end.
+    pub(crate) fn close(self) -> Result<(), StoreError> {
+        let Backend { dir, db, _lock, .. } = self;
+        let closed = contained(&dir, || match db {
+            Handle::Write(db) | Handle::Recovered(db) => db.close().map_err(|e| db_err(&dir, e)),
+            Handle::Read(db) => db.close().map_err(|e| db_err(&dir, e)),
+        });
+        drop(_lock);
+        closed
+    }
+
     /// Bytes the store occupies on disk.
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         size_of_store(&self.dir)
