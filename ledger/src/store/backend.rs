@@ -6,8 +6,8 @@
 //! This is the only module that names redb. The store was first built on
 //! sled 0.34; `docs/BENCHMARKS.md` ("Why redb") gives the figures that
 //! replaced it: sled rebuilds its whole page table from a snapshot at every
-//! open (0.3 s and 265 MB at a million entries, 2 s after a crash), which no
-//! command could get under.
+//! open (0.3 s and 265 MB at a million entries, 2 s for the first open after
+//! a run of appends), which no command could get under.
 //!
 //! ## Layout
 //!
@@ -25,6 +25,12 @@
 //! `commit` returns only after the second sync. Quick repair also saves the
 //! allocator state in every commit, so opening after a crash does not walk
 //! the whole file.
+//!
+//! ## Readers
+//!
+//! [`Access::Read`] never writes the file: redb's read-only open, or, for a
+//! file its last writer did not close, redb over [`CopyOnRead`], which keeps
+//! recovery's writes in memory.
 
 use super::StoreError;
 use redb::{

@@ -4,7 +4,7 @@
 //! alike. It checks every event of a batch (authority of the signer,
 //! correction targets, the clock) *before* writing anything, signs and chains
 //! the entries, and commits them with their indexes in one atomic, durable
-//! step ([`backend::Backend::commit`]). A refused batch leaves the store
+//! step (`backend::Backend::commit`). A refused batch leaves the store
 //! exactly as it was; an acknowledged batch has been fsynced.
 //!
 //! [`Ledger::restore`] is the only other way entries get in: it builds a new
@@ -575,9 +575,11 @@ impl Ledger {
     /// Opens the ledger in `dir` to read only: nothing is written to its
     /// files, so a copy on read-only media opens, and any number of readers
     /// share it (a writer waits for them). Appending through it fails with
-    /// [`StoreError::ReadOnly`]. A store that needs a write first — recovery
-    /// after a crash, or projections to catch up — is opened as by
-    /// [`Ledger::open`] instead.
+    /// [`StoreError::ReadOnly`]. Even a store that would need a write
+    /// first is read without one: a file left unclean (a crash, or a copy
+    /// taken while custody was writing) is recovered in memory, and stale
+    /// projections are folded from the chain instead of rebuilt. The next
+    /// writer does both for good.
     pub fn open_read_only(dir: &Path) -> Result<Ledger, StoreError> {
         Ledger::open_with(dir, Access::Read)
     }
