@@ -342,3 +342,157 @@ fn a_target_that_is_not_new_or_empty_is_refused_and_left_alone() {
     assert_eq!(f.env.snapshot(), before);
     assert_eq!(f.env.verify_ok()["length"], 16);
 }
+
+/// An export cut at a line boundary is a valid, shorter chain: only a
+/// checkpoint tells. With `--checkpoint`, restore refuses an export that
+/// does not extend it (cut short, or signed by someone else's authority),
+/// before anything is written, and says so; one that does is restored and
+/// the line says which checkpoint it extends.
+#[test]
+fn a_checkpoint_refuses_an_export_cut_short() {
+    let f = fixture();
+    let all = lines(&f.export);
+    // The checkpoint (entry 14) vouches for entries 0..13.
+    let cut = write_export(&f, "cut.jsonl", &all[..12], true);
+    let target = f.env.path("cut-restored");
+    at(&target, &["restore", "--from", s(&cut)]).ok();
+    assert_eq!(
+        json(&at(&target, &["--json", "verify"]).ok())["length"],
+        12,
+        "without a checkpoint, a cut export restores as a shorter ledger"
+    );
+
+    let target = f.env.path("refused");
+    let err = at(
+        &target,
+        &[
+            "restore",
+            "--from",
+            s(&cut),
+            "--checkpoint",
+            s(&f.checkpoint),
+        ],
+    )
+    .fails(
+        1,
+        &["TRUNCATED OR ROLLED BACK", "vouches for 14", "holds 12"],
+    );
+    assert!(err.contains("nothing was restored"), "{err}");
+    assert!(
+        !target.exists(),
+        "a refused restore created {}",
+        target.display()
+    );
+
+    // Exactly the checkpoint's entries, and the whole export, extend it.
+    for (name, n) in [("prefix.jsonl", 14), ("whole.jsonl", 16)] {
+        let export = write_export(&f, name, &all[..n], true);
+        let target = f.env.path(&format!("restored-{n}"));
+        let out = at(
+            &target,
+            &[
+                "--json",
+                "restore",
+                "--from",
+                s(&export),
+                "--checkpoint",
+                s(&f.checkpoint),
+            ],
+        )
+        .ok();
+        let out = json(&out);
+        assert_eq!(out["restored"], n);
+        assert!(
+            out["checkpoint"]
+                .as_str()
+                .unwrap()
+                .contains("extends the checkpoint of 14 entries"),
+            "{out}"
+        );
+    }
+
+    // A checkpoint of another ledger with the same name, signed by its own
+    // authority, is not this ledger's.
+    let other = fixture();
+    let target = f.env.path("other");
+    at(
+        &target,
+        &[
+            "restore",
+            "--from",
+            s(&f.export),
+            "--checkpoint",
+            s(&other.checkpoint),
+        ],
+    )
+    .fails(
+        1,
+        &["does not extend the checkpoint", "nothing was restored"],
+    );
+    assert!(!target.exists());
+
+    // A fork: another chain under the same name and authority key, long
+    // enough, whose first 14 entries are not the ones the checkpoint signed.
+    let fork = f.env.path("fork");
+    let on_fork = |args: &[&str], input: Option<&str>| {
+        let mut all = vec!["--store", s(&fork)];
+        all.extend_from_slice(args);
+        custody(&all, input)
+    };
+    on_fork(
+        &[
+            "init",
+            "--authority-key",
+            s(&f.env.authority),
+            "--name",
+            "test.ledger",
+        ],
+        None,
+    )
+    .ok();
+    on_fork(
+        &[
+            "key",
+            "grant",
+            "--authority-key",
+            s(&f.env.authority),
+            "--role",
+            "investigator",
+            "--holder",
+            "Field team",
+            "--public-key",
+            &f.env.investigator_pub,
+        ],
+        None,
+    )
+    .ok();
+    for _ in 0..2 {
+        on_fork(
+            &["append", "--key", s(&f.env.investigator)],
+            Some(ALL_TYPES),
+        )
+        .ok();
+    }
+    let forked = f.env.path("fork.jsonl");
+    on_fork(&["export", "--out", s(&forked)], None).ok();
+    let target = f.env.path("forked-restored");
+    at(
+        &target,
+        &[
+            "restore",
+            "--from",
+            s(&forked),
+            "--checkpoint",
+            s(&f.checkpoint),
+        ],
+    )
+    .fails(
+        1,
+        &[
+            "REWRITTEN OR FORKED",
+            "first 14 entries",
+            "nothing was restored",
+        ],
+    );
+    assert!(!target.exists());
+}

@@ -23,7 +23,15 @@
 //!    target was an empty directory, the files written in it), and the
 //!    error says so; a store is marked a ledger only by its last commit, so
 //!    one cut short by a crash is refused as damaged, never used.
+//!
+//! An export cut at a line boundary is still a valid, shorter chain; so is
+//! an older export. With `--checkpoint FILE`, between the two passes, the
+//! export must also extend that signed checkpoint: same ledger, signed by
+//! one of its authority keys, at least as many entries, and the Merkle root
+//! of its first `size` entries (computed from the file's bytes, in a pass of
+//! its own) equal to the checkpoint's.
 
+use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
@@ -33,7 +41,10 @@ use custody_ledger::entry::SignedEntry;
 use custody_ledger::store::{
     Appended, Ledger, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK,
 };
+use custody_verifier::chain::Summary;
+use custody_verifier::checkpoint::Checkpoint;
 use custody_verifier::export::{verify_export, ExportError, MAX_EXPORT_LINE};
+use custody_verifier::merkle::{leaf_hash, StreamingRoot};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -48,7 +59,11 @@ are: nothing is re-signed, and the new store has the same entries, hashes,
 indexes, Merkle tree, keys and statuses as the one exported, so `custody
 export` of it gives back the same file. If the restore fails midway, the
 directory it created is removed again (an empty target directory is emptied
-again); a store cut short by a crash is refused as damaged.")]
+again); a store cut short by a crash is refused as damaged.
+
+An export cut at a line boundary, or an older one, is still a valid chain:
+give the latest signed checkpoint with --checkpoint to refuse one that does
+not extend it.")]
 pub struct RestoreArgs {
     /// The export to restore: a file written by `custody export` (not a
     /// person's bundle, which holds only part of a ledger). It is read twice,
@@ -59,6 +74,11 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "ENTRIES", default_value_t = RESTORE_CHUNK,
           value_parser = chunk_size)]
     chunk: usize,
+    /// Also require the export to extend this signed checkpoint (from
+    /// `custody checkpoint`): an export cut short, rolled back or rewritten
+    /// since the checkpoint is refused before anything is written.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
 }
 
 fn chunk_size(s: &str) -> Result<usize, String> {
@@ -130,6 +150,22 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
         )),
     })?;
 
+    // Between the passes: the checkpoint, if one is given.
+    let vouched = match &args.checkpoint {
+        None => None,
+        Some(path) => {
+            let cp = read_checkpoint(path)
+                .map_err(|e| e.context(format!("nothing was restored ({untouched})")))?;
+            let line = against_checkpoint(&summary, &cp, open()?).map_err(|why| {
+                refused(anyhow::anyhow!(
+                    "{source} does not extend the checkpoint {}: {why}; nothing was restored ({untouched})",
+                    path.display()
+                ))
+            })?;
+            Some(line)
+        }
+    };
+
     // 2. Restore, from the same bytes read again.
     let progress = Progress::new(ctx, Some(summary.length), "entries", "restore");
     let options = RestoreOptions {
@@ -149,6 +185,7 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
         print_json(&json!({
             "restored": ledger.len(), "store": dir.display().to_string(),
             "ledger_name": ledger.name(), "head_seq": head.seq, "head_hash": head.hash,
+            "checkpoint": vouched,
         }));
     } else {
         println!(
@@ -159,8 +196,55 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
             head.seq,
             head.hash
         );
+        if let Some(line) = vouched {
+            println!("{line}");
+        }
     }
     Ok(())
+}
+
+/// Checks that a verified export extends `cp`: the ledger's name, a
+/// signature by one of the authority keys the verifier replayed, and the
+/// Merkle root of the export's first `cp.size` entries, computed from the
+/// file's bytes with the verifier's RFC 9162 tree. Returns a line to print,
+/// or why not.
+fn against_checkpoint(
+    summary: &Summary,
+    cp: &Checkpoint,
+    input: impl BufRead,
+) -> Result<String, String> {
+    if cp.origin != summary.ledger_name {
+        return Err(format!(
+            "the checkpoint is for the ledger {:?}, the export is of {:?}",
+            cp.origin, summary.ledger_name
+        ));
+    }
+    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
+    let signer = cp.verify_by(&keys).map_err(|e| e.to_string())?;
+    if cp.size > summary.length {
+        return Err(format!(
+            "TRUNCATED OR ROLLED BACK: the checkpoint vouches for {} entries, the export holds {}",
+            cp.size, summary.length
+        ));
+    }
+    let mut tree = StreamingRoot::new();
+    for entry in ExportEntries::new(input).take(cp.size as usize) {
+        let entry = entry.map_err(|e| format!("reading the export again: {e}"))?;
+        tree.push(leaf_hash(entry.bytes()));
+    }
+    if tree.size() != cp.size || tree.root() != cp.root {
+        return Err(format!(
+            "REWRITTEN OR FORKED: the export's first {} entries are not the tree the checkpoint signed (root {})",
+            cp.size,
+            hex::encode(cp.root)
+        ));
+    }
+    Ok(format!(
+        "extends the checkpoint of {} entries (root {}), signed by {}",
+        cp.size,
+        hex::encode(cp.root),
+        hex::encode(signer)
+    ))
 }
 
 /// The exit code of a failed restore: the target or the machine (2), or
