@@ -476,20 +476,7 @@ fn openssl_keys_are_accepted() {
 fn a_store_in_use_is_reported_not_corrupted() {
     let env = Env::new();
     // `append` holds the store while it waits for its input.
-    let mut holder = Command::new(common::BIN)
-        .args([
-            "--store",
-            s(&env.store),
-            "append",
-            "--key",
-            s(&env.investigator),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut holder = env.hold_open_for_writing();
     env.run(&["verify"]).fails(2, &["store is in use"]);
     {
         use std::io::Write;
@@ -726,20 +713,7 @@ fn an_unclean_copy_is_read_without_being_written() {
     let head = env.verify_ok()["head_hash"].clone();
 
     // `append` holds the store open for writing while it waits for input.
-    let mut holder = Command::new(common::BIN)
-        .args([
-            "--store",
-            s(&env.store),
-            "append",
-            "--key",
-            s(&env.investigator),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut holder = env.hold_open_for_writing();
     let copy = env.path("copy");
     common::copy_dir(&env.store, &copy);
     holder.kill().unwrap();

@@ -134,6 +134,28 @@ impl Env {
         env
     }
 
+    /// Starts `custody append`, which opens the store for writing and then
+    /// waits for its input on stdin, and gives it half a second to open the
+    /// store: a writer holding the store. Kill it, or write to its stdin and
+    /// wait for it, to end it.
+    pub fn hold_open_for_writing(&self) -> std::process::Child {
+        let holder = Command::new(BIN)
+            .args([
+                "--store",
+                s(&self.store),
+                "append",
+                "--key",
+                s(&self.investigator),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run custody append");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holder
+    }
+
     /// `custody key grant` of the investigator role to `public_key` (hex),
     /// signed by the authority.
     pub fn grant_investigator(&self, holder: &str, public_key: &str) -> Run {

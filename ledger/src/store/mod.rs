@@ -367,6 +367,22 @@ fn person_key(person: &PersonId, seq: u64) -> Vec<u8> {
 }
 
 impl Ledger {
+    /// A ledger over a new, empty store: no entry yet, so its first entry
+    /// (a genesis) links to `GENESIS_PREV_HASH`.
+    fn new_store(dir: &Path, backend: Backend) -> Ledger {
+        Ledger {
+            dir: dir.to_path_buf(),
+            backend,
+            head: Head {
+                seq: 0,
+                hash: GENESIS_PREV_HASH,
+                recorded_at: Timestamp(i64::MIN),
+            },
+            registry: KeyRegistry::new(),
+            stale_projections: false,
+        }
+    }
+
     /// Creates a ledger in `dir` (which must be absent or empty) and writes
     /// its genesis entry, signed by `authority`, naming that key as the
     /// ledger's authority.
@@ -383,17 +399,7 @@ impl Ledger {
             authority_key: public_key_of(authority),
             authority_holder: authority_holder.to_string(),
         });
-        let mut ledger = Ledger {
-            dir: dir.to_path_buf(),
-            backend,
-            head: Head {
-                seq: 0,
-                hash: GENESIS_PREV_HASH,
-                recorded_at: Timestamp(i64::MIN),
-            },
-            registry: KeyRegistry::new(),
-            stale_projections: false,
-        };
+        let mut ledger = Ledger::new_store(dir, backend);
         let appended = ledger.append_at(vec![genesis], authority, Timestamp::now(), true)?;
         Ok((ledger, appended[0]))
     }
@@ -480,17 +486,7 @@ impl Ledger {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let chunk = options.chunk.max(1);
-        let mut ledger = Ledger {
-            dir: dir.to_path_buf(),
-            backend: Backend::open(dir, Access::Create)?,
-            head: Head {
-                seq: 0,
-                hash: GENESIS_PREV_HASH,
-                recorded_at: Timestamp(i64::MIN),
-            },
-            registry: KeyRegistry::new(),
-            stale_projections: false,
-        };
+        let mut ledger = Ledger::new_store(dir, Backend::open(dir, Access::Create)?);
         let mut batch = Batch::new(&ledger, true);
         let mut restored = 0u64;
         let mut last_recorded_at = None;
