@@ -121,33 +121,7 @@ fn truncation_rewriting_and_equivocation_are_caught() {
         all.extend_from_slice(args);
         custody(&all, stdin)
     };
-    fork_run(
-        &[
-            "init",
-            "--authority-key",
-            s(&env.authority),
-            "--name",
-            "test.ledger",
-        ],
-        None,
-    )
-    .ok();
-    fork_run(
-        &[
-            "key",
-            "grant",
-            "--authority-key",
-            s(&env.authority),
-            "--role",
-            "investigator",
-            "--holder",
-            "Field team",
-            "--public-key",
-            &env.investigator_pub,
-        ],
-        None,
-    )
-    .ok();
+    env.init_fork(&fork);
     let altered = CASES.replacen("Mariupol", "Berdiansk", 1);
     fork_run(&["append", "--key", s(&env.investigator)], Some(&altered)).ok();
     fork_run(&["verify", "--checkpoint", s(&cp_early)], None).fails(1, &["REWRITTEN OR FORKED"]);

@@ -439,33 +439,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
         all.extend_from_slice(args);
         custody(&all, input)
     };
-    on_fork(
-        &[
-            "init",
-            "--authority-key",
-            s(&f.env.authority),
-            "--name",
-            "test.ledger",
-        ],
-        None,
-    )
-    .ok();
-    on_fork(
-        &[
-            "key",
-            "grant",
-            "--authority-key",
-            s(&f.env.authority),
-            "--role",
-            "investigator",
-            "--holder",
-            "Field team",
-            "--public-key",
-            &f.env.investigator_pub,
-        ],
-        None,
-    )
-    .ok();
+    f.env.init_fork(&fork);
     for _ in 0..2 {
         on_fork(
             &["append", "--key", s(&f.env.investigator)],

@@ -156,21 +156,52 @@ impl Env {
         holder
     }
 
+    /// Makes a second ledger at `store` under the same name, authority key
+    /// and granted investigator as this one: a fork, as a rewritten history
+    /// would be. Its entries differ from the first ledger's from the genesis
+    /// on (its own `recorded_at`).
+    pub fn init_fork(&self, store: &Path) {
+        let on_fork = |args: &[&str]| {
+            let mut all = vec!["--store", s(store)];
+            all.extend_from_slice(args);
+            custody(&all, None).ok();
+        };
+        on_fork(&[
+            "init",
+            "--authority-key",
+            s(&self.authority),
+            "--name",
+            "test.ledger",
+        ]);
+        self.grant_investigator_in(store, "Field team", &self.investigator_pub)
+            .ok();
+    }
+
     /// `custody key grant` of the investigator role to `public_key` (hex),
     /// signed by the authority.
     pub fn grant_investigator(&self, holder: &str, public_key: &str) -> Run {
-        self.run(&[
-            "key",
-            "grant",
-            "--authority-key",
-            s(&self.authority),
-            "--role",
-            "investigator",
-            "--holder",
-            holder,
-            "--public-key",
-            public_key,
-        ])
+        self.grant_investigator_in(&self.store, holder, public_key)
+    }
+
+    /// [`Env::grant_investigator`] in the ledger at `store`.
+    fn grant_investigator_in(&self, store: &Path, holder: &str, public_key: &str) -> Run {
+        custody(
+            &[
+                "--store",
+                s(store),
+                "key",
+                "grant",
+                "--authority-key",
+                s(&self.authority),
+                "--role",
+                "investigator",
+                "--holder",
+                holder,
+                "--public-key",
+                public_key,
+            ],
+            None,
+        )
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
