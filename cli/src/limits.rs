@@ -5,7 +5,7 @@
 //! (an entry-sized message, 32-byte signing digests), single-threaded and,
 //! for batch verification, on every core at once.
 
-use custody_ledger::keys::SigningKey;
+use custody_ledger::keyfile::SigningKey;
 use custody_verifier::signatures::{verify_batch, SignatureJob};
 use ed25519_dalek::Signer;
 use sha2::{Digest, Sha256};

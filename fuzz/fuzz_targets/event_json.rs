@@ -1,6 +1,6 @@
-//! Fuzz target: `custody_verifier::harness::event_json` must not panic on any input.
+//! Fuzz target: `custody_ledger::harness::event_json` must not panic on any input.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = custody_verifier::harness::event_json(data);
+    let _ = custody_ledger::harness::event_json(data);
 });

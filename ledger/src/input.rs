@@ -10,7 +10,7 @@
 //! be parsed record by record. A record is one line, or, when an object is
 //! pretty-printed over several lines, the lines up to its closing brace.
 
-use crate::event::{
+use custody_format::event::{
     Capture, Correction, Correspondence, Death, EntryHash, Event, FieldError, IcrcNotification,
     MissingReport, Release, Sighting,
 };
@@ -108,7 +108,7 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
                 "type",
                 format!(
                     "unknown type {:?}; expected one of {}",
-                    crate::event::clip(other, 40),
+                    custody_format::text::clip(other, 40),
                     Event::EVIDENCE_TYPES.join(", ")
                 ),
             ))
@@ -126,7 +126,7 @@ fn fields<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, FieldError>
         // serde's messages quote the offending value ("unknown variant
         // `…`"), which can be a quarter of a megabyte of hostile input: keep
         // the message readable and bounded.
-        let message = crate::event::clip(&e.inner().to_string(), 300);
+        let message = custody_format::text::clip(&e.inner().to_string(), 300);
         // A missing field is reported at its parent (an unknown one already
         // at itself): name the missing field.
         let named = message

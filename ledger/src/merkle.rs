@@ -15,32 +15,7 @@
 //! `m`, an inclusion proof in it, or a consistency proof from it, are all
 //! computed from complete nodes, with `O(log n)` reads.
 
-use sha2::{Digest, Sha256};
-
-/// A node or leaf hash.
-pub type Hash = [u8; 32];
-
-/// `SHA-256(0x00 || data)`: the hash of a leaf.
-pub fn leaf_hash(data: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    h.finalize().into()
-}
-
-/// `SHA-256(0x01 || left || right)`: the hash of an interior node.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
-
-/// `SHA-256("")`: the root of the empty tree.
-pub fn empty_root() -> Hash {
-    Sha256::digest([]).into()
-}
+pub use custody_format::merkle_hash::{empty_root, leaf_hash, node_hash, Hash};
 
 /// A complete node's address, `(level, index)`, and its hash.
 pub type Node = ((u8, u64), Hash);

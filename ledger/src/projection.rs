@@ -40,8 +40,8 @@
 //!   correspondence of the episode (or the capture) to `as_of`/now, while
 //!   held; `incommunicado` when it is certainly more than 30 days.
 
-use crate::event::{Category, DeathCause, EntryHash, Event, PersonId};
-use crate::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
+use custody_format::event::{Category, DeathCause, EntryHash, Event, PersonId};
+use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::HashMap;

@@ -22,14 +22,14 @@
 //! Built only with the `synthetic` feature, so the verifier never links a
 //! random number generator.
 
-use crate::event::{
+use crate::keyfile::SigningKey;
+use chrono::{Datelike, NaiveDate};
+use custody_format::event::{
     Attachment, Capture, Category, Correspondence, CorrespondenceKind, Death, DeathCause, Event,
     IcrcNotification, MissingReport, PersonId, Release, ReleaseKind, Sha256Digest, Sighting,
     SightingSource,
 };
-use crate::keys::SigningKey;
-use crate::time::OccurredAt;
-use chrono::{Datelike, NaiveDate};
+use custody_format::time::OccurredAt;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};

@@ -5,11 +5,11 @@
 //! must reflect; and they do not depend on how independent persons' events
 //! were interleaved when appended.
 
-use custody_ledger::event::*;
-use custody_ledger::keys::{public_key_of, SigningKey};
+use custody_format::event::*;
+use custody_format::time::{OccurredAt, Timestamp};
+use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::projection::PersonStatus;
 use custody_ledger::store::Ledger;
-use custody_ledger::time::{OccurredAt, Timestamp};
 use proptest::prelude::*;
 
 fn key(n: u8) -> SigningKey {

@@ -1,10 +1,10 @@
 //! The projection rules, one test each: status, dates, flags and the
 //! evidence behind them.
 
-use custody_ledger::event::*;
+use custody_format::event::*;
+use custody_format::time::Timestamp;
 use custody_ledger::input::event_from_value;
 use custody_ledger::projection::{project, DayBounds, PersonStatus, ProjectedEntry, Status};
-use custody_ledger::time::Timestamp;
 
 fn at(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()

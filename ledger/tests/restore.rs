@@ -3,14 +3,14 @@
 //! an entry that breaks the chain is refused; and a restore that fails
 //! leaves no store behind.
 
-use custody_ledger::entry::{EntryBody, SignedEntry, FORMAT_VERSION};
-use custody_ledger::event::{EntryHash, Event, KeyGranted, KeyRevoked, PersonId, Role};
+use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION};
+use custody_format::event::{EntryHash, Event, KeyGranted, KeyRevoked, PersonId, Role};
+use custody_format::time::Timestamp;
 use custody_ledger::input::EventReader;
-use custody_ledger::keys::{public_key_of, SigningKey};
+use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::{
     Appended, Ledger, Left, RestoreCause, RestoreError, RestoreOptions, StoreError,
 };
-use custody_ledger::time::Timestamp;
 use std::path::Path;
 
 fn key(n: u8) -> SigningKey {
@@ -141,7 +141,7 @@ fn assert_same_ledger(a: &Ledger, b: &Ledger) {
     for seq in 0..n {
         let bytes = a.entry_bytes(seq).unwrap().unwrap();
         assert_eq!(b.entry_bytes(seq).unwrap().as_ref(), Some(&bytes), "{seq}");
-        let hash = custody_ledger::entry::entry_hash(&bytes);
+        let hash = custody_format::entry::entry_hash(&bytes);
         assert_eq!(b.seq_of(&hash).unwrap(), Some(seq));
         assert_eq!(
             a.inclusion_proof(seq, n).unwrap(),
@@ -163,7 +163,7 @@ fn assert_same_ledger(a: &Ledger, b: &Ledger) {
             "{p}"
         );
     }
-    let now = Timestamp::now();
+    let now = custody_ledger::clock::now();
     let statuses = |l: &Ledger| serde_json::to_string(&l.all_statuses(None, None, now).unwrap());
     assert_eq!(statuses(a).unwrap(), statuses(b).unwrap());
     // The `corrected` index: a second correction of a corrected entry is

@@ -35,11 +35,11 @@
 use crate::chain::{Rule, Violation};
 use crate::checkpoint::{self, Checkpoint};
 use crate::merkle::{leaf_hash, verify_inclusion};
-use crate::signatures::signer_key;
 use base64::Engine;
-use custody_ledger::entry::{self, entry_view, SignedEntry};
-use custody_ledger::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
-use custody_ledger::keys::KeyRegistry;
+use custody_format::entry::{self, entry_view, SignedEntry};
+use custody_format::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
+use custody_format::key::signer_key;
+use custody_format::registry::KeyRegistry;
 use ed25519_dalek::Signature;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -176,7 +176,8 @@ pub fn verify_bundle(
                 "the seq, hash or view beside the signed bytes does not match them",
             ));
         }
-        let key = signer_key(&e.body().signer).map_err(|d| violation(seq, Rule::Signature, d))?;
+        let key = signer_key(&e.body().signer)
+            .map_err(|d| violation(seq, Rule::Signature, d.to_string()))?;
         let (body, sig) =
             entry::split(&bytes).map_err(|d| violation(seq, Rule::Format, d.to_string()))?;
         key.verify_strict(&entry::signing_digest(body), &Signature::from_bytes(sig))

@@ -27,11 +27,11 @@
 //!    and its note signature verifies.
 
 use crate::merkle::{leaf_hash, StreamingRoot};
-use crate::signatures::{self, SignatureJob};
-use custody_ledger::entry::{self, EntryError, SignedEntry, GENESIS_PREV_HASH};
-use custody_ledger::event::{EntryHash, Event, PublicKeyBytes, Role};
-use custody_ledger::keys::KeyRegistry;
-use custody_ledger::time::Timestamp;
+use crate::signatures::SignatureJob;
+use custody_format::entry::{self, EntryError, SignedEntry, GENESIS_PREV_HASH};
+use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
+use custody_format::registry::KeyRegistry;
+use custody_format::time::Timestamp;
 use ed25519_dalek::VerifyingKey;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -204,8 +204,8 @@ impl ChainVerifier {
         let key = match self.keys.get(&body.signer) {
             Some(k) => *k,
             None => {
-                let k = signatures::signer_key(&body.signer)
-                    .map_err(|detail| fail(Rule::Signature, detail))?;
+                let k = custody_format::key::signer_key(&body.signer)
+                    .map_err(|e| fail(Rule::Signature, e.to_string()))?;
                 self.keys.insert(body.signer, k);
                 k
             }

@@ -7,13 +7,13 @@
 use crate::chain::{ChainVerifier, Rule, Summary, Violation};
 use crate::signatures::{verify_batch, SignatureJob, BATCH};
 use base64::Engine;
-use custody_ledger::entry::entry_view;
+use custody_format::entry::entry_view;
 use serde_json::Value;
 use std::io::BufRead;
 
 /// Largest line of an export file: the largest entry, in base64, with its
 /// view.
-pub const MAX_EXPORT_LINE: usize = 4 * custody_ledger::codec::MAX_ENTRY_BYTES;
+pub const MAX_EXPORT_LINE: usize = 4 * custody_format::codec::MAX_ENTRY_BYTES;
 
 /// Why an export file could not be verified.
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@
 //! verification (ed25519-dalek's `verify_batch`) rejects a non-canonical `S`
 //! itself; before it, [`SignatureJob::precheck`] refuses any `R` whose
 //! encoding is non-canonical or is one of the small-order points, and
-//! [`signer_key`] does the same for every signer's key, once per key. If a
+//! [`custody_format::key::signer_key`] does the same for every signer's key, once per key. If a
 //! batch fails, its signatures are verified one by one with `verify_strict`
 //! to name the first bad entry.
 //!
@@ -24,74 +24,10 @@
 //! signature with `verify_strict` alone, at about a quarter of the speed.
 
 use crate::chain::{ChainVerifier, Rule, Summary, Violation};
-use custody_ledger::event::PublicKeyBytes;
+use custody_format::key::weak_encoding;
 use ed25519_dalek::{Signature, VerifyingKey};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-
-/// The encodings of the eight small-order points of edwards25519, and the
-/// two "negative zero" encodings (x = 0 with the sign bit set) that lax
-/// decoders accept for two of them.
-const SMALL_ORDER: [[u8; 32]; 10] = {
-    const fn d(c: u8) -> u8 {
-        if c <= b'9' {
-            c - b'0'
-        } else {
-            c - b'a' + 10
-        }
-    }
-    const fn h(s: &[u8; 64]) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        let mut i = 0;
-        while i < 32 {
-            out[i] = (d(s[2 * i]) << 4) | d(s[2 * i + 1]);
-            i += 1;
-        }
-        out
-    }
-    [
-        h(b"0100000000000000000000000000000000000000000000000000000000000000"),
-        h(b"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-        h(b"0000000000000000000000000000000000000000000000000000000000000080"),
-        h(b"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-        h(b"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-        h(b"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
-        h(b"0000000000000000000000000000000000000000000000000000000000000000"),
-        h(b"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
-        h(b"0100000000000000000000000000000000000000000000000000000000000080"),
-        h(b"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"),
-    ]
-};
-
-/// True if `y` (sign bit ignored) is not below p = 2^255 - 19, i.e. the
-/// encoding is not canonical.
-fn non_canonical_y(enc: &[u8; 32]) -> bool {
-    // y >= p  <=>  bytes 1..=30 are 0xff, byte 31 (sign masked) is 0x7f and
-    // byte 0 >= 0xed.
-    enc[0] >= 0xed && enc[1..31].iter().all(|&b| b == 0xff) && (enc[31] & 0x7f) == 0x7f
-}
-
-/// True if a point encoding is refused by strict verification without any
-/// curve arithmetic: non-canonical, or a small-order point.
-pub fn weak_encoding(enc: &[u8; 32]) -> bool {
-    non_canonical_y(enc) || SMALL_ORDER.contains(enc)
-}
-
-/// Decodes and checks a signer's public key: a canonical encoding of a point
-/// on the curve that is not of small order.
-pub fn signer_key(key: &PublicKeyBytes) -> Result<VerifyingKey, String> {
-    if weak_encoding(&key.0) {
-        return Err(format!(
-            "signer {key} is a small-order or non-canonical key and cannot sign"
-        ));
-    }
-    let k = VerifyingKey::from_bytes(&key.0)
-        .map_err(|_| format!("signer {key} is not a valid ed25519 key"))?;
-    if k.is_weak() {
-        return Err(format!("signer {key} is a small-order key and cannot sign"));
-    }
-    Ok(k)
-}
 
 /// One signature to check: entry `seq`'s 64-byte signature over its signing
 /// digest, by its signer.
@@ -103,7 +39,7 @@ pub struct SignatureJob {
     pub digest: [u8; 32],
     /// The signature (the entry's last 64 bytes).
     pub signature: [u8; 64],
-    /// The signer's key, already checked by [`signer_key`].
+    /// The signer's key, already checked by [`custody_format::key::signer_key`].
     pub key: VerifyingKey,
 }
 
@@ -284,39 +220,4 @@ where
             None => chain.finish(),
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use curve25519_dalek::edwards::CompressedEdwardsY;
-
-    #[test]
-    fn the_blocklist_is_exactly_the_small_order_points() {
-        for enc in SMALL_ORDER {
-            let p = CompressedEdwardsY(enc).decompress().expect("a point");
-            assert!(p.is_small_order(), "{}", hex::encode(enc));
-        }
-        // Eight distinct points among the ten encodings.
-        let mut points: Vec<[u8; 32]> = SMALL_ORDER
-            .iter()
-            .map(|e| {
-                CompressedEdwardsY(*e)
-                    .decompress()
-                    .unwrap()
-                    .compress()
-                    .to_bytes()
-            })
-            .collect();
-        points.sort();
-        points.dedup();
-        assert_eq!(points.len(), 8);
-        // Ordinary keys pass; p itself (non-canonical zero) does not.
-        let k = ed25519_dalek::SigningKey::from_bytes(&[5; 32]).verifying_key();
-        assert!(!weak_encoding(k.as_bytes()));
-        let mut p = [0xffu8; 32];
-        p[0] = 0xed;
-        p[31] = 0x7f;
-        assert!(weak_encoding(&p));
-    }
 }

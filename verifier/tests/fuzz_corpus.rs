@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 type Target = fn(&[u8]) -> bool;
 
 const TARGETS: [(&str, Target); 3] = [
-    ("event_json", harness::event_json),
+    ("event_json", custody_ledger::harness::event_json),
     ("entry_decode", harness::entry_decode),
     ("export_verify", harness::export_verify),
 ];

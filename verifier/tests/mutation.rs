@@ -5,11 +5,11 @@
 //! entry with a key that was never granted. Each mutation must be caught at
 //! the entry it touched.
 
-use custody_ledger::entry::SignedEntry;
-use custody_ledger::event::*;
-use custody_ledger::keys::{public_key_of, SigningKey};
+use custody_format::entry::SignedEntry;
+use custody_format::event::*;
+use custody_format::time::OccurredAt;
+use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::Ledger;
-use custody_ledger::time::OccurredAt;
 use custody_verifier::{ChainVerifier, Rule};
 
 /// A seeded splitmix64: the test's few random choices, reproducible.

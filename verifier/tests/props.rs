@@ -1,11 +1,11 @@
 //! Property tests of the format and the chain: codec round trips, chains of
 //! random events verify, and any single changed byte of any entry is caught.
 
-use custody_ledger::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
-use custody_ledger::event::*;
-use custody_ledger::keys::{public_key_of, SigningKey};
+use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
+use custody_format::event::*;
+use custody_format::time::{OccurredAt, Timestamp};
+use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::Ledger;
-use custody_ledger::time::{OccurredAt, Timestamp};
 use custody_verifier::{ChainVerifier, Rule};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -517,7 +517,7 @@ fn export_verification_reports_the_first_bad_line_across_batches() {
                 serde_json::json!({
                     "seq": e.seq(), "hash": e.hash(),
                     "entry": base64::engine::general_purpose::STANDARD.encode(b),
-                    "view": custody_ledger::entry::entry_view(&e),
+                    "view": custody_format::entry::entry_view(&e),
                 })
                 .to_string()
                     + "\n"

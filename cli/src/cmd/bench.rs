@@ -11,10 +11,10 @@ use crate::exit::{env, CmdResult, Failure};
 use crate::limits::{self, Limits};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_ledger::event::{Capture, Event, PersonId, Role};
-use custody_ledger::keys;
+use custody_format::event::{Capture, Event, PersonId, Role};
+use custody_format::time::OccurredAt;
+use custody_ledger::keyfile;
 use custody_ledger::store::Ledger;
-use custody_ledger::time::OccurredAt;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,7 +119,7 @@ fn dir_size(path: &Path) -> u64 {
 }
 
 /// Finds an investigator key of the generated ledger that is still active.
-fn active_investigator(ledger: &Ledger, keys_dir: &Path) -> Result<keys::SigningKey, Failure> {
+fn active_investigator(ledger: &Ledger, keys_dir: &Path) -> Result<keyfile::SigningKey, Failure> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(keys_dir)
         .map_err(fail)?
         .flatten()
@@ -128,8 +128,8 @@ fn active_investigator(ledger: &Ledger, keys_dir: &Path) -> Result<keys::Signing
         .collect();
     files.sort();
     for f in files {
-        if let Ok(k) = keys::read_signing_key(&f) {
-            let pk = keys::public_key_of(&k);
+        if let Ok(k) = keyfile::read_signing_key(&f) {
+            let pk = keyfile::public_key_of(&k);
             if ledger
                 .registry()
                 .get(&pk)
@@ -230,7 +230,7 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
     say("status and history of single persons, in a warm process");
     let (status_warm_ms, history_warm_ms) = {
         let ledger = Ledger::open(&store)?;
-        let now = custody_ledger::time::Timestamp::now();
+        let now = custody_ledger::clock::now();
         let mut st = Vec::new();
         let mut hi = Vec::new();
         for i in 0..1000u64 {
@@ -268,7 +268,7 @@ pub fn run(ctx: &Context, args: BenchArgs) -> CmdResult {
     let (checkpoint_ms, proof_ms, proof_max_hashes) = {
         let mut ledger = Ledger::open(&store)?;
         let authority =
-            keys::read_signing_key(&root.join("keys").join("authority.pem")).map_err(fail)?;
+            keyfile::read_signing_key(&root.join("keys").join("authority.pem")).map_err(fail)?;
         let t = Instant::now();
         ledger.checkpoint(&authority)?;
         let checkpoint_ms = t.elapsed().as_secs_f64() * 1000.0;

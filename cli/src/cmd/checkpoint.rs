@@ -79,7 +79,7 @@ pub fn check_checkpoint_signature(ledger: &Ledger, cp: &Checkpoint) -> Result<[u
         .keys()
         .filter(|k| {
             k.roles
-                .contains_key(&custody_ledger::event::Role::Authority)
+                .contains_key(&custody_format::event::Role::Authority)
         })
         .map(|k| k.public_key.0)
         .collect();
@@ -134,7 +134,7 @@ pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
         "leaf_index": args.seq,
         "tree_size": size,
         "leaf_hash": hex::encode(leaf),
-        "entry_hash": custody_ledger::entry::entry_hash(&bytes),
+        "entry_hash": custody_format::entry::entry_hash(&bytes),
         "audit_path": path.iter().map(hex::encode).collect::<Vec<_>>(),
         "root": hex::encode(root),
     }));

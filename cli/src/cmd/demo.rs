@@ -16,9 +16,9 @@ use crate::output::Context;
 use crate::progress::Progress;
 use base64::Engine;
 use clap::Args;
-use custody_ledger::event::{Correction, Event, KeyGranted, Role};
+use custody_format::event::{Correction, Event, KeyGranted, Role};
 use custody_ledger::input::EventReader;
-use custody_ledger::keys;
+use custody_ledger::keyfile;
 use custody_ledger::store::Ledger;
 use custody_verifier::export::{verify_export, ExportError};
 use std::path::{Path, PathBuf};
@@ -62,12 +62,12 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     println!("custody demo: a throwaway ledger in {}", root.display());
 
     step("1. keys (ed25519, PKCS#8 PEM, mode 0600)");
-    let authority = keys::generate_signing_key().map_err(fail)?;
-    let investigator = keys::generate_signing_key().map_err(fail)?;
-    keys::write_signing_key(&key_dir.join("authority.pem"), &authority).map_err(fail)?;
-    keys::write_signing_key(&key_dir.join("investigator.pem"), &investigator).map_err(fail)?;
-    println!("authority    {}", keys::public_key_of(&authority));
-    println!("investigator {}", keys::public_key_of(&investigator));
+    let authority = keyfile::generate_signing_key().map_err(fail)?;
+    let investigator = keyfile::generate_signing_key().map_err(fail)?;
+    keyfile::write_signing_key(&key_dir.join("authority.pem"), &authority).map_err(fail)?;
+    keyfile::write_signing_key(&key_dir.join("investigator.pem"), &investigator).map_err(fail)?;
+    println!("authority    {}", keyfile::public_key_of(&authority));
+    println!("investigator {}", keyfile::public_key_of(&investigator));
 
     step("2. init: the genesis names the authority");
     let (mut ledger, genesis) = Ledger::create(
@@ -81,7 +81,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     step("3. the authority grants the investigator's key");
     let granted = ledger.append(
         vec![Event::KeyGranted(KeyGranted {
-            public_key: keys::public_key_of(&investigator),
+            public_key: keyfile::public_key_of(&investigator),
             role: Role::Investigator,
             holder: "Field team A".into(),
         })],
@@ -119,7 +119,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
 
     step("6. an unauthorised append is refused, and nothing is written");
     let head_before = ledger.head();
-    let stranger = keys::generate_signing_key().map_err(fail)?;
+    let stranger = keyfile::generate_signing_key().map_err(fail)?;
     match ledger.append(
         EventReader::new(&DEMO_CASES.as_bytes()[..DEMO_CASES.find('\n').unwrap_or(0)])
             .map(|r| r.map(|(_, e)| e))
@@ -143,13 +143,13 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     step("7. the chain");
     for item in ledger.entries_from(0) {
         let (seq, bytes) = item?;
-        let entry = custody_ledger::entry::SignedEntry::decode(bytes)
+        let entry = custody_format::entry::SignedEntry::decode(bytes)
             .map_err(|e| fail(format!("entry {seq}: {e}")))?;
         println!("{}", describe(&ledger, &entry));
     }
 
     step("8. what the ledger says about each person (status, legal clock flags)");
-    let statuses = ledger.all_statuses(None, None, custody_ledger::time::Timestamp::now())?;
+    let statuses = ledger.all_statuses(None, None, custody_ledger::clock::now())?;
     crate::cmd::status::print_table(&statuses.iter().collect::<Vec<_>>());
     println!(
         "(custody status P-0001 shows one person in full, with the evidence behind every fact)"
@@ -243,14 +243,14 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     step("11. for a prosecutor: a signed checkpoint and one person's evidence bundle");
     let (_, note) = ledger.checkpoint(&authority)?;
     print!("{note}");
-    let person = custody_ledger::event::PersonId::new("P-0001").map_err(fail)?;
+    let person = custody_format::event::PersonId::new("P-0001").map_err(fail)?;
     let bundle = crate::cmd::bundle::build_bundle(&ledger, &person)?;
     let bundle_text = serde_json::to_vec(&bundle).map_err(fail)?;
     let bundle_path = root.join("P-0001.bundle.json");
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
     match custody_verifier::bundle::verify_bundle(
         &bundle_text,
-        Some(keys::public_key_of(&authority)),
+        Some(keyfile::public_key_of(&authority)),
     ) {
         Ok(b) => println!(
             "bundle of {} verified offline against the pinned authority: {} entries ({} about {}, the rest governance), each with an inclusion proof in the checkpoint's tree of {}",

@@ -20,8 +20,8 @@ use crate::exit::{env, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use clap::Args;
-use custody_ledger::event::{Correction, Event, KeyGranted, KeyRevoked, Role};
-use custody_ledger::keys::{self, SigningKey};
+use custody_format::event::{Correction, Event, KeyGranted, KeyRevoked, Role};
+use custody_ledger::keyfile::{self, SigningKey};
 use custody_ledger::store::{Appended, Ledger};
 use custody_ledger::synthetic::{KeyName, Model, Record, FIRST_INVESTIGATORS};
 use serde_json::json;
@@ -141,11 +141,11 @@ impl Writer {
 fn write_keys(dir: &Path, model: &Model) -> Result<(SigningKey, Vec<SigningKey>), Failure> {
     std::fs::create_dir_all(dir).map_err(|e| fail(&dir.display().to_string(), e))?;
     let authority = model.key(KeyName::Authority);
-    keys::write_signing_key(&dir.join("authority.pem"), &authority).map_err(env)?;
+    keyfile::write_signing_key(&dir.join("authority.pem"), &authority).map_err(env)?;
     let mut investigators = Vec::new();
     for n in 0..model.investigators() {
         let k = model.key(KeyName::Investigator(n));
-        keys::write_signing_key(&dir.join(format!("investigator-{n}.pem")), &k).map_err(env)?;
+        keyfile::write_signing_key(&dir.join(format!("investigator-{n}.pem")), &k).map_err(env)?;
         investigators.push(k);
     }
     Ok((authority, investigators))
@@ -153,7 +153,7 @@ fn write_keys(dir: &Path, model: &Model) -> Result<(SigningKey, Vec<SigningKey>)
 
 fn grant(key: &SigningKey, n: usize) -> Event {
     Event::KeyGranted(KeyGranted {
-        public_key: keys::public_key_of(key),
+        public_key: keyfile::public_key_of(key),
         role: Role::Investigator,
         holder: format!("Field team {}", n + 1),
     })
@@ -215,7 +215,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
             w.flush(0)?;
             let ready = std::mem::take(&mut w.buffers[0].ready);
             w.buffers[FIRST_INVESTIGATORS].ready.extend(ready);
-            let revoked = keys::public_key_of(&w.investigators[0]);
+            let revoked = keyfile::public_key_of(&w.investigators[0]);
             let replacement = grant(&w.investigators[FIRST_INVESTIGATORS], FIRST_INVESTIGATORS);
             w.commit(
                 vec![

@@ -4,8 +4,8 @@ use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::PublicKeyArg;
 use clap::Args;
-use custody_ledger::event::{Event, KeyGranted, KeyRevoked, PublicKeyBytes, Role};
-use custody_ledger::keys;
+use custody_format::event::{Event, KeyGranted, KeyRevoked, PublicKeyBytes, Role};
+use custody_ledger::keyfile;
 use custody_ledger::store::Appended;
 use serde_json::json;
 use std::path::PathBuf;
@@ -60,16 +60,15 @@ pub struct RevokeArgs {
 }
 
 /// Reads a private key file; a bad or missing file is a usage error.
-pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keys::SigningKey, Failure> {
-    keys::read_signing_key(path).map_err(env)
+pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keyfile::SigningKey, Failure> {
+    keyfile::read_signing_key(path).map_err(env)
 }
 
 fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
     match (&arg.public_key, &arg.public_key_file) {
-        (Some(hex), _) => {
-            keys::parse_public_key_hex(hex).map_err(|m| env(anyhow::anyhow!("--public-key: {m}")))
-        }
-        (None, Some(path)) => keys::read_public_key(path).map_err(env),
+        (Some(hex), _) => keyfile::parse_public_key_hex(hex)
+            .map_err(|m| env(anyhow::anyhow!("--public-key: {m}"))),
+        (None, Some(path)) => keyfile::read_public_key(path).map_err(env),
         (None, None) => Err(env(anyhow::anyhow!(
             "give --public-key HEX or --public-key-file PEM"
         ))),
@@ -89,9 +88,9 @@ pub fn print_appended(ctx: &Context, appended: &[Appended]) {
 
 /// Runs `key generate`.
 pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
-    let key = keys::generate_signing_key().map_err(env)?;
-    keys::write_signing_key(&args.out, &key).map_err(env)?;
-    let public = keys::public_key_of(&key);
+    let key = keyfile::generate_signing_key().map_err(env)?;
+    keyfile::write_signing_key(&args.out, &key).map_err(env)?;
+    let public = keyfile::public_key_of(&key);
     if ctx.json {
         print_json(&json!({"public_key": public, "file": args.out}));
     } else {
@@ -106,9 +105,9 @@ pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
 
 /// Runs `key public`.
 pub fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
-    let public = keys::public_key_of(&signing_key(&args.key)?);
+    let public = keyfile::public_key_of(&signing_key(&args.key)?);
     if let Some(out) = &args.out {
-        keys::write_public_key(out, &public).map_err(env)?;
+        keyfile::write_public_key(out, &public).map_err(env)?;
     }
     if ctx.json {
         print_json(&json!({"public_key": public}));

@@ -3,8 +3,8 @@
 use crate::exit::{env, CmdResult};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_ledger::entry::{entry_view, SignedEntry};
-use custody_ledger::event::Event;
+use custody_format::entry::{entry_view, SignedEntry};
+use custody_format::event::Event;
 use custody_ledger::store::Ledger;
 
 /// `custody log`.

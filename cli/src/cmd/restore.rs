@@ -37,7 +37,7 @@ use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use base64::Engine;
 use clap::Args;
-use custody_ledger::entry::SignedEntry;
+use custody_format::entry::SignedEntry;
 use custody_ledger::store::{
     Appended, Ledger, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK,
 };

@@ -5,10 +5,10 @@
 use crate::exit::{refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_ledger::event::{Category, DeathCause, Event, PersonId};
+use custody_format::event::{Category, DeathCause, Event, PersonId};
+use custody_format::time::Timestamp;
 use custody_ledger::projection::{DayBounds, PersonStatus, Status, FLAGS};
 use custody_ledger::store::Ledger;
-use custody_ledger::time::Timestamp;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -136,7 +136,7 @@ fn print_one(st: &PersonStatus) {
 /// Runs `status`.
 pub fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
-    let now = Timestamp::now();
+    let now = custody_ledger::clock::now();
     let (as_of, known_at) = (args.cuts.as_of, args.cuts.known_at);
     if let Some(p) = &args.person {
         let person = person_arg(p)?;
@@ -200,7 +200,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
             corrected_by.insert(c.target, e);
         }
     }
-    let holder = |e: &custody_ledger::entry::SignedEntry| {
+    let holder = |e: &custody_format::entry::SignedEntry| {
         ledger
             .registry()
             .get(&e.body().signer)
@@ -209,7 +209,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     };
     // Evidence in occurrence order; a correction right after its target (or
     // by itself, for a replacement naming this person from someone else).
-    let mut timeline: Vec<&custody_ledger::entry::SignedEntry> =
+    let mut timeline: Vec<&custody_format::entry::SignedEntry> =
         entries.iter().filter(|e| e.event().is_evidence()).collect();
     timeline.sort_by_key(|e| {
         let at = e.event().occurred_at().expect("evidence");
@@ -218,7 +218,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     let mut rows: Vec<Value> = Vec::new();
     let mut lines: Vec<String> = Vec::new();
     let mut shown_corrections = std::collections::HashSet::new();
-    let push = |e: &custody_ledger::entry::SignedEntry,
+    let push = |e: &custody_format::entry::SignedEntry,
                 rows: &mut Vec<Value>,
                 lines: &mut Vec<String>| {
         let b = e.body();
@@ -422,7 +422,9 @@ impl ReportTally {
 pub fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let mut tally = ReportTally::default();
-    ledger.for_each_status(args.as_of, None, Timestamp::now(), |st| tally.add(&st))?;
+    ledger.for_each_status(args.as_of, None, custody_ledger::clock::now(), |st| {
+        tally.add(&st)
+    })?;
     let r = tally.figures(args.as_of);
     if ctx.json {
         print_json(&r);

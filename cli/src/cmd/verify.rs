@@ -5,7 +5,7 @@ use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use clap::Args;
-use custody_ledger::event::Event;
+use custody_format::event::Event;
 use custody_ledger::store::Ledger;
 use custody_verifier::bundle::{verify_bundle, BundleError};
 use custody_verifier::checkpoint::Checkpoint;
@@ -177,7 +177,7 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
         .read_to_end(&mut text)
         .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
     let pinned = authority
-        .map(custody_ledger::keys::parse_public_key_hex)
+        .map(custody_ledger::keyfile::parse_public_key_hex)
         .transpose()
         .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
     match verify_bundle(&text, pinned) {

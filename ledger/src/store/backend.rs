@@ -267,7 +267,7 @@ fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StoreError {
             dir: dir.to_path_buf(),
             detail: format!(
                 "the storage engine found corruption: {}",
-                crate::event::clip(&what, 200)
+                custody_format::text::clip(&what, 200)
             ),
         },
         other => StoreError::Damaged {
@@ -699,7 +699,7 @@ fn contained<T>(dir: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result
             detail: format!(
                 "the storage engine met a page of {} it did not write (redb: {})",
                 DB_FILE,
-                crate::event::clip(first, 200)
+                custody_format::text::clip(first, 200)
             ),
         })
     })

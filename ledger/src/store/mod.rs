@@ -16,12 +16,13 @@ pub(crate) mod backend;
 pub use backend::panic_is_contained;
 mod projections;
 
-use crate::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
-use crate::event::{EntryHash, Event, Genesis, PersonId, PublicKeyBytes};
-use crate::keys::{public_key_of, AuthError, KeyRegistry};
+use crate::keyfile::public_key_of;
 use crate::merkle;
-use crate::time::Timestamp;
 use backend::{Access, Backend, TreeId, WriteSet};
+use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
+use custody_format::event::{EntryHash, Event, Genesis, PersonId, PublicKeyBytes};
+use custody_format::registry::{AuthError, KeyRegistry};
+use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -127,7 +128,7 @@ pub enum Refusal {
     Auth(#[from] AuthError),
     /// A field is invalid, or the entry cannot be encoded.
     #[error("{0}")]
-    Entry(#[from] crate::entry::EntryError),
+    Entry(#[from] custody_format::entry::EntryError),
     /// A correction whose target is not an earlier evidence entry.
     #[error("field `target`: {0}")]
     Target(String),
@@ -400,7 +401,7 @@ impl Ledger {
             authority_holder: authority_holder.to_string(),
         });
         let mut ledger = Ledger::new_store(dir, backend);
-        let appended = ledger.append_at(vec![genesis], authority, Timestamp::now(), true)?;
+        let appended = ledger.append_at(vec![genesis], authority, crate::clock::now(), true)?;
         Ok((ledger, appended[0]))
     }
 
@@ -691,7 +692,7 @@ impl Ledger {
         events: Vec<Event>,
         key: &SigningKey,
     ) -> Result<Vec<Appended>, AppendError> {
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         if now < self.head.recorded_at {
             return Err(AppendError::ClockBehind {
                 now,
@@ -716,7 +717,7 @@ impl Ledger {
         self.registry.check(self.head.seq + 1, &signer, event)?;
         event
             .validate()
-            .map_err(|e| Refusal::Entry(crate::entry::EntryError::Field(e)))?;
+            .map_err(|e| Refusal::Entry(custody_format::entry::EntryError::Field(e)))?;
         if let Event::Correction(c) = event {
             self.correction_target(&c.target, &HashMap::new(), &[], &HashMap::new())
                 .map_err(Refusal::Target)?;
@@ -917,16 +918,16 @@ impl Ledger {
         let size = self.len();
         let root = self.merkle_root(size)?;
         let name = self.name().to_string();
-        let text = crate::checkpoint::note_text(&name, size, &root);
-        let signature = crate::checkpoint::sign_text(&text, key);
-        let event = Event::Checkpoint(crate::event::Checkpoint {
+        let text = custody_format::note::note_text(&name, size, &root);
+        let signature = custody_format::note::sign_text(&text, key);
+        let event = Event::Checkpoint(custody_format::event::Checkpoint {
             tree_size: size,
-            root_hash: crate::event::Sha256Digest(root),
-            note_signature: crate::event::SignatureBytes(signature),
+            root_hash: custody_format::event::Sha256Digest(root),
+            note_signature: custody_format::event::SignatureBytes(signature),
         });
         let appended = self.append(vec![event], key)?;
         let public = public_key_of(key).0;
-        let note = crate::checkpoint::signed_note(&text, &name, &public, &signature);
+        let note = custody_format::note::signed_note(&text, &name, &public, &signature);
         Ok((appended[0], note))
     }
 
@@ -1088,7 +1089,7 @@ impl Batch {
         if let Event::Checkpoint(c) = event {
             let root = merkle::root(&self.nodes(ledger), seq)?;
             let name = self.registry.ledger_name().unwrap_or_default();
-            let text = crate::checkpoint::note_text(name, c.tree_size, &c.root_hash.0);
+            let text = custody_format::note::note_text(name, c.tree_size, &c.root_hash.0);
             let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
                 .and_then(|k| {
                     k.verify_strict(

@@ -11,10 +11,10 @@
 
 use super::backend::{TreeId, WriteSet};
 use super::{Ledger, StoreError};
-use crate::entry::SignedEntry;
-use crate::event::{EntryHash, Event, PersonId};
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
-use crate::time::Timestamp;
+use custody_format::entry::SignedEntry;
+use custody_format::event::{EntryHash, Event, PersonId};
+use custody_format::time::Timestamp;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -176,7 +176,7 @@ impl Ledger {
         drop(placed);
 
         // 3. Fold and encode.
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         let fold = |part: &[(&PersonId, Vec<&ProjectedEntry>)]| -> Result<Vec<Option<Vec<u8>>>, StoreError> {
             part.iter()
                 .map(|(p, entries)| encode_status(p, project(p, entries, None, None, now)))
@@ -403,7 +403,7 @@ fn write_status(
 mod tests {
     use super::*;
     use crate::input::event_from_value;
-    use crate::keys::public_key_of;
+    use crate::keyfile::public_key_of;
     use ed25519_dalek::SigningKey;
     use serde_json::json;
 
@@ -428,14 +428,14 @@ mod tests {
             .map(|v| event_from_value(v).unwrap())
             .collect();
         let investigator = SigningKey::from_bytes(&[2; 32]);
-        let grant = Event::KeyGranted(crate::event::KeyGranted {
+        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
             public_key: public_key_of(&investigator),
-            role: crate::event::Role::Investigator,
+            role: custody_format::event::Role::Investigator,
             holder: "I".into(),
         });
         ledger.append(vec![grant], &authority).unwrap();
         ledger.append(events, &investigator).unwrap();
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         let current = ledger.all_statuses(None, None, now).unwrap();
         assert_eq!(current.len(), 2);
 

@@ -6,10 +6,14 @@
 //! vectors; bump `FORMAT_VERSION` and keep the old version readable (see
 //! docs/FORMAT.md, "Changing the format").
 
-use custody_ledger::entry::{entry_hash, EntryBody, SignedEntry, FORMAT_VERSION};
-use custody_ledger::event::*;
-use custody_ledger::keys::{public_key_of, SigningKey};
-use custody_ledger::time::{OccurredAt, Timestamp};
+use custody_format::entry::{entry_hash, EntryBody, SignedEntry, FORMAT_VERSION};
+use custody_format::event::*;
+use ed25519_dalek::SigningKey;
+
+fn public_key_of(k: &SigningKey) -> PublicKeyBytes {
+    PublicKeyBytes(k.verifying_key().to_bytes())
+}
+use custody_format::time::{OccurredAt, Timestamp};
 
 /// The fixed test key: seed bytes 0x01..=0x20 (never use it for real).
 fn key() -> SigningKey {

@@ -14,6 +14,7 @@
 //! values only at the end, and never reorder or remove a field: that would
 //! change the meaning of entries already signed.
 
+use crate::text::clip;
 use crate::time::OccurredAt;
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ macro_rules! hex32 {
                     format!(
                         "{} must be 64 hex digits, got {:?} ({e})",
                         $what,
-                        crate::event::clip(s, 80)
+                        crate::text::clip(s, 80)
                     )
                 })?;
                 Ok($t(out))
@@ -94,19 +95,6 @@ macro_rules! hex32 {
 hex32!(Sha256Digest, "a SHA-256 hash");
 hex32!(EntryHash, "an entry hash");
 hex32!(PublicKeyBytes, "a public key");
-
-/// Cuts a string for an error message, so hostile input cannot flood a
-/// terminal or a log.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
 
 /// A person's identifier in this ledger: 1 to 64 characters from
 /// `A-Z a-z 0-9 . _ : -`.

@@ -26,15 +26,10 @@ pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// The current time of this machine's clock.
-    pub fn now() -> Timestamp {
-        Timestamp(Utc::now().timestamp_micros())
-    }
-
     /// Parses an RFC 3339 instant (any offset; it is converted to UTC).
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeError> {
         let t = DateTime::parse_from_rfc3339(s.trim()).map_err(|e| TimeError {
-            input: crate::event::clip(s, 80),
+            input: crate::text::clip(s, 80),
             reason: format!("not an RFC 3339 instant ({e}); write e.g. 2024-05-31T12:00:00Z"),
         })?;
         Ok(Timestamp(t.with_timezone(&Utc).timestamp_micros()))
@@ -122,7 +117,7 @@ impl OccurredAt {
     /// or a date without its zero padding are ambiguous across locales.
     pub fn parse(s: &str) -> Result<OccurredAt, TimeError> {
         let err = |reason: &str| TimeError {
-            input: crate::event::clip(s, 80),
+            input: crate::text::clip(s, 80),
             reason: reason.to_string(),
         };
         let form =

@@ -8,7 +8,7 @@
 //! Using the public formats means existing transparency-log tooling (Go's
 //! `sumdb/note`, witnesses) can read and check our checkpoints.
 
-use crate::merkle::Hash;
+use crate::merkle_hash::Hash;
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};

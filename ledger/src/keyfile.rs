@@ -1,0 +1,207 @@
+//! Key files: ed25519 keys in standard PKCS#8 / SPKI PEM. (Who may sign
+//! what is the format's `custody_format::registry`.)
+//!
+//! Key files use the formats `openssl genpkey -algorithm ed25519` writes
+//! (`-----BEGIN PRIVATE KEY-----`) and `openssl pkey -pubout` writes
+//! (`-----BEGIN PUBLIC KEY-----`), so keys can be made, inspected and kept
+//! with ordinary tools. Private keys are written with mode 0600, never
+//! overwritten, and zeroized in memory when dropped.
+
+use custody_format::event::PublicKeyBytes;
+use custody_format::registry::check_public_key;
+use ed25519_dalek::pkcs8::{
+    spki::der::pem::LineEnding, DecodePrivateKey, DecodePublicKey, EncodePrivateKey,
+    EncodePublicKey,
+};
+/// The signing key type, re-exported so callers need not depend on ed25519-dalek.
+pub use ed25519_dalek::SigningKey;
+use ed25519_dalek::VerifyingKey;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
+
+/// Why a key file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Writing would replace an existing key.
+    #[error("{0}: already exists; refusing to overwrite a key file (choose another path)")]
+    Exists(PathBuf),
+    /// The file is not a key of the expected kind.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to get a usable key.
+        reason: String,
+    },
+    /// The system's random source failed.
+    #[error("cannot get random bytes for a new key: {0}")]
+    Random(String),
+}
+
+/// Makes a new random signing key from the operating system's CSPRNG.
+pub fn generate_signing_key() -> Result<SigningKey, KeyFileError> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|e| KeyFileError::Random(e.to_string()))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Writes `key` as PKCS#8 PEM to a new file with mode 0600.
+///
+/// The file is created exclusively (never overwritten: losing a key means
+/// losing the ability to sign for it) and fsynced before returning.
+pub fn write_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| KeyFileError::Format {
+            path: path.to_path_buf(),
+            reason: format!("cannot encode key: {e}"),
+        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyFileError::Exists(path.to_path_buf())
+        } else {
+            io(e)
+        }
+    })?;
+    file.write_all(pem.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// Writes `key` as SPKI PEM (`-----BEGIN PUBLIC KEY-----`) to a new file.
+pub fn write_public_key(path: &Path, key: &PublicKeyBytes) -> Result<(), KeyFileError> {
+    let vk = VerifyingKey::from_bytes(&key.0).map_err(|e| KeyFileError::Format {
+        path: path.to_path_buf(),
+        reason: format!("not a valid ed25519 public key: {e}"),
+    })?;
+    let pem = vk
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| KeyFileError::Format {
+            path: path.to_path_buf(),
+            reason: format!("cannot encode key: {e}"),
+        })?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyFileError::Exists(path.to_path_buf())
+            } else {
+                KeyFileError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            }
+        })?;
+    file.write_all(pem.as_bytes())
+        .map_err(|source| KeyFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
+    let mut raw = std::fs::read(path).map_err(|source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = match std::str::from_utf8(&raw) {
+        Ok(t) => Zeroizing::new(t.to_string()),
+        Err(_) => {
+            raw.zeroize();
+            return Err(KeyFileError::Format {
+                path: path.to_path_buf(),
+                reason: "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)".into(),
+            });
+        }
+    };
+    raw.zeroize();
+    Ok(text)
+}
+
+fn label_hint(text: &str) -> Option<&'static str> {
+    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") {
+        Some("this key is encrypted; decrypt it first (openssl pkey -in FILE -out PLAIN.pem)")
+    } else if text.contains("BEGIN OPENSSH PRIVATE KEY") {
+        Some("this is an OpenSSH key; custody reads PKCS#8 PEM (custody key generate, or openssl genpkey -algorithm ed25519)")
+    } else {
+        None
+    }
+}
+
+/// Reads an ed25519 private key from a PKCS#8 PEM file
+/// (`-----BEGIN PRIVATE KEY-----`, as `openssl genpkey -algorithm ed25519`
+/// or `custody key generate` write it).
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyFileError> {
+    let text = read_pem(path)?;
+    let fmt = |reason: String| KeyFileError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if let Some(hint) = label_hint(&text) {
+        return Err(fmt(hint.to_string()));
+    }
+    if text.contains("BEGIN PUBLIC KEY") {
+        return Err(fmt(
+            "this is a public key; signing needs the private key file".to_string(),
+        ));
+    }
+    SigningKey::from_pkcs8_pem(&text).map_err(|e| {
+        fmt(format!(
+            "not an ed25519 private key in PKCS#8 PEM ({e}); make one with `custody key generate --out FILE` or `openssl genpkey -algorithm ed25519 -out FILE`"
+        ))
+    })
+}
+
+/// Reads an ed25519 public key from an SPKI PEM file
+/// (`-----BEGIN PUBLIC KEY-----`, as `openssl pkey -pubout` or
+/// `custody key public` write it).
+///
+/// A private key file is refused rather than silently used: passing private
+/// keys around to grant them is the habit this tool should not teach.
+pub fn read_public_key(path: &Path) -> Result<PublicKeyBytes, KeyFileError> {
+    let text = read_pem(path)?;
+    let fmt = |reason: String| KeyFileError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if text.contains("PRIVATE KEY") {
+        return Err(fmt("this is a private key; pass its public key instead (`custody key public --key FILE --out PUB.pem`, or `openssl pkey -in FILE -pubout`)".to_string()));
+    }
+    let key = VerifyingKey::from_public_key_pem(&text).map_err(|e| {
+        fmt(format!(
+            "not an ed25519 public key in SPKI PEM ({e}); expected -----BEGIN PUBLIC KEY-----"
+        ))
+    })?;
+    check_public_key(&PublicKeyBytes(key.to_bytes())).map_err(|e| fmt(e.to_string()))
+}
+
+/// Parses a public key given as 64 hex digits.
+pub fn parse_public_key_hex(s: &str) -> Result<PublicKeyBytes, String> {
+    check_public_key(&PublicKeyBytes::from_hex(s)?).map_err(|e| e.to_string())
+}
+
+/// The public half of a signing key.
+pub fn public_key_of(key: &SigningKey) -> PublicKeyBytes {
+    PublicKeyBytes(key.verifying_key().to_bytes())
+}
