@@ -29,6 +29,7 @@
 pub mod codec;
 pub mod entry;
 pub mod event;
+pub mod json;
 pub mod key;
 pub mod merkle_hash;
 pub mod note;

@@ -3,12 +3,7 @@
 //!
 //! A bundle (`custody export --person P`) is one JSON document:
 //!
-//! ```json
-//! { "format": "custody-bundle/1", "origin": "…", "person": "P-0001",
-//!   "checkpoint": "<C2SP signed note>",
-//!   "entries": [ { "seq": 3, "hash": "…", "entry": "<base64>", "view": {…},
-//!                  "inclusion_proof": ["<hex>", …] }, … ] }
-//! ```
+//! (`custody_format::wire::bundle`, docs/FORMAT.md §9).
 //!
 //! It holds the person's entries, the corrections about them and their
 //! targets, and every governance entry (genesis, grants, revocations) before
@@ -20,45 +15,50 @@
 //! - every entry decodes, its hash and view claims match its bytes, its
 //!   signature verifies strictly, and its inclusion proof leads to the
 //!   checkpoint's root at its seq;
-//! - replaying the governance entries in seq order, every signer held the
-//!   role its entry needed when it was recorded, and the genesis names the
-//!   authority (which the caller may pin);
-//! - `recorded_at` never goes backwards, corrections target an earlier
-//!   evidence entry of the bundle, and no evidence is about another person
-//!   (except an entry a correction reassigns to this person).
+//! - in seq order, the chain rules of `custody_format::rules` in sparse
+//!   mode — the same code the store and the chain verifier run: ascending
+//!   seq, links between consecutive entries, every signer's role replayed
+//!   from the governance entries, `recorded_at` never backwards, a
+//!   correction's target an earlier evidence entry of the bundle; and the
+//!   genesis names the authority (which the caller may pin);
+//! - no evidence is about another person (except an entry a correction
+//!   reassigns to this person).
 //!
 //! What a bundle cannot prove: that *no other* governance entry exists
 //! before the checkpoint (a Merkle tree proves inclusion, not absence). A
 //! revocation an operator left out would go unseen; the complete ledger's
 //! `verify` and its checkpoints are the check for that.
 
-use crate::chain::{Rule, Violation};
 use crate::checkpoint::{self, Checkpoint};
 use crate::merkle::{leaf_hash, verify_inclusion};
-use base64::Engine;
-use custody_format::entry::{self, entry_view, SignedEntry};
+use crate::report::{Cause, Rule, Violation};
+use crate::signatures::SignatureJob;
+use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
 use custody_format::key::signer_key;
-use custody_format::registry::KeyRegistry;
-use ed25519_dalek::Signature;
-use serde_json::Value;
+use custody_format::rules::{ChainRules, CheckError, EvidenceSet, Mode};
+use custody_format::wire::bundle::{Bundle, BundleItem};
+pub use custody_format::wire::bundle::{BUNDLE_FORMAT, MAX_BUNDLE_BYTES};
 use std::collections::BTreeMap;
-
-/// The format tag of a bundle.
-pub const BUNDLE_FORMAT: &str = "custody-bundle/1";
-
-/// Largest bundle accepted, in bytes.
-pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why a bundle is refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BundleError {
-    /// Not a bundle (bad JSON, missing or wrong fields).
+    /// Not a bundle (bad JSON, missing, unknown or wrong fields).
     #[error("malformed bundle: {0}")]
-    Malformed(String),
+    Malformed(#[from] MalformedBundle),
     /// The checkpoint is not acceptable.
     #[error("checkpoint: {0}")]
-    Checkpoint(String),
+    Checkpoint(#[from] checkpoint::CheckpointError),
+    /// The checkpoint is for another ledger than the bundle says.
+    #[error("checkpoint: it is for {found:?}, the bundle for {origin:?}")]
+    OtherOrigin {
+        /// The checkpoint's origin.
+        found: String,
+        /// The bundle's (or its genesis's) ledger name.
+        origin: String,
+    },
     /// An entry breaks a rule.
     #[error("{0}")]
     Invalid(Violation),
@@ -70,6 +70,25 @@ pub enum BundleError {
         /// Given by the user.
         pinned: PublicKeyBytes,
     },
+}
+
+/// Why a document is not a bundle.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MalformedBundle {
+    /// Larger than [`MAX_BUNDLE_BYTES`].
+    #[error("over {MAX_BUNDLE_BYTES} bytes")]
+    TooLarge,
+    /// Not a bundle document (the parser's message, cut: it may quote
+    /// the hostile input).
+    #[error("{}", custody_format::text::clip(&.0.to_string(), 300))]
+    Json(#[from] serde_json::Error),
+    /// Another format tag.
+    #[error("format is {0:?}, this verifier reads {BUNDLE_FORMAT:?}")]
+    Format(String),
+    /// No genesis entry.
+    #[error("the bundle has no genesis entry")]
+    NoGenesis,
 }
 
 /// One entry of a verified bundle.
@@ -100,16 +119,66 @@ pub struct VerifiedBundle {
     pub entries: Vec<BundleEntry>,
 }
 
-fn malformed(s: impl Into<String>) -> BundleError {
-    BundleError::Malformed(s.into())
+fn violation(seq: u64, rule: Rule, cause: Cause) -> BundleError {
+    BundleError::Invalid(Violation::new(seq, rule, cause))
 }
 
-fn violation(seq: u64, rule: Rule, detail: impl Into<String>) -> BundleError {
-    BundleError::Invalid(Violation {
+/// Decodes one item and checks what needs no other entry: its claims, its
+/// signature and its inclusion in the checkpoint's tree.
+fn check_item(item: &BundleItem, cp: &Checkpoint) -> Result<SignedEntry, BundleError> {
+    let bytes = &item.entry.0;
+    let e = SignedEntry::decode(bytes.clone()).map_err(|err| {
+        let rule = match err {
+            EntryError::Version(_) => Rule::Version,
+            _ => Rule::Format,
+        };
+        violation(item.seq, rule, Cause::Entry(err))
+    })?;
+    let seq = e.seq();
+    let claim = |field| {
+        violation(
+            seq,
+            Rule::Claim,
+            Cause::Claim {
+                field,
+                claimed: None,
+                actual: None,
+            },
+        )
+    };
+    if item.seq != seq {
+        return Err(claim("seq"));
+    }
+    if item.hash != e.hash() {
+        return Err(claim("hash"));
+    }
+    if !item.view.is_view_of(&e) {
+        return Err(claim("view"));
+    }
+    let key = signer_key(&e.body().signer)
+        .map_err(|w| violation(seq, Rule::Signature, Cause::WeakSigner(w)))?;
+    let (body, sig) =
+        entry::split(bytes).map_err(|err| violation(seq, Rule::Format, Cause::Entry(err)))?;
+    SignatureJob {
         seq,
-        rule,
-        detail: detail.into(),
-    })
+        digest: entry::signing_digest(body),
+        signature: *sig,
+        key,
+    }
+    .verify_strict()
+    .map_err(BundleError::Invalid)?;
+    let path: Vec<[u8; 32]> = item.inclusion_proof.iter().map(|h| h.0).collect();
+    verify_inclusion(&leaf_hash(bytes), seq, cp.size, &path, &cp.root).map_err(|error| {
+        violation(
+            seq,
+            Rule::Checkpoint,
+            Cause::NotIncluded {
+                size: cp.size,
+                error,
+            },
+        )
+    })?;
+    Ok(e)
 }
 
 /// Verifies a bundle given as JSON text. `authority` pins the genesis
@@ -120,137 +189,63 @@ pub fn verify_bundle(
     authority: Option<PublicKeyBytes>,
 ) -> Result<VerifiedBundle, BundleError> {
     if text.len() > MAX_BUNDLE_BYTES {
-        return Err(malformed(format!("over {MAX_BUNDLE_BYTES} bytes")));
+        return Err(MalformedBundle::TooLarge.into());
     }
-    let doc: Value =
-        serde_json::from_slice(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
-    let field = |name: &str| {
-        doc.get(name)
-            .ok_or_else(|| malformed(format!("missing field `{name}`")))
-    };
-    let string = |name: &str| {
-        field(name)?
-            .as_str()
-            .ok_or_else(|| malformed(format!("field `{name}` is not a string")))
-    };
-    if string("format")? != BUNDLE_FORMAT {
-        return Err(malformed(format!(
-            "format is {:?}, this verifier reads {BUNDLE_FORMAT:?}",
-            string("format")?
-        )));
+    let doc = Bundle::parse(text).map_err(MalformedBundle::from)?;
+    if doc.format != BUNDLE_FORMAT {
+        return Err(MalformedBundle::Format(doc.format).into());
     }
-    let origin = string("origin")?.to_string();
-    let person = PersonId::new(string("person")?).map_err(malformed)?;
-    let cp = checkpoint::parse(string("checkpoint")?)
-        .map_err(|e| BundleError::Checkpoint(e.to_string()))?;
-    if cp.origin != origin {
-        return Err(BundleError::Checkpoint(format!(
-            "it is for {:?}, the bundle for {origin:?}",
-            cp.origin
-        )));
+    let cp = checkpoint::parse(&doc.checkpoint)?;
+    if cp.origin != doc.origin {
+        return Err(BundleError::OtherOrigin {
+            found: cp.origin,
+            origin: doc.origin,
+        });
     }
-    let items = field("entries")?
-        .as_array()
-        .ok_or_else(|| malformed("field `entries` is not a list"))?;
 
     // Decode, check claims, signatures and inclusion; sort by seq.
-    let b64 = base64::engine::general_purpose::STANDARD;
     let mut by_seq: BTreeMap<u64, (SignedEntry, usize)> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
-        let at = |m: &str| malformed(format!("entries[{i}]: {m}"));
-        let bytes = item
-            .get("entry")
-            .and_then(Value::as_str)
-            .and_then(|s| b64.decode(s).ok())
-            .ok_or_else(|| at("`entry` is missing or not base64"))?;
-        let e = SignedEntry::decode(bytes.clone())
-            .map_err(|err| violation(i as u64, Rule::Format, format!("entries[{i}]: {err}")))?;
+    for item in &doc.entries {
+        let e = check_item(item, &cp)?;
         let seq = e.seq();
-        if item.get("seq") != Some(&Value::from(seq))
-            || item.get("hash") != Some(&Value::from(e.hash().to_hex()))
-            || item.get("view") != Some(&entry_view(&e))
+        if by_seq
+            .insert(seq, (e, item.inclusion_proof.len()))
+            .is_some()
         {
-            return Err(violation(
-                seq,
-                Rule::Claim,
-                "the seq, hash or view beside the signed bytes does not match them",
-            ));
-        }
-        let key = signer_key(&e.body().signer)
-            .map_err(|d| violation(seq, Rule::Signature, d.to_string()))?;
-        let (body, sig) =
-            entry::split(&bytes).map_err(|d| violation(seq, Rule::Format, d.to_string()))?;
-        key.verify_strict(&entry::signing_digest(body), &Signature::from_bytes(sig))
-            .map_err(|_| violation(seq, Rule::Signature, "the signature does not verify"))?;
-        let path: Vec<[u8; 32]> = item
-            .get("inclusion_proof")
-            .and_then(Value::as_array)
-            .ok_or_else(|| at("`inclusion_proof` is missing"))?
-            .iter()
-            .map(|h| {
-                h.as_str()
-                    .and_then(|s| hex::decode(s).ok())
-                    .and_then(|v| v.try_into().ok())
-                    .ok_or_else(|| at("a proof hash is not 64 hex digits"))
-            })
-            .collect::<Result<_, _>>()?;
-        verify_inclusion(&leaf_hash(&bytes), seq, cp.size, &path, &cp.root).map_err(|err| {
-            violation(
-                seq,
-                Rule::Checkpoint,
-                format!(
-                    "not included in the checkpoint's tree of {}: {err}",
-                    cp.size
-                ),
-            )
-        })?;
-        if by_seq.insert(seq, (e, path.len())).is_some() {
-            return Err(violation(seq, Rule::Sequence, "the entry appears twice"));
+            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
         }
     }
 
-    // Replay governance and check every signer's authority in seq order.
-    let mut registry = KeyRegistry::new();
-    let mut last_recorded = None;
-    let mut evidence: BTreeMap<EntryHash, (u64, Option<PersonId>)> = BTreeMap::new();
+    // The chain rules, in sparse mode, in seq order.
+    let person = doc.person;
+    let mut rules = ChainRules::new(Mode::Sparse);
+    let mut evidence = EvidenceSet::new();
+    let mut about: BTreeMap<EntryHash, (u64, Option<PersonId>)> = BTreeMap::new();
     let mut reassigned: Vec<EntryHash> = Vec::new();
-    let mut corrected = std::collections::BTreeSet::new();
     let mut out = Vec::with_capacity(by_seq.len());
     for (seq, (e, proof_len)) in by_seq {
         let body = e.body();
-        registry
-            .check(seq, &body.signer, &body.event)
-            .map_err(|err| violation(seq, Rule::Authority, err.to_string()))?;
-        if let Some(last) = last_recorded {
-            if body.recorded_at < last {
-                return Err(violation(
-                    seq,
-                    Rule::RecordedAt,
-                    "recorded_at goes backwards",
-                ));
-            }
-        }
-        last_recorded = Some(body.recorded_at);
+        rules
+            .check(body, &evidence, None)
+            .map_err(|err| match err {
+                CheckError::Breach(b) => BundleError::Invalid(Violation::breach(seq, b)),
+                CheckError::Lookup(never) => match never {},
+            })?;
         match &body.event {
-            Event::Correction(c) => {
-                if !evidence.contains_key(&c.target) || !corrected.insert(c.target) {
-                    return Err(violation(
-                        seq,
-                        Rule::CorrectionTarget,
-                        format!("the correction targets {}, which is not an earlier evidence entry of the bundle", c.target),
-                    ));
-                }
-                if c.replacement.as_deref().and_then(Event::person) == Some(&person) {
-                    reassigned.push(c.target);
-                }
+            Event::Correction(c)
+                if c.replacement.as_deref().and_then(Event::person) == Some(&person) =>
+            {
+                reassigned.push(c.target);
             }
             ev if ev.is_evidence() => {
-                evidence.insert(e.hash(), (seq, ev.person().cloned()));
+                about.insert(e.hash(), (seq, ev.person().cloned()));
             }
             _ => {}
         }
-        registry.apply(seq, &body.event);
-        let holder = registry
+        evidence.accept(e.hash(), &body.event);
+        rules.accept(e.hash(), body);
+        let holder = rules
+            .registry()
             .get(&body.signer)
             .map(|k| k.holder.clone())
             .unwrap_or_default();
@@ -260,21 +255,19 @@ pub fn verify_bundle(
             proof_len,
         });
     }
-    for (hash, (seq, p)) in &evidence {
-        if p.as_ref() != Some(&person) && !reassigned.contains(hash) {
+    for (hash, (seq, p)) in about {
+        if p.as_ref() != Some(&person) && !reassigned.contains(&hash) {
             return Err(violation(
-                *seq,
+                seq,
                 Rule::Claim,
-                format!(
-                    "entry {seq} is about {}, not {person}: a bundle must carry nothing about anyone else",
-                    p.as_ref().map(PersonId::as_str).unwrap_or("nobody")
-                ),
+                Cause::OtherPerson { about: p, person },
             ));
         }
     }
+    let registry = rules.registry();
     let genesis_authority = registry
         .genesis_authority()
-        .ok_or_else(|| violation(0, Rule::Authority, "the bundle has no genesis entry"))?;
+        .ok_or(MalformedBundle::NoGenesis)?;
     if let Some(pinned) = authority {
         if pinned != genesis_authority {
             return Err(BundleError::WrongAuthority {
@@ -283,22 +276,20 @@ pub fn verify_bundle(
             });
         }
     }
-    if registry.ledger_name() != Some(origin.as_str()) {
-        return Err(BundleError::Checkpoint(format!(
-            "the genesis names the ledger {:?}, the bundle {origin:?}",
-            registry.ledger_name().unwrap_or_default()
-        )));
+    if registry.ledger_name() != Some(doc.origin.as_str()) {
+        return Err(BundleError::OtherOrigin {
+            found: registry.ledger_name().unwrap_or_default().to_string(),
+            origin: doc.origin,
+        });
     }
     let keys: Vec<[u8; 32]> = registry
         .keys()
         .filter(|k| k.may(Role::Authority))
         .map(|k| k.public_key.0)
         .collect();
-    let signer = cp
-        .verify_by(&keys)
-        .map_err(|e| BundleError::Checkpoint(e.to_string()))?;
+    let signer = cp.verify_by(&keys)?;
     Ok(VerifiedBundle {
-        origin,
+        origin: doc.origin,
         person,
         checkpoint: cp,
         checkpoint_signer: PublicKeyBytes(signer),

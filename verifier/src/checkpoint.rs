@@ -9,7 +9,6 @@
 use crate::merkle::Hash;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
-use sha2::{Digest, Sha256};
 
 /// Largest note accepted, in bytes.
 pub const MAX_NOTE_BYTES: usize = 64 * 1024;
@@ -64,15 +63,7 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
 }
 
-/// The C2SP key id of an Ed25519 key under `name`.
-pub fn key_id(name: &str, key: &[u8; 32]) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update([b'\n', 0x01]);
-    h.update(key);
-    let d = h.finalize();
-    [d[0], d[1], d[2], d[3]]
-}
+pub use custody_format::note::key_id;
 
 /// Parses a signed checkpoint note.
 pub fn parse(note: &str) -> Result<Checkpoint, CheckpointError> {
@@ -194,13 +185,77 @@ impl Checkpoint {
     }
 }
 
-/// The text of a checkpoint for `origin`, `size`, `root`, as this verifier
-/// derives it (to check a note signature carried inside a chain entry).
-pub fn note_text(origin: &str, size: u64, root: &Hash) -> String {
-    format!(
-        "{origin}\n{size}\n{}\n",
-        base64::engine::general_purpose::STANDARD.encode(root)
-    )
+pub use custody_format::note::note_text;
+
+/// Why a verified chain does not extend a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotExtended {
+    /// The checkpoint is for another ledger.
+    #[error("the checkpoint is for the ledger {checkpoint:?}, not {ledger:?}")]
+    OtherLedger {
+        /// The checkpoint's origin.
+        checkpoint: String,
+        /// The chain's ledger name.
+        ledger: String,
+    },
+    /// No authority key of the chain signed it.
+    #[error(transparent)]
+    Signature(#[from] CheckpointError),
+    /// The chain is shorter than the checkpoint.
+    #[error("TRUNCATED OR ROLLED BACK: the checkpoint vouches for {size} entries, the chain holds {length}")]
+    Truncated {
+        /// The checkpoint's size.
+        size: u64,
+        /// The chain's length.
+        length: u64,
+    },
+    /// The chain's first `size` entries are not the checkpoint's tree.
+    #[error("REWRITTEN OR FORKED: the ledger's first {size} entries are not the tree the checkpoint signed (root {}); no consistency proof holds", hex::encode(.root))]
+    Forked {
+        /// The checkpoint's size.
+        size: u64,
+        /// The root it signed.
+        root: Hash,
+    },
+}
+
+/// Checks that a verified chain (`summary`) extends `cp`: the same ledger,
+/// a signature by a key the chain's governance made an authority, a size
+/// within the chain, and — by `prefix_is_checkpoint_tree`, which the caller
+/// answers from what it has (a consistency proof against the verified
+/// root, or the Merkle root of the first `cp.size` entries recomputed from
+/// their bytes) — the checkpoint's tree as a prefix of the chain. Returns
+/// the signing key. The outer error is the caller's (reading, storage).
+pub fn check_extends<E>(
+    cp: &Checkpoint,
+    summary: &crate::report::Summary,
+    prefix_is_checkpoint_tree: impl FnOnce() -> Result<bool, E>,
+) -> Result<Result<[u8; 32], NotExtended>, E> {
+    if cp.origin != summary.ledger_name {
+        return Ok(Err(NotExtended::OtherLedger {
+            checkpoint: cp.origin.clone(),
+            ledger: summary.ledger_name.clone(),
+        }));
+    }
+    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
+    let signer = match cp.verify_by(&keys) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    if cp.size > summary.length {
+        return Ok(Err(NotExtended::Truncated {
+            size: cp.size,
+            length: summary.length,
+        }));
+    }
+    if !prefix_is_checkpoint_tree()? {
+        return Ok(Err(NotExtended::Forked {
+            size: cp.size,
+            root: cp.root,
+        }));
+    }
+    Ok(Ok(signer))
 }
 
 #[cfg(test)]

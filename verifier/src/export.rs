@@ -1,30 +1,30 @@
 //! Verifying an export file: JSON Lines, one entry per line, each carrying
 //! the stored bytes (base64) beside claims about them (seq, hash, a decoded
-//! view). The bytes are walked with [`ChainVerifier`]; every claim is then
-//! re-derived from the bytes and compared, so an edited view or hash is
-//! caught even when the signed bytes are intact.
+//! view: `custody_format::wire::export`). The bytes are walked with
+//! [`ChainVerifier`]; every claim is then re-derived from the bytes and
+//! compared, so an edited view or hash is caught even when the signed bytes
+//! are intact. Signatures are checked on every core ([`crate::walk`]).
 
-use crate::chain::{ChainVerifier, Rule, Summary, Violation};
-use crate::signatures::{verify_batch, SignatureJob, BATCH};
-use base64::Engine;
-use custody_format::entry::entry_view;
-use serde_json::Value;
+use crate::chain::ChainVerifier;
+use crate::report::{Cause, Rule, Summary, Violation};
+use crate::walk::{default_threads, with_signature_pool};
+use custody_format::entry::SignedEntry;
+use custody_format::wire::export::ExportLine;
+pub use custody_format::wire::export::MAX_LINE_BYTES as MAX_EXPORT_LINE;
 use std::io::BufRead;
-
-/// Largest line of an export file: the largest entry, in base64, with its
-/// view.
-pub const MAX_EXPORT_LINE: usize = 4 * custody_format::codec::MAX_ENTRY_BYTES;
 
 /// Why an export file could not be verified.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExportError {
-    /// The file is not an export (unreadable line, bad JSON, missing field).
-    #[error("line {line}: {message}")]
+    /// The file is not an export (unreadable line, bad JSON, missing or
+    /// unknown field).
+    #[error("line {line}: {problem}")]
     Malformed {
         /// 1-based line.
         line: usize,
         /// What is wrong.
-        message: String,
+        problem: LineProblem,
     },
     /// The entries are not a valid chain, or a claim is false.
     #[error("line {line}: {violation}")]
@@ -39,161 +39,176 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
 }
 
+/// Why a line is not an export line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineProblem {
+    /// Longer than [`MAX_EXPORT_LINE`].
+    #[error("line is over {MAX_EXPORT_LINE} bytes")]
+    TooLong,
+    /// Not an export line (the parser's message, cut: it may quote the
+    /// hostile input).
+    #[error("not a JSON object of an export line: {}", custody_format::text::clip(&.0.to_string(), 300))]
+    Json(#[from] serde_json::Error),
+}
+
 /// A claimed value as quoted in an error: cut, so a forged line of
 /// megabytes cannot flood the report.
 fn short(s: &str) -> String {
-    const MAX: usize = 100;
-    if s.len() <= MAX {
-        return s.to_string();
+    custody_format::text::clip(s, 100)
+}
+
+/// Compares a line's claims with what its entry's bytes say.
+fn check_claims(line: &ExportLine, entry: &SignedEntry) -> Result<(), Violation> {
+    let claim = |field, claimed: String, actual: String| {
+        Violation::new(
+            entry.seq(),
+            Rule::Claim,
+            Cause::Claim {
+                field,
+                claimed: Some(short(&claimed)),
+                actual: Some(actual),
+            },
+        )
+    };
+    if line.seq != entry.seq() {
+        return Err(claim("seq", line.seq.to_string(), entry.seq().to_string()));
     }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
+    if line.hash != entry.hash() {
+        return Err(claim("hash", line.hash.to_hex(), entry.hash().to_hex()));
     }
-    format!("{}…", &s[..end])
+    if !line.view.is_view_of(entry) {
+        return Err(Violation::new(
+            entry.seq(),
+            Rule::Claim,
+            Cause::Claim {
+                field: "view",
+                claimed: None,
+                actual: None,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Reads an export file line by line: each non-blank line parsed as an
+/// [`ExportLine`] (unknown and duplicate fields refused), with its 1-based
+/// line number. Lines are read with a bound ([`MAX_EXPORT_LINE`]): a hostile
+/// file of one endless line is refused after that many bytes, not read into
+/// memory. The one reader of export files, for `verify` and `restore`.
+pub struct ExportReader<R> {
+    input: R,
+    line: usize,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> ExportReader<R> {
+    /// A reader at the start of `input`.
+    pub fn new(input: R) -> ExportReader<R> {
+        ExportReader {
+            input,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The number of the last line read.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    fn next_line(&mut self) -> Result<Option<(usize, ExportLine)>, ExportError> {
+        loop {
+            self.buf.clear();
+            self.line += 1;
+            let n = std::io::Read::take(&mut self.input, MAX_EXPORT_LINE as u64 + 1)
+                .read_until(b'\n', &mut self.buf)?;
+            if n == 0 {
+                self.line -= 1;
+                return Ok(None);
+            }
+            if self.buf.last() == Some(&b'\n') {
+                self.buf.pop();
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let malformed = |problem| ExportError::Malformed {
+                line: self.line,
+                problem,
+            };
+            if self.buf.len() > MAX_EXPORT_LINE {
+                return Err(malformed(LineProblem::TooLong));
+            }
+            let record = ExportLine::parse(&self.buf).map_err(|e| malformed(e.into()))?;
+            return Ok(Some((self.line, record)));
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ExportReader<R> {
+    type Item = Result<(usize, ExportLine), ExportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_line().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
+    }
 }
 
 /// Verifies an export file from `input`. Returns what the chain proves.
-///
-/// Lines are read with a bound ([`MAX_EXPORT_LINE`]): a hostile file of one
-/// endless line is refused after that many bytes, not read into memory.
-pub fn verify_export<R: BufRead>(mut input: R) -> Result<Summary, ExportError> {
+pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
+    verify_export_with(input, default_threads())
+}
+
+/// [`verify_export`] with `threads` signature workers.
+pub fn verify_export_with<R: BufRead>(input: R, threads: usize) -> Result<Summary, ExportError> {
     let mut chain = ChainVerifier::new();
-    let mut pending = Pending::default();
-    let mut last_line = 0;
-    let mut line = Vec::new();
-    for i in 0.. {
-        line.clear();
-        let n = std::io::Read::take(&mut input, MAX_EXPORT_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        let line_no = i + 1;
-        last_line = line_no;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let malformed = |message: String| ExportError::Malformed {
-            line: line_no,
-            message,
-        };
-        if line.len() > MAX_EXPORT_LINE {
-            return Err(malformed(format!("line is over {MAX_EXPORT_LINE} bytes")));
-        }
-        let record: Value = serde_json::from_slice(&line)
-            .map_err(|e| malformed(format!("not a JSON object: {e}")))?;
-        let field = |name: &str| {
-            record
-                .get(name)
-                .ok_or_else(|| malformed(format!("missing field `{name}`")))
-        };
-        let bytes = field("entry")?
-            .as_str()
-            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-            .ok_or_else(|| malformed("field `entry` is not standard base64".into()))?;
-        let invalid = |violation: Violation| ExportError::Invalid {
-            line: line_no,
-            violation,
-        };
-        // Signatures are checked in batches (see `Pending`); a violation
-        // found here is reported only after the signatures before it.
-        let (entry, job) = match chain.push_deferred(&bytes) {
-            Ok(x) => x,
-            Err(v) => {
-                pending.flush()?;
+    let mut lines = ExportReader::new(input);
+    let (walked, bad_signature) = with_signature_pool(threads, |submit| {
+        for item in &mut lines {
+            let (line_no, record) = item?;
+            let invalid = |violation| ExportError::Invalid {
+                line: line_no,
+                violation,
+            };
+            // A violation found here is reported only after the signatures
+            // before it are checked (the pool keeps the lowest seq).
+            let (entry, job) = chain.push_deferred(&record.entry.0).map_err(invalid)?;
+            if let Err(v) = check_claims(&record, &entry) {
+                // This entry's own signature first: a forged entry is
+                // reported as such, not as a mismatched claim.
+                job.verify_strict().map_err(invalid)?;
                 return Err(invalid(v));
             }
-        };
-        let claim = |what: &str, claimed: &Value, actual: Value| {
-            if *claimed == actual {
-                Ok(())
-            } else {
-                Err(invalid(Violation {
-                    seq: entry.seq(),
-                    rule: Rule::Claim,
-                    detail: format!(
-                        "the line's `{what}` does not match its signed bytes (claims {}, bytes say {actual})",
-                        short(&claimed.to_string())
-                    ),
-                }))
+            submit.push(job, line_no as u64);
+            if submit.failed() {
+                break;
             }
-        };
-        let claims = (|| {
-            claim("seq", field("seq")?, Value::from(entry.seq()))?;
-            claim("hash", field("hash")?, Value::from(entry.hash().to_hex()))?;
-            if *field("view")? != entry_view(&entry) {
-                return Err(invalid(Violation {
-                    seq: entry.seq(),
-                    rule: Rule::Claim,
-                    detail: "the decoded `view` differs from what the signed bytes say; trust only the bytes".into(),
-                }));
-            }
-            Ok(())
-        })();
-        if let Err(e) = claims {
-            // Earlier signatures first, then this entry's own: a forged
-            // entry is reported as such, not as a mismatched claim.
-            pending.flush()?;
-            job.verify_strict().map_err(invalid)?;
-            return Err(e);
         }
-        pending.jobs.push((job, line_no));
-        if pending.jobs.len() == BATCH {
-            pending.flush()?;
+        Ok(())
+    });
+    // The first bad signature comes before any later problem.
+    if let Some((violation, line)) = bad_signature {
+        let structural_first = matches!(&walked, Err(ExportError::Invalid { violation: v, .. }) if v.seq < violation.seq);
+        if !structural_first {
+            return Err(ExportError::Invalid {
+                line: line as usize,
+                violation,
+            });
         }
     }
-    pending.flush()?;
+    walked?;
+    let last_line = lines.line();
     chain.finish().map_err(|violation| ExportError::Invalid {
         line: last_line,
         violation,
     })
-}
-
-/// Signature checks waiting for a batch, with the line each entry came from.
-///
-/// A batch is split across the cores and batch-verified (strict checks of
-/// the encodings included, see `crate::signatures`); the first bad
-/// signature, by position, is reported with its line.
-#[derive(Default)]
-struct Pending {
-    jobs: Vec<(SignatureJob, usize)>,
-}
-
-impl Pending {
-    fn flush(&mut self) -> Result<(), ExportError> {
-        if self.jobs.is_empty() {
-            return Ok(());
-        }
-        let jobs: Vec<SignatureJob> = self.jobs.iter().map(|(j, _)| *j).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per = jobs.len().div_ceil(threads);
-        let first_bad = std::thread::scope(|s| {
-            let handles: Vec<_> = jobs
-                .chunks(per)
-                .map(|c| s.spawn(move || verify_batch(c)))
-                .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().expect("signature checks do not panic").err())
-                .min_by_key(|v| v.seq)
-        });
-        let lines: Vec<(u64, usize)> = self.jobs.iter().map(|(j, l)| (j.seq, *l)).collect();
-        self.jobs.clear();
-        match first_bad {
-            None => Ok(()),
-            Some(violation) => Err(ExportError::Invalid {
-                line: lines
-                    .iter()
-                    .find(|(seq, _)| *seq == violation.seq)
-                    .map_or(0, |(_, l)| *l),
-                violation,
-            }),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -205,9 +220,10 @@ mod tests {
         // Reads from a source that never ends: the bound must stop it.
         let endless = std::io::BufReader::new(std::io::repeat(b'x'));
         match verify_export(endless) {
-            Err(ExportError::Malformed { line: 1, message }) => {
-                assert!(message.contains("over"), "{message}")
-            }
+            Err(ExportError::Malformed {
+                line: 1,
+                problem: LineProblem::TooLong,
+            }) => {}
             other => panic!("{other:?}"),
         }
     }

@@ -1,8 +1,8 @@
 //! # custody-verifier
 //!
 //! Checks a custody ledger from its signed bytes alone. It depends on no
-//! storage engine (it uses `custody-ledger` without its `store` feature, for
-//! the byte format and the governance rules only), so a prosecutor's expert
+//! storage engine: of the workspace it uses `custody-format` alone (the byte
+//! format, the registry and the chain rules), so a prosecutor's expert
 //! can audit it as a small crate, and it trusts nothing the ledger computed:
 //! every hash, link, signature and authority is re-derived from the bytes.
 //!
@@ -17,8 +17,12 @@ pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 pub mod export;
+#[doc(hidden)]
 pub mod harness;
 pub mod merkle;
+pub mod report;
 pub mod signatures;
+pub mod walk;
 
-pub use chain::{ChainVerifier, Rule, Summary, Violation};
+pub use chain::ChainVerifier;
+pub use report::{Cause, Rule, Summary, Violation};

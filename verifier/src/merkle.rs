@@ -1,11 +1,9 @@
 //! Checking RFC 9162 Merkle proofs, and computing a tree's root from its
 //! leaves in a stream. Written from the RFC, independently of the ledger's
-//! tree code, so the two cross-check each other in the tests.
+//! tree code, so the two cross-check each other in the tests; only the
+//! hashing primitives are shared (`custody_format::merkle_hash`).
 
-use sha2::{Digest, Sha256};
-
-/// A leaf or node hash.
-pub type Hash = [u8; 32];
+pub use custody_format::merkle_hash::Hash;
 
 /// Why a proof does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,25 +32,12 @@ pub enum MerkleError {
     RootMismatch,
 }
 
-fn leaf(data: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    h.finalize().into()
-}
-
-fn node(l: &Hash, r: &Hash) -> Hash {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(l);
-    h.update(r);
-    h.finalize().into()
-}
-
-/// `SHA-256(0x00 || data)`, the leaf hash of one stored entry.
-pub fn leaf_hash(data: &[u8]) -> Hash {
-    leaf(data)
-}
+// The hashing primitives are the format's, defined once; the walks below
+// (the streaming root and the proof checks) are written here from the RFC,
+// apart from the store's tree code, on purpose: docs/ARCHITECTURE.md,
+// "Deliberate duplications".
+use custody_format::merkle_hash::node_hash as node;
+pub use custody_format::merkle_hash::{empty_root, leaf_hash};
 
 /// Computes the tree hash of a growing list of leaves with `O(log n)`
 /// memory: a stack of the roots of the complete subtrees so far.
@@ -93,7 +78,7 @@ impl StreamingRoot {
     pub fn root(&self) -> Hash {
         let mut it = self.stack.iter().rev();
         let Some(&(_, mut acc)) = it.next() else {
-            return Sha256::digest([]).into();
+            return empty_root();
         };
         for (_, left) in it {
             acc = node(left, &acc);
@@ -172,7 +157,7 @@ pub fn verify_consistency(
     }
     if old_size == 0 {
         // The empty tree is a prefix of every tree, but its root is fixed.
-        let empty: Hash = Sha256::digest([]).into();
+        let empty: Hash = empty_root();
         return if !proof.is_empty() {
             Err(MerkleError::WrongLength)
         } else if old_root != &empty {

@@ -166,7 +166,7 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     for item in EventReader::new(reader) {
         checking.inc(1);
         let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
-        ledger.precheck(&event, &key).map_err(|reason| {
+        ledger.precheck(&event, &key)?.map_err(|reason| {
             refused(anyhow::anyhow!(
                 "line {line}: {reason}; nothing was appended"
             ))

@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     );
 
     step("9. verify the store");
-    let verdict = verify_store(&ledger, false, &Progress::hidden())?;
+    let verdict = verify_store(&ledger, &Progress::hidden())?;
     report(ctx, &store.display().to_string(), verdict)?;
 
     step("10. export, then tamper with two copies of the export");

@@ -35,16 +35,15 @@ use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
-use base64::Engine;
 use clap::Args;
 use custody_format::entry::SignedEntry;
 use custody_ledger::store::{
     Appended, Ledger, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK,
 };
-use custody_verifier::chain::Summary;
-use custody_verifier::checkpoint::Checkpoint;
-use custody_verifier::export::{verify_export, ExportError, MAX_EXPORT_LINE};
+use custody_verifier::checkpoint::{check_extends, Checkpoint};
+use custody_verifier::export::{verify_export, ExportError, ExportReader, MAX_EXPORT_LINE};
 use custody_verifier::merkle::{leaf_hash, StreamingRoot};
+use custody_verifier::Summary;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -142,10 +141,10 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
         ExportError::Invalid { line, violation } => refused(anyhow::anyhow!(
             "{source} does not verify, at line {line}: {violation}; nothing was restored ({untouched})"
         )),
-        ExportError::Malformed { line, message } => refused(anyhow::anyhow!(
-            "{source} is not a valid export, at line {line}: {message}; nothing was restored ({untouched})"
+        ExportError::Malformed { line, problem } => refused(anyhow::anyhow!(
+            "{source} is not a valid export, at line {line}: {problem}; nothing was restored ({untouched})"
         )),
-        ExportError::Io(e) => env(anyhow::anyhow!(
+        e => env(anyhow::anyhow!(
             "{source}: {e}; nothing was restored ({untouched})"
         )),
     })?;
@@ -203,42 +202,25 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
     Ok(())
 }
 
-/// Checks that a verified export extends `cp`: the ledger's name, a
-/// signature by one of the authority keys the verifier replayed, and the
-/// Merkle root of the export's first `cp.size` entries, computed from the
-/// file's bytes with the verifier's RFC 9162 tree. Returns a line to print,
-/// or why not.
+/// Checks that a verified export extends `cp` (the verifier's
+/// `check_extends`), answering whether the checkpoint's tree is a prefix
+/// with the Merkle root of the export's first `cp.size` entries, computed
+/// from the file's bytes with the verifier's RFC 9162 tree. Returns a line
+/// to print, or why not.
 fn against_checkpoint(
     summary: &Summary,
     cp: &Checkpoint,
     input: impl BufRead,
 ) -> Result<String, String> {
-    if cp.origin != summary.ledger_name {
-        return Err(format!(
-            "the checkpoint is for the ledger {:?}, the export is of {:?}",
-            cp.origin, summary.ledger_name
-        ));
-    }
-    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
-    let signer = cp.verify_by(&keys).map_err(|e| e.to_string())?;
-    if cp.size > summary.length {
-        return Err(format!(
-            "TRUNCATED OR ROLLED BACK: the checkpoint vouches for {} entries, the export holds {}",
-            cp.size, summary.length
-        ));
-    }
-    let mut tree = StreamingRoot::new();
-    for entry in ExportEntries::new(input).take(cp.size as usize) {
-        let entry = entry.map_err(|e| format!("reading the export again: {e}"))?;
-        tree.push(leaf_hash(entry.bytes()));
-    }
-    if tree.size() != cp.size || tree.root() != cp.root {
-        return Err(format!(
-            "REWRITTEN OR FORKED: the export's first {} entries are not the tree the checkpoint signed (root {})",
-            cp.size,
-            hex::encode(cp.root)
-        ));
-    }
+    let prefix = || {
+        let mut tree = StreamingRoot::new();
+        for entry in ExportEntries::new(input).take(cp.size as usize) {
+            let entry = entry.map_err(|e| format!("reading the export again: {e}"))?;
+            tree.push(leaf_hash(entry.bytes()));
+        }
+        Ok::<_, String>(tree.size() == cp.size && tree.root() == cp.root)
+    };
+    let signer = check_extends(cp, summary, prefix)?.map_err(|e| e.to_string())?;
     Ok(format!(
         "extends the checkpoint of {} entries (root {}), signed by {}",
         cp.size,
@@ -283,65 +265,17 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Each line's entry bytes, decoded, in file order; blank lines skipped as
-/// the verifier skips them. Lines are read with the verifier's bound.
+/// Each line's entry, decoded, in file order, read by the verifier's own
+/// export reader (blank lines skipped, lines bounded, unknown and duplicate
+/// fields refused).
 struct ExportEntries<R> {
-    input: R,
-    line: usize,
-    buf: Vec<u8>,
-    done: bool,
+    lines: ExportReader<R>,
 }
 
 impl<R: BufRead> ExportEntries<R> {
     fn new(input: R) -> ExportEntries<R> {
         ExportEntries {
-            input,
-            line: 0,
-            buf: Vec::new(),
-            done: false,
-        }
-    }
-
-    fn next_entry(&mut self) -> Result<Option<SignedEntry>, ReadError> {
-        loop {
-            self.buf.clear();
-            self.line += 1;
-            let line = self.line;
-            let bad = |message: String| ReadError {
-                line,
-                message,
-                io: false,
-            };
-            let n = (&mut self.input)
-                .take(MAX_EXPORT_LINE as u64 + 1)
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| ReadError {
-                    line,
-                    message: e.to_string(),
-                    io: true,
-                })?;
-            if n == 0 {
-                return Ok(None);
-            }
-            if self.buf.last() == Some(&b'\n') {
-                self.buf.pop();
-            }
-            if self.buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            if self.buf.len() > MAX_EXPORT_LINE {
-                return Err(bad(format!("line is over {MAX_EXPORT_LINE} bytes")));
-            }
-            let record: serde_json::Value = serde_json::from_slice(&self.buf)
-                .map_err(|e| bad(format!("not a JSON object: {e}")))?;
-            let bytes = record
-                .get("entry")
-                .and_then(|v| v.as_str())
-                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-                .ok_or_else(|| bad("field `entry` is missing or not standard base64".into()))?;
-            return SignedEntry::decode(bytes)
-                .map(Some)
-                .map_err(|e| bad(format!("the entry does not decode: {e}")));
+            lines: ExportReader::new(input),
         }
     }
 }
@@ -350,11 +284,24 @@ impl<R: BufRead> Iterator for ExportEntries<R> {
     type Item = Result<SignedEntry, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let next = self.next_entry().transpose();
-        self.done = !matches!(next, Some(Ok(_)));
-        next
+        let item = self.lines.next()?;
+        let line = self.lines.line();
+        Some(match item {
+            Ok((line, record)) => SignedEntry::decode(record.entry.0).map_err(|e| ReadError {
+                line,
+                message: format!("the entry does not decode: {e}"),
+                io: false,
+            }),
+            Err(ExportError::Io(e)) => Err(ReadError {
+                line,
+                message: e.to_string(),
+                io: true,
+            }),
+            Err(e) => Err(ReadError {
+                line,
+                message: e.to_string(),
+                io: false,
+            }),
+        })
     }
 }

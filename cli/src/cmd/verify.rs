@@ -8,11 +8,11 @@ use clap::Args;
 use custody_format::event::Event;
 use custody_ledger::store::Ledger;
 use custody_verifier::bundle::{verify_bundle, BundleError};
-use custody_verifier::checkpoint::Checkpoint;
+use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
-use custody_verifier::signatures::{verify_chain, Mode};
-use custody_verifier::{Rule, Summary, Violation};
+use custody_verifier::walk::{default_threads, verify_chain};
+use custody_verifier::{Cause, Rule, Summary, Violation};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -35,26 +35,25 @@ pub struct VerifyArgs {
     /// to compare with the one you were given.
     #[arg(long, value_name = "HEX", requires = "bundle")]
     authority: Option<String>,
-    /// Verify each signature with strict single verification instead of in
-    /// batches (about four times slower; see docs/FORMAT.md, section 5).
-    #[arg(long)]
+    /// Accepted for compatibility and changes nothing: every signature is
+    /// now verified strictly (docs/FORMAT.md, section 5), on every core.
+    #[arg(long, hide = true)]
     exact: bool,
 }
 
 /// Walks every entry of an open ledger through the verifier.
 ///
 /// The verifier sees only the stored bytes, in chain order; signatures are
-/// checked in batches on every core unless `exact` asks for one strict
-/// verification each. `progress` counts entries (its total is the ledger's
-/// length).
+/// verified strictly on every core. `progress` counts entries (its total is
+/// the ledger's length).
 pub fn verify_store(
     ledger: &Ledger,
-    exact: bool,
     progress: &Progress,
 ) -> Result<Result<Summary, Violation>, Failure> {
-    let mode = if exact { Mode::Exact } else { Mode::default() };
     let entries = ledger.entries_from(0).map(|r| r.map(|(_, bytes)| bytes));
-    Ok(verify_chain(entries, mode, |n| progress.set(n))?)
+    Ok(verify_chain(entries, default_threads(), |n| {
+        progress.set(n)
+    })?)
 }
 
 /// Prints a verdict and turns it into an exit code.
@@ -80,19 +79,19 @@ pub fn report(ctx: &Context, source: &str, verdict: Result<Summary, Violation>) 
         Err(v) => {
             if ctx.json {
                 print_json(&json!({
-                    "valid": false, "source": source, "seq": v.seq, "rule": v.rule.name(), "detail": v.detail,
+                    "valid": false, "source": source, "seq": v.seq, "rule": v.rule.name(), "detail": v.detail(),
                 }));
             } else {
                 println!("INVALID  {source}");
                 println!("first bad entry: seq {}", v.seq);
                 println!("rule:   {}", v.rule);
-                println!("detail: {}", v.detail);
+                println!("detail: {}", v.detail());
             }
             Err(refused(anyhow::anyhow!(
                 "verification failed at seq {} ({}): {}",
                 v.seq,
                 v.rule,
-                v.detail
+                v.detail()
             )))
         }
     }
@@ -106,7 +105,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let source = ledger.dir().display().to_string();
     let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
-    let verdict = verify_store(&ledger, args.exact, &progress)?;
+    let verdict = verify_store(&ledger, &progress)?;
     progress.finish();
     match (&args.checkpoint, verdict) {
         (Some(path), Ok(summary)) => {
@@ -165,10 +164,11 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
                 }
                 report(ctx, &source, Err(violation))
             }
-            Err(ExportError::Malformed { line, message }) => {
-                Err(refused(anyhow::anyhow!("{source}: line {line}: {message}")))
+            Err(ExportError::Malformed { line, problem }) => {
+                Err(refused(anyhow::anyhow!("{source}: line {line}: {problem}")))
             }
             Err(ExportError::Io(e)) => Err(env(anyhow::anyhow!("{source}: {e}"))),
+            Err(e) => Err(env(anyhow::anyhow!("{source}: {e}"))),
         };
     }
     let mut text = Vec::new();
@@ -243,68 +243,50 @@ fn against_checkpoint(
     summary: &Summary,
     cp: &Checkpoint,
 ) -> Result<Result<String, Violation>, Failure> {
-    let fail = |detail: String| Violation {
-        seq: cp.size.min(summary.length),
-        rule: Rule::Checkpoint,
-        detail,
-    };
-    if cp.origin != summary.ledger_name {
-        return Ok(Err(fail(format!(
-            "the checkpoint is for the ledger {:?}, not {:?}",
-            cp.origin, summary.ledger_name
-        ))));
-    }
-    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
-    let signer = match cp.verify_by(&keys) {
-        Ok(k) => k,
-        Err(e) => return Ok(Err(fail(e.to_string()))),
-    };
-    if cp.size > summary.length {
-        return Ok(Err(fail(format!(
-            "TRUNCATED OR ROLLED BACK: the checkpoint vouches for {} entries, the ledger has {}",
-            cp.size, summary.length
-        ))));
-    }
+    let fail = |cause| Violation::new(cp.size.min(summary.length), Rule::Checkpoint, cause);
     // The consistency proof comes from the store, but it is checked against
     // the root the verifier computed from the bytes: if it holds, the
     // checkpoint's tree is a prefix of the verified ledger, whatever the
-    // store did. Only when it fails is the store asked more, to name what
-    // happened.
-    let proof = ledger.consistency_proof(cp.size, summary.length)?;
-    if verify_consistency(
-        cp.size,
-        summary.length,
-        &cp.root,
-        &summary.merkle_root,
-        &proof,
-    )
-    .is_err()
-    {
-        let mut same_size_in_chain = None;
-        for seq in ledger.governance_seqs()? {
-            if let Some(e) = ledger.entry(seq)? {
-                if matches!(e.event(), Event::Checkpoint(c) if c.tree_size == cp.size) {
-                    same_size_in_chain = Some(seq);
+    // store did.
+    let mut proof_len = 0;
+    let verdict = check_extends(cp, summary, || {
+        let proof = ledger.consistency_proof(cp.size, summary.length)?;
+        proof_len = proof.len();
+        Ok::<_, Failure>(
+            verify_consistency(
+                cp.size,
+                summary.length,
+                &cp.root,
+                &summary.merkle_root,
+                &proof,
+            )
+            .is_ok(),
+        )
+    })?;
+    let signer = match verdict {
+        Ok(signer) => signer,
+        Err(NotExtended::Forked { size, root }) => {
+            // Only now is the store asked more, to name what happened.
+            let mut same_size_in_chain = None;
+            for seq in ledger.governance_seqs()? {
+                if let Some(e) = ledger.entry(seq)? {
+                    if matches!(e.event(), Event::Checkpoint(c) if c.tree_size == size) {
+                        same_size_in_chain = Some(seq);
+                    }
                 }
             }
+            return Ok(Err(fail(match same_size_in_chain {
+                Some(seq) => Cause::Equivocation { size, seq },
+                None => Cause::NotExtended(NotExtended::Forked { size, root }),
+            })));
         }
-        return Ok(Err(fail(match same_size_in_chain {
-            Some(seq) => format!(
-                "EQUIVOCATION: two valid checkpoints of size {} with different roots (this one, and entry {seq} of the ledger)",
-                cp.size
-            ),
-            None => format!(
-                "REWRITTEN OR FORKED: the ledger's first {} entries are not the tree the checkpoint signed (root {}); no consistency proof holds",
-                cp.size,
-                hex::encode(cp.root)
-            ),
-        })));
-    }
+        Err(other) => return Ok(Err(fail(Cause::NotExtended(other)))),
+    };
     Ok(Ok(format!(
         "consistent with the checkpoint of {} entries (root {}), signed by {}; consistency proof of {} hashes",
         cp.size,
         hex::encode(cp.root),
         hex::encode(signer),
-        proof.len()
+        proof_len
     )))
 }

@@ -20,8 +20,9 @@ use crate::keyfile::public_key_of;
 use crate::merkle;
 use backend::{Access, Backend, TreeId, WriteSet};
 use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
-use custody_format::event::{EntryHash, Event, Genesis, PersonId, PublicKeyBytes};
+use custody_format::event::{EntryHash, Event, Genesis, PersonId};
 use custody_format::registry::{AuthError, KeyRegistry};
+use custody_format::rules::{Breach, ChainRules, CheckError, Rule, TargetState, Targets};
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +37,7 @@ const LAYOUT_VERSION: &[u8] = b"2";
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// No ledger at this path.
     #[error("no ledger at {0} — run `custody init` (or check --store / CUSTODY_STORE)")]
@@ -98,6 +100,7 @@ impl StoreError {
 
 /// Why an append was refused. Nothing of the batch was written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AppendError {
     /// Event `index` (0-based, in the batch) was refused.
     #[error("event {} of the batch: {reason}", index + 1)]
@@ -120,21 +123,52 @@ pub enum AppendError {
     Store(#[from] StoreError),
 }
 
-/// Why one event was refused.
+/// Why one event (or one restored entry) was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
-    /// The signer may not sign it.
-    #[error("{0}")]
-    Auth(#[from] AuthError),
+    /// It breaks a chain rule (`custody_format::rules`): the signer may not
+    /// sign it, a correction's target is not an earlier evidence entry, a
+    /// checkpoint does not state the tree before it, …
+    #[error("{}", breach_text(.0))]
+    Rule(#[from] Breach),
     /// A field is invalid, or the entry cannot be encoded.
     #[error("{0}")]
     Entry(#[from] custody_format::entry::EntryError),
-    /// A correction whose target is not an earlier evidence entry.
-    #[error("field `target`: {0}")]
-    Target(String),
-    /// A checkpoint that does not state this ledger's tree before it.
-    #[error("checkpoint: {0}")]
-    Checkpoint(String),
+}
+
+fn breach_text(b: &Breach) -> String {
+    match b {
+        Breach::CorrectionTarget { .. } => format!("field `target`: {b}"),
+        Breach::Checkpoint(_) => format!("checkpoint: {b}"),
+        _ => b.to_string(),
+    }
+}
+
+impl Refusal {
+    /// The refusal without the field it concerns (for a restored entry,
+    /// which has no input line or field).
+    pub fn plain(&self) -> String {
+        match self {
+            Refusal::Rule(b) => b.to_string(),
+            Refusal::Entry(e) => e.to_string(),
+        }
+    }
+
+    /// The rule broken, by the verifier's names.
+    pub fn rule(&self) -> Rule {
+        match self {
+            Refusal::Rule(b) => b.rule(),
+            Refusal::Entry(custody_format::entry::EntryError::Version(_)) => Rule::Version,
+            Refusal::Entry(_) => Rule::Format,
+        }
+    }
+}
+
+impl From<AuthError> for Refusal {
+    fn from(e: AuthError) -> Refusal {
+        Refusal::Rule(Breach::Authority(e))
+    }
 }
 
 /// The last entry of the chain.
@@ -194,18 +228,19 @@ pub struct RestoreError {
 
 /// What stopped a restore.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RestoreCause {
     /// The target is not absent or empty, or the store failed (I/O, a
     /// full disk).
     #[error(transparent)]
     Store(#[from] StoreError),
     /// An entry breaks a rule of the chain; nothing is guessed or repaired.
-    #[error("entry {seq}: {reason}")]
+    #[error("entry {seq}: {}: {}", reason.rule(), reason.plain())]
     Refused {
         /// The seq the entry should have had (its position in the chain).
         seq: u64,
         /// Which rule, and how.
-        reason: String,
+        reason: Box<Refusal>,
     },
     /// No entries at all.
     #[error("there are no entries to restore; a ledger starts with its genesis")]
@@ -490,47 +525,19 @@ impl Ledger {
         let mut ledger = Ledger::new_store(dir, Backend::open(dir, Access::Create)?);
         let mut batch = Batch::new(&ledger, true);
         let mut restored = 0u64;
-        let mut last_recorded_at = None;
         for item in entries {
             let entry = item.map_err(|e| RestoreCause::Input {
                 restored,
                 source: e.into(),
             })?;
-            let seq = batch.next_seq;
-            let refused = |reason: String| RestoreCause::Refused { seq, reason };
-            let body = entry.body();
-            if body.seq != seq {
-                return Err(refused(format!(
-                    "sequence: the entry says seq {}, but seq {seq} comes next",
-                    body.seq
-                )));
-            }
-            if body.prev_hash != batch.prev {
-                return Err(refused(format!(
-                    "prev_hash: the entry links to {}, but the previous entry hashes to {}",
-                    body.prev_hash, batch.prev
-                )));
-            }
-            if let Some(last) = last_recorded_at.filter(|&last| body.recorded_at < last) {
-                return Err(refused(format!(
-                    "recorded_at: {} is earlier than the previous entry's {last}",
-                    body.recorded_at
-                )));
-            }
-            last_recorded_at = Some(body.recorded_at);
-            let persons = batch
-                .check(&ledger, &body.signer, &body.event)
-                .map_err(|e| match e {
-                    // Named by the verifier's rules (`Rule::name`).
-                    AppendError::Refused { reason, .. } => refused(match reason {
-                        Refusal::Auth(e) => format!("authority: {e}"),
-                        Refusal::Target(m) => format!("correction_target: {m}"),
-                        Refusal::Checkpoint(m) => format!("checkpoint: {m}"),
-                        Refusal::Entry(e) => format!("format: {e}"),
-                    }),
-                    AppendError::Store(e) => e.into(),
-                    other => refused(other.to_string()),
-                })?;
+            let seq = batch.rules.next_seq();
+            let persons = batch.check(&ledger, entry.body()).map_err(|e| match e {
+                CheckError::Breach(b) => RestoreCause::Refused {
+                    seq,
+                    reason: Box::new(Refusal::Rule(b)),
+                },
+                CheckError::Lookup(s) => RestoreCause::Store(s),
+            })?;
             batch.push(&ledger, entry, persons)?;
             restored += 1;
             if batch.entries.len() >= chunk {
@@ -712,17 +719,30 @@ impl Ledger {
     /// change no key, so checking each against the current registry is the
     /// same as checking it at its position in the batch; governance events
     /// are checked against the registry as of the head.
-    pub fn precheck(&self, event: &Event, key: &SigningKey) -> Result<(), Refusal> {
-        let signer = public_key_of(key);
-        self.registry.check(self.head.seq + 1, &signer, event)?;
-        event
-            .validate()
-            .map_err(|e| Refusal::Entry(custody_format::entry::EntryError::Field(e)))?;
-        if let Event::Correction(c) = event {
-            self.correction_target(&c.target, &HashMap::new(), &[], &HashMap::new())
-                .map_err(Refusal::Target)?;
+    ///
+    /// A refusal is the inner `Err`; the outer one is a storage failure,
+    /// which says nothing about the event.
+    pub fn precheck(
+        &self,
+        event: &Event,
+        key: &SigningKey,
+    ) -> Result<Result<(), Refusal>, StoreError> {
+        if let Err(e) = event.validate() {
+            return Ok(Err(Refusal::Entry(e.into())));
         }
-        Ok(())
+        let body = EntryBody {
+            version: FORMAT_VERSION,
+            seq: self.head.seq + 1,
+            prev_hash: self.head.hash,
+            recorded_at: self.head.recorded_at,
+            signer: public_key_of(key),
+            event: event.clone(),
+        };
+        match Batch::new(self, false).check(self, &body) {
+            Ok(_) => Ok(Ok(())),
+            Err(CheckError::Breach(b)) => Ok(Err(Refusal::Rule(b))),
+            Err(CheckError::Lookup(e)) => Err(e),
+        }
     }
 
     /// Signs `events` as the next entries (the genesis first if `first`)
@@ -743,66 +763,34 @@ impl Ledger {
                 .insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
         }
         for event in events {
-            let persons = batch.check(self, &signer, &event)?;
-            let entry = SignedEntry::sign(
-                EntryBody {
-                    version: FORMAT_VERSION,
-                    seq: batch.next_seq,
-                    prev_hash: batch.prev,
-                    recorded_at,
-                    signer,
-                    event,
-                },
-                key,
-            )
-            .map_err(|e| batch.refused(e.into()))?;
+            let body = EntryBody {
+                version: FORMAT_VERSION,
+                seq: batch.rules.next_seq(),
+                prev_hash: batch.rules.prev_hash(),
+                recorded_at,
+                signer,
+                event,
+            };
+            let persons = batch.check(self, &body).map_err(|e| match e {
+                CheckError::Breach(b) => batch.refused(b.into()),
+                CheckError::Lookup(s) => AppendError::Store(s),
+            })?;
+            let entry = SignedEntry::sign(body, key).map_err(|e| batch.refused(e.into()))?;
             batch.push(self, entry, persons)?;
         }
         Ok(batch.commit(self)?)
     }
 
-    /// Finds a correction's target: an earlier evidence entry, in the store
-    /// or earlier in the same batch. Returns its event.
-    fn correction_target(
-        &self,
-        target: &EntryHash,
-        batch_hashes: &HashMap<EntryHash, usize>,
-        batch: &[SignedEntry],
-        corrected_in_batch: &HashMap<EntryHash, u64>,
-    ) -> Result<Event, String> {
-        let earlier = match corrected_in_batch.get(target) {
-            Some(&seq) => Some(seq),
-            None => self
-                .backend
-                .get(TreeId::Corrected, &target.0)
-                .map_err(|e| e.to_string())?
-                .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)),
+    /// The event of the entry with hash `hash`, if the store has it.
+    fn event_of(&self, hash: &EntryHash) -> Result<Option<Event>, StoreError> {
+        let Some(seq) = self.seq_of(hash)? else {
+            return Ok(None);
         };
-        if let Some(seq) = earlier {
-            return Err(format!(
-                "entry {target} was already corrected by entry {seq}; an entry is corrected once (to restore evidence, append it again)"
-            ));
-        }
-        let event = if let Some(&i) = batch_hashes.get(target) {
-            batch[i].event().clone()
-        } else {
-            let seq = self
-                .seq_of(target)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no entry with hash {target} in this ledger"))?;
-            self.entry(seq)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("entry {seq} is missing"))?
-                .event()
-                .clone()
-        };
-        if !event.is_evidence() {
-            return Err(format!(
-                "entry {target} is a {}, not evidence about a person; only evidence can be corrected",
-                event.type_name()
-            ));
-        }
-        Ok(event)
+        let entry = self.entry(seq)?.ok_or_else(|| StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail: format!("the hash index names entry {seq}, which is missing"),
+        })?;
+        Ok(Some(entry.into_event()))
     }
 
     /// The sequence number of the entry with this hash.
@@ -1001,12 +989,9 @@ impl Ledger {
 /// - [`Batch::commit`] adds the re-folded statuses of the persons touched
 ///   (`project_batch`) and writes it all in one durable commit.
 struct Batch {
-    /// The key registry as of the batch's last entry.
-    registry: KeyRegistry,
-    /// The seq the next entry takes.
-    next_seq: u64,
-    /// The hash the next entry links to.
-    prev: EntryHash,
+    /// The chain rules as of the batch's last entry (where the chain is,
+    /// who may sign).
+    rules: ChainRules,
     /// The batch's entries' hashes, with their positions in `entries`.
     hashes: HashMap<EntryHash, usize>,
     /// Targets corrected in the batch, with the seq of their correction.
@@ -1023,15 +1008,14 @@ impl Batch {
     /// An empty batch that continues `ledger` (or starts it with a genesis,
     /// if `first`).
     fn new(ledger: &Ledger, first: bool) -> Batch {
-        let (next_seq, prev) = if first {
-            (0, GENESIS_PREV_HASH)
+        let rules = if first {
+            ChainRules::default()
         } else {
-            (ledger.head.seq + 1, ledger.head.hash)
+            let h = ledger.head;
+            ChainRules::resume((h.seq, h.hash, h.recorded_at), ledger.registry.clone())
         };
         Batch {
-            registry: ledger.registry.clone(),
-            next_seq,
-            prev,
+            rules,
             hashes: HashMap::new(),
             corrected: HashMap::new(),
             touched: BTreeMap::new(),
@@ -1057,62 +1041,39 @@ impl Batch {
         }
     }
 
-    /// Checks that `signer` may record `event` as the next entry, against
-    /// the ledger and the batch so far: the signer holds the role the event
-    /// needs; a correction targets an earlier evidence entry not corrected
-    /// before; a checkpoint states the tree of every entry before it and
-    /// its note signature verifies. Returns the persons the entry is about
-    /// (for a correction, its target's and its replacement's), for the
-    /// person index and the projections. Changes nothing.
+    /// Checks `body` as the next entry against the chain rules
+    /// (`custody_format::rules`, the verifier's own code), with correction
+    /// targets looked up in the batch and the store's indexes and the
+    /// Merkle root of the entries before a checkpoint computed from the
+    /// stored subtrees. Returns the persons the entry is about (for a
+    /// correction, its target's and its replacement's), for the person
+    /// index and the projections. Changes nothing.
     fn check(
         &self,
         ledger: &Ledger,
-        signer: &PublicKeyBytes,
-        event: &Event,
-    ) -> Result<Vec<PersonId>, AppendError> {
-        let seq = self.next_seq;
-        self.registry
-            .check(seq, signer, event)
-            .map_err(|e| self.refused(e.into()))?;
+        body: &EntryBody,
+    ) -> Result<Vec<PersonId>, CheckError<StoreError>> {
+        let targets = StoreTargets {
+            ledger,
+            batch: self,
+        };
+        let nodes = self.nodes(ledger);
+        let seq = body.seq;
+        let root = || merkle::root(&nodes, seq);
+        self.rules.check(body, &targets, Some(&root))?;
+        let event = &body.event;
         let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
         if let Event::Correction(c) = event {
-            let target = ledger
-                .correction_target(&c.target, &self.hashes, &self.entries, &self.corrected)
-                .map_err(|m| self.refused(Refusal::Target(m)))?;
-            persons.extend(target.person().cloned());
+            let target = match self.hashes.get(&c.target) {
+                Some(&i) => Some(self.entries[i].event().clone()),
+                None => ledger.event_of(&c.target).map_err(CheckError::Lookup)?,
+            };
+            persons.extend(target.as_ref().and_then(Event::person).cloned());
             if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
                 persons.push(p.clone());
             }
             persons.sort();
             persons.dedup();
-        }
-        if let Event::Checkpoint(c) = event {
-            let root = merkle::root(&self.nodes(ledger), seq)?;
-            let name = self.registry.ledger_name().unwrap_or_default();
-            let text = custody_format::note::note_text(name, c.tree_size, &c.root_hash.0);
-            let valid_signature = ed25519_dalek::VerifyingKey::from_bytes(&signer.0)
-                .and_then(|k| {
-                    k.verify_strict(
-                        text.as_bytes(),
-                        &ed25519_dalek::Signature::from_bytes(&c.note_signature.0),
-                    )
-                })
-                .is_ok();
-            let problem = if c.tree_size != seq {
-                Some(format!(
-                    "it covers {} entries but is entry {seq}; a checkpoint covers every entry before it",
-                    c.tree_size
-                ))
-            } else if c.root_hash.0 != root {
-                Some("its root is not the Merkle root of the entries before it".to_string())
-            } else if !valid_signature {
-                Some("its note signature does not verify for the signer".to_string())
-            } else {
-                None
-            };
-            if let Some(p) = problem {
-                return Err(self.refused(Refusal::Checkpoint(p)));
-            }
         }
         Ok(persons)
     }
@@ -1128,9 +1089,9 @@ impl Batch {
         persons: Vec<PersonId>,
     ) -> Result<(), StoreError> {
         let seq = entry.seq();
-        debug_assert_eq!(seq, self.next_seq);
-        debug_assert_eq!(entry.body().prev_hash, self.prev);
-        self.registry.apply(seq, entry.event());
+        debug_assert_eq!(seq, self.rules.next_seq());
+        debug_assert_eq!(entry.body().prev_hash, self.rules.prev_hash());
+        self.rules.accept(entry.hash(), entry.body());
         self.writes
             .insert(TreeId::Entries, &seq_key(seq), entry.bytes());
         for ((level, index), hash) in
@@ -1155,8 +1116,6 @@ impl Batch {
         if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
             self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
         }
-        self.prev = entry.hash();
-        self.next_seq = seq + 1;
         self.hashes.insert(entry.hash(), self.entries.len());
         self.entries.push(entry);
         Ok(())
@@ -1184,7 +1143,7 @@ impl Batch {
         )?;
         ledger.backend.commit(self.writes)?;
         ledger.head = head;
-        ledger.registry = self.registry;
+        ledger.registry = self.rules.registry().clone();
         Ok(self
             .entries
             .iter()
@@ -1193,5 +1152,39 @@ impl Batch {
                 hash: e.hash(),
             })
             .collect())
+    }
+}
+
+/// Correction targets as the store knows them: the batch so far, then the
+/// store's `corrected` and `hashes` indexes.
+struct StoreTargets<'a> {
+    ledger: &'a Ledger,
+    batch: &'a Batch,
+}
+
+impl Targets for StoreTargets<'_> {
+    type Error = StoreError;
+
+    fn target(&self, target: &EntryHash) -> Result<TargetState, StoreError> {
+        let corrected = match self.batch.corrected.get(target) {
+            Some(&seq) => Some(seq),
+            None => self
+                .ledger
+                .backend
+                .get(TreeId::Corrected, &target.0)?
+                .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)),
+        };
+        if let Some(seq) = corrected {
+            return Ok(TargetState::Corrected(seq));
+        }
+        let event = match self.batch.hashes.get(target) {
+            Some(&i) => Some(self.batch.entries[i].event().clone()),
+            None => self.ledger.event_of(target)?,
+        };
+        Ok(match event {
+            None => TargetState::Unknown,
+            Some(e) if e.is_evidence() => TargetState::Evidence,
+            Some(e) => TargetState::NotEvidence(e.type_name()),
+        })
     }
 }

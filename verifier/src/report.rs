@@ -1,0 +1,152 @@
+//! What a verification finds: the first [`Violation`] (which entry, which
+//! [`Rule`], and what exactly, as a typed [`Cause`]), or the [`Summary`] of
+//! what a valid chain proved.
+
+use crate::merkle::MerkleError;
+use custody_format::entry::EntryError;
+use custody_format::event::{EntryHash, PersonId, PublicKeyBytes};
+use custody_format::key::WeakKey;
+use custody_format::rules::Breach;
+pub use custody_format::rules::Rule;
+use custody_format::time::Timestamp;
+use std::fmt;
+
+/// What exactly broke a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The bytes do not decode as an entry (rules `format`, `version`).
+    Entry(EntryError),
+    /// A chain rule (`custody_format::rules`).
+    Breach(Breach),
+    /// The signer's key may not sign.
+    WeakSigner(WeakKey),
+    /// The signature's R is a small-order or non-canonical point.
+    WeakR,
+    /// The signature does not verify for its signer.
+    BadSignature(PublicKeyBytes),
+    /// A claim beside the signed bytes does not match them.
+    Claim {
+        /// The claim's field (`seq`, `hash`, `view`).
+        field: &'static str,
+        /// What it claims, cut to a readable length (`None` for a view).
+        claimed: Option<String>,
+        /// What the bytes say.
+        actual: Option<String>,
+    },
+    /// An entry of a bundle is not included in its checkpoint's tree.
+    NotIncluded {
+        /// The checkpoint's tree size.
+        size: u64,
+        /// Why the proof fails.
+        error: MerkleError,
+    },
+    /// An entry of a bundle appears twice.
+    Duplicate,
+    /// A bundle carries evidence about someone else.
+    OtherPerson {
+        /// Whom the entry is about.
+        about: Option<PersonId>,
+        /// The bundle's person.
+        person: PersonId,
+    },
+    /// The chain does not extend a checkpoint it was checked against.
+    NotExtended(crate::checkpoint::NotExtended),
+    /// Two valid checkpoints of one size with different roots.
+    Equivocation {
+        /// The size.
+        size: u64,
+        /// The ledger's own checkpoint entry of that size.
+        seq: u64,
+    },
+    /// There are no entries at all.
+    Empty,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Entry(e) => e.fmt(f),
+            Cause::Breach(b) => b.fmt(f),
+            Cause::WeakSigner(w) => write!(f, "signer {w}"),
+            Cause::WeakR => f.write_str("the signature's R is a small-order or non-canonical point"),
+            Cause::BadSignature(k) => write!(f, "the signature does not verify for signer {k}"),
+            Cause::Claim {
+                field,
+                claimed: Some(claimed),
+                actual: Some(actual),
+            } => write!(
+                f,
+                "the `{field}` beside the signed bytes does not match them (claims {claimed}, bytes say {actual})"
+            ),
+            Cause::Claim { field, .. } => write!(
+                f,
+                "the `{field}` beside the signed bytes does not match them; trust only the bytes"
+            ),
+            Cause::NotIncluded { size, error } => {
+                write!(f, "not included in the checkpoint's tree of {size}: {error}")
+            }
+            Cause::Duplicate => f.write_str("the entry appears twice"),
+            Cause::OtherPerson { about, person } => write!(
+                f,
+                "the entry is about {}, not {person}: a bundle must carry nothing about anyone else",
+                about.as_ref().map_or("nobody", PersonId::as_str)
+            ),
+            Cause::NotExtended(n) => n.fmt(f),
+            Cause::Equivocation { size, seq } => write!(
+                f,
+                "EQUIVOCATION: two valid checkpoints of size {size} with different roots (this one, and entry {seq} of the ledger)"
+            ),
+            Cause::Empty => f.write_str("there are no entries; a ledger starts with its genesis"),
+        }
+    }
+}
+
+/// The first thing found wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("seq {seq}: {rule}: {cause}")]
+pub struct Violation {
+    /// Position of the bad entry in the chain (its expected seq).
+    pub seq: u64,
+    /// The rule broken.
+    pub rule: Rule,
+    /// What exactly.
+    pub cause: Cause,
+}
+
+impl Violation {
+    /// A violation of `rule` at `seq`.
+    pub fn new(seq: u64, rule: Rule, cause: Cause) -> Violation {
+        Violation { seq, rule, cause }
+    }
+
+    /// A broken chain rule at `seq`.
+    pub fn breach(seq: u64, breach: Breach) -> Violation {
+        Violation::new(seq, breach.rule(), Cause::Breach(breach))
+    }
+
+    /// What exactly, in words (the JSON report's `detail`).
+    pub fn detail(&self) -> String {
+        self.cause.to_string()
+    }
+}
+
+/// What a valid chain proved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Number of entries.
+    pub length: u64,
+    /// Hash of the last entry.
+    pub head_hash: EntryHash,
+    /// The ledger's name, from the genesis.
+    pub ledger_name: String,
+    /// The authority key named by the genesis.
+    pub authority: PublicKeyBytes,
+    /// `recorded_at` of the last entry.
+    pub last_recorded_at: Timestamp,
+    /// The Merkle tree hash of all the entries, computed from their bytes.
+    pub merkle_root: [u8; 32],
+    /// Every key that held the `authority` role at some point (the keys
+    /// that may have signed this ledger's checkpoints).
+    pub authority_keys: Vec<PublicKeyBytes>,
+}
