@@ -1,6 +1,6 @@
 //! Failures and their exit codes (documented in `custody --help`).
 
-use custody_ledger::store::{AppendError, StoreError};
+use custody_ledger::store::{AppendError, BundleBuildError, StoreError};
 
 /// A command's failure: what to tell the user and which exit code.
 pub struct Failure {
@@ -50,6 +50,18 @@ impl From<AppendError> for Failure {
     fn from(e: AppendError) -> Failure {
         match e {
             AppendError::Store(s) => env(s),
+            other => refused(other),
+        }
+    }
+}
+
+impl From<BundleBuildError> for Failure {
+    fn from(e: BundleBuildError) -> Failure {
+        match e {
+            BundleBuildError::Store(s) => s.into(),
+            BundleBuildError::NoCheckpoint { .. } => refused(anyhow::anyhow!(
+                "{e}; issue one with `custody checkpoint --key AUTHORITY.pem` and try again"
+            )),
             other => refused(other),
         }
     }

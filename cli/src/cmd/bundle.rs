@@ -4,89 +4,13 @@
 //! (`custody dossier`). The format is specified in
 //! `custody_verifier::bundle`.
 
-use crate::exit::{refused, CmdResult, Failure};
+use crate::exit::{refused, CmdResult};
 use crate::output::{print_json, Context};
-use base64::Engine;
 use clap::Args;
-use custody_format::entry::{entry_view, SignedEntry};
 use custody_format::event::{Event, PersonId};
-use custody_format::note;
-use custody_ledger::store::Ledger;
-use custody_verifier::bundle::{verify_bundle, VerifiedBundle, BUNDLE_FORMAT};
+use custody_verifier::bundle::{verify_bundle, VerifiedBundle};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
-
-fn decode(ledger: &Ledger, seq: u64) -> Result<SignedEntry, Failure> {
-    ledger.entry(seq)?.ok_or_else(|| {
-        refused(anyhow::anyhow!(
-            "entry {seq} is missing; run `custody verify`"
-        ))
-    })
-}
-
-/// Builds the bundle of `person` against the latest checkpoint recorded in
-/// the ledger that covers all of their entries.
-pub fn build_bundle(ledger: &Ledger, person: &PersonId) -> Result<Value, Failure> {
-    let mut seqs: BTreeSet<u64> = ledger.person_seqs(person)?.into_iter().collect();
-    if seqs.is_empty() {
-        return Err(refused(anyhow::anyhow!("no such person: {person}")));
-    }
-    // The targets of corrections about the person travel with them.
-    for seq in seqs.clone() {
-        if let Event::Correction(c) = decode(ledger, seq)?.event() {
-            if let Some(t) = ledger.seq_of(&c.target)? {
-                seqs.insert(t);
-            }
-        }
-    }
-    let needed = *seqs.iter().next_back().expect("not empty");
-    let mut governance = Vec::new();
-    let mut checkpoint = None;
-    for seq in ledger.governance_seqs()? {
-        let e = decode(ledger, seq)?;
-        match e.event() {
-            Event::Checkpoint(c) if c.tree_size > needed => {
-                let text = note::note_text(ledger.name(), c.tree_size, &c.root_hash.0);
-                let signed = note::signed_note(
-                    &text,
-                    ledger.name(),
-                    &e.body().signer.0,
-                    &c.note_signature.0,
-                );
-                checkpoint = Some((c.tree_size, signed));
-            }
-            Event::Checkpoint(_) => {}
-            _ => governance.push(seq),
-        }
-    }
-    let (size, signed_note) = checkpoint.ok_or_else(|| {
-        refused(anyhow::anyhow!(
-            "no checkpoint covers entry {needed} of {person}; issue one with `custody checkpoint --key AUTHORITY.pem` and try again"
-        ))
-    })?;
-    seqs.extend(governance.into_iter().filter(|&s| s < size));
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut entries = Vec::with_capacity(seqs.len());
-    for seq in seqs {
-        let e = decode(ledger, seq)?;
-        let proof = ledger.inclusion_proof(seq, size)?;
-        entries.push(json!({
-            "seq": seq,
-            "hash": e.hash(),
-            "entry": b64.encode(e.bytes()),
-            "view": entry_view(&e),
-            "inclusion_proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
-        }));
-    }
-    Ok(json!({
-        "format": BUNDLE_FORMAT,
-        "origin": ledger.name(),
-        "person": person,
-        "checkpoint": signed_note,
-        "entries": entries,
-    }))
-}
 
 /// `custody dossier`.
 #[derive(Args)]
@@ -233,8 +157,7 @@ pub fn render_markdown(b: &VerifiedBundle) -> String {
 pub fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
     let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
     let ledger = ctx.open_read_only()?;
-    let bundle = build_bundle(&ledger, &person)?;
-    let text = serde_json::to_vec(&bundle).map_err(refused)?;
+    let text = ledger.person_bundle(&person)?.to_json().into_bytes();
     let verified = verify_bundle(&text, ledger.registry().genesis_authority()).map_err(|e| {
         refused(anyhow::anyhow!(
             "the bundle of {person} does not verify: {e}; run `custody verify`"

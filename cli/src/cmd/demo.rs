@@ -244,8 +244,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let (_, note) = ledger.checkpoint(&authority)?;
     print!("{note}");
     let person = custody_format::event::PersonId::new("P-0001").map_err(fail)?;
-    let bundle = crate::cmd::bundle::build_bundle(&ledger, &person)?;
-    let bundle_text = serde_json::to_vec(&bundle).map_err(fail)?;
+    let bundle_text = ledger.person_bundle(&person)?.to_json().into_bytes();
     let bundle_path = root.join("P-0001.bundle.json");
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
     match custody_verifier::bundle::verify_bundle(

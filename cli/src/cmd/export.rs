@@ -3,12 +3,11 @@
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
 use crate::progress::Progress;
-use base64::Engine;
 use clap::Args;
-use custody_format::entry::{entry_view, SignedEntry};
+use custody_format::entry::SignedEntry;
 use custody_format::event::PersonId;
+use custody_format::wire::export::ExportLine;
 use custody_ledger::store::Ledger;
-use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -43,12 +42,7 @@ pub fn write_export(
                 "entry {seq} does not decode: {e}; run `custody verify`"
             ))
         })?;
-        let line = json!({
-            "seq": entry.seq(),
-            "hash": entry.hash(),
-            "entry": base64::engine::general_purpose::STANDARD.encode(entry.bytes()),
-            "view": entry_view(&entry),
-        });
+        let line = ExportLine::of(&entry).to_line();
         writeln!(out, "{line}").map_err(|e| env(anyhow::anyhow!("cannot write export: {e}")))?;
         n += 1;
     }
@@ -61,13 +55,12 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     if let Some(person) = &args.person {
         let person =
             PersonId::new(person).map_err(|m| refused(anyhow::anyhow!("--person: {m}")))?;
-        let bundle = crate::cmd::bundle::build_bundle(&ledger, &person)?;
-        let text =
-            serde_json::to_string_pretty(&bundle).map_err(|e| env(anyhow::anyhow!("{e}")))? + "\n";
+        let bundle = ledger.person_bundle(&person)?;
+        let text = bundle.to_json() + "\n";
         return write_out(ctx, args.out.as_deref(), |out| {
             out.write_all(text.as_bytes())
                 .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
-            Ok(bundle["entries"].as_array().map_or(0, |a| a.len() as u64))
+            Ok(bundle.entries.len() as u64)
         });
     }
     let progress = if args.out.is_none() {

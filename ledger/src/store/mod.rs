@@ -13,7 +13,9 @@
 //! rows, so an entry gives the same rows whichever way it came in.
 
 pub(crate) mod backend;
+mod bundle;
 pub use backend::panic_is_contained;
+pub use bundle::BundleBuildError;
 mod projections;
 
 use crate::keyfile::public_key_of;
