@@ -4,7 +4,7 @@
 use custody_format::event::*;
 use custody_format::time::Timestamp;
 use custody_ledger::input::event_from_value;
-use custody_ledger::projection::{project, DayBounds, PersonStatus, ProjectedEntry, Status};
+use custody_ledger::projection::{project, DayBounds, Flag, PersonStatus, ProjectedEntry, Status};
 
 fn at(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
@@ -60,11 +60,8 @@ fn a_conscript_confirmed_a_year_late_then_exchanged() {
         s.notification_delay_days,
         Some(DayBounds { min: 399, max: 399 })
     );
-    assert!(s.flags.contains(&"notification_overdue".to_string()));
-    assert!(
-        !s.flags.contains(&"incommunicado".to_string()),
-        "not held any more"
-    );
+    assert!(s.flags.contains(&Flag::NotificationOverdue));
+    assert!(!s.flags.contains(&Flag::Incommunicado), "not held any more");
     assert_eq!(s.evidence["captured_at"][0].seq, 3);
     assert_eq!(s.evidence["icrc_notified_at"][0].seq, 5);
     assert_eq!(s.evidence["released_at"][0].seq, 7);
@@ -81,8 +78,8 @@ fn a_conscript_confirmed_a_year_late_then_exchanged() {
         s.days_without_contact,
         Some(DayBounds { min: 228, max: 228 })
     );
-    assert!(s.flags.contains(&"incommunicado".to_string()));
-    assert!(s.flags.contains(&"notification_overdue".to_string()));
+    assert!(s.flags.contains(&Flag::Incommunicado));
+    assert!(s.flags.contains(&Flag::NotificationOverdue));
     assert_eq!(s.last_seen.as_ref().unwrap().at.to_string(), "2022-09");
     assert_eq!(
         s.last_seen.as_ref().unwrap().place.as_deref(),
@@ -102,7 +99,7 @@ fn a_death_is_not_undone_by_later_sightings_but_disputed() {
     assert_eq!(s.died_at.unwrap().to_string(), "2022-07-29");
     assert_eq!(s.death_cause, Some(DeathCause::DeathInCustody));
     assert_eq!(s.remains_returned, Some(true));
-    assert!(s.flags.contains(&"disputed".to_string()));
+    assert!(s.flags.contains(&Flag::Disputed));
     let cited: Vec<u64> = s.evidence["disputed"].iter().map(|c| c.seq).collect();
     assert_eq!(
         cited,
@@ -151,8 +148,8 @@ fn a_capture_after_a_release_opens_a_new_episode() {
     assert_eq!(s.captured_at.unwrap().to_string(), "2025-05-01");
     assert_eq!(s.icrc_notified_at, None);
     assert_eq!(s.days_unacknowledged, Some(DayBounds { min: 31, max: 31 }));
-    assert!(s.flags.contains(&"notification_overdue".to_string()));
-    assert!(s.flags.contains(&"incommunicado".to_string()));
+    assert!(s.flags.contains(&Flag::NotificationOverdue));
+    assert!(s.flags.contains(&Flag::Incommunicado));
 }
 
 #[test]
@@ -185,10 +182,10 @@ fn the_seven_day_and_thirty_day_boundaries() {
     };
     assert!(!notified("2024-01-08")
         .flags
-        .contains(&"notification_overdue".to_string()));
+        .contains(&Flag::NotificationOverdue));
     assert!(notified("2024-01-09")
         .flags
-        .contains(&"notification_overdue".to_string()));
+        .contains(&Flag::NotificationOverdue));
 
     let held = "{\"type\":\"capture\",\"person\":\"P\",\"occurred_at\":\"2024-01-01\"}\n{\"type\":\"icrc_notification\",\"person\":\"P\",\"occurred_at\":\"2024-01-02\"}";
     let day30 = status(held, Some("2024-01-31T12:00:00Z"));
@@ -196,9 +193,9 @@ fn the_seven_day_and_thirty_day_boundaries() {
         day30.days_without_contact,
         Some(DayBounds { min: 30, max: 30 })
     );
-    assert!(!day30.flags.contains(&"incommunicado".to_string()));
+    assert!(!day30.flags.contains(&Flag::Incommunicado));
     let day31 = status(held, Some("2024-02-01T00:00:00Z"));
-    assert!(day31.flags.contains(&"incommunicado".to_string()));
+    assert!(day31.flags.contains(&Flag::Incommunicado));
 }
 
 #[test]

@@ -40,6 +40,12 @@
 //!   correspondence of the episode (or the capture) to `as_of`/now, while
 //!   held; `incommunicado` when it is certainly more than 30 days.
 
+mod flags;
+pub mod report;
+pub mod timeline;
+
+pub use flags::Flag;
+
 use custody_format::event::{Category, DeathCause, EntryHash, Event, PersonId};
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
@@ -119,9 +125,6 @@ impl std::str::FromStr for Status {
     }
 }
 
-/// The flags a status can carry.
-pub const FLAGS: [&str; 3] = ["notification_overdue", "incommunicado", "disputed"];
-
 /// A number of whole days known only within bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayBounds {
@@ -185,7 +188,7 @@ pub struct PersonStatus {
     /// Whether remains were returned.
     pub remains_returned: Option<bool>,
     /// `notification_overdue`, `incommunicado`, `disputed`.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// For each fact, the entries it rests on.
     pub evidence: std::collections::BTreeMap<String, Vec<Cite>>,
 }
@@ -474,11 +477,11 @@ pub fn project<E: Borrow<ProjectedEntry>>(
     st.status = state.unwrap_or(Status::Missing);
 
     if !disputed.is_empty() {
-        st.flags.push("disputed".into());
+        st.flags.push(Flag::Disputed);
         let (_, death_cite) = death.expect("disputed only after a death");
         let mut cites = vec![death_cite];
         cites.extend(disputed);
-        st.evidence.insert("disputed".into(), cites);
+        st.evidence.insert(Flag::Disputed.name().into(), cites);
     }
     for (fact, cite) in cite_of {
         let keep = match fact {
@@ -512,7 +515,7 @@ impl PersonStatus {
     /// Stored statuses are facts; this is applied when they are read, so a
     /// status stored a year ago reports a year more without contact.
     pub fn apply_clock(&mut self, reference: OccurredAt) {
-        self.flags.retain(|f| f == "disputed");
+        self.flags.retain(|f| *f == Flag::Disputed);
         self.notification_delay_days = None;
         self.days_unacknowledged = None;
         self.days_without_contact = None;
@@ -537,14 +540,14 @@ impl PersonStatus {
                 }
             };
             if d.min > 7 {
-                flags.push("notification_overdue".to_string());
+                flags.push(Flag::NotificationOverdue);
             }
         }
         if self.status.is_held() {
             if let Some(contact) = self.last_contact_at {
                 let d = day_bounds(&contact, &reference);
                 if d.min > 30 {
-                    flags.push("incommunicado".to_string());
+                    flags.push(Flag::Incommunicado);
                 }
                 self.days_without_contact = Some(d);
             }
@@ -554,8 +557,8 @@ impl PersonStatus {
     }
 
     /// True if the status carries `flag`.
-    pub fn has_flag(&self, flag: &str) -> bool {
-        self.flags.iter().any(|f| f == flag)
+    pub fn has_flag(&self, flag: Flag) -> bool {
+        self.flags.contains(&flag)
     }
 }
 

@@ -1,0 +1,58 @@
+//! The flags a status can carry: each one a legal question the ledger
+//! answers for a person (docs/PROJECTIONS.md).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A flag of a person's status. Serialised by its [`Flag::name`], which is
+/// stable: stored statuses, `status --json` and scripts use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Held more than 7 days after capture without an ICRC notification
+    /// (GC III Art. 70, 122).
+    NotificationOverdue,
+    /// Held, with no contact for more than 30 days (GC III Art. 71).
+    Incommunicado,
+    /// A death contradicted by later evidence.
+    Disputed,
+}
+
+impl Flag {
+    /// Every flag, in the order statuses list them.
+    pub const ALL: [Flag; 3] = [
+        Flag::NotificationOverdue,
+        Flag::Incommunicado,
+        Flag::Disputed,
+    ];
+
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::NotificationOverdue => "notification_overdue",
+            Flag::Incommunicado => "incommunicado",
+            Flag::Disputed => "disputed",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Flag {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Flag, String> {
+        Flag::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown flag {s:?}; expected one of {}",
+                    Flag::ALL.map(Flag::name).join(", ")
+                )
+            })
+    }
+}

@@ -1,0 +1,125 @@
+//! A person's history (`custody history`): every entry about them in the
+//! order events occurred, each with who signed it and whether, and by what,
+//! it was corrected. Rendering is the CLI's; the order and the facts are
+//! here, so every reader of the ledger shows the same history.
+
+use custody_format::entry::SignedEntry;
+use custody_format::event::{EntryHash, Event, PublicKeyBytes};
+use custody_format::registry::KeyRegistry;
+use custody_format::time::{OccurredAt, Timestamp};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// The correction of an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CorrectedBy {
+    /// The correction's hash.
+    pub hash: EntryHash,
+    /// Why.
+    pub reason: String,
+    /// True if it replaced the entry (false: retracted).
+    pub replaced: bool,
+    /// The correction's seq.
+    pub seq: u64,
+}
+
+/// One entry of a person's history (fields in the order of their names,
+/// as `history --json` has always printed them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    /// The correction of this entry, if any.
+    pub corrected_by: Option<CorrectedBy>,
+    /// What the entry says.
+    pub event: Event,
+    /// Its hash.
+    pub hash: EntryHash,
+    /// Who held its signing key.
+    pub holder: String,
+    /// When the event occurred (none for a correction).
+    pub occurred_at: Option<OccurredAt>,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// Its seq.
+    pub seq: u64,
+    /// Its signing key.
+    pub signer: PublicKeyBytes,
+    /// The event's type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// A person's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct History {
+    /// Every entry, in the order shown.
+    pub entries: Vec<HistoryRow>,
+    /// The person.
+    pub person: custody_format::event::PersonId,
+}
+
+/// Orders a person's entries as their history: evidence by when it
+/// occurred (interval start, end, then seq), each correction right after
+/// its target, and corrections whose target is not among `entries` (a
+/// replacement naming this person in someone else's entry) at the end.
+/// Holders come from `registry`.
+pub fn history(
+    person: custody_format::event::PersonId,
+    entries: &[SignedEntry],
+    registry: &KeyRegistry,
+) -> History {
+    let mut corrected_by: BTreeMap<EntryHash, &SignedEntry> = BTreeMap::new();
+    for e in entries {
+        if let Event::Correction(c) = e.event() {
+            corrected_by.insert(c.target, e);
+        }
+    }
+    let mut timeline: Vec<&SignedEntry> =
+        entries.iter().filter(|e| e.event().is_evidence()).collect();
+    timeline.sort_by_key(|e| {
+        let at = e.event().occurred_at().expect("evidence has a time");
+        (at.start_micros(), at.end_micros(), e.seq())
+    });
+    let row = |e: &SignedEntry| {
+        let b = e.body();
+        HistoryRow {
+            corrected_by: corrected_by.get(&e.hash()).map(|c| CorrectedBy {
+                hash: c.hash(),
+                reason: match c.event() {
+                    Event::Correction(x) => x.reason.clone(),
+                    _ => String::new(),
+                },
+                replaced: matches!(c.event(), Event::Correction(x) if x.replacement.is_some()),
+                seq: c.seq(),
+            }),
+            event: b.event.clone(),
+            hash: e.hash(),
+            holder: registry
+                .get(&b.signer)
+                .map(|k| k.holder.clone())
+                .unwrap_or_default(),
+            occurred_at: b.event.occurred_at(),
+            recorded_at: b.recorded_at,
+            seq: b.seq,
+            signer: b.signer,
+            kind: b.event.type_name(),
+        }
+    };
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut shown = HashSet::new();
+    for e in timeline {
+        rows.push(row(e));
+        if let Some(c) = corrected_by.get(&e.hash()) {
+            rows.push(row(c));
+            shown.insert(c.seq());
+        }
+    }
+    for e in entries {
+        if matches!(e.event(), Event::Correction(_)) && !shown.contains(&e.seq()) {
+            rows.push(row(e));
+        }
+    }
+    History {
+        entries: rows,
+        person,
+    }
+}
