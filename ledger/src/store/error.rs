@@ -1,0 +1,144 @@
+//! What can go wrong in the store, typed: the store itself failing
+//! ([`StoreError`]), an append refused ([`AppendError`], [`Refusal`]).
+
+use crate::merkle;
+use custody_format::registry::AuthError;
+use custody_format::rules::{Breach, Rule};
+use custody_format::time::Timestamp;
+use std::path::{Path, PathBuf};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No ledger at this path.
+    #[error("no ledger at {0} — run `custody init` (or check --store / CUSTODY_STORE)")]
+    NoLedger(PathBuf),
+    /// `init` or `restore` on a directory that already holds a store.
+    #[error("{0} already holds a ledger; refusing to create another over it")]
+    AlreadyExists(PathBuf),
+    /// `init` or `restore` on a non-empty directory that is not a ledger.
+    #[error("{0} is not empty; a new ledger is made only in a new or empty directory")]
+    NotEmpty(PathBuf),
+    /// Another process holds the store.
+    #[error(
+        "store is in use by another process: {0} (waited 3 s); try again when it has finished"
+    )]
+    InUse(PathBuf),
+    /// A write through a ledger opened with [`Ledger::open_read_only`].
+    #[error("{0} was opened for reading only; nothing was written")]
+    ReadOnly(PathBuf),
+    /// A request outside the ledger (a seq or tree size it does not have).
+    #[error("{0}")]
+    Range(String),
+    /// A file-system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// What.
+        source: std::io::Error,
+    },
+    /// The store's files or contents are damaged.
+    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if the store still opens, `custody verify` shows the first damaged entry")]
+    Damaged {
+        /// The store.
+        dir: PathBuf,
+        /// What was found.
+        detail: String,
+    },
+    /// A store in a layout this build does not read (the sled store of the
+    /// first development builds). Nothing is wrong with it; it needs the
+    /// build that wrote it to export it.
+    #[error("{0} holds a store in the sled layout of custody's first development builds, which this build does not read (it was not changed). Open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --bundle`")]
+    OldLayout(PathBuf),
+}
+
+pub(super) fn proof_error(e: merkle::ProofError<StoreError>) -> StoreError {
+    match e {
+        merkle::ProofError::Range(m) => StoreError::Range(m),
+        merkle::ProofError::Storage(e) => e,
+    }
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Why an append was refused. Nothing of the batch was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppendError {
+    /// Event `index` (0-based, in the batch) was refused.
+    #[error("event {} of the batch: {reason}", index + 1)]
+    Refused {
+        /// Position in the batch.
+        index: usize,
+        /// Why.
+        reason: Refusal,
+    },
+    /// This machine's clock is behind the ledger's last entry.
+    #[error("this machine's clock reads {now}, earlier than the last entry's recorded_at {last}; fix the clock before appending")]
+    ClockBehind {
+        /// The clock.
+        now: Timestamp,
+        /// The head's `recorded_at`.
+        last: Timestamp,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why one event (or one restored entry) was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// It breaks a chain rule (`custody_format::rules`): the signer may not
+    /// sign it, a correction's target is not an earlier evidence entry, a
+    /// checkpoint does not state the tree before it, …
+    #[error("{}", breach_text(.0))]
+    Rule(#[from] Breach),
+    /// A field is invalid, or the entry cannot be encoded.
+    #[error("{0}")]
+    Entry(#[from] custody_format::entry::EntryError),
+}
+
+fn breach_text(b: &Breach) -> String {
+    match b {
+        Breach::CorrectionTarget { .. } => format!("field `target`: {b}"),
+        Breach::Checkpoint(_) => format!("checkpoint: {b}"),
+        _ => b.to_string(),
+    }
+}
+
+impl Refusal {
+    /// The refusal without the field it concerns (for a restored entry,
+    /// which has no input line or field).
+    pub fn plain(&self) -> String {
+        match self {
+            Refusal::Rule(b) => b.to_string(),
+            Refusal::Entry(e) => e.to_string(),
+        }
+    }
+
+    /// The rule broken, by the verifier's names.
+    pub fn rule(&self) -> Rule {
+        match self {
+            Refusal::Rule(b) => b.rule(),
+            Refusal::Entry(custody_format::entry::EntryError::Version(_)) => Rule::Version,
+            Refusal::Entry(_) => Rule::Format,
+        }
+    }
+}
+
+impl From<AuthError> for Refusal {
+    fn from(e: AuthError) -> Refusal {
+        Refusal::Rule(Breach::Authority(e))
+    }
+}
