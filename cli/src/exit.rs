@@ -1,6 +1,9 @@
 //! Failures and their exit codes (documented in `custody --help`).
 
-use custody_ledger::store::{AppendError, BundleBuildError, StoreError};
+use custody_format::registry::AuthError;
+use custody_format::rules::Breach;
+use custody_ledger::keyfile::{KeyFileError, KeyProblem};
+use custody_ledger::store::{AppendError, BundleBuildError, Refusal, StoreError};
 
 /// A command's failure: what to tell the user and which exit code.
 pub struct Failure {
@@ -37,19 +40,74 @@ impl Failure {
     }
 }
 
+/// What to do about a store error: the library says what happened, the
+/// command line says what to run.
+pub fn store_advice(e: &StoreError) -> Option<&'static str> {
+    Some(match e {
+        StoreError::NoLedger(_) => "run `custody init` (or check --store / CUSTODY_STORE)",
+        StoreError::Damaged { .. } => "do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if only statuses are damaged, `custody rebuild` folds them again from the chain; if the store still opens, `custody verify` shows the first damaged entry",
+        StoreError::OldLayout(_) => "open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --bundle`",
+        _ => return None,
+    })
+}
+
+/// What to do about a key file that cannot be used.
+fn key_advice(e: &KeyFileError) -> Option<&'static str> {
+    let KeyFileError::Format { problem, .. } = e else {
+        return None;
+    };
+    Some(match problem {
+        KeyProblem::Encrypted => "decrypt it first (openssl pkey -in FILE -out PLAIN.pem)",
+        KeyProblem::OpenSsh | KeyProblem::NotPkcs8(_) => {
+            "make one with `custody key generate --out FILE` or `openssl genpkey -algorithm ed25519 -out FILE`"
+        }
+        KeyProblem::PrivateNotPublic => {
+            "`custody key public --key FILE --out PUB.pem`, or `openssl pkey -in FILE -pubout`"
+        }
+        _ => return None,
+    })
+}
+
+fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> anyhow::Error {
+    match advice {
+        Some(a) => anyhow::anyhow!("{e}; {a}"),
+        None => anyhow::anyhow!("{e}"),
+    }
+}
+
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         match e {
             StoreError::Range(_) => refused(e),
-            other => env(other),
+            other => env(with_advice(&other, store_advice(&other))),
         }
+    }
+}
+
+impl From<KeyFileError> for Failure {
+    fn from(e: KeyFileError) -> Failure {
+        env(with_advice(&e, key_advice(&e)))
+    }
+}
+
+/// What to do about a refused event.
+pub fn refusal_advice(r: &Refusal) -> Option<&'static str> {
+    match r {
+        Refusal::Rule(Breach::Authority(AuthError::UnknownKey(_))) => {
+            Some("grant it with `custody key grant`")
+        }
+        _ => None,
     }
 }
 
 impl From<AppendError> for Failure {
     fn from(e: AppendError) -> Failure {
         match e {
-            AppendError::Store(s) => env(s),
+            AppendError::Store(s) => s.into(),
+            AppendError::Refused { ref reason, .. } => {
+                let advice = refusal_advice(reason);
+                refused(with_advice(&e, advice))
+            }
             other => refused(other),
         }
     }

@@ -51,7 +51,7 @@ pub enum AuthError {
     #[error("the genesis must be signed by the authority key it names")]
     GenesisSigner,
     /// The signer was never granted.
-    #[error("key {0} is not known to this ledger; the authority must grant it first (custody key grant)")]
+    #[error("key {0} is not known to this ledger; the authority must grant it first")]
     UnknownKey(PublicKeyBytes),
     /// The signer was revoked.
     #[error("key {key} ({holder}) was revoked at seq {seq}: {reason}")]

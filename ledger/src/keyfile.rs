@@ -35,16 +35,51 @@ pub enum KeyFileError {
     #[error("{0}: already exists; refusing to overwrite a key file (choose another path)")]
     Exists(PathBuf),
     /// The file is not a key of the expected kind.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {problem}")]
     Format {
         /// The file.
         path: PathBuf,
-        /// What is wrong and how to get a usable key.
-        reason: String,
+        /// What is wrong.
+        problem: KeyProblem,
     },
     /// The system's random source failed.
     #[error("cannot get random bytes for a new key: {0}")]
     Random(String),
+}
+
+/// Why a file is not a usable key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// Not UTF-8 text.
+    #[error(
+        "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)"
+    )]
+    NotText,
+    /// An encrypted PKCS#8 key.
+    #[error("this key is encrypted")]
+    Encrypted,
+    /// An OpenSSH key.
+    #[error("this is an OpenSSH key; custody reads PKCS#8 PEM")]
+    OpenSsh,
+    /// A public key where a private key was needed.
+    #[error("this is a public key; signing needs the private key file")]
+    PublicNotPrivate,
+    /// A private key where a public key was asked for.
+    #[error("this is a private key; pass its public key instead")]
+    PrivateNotPublic,
+    /// Not an ed25519 private key in PKCS#8 PEM.
+    #[error("not an ed25519 private key in PKCS#8 PEM ({0})")]
+    NotPkcs8(String),
+    /// Not an ed25519 public key in SPKI PEM.
+    #[error("not an ed25519 public key in SPKI PEM ({0}); expected -----BEGIN PUBLIC KEY-----")]
+    NotSpki(String),
+    /// A key that may not sign.
+    #[error(transparent)]
+    Weak(#[from] custody_format::key::WeakKey),
+    /// The key could not be encoded.
+    #[error("cannot encode key: {0}")]
+    Encode(String),
 }
 
 /// Makes a new random signing key from the operating system's CSPRNG.
@@ -67,7 +102,7 @@ pub fn write_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyFileErr
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| KeyFileError::Format {
             path: path.to_path_buf(),
-            reason: format!("cannot encode key: {e}"),
+            problem: KeyProblem::Encode(e.to_string()),
         })?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -89,15 +124,15 @@ pub fn write_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyFileErr
 
 /// Writes `key` as SPKI PEM (`-----BEGIN PUBLIC KEY-----`) to a new file.
 pub fn write_public_key(path: &Path, key: &PublicKeyBytes) -> Result<(), KeyFileError> {
-    let vk = VerifyingKey::from_bytes(&key.0).map_err(|e| KeyFileError::Format {
+    let vk = custody_format::key::signer_key(key).map_err(|e| KeyFileError::Format {
         path: path.to_path_buf(),
-        reason: format!("not a valid ed25519 public key: {e}"),
+        problem: e.into(),
     })?;
     let pem = vk
         .to_public_key_pem(LineEnding::LF)
         .map_err(|e| KeyFileError::Format {
             path: path.to_path_buf(),
-            reason: format!("cannot encode key: {e}"),
+            problem: KeyProblem::Encode(e.to_string()),
         })?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -131,7 +166,7 @@ fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
             raw.zeroize();
             return Err(KeyFileError::Format {
                 path: path.to_path_buf(),
-                reason: "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)".into(),
+                problem: KeyProblem::NotText,
             });
         }
     };
@@ -139,11 +174,11 @@ fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     Ok(text)
 }
 
-fn label_hint(text: &str) -> Option<&'static str> {
+fn label_problem(text: &str) -> Option<KeyProblem> {
     if text.contains("BEGIN ENCRYPTED PRIVATE KEY") {
-        Some("this key is encrypted; decrypt it first (openssl pkey -in FILE -out PLAIN.pem)")
+        Some(KeyProblem::Encrypted)
     } else if text.contains("BEGIN OPENSSH PRIVATE KEY") {
-        Some("this is an OpenSSH key; custody reads PKCS#8 PEM (custody key generate, or openssl genpkey -algorithm ed25519)")
+        Some(KeyProblem::OpenSsh)
     } else {
         None
     }
@@ -154,23 +189,17 @@ fn label_hint(text: &str) -> Option<&'static str> {
 /// or `custody key generate` write it).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyFileError> {
     let text = read_pem(path)?;
-    let fmt = |reason: String| KeyFileError::Format {
+    let fail = |problem| KeyFileError::Format {
         path: path.to_path_buf(),
-        reason,
+        problem,
     };
-    if let Some(hint) = label_hint(&text) {
-        return Err(fmt(hint.to_string()));
+    if let Some(p) = label_problem(&text) {
+        return Err(fail(p));
     }
     if text.contains("BEGIN PUBLIC KEY") {
-        return Err(fmt(
-            "this is a public key; signing needs the private key file".to_string(),
-        ));
+        return Err(fail(KeyProblem::PublicNotPrivate));
     }
-    SigningKey::from_pkcs8_pem(&text).map_err(|e| {
-        fmt(format!(
-            "not an ed25519 private key in PKCS#8 PEM ({e}); make one with `custody key generate --out FILE` or `openssl genpkey -algorithm ed25519 -out FILE`"
-        ))
-    })
+    SigningKey::from_pkcs8_pem(&text).map_err(|e| fail(KeyProblem::NotPkcs8(e.to_string())))
 }
 
 /// Reads an ed25519 public key from an SPKI PEM file
@@ -181,19 +210,16 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyFileError> {
 /// keys around to grant them is the habit this tool should not teach.
 pub fn read_public_key(path: &Path) -> Result<PublicKeyBytes, KeyFileError> {
     let text = read_pem(path)?;
-    let fmt = |reason: String| KeyFileError::Format {
+    let fail = |problem| KeyFileError::Format {
         path: path.to_path_buf(),
-        reason,
+        problem,
     };
     if text.contains("PRIVATE KEY") {
-        return Err(fmt("this is a private key; pass its public key instead (`custody key public --key FILE --out PUB.pem`, or `openssl pkey -in FILE -pubout`)".to_string()));
+        return Err(fail(KeyProblem::PrivateNotPublic));
     }
-    let key = VerifyingKey::from_public_key_pem(&text).map_err(|e| {
-        fmt(format!(
-            "not an ed25519 public key in SPKI PEM ({e}); expected -----BEGIN PUBLIC KEY-----"
-        ))
-    })?;
-    check_public_key(&PublicKeyBytes(key.to_bytes())).map_err(|e| fmt(e.to_string()))
+    let key = VerifyingKey::from_public_key_pem(&text)
+        .map_err(|e| fail(KeyProblem::NotSpki(e.to_string())))?;
+    check_public_key(&PublicKeyBytes(key.to_bytes())).map_err(|e| fail(e.into()))
 }
 
 /// Parses a public key given as 64 hex digits.

@@ -24,7 +24,7 @@
 //! the input stopped; appending the remaining records completes it. Memory
 //! use is one chunk, whatever the size of the input.
 
-use crate::exit::{env, refused, CmdResult, Failure};
+use crate::exit::{env, refusal_advice, refused, CmdResult, Failure};
 use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
@@ -167,8 +167,10 @@ pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         checking.inc(1);
         let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
         ledger.precheck(&event, &key)?.map_err(|reason| {
+            let advice = refusal_advice(&reason).map(|a| format!("; {a}"));
             refused(anyhow::anyhow!(
-                "line {line}: {reason}; nothing was appended"
+                "line {line}: {reason}{}; nothing was appended",
+                advice.unwrap_or_default()
             ))
         })?;
         if let Event::Correction(c) = &event {

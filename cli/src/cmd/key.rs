@@ -61,14 +61,14 @@ pub struct RevokeArgs {
 
 /// Reads a private key file; a bad or missing file is a usage error.
 pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keyfile::SigningKey, Failure> {
-    keyfile::read_signing_key(path).map_err(env)
+    Ok(keyfile::read_signing_key(path)?)
 }
 
 fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
     match (&arg.public_key, &arg.public_key_file) {
         (Some(hex), _) => keyfile::parse_public_key_hex(hex)
             .map_err(|m| env(anyhow::anyhow!("--public-key: {m}"))),
-        (None, Some(path)) => keyfile::read_public_key(path).map_err(env),
+        (None, Some(path)) => Ok(keyfile::read_public_key(path)?),
         (None, None) => Err(env(anyhow::anyhow!(
             "give --public-key HEX or --public-key-file PEM"
         ))),

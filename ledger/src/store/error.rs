@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum StoreError {
     /// No ledger at this path.
-    #[error("no ledger at {0} — run `custody init` (or check --store / CUSTODY_STORE)")]
+    #[error("no ledger at {0}")]
     NoLedger(PathBuf),
     /// `init` or `restore` on a directory that already holds a store.
     #[error("{0} already holds a ledger; refusing to create another over it")]
@@ -40,7 +40,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The store's files or contents are damaged.
-    #[error("the store at {dir} is damaged: {detail}. Do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if the store still opens, `custody verify` shows the first damaged entry")]
+    #[error("the store at {dir} is damaged: {detail}")]
     Damaged {
         /// The store.
         dir: PathBuf,
@@ -50,7 +50,7 @@ pub enum StoreError {
     /// A store in a layout this build does not read (the sled store of the
     /// first development builds). Nothing is wrong with it; it needs the
     /// build that wrote it to export it.
-    #[error("{0} holds a store in the sled layout of custody's first development builds, which this build does not read (it was not changed). Open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --bundle`")]
+    #[error("{0} holds a store in the sled layout of custody's first development builds, which this build does not read (it was not changed)")]
     OldLayout(PathBuf),
 }
 

@@ -213,7 +213,7 @@ impl Ledger {
             }
             None if backend.opened_before() => {
                 return Err(damaged(
-                    "its custody marker is missing: the storage engine's files were cut short or overwritten (or `custody init` or `custody restore` was interrupted)".into(),
+                    "its custody marker is missing: the storage engine's files were cut short or overwritten, or the store's creation or restore was interrupted".into(),
                 ))
             }
             None => return Err(StoreError::NoLedger(dir.to_path_buf())),

@@ -282,7 +282,9 @@ impl Ledger {
                 None => Ok(None),
                 Some(v) => {
                     let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
-                        self.damaged(format!("the stored status of {person} does not decode: {e}; run `custody rebuild`"))
+                        self.damaged(format!(
+                            "the stored status of {person} does not decode: {e}"
+                        ))
                     })?;
                     st.apply_clock(reference_time(now));
                     Ok(Some(st))
@@ -327,7 +329,7 @@ impl Ledger {
                 let (k, v) = item?;
                 let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
                     self.damaged(format!(
-                        "the stored status of {} does not decode: {e}; run `custody rebuild`",
+                        "the stored status of {} does not decode: {e}",
                         String::from_utf8_lossy(&k)
                     ))
                 })?;
