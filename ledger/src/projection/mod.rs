@@ -270,21 +270,225 @@ pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
     out
 }
 
-/// Moves the state machine to `s`; `since` changes only when the status does.
-fn enter(
-    state: &mut Option<Status>,
-    st: &mut PersonStatus,
-    cite_of: &mut HashMap<&'static str, Cite>,
-    s: Status,
-    at: OccurredAt,
-    cite: &Cite,
-) {
-    if *state != Some(s) {
-        *state = Some(s);
-        st.since = at;
-        cite_of.insert("since", cite.clone());
+/// The state machine of one person's fold (see the module docs): the status
+/// being built, the entry each fact rests on, and what a death makes of
+/// later evidence.
+struct Fold {
+    st: PersonStatus,
+    state: Option<Status>,
+    cite_of: HashMap<&'static str, Cite>,
+    death: Option<(OccurredAt, Cite)>,
+    disputed: Vec<Cite>,
+    category_from_report: bool,
+}
+
+impl Fold {
+    fn new(person: &PersonId, since: OccurredAt) -> Fold {
+        Fold {
+            st: PersonStatus {
+                person: person.clone(),
+                status: Status::Missing,
+                since,
+                category: None,
+                last_seen: None,
+                captured_at: None,
+                icrc_notified_at: None,
+                notification_delay_days: None,
+                days_unacknowledged: None,
+                last_contact_at: None,
+                days_without_contact: None,
+                released_at: None,
+                died_at: None,
+                death_cause: None,
+                remains_returned: None,
+                flags: Vec::new(),
+                evidence: Default::default(),
+            },
+            state: None,
+            cite_of: HashMap::new(),
+            death: None,
+            disputed: Vec::new(),
+            category_from_report: false,
+        }
     }
-    cite_of.insert("status", cite.clone());
+
+    /// Moves the state machine to `s`; `since` changes only when the status
+    /// does.
+    fn enter(&mut self, s: Status, at: OccurredAt, cite: &Cite) {
+        if self.state != Some(s) {
+            self.state = Some(s);
+            self.st.since = at;
+            self.cite_of.insert("since", cite.clone());
+        }
+        self.cite_of.insert("status", cite.clone());
+    }
+
+    fn cite(&mut self, fact: &'static str, cite: &Cite) {
+        self.cite_of.insert(fact, cite.clone());
+    }
+
+    fn held(&self) -> bool {
+        self.state.is_some_and(Status::is_held)
+    }
+
+    /// After a death, evidence of life or captivity changes nothing; if it
+    /// certainly occurred later, it disputes the death. True if the person
+    /// is dead (the caller stops there).
+    fn dead_and_disputed_by(&mut self, at: OccurredAt, cite: &Cite) -> bool {
+        if self.state != Some(Status::Deceased) {
+            return false;
+        }
+        let after_death = self
+            .death
+            .as_ref()
+            .is_some_and(|(d, _)| at.start_micros() >= d.end_micros());
+        if after_death {
+            self.disputed.push(cite.clone());
+        }
+        true
+    }
+
+    fn step(&mut self, cite: &Cite, ev: &Event) {
+        let at = ev.occurred_at().expect("evidence");
+        match ev {
+            Event::MissingReport(m) => {
+                self.st.category = Some(m.category);
+                self.category_from_report = true;
+                self.cite("category", cite);
+                if self.state != Some(Status::Deceased) && !self.held() {
+                    self.enter(Status::Missing, at, cite);
+                }
+            }
+            Event::Capture(c) => self.capture(c, at, cite),
+            Event::Sighting(s) => self.sighting(s, at, cite),
+            Event::IcrcNotification(_) => {
+                if matches!(self.state, Some(Status::Deceased) | Some(Status::Released)) {
+                    return;
+                }
+                if self.st.icrc_notified_at.is_none() {
+                    self.st.icrc_notified_at = Some(at);
+                    self.cite("icrc_notified_at", cite);
+                }
+                self.enter(Status::HeldAcknowledged, at, cite);
+            }
+            Event::Correspondence(c) => {
+                self.st.last_seen = Some(LastSeen {
+                    at,
+                    place: None,
+                    by: format!("correspondence ({})", c.kind),
+                });
+                self.cite("last_seen", cite);
+                if self.dead_and_disputed_by(at, cite) {
+                    return;
+                }
+                self.st.last_contact_at = Some(at);
+                self.cite("last_contact_at", cite);
+            }
+            Event::Release(_) => {
+                if self.state == Some(Status::Deceased) {
+                    return;
+                }
+                self.st.released_at = Some(at);
+                self.cite("released_at", cite);
+                self.enter(Status::Released, at, cite);
+            }
+            Event::Death(d) => {
+                self.st.died_at = Some(at);
+                self.st.death_cause = Some(d.cause);
+                self.st.remains_returned = d.remains_returned;
+                self.cite("died_at", cite);
+                self.death = Some((at, cite.clone()));
+                self.enter(Status::Deceased, at, cite);
+            }
+            _ => {}
+        }
+    }
+
+    fn capture(&mut self, c: &custody_format::event::Capture, at: OccurredAt, cite: &Cite) {
+        if !self.category_from_report && c.category.is_some() {
+            self.st.category = c.category;
+            self.cite("category", cite);
+        }
+        self.st.last_seen = Some(LastSeen {
+            at,
+            place: c.place.clone(),
+            by: "capture".into(),
+        });
+        self.cite("last_seen", cite);
+        if self.dead_and_disputed_by(at, cite) {
+            return;
+        }
+        if !self.held() {
+            // A new detention episode.
+            self.st.captured_at = Some(at);
+            self.st.icrc_notified_at = None;
+            self.st.last_contact_at = Some(at);
+            self.st.released_at = None;
+            self.cite("captured_at", cite);
+            self.cite("last_contact_at", cite);
+            self.cite_of.remove("icrc_notified_at");
+            self.enter(Status::HeldUnacknowledged, at, cite);
+        } else if self.st.captured_at.is_none() {
+            self.st.captured_at = Some(at);
+            self.cite("captured_at", cite);
+        }
+    }
+
+    fn sighting(&mut self, s: &custody_format::event::Sighting, at: OccurredAt, cite: &Cite) {
+        self.st.last_seen = Some(LastSeen {
+            at,
+            place: s.place.clone(),
+            by: "sighting".into(),
+        });
+        self.cite("last_seen", cite);
+        if self.dead_and_disputed_by(at, cite) {
+            return;
+        }
+        if !self.held() {
+            self.st.captured_at = None;
+            self.st.icrc_notified_at = None;
+            self.st.last_contact_at = None;
+            self.cite_of.remove("captured_at");
+            self.cite_of.remove("icrc_notified_at");
+            self.cite_of.remove("last_contact_at");
+            self.enter(Status::HeldUnacknowledged, at, cite);
+        }
+    }
+
+    /// The status, with every fact's citations and the clock applied at
+    /// `reference`.
+    fn finish(self, reference: OccurredAt) -> PersonStatus {
+        let mut st = self.st;
+        st.status = self.state.unwrap_or(Status::Missing);
+        if !self.disputed.is_empty() {
+            st.flags.push(Flag::Disputed);
+            let (_, death_cite) = self.death.expect("disputed only after a death");
+            let mut cites = vec![death_cite];
+            cites.extend(self.disputed);
+            st.evidence.insert(Flag::Disputed.name().into(), cites);
+        }
+        for (fact, cite) in self.cite_of {
+            let keep = match fact {
+                "captured_at" => st.captured_at.is_some(),
+                "icrc_notified_at" => st.icrc_notified_at.is_some(),
+                "last_contact_at" => st.last_contact_at.is_some(),
+                "released_at" => st.released_at.is_some(),
+                _ => true,
+            };
+            if keep {
+                st.evidence.insert(fact.to_string(), vec![cite]);
+            }
+        }
+        if let (Some(c), Some(n)) = (
+            st.evidence.get("captured_at"),
+            st.evidence.get("icrc_notified_at"),
+        ) {
+            let both = vec![c[0].clone(), n[0].clone()];
+            st.evidence.insert("notification_delay_days".into(), both);
+        }
+        st.apply_clock(reference);
+        st
+    }
 }
 
 /// Projects one person's status. Returns `None` if no entry about them
@@ -299,211 +503,11 @@ pub fn project<E: Borrow<ProjectedEntry>>(
 ) -> Option<PersonStatus> {
     let events = effective_events(person, entries, as_of, known_at);
     let first = events.first()?;
-    let reference = instant(as_of.unwrap_or(now));
-    let mut st = PersonStatus {
-        person: person.clone(),
-        status: Status::Missing,
-        since: first.1.occurred_at().expect("evidence"),
-        category: None,
-        last_seen: None,
-        captured_at: None,
-        icrc_notified_at: None,
-        notification_delay_days: None,
-        days_unacknowledged: None,
-        last_contact_at: None,
-        days_without_contact: None,
-        released_at: None,
-        died_at: None,
-        death_cause: None,
-        remains_returned: None,
-        flags: Vec::new(),
-        evidence: Default::default(),
-    };
-    let mut state: Option<Status> = None;
-    let mut cite_of: HashMap<&'static str, Cite> = HashMap::new();
-    let mut death: Option<(OccurredAt, Cite)> = None;
-    let mut disputed: Vec<Cite> = Vec::new();
-    let mut category_from_report = false;
-
+    let mut fold = Fold::new(person, first.1.occurred_at().expect("evidence"));
     for (cite, ev) in &events {
-        let at = ev.occurred_at().expect("evidence");
-        let after_death = death
-            .as_ref()
-            .is_some_and(|(d, _)| at.start_micros() >= d.end_micros());
-        match ev {
-            Event::MissingReport(m) => {
-                st.category = Some(m.category);
-                category_from_report = true;
-                cite_of.insert("category", cite.clone());
-                if !matches!(state, Some(Status::Deceased)) && !state.is_some_and(Status::is_held) {
-                    enter(&mut state, &mut st, &mut cite_of, Status::Missing, at, cite);
-                }
-            }
-            Event::Capture(c) => {
-                if !category_from_report && c.category.is_some() {
-                    st.category = c.category;
-                    cite_of.insert("category", cite.clone());
-                }
-                st.last_seen = Some(LastSeen {
-                    at,
-                    place: c.place.clone(),
-                    by: "capture".into(),
-                });
-                cite_of.insert("last_seen", cite.clone());
-                if state == Some(Status::Deceased) {
-                    if after_death {
-                        disputed.push(cite.clone());
-                    }
-                    continue;
-                }
-                if !state.is_some_and(Status::is_held) {
-                    // A new detention episode.
-                    st.captured_at = Some(at);
-                    st.icrc_notified_at = None;
-                    st.last_contact_at = Some(at);
-                    st.released_at = None;
-                    cite_of.insert("captured_at", cite.clone());
-                    cite_of.insert("last_contact_at", cite.clone());
-                    cite_of.remove("icrc_notified_at");
-                    enter(
-                        &mut state,
-                        &mut st,
-                        &mut cite_of,
-                        Status::HeldUnacknowledged,
-                        at,
-                        cite,
-                    );
-                } else if st.captured_at.is_none() {
-                    st.captured_at = Some(at);
-                    cite_of.insert("captured_at", cite.clone());
-                }
-            }
-            Event::Sighting(s) => {
-                st.last_seen = Some(LastSeen {
-                    at,
-                    place: s.place.clone(),
-                    by: "sighting".into(),
-                });
-                cite_of.insert("last_seen", cite.clone());
-                if state == Some(Status::Deceased) {
-                    if after_death {
-                        disputed.push(cite.clone());
-                    }
-                    continue;
-                }
-                if !state.is_some_and(Status::is_held) {
-                    st.captured_at = None;
-                    st.icrc_notified_at = None;
-                    st.last_contact_at = None;
-                    cite_of.remove("captured_at");
-                    cite_of.remove("icrc_notified_at");
-                    cite_of.remove("last_contact_at");
-                    enter(
-                        &mut state,
-                        &mut st,
-                        &mut cite_of,
-                        Status::HeldUnacknowledged,
-                        at,
-                        cite,
-                    );
-                }
-            }
-            Event::IcrcNotification(_) => {
-                if matches!(state, Some(Status::Deceased) | Some(Status::Released)) {
-                    continue;
-                }
-                if st.icrc_notified_at.is_none() {
-                    st.icrc_notified_at = Some(at);
-                    cite_of.insert("icrc_notified_at", cite.clone());
-                }
-                enter(
-                    &mut state,
-                    &mut st,
-                    &mut cite_of,
-                    Status::HeldAcknowledged,
-                    at,
-                    cite,
-                );
-            }
-            Event::Correspondence(c) => {
-                st.last_seen = Some(LastSeen {
-                    at,
-                    place: None,
-                    by: format!("correspondence ({})", c.kind),
-                });
-                cite_of.insert("last_seen", cite.clone());
-                if state == Some(Status::Deceased) {
-                    if after_death {
-                        disputed.push(cite.clone());
-                    }
-                    continue;
-                }
-                st.last_contact_at = Some(at);
-                cite_of.insert("last_contact_at", cite.clone());
-            }
-            Event::Release(_) => {
-                if state == Some(Status::Deceased) {
-                    continue;
-                }
-                st.released_at = Some(at);
-                cite_of.insert("released_at", cite.clone());
-                enter(
-                    &mut state,
-                    &mut st,
-                    &mut cite_of,
-                    Status::Released,
-                    at,
-                    cite,
-                );
-            }
-            Event::Death(d) => {
-                st.died_at = Some(at);
-                st.death_cause = Some(d.cause);
-                st.remains_returned = d.remains_returned;
-                cite_of.insert("died_at", cite.clone());
-                death = Some((at, cite.clone()));
-                enter(
-                    &mut state,
-                    &mut st,
-                    &mut cite_of,
-                    Status::Deceased,
-                    at,
-                    cite,
-                );
-            }
-            _ => {}
-        }
+        fold.step(cite, ev);
     }
-    st.status = state.unwrap_or(Status::Missing);
-
-    if !disputed.is_empty() {
-        st.flags.push(Flag::Disputed);
-        let (_, death_cite) = death.expect("disputed only after a death");
-        let mut cites = vec![death_cite];
-        cites.extend(disputed);
-        st.evidence.insert(Flag::Disputed.name().into(), cites);
-    }
-    for (fact, cite) in cite_of {
-        let keep = match fact {
-            "captured_at" => st.captured_at.is_some(),
-            "icrc_notified_at" => st.icrc_notified_at.is_some(),
-            "last_contact_at" => st.last_contact_at.is_some(),
-            "released_at" => st.released_at.is_some(),
-            _ => true,
-        };
-        if keep {
-            st.evidence.insert(fact.to_string(), vec![cite]);
-        }
-    }
-    if let (Some(c), Some(n)) = (
-        st.evidence.get("captured_at"),
-        st.evidence.get("icrc_notified_at"),
-    ) {
-        let both = vec![c[0].clone(), n[0].clone()];
-        st.evidence.insert("notification_delay_days".into(), both);
-    }
-    st.apply_clock(reference);
-    Some(st)
+    Some(fold.finish(instant(as_of.unwrap_or(now))))
 }
 
 impl PersonStatus {
