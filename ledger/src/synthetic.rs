@@ -375,103 +375,24 @@ impl Model {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(index);
         let person = Model::person_id(index);
-        let civilian = rng.random_bool(shape::CIVILIAN);
-        let category = if civilian {
-            Category::Civilian
-        } else {
-            Category::Military
+        let (missing, missing_day, place) = missing_report(&mut rng, &person);
+        let mut c = CaseDraft {
+            person,
+            records: vec![Record::Event(Event::MissingReport(missing))],
+            dated: Vec::new(),
+            corrections: Vec::new(),
         };
-        // When last seen: half the cases in 2022 (Mariupol, the first
-        // months), a quarter each in 2023 and 2024.
-        let (from, to) = match rng.random_range(0..4) {
-            0 | 1 => (start(), days_of(2022, 12, 31)),
-            2 => (days_of(2023, 1, 1), days_of(2023, 12, 31)),
-            _ => (days_of(2024, 1, 1), days_of(2024, 12, 31)),
-        };
-        let missing_day = rng.random_range(from..=to);
-        let place = pick(&mut rng, PLACES);
-        let named = rng.random_bool(0.4);
-        let missing = MissingReport {
-            person: person.clone(),
-            occurred_at: when(&mut rng, missing_day, 0.6, 0.3),
-            category,
-            last_seen_place: Some(place.to_string()),
-            name: named.then(|| format!("{} {}", pick(&mut rng, GIVEN), pick(&mut rng, FAMILY))),
-            date_of_birth: rng.random_bool(0.5).then(|| OccurredAt::Year {
-                year: rng.random_range(1965..=2004),
-            }),
-            service_number: (!civilian && rng.random_bool(0.6))
-                .then(|| format!("A{:06}", rng.random_range(0..1_000_000))),
-            unit: (!civilian && rng.random_bool(0.7)).then(|| pick(&mut rng, UNITS).to_string()),
-            notes: None,
-            attachments: Vec::new(),
-        };
-        let mut records = vec![Record::Event(Event::MissingReport(missing))];
-        let mut dated: Vec<(i64, Event)> = Vec::new();
-        let mut corrections: Vec<Record> = Vec::new();
-
         if !rng.random_bool(shape::CAPTURED) {
-            if rng.random_bool(shape::KILLED_IN_ACTION) {
-                let d = (missing_day + rng.random_range(0..60)).min(end());
-                dated.push((
-                    d,
-                    Event::Death(Death {
-                        person: person.clone(),
-                        occurred_at: when(&mut rng, d, 0.5, 0.4),
-                        place: Some(place.to_string()),
-                        cause: DeathCause::KilledInAction,
-                        remains_returned: Some(rng.random_bool(0.6)),
-                        notes: None,
-                        attachments: Vec::new(),
-                    }),
-                ));
-            } else if rng.random_bool(shape::FALSE_SIGHTING) {
-                let d = (missing_day + rng.random_range(30..400)).min(end());
-                dated.push((
-                    d,
-                    Event::Sighting(Sighting {
-                        person: person.clone(),
-                        occurred_at: when(&mut rng, d, 0.3, 0.7),
-                        place: None,
-                        source: SightingSource::Telegram,
-                        notes: Some("face resembles the person; not confirmed".into()),
-                        attachments: attachment(&mut rng, "video/mp4", "channel post"),
-                    }),
-                ));
-            }
-            return self.finish(person, index, records, dated, corrections, &mut rng);
+            c.never_captured(&mut rng, missing_day, place);
+            return self.finish(c.person, index, c.records, c.dated, c.corrections, &mut rng);
         }
-
         // Held. Most are taken the day they vanish; some days later.
         let capture_day = if rng.random_bool(0.7) {
             missing_day
         } else {
             missing_day + rng.random_range(1..15)
         };
-        let capture = Capture {
-            person: person.clone(),
-            occurred_at: when(&mut rng, capture_day, 0.5, 0.4),
-            place: Some(place.to_string()),
-            circumstances: Some(pick(&mut rng, CIRCUMSTANCES).to_string()),
-            category: None,
-            notes: None,
-            attachments: if rng.random_bool(0.35) {
-                attachment(&mut rng, "video/mp4", "capture footage")
-            } else {
-                Vec::new()
-            },
-        };
-        let capture_index = records.len();
-        records.push(Record::Event(Event::Capture(capture.clone())));
-        if rng.random_bool(shape::CAPTURE_REPLACED) {
-            let mut fixed = capture;
-            fixed.occurred_at = day(capture_day.saturating_sub(1));
-            corrections.push(Record::Correction {
-                target: capture_index,
-                reason: "the date of capture was one day earlier (witness statement)".into(),
-                replacement: Some(Event::Capture(fixed)),
-            });
-        }
+        c.capture(&mut rng, capture_day, place);
 
         // How custody ends: death, release at an exchange, or not yet.
         let release_after = exponential(&mut rng, shape::MEAN_DAYS_TO_RELEASE) as i64;
@@ -487,181 +408,15 @@ impl Model {
             .filter(|&d| d <= end() && release_day.is_none_or(|r| d < r));
         let custody_end = death_day.or(release_day).unwrap_or(end());
 
-        // ICRC notification, long-tailed; a quarter never notified. A person
-        // released before the notice came was never confirmed as held.
-        if !rng.random_bool(shape::NEVER_NOTIFIED) {
-            let delay = (shape::NOTIFY_MEDIAN_DAYS.ln()
-                + shape::NOTIFY_LOG_SIGMA * normal(&mut rng))
-            .exp()
-            .clamp(2.0, 1500.0) as i64;
-            let d = capture_day + delay;
-            if d < custody_end {
-                dated.push((
-                    d,
-                    Event::IcrcNotification(IcrcNotification {
-                        person: person.clone(),
-                        occurred_at: day(d),
-                        reference: Some(format!("CTA-{:08}", rng.random_range(0..100_000_000))),
-                        location_disclosed: Some(rng.random_bool(0.1)),
-                        health_disclosed: Some(rng.random_bool(0.05)),
-                        notes: None,
-                        attachments: Vec::new(),
-                    }),
-                ));
-            }
-        }
-
-        // Contact with the family: most never; some briefly; few regularly.
-        let roll: f64 = rng.random();
-        let letters: Vec<i64> = if roll < shape::CORRESPONDS {
-            let mut v = Vec::new();
-            let mut d = capture_day + rng.random_range(60..200);
-            while d < custody_end {
-                v.push(d);
-                d += rng.random_range(60..200);
-            }
-            v
-        } else if roll < shape::CORRESPONDS + shape::BRIEF_CONTACT {
-            vec![capture_day + rng.random_range(1..45)]
-        } else {
-            Vec::new()
-        };
-        for d in letters.into_iter().filter(|&d| d < custody_end) {
-            let kind = if rng.random_bool(0.7) {
-                CorrespondenceKind::Letter
-            } else {
-                CorrespondenceKind::Call
-            };
-            dated.push((
-                d,
-                Event::Correspondence(Correspondence {
-                    person: person.clone(),
-                    occurred_at: when(&mut rng, d, 0.7, 0.3),
-                    kind,
-                    via: (kind == CorrespondenceKind::Letter).then(|| "icrc".to_string()),
-                    notes: None,
-                    attachments: Vec::new(),
-                }),
-            ));
-        }
-
-        // Parcels accepted in the person's name, month after month.
-        let mut sightings: Vec<(i64, Sighting)> = Vec::new();
-        if rng.random_bool(shape::PARCEL_FAMILY) {
-            let centre = pick(&mut rng, DETENTION);
-            let mut d = capture_day + rng.random_range(30..120);
-            while d < custody_end {
-                if rng.random_bool(shape::PARCEL_ACCEPTED) {
-                    sightings.push((
-                        d,
-                        Sighting {
-                            person: person.clone(),
-                            occurred_at: day(d),
-                            place: Some(centre.to_string()),
-                            source: SightingSource::ParcelAccepted,
-                            notes: None,
-                            attachments: Vec::new(),
-                        },
-                    ));
-                }
-                d += rng.random_range(25..40);
-            }
-        }
-        // Other proof of life.
-        let held_years = (custody_end - capture_day).max(0) as f64 / 365.25;
-        for _ in 0..poisson(&mut rng, held_years * shape::SIGHTINGS_PER_YEAR) {
-            let d = rng.random_range(capture_day..=custody_end.max(capture_day));
-            let source = match rng.random_range(0..100) {
-                0..=34 => SightingSource::ReturnedPow,
-                35..=49 => SightingSource::Video,
-                50..=64 => SightingSource::Telegram,
-                65..=79 => SightingSource::Tv,
-                80..=94 => SightingSource::PhoneCall,
-                _ => SightingSource::Other,
-            };
-            let media = match source {
-                SightingSource::Video | SightingSource::Telegram => {
-                    attachment(&mut rng, "video/mp4", "proof of life")
-                }
-                SightingSource::Tv => attachment(&mut rng, "video/mp4", "broadcast excerpt"),
-                _ => Vec::new(),
-            };
-            sightings.push((
-                d,
-                Sighting {
-                    person: person.clone(),
-                    occurred_at: when(&mut rng, d, 0.4, 0.5),
-                    place: rng
-                        .random_bool(0.5)
-                        .then(|| pick(&mut rng, DETENTION).to_string()),
-                    source,
-                    notes: None,
-                    attachments: media,
-                },
-            ));
-        }
-        dated.extend(sightings.into_iter().map(|(d, s)| (d, Event::Sighting(s))));
-
+        c.notification(&mut rng, capture_day, custody_end);
+        c.contact(&mut rng, capture_day, custody_end);
+        c.proof_of_life(&mut rng, capture_day, custody_end);
         if let Some(d) = death_day {
-            let execution = rng.random_bool(shape::EXECUTION);
-            dated.push((
-                d,
-                Event::Death(Death {
-                    person: person.clone(),
-                    occurred_at: when(&mut rng, d, 0.6, 0.3),
-                    place: Some(pick(&mut rng, DETENTION).to_string()),
-                    cause: if execution {
-                        DeathCause::Execution
-                    } else {
-                        DeathCause::DeathInCustody
-                    },
-                    remains_returned: Some(rng.random_bool(0.5)),
-                    notes: None,
-                    attachments: if rng.random_bool(0.3) {
-                        attachment(&mut rng, "image/jpeg", "photograph")
-                    } else {
-                        Vec::new()
-                    },
-                }),
-            ));
-            if rng.random_bool(shape::DISPUTED_DEATH) {
-                let later = (d + rng.random_range(30..300)).min(end());
-                dated.push((
-                    later,
-                    Event::Sighting(Sighting {
-                        person: person.clone(),
-                        occurred_at: when(&mut rng, later, 0.3, 0.6),
-                        place: None,
-                        source: SightingSource::ReturnedPow,
-                        notes: Some(
-                            "the family disputes the death: a returned prisoner says he saw him alive"
-                                .into(),
-                        ),
-                        attachments: Vec::new(),
-                    }),
-                ));
-            }
+            c.death_in_custody(&mut rng, d);
         } else if let Some(d) = release_day {
-            let roll: f64 = rng.random();
-            dated.push((
-                d,
-                Event::Release(Release {
-                    person: person.clone(),
-                    occurred_at: day(d),
-                    place: None,
-                    kind: if roll < 0.95 {
-                        ReleaseKind::Exchange
-                    } else if roll < 0.98 {
-                        ReleaseKind::Repatriation
-                    } else {
-                        ReleaseKind::Release
-                    },
-                    notes: None,
-                    attachments: Vec::new(),
-                }),
-            ));
+            c.release(&mut rng, d);
         }
-        self.finish(person, index, records, dated, corrections, &mut rng)
+        self.finish(c.person, index, c.records, c.dated, c.corrections, &mut rng)
     }
 
     /// Orders the dated events, appends them, then decides which sightings
@@ -700,6 +455,307 @@ impl Model {
             investigator: self.investigator_for(index),
             records,
         }
+    }
+}
+
+/// The missing report that opens a case: who, when last seen (as a day
+/// number) and where. Draws from `rng` in a fixed
+/// order, so a seed gives the same cases in every version.
+fn missing_report(rng: &mut ChaCha8Rng, person: &PersonId) -> (MissingReport, i64, &'static str) {
+    let civilian = rng.random_bool(shape::CIVILIAN);
+    let category = if civilian {
+        Category::Civilian
+    } else {
+        Category::Military
+    };
+    // When last seen: half the cases in 2022 (Mariupol, the first
+    // months), a quarter each in 2023 and 2024.
+    let (from, to) = match rng.random_range(0..4) {
+        0 | 1 => (start(), days_of(2022, 12, 31)),
+        2 => (days_of(2023, 1, 1), days_of(2023, 12, 31)),
+        _ => (days_of(2024, 1, 1), days_of(2024, 12, 31)),
+    };
+    let missing_day = rng.random_range(from..=to);
+    let place = pick(rng, PLACES);
+    let named = rng.random_bool(0.4);
+    let missing = MissingReport {
+        person: person.clone(),
+        occurred_at: when(rng, missing_day, 0.6, 0.3),
+        category,
+        last_seen_place: Some(place.to_string()),
+        name: named.then(|| format!("{} {}", pick(rng, GIVEN), pick(rng, FAMILY))),
+        date_of_birth: rng.random_bool(0.5).then(|| OccurredAt::Year {
+            year: rng.random_range(1965..=2004),
+        }),
+        service_number: (!civilian && rng.random_bool(0.6))
+            .then(|| format!("A{:06}", rng.random_range(0..1_000_000))),
+        unit: (!civilian && rng.random_bool(0.7)).then(|| pick(rng, UNITS).to_string()),
+        notes: None,
+        attachments: Vec::new(),
+    };
+    (missing, missing_day, place)
+}
+
+/// A case being drawn: its records so far, the dated events still to be
+/// ordered, and the corrections that come last.
+struct CaseDraft {
+    person: PersonId,
+    records: Vec<Record>,
+    dated: Vec<(i64, Event)>,
+    corrections: Vec<Record>,
+}
+
+impl CaseDraft {
+    /// Never captured: killed in action, or a false sighting, or nothing.
+    fn never_captured(&mut self, rng: &mut ChaCha8Rng, missing_day: i64, place: &str) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        if rng.random_bool(shape::KILLED_IN_ACTION) {
+            let d = (missing_day + rng.random_range(0..60)).min(end());
+            dated.push((
+                d,
+                Event::Death(Death {
+                    person: person.clone(),
+                    occurred_at: when(rng, d, 0.5, 0.4),
+                    place: Some(place.to_string()),
+                    cause: DeathCause::KilledInAction,
+                    remains_returned: Some(rng.random_bool(0.6)),
+                    notes: None,
+                    attachments: Vec::new(),
+                }),
+            ));
+        } else if rng.random_bool(shape::FALSE_SIGHTING) {
+            let d = (missing_day + rng.random_range(30..400)).min(end());
+            dated.push((
+                d,
+                Event::Sighting(Sighting {
+                    person: person.clone(),
+                    occurred_at: when(rng, d, 0.3, 0.7),
+                    place: None,
+                    source: SightingSource::Telegram,
+                    notes: Some("face resembles the person; not confirmed".into()),
+                    attachments: attachment(rng, "video/mp4", "channel post"),
+                }),
+            ));
+        }
+    }
+
+    /// The capture record, and sometimes its correction to a day earlier.
+    fn capture(&mut self, rng: &mut ChaCha8Rng, capture_day: i64, place: &str) {
+        let (person, records, corrections) =
+            (&self.person, &mut self.records, &mut self.corrections);
+        let capture = Capture {
+            person: person.clone(),
+            occurred_at: when(rng, capture_day, 0.5, 0.4),
+            place: Some(place.to_string()),
+            circumstances: Some(pick(rng, CIRCUMSTANCES).to_string()),
+            category: None,
+            notes: None,
+            attachments: if rng.random_bool(0.35) {
+                attachment(rng, "video/mp4", "capture footage")
+            } else {
+                Vec::new()
+            },
+        };
+        let capture_index = records.len();
+        records.push(Record::Event(Event::Capture(capture.clone())));
+        if rng.random_bool(shape::CAPTURE_REPLACED) {
+            let mut fixed = capture;
+            fixed.occurred_at = day(capture_day.saturating_sub(1));
+            corrections.push(Record::Correction {
+                target: capture_index,
+                reason: "the date of capture was one day earlier (witness statement)".into(),
+                replacement: Some(Event::Capture(fixed)),
+            });
+        }
+    }
+
+    /// ICRC notification, long-tailed; a quarter never notified. A person
+    /// released before the notice came was never confirmed as held.
+    fn notification(&mut self, rng: &mut ChaCha8Rng, capture_day: i64, custody_end: i64) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        if !rng.random_bool(shape::NEVER_NOTIFIED) {
+            let delay = (shape::NOTIFY_MEDIAN_DAYS.ln() + shape::NOTIFY_LOG_SIGMA * normal(rng))
+                .exp()
+                .clamp(2.0, 1500.0) as i64;
+            let d = capture_day + delay;
+            if d < custody_end {
+                dated.push((
+                    d,
+                    Event::IcrcNotification(IcrcNotification {
+                        person: person.clone(),
+                        occurred_at: day(d),
+                        reference: Some(format!("CTA-{:08}", rng.random_range(0..100_000_000))),
+                        location_disclosed: Some(rng.random_bool(0.1)),
+                        health_disclosed: Some(rng.random_bool(0.05)),
+                        notes: None,
+                        attachments: Vec::new(),
+                    }),
+                ));
+            }
+        }
+    }
+
+    /// Contact with the family: most never; some briefly; few regularly.
+    fn contact(&mut self, rng: &mut ChaCha8Rng, capture_day: i64, custody_end: i64) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        let roll: f64 = rng.random();
+        let letters: Vec<i64> = if roll < shape::CORRESPONDS {
+            let mut v = Vec::new();
+            let mut d = capture_day + rng.random_range(60..200);
+            while d < custody_end {
+                v.push(d);
+                d += rng.random_range(60..200);
+            }
+            v
+        } else if roll < shape::CORRESPONDS + shape::BRIEF_CONTACT {
+            vec![capture_day + rng.random_range(1..45)]
+        } else {
+            Vec::new()
+        };
+        for d in letters.into_iter().filter(|&d| d < custody_end) {
+            let kind = if rng.random_bool(0.7) {
+                CorrespondenceKind::Letter
+            } else {
+                CorrespondenceKind::Call
+            };
+            dated.push((
+                d,
+                Event::Correspondence(Correspondence {
+                    person: person.clone(),
+                    occurred_at: when(rng, d, 0.7, 0.3),
+                    kind,
+                    via: (kind == CorrespondenceKind::Letter).then(|| "icrc".to_string()),
+                    notes: None,
+                    attachments: Vec::new(),
+                }),
+            ));
+        }
+    }
+
+    /// Parcels accepted in the person's name, and other proof of life.
+    fn proof_of_life(&mut self, rng: &mut ChaCha8Rng, capture_day: i64, custody_end: i64) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        let mut sightings: Vec<(i64, Sighting)> = Vec::new();
+        if rng.random_bool(shape::PARCEL_FAMILY) {
+            let centre = pick(rng, DETENTION);
+            let mut d = capture_day + rng.random_range(30..120);
+            while d < custody_end {
+                if rng.random_bool(shape::PARCEL_ACCEPTED) {
+                    sightings.push((
+                        d,
+                        Sighting {
+                            person: person.clone(),
+                            occurred_at: day(d),
+                            place: Some(centre.to_string()),
+                            source: SightingSource::ParcelAccepted,
+                            notes: None,
+                            attachments: Vec::new(),
+                        },
+                    ));
+                }
+                d += rng.random_range(25..40);
+            }
+        }
+        // Other proof of life.
+        let held_years = (custody_end - capture_day).max(0) as f64 / 365.25;
+        for _ in 0..poisson(rng, held_years * shape::SIGHTINGS_PER_YEAR) {
+            let d = rng.random_range(capture_day..=custody_end.max(capture_day));
+            let source = match rng.random_range(0..100) {
+                0..=34 => SightingSource::ReturnedPow,
+                35..=49 => SightingSource::Video,
+                50..=64 => SightingSource::Telegram,
+                65..=79 => SightingSource::Tv,
+                80..=94 => SightingSource::PhoneCall,
+                _ => SightingSource::Other,
+            };
+            let media = match source {
+                SightingSource::Video | SightingSource::Telegram => {
+                    attachment(rng, "video/mp4", "proof of life")
+                }
+                SightingSource::Tv => attachment(rng, "video/mp4", "broadcast excerpt"),
+                _ => Vec::new(),
+            };
+            sightings.push((
+                d,
+                Sighting {
+                    person: person.clone(),
+                    occurred_at: when(rng, d, 0.4, 0.5),
+                    place: rng
+                        .random_bool(0.5)
+                        .then(|| pick(rng, DETENTION).to_string()),
+                    source,
+                    notes: None,
+                    attachments: media,
+                },
+            ));
+        }
+        dated.extend(sightings.into_iter().map(|(d, s)| (d, Event::Sighting(s))));
+    }
+
+    /// A death in custody, sometimes disputed by a later sighting.
+    fn death_in_custody(&mut self, rng: &mut ChaCha8Rng, d: i64) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        let execution = rng.random_bool(shape::EXECUTION);
+        dated.push((
+            d,
+            Event::Death(Death {
+                person: person.clone(),
+                occurred_at: when(rng, d, 0.6, 0.3),
+                place: Some(pick(rng, DETENTION).to_string()),
+                cause: if execution {
+                    DeathCause::Execution
+                } else {
+                    DeathCause::DeathInCustody
+                },
+                remains_returned: Some(rng.random_bool(0.5)),
+                notes: None,
+                attachments: if rng.random_bool(0.3) {
+                    attachment(rng, "image/jpeg", "photograph")
+                } else {
+                    Vec::new()
+                },
+            }),
+        ));
+        if rng.random_bool(shape::DISPUTED_DEATH) {
+            let later = (d + rng.random_range(30..300)).min(end());
+            dated.push((
+                later,
+                Event::Sighting(Sighting {
+                    person: person.clone(),
+                    occurred_at: when(rng, later, 0.3, 0.6),
+                    place: None,
+                    source: SightingSource::ReturnedPow,
+                    notes: Some(
+                        "the family disputes the death: a returned prisoner says he saw him alive"
+                            .into(),
+                    ),
+                    attachments: Vec::new(),
+                }),
+            ));
+        }
+    }
+
+    /// A release, nearly always at an exchange.
+    fn release(&mut self, rng: &mut ChaCha8Rng, d: i64) {
+        let (person, dated) = (&self.person, &mut self.dated);
+        let roll: f64 = rng.random();
+        dated.push((
+            d,
+            Event::Release(Release {
+                person: person.clone(),
+                occurred_at: day(d),
+                place: None,
+                kind: if roll < 0.95 {
+                    ReleaseKind::Exchange
+                } else if roll < 0.98 {
+                    ReleaseKind::Repatriation
+                } else {
+                    ReleaseKind::Release
+                },
+                notes: None,
+                attachments: Vec::new(),
+            }),
+        ));
     }
 }
 
