@@ -18,7 +18,7 @@ use base64::Engine;
 use clap::Args;
 use custody_format::event::{Correction, Event, KeyGranted, Role};
 use custody_ledger::input::EventReader;
-use custody_ledger::keyfile;
+use custody_ledger::keyfile::{self, SigningKey};
 use custody_ledger::store::Ledger;
 use custody_verifier::export::{verify_export, ExportError};
 use std::path::{Path, PathBuf};
@@ -60,7 +60,24 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let key_dir = root.join("keys");
     std::fs::create_dir_all(&key_dir).map_err(fail)?;
     println!("custody demo: a throwaway ledger in {}", root.display());
+    let (mut ledger, authority, investigator) = setup(&store, &key_dir)?;
+    append_cases(&mut ledger, &investigator)?;
+    read_back(ctx, &ledger, &store)?;
+    tamper_with_exports(&ledger, root)?;
+    for_a_prosecutor(&mut ledger, &authority, root)?;
+    match &args.keep {
+        Some(dir) => println!(
+            "\nkept in {}: try `custody --store {} log`",
+            dir.display(),
+            store.display()
+        ),
+        None => println!("\n(the temporary directory is deleted now; use --keep DIR to keep it)"),
+    }
+    Ok(())
+}
 
+/// Steps 1 to 3: keys, the genesis, the investigator's grant.
+fn setup(store: &Path, key_dir: &Path) -> Result<(Ledger, SigningKey, SigningKey), Failure> {
     step("1. keys (ed25519, PKCS#8 PEM, mode 0600)");
     let authority = keyfile::generate_signing_key().map_err(fail)?;
     let investigator = keyfile::generate_signing_key().map_err(fail)?;
@@ -71,7 +88,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
 
     step("2. init: the genesis names the authority");
     let (mut ledger, genesis) = Ledger::create(
-        &store,
+        store,
         "demo.custody/pow-register",
         "Demo Authority",
         &authority,
@@ -89,12 +106,17 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     )?;
     println!("grant seq {} {}", granted[0].seq, granted[0].hash);
 
+    Ok((ledger, authority, investigator))
+}
+
+/// Steps 4 to 6: the cases as one batch, a retraction, a refused append.
+fn append_cases(ledger: &mut Ledger, investigator: &SigningKey) -> CmdResult {
     step("4. append the cases as one batch (one durable commit)");
     let events = EventReader::new(DEMO_CASES.as_bytes())
         .map(|r| r.map(|(_, e)| e))
         .collect::<Result<Vec<_>, _>>()
         .map_err(fail)?;
-    let appended = ledger.append(events, &investigator)?;
+    let appended = ledger.append(events, investigator)?;
     println!(
         "appended {} entries, seq {}..={}",
         appended.len(),
@@ -110,7 +132,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
             reason: "the person in the video was misidentified".into(),
             replacement: None,
         })],
-        &investigator,
+        investigator,
     )?;
     println!(
         "correction seq {} retracts seq {}",
@@ -140,12 +162,17 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
         )));
     }
 
+    Ok(())
+}
+
+/// Steps 7 to 9: the chain, the statuses, the verdict.
+fn read_back(ctx: &Context, ledger: &Ledger, store: &Path) -> CmdResult {
     step("7. the chain");
     for item in ledger.entries_from(0) {
         let (seq, bytes) = item?;
         let entry = custody_format::entry::SignedEntry::decode(bytes)
             .map_err(|e| fail(format!("entry {seq}: {e}")))?;
-        println!("{}", describe(&ledger, &entry));
+        println!("{}", describe(ledger, &entry));
     }
 
     step("8. what the ledger says about each person (status, legal clock flags)");
@@ -156,13 +183,18 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     );
 
     step("9. verify the store");
-    let verdict = verify_store(&ledger, &Progress::hidden())?;
+    let verdict = verify_store(ledger, &Progress::hidden())?;
     report(ctx, &store.display().to_string(), verdict)?;
 
+    Ok(())
+}
+
+/// Step 10: an export, and two tampered copies of it refused.
+fn tamper_with_exports(ledger: &Ledger, root: &Path) -> CmdResult {
     step("10. export, then tamper with two copies of the export");
     let export = root.join("export.jsonl");
     let mut file = std::fs::File::create(&export).map_err(fail)?;
-    write_export(&ledger, &mut file, &Progress::hidden())?;
+    write_export(ledger, &mut file, &Progress::hidden())?;
     drop(file);
     let text = std::fs::read_to_string(&export).map_err(fail)?;
     println!(
@@ -240,8 +272,13 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
         }
     }
 
+    Ok(())
+}
+
+/// Step 11: a checkpoint, and one person's bundle verified offline.
+fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) -> CmdResult {
     step("11. for a prosecutor: a signed checkpoint and one person's evidence bundle");
-    let (_, note) = ledger.checkpoint(&authority)?;
+    let (_, note) = ledger.checkpoint(authority)?;
     print!("{note}");
     let person = custody_format::event::PersonId::new("P-0001").map_err(fail)?;
     let bundle_text = ledger.person_bundle(&person)?.to_json().into_bytes();
@@ -249,7 +286,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
     match custody_verifier::bundle::verify_bundle(
         &bundle_text,
-        Some(keyfile::public_key_of(&authority)),
+        Some(keyfile::public_key_of(authority)),
     ) {
         Ok(b) => println!(
             "bundle of {} verified offline against the pinned authority: {} entries ({} about {}, the rest governance), each with an inclusion proof in the checkpoint's tree of {}",
@@ -265,13 +302,5 @@ pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
         "(with --keep DIR: `custody verify --bundle DIR/P-0001.bundle.json` checks the file anywhere; `custody --store DIR/ledger dossier P-0001` prints the chain-of-custody report)"
     );
 
-    match &args.keep {
-        Some(dir) => println!(
-            "\nkept in {}: try `custody --store {} log`",
-            dir.display(),
-            store.display()
-        ),
-        None => println!("\n(the temporary directory is deleted now; use --keep DIR to keep it)"),
-    }
     Ok(())
 }
