@@ -220,7 +220,20 @@ pub enum NotExtended {
     },
 }
 
-/// Checks that a verified chain (`summary`) extends `cp`: the same ledger,
+/// What [`check_extends`] needs to know of a verified chain (from its
+/// `Summary`).
+#[derive(Clone, Copy, Debug)]
+pub struct ChainFacts<'a> {
+    /// The ledger's name.
+    pub ledger_name: &'a str,
+    /// Its length.
+    pub length: u64,
+    /// Every key its governance made an authority.
+    pub authority_keys: &'a [custody_format::event::PublicKeyBytes],
+}
+
+/// Checks that a verified chain (its ledger name, length and every key its
+/// governance made an authority) extends `cp`: the same ledger,
 /// a signature by a key the chain's governance made an authority, a size
 /// within the chain, and — by `prefix_is_checkpoint_tree`, which the caller
 /// answers from what it has (a consistency proof against the verified
@@ -229,24 +242,24 @@ pub enum NotExtended {
 /// the signing key. The outer error is the caller's (reading, storage).
 pub fn check_extends<E>(
     cp: &Checkpoint,
-    summary: &crate::report::Summary,
+    chain: ChainFacts<'_>,
     prefix_is_checkpoint_tree: impl FnOnce() -> Result<bool, E>,
 ) -> Result<Result<[u8; 32], NotExtended>, E> {
-    if cp.origin != summary.ledger_name {
+    if cp.origin != chain.ledger_name {
         return Ok(Err(NotExtended::OtherLedger {
             checkpoint: cp.origin.clone(),
-            ledger: summary.ledger_name.clone(),
+            ledger: chain.ledger_name.to_string(),
         }));
     }
-    let keys: Vec<[u8; 32]> = summary.authority_keys.iter().map(|k| k.0).collect();
+    let keys: Vec<[u8; 32]> = chain.authority_keys.iter().map(|k| k.0).collect();
     let signer = match cp.verify_by(&keys) {
         Ok(k) => k,
         Err(e) => return Ok(Err(e.into())),
     };
-    if cp.size > summary.length {
+    if cp.size > chain.length {
         return Ok(Err(NotExtended::Truncated {
             size: cp.size,
-            length: summary.length,
+            length: chain.length,
         }));
     }
     if !prefix_is_checkpoint_tree()? {

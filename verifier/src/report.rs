@@ -131,6 +131,18 @@ impl Violation {
     }
 }
 
+impl Summary {
+    /// What checking a checkpoint against this chain needs
+    /// ([`crate::checkpoint::check_extends`]).
+    pub fn facts(&self) -> crate::checkpoint::ChainFacts<'_> {
+        crate::checkpoint::ChainFacts {
+            ledger_name: &self.ledger_name,
+            length: self.length,
+            authority_keys: &self.authority_keys,
+        }
+    }
+}
+
 /// What a valid chain proved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {

@@ -220,7 +220,7 @@ fn against_checkpoint(
         }
         Ok::<_, String>(tree.size() == cp.size && tree.root() == cp.root)
     };
-    let signer = check_extends(cp, summary, prefix)?.map_err(|e| e.to_string())?;
+    let signer = check_extends(cp, summary.facts(), prefix)?.map_err(|e| e.to_string())?;
     Ok(format!(
         "extends the checkpoint of {} entries (root {}), signed by {}",
         cp.size,

@@ -249,7 +249,7 @@ fn against_checkpoint(
     // checkpoint's tree is a prefix of the verified ledger, whatever the
     // store did.
     let mut proof_len = 0;
-    let verdict = check_extends(cp, summary, || {
+    let verdict = check_extends(cp, summary.facts(), || {
         let proof = ledger.consistency_proof(cp.size, summary.length)?;
         proof_len = proof.len();
         Ok::<_, Failure>(
