@@ -38,3 +38,12 @@ impl Context {
 pub fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
+
+/// How a history or log line names what a correction does.
+pub fn correction_verb(c: &custody_format::event::Correction) -> &'static str {
+    if c.replacement.is_some() {
+        "replaces"
+    } else {
+        "retracts"
+    }
+}

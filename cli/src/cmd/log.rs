@@ -29,11 +29,7 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
     let about = match &b.event {
         Event::Correction(c) => format!(
             "{} {}",
-            if c.replacement.is_some() {
-                "replaces"
-            } else {
-                "retracts"
-            },
+            crate::output::correction_verb(c),
             &c.target.to_hex()[..12]
         ),
         Event::KeyGranted(k) => {

@@ -195,11 +195,7 @@ fn describe(event: &Event) -> String {
     match event {
         Event::Correction(c) => format!(
             "{} {}: {}",
-            if c.replacement.is_some() {
-                "replaces"
-            } else {
-                "retracts"
-            },
+            crate::output::correction_verb(c),
             &c.target.to_hex()[..12],
             c.reason
         ),
