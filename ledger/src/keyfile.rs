@@ -98,12 +98,19 @@ pub fn write_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyFileErr
         path: path.to_path_buf(),
         source,
     };
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| KeyFileError::Format {
-            path: path.to_path_buf(),
-            problem: KeyProblem::Encode(e.to_string()),
-        })?;
+    // PKCS#8 v1 (RFC 5208: the seed alone, no public key), the form
+    // `openssl genpkey -algorithm ed25519` writes: OpenSSL 3.0 and Python's
+    // `cryptography` refuse the v2 form ed25519-dalek writes by default.
+    let seed = Zeroizing::new(key.to_bytes());
+    let pem = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: *seed,
+        public_key: None,
+    }
+    .to_pkcs8_pem(LineEnding::LF)
+    .map_err(|e| KeyFileError::Format {
+        path: path.to_path_buf(),
+        problem: KeyProblem::Encode(e.to_string()),
+    })?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

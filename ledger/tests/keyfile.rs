@@ -1,0 +1,31 @@
+//! Key files are the ones ordinary tools read and write: a key custody
+//! writes is read by `openssl pkey` (OpenSSL 3.0 refuses the PKCS#8 v2 form
+//! ed25519-dalek writes by default), and the public key OpenSSL derives from
+//! it is custody's.
+
+use custody_ledger::keyfile::{public_key_of, read_signing_key, write_signing_key};
+use std::process::Command;
+
+#[test]
+fn openssl_reads_the_private_keys_custody_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.pem");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    write_signing_key(&path, &key).unwrap();
+    let out = Command::new("openssl")
+        .args(["pkey", "-in"])
+        .arg(&path)
+        .args(["-pubout", "-outform", "DER"])
+        .output()
+        .expect("openssl is installed (see README: prerequisites)");
+    assert!(
+        out.status.success(),
+        "openssl pkey refused the key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The SPKI DER of an Ed25519 key ends with the 32 key bytes.
+    let der = out.stdout;
+    assert_eq!(&der[der.len() - 32..], &public_key_of(&key).0);
+    // And custody reads back what it wrote.
+    assert_eq!(read_signing_key(&path).unwrap().to_bytes(), key.to_bytes());
+}
