@@ -14,6 +14,7 @@ use custody_format::event::{
     Capture, Correction, Correspondence, Death, EntryHash, Event, FieldError, IcrcNotification,
     MissingReport, Release, Sighting,
 };
+use custody_format::json::StrictValue;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -230,7 +231,7 @@ impl<R: BufRead> EventReader<R> {
             }
         };
         loop {
-            match serde_json::from_str::<Value>(&buf) {
+            match serde_json::from_str::<StrictValue>(&buf).map(|v| v.0) {
                 Ok(v) => {
                     return event_from_value(v)
                         .map(|e| Some((start, e)))
@@ -245,6 +246,15 @@ impl<R: BufRead> EventReader<R> {
                             message: format!("malformed JSON: {e} (the object is never closed)"),
                         });
                     }
+                }
+                Err(e) if e.to_string().starts_with("duplicate key") => {
+                    return Err(InputError {
+                        line: start + e.line().saturating_sub(1),
+                        field: None,
+                        message: format!(
+                            "{e}: a key may appear once in an object (JSON readers disagree on which of two would count); remove one"
+                        ),
+                    })
                 }
                 Err(e) => {
                     return Err(InputError {
@@ -283,6 +293,27 @@ mod tests {
 
     fn err(s: &str) -> InputError {
         read(s).into_iter().find_map(Result::err).expect("an error")
+    }
+
+    /// A record that reads "capture" to a person, and would be signed as an
+    /// ICRC notification by a reader where the last key wins.
+    #[test]
+    fn a_key_given_twice_is_refused_at_any_depth() {
+        let e = err(
+            r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17","type":"icrc_notification"}"#,
+        );
+        assert_eq!(e.line, 1);
+        assert!(
+            e.message.contains("duplicate key \"type\""),
+            "{}",
+            e.message
+        );
+        let e = err(concat!(
+            "{\"type\":\"capture\",\"person\":\"P-1\",\"occurred_at\":\"2022-05-17\"}\n",
+            r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17","attachments":[{"sha256":"00","sha256":"11"}]}"#
+        ));
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("duplicate key"), "{}", e.message);
     }
 
     #[test]
