@@ -226,9 +226,22 @@ fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
     }
 }
 
+/// Options that create a file readable and writable by its owner alone
+/// (mode 0600): the store holds personal data about detainees and their
+/// families.
+fn private_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
+    let file = private_options()
         .read(true)
         .write(true)
         .create(true)
@@ -476,6 +489,14 @@ impl Backend {
             });
         }
         let lock = take_lock(dir)?;
+        if access == Access::Create {
+            // Made here, private, before redb fills it.
+            private_options()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| StoreError::io(&path, e))?;
+        }
         let db = contained(dir, || {
             if access == Access::Create {
                 builder.create(&path)

@@ -124,6 +124,19 @@ fn person_key(person: &PersonId, seq: u64) -> Vec<u8> {
     k
 }
 
+/// Why a ledger name cannot be a C2SP checkpoint origin, if it cannot:
+/// printable ASCII without spaces or `+` (c2sp.org/signed-note), so every
+/// checkpoint the ledger issues can be checked by other tools.
+fn origin_problem(name: &str) -> Option<String> {
+    name.chars()
+        .find(|c| !c.is_ascii_graphic() || *c == '+')
+        .map(|c| {
+            format!(
+                "contains {c:?}; a ledger name is the origin of its checkpoints and must be printable ASCII without spaces or '+' (for example example.org/pow-register)"
+            )
+        })
+}
+
 impl Ledger {
     /// A ledger over a new, empty store: no entry yet, so its first entry
     /// (a genesis) links to `GENESIS_PREV_HASH`.
@@ -150,16 +163,38 @@ impl Ledger {
         authority_holder: &str,
         authority: &SigningKey,
     ) -> Result<(Ledger, Appended), AppendError> {
-        prepare_new_dir(dir)?;
-        let backend = Backend::open(dir, Access::Create)?;
         let genesis = Event::Genesis(Genesis {
             ledger_name: ledger_name.to_string(),
             authority_key: public_key_of(authority),
             authority_holder: authority_holder.to_string(),
         });
-        let mut ledger = Ledger::new_store(dir, backend);
-        let appended = ledger.append_at(vec![genesis], authority, crate::clock::now(), true)?;
-        Ok((ledger, appended[0]))
+        // Everything that can be refused is refused before the directory
+        // is touched.
+        let refused = |e: custody_format::event::FieldError| AppendError::Refused {
+            index: 0,
+            reason: Refusal::Entry(e.into()),
+        };
+        genesis.validate().map_err(refused)?;
+        if let Some(problem) = origin_problem(ledger_name) {
+            return Err(refused(custody_format::event::FieldError::new(
+                "ledger_name",
+                problem,
+            )));
+        }
+        let fresh = prepare_new_dir(dir)?;
+        let made = Backend::open(dir, Access::Create)
+            .map_err(AppendError::from)
+            .and_then(|backend| {
+                let mut ledger = Ledger::new_store(dir, backend);
+                let appended =
+                    ledger.append_at(vec![genesis], authority, crate::clock::now(), true)?;
+                Ok((ledger, appended[0]))
+            });
+        if made.is_err() {
+            // The store is closed (dropped) by now: leave nothing behind.
+            let _ = restore::remove_new_store(dir, &fresh);
+        }
+        made
     }
 
     /// Checks that a new ledger can be made in `dir` — by

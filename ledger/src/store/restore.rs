@@ -120,6 +120,7 @@ pub(super) enum Fresh {
 pub(super) fn prepare_new_dir(dir: &Path) -> Result<Fresh, StoreError> {
     Ledger::check_new_dir(dir)?;
     if dir.exists() {
+        make_private(dir)?;
         return Ok(Fresh::Empty);
     }
     let mut top = dir;
@@ -131,6 +132,7 @@ pub(super) fn prepare_new_dir(dir: &Path) -> Result<Fresh, StoreError> {
     }
     let top = top.to_path_buf();
     std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+    make_private(dir)?;
     if let Some(parent) = dir.parent() {
         backend::sync_dir(if parent.as_os_str().is_empty() {
             Path::new(".")
@@ -139,6 +141,17 @@ pub(super) fn prepare_new_dir(dir: &Path) -> Result<Fresh, StoreError> {
         })?;
     }
     Ok(Fresh::Created(top))
+}
+
+/// Makes a new store's directory its owner's alone (mode 0700).
+fn make_private(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| StoreError::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// Undoes [`prepare_new_dir`] and the store made since, after a restore
