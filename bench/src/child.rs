@@ -57,7 +57,10 @@ impl Custody {
         let runner = std::env::current_exe()
             .context("cannot find this executable's path, needed to spawn the measured steps")?;
         let bin = match explicit {
-            Some(p) if p.is_file() => p.to_path_buf(),
+            // Absolute, so the runner runs this very file whatever PATH says.
+            Some(p) if p.is_file() => {
+                std::fs::canonicalize(p).with_context(|| format!("resolving {}", p.display()))?
+            }
             Some(p) => bail!(
                 "no custody binary at {} (given by --custody or CUSTODY_BIN); {BUILD_HINT}",
                 p.display()
