@@ -7,7 +7,6 @@
 
 mod cmd;
 mod exit;
-mod limits;
 mod output;
 mod progress;
 
@@ -92,9 +91,6 @@ enum Command {
     Dossier(cmd::bundle::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
-    /// Benchmark the whole tool on a synthetic ledger against the machine's
-    /// limits, measured in the same run (see docs/BENCHMARKS.md).
-    Bench(cmd::bench::BenchArgs),
     /// Build a realistic synthetic ledger from a seed, through the real append
     /// path (signed, fsynced batches): test data and the append benchmark.
     Generate(cmd::generate::GenerateArgs),
@@ -191,12 +187,10 @@ fn main() {
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
         Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
-        Command::Bench(a) => cmd::bench::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),
     });
     // A panic has been reported by the hook; it is an environment failure
     // (exit 2) as far as a script is concerned.
     let code = result.map(exit::report).unwrap_or(2);
-    cmd::bench::report_peak_rss();
     std::process::exit(code);
 }

@@ -1,7 +1,6 @@
 //! One module per command.
 
 pub mod append;
-pub mod bench;
 pub mod bundle;
 pub mod checkpoint;
 pub mod compact;

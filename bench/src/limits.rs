@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub const ENTRY_BYTES: usize = 320;
 
 /// Operations per second of each primitive.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// SHA-256 of an entry-sized message, per second, one core.
     pub sha256_per_s: f64,
