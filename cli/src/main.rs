@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod escape;
 mod exit;
 mod output;
 mod progress;

@@ -4,6 +4,7 @@
 //! (`custody dossier`). The format is specified in
 //! `custody_verifier::bundle`.
 
+use crate::escape::markdown;
 use crate::exit::{refused, CmdResult};
 use crate::output::{print_json, Context};
 use clap::Args;
@@ -19,8 +20,14 @@ pub struct DossierArgs {
     person: String,
 }
 
-fn describe_event(e: &Event) -> String {
-    let place = |p: &Option<String>| p.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+/// What an entry says, in words, with every untrusted string passed through
+/// `esc` (Markdown escaping for the dossier, none for JSON).
+fn describe_event(e: &Event, esc: fn(&str) -> String) -> String {
+    let place = |p: &Option<String>| {
+        p.as_deref()
+            .map(|p| format!(" at {}", esc(p)))
+            .unwrap_or_default()
+    };
     match e {
         Event::MissingReport(m) => format!(
             "reported missing ({}){}",
@@ -32,7 +39,7 @@ fn describe_event(e: &Event) -> String {
             "the detaining power notified the ICRC{}",
             n.reference
                 .as_deref()
-                .map(|r| format!(" (reference {r})"))
+                .map(|r| format!(" (reference {})", esc(r)))
                 .unwrap_or_default()
         ),
         Event::Sighting(s) => format!(
@@ -47,27 +54,30 @@ fn describe_event(e: &Event) -> String {
             c.kind,
             c.via
                 .as_deref()
-                .map(|v| format!(" via {v}"))
+                .map(|v| format!(" via {}", esc(v)))
                 .unwrap_or_default()
         ),
         Event::Correction(c) => match &c.replacement {
             Some(r) => format!(
                 "corrects entry {}: replaced by \"{}\" — {}",
                 c.target,
-                describe_event(r),
-                c.reason
+                describe_event(r, esc),
+                esc(&c.reason)
             ),
-            None => format!("retracts entry {} — {}", c.target, c.reason),
+            None => format!("retracts entry {} — {}", c.target, esc(&c.reason)),
         },
         Event::Genesis(g) => format!(
             "ledger {} created; authority held by {}",
-            g.ledger_name, g.authority_holder
+            esc(&g.ledger_name),
+            esc(&g.authority_holder)
         ),
         Event::KeyGranted(k) => format!(
             "key {} granted the role {} (holder: {})",
-            k.public_key, k.role, k.holder
+            k.public_key,
+            k.role,
+            esc(&k.holder)
         ),
-        Event::KeyRevoked(k) => format!("key {} revoked — {}", k.public_key, k.reason),
+        Event::KeyRevoked(k) => format!("key {} revoked — {}", k.public_key, esc(&k.reason)),
         Event::Checkpoint(c) => format!("checkpoint of {} entries", c.tree_size),
     }
 }
@@ -76,7 +86,7 @@ fn describe_event(e: &Event) -> String {
 pub fn render_markdown(b: &VerifiedBundle) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Chain-of-custody dossier: {}\n", b.person);
-    let _ = writeln!(md, "- **Ledger:** `{}`", b.origin);
+    let _ = writeln!(md, "- **Ledger:** {}", markdown(&b.origin));
     let _ = writeln!(
         md,
         "- **Authority key (genesis):** `{}` — compare it with the key you were given by the ledger's authority",
@@ -109,22 +119,27 @@ pub fn render_markdown(b: &VerifiedBundle) -> String {
             body.event.type_name(),
             body.seq
         );
-        let _ = writeln!(md, "- **What:** {}", describe_event(&body.event));
+        let _ = writeln!(md, "- **What:** {}", describe_event(&body.event, markdown));
         if let Some(at) = body.event.occurred_at() {
             let _ = writeln!(md, "- **Occurred:** {at} ({} precision)", at.precision());
         }
         let _ = writeln!(md, "- **Recorded:** {}", body.recorded_at);
-        let _ = writeln!(md, "- **Signed by:** `{}` ({})", body.signer, be.holder);
+        let _ = writeln!(
+            md,
+            "- **Signed by:** `{}` ({})",
+            body.signer,
+            markdown(&be.holder)
+        );
         let _ = writeln!(md, "- **Entry hash:** `{}`", e.hash());
         for a in body.event.attachments() {
             let _ = writeln!(
                 md,
                 "- **Attachment:** SHA-256 `{}` ({}){}",
                 a.sha256,
-                a.media_type,
+                markdown(&a.media_type),
                 a.description
                     .as_deref()
-                    .map(|d| format!(" — {d}"))
+                    .map(|d| format!(" — {}", markdown(d)))
                     .unwrap_or_default()
             );
         }
@@ -145,7 +160,7 @@ pub fn render_markdown(b: &VerifiedBundle) -> String {
             "- seq {} ({}): {} — signed by `{}`, entry hash `{}`",
             body.seq,
             body.recorded_at,
-            describe_event(&body.event),
+            describe_event(&body.event, markdown),
             body.signer,
             be.entry.hash()
         );
@@ -171,7 +186,7 @@ pub fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
                 json!({
                     "seq": be.entry.seq(),
                     "type": be.entry.event().type_name(),
-                    "what": describe_event(be.entry.event()),
+                    "what": describe_event(be.entry.event(), str::to_string),
                     "occurred_at": be.entry.event().occurred_at(),
                     "recorded_at": be.entry.body().recorded_at,
                     "signer": be.entry.body().signer,

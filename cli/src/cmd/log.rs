@@ -1,5 +1,6 @@
 //! `custody log`: read the chain.
 
+use crate::escape::terminal;
 use crate::exit::{env, CmdResult};
 use crate::output::{print_json, Context};
 use clap::Args;
@@ -24,7 +25,7 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
     let holder = ledger
         .registry()
         .get(&b.signer)
-        .map(|k| k.holder.clone())
+        .map(|k| terminal(&k.holder))
         .unwrap_or_else(|| "?".into());
     let about = match &b.event {
         Event::Correction(c) => format!(
@@ -33,10 +34,15 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
             &c.target.to_hex()[..12]
         ),
         Event::KeyGranted(k) => {
-            format!("{} {} → {}", k.role, &k.public_key.to_hex()[..12], k.holder)
+            format!(
+                "{} {} → {}",
+                k.role,
+                &k.public_key.to_hex()[..12],
+                terminal(&k.holder)
+            )
         }
         Event::KeyRevoked(k) => k.public_key.to_hex()[..12].to_string(),
-        Event::Genesis(g) => g.ledger_name.clone(),
+        Event::Genesis(g) => terminal(&g.ledger_name),
         Event::Checkpoint(c) => {
             format!("tree {} root {}", c.tree_size, &c.root_hash.to_hex()[..12])
         }

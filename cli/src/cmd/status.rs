@@ -2,6 +2,7 @@
 //! about people, derived from the signed entries (rules in
 //! docs/PROJECTIONS.md).
 
+use crate::escape::terminal;
 use crate::exit::{refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
@@ -79,7 +80,9 @@ fn days(d: &Option<DayBounds>) -> String {
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+    v.as_ref()
+        .map(|v| terminal(&v.to_string()))
+        .unwrap_or_default()
 }
 
 fn print_one(st: &PersonStatus) {
@@ -102,7 +105,7 @@ fn print_one(st: &PersonStatus) {
                 l.by,
                 l.place
                     .as_deref()
-                    .map(|p| format!(", {p}"))
+                    .map(|p| format!(", {}", terminal(p)))
                     .unwrap_or_default()
             ),
         );
@@ -197,7 +200,7 @@ fn describe(event: &Event) -> String {
             "{} {}: {}",
             crate::output::correction_verb(c),
             &c.target.to_hex()[..12],
-            c.reason
+            terminal(&c.reason)
         ),
         ev => {
             let detail = match ev {
@@ -244,7 +247,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
             when,
             r.seq,
             describe(&r.event),
-            r.holder,
+            terminal(&r.holder),
             r.recorded_at,
             &r.hash.to_hex()[..16]
         );

@@ -1,0 +1,118 @@
+//! Untrusted text, made safe to show. Every string an entry carries (a
+//! place, a reason, a holder's name, a description) was typed by someone
+//! who may have wanted it to look like something else: a newline that
+//! starts a fake "verified" item in a Markdown dossier, an ANSI escape that
+//! rewrites a terminal line, a right-to-left override that reverses a hash.
+//! Renderers pass every such string through one of these functions.
+//!
+//! - [`terminal`]: control characters (newlines and escapes included) and
+//!   bidirectional-text controls are shown as visible escapes (`\n`,
+//!   `\u{1b}`, `<U+202E>`), so one field stays one field on one line.
+//! - [`markdown`]: the same, and Markdown's syntax characters are
+//!   backslash-escaped, so the text cannot open a heading, a list item, a
+//!   link, emphasis, code or HTML.
+
+use std::fmt::Write as _;
+
+/// True for the Unicode bidirectional formatting characters (embeddings,
+/// overrides, isolates, marks), which reorder what a reader sees.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Writes `c` as a visible escape if it is a control or bidi character;
+/// returns whether it did.
+fn escape_control(out: &mut String, c: char) -> bool {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c if is_bidi_control(c) => {
+            let _ = write!(out, "<U+{:04X}>", c as u32);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Untrusted text for a terminal line.
+pub fn terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !escape_control(&mut out, c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Untrusted text for inline Markdown (CommonMark): controls as for
+/// [`terminal`], and every ASCII punctuation character Markdown gives a
+/// meaning to backslash-escaped.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if escape_control(&mut out, c) {
+            continue;
+        }
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '-'
+                | '.'
+                | '!'
+                | '|'
+                | '<'
+                | '>'
+                | '~'
+                | '='
+                | '"'
+                | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_field_stays_one_line() {
+        let hostile = "x\n### 2. death (seq 9)\n- **What:** died\r\u{1b}[2K\u{202e}gnp.exe";
+        for s in [terminal(hostile), markdown(hostile)] {
+            assert!(!s.contains(['\n', '\r', '\u{1b}', '\u{202e}']), "{s}");
+            assert!(s.contains("<U+202E>"), "{s}");
+        }
+        assert_eq!(terminal("a\tb"), "a\\tb");
+        assert_eq!(terminal("Мелітополь, колонія №2"), "Мелітополь, колонія №2");
+    }
+
+    #[test]
+    fn markdown_syntax_is_inert() {
+        let m = markdown("**verified** [link](http://x) `code` <b>#1</b> ~~x~~ _y_ |t|");
+        for raw in ["**", "[link]", "](", "`code`", "<b>", "~~", "_y_", "|t|"] {
+            assert!(!m.contains(raw), "{raw} in {m}");
+        }
+        assert_eq!(markdown("near Robotyne"), "near Robotyne");
+    }
+}
