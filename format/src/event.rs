@@ -10,7 +10,7 @@
 //!
 //! These types *are* the byte format: the order of the variants of [`Event`]
 //! and of the fields in each struct is what `docs/FORMAT.md` specifies and
-//! what the golden vectors in `codec` pin. Append new variants and new enum
+//! what the golden vectors (`format/tests/golden.rs`, `format/testdata/vectors/`) pin. Append new variants and new enum
 //! values only at the end, and never reorder or remove a field: that would
 //! change the meaning of entries already signed.
 

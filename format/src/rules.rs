@@ -14,7 +14,8 @@
 //!   it from its stored subtrees, the chain verifier from the bytes it
 //!   walked; a bundle holds no such thing and passes none.
 //!
-//! The rules, in the order they are checked (docs/FORMAT.md §8):
+//! The rules, in the order they are checked (docs/FORMAT.md §5 states them;
+//! its rule 4, the signature, is the caller's):
 //!
 //! 1. **sequence**: `seq` is the next one (contiguous mode), or greater
 //!    than the last one seen (sparse mode, for bundles);

