@@ -62,6 +62,9 @@ pub enum BundleError {
     /// An entry breaks a rule.
     #[error("{0}")]
     Invalid(Violation),
+    /// The checkpoint is signed by an authority key revoked before it.
+    #[error("checkpoint: it is signed by {0}, an authority key revoked before the checkpoint; a checkpoint counts only if signed by a key holding the authority role at its size")]
+    CheckpointSignerRevoked(PublicKeyBytes),
     /// The genesis authority is not the pinned one.
     #[error("the ledger's authority is {found}, not the pinned {pinned}")]
     WrongAuthority {
@@ -282,12 +285,27 @@ pub fn verify_bundle(
             origin: doc.origin,
         });
     }
+    // The registry is as of the checkpoint (the bundle's governance entries
+    // all come before it): only a key holding `authority` then counts.
     let keys: Vec<[u8; 32]> = registry
         .keys()
         .filter(|k| k.may(Role::Authority))
         .map(|k| k.public_key.0)
         .collect();
-    let signer = cp.verify_by(&keys)?;
+    let signer = match cp.verify_by(&keys) {
+        Ok(k) => k,
+        Err(e) => {
+            let revoked: Vec<[u8; 32]> = registry
+                .keys()
+                .filter(|k| k.roles.contains_key(&Role::Authority) && k.revoked.is_some())
+                .map(|k| k.public_key.0)
+                .collect();
+            return Err(match cp.verify_by(&revoked) {
+                Ok(k) => BundleError::CheckpointSignerRevoked(PublicKeyBytes(k)),
+                Err(_) => e.into(),
+            });
+        }
+    };
     Ok(VerifiedBundle {
         origin: doc.origin,
         person,

@@ -23,7 +23,7 @@
 //!    before a checkpoint from the bytes it walked.
 
 use crate::merkle::{leaf_hash, StreamingRoot};
-use crate::report::{Cause, Rule, Summary, Violation};
+use crate::report::{AuthorityPeriod, Cause, Rule, Summary, Violation};
 use crate::signatures::SignatureJob;
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::{PublicKeyBytes, Role};
@@ -131,8 +131,15 @@ impl ChainVerifier {
                 merkle_root: self.tree.root(),
                 authority_keys: registry
                     .keys()
-                    .filter(|k| k.roles.contains_key(&Role::Authority))
-                    .map(|k| k.public_key)
+                    .filter_map(|k| {
+                        k.roles
+                            .get(&Role::Authority)
+                            .map(|&granted_at| AuthorityPeriod {
+                                key: k.public_key,
+                                granted_at,
+                                revoked_at: k.revoked.as_ref().map(|(seq, _)| *seq),
+                            })
+                    })
                     .collect(),
             }),
             _ => Err(Violation::new(0, Rule::Empty, Cause::Empty)),

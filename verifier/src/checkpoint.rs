@@ -55,6 +55,10 @@ pub struct Checkpoint {
     pub size: u64,
     /// The root hash (third line).
     pub root: Hash,
+    /// Extension lines after the root, each non-empty (C2SP
+    /// tlog-checkpoint): signed with the rest of the text, and shown, but
+    /// given no meaning by this version.
+    pub extensions: Vec<String>,
     /// Every signature line, in order.
     pub signatures: Vec<NoteSignature>,
 }
@@ -133,7 +137,8 @@ pub fn parse(note: &str) -> Result<Checkpoint, CheckpointError> {
         .ok()
         .and_then(|v| v.try_into().ok())
         .ok_or_else(|| malformed("the root hash is not 32 bytes of standard base64"))?;
-    if lines.any(str::is_empty) {
+    let extensions: Vec<String> = lines.map(str::to_string).collect();
+    if extensions.iter().any(String::is_empty) {
         return Err(malformed("an empty extension line"));
     }
     Ok(Checkpoint {
@@ -141,6 +146,7 @@ pub fn parse(note: &str) -> Result<Checkpoint, CheckpointError> {
         origin: origin.to_string(),
         size,
         root,
+        extensions,
         signatures,
     })
 }
@@ -156,32 +162,44 @@ impl Checkpoint {
     /// Lines by other names or key ids are ignored; a line matching a
     /// trusted key whose signature fails rejects the note.
     pub fn verify_by(&self, keys: &[[u8; 32]]) -> Result<[u8; 32], CheckpointError> {
-        for sig in &self.signatures {
-            if sig.name != self.origin {
+        // Every line by a trusted key is checked, whatever its place: the
+        // verdict must not depend on the order of the signature lines.
+        let mut good = None;
+        for sig in self.signatures.iter().filter(|s| s.name == self.origin) {
+            let candidates: Vec<&[u8; 32]> = keys
+                .iter()
+                .filter(|k| key_id(&self.origin, k) == sig.key_id)
+                .collect();
+            if candidates.is_empty() {
                 continue;
             }
-            for key in keys {
-                if key_id(&self.origin, key) != sig.key_id {
-                    continue;
+            let verified = sig
+                .signature
+                .as_slice()
+                .try_into()
+                .ok()
+                .and_then(|bytes: [u8; 64]| {
+                    candidates.iter().copied().find(|key| {
+                        VerifyingKey::from_bytes(key).is_ok_and(|vk| {
+                            vk.verify_strict(self.text.as_bytes(), &Signature::from_bytes(&bytes))
+                                .is_ok()
+                        })
+                    })
+                });
+            match verified {
+                Some(key) => good = good.or(Some(*key)),
+                None => {
+                    return Err(CheckpointError::BadSignature(hex::encode(candidates[0])));
                 }
-                let who = hex::encode(key);
-                let vk = VerifyingKey::from_bytes(key)
-                    .map_err(|_| CheckpointError::BadSignature(who.clone()))?;
-                let bytes: [u8; 64] = sig
-                    .signature
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| CheckpointError::BadSignature(who.clone()))?;
-                vk.verify_strict(self.text.as_bytes(), &Signature::from_bytes(&bytes))
-                    .map_err(|_| CheckpointError::BadSignature(who))?;
-                return Ok(*key);
             }
         }
-        Err(CheckpointError::Untrusted(format!(
-            "{} signature line(s), none by a trusted key named {}",
-            self.signatures.len(),
-            self.origin
-        )))
+        good.ok_or_else(|| {
+            CheckpointError::Untrusted(format!(
+                "{} signature line(s), none by a trusted key named {}",
+                self.signatures.len(),
+                self.origin
+            ))
+        })
     }
 }
 
@@ -202,6 +220,19 @@ pub enum NotExtended {
     /// No authority key of the chain signed it.
     #[error(transparent)]
     Signature(#[from] CheckpointError),
+    /// Signed by a key that held `authority` at some time, but not after
+    /// the checkpoint's `size` entries (revoked before, or granted after).
+    #[error("the checkpoint is signed by {key}, which did not hold the authority role at tree size {size} (granted at seq {granted_at}{}); a checkpoint counts only if signed by a key holding the role at its size", revoked_at.map(|r| format!(", revoked at seq {r}")).unwrap_or_default())]
+    NotAuthorityAtSize {
+        /// The key.
+        key: custody_format::event::PublicKeyBytes,
+        /// The checkpoint's size.
+        size: u64,
+        /// When it was granted.
+        granted_at: u64,
+        /// When it was revoked.
+        revoked_at: Option<u64>,
+    },
     /// The chain is shorter than the checkpoint.
     #[error("TRUNCATED OR ROLLED BACK: the checkpoint vouches for {size} entries, the chain holds {length}")]
     Truncated {
@@ -228,8 +259,8 @@ pub struct ChainFacts<'a> {
     pub ledger_name: &'a str,
     /// Its length.
     pub length: u64,
-    /// Every key its governance made an authority.
-    pub authority_keys: &'a [custody_format::event::PublicKeyBytes],
+    /// Every key its governance made an authority, with when.
+    pub authority_keys: &'a [crate::report::AuthorityPeriod],
 }
 
 /// Checks that a verified chain (its ledger name, length and every key its
@@ -251,10 +282,34 @@ pub fn check_extends<E>(
             ledger: chain.ledger_name.to_string(),
         }));
     }
-    let keys: Vec<[u8; 32]> = chain.authority_keys.iter().map(|k| k.0).collect();
+    let keys: Vec<[u8; 32]> = chain
+        .authority_keys
+        .iter()
+        .filter(|p| p.at_size(cp.size))
+        .map(|p| p.key.0)
+        .collect();
     let signer = match cp.verify_by(&keys) {
         Ok(k) => k,
-        Err(e) => return Ok(Err(e.into())),
+        Err(e) => {
+            // Signed, validly, by a key that was an authority at another
+            // time: its own finding, never "forked" or "equivocation".
+            let other: Vec<[u8; 32]> = chain.authority_keys.iter().map(|p| p.key.0).collect();
+            if let Ok(k) = cp.verify_by(&other) {
+                let p = chain
+                    .authority_keys
+                    .iter()
+                    .find(|p| p.key.0 == k)
+                    .copied()
+                    .expect("one of them");
+                return Ok(Err(NotExtended::NotAuthorityAtSize {
+                    key: p.key,
+                    size: cp.size,
+                    granted_at: p.granted_at,
+                    revoked_at: p.revoked_at,
+                }));
+            }
+            return Ok(Err(e.into()));
+        }
     };
     if cp.size > chain.length {
         return Ok(Err(NotExtended::Truncated {
@@ -284,6 +339,99 @@ mod tests {
             "{text}\n\u{2014} {name} {}\n",
             base64::engine::general_purpose::STANDARD.encode(blob)
         )
+    }
+
+    fn line(text: &str, name: &str, key: &SigningKey, flip: bool) -> String {
+        let mut sig = key.sign(text.as_bytes()).to_bytes();
+        if flip {
+            sig[10] ^= 1;
+        }
+        let mut blob = key_id(name, &key.verifying_key().to_bytes()).to_vec();
+        blob.extend_from_slice(&sig);
+        format!(
+            "\u{2014} {name} {}\n",
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
+    }
+
+    /// The verdict does not depend on the order of signature lines: a bad
+    /// line by a trusted key rejects the note before or after a good one.
+    #[test]
+    fn signature_line_order_does_not_matter() {
+        let (a, b) = (
+            SigningKey::from_bytes(&[3; 32]),
+            SigningKey::from_bytes(&[4; 32]),
+        );
+        let keys = [a.verifying_key().to_bytes(), b.verifying_key().to_bytes()];
+        let name = "example.org/log";
+        let text = note_text(name, 7, &[9; 32]);
+        let good_a = line(&text, name, &a, false);
+        let good_b = line(&text, name, &b, false);
+        let bad_b = line(&text, name, &b, true);
+        let stranger = line(&text, name, &SigningKey::from_bytes(&[5; 32]), true);
+        let note = |lines: &[&String]| {
+            let mut n = format!("{text}\n");
+            for l in lines {
+                n.push_str(l);
+            }
+            parse(&n).unwrap()
+        };
+        for order in [[&good_a, &bad_b], [&bad_b, &good_a]] {
+            assert!(
+                matches!(
+                    note(&order).verify_by(&keys),
+                    Err(CheckpointError::BadSignature(_))
+                ),
+                "a failing line by a trusted key must reject the note"
+            );
+        }
+        for order in [[&good_a, &good_b], [&good_b, &good_a]] {
+            assert!(note(&order).verify_by(&keys).is_ok());
+        }
+        // An unknown key's line is ignored wherever it stands.
+        for order in [[&stranger, &good_a], [&good_a, &stranger]] {
+            assert_eq!(note(&order).verify_by(&keys).unwrap(), keys[0]);
+        }
+    }
+
+    /// A checkpoint signed by a key that was an authority, but not at the
+    /// checkpoint's size, gets its own finding: never "forked".
+    #[test]
+    fn a_key_revoked_before_the_size_does_not_count() {
+        use crate::report::AuthorityPeriod;
+        use custody_format::event::PublicKeyBytes;
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let name = "example.org/log";
+        let periods = [AuthorityPeriod {
+            key: PublicKeyBytes(key.verifying_key().to_bytes()),
+            granted_at: 2,
+            revoked_at: Some(6),
+        }];
+        let facts = ChainFacts {
+            ledger_name: name,
+            length: 20,
+            authority_keys: &periods,
+        };
+        for (size, ok) in [(2, false), (3, true), (6, true), (7, false), (12, false)] {
+            let cp = parse(&signed(&note_text(name, size, &[9; 32]), name, &key)).unwrap();
+            let verdict = check_extends(&cp, facts, || Ok::<_, ()>(true)).unwrap();
+            if ok {
+                assert!(verdict.is_ok(), "size {size}: {verdict:?}");
+            } else {
+                assert!(
+                    matches!(verdict, Err(NotExtended::NotAuthorityAtSize { .. })),
+                    "size {size}: {verdict:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn extension_lines_are_kept() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let text = format!("{}custody-ext one\nanother\n", note_text("o", 1, &[9; 32]));
+        let cp = parse(&signed(&text, "o", &key)).unwrap();
+        assert_eq!(cp.extensions, ["custody-ext one", "another"]);
     }
 
     #[test]

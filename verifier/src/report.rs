@@ -143,6 +143,25 @@ impl Summary {
     }
 }
 
+/// When a key held the `authority` role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorityPeriod {
+    /// The key.
+    pub key: PublicKeyBytes,
+    /// The seq of the entry that granted it (0 for the genesis authority).
+    pub granted_at: u64,
+    /// The seq of the entry that revoked it, if any.
+    pub revoked_at: Option<u64>,
+}
+
+impl AuthorityPeriod {
+    /// True if the key held the role after the first `size` entries: its
+    /// grant is among them, its revocation is not.
+    pub fn at_size(&self, size: u64) -> bool {
+        self.granted_at < size && self.revoked_at.is_none_or(|r| r >= size)
+    }
+}
+
 /// What a valid chain proved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
@@ -158,7 +177,8 @@ pub struct Summary {
     pub last_recorded_at: Timestamp,
     /// The Merkle tree hash of all the entries, computed from their bytes.
     pub merkle_root: [u8; 32],
-    /// Every key that held the `authority` role at some point (the keys
-    /// that may have signed this ledger's checkpoints).
-    pub authority_keys: Vec<PublicKeyBytes>,
+    /// Every key that held the `authority` role at some point, with when:
+    /// a checkpoint of size `n` counts only if signed by a key that held
+    /// the role after the first `n` entries ([`AuthorityPeriod::at_size`]).
+    pub authority_keys: Vec<AuthorityPeriod>,
 }
