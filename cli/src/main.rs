@@ -85,7 +85,8 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
-    /// Print an RFC 9162 inclusion proof of one entry (JSON).
+    /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
+    /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
     /// Print the chain-of-custody report of one person (Markdown, or JSON),
     /// built from their verified evidence bundle.
