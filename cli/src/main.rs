@@ -74,7 +74,7 @@ enum Command {
     Compact,
     /// Verify the whole chain (and, with --checkpoint, that it extends an
     /// earlier checkpoint), or a file without a store: an export or a
-    /// person's bundle (--bundle).
+    /// person's bundle (--bundle), or an entry's tlog-proof (--proof).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
