@@ -84,6 +84,252 @@ fn inclusion_proofs_verify_independently() {
         .fails(1, &["not in a tree of 24"]);
 }
 
+/// Runs `custody verify --proof PROOF --entry ENTRY` trusting `trust`
+/// (`--authority HEX` or `--vkey VKEY`, and their values).
+fn verify_proof(proof: &std::path::Path, entry: &std::path::Path, trust: &[&str]) -> common::Run {
+    let mut args = vec!["verify", "--proof", s(proof), "--entry", s(entry)];
+    args.extend_from_slice(trust);
+    custody(&args, None)
+}
+
+#[test]
+fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (env, cp) = ledger_with_checkpoint();
+    let checkpoint_note = std::fs::read_to_string(&cp).unwrap();
+    // An entry after the checkpoint, which no signed checkpoint covers yet.
+    env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
+
+    // The proof of entry 3 against the latest checkpoint, and its entry.
+    let proof = env.path("e3.tlog-proof");
+    let entry = env.path("e3.entry");
+    let run = env.run(&[
+        "prove",
+        "--seq",
+        "3",
+        "--format",
+        "tlog-proof",
+        "--out",
+        s(&proof),
+        "--entry-out",
+        s(&entry),
+    ]);
+    let stderr = run.stderr.clone();
+    assert_eq!(run.ok(), "", "the proof goes to --out");
+    let vkey = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("verifier key (C2SP): "))
+        .unwrap_or_else(|| panic!("no verifier key in {stderr:?}"))
+        .to_string();
+    assert!(vkey.starts_with("test.ledger+"), "{vkey}");
+    let text = std::fs::read_to_string(&proof).unwrap();
+    // The layout of c2sp.org/tlog-proof: header, index, the hashes, an
+    // empty line, the checkpoint verbatim (the one `custody checkpoint`
+    // wrote).
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "c2sp.org/tlog-proof@v1");
+    assert_eq!(lines[1], "index 3");
+    let hashes = &lines[2..lines.iter().position(|l| l.is_empty()).unwrap()];
+    assert_eq!(
+        hashes.len(),
+        5,
+        "leaf 3 of 24: 4 hashes in the left 16, then the right 8"
+    );
+    for h in hashes {
+        assert_eq!(b64.decode(h).unwrap().len(), 32);
+    }
+    assert_eq!(
+        text,
+        format!(
+            "{}\n{checkpoint_note}",
+            lines[..2 + hashes.len()].join("\n") + "\n"
+        )
+    );
+    // Printed, it is the same text; against the checkpoint file, too.
+    assert_eq!(
+        env.run(&["prove", "--seq", "3", "--format", "tlog-proof"])
+            .ok(),
+        text
+    );
+    assert_eq!(
+        env.run(&[
+            "prove",
+            "--seq",
+            "3",
+            "--format",
+            "tlog-proof",
+            "--checkpoint",
+            s(&cp)
+        ])
+        .ok(),
+        text
+    );
+    // The entry file is the entry's stored bytes.
+    let export = env.run(&["export"]).ok();
+    let line3: Value = serde_json::from_str(export.lines().nth(3).unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read(&entry).unwrap(),
+        b64.decode(line3["entry"].as_str().unwrap()).unwrap()
+    );
+
+    // Valid, offline, against a pinned authority key or the verifier key.
+    let authority = custody(&["key", "public", "--key", s(&env.authority)], None).ok();
+    let authority = authority.trim();
+    let v = json(
+        &custody(
+            &[
+                "--json",
+                "verify",
+                "--proof",
+                s(&proof),
+                "--entry",
+                s(&entry),
+                "--authority",
+                authority,
+            ],
+            None,
+        )
+        .ok(),
+    );
+    assert_eq!(v["valid"], true);
+    assert_eq!(
+        (v["index"].as_u64(), v["tree_size"].as_u64()),
+        (Some(3), Some(24))
+    );
+    assert_eq!(v["entry_hash"], line3["hash"]);
+    assert_eq!(v["entry_type"], "capture");
+    assert_eq!(v["trusted_by"], "authority");
+    assert_eq!(v["checkpoint_signer"], authority);
+    assert_eq!(v["checkpoint_signer_vkey"], vkey.as_str());
+    let out = verify_proof(&proof, &entry, &["--vkey", &vkey]).ok();
+    assert!(out.starts_with("VALID  tlog-proof"), "{out}");
+    assert!(out.contains("trusted by --vkey"), "{out}");
+
+    // Nothing to trust, or no entry: usage errors.
+    verify_proof(&proof, &entry, &[]).fails(2, &["--authority", "--vkey"]);
+    custody(
+        &["verify", "--proof", s(&proof), "--authority", authority],
+        None,
+    )
+    .fails(2, &["--entry"]);
+    verify_proof(&proof, &entry, &["--vkey", "test.ledger+00000000+AAAA"]).fails(2, &["--vkey"]);
+    // An entry no recorded checkpoint covers.
+    env.run(&["prove", "--seq", "25", "--format", "tlog-proof"])
+        .fails(
+            1,
+            &["not covered by the latest checkpoint", "custody checkpoint"],
+        );
+
+    // Tampered copies, each refused with exit 1 and its reason.
+    let write = |name: &str, text: &str| {
+        let p = env.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let pinned = ["--authority", authority];
+    // A flipped proof hash.
+    let mut h = b64.decode(hashes[0]).unwrap();
+    h[0] ^= 1;
+    let flipped = write(
+        "flipped.tlog-proof",
+        &text.replacen(hashes[0], &b64.encode(&h), 1),
+    );
+    verify_proof(&flipped, &entry, &pinned).fails(1, &["NOT INCLUDED", "leaf 3"]);
+    // A different index.
+    let moved = write(
+        "moved.tlog-proof",
+        &text.replacen("\nindex 3\n", "\nindex 4\n", 1),
+    );
+    verify_proof(&moved, &entry, &pinned).fails(1, &["NOT INCLUDED", "leaf 4"]);
+    // Another entry's bytes.
+    let entry4 = env.path("e4.entry");
+    env.run(&["prove", "--seq", "4", "--entry-out", s(&entry4)])
+        .ok();
+    verify_proof(&proof, &entry4, &pinned).fails(1, &["NOT INCLUDED"]);
+    // The checkpoint re-signed by a key nobody trusts.
+    let (cp_text, _) = checkpoint_note.split_once("\n\n").unwrap();
+    let cp_text = format!("{cp_text}\n");
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let stranger_pub = stranger.verifying_key().to_bytes();
+    let resigned = custody_format::note::signed_note(
+        &cp_text,
+        "test.ledger",
+        &stranger_pub,
+        &custody_format::note::sign_text(&cp_text, &stranger),
+    );
+    let resigned = write(
+        "resigned.tlog-proof",
+        &text.replacen(&checkpoint_note, &resigned, 1),
+    );
+    verify_proof(&resigned, &entry, &pinned).fails(1, &["no signature by a trusted key"]);
+    verify_proof(&resigned, &entry, &["--vkey", &vkey])
+        .fails(1, &["no signature by a trusted key"]);
+    // The checkpoint's size edited: the authority's signature fails.
+    let edited = write("edited.tlog-proof", &text.replacen("\n24\n", "\n25\n", 1));
+    verify_proof(&edited, &entry, &pinned).fails(1, &["does not verify"]);
+    // A checkpoint of another ledger: a fork under the same name and
+    // authority, validly signed, of the same size — but another tree.
+    let fork = env.path("fork");
+    env.init_fork(&fork);
+    let altered = CASES.replacen("Mariupol", "Berdiansk", 1);
+    custody(
+        &["--store", s(&fork), "append", "--key", s(&env.investigator)],
+        Some(&altered),
+    )
+    .ok();
+    let fork_note = custody(
+        &[
+            "--store",
+            s(&fork),
+            "checkpoint",
+            "--key",
+            s(&env.authority),
+        ],
+        None,
+    )
+    .ok();
+    assert!(fork_note.starts_with("test.ledger\n24\n"), "{fork_note}");
+    let forked = write(
+        "forked.tlog-proof",
+        &text.replacen(&checkpoint_note, &fork_note, 1),
+    );
+    verify_proof(&forked, &entry, &pinned).fails(1, &["NOT INCLUDED"]);
+    verify_proof(&forked, &entry, &["--vkey", &vkey]).fails(1, &["NOT INCLUDED"]);
+    // The same authority's key pinned for another ledger's name.
+    let elsewhere =
+        custody_format::note::verifier_key("other.ledger", &hex32(&Value::from(authority)));
+    verify_proof(&proof, &entry, &["--vkey", &elsewhere])
+        .fails(1, &["\"test.ledger\"", "no key given is trusted for it"]);
+    // Malformed: CRLF line endings, or garbage after the checkpoint.
+    let crlf = write("crlf.tlog-proof", &text.replace('\n', "\r\n"));
+    verify_proof(&crlf, &entry, &pinned).fails(1, &["malformed tlog-proof", "carriage return"]);
+    let trailing = write("trailing.tlog-proof", &format!("{text}garbage\n"));
+    verify_proof(&trailing, &entry, &pinned)
+        .fails(1, &["malformed tlog-proof", "follows the signatures"]);
+    // Its JSON verdict names what failed.
+    let out = custody(
+        &[
+            "--json",
+            "verify",
+            "--proof",
+            s(&moved),
+            "--entry",
+            s(&entry),
+            "--authority",
+            authority,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 1);
+    let v = json(&out.stdout);
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["detail"].as_str().unwrap().contains("NOT INCLUDED"),
+        "{v}"
+    );
+}
+
 #[test]
 fn truncation_rewriting_and_equivocation_are_caught() {
     let (env, cp_early) = ledger_with_checkpoint();

@@ -74,7 +74,7 @@ enum Command {
     Compact,
     /// Verify the whole chain (and, with --checkpoint, that it extends an
     /// earlier checkpoint), or a file without a store: an export or a
-    /// person's bundle (--bundle).
+    /// person's bundle (--bundle), or an entry's tlog-proof (--proof).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
@@ -85,7 +85,8 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
-    /// Print an RFC 9162 inclusion proof of one entry (JSON).
+    /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
+    /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
     /// Print the chain-of-custody report of one person (Markdown, or JSON),
     /// built from their verified evidence bundle.

@@ -4,6 +4,7 @@
 //!
 //! - [`export`]: an export file, JSON Lines, one entry per line;
 //! - [`bundle`]: a person's bundle, one JSON document.
+//! - [`proof`]: an inclusion proof, as a C2SP `tlog-proof` (text).
 //!
 //! Readers refuse unknown fields, and duplicate keys at any depth
 //! ([`crate::json`]). The decoded `view` beside an entry's bytes is for
@@ -12,6 +13,7 @@
 
 pub mod bundle;
 pub mod export;
+pub mod proof;
 
 use crate::entry::{entry_view, SignedEntry};
 use crate::json::StrictValue;

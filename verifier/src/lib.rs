@@ -20,6 +20,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod harness;
 pub mod merkle;
+pub mod proof;
 pub mod report;
 pub mod signatures;
 pub mod walk;

@@ -1,14 +1,18 @@
 //! `custody checkpoint` and `custody prove`: signed tree heads and inclusion
 //! proofs, in the public formats of transparency logs (C2SP tlog-checkpoint,
-//! RFC 9162 proofs).
+//! RFC 9162 proofs, C2SP tlog-proof).
 
 use crate::cmd::key::signing_key;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
+use custody_format::event::Event;
+use custody_format::note::{note_text, signed_note, verifier_key};
+use custody_format::wire::proof::TlogProof;
 use custody_ledger::store::Ledger;
 use custody_verifier::checkpoint::{self as note, Checkpoint};
 use custody_verifier::merkle::{leaf_hash, verify_inclusion};
+use custody_verifier::proof::{verify_tlog_proof, Trust};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -30,9 +34,34 @@ pub struct ProveArgs {
     #[arg(long)]
     seq: u64,
     /// Prove against this signed checkpoint (its tree size and root) instead
-    /// of the ledger's current tree.
+    /// of the ledger's current tree (JSON) or its latest recorded checkpoint
+    /// (tlog-proof). A tlog-proof carries the file's note verbatim,
+    /// cosignatures included.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
+    /// `json`: the audit path, leaf hash and root as JSON (against the
+    /// current tree unless --checkpoint). `tlog-proof`: a C2SP tlog-proof
+    /// (c2sp.org/tlog-proof) against a signed checkpoint, for
+    /// `custody verify --proof` and other transparency-log tools; it covers
+    /// the entry's stored bytes, which travel beside it (--entry-out).
+    #[arg(long, value_enum, default_value_t = ProofFormat::Json)]
+    format: ProofFormat,
+    /// Write the proof to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Also write the entry's stored bytes — the leaf the proof covers, and
+    /// what `custody verify --proof … --entry FILE` checks — to this file.
+    #[arg(long, value_name = "FILE")]
+    entry_out: Option<PathBuf>,
+}
+
+/// What `custody prove` writes.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProofFormat {
+    /// JSON: the RFC 9162 audit path with the leaf hash and root.
+    Json,
+    /// A C2SP tlog-proof, against a signed checkpoint.
+    TlogProof,
 }
 
 /// Runs `checkpoint`.
@@ -52,16 +81,28 @@ pub fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
         }));
     } else {
         print!("{note}");
+        let public = custody_ledger::keyfile::public_key_of(&key);
+        eprintln!(
+            "verifier key (C2SP, for `custody verify --proof --vkey` and other tools): {}",
+            verifier_key(ledger.name(), &public.0)
+        );
     }
     Ok(())
 }
 
 /// Reads and parses a checkpoint file; a malformed one is refused (exit 1).
 pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
+    read_checkpoint_note(path).map(|(_, cp)| cp)
+}
+
+/// Reads a checkpoint file: its text, verbatim, and the checkpoint parsed
+/// from it.
+fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
     let text = std::fs::read(path).map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
     let text = String::from_utf8(text)
         .map_err(|_| refused(anyhow::anyhow!("{}: not UTF-8 text", path.display())))?;
-    note::parse(&text).map_err(|e| refused(anyhow::anyhow!("{}: {e}", path.display())))
+    let cp = note::parse(&text).map_err(|e| refused(anyhow::anyhow!("{}: {e}", path.display())))?;
+    Ok((text, cp))
 }
 
 /// Checks a checkpoint belongs to this ledger and is signed by a key that
@@ -88,15 +129,18 @@ pub fn check_checkpoint_signature(ledger: &Ledger, cp: &Checkpoint) -> Result<[u
 
 /// Runs `prove`.
 pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
+    if args.format == ProofFormat::TlogProof && ctx.json {
+        return Err(env(anyhow::anyhow!(
+            "--json and --format tlog-proof ask for two formats: choose one"
+        )));
+    }
     let ledger = ctx.open_read_only()?;
-    let (size, root) = match &args.checkpoint {
-        None => {
-            let size = ledger.len();
-            (size, ledger.merkle_root(size)?)
-        }
+    // The signed checkpoint given, its note verbatim and its signer.
+    let given = match &args.checkpoint {
+        None => None,
         Some(path) => {
-            let cp = read_checkpoint(path)?;
-            check_checkpoint_signature(&ledger, &cp)?;
+            let (text, cp) = read_checkpoint_note(path)?;
+            let signer = check_checkpoint_signature(&ledger, &cp)?;
             if cp.size > ledger.len() {
                 return Err(refused(anyhow::anyhow!(
                     "the checkpoint vouches for {} entries but this ledger has only {}: it was truncated or rolled back",
@@ -110,7 +154,21 @@ pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
                     cp.size
                 )));
             }
-            (cp.size, cp.root)
+            Some((text, cp, signer))
+        }
+    };
+    let (size, root, note) = match (given, args.format) {
+        (Some((_, cp, _)), ProofFormat::Json) => (cp.size, cp.root, None),
+        (Some((text, cp, signer)), ProofFormat::TlogProof) => {
+            (cp.size, cp.root, Some((text, signer)))
+        }
+        (None, ProofFormat::Json) => {
+            let size = ledger.len();
+            (size, ledger.merkle_root(size)?, None)
+        }
+        (None, ProofFormat::TlogProof) => {
+            let (size, root, text, signer) = latest_checkpoint(&ledger, args.seq)?;
+            (size, root, Some((text, signer)))
         }
     };
     if args.seq >= size {
@@ -130,13 +188,98 @@ pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
             "the store produced a bad proof ({e}); run `custody verify`"
         ))
     })?;
-    print_json(&json!({
-        "leaf_index": args.seq,
-        "tree_size": size,
-        "leaf_hash": hex::encode(leaf),
-        "entry_hash": custody_format::entry::entry_hash(&bytes),
-        "audit_path": path.iter().map(hex::encode).collect::<Vec<_>>(),
-        "root": hex::encode(root),
-    }));
+    let output = match note {
+        None => {
+            json!({
+                "leaf_index": args.seq,
+                "tree_size": size,
+                "leaf_hash": hex::encode(leaf),
+                "entry_hash": custody_format::entry::entry_hash(&bytes),
+                "audit_path": path.iter().map(hex::encode).collect::<Vec<_>>(),
+                "root": hex::encode(root),
+            })
+            .to_string()
+                + "\n"
+        }
+        Some((note, signer)) => {
+            let proof = TlogProof::new(args.seq, path, note, None)
+                .map_err(|e| {
+                    refused(anyhow::anyhow!(
+                        "the checkpoint cannot be carried in a tlog-proof: {e}"
+                    ))
+                })?
+                .to_text();
+            // Never write a proof `custody verify --proof` would refuse.
+            let trust = Trust {
+                authorities: vec![signer],
+                verifier_keys: vec![],
+            };
+            verify_tlog_proof(proof.as_bytes(), &bytes, &trust).map_err(|e| {
+                env(anyhow::anyhow!(
+                    "the tlog-proof does not verify ({e}); run `custody verify`"
+                ))
+            })?;
+            eprintln!(
+                "tlog-proof of entry {} against the checkpoint of {size} entries, signed by {}",
+                args.seq,
+                hex::encode(signer)
+            );
+            eprintln!(
+                "verifier key (C2SP): {}",
+                verifier_key(ledger.name(), &signer)
+            );
+            proof
+        }
+    };
+    if let Some(out) = &args.entry_out {
+        std::fs::write(out, &bytes).map_err(|e| env(anyhow::anyhow!("{}: {e}", out.display())))?;
+    }
+    match &args.out {
+        Some(out) => std::fs::write(out, output)
+            .map_err(|e| env(anyhow::anyhow!("{}: {e}", out.display())))?,
+        None => print!("{output}"),
+    }
     Ok(())
+}
+
+/// The latest checkpoint recorded in the ledger, as its signed note
+/// (rebuilt from the checkpoint entry: the note text and the entry's note
+/// signature), with its size, root and signer; refused unless it covers
+/// entry `seq`.
+fn latest_checkpoint(
+    ledger: &Ledger,
+    seq: u64,
+) -> Result<(u64, [u8; 32], String, [u8; 32]), Failure> {
+    let mut latest = None;
+    for s in ledger.governance_seqs()? {
+        if let Some(e) = ledger.entry(s)? {
+            if let Event::Checkpoint(c) = e.event() {
+                latest = Some((
+                    c.tree_size,
+                    c.root_hash.0,
+                    c.note_signature.0,
+                    e.body().signer.0,
+                ));
+            }
+        }
+    }
+    let hint = "issue one with `custody checkpoint --key AUTHORITY.pem`, or pass --checkpoint FILE";
+    let Some((size, root, signature, signer)) = latest else {
+        return Err(refused(anyhow::anyhow!(
+            "the ledger has no checkpoint for a tlog-proof to lead to; {hint}"
+        )));
+    };
+    if seq >= size {
+        return Err(refused(anyhow::anyhow!(
+            "entry {seq} is not covered by the latest checkpoint ({size} entries); {hint}"
+        )));
+    }
+    let name = ledger.name();
+    let text = note_text(name, size, &root);
+    Ok((
+        size,
+        root,
+        signed_note(&text, name, &signer, &signature),
+        signer,
+    ))
 }

@@ -11,6 +11,7 @@ use custody_verifier::bundle::{verify_bundle, BundleError};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
+use custody_verifier::proof::{verify_tlog_proof, TrustedBy, VerifierKey};
 use custody_verifier::walk::{default_threads, verify_chain};
 use custody_verifier::{Cause, Rule, Summary, Violation};
 use serde_json::json;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 
 /// `custody verify`.
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("offline").args(["bundle", "proof"])))]
 pub struct VerifyArgs {
     /// Verify a file written by `custody export` — a whole-ledger export or
     /// a person's evidence bundle (`--person`) — instead of a store; no
@@ -30,11 +32,27 @@ pub struct VerifyArgs {
     /// proof). Catches truncation, rollback, rewriting and equivocation.
     #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
     checkpoint: Option<PathBuf>,
+    /// Verify a C2SP tlog-proof of one entry (from `custody prove --format
+    /// tlog-proof`) without a store: the checkpoint's signature by a key you
+    /// trust (--authority or --vkey), and the RFC 9162 inclusion proof of
+    /// the entry's bytes (--entry) in its tree.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "checkpoint"], requires = "entry")]
+    proof: Option<PathBuf>,
+    /// With --proof: the entry's stored bytes, the leaf the proof covers
+    /// (`custody prove --entry-out FILE`).
+    #[arg(long, value_name = "FILE", requires = "proof")]
+    entry: Option<PathBuf>,
     /// With --bundle: the authority key (64 hex digits) the bundle's genesis
     /// must name. Without it, the report prints the authority key for you
-    /// to compare with the one you were given.
-    #[arg(long, value_name = "HEX", requires = "bundle")]
+    /// to compare with the one you were given. With --proof: a key trusted
+    /// to sign the proof's checkpoint, whatever ledger name it signs it for.
+    #[arg(long, value_name = "HEX", requires = "offline")]
     authority: Option<String>,
+    /// With --proof: a C2SP verifier key (`<ledger name>+<key id>+<key>`, as
+    /// `custody checkpoint` and `custody prove --format tlog-proof` print),
+    /// trusted to sign checkpoints of the ledger it names. Repeatable.
+    #[arg(long, value_name = "VKEY", requires = "proof")]
+    vkey: Vec<String>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -101,6 +119,9 @@ pub fn report(ctx: &Context, source: &str, verdict: Result<Summary, Violation>) 
 pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
         return verify_file(ctx, path, args.authority.as_deref());
+    }
+    if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
+        return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
     }
     let ledger = ctx.open_read_only()?;
     let source = ledger.dir().display().to_string();
@@ -228,6 +249,120 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
                 );
             } else {
                 println!("INVALID  bundle {source}");
+                println!("detail: {e}");
+            }
+            Err(refused(anyhow::anyhow!("verification failed: {e}")))
+        }
+    }
+}
+
+/// Reads at most `limit` bytes of a file (one more, to tell a larger file).
+fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut out))
+        .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
+    Ok(out)
+}
+
+/// Verifies a tlog-proof of one entry (`--proof`, `--entry`), trusting the
+/// pinned authority key and the verifier keys given, and nothing else.
+fn verify_proof(
+    ctx: &Context,
+    proof_path: &std::path::Path,
+    entry_path: &std::path::Path,
+    authority: Option<&str>,
+    vkeys: &[String],
+) -> CmdResult {
+    let source = proof_path.display().to_string();
+    let mut trust = custody_verifier::proof::Trust::default();
+    if let Some(hex) = authority {
+        let key = custody_ledger::keyfile::parse_public_key_hex(hex)
+            .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
+        trust.authorities.push(key.0);
+    }
+    for v in vkeys {
+        trust
+            .verifier_keys
+            .push(VerifierKey::parse(v).map_err(|e| env(anyhow::anyhow!("--vkey {v:?}: {e}")))?);
+    }
+    if trust.is_empty() {
+        return Err(env(anyhow::anyhow!(
+            "--proof needs a key to trust: --authority HEX (the ledger's authority key) or \
+             --vkey VKEY (its C2SP verifier key); a checkpoint's signature names only a key id"
+        )));
+    }
+    let proof = read_limited(proof_path, custody_format::wire::proof::MAX_PROOF_BYTES)?;
+    let entry = read_limited(entry_path, custody_format::codec::MAX_ENTRY_BYTES)?;
+    match verify_tlog_proof(&proof, &entry, &trust) {
+        Ok(v) => {
+            let e = &v.entry;
+            let cp = &v.checkpoint;
+            let trusted = match v.trusted_by {
+                TrustedBy::Authority => "matches --authority",
+                TrustedBy::VerifierKey => "trusted by --vkey",
+            };
+            if ctx.json {
+                print_json(&json!({
+                    "valid": true, "source": source, "kind": "tlog-proof",
+                    "origin": cp.origin, "index": v.proof.index(), "tree_size": cp.size,
+                    "root": hex::encode(cp.root), "proof_hashes": v.proof.hashes().len(),
+                    "entry_seq": e.seq(), "entry_hash": e.hash(), "entry_type": e.event().type_name(),
+                    "entry_signer": e.body().signer, "leaf_hash": hex::encode(v.leaf_hash),
+                    "checkpoint_signer": v.checkpoint_signer,
+                    "checkpoint_signer_vkey": v.checkpoint_signer_vkey,
+                    "trusted_by": match v.trusted_by {
+                        TrustedBy::Authority => "authority",
+                        TrustedBy::VerifierKey => "vkey",
+                    },
+                    "ignored_signatures": v.ignored_signatures,
+                    "extra_bytes": v.proof.extra().map(<[u8]>::len),
+                }));
+            } else {
+                println!("VALID  tlog-proof {source}");
+                println!(
+                    "entry:      seq {} ({}), hash {}, signed by {}",
+                    e.seq(),
+                    e.event().type_name(),
+                    e.hash(),
+                    e.body().signer
+                );
+                println!("ledger:     {}", cp.origin);
+                println!(
+                    "included:   leaf {} of the checkpoint's {} entries, root {} ({} proof hashes)",
+                    v.proof.index(),
+                    cp.size,
+                    hex::encode(cp.root),
+                    v.proof.hashes().len()
+                );
+                println!("checkpoint: signed by {} ({trusted})", v.checkpoint_signer);
+                println!("vkey:       {}", v.checkpoint_signer_vkey);
+                if v.ignored_signatures > 0 {
+                    println!(
+                        "ignored:    {} signature line(s) by other keys (cosignatures are not checked: no witnesses are configured)",
+                        v.ignored_signatures
+                    );
+                }
+                if let Some(extra) = v.proof.extra() {
+                    println!(
+                        "ignored:    {} bytes of extra data (not authenticated, not used)",
+                        extra.len()
+                    );
+                }
+                println!(
+                    "(one entry does not show its signer's role; `custody verify` of the ledger, or a person's bundle, does)"
+                );
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if ctx.json {
+                print_json(
+                    &json!({"valid": false, "source": source, "kind": "tlog-proof", "detail": e.to_string()}),
+                );
+            } else {
+                println!("INVALID  tlog-proof {source}");
                 println!("detail: {e}");
             }
             Err(refused(anyhow::anyhow!("verification failed: {e}")))
