@@ -250,7 +250,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     // The checkpoint re-signed by a key nobody trusts.
     let (cp_text, _) = checkpoint_note.split_once("\n\n").unwrap();
     let cp_text = format!("{cp_text}\n");
-    let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let stranger = custody_ledger::keyfile::SigningKey::from_bytes(&[9; 32]);
     let stranger_pub = stranger.verifying_key().to_bytes();
     let resigned = custody_format::note::signed_note(
         &cp_text,
