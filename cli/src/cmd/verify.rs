@@ -6,7 +6,7 @@ use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use clap::Args;
 use custody_format::event::Event;
-use custody_ledger::store::Ledger;
+use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle, BundleError};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::export::{verify_export, ExportError};
@@ -128,22 +128,70 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
     let verdict = verify_store(&ledger, &progress)?;
     progress.finish();
-    match (&args.checkpoint, verdict) {
+    let (summary, checkpoint_line) = match (&args.checkpoint, verdict) {
+        (_, Err(v)) => return report(ctx, &source, Err(v)),
         (Some(path), Ok(summary)) => {
             let cp = read_checkpoint(path)?;
             match against_checkpoint(&ledger, &summary, &cp)? {
-                Ok(line) => {
-                    report(ctx, &source, Ok(summary))?;
-                    if !ctx.json {
-                        println!("{line}");
-                    }
-                    Ok(())
-                }
-                Err(v) => report(ctx, &source, Err(v)),
+                Ok(line) => (summary, Some(line)),
+                Err(v) => return report(ctx, &source, Err(v)),
             }
         }
-        (_, verdict) => report(ctx, &source, verdict),
+        (None, Ok(summary)) => (summary, None),
+    };
+    // The chain holds; now every table derived from it.
+    let progress = Progress::new(ctx, Some(ledger.len() * 2), "entries", "derived tables");
+    let derived = ledger.check_derived(|n| progress.set(n))?;
+    progress.finish();
+    if !derived.is_clean() {
+        return derived_damage(ctx, &source, &derived);
     }
+    report(ctx, &source, Ok(summary))?;
+    if !ctx.json {
+        if let Some(line) = checkpoint_line {
+            println!("{line}");
+        }
+        println!(
+            "derived tables: {} rows match the chain{}",
+            derived.rows,
+            if derived.statuses_stale {
+                " (statuses are stale and were not compared: the next writable open rebuilds them)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+/// A valid chain whose derived tables do not match it: the store is
+/// damaged (exit 1), and which table and row say where.
+fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
+    let first = &d.mismatches[0];
+    if ctx.json {
+        let rows: Vec<_> = d
+            .mismatches
+            .iter()
+            .map(|m| json!({"table": m.table.name(), "key": m.key, "detail": m.to_string()}))
+            .collect();
+        print_json(&json!({
+            "valid": false, "source": source, "rule": "derived", "table": first.table.name(),
+            "key": first.key, "detail": first.to_string(), "mismatches": d.count, "first": rows,
+        }));
+    } else {
+        println!("INVALID  {source}");
+        println!("the chain verifies, but a table derived from it does not match it:");
+        for m in &d.mismatches {
+            println!("  {m}");
+        }
+        if d.count > d.mismatches.len() as u64 {
+            println!("  … {} mismatches in all", d.count);
+        }
+    }
+    Err(refused(anyhow::anyhow!(
+        "the store's derived tables do not match its chain ({} mismatches; first: {first}); the chain itself verifies: rebuild the store from it (`custody export`, then `custody restore` into a new directory), or `custody rebuild` if only statuses differ",
+        d.count
+    )))
 }
 
 /// Verifies a file without a store: a person's evidence bundle (one JSON

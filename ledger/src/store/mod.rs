@@ -15,10 +15,12 @@
 pub(crate) mod backend;
 mod batch;
 mod bundle;
+mod check;
 mod error;
 mod restore;
 pub use backend::panic_is_contained;
 pub use bundle::BundleBuildError;
+pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
 pub use restore::{Left, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK};
 mod projections;

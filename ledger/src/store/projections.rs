@@ -86,116 +86,62 @@ impl Ledger {
         Ok(())
     }
 
-    /// Rebuilds every projection from the chain, in three steps:
-    ///
-    /// 1. read and decode every entry, sequentially, the two halves of the
-    ///    chain on two threads (reading in key order is what makes this
-    ///    fast; decoding and hashing are most of the work);
-    /// 2. group them by person in seq order, the way the person index does
-    ///    (a correction under its target's person and its replacement's);
-    /// 3. fold each person and encode the statuses, half the persons on
-    ///    each of two threads, and write them.
-    ///
-    /// The memory is that of the decoded events. `progress` is called with
-    /// the number of entries decoded so far. Returns the number of persons.
-    pub fn rebuild_projections(
-        &mut self,
-        mut progress: impl FnMut(u64),
-    ) -> Result<u64, StoreError> {
+    /// Folds every person's status from the chain, in memory: the persons
+    /// in id order, each with the seqs of their entries (the person index
+    /// as the chain implies it) and their status, folded at `now`. The
+    /// rebuild writes it; `verify` compares the stored tables with it.
+    pub(super) fn fold_chain(
+        &self,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<FoldedPerson>, StoreError> {
         // 1. Decode.
         let total = self.head.seq + 1;
         let middle = total / 2;
         let decoded = AtomicU64::new(0);
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| self.decode_range(middle, total, &decoded));
-            let first = self.decode_range_reporting(0, middle, &decoded, &mut progress);
+            let first = self.decode_range_reporting(0, middle, &decoded, progress);
             (first, second.join())
         });
         let second = second.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let (first, second) = (first?, second?);
-
-        // 2. Group, by reference: each person's entries in seq order.
-        let mut index: HashMap<&PersonId, u32> = HashMap::new();
-        let mut persons: Vec<&PersonId> = Vec::new();
-        // A correction is grouped under its target's person: note the
-        // person of every entry some correction targets (targets come
-        // before their corrections in the chain).
-        let targets: HashSet<EntryHash> = first
-            .iter()
-            .chain(second.iter())
-            .filter_map(|pe| match &pe.event {
-                Event::Correction(c) => Some(c.target),
-                _ => None,
-            })
-            .collect();
-        let mut person_of: HashMap<EntryHash, u32> = HashMap::with_capacity(targets.len());
-        let mut placed: Vec<(u32, u32)> = Vec::with_capacity(first.len() + second.len());
         let chain: Vec<&ProjectedEntry> = first.iter().chain(second.iter()).collect();
-        for (n, pe) in chain.iter().enumerate() {
-            let n = n as u32;
-            match &pe.event {
-                Event::Correction(c) => {
-                    let target = person_of.get(&c.target).copied();
-                    let replacement = c.replacement.as_deref().and_then(Event::person);
-                    let replacement = replacement.map(|p| intern(&mut index, &mut persons, p));
-                    placed.extend(target.map(|i| (i, n)));
-                    if replacement.is_some() && replacement != target {
-                        placed.extend(replacement.map(|i| (i, n)));
-                    }
-                }
-                ev => {
-                    if let Some(p) = ev.person() {
-                        let i = intern(&mut index, &mut persons, p);
-                        if targets.contains(&pe.hash) {
-                            person_of.insert(pe.hash, i);
-                        }
-                        placed.push((i, n));
-                    }
-                }
-            }
-        }
-        drop((person_of, targets));
-        drop(index);
-        // By person id, then seq: each person's entries become one run.
-        let mut order: Vec<u32> = (0..persons.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| persons[a as usize].cmp(persons[b as usize]));
-        let mut rank = vec![0u32; persons.len()];
-        for (r, &i) in order.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        placed.sort_unstable_by_key(|&(i, n)| (rank[i as usize], n));
-        let runs: Vec<(&PersonId, Vec<&ProjectedEntry>)> = placed
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| {
-                (
-                    persons[run[0].0 as usize],
-                    run.iter().map(|&(_, n)| chain[n as usize]).collect(),
-                )
-            })
-            .collect();
-        drop(placed);
+        let runs = group_by_person(&chain);
 
-        // 3. Fold and encode.
-        let now = crate::clock::now();
-        let fold = |part: &[(&PersonId, Vec<&ProjectedEntry>)]| -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        // 3. Fold, on both cores.
+        let fold = |part: &[(&PersonId, Vec<&ProjectedEntry>)]| -> Vec<FoldedPerson> {
             part.iter()
-                .map(|(p, entries)| encode_status(p, project(p, entries, None, None, now)))
+                .map(|(p, entries)| FoldedPerson {
+                    person: (*p).clone(),
+                    seqs: entries.iter().map(|e| e.seq).collect(),
+                    status: project(p, entries, None, None, now),
+                })
                 .collect()
         };
         let (left, right) = runs.split_at(runs.len() / 2);
-        let (left, right) = std::thread::scope(|scope| {
+        let (mut left, right) = std::thread::scope(|scope| {
             let right = scope.spawn(|| fold(right));
             (fold(left), right.join())
         });
-        let right = right.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let statuses = left?.into_iter().chain(right?);
+        left.extend(right.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        Ok(left)
+    }
+
+    /// Rebuilds every stored status from the chain, in one commit (see
+    /// [`Ledger::fold_chain`]). Returns the number of persons.
+    pub fn rebuild_projections(
+        &mut self,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, StoreError> {
+        let folded = self.fold_chain(crate::clock::now(), &mut progress)?;
         // One commit replaces every status and the marker: a crash before
         // it leaves the projections as they were, whole.
         let mut writes = WriteSet::new();
         writes.clear(TreeId::Status);
-        for ((person, _), status) in runs.iter().zip(statuses) {
-            if let Some(v) = status {
-                writes.insert(TreeId::Status, person.as_str().as_bytes(), &v);
+        for f in &folded {
+            if let Some(v) = encode_status(&f.person, f.status.clone())? {
+                writes.insert(TreeId::Status, f.person.as_str().as_bytes(), &v);
             }
         }
         writes.insert(
@@ -204,8 +150,8 @@ impl Ledger {
             &projection_marker(self.head.seq),
         );
         self.backend.commit(writes)?;
-        progress(total);
-        Ok(runs.len() as u64)
+        progress(self.head.seq + 1);
+        Ok(folded.len() as u64)
     }
 
     /// Decodes entries `from..to` into projection inputs, in seq order,
@@ -372,6 +318,81 @@ fn intern<'a>(
         persons.push(person);
         (persons.len() - 1) as u32
     })
+}
+
+/// One person as the chain implies them: the seqs of their entries (their
+/// rows of the person index) and their status.
+#[derive(Clone, Debug)]
+pub(super) struct FoldedPerson {
+    pub(super) person: PersonId,
+    pub(super) seqs: Vec<u64>,
+    pub(super) status: Option<PersonStatus>,
+}
+
+/// Groups a chain's entries by person, by reference: each person (in id
+/// order) with their entries in seq order. A correction goes under its
+/// target's person and, if different, its replacement's.
+fn group_by_person<'c>(
+    chain: &[&'c ProjectedEntry],
+) -> Vec<(&'c PersonId, Vec<&'c ProjectedEntry>)> {
+    // 2. Group, by reference: each person's entries in seq order.
+    let mut index: HashMap<&PersonId, u32> = HashMap::new();
+    let mut persons: Vec<&PersonId> = Vec::new();
+    // A correction is grouped under its target's person: note the
+    // person of every entry some correction targets (targets come
+    // before their corrections in the chain).
+    let targets: HashSet<EntryHash> = chain
+        .iter()
+        .filter_map(|pe| match &pe.event {
+            Event::Correction(c) => Some(c.target),
+            _ => None,
+        })
+        .collect();
+    let mut person_of: HashMap<EntryHash, u32> = HashMap::with_capacity(targets.len());
+    let mut placed: Vec<(u32, u32)> = Vec::with_capacity(chain.len());
+    for (n, pe) in chain.iter().enumerate() {
+        let n = n as u32;
+        match &pe.event {
+            Event::Correction(c) => {
+                let target = person_of.get(&c.target).copied();
+                let replacement = c.replacement.as_deref().and_then(Event::person);
+                let replacement = replacement.map(|p| intern(&mut index, &mut persons, p));
+                placed.extend(target.map(|i| (i, n)));
+                if replacement.is_some() && replacement != target {
+                    placed.extend(replacement.map(|i| (i, n)));
+                }
+            }
+            ev => {
+                if let Some(p) = ev.person() {
+                    let i = intern(&mut index, &mut persons, p);
+                    if targets.contains(&pe.hash) {
+                        person_of.insert(pe.hash, i);
+                    }
+                    placed.push((i, n));
+                }
+            }
+        }
+    }
+    drop((person_of, targets));
+    drop(index);
+    // By person id, then seq: each person's entries become one run.
+    let mut order: Vec<u32> = (0..persons.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| persons[a as usize].cmp(persons[b as usize]));
+    let mut rank = vec![0u32; persons.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    placed.sort_unstable_by_key(|&(i, n)| (rank[i as usize], n));
+    let runs: Vec<(&PersonId, Vec<&ProjectedEntry>)> = placed
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| {
+            (
+                persons[run[0].0 as usize],
+                run.iter().map(|&(_, n)| chain[n as usize]).collect(),
+            )
+        })
+        .collect();
+    runs
 }
 
 /// A status as stored (JSON), or `None` for a person with no status.

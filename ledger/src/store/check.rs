@@ -1,0 +1,490 @@
+//! Checking the derived tables against the chain: nothing the store
+//! computed is trusted unverified.
+//!
+//! The chain (the `entries` table) is what `custody verify` proves. Every
+//! other table is derived from it — the hash, person, governance and
+//! corrected indexes, the Merkle nodes, the statuses — and readers trust
+//! them: `history`, `export --person` and the dossier find a person's
+//! entries through the person index, `status` and `report` read stored
+//! statuses. Someone with write access to the store file and no key could
+//! delete two index rows and hide a death from all of them while the chain
+//! still verifies. [`Ledger::check_derived`] recomputes every row the chain
+//! implies and compares, in both directions (a row missing, a row that
+//! differs, a row the chain does not imply), and names each mismatch by
+//! table and key.
+
+use super::backend::TreeId;
+use super::projections::FoldedPerson;
+use super::{node_key, person_key, seq_key, Ledger, StoreError};
+use crate::merkle;
+use crate::projection::{reference_time, PersonStatus};
+use custody_format::entry::SignedEntry;
+use custody_format::event::Event;
+use std::fmt;
+
+/// A derived table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Table {
+    /// entry hash → seq.
+    Hashes,
+    /// person ‖ seq → ().
+    Persons,
+    /// seq → () for governance and checkpoint entries.
+    Governance,
+    /// corrected entry's hash → the correction's seq.
+    Corrected,
+    /// (level, index) → complete Merkle node.
+    Merkle,
+    /// person → stored status.
+    Statuses,
+}
+
+impl Table {
+    /// The table's name, as `verify` reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Hashes => "hashes",
+            Table::Persons => "persons",
+            Table::Governance => "governance",
+            Table::Corrected => "corrected",
+            Table::Merkle => "merkle",
+            Table::Statuses => "statuses",
+        }
+    }
+}
+
+/// How a row differs from what the chain implies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowProblem {
+    /// The chain implies the row; the table lacks it.
+    Missing,
+    /// The row's value is not what the chain implies.
+    Differs,
+    /// The table has a row the chain does not imply.
+    Extra,
+}
+
+/// One derived row that does not match the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The table.
+    pub table: Table,
+    /// The row's key, in words (a hash, a seq, a person…).
+    pub key: String,
+    /// How it differs.
+    pub problem: RowProblem,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.problem {
+            RowProblem::Missing => "is missing",
+            RowProblem::Differs => "differs from what the chain implies",
+            RowProblem::Extra => "is not implied by the chain",
+        };
+        write!(f, "table {}, row {}: {what}", self.table.name(), self.key)
+    }
+}
+
+/// At most this many mismatches are listed; the count goes on.
+const MAX_LISTED: usize = 20;
+
+/// What [`Ledger::check_derived`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DerivedReport {
+    /// The first mismatches found (at most 20).
+    pub mismatches: Vec<Mismatch>,
+    /// How many in all.
+    pub count: u64,
+    /// Rows compared.
+    pub rows: u64,
+    /// The stored statuses lag the chain or follow older rules (a copy
+    /// taken mid-write, or a new build): readers fold statuses from the
+    /// chain instead, the next writable open rebuilds them, and they were
+    /// not compared.
+    pub statuses_stale: bool,
+}
+
+impl DerivedReport {
+    fn note(&mut self, table: Table, key: impl Into<String>, problem: RowProblem) {
+        self.count += 1;
+        if self.mismatches.len() < MAX_LISTED {
+            self.mismatches.push(Mismatch {
+                table,
+                key: key.into(),
+                problem,
+            });
+        }
+    }
+
+    fn compare(&mut self, table: Table, key: impl Into<String>, want: &[u8], got: Option<Vec<u8>>) {
+        self.rows += 1;
+        match got {
+            None => self.note(table, key, RowProblem::Missing),
+            Some(v) if v != want => self.note(table, key, RowProblem::Differs),
+            Some(_) => {}
+        }
+    }
+
+    /// True if every derived row matches the chain.
+    pub fn is_clean(&self) -> bool {
+        self.count == 0
+    }
+}
+
+impl Ledger {
+    fn count_rows(&self, tree: TreeId) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for row in self.backend.scan_from(tree, &[]) {
+            row?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Recomputes every derived row from the chain and compares it with the
+    /// store's (see the module docs). The chain itself is not checked here:
+    /// run the verifier over it first; this trusts only its bytes.
+    /// `progress` counts entries walked, then again while folding.
+    pub fn check_derived(
+        &self,
+        mut progress: impl FnMut(u64),
+    ) -> Result<DerivedReport, StoreError> {
+        let mut report = DerivedReport::default();
+        let (governance, corrections) = self.check_indexes(&mut report, &mut progress)?;
+        // Extra rows: every table must hold exactly as many rows as the
+        // chain implies (missing ones were counted above).
+        let expect = [
+            (TreeId::Hashes, Table::Hashes, self.len()),
+            (TreeId::Governance, Table::Governance, governance),
+            (TreeId::Corrected, Table::Corrected, corrections),
+            (TreeId::Merkle, Table::Merkle, merkle_nodes(self.len())),
+        ];
+        for (tree, table, want) in expect {
+            let have = self.count_rows(tree)?;
+            if have > want {
+                report.note(
+                    table,
+                    format!("({} rows more than the chain implies)", have - want),
+                    RowProblem::Extra,
+                );
+            }
+        }
+        let now = crate::clock::now();
+        let folded = self.fold_chain(now, &mut progress)?;
+        self.check_persons(&folded, &mut report)?;
+        if self.stale_projections {
+            report.statuses_stale = true;
+        } else {
+            self.check_statuses(&folded, now, &mut report)?;
+        }
+        Ok(report)
+    }
+
+    /// Walks the chain once: hashes, governance, corrected and Merkle rows.
+    /// Returns the number of governance entries and of corrections.
+    fn check_indexes(
+        &self,
+        report: &mut DerivedReport,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(u64, u64), StoreError> {
+        let (mut governance, mut corrections) = (0u64, 0u64);
+        // The complete subtrees so far: (level, hash), as a stack.
+        let mut stack: Vec<(u8, merkle::Hash)> = Vec::new();
+        for item in self.entries_from(0) {
+            let (seq, bytes) = item?;
+            let entry = SignedEntry::decode(bytes).map_err(|e| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: format!("entry {seq} does not decode: {e}"),
+            })?;
+            let hash = entry.hash();
+            let got = self.backend.get(TreeId::Hashes, &hash.0)?;
+            report.compare(Table::Hashes, hash.to_hex(), &seq_key(seq), got);
+            let event = entry.event();
+            if event.is_governance() || matches!(event, Event::Checkpoint(_)) {
+                governance += 1;
+                let got = self.backend.get(TreeId::Governance, &seq_key(seq))?;
+                report.compare(Table::Governance, format!("seq {seq}"), &[], got);
+            }
+            if let Event::Correction(c) = event {
+                corrections += 1;
+                let got = self.backend.get(TreeId::Corrected, &c.target.0)?;
+                report.compare(Table::Corrected, c.target.to_hex(), &seq_key(seq), got);
+            }
+            // Merkle: the leaf, then every complete node it closes.
+            let mut node = (0u8, merkle::leaf_hash(entry.bytes()));
+            let mut index = seq;
+            loop {
+                let got = self.backend.get(TreeId::Merkle, &node_key(node.0, index))?;
+                report.compare(
+                    Table::Merkle,
+                    format!("level {} index {index}", node.0),
+                    &node.1,
+                    got,
+                );
+                match stack.last() {
+                    Some(&(level, left)) if level == node.0 => {
+                        stack.pop();
+                        node = (level + 1, merkle::node_hash(&left, &node.1));
+                        index /= 2;
+                    }
+                    _ => break,
+                }
+            }
+            stack.push(node);
+            if seq % 4096 == 0 {
+                progress(seq);
+            }
+        }
+        Ok((governance, corrections))
+    }
+
+    /// The person index against the fold's grouping, both in key order.
+    fn check_persons(
+        &self,
+        folded: &[FoldedPerson],
+        report: &mut DerivedReport,
+    ) -> Result<(), StoreError> {
+        let mut want = folded
+            .iter()
+            .flat_map(|f| {
+                f.seqs
+                    .iter()
+                    .map(move |&seq| (person_key(&f.person, seq), f, seq))
+            })
+            .peekable();
+        let mut have = self.backend.scan_from(TreeId::Persons, &[]).peekable();
+        loop {
+            let next_have = match have.peek() {
+                Some(Ok((k, _))) => Some(k.clone()),
+                Some(Err(_)) => return Err(have.next().expect("peeked").expect_err("an error")),
+                None => None,
+            };
+            match (want.peek(), next_have) {
+                (None, None) => return Ok(()),
+                (Some((wk, f, seq)), h) if h.as_ref().is_none_or(|h| wk < h) => {
+                    report.rows += 1;
+                    report.note(
+                        Table::Persons,
+                        format!("{} seq {seq}", f.person),
+                        RowProblem::Missing,
+                    );
+                    want.next();
+                }
+                (w, Some(h)) if w.is_none_or(|(wk, _, _)| &h < wk) => {
+                    report.note(
+                        Table::Persons,
+                        String::from_utf8_lossy(&h),
+                        RowProblem::Extra,
+                    );
+                    have.next();
+                }
+                _ => {
+                    report.rows += 1;
+                    want.next();
+                    have.next();
+                }
+            }
+        }
+    }
+
+    /// Stored statuses against the fold, with the clock applied to both at
+    /// the same time.
+    fn check_statuses(
+        &self,
+        folded: &[FoldedPerson],
+        now: custody_format::time::Timestamp,
+        report: &mut DerivedReport,
+    ) -> Result<(), StoreError> {
+        let reference = reference_time(now);
+        let mut stored = 0u64;
+        for f in folded {
+            let Some(want) = &f.status else { continue };
+            stored += 1;
+            report.rows += 1;
+            let got = self
+                .backend
+                .get(TreeId::Status, f.person.as_str().as_bytes())?;
+            let got: Option<PersonStatus> = got.and_then(|v| serde_json::from_slice(&v).ok());
+            match got {
+                None => report.note(Table::Statuses, f.person.as_str(), RowProblem::Missing),
+                Some(mut got) => {
+                    let mut want = want.clone();
+                    got.apply_clock(reference);
+                    want.apply_clock(reference);
+                    if got != want {
+                        report.note(Table::Statuses, f.person.as_str(), RowProblem::Differs);
+                    }
+                }
+            }
+        }
+        let have = self.count_rows(TreeId::Status)?;
+        if have > stored {
+            report.note(
+                Table::Statuses,
+                format!("({} rows more than the chain implies)", have - stored),
+                RowProblem::Extra,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The number of complete Merkle nodes over `n` leaves: every leaf, and at
+/// each level above, one node per complete pair below.
+fn merkle_nodes(n: u64) -> u64 {
+    let mut total = 0;
+    let mut width = n;
+    while width > 0 {
+        total += width;
+        width /= 2;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::event_from_value;
+    use crate::keyfile::public_key_of;
+    use crate::store::backend::WriteSet;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// A ledger with two persons, a retraction and a checkpoint.
+    fn ledger(dir: &std::path::Path) -> Ledger {
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let investigator = SigningKey::from_bytes(&[2; 32]);
+        let (mut ledger, _) = Ledger::create(dir, "t", "A", &authority).unwrap();
+        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
+            public_key: public_key_of(&investigator),
+            role: custody_format::event::Role::Investigator,
+            holder: "I".into(),
+        });
+        ledger.append(vec![grant], &authority).unwrap();
+        let events = [
+            json!({"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":"Mariupol"}),
+            json!({"type":"sighting","person":"P-1","occurred_at":"2022-09","source":"video"}),
+            json!({"type":"death","person":"P-1","occurred_at":"2023-01-02","cause":"execution"}),
+            json!({"type":"capture","person":"P-2","occurred_at":"2023-01"}),
+        ]
+        .into_iter()
+        .map(|v| event_from_value(v).unwrap())
+        .collect();
+        let appended = ledger.append(events, &investigator).unwrap();
+        let retract = event_from_value(json!({
+            "type":"correction","target": appended[1].hash.to_hex(),"reason":"someone else"
+        }))
+        .unwrap();
+        ledger.append(vec![retract], &investigator).unwrap();
+        ledger.checkpoint(&authority).unwrap();
+        ledger
+    }
+
+    fn tamper(ledger: &Ledger, f: impl FnOnce(&mut WriteSet)) {
+        let mut w = WriteSet::new();
+        f(&mut w);
+        ledger.backend.commit(w).unwrap();
+    }
+
+    #[test]
+    fn an_intact_store_matches_its_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = ledger(&dir.path().join("l"));
+        let r = ledger.check_derived(|_| {}).unwrap();
+        assert!(r.is_clean(), "{:?}", r.mismatches);
+        assert!(r.rows > 20, "{}", r.rows);
+    }
+
+    /// Each derived table, edited alone with no key, is caught and named:
+    /// hiding a death from `history` by deleting its person-index row, a
+    /// dead man shown as held by editing his status, a revocation hidden
+    /// from `append` by deleting its governance row.
+    #[test]
+    fn every_edited_table_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let death = {
+            let l = ledger(&dir.path().join("probe"));
+            l.person_seqs(&custody_format::event::PersonId::new("P-1").unwrap())
+                .unwrap()[2]
+        };
+        type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
+        let cases: Vec<(&str, Table, RowProblem, Edit)> = vec![
+            (
+                "person row of the death deleted",
+                Table::Persons,
+                RowProblem::Missing,
+                Box::new(move |l, w| {
+                    let p = custody_format::event::PersonId::new("P-1").unwrap();
+                    let _ = l;
+                    w.remove(TreeId::Persons, &person_key(&p, death));
+                }),
+            ),
+            (
+                "a person row for an entry about someone else",
+                Table::Persons,
+                RowProblem::Extra,
+                Box::new(move |_, w| {
+                    let p = custody_format::event::PersonId::new("P-2").unwrap();
+                    w.insert(TreeId::Persons, &person_key(&p, death), &[]);
+                }),
+            ),
+            (
+                "status of the dead man edited to released",
+                Table::Statuses,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let v = l.backend.get(TreeId::Status, b"P-1").unwrap().unwrap();
+                    let text = String::from_utf8(v)
+                        .unwrap()
+                        .replace("\"deceased\"", "\"released\"");
+                    w.insert(TreeId::Status, b"P-1", text.as_bytes());
+                }),
+            ),
+            (
+                "governance row of the grant deleted",
+                Table::Governance,
+                RowProblem::Missing,
+                Box::new(|_, w| w.remove(TreeId::Governance, &seq_key(1))),
+            ),
+            (
+                "hash row pointing elsewhere",
+                Table::Hashes,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let h = l.entry(3).unwrap().unwrap().hash();
+                    w.insert(TreeId::Hashes, &h.0, &seq_key(4));
+                }),
+            ),
+            (
+                "correction row deleted",
+                Table::Corrected,
+                RowProblem::Missing,
+                Box::new(|l, w| {
+                    // Entry 3, the sighting, is the one retracted.
+                    let h = l.entry(3).unwrap().unwrap().hash();
+                    w.remove(TreeId::Corrected, &h.0);
+                }),
+            ),
+            (
+                "a Merkle node flipped",
+                Table::Merkle,
+                RowProblem::Differs,
+                Box::new(|_, w| w.insert(TreeId::Merkle, &node_key(1, 0), &[7; 32])),
+            ),
+        ];
+        for (i, (what, table, problem, edit)) in cases.into_iter().enumerate() {
+            let l = ledger(&dir.path().join(format!("case-{i}")));
+            tamper(&l, |w| edit(&l, w));
+            let r = l.check_derived(|_| {}).unwrap();
+            assert!(
+                r.mismatches
+                    .iter()
+                    .any(|m| m.table == table && m.problem == problem),
+                "{what}: {:?}",
+                r.mismatches
+            );
+        }
+    }
+}
