@@ -125,10 +125,36 @@ impl From<BundleBuildError> for Failure {
     }
 }
 
+/// The exit code when the reader of our output closed it early (`custody
+/// log | head`): 128 + SIGPIPE, what a shell reports for a program that
+/// SIGPIPE ended, and nothing is printed.
+pub const CLOSED_PIPE: i32 = 141;
+
+static PIPE_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes that writing our output failed because its reader went away.
+pub fn note_closed_pipe() {
+    PIPE_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True once writing our output failed because its reader went away.
+pub fn pipe_was_closed() -> bool {
+    PIPE_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.to_string().contains("Broken pipe (os error 32)")
+    })
+}
+
 /// Prints a failure on stderr and returns the exit code.
 pub fn report(result: CmdResult) -> i32 {
     match result {
         Ok(()) => 0,
+        Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,
         Err(f) => {
             eprintln!("error: {:#}", f.error);
             f.code

@@ -144,6 +144,12 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".into());
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            // The reader of our output went away (`custody log | head`):
+            // not an error of ours, and nothing to say about it.
+            exit::note_closed_pipe();
+            return;
+        }
         let first = message.lines().next().unwrap_or_default();
         let place = info
             .location()
@@ -193,6 +199,10 @@ fn main() {
     });
     // A panic has been reported by the hook; it is an environment failure
     // (exit 2) as far as a script is concerned.
-    let code = result.map(exit::report).unwrap_or(2);
+    let code = match result {
+        Ok(r) => exit::report(r),
+        Err(_) if exit::pipe_was_closed() => exit::CLOSED_PIPE,
+        Err(_) => 2,
+    };
     std::process::exit(code);
 }
