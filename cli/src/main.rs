@@ -8,6 +8,7 @@
 mod cmd;
 mod escape;
 mod exit;
+mod outfile;
 mod output;
 mod progress;
 

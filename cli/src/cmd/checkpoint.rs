@@ -22,9 +22,13 @@ pub struct CheckpointArgs {
     /// A private key holding the `authority` role; it signs the checkpoint.
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
-    /// Also write the signed note to this file.
+    /// Also write the signed note to this new file (checked before the
+    /// checkpoint is recorded).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace --out if it exists (never a file inside a store).
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 /// `custody prove`.
@@ -46,9 +50,12 @@ pub struct ProveArgs {
     /// the entry's stored bytes, which travel beside it (--entry-out).
     #[arg(long, value_enum, default_value_t = ProofFormat::Json)]
     format: ProofFormat,
-    /// Write the proof to this file instead of standard output.
+    /// Write the proof to this new file instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace --out and --entry-out if they exist (never inside a store).
+    #[arg(long)]
+    force: bool,
     /// Also write the entry's stored bytes — the leaf the proof covers, and
     /// what `custody verify --proof … --entry FILE` checks — to this file.
     #[arg(long, value_name = "FILE")]
@@ -68,9 +75,21 @@ pub enum ProofFormat {
 pub fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = signing_key(&args.key)?;
+    if let Some(path) = &args.out {
+        crate::outfile::check(path, args.force)?;
+    }
     let (appended, note) = ledger.checkpoint(&key)?;
     if let Some(path) = &args.out {
-        std::fs::write(path, &note).map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
+        if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
+            // The checkpoint is recorded whatever happened to the file:
+            // say so, and give the note.
+            print!("{note}");
+            return Err(e.context(format!(
+                "the checkpoint was recorded as entry {} (the note is above), but writing {} failed",
+                appended.seq,
+                path.display()
+            )));
+        }
     }
     if ctx.json {
         print_json(&json!({
@@ -231,12 +250,14 @@ pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
             proof
         }
     };
+    for path in args.out.iter().chain(&args.entry_out) {
+        crate::outfile::check(path, args.force)?;
+    }
     if let Some(out) = &args.entry_out {
-        std::fs::write(out, &bytes).map_err(|e| env(anyhow::anyhow!("{}: {e}", out.display())))?;
+        crate::outfile::write(out, args.force, &bytes)?;
     }
     match &args.out {
-        Some(out) => std::fs::write(out, output)
-            .map_err(|e| env(anyhow::anyhow!("{}: {e}", out.display())))?,
+        Some(out) => crate::outfile::write(out, args.force, output.as_bytes())?,
         None => print!("{output}"),
     }
     Ok(())

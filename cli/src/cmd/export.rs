@@ -23,6 +23,9 @@ pub struct ExportArgs {
     /// of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace --out if it exists (never a file inside a store).
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 /// Writes every entry as one JSON line: `seq`, `hash`, `entry` (the stored
@@ -57,7 +60,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
             PersonId::new(person).map_err(|m| refused(anyhow::anyhow!("--person: {m}")))?;
         let bundle = ledger.person_bundle(&person)?;
         let text = bundle.to_json() + "\n";
-        return write_out(ctx, args.out.as_deref(), |out| {
+        return write_out(ctx, args.out.as_deref(), args.force, |out| {
             out.write_all(text.as_bytes())
                 .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
             Ok(bundle.entries.len() as u64)
@@ -68,18 +71,19 @@ pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     } else {
         Progress::new(ctx, Some(ledger.len()), "entries", "export")
     };
-    let result = write_out(ctx, args.out.as_deref(), |out| {
+    let result = write_out(ctx, args.out.as_deref(), args.force, |out| {
         write_export(&ledger, out, &progress)
     });
     progress.finish();
     result
 }
 
-/// Writes to `path` atomically (a temporary file renamed into place, after
-/// an fsync), or to standard output.
+/// Writes to `path` (a new file, see `crate::outfile`), or to standard
+/// output.
 fn write_out(
     ctx: &Context,
     path: Option<&std::path::Path>,
+    force: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<u64, Failure>,
 ) -> CmdResult {
     match path {
@@ -91,17 +95,7 @@ fn write_out(
                 .map_err(|e| env(anyhow::anyhow!("cannot write export: {e}")))?;
         }
         Some(path) => {
-            let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", path.display()));
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-            let mut out = std::io::BufWriter::new(tmp);
-            let n = write(&mut out)?;
-            let tmp = out.into_inner().map_err(|e| io(e.into_error()))?;
-            tmp.as_file().sync_all().map_err(io)?;
-            tmp.persist(path).map_err(|e| io(e.error))?;
+            let n = crate::outfile::write_with(path, force, write)?;
             if !ctx.json {
                 eprintln!("exported {n} entries to {}", path.display());
             }

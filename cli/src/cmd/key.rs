@@ -88,8 +88,9 @@ pub fn print_appended(ctx: &Context, appended: &[Appended]) {
 
 /// Runs `key generate`.
 pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
-    let key = keyfile::generate_signing_key().map_err(env)?;
-    keyfile::write_signing_key(&args.out, &key).map_err(env)?;
+    crate::outfile::check_not_in_store(&args.out)?;
+    let key = keyfile::generate_signing_key()?;
+    keyfile::write_signing_key(&args.out, &key)?;
     let public = keyfile::public_key_of(&key);
     if ctx.json {
         print_json(&json!({"public_key": public, "file": args.out}));
@@ -107,7 +108,8 @@ pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
 pub fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
     let public = keyfile::public_key_of(&signing_key(&args.key)?);
     if let Some(out) = &args.out {
-        keyfile::write_public_key(out, &public).map_err(env)?;
+        crate::outfile::check_not_in_store(out)?;
+        keyfile::write_public_key(out, &public)?;
     }
     if ctx.json {
         print_json(&json!({"public_key": public}));

@@ -199,6 +199,12 @@ impl Ledger {
         made
     }
 
+    /// True if `dir` holds a store's files (a ledger, or what is left of
+    /// one): nothing but the store should ever write there.
+    pub fn is_store_dir(dir: &Path) -> bool {
+        backend::looks_like_store(dir) || dir.join(backend::LOCK_FILE).exists()
+    }
+
     /// Checks that a new ledger can be made in `dir` — by
     /// [`Ledger::create`] or [`Ledger::restore`] — without creating
     /// anything: `dir` is absent, or an empty directory.
