@@ -24,6 +24,10 @@ pub struct KeyRecord {
     pub public_key: PublicKeyBytes,
     /// Who holds it (from its latest grant).
     pub holder: String,
+    /// Every holder name it was granted under, with the seq of the grant,
+    /// in order: an entry is attributed to the name as it was when it was
+    /// signed ([`KeyRecord::holder_at`]), not to a later grant's.
+    pub holders: Vec<(u64, String)>,
     /// Roles held, each with the sequence number of the entry that granted it.
     pub roles: BTreeMap<Role, u64>,
     /// If revoked: the revoking entry's sequence number and the reason.
@@ -31,6 +35,17 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
+    /// The holder's name as of entry `seq`: the latest grant (or genesis)
+    /// at or before it, or the first name if `seq` comes before them all.
+    pub fn holder_at(&self, seq: u64) -> &str {
+        self.holders
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= seq)
+            .or(self.holders.first())
+            .map_or(self.holder.as_str(), |(_, h)| h.as_str())
+    }
+
     /// True if the key may sign with `role` now.
     pub fn may(&self, role: Role) -> bool {
         self.revoked.is_none() && self.roles.contains_key(&role)
@@ -225,6 +240,7 @@ impl KeyRegistry {
                     KeyRecord {
                         public_key: g.authority_key,
                         holder: g.authority_holder.clone(),
+                        holders: vec![(seq, g.authority_holder.clone())],
                         roles: BTreeMap::from([(Role::Authority, seq)]),
                         revoked: None,
                     },
@@ -234,10 +250,14 @@ impl KeyRegistry {
                 let rec = self.keys.entry(g.public_key).or_insert_with(|| KeyRecord {
                     public_key: g.public_key,
                     holder: g.holder.clone(),
+                    holders: Vec::new(),
                     roles: BTreeMap::new(),
                     revoked: None,
                 });
                 rec.holder = g.holder.clone();
+                if rec.holders.last().is_none_or(|(_, h)| *h != g.holder) {
+                    rec.holders.push((seq, g.holder.clone()));
+                }
                 rec.roles.insert(g.role, seq);
             }
             Event::KeyRevoked(r) => {

@@ -51,6 +51,9 @@ pub enum KeyFileError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyProblem {
+    /// Far larger than any key file.
+    #[error("over {MAX_KEY_FILE_BYTES} bytes: not a key file")]
+    TooLarge,
     /// Not UTF-8 text.
     #[error(
         "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)"
@@ -162,11 +165,27 @@ pub fn write_public_key(path: &Path, key: &PublicKeyBytes) -> Result<(), KeyFile
         })
 }
 
+/// Largest key file read: a PEM key is a few hundred bytes; anything much
+/// larger is not a key (a data file passed as `--key` by mistake).
+pub const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
+
 fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
-    let mut raw = std::fs::read(path).map_err(|source| KeyFileError::Io {
+    use std::io::Read;
+    let io = |source| KeyFileError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut raw = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES + 1).read_to_end(&mut raw))
+        .map_err(io)?;
+    if raw.len() as u64 > MAX_KEY_FILE_BYTES {
+        raw.zeroize();
+        return Err(KeyFileError::Format {
+            path: path.to_path_buf(),
+            problem: KeyProblem::TooLarge,
+        });
+    }
     let text = match std::str::from_utf8(&raw) {
         Ok(t) => Zeroizing::new(t.to_string()),
         Err(_) => {
@@ -232,6 +251,16 @@ pub fn read_public_key(path: &Path) -> Result<PublicKeyBytes, KeyFileError> {
 /// Parses a public key given as 64 hex digits.
 pub fn parse_public_key_hex(s: &str) -> Result<PublicKeyBytes, String> {
     check_public_key(&PublicKeyBytes::from_hex(s)?).map_err(|e| e.to_string())
+}
+
+/// The mode bits of a private key file that let others than its owner read
+/// or write it (e.g. `0o044` for a file made 0644), if any: a key copied
+/// from a USB stick or an email attachment is often left readable by all.
+#[cfg(unix)]
+pub fn exposed_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o077;
+    (mode != 0).then_some(mode)
 }
 
 /// The public half of a signing key.

@@ -29,3 +29,24 @@ fn openssl_reads_the_private_keys_custody_writes() {
     // And custody reads back what it wrote.
     assert_eq!(read_signing_key(&path).unwrap().to_bytes(), key.to_bytes());
 }
+
+#[test]
+fn a_key_readable_by_others_is_noticed_and_a_huge_file_is_not_read() {
+    use custody_ledger::keyfile::{exposed_mode, KeyFileError, KeyProblem};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.pem");
+    write_signing_key(&path, &ed25519_dalek::SigningKey::from_bytes(&[4; 32])).unwrap();
+    assert_eq!(exposed_mode(&path), None, "custody writes keys 0600");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(exposed_mode(&path), Some(0o044));
+    let big = dir.path().join("data.bin");
+    std::fs::write(&big, vec![b'x'; 1 << 20]).unwrap();
+    assert!(matches!(
+        read_signing_key(&big),
+        Err(KeyFileError::Format {
+            problem: KeyProblem::TooLarge,
+            ..
+        })
+    ));
+}

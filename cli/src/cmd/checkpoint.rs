@@ -117,7 +117,18 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
 /// Reads a checkpoint file: its text, verbatim, and the checkpoint parsed
 /// from it.
 fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
-    let text = std::fs::read(path).map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
+    use std::io::Read;
+    let cap = custody_verifier::checkpoint::MAX_NOTE_BYTES as u64;
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut text))
+        .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
+    if text.len() as u64 > cap {
+        return Err(refused(anyhow::anyhow!(
+            "{}: over {cap} bytes, too large for a checkpoint note",
+            path.display()
+        )));
+    }
     let text = String::from_utf8(text)
         .map_err(|_| refused(anyhow::anyhow!("{}: not UTF-8 text", path.display())))?;
     let cp = note::parse(&text).map_err(|e| refused(anyhow::anyhow!("{}: {e}", path.display())))?;

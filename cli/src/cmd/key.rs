@@ -61,7 +61,16 @@ pub struct RevokeArgs {
 
 /// Reads a private key file; a bad or missing file is a usage error.
 pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keyfile::SigningKey, Failure> {
-    Ok(keyfile::read_signing_key(path)?)
+    let key = keyfile::read_signing_key(path)?;
+    #[cfg(unix)]
+    if let Some(mode) = keyfile::exposed_mode(path) {
+        eprintln!(
+            "warning: {} is readable or writable by other users (mode bits {mode:03o} for group and others); anyone who can read it can sign as this key. Run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(key)
 }
 
 fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {

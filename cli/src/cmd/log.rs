@@ -25,7 +25,7 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
     let holder = ledger
         .registry()
         .get(&b.signer)
-        .map(|k| terminal(&k.holder))
+        .map(|k| terminal(k.holder_at(b.seq)))
         .unwrap_or_else(|| "?".into());
     let about = match &b.event {
         Event::Correction(c) => format!(

@@ -95,7 +95,7 @@ pub fn history(
             hash: e.hash(),
             holder: registry
                 .get(&b.signer)
-                .map(|k| k.holder.clone())
+                .map(|k| k.holder_at(b.seq).to_string())
                 .unwrap_or_default(),
             occurred_at: b.event.occurred_at(),
             recorded_at: b.recorded_at,
