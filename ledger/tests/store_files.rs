@@ -15,15 +15,14 @@ fn mode(p: &std::path::Path) -> u32 {
 #[test]
 fn a_new_store_is_its_owners_alone() {
     let dir = tempfile::tempdir().unwrap();
-    for target in [dir.path().join("new/ledger"), {
-        let empty = dir.path().join("empty");
-        std::fs::create_dir(&empty).unwrap();
-        std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
-        empty
-    }] {
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A directory custody makes is 0700; one the user made keeps its mode.
+    for (target, dir_mode) in [(dir.path().join("new/ledger"), 0o700), (empty, 0o755)] {
         let (ledger, _) = Ledger::create(&target, "example.org/files", "A", &key()).unwrap();
         drop(ledger);
-        assert_eq!(mode(&target), 0o700, "{}", target.display());
+        assert_eq!(mode(&target), dir_mode, "{}", target.display());
         for f in ["custody.redb", "custody.lock"] {
             assert_eq!(mode(&target.join(f)), 0o600, "{f}");
         }

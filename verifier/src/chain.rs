@@ -118,8 +118,19 @@ impl ChainVerifier {
         Ok((entry, job))
     }
 
+    /// The Merkle tree hash of the entries accepted so far.
+    pub fn merkle_root(&self) -> [u8; 32] {
+        self.tree.root()
+    }
+
     /// Ends the walk: a chain needs at least its genesis.
     pub fn finish(self) -> Result<Summary, Violation> {
+        self.summary()
+    }
+
+    /// What the entries accepted so far prove, as [`ChainVerifier::finish`]
+    /// reports it, without ending the walk.
+    pub fn summary(&self) -> Result<Summary, Violation> {
         let registry = self.rules.registry();
         match (self.rules.last_recorded_at(), registry.genesis_authority()) {
             (Some(last), Some(authority)) => Ok(Summary {

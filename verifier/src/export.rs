@@ -59,7 +59,7 @@ fn short(s: &str) -> String {
 }
 
 /// Compares a line's claims with what its entry's bytes say.
-fn check_claims(line: &ExportLine, entry: &SignedEntry) -> Result<(), Violation> {
+pub fn check_claims(line: &ExportLine, entry: &SignedEntry) -> Result<(), Violation> {
     let claim = |field, claimed: String, actual: String| {
         Violation::new(
             entry.seq(),

@@ -12,7 +12,7 @@
 use crate::chain::ChainVerifier;
 use crate::report::{Summary, Violation};
 use crate::signatures::{verify_all, SignatureJob};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +30,9 @@ pub struct Submit<'a> {
     pending: Vec<(SignatureJob, u64)>,
     tx: Option<mpsc::SyncSender<Vec<(SignatureJob, u64)>>>,
     failed: &'a AtomicBool,
+    submitted: u64,
+    done: &'a AtomicU64,
+    first_bad: &'a Mutex<Option<(Violation, u64)>>,
 }
 
 impl Submit<'_> {
@@ -46,6 +49,7 @@ impl Submit<'_> {
         if self.pending.is_empty() {
             return;
         }
+        self.submitted += self.pending.len() as u64;
         let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
         if let Some(tx) = &self.tx {
             // A send fails only once every worker is gone, which happens
@@ -59,6 +63,18 @@ impl Submit<'_> {
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::Relaxed)
     }
+
+    /// Waits until every check submitted so far is done, and returns the
+    /// bad signature with the lowest seq among them, if any: for a walk
+    /// that must know the verdict before it goes on (a restore, before it
+    /// marks the new store a ledger).
+    pub fn drain(&mut self) -> Option<(Violation, u64)> {
+        self.flush();
+        while self.done.load(Ordering::Acquire) < self.submitted {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        self.first_bad.lock().ok().and_then(|b| b.clone())
+    }
 }
 
 /// Runs `walk` with a pool of `threads` workers checking the signatures it
@@ -69,15 +85,15 @@ pub fn with_signature_pool<R>(
     walk: impl FnOnce(&mut Submit<'_>) -> R,
 ) -> (R, Option<(Violation, u64)>) {
     let failed = AtomicBool::new(false);
-    std::thread::scope(|scope| {
+    let done = AtomicU64::new(0);
+    let first_bad: Mutex<Option<(Violation, u64)>> = Mutex::new(None);
+    let out = std::thread::scope(|scope| {
         let threads = threads.max(1);
         let (tx, rx) = mpsc::sync_channel::<Vec<(SignatureJob, u64)>>(threads * 2);
-        let (bad_tx, bad_rx) = mpsc::channel::<(Violation, u64)>();
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..threads {
             let rx = Arc::clone(&rx);
-            let bad = bad_tx.clone();
-            let failed = &failed;
+            let (failed, done, first_bad) = (&failed, &done, &first_bad);
             scope.spawn(move || loop {
                 let chunk = match rx.lock().map(|r| r.recv()) {
                     Ok(Ok(c)) => c,
@@ -90,23 +106,31 @@ pub fn with_signature_pool<R>(
                         .find(|(j, _)| j.seq == v.seq)
                         .map_or(v.seq, |(_, at)| *at);
                     failed.store(true, Ordering::Relaxed);
-                    let _ = bad.send((v, at));
+                    if let Ok(mut best) = first_bad.lock() {
+                        if best.as_ref().is_none_or(|(b, _)| v.seq < b.seq) {
+                            *best = Some((v, at));
+                        }
+                    }
                 }
+                done.fetch_add(chunk.len() as u64, Ordering::Release);
             });
         }
-        drop(bad_tx);
         let mut submit = Submit {
             pending: Vec::with_capacity(CHUNK),
             tx: Some(tx),
             failed: &failed,
+            submitted: 0,
+            done: &done,
+            first_bad: &first_bad,
         };
         let out = walk(&mut submit);
         submit.flush();
         submit.tx = None;
-        // Workers end when the queue is drained; keep the lowest seq.
-        let first_bad = bad_rx.iter().min_by_key(|(v, _)| v.seq);
-        (out, first_bad)
-    })
+        drop(submit);
+        // The scope joins the workers: every chunk is checked after it.
+        out
+    });
+    (out, first_bad.into_inner().ok().flatten())
 }
 
 /// Walks a whole chain: every rule of [`ChainVerifier`], signatures checked

@@ -120,7 +120,8 @@ pub(super) enum Fresh {
 pub(super) fn prepare_new_dir(dir: &Path) -> Result<Fresh, StoreError> {
     Ledger::check_new_dir(dir)?;
     if dir.exists() {
-        make_private(dir)?;
+        // An empty directory the user made keeps its permissions (the
+        // store's files are 0600 whatever they are).
         return Ok(Fresh::Empty);
     }
     let mut top = dir;
