@@ -1,14 +1,14 @@
 //! End-to-end tests of the core ledger: keys, init, append, verify, export,
 //! and every refusal leaving the ledger exactly as it was.
 
-mod common;
+mod util;
 
-use common::{custody, custody_env, s, Env, ALL_TYPES};
 use std::process::{Command, Stdio};
+use util::{custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 
 #[test]
 fn every_event_type_appends_and_verifies() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(ALL_TYPES);
     assert_eq!(acks.len(), 7);
     assert_eq!(
@@ -65,7 +65,7 @@ fn every_event_type_appends_and_verifies() {
 }
 
 /// Runs a refused command and checks the ledger did not change.
-fn refused(env: &Env, run: impl FnOnce(&Env) -> common::Run, code: i32, needles: &[&str]) {
+fn refused(env: &Env, run: impl FnOnce(&Env) -> util::Run, code: i32, needles: &[&str]) {
     let before = env.snapshot();
     run(env).fails(code, needles);
     assert_eq!(
@@ -78,7 +78,7 @@ fn refused(env: &Env, run: impl FnOnce(&Env) -> common::Run, code: i32, needles:
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
     let good = r#"{"type":"capture","person":"P-2","occurred_at":"2022-03"}"#;
 
@@ -167,7 +167,7 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn unauthorised_keys_are_refused() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let stranger = env.path("stranger.pem");
     let stranger_pub = custody(&["key", "generate", "--out", s(&stranger)], None)
         .ok()
@@ -474,7 +474,7 @@ fn openssl_keys_are_accepted() {
 
 #[test]
 fn a_store_in_use_is_reported_not_corrupted() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     // `append` holds the store while it waits for its input.
     let mut holder = env.hold_open_for_writing();
     env.run(&["verify"]).fails(2, &["store is in use"]);
@@ -499,7 +499,7 @@ fn json_output_and_help_document_exit_codes() {
     let help = custody(&["--help"], None).ok();
     assert!(help.contains("Exit codes"), "{help}");
     assert!(help.contains("2  usage"), "{help}");
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let out = env
         .run_in(
             &["--json", "append", "--key", s(&env.investigator)],
@@ -533,7 +533,7 @@ fn the_demo_runs_and_catches_tampering() {
 /// here, says so and checks nothing else.
 #[test]
 fn an_append_is_fsynced_before_it_is_acknowledged() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let probe = Command::new("strace")
         .args(["-f", "-o", "/dev/null", "true"])
         .status();
@@ -550,7 +550,7 @@ fn an_append_is_fsynced_before_it_is_acknowledged() {
             "trace=read,pwrite64,fsync,fdatasync,write",
             "-o",
             s(&trace),
-            common::BIN,
+            util::BIN,
             "--store",
             s(&env.store),
             "append",
@@ -606,7 +606,7 @@ fn an_append_is_fsynced_before_it_is_acknowledged() {
 
 #[test]
 fn an_entry_is_corrected_once() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
     let target = &acks[0].1;
     let fix = format!("{{\"type\":\"correction\",\"target\":\"{target}\",\"reason\":\"wrong\"}}\n");
@@ -625,7 +625,7 @@ fn an_entry_is_corrected_once() {
 /// time are compared before and after every one of them.
 #[test]
 fn reading_commands_never_write_the_store() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let db = env.store.join("custody.redb");
     let before = std::fs::read(&db).unwrap();
@@ -663,7 +663,7 @@ fn reading_commands_never_write_the_store() {
 /// chain still verifies.
 #[test]
 fn compact_changes_nothing_in_the_ledger() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let export = |name: &str| {
         let path = env.path(name);
@@ -700,7 +700,7 @@ fn compact_changes_nothing_in_the_ledger() {
 /// modification time do not change. A writer then recovers it for good.
 #[test]
 fn an_unclean_copy_is_read_without_being_written() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let reads: [&[&str]; 5] = [
         &["--json", "status"],
@@ -715,7 +715,7 @@ fn an_unclean_copy_is_read_without_being_written() {
     // `append` holds the store open for writing while it waits for input.
     let mut holder = env.hold_open_for_writing();
     let copy = env.path("copy");
-    common::copy_dir(&env.store, &copy);
+    util::copy_dir(&env.store, &copy);
     holder.kill().unwrap();
     holder.wait().unwrap();
 

@@ -3,17 +3,17 @@
 //! streamed in chunks and still refused whole, and a store damaged on disk
 //! met with exit code 2 and advice — never a panic or a backtrace.
 
-mod common;
+mod util;
 
-use common::{custody, custody_env, s, Env};
 use std::path::Path;
+use util::{custody, custody_env, s, Env, CUSTODY};
 
 const GOOD: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
 
 /// Runs a refused append and checks the ledger did not change.
 fn refused(env: &Env, input: &[u8], needles: &[&str]) {
     let before = env.snapshot();
-    let mut cmd = std::process::Command::new(common::BIN);
+    let mut cmd = std::process::Command::new(util::BIN);
     cmd.args([
         "--store",
         s(&env.store),
@@ -46,7 +46,7 @@ fn refused(env: &Env, input: &[u8], needles: &[&str]) {
 
 #[test]
 fn every_input_limit_is_refused_end_to_end() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(GOOD);
     let capture =
         |extra: &str| format!(r#"{{"type":"capture","person":"P-1","occurred_at":"2022"{extra}}}"#);
@@ -134,7 +134,7 @@ fn every_input_limit_is_refused_end_to_end() {
 
 #[test]
 fn inputs_larger_than_a_chunk_are_streamed_and_still_refused_whole() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let n = 2_500;
     let records: String = (0..n)
         .map(|i| {

@@ -1,10 +1,10 @@
 //! End-to-end tests of checkpoints, proofs, bundles and dossiers: what a
 //! prosecutor shows a court, and every way of cheating it that must fail.
 
-mod common;
+mod util;
 
-use common::{custody, s, Env};
 use serde_json::Value;
+use util::{custody, s, Env, CUSTODY};
 
 const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
 
@@ -21,7 +21,7 @@ fn hex32(v: &Value) -> [u8; 32] {
 
 /// A ledger with the demo cases and a checkpoint after them.
 fn ledger_with_checkpoint() -> (Env, std::path::PathBuf) {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(CASES);
     let cp = env.path("cp1.txt");
     env.run(&["checkpoint", "--key", s(&env.authority), "--out", s(&cp)])
@@ -90,7 +90,7 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     // A later checkpoint of a longer ledger, and a copy of the store taken
     // before the ledger grew (a rollback).
     let backup = env.path("backup");
-    common::copy_dir(&env.store, &backup);
+    util::copy_dir(&env.store, &backup);
     env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
     let cp_late = env.path("cp2.txt");
     env.run(&[

@@ -3,11 +3,11 @@
 //! that does not verify, or a target that cannot take a ledger, is refused
 //! with nothing left behind.
 
-mod common;
+mod util;
 
 use base64::Engine;
-use common::{custody, custody_env, s, Env, ALL_TYPES};
 use std::path::{Path, PathBuf};
+use util::{custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 
 /// A ledger with every event type, a retraction and a replacement, a key
 /// granted, used and revoked, a checkpoint, and evidence after it; its
@@ -28,7 +28,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(ALL_TYPES);
     let (capture, sighting) = (&acks[1].1, &acks[2].1);
     env.append_ok(&format!(
@@ -88,7 +88,7 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 /// `custody --store DIR ARGS`.
-fn at(dir: &Path, args: &[&str]) -> common::Run {
+fn at(dir: &Path, args: &[&str]) -> util::Run {
     let mut all = vec!["--store", s(dir)];
     all.extend_from_slice(args);
     custody(&all, None)

@@ -1,9 +1,9 @@
 //! `custody generate` end to end: a valid, reproducible synthetic ledger
 //! with its keys beside it, and quiet output when piped.
 
-mod common;
+mod util;
 
-use common::{custody, s};
+use util::{custody, s};
 
 fn events(store: &std::path::Path) -> Vec<serde_json::Value> {
     custody(&["--store", s(store), "--json", "log"], None)

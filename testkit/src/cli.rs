@@ -1,13 +1,13 @@
-//! Shared helpers for the end-to-end tests: run the real `custody` binary
-//! against a ledger in a temporary directory.
-#![allow(dead_code)]
+//! Runs the real `custody` binary against a ledger in a temporary
+//! directory: what the end-to-end tests do again and again.
+//!
+//! Only the cli crate's integration tests know where cargo put the binary
+//! (`env!("CARGO_BIN_EXE_custody")`: at compile time, and at run time only
+//! from Cargo 1.94 on), so they hand its path over once, as a [`Custody`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-/// Path of the binary under test (cargo builds it for integration tests).
-pub const BIN: &str = env!("CARGO_BIN_EXE_custody");
 
 /// One event of each of the seven evidence types, as JSON Lines: P-0001's
 /// capture (at Mariupol, with an attachment), sighting, ICRC notification,
@@ -21,19 +21,35 @@ pub const ALL_TYPES: &str = r#"{"type":"missing_report","person":"P-0003","occur
 {"type":"death","person":"P-0002","occurred_at":"2022-07-29T10:00:00+03:00","place":"Olenivka","cause":"death_in_custody"}
 "#;
 
+/// The `custody` binary under test.
+#[derive(Clone, Copy, Debug)]
+pub struct Custody {
+    bin: &'static str,
+}
+
 /// A throwaway ledger with an authority and an investigator key.
 pub struct Env {
+    /// The binary that made it and runs against it.
+    pub custody: Custody,
+    /// The temporary directory holding the store and the keys.
     pub dir: tempfile::TempDir,
+    /// The store, `ledger` in [`Env::dir`].
     pub store: PathBuf,
+    /// The authority's key file.
     pub authority: PathBuf,
+    /// The granted investigator's key file.
     pub investigator: PathBuf,
+    /// The investigator's public key (hex).
     pub investigator_pub: String,
 }
 
 /// What a run printed and how it exited.
 pub struct Run {
+    /// The exit code (-1 if killed by a signal).
     pub code: i32,
+    /// Standard output.
     pub stdout: String,
+    /// Standard error.
     pub stderr: String,
 }
 
@@ -72,49 +88,73 @@ impl Run {
     }
 }
 
-/// Runs `custody ARGS` with optional standard input.
-pub fn custody(args: &[&str], stdin: Option<&str>) -> Run {
-    custody_env(args, stdin, &[])
-}
-
-/// Runs `custody ARGS` with extra environment variables.
-pub fn custody_env(args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("CUSTODY_STORE")
-        .envs(envs.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run custody");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(input.as_bytes()).expect("write stdin");
+impl Custody {
+    /// The binary at `bin`.
+    pub const fn new(bin: &'static str) -> Custody {
+        Custody { bin }
     }
-    Run::from(child.wait_with_output().expect("wait for custody"))
+
+    /// Its path.
+    pub fn bin(self) -> &'static str {
+        self.bin
+    }
+
+    /// Runs `custody ARGS` with optional standard input.
+    pub fn run(self, args: &[&str], stdin: Option<&str>) -> Run {
+        self.run_env(args, stdin, &[])
+    }
+
+    /// Runs `custody ARGS` with extra environment variables.
+    pub fn run_env(self, args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(self.bin);
+        cmd.args(args)
+            .env_remove("CUSTODY_STORE")
+            .envs(envs.iter().copied())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run custody");
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(input.as_bytes()).expect("write stdin");
+        }
+        Run::from(child.wait_with_output().expect("wait for custody"))
+    }
+
+    /// `custody --store STORE ARGS`, with optional standard input.
+    pub fn on(self, store: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut all = vec!["--store", s(store)];
+        all.extend_from_slice(args);
+        self.run(&all, stdin)
+    }
 }
 
+/// A path as the `&str` an argument list takes.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
 impl Env {
     /// Keys, `init` and a granted investigator.
-    pub fn new() -> Env {
+    pub fn new(custody: Custody) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = dir.path().join("ledger");
         let authority = dir.path().join("authority.pem");
         let investigator = dir.path().join("investigator.pem");
-        custody(&["key", "generate", "--out", s(&authority)], None).ok();
-        let investigator_pub = custody(&["key", "generate", "--out", s(&investigator)], None)
+        custody
+            .run(&["key", "generate", "--out", s(&authority)], None)
+            .ok();
+        let investigator_pub = custody
+            .run(&["key", "generate", "--out", s(&investigator)], None)
             .ok()
             .trim()
             .to_string();
         let env = Env {
+            custody,
             dir,
             store,
             authority,
@@ -139,7 +179,7 @@ impl Env {
     /// store: a writer holding the store. Kill it, or write to its stdin and
     /// wait for it, to end it.
     pub fn hold_open_for_writing(&self) -> std::process::Child {
-        let holder = Command::new(BIN)
+        let holder = Command::new(self.custody.bin)
             .args([
                 "--store",
                 s(&self.store),
@@ -161,18 +201,19 @@ impl Env {
     /// would be. Its entries differ from the first ledger's from the genesis
     /// on (its own `recorded_at`).
     pub fn init_fork(&self, store: &Path) {
-        let on_fork = |args: &[&str]| {
-            let mut all = vec!["--store", s(store)];
-            all.extend_from_slice(args);
-            custody(&all, None).ok();
-        };
-        on_fork(&[
-            "init",
-            "--authority-key",
-            s(&self.authority),
-            "--name",
-            "test.ledger",
-        ]);
+        self.custody
+            .on(
+                store,
+                &[
+                    "init",
+                    "--authority-key",
+                    s(&self.authority),
+                    "--name",
+                    "test.ledger",
+                ],
+                None,
+            )
+            .ok();
         self.grant_investigator_in(store, "Field team", &self.investigator_pub)
             .ok();
     }
@@ -185,10 +226,9 @@ impl Env {
 
     /// [`Env::grant_investigator`] in the ledger at `store`.
     fn grant_investigator_in(&self, store: &Path, holder: &str, public_key: &str) -> Run {
-        custody(
+        self.custody.on(
+            store,
             &[
-                "--store",
-                s(store),
                 "key",
                 "grant",
                 "--authority-key",
@@ -204,22 +244,19 @@ impl Env {
         )
     }
 
+    /// `name` in the temporary directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// `custody --store STORE ARGS`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let mut all = vec!["--store", s(&self.store)];
-        all.extend_from_slice(args);
-        custody(&all, None)
+        self.custody.on(&self.store, args, None)
     }
 
     /// `custody --store STORE ARGS` with standard input.
     pub fn run_in(&self, args: &[&str], stdin: &str) -> Run {
-        let mut all = vec!["--store", s(&self.store)];
-        all.extend_from_slice(args);
-        custody(&all, Some(stdin))
+        self.custody.on(&self.store, args, Some(stdin))
     }
 
     /// Appends JSON Lines signed by the investigator.
