@@ -7,7 +7,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// One event of each of the seven evidence types, as JSON Lines: P-0001's
 /// capture (at Mariupol, with an attachment), sighting, ICRC notification,
@@ -175,11 +176,20 @@ impl Env {
     }
 
     /// Starts `custody append`, which opens the store for writing and then
-    /// waits for its input on stdin, and gives it half a second to open the
-    /// store: a writer holding the store. Kill it, or write to its stdin and
-    /// wait for it, to end it.
-    pub fn hold_open_for_writing(&self) -> std::process::Child {
-        let holder = Command::new(self.custody.bin)
+    /// waits for its input on stdin, and returns once it does: a writer
+    /// holding the store. Kill it, or write to its stdin and wait for it,
+    /// to end it.
+    ///
+    /// "Once it does" is seen, not assumed after a fixed pause: the
+    /// store's lock file is held (the writer takes it before it opens the
+    /// database) and, where Linux shows it (`/proc/PID/syscall`), the
+    /// writer is blocked reading its standard input, which it starts only
+    /// once the store is open. Half a second used to be enough, but the
+    /// end-to-end tests share one process, and this writer may start while
+    /// the crash tests' appends and rebuilds keep both cores and the disk
+    /// busy.
+    pub fn hold_open_for_writing(&self) -> Child {
+        let mut holder = Command::new(self.custody.bin)
             .args([
                 "--store",
                 s(&self.store),
@@ -192,8 +202,36 @@ impl Env {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run custody append");
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        let deadline = Instant::now() + HOLD_DEADLINE;
+        while !(self.store_is_locked() && reads_stdin(holder.id()).unwrap_or(true)) {
+            if let Some(status) = holder.try_wait().expect("try_wait") {
+                let out = holder.wait_with_output().expect("wait for custody");
+                panic!(
+                    "custody append ended ({status}) before it held the store:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "custody append did not hold the store within {HOLD_DEADLINE:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         holder
+    }
+
+    /// True if a process holds the store's lock file exclusively, as a
+    /// writer does: a shared lock on it is refused. (Where nobody holds
+    /// it, the shared lock taken and dropped here only makes a writer
+    /// starting at that moment try again 25 ms later.)
+    fn store_is_locked(&self) -> bool {
+        let Ok(lock) = std::fs::File::open(self.store.join("custody.lock")) else {
+            return false;
+        };
+        matches!(
+            lock.try_lock_shared(),
+            Err(std::fs::TryLockError::WouldBlock)
+        )
     }
 
     /// Makes a second ledger at `store` under the same name, authority key
@@ -288,6 +326,35 @@ impl Env {
         assert_eq!(v["valid"], true, "{v}");
         v
     }
+}
+
+/// How long [`Env::hold_open_for_writing`] waits for the writer to hold
+/// the store before it fails the test.
+const HOLD_DEADLINE: Duration = Duration::from_secs(60);
+
+/// `read`'s system call number, as `/proc/PID/syscall` shows it.
+#[cfg(target_arch = "x86_64")]
+const SYS_READ: Option<&str> = Some("0");
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+const SYS_READ: Option<&str> = Some("63");
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+const SYS_READ: Option<&str> = None;
+
+/// Whether process `pid` is blocked reading file descriptor 0, from
+/// Linux's `/proc/PID/syscall` (the call's number, then its arguments;
+/// `running` if it is not blocked). `None` where that cannot be read:
+/// another system, or a kernel that does not show it.
+fn reads_stdin(pid: u32) -> Option<bool> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    let mut fields = text.split_whitespace();
+    let call = fields.next()?;
+    let first_argument = fields.next();
+    let is_read = SYS_READ.is_none_or(|read| call == read);
+    Some(is_read && call != "running" && call != "-1" && first_argument == Some("0x0"))
 }
 
 /// Copies a store directory (for rollback and rebuild comparisons); the
