@@ -3,11 +3,9 @@
 //! that does not verify, or a target that cannot take a ledger, is refused
 //! with nothing left behind.
 
-mod util;
-
+use crate::util::{self, custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 use base64::Engine;
 use std::path::{Path, PathBuf};
-use util::{custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 
 /// A ledger with every event type, a retraction and a replacement, a key
 /// granted, used and revoked, a checkpoint, and evidence after it; its

@@ -2,12 +2,10 @@
 //! ("A Deafening Silence"): each assertion checks the status, the dates and
 //! the flags a family organisation or a prosecutor would read.
 
-mod util;
-
+use crate::util::{Env, CUSTODY};
 use serde_json::Value;
-use util::{Env, CUSTODY};
 
-const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
+const CASES: &str = include_str!("../../cli/src/demo_cases.jsonl");
 
 fn status(env: &Env, args: &[&str]) -> Value {
     let mut all = vec!["--json", "status"];

@@ -1,12 +1,10 @@
 //! End-to-end tests of checkpoints, proofs, bundles and dossiers: what a
 //! prosecutor shows a court, and every way of cheating it that must fail.
 
-mod util;
-
+use crate::util::{self, custody, s, Env, CUSTODY};
 use serde_json::Value;
-use util::{custody, s, Env, CUSTODY};
 
-const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
+const CASES: &str = include_str!("../../cli/src/demo_cases.jsonl");
 
 fn json(out: &str) -> Value {
     serde_json::from_str(out.trim()).expect("JSON")

@@ -11,13 +11,11 @@
 //! `RECORDS` events in chunks of `CHUNK`, so a kill lands during start-up,
 //! redb's recovery, the checking pass, signing, a commit or an fsync.
 
-mod util;
-
+use crate::util::{self, s, Env, BIN, CUSTODY};
 use rand::{RngExt, SeedableRng};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use util::{s, Env, BIN, CUSTODY};
 
 /// At least this many kills must land; the test goes on to `MORE_KILLS` while
 /// the budget lasts.

@@ -1,10 +1,8 @@
 //! End-to-end tests of the core ledger: keys, init, append, verify, export,
 //! and every refusal leaving the ledger exactly as it was.
 
-mod util;
-
+use crate::util::{self, custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 use std::process::{Command, Stdio};
-use util::{custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
 
 #[test]
 fn every_event_type_appends_and_verifies() {

@@ -3,10 +3,8 @@
 //! streamed in chunks and still refused whole, and a store damaged on disk
 //! met with exit code 2 and advice — never a panic or a backtrace.
 
-mod util;
-
+use crate::util::{self, custody, custody_env, s, Env, CUSTODY};
 use std::path::Path;
-use util::{custody, custody_env, s, Env, CUSTODY};
 
 const GOOD: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
 

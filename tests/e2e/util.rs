@@ -1,7 +1,5 @@
 //! The end-to-end tests' handle on the binary under test. The helpers that
 //! run it are custody-testkit's (`custody_testkit::cli`).
-// Each e2e test binary uses some of these, none all of them.
-#![allow(dead_code, unused_imports)]
 
 pub use custody_testkit::cli::{copy_dir, s, Custody, Env, Run, ALL_TYPES};
 
