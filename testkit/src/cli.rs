@@ -282,6 +282,25 @@ impl Env {
         )
     }
 
+    /// `custody key revoke` of `public_key` (hex), signed by the authority.
+    pub fn revoke(&self, public_key: &str, reason: &str) -> Run {
+        self.run(&[
+            "key",
+            "revoke",
+            "--authority-key",
+            s(&self.authority),
+            "--public-key",
+            public_key,
+            "--reason",
+            reason,
+        ])
+    }
+
+    /// `custody checkpoint`, signed by the authority, written to `out`.
+    pub fn checkpoint(&self, out: &Path) -> Run {
+        self.run(&["checkpoint", "--key", s(&self.authority), "--out", s(out)])
+    }
+
     /// `name` in the temporary directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -1,7 +1,7 @@
 //! End-to-end tests of the core ledger: keys, init, append, verify, export,
 //! and every refusal leaving the ledger exactly as it was.
 
-use crate::util::{self, custody, custody_env, s, Env, ALL_TYPES, CUSTODY};
+use crate::util::{self, custody, custody_env, custody_on, s, Env, ALL_TYPES, CUSTODY};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -214,35 +214,14 @@ fn unauthorised_keys_are_refused() {
         .to_string();
     refused(
         &env,
-        |e| {
-            e.run(&[
-                "key",
-                "revoke",
-                "--authority-key",
-                s(&e.authority),
-                "--public-key",
-                &authority_pub,
-                "--reason",
-                "test",
-            ])
-        },
+        |e| e.revoke(&authority_pub, "test"),
         1,
         &["last authority"],
     );
 
     // A revoked key.
     env.append_ok(event);
-    env.run(&[
-        "key",
-        "revoke",
-        "--authority-key",
-        s(&env.authority),
-        "--public-key",
-        &env.investigator_pub,
-        "--reason",
-        "device lost",
-    ])
-    .ok();
+    env.revoke(&env.investigator_pub, "device lost").ok();
     refused(
         &env,
         |e| e.append(event),
@@ -252,20 +231,7 @@ fn unauthorised_keys_are_refused() {
     // ... and cannot be granted again.
     refused(
         &env,
-        |e| {
-            e.run(&[
-                "key",
-                "grant",
-                "--authority-key",
-                s(&e.authority),
-                "--role",
-                "investigator",
-                "--holder",
-                "again",
-                "--public-key",
-                &e.investigator_pub,
-            ])
-        },
+        |e| e.grant_investigator("again", &e.investigator_pub),
         1,
         &["cannot be granted again"],
     );
@@ -291,9 +257,7 @@ fn store_paths_are_checked() {
         vec!["key", "list"],
         vec!["append", "--key", s(&key)],
     ] {
-        let mut all = vec!["--store", s(&missing)];
-        all.extend(args);
-        custody(&all, Some("")).fails(2, &["no ledger at", "custody init"]);
+        custody_on(&missing, &args, Some("")).fails(2, &["no ledger at", "custody init"]);
         assert!(!missing.exists(), "a command created the store directory");
     }
     // No store given at all.
@@ -327,9 +291,7 @@ fn store_paths_are_checked() {
         vec!["append", "--key", s(&key)],
         vec!["init", "--authority-key", s(&key)],
     ] {
-        let mut all = vec!["--store", s(&old)];
-        all.extend(args.iter().copied());
-        let err = custody(&all, Some("")).fails(2, &[]);
+        let err = custody_on(&old, &args, Some("")).fails(2, &[]);
         if args[0] == "init" {
             assert!(err.contains("already holds a ledger"), "{err}");
         } else {
@@ -720,11 +682,7 @@ fn an_unclean_copy_is_read_without_being_written() {
     let db = copy.join("custody.redb");
     let bytes = std::fs::read(&db).unwrap();
     let mtime = std::fs::metadata(&db).unwrap().modified().unwrap();
-    let on_copy = |args: &[&str]| {
-        let mut all = vec!["--store", s(&copy)];
-        all.extend_from_slice(args);
-        custody(&all, None)
-    };
+    let on_copy = |args: &[&str]| custody_on(&copy, args, None);
     for (args, answer) in reads.iter().zip(&answers) {
         assert_eq!(&on_copy(args).ok(), answer, "custody {}", args.join(" "));
     }

@@ -108,11 +108,7 @@ fn check_projections(env: &Env) {
     let copy = env.path("rebuilt");
     let _ = std::fs::remove_dir_all(&copy);
     util::copy_dir(&env.store, &copy);
-    let in_copy = |args: &[&str]| {
-        let mut all = vec!["--store", s(&copy)];
-        all.extend_from_slice(args);
-        util::custody(&all, None)
-    };
+    let in_copy = |args: &[&str]| util::custody_on(&copy, args, None);
     in_copy(&["rebuild"]).ok();
     assert_eq!(
         in_copy(&["--json", "status"]).ok(),

@@ -190,18 +190,6 @@ fn inputs_larger_than_a_chunk_are_streamed_and_still_refused_whole() {
     custody(&["append", "--chunk", "0", "--key", "k"], None).fails(2, &["--chunk"]);
 }
 
-fn copy_store(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for f in std::fs::read_dir(from).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
-        } else {
-            copy_store(&f.path(), &to.join(f.file_name()));
-        }
-    }
-}
-
 #[test]
 fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
@@ -276,7 +264,7 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     ];
     for (i, (what, must_fail, damage)) in cases.iter().enumerate() {
         let copy = dir.path().join(format!("copy-{i}"));
-        copy_store(&store, &copy);
+        util::copy_dir(&store, &copy);
         damage(&copy.join("custody.redb"));
         if !must_fail {
             let run = custody_env(

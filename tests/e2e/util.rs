@@ -2,6 +2,7 @@
 //! run it are custody-testkit's (`custody_testkit::cli`).
 
 pub use custody_testkit::cli::{copy_dir, s, Custody, Env, Run, ALL_TYPES};
+use std::path::Path;
 
 /// Path of the binary under test (cargo builds it for integration tests).
 pub const BIN: &str = env!("CARGO_BIN_EXE_custody");
@@ -17,4 +18,9 @@ pub fn custody(args: &[&str], stdin: Option<&str>) -> Run {
 /// Runs `custody ARGS` with extra environment variables.
 pub fn custody_env(args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
     CUSTODY.run_env(args, stdin, envs)
+}
+
+/// Runs `custody --store STORE ARGS` with optional standard input.
+pub fn custody_on(store: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    CUSTODY.on(store, args, stdin)
 }
