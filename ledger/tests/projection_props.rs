@@ -7,14 +7,12 @@
 
 use custody_format::event::*;
 use custody_format::time::{OccurredAt, Timestamp};
-use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::projection::PersonStatus;
 use custody_ledger::store::Ledger;
+use custody_testkit::keys::key;
+use custody_testkit::ledger::with_investigator;
+use custody_testkit::strategy::approximate;
 use proptest::prelude::*;
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&[n; 32])
-}
 
 /// One step of a person's history: an evidence event, or a correction of
 /// one of that person's earlier entries (by index, retract or replace).
@@ -25,15 +23,7 @@ enum Step {
 }
 
 fn when() -> impl Strategy<Value = OccurredAt> {
-    prop_oneof![
-        (2020i32..2025).prop_map(|year| OccurredAt::Year { year }),
-        (2020i32..2025, 1u8..=12).prop_map(|(year, month)| OccurredAt::Month { year, month }),
-        (2020i32..2025, 1u8..=12, 1u8..=28).prop_map(|(year, month, day)| OccurredAt::Day {
-            year,
-            month,
-            day
-        }),
-    ]
+    approximate(2020..2025)
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
@@ -113,20 +103,6 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             attachments: vec![],
         }),
     }
-}
-
-fn new_ledger(dir: &std::path::Path) -> Ledger {
-    let (mut l, _) = Ledger::create(dir, "props", "A", &key(1)).unwrap();
-    l.append(
-        vec![Event::KeyGranted(KeyGranted {
-            public_key: public_key_of(&key(2)),
-            role: Role::Investigator,
-            holder: "I".into(),
-        })],
-        &key(1),
-    )
-    .unwrap();
-    l
 }
 
 /// Appends the persons' steps in the given interleaving (a list of person
@@ -221,14 +197,14 @@ proptest! {
         batch in 1usize..6,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let mut a = new_ledger(&dir.path().join("a"));
+        let mut a = with_investigator(&dir.path().join("a"));
         replay(&mut a, &persons, &round_robin(&persons), batch);
         let incremental = statuses(&a);
         a.rebuild_projections(|_| {}).unwrap();
         prop_assert_eq!(&statuses(&a), &incremental);
 
         // The same persons appended one after another, in other batches.
-        let mut b = new_ledger(&dir.path().join("b"));
+        let mut b = with_investigator(&dir.path().join("b"));
         replay(&mut b, &persons, &sequential(&persons), batch + 3);
         prop_assert_eq!(without_citations(statuses(&b)), without_citations(incremental));
     }
@@ -248,7 +224,7 @@ proptest! {
         batch in 1usize..5,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let mut l = new_ledger(&dir.path().join("l"));
+        let mut l = with_investigator(&dir.path().join("l"));
         let ids: Vec<PersonId> = (0..6).map(|i| PersonId::new(&format!("P-{i}")).unwrap()).collect();
         // Committed evidence entries not corrected yet.
         let mut open: Vec<EntryHash> = Vec::new();

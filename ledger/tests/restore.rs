@@ -4,18 +4,16 @@
 //! leaves no store behind.
 
 use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION};
-use custody_format::event::{EntryHash, Event, KeyGranted, KeyRevoked, PersonId, Role};
+use custody_format::event::{EntryHash, Event, KeyRevoked, PersonId};
 use custody_format::time::Timestamp;
 use custody_ledger::input::EventReader;
 use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::{
     Appended, Ledger, Left, RestoreCause, RestoreError, RestoreOptions, StoreError,
 };
+use custody_testkit::keys::key;
+use custody_testkit::ledger::investigator_granted;
 use std::path::Path;
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&[n; 32])
-}
 
 fn events(jsonl: &str) -> Vec<Event> {
     EventReader::new(jsonl.as_bytes())
@@ -24,11 +22,7 @@ fn events(jsonl: &str) -> Vec<Event> {
 }
 
 fn grant(k: &SigningKey) -> Vec<Event> {
-    vec![Event::KeyGranted(KeyGranted {
-        public_key: public_key_of(k),
-        role: Role::Investigator,
-        holder: "someone".into(),
-    })]
+    vec![investigator_granted(k, "someone")]
 }
 
 fn correction(target: EntryHash, replacement: &str) -> Vec<Event> {

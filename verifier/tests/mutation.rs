@@ -8,8 +8,11 @@
 use custody_format::entry::SignedEntry;
 use custody_format::event::*;
 use custody_format::time::OccurredAt;
-use custody_ledger::keyfile::{public_key_of, SigningKey};
+use custody_ledger::keyfile::public_key_of;
 use custody_ledger::store::Ledger;
+use custody_testkit::chain::verify;
+use custody_testkit::keys::key;
+use custody_testkit::ledger::investigator_granted;
 use custody_verifier::{ChainVerifier, Rule};
 
 /// A seeded splitmix64: the test's few random choices, reproducible.
@@ -23,10 +26,6 @@ impl Sampler {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         ((z ^ (z >> 31)) >> 32) as u32
     }
-}
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&[n; 32])
 }
 
 fn capture(n: u32) -> Event {
@@ -53,13 +52,7 @@ fn capture(n: u32) -> Event {
 fn ledger_of_50() -> Vec<Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
     let (mut l, _) = Ledger::create(&dir.path().join("l"), "mutation.test", "A", &key(1)).unwrap();
-    let grant = |k: u8, holder: &str| {
-        Event::KeyGranted(KeyGranted {
-            public_key: public_key_of(&key(k)),
-            role: Role::Investigator,
-            holder: holder.into(),
-        })
-    };
+    let grant = |k: u8, holder: &str| investigator_granted(&key(k), holder);
     l.append(vec![grant(2, "team A"), grant(3, "team B")], &key(1))
         .unwrap();
     let first = l.append((0..20).map(capture).collect(), &key(2)).unwrap();
@@ -87,14 +80,6 @@ fn ledger_of_50() -> Vec<Vec<u8>> {
         .unwrap();
     assert_eq!(l.len(), 50);
     l.entries_from(0).map(|r| r.unwrap().1).collect()
-}
-
-fn verify(chain: &[Vec<u8>]) -> Result<u64, custody_verifier::Violation> {
-    let mut v = ChainVerifier::new();
-    for e in chain {
-        v.push(e)?;
-    }
-    v.finish().map(|s| s.length)
 }
 
 #[test]

@@ -1,225 +1,17 @@
 //! Property tests of the format and the chain: codec round trips, chains of
 //! random events verify, and any single changed byte of any entry is caught.
 
-use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
+use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION};
 use custody_format::event::*;
-use custody_format::time::{OccurredAt, Timestamp};
+use custody_format::time::Timestamp;
 use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::Ledger;
-use custody_verifier::{ChainVerifier, Rule};
+use custody_testkit::chain::{build_chain, verify};
+use custody_testkit::keys::key;
+use custody_testkit::strategy::evidence;
+use custody_verifier::Rule;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&[n; 32])
-}
-
-fn text() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9 ,.'é-]{1,24}".prop_filter("not blank", |s| !s.trim().is_empty())
-}
-
-fn opt_text() -> impl Strategy<Value = Option<String>> {
-    proptest::option::of(text())
-}
-
-fn occurred() -> impl Strategy<Value = OccurredAt> {
-    prop_oneof![
-        (1990i32..2030).prop_map(|year| OccurredAt::Year { year }),
-        (1990i32..2030, 1u8..=12).prop_map(|(year, month)| OccurredAt::Month { year, month }),
-        (1990i32..2030, 1u8..=12, 1u8..=28).prop_map(|(year, month, day)| OccurredAt::Day {
-            year,
-            month,
-            day
-        }),
-        (631_152_000_000_000i64..1_893_456_000_000_000)
-            .prop_map(|unix_micros| OccurredAt::Instant { unix_micros }),
-    ]
-}
-
-fn person() -> impl Strategy<Value = PersonId> {
-    (0u16..20).prop_map(|n| PersonId::new(&format!("P-{n:04}")).unwrap())
-}
-
-fn attachments() -> impl Strategy<Value = Vec<Attachment>> {
-    proptest::collection::vec(
-        (any::<[u8; 32]>(), opt_text()).prop_map(|(h, d)| Attachment {
-            sha256: Sha256Digest(h),
-            media_type: "image/jpeg".into(),
-            description: d,
-        }),
-        0..3,
-    )
-}
-
-type Common = (PersonId, OccurredAt, Option<String>, Vec<Attachment>);
-
-fn common() -> impl Strategy<Value = Common> {
-    (person(), occurred(), opt_text(), attachments())
-}
-
-fn evidence() -> impl Strategy<Value = Event> {
-    prop_oneof![
-        (common(), any::<bool>(), opt_text()).prop_map(
-            |((person, occurred_at, notes, attachments), mil, name)| {
-                Event::MissingReport(MissingReport {
-                    person,
-                    occurred_at,
-                    category: if mil {
-                        Category::Military
-                    } else {
-                        Category::Civilian
-                    },
-                    last_seen_place: None,
-                    name,
-                    date_of_birth: None,
-                    service_number: None,
-                    unit: None,
-                    notes,
-                    attachments,
-                })
-            }
-        ),
-        (common(), opt_text()).prop_map(|((person, occurred_at, notes, attachments), place)| {
-            Event::Capture(Capture {
-                person,
-                occurred_at,
-                place,
-                circumstances: None,
-                category: None,
-                notes,
-                attachments,
-            })
-        }),
-        (common(), proptest::option::of(any::<bool>())).prop_map(
-            |((person, occurred_at, notes, attachments), l)| {
-                Event::IcrcNotification(IcrcNotification {
-                    person,
-                    occurred_at,
-                    reference: None,
-                    location_disclosed: l,
-                    health_disclosed: None,
-                    notes,
-                    attachments,
-                })
-            }
-        ),
-        (common(), 0usize..7).prop_map(|((person, occurred_at, notes, attachments), s)| {
-            Event::Sighting(Sighting {
-                person,
-                occurred_at,
-                place: None,
-                source: SightingSource::ALL[s],
-                notes,
-                attachments,
-            })
-        }),
-        (common(), 0usize..3).prop_map(|((person, occurred_at, notes, attachments), k)| {
-            Event::Release(Release {
-                person,
-                occurred_at,
-                place: None,
-                kind: ReleaseKind::ALL[k],
-                notes,
-                attachments,
-            })
-        }),
-        (common(), 0usize..4).prop_map(|((person, occurred_at, notes, attachments), c)| {
-            Event::Death(Death {
-                person,
-                occurred_at,
-                place: None,
-                cause: DeathCause::ALL[c],
-                remains_returned: None,
-                notes,
-                attachments,
-            })
-        }),
-        (common(), 0usize..4).prop_map(|((person, occurred_at, notes, attachments), k)| {
-            Event::Correspondence(Correspondence {
-                person,
-                occurred_at,
-                kind: CorrespondenceKind::ALL[k],
-                via: None,
-                notes,
-                attachments,
-            })
-        }),
-    ]
-}
-
-/// A valid chain: genesis, a grant, then `events` signed by the
-/// investigator, with corrections of earlier evidence where `correct` says.
-fn build_chain(events: &[Event], correct: &[bool]) -> Vec<Vec<u8>> {
-    let authority = key(1);
-    let investigator = key(2);
-    let mut out = Vec::new();
-    let mut prev = GENESIS_PREV_HASH;
-    let mut evidence_hashes = Vec::new();
-    let mut corrected = Vec::new();
-    let mut push = |event: Event, k: &SigningKey, out: &mut Vec<Vec<u8>>| {
-        let seq = out.len() as u64;
-        let e = SignedEntry::sign(
-            EntryBody {
-                version: FORMAT_VERSION,
-                seq,
-                prev_hash: prev,
-                recorded_at: Timestamp(1_700_000_000_000_000 + seq as i64),
-                signer: public_key_of(k),
-                event,
-            },
-            k,
-        )
-        .unwrap();
-        prev = e.hash();
-        out.push(e.into_bytes());
-        prev
-    };
-    push(
-        Event::Genesis(Genesis {
-            ledger_name: "props".into(),
-            authority_key: public_key_of(&authority),
-            authority_holder: "A".into(),
-        }),
-        &authority,
-        &mut out,
-    );
-    push(
-        Event::KeyGranted(KeyGranted {
-            public_key: public_key_of(&investigator),
-            role: Role::Investigator,
-            holder: "I".into(),
-        }),
-        &authority,
-        &mut out,
-    );
-    for (i, e) in events.iter().enumerate() {
-        let h = push(e.clone(), &investigator, &mut out);
-        evidence_hashes.push(h);
-        // An entry is corrected at most once.
-        if correct.get(i).copied().unwrap_or(false) && !corrected.contains(&(i / 2)) {
-            corrected.push(i / 2);
-            let target = evidence_hashes[i / 2];
-            push(
-                Event::Correction(Correction {
-                    target,
-                    reason: "test".into(),
-                    replacement: None,
-                }),
-                &investigator,
-                &mut out,
-            );
-        }
-    }
-    out
-}
-
-fn verify(chain: &[Vec<u8>]) -> Result<u64, custody_verifier::Violation> {
-    let mut v = ChainVerifier::new();
-    for e in chain {
-        v.push(e)?;
-    }
-    v.finish().map(|s| s.length)
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
@@ -269,10 +61,7 @@ proptest! {
     fn store_appends_verify(events in proptest::collection::vec(evidence(), 1..25), split in 1usize..8) {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("l");
-        let (mut ledger, _) = Ledger::create(&store, "props", "A", &key(1)).unwrap();
-        ledger.append(vec![Event::KeyGranted(KeyGranted {
-            public_key: public_key_of(&key(2)), role: Role::Investigator, holder: "I".into(),
-        })], &key(1)).unwrap();
+        let mut ledger = custody_testkit::ledger::with_investigator(&store);
         let mut acked = Vec::new();
         for chunk in events.chunks(split) {
             acked.extend(ledger.append(chunk.to_vec(), &key(2)).unwrap());

@@ -20,7 +20,7 @@
 //! then every chunk acknowledged on standard output is in the ledger, whole;
 //! the chunk after them may be too, if it was committed before its
 //! acknowledgment could be printed; nothing is ever part of a chunk
-//! (`tests/crash.rs` checks this under SIGKILL). `custody log` shows where
+//! (`tests/e2e/crash.rs` checks this under SIGKILL). `custody log` shows where
 //! the input stopped; appending the remaining records completes it. Memory
 //! use is one chunk, whatever the size of the input.
 

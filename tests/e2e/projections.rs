@@ -2,12 +2,10 @@
 //! ("A Deafening Silence"): each assertion checks the status, the dates and
 //! the flags a family organisation or a prosecutor would read.
 
-mod common;
-
-use common::Env;
+use crate::util::{Env, CUSTODY};
 use serde_json::Value;
 
-const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
+const CASES: &str = include_str!("../../cli/src/demo_cases.jsonl");
 
 fn status(env: &Env, args: &[&str]) -> Value {
     let mut all = vec!["--json", "status"];
@@ -25,7 +23,7 @@ fn flags(v: &Value) -> Vec<String> {
 }
 
 fn seeded() -> (Env, Vec<(u64, String)>) {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(CASES);
     (env, acks)
 }
@@ -156,7 +154,7 @@ fn chrono_now() -> String {
 
 #[test]
 fn a_person_retracted_now_still_appears_as_the_ledger_said_then() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(r#"{"type":"capture","person":"P-0777","occurred_at":"2023-05-02"}"#);
     std::thread::sleep(std::time::Duration::from_millis(20));
     let before = chrono_now();

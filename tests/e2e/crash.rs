@@ -11,9 +11,7 @@
 //! `RECORDS` events in chunks of `CHUNK`, so a kill lands during start-up,
 //! redb's recovery, the checking pass, signing, a commit or an fsync.
 
-mod common;
-
-use common::{s, Env, BIN};
+use crate::util::{self, s, Env, BIN, CUSTODY};
 use rand::{RngExt, SeedableRng};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -109,12 +107,8 @@ fn check_projections(env: &Env) {
     let stored = env.run(&["--json", "status"]).ok();
     let copy = env.path("rebuilt");
     let _ = std::fs::remove_dir_all(&copy);
-    common::copy_dir(&env.store, &copy);
-    let in_copy = |args: &[&str]| {
-        let mut all = vec!["--store", s(&copy)];
-        all.extend_from_slice(args);
-        common::custody(&all, None)
-    };
+    util::copy_dir(&env.store, &copy);
+    let in_copy = |args: &[&str]| util::custody_on(&copy, args, None);
     in_copy(&["rebuild"]).ok();
     assert_eq!(
         in_copy(&["--json", "status"]).ok(),
@@ -127,7 +121,7 @@ fn check_projections(env: &Env) {
 /// projections marked stale and rebuilds them, and they equal a rebuild.
 #[test]
 fn sigkill_during_rebuild_leaves_projections_consistent() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let (acks, _) = run_round(&env, 0, None);
     assert_eq!(acks.len(), RECORDS);
     let t0 = Instant::now();
@@ -164,7 +158,7 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
         .unwrap_or(20_261_123);
     eprintln!("crash test seed {seed} (set CUSTODY_CRASH_SEED to replay)");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let started = Instant::now();
 
     // Calibrate: one full, unkilled round.

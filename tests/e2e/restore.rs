@@ -3,10 +3,8 @@
 //! that does not verify, or a target that cannot take a ledger, is refused
 //! with nothing left behind.
 
-mod common;
-
+use crate::util::{self, custody, custody_env, custody_on, s, Env, ALL_TYPES, CUSTODY};
 use base64::Engine;
-use common::{custody, custody_env, s, Env, ALL_TYPES};
 use std::path::{Path, PathBuf};
 
 /// A ledger with every event type, a retraction and a replacement, a key
@@ -28,7 +26,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(ALL_TYPES);
     let (capture, sighting) = (&acks[1].1, &acks[2].1);
     env.append_ok(&format!(
@@ -46,26 +44,9 @@ fn fixture() -> Fixture {
         r#"{"type":"sighting","person":"P-0004","occurred_at":"2023-11","source":"video"}"#,
     )
     .ok();
-    env.run(&[
-        "key",
-        "revoke",
-        "--authority-key",
-        s(&env.authority),
-        "--public-key",
-        &second_pub,
-        "--reason",
-        "device lost",
-    ])
-    .ok();
+    env.revoke(&second_pub, "device lost").ok();
     let checkpoint = env.path("cp.txt");
-    env.run(&[
-        "checkpoint",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&checkpoint),
-    ])
-    .ok();
+    env.checkpoint(&checkpoint).ok();
     env.append_ok(
         r#"{"type":"sighting","person":"P-0003","occurred_at":"2024-01","source":"telegram"}"#,
     );
@@ -88,10 +69,8 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 /// `custody --store DIR ARGS`.
-fn at(dir: &Path, args: &[&str]) -> common::Run {
-    let mut all = vec!["--store", s(dir)];
-    all.extend_from_slice(args);
-    custody(&all, None)
+fn at(dir: &Path, args: &[&str]) -> util::Run {
+    custody_on(dir, args, None)
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -434,11 +413,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
     // A fork: another chain under the same name and authority key, long
     // enough, whose first 14 entries are not the ones the checkpoint signed.
     let fork = f.env.path("fork");
-    let on_fork = |args: &[&str], input: Option<&str>| {
-        let mut all = vec!["--store", s(&fork)];
-        all.extend_from_slice(args);
-        custody(&all, input)
-    };
+    let on_fork = |args: &[&str], input: Option<&str>| custody_on(&fork, args, input);
     f.env.init_fork(&fork);
     for _ in 0..2 {
         on_fork(

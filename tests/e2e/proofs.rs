@@ -1,12 +1,10 @@
 //! End-to-end tests of checkpoints, proofs, bundles and dossiers: what a
 //! prosecutor shows a court, and every way of cheating it that must fail.
 
-mod common;
-
-use common::{custody, s, Env};
+use crate::util::{self, custody, custody_on, s, Env, CUSTODY};
 use serde_json::Value;
 
-const CASES: &str = include_str!("../cli/src/demo_cases.jsonl");
+const CASES: &str = include_str!("../../cli/src/demo_cases.jsonl");
 
 fn json(out: &str) -> Value {
     serde_json::from_str(out.trim()).expect("JSON")
@@ -21,11 +19,10 @@ fn hex32(v: &Value) -> [u8; 32] {
 
 /// A ledger with the demo cases and a checkpoint after them.
 fn ledger_with_checkpoint() -> (Env, std::path::PathBuf) {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(CASES);
     let cp = env.path("cp1.txt");
-    env.run(&["checkpoint", "--key", s(&env.authority), "--out", s(&cp)])
-        .ok();
+    env.checkpoint(&cp).ok();
     (env, cp)
 }
 
@@ -86,7 +83,7 @@ fn inclusion_proofs_verify_independently() {
 
 /// Runs `custody verify --proof PROOF --entry ENTRY` trusting `trust`
 /// (`--authority HEX` or `--vkey VKEY`, and their values).
-fn verify_proof(proof: &std::path::Path, entry: &std::path::Path, trust: &[&str]) -> common::Run {
+fn verify_proof(proof: &std::path::Path, entry: &std::path::Path, trust: &[&str]) -> util::Run {
     let mut args = vec!["verify", "--proof", s(proof), "--entry", s(entry)];
     args.extend_from_slice(trust);
     custody(&args, None)
@@ -336,25 +333,14 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     // A later checkpoint of a longer ledger, and a copy of the store taken
     // before the ledger grew (a rollback).
     let backup = env.path("backup");
-    common::copy_dir(&env.store, &backup);
+    util::copy_dir(&env.store, &backup);
     env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
     let cp_late = env.path("cp2.txt");
-    env.run(&[
-        "checkpoint",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&cp_late),
-    ])
-    .ok();
+    env.checkpoint(&cp_late).ok();
     env.run(&["verify", "--checkpoint", s(&cp_early)]).ok();
     env.run(&["verify", "--checkpoint", s(&cp_late)]).ok();
 
-    let rolled_back = |args: &[&str]| {
-        let mut all = vec!["--store", s(&backup)];
-        all.extend_from_slice(args);
-        custody(&all, None)
-    };
+    let rolled_back = |args: &[&str]| custody_on(&backup, args, None);
     rolled_back(&["verify", "--checkpoint", s(&cp_early)]).ok();
     rolled_back(&["verify", "--checkpoint", s(&cp_late)])
         .fails(1, &["TRUNCATED OR ROLLED BACK", "26"]);
@@ -362,11 +348,7 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     // A forked history: the same authority and name, other content, and a
     // checkpoint of the same size (equivocation) — or without one.
     let fork = env.path("fork");
-    let fork_run = |args: &[&str], stdin: Option<&str>| {
-        let mut all = vec!["--store", s(&fork)];
-        all.extend_from_slice(args);
-        custody(&all, stdin)
-    };
+    let fork_run = |args: &[&str], stdin: Option<&str>| custody_on(&fork, args, stdin);
     env.init_fork(&fork);
     let altered = CASES.replacen("Mariupol", "Berdiansk", 1);
     fork_run(&["append", "--key", s(&env.investigator)], Some(&altered)).ok();

@@ -3,9 +3,7 @@
 //! streamed in chunks and still refused whole, and a store damaged on disk
 //! met with exit code 2 and advice — never a panic or a backtrace.
 
-mod common;
-
-use common::{custody, custody_env, s, Env};
+use crate::util::{self, custody, custody_env, s, Env, CUSTODY};
 use std::path::Path;
 
 const GOOD: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
@@ -13,7 +11,7 @@ const GOOD: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
 /// Runs a refused append and checks the ledger did not change.
 fn refused(env: &Env, input: &[u8], needles: &[&str]) {
     let before = env.snapshot();
-    let mut cmd = std::process::Command::new(common::BIN);
+    let mut cmd = std::process::Command::new(util::BIN);
     cmd.args([
         "--store",
         s(&env.store),
@@ -46,7 +44,7 @@ fn refused(env: &Env, input: &[u8], needles: &[&str]) {
 
 #[test]
 fn every_input_limit_is_refused_end_to_end() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(GOOD);
     let capture =
         |extra: &str| format!(r#"{{"type":"capture","person":"P-1","occurred_at":"2022"{extra}}}"#);
@@ -134,7 +132,7 @@ fn every_input_limit_is_refused_end_to_end() {
 
 #[test]
 fn inputs_larger_than_a_chunk_are_streamed_and_still_refused_whole() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let n = 2_500;
     let records: String = (0..n)
         .map(|i| {
@@ -190,18 +188,6 @@ fn inputs_larger_than_a_chunk_are_streamed_and_still_refused_whole() {
         "{help}"
     );
     custody(&["append", "--chunk", "0", "--key", "k"], None).fails(2, &["--chunk"]);
-}
-
-fn copy_store(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for f in std::fs::read_dir(from).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
-        } else {
-            copy_store(&f.path(), &to.join(f.file_name()));
-        }
-    }
 }
 
 #[test]
@@ -278,7 +264,7 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     ];
     for (i, (what, must_fail, damage)) in cases.iter().enumerate() {
         let copy = dir.path().join(format!("copy-{i}"));
-        copy_store(&store, &copy);
+        util::copy_dir(&store, &copy);
         damage(&copy.join("custody.redb"));
         if !must_fail {
             let run = custody_env(

@@ -1,9 +1,7 @@
 //! `custody generate` end to end: a valid, reproducible synthetic ledger
 //! with its keys beside it, and quiet output when piped.
 
-mod common;
-
-use common::{custody, s};
+use crate::util::{custody, s};
 
 fn events(store: &std::path::Path) -> Vec<serde_json::Value> {
     custody(&["--store", s(store), "--json", "log"], None)

@@ -1,14 +1,12 @@
 //! End-to-end tests of the core ledger: keys, init, append, verify, export,
 //! and every refusal leaving the ledger exactly as it was.
 
-mod common;
-
-use common::{custody, custody_env, s, Env, ALL_TYPES};
+use crate::util::{self, custody, custody_env, custody_on, s, Env, ALL_TYPES, CUSTODY};
 use std::process::{Command, Stdio};
 
 #[test]
 fn every_event_type_appends_and_verifies() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(ALL_TYPES);
     assert_eq!(acks.len(), 7);
     assert_eq!(
@@ -65,7 +63,7 @@ fn every_event_type_appends_and_verifies() {
 }
 
 /// Runs a refused command and checks the ledger did not change.
-fn refused(env: &Env, run: impl FnOnce(&Env) -> common::Run, code: i32, needles: &[&str]) {
+fn refused(env: &Env, run: impl FnOnce(&Env) -> util::Run, code: i32, needles: &[&str]) {
     let before = env.snapshot();
     run(env).fails(code, needles);
     assert_eq!(
@@ -78,7 +76,7 @@ fn refused(env: &Env, run: impl FnOnce(&Env) -> common::Run, code: i32, needles:
 
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
     let good = r#"{"type":"capture","person":"P-2","occurred_at":"2022-03"}"#;
 
@@ -167,7 +165,7 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn unauthorised_keys_are_refused() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let stranger = env.path("stranger.pem");
     let stranger_pub = custody(&["key", "generate", "--out", s(&stranger)], None)
         .ok()
@@ -216,35 +214,14 @@ fn unauthorised_keys_are_refused() {
         .to_string();
     refused(
         &env,
-        |e| {
-            e.run(&[
-                "key",
-                "revoke",
-                "--authority-key",
-                s(&e.authority),
-                "--public-key",
-                &authority_pub,
-                "--reason",
-                "test",
-            ])
-        },
+        |e| e.revoke(&authority_pub, "test"),
         1,
         &["last authority"],
     );
 
     // A revoked key.
     env.append_ok(event);
-    env.run(&[
-        "key",
-        "revoke",
-        "--authority-key",
-        s(&env.authority),
-        "--public-key",
-        &env.investigator_pub,
-        "--reason",
-        "device lost",
-    ])
-    .ok();
+    env.revoke(&env.investigator_pub, "device lost").ok();
     refused(
         &env,
         |e| e.append(event),
@@ -254,20 +231,7 @@ fn unauthorised_keys_are_refused() {
     // ... and cannot be granted again.
     refused(
         &env,
-        |e| {
-            e.run(&[
-                "key",
-                "grant",
-                "--authority-key",
-                s(&e.authority),
-                "--role",
-                "investigator",
-                "--holder",
-                "again",
-                "--public-key",
-                &e.investigator_pub,
-            ])
-        },
+        |e| e.grant_investigator("again", &e.investigator_pub),
         1,
         &["cannot be granted again"],
     );
@@ -293,9 +257,7 @@ fn store_paths_are_checked() {
         vec!["key", "list"],
         vec!["append", "--key", s(&key)],
     ] {
-        let mut all = vec!["--store", s(&missing)];
-        all.extend(args);
-        custody(&all, Some("")).fails(2, &["no ledger at", "custody init"]);
+        custody_on(&missing, &args, Some("")).fails(2, &["no ledger at", "custody init"]);
         assert!(!missing.exists(), "a command created the store directory");
     }
     // No store given at all.
@@ -329,9 +291,7 @@ fn store_paths_are_checked() {
         vec!["append", "--key", s(&key)],
         vec!["init", "--authority-key", s(&key)],
     ] {
-        let mut all = vec!["--store", s(&old)];
-        all.extend(args.iter().copied());
-        let err = custody(&all, Some("")).fails(2, &[]);
+        let err = custody_on(&old, &args, Some("")).fails(2, &[]);
         if args[0] == "init" {
             assert!(err.contains("already holds a ledger"), "{err}");
         } else {
@@ -474,7 +434,7 @@ fn openssl_keys_are_accepted() {
 
 #[test]
 fn a_store_in_use_is_reported_not_corrupted() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     // `append` holds the store while it waits for its input.
     let mut holder = env.hold_open_for_writing();
     env.run(&["verify"]).fails(2, &["store is in use"]);
@@ -499,7 +459,7 @@ fn json_output_and_help_document_exit_codes() {
     let help = custody(&["--help"], None).ok();
     assert!(help.contains("Exit codes"), "{help}");
     assert!(help.contains("2  usage"), "{help}");
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let out = env
         .run_in(
             &["--json", "append", "--key", s(&env.investigator)],
@@ -533,7 +493,7 @@ fn the_demo_runs_and_catches_tampering() {
 /// here, says so and checks nothing else.
 #[test]
 fn an_append_is_fsynced_before_it_is_acknowledged() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let probe = Command::new("strace")
         .args(["-f", "-o", "/dev/null", "true"])
         .status();
@@ -550,7 +510,7 @@ fn an_append_is_fsynced_before_it_is_acknowledged() {
             "trace=read,pwrite64,fsync,fdatasync,write",
             "-o",
             s(&trace),
-            common::BIN,
+            util::BIN,
             "--store",
             s(&env.store),
             "append",
@@ -606,7 +566,7 @@ fn an_append_is_fsynced_before_it_is_acknowledged() {
 
 #[test]
 fn an_entry_is_corrected_once() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     let acks = env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
     let target = &acks[0].1;
     let fix = format!("{{\"type\":\"correction\",\"target\":\"{target}\",\"reason\":\"wrong\"}}\n");
@@ -625,7 +585,7 @@ fn an_entry_is_corrected_once() {
 /// time are compared before and after every one of them.
 #[test]
 fn reading_commands_never_write_the_store() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let db = env.store.join("custody.redb");
     let before = std::fs::read(&db).unwrap();
@@ -663,7 +623,7 @@ fn reading_commands_never_write_the_store() {
 /// chain still verifies.
 #[test]
 fn compact_changes_nothing_in_the_ledger() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let export = |name: &str| {
         let path = env.path(name);
@@ -700,7 +660,7 @@ fn compact_changes_nothing_in_the_ledger() {
 /// modification time do not change. A writer then recovers it for good.
 #[test]
 fn an_unclean_copy_is_read_without_being_written() {
-    let env = Env::new();
+    let env = Env::new(CUSTODY);
     env.append_ok(ALL_TYPES);
     let reads: [&[&str]; 5] = [
         &["--json", "status"],
@@ -715,18 +675,14 @@ fn an_unclean_copy_is_read_without_being_written() {
     // `append` holds the store open for writing while it waits for input.
     let mut holder = env.hold_open_for_writing();
     let copy = env.path("copy");
-    common::copy_dir(&env.store, &copy);
+    util::copy_dir(&env.store, &copy);
     holder.kill().unwrap();
     holder.wait().unwrap();
 
     let db = copy.join("custody.redb");
     let bytes = std::fs::read(&db).unwrap();
     let mtime = std::fs::metadata(&db).unwrap().modified().unwrap();
-    let on_copy = |args: &[&str]| {
-        let mut all = vec!["--store", s(&copy)];
-        all.extend_from_slice(args);
-        custody(&all, None)
-    };
+    let on_copy = |args: &[&str]| custody_on(&copy, args, None);
     for (args, answer) in reads.iter().zip(&answers) {
         assert_eq!(&on_copy(args).ok(), answer, "custody {}", args.join(" "));
     }

@@ -1,0 +1,29 @@
+//! The end-to-end tests: the real `custody` binary, run against ledgers in
+//! temporary directories. One test binary with a module per area, laid out
+//! as ripgrep's tests are: cargo links one executable instead of one per
+//! area, and every area's tests run side by side on the test harness's
+//! threads. `cargo test -p custody-cli --test e2e crash::` runs one area.
+//!
+//! Sharing a process, the tests share what a process has: its environment
+//! and its working directory. None changes either (a child gets its
+//! environment through its `Command`, and every path is absolute), and
+//! none waits a fixed time for another process to be ready: it waits
+//! until it is (`Env::hold_open_for_writing`).
+
+mod util;
+
+// Keys, init, append, verify, export, and every refusal leaving the
+// ledger exactly as it was.
+mod core;
+// SIGKILL during append, at least 30 times: nothing acknowledged is lost.
+mod crash;
+// Input limits, inputs larger than a chunk, stores damaged on disk.
+mod hostile;
+// The projections, with the cases of the seed report.
+mod projections;
+// Checkpoints, proofs, bundles and dossiers.
+mod proofs;
+// custody restore: an export back into a store, and what it refuses.
+mod restore;
+// The synthetic ledger generator.
+mod scale;
