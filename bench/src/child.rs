@@ -30,20 +30,20 @@ use std::time::Instant;
 
 /// The first argument that makes this executable a runner: `custody-bench
 /// RUNNER_ARG PROGRAM ARGS...` runs PROGRAM ARGS and reports on it.
-pub const RUNNER_ARG: &str = "--internal-run-and-measure";
+pub(crate) const RUNNER_ARG: &str = "--internal-run-and-measure";
 
 /// Starts the runner's report line on stderr.
 const REPORT_PREFIX: &str = "custody-bench-runner:";
 
 /// One timed run of the `custody` binary.
-pub struct Step {
+pub(crate) struct Step {
     pub seconds: f64,
     pub peak_rss_kib: Option<u64>,
     pub stdout: String,
 }
 
 /// The `custody` binary being measured, and the runner that spawns it.
-pub struct Custody {
+pub(crate) struct Custody {
     bin: PathBuf,
     runner: PathBuf,
 }
@@ -53,7 +53,7 @@ const BUILD_HINT: &str = "build it with `cargo build --release -p custody-cli`";
 impl Custody {
     /// Finds the binary: `explicit` (from `--custody` or `CUSTODY_BIN`),
     /// else `custody` beside this executable.
-    pub fn locate(explicit: Option<&Path>) -> Result<Custody> {
+    pub(crate) fn locate(explicit: Option<&Path>) -> Result<Custody> {
         let runner = std::env::current_exe()
             .context("cannot find this executable's path, needed to spawn the measured steps")?;
         let bin = match explicit {
@@ -85,7 +85,7 @@ impl Custody {
 
     /// The binary's path and `custody --version`, to say what is measured;
     /// also proves the binary runs before any step is timed.
-    pub fn describe(&self) -> Result<String> {
+    pub(crate) fn describe(&self) -> Result<String> {
         let out = Command::new(&self.bin)
             .arg("--version")
             .output()
@@ -103,7 +103,7 @@ impl Custody {
 
     /// Runs `custody ARGS` under a runner and returns its time, peak RSS
     /// and stdout; a failed step is an error carrying its stderr.
-    pub fn run(&self, args: &[&str]) -> Result<Step> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<Step> {
         let command = format!("custody {}", args.join(" "));
         let out = Command::new(&self.runner)
             .arg(RUNNER_ARG)
@@ -171,7 +171,7 @@ fn parse_report(fields: &str) -> Option<Report> {
 
 /// In a runner (this executable started with [`RUNNER_ARG`]): runs the
 /// step and returns the exit code to leave with. `None` in the benchmark.
-pub fn runner_main_if_asked() -> Option<i32> {
+pub(crate) fn runner_main_if_asked() -> Option<i32> {
     let mut argv = std::env::args_os().skip(1);
     if argv.next()? != RUNNER_ARG {
         return None;

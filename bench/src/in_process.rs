@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Small appends: latency of one entry, rate in batches of 100.
-pub struct Appends {
+pub(crate) struct Appends {
     /// The ledger's length afterwards: the entries every later figure is
     /// divided by.
     pub entries: u64,
@@ -25,7 +25,7 @@ pub struct Appends {
 
 /// 200 appends of one entry, then 20 of 100, each a durable commit, signed
 /// by a still-active investigator key of the generated ledger.
-pub fn small_appends(store: &Path, keys_dir: &Path) -> Result<Appends> {
+pub(crate) fn small_appends(store: &Path, keys_dir: &Path) -> Result<Appends> {
     let mut ledger = Ledger::open(store)?;
     let key = active_investigator(&ledger, keys_dir)?;
     let mut single_ms = Vec::new();
@@ -52,7 +52,7 @@ pub fn small_appends(store: &Path, keys_dir: &Path) -> Result<Appends> {
 
 /// Milliseconds of 1,000 warm `status` and 1,000 warm `history` lookups of
 /// persons spread over the ledger, each sorted.
-pub fn warm_lookups(store: &Path, persons: u64) -> Result<(Vec<f64>, Vec<f64>)> {
+pub(crate) fn warm_lookups(store: &Path, persons: u64) -> Result<(Vec<f64>, Vec<f64>)> {
     let ledger = Ledger::open(store)?;
     let now = custody_ledger::clock::now();
     let mut status = Vec::new();
@@ -73,7 +73,7 @@ pub fn warm_lookups(store: &Path, persons: u64) -> Result<(Vec<f64>, Vec<f64>)> 
 }
 
 /// One checkpoint and 1,000 inclusion proofs.
-pub struct Proofs {
+pub(crate) struct Proofs {
     /// Milliseconds to issue one checkpoint (root, note, durable append).
     pub checkpoint_ms: f64,
     /// Milliseconds of each inclusion proof, sorted.
@@ -84,7 +84,7 @@ pub struct Proofs {
 
 /// Issues a checkpoint with the authority key, then times inclusion proofs
 /// of entries spread over the ledger against its current size.
-pub fn checkpoint_and_proofs(store: &Path, authority_pem: &Path) -> Result<Proofs> {
+pub(crate) fn checkpoint_and_proofs(store: &Path, authority_pem: &Path) -> Result<Proofs> {
     let mut ledger = Ledger::open(store)?;
     let authority = keyfile::read_signing_key(authority_pem)
         .with_context(|| format!("reading {}", authority_pem.display()))?;

@@ -13,11 +13,11 @@ use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
 /// Size of the message hashed for the SHA-256 figure: a typical entry.
-pub const ENTRY_BYTES: usize = 320;
+pub(crate) const ENTRY_BYTES: usize = 320;
 
 /// Operations per second of each primitive.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// SHA-256 of an entry-sized message, per second, one core.
     pub sha256_per_s: f64,
     /// Ed25519 signatures per second, one core.
@@ -77,7 +77,7 @@ fn jobs(n: usize) -> Vec<SignatureJob> {
 }
 
 /// Measures every limit, spending about `budget` on each.
-pub fn measure(budget: Duration) -> Limits {
+pub(crate) fn measure(budget: Duration) -> Limits {
     let msg = vec![0x5au8; ENTRY_BYTES];
     let sha256_per_s = rate(budget, || {
         for _ in 0..1000 {

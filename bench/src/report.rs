@@ -8,7 +8,7 @@ use crate::limits::{self, Limits};
 use serde_json::{json, Value};
 
 /// The whole commands run after the warm lookups.
-pub struct Commands {
+pub(crate) struct Commands {
     pub verify: Step,
     pub rebuild: Step,
     /// Seconds of each `status` command, sorted.
@@ -19,7 +19,7 @@ pub struct Commands {
 }
 
 /// The checkpoint, proof and bundle commands.
-pub struct Bundle {
+pub(crate) struct Bundle {
     pub checkpoint: Step,
     pub prove: Step,
     /// Entries in the exported bundle (the person's and the governance).
@@ -28,7 +28,7 @@ pub struct Bundle {
 }
 
 /// Everything one run measured.
-pub struct Measured {
+pub(crate) struct Measured {
     pub limits: Limits,
     pub generate: Step,
     /// What `custody --json generate` printed.
@@ -68,7 +68,7 @@ fn machine(lim: &Limits) -> Value {
 }
 
 /// The figures as JSON, keyed as `custody bench --json` keyed them.
-pub fn to_json(m: &Measured) -> Value {
+pub(crate) fn to_json(m: &Measured) -> Value {
     let lim = &m.limits;
     let gen = &m.generate_report;
     let c = &m.commands;
@@ -146,7 +146,7 @@ fn rss(v: &Value) -> String {
 }
 
 /// Prints the table, line for line as `custody bench` printed it.
-pub fn print_table(r: &Value) {
+pub(crate) fn print_table(r: &Value) {
     println!("custody bench: {} entries", r["entries"]);
     print_machine(&r["machine"]);
     print_append(r);

@@ -32,7 +32,7 @@ impl Say {
 }
 
 /// Runs the benchmark and prints its figures.
-pub fn run(args: &BenchArgs) -> Result<()> {
+pub(crate) fn run(args: &BenchArgs) -> Result<()> {
     let custody = Custody::locate(args.custody.as_deref())?;
     let tmp;
     let root: PathBuf = match &args.dir {

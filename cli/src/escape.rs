@@ -42,7 +42,7 @@ fn escape_control(out: &mut String, c: char) -> bool {
 }
 
 /// Untrusted text for a terminal line.
-pub fn terminal(s: &str) -> String {
+pub(crate) fn terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if !escape_control(&mut out, c) {
@@ -55,7 +55,7 @@ pub fn terminal(s: &str) -> String {
 /// Untrusted text for inline Markdown (CommonMark): controls as for
 /// [`terminal`], and every ASCII punctuation character Markdown gives a
 /// meaning to backslash-escaped.
-pub fn markdown(s: &str) -> String {
+pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if escape_control(&mut out, c) {

@@ -6,16 +6,16 @@ use custody_ledger::keyfile::{KeyFileError, KeyProblem};
 use custody_ledger::store::{AppendError, BundleBuildError, Refusal, StoreError};
 
 /// A command's failure: what to tell the user and which exit code.
-pub struct Failure {
+pub(crate) struct Failure {
     code: i32,
     error: anyhow::Error,
 }
 
 /// What every command returns.
-pub type CmdResult = Result<(), Failure>;
+pub(crate) type CmdResult = Result<(), Failure>;
 
 /// Input or ledger refused, or found invalid: exit 1.
-pub fn refused(error: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn refused(error: impl Into<anyhow::Error>) -> Failure {
     Failure {
         code: 1,
         error: error.into(),
@@ -23,7 +23,7 @@ pub fn refused(error: impl Into<anyhow::Error>) -> Failure {
 }
 
 /// Usage or environment (I/O, store) error: exit 2.
-pub fn env(error: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn env(error: impl Into<anyhow::Error>) -> Failure {
     Failure {
         code: 2,
         error: error.into(),
@@ -32,7 +32,7 @@ pub fn env(error: impl Into<anyhow::Error>) -> Failure {
 
 impl Failure {
     /// Adds context in front of the message, keeping the code.
-    pub fn context(self, what: impl std::fmt::Display + Send + Sync + 'static) -> Failure {
+    pub(crate) fn context(self, what: impl std::fmt::Display + Send + Sync + 'static) -> Failure {
         Failure {
             code: self.code,
             error: self.error.context(what),
@@ -42,7 +42,7 @@ impl Failure {
 
 /// What to do about a store error: the library says what happened, the
 /// command line says what to run.
-pub fn store_advice(e: &StoreError) -> Option<&'static str> {
+pub(crate) fn store_advice(e: &StoreError) -> Option<&'static str> {
     Some(match e {
         StoreError::NoLedger(_) => "run `custody init` (or check --store / CUSTODY_STORE)",
         StoreError::Damaged { .. } => "do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if only statuses are damaged, `custody rebuild` folds them again from the chain; if the store still opens, `custody verify` shows the first damaged entry",
@@ -91,7 +91,7 @@ impl From<KeyFileError> for Failure {
 }
 
 /// What to do about a refused event.
-pub fn refusal_advice(r: &Refusal) -> Option<&'static str> {
+pub(crate) fn refusal_advice(r: &Refusal) -> Option<&'static str> {
     match r {
         Refusal::Rule(Breach::Authority(AuthError::UnknownKey(_))) => {
             Some("grant it with `custody key grant`")
@@ -128,17 +128,17 @@ impl From<BundleBuildError> for Failure {
 /// The exit code when the reader of our output closed it early (`custody
 /// log | head`): 128 + SIGPIPE, what a shell reports for a program that
 /// SIGPIPE ended, and nothing is printed.
-pub const CLOSED_PIPE: i32 = 141;
+pub(crate) const CLOSED_PIPE: i32 = 141;
 
 static PIPE_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Notes that writing our output failed because its reader went away.
-pub fn note_closed_pipe() {
+pub(crate) fn note_closed_pipe() {
     PIPE_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// True once writing our output failed because its reader went away.
-pub fn pipe_was_closed() -> bool {
+pub(crate) fn pipe_was_closed() -> bool {
     PIPE_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
@@ -151,7 +151,7 @@ fn is_closed_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Prints a failure on stderr and returns the exit code.
-pub fn report(result: CmdResult) -> i32 {
+pub(crate) fn report(result: CmdResult) -> i32 {
     match result {
         Ok(()) => 0,
         Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Refuses `path` before anything is done that cannot be undone (so that
 /// `checkpoint --out` fails before the checkpoint is recorded, not after).
-pub fn check(path: &Path, force: bool) -> Result<(), Failure> {
+pub(crate) fn check(path: &Path, force: bool) -> Result<(), Failure> {
     check_not_in_store(path)?;
     if !force && path.exists() {
         return Err(env(anyhow::anyhow!(
@@ -29,7 +29,7 @@ pub fn check(path: &Path, force: bool) -> Result<(), Failure> {
 }
 
 /// Refuses a path inside a store's directory.
-pub fn check_not_in_store(path: &Path) -> Result<(), Failure> {
+pub(crate) fn check_not_in_store(path: &Path) -> Result<(), Failure> {
     let dir = parent(path);
     if custody_ledger::store::Ledger::is_store_dir(dir) {
         return Err(env(anyhow::anyhow!(
@@ -49,7 +49,7 @@ fn parent(path: &Path) -> &Path {
 
 /// Writes `path` through `write` (see the module docs). Returns what
 /// `write` returned.
-pub fn write_with<T>(
+pub(crate) fn write_with<T>(
     path: &Path,
     force: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
@@ -71,7 +71,7 @@ pub fn write_with<T>(
 }
 
 /// Writes `bytes` to `path` (see the module docs).
-pub fn write(path: &Path, force: bool, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, force: bool, bytes: &[u8]) -> Result<(), Failure> {
     write_with(path, force, |out| {
         out.write_all(bytes)
             .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))

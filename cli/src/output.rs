@@ -5,7 +5,7 @@ use custody_ledger::store::Ledger;
 use std::path::PathBuf;
 
 /// Global options.
-pub struct Context {
+pub(crate) struct Context {
     /// `--store` or `CUSTODY_STORE`.
     pub store: Option<PathBuf>,
     /// `--json`.
@@ -14,7 +14,7 @@ pub struct Context {
 
 impl Context {
     /// The store directory, or a usage error saying how to give one.
-    pub fn store_dir(&self) -> Result<PathBuf, Failure> {
+    pub(crate) fn store_dir(&self) -> Result<PathBuf, Failure> {
         self.store.clone().ok_or_else(|| {
             env(anyhow::anyhow!(
                 "no ledger given: pass --store DIR or set CUSTODY_STORE"
@@ -23,24 +23,24 @@ impl Context {
     }
 
     /// Opens the ledger at `--store`.
-    pub fn open(&self) -> Result<Ledger, Failure> {
+    pub(crate) fn open(&self) -> Result<Ledger, Failure> {
         Ok(Ledger::open(&self.store_dir()?)?)
     }
 
     /// Opens the store for reading only (see `Ledger::open_read_only`):
     /// every command that does not append uses this.
-    pub fn open_read_only(&self) -> Result<Ledger, Failure> {
+    pub(crate) fn open_read_only(&self) -> Result<Ledger, Failure> {
         Ok(Ledger::open_read_only(&self.store_dir()?)?)
     }
 }
 
 /// Prints one JSON value on a line.
-pub fn print_json(value: &serde_json::Value) {
+pub(crate) fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
 /// How a history or log line names what a correction does.
-pub fn correction_verb(c: &custody_format::event::Correction) -> &'static str {
+pub(crate) fn correction_verb(c: &custody_format::event::Correction) -> &'static str {
     if c.replacement.is_some() {
         "replaces"
     } else {

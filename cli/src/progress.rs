@@ -15,7 +15,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 /// A progress bar that may be hidden; every method is cheap when it is.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
 }
 
@@ -23,13 +23,13 @@ impl Progress {
     /// True when a bar should be drawn: a person is watching (standard
     /// output and standard error are both a terminal) and the output is not
     /// JSON. Piped into another program or a file, a command stays quiet.
-    pub fn wanted(ctx: &Context) -> bool {
+    pub(crate) fn wanted(ctx: &Context) -> bool {
         !ctx.json && std::io::stderr().is_terminal() && std::io::stdout().is_terminal()
     }
 
     /// A bar for `what` (e.g. `verify`) counting `unit`s (e.g. `entries`),
     /// out of `total` when it is known (else a spinner with count and rate).
-    pub fn new(ctx: &Context, total: Option<u64>, unit: &str, what: &str) -> Progress {
+    pub(crate) fn new(ctx: &Context, total: Option<u64>, unit: &str, what: &str) -> Progress {
         if !Progress::wanted(ctx) {
             return Progress { bar: None };
         }
@@ -40,7 +40,12 @@ impl Progress {
     /// data (`custody export > FILE`, `append`'s acknowledgments): the bar is
     /// drawn when standard error is
     /// a terminal and standard output is not (where data and bar would mix).
-    pub fn beside_data(ctx: &Context, total: Option<u64>, unit: &str, what: &str) -> Progress {
+    pub(crate) fn beside_data(
+        ctx: &Context,
+        total: Option<u64>,
+        unit: &str,
+        what: &str,
+    ) -> Progress {
         if ctx.json || !std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
             return Progress { bar: None };
         }
@@ -76,7 +81,7 @@ impl Progress {
 
     /// A bar for reading `total` bytes of a file (e.g. an export being
     /// verified), with sizes shown as KiB/MiB.
-    pub fn bytes(ctx: &Context, total: u64, what: &str) -> Progress {
+    pub(crate) fn bytes(ctx: &Context, total: u64, what: &str) -> Progress {
         let p = Progress::new(ctx, Some(total), "", what);
         if let Some(b) = &p.bar {
             if let Ok(style) = ProgressStyle::with_template(
@@ -89,7 +94,7 @@ impl Progress {
     }
 
     /// Wraps a reader so that every byte read advances the bar.
-    pub fn reader<R: std::io::Read>(&self, inner: R) -> ProgressReader<R> {
+    pub(crate) fn reader<R: std::io::Read>(&self, inner: R) -> ProgressReader<R> {
         ProgressReader {
             inner,
             bar: self.bar.clone(),
@@ -97,26 +102,26 @@ impl Progress {
     }
 
     /// A bar that never draws, for work too small to need one.
-    pub fn hidden() -> Progress {
+    pub(crate) fn hidden() -> Progress {
         Progress { bar: None }
     }
 
     /// Counts `n` more units done.
-    pub fn inc(&self, n: u64) {
+    pub(crate) fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.inc(n);
         }
     }
 
     /// Sets the count of units done.
-    pub fn set(&self, n: u64) {
+    pub(crate) fn set(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.set_position(n);
         }
     }
 
     /// Changes the total, once it becomes known.
-    pub fn set_total(&self, n: u64) {
+    pub(crate) fn set_total(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.set_length(n);
         }
@@ -124,7 +129,7 @@ impl Progress {
 
     /// Removes the bar from the terminal (the command then prints its own
     /// summary).
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
@@ -140,7 +145,7 @@ impl Drop for Progress {
 }
 
 /// A reader that advances a progress bar (see [`Progress::reader`]).
-pub struct ProgressReader<R> {
+pub(crate) struct ProgressReader<R> {
     inner: R,
     bar: Option<ProgressBar>,
 }

@@ -33,7 +33,7 @@ fn person(s: &str) -> PersonId {
 }
 
 /// One event of each type, in variant order.
-pub fn events() -> Vec<Event> {
+pub(crate) fn events() -> Vec<Event> {
     let pk = public_key_of(&key());
     vec![
         Event::Genesis(Genesis {

@@ -376,9 +376,9 @@ mod tests {
         let pk = authority.verifying_key().to_bytes();
         let genesis = SignedEntry::sign(
             EntryBody {
-                version: custody_format::entry::FORMAT_VERSION,
+                version: entry::FORMAT_VERSION,
                 seq: 0,
-                prev_hash: custody_format::entry::GENESIS_PREV_HASH,
+                prev_hash: entry::GENESIS_PREV_HASH,
                 recorded_at: custody_format::time::Timestamp(1_700_000_000_000_000),
                 signer: PublicKeyBytes(pk),
                 event: Event::Genesis(Genesis {

@@ -691,6 +691,10 @@ fn chain_vectors() -> Vec<ChainVector> {
     out
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of valid chains, one vector each, in the order of the files"
+)]
 fn valid_chains() -> Vec<ChainVector> {
     let mut out = Vec::new();
     let a = authority();
@@ -842,6 +846,10 @@ fn valid_chains() -> Vec<ChainVector> {
 
 /// Bad encodings: each a capture-like entry at seq 4, properly signed, that
 /// does not decode under sections 1 and 4.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of format vectors, one per refused encoding, each described where it is made"
+)]
 fn format_vectors() -> Vec<ChainVector> {
     let mut out = Vec::new();
     let i = investigator();
@@ -1245,6 +1253,10 @@ fn link_vectors() -> Vec<ChainVector> {
     out
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of signature vectors, one per forgery, each described where it is made"
+)]
 fn signature_vectors() -> Vec<ChainVector> {
     let mut out = Vec::new();
     let i = investigator();
@@ -1399,6 +1411,10 @@ fn signature_vectors() -> Vec<ChainVector> {
     out
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of authority vectors, one per refused signer, each described where it is made"
+)]
 fn authority_vectors() -> Vec<ChainVector> {
     let mut out = Vec::new();
     let (a, a2, i, i2) = (authority(), authority2(), investigator(), investigator2());

@@ -42,7 +42,7 @@ use std::path::PathBuf;
 /// rows, Merkle nodes and re-folded statuses in memory until the store
 /// writes them, while commits of 1,000 or more entries already amortise the
 /// two fdatasyncs of a commit.
-pub const DEFAULT_CHUNK: usize = 2_000;
+pub(crate) const DEFAULT_CHUNK: usize = 2_000;
 
 /// Inputs with more entries than this show a progress bar (on a terminal).
 const PROGRESS_FROM: u64 = 20_000;
@@ -60,7 +60,7 @@ leaves whole chunks in the ledger: every acknowledged one, and perhaps the
 next if it was committed just before the interruption. `custody log` shows
 which; append the rest again. Memory use is bounded by one chunk, so inputs
 larger than memory work.")]
-pub struct AppendArgs {
+pub(crate) struct AppendArgs {
     /// An investigator's private key; it signs every entry of the batch.
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
@@ -83,7 +83,7 @@ fn chunk_size(s: &str) -> Result<usize, String> {
 /// Prints acknowledged entries (`seq hash` lines, or JSON objects) and
 /// flushes them at once: the caller has committed them durably, and a
 /// process reading our output must learn that even if we die next.
-pub fn print_acks(ctx: &Context, appended: &[Appended]) -> Result<(), Failure> {
+pub(crate) fn print_acks(ctx: &Context, appended: &[Appended]) -> Result<(), Failure> {
     let mut text = String::with_capacity(appended.len() * 80);
     for a in appended {
         if ctx.json {
@@ -142,7 +142,7 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
 }
 
 /// Runs `append`.
-pub fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = crate::cmd::key::signing_key(&args.key)?;
     let reader: Box<dyn BufRead> = match &args.input {

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 /// `custody dossier`.
 #[derive(Args)]
-pub struct DossierArgs {
+pub(crate) struct DossierArgs {
     /// The person.
     person: String,
 }
@@ -83,7 +83,7 @@ fn describe_event(e: &Event, esc: fn(&str) -> String) -> String {
 }
 
 /// Renders a verified bundle as the Markdown chain-of-custody report.
-pub fn render_markdown(b: &VerifiedBundle) -> String {
+pub(crate) fn render_markdown(b: &VerifiedBundle) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Chain-of-custody dossier: {}\n", b.person);
     let _ = writeln!(md, "- **Ledger:** {}", markdown(&b.origin));
@@ -169,7 +169,7 @@ pub fn render_markdown(b: &VerifiedBundle) -> String {
 }
 
 /// Runs `dossier`.
-pub fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
+pub(crate) fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
     let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
     let ledger = ctx.open_read_only()?;
     let text = ledger.person_bundle(&person)?.to_json().into_bytes();

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// `custody checkpoint`.
 #[derive(Args)]
-pub struct CheckpointArgs {
+pub(crate) struct CheckpointArgs {
     /// A private key holding the `authority` role; it signs the checkpoint.
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
@@ -33,7 +33,7 @@ pub struct CheckpointArgs {
 
 /// `custody prove`.
 #[derive(Args)]
-pub struct ProveArgs {
+pub(crate) struct ProveArgs {
     /// The entry to prove.
     #[arg(long)]
     seq: u64,
@@ -64,7 +64,7 @@ pub struct ProveArgs {
 
 /// What `custody prove` writes.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProofFormat {
+pub(crate) enum ProofFormat {
     /// JSON: the RFC 9162 audit path with the leaf hash and root.
     Json,
     /// A C2SP tlog-proof, against a signed checkpoint.
@@ -72,7 +72,7 @@ pub enum ProofFormat {
 }
 
 /// Runs `checkpoint`.
-pub fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = signing_key(&args.key)?;
     if let Some(path) = &args.out {
@@ -110,7 +110,7 @@ pub fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
 }
 
 /// Reads and parses a checkpoint file; a malformed one is refused (exit 1).
-pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
+pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
     read_checkpoint_note(path).map(|(_, cp)| cp)
 }
 
@@ -137,7 +137,10 @@ fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
 
 /// Checks a checkpoint belongs to this ledger and is signed by a key that
 /// held the `authority` role in it.
-pub fn check_checkpoint_signature(ledger: &Ledger, cp: &Checkpoint) -> Result<[u8; 32], Failure> {
+pub(crate) fn check_checkpoint_signature(
+    ledger: &Ledger,
+    cp: &Checkpoint,
+) -> Result<[u8; 32], Failure> {
     if cp.origin != ledger.name() {
         return Err(refused(anyhow::anyhow!(
             "the checkpoint is for the ledger {:?}, not {:?}",
@@ -158,7 +161,7 @@ pub fn check_checkpoint_signature(ledger: &Ledger, cp: &Checkpoint) -> Result<[u
 }
 
 /// Runs `prove`.
-pub fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
+pub(crate) fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
     if args.format == ProofFormat::TlogProof && ctx.json {
         return Err(env(anyhow::anyhow!(
             "--json and --format tlog-proof ask for two formats: choose one"

@@ -5,7 +5,7 @@ use crate::output::{print_json, Context};
 use serde_json::json;
 
 /// Runs `compact`.
-pub fn run(ctx: &Context) -> CmdResult {
+pub(crate) fn run(ctx: &Context) -> CmdResult {
     let ledger = ctx.open()?;
     let (dir, entries) = (ledger.dir().to_path_buf(), ledger.len());
     let start = std::time::Instant::now();

@@ -24,11 +24,11 @@ use custody_verifier::export::{verify_export, ExportError};
 use std::path::{Path, PathBuf};
 
 /// The demo's cases, one JSON object per line.
-pub const DEMO_CASES: &str = include_str!("../demo_cases.jsonl");
+pub(crate) const DEMO_CASES: &str = include_str!("../demo_cases.jsonl");
 
 /// `custody demo`.
 #[derive(Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Keep the demo ledger, keys and exports in this new directory instead
     /// of a temporary one that is deleted at the end.
     #[arg(long, value_name = "DIR")]
@@ -44,7 +44,7 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 }
 
 /// Runs `demo`.
-pub fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let tmp;
     let root: &Path = match &args.keep {
         Some(dir) => {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 /// `custody export`.
 #[derive(Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// Export only this person's evidence bundle: their entries, the
     /// governance entries, an inclusion proof for each, and the signed
     /// checkpoint they prove against. Nothing about anyone else.
@@ -31,7 +31,7 @@ pub struct ExportArgs {
 /// Writes every entry as one JSON line: `seq`, `hash`, `entry` (the stored
 /// bytes, standard base64) and `view` (decoded, for people; never trusted).
 /// `progress` counts entries.
-pub fn write_export(
+pub(crate) fn write_export(
     ledger: &Ledger,
     out: &mut dyn Write,
     progress: &Progress,
@@ -53,7 +53,7 @@ pub fn write_export(
 }
 
 /// Runs `export`.
-pub fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     if let Some(person) = &args.person {
         let person =

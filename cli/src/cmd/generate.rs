@@ -30,7 +30,7 @@ use std::time::Instant;
 
 /// `custody generate`.
 #[derive(Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Number of persons (cases). About 10.7 entries each: 100000 persons
     /// make about 1.08 million entries.
     #[arg(long, value_name = "N")]
@@ -160,7 +160,7 @@ fn grant(key: &SigningKey, n: usize) -> Event {
 }
 
 /// Runs `generate`.
-pub fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
     if args.out.exists()
         && std::fs::read_dir(&args.out)
             .map_err(|e| fail(&args.out.display().to_string(), e))?

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// `custody init`.
 #[derive(Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The authority's private key; it signs the genesis and governs the
     /// ledger (grants and revokes keys).
     #[arg(long, value_name = "FILE")]
@@ -24,7 +24,7 @@ pub struct InitArgs {
 }
 
 /// Runs `init`.
-pub fn run(ctx: &Context, args: InitArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: InitArgs) -> CmdResult {
     let dir = ctx.store_dir()?;
     let key = signing_key(&args.authority_key)?;
     let (_, genesis) = Ledger::create(&dir, &args.name, &args.holder, &key)?;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// `custody key generate`.
 #[derive(Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Where to write the private key (must not exist; written with mode 0600).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -20,7 +20,7 @@ pub struct GenerateArgs {
 
 /// `custody key public`.
 #[derive(Args)]
-pub struct PublicArgs {
+pub(crate) struct PublicArgs {
     /// The private key file.
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
@@ -31,7 +31,7 @@ pub struct PublicArgs {
 
 /// `custody key grant`.
 #[derive(Args)]
-pub struct GrantArgs {
+pub(crate) struct GrantArgs {
     /// A private key holding the `authority` role; it signs the grant.
     #[arg(long, value_name = "FILE")]
     authority_key: PathBuf,
@@ -48,7 +48,7 @@ pub struct GrantArgs {
 
 /// `custody key revoke`.
 #[derive(Args)]
-pub struct RevokeArgs {
+pub(crate) struct RevokeArgs {
     /// A private key holding the `authority` role; it signs the revocation.
     #[arg(long, value_name = "FILE")]
     authority_key: PathBuf,
@@ -60,7 +60,7 @@ pub struct RevokeArgs {
 }
 
 /// Reads a private key file; a bad or missing file is a usage error.
-pub fn signing_key(path: &std::path::Path) -> Result<custody_ledger::keyfile::SigningKey, Failure> {
+pub(crate) fn signing_key(path: &std::path::Path) -> Result<keyfile::SigningKey, Failure> {
     let key = keyfile::read_signing_key(path)?;
     #[cfg(unix)]
     if let Some(mode) = keyfile::exposed_mode(path) {
@@ -85,7 +85,7 @@ fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
 }
 
 /// Prints acknowledged entries: `seq hash` lines, or JSON objects.
-pub fn print_appended(ctx: &Context, appended: &[Appended]) {
+pub(crate) fn print_appended(ctx: &Context, appended: &[Appended]) {
     for a in appended {
         if ctx.json {
             print_json(&json!({"seq": a.seq, "hash": a.hash}));
@@ -96,7 +96,7 @@ pub fn print_appended(ctx: &Context, appended: &[Appended]) {
 }
 
 /// Runs `key generate`.
-pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
+pub(crate) fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
     crate::outfile::check_not_in_store(&args.out)?;
     let key = keyfile::generate_signing_key()?;
     keyfile::write_signing_key(&args.out, &key)?;
@@ -114,7 +114,7 @@ pub fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
 }
 
 /// Runs `key public`.
-pub fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
+pub(crate) fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
     let public = keyfile::public_key_of(&signing_key(&args.key)?);
     if let Some(out) = &args.out {
         crate::outfile::check_not_in_store(out)?;
@@ -137,7 +137,7 @@ fn govern(ctx: &Context, authority_key: &std::path::Path, event: Event) -> CmdRe
 }
 
 /// Runs `key grant`.
-pub fn grant(ctx: &Context, args: GrantArgs) -> CmdResult {
+pub(crate) fn grant(ctx: &Context, args: GrantArgs) -> CmdResult {
     let public_key = resolve(&args.key)?;
     govern(
         ctx,
@@ -151,7 +151,7 @@ pub fn grant(ctx: &Context, args: GrantArgs) -> CmdResult {
 }
 
 /// Runs `key revoke`.
-pub fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
+pub(crate) fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
     let public_key = resolve(&args.key)?;
     govern(
         ctx,
@@ -164,7 +164,7 @@ pub fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
 }
 
 /// Runs `key list`.
-pub fn list(ctx: &Context) -> CmdResult {
+pub(crate) fn list(ctx: &Context) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let registry = ledger.registry();
     let mut rows = Vec::new();

@@ -10,7 +10,7 @@ use custody_ledger::store::Ledger;
 
 /// `custody log`.
 #[derive(Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// First sequence number to print.
     #[arg(long, default_value_t = 0)]
     from: u64,
@@ -20,7 +20,7 @@ pub struct LogArgs {
 }
 
 /// One line describing an entry, for people.
-pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
+pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
     let b = entry.body();
     let holder = ledger
         .registry()
@@ -64,7 +64,7 @@ pub fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
 }
 
 /// Runs `log`.
-pub fn run(ctx: &Context, args: LogArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: LogArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let limit = args.limit.unwrap_or(u64::MAX);
     for item in ledger

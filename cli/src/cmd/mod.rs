@@ -1,15 +1,15 @@
 //! One module per command.
 
-pub mod append;
-pub mod bundle;
-pub mod checkpoint;
-pub mod compact;
-pub mod demo;
-pub mod export;
-pub mod generate;
-pub mod init;
-pub mod key;
-pub mod log;
-pub mod restore;
-pub mod status;
-pub mod verify;
+pub(crate) mod append;
+pub(crate) mod bundle;
+pub(crate) mod checkpoint;
+pub(crate) mod compact;
+pub(crate) mod demo;
+pub(crate) mod export;
+pub(crate) mod generate;
+pub(crate) mod init;
+pub(crate) mod key;
+pub(crate) mod log;
+pub(crate) mod restore;
+pub(crate) mod status;
+pub(crate) mod verify;

@@ -63,7 +63,7 @@ emptied again); a store cut short by a crash is refused as damaged.
 An export cut at a line boundary, or an older one, is still a valid chain:
 give the latest signed checkpoint with --checkpoint to refuse one that does
 not extend it.")]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     /// The export to restore: a file written by `custody export` (not a
     /// person's bundle, which holds only part of a ledger).
     #[arg(long, value_name = "EXPORT.jsonl")]
@@ -192,7 +192,7 @@ impl<R: BufRead> Iterator for VerifiedEntries<'_, '_, R> {
 }
 
 /// Runs `restore`.
-pub fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
     let dir = ctx.store_dir()?;
     let from = &args.from;
     let source = from.display().to_string();

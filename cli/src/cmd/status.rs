@@ -16,7 +16,7 @@ use serde_json::json;
 
 /// The two cuts of a bitemporal query.
 #[derive(Args, Clone)]
-pub struct Cuts {
+pub(crate) struct Cuts {
     /// The state of the world at T (YYYY, YYYY-MM, YYYY-MM-DD — the end of
     /// that period — or an RFC 3339 instant): events that occurred after T
     /// are ignored.
@@ -34,7 +34,7 @@ fn parse_cutoff(s: &str) -> Result<Timestamp, String> {
 
 /// `custody status`.
 #[derive(Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// One person; without it, a table of everyone (sorted by person).
     person: Option<String>,
     /// Only persons with this status.
@@ -54,14 +54,14 @@ fn parse_flag(s: &str) -> Result<Flag, String> {
 
 /// `custody history`.
 #[derive(Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// The person.
     person: String,
 }
 
 /// `custody report`.
 #[derive(Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The state of the world at T (see `status --as-of`).
     #[arg(long, value_name = "T", value_parser = parse_cutoff)]
     as_of: Option<Timestamp>,
@@ -138,7 +138,7 @@ fn print_one(st: &PersonStatus) {
 }
 
 /// Runs `status`.
-pub fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
+pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let now = custody_ledger::clock::now();
     let (as_of, known_at) = (args.cuts.as_of, args.cuts.known_at);
@@ -172,7 +172,7 @@ pub fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
 }
 
 /// Prints statuses as a table, one person a line.
-pub fn print_table(statuses: &[&PersonStatus]) {
+pub(crate) fn print_table(statuses: &[&PersonStatus]) {
     println!(
         "{:<16} {:<20} {:<26} {:<9} FLAGS",
         "PERSON", "STATUS", "SINCE", "CATEGORY"
@@ -220,7 +220,7 @@ fn describe(event: &Event) -> String {
 }
 
 /// Runs `history`.
-pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
+pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let person = person_arg(&args.person)?;
     let entries = ledger.person_entries(&person)?;
@@ -260,7 +260,7 @@ pub fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
 }
 
 /// Runs `report`.
-pub fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
+pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let mut tally = ReportTally::default();
     ledger.for_each_status(args.as_of, None, custody_ledger::clock::now(), |st| {
@@ -327,7 +327,7 @@ pub fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
 }
 
 /// Runs `rebuild`.
-pub fn rebuild(ctx: &Context) -> CmdResult {
+pub(crate) fn rebuild(ctx: &Context) -> CmdResult {
     let mut ledger: Ledger = ctx.open()?;
     let start = std::time::Instant::now();
     let mut folded = 0;

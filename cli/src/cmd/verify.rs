@@ -20,7 +20,7 @@ use std::path::PathBuf;
 /// `custody verify`.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "proof"])))]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Verify a file written by `custody export` — a whole-ledger export or
     /// a person's evidence bundle (`--person`) — instead of a store; no
     /// store is needed.
@@ -64,7 +64,7 @@ pub struct VerifyArgs {
 /// The verifier sees only the stored bytes, in chain order; signatures are
 /// verified strictly on every core. `progress` counts entries (its total is
 /// the ledger's length).
-pub fn verify_store(
+pub(crate) fn verify_store(
     ledger: &Ledger,
     progress: &Progress,
 ) -> Result<Result<Summary, Violation>, Failure> {
@@ -75,7 +75,11 @@ pub fn verify_store(
 }
 
 /// Prints a verdict and turns it into an exit code.
-pub fn report(ctx: &Context, source: &str, verdict: Result<Summary, Violation>) -> CmdResult {
+pub(crate) fn report(
+    ctx: &Context,
+    source: &str,
+    verdict: Result<Summary, Violation>,
+) -> CmdResult {
     match verdict {
         Ok(s) => {
             if ctx.json {
@@ -116,7 +120,7 @@ pub fn report(ctx: &Context, source: &str, verdict: Result<Summary, Violation>) 
 }
 
 /// Runs `verify`.
-pub fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
+pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
         return verify_file(ctx, path, args.authority.as_deref());
     }

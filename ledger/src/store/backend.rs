@@ -195,7 +195,7 @@ fn is_sled_store(dir: &Path) -> bool {
 /// database file itself: a writable open excludes every other open.)
 fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
     let path = dir.join(LOCK_FILE);
-    let file = match std::fs::File::open(&path) {
+    let file = match File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             match std::fs::OpenOptions::new()
