@@ -35,6 +35,7 @@ const CONFIG: Config = bincode::config::standard()
 
 /// Why bytes could not be encoded or decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodecError {
     /// The value does not fit the format (e.g. it is over the size limit).
     #[error("cannot encode: {0}")]

@@ -57,6 +57,7 @@ pub struct EntryBody {
 
 /// Why stored bytes are not a well-formed entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EntryError {
     /// Too short to hold a signature and a body.
     #[error("entry is {0} bytes long, too short to hold a body and a 64-byte signature")]

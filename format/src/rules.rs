@@ -298,6 +298,8 @@ impl Breach {
 /// Why [`ChainRules::check`] refused: a broken rule, or a failed lookup
 /// (which says nothing about the entry).
 #[derive(Debug, thiserror::Error)]
+// Exhaustive on purpose: a check either finds a breach or could not look
+// something up, and callers must handle both.
 pub enum CheckError<E> {
     /// The entry breaks a rule.
     #[error(transparent)]

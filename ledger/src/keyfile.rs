@@ -22,6 +22,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 /// Why a key file could not be read or written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyFileError {
     /// The file could not be read or written.
     #[error("{path}: {source}")]

@@ -30,6 +30,7 @@ pub trait NodeSource {
 
 /// Why a proof or root cannot be computed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProofError<E> {
     /// Asked about a leaf outside the tree, a size beyond the tree, or an
     /// old size larger than the new one.

@@ -17,6 +17,7 @@ pub const MAX_SIGNATURES: usize = 100;
 
 /// Why a checkpoint is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckpointError {
     /// Not a well-formed signed note or checkpoint.
     #[error("malformed checkpoint: {0}")]

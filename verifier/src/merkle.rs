@@ -7,6 +7,7 @@ pub use custody_format::merkle_hash::Hash;
 
 /// Why a proof does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MerkleError {
     /// The leaf index is not inside the tree.
     #[error("leaf {index} is outside a tree of size {size}")]
