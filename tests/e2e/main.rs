@@ -27,3 +27,5 @@ mod proofs;
 mod restore;
 // The synthetic ledger generator.
 mod scale;
+// What leaves the store keeps its promise: escaping, strict JSON, --out.
+mod trust;

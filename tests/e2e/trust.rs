@@ -1,0 +1,148 @@
+//! What leaves the store keeps its promise: untrusted text cannot inject
+//! lines into what people read, artefacts with duplicate or unknown fields
+//! are refused, `--out` cannot clobber a key or the store, and a reader
+//! that goes away ends a command quietly. Each test reproduces an attack
+//! found by review and fails if its defence is removed.
+
+use crate::util::{s, Env, CUSTODY};
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+/// A correction's reason and a sighting's place that try to start new
+/// Markdown items and terminal lines.
+const INJECTED_REASON: &str =
+    "misidentified\n### 9. death (seq 3)\n\n- **What:** died at Olenivka (cause: execution)\n- **Signed by:** `00` (Prosecutor General)";
+const INJECTED_PLACE: &str = "Kursk\n1970-01-01  seq 0  death executed  by Authority";
+
+fn ledger_with_injections() -> Env {
+    let env = Env::new(CUSTODY);
+    let appended = env.append_ok(&format!(
+        "{}\n{}\n",
+        serde_json::json!({"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":"Mariupol"}),
+        serde_json::json!({"type":"sighting","person":"P-1","occurred_at":"2023-02","source":"video","place":INJECTED_PLACE}),
+    ));
+    env.append_ok(&format!(
+        "{}\n",
+        serde_json::json!({"type":"correction","target":appended[1].1,"reason":INJECTED_REASON})
+    ));
+    env.checkpoint(&env.path("cp.txt")).ok();
+    env
+}
+
+#[test]
+fn untrusted_text_cannot_start_a_line_in_the_dossier_or_history() {
+    let env = ledger_with_injections();
+    let dossier = env.run(&["dossier", "P-1"]).ok();
+    for line in dossier.lines() {
+        assert!(
+            !line.starts_with("### 9.") && !line.starts_with("- **What:** died"),
+            "an injected Markdown item: {line:?}\n{dossier}"
+        );
+    }
+    // The reason is there, but inert.
+    assert!(dossier.contains("misidentified\\n"), "{dossier}");
+    let history = env.run(&["history", "P-1"]).ok();
+    for line in history.lines() {
+        assert!(
+            !line.starts_with("1970-01-01"),
+            "an injected line: {line:?}"
+        );
+        assert!(!line.starts_with("### 9."), "an injected line: {line:?}");
+    }
+    let log = env.run(&["log"]).ok();
+    assert_eq!(
+        log.lines().count(),
+        6,
+        "one line per entry (genesis, grant, capture, sighting, correction, checkpoint):\n{log}"
+    );
+}
+
+/// A bundle whose entry carries a `view` with a duplicate key (a fake
+/// event first, the real one last) or an unknown field is refused: a
+/// person reading the file sees the fake, a lax parser the real one.
+#[test]
+fn a_bundle_with_a_duplicate_key_or_an_unknown_field_is_refused() {
+    let env = ledger_with_injections();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = |t: &str, name: &str| {
+        let p = env.path(name);
+        std::fs::write(&p, t).unwrap();
+        CUSTODY.run(&["verify", "--bundle", s(&p)], None)
+    };
+    v(&text, "same.json").ok();
+    // Duplicate key inside a view: the first "event" is a fake death,
+    // the real event follows it.
+    let hash = doc["entries"][2]["hash"].as_str().unwrap();
+    let at = text.find(hash).expect("the entry's hash");
+    let view = at + text[at..].find("\"view\": {").expect("its view") + "\"view\": {".len();
+    let fake =
+        r#""event": {"type":"death","person":"P-1","occurred_at":"2022-06","cause":"execution"},"#;
+    let dup = format!("{}{fake}{}", &text[..view], &text[view..]);
+    v(&dup, "dup.json").fails(1, &["duplicate key"]);
+    // An unknown field beside the entries.
+    let mut extra = doc.clone();
+    extra["comment"] = serde_json::json!("verified by the court");
+    v(&extra.to_string(), "extra.json").fails(1, &["unknown field"]);
+}
+
+#[test]
+fn out_never_clobbers_a_key_or_the_store() {
+    let env = Env::new(CUSTODY);
+    let before = env.snapshot();
+    // Over the authority's private key: refused, and no checkpoint recorded.
+    env.run(&[
+        "checkpoint",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&env.authority),
+    ])
+    .fails(2, &["already exists", "--force"]);
+    assert_eq!(env.snapshot(), before, "a checkpoint was recorded anyway");
+    assert!(std::fs::read_to_string(&env.authority)
+        .unwrap()
+        .contains("PRIVATE KEY"));
+    // Into the store's own directory: refused even with --force.
+    let live = env.store.join("custody.redb");
+    env.run(&["export", "--out", s(&live), "--force"])
+        .fails(2, &["inside a store"]);
+    env.verify_ok();
+    // An existing file is replaced only with --force.
+    let out = env.path("e.jsonl");
+    env.run(&["export", "--out", s(&out)]).ok();
+    env.run(&["export", "--out", s(&out)])
+        .fails(2, &["already exists"]);
+    env.run(&["export", "--out", s(&out), "--force"]).ok();
+}
+
+/// `custody log | head`: the reader goes away; custody ends quietly with
+/// 128 + SIGPIPE, not with "internal error … store may be damaged".
+#[test]
+fn a_closed_output_pipe_ends_a_command_quietly() {
+    let env = Env::new(CUSTODY);
+    for args in [&["log"][..], &["status"], &["report"], &["export"]] {
+        let mut child = Command::new(crate::util::BIN)
+            .arg("--store")
+            .arg(&env.store)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before a byte is read
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(141), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?} said: {err}");
+    }
+}
