@@ -14,12 +14,12 @@
 //! table and key.
 
 use super::backend::TreeId;
-use super::projections::FoldedPerson;
 use super::{node_key, person_key, seq_key, Ledger, StoreError};
 use crate::merkle;
-use crate::projection::{reference_time, PersonStatus};
+use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
 use custody_format::entry::SignedEntry;
-use custody_format::event::Event;
+use custody_format::event::{Event, PersonId};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A derived table.
@@ -152,7 +152,8 @@ impl Ledger {
         mut progress: impl FnMut(u64),
     ) -> Result<DerivedReport, StoreError> {
         let mut report = DerivedReport::default();
-        let (governance, corrections) = self.check_indexes(&mut report, &mut progress)?;
+        let walk = self.check_indexes(&mut report, &mut progress)?;
+        let (governance, corrections) = (walk.governance, walk.corrections);
         // Extra rows: every table must hold exactly as many rows as the
         // chain implies (missing ones were counted above).
         let expect = [
@@ -171,25 +172,35 @@ impl Ledger {
                 );
             }
         }
-        let now = crate::clock::now();
-        let folded = self.fold_chain(now, &mut progress)?;
-        self.check_persons(&folded, &mut report)?;
+        let persons_have = self.count_rows(TreeId::Persons)?;
+        if persons_have > walk.person_rows {
+            report.note(
+                Table::Persons,
+                format!(
+                    "({} rows more than the chain implies)",
+                    persons_have - walk.person_rows
+                ),
+                RowProblem::Extra,
+            );
+        }
         if self.stale_projections {
             report.statuses_stale = true;
-        } else {
-            self.check_statuses(&folded, now, &mut report)?;
+        } else if report.is_clean() {
+            // The person index is now known to match the chain: each
+            // person's entries are found through it, one person at a time.
+            self.check_statuses(&walk.persons, &mut report, &mut progress)?;
         }
         Ok(report)
     }
 
-    /// Walks the chain once: hashes, governance, corrected and Merkle rows.
-    /// Returns the number of governance entries and of corrections.
+    /// Walks the chain once: hashes, persons, governance, corrected and
+    /// Merkle rows.
     fn check_indexes(
         &self,
         report: &mut DerivedReport,
         progress: &mut dyn FnMut(u64),
-    ) -> Result<(u64, u64), StoreError> {
-        let (mut governance, mut corrections) = (0u64, 0u64);
+    ) -> Result<Walked, StoreError> {
+        let mut walked = Walked::default();
         // The complete subtrees so far: (level, hash), as a stack.
         let mut stack: Vec<(u8, merkle::Hash)> = Vec::new();
         for item in self.entries_from(0) {
@@ -202,13 +213,21 @@ impl Ledger {
             let got = self.backend.get(TreeId::Hashes, &hash.0)?;
             report.compare(Table::Hashes, hash.to_hex(), &seq_key(seq), got);
             let event = entry.event();
+            for person in self.persons_of(event)? {
+                let got = self
+                    .backend
+                    .get(TreeId::Persons, &person_key(&person, seq))?;
+                report.compare(Table::Persons, format!("{person} seq {seq}"), &[], got);
+                walked.person_rows += 1;
+                walked.persons.insert(person);
+            }
             if event.is_governance() || matches!(event, Event::Checkpoint(_)) {
-                governance += 1;
+                walked.governance += 1;
                 let got = self.backend.get(TreeId::Governance, &seq_key(seq))?;
                 report.compare(Table::Governance, format!("seq {seq}"), &[], got);
             }
             if let Event::Correction(c) = event {
-                corrections += 1;
+                walked.corrections += 1;
                 let got = self.backend.get(TreeId::Corrected, &c.target.0)?;
                 report.compare(Table::Corrected, c.target.to_hex(), &seq_key(seq), got);
             }
@@ -237,84 +256,64 @@ impl Ledger {
                 progress(seq);
             }
         }
-        Ok((governance, corrections))
+        Ok(walked)
     }
 
-    /// The person index against the fold's grouping, both in key order.
-    fn check_persons(
-        &self,
-        folded: &[FoldedPerson],
-        report: &mut DerivedReport,
-    ) -> Result<(), StoreError> {
-        let mut want = folded
-            .iter()
-            .flat_map(|f| {
-                f.seqs
-                    .iter()
-                    .map(move |&seq| (person_key(&f.person, seq), f, seq))
-            })
-            .peekable();
-        let mut have = self.backend.scan_from(TreeId::Persons, &[]).peekable();
-        loop {
-            let next_have = match have.peek() {
-                Some(Ok((k, _))) => Some(k.clone()),
-                Some(Err(_)) => return Err(have.next().expect("peeked").expect_err("an error")),
-                None => None,
-            };
-            match (want.peek(), next_have) {
-                (None, None) => return Ok(()),
-                (Some((wk, f, seq)), h) if h.as_ref().is_none_or(|h| wk < h) => {
-                    report.rows += 1;
-                    report.note(
-                        Table::Persons,
-                        format!("{} seq {seq}", f.person),
-                        RowProblem::Missing,
-                    );
-                    want.next();
-                }
-                (w, Some(h)) if w.is_none_or(|(wk, _, _)| &h < wk) => {
-                    report.note(
-                        Table::Persons,
-                        String::from_utf8_lossy(&h),
-                        RowProblem::Extra,
-                    );
-                    have.next();
-                }
-                _ => {
-                    report.rows += 1;
-                    want.next();
-                    have.next();
-                }
+    /// The persons an entry is about, as the store indexes it: its own
+    /// person, or for a correction its target's and its replacement's. The
+    /// target is found through the hash index, whose row for it the walk
+    /// has already checked (targets come first).
+    fn persons_of(&self, event: &Event) -> Result<Vec<PersonId>, StoreError> {
+        let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
+        if let Event::Correction(c) = event {
+            if let Some(target) = self.event_of(&c.target)? {
+                persons.extend(target.person().cloned());
             }
+            persons.extend(c.replacement.as_deref().and_then(Event::person).cloned());
+            persons.sort();
+            persons.dedup();
         }
+        Ok(persons)
     }
 
-    /// Stored statuses against the fold, with the clock applied to both at
-    /// the same time.
+    /// Each person's stored status against one folded from their entries
+    /// (found through the person index, checked already), with the clock
+    /// applied to both at the same time; then the count of status rows.
+    /// Memory holds one person's entries at a time.
     fn check_statuses(
         &self,
-        folded: &[FoldedPerson],
-        now: custody_format::time::Timestamp,
+        persons: &BTreeSet<PersonId>,
         report: &mut DerivedReport,
+        progress: &mut dyn FnMut(u64),
     ) -> Result<(), StoreError> {
+        let now = crate::clock::now();
         let reference = reference_time(now);
         let mut stored = 0u64;
-        for f in folded {
-            let Some(want) = &f.status else { continue };
+        for (i, person) in persons.iter().enumerate() {
+            if i % 4096 == 0 {
+                progress(self.len() + (i as u64 * self.len()) / persons.len().max(1) as u64);
+            }
+            let entries: Vec<ProjectedEntry> = self
+                .person_entries(person)?
+                .iter()
+                .map(super::projections::projected)
+                .collect();
+            let Some(mut want) = project(person, &entries, None, None, now) else {
+                continue;
+            };
             stored += 1;
             report.rows += 1;
             let got = self
                 .backend
-                .get(TreeId::Status, f.person.as_str().as_bytes())?;
+                .get(TreeId::Status, person.as_str().as_bytes())?;
             let got: Option<PersonStatus> = got.and_then(|v| serde_json::from_slice(&v).ok());
             match got {
-                None => report.note(Table::Statuses, f.person.as_str(), RowProblem::Missing),
+                None => report.note(Table::Statuses, person.as_str(), RowProblem::Missing),
                 Some(mut got) => {
-                    let mut want = want.clone();
                     got.apply_clock(reference);
                     want.apply_clock(reference);
                     if got != want {
-                        report.note(Table::Statuses, f.person.as_str(), RowProblem::Differs);
+                        report.note(Table::Statuses, person.as_str(), RowProblem::Differs);
                     }
                 }
             }
@@ -329,6 +328,16 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// What the walk over the chain counted.
+#[derive(Default)]
+struct Walked {
+    governance: u64,
+    corrections: u64,
+    person_rows: u64,
+    /// Every person some entry is about (about 40 bytes each).
+    persons: BTreeSet<PersonId>,
 }
 
 /// The number of complete Merkle nodes over `n` leaves: every leaf, and at
@@ -406,7 +415,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let death = {
             let l = ledger(&dir.path().join("probe"));
-            l.person_seqs(&custody_format::event::PersonId::new("P-1").unwrap())
+            l.person_seqs(&PersonId::new("P-1").unwrap())
                 .unwrap()[2]
         };
         type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
@@ -416,7 +425,7 @@ mod tests {
                 Table::Persons,
                 RowProblem::Missing,
                 Box::new(move |l, w| {
-                    let p = custody_format::event::PersonId::new("P-1").unwrap();
+                    let p = PersonId::new("P-1").unwrap();
                     let _ = l;
                     w.remove(TreeId::Persons, &person_key(&p, death));
                 }),
@@ -426,7 +435,7 @@ mod tests {
                 Table::Persons,
                 RowProblem::Extra,
                 Box::new(move |_, w| {
-                    let p = custody_format::event::PersonId::new("P-2").unwrap();
+                    let p = PersonId::new("P-2").unwrap();
                     w.insert(TreeId::Persons, &person_key(&p, death), &[]);
                 }),
             ),
