@@ -415,8 +415,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let death = {
             let l = ledger(&dir.path().join("probe"));
-            l.person_seqs(&PersonId::new("P-1").unwrap())
-                .unwrap()[2]
+            l.person_seqs(&PersonId::new("P-1").unwrap()).unwrap()[2]
         };
         type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
         let cases: Vec<(&str, Table, RowProblem, Edit)> = vec![
