@@ -124,7 +124,18 @@ fn out_never_clobbers_a_key_or_the_store() {
 #[test]
 fn a_closed_output_pipe_ends_a_command_quietly() {
     let env = Env::new(CUSTODY);
-    for args in [&["log"][..], &["status"], &["report"], &["export"]] {
+    // More output than a pipe holds (64 KiB), so that every command below
+    // is still writing when it finds its reader gone, however the two
+    // processes are scheduled.
+    let cases: String = (0..900)
+        .map(|i| {
+            serde_json::json!({"type":"capture","person":format!("P-{i:04}"),"occurred_at":"2022-05-17"})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    env.append_ok(&cases);
+    for args in [&["log"][..], &["status"], &["export"]] {
         let mut child = Command::new(crate::util::BIN)
             .arg("--store")
             .arg(&env.store)
