@@ -45,8 +45,8 @@ impl Failure {
 pub(crate) fn store_advice(e: &StoreError) -> Option<&'static str> {
     Some(match e {
         StoreError::NoLedger(_) => "run `custody init` (or check --store / CUSTODY_STORE)",
-        StoreError::Damaged { .. } => "do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --bundle EXPORT` does); if only statuses are damaged, `custody rebuild` folds them again from the chain; if the store still opens, `custody verify` shows the first damaged entry",
-        StoreError::OldLayout(_) => "open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --bundle`",
+        StoreError::Damaged { .. } => "do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --export EXPORT` does); if only statuses are damaged, `custody rebuild` folds them again from the chain; if the store still opens, `custody verify` shows the first damaged entry",
+        StoreError::OldLayout(_) => "open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --export`",
         _ => return None,
     })
 }

@@ -55,7 +55,7 @@ fn every_event_type_appends_and_verifies() {
     // The export verifies without the store.
     let export = env.path("export.jsonl");
     env.run(&["export", "--out", s(&export)]).ok();
-    let out = custody(&["--json", "verify", "--bundle", s(&export)], None).ok();
+    let out = custody(&["--json", "verify", "--export", s(&export)], None).ok();
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["valid"], true);
     assert_eq!(v["length"], 11);

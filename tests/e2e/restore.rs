@@ -283,7 +283,7 @@ fn an_export_that_does_not_verify_is_refused_and_nothing_is_created() {
     ];
     for (export, needles) in cases {
         // The verifier says the same.
-        custody(&["verify", "--bundle", s(export)], None).fails(1, &needles[1..]);
+        custody(&["verify", "--export", s(export)], None).fails(1, &needles[1..]);
         // A target that does not exist is not created...
         let target = f.env.path("target");
         let err = refused(export, &target, 1, needles);

@@ -157,3 +157,94 @@ fn a_closed_output_pipe_ends_a_command_quietly() {
         assert!(err.is_empty(), "{args:?} said: {err}");
     }
 }
+
+/// The user names the artefact, and it must be that one: a one-line export
+/// (a genesis alone, which verifies) handed over as "the bundle" of a
+/// person is refused, as is a bundle checked as an export; an export can be
+/// pinned to its authority like a bundle.
+#[test]
+fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
+    let env = Env::new(CUSTODY);
+    let export = env.path("ledger.jsonl");
+    env.run(&["export", "--out", s(&export)]).ok();
+    let genesis_only = env.path("one-line.json");
+    let first = std::fs::read_to_string(&export).unwrap();
+    std::fs::write(&genesis_only, first.lines().next().unwrap()).unwrap();
+    CUSTODY
+        .run(&["verify", "--export", s(&genesis_only)], None)
+        .ok();
+    CUSTODY
+        .run(&["verify", "--bundle", s(&genesis_only)], None)
+        .fails(1, &["whole-ledger export, not a person's bundle"]);
+    env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+"#,
+    );
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    CUSTODY
+        .run(&["verify", "--export", s(&bundle)], None)
+        .fails(1, &["not a whole-ledger export"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["--json", "verify"]).ok()).unwrap();
+    let authority = json["authority"].as_str().unwrap().to_string();
+    CUSTODY
+        .run(
+            &["verify", "--export", s(&export), "--authority", &authority],
+            None,
+        )
+        .ok();
+    let other = "5e3490d086cb7ab9a203d672e2c6fb5b43c82ce6fd312c636a12404b3287b839";
+    CUSTODY
+        .run(
+            &["verify", "--export", s(&export), "--authority", other],
+            None,
+        )
+        .fails(1, &["not the pinned"]);
+}
+
+/// `verify --bundle` names who signed the checkpoint and since when they
+/// were an authority, and `--checkpoint-key` pins the signer.
+#[test]
+fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+"#,
+    );
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    let out = CUSTODY.run(&["verify", "--bundle", s(&bundle)], None).ok();
+    assert!(out.contains("an authority since seq 0"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(
+        &CUSTODY
+            .run(&["--json", "verify", "--bundle", s(&bundle)], None)
+            .ok(),
+    )
+    .unwrap();
+    let signer = json["checkpoint_signer"].as_str().unwrap().to_string();
+    assert_eq!(json["checkpoint_signer_granted_at"], 0);
+    CUSTODY
+        .run(
+            &[
+                "verify",
+                "--bundle",
+                s(&bundle),
+                "--checkpoint-key",
+                &signer,
+            ],
+            None,
+        )
+        .ok();
+    let other = "5e3490d086cb7ab9a203d672e2c6fb5b43c82ce6fd312c636a12404b3287b839";
+    CUSTODY
+        .run(
+            &["verify", "--bundle", s(&bundle), "--checkpoint-key", other],
+            None,
+        )
+        .fails(1, &["not the pinned --checkpoint-key"]);
+}

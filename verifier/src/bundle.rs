@@ -116,6 +116,9 @@ pub struct VerifiedBundle {
     pub checkpoint: Checkpoint,
     /// The key that signed the checkpoint.
     pub checkpoint_signer: PublicKeyBytes,
+    /// Its holder, and the seq of the entry that made it an authority (0:
+    /// the genesis), from the bundle's governance entries.
+    pub checkpoint_signer_granted: (String, u64),
     /// The genesis authority.
     pub authority: PublicKeyBytes,
     /// Every entry, in seq order.
@@ -182,6 +185,43 @@ fn check_item(item: &BundleItem, cp: &Checkpoint) -> Result<SignedEntry, BundleE
         )
     })?;
     Ok(e)
+}
+
+/// The key that signed the bundle's checkpoint, with its holder and the seq
+/// it was made an authority at. The registry is as of the checkpoint (the
+/// bundle's governance entries all come before it): only a key holding
+/// `authority` then counts; one revoked before it gets its own error.
+fn checkpoint_signer(
+    cp: &Checkpoint,
+    registry: &custody_format::registry::KeyRegistry,
+) -> Result<([u8; 32], (String, u64)), BundleError> {
+    let keys: Vec<[u8; 32]> = registry
+        .keys()
+        .filter(|k| k.may(Role::Authority))
+        .map(|k| k.public_key.0)
+        .collect();
+    let signer = match cp.verify_by(&keys) {
+        Ok(k) => k,
+        Err(e) => {
+            let revoked: Vec<[u8; 32]> = registry
+                .keys()
+                .filter(|k| k.roles.contains_key(&Role::Authority) && k.revoked.is_some())
+                .map(|k| k.public_key.0)
+                .collect();
+            return Err(match cp.verify_by(&revoked) {
+                Ok(k) => BundleError::CheckpointSignerRevoked(PublicKeyBytes(k)),
+                Err(_) => e.into(),
+            });
+        }
+    };
+    let granted = registry
+        .get(&PublicKeyBytes(signer))
+        .map(|k| {
+            let at = k.roles.get(&Role::Authority).copied().unwrap_or_default();
+            (k.holder_at(at).to_string(), at)
+        })
+        .unwrap_or_default();
+    Ok((signer, granted))
 }
 
 /// Verifies a bundle given as JSON text. `authority` pins the genesis
@@ -285,32 +325,13 @@ pub fn verify_bundle(
             origin: doc.origin,
         });
     }
-    // The registry is as of the checkpoint (the bundle's governance entries
-    // all come before it): only a key holding `authority` then counts.
-    let keys: Vec<[u8; 32]> = registry
-        .keys()
-        .filter(|k| k.may(Role::Authority))
-        .map(|k| k.public_key.0)
-        .collect();
-    let signer = match cp.verify_by(&keys) {
-        Ok(k) => k,
-        Err(e) => {
-            let revoked: Vec<[u8; 32]> = registry
-                .keys()
-                .filter(|k| k.roles.contains_key(&Role::Authority) && k.revoked.is_some())
-                .map(|k| k.public_key.0)
-                .collect();
-            return Err(match cp.verify_by(&revoked) {
-                Ok(k) => BundleError::CheckpointSignerRevoked(PublicKeyBytes(k)),
-                Err(_) => e.into(),
-            });
-        }
-    };
+    let (signer, granted) = checkpoint_signer(&cp, registry)?;
     Ok(VerifiedBundle {
         origin: doc.origin,
         person,
         checkpoint: cp,
         checkpoint_signer: PublicKeyBytes(signer),
+        checkpoint_signer_granted: granted,
         authority: genesis_authority,
         entries: out,
     })

@@ -8,7 +8,7 @@
 //! changed between two reads could otherwise be verified as one ledger and
 //! restored as another):
 //!
-//! - each line is verified as `custody verify --bundle FILE` verifies it —
+//! - each line is verified as `custody verify --export FILE` verifies it —
 //!   the entry's bytes, the chain links, the signers' roles replayed from
 //!   governance, correction targets, checkpoints, every claim on the line —
 //!   and its signature is checked strictly on another core;

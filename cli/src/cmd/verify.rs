@@ -19,35 +19,45 @@ use std::path::PathBuf;
 
 /// `custody verify`.
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("offline").args(["bundle", "proof"])))]
+#[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof"])))]
 pub(crate) struct VerifyArgs {
-    /// Verify a file written by `custody export` — a whole-ledger export or
-    /// a person's evidence bundle (`--person`) — instead of a store; no
-    /// store is needed.
-    #[arg(long, value_name = "FILE")]
+    /// Verify a person's evidence bundle (`custody export --person P`)
+    /// instead of a store; no store is needed. A whole-ledger export is
+    /// refused here: it is another artefact (--export).
+    #[arg(long, value_name = "FILE", conflicts_with = "export")]
     bundle: Option<PathBuf>,
+    /// Verify a whole-ledger export (`custody export`) instead of a store;
+    /// no store is needed. A person's bundle is refused here (--bundle).
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
     /// Also check the ledger against an earlier signed checkpoint (from
     /// `custody checkpoint`): same origin, valid signature by an authority
     /// key, and the checkpoint's tree a prefix of today's (consistency
     /// proof). Catches truncation, rollback, rewriting and equivocation.
-    #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "export"])]
     checkpoint: Option<PathBuf>,
     /// Verify a C2SP tlog-proof of one entry (from `custody prove --format
     /// tlog-proof`) without a store: the checkpoint's signature by a key you
     /// trust (--authority or --vkey), and the RFC 9162 inclusion proof of
     /// the entry's bytes (--entry) in its tree.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "checkpoint"], requires = "entry")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "export", "checkpoint"], requires = "entry")]
     proof: Option<PathBuf>,
     /// With --proof: the entry's stored bytes, the leaf the proof covers
     /// (`custody prove --entry-out FILE`).
     #[arg(long, value_name = "FILE", requires = "proof")]
     entry: Option<PathBuf>,
-    /// With --bundle: the authority key (64 hex digits) the bundle's genesis
-    /// must name. Without it, the report prints the authority key for you
+    /// With --bundle or --export: the authority key (64 hex digits) the
+    /// genesis must name. Without it, the report prints the authority key for you
     /// to compare with the one you were given. With --proof: a key trusted
     /// to sign the proof's checkpoint, whatever ledger name it signs it for.
     #[arg(long, value_name = "HEX", requires = "offline")]
     authority: Option<String>,
+    /// With --bundle: the key (64 hex digits) that must have signed the
+    /// bundle's checkpoint (for example the key of the authority that
+    /// handed you the bundle). Without it, the report names the signer and
+    /// when it was made an authority.
+    #[arg(long, value_name = "HEX", requires = "bundle")]
+    checkpoint_key: Option<String>,
     /// With --proof: a C2SP verifier key (`<ledger name>+<key id>+<key>`, as
     /// `custody checkpoint` and `custody prove --format tlog-proof` print),
     /// trusted to sign checkpoints of the ledger it names. Repeatable.
@@ -122,7 +132,16 @@ pub(crate) fn report(
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
-        return verify_file(ctx, path, args.authority.as_deref());
+        return verify_file(
+            ctx,
+            path,
+            Artefact::Bundle,
+            args.authority.as_deref(),
+            args.checkpoint_key.as_deref(),
+        );
+    }
+    if let Some(path) = &args.export {
+        return verify_file(ctx, path, Artefact::Export, args.authority.as_deref(), None);
     }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
         return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
@@ -201,7 +220,20 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
 /// Verifies a file without a store: a person's evidence bundle (one JSON
 /// document) or a whole-ledger export (JSON Lines), told apart by their
 /// first line.
-fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -> CmdResult {
+/// Which artefact the user asked to verify.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Artefact {
+    Bundle,
+    Export,
+}
+
+fn verify_file(
+    ctx: &Context,
+    path: &std::path::Path,
+    asked: Artefact,
+    authority: Option<&str>,
+    checkpoint_key: Option<&str>,
+) -> CmdResult {
     use std::io::{BufRead, Read};
     let source = path.display().to_string();
     let open = || {
@@ -219,17 +251,36 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
         .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
     let is_export = serde_json::from_slice::<serde_json::Value>(&first_line)
         .is_ok_and(|v| v.get("entry").is_some());
+    // The user says which artefact this is, and it must be that one: a
+    // one-line export handed over as "the bundle" must not come back VALID.
+    match (asked, is_export) {
+        (Artefact::Bundle, true) => {
+            return Err(refused(anyhow::anyhow!(
+                "{source} is a whole-ledger export, not a person's bundle; if a whole ledger is what you expect, verify it with `custody verify --export {source}`"
+            )))
+        }
+        (Artefact::Export, false) => {
+            return Err(refused(anyhow::anyhow!(
+                "{source} is not a whole-ledger export (its first line is not an export line; a person's bundle is verified with `custody verify --bundle {source}`)"
+            )))
+        }
+        _ => {}
+    }
+    let pinned = authority
+        .map(custody_ledger::keyfile::parse_public_key_hex)
+        .transpose()
+        .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
     if is_export {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if authority.is_some() {
-            return Err(env(anyhow::anyhow!(
-                "--authority applies to person bundles; an export is checked against its own genesis"
-            )));
-        }
         let progress = Progress::bytes(ctx, size, "verify");
         let verdict = verify_export(std::io::BufReader::new(progress.reader(open()?)));
         progress.finish();
         return match verdict {
+            Ok(s) if pinned.is_some_and(|p| p != s.authority) => Err(refused(anyhow::anyhow!(
+                "{source}: the ledger's authority is {}, not the pinned {}",
+                s.authority,
+                pinned.expect("pinned")
+            ))),
             Ok(s) => report(ctx, &source, Ok(s)),
             Err(ExportError::Invalid { line, violation }) => {
                 if !ctx.json {
@@ -249,48 +300,20 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
         .take(custody_verifier::bundle::MAX_BUNDLE_BYTES as u64 + 1)
         .read_to_end(&mut text)
         .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
-    let pinned = authority
+    let pinned_signer = checkpoint_key
         .map(custody_ledger::keyfile::parse_public_key_hex)
         .transpose()
-        .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
+        .map_err(|m| env(anyhow::anyhow!("--checkpoint-key: {m}")))?;
     match verify_bundle(&text, pinned) {
+        Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
+            Err(refused(anyhow::anyhow!(
+                "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",
+                b.checkpoint_signer,
+                pinned_signer.expect("pinned")
+            )))
+        }
         Ok(b) => {
-            let evidence = b
-                .entries
-                .iter()
-                .filter(|e| !e.entry.event().is_governance())
-                .count();
-            if ctx.json {
-                print_json(&json!({
-                    "valid": true, "source": source, "kind": "bundle", "person": b.person,
-                    "origin": b.origin, "entries": b.entries.len(), "evidence_entries": evidence,
-                    "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
-                    "checkpoint_signer": b.checkpoint_signer, "authority": b.authority,
-                    "authority_pinned": pinned.is_some(),
-                }));
-            } else {
-                println!("VALID  bundle {source}");
-                println!(
-                    "person:     {} ({evidence} evidence entries, {} in all)",
-                    b.person,
-                    b.entries.len()
-                );
-                println!("ledger:     {}", b.origin);
-                println!(
-                    "checkpoint: {} entries, root {}, signed by {}",
-                    b.checkpoint.size,
-                    hex::encode(b.checkpoint.root),
-                    b.checkpoint_signer
-                );
-                if pinned.is_some() {
-                    println!("authority:  {} (matches --authority)", b.authority);
-                } else {
-                    println!(
-                        "authority:  {} — compare it with the authority key you were given, or pass --authority",
-                        b.authority
-                    );
-                }
-            }
+            report_bundle(ctx, &source, &b, pinned.is_some(), pinned_signer.is_some());
             Ok(())
         }
         Err(BundleError::Invalid(v)) => report(ctx, &source, Err(v)),
@@ -304,6 +327,70 @@ fn verify_file(ctx: &Context, path: &std::path::Path, authority: Option<&str>) -
                 println!("detail: {e}");
             }
             Err(refused(anyhow::anyhow!("verification failed: {e}")))
+        }
+    }
+}
+
+/// Prints what a valid bundle proves.
+fn report_bundle(
+    ctx: &Context,
+    source: &str,
+    b: &custody_verifier::bundle::VerifiedBundle,
+    authority_pinned: bool,
+    signer_pinned: bool,
+) {
+    let evidence = b
+        .entries
+        .iter()
+        .filter(|e| !e.entry.event().is_governance())
+        .count();
+    if ctx.json {
+        print_json(&json!({
+            "valid": true, "source": source, "kind": "bundle", "person": b.person,
+            "origin": b.origin, "entries": b.entries.len(), "evidence_entries": evidence,
+            "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
+            "checkpoint_signer": b.checkpoint_signer,
+            "checkpoint_signer_holder": b.checkpoint_signer_granted.0,
+            "checkpoint_signer_granted_at": b.checkpoint_signer_granted.1,
+            "checkpoint_signer_pinned": signer_pinned,
+            "checkpoint_extensions": b.checkpoint.extensions,
+            "authority": b.authority,
+            "authority_pinned": authority_pinned,
+        }));
+    } else {
+        println!("VALID  bundle {source}");
+        println!(
+            "person:     {} ({evidence} evidence entries, {} in all)",
+            b.person,
+            b.entries.len()
+        );
+        println!("ledger:     {}", b.origin);
+        println!(
+            "checkpoint: {} entries, root {}, signed by {} ({}, an authority since seq {}){}",
+            b.checkpoint.size,
+            hex::encode(b.checkpoint.root),
+            b.checkpoint_signer,
+            crate::escape::terminal(&b.checkpoint_signer_granted.0),
+            b.checkpoint_signer_granted.1,
+            if signer_pinned {
+                " — matches --checkpoint-key"
+            } else {
+                ""
+            }
+        );
+        for line in &b.checkpoint.extensions {
+            println!(
+                "checkpoint extension line (signed, not interpreted): {}",
+                crate::escape::terminal(line)
+            );
+        }
+        if authority_pinned {
+            println!("authority:  {} (matches --authority)", b.authority);
+        } else {
+            println!(
+                "authority:  {} — compare it with the authority key you were given, or pass --authority",
+                b.authority
+            );
         }
     }
 }
