@@ -104,6 +104,10 @@ impl From<AppendError> for Failure {
     fn from(e: AppendError) -> Failure {
         match e {
             AppendError::Store(s) => s.into(),
+            AppendError::ClockAhead { .. } => refused(with_advice(
+                &e,
+                Some("check this machine's clock; if it is right (the ledger was idle for over a year), pass --clock-confirmed"),
+            )),
             AppendError::Refused { ref reason, .. } => {
                 let advice = refusal_advice(reason);
                 refused(with_advice(&e, advice))

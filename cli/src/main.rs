@@ -43,6 +43,13 @@ struct Cli {
     #[arg(long, global = true)]
     json: bool,
 
+    /// Confirm that this machine's clock is right although it is more than
+    /// a year past the ledger's last entry (commands that write refuse
+    /// otherwise: a clock that jumped ahead would record entries in the
+    /// future, and no later entry could be recorded earlier).
+    #[arg(long, global = true)]
+    clock_confirmed: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -174,6 +181,7 @@ fn main() {
     let ctx = output::Context {
         store: cli.store,
         json: cli.json,
+        clock_confirmed: cli.clock_confirmed,
     };
     let result = std::panic::catch_unwind(move || match cli.command {
         Command::Key(KeyCommand::Generate(a)) => cmd::key::generate(&ctx, a),

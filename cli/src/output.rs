@@ -10,6 +10,8 @@ pub(crate) struct Context {
     pub store: Option<PathBuf>,
     /// `--json`.
     pub json: bool,
+    /// `--clock-confirmed`.
+    pub clock_confirmed: bool,
 }
 
 impl Context {
@@ -24,7 +26,11 @@ impl Context {
 
     /// Opens the ledger at `--store`.
     pub(crate) fn open(&self) -> Result<Ledger, Failure> {
-        Ok(Ledger::open(&self.store_dir()?)?)
+        let mut ledger = Ledger::open(&self.store_dir()?)?;
+        if self.clock_confirmed {
+            ledger.confirm_clock();
+        }
+        Ok(ledger)
     }
 
     /// Opens the store for reading only (see `Ledger::open_read_only`):

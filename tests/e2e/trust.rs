@@ -248,3 +248,44 @@ fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
         )
         .fails(1, &["not the pinned --checkpoint-key"]);
 }
+
+/// One machine with a clock in 2099 cannot freeze the ledger by accident:
+/// its append is refused (nothing written) unless the operator confirms
+/// the clock; and a ledger whose last entry is recorded in the future gets
+/// a warning from verify. The clock is faked for the one command through
+/// the debug build's `CUSTODY_TEST_CLOCK`.
+#[test]
+fn a_clock_years_ahead_cannot_freeze_the_ledger_unnoticed() {
+    let env = Env::new(CUSTODY);
+    let before = env.snapshot();
+    let record = r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+"#;
+    let future = [("CUSTODY_TEST_CLOCK", "2099-01-01T00:00:00Z")];
+    let append = [
+        "--store",
+        s(&env.store),
+        "append",
+        "--key",
+        s(&env.investigator),
+        "-",
+    ];
+    CUSTODY
+        .run_env(&append, Some(record), &future)
+        .fails(1, &["more than a year after", "--clock-confirmed"]);
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "a refused append changed the ledger"
+    );
+    // Today's clock still appends.
+    env.append_ok(record);
+    // Confirmed, the future entry is written; verify warns about it.
+    let mut confirmed = append.to_vec();
+    confirmed.insert(0, "--clock-confirmed");
+    CUSTODY.run_env(&confirmed, Some(record), &future).ok();
+    let out = env.run(&["verify"]).ok();
+    assert!(
+        out.contains("warning: the last entry is recorded at 2099"),
+        "{out}"
+    );
+}

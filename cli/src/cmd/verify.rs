@@ -92,11 +92,16 @@ pub(crate) fn report(
 ) -> CmdResult {
     match verdict {
         Ok(s) => {
+            // A recorded time later than this machine's clock: one of the
+            // two clocks is wrong. Not a rule of the chain, but worth saying.
+            let now = custody_ledger::clock::now();
+            let future = s.last_recorded_at.0 > now.0 + 5 * 60 * 1_000_000;
             if ctx.json {
                 print_json(&json!({
                     "valid": true, "source": source, "ledger_name": s.ledger_name,
                     "length": s.length, "head_seq": s.length - 1, "head_hash": s.head_hash,
                     "authority": s.authority, "last_recorded_at": s.last_recorded_at,
+                    "recorded_in_the_future": future,
                 }));
             } else {
                 println!("VALID  {source}");
@@ -105,6 +110,12 @@ pub(crate) fn report(
                 println!("head:      seq {} {}", s.length - 1, s.head_hash);
                 println!("authority: {}", s.authority);
                 println!("last recorded at {}", s.last_recorded_at);
+                if future {
+                    println!(
+                        "warning: the last entry is recorded at {}, later than this machine's clock ({now}): the clock of the machine that signed it, or this one, is wrong",
+                        s.last_recorded_at
+                    );
+                }
             }
             Ok(())
         }

@@ -90,6 +90,16 @@ pub enum AppendError {
         /// The head's `recorded_at`.
         last: Timestamp,
     },
+    /// This machine's clock is more than a year past the ledger's last
+    /// entry, and the caller did not confirm it
+    /// ([`crate::store::Ledger::confirm_clock`]).
+    #[error("this machine's clock reads {now}, more than a year after the last entry's recorded_at {last}; entries signed now would be recorded at that time, and no later entry could be recorded earlier")]
+    ClockAhead {
+        /// The clock.
+        now: Timestamp,
+        /// The head's `recorded_at`.
+        last: Timestamp,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

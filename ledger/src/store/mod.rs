@@ -77,6 +77,8 @@ pub struct Ledger {
     /// read-only handle may not rebuild them: statuses are folded from the
     /// chain instead of read (see `projections`).
     stale_projections: bool,
+    /// The caller confirmed a clock more than a year past the last entry.
+    clock_confirmed: bool,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -153,6 +155,7 @@ impl Ledger {
             },
             registry: KeyRegistry::new(),
             stale_projections: false,
+            clock_confirmed: false,
         }
     }
 
@@ -295,6 +298,7 @@ impl Ledger {
             head,
             registry,
             stale_projections: false,
+            clock_confirmed: false,
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -329,6 +333,14 @@ impl Ledger {
         false
     }
 
+    /// Confirms that this machine's clock is right even though it is more
+    /// than a year past the last entry (a ledger left idle that long):
+    /// appends through this handle no longer refuse with
+    /// [`AppendError::ClockAhead`].
+    pub fn confirm_clock(&mut self) {
+        self.clock_confirmed = true;
+    }
+
     /// Who may sign what, as of the head.
     pub fn registry(&self) -> &KeyRegistry {
         &self.registry
@@ -351,11 +363,12 @@ impl Ledger {
         key: &SigningKey,
     ) -> Result<Vec<Appended>, AppendError> {
         let now = crate::clock::now();
-        if now < self.head.recorded_at {
-            return Err(AppendError::ClockBehind {
-                now,
-                last: self.head.recorded_at,
-            });
+        let last = self.head.recorded_at;
+        if now < last {
+            return Err(AppendError::ClockBehind { now, last });
+        }
+        if !self.clock_confirmed && now.0 - last.0 > crate::clock::MAX_UNCONFIRMED_JUMP_MICROS {
+            return Err(AppendError::ClockAhead { now, last });
         }
         self.append_at(events, key, now, false)
     }
