@@ -289,3 +289,41 @@ fn a_clock_years_ahead_cannot_freeze_the_ledger_unnoticed() {
         "{out}"
     );
 }
+
+/// A large bundle is read as a stream: memory holds its decoded entries,
+/// not the document (a 98 MB bundle once aborted the verifier out of
+/// memory), and one over the size cap is refused without being read whole.
+#[test]
+fn a_large_bundle_is_streamed_and_one_over_the_cap_refused() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+"#,
+    );
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    // Past the 64 MiB cap (here in one endless string): read only up to it.
+    let item = doc["entries"][2].clone();
+    let mut big = doc.clone();
+    big["checkpoint"] = serde_json::Value::String("x".repeat(65 << 20));
+    let text = big.to_string();
+    assert!(text.len() > 64 << 20, "{}", text.len());
+    let path = env.path("big.json");
+    std::fs::write(&path, &text).unwrap();
+    CUSTODY
+        .run(&["verify", "--bundle", s(&path)], None)
+        .fails(1, &["over 67108864 bytes"]);
+    // Under the cap, a repeated entry is refused as such.
+    doc["entries"]
+        .as_array_mut()
+        .unwrap()
+        .extend(std::iter::repeat_n(item, 50));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    CUSTODY
+        .run(&["verify", "--bundle", s(&path)], None)
+        .fails(1, &["appears twice"]);
+}

@@ -37,7 +37,7 @@ use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
 use custody_format::key::signer_key;
 use custody_format::rules::{ChainRules, CheckError, EvidenceSet, Mode};
-use custody_format::wire::bundle::{Bundle, BundleItem};
+use custody_format::wire::bundle::BundleItem;
 pub use custody_format::wire::bundle::{BUNDLE_FORMAT, MAX_BUNDLE_BYTES};
 use std::collections::BTreeMap;
 
@@ -92,6 +92,9 @@ pub enum MalformedBundle {
     /// No genesis entry.
     #[error("the bundle has no genesis entry")]
     NoGenesis,
+    /// A required field is missing.
+    #[error("missing field `{0}`")]
+    Missing(&'static str),
 }
 
 /// One entry of a verified bundle.
@@ -129,9 +132,18 @@ fn violation(seq: u64, rule: Rule, cause: Cause) -> BundleError {
     BundleError::Invalid(Violation::new(seq, rule, cause))
 }
 
-/// Decodes one item and checks what needs no other entry: its claims, its
-/// signature and its inclusion in the checkpoint's tree.
-fn check_item(item: &BundleItem, cp: &Checkpoint) -> Result<SignedEntry, BundleError> {
+/// An item checked on its own, as it was read: its decoded entry, and the
+/// leaf hash and proof to check against the checkpoint once it is known.
+struct CheckedItem {
+    entry: SignedEntry,
+    leaf: [u8; 32],
+    proof: Vec<[u8; 32]>,
+}
+
+/// Decodes one item and checks what needs no other entry and no
+/// checkpoint: its claims and its signature. The item's view and text are
+/// dropped once checked.
+fn check_item(item: BundleItem) -> Result<CheckedItem, BundleError> {
     let bytes = &item.entry.0;
     let e = SignedEntry::decode(bytes.clone()).map_err(|err| {
         let rule = match err {
@@ -173,8 +185,17 @@ fn check_item(item: &BundleItem, cp: &Checkpoint) -> Result<SignedEntry, BundleE
     }
     .verify_strict()
     .map_err(BundleError::Invalid)?;
-    let path: Vec<[u8; 32]> = item.inclusion_proof.iter().map(|h| h.0).collect();
-    verify_inclusion(&leaf_hash(bytes), seq, cp.size, &path, &cp.root).map_err(|error| {
+    Ok(CheckedItem {
+        leaf: leaf_hash(bytes),
+        proof: item.inclusion_proof.iter().map(|h| h.0).collect(),
+        entry: e,
+    })
+}
+
+/// The item's RFC 9162 inclusion proof leads to the checkpoint's root.
+fn check_inclusion(item: &CheckedItem, cp: &Checkpoint) -> Result<(), BundleError> {
+    let seq = item.entry.seq();
+    verify_inclusion(&item.leaf, seq, cp.size, &item.proof, &cp.root).map_err(|error| {
         violation(
             seq,
             Rule::Checkpoint,
@@ -183,8 +204,121 @@ fn check_item(item: &BundleItem, cp: &Checkpoint) -> Result<SignedEntry, BundleE
                 error,
             },
         )
-    })?;
-    Ok(e)
+    })
+}
+
+/// A bundle read as a stream: the small fields kept, each entry checked on
+/// its own as soon as it is read and only its decoded entry kept, so memory
+/// holds about the entries' own bytes, never the document's text or views.
+#[derive(Default)]
+struct Streamed {
+    checkpoint: Option<String>,
+    format: Option<String>,
+    origin: Option<String>,
+    person: Option<PersonId>,
+    items: Vec<CheckedItem>,
+    entries_seen: bool,
+    /// The first item refused, which stops the reading.
+    refused: Option<BundleError>,
+}
+
+mod stream {
+    use super::{check_item, Streamed};
+    use custody_format::wire::bundle::BundleItem;
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    const FIELDS: &[&str] = &["checkpoint", "entries", "format", "origin", "person"];
+
+    fn once<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
+        slot: &mut Option<T>,
+        name: &'static str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(de::Error::duplicate_field(name));
+        }
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+
+    impl<'de> DeserializeSeed<'de> for &mut Streamed {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for &mut Streamed {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a custody bundle (a JSON object)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "checkpoint" => once(&mut self.checkpoint, "checkpoint", &mut map)?,
+                    "format" => once(&mut self.format, "format", &mut map)?,
+                    "origin" => once(&mut self.origin, "origin", &mut map)?,
+                    "person" => once(&mut self.person, "person", &mut map)?,
+                    "entries" => {
+                        if self.entries_seen {
+                            return Err(de::Error::duplicate_field("entries"));
+                        }
+                        self.entries_seen = true;
+                        map.next_value_seed(Entries(&mut *self))?;
+                    }
+                    other => return Err(de::Error::unknown_field(other, FIELDS)),
+                }
+            }
+            Ok(())
+        }
+    }
+
+    struct Entries<'a>(&'a mut Streamed);
+
+    impl<'de> DeserializeSeed<'de> for Entries<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Entries<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of entries")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<BundleItem>()? {
+                match check_item(item) {
+                    Ok(checked) => self.0.items.push(checked),
+                    Err(e) => {
+                        self.0.refused = Some(e);
+                        return Err(de::Error::custom("an entry was refused"));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Counts what is read, and refuses past [`MAX_BUNDLE_BYTES`].
+struct Capped<R> {
+    inner: R,
+    read: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n;
+        if self.read > MAX_BUNDLE_BYTES {
+            return Err(std::io::Error::other("over the size cap"));
+        }
+        Ok(n)
+    }
 }
 
 /// The key that signed the bundle's checkpoint, with its holder and the seq
@@ -231,36 +365,71 @@ pub fn verify_bundle(
     text: &[u8],
     authority: Option<PublicKeyBytes>,
 ) -> Result<VerifiedBundle, BundleError> {
-    if text.len() > MAX_BUNDLE_BYTES {
-        return Err(MalformedBundle::TooLarge.into());
+    verify_bundle_reader(text, authority)
+}
+
+/// [`verify_bundle`] from a reader, streaming: each entry is checked as it
+/// is read, and memory holds the decoded entries, not the document (a
+/// bundle up to [`MAX_BUNDLE_BYTES`] verifies in about its entries' size).
+pub fn verify_bundle_reader<R: std::io::Read>(
+    input: R,
+    authority: Option<PublicKeyBytes>,
+) -> Result<VerifiedBundle, BundleError> {
+    let mut streamed = Streamed::default();
+    let capped = Capped {
+        inner: input,
+        read: 0,
+    };
+    let mut de = serde_json::Deserializer::from_reader(capped);
+    let parsed =
+        serde::de::DeserializeSeed::deserialize(&mut streamed, &mut de).and_then(|()| de.end());
+    if let Some(refused) = streamed.refused.take() {
+        return Err(refused);
     }
-    let doc = Bundle::parse(text).map_err(MalformedBundle::from)?;
-    if doc.format != BUNDLE_FORMAT {
-        return Err(MalformedBundle::Format(doc.format).into());
+    if let Err(e) = parsed {
+        if e.is_io() && e.to_string().contains("over the size cap") {
+            return Err(MalformedBundle::TooLarge.into());
+        }
+        return Err(MalformedBundle::from(e).into());
     }
-    let cp = checkpoint::parse(&doc.checkpoint)?;
-    if cp.origin != doc.origin {
+    let missing = |f: &'static str| MalformedBundle::Missing(f);
+    let format = streamed.format.take().ok_or(missing("format"))?;
+    if format != BUNDLE_FORMAT {
+        return Err(MalformedBundle::Format(format).into());
+    }
+    let origin = streamed.origin.take().ok_or(missing("origin"))?;
+    let person = streamed.person.take().ok_or(missing("person"))?;
+    let cp = checkpoint::parse(&streamed.checkpoint.take().ok_or(missing("checkpoint"))?)?;
+    if !streamed.entries_seen {
+        return Err(missing("entries").into());
+    }
+    if cp.origin != origin {
         return Err(BundleError::OtherOrigin {
             found: cp.origin,
-            origin: doc.origin,
+            origin,
         });
     }
-
-    // Decode, check claims, signatures and inclusion; sort by seq.
     let mut by_seq: BTreeMap<u64, (SignedEntry, usize)> = BTreeMap::new();
-    for item in &doc.entries {
-        let e = check_item(item, &cp)?;
-        let seq = e.seq();
-        if by_seq
-            .insert(seq, (e, item.inclusion_proof.len()))
-            .is_some()
-        {
+    for item in std::mem::take(&mut streamed.items) {
+        check_inclusion(&item, &cp)?;
+        let seq = item.entry.seq();
+        if by_seq.insert(seq, (item.entry, item.proof.len())).is_some() {
             return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
         }
     }
+    verify_in_order(by_seq, person, origin, cp, authority)
+}
 
+/// The chain rules over the checked entries, in seq order, then who the
+/// entries are about, the genesis authority and the checkpoint's signer.
+fn verify_in_order(
+    by_seq: BTreeMap<u64, (SignedEntry, usize)>,
+    person: PersonId,
+    origin: String,
+    cp: Checkpoint,
+    authority: Option<PublicKeyBytes>,
+) -> Result<VerifiedBundle, BundleError> {
     // The chain rules, in sparse mode, in seq order.
-    let person = doc.person;
     let mut rules = ChainRules::new(Mode::Sparse);
     let mut evidence = EvidenceSet::new();
     let mut about: BTreeMap<EntryHash, (u64, Option<PersonId>)> = BTreeMap::new();
@@ -319,15 +488,15 @@ pub fn verify_bundle(
             });
         }
     }
-    if registry.ledger_name() != Some(doc.origin.as_str()) {
+    if registry.ledger_name() != Some(origin.as_str()) {
         return Err(BundleError::OtherOrigin {
             found: registry.ledger_name().unwrap_or_default().to_string(),
-            origin: doc.origin,
+            origin,
         });
     }
     let (signer, granted) = checkpoint_signer(&cp, registry)?;
     Ok(VerifiedBundle {
-        origin: doc.origin,
+        origin,
         person,
         checkpoint: cp,
         checkpoint_signer: PublicKeyBytes(signer),

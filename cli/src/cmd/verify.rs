@@ -7,7 +7,7 @@ use crate::progress::Progress;
 use clap::Args;
 use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
-use custody_verifier::bundle::{verify_bundle, BundleError};
+use custody_verifier::bundle::{verify_bundle_reader, BundleError};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
@@ -306,16 +306,11 @@ fn verify_file(
             Err(e) => Err(env(anyhow::anyhow!("{source}: {e}"))),
         };
     }
-    let mut text = Vec::new();
-    open()?
-        .take(custody_verifier::bundle::MAX_BUNDLE_BYTES as u64 + 1)
-        .read_to_end(&mut text)
-        .map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
     let pinned_signer = checkpoint_key
         .map(custody_ledger::keyfile::parse_public_key_hex)
         .transpose()
         .map_err(|m| env(anyhow::anyhow!("--checkpoint-key: {m}")))?;
-    match verify_bundle(&text, pinned) {
+    match verify_bundle_reader(open()?, pinned) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
                 "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",

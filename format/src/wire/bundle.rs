@@ -19,8 +19,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The format tag of a bundle.
 pub const BUNDLE_FORMAT: &str = "custody-bundle/1";
 
-/// Largest bundle accepted, in bytes.
-pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
+/// Largest bundle accepted, in bytes. A person's bundle holds their entries
+/// and the ledger's governance: kilobytes to a few megabytes. At this cap a
+/// verifier that streams it (as custody's does) holds well under 100 MB.
+pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A person's bundle.
 #[derive(Debug, Serialize, Deserialize)]
