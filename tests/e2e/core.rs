@@ -705,3 +705,68 @@ fn an_unclean_copy_is_read_without_being_written() {
         serde_json::from_str(on_copy(&["--json", "verify"]).ok().trim()).unwrap();
     assert_eq!(verified["length"], 10);
 }
+
+/// Small things a first hour stumbles on: `key list` has a header and
+/// aligned columns; a refused `init` says what is wrong without "event 1 of
+/// the batch"; `--authority` takes a public key file as well as hex;
+/// `restore --from -` reads standard input.
+#[test]
+fn first_hour_papercuts() {
+    let env = Env::new(CUSTODY);
+    let list = env.run(&["key", "list"]).ok();
+    let mut lines = list.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("PUBLIC KEY") && header.contains("HOLDER"),
+        "{list}"
+    );
+    let col = header.find("HOLDER").unwrap();
+    for l in lines {
+        assert_eq!(l.chars().nth(col - 1), Some(' '), "misaligned: {l:?}");
+    }
+    let err = CUSTODY
+        .run(
+            &[
+                "--store",
+                s(&env.path("other")),
+                "init",
+                "--authority-key",
+                s(&env.authority),
+                "--name",
+                "has space",
+            ],
+            None,
+        )
+        .fails(1, &["ledger_name"]);
+    assert!(!err.contains("of the batch"), "{err}");
+    let public = env.path("authority.pub.pem");
+    env.run(&[
+        "key",
+        "public",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&public),
+    ])
+    .ok();
+    let export = env.path("e.jsonl");
+    env.run(&["export", "--out", s(&export)]).ok();
+    CUSTODY
+        .run(
+            &["verify", "--export", s(&export), "--authority", s(&public)],
+            None,
+        )
+        .ok();
+    let text = std::fs::read_to_string(&export).unwrap();
+    let target = env.path("from-stdin");
+    CUSTODY
+        .run(
+            &["--store", s(&target), "restore", "--from", "-"],
+            Some(&text),
+        )
+        .ok();
+    assert_eq!(
+        CUSTODY.run(&["--store", s(&target), "export"], None).ok(),
+        text
+    );
+}

@@ -192,17 +192,39 @@ pub(crate) fn list(ctx: &Context) -> CmdResult {
                 Some((seq, reason)) => format!("revoked@{seq} ({reason})"),
                 None => "active".to_string(),
             };
-            rows.push(format!(
-                "{}  {:<24} {:<28} {}",
-                k.public_key,
-                k.holder,
+            rows.push([
+                k.public_key.to_hex(),
+                crate::escape::terminal(&k.holder),
                 roles.join(","),
-                state
-            ));
+                crate::escape::terminal(&state),
+            ]);
         }
     }
-    for r in rows {
-        println!("{r}");
+    if !rows.is_empty() {
+        // Columns as wide as their widest cell (in characters).
+        let header = ["PUBLIC KEY", "HOLDER", "ROLES (role@seq granted)", "STATE"];
+        let width = |i: usize| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        };
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        let line = |c: &[&str]| {
+            let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w - s.chars().count()));
+            println!(
+                "{}  {}  {}  {}",
+                pad(c[0], w0),
+                pad(c[1], w1),
+                pad(c[2], w2),
+                c[3]
+            );
+        };
+        line(&header);
+        for r in &rows {
+            line(&[&r[0], &r[1], &r[2], &r[3]]);
+        }
     }
     if registry.keys().next().is_none() {
         return Err(refused(anyhow::anyhow!("the ledger knows no keys")));

@@ -65,7 +65,8 @@ give the latest signed checkpoint with --checkpoint to refuse one that does
 not extend it.")]
 pub(crate) struct RestoreArgs {
     /// The export to restore: a file written by `custody export` (not a
-    /// person's bundle, which holds only part of a ledger).
+    /// person's bundle, which holds only part of a ledger), or `-` for
+    /// standard input.
     #[arg(long, value_name = "EXPORT.jsonl")]
     from: PathBuf,
     /// Entries per durable commit; memory holds one chunk.
@@ -210,9 +211,17 @@ pub(crate) fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
                 .map_err(|e| e.context(format!("nothing was restored ({untouched})")))?,
         ),
     };
-    let mut input = std::fs::File::open(from)
-        .map(BufReader::new)
-        .map_err(|e| env(anyhow::anyhow!("{source}: {e}; nothing was restored")))?;
+    // `-` is standard input: the export is read once, so a pipe will do.
+    let stdin = from.as_os_str() == "-";
+    let raw: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(from)
+                .map_err(|e| env(anyhow::anyhow!("{source}: {e}; nothing was restored")))?,
+        )
+    };
+    let mut input = BufReader::new(raw);
     // A person's bundle is one pretty-printed document: say so, rather
     // than "line 1 is not JSON".
     let first_line = input
@@ -223,7 +232,11 @@ pub(crate) fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
             "{source} looks like a person's bundle, not a whole-ledger export; only `custody export` without --person holds a whole ledger; nothing was restored ({untouched})"
         )));
     }
-    let size = std::fs::metadata(from).map_or(0, |m| m.len());
+    let size = if stdin {
+        0
+    } else {
+        std::fs::metadata(from).map_or(0, |m| m.len())
+    };
     let progress = Progress::bytes(ctx, size, "restore");
     let input = BufReader::new(progress.reader(input.take(u64::MAX)));
     let options = RestoreOptions {

@@ -5,7 +5,7 @@ use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use clap::Args;
-use custody_format::event::Event;
+use custody_format::event::{Event, PublicKeyBytes};
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle_reader, BundleError};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
@@ -46,8 +46,8 @@ pub(crate) struct VerifyArgs {
     /// (`custody prove --entry-out FILE`).
     #[arg(long, value_name = "FILE", requires = "proof")]
     entry: Option<PathBuf>,
-    /// With --bundle or --export: the authority key (64 hex digits) the
-    /// genesis must name. Without it, the report prints the authority key for you
+    /// With --bundle or --export: the authority key the genesis must name
+    /// (64 hex digits, or a public key file). Without it, the report prints the authority key for you
     /// to compare with the one you were given. With --proof: a key trusted
     /// to sign the proof's checkpoint, whatever ledger name it signs it for.
     #[arg(long, value_name = "HEX", requires = "offline")]
@@ -231,6 +231,22 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
 /// Verifies a file without a store: a person's evidence bundle (one JSON
 /// document) or a whole-ledger export (JSON Lines), told apart by their
 /// first line.
+/// A public key given on the command line: 64 hex digits, or the path of a
+/// public key file (SPKI PEM, as `custody key public --out` and
+/// `openssl pkey -pubout` write it).
+fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
+    let looks_hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
+    if looks_hex || !std::path::Path::new(value).exists() {
+        return custody_ledger::keyfile::parse_public_key_hex(value).map_err(|m| {
+            env(anyhow::anyhow!(
+                "{flag}: {m} (or give the path of a public key file)"
+            ))
+        });
+    }
+    custody_ledger::keyfile::read_public_key(std::path::Path::new(value))
+        .map_err(|e| Failure::from(e).context(flag.to_string()))
+}
+
 /// Which artefact the user asked to verify.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Artefact {
@@ -277,10 +293,7 @@ fn verify_file(
         }
         _ => {}
     }
-    let pinned = authority
-        .map(custody_ledger::keyfile::parse_public_key_hex)
-        .transpose()
-        .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
+    let pinned = authority.map(|a| key_arg("--authority", a)).transpose()?;
     if is_export {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let progress = Progress::bytes(ctx, size, "verify");
@@ -307,9 +320,8 @@ fn verify_file(
         };
     }
     let pinned_signer = checkpoint_key
-        .map(custody_ledger::keyfile::parse_public_key_hex)
-        .transpose()
-        .map_err(|m| env(anyhow::anyhow!("--checkpoint-key: {m}")))?;
+        .map(|k| key_arg("--checkpoint-key", k))
+        .transpose()?;
     match verify_bundle_reader(open()?, pinned) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
@@ -423,8 +435,7 @@ fn verify_proof(
     let source = proof_path.display().to_string();
     let mut trust = custody_verifier::proof::Trust::default();
     if let Some(hex) = authority {
-        let key = custody_ledger::keyfile::parse_public_key_hex(hex)
-            .map_err(|m| env(anyhow::anyhow!("--authority: {m}")))?;
+        let key = key_arg("--authority", hex)?;
         trust.authorities.push(key.0);
     }
     for v in vkeys {

@@ -74,8 +74,10 @@ impl StoreError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AppendError {
-    /// Event `index` (0-based, in the batch) was refused.
-    #[error("event {} of the batch: {reason}", index + 1)]
+    /// Event `index` (0-based, in the batch) was refused. The message is
+    /// the reason alone: a caller with a batch of several events (a file
+    /// of them) names the event its own way (`custody append` by line).
+    #[error("{reason}")]
     Refused {
         /// Position in the batch.
         index: usize,
