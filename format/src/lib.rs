@@ -18,7 +18,8 @@
 //! - [`rules`]: every chain rule, written once, for the append path, the
 //!   restore path and the verifiers.
 //! - [`merkle_hash`]: the RFC 9162 hashing primitives; [`note`]: the C2SP
-//!   signed-note text of checkpoints.
+//!   signed-note text of checkpoints; [`map_hash`]: the person map of format
+//!   v2 (its definition, proofs and their check; not yet used by entries).
 //! - [`wire`]: the artefacts that leave a store (export lines, person
 //!   bundles, proofs), each type's reader and writer side by side.
 //!
@@ -31,6 +32,7 @@ pub mod entry;
 pub mod event;
 pub mod json;
 pub mod key;
+pub mod map_hash;
 pub mod merkle_hash;
 pub mod note;
 pub mod registry;
