@@ -186,9 +186,11 @@ impl Ledger {
     /// custody's earlier sled builds is exported with that build and
     /// restored with this one).
     ///
-    /// **Signatures are not checked here.** Verify the entries first
-    /// (`custody-verifier`'s `verify_export` does, for an export file), and
-    /// pass the head it found as [`RestoreOptions::expect_head`]. Restore
+    /// **Signatures are not checked here.** Verify the entries as they are
+    /// fed in (as `custody restore` does, with the verifier's chain walk and
+    /// signature pool, returning an error from the iterator at the first
+    /// failure, which removes what was written), or verify them first and
+    /// pass the head found as [`RestoreOptions::expect_head`]. Restore
     /// still checks, for each entry, what it can without a signature check:
     /// the seq is the next one, `prev_hash` is the previous entry's hash,
     /// `recorded_at` does not go backwards, the signer held the role the
