@@ -160,7 +160,12 @@ pub(crate) fn report(result: CmdResult) -> i32 {
         Ok(()) => 0,
         Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,
         Err(f) => {
-            eprintln!("error: {:#}", f.error);
+            // Errors may quote hostile input: never let it drive the
+            // terminal.
+            eprintln!(
+                "error: {}",
+                crate::escape::terminal(&format!("{:#}", f.error))
+            );
             f.code
         }
     }

@@ -327,3 +327,24 @@ fn a_large_bundle_is_streamed_and_one_over_the_cap_refused() {
         .run(&["verify", "--bundle", s(&path)], None)
         .fails(1, &["appears twice"]);
 }
+
+/// A hostile key in a bundle or an export line is quoted in the error with
+/// its escapes made visible: it cannot clear the screen and print "VALID".
+#[test]
+fn errors_quoting_hostile_input_cannot_drive_the_terminal() {
+    let env = Env::new(CUSTODY);
+    let bundle = env.path("evil.json");
+    std::fs::write(&bundle, "{\n\"\u{1b}[2J\u{1b}[32mVALID\u{202e}\": 1}").unwrap();
+    let export = env.path("evil.jsonl");
+    std::fs::write(&export, "{\"entry\":\"AA==\",\"\u{1b}[31mX\":1}\n").unwrap();
+    for (flag, file) in [("--bundle", &bundle), ("--export", &export)] {
+        let out = Command::new(crate::util::BIN)
+            .args(["verify", flag, s(file)])
+            .output()
+            .unwrap();
+        let all = [out.stdout, out.stderr].concat();
+        let text = String::from_utf8_lossy(&all);
+        assert!(!text.contains(['\u{1b}', '\u{202e}']), "{flag}: {text:?}");
+        assert_eq!(out.status.code(), Some(1), "{flag}: {text}");
+    }
+}

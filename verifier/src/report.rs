@@ -59,6 +59,8 @@ pub enum Cause {
         /// The ledger's own checkpoint entry of that size.
         seq: u64,
     },
+    /// A signature could not be checked (a worker stopped): not valid.
+    Unchecked,
     /// There are no entries at all.
     Empty,
 }
@@ -97,6 +99,7 @@ impl fmt::Display for Cause {
                 f,
                 "EQUIVOCATION: two valid checkpoints of size {size} with different roots (this one, and entry {seq} of the ledger)"
             ),
+            Cause::Unchecked => f.write_str("a signature check could not be completed"),
             Cause::Empty => f.write_str("there are no entries; a ledger starts with its genesis"),
         }
     }

@@ -33,6 +33,9 @@ pub struct Submit<'a> {
     submitted: u64,
     done: &'a AtomicU64,
     first_bad: &'a Mutex<Option<(Violation, u64)>>,
+    /// Held by every worker while it runs: one left means none is.
+    alive: &'a Arc<()>,
+    workers_gone: bool,
 }
 
 impl Submit<'_> {
@@ -49,12 +52,14 @@ impl Submit<'_> {
         if self.pending.is_empty() {
             return;
         }
-        self.submitted += self.pending.len() as u64;
+        let n = self.pending.len() as u64;
         let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
-        if let Some(tx) = &self.tx {
-            // A send fails only once every worker is gone, which happens
-            // only when the scope ends.
-            let _ = tx.send(chunk);
+        // A send fails only once every worker is gone; what was not sent
+        // is not waited for.
+        if self.tx.as_ref().is_some_and(|tx| tx.send(chunk).is_ok()) {
+            self.submitted += n;
+        } else {
+            self.workers_gone = true;
         }
     }
 
@@ -68,12 +73,33 @@ impl Submit<'_> {
     /// bad signature with the lowest seq among them, if any: for a walk
     /// that must know the verdict before it goes on (a restore, before it
     /// marks the new store a ledger).
+    ///
+    /// If the workers are gone (one panicked), the checks that could not be
+    /// done are reported as a failure of the first of them, never as a
+    /// pass.
     pub fn drain(&mut self) -> Option<(Violation, u64)> {
         self.flush();
         while self.done.load(Ordering::Acquire) < self.submitted {
+            if self.workers_gone || Arc::strong_count(self.alive) <= 1 {
+                break;
+            }
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
-        self.first_bad.lock().ok().and_then(|b| b.clone())
+        let bad = self.first_bad.lock().ok().and_then(|b| b.clone());
+        if bad.is_none()
+            && (self.workers_gone || self.done.load(Ordering::Acquire) < self.submitted)
+        {
+            // Unchecked signatures are not valid ones.
+            return Some((
+                Violation::new(
+                    0,
+                    crate::report::Rule::Signature,
+                    crate::report::Cause::Unchecked,
+                ),
+                0,
+            ));
+        }
+        bad
     }
 }
 
@@ -86,6 +112,7 @@ pub fn with_signature_pool<R>(
 ) -> (R, Option<(Violation, u64)>) {
     let failed = AtomicBool::new(false);
     let done = AtomicU64::new(0);
+    let alive = Arc::new(());
     let first_bad: Mutex<Option<(Violation, u64)>> = Mutex::new(None);
     let out = std::thread::scope(|scope| {
         let threads = threads.max(1);
@@ -94,7 +121,9 @@ pub fn with_signature_pool<R>(
         for _ in 0..threads {
             let rx = Arc::clone(&rx);
             let (failed, done, first_bad) = (&failed, &done, &first_bad);
+            let token = Arc::clone(&alive);
             scope.spawn(move || loop {
+                let _alive = &token;
                 let chunk = match rx.lock().map(|r| r.recv()) {
                     Ok(Ok(c)) => c,
                     _ => return,
@@ -122,6 +151,8 @@ pub fn with_signature_pool<R>(
             submitted: 0,
             done: &done,
             first_bad: &first_bad,
+            alive: &alive,
+            workers_gone: false,
         };
         let out = walk(&mut submit);
         submit.flush();

@@ -32,7 +32,10 @@ fn describe_event(e: &Event, esc: fn(&str) -> String) -> String {
         Event::MissingReport(m) => format!(
             "reported missing ({}){}",
             m.category,
-            place(&m.last_seen_place).replace(" at ", ", last seen at ")
+            m.last_seen_place
+                .as_deref()
+                .map(|p| format!(", last seen at {}", esc(p)))
+                .unwrap_or_default()
         ),
         Event::Capture(c) => format!("captured{}", place(&c.place)),
         Event::IcrcNotification(n) => format!(

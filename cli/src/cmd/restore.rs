@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 #[derive(Args)]
 #[command(after_help = "\
 The export is verified as it is read, line by line, as `custody verify
---bundle FILE` verifies it, and read only once; a new ledger is built in
+--export FILE` verifies it, and read only once; a new ledger is built in
 --store (a new or empty directory) from the entries' signed bytes, exactly
 as they are: nothing is re-signed, and the new store has the same entries,
 hashes, indexes, Merkle tree, keys and statuses as the one exported, so

@@ -102,7 +102,7 @@ fn print_one(st: &PersonStatus) {
             format!(
                 "{} by {}{}",
                 l.at,
-                l.by,
+                terminal(&l.by),
                 l.place
                     .as_deref()
                     .map(|p| format!(", {}", terminal(p)))
@@ -133,7 +133,7 @@ fn print_one(st: &PersonStatus) {
             .iter()
             .map(|c| format!("seq {} ({}…)", c.seq, &c.hash.to_hex()[..12]))
             .collect();
-        row(&format!("evidence: {fact}"), c.join(", "));
+        row(&format!("evidence: {}", terminal(fact)), c.join(", "));
     }
 }
 

@@ -105,7 +105,7 @@ pub(crate) fn report(
                 }));
             } else {
                 println!("VALID  {source}");
-                println!("ledger:    {}", s.ledger_name);
+                println!("ledger:    {}", crate::escape::terminal(&s.ledger_name));
                 println!("entries:   {}", s.length);
                 println!("head:      seq {} {}", s.length - 1, s.head_hash);
                 println!("authority: {}", s.authority);
@@ -382,7 +382,7 @@ fn report_bundle(
             b.person,
             b.entries.len()
         );
-        println!("ledger:     {}", b.origin);
+        println!("ledger:     {}", crate::escape::terminal(&b.origin));
         println!(
             "checkpoint: {} entries, root {}, signed by {} ({}, an authority since seq {}){}",
             b.checkpoint.size,
@@ -484,7 +484,7 @@ fn verify_proof(
                     e.hash(),
                     e.body().signer
                 );
-                println!("ledger:     {}", cp.origin);
+                println!("ledger:     {}", crate::escape::terminal(&cp.origin));
                 println!(
                     "included:   leaf {} of the checkpoint's {} entries, root {} ({} proof hashes)",
                     v.proof.index(),

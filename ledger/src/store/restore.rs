@@ -158,16 +158,36 @@ fn make_private(dir: &Path) -> Result<(), StoreError> {
 /// Undoes [`prepare_new_dir`] and the store made since, after a restore
 /// failed: removes the directories it created, or the store's files from
 /// a directory that was empty. The store must be closed.
+fn remove_store_files(dir: &Path) -> std::io::Result<()> {
+    [backend::DB_FILE, backend::LOCK_FILE]
+        .iter()
+        .try_for_each(|f| match std::fs::remove_file(dir.join(f)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        })
+}
+
 pub(super) fn remove_new_store(dir: &Path, fresh: &Fresh) -> Left {
     let result = match fresh {
-        Fresh::Created(top) => std::fs::remove_dir_all(top).map(|()| Left::Removed(top.clone())),
-        Fresh::Empty => [backend::DB_FILE, backend::LOCK_FILE]
-            .iter()
-            .try_for_each(|f| match std::fs::remove_file(dir.join(f)) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
+        // Only what this restore made: the store's files, then each
+        // directory it created, from the target up, and only if empty (a
+        // file someone else put there meanwhile is never deleted).
+        Fresh::Created(top) => remove_store_files(dir)
+            .and_then(|()| {
+                let mut d = dir;
+                loop {
+                    std::fs::remove_dir(d)?;
+                    if d == top.as_path() {
+                        return Ok(());
+                    }
+                    d = match d.parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p,
+                        _ => return Ok(()),
+                    };
+                }
             })
-            .map(|()| Left::Emptied(dir.to_path_buf())),
+            .map(|()| Left::Removed(top.clone())),
+        Fresh::Empty => remove_store_files(dir).map(|()| Left::Emptied(dir.to_path_buf())),
     };
     result.unwrap_or_else(|e| Left::Partial {
         dir: dir.to_path_buf(),
