@@ -33,7 +33,7 @@ fn escape_control(out: &mut String, c: char) -> bool {
         c if c.is_control() => {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }
-        c if is_bidi_control(c) => {
+        c if is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
             let _ = write!(out, "<U+{:04X}>", c as u32);
         }
         _ => return false,
@@ -84,6 +84,7 @@ pub(crate) fn markdown(s: &str) -> String {
                 | '='
                 | '"'
                 | '&'
+                | ':'
         ) {
             out.push('\\');
         }
@@ -105,6 +106,13 @@ mod tests {
         }
         assert_eq!(terminal("a\tb"), "a\\tb");
         assert_eq!(terminal("Мелітополь, колонія №2"), "Мелітополь, колонія №2");
+    }
+
+    #[test]
+    fn line_separators_and_autolinks_are_inert() {
+        let m = markdown("see https://evil.example\u{2028}next");
+        assert!(!m.contains("https://"), "{m}");
+        assert!(!m.contains('\u{2028}'), "{m}");
     }
 
     #[test]
