@@ -49,8 +49,7 @@ impl Batch {
         let rules = if first {
             ChainRules::default()
         } else {
-            let h = ledger.head;
-            ChainRules::resume((h.seq, h.hash, h.recorded_at), ledger.registry.clone())
+            ledger.rules.clone()
         };
         Batch {
             rules,
@@ -93,7 +92,7 @@ impl Batch {
     ) -> Result<Vec<PersonId>, CheckError<StoreError>> {
         let targets = StoreTargets {
             ledger,
-            batch: self,
+            batch: Some(self),
         };
         let nodes = self.nodes(ledger);
         let seq = body.seq;
@@ -181,7 +180,7 @@ impl Batch {
         )?;
         ledger.backend.commit(self.writes)?;
         ledger.head = head;
-        ledger.registry = self.rules.registry().clone();
+        ledger.rules = self.rules;
         Ok(self
             .entries
             .iter()
@@ -195,16 +194,17 @@ impl Batch {
 
 /// Correction targets as the store knows them: the batch so far, then the
 /// store's `corrected` and `hashes` indexes.
-struct StoreTargets<'a> {
-    ledger: &'a Ledger,
-    batch: &'a Batch,
+pub(super) struct StoreTargets<'a> {
+    pub(super) ledger: &'a Ledger,
+    /// The batch so far, if there is one.
+    pub(super) batch: Option<&'a Batch>,
 }
 
 impl Targets for StoreTargets<'_> {
     type Error = StoreError;
 
     fn target(&self, target: &EntryHash) -> Result<TargetState, StoreError> {
-        let corrected = match self.batch.corrected.get(target) {
+        let corrected = match self.batch.and_then(|b| b.corrected.get(target)) {
             Some(&seq) => Some(seq),
             None => self
                 .ledger
@@ -215,8 +215,11 @@ impl Targets for StoreTargets<'_> {
         if let Some(seq) = corrected {
             return Ok(TargetState::Corrected(seq));
         }
-        let event = match self.batch.hashes.get(target) {
-            Some(&i) => Some(self.batch.entries[i].event().clone()),
+        let in_batch = self
+            .batch
+            .and_then(|b| b.hashes.get(target).map(|&i| b.entries[i].event().clone()));
+        let event = match in_batch {
+            Some(e) => Some(e),
             None => self.ledger.event_of(target)?,
         };
         Ok(match event {

@@ -32,7 +32,7 @@ use batch::Batch;
 use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
 use custody_format::event::{EntryHash, Event, Genesis, PersonId};
 use custody_format::registry::KeyRegistry;
-use custody_format::rules::CheckError;
+use custody_format::rules::{ChainRules, CheckError};
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 use error::proof_error;
@@ -72,7 +72,9 @@ pub struct Ledger {
     dir: PathBuf,
     backend: Backend,
     head: Head,
-    registry: KeyRegistry,
+    /// The chain rules as of the head (where the chain is, who may sign):
+    /// what `precheck` checks against, and what a batch starts from.
+    rules: ChainRules,
     /// The stored statuses lag the chain or follow older rules, and this
     /// read-only handle may not rebuild them: statuses are folded from the
     /// chain instead of read (see `projections`).
@@ -153,7 +155,7 @@ impl Ledger {
                 hash: GENESIS_PREV_HASH,
                 recorded_at: Timestamp(i64::MIN),
             },
-            registry: KeyRegistry::new(),
+            rules: ChainRules::default(),
             stale_projections: false,
             clock_confirmed: false,
         }
@@ -296,7 +298,7 @@ impl Ledger {
             dir: dir.to_path_buf(),
             backend,
             head,
-            registry,
+            rules: ChainRules::resume((head.seq, head.hash, head.recorded_at), registry),
             stale_projections: false,
             clock_confirmed: false,
         };
@@ -343,12 +345,12 @@ impl Ledger {
 
     /// Who may sign what, as of the head.
     pub fn registry(&self) -> &KeyRegistry {
-        &self.registry
+        self.rules.registry()
     }
 
     /// The ledger's name (from its genesis).
     pub fn name(&self) -> &str {
-        self.registry.ledger_name().unwrap_or_default()
+        self.rules.registry().ledger_name().unwrap_or_default()
     }
 
     /// Appends `events` as one batch signed by `key`, durably.
@@ -402,8 +404,14 @@ impl Ledger {
             signer: public_key_of(key),
             event: event.clone(),
         };
-        match Batch::new(self, false).check(self, &body) {
-            Ok(_) => Ok(Ok(())),
+        // Against the rules at the head, borrowed: this runs once per
+        // record of a large input, and a batch would clone the registry.
+        let targets = batch::StoreTargets {
+            ledger: self,
+            batch: None,
+        };
+        match self.rules.check(&body, &targets, None) {
+            Ok(()) => Ok(Ok(())),
             Err(CheckError::Breach(b)) => Ok(Err(Refusal::Rule(b))),
             Err(CheckError::Lookup(e)) => Err(e),
         }
