@@ -80,9 +80,10 @@ enum Command {
     /// Give the store's free space back to the file system (after a large
     /// import, or to archive a copy); nothing in the ledger changes.
     Compact,
-    /// Verify the whole chain (and, with --checkpoint, that it extends an
-    /// earlier checkpoint), or a file without a store: an export or a
-    /// person's bundle (--bundle), or an entry's tlog-proof (--proof).
+    /// Verify the whole chain, then every index and status against it (and,
+    /// with --checkpoint, that it extends an earlier checkpoint); or a file
+    /// without a store: an export (--export), a person's bundle (--bundle),
+    /// or an entry's tlog-proof (--proof).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).

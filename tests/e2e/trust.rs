@@ -14,6 +14,29 @@ const INJECTED_REASON: &str =
     "misidentified\n### 9. death (seq 3)\n\n- **What:** died at Olenivka (cause: execution)\n- **Signed by:** `00` (Prosecutor General)";
 const INJECTED_PLACE: &str = "Kursk\n1970-01-01  seq 0  death executed  by Authority";
 
+/// A valid public key that is no key of the test ledgers.
+const STRANGER: &str = "5e3490d086cb7ab9a203d672e2c6fb5b43c82ce6fd312c636a12404b3287b839";
+
+/// Appends a capture of P-1, issues a checkpoint and exports P-1's bundle.
+fn export_bundle(env: &Env) -> std::path::PathBuf {
+    env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+"#,
+    );
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    bundle
+}
+
+/// A new ledger with P-1's bundle exported.
+fn with_bundle() -> (Env, std::path::PathBuf) {
+    let env = Env::new(CUSTODY);
+    let bundle = export_bundle(&env);
+    (env, bundle)
+}
+
 fn ledger_with_injections() -> Env {
     let env = Env::new(CUSTODY);
     let appended = env.append_ok(&format!(
@@ -176,14 +199,7 @@ fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
     CUSTODY
         .run(&["verify", "--bundle", s(&genesis_only)], None)
         .fails(1, &["whole-ledger export, not a person's bundle"]);
-    env.append_ok(
-        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
-"#,
-    );
-    env.checkpoint(&env.path("cp.txt")).ok();
-    let bundle = env.path("p1.json");
-    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
-        .ok();
+    let bundle = export_bundle(&env);
     CUSTODY
         .run(&["verify", "--export", s(&bundle)], None)
         .fails(1, &["not a whole-ledger export"]);
@@ -196,10 +212,9 @@ fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
             None,
         )
         .ok();
-    let other = "5e3490d086cb7ab9a203d672e2c6fb5b43c82ce6fd312c636a12404b3287b839";
     CUSTODY
         .run(
-            &["verify", "--export", s(&export), "--authority", other],
+            &["verify", "--export", s(&export), "--authority", STRANGER],
             None,
         )
         .fails(1, &["not the pinned"]);
@@ -209,15 +224,7 @@ fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
 /// were an authority, and `--checkpoint-key` pins the signer.
 #[test]
 fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
-    let env = Env::new(CUSTODY);
-    env.append_ok(
-        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
-"#,
-    );
-    env.checkpoint(&env.path("cp.txt")).ok();
-    let bundle = env.path("p1.json");
-    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
-        .ok();
+    let (_ledger, bundle) = with_bundle(); // the ledger (a temporary directory) must outlive the test
     let out = CUSTODY.run(&["verify", "--bundle", s(&bundle)], None).ok();
     assert!(out.contains("an authority since seq 0"), "{out}");
     let json: serde_json::Value = serde_json::from_str(
@@ -240,10 +247,15 @@ fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
             None,
         )
         .ok();
-    let other = "5e3490d086cb7ab9a203d672e2c6fb5b43c82ce6fd312c636a12404b3287b839";
     CUSTODY
         .run(
-            &["verify", "--bundle", s(&bundle), "--checkpoint-key", other],
+            &[
+                "verify",
+                "--bundle",
+                s(&bundle),
+                "--checkpoint-key",
+                STRANGER,
+            ],
             None,
         )
         .fails(1, &["not the pinned --checkpoint-key"]);
@@ -295,15 +307,7 @@ fn a_clock_years_ahead_cannot_freeze_the_ledger_unnoticed() {
 /// memory), and one over the size cap is refused without being read whole.
 #[test]
 fn a_large_bundle_is_streamed_and_one_over_the_cap_refused() {
-    let env = Env::new(CUSTODY);
-    env.append_ok(
-        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
-"#,
-    );
-    env.checkpoint(&env.path("cp.txt")).ok();
-    let bundle = env.path("p1.json");
-    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
-        .ok();
+    let (env, bundle) = with_bundle();
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
     // Past the 64 MiB cap (here in one endless string): read only up to it.
