@@ -15,21 +15,40 @@
 
 use crate::codec::{self, CodecError};
 use crate::event::{EntryHash, Event, FieldError, PublicKeyBytes};
+use crate::stream::Link;
 use crate::time::Timestamp;
+use bincode::de::Decoder;
+use bincode::enc::Encoder;
+use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+
+/// Format version 1: the body has no stream links (docs/FORMAT.md §2).
+pub const VERSION_1: u16 = 1;
+
+/// Format version 2: the body names, for each stream the entry belongs to,
+/// the previous entry of that stream (docs/FORMAT.md §12).
+pub const VERSION_2: u16 = 2;
 
 /// The format version written into every new entry.
 ///
 /// Bump it only with a deliberate, documented change of the byte format; a
 /// verifier must keep accepting every version it ever accepted.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = VERSION_2;
 
-/// Domain separation for the signed digest, so that a signature over an entry
-/// can never be replayed as a signature over anything else (a checkpoint, a
-/// different protocol using the same key).
-pub const SIGNING_DOMAIN: &[u8] = b"custody/entry/v1\0";
+/// Domain separation for the signed digest of a version 1 body, so that a
+/// signature over an entry can never be replayed as a signature over
+/// anything else (a checkpoint, a different protocol using the same key).
+pub const SIGNING_DOMAIN_V1: &[u8] = b"custody/entry/v1\0";
+
+/// The same for a version 2 body: a signature over a body of one version
+/// can never be taken for one over a body of another.
+pub const SIGNING_DOMAIN_V2: &[u8] = b"custody/entry/v2\0";
+
+/// The most links a v2 body may carry (a correction that moves evidence
+/// from one person to another).
+pub const MAX_LINKS: usize = 2;
 
 /// Length of the ed25519 signature that ends every stored entry.
 pub const SIGNATURE_LEN: usize = 64;
@@ -38,8 +57,10 @@ pub const SIGNATURE_LEN: usize = 64;
 pub const GENESIS_PREV_HASH: EntryHash = EntryHash([0; 32]);
 
 /// Everything an entry says, except its signature. Field order is the byte
-/// format.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+/// format; `links` is encoded only in version 2 and later bodies (a version
+/// 1 body has none), so the encoding is written out below rather than
+/// derived.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryBody {
     /// [`FORMAT_VERSION`] at the time of writing.
     pub version: u16,
@@ -51,8 +72,135 @@ pub struct EntryBody {
     pub recorded_at: Timestamp,
     /// The key that signed the entry.
     pub signer: PublicKeyBytes,
+    /// Version 2: for each stream of the event, in stream order
+    /// ([`crate::stream::streams`]), the previous entry of that stream
+    /// (`None`: this is its first). Empty in a version 1 body.
+    pub links: Vec<Option<Link>>,
     /// What the entry says.
     pub event: Event,
+}
+
+impl Encode for EntryBody {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.version.encode(e)?;
+        self.seq.encode(e)?;
+        self.prev_hash.encode(e)?;
+        self.recorded_at.encode(e)?;
+        self.signer.encode(e)?;
+        if self.version >= VERSION_2 {
+            self.links.encode(e)?;
+        } else if !self.links.is_empty() {
+            return Err(EncodeError::Other("a version 1 body has no links"));
+        }
+        self.event.encode(e)
+    }
+}
+
+impl<C> Decode<C> for EntryBody {
+    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
+        let version = u16::decode(d)?;
+        let seq = u64::decode(d)?;
+        let prev_hash = EntryHash::decode(d)?;
+        let recorded_at = Timestamp::decode(d)?;
+        let signer = PublicKeyBytes::decode(d)?;
+        let mut links = Vec::new();
+        if version >= VERSION_2 {
+            // The count is checked before anything is allocated.
+            let n = u64::decode(d)?;
+            if n > MAX_LINKS as u64 {
+                return Err(DecodeError::OtherString(format!(
+                    "links has {n} items; an entry belongs to at most {MAX_LINKS} streams"
+                )));
+            }
+            for _ in 0..n {
+                links.push(Option::<Link>::decode(d)?);
+            }
+        }
+        let event = Event::decode(d)?;
+        Ok(EntryBody {
+            version,
+            seq,
+            prev_hash,
+            recorded_at,
+            signer,
+            links,
+            event,
+        })
+    }
+}
+
+/// Why a body's links (or its version) do not fit its event; rule `format`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// A v2 body has a number of links its event cannot have.
+    #[error("a {event} entry carries {expected}, but this one carries {found}")]
+    LinkCount {
+        /// The event's type.
+        event: &'static str,
+        /// In words ("one link", "no link", …).
+        expected: &'static str,
+        /// How many it carries.
+        found: usize,
+    },
+    /// A link names an entry at or after this one.
+    #[error("link {index} names seq {link_seq}, which is not before this entry's seq {seq}")]
+    LinkNotBefore {
+        /// Which link.
+        index: usize,
+        /// The seq it names.
+        link_seq: u64,
+        /// The entry's seq.
+        seq: u64,
+    },
+    /// A seal in a version 1 body (seals exist from version 2 on).
+    #[error("a seal is a version 2 event; this body is version {0}")]
+    SealBeforeV2(u16),
+}
+
+impl EntryBody {
+    /// Checks everything about a body that needs no other entry: its event's
+    /// fields ([`Event::validate`]) and, in a version 2 body, that it carries
+    /// as many links as its event has streams (a correction: one, or two if
+    /// it has a replacement) and that each names an earlier seq.
+    pub fn validate(&self) -> Result<(), EntryError> {
+        self.event.validate()?;
+        if self.version < VERSION_2 {
+            if matches!(self.event, Event::Seal(_)) {
+                return Err(EnvelopeError::SealBeforeV2(self.version).into());
+            }
+            return Ok(());
+        }
+        let n = self.links.len();
+        let (fits, expected) = match &self.event {
+            Event::Checkpoint(_) | Event::Seal(_) => (n == 0, "no link"),
+            Event::Correction(c) if c.replacement.is_some() => {
+                (n == 1 || n == 2, "one or two links")
+            }
+            _ => (n == 1, "one link"),
+        };
+        if !fits {
+            return Err(EnvelopeError::LinkCount {
+                event: self.event.type_name(),
+                expected,
+                found: n,
+            }
+            .into());
+        }
+        for (index, link) in self.links.iter().enumerate() {
+            if let Some(l) = link {
+                if l.seq >= self.seq {
+                    return Err(EnvelopeError::LinkNotBefore {
+                        index,
+                        link_seq: l.seq,
+                        seq: self.seq,
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why stored bytes are not a well-formed entry.
@@ -66,18 +214,38 @@ pub enum EntryError {
     #[error("entry body does not decode: {0}")]
     Codec(#[from] CodecError),
     /// The body's version is not one this build understands.
-    #[error("format version {0} is not supported (this build reads version {FORMAT_VERSION})")]
+    #[error("format version {0} is not supported (this build reads versions {VERSION_1} and {VERSION_2})")]
     Version(u16),
+    /// The links (or the version) do not fit the event.
+    #[error("entry envelope is invalid: {0}")]
+    Envelope(#[from] EnvelopeError),
     /// A field of the event breaks a rule.
     #[error("entry event is invalid: {0}")]
     Field(#[from] FieldError),
 }
 
-/// SHA-256 over [`SIGNING_DOMAIN`] followed by the encoded body: the 32-byte
-/// message that ed25519 signs.
+/// The signing domain of a body of `version`: [`SIGNING_DOMAIN_V1`] or
+/// [`SIGNING_DOMAIN_V2`]; `None` for a version this build does not know
+/// (such a body does not decode).
+pub fn signing_domain(version: u16) -> Option<&'static [u8]> {
+    match version {
+        VERSION_1 => Some(SIGNING_DOMAIN_V1),
+        VERSION_2 => Some(SIGNING_DOMAIN_V2),
+        _ => None,
+    }
+}
+
+/// SHA-256 over the signing domain of the body's version (its first two
+/// bytes) followed by the encoded body: the 32-byte message that ed25519
+/// signs. A body of a version this build does not know is hashed under the
+/// version 1 domain here; it never decodes, so nothing accepts it.
 pub fn signing_digest(body_bytes: &[u8]) -> [u8; 32] {
+    let version = match body_bytes {
+        [a, b, ..] => u16::from_le_bytes([*a, *b]),
+        _ => 0,
+    };
     let mut h = Sha256::new();
-    h.update(SIGNING_DOMAIN);
+    h.update(signing_domain(version).unwrap_or(SIGNING_DOMAIN_V1));
     h.update(body_bytes);
     h.finalize().into()
 }
@@ -106,7 +274,7 @@ impl SignedEntry {
             key.verifying_key().to_bytes(),
             "entry signer must be the signing key's public key"
         );
-        body.event.validate()?;
+        body.validate()?;
         let mut bytes = codec::encode(&body)?;
         let signature = key.sign(&signing_digest(&bytes));
         bytes.extend_from_slice(&signature.to_bytes());
@@ -120,11 +288,11 @@ impl SignedEntry {
     pub fn decode(bytes: Vec<u8>) -> Result<SignedEntry, EntryError> {
         let (body_bytes, _) = split(&bytes)?;
         let version = u16::from_le_bytes([body_bytes[0], body_bytes[1]]);
-        if version != FORMAT_VERSION {
+        if signing_domain(version).is_none() {
             return Err(EntryError::Version(version));
         }
         let body: EntryBody = codec::decode_exact(body_bytes)?;
-        body.event.validate()?;
+        body.validate()?;
         let hash = entry_hash(&bytes);
         Ok(SignedEntry { bytes, body, hash })
     }
@@ -196,7 +364,7 @@ pub fn split(stored: &[u8]) -> Result<(&[u8], &[u8; SIGNATURE_LEN]), EntryError>
 /// compare.
 pub fn entry_view(entry: &SignedEntry) -> serde_json::Value {
     let b = entry.body();
-    serde_json::json!({
+    let mut view = serde_json::json!({
         "version": b.version,
         "seq": b.seq,
         "prev_hash": b.prev_hash,
@@ -205,5 +373,10 @@ pub fn entry_view(entry: &SignedEntry) -> serde_json::Value {
         "event": b.event,
         "signature": hex::encode(entry.signature()),
         "hash": entry.hash(),
-    })
+    });
+    // A version 1 view is unchanged; from version 2 on it shows the links.
+    if b.version >= VERSION_2 {
+        view["links"] = serde_json::json!(b.links);
+    }
+    view
 }

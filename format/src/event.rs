@@ -537,6 +537,22 @@ pub struct Checkpoint {
     pub note_signature: SignatureBytes,
 }
 
+/// Format v2: the authority's statement, just before each checkpoint, of
+/// what the entries before it commit to (docs/FORMAT.md §12): the root of
+/// the person map and the governance stream's length and latest entry.
+/// A checkpoint's note covers the seal (it is the last leaf of the tree the
+/// note signs), so one signed note vouches for every person's stream.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Seal {
+    /// The root of the person map over the entries before the seal.
+    pub map_root: Sha256Digest,
+    /// How many governance entries come before the seal (at least the
+    /// genesis).
+    pub gov_count: u64,
+    /// The last of them.
+    pub gov_head: crate::stream::Link,
+}
+
 /// What an entry says. The variant order is the byte format (see module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -565,6 +581,8 @@ pub enum Event {
     Correction(Correction),
     /// 11.
     Checkpoint(Checkpoint),
+    /// 12, in version 2 bodies only.
+    Seal(Seal),
 }
 
 /// The role an event's signer must hold.
@@ -688,6 +706,7 @@ impl Event {
             Event::Correspondence(_) => "correspondence",
             Event::Correction(_) => "correction",
             Event::Checkpoint(_) => "checkpoint",
+            Event::Seal(_) => "seal",
         }
     }
 
@@ -721,7 +740,7 @@ impl Event {
     pub fn requirement(&self) -> Requirement {
         match self {
             Event::Genesis(_) => Requirement::Genesis,
-            Event::KeyGranted(_) | Event::KeyRevoked(_) | Event::Checkpoint(_) => {
+            Event::KeyGranted(_) | Event::KeyRevoked(_) | Event::Checkpoint(_) | Event::Seal(_) => {
                 Requirement::Role(Role::Authority)
             }
             _ => Requirement::Role(Role::Investigator),
@@ -742,7 +761,8 @@ impl Event {
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
             | Event::Correction(_)
-            | Event::Checkpoint(_) => return None,
+            | Event::Checkpoint(_)
+            | Event::Seal(_) => return None,
         })
     }
 
@@ -760,7 +780,8 @@ impl Event {
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
             | Event::Correction(_)
-            | Event::Checkpoint(_) => return None,
+            | Event::Checkpoint(_)
+            | Event::Seal(_) => return None,
         })
     }
 
@@ -778,7 +799,8 @@ impl Event {
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
             | Event::Correction(_)
-            | Event::Checkpoint(_) => &[],
+            | Event::Checkpoint(_)
+            | Event::Seal(_) => &[],
         }
     }
 
@@ -858,6 +880,15 @@ impl Event {
                     return Err(FieldError::new(
                         "tree_size",
                         "a checkpoint covers at least the genesis",
+                    ));
+                }
+                Ok(())
+            }
+            Event::Seal(seal) => {
+                if seal.gov_count == 0 {
+                    return Err(FieldError::new(
+                        "gov_count",
+                        "a seal counts at least the genesis",
                     ));
                 }
                 Ok(())

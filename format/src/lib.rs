@@ -18,8 +18,10 @@
 //! - [`rules`]: every chain rule, written once, for the append path, the
 //!   restore path and the verifiers.
 //! - [`merkle_hash`]: the RFC 9162 hashing primitives; [`note`]: the C2SP
-//!   signed-note text of checkpoints; [`map_hash`]: the person map of format
-//!   v2 (its definition, proofs and their check; not yet used by entries).
+//!   signed-note text of checkpoints; [`stream`]: the streams of format v2
+//!   (each entry's links to the previous entry about the same subject);
+//!   [`map_hash`]: the person map a v2 seal commits to (its definition,
+//!   the incremental map, proofs and their check).
 //! - [`wire`]: the artefacts that leave a store (export lines, person
 //!   bundles, proofs), each type's reader and writer side by side.
 //!
@@ -37,6 +39,7 @@ pub mod merkle_hash;
 pub mod note;
 pub mod registry;
 pub mod rules;
+pub mod stream;
 pub mod text;
 pub mod time;
 pub mod wire;

@@ -7,12 +7,13 @@
 //! What differs between them is only where two facts come from, so those
 //! are passed in:
 //!
-//! - the state of a correction's target ([`Targets`]): the store looks in
-//!   its indexes, the verifiers keep an [`EvidenceSet`] of the evidence
-//!   they have walked;
-//! - the Merkle root of the entries before a checkpoint: the store computes
-//!   it from its stored subtrees, the chain verifier from the bytes it
-//!   walked; a bundle holds no such thing and passes none.
+//! - the state of a correction's target and the head of each stream before
+//!   the entry ([`Lookups`]): the store looks in its indexes, the verifiers
+//!   keep a [`WalkState`] of what they have walked;
+//! - the Merkle root of the entries before a checkpoint, and what a seal
+//!   must state ([`SealFacts`]): the store computes them from its stored
+//!   subtrees and map, the chain verifier from the bytes it walked; a
+//!   bundle holds no such thing and passes none.
 //!
 //! The rules, in the order they are checked (docs/FORMAT.md §5 states them;
 //! its rule 4, the signature, is the caller's):
@@ -26,20 +27,30 @@
 //! 4. **recorded_at**: does not go backwards;
 //! 5. **correction_target**: a correction names an earlier evidence entry
 //!    that no correction named before;
-//! 6. **checkpoint**: a checkpoint covers exactly the entries before it,
-//!    states their Merkle root (where the caller can compute it), and its
-//!    note signature verifies for its signer.
+//! 6. **version**: versions never decrease along the chain (checked right
+//!    after the link, so a v1 entry after a v2 one is named first);
+//! 7. **link** (version 2): the entry names, for each of its streams, the
+//!    stream's previous entry (contiguous mode only: a bundle's links are
+//!    walked by the bundle verifier);
+//! 8. **seal** (version 2): a seal states the map root and governance head
+//!    of the entries before it (where the caller can compute them);
+//! 9. **checkpoint**: a checkpoint covers exactly the entries before it,
+//!    states their Merkle root (where the caller can compute it), its note
+//!    signature verifies for its signer, and, in a version 2 body, the
+//!    entry before it is a seal.
 //!
 //! Decoding (rule `format`, `version`) and the entry's own signature (rule
 //! `signature`) are checked before these by the caller: they need the
 //! stored bytes, and the rules need only the decoded body.
 
-use crate::entry::{EntryBody, GENESIS_PREV_HASH};
+use crate::entry::{EntryBody, GENESIS_PREV_HASH, VERSION_2};
 use crate::event::{EntryHash, Event};
+use crate::map_hash::{MapValue, MemoryMap};
 use crate::merkle_hash::Hash;
 use crate::registry::{AuthError, KeyRegistry};
+use crate::stream::{streams, Link, Stream, StreamList};
 use crate::time::Timestamp;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 
 /// The rule an entry broke. Its [`Rule::name`] is stable: scripts and JSON
@@ -72,6 +83,10 @@ pub enum Rule {
     /// A claim beside the signed bytes (an export's hash, seq or decoded
     /// view) does not match them.
     Claim,
+    /// A v2 entry does not name the previous entry of one of its streams.
+    Link,
+    /// A seal does not state what the entries before it commit to.
+    Seal,
 }
 
 impl Rule {
@@ -89,6 +104,8 @@ impl Rule {
             Rule::Checkpoint => "checkpoint",
             Rule::Empty => "empty",
             Rule::Claim => "claim",
+            Rule::Link => "link",
+            Rule::Seal => "seal",
         }
     }
 }
@@ -102,8 +119,9 @@ impl fmt::Display for Rule {
 /// What a correction's target is, as far as the entries before it show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetState {
-    /// An evidence entry no correction has named yet: a valid target.
-    Evidence,
+    /// An evidence entry no correction has named yet: a valid target, about
+    /// the person with this map key.
+    Evidence(Hash),
     /// No earlier entry has this hash.
     Unknown,
     /// No earlier evidence entry with this hash is still open to
@@ -116,20 +134,37 @@ pub enum TargetState {
     Corrected(u64),
 }
 
-/// Where the rules learn what a correction's target is.
-pub trait Targets {
+/// Where the rules learn what the entries before the one being checked
+/// say: a correction's target, and each stream's head.
+pub trait Lookups {
     /// Why a lookup failed (a storage error; never a rule).
     type Error;
     /// The state of the entry with hash `target`, among the entries before
     /// the one being checked.
     fn target(&self, target: &EntryHash) -> Result<TargetState, Self::Error>;
+    /// The last entry of `stream` before the one being checked (`None`: the
+    /// stream is empty). Asked in contiguous mode only.
+    fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, Self::Error>;
 }
 
-/// The evidence entries walked so far that no correction has named: the
-/// verifiers' [`Targets`]. About 50 bytes per uncorrected evidence entry.
+/// What a seal must state: the person map's root, and the governance
+/// stream's length and last entry, over the entries before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealFacts {
+    /// The root of the person map.
+    pub map_root: Hash,
+    /// How many governance entries.
+    pub gov_count: u64,
+    /// The last of them.
+    pub gov_head: Link,
+}
+
+/// The evidence entries walked so far that no correction has named, each
+/// with its person's map key. About 80 bytes per uncorrected evidence
+/// entry.
 #[derive(Clone, Debug, Default)]
 pub struct EvidenceSet {
-    open: HashSet<EntryHash>,
+    open: HashMap<EntryHash, Hash>,
 }
 
 impl EvidenceSet {
@@ -141,24 +176,141 @@ impl EvidenceSet {
     /// Records an accepted entry: evidence becomes a possible target, and
     /// a correction's target stops being one.
     pub fn accept(&mut self, hash: EntryHash, event: &Event) {
-        if event.is_evidence() {
-            self.open.insert(hash);
+        if let Some(p) = event.person() {
+            self.open
+                .insert(hash, crate::map_hash::person_key(p.as_str()));
         }
         if let Event::Correction(c) = event {
             self.open.remove(&c.target);
         }
     }
+
+    /// The state of `target`, as far as this set can tell.
+    pub fn target(&self, target: &EntryHash) -> TargetState {
+        match self.open.get(target) {
+            Some(k) => TargetState::Evidence(*k),
+            None => TargetState::NotOpen,
+        }
+    }
 }
 
-impl Targets for EvidenceSet {
-    type Error = std::convert::Infallible;
-    fn target(&self, target: &EntryHash) -> Result<TargetState, Self::Error> {
-        Ok(if self.open.contains(target) {
-            TargetState::Evidence
-        } else {
-            TargetState::NotOpen
+/// Each stream's length and last entry, and the person map, kept by a
+/// verifier as it walks entries (format v2, docs/FORMAT.md §12).
+#[derive(Clone, Debug, Default)]
+pub struct StreamTracker {
+    heads: HashMap<Stream, MapValue>,
+    map: MemoryMap,
+}
+
+impl StreamTracker {
+    /// No entries yet.
+    pub fn new() -> StreamTracker {
+        StreamTracker::default()
+    }
+
+    /// The length and last entry of `stream`, if it has any.
+    pub fn value(&self, stream: &Stream) -> Option<MapValue> {
+        self.heads.get(stream).copied()
+    }
+
+    /// The entry at `link` belongs to `streams`: each gets one more entry,
+    /// and this one as its head.
+    pub fn advance(&mut self, streams: &StreamList, link: Link) {
+        for s in streams.as_slice() {
+            let v = self.heads.entry(*s).or_insert(MapValue {
+                count: 0,
+                head: link,
+            });
+            v.count += 1;
+            v.head = link;
+            if let Stream::Person(k) = s {
+                self.map.set(*k, v);
+            }
+        }
+    }
+
+    /// What a seal after the entries so far must state (`None` before the
+    /// genesis). Rehashes only the map paths changed since the last call.
+    pub fn seal_facts(&mut self) -> Option<SealFacts> {
+        let gov = self.heads.get(&Stream::Governance).copied()?;
+        Some(SealFacts {
+            map_root: self.map.root(),
+            gov_count: gov.count,
+            gov_head: gov.head,
         })
     }
+
+    /// The person map so far (for proofs).
+    pub fn map_mut(&mut self) -> &mut MemoryMap {
+        &mut self.map
+    }
+}
+
+/// What a verifier walking every entry knows: the open evidence and the
+/// streams. Its [`Lookups`] never fail.
+#[derive(Clone, Debug, Default)]
+pub struct WalkState {
+    /// Uncorrected evidence, for correction targets.
+    pub evidence: EvidenceSet,
+    /// Stream heads and the person map, for links and seals.
+    pub streams: StreamTracker,
+}
+
+impl WalkState {
+    /// Nothing walked yet.
+    pub fn new() -> WalkState {
+        WalkState::default()
+    }
+
+    /// Records an accepted entry with hash `hash`, whose streams
+    /// [`ChainRules::check`] returned.
+    pub fn accept(&mut self, hash: EntryHash, body: &EntryBody, streams: &StreamList) {
+        self.evidence.accept(hash, &body.event);
+        self.streams.advance(
+            streams,
+            Link {
+                seq: body.seq,
+                hash,
+            },
+        );
+    }
+}
+
+impl Lookups for WalkState {
+    type Error = std::convert::Infallible;
+    fn target(&self, target: &EntryHash) -> Result<TargetState, Self::Error> {
+        Ok(self.evidence.target(target))
+    }
+    fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, Self::Error> {
+        Ok(self.streams.value(stream).map(|v| v.head))
+    }
+}
+
+/// Why a seal breaks rule `seal`: the first of its fields that differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealProblem {
+    /// Another map root.
+    MapRoot {
+        /// What it states.
+        stated: Hash,
+        /// What the entries before it give.
+        actual: Hash,
+    },
+    /// Another governance count.
+    GovCount {
+        /// What it states.
+        stated: u64,
+        /// What the entries before it give.
+        actual: u64,
+    },
+    /// Another governance head.
+    GovHead {
+        /// What it states.
+        stated: Link,
+        /// What the entries before it give.
+        actual: Link,
+    },
 }
 
 /// Why a checkpoint entry breaks rule 6.
@@ -181,6 +333,8 @@ pub enum CheckpointProblem {
     },
     /// Its note signature does not verify for its signer.
     Signature,
+    /// A version 2 checkpoint whose previous entry is not a seal.
+    NoSeal,
 }
 
 /// A broken rule, with what exactly was found.
@@ -222,9 +376,70 @@ pub enum Breach {
         /// What that entry is.
         state: TargetState,
     },
+    /// Rule `version`.
+    #[error("the entry is format version {found}, but an earlier entry is version {previous}; versions never decrease along a chain")]
+    Version {
+        /// The entry's version.
+        found: u16,
+        /// The previous entry's.
+        previous: u16,
+    },
+    /// Rule `link`: the entry names another previous entry of one of its
+    /// streams than the one before it.
+    #[error("{0}")]
+    Link(Box<LinkMismatch>),
+    /// Rule `link`: the entry carries another number of links than it has
+    /// streams.
+    #[error("the entry carries {found} links but belongs to {expected} streams")]
+    LinkCount {
+        /// Links carried.
+        found: usize,
+        /// Streams it belongs to.
+        expected: usize,
+    },
+    /// Rule `seal`.
+    #[error("{}", seal_problem(.0))]
+    Seal(SealProblem),
     /// Rule 6.
     #[error("{}", checkpoint_problem(.0))]
     Checkpoint(CheckpointProblem),
+}
+
+/// A link that does not name its stream's last entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("link {index} ({stream}) is {}, but that stream's last entry is {}", show_link(.found), show_link(.expected))]
+pub struct LinkMismatch {
+    /// Which link.
+    pub index: usize,
+    /// Its stream.
+    pub stream: Stream,
+    /// What the entry names.
+    pub found: Option<Link>,
+    /// The stream's actual last entry.
+    pub expected: Option<Link>,
+}
+
+fn show_link(l: &Option<Link>) -> String {
+    match l {
+        Some(l) => l.to_string(),
+        None => "none (the first of its stream)".into(),
+    }
+}
+
+fn seal_problem(p: &SealProblem) -> String {
+    match p {
+        SealProblem::MapRoot { stated, actual } => format!(
+            "it states map root {}, but the entries before it give {}",
+            hex::encode(stated),
+            hex::encode(actual)
+        ),
+        SealProblem::GovCount { stated, actual } => format!(
+            "it states {stated} governance entries, but there are {actual} before it"
+        ),
+        SealProblem::GovHead { stated, actual } => format!(
+            "it states governance head {stated}, but the last governance entry before it is {actual}"
+        ),
+    }
 }
 
 /// What seq rule 1 expected.
@@ -249,7 +464,7 @@ impl fmt::Display for SeqExpectation {
 
 fn target_problem(target: &EntryHash, state: &TargetState) -> String {
     match state {
-        TargetState::Evidence => "an evidence entry".into(),
+        TargetState::Evidence(_) => "an evidence entry".into(),
         TargetState::Unknown => {
             format!("but there is no entry with hash {target} in this ledger before it")
         }
@@ -278,6 +493,9 @@ fn checkpoint_problem(p: &CheckpointProblem) -> String {
         CheckpointProblem::Signature => {
             "its note signature does not verify for its signer".into()
         }
+        CheckpointProblem::NoSeal => {
+            "it is a version 2 checkpoint, but the entry before it is not a seal".into()
+        }
     }
 }
 
@@ -290,6 +508,9 @@ impl Breach {
             Breach::Authority(_) => Rule::Authority,
             Breach::RecordedAt { .. } => Rule::RecordedAt,
             Breach::CorrectionTarget { .. } => Rule::CorrectionTarget,
+            Breach::Version { .. } => Rule::Version,
+            Breach::Link(_) | Breach::LinkCount { .. } => Rule::Link,
+            Breach::Seal(_) => Rule::Seal,
             Breach::Checkpoint(_) => Rule::Checkpoint,
         }
     }
@@ -328,12 +549,44 @@ pub struct ChainRules {
     next_seq: u64,
     prev_hash: Option<EntryHash>,
     last_recorded_at: Option<Timestamp>,
+    /// The last accepted entry's version (0 before any).
+    last_version: u16,
+    /// The last accepted entry is a seal.
+    after_seal: bool,
     registry: KeyRegistry,
 }
 
 impl Default for ChainRules {
     fn default() -> ChainRules {
         ChainRules::new(Mode::Contiguous)
+    }
+}
+
+/// The last entry of a chain, as [`ChainRules::resume`] needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct HeadFacts {
+    /// Its seq.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: EntryHash,
+    /// Its `recorded_at`.
+    pub recorded_at: Timestamp,
+    /// Its format version.
+    pub version: u16,
+    /// Whether it is a seal.
+    pub is_seal: bool,
+}
+
+impl HeadFacts {
+    /// The facts of an entry with this body and hash.
+    pub fn of(body: &EntryBody, hash: EntryHash) -> HeadFacts {
+        HeadFacts {
+            seq: body.seq,
+            hash,
+            recorded_at: body.recorded_at,
+            version: body.version,
+            is_seal: matches!(body.event, Event::Seal(_)),
+        }
     }
 }
 
@@ -345,19 +598,23 @@ impl ChainRules {
             next_seq: 0,
             prev_hash: None,
             last_recorded_at: None,
+            last_version: 0,
+            after_seal: false,
             registry: KeyRegistry::new(),
         }
     }
 
-    /// Rules continuing a contiguous chain whose last entry is `head`
-    /// (seq, hash, recorded_at), with the registry as of that entry: how
-    /// the store resumes after its head.
-    pub fn resume(head: (u64, EntryHash, Timestamp), registry: KeyRegistry) -> ChainRules {
+    /// Rules continuing a contiguous chain whose last entry is `head`,
+    /// with the registry as of that entry: how the store resumes after its
+    /// head.
+    pub fn resume(head: HeadFacts, registry: KeyRegistry) -> ChainRules {
         ChainRules {
             mode: Mode::Contiguous,
-            next_seq: head.0 + 1,
-            prev_hash: Some(head.1),
-            last_recorded_at: Some(head.2),
+            next_seq: head.seq + 1,
+            prev_hash: Some(head.hash),
+            last_recorded_at: Some(head.recorded_at),
+            last_version: head.version,
+            after_seal: head.is_seal,
             registry,
         }
     }
@@ -384,17 +641,64 @@ impl ChainRules {
         &self.registry
     }
 
-    /// Checks `body` as the next entry. `root_before` gives the Merkle root
-    /// of the entries before it, when it is a checkpoint and the caller can
-    /// compute it (`None`: a bundle, which cannot). Changes nothing.
-    pub fn check<T: Targets>(
+    /// Checks `body` as the next entry and returns its streams (which the
+    /// caller advances when it accepts the entry). `root_before` gives the
+    /// Merkle root of the entries before it, when it is a checkpoint and
+    /// the caller can compute it; `seal_before`, what a seal must state,
+    /// when it is a seal and the caller can compute it (`None`: a bundle,
+    /// which cannot). Changes nothing.
+    pub fn check<L: Lookups>(
         &self,
         body: &EntryBody,
-        targets: &T,
-        root_before: Option<&dyn Fn() -> Result<Hash, T::Error>>,
-    ) -> Result<(), CheckError<T::Error>> {
+        lookups: &L,
+        root_before: Option<&dyn Fn() -> Result<Hash, L::Error>>,
+        seal_before: Option<&SealFacts>,
+    ) -> Result<StreamList, CheckError<L::Error>> {
+        self.check_position(body)?;
+        // Authority, replayed from the governance before it.
+        self.registry
+            .check(body.seq, &body.signer, &body.event)
+            .map_err(Breach::Authority)?;
+        // Clock.
+        if let Some(previous) = self.last_recorded_at {
+            if body.recorded_at < previous {
+                return Err(Breach::RecordedAt {
+                    found: body.recorded_at,
+                    previous,
+                }
+                .into());
+            }
+        }
+        // Correction target; its person is the correction's first stream.
+        let mut target_person = None;
+        if let Event::Correction(c) = &body.event {
+            match lookups.target(&c.target).map_err(CheckError::Lookup)? {
+                TargetState::Evidence(k) => target_person = Some(k),
+                state => {
+                    return Err(Breach::CorrectionTarget {
+                        target: c.target,
+                        state,
+                    }
+                    .into())
+                }
+            }
+        }
+        let streams = streams(&body.event, target_person.as_ref());
+        if body.version >= VERSION_2 && self.mode == Mode::Contiguous {
+            check_links(body, &streams, lookups)?;
+        }
+        if let (Event::Seal(seal), Some(facts)) = (&body.event, seal_before) {
+            check_seal(seal, facts)?;
+        }
+        if let Event::Checkpoint(c) = &body.event {
+            self.check_checkpoint(body, c, root_before)?;
+        }
+        Ok(streams)
+    }
+
+    /// Sequence, previous hash and version.
+    fn check_position<E>(&self, body: &EntryBody) -> Result<(), CheckError<E>> {
         let seq = body.seq;
-        // 1. Sequence, 2. link.
         match self.mode {
             Mode::Contiguous => {
                 if seq != self.next_seq {
@@ -404,7 +708,7 @@ impl ChainRules {
                     }
                     .into());
                 }
-                self.check_link(body)?;
+                self.check_prev_hash(body)?;
             }
             Mode::Sparse => {
                 if self.prev_hash.is_some() && seq < self.next_seq {
@@ -415,43 +719,21 @@ impl ChainRules {
                     .into());
                 }
                 if seq == self.next_seq || seq == 0 {
-                    self.check_link(body)?;
+                    self.check_prev_hash(body)?;
                 }
             }
         }
-        // 3. Authority, replayed from the governance before it.
-        self.registry
-            .check(seq, &body.signer, &body.event)
-            .map_err(Breach::Authority)?;
-        // 4. Clock.
-        if let Some(previous) = self.last_recorded_at {
-            if body.recorded_at < previous {
-                return Err(Breach::RecordedAt {
-                    found: body.recorded_at,
-                    previous,
-                }
-                .into());
+        if body.version < self.last_version {
+            return Err(Breach::Version {
+                found: body.version,
+                previous: self.last_version,
             }
-        }
-        // 5. Correction target.
-        if let Event::Correction(c) = &body.event {
-            let state = targets.target(&c.target).map_err(CheckError::Lookup)?;
-            if state != TargetState::Evidence {
-                return Err(Breach::CorrectionTarget {
-                    target: c.target,
-                    state,
-                }
-                .into());
-            }
-        }
-        // 6. Checkpoint.
-        if let Event::Checkpoint(c) = &body.event {
-            self.check_checkpoint(body, c, root_before)?;
+            .into());
         }
         Ok(())
     }
 
-    fn check_link<E>(&self, body: &EntryBody) -> Result<(), CheckError<E>> {
+    fn check_prev_hash<E>(&self, body: &EntryBody) -> Result<(), CheckError<E>> {
         let expected = self.prev_hash();
         if body.prev_hash != expected {
             return Err(Breach::PrevHash {
@@ -475,6 +757,12 @@ impl ChainRules {
                 claimed: c.tree_size,
                 seq: body.seq,
             });
+        }
+        // In a bundle the entry before may be absent; it is checked where
+        // it is present.
+        let predecessor_known = self.mode == Mode::Contiguous || self.next_seq == body.seq;
+        if body.version >= VERSION_2 && predecessor_known && !self.after_seal {
+            return problem(CheckpointProblem::NoSeal);
         }
         if let Some(root) = root_before {
             let actual = root().map_err(CheckError::Lookup)?;
@@ -509,6 +797,59 @@ impl ChainRules {
         self.registry.apply(body.seq, &body.event);
         self.prev_hash = Some(hash);
         self.last_recorded_at = Some(body.recorded_at);
+        self.last_version = body.version;
+        self.after_seal = matches!(body.event, Event::Seal(_));
         self.next_seq = body.seq + 1;
     }
+}
+
+/// Rule `link`: each link names its stream's last entry before this one.
+fn check_links<L: Lookups>(
+    body: &EntryBody,
+    streams: &StreamList,
+    lookups: &L,
+) -> Result<(), CheckError<L::Error>> {
+    if body.links.len() != streams.len() {
+        return Err(Breach::LinkCount {
+            found: body.links.len(),
+            expected: streams.len(),
+        }
+        .into());
+    }
+    for (index, (stream, found)) in streams.as_slice().iter().zip(&body.links).enumerate() {
+        let expected = lookups.stream_head(stream).map_err(CheckError::Lookup)?;
+        if *found != expected {
+            return Err(Breach::Link(Box::new(LinkMismatch {
+                index,
+                stream: *stream,
+                found: *found,
+                expected,
+            }))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Rule `seal`: it states what the entries before it commit to.
+fn check_seal<E>(seal: &crate::event::Seal, facts: &SealFacts) -> Result<(), CheckError<E>> {
+    let problem = if seal.map_root.0 != facts.map_root {
+        SealProblem::MapRoot {
+            stated: seal.map_root.0,
+            actual: facts.map_root,
+        }
+    } else if seal.gov_count != facts.gov_count {
+        SealProblem::GovCount {
+            stated: seal.gov_count,
+            actual: facts.gov_count,
+        }
+    } else if seal.gov_head != facts.gov_head {
+        SealProblem::GovHead {
+            stated: seal.gov_head,
+            actual: facts.gov_head,
+        }
+    } else {
+        return Ok(());
+    };
+    Err(Breach::Seal(problem).into())
 }

@@ -6,8 +6,12 @@
 //! vectors; bump `FORMAT_VERSION` and keep the old version readable (see
 //! docs/FORMAT.md, "Changing the format").
 
-use custody_format::entry::{entry_hash, EntryBody, SignedEntry, FORMAT_VERSION};
+use custody_format::entry::{
+    entry_hash, signing_digest, split, EntryBody, EntryError, EnvelopeError, SignedEntry,
+    VERSION_1, VERSION_2,
+};
 use custody_format::event::*;
+use custody_format::stream::Link;
 use ed25519_dalek::SigningKey;
 
 fn public_key_of(k: &SigningKey) -> PublicKeyBytes {
@@ -134,11 +138,12 @@ pub(crate) fn events() -> Vec<Event> {
 
 fn body(seq: u64, event: Event) -> EntryBody {
     EntryBody {
-        version: FORMAT_VERSION,
+        version: VERSION_1,
         seq,
         prev_hash: EntryHash([0x22; 32]),
         recorded_at: Timestamp(1_700_000_000_000_000),
         signer: public_key_of(&key()),
+        links: vec![],
         event,
     }
 }
@@ -178,4 +183,140 @@ fn golden_vectors_are_stable() {
         assert_eq!(entry_hash(&bytes).to_hex(), *hash_hex);
         decoded.verify_signature().unwrap();
     }
+}
+
+/// docs/FORMAT.md §12.9 (design §9.1): the capture of `P-1` as a version 2
+/// body with one link (seq 2, hash `33`×32), computed by a script written
+/// apart from this code. Body, signing digest, signature and entry hash
+/// are pinned byte for byte.
+#[test]
+fn the_v2_capture_of_the_spec() {
+    let capture = events().swap_remove(4);
+    let body = EntryBody {
+        version: VERSION_2,
+        links: vec![Some(Link {
+            seq: 2,
+            hash: EntryHash([0x33; 32]),
+        })],
+        ..body(4, capture)
+    };
+    let entry = SignedEntry::sign(body.clone(), &key()).unwrap();
+    let (body_bytes, signature) = split(entry.bytes()).unwrap();
+    assert_eq!(entry.bytes().len(), 313);
+    assert_eq!(
+        hex::encode(body_bytes),
+        concat!(
+            "02000400000000000000222222222222222222222222222222222222222222222222222222222222",
+            "222200401e18240a060079b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad04",
+            "96640100000000000000010200000000000000333333333333333333333333333333333333333333",
+            "3333333333333333333333040000000300000000000000502d3102000000e6070000051101080000",
+            "00000000004d61726975706f6c0000000100000000000000abababababababababababababababab",
+            "abababababababababababababababab0900000000000000766964656f2f6d703401070000000000",
+            "0000666f6f74616765",
+        )
+    );
+    assert_eq!(
+        hex::encode(signing_digest(body_bytes)),
+        "6ef18d80e0caeaa8d3e4c056c6d36d3788869a44869dc4279d69581cfa7bdfca"
+    );
+    assert_eq!(
+        hex::encode(signature),
+        "563b1cfc66b03b96f227a536118b1df0d8ada17b385da2483927f58e3305b487b81e024de8a90fc2758e3e36d84fc57bada54af68b1bb04e3bca43d58d58ec08"
+    );
+    assert_eq!(
+        entry.hash().to_hex(),
+        "95ec79f14af7986992eb44b045e6270bac824266ff8f6b16d197ae148074ff83"
+    );
+    let decoded = SignedEntry::decode(entry.bytes().to_vec()).unwrap();
+    assert_eq!(decoded.body(), &body);
+    decoded.verify_signature().unwrap();
+}
+
+/// A v2 body signed under the v1 domain does not verify, and a v1 body
+/// relabelled v2 does not decode: the version picks the domain.
+#[test]
+fn the_version_picks_the_signing_domain() {
+    let capture = events().swap_remove(4);
+    let v2 = EntryBody {
+        version: VERSION_2,
+        links: vec![None],
+        ..body(4, capture)
+    };
+    let entry = SignedEntry::sign(v2, &key()).unwrap();
+    let (body_bytes, _) = split(entry.bytes()).unwrap();
+    let mut v1_domain = Vec::from(&b"custody/entry/v1\0"[..]);
+    v1_domain.extend_from_slice(body_bytes);
+    use ed25519_dalek::Signer;
+    use sha2::Digest;
+    let wrong = key().sign(&sha2::Sha256::digest(&v1_domain));
+    let mut forged = body_bytes.to_vec();
+    forged.extend_from_slice(&wrong.to_bytes());
+    let forged = SignedEntry::decode(forged).unwrap();
+    assert!(forged.verify_signature().is_err());
+}
+
+/// The envelope rules of a v2 body: link counts per event, links before
+/// the entry, no seal in a v1 body, at most two links before allocating.
+#[test]
+fn v2_envelopes_that_must_be_refused() {
+    let all = events();
+    let capture = all[4].clone();
+    let v2 = |links: Vec<Option<Link>>, event: Event| EntryBody {
+        version: VERSION_2,
+        links,
+        ..body(4, event)
+    };
+    let sign_err = |b: EntryBody| SignedEntry::sign(b, &key()).unwrap_err();
+    let l = |seq| {
+        Some(Link {
+            seq,
+            hash: EntryHash([1; 32]),
+        })
+    };
+    assert!(matches!(
+        sign_err(v2(vec![], capture.clone())),
+        EntryError::Envelope(EnvelopeError::LinkCount { found: 0, .. })
+    ));
+    assert!(matches!(
+        sign_err(v2(vec![None, None], capture.clone())),
+        EntryError::Envelope(EnvelopeError::LinkCount { found: 2, .. })
+    ));
+    assert!(matches!(
+        sign_err(v2(vec![l(4)], capture.clone())),
+        EntryError::Envelope(EnvelopeError::LinkNotBefore { link_seq: 4, .. })
+    ));
+    // A retraction (no replacement) belongs to one stream; a correction
+    // with a replacement to one or two.
+    let retraction = Event::Correction(Correction {
+        target: EntryHash([0x11; 32]),
+        reason: "wrong".into(),
+        replacement: None,
+    });
+    assert!(SignedEntry::sign(v2(vec![l(1), l(2)], retraction), &key()).is_err());
+    assert!(SignedEntry::sign(v2(vec![l(1), l(2)], all[10].clone()), &key()).is_ok());
+    let seal = Event::Seal(Seal {
+        map_root: Sha256Digest([0; 32]),
+        gov_count: 1,
+        gov_head: Link {
+            seq: 0,
+            hash: EntryHash([2; 32]),
+        },
+    });
+    assert!(SignedEntry::sign(v2(vec![l(1)], seal.clone()), &key()).is_err());
+    assert!(SignedEntry::sign(v2(vec![], seal.clone()), &key()).is_ok());
+    // A seal in a v1 body: signed bytes made by hand, refused on decode.
+    let v1_seal = body(4, seal);
+    assert!(matches!(
+        SignedEntry::sign(v1_seal, &key()).unwrap_err(),
+        EntryError::Envelope(EnvelopeError::SealBeforeV2(1))
+    ));
+    // Three links: refused by the decoder from the count alone.
+    let ok = SignedEntry::sign(v2(vec![l(1)], capture), &key()).unwrap();
+    let mut bytes = split(ok.bytes()).unwrap().0.to_vec();
+    bytes[82] = 3;
+    bytes.extend_from_slice(&[0; 64]);
+    assert!(matches!(
+        SignedEntry::decode(bytes),
+        Err(EntryError::Codec(_))
+    ));
 }

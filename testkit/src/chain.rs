@@ -3,7 +3,7 @@
 
 use crate::keys::{authority, investigator};
 use crate::ledger::investigator_granted;
-use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
+use custody_format::entry::{EntryBody, SignedEntry, GENESIS_PREV_HASH, VERSION_1};
 use custody_format::event::{Correction, Event, Genesis};
 use custody_format::time::Timestamp;
 use custody_ledger::keyfile::{public_key_of, SigningKey};
@@ -22,7 +22,8 @@ pub fn build_chain(events: &[Event], correct: &[bool]) -> Vec<Vec<u8>> {
         let seq = out.len() as u64;
         let e = SignedEntry::sign(
             EntryBody {
-                version: FORMAT_VERSION,
+                version: VERSION_1,
+                links: vec![],
                 seq,
                 prev_hash: prev,
                 recorded_at: Timestamp(1_700_000_000_000_000 + seq as i64),

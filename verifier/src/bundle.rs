@@ -36,7 +36,7 @@ use crate::signatures::SignatureJob;
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
 use custody_format::key::signer_key;
-use custody_format::rules::{ChainRules, CheckError, EvidenceSet, Mode};
+use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
 use custody_format::wire::bundle::BundleItem;
 pub use custody_format::wire::bundle::{BUNDLE_FORMAT, MAX_BUNDLE_BYTES};
 use std::collections::BTreeMap;
@@ -431,14 +431,14 @@ fn verify_in_order(
 ) -> Result<VerifiedBundle, BundleError> {
     // The chain rules, in sparse mode, in seq order.
     let mut rules = ChainRules::new(Mode::Sparse);
-    let mut evidence = EvidenceSet::new();
+    let mut walked = WalkState::new();
     let mut about: BTreeMap<EntryHash, (u64, Option<PersonId>)> = BTreeMap::new();
     let mut reassigned: Vec<EntryHash> = Vec::new();
     let mut out = Vec::with_capacity(by_seq.len());
     for (seq, (e, proof_len)) in by_seq {
         let body = e.body();
-        rules
-            .check(body, &evidence, None)
+        let streams = rules
+            .check(body, &walked, None, None)
             .map_err(|err| match err {
                 CheckError::Breach(b) => BundleError::Invalid(Violation::breach(seq, b)),
                 CheckError::Lookup(never) => match never {},
@@ -454,7 +454,7 @@ fn verify_in_order(
             }
             _ => {}
         }
-        evidence.accept(e.hash(), &body.event);
+        walked.accept(e.hash(), body, &streams);
         rules.accept(e.hash(), body);
         let holder = rules
             .registry()

@@ -26,10 +26,11 @@ use crate::merkle::{leaf_hash, StreamingRoot};
 use crate::report::{AuthorityPeriod, Cause, Rule, Summary, Violation};
 use crate::signatures::SignatureJob;
 use custody_format::entry::{self, EntryError, SignedEntry};
+use custody_format::event::Event;
 use custody_format::event::{PublicKeyBytes, Role};
 use custody_format::key::signer_key;
 use custody_format::registry::KeyRegistry;
-use custody_format::rules::{ChainRules, CheckError, EvidenceSet, Mode};
+use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
 use ed25519_dalek::VerifyingKey;
 use std::collections::HashMap;
 
@@ -37,7 +38,8 @@ use std::collections::HashMap;
 #[derive(Default, Clone)]
 pub struct ChainVerifier {
     rules: ChainRules,
-    evidence: EvidenceSet,
+    /// Open evidence, stream heads and the person map (format v2).
+    walked: WalkState,
     keys: HashMap<PublicKeyBytes, VerifyingKey>,
     tree: StreamingRoot,
 }
@@ -100,8 +102,15 @@ impl ChainVerifier {
         };
         let tree = &self.tree;
         let root = || Ok(tree.root());
-        self.rules
-            .check(body, &self.evidence, Some(&root))
+        // What a seal must state, computed only for a seal (the map is
+        // rehashed along the paths changed since the last one).
+        let seal = match body.event {
+            Event::Seal(_) => self.walked.streams.seal_facts(),
+            _ => None,
+        };
+        let streams = self
+            .rules
+            .check(body, &self.walked, Some(&root), seal.as_ref())
             .map_err(|e| match e {
                 CheckError::Breach(b) => Violation::breach(seq, b),
                 CheckError::Lookup(never) => match never {},
@@ -113,7 +122,7 @@ impl ChainVerifier {
             key,
         };
         self.tree.push(leaf_hash(stored));
-        self.evidence.accept(entry.hash(), &body.event);
+        self.walked.accept(entry.hash(), body, &streams);
         self.rules.accept(entry.hash(), body);
         Ok((entry, job))
     }

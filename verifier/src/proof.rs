@@ -376,7 +376,8 @@ mod tests {
         let pk = authority.verifying_key().to_bytes();
         let genesis = SignedEntry::sign(
             EntryBody {
-                version: entry::FORMAT_VERSION,
+                version: entry::VERSION_1,
+                links: vec![],
                 seq: 0,
                 prev_hash: entry::GENESIS_PREV_HASH,
                 recorded_at: custody_format::time::Timestamp(1_700_000_000_000_000),

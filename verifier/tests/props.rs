@@ -1,7 +1,7 @@
 //! Property tests of the format and the chain: codec round trips, chains of
 //! random events verify, and any single changed byte of any entry is caught.
 
-use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION};
+use custody_format::entry::{EntryBody, SignedEntry, VERSION_1};
 use custody_format::event::*;
 use custody_format::time::Timestamp;
 use custody_ledger::keyfile::{public_key_of, SigningKey};
@@ -21,7 +21,7 @@ proptest! {
     fn codec_round_trips(event in evidence(), seq in any::<u64>(), t in any::<i64>()) {
         let k = key(3);
         let body = EntryBody {
-            version: FORMAT_VERSION, seq, prev_hash: EntryHash([7; 32]),
+            version: VERSION_1, links: vec![], seq, prev_hash: EntryHash([7; 32]),
             recorded_at: Timestamp(t), signer: public_key_of(&k), event,
         };
         let signed = SignedEntry::sign(body.clone(), &k).unwrap();
@@ -261,7 +261,7 @@ fn each_rule_is_named_at_its_entry() {
         (Rule::Authority, resign(0, &key(3), &|_| {})), // genesis not signed by its authority
         (Rule::Version, {
             let mut c = chain[..4].to_vec();
-            c[3][0] = 2; // version 2, which this verifier does not know
+            c[3][0] = 3; // version 3, which this verifier does not know
             c
         }),
         (Rule::Signature, {

@@ -14,7 +14,7 @@ use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::{clamp_integer, Scalar};
 use custody_format::entry::GENESIS_PREV_HASH;
-use custody_format::entry::{signing_digest, split, EntryBody, SignedEntry, FORMAT_VERSION};
+use custody_format::entry::{signing_digest, split, EntryBody, SignedEntry, VERSION_1};
 use custody_format::event::*;
 use custody_format::time::{OccurredAt, Timestamp};
 use custody_verifier::{ChainVerifier, Rule};
@@ -67,7 +67,8 @@ fn chain(n: usize, bad: usize, nonce: u8) -> Vec<Vec<u8>> {
     let mut prev = GENESIS_PREV_HASH;
     let mut push = |event: Event, k: &SigningKey, mixed: bool, out: &mut Vec<Vec<u8>>| {
         let body = EntryBody {
-            version: FORMAT_VERSION,
+            version: VERSION_1,
+            links: vec![],
             seq: out.len() as u64,
             prev_hash: prev,
             recorded_at: Timestamp(1_700_000_000_000_000 + out.len() as i64),

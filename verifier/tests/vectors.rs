@@ -34,7 +34,7 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::{clamp_integer, Scalar};
 use custody_format::codec;
 use custody_format::entry::{
-    entry_hash, signing_digest, split, EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH,
+    entry_hash, signing_digest, split, EntryBody, SignedEntry, GENESIS_PREV_HASH, VERSION_1,
 };
 use custody_format::event::*;
 use custody_format::merkle_hash::{empty_root, leaf_hash, node_hash};
@@ -554,7 +554,8 @@ impl Chain {
     /// the previous one.
     fn next(&self, key: &SigningKey, event: Event) -> EntryBody {
         EntryBody {
-            version: FORMAT_VERSION,
+            version: VERSION_1,
+            links: vec![],
             seq: self.seq(),
             prev_hash: self.head(),
             recorded_at: Timestamp(T0 + self.seq() as i64 * 1_000_000),
@@ -1155,7 +1156,7 @@ fn format_vectors() -> Vec<ChainVector> {
 fn version_vectors() -> Vec<ChainVector> {
     let i = investigator();
     let base = standard();
-    [2u16, 0]
+    [3u16, 0]
         .into_iter()
         .map(|version| {
             let mut body = base.next(&i, capture("P-1"));
@@ -1164,8 +1165,8 @@ fn version_vectors() -> Vec<ChainVector> {
                 &format!("reject-version-{version}"),
                 &format!(
                     "{STANDARD}. Seq 4 is a capture, correctly signed by `investigator`, whose \
-                     body starts with version {version}: this document specifies only version \
-                     1, and a reader must refuse a version it does not know (rule version, \
+                     body starts with version {version}: this document specifies versions 1 \
+                     and 2, and a reader must refuse a version it does not know (rule version, \
                      whatever follows the two version bytes)."
                 ),
                 base.clone().with(sign(&body, &i)),
@@ -1717,7 +1718,8 @@ fn checkpoint_vectors() -> Vec<ChainVector> {
 /// The body of golden vector `seq` (as `body` in format/tests/golden.rs).
 fn golden_body(seq: u64, event: Event) -> EntryBody {
     EntryBody {
-        version: FORMAT_VERSION,
+        version: VERSION_1,
+        links: vec![],
         seq,
         prev_hash: EntryHash([0x22; 32]),
         recorded_at: Timestamp(1_700_000_000_000_000),

@@ -46,6 +46,11 @@ pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
         Event::Checkpoint(c) => {
             format!("tree {} root {}", c.tree_size, &c.root_hash.to_hex()[..12])
         }
+        Event::Seal(seal) => format!(
+            "map {} gov {}",
+            &seal.map_root.to_hex()[..12],
+            seal.gov_count
+        ),
         e => format!(
             "{} {}",
             e.person().map(|p| p.as_str()).unwrap_or("-"),

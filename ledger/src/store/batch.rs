@@ -7,7 +7,8 @@ use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
 use custody_format::entry::{EntryBody, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId};
-use custody_format::rules::{ChainRules, CheckError, TargetState, Targets};
+use custody_format::rules::{ChainRules, CheckError, Lookups, TargetState};
+use custody_format::stream::{Link, Stream};
 use std::collections::{BTreeMap, HashMap};
 
 /// One batch of entries on its way into the store: the entries, every row
@@ -97,7 +98,7 @@ impl Batch {
         let nodes = self.nodes(ledger);
         let seq = body.seq;
         let root = || merkle::root(&nodes, seq);
-        self.rules.check(body, &targets, Some(&root))?;
+        self.rules.check(body, &targets, Some(&root), None)?;
         let event = &body.event;
         let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
         if let Event::Correction(c) = event {
@@ -200,7 +201,7 @@ pub(super) struct StoreTargets<'a> {
     pub(super) batch: Option<&'a Batch>,
 }
 
-impl Targets for StoreTargets<'_> {
+impl Lookups for StoreTargets<'_> {
     type Error = StoreError;
 
     fn target(&self, target: &EntryHash) -> Result<TargetState, StoreError> {
@@ -224,8 +225,15 @@ impl Targets for StoreTargets<'_> {
         };
         Ok(match event {
             None => TargetState::Unknown,
-            Some(e) if e.is_evidence() => TargetState::Evidence,
-            Some(e) => TargetState::NotEvidence(e.type_name()),
+            Some(e) => match e.person() {
+                Some(p) => TargetState::Evidence(custody_format::map_hash::person_key(p.as_str())),
+                None => TargetState::NotEvidence(e.type_name()),
+            },
         })
+    }
+
+    fn stream_head(&self, _stream: &Stream) -> Result<Option<Link>, StoreError> {
+        // The store writes version 1 entries, which carry no links.
+        Ok(None)
     }
 }

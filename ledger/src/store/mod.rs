@@ -29,10 +29,10 @@ use crate::keyfile::public_key_of;
 use crate::merkle;
 use backend::{Access, Backend, TreeId};
 use batch::Batch;
-use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH};
+use custody_format::entry::{EntryBody, SignedEntry, GENESIS_PREV_HASH, VERSION_1};
 use custody_format::event::{EntryHash, Event, Genesis, PersonId};
 use custody_format::registry::KeyRegistry;
-use custody_format::rules::{ChainRules, CheckError};
+use custody_format::rules::{ChainRules, CheckError, HeadFacts};
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 use error::proof_error;
@@ -298,7 +298,7 @@ impl Ledger {
             dir: dir.to_path_buf(),
             backend,
             head,
-            rules: ChainRules::resume((head.seq, head.hash, head.recorded_at), registry),
+            rules: ChainRules::resume(HeadFacts::of(last.body(), last.hash()), registry),
             stale_projections: false,
             clock_confirmed: false,
         };
@@ -397,7 +397,8 @@ impl Ledger {
             return Ok(Err(Refusal::Entry(e.into())));
         }
         let body = EntryBody {
-            version: FORMAT_VERSION,
+            version: VERSION_1,
+            links: vec![],
             seq: self.head.seq + 1,
             prev_hash: self.head.hash,
             recorded_at: self.head.recorded_at,
@@ -410,8 +411,8 @@ impl Ledger {
             ledger: self,
             batch: None,
         };
-        match self.rules.check(&body, &targets, None) {
-            Ok(()) => Ok(Ok(())),
+        match self.rules.check(&body, &targets, None, None) {
+            Ok(_) => Ok(Ok(())),
             Err(CheckError::Breach(b)) => Ok(Err(Refusal::Rule(b))),
             Err(CheckError::Lookup(e)) => Err(e),
         }
@@ -436,7 +437,8 @@ impl Ledger {
         }
         for event in events {
             let body = EntryBody {
-                version: FORMAT_VERSION,
+                version: VERSION_1,
+                links: vec![],
                 seq: batch.rules.next_seq(),
                 prev_hash: batch.rules.prev_hash(),
                 recorded_at,
