@@ -80,3 +80,188 @@ pub fn verify(chain: &[Vec<u8>]) -> Result<u64, Violation> {
     }
     v.finish().map(|s| s.length)
 }
+
+/// A chain under construction, in format v2: every entry carries the links
+/// its streams need, computed the way the store computes them, and
+/// [`ChainBuilder::checkpoint`] appends a seal and a checkpoint as
+/// `custody checkpoint` does. Each entry is checked against the chain rules
+/// before it is kept, so a builder never holds an invalid chain; tests that
+/// want one edit the bytes afterwards.
+pub struct ChainBuilder {
+    /// The stored bytes of every entry, by seq.
+    pub entries: Vec<Vec<u8>>,
+    /// The decoded entries, by seq.
+    pub signed: Vec<SignedEntry>,
+    rules: custody_format::rules::ChainRules,
+    walked: custody_format::rules::WalkState,
+    tree: custody_verifier::merkle::StreamingRoot,
+    /// `recorded_at` of the next entry (one microsecond later each time).
+    clock: i64,
+    /// The version of the next entry.
+    pub version: u16,
+    name: String,
+}
+
+impl ChainBuilder {
+    /// A v2 chain named `name` whose genesis names the [`authority`]
+    /// (holder "A").
+    pub fn new(name: &str) -> ChainBuilder {
+        ChainBuilder::with_version(name, custody_format::entry::VERSION_2)
+    }
+
+    /// The same, writing entries of `version` until [`ChainBuilder::version`]
+    /// is changed (a v1 prefix, then the switch).
+    pub fn with_version(name: &str, version: u16) -> ChainBuilder {
+        let mut b = ChainBuilder {
+            entries: Vec::new(),
+            signed: Vec::new(),
+            rules: custody_format::rules::ChainRules::default(),
+            walked: custody_format::rules::WalkState::new(),
+            tree: custody_verifier::merkle::StreamingRoot::new(),
+            clock: 1_700_000_000_000_000,
+            version,
+            name: name.into(),
+        };
+        b.push(
+            Event::Genesis(Genesis {
+                ledger_name: name.into(),
+                authority_key: public_key_of(&authority()),
+                authority_holder: "A".into(),
+            }),
+            &authority(),
+        );
+        b
+    }
+
+    /// The links an entry with `event` would carry next.
+    pub fn links_for(&self, event: &Event) -> Vec<Option<custody_format::stream::Link>> {
+        use custody_format::rules::Lookups;
+        let target = match event {
+            Event::Correction(c) => match self.walked.target(&c.target).unwrap() {
+                custody_format::rules::TargetState::Evidence(k) => Some(k),
+                _ => None,
+            },
+            _ => None,
+        };
+        custody_format::stream::streams(event, target.as_ref())
+            .as_slice()
+            .iter()
+            .map(|s| self.walked.stream_head(s).unwrap())
+            .collect()
+    }
+
+    /// The body the next entry with `event`, signed by `key`, would have.
+    pub fn next_body(&self, event: Event, key: &SigningKey) -> EntryBody {
+        let links = if self.version >= custody_format::entry::VERSION_2 {
+            self.links_for(&event)
+        } else {
+            vec![]
+        };
+        EntryBody {
+            version: self.version,
+            seq: self.rules.next_seq(),
+            prev_hash: self.rules.prev_hash(),
+            recorded_at: Timestamp(self.clock),
+            signer: public_key_of(key),
+            links,
+            event,
+        }
+    }
+
+    /// Signs `event` with `key` as the next entry; panics if the chain
+    /// rules refuse it. Returns the entry.
+    pub fn push(&mut self, event: Event, key: &SigningKey) -> SignedEntry {
+        let body = self.next_body(event, key);
+        self.push_body(body, key)
+    }
+
+    /// Signs `body` with `key` as the next entry; panics if the chain rules
+    /// refuse it.
+    pub fn push_body(&mut self, body: EntryBody, key: &SigningKey) -> SignedEntry {
+        let entry = SignedEntry::sign(body, key).expect("a valid body");
+        let seal = match entry.event() {
+            Event::Seal(_) => self.walked.streams.seal_facts(),
+            _ => None,
+        };
+        let tree = &self.tree;
+        let root = || Ok::<_, std::convert::Infallible>(tree.root());
+        let streams = self
+            .rules
+            .check(entry.body(), &self.walked, Some(&root), seal.as_ref())
+            .unwrap_or_else(|e| panic!("entry {} refused: {e}", entry.seq()));
+        self.walked.accept(entry.hash(), entry.body(), &streams);
+        self.rules.accept(entry.hash(), entry.body());
+        self.tree
+            .push(custody_format::merkle_hash::leaf_hash(entry.bytes()));
+        self.clock += 1;
+        self.entries.push(entry.bytes().to_vec());
+        self.signed.push(entry.clone());
+        entry
+    }
+
+    /// Grants `role` to `key` (holder `holder`), signed by the authority.
+    pub fn grant(&mut self, key: &SigningKey, role: custody_format::event::Role, holder: &str) {
+        self.push(
+            Event::KeyGranted(custody_format::event::KeyGranted {
+                public_key: public_key_of(key),
+                role,
+                holder: holder.into(),
+            }),
+            &authority(),
+        );
+    }
+
+    /// What a seal appended now must state.
+    pub fn seal_facts(&mut self) -> custody_format::rules::SealFacts {
+        self.walked.streams.seal_facts().expect("after the genesis")
+    }
+
+    /// The person map as of the entries so far.
+    pub fn map(&mut self) -> &mut custody_format::map_hash::MemoryMap {
+        self.walked.streams.map_mut()
+    }
+
+    /// The length and last entry of `person`'s stream so far.
+    pub fn person_value(&self, person: &str) -> Option<custody_format::map_hash::MapValue> {
+        self.walked
+            .streams
+            .value(&custody_format::stream::Stream::person(person))
+    }
+
+    /// Appends a seal and a checkpoint signed by the [`authority`], as
+    /// `custody checkpoint` does (v2; in a v1 chain, the checkpoint alone).
+    /// Returns the checkpoint's signed note.
+    pub fn checkpoint(&mut self) -> String {
+        use custody_format::event::{Checkpoint, Seal, Sha256Digest, SignatureBytes};
+        if self.version >= custody_format::entry::VERSION_2 {
+            let f = self.seal_facts();
+            self.push(
+                Event::Seal(Seal {
+                    map_root: Sha256Digest(f.map_root),
+                    gov_count: f.gov_count,
+                    gov_head: f.gov_head,
+                }),
+                &authority(),
+            );
+        }
+        let size = self.rules.next_seq();
+        let root = self.tree.root();
+        let text = custody_format::note::note_text(&self.name, size, &root);
+        let signature = custody_format::note::sign_text(&text, &authority());
+        self.push(
+            Event::Checkpoint(Checkpoint {
+                tree_size: size,
+                root_hash: Sha256Digest(root),
+                note_signature: SignatureBytes(signature),
+            }),
+            &authority(),
+        );
+        let pk = public_key_of(&authority()).0;
+        custody_format::note::signed_note(&text, &self.name, &pk, &signature)
+    }
+
+    /// The chain walked by the verifier: its length, or the first violation.
+    pub fn verify(&self) -> Result<u64, Violation> {
+        verify(&self.entries)
+    }
+}
