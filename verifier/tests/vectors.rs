@@ -35,10 +35,12 @@ use curve25519_dalek::scalar::{clamp_integer, Scalar};
 use custody_format::codec;
 use custody_format::entry::{
     entry_hash, signing_digest, split, EntryBody, SignedEntry, GENESIS_PREV_HASH, VERSION_1,
+    VERSION_2,
 };
 use custody_format::event::*;
 use custody_format::merkle_hash::{empty_root, leaf_hash, node_hash};
 use custody_format::note::{note_text, sign_text};
+use custody_format::stream::Link;
 use custody_format::time::{OccurredAt, Timestamp};
 use custody_verifier::{ChainVerifier, Rule};
 use ed25519_dalek::{Signer, SigningKey, Verifier};
@@ -94,6 +96,9 @@ struct GoldenVector {
     prev_hash: String,
     recorded_at: i64,
     recorded_at_utc: String,
+    /// Version 2 only: the links, as in an entry's JSON view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    links: Option<serde_json::Value>,
     event: serde_json::Value,
     body: String,
     signing_digest: String,
@@ -137,13 +142,15 @@ fn generate() -> BTreeMap<String, String> {
     for v in chain_vectors() {
         files.insert(format!("chains/{}.json", v.name), to_json(&v));
     }
+    files.insert("v2/golden.json".to_string(), to_json(&golden_v2()));
+    files.insert("v2/map.json".to_string(), to_json(&map_vectors()));
     files
 }
 
 fn committed() -> BTreeMap<String, String> {
     let dir = dir_path();
     let mut files = BTreeMap::new();
-    for sub in ["", "chains"] {
+    for sub in ["", "chains", "v2"] {
         let d = dir.join(sub);
         let Ok(list) = std::fs::read_dir(&d) else {
             continue;
@@ -166,6 +173,7 @@ fn committed() -> BTreeMap<String, String> {
 fn write_all(files: &BTreeMap<String, String>) {
     let dir = dir_path();
     std::fs::create_dir_all(dir.join("chains")).unwrap();
+    std::fs::create_dir_all(dir.join("v2")).unwrap();
     for stale in committed().keys().filter(|k| !files.contains_key(*k)) {
         std::fs::remove_file(dir.join(stale)).unwrap();
     }
@@ -525,10 +533,24 @@ fn correction(target: EntryHash, reason: &str, replacement: Option<Event>) -> Ev
 // Chains.
 // ---------------------------------------------------------------------------
 
-/// A chain under construction: valid entries only.
-#[derive(Clone, Default)]
+/// A chain under construction: valid entries only. Version 1 unless
+/// `version` is set; version 2 entries get their links from the
+/// generator's own stream tracking ([`Streams`]).
+#[derive(Clone)]
 struct Chain {
     entries: Vec<Vec<u8>>,
+    version: u16,
+    streams: Streams,
+}
+
+impl Default for Chain {
+    fn default() -> Chain {
+        Chain {
+            entries: Vec::new(),
+            version: VERSION_1,
+            streams: Streams::default(),
+        }
+    }
 }
 
 impl Chain {
@@ -553,9 +575,14 @@ impl Chain {
     /// The body the next entry takes: the next seq, linked, one second after
     /// the previous one.
     fn next(&self, key: &SigningKey, event: Event) -> EntryBody {
+        let links = if self.version >= VERSION_2 {
+            self.streams.links(&event)
+        } else {
+            vec![]
+        };
         EntryBody {
-            version: VERSION_1,
-            links: vec![],
+            version: self.version,
+            links,
             seq: self.seq(),
             prev_hash: self.head(),
             recorded_at: Timestamp(T0 + self.seq() as i64 * 1_000_000),
@@ -575,8 +602,20 @@ impl Chain {
     }
 
     fn push_bytes(&mut self, bytes: Vec<u8>) -> EntryHash {
+        let entry = SignedEntry::decode(bytes.clone()).expect("a valid entry");
+        self.streams
+            .record(self.seq(), entry_hash(&bytes), entry.event());
         self.entries.push(bytes);
         self.head()
+    }
+
+    /// A v2 seal then a checkpoint, both by `key`, as `custody checkpoint`
+    /// appends them.
+    fn seal_and_checkpoint(&mut self, key: &SigningKey) {
+        let seal = self.streams.seal();
+        self.push(key, seal);
+        let cp = self.checkpoint(key);
+        self.push(key, cp);
     }
 
     /// A correct checkpoint of every entry so far, signed by `key`.
@@ -628,6 +667,8 @@ fn spec_of(rule: Option<Rule>) -> &'static str {
         Some(Rule::CorrectionTarget) => "docs/FORMAT.md section 5 rule 7",
         Some(Rule::Checkpoint) => "docs/FORMAT.md section 5 rule 8 and section 7",
         Some(Rule::Empty) => "docs/FORMAT.md section 5 (a ledger starts with its genesis)",
+        Some(Rule::Link) => "docs/FORMAT.md section 12.1, 12.2 and 12.5 (link)",
+        Some(Rule::Seal) => "docs/FORMAT.md section 12.3, 12.4 and 12.5 (seal)",
         Some(r) => panic!("no vector breaks rule {r}"),
     }
 }
@@ -678,6 +719,8 @@ fn chain_vectors() -> Vec<ChainVector> {
     out.extend(authority_vectors());
     out.extend(correction_vectors());
     out.extend(checkpoint_vectors());
+    out.extend(v2_valid_chains());
+    out.extend(v2_reject_chains());
     out.push(weak_grant_vector());
     out.push(vector(
         "reject-empty-chain",
@@ -1712,6 +1755,650 @@ fn checkpoint_vectors() -> Vec<ChainVector> {
 }
 
 // ---------------------------------------------------------------------------
+// Format v2: the generator's own streams and person map (docs/FORMAT.md
+// section 12), written apart from custody_format::stream and ::map_hash so
+// that the verifier is checked against something it did not compute.
+// ---------------------------------------------------------------------------
+
+fn tagged(tag: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    h.update(tag.as_bytes());
+    h.update([0u8]);
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// `K(x)`.
+fn k_of(person: &str) -> [u8; 32] {
+    tagged("custody/v2/person", &[person.as_bytes()])
+}
+
+fn value_hash_of(count: u64, seq: u64, hash: &[u8; 32]) -> [u8; 32] {
+    tagged(
+        "custody/v2/map-value",
+        &[&count.to_le_bytes(), &seq.to_le_bytes(), hash],
+    )
+}
+
+fn leaf_of(key: &[u8; 32], value_hash: &[u8; 32]) -> [u8; 32] {
+    tagged("custody/v2/map-leaf", &[key, value_hash])
+}
+
+fn node_of(l: &[u8; 32], r: &[u8; 32]) -> [u8; 32] {
+    tagged("custody/v2/map-node", &[l, r])
+}
+
+fn bit_of(k: &[u8; 32], i: usize) -> bool {
+    (k[i / 8] >> (7 - i % 8)) & 1 == 1
+}
+
+/// `MapHash(S, d)` over (key, value hash) pairs sorted by key.
+fn map_hash_of(leaves: &[([u8; 32], [u8; 32])], depth: usize) -> [u8; 32] {
+    match leaves {
+        [] => [0; 32],
+        [(k, v)] => leaf_of(k, v),
+        _ => {
+            let split = leaves.iter().position(|(k, _)| bit_of(k, depth));
+            let split = split.unwrap_or(leaves.len());
+            node_of(
+                &map_hash_of(&leaves[..split], depth + 1),
+                &map_hash_of(&leaves[split..], depth + 1),
+            )
+        }
+    }
+}
+
+/// A stream, as the generator names it: `None` for governance, a person's
+/// key otherwise.
+type StreamId = Option<[u8; 32]>;
+
+/// Each stream's count and last entry, and each evidence entry's person.
+#[derive(Clone, Default)]
+struct Streams {
+    heads: BTreeMap<StreamId, (u64, u64, EntryHash)>,
+    person_of: BTreeMap<EntryHash, [u8; 32]>,
+}
+
+impl Streams {
+    /// FORMAT.md section 12.2.
+    fn of(&self, event: &Event) -> Vec<StreamId> {
+        match event {
+            Event::Genesis(_) | Event::KeyGranted(_) | Event::KeyRevoked(_) => vec![None],
+            Event::Checkpoint(_) | Event::Seal(_) => vec![],
+            Event::Correction(c) => {
+                let mut out: Vec<StreamId> = self
+                    .person_of
+                    .get(&c.target)
+                    .map(|k| Some(*k))
+                    .into_iter()
+                    .collect();
+                if let Some(r) = c.replacement.as_deref().and_then(Event::person) {
+                    let r = Some(k_of(r.as_str()));
+                    if out.first() != Some(&r) {
+                        out.push(r);
+                    }
+                }
+                out
+            }
+            e => vec![Some(k_of(e.person().expect("evidence").as_str()))],
+        }
+    }
+
+    fn links(&self, event: &Event) -> Vec<Option<Link>> {
+        self.of(event)
+            .iter()
+            .map(|s| self.heads.get(s).map(|&(_, seq, hash)| Link { seq, hash }))
+            .collect()
+    }
+
+    fn record(&mut self, seq: u64, hash: EntryHash, event: &Event) {
+        for s in self.of(event) {
+            let e = self.heads.entry(s).or_insert((0, seq, hash));
+            *e = (e.0 + 1, seq, hash);
+        }
+        if let Some(p) = event.person() {
+            self.person_of.insert(hash, k_of(p.as_str()));
+        }
+    }
+
+    fn map_root(&self) -> [u8; 32] {
+        let leaves: Vec<([u8; 32], [u8; 32])> = self
+            .heads
+            .iter()
+            .filter_map(|(s, &(c, seq, h))| s.map(|k| (k, value_hash_of(c, seq, &h.0))))
+            .collect();
+        // BTreeMap order: None first, then keys ascending.
+        map_hash_of(&leaves, 0)
+    }
+
+    /// The seal the entries so far call for.
+    fn seal(&self) -> Event {
+        let &(count, seq, hash) = self.heads.get(&None).expect("a genesis");
+        Event::Seal(Seal {
+            map_root: Sha256Digest(self.map_root()),
+            gov_count: count,
+            gov_head: Link { seq, hash },
+        })
+    }
+}
+
+/// Genesis, a grant and evidence about P-1 and P-2, in version 2.
+fn standard_v2() -> Chain {
+    let mut c = Chain {
+        version: VERSION_2,
+        ..Chain::default()
+    };
+    c.push(&authority(), genesis_of(&authority()));
+    c.push(
+        &authority(),
+        grant(&investigator(), Role::Investigator, "Team A"),
+    );
+    c.push(&investigator(), missing_report("P-1"));
+    c.push(&investigator(), capture("P-1"));
+    c.push(&investigator(), capture("P-2"));
+    c
+}
+
+const STANDARD_V2: &str = "a version 2 chain: seq 0 genesis by `authority`, 1 a grant of role \
+                           investigator to `investigator`, 2 a missing_report of P-1, 3 a \
+                           capture of P-1, 4 a capture of P-2 (by `investigator`), each with \
+                           the links of FORMAT.md section 12";
+
+fn v2_valid_chains() -> Vec<ChainVector> {
+    let (a, i) = (authority(), investigator());
+    let mut out = Vec::new();
+    let mut c = standard_v2();
+    let p1_capture = c.hash(3);
+    let p2_capture = c.hash(4);
+    c.seal_and_checkpoint(&a);
+    c.push(&i, correction(p1_capture, "wrong person", None));
+    c.push(
+        &i,
+        correction(p2_capture, "it was P-1", Some(capture("P-1"))),
+    );
+    c.push(&a, grant(&investigator2(), Role::Investigator, "Team B"));
+    c.push(&a, revoke(&investigator2(), "left the team"));
+    c.push(&i, sighting("P-1", SightingSource::Video));
+    c.seal_and_checkpoint(&a);
+    c.push(&i, death("P-2"));
+    out.push(vector(
+        "valid-v2-streams",
+        &format!(
+            "{STANDARD_V2}; 5 a seal and 6 a checkpoint by `authority`; 7 a retraction of seq 3 \
+             (stream P-1); 8 a correction of seq 4 whose replacement is about P-1 (two links: \
+             P-2's stream, then P-1's); 9 a grant and 10 a revocation of `investigator2` \
+             (governance stream); 11 a sighting of P-1; 12 a seal and 13 a checkpoint; 14 a \
+             death of P-2. Valid."
+        ),
+        c.entries.clone(),
+        Verdict::Valid,
+    ));
+    let mut m = standard();
+    let cp = m.checkpoint(&a);
+    m.push(&a, cp);
+    m.version = VERSION_2;
+    m.push(&i, sighting("P-1", SightingSource::ReturnedPow));
+    m.push(&i, capture("P-3"));
+    m.seal_and_checkpoint(&a);
+    out.push(vector(
+        "valid-mixed-v1-then-v2",
+        &format!(
+            "{STANDARD}, all version 1, and 4 a version 1 checkpoint; then version 2: 5 a \
+             sighting of P-1 whose link names seq 3 (the last version 1 entry of P-1's stream), \
+             6 a capture of P-3 (link null: the first of its stream), 7 a seal (its map counts \
+             the version 1 entries too) and 8 a checkpoint. Valid."
+        ),
+        m.entries,
+        Verdict::Valid,
+    ));
+    out
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of version 2 must-reject chains, one vector each"
+)]
+fn v2_reject_chains() -> Vec<ChainVector> {
+    let (a, i) = (authority(), investigator());
+    let base = standard_v2();
+    let mut out = Vec::new();
+    let mut bad_links = |name: &str, what: &str, event: Event, links: Vec<Option<Link>>| {
+        let mut body = base.next(&i, event);
+        body.links = links;
+        out.push(vector(
+            name,
+            &format!("{STANDARD_V2}. Seq 5, signed by `investigator`, {what}."),
+            base.clone().with(sign(&body, &i)),
+            Verdict::Reject(Rule::Link),
+        ));
+    };
+    let l = |seq: u64, hash: EntryHash| Some(Link { seq, hash });
+    bad_links(
+        "reject-link-wrong-seq",
+        "is a sighting of P-1 whose link names seq 2 with seq 3's hash (P-1's last entry is seq 3)",
+        sighting("P-1", SightingSource::Video),
+        vec![l(2, base.hash(3))],
+    );
+    bad_links(
+        "reject-link-wrong-hash",
+        "is a sighting of P-1 whose link names seq 3 with seq 2's hash",
+        sighting("P-1", SightingSource::Video),
+        vec![l(3, base.hash(2))],
+    );
+    bad_links(
+        "reject-link-skips-an-entry",
+        "is a sighting of P-1 whose link names seq 2 (P-1's entry before the last), skipping seq 3",
+        sighting("P-1", SightingSource::Video),
+        vec![l(2, base.hash(2))],
+    );
+    bad_links(
+        "reject-link-null-on-a-nonempty-stream",
+        "is a sighting of P-1 whose link is null, although P-1's stream has entries",
+        sighting("P-1", SightingSource::Video),
+        vec![None],
+    );
+    bad_links(
+        "reject-link-on-an-empty-stream",
+        "is a capture of P-9, the first entry about P-9, whose link names seq 4",
+        capture("P-9"),
+        vec![l(4, base.hash(4))],
+    );
+    bad_links(
+        "reject-link-into-another-stream",
+        "is a sighting of P-1 whose link names seq 4, the last entry of P-2's stream",
+        sighting("P-1", SightingSource::Video),
+        vec![l(4, base.hash(4))],
+    );
+    bad_links(
+        "reject-link-one-where-two-are-needed",
+        "is a correction of seq 4 (P-2's capture) whose replacement is about P-1, so it belongs \
+         to P-2's and P-1's streams, but it carries only P-2's link",
+        correction(base.hash(4), "it was P-1", Some(capture("P-1"))),
+        vec![l(4, base.hash(4))],
+    );
+    bad_links(
+        "reject-link-two-where-one-is-needed",
+        "is a correction of seq 3 (P-1's capture) whose replacement is about P-1 too, so it \
+         belongs to P-1's stream only, but it carries two links",
+        correction(base.hash(3), "wrong date", Some(capture("P-1"))),
+        vec![l(3, base.hash(3)), l(3, base.hash(3))],
+    );
+    bad_links(
+        "reject-link-governance-head-for-evidence",
+        "is a sighting of P-1 whose link names seq 1, the governance stream's head",
+        sighting("P-1", SightingSource::Video),
+        vec![l(1, base.hash(1))],
+    );
+
+    // A version 1 entry after version 2 ones.
+    let mut body = base.next(&i, sighting("P-1", SightingSource::Video));
+    body.version = VERSION_1;
+    body.links = vec![];
+    out.push(vector(
+        "reject-version-downgrade",
+        &format!(
+            "{STANDARD_V2}. Seq 5 is a correctly signed version 1 sighting of P-1: versions never \
+             decrease along a chain (FORMAT.md section 12.5, rule version)."
+        ),
+        base.clone().with(sign(&body, &i)),
+        Verdict::Reject(Rule::Version),
+    ));
+
+    // Seals.
+    let right = base.streams.seal();
+    let mut bad_seal =
+        |name: &str, what: &str, edit: &dyn Fn(&mut Seal), key: &SigningKey, rule| {
+            let mut event = right.clone();
+            if let Event::Seal(s) = &mut event {
+                edit(s);
+            }
+            out.push(vector(
+                name,
+                &format!("{STANDARD_V2}. Seq 5 is a seal {what}."),
+                base.clone().with(base.signed(key, event)),
+                Verdict::Reject(rule),
+            ));
+        };
+    bad_seal(
+        "reject-seal-map-root",
+        "by `authority` whose map_root has one bit flipped",
+        &|s| s.map_root.0[0] ^= 1,
+        &a,
+        Rule::Seal,
+    );
+    bad_seal(
+        "reject-seal-gov-count",
+        "by `authority` that counts 1 governance entry (there are 2: the genesis and the grant)",
+        &|s| s.gov_count = 1,
+        &a,
+        Rule::Seal,
+    );
+    let genesis_link = Link {
+        seq: 0,
+        hash: base.hash(0),
+    };
+    bad_seal(
+        "reject-seal-gov-head",
+        "by `authority` whose gov_head names seq 0 (the governance stream's last entry is seq 1)",
+        &|s| s.gov_head = genesis_link,
+        &a,
+        Rule::Seal,
+    );
+    bad_seal(
+        "reject-seal-by-an-investigator",
+        "with the right values, signed by `investigator`: a seal needs role authority",
+        &|_| {},
+        &i,
+        Rule::Authority,
+    );
+
+    // A version 2 checkpoint that does not follow a seal.
+    out.push(vector(
+        "reject-checkpoint-v2-without-seal",
+        &format!(
+            "{STANDARD_V2}. Seq 5 is a checkpoint by `authority` with the right size, root and \
+             note signature, but entry 4 is not a seal (FORMAT.md section 12.5)."
+        ),
+        base.clone().with(base.signed(&a, base.checkpoint(&a))),
+        Verdict::Reject(Rule::Checkpoint),
+    ));
+
+    // Envelopes that do not decode.
+    let mut bad_format = |name: &str, what: &str, bytes: Vec<u8>| {
+        out.push(vector(
+            name,
+            &format!("{STANDARD_V2}. Seq 5 {what}."),
+            base.clone().with(seal(bytes, &i)),
+            Verdict::Reject(Rule::Format),
+        ));
+    };
+    let mut body = base.next(&i, sighting("P-1", SightingSource::Video));
+    body.links = vec![];
+    let mut bytes = codec::encode(&body).unwrap();
+    // A links count of 3 at offset 82, then three null links.
+    bytes.splice(82..90, [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    bad_format(
+        "reject-format-v2-three-links",
+        "is a sighting whose links count is 3 (at most 2; checked before anything is allocated)",
+        bytes,
+    );
+    let mut body = base.next(&i, sighting("P-1", SightingSource::Video));
+    body.links = vec![l(5, base.hash(3))];
+    bad_format(
+        "reject-format-v2-link-not-before",
+        "is a sighting whose link names seq 5, its own seq (a link names an earlier entry)",
+        codec::encode(&body).unwrap(),
+    );
+    let mut body = base.next(&i, sighting("P-1", SightingSource::Video));
+    body.links = vec![];
+    bad_format(
+        "reject-format-v2-evidence-without-link",
+        "is a sighting with an empty links list (evidence carries exactly one link)",
+        codec::encode(&body).unwrap(),
+    );
+    let mut body = base.next(&a, base.streams.seal());
+    body.version = VERSION_1;
+    body.links = vec![];
+    // The encoder writes what it is given; the decoder refuses it.
+    let bytes = codec::encode(&body).unwrap();
+    out.push(vector(
+        "reject-format-seal-in-v1-body",
+        &format!(
+            "{STANDARD_V2}. Seq 5 is a version 1 body (no links field) carrying a seal, signed \
+             by `authority`: event 12 exists only in version 2 bodies."
+        ),
+        base.clone().with(seal(bytes, &a)),
+        Verdict::Reject(Rule::Format),
+    ));
+    out
+}
+
+/// The version 2 golden entries: one per event index 0-12, signed by the
+/// `golden` key, with links (not a chain: seq is the position, prev_hash
+/// 32 bytes `22`).
+fn golden_v2() -> Vec<GoldenVector> {
+    let key = golden_key();
+    let mut events = golden::events();
+    events.push(checkpoint_event(
+        &key,
+        "example.org/register",
+        11,
+        [0x44; 32],
+    ));
+    events.push(Event::Seal(Seal {
+        map_root: Sha256Digest([0x55; 32]),
+        gov_count: 2,
+        gov_head: Link {
+            seq: 1,
+            hash: EntryHash([0x44; 32]),
+        },
+    }));
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let seq = i as u64;
+            let link = |s: u64| {
+                Some(Link {
+                    seq: s,
+                    hash: EntryHash([0x33; 32]),
+                })
+            };
+            let links = match &event {
+                Event::Genesis(_) => vec![None],
+                Event::Checkpoint(_) | Event::Seal(_) => vec![],
+                // The golden correction has a replacement: two links.
+                Event::Correction(_) => vec![link(seq - 1), None],
+                _ => vec![link(seq - 1)],
+            };
+            let body = EntryBody {
+                version: VERSION_2,
+                links,
+                ..golden_body(seq, event.clone())
+            };
+            let entry = SignedEntry::sign(body, &key).unwrap().into_bytes();
+            let decoded = SignedEntry::decode(entry.clone()).unwrap();
+            let (body, signature) = split(&entry).unwrap();
+            let b = decoded.body();
+            GoldenVector {
+                name: format!("{i:02}-{}", event.type_name()),
+                description: "version 2: the golden event with links (section 12.1)".into(),
+                event_type: event.type_name().into(),
+                signer: b.signer.to_hex(),
+                version: b.version,
+                seq: b.seq,
+                prev_hash: b.prev_hash.to_hex(),
+                recorded_at: b.recorded_at.0,
+                recorded_at_utc: b.recorded_at.to_string(),
+                links: Some(serde_json::to_value(&b.links).unwrap()),
+                event: serde_json::to_value(&event).unwrap(),
+                body: hex::encode(body),
+                signing_digest: hex::encode(signing_digest(body)),
+                signature: hex::encode(signature),
+                entry: hex::encode(&entry),
+                entry_hash: entry_hash(&entry).to_hex(),
+                leaf_hash: hex::encode(leaf_hash(&entry)),
+            }
+        })
+        .collect()
+}
+
+/// `v2/map.json`: the person map's hashes, roots and proofs.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    description: String,
+    keys: Vec<MapKey>,
+    maps: Vec<MapVector>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapKey {
+    person: String,
+    key: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapVector {
+    name: String,
+    leaves: Vec<MapLeaf>,
+    root: String,
+    proofs: Vec<MapProofVector>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapLeaf {
+    person: String,
+    count: u64,
+    head_seq: u64,
+    head_hash: String,
+    value_hash: String,
+    leaf_hash: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapProofVector {
+    person: String,
+    answer: String,
+    proof: serde_json::Value,
+}
+
+/// A key and its value hash.
+type KeyValue = ([u8; 32], [u8; 32]);
+
+/// The generator's own MapProve: siblings deepest first, then the terminal.
+fn map_prove_of(leaves: &[KeyValue], q: &[u8; 32]) -> (Vec<[u8; 32]>, Option<KeyValue>) {
+    let mut slice = leaves;
+    let mut depth = 0;
+    let mut siblings = Vec::new();
+    while slice.len() > 1 {
+        let split = slice
+            .iter()
+            .position(|(k, _)| bit_of(k, depth))
+            .unwrap_or(slice.len());
+        let (zero, one) = slice.split_at(split);
+        let (ours, theirs) = if bit_of(q, depth) {
+            (one, zero)
+        } else {
+            (zero, one)
+        };
+        siblings.push(map_hash_of(theirs, depth + 1));
+        slice = ours;
+        depth += 1;
+    }
+    siblings.reverse();
+    (siblings, slice.first().copied())
+}
+
+fn map_vectors() -> MapFile {
+    let ids: Vec<String> = (1..=10).map(|n| format!("P-{n}")).collect();
+    let keys = ids
+        .iter()
+        .map(|p| MapKey {
+            person: p.clone(),
+            key: hex::encode(k_of(p)),
+        })
+        .collect();
+    let build = |name: &str, values: Vec<(String, u64, u64, [u8; 32])>, asked: &[&str]| {
+        let mut leaves: Vec<([u8; 32], [u8; 32])> = values
+            .iter()
+            .map(|(p, c, s, h)| (k_of(p), value_hash_of(*c, *s, h)))
+            .collect();
+        leaves.sort();
+        let root = map_hash_of(&leaves, 0);
+        let proofs = asked
+            .iter()
+            .map(|p| {
+                let q = k_of(p);
+                let (siblings, terminal) = map_prove_of(&leaves, &q);
+                let sib: Vec<String> = siblings.iter().map(hex::encode).collect();
+                let own = values.iter().find(|(id, ..)| id == p);
+                let (answer, proof) = match (own, terminal) {
+                    (Some((_, c, s, h)), _) => (
+                        "present",
+                        serde_json::json!({"siblings": sib, "terminal": null,
+                            "value": {"count": c, "head": {"hash": hex::encode(h), "seq": s}}}),
+                    ),
+                    (None, Some((k, v))) => (
+                        "absent",
+                        serde_json::json!({"siblings": sib,
+                            "terminal": {"key": hex::encode(k), "value_hash": hex::encode(v)},
+                            "value": null}),
+                    ),
+                    (None, None) => (
+                        "absent",
+                        serde_json::json!({"siblings": sib, "terminal": null, "value": null}),
+                    ),
+                };
+                MapProofVector {
+                    person: (*p).to_string(),
+                    answer: answer.into(),
+                    proof,
+                }
+            })
+            .collect();
+        MapVector {
+            name: name.into(),
+            leaves: values
+                .iter()
+                .map(|(p, c, s, h)| MapLeaf {
+                    person: p.clone(),
+                    count: *c,
+                    head_seq: *s,
+                    head_hash: hex::encode(h),
+                    value_hash: hex::encode(value_hash_of(*c, *s, h)),
+                    leaf_hash: hex::encode(leaf_of(&k_of(p), &value_hash_of(*c, *s, h))),
+                })
+                .collect(),
+            root: hex::encode(root),
+            proofs,
+        }
+    };
+    let design = vec![
+        ("P-1".to_string(), 3, 40, [0x51; 32]),
+        ("P-2".to_string(), 1, 12, [0x52; 32]),
+        ("P-3".to_string(), 2, 31, [0x53; 32]),
+    ];
+    // 1,000 persons with values from a fixed formula (no randomness).
+    let thousand: Vec<(String, u64, u64, [u8; 32])> = (0..1000u64)
+        .map(|n| {
+            let h: [u8; 32] = sha2::Sha256::digest(n.to_le_bytes()).into();
+            (format!("S-{n:04}"), n % 7 + 1, 10 * n + 3, h)
+        })
+        .collect();
+    MapFile {
+        description: "The person map of docs/FORMAT.md section 12.3: K of ten ids; four maps \
+                      (empty, one person, the three persons of section 12.7, 1,000 persons \
+                      S-0000..S-0999 with count n % 7 + 1, head seq 10n + 3 and head hash \
+                      SHA-256(LE64(n))), each with its leaves' value and leaf hashes, its root \
+                      and proofs of presence and of absence (ending in an empty subtree or at \
+                      another person's leaf) that MapVerify must accept under that root."
+            .into(),
+        keys,
+        maps: vec![
+            build("empty", vec![], &["P-1"]),
+            build("one-person", vec![design[0].clone()], &["P-1", "P-2"]),
+            build(
+                "three-persons",
+                design,
+                &["P-1", "P-2", "P-3", "P-4", "P-5"],
+            ),
+            build(
+                "thousand-persons",
+                thousand,
+                &["S-0000", "S-0500", "S-0999", "P-1", "P-2", "P-3"],
+            ),
+        ],
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Golden entries.
 // ---------------------------------------------------------------------------
 
@@ -1779,6 +2466,7 @@ fn golden_vectors() -> Vec<GoldenVector> {
                 prev_hash: b.prev_hash.to_hex(),
                 recorded_at: b.recorded_at.0,
                 recorded_at_utc: b.recorded_at.to_string(),
+                links: None,
                 event: serde_json::to_value(&event).unwrap(),
                 body: hex::encode(body),
                 signing_digest: hex::encode(signing_digest(body)),
@@ -1869,6 +2557,8 @@ const RULE_NAMES: &[&str] = &[
     "correction_target",
     "checkpoint",
     "empty",
+    "link",
+    "seal",
 ];
 
 /// KNOWN DISAGREEMENTS between docs/FORMAT.md as written and custody.
@@ -2079,5 +2769,126 @@ fn committed_vectors_are_what_the_generator_writes() {
              change is deliberate, rewrite with CUSTODY_WRITE_VECTORS=1 cargo test -p \
              custody-verifier --test vectors and review the diff"
         );
+    }
+}
+
+/// Every version 2 golden entry decodes to its fields, re-encodes to its
+/// body, and verifies under the version 2 domain; there is one per event
+/// index 0-12.
+#[test]
+fn v2_golden_vectors_decode_and_verify() {
+    let golden: Vec<GoldenVector> = read("v2/golden.json");
+    assert_eq!(golden.len(), 13, "one per event index 0-12");
+    assert_eq!(golden[12].event_type, "seal");
+    for g in &golden {
+        let name = &g.name;
+        let bytes = unhex(&g.entry);
+        let entry = SignedEntry::decode(bytes.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(entry.body().version, 2, "{name}");
+        let body = codec::encode(entry.body()).unwrap();
+        assert_eq!(hex::encode(&body), g.body, "{name}");
+        // The digest is over the version 2 domain, computed here by hand.
+        let mut h = sha2::Sha256::new();
+        h.update(b"custody/entry/v2\0");
+        h.update(&body);
+        assert_eq!(hex::encode(h.finalize()), g.signing_digest, "{name}");
+        assert_eq!(
+            hex::encode(signing_digest(&body)),
+            g.signing_digest,
+            "{name}"
+        );
+        assert_eq!(entry.hash().to_hex(), g.entry_hash, "{name}");
+        assert_eq!(
+            serde_json::to_value(&entry.body().links).unwrap(),
+            g.links.clone().unwrap(),
+            "{name}"
+        );
+        entry
+            .verify_signature()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // The capture is FORMAT.md section 12.7's entry but for its link's seq.
+    let capture = &golden[4];
+    assert_eq!(
+        capture.body.len() / 2,
+        249,
+        "the v2 capture's body is 249 bytes"
+    );
+}
+
+/// Every map in `v2/map.json`: custody's map definition gives its root and
+/// hashes, and custody's MapVerify gives every proof's stated answer (and
+/// refuses each proof with one sibling bit flipped).
+#[test]
+fn custody_agrees_with_the_map_vectors() {
+    use custody_format::map_hash::{self, Answer, MapProof, MapValue};
+    let file: MapFile = read("v2/map.json");
+    for k in &file.keys {
+        assert_eq!(hex::encode(map_hash::person_key(&k.person)), k.key);
+    }
+    let h32 = |s: &str| -> [u8; 32] { unhex(s).try_into().unwrap() };
+    for m in &file.maps {
+        let leaves: Vec<map_hash::Leaf> = m
+            .leaves
+            .iter()
+            .map(|l| {
+                let v = MapValue {
+                    count: l.count,
+                    head: Link {
+                        seq: l.head_seq,
+                        hash: EntryHash(h32(&l.head_hash)),
+                    },
+                };
+                assert_eq!(hex::encode(map_hash::value_hash(&v)), l.value_hash);
+                let key = map_hash::person_key(&l.person);
+                assert_eq!(
+                    hex::encode(map_hash::leaf_hash(&key, &map_hash::value_hash(&v))),
+                    l.leaf_hash
+                );
+                map_hash::Leaf {
+                    key,
+                    value_hash: map_hash::value_hash(&v),
+                }
+            })
+            .collect();
+        let root = map_hash::map_root(&leaves);
+        assert_eq!(hex::encode(root), m.root, "{}", m.name);
+        for p in &m.proofs {
+            let j = &p.proof;
+            let proof = MapProof {
+                siblings: j["siblings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| h32(s.as_str().unwrap()))
+                    .collect(),
+                value: (!j["value"].is_null()).then(|| MapValue {
+                    count: j["value"]["count"].as_u64().unwrap(),
+                    head: Link {
+                        seq: j["value"]["head"]["seq"].as_u64().unwrap(),
+                        hash: EntryHash(h32(j["value"]["head"]["hash"].as_str().unwrap())),
+                    },
+                }),
+                terminal: (!j["terminal"].is_null()).then(|| map_hash::Leaf {
+                    key: h32(j["terminal"]["key"].as_str().unwrap()),
+                    value_hash: h32(j["terminal"]["value_hash"].as_str().unwrap()),
+                }),
+            };
+            let q = map_hash::person_key(&p.person);
+            let answer = map_hash::verify(&root, &q, &proof)
+                .unwrap_or_else(|e| panic!("{} {}: {e}", m.name, p.person));
+            match (p.answer.as_str(), answer) {
+                ("present", Answer::Present(v)) => assert_eq!(Some(v), proof.value),
+                ("absent", Answer::Absent) => {}
+                other => panic!("{} {}: {other:?}", m.name, p.person),
+            }
+            // custody's own prover gives the same proof.
+            assert_eq!(map_hash::prove(&leaves, &q, proof.value), proof);
+            if let Some(first) = proof.siblings.first() {
+                let mut bent = proof.clone();
+                bent.siblings[0] = [first[0] ^ 1; 32];
+                assert!(map_hash::verify(&root, &q, &bent).is_err());
+            }
+        }
     }
 }
