@@ -153,9 +153,15 @@ pub enum EnvelopeError {
         /// The entry's seq.
         seq: u64,
     },
-    /// A seal in a version 1 body (seals exist from version 2 on).
-    #[error("a seal is a version 2 event; this body is version {0}")]
-    SealBeforeV2(u16),
+    /// A seal or a clock correction in a version 1 body (they exist from
+    /// version 2 on).
+    #[error("a {event} is a version 2 event; this body is version {version}")]
+    EventNeedsV2 {
+        /// The event's type.
+        event: &'static str,
+        /// The body's version.
+        version: u16,
+    },
 }
 
 impl EntryBody {
@@ -166,8 +172,12 @@ impl EntryBody {
     pub fn validate(&self) -> Result<(), EntryError> {
         self.event.validate()?;
         if self.version < VERSION_2 {
-            if matches!(self.event, Event::Seal(_)) {
-                return Err(EnvelopeError::SealBeforeV2(self.version).into());
+            if self.event.needs_v2() {
+                return Err(EnvelopeError::EventNeedsV2 {
+                    event: self.event.type_name(),
+                    version: self.version,
+                }
+                .into());
             }
             return Ok(());
         }

@@ -553,6 +553,20 @@ pub struct Seal {
     pub gov_head: crate::stream::Link,
 }
 
+/// Format v2: the authority's signed statement that the entries from seq
+/// `since` up to this one were recorded by a clock that was wrong (a
+/// machine whose clock jumped years ahead), so their `recorded_at` is not
+/// to be trusted. This entry alone may be recorded earlier than the entry
+/// before it, and later entries follow its time: one wrong clock cannot
+/// freeze the ledger (docs/FORMAT.md §12.5). A verifier reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct ClockCorrection {
+    /// The first entry whose `recorded_at` came from the wrong clock.
+    pub since: u64,
+    /// What was wrong, for the record.
+    pub reason: String,
+}
+
 /// What an entry says. The variant order is the byte format (see module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -583,6 +597,8 @@ pub enum Event {
     Checkpoint(Checkpoint),
     /// 12, in version 2 bodies only.
     Seal(Seal),
+    /// 13, in version 2 bodies only.
+    ClockCorrection(ClockCorrection),
 }
 
 /// The role an event's signer must hold.
@@ -707,6 +723,7 @@ impl Event {
             Event::Correction(_) => "correction",
             Event::Checkpoint(_) => "checkpoint",
             Event::Seal(_) => "seal",
+            Event::ClockCorrection(_) => "clock_correction",
         }
     }
 
@@ -728,21 +745,32 @@ impl Event {
         self.person().is_some()
     }
 
-    /// True for genesis, grants and revocations.
+    /// True for genesis, grants, revocations and clock corrections: the
+    /// governance stream.
     pub fn is_governance(&self) -> bool {
         matches!(
             self,
-            Event::Genesis(_) | Event::KeyGranted(_) | Event::KeyRevoked(_)
+            Event::Genesis(_)
+                | Event::KeyGranted(_)
+                | Event::KeyRevoked(_)
+                | Event::ClockCorrection(_)
         )
+    }
+
+    /// True for the events that exist only in version 2 bodies.
+    pub fn needs_v2(&self) -> bool {
+        matches!(self, Event::Seal(_) | Event::ClockCorrection(_))
     }
 
     /// What the signer must hold for this event to be accepted.
     pub fn requirement(&self) -> Requirement {
         match self {
             Event::Genesis(_) => Requirement::Genesis,
-            Event::KeyGranted(_) | Event::KeyRevoked(_) | Event::Checkpoint(_) | Event::Seal(_) => {
-                Requirement::Role(Role::Authority)
-            }
+            Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Checkpoint(_)
+            | Event::Seal(_)
+            | Event::ClockCorrection(_) => Requirement::Role(Role::Authority),
             _ => Requirement::Role(Role::Investigator),
         }
     }
@@ -762,7 +790,8 @@ impl Event {
             | Event::KeyRevoked(_)
             | Event::Correction(_)
             | Event::Checkpoint(_)
-            | Event::Seal(_) => return None,
+            | Event::Seal(_)
+            | Event::ClockCorrection(_) => return None,
         })
     }
 
@@ -781,7 +810,8 @@ impl Event {
             | Event::KeyRevoked(_)
             | Event::Correction(_)
             | Event::Checkpoint(_)
-            | Event::Seal(_) => return None,
+            | Event::Seal(_)
+            | Event::ClockCorrection(_) => return None,
         })
     }
 
@@ -800,7 +830,8 @@ impl Event {
             | Event::KeyRevoked(_)
             | Event::Correction(_)
             | Event::Checkpoint(_)
-            | Event::Seal(_) => &[],
+            | Event::Seal(_)
+            | Event::ClockCorrection(_) => &[],
         }
     }
 
@@ -893,6 +924,7 @@ impl Event {
                 }
                 Ok(())
             }
+            Event::ClockCorrection(c) => check_text("reason", &c.reason, LONG, true),
             Event::Correction(c) => {
                 check_text("reason", &c.reason, LONG, true)?;
                 if let Some(r) = &c.replacement {

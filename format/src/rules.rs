@@ -24,7 +24,9 @@
 //!    in sparse mode, checked whenever the entry before is present;
 //! 3. **authority**: the signer held the role the event needs, replaying
 //!    the genesis, grants and revocations before it ([`KeyRegistry`]);
-//! 4. **recorded_at**: does not go backwards;
+//! 4. **recorded_at**: does not go backwards, except in a clock correction
+//!    (version 2), which names an earlier entry from which the times were
+//!    wrong;
 //! 5. **correction_target**: a correction names an earlier evidence entry
 //!    that no correction named before;
 //! 6. **version**: versions never decrease along the chain (checked right
@@ -376,6 +378,14 @@ pub enum Breach {
         /// What that entry is.
         state: TargetState,
     },
+    /// Rule 4, for a clock correction: it names no earlier entry.
+    #[error("the clock correction says entries from seq {since} were recorded by a wrong clock, but it is entry {seq}; it must name an earlier entry")]
+    ClockCorrection {
+        /// The seq it names.
+        since: u64,
+        /// Its own seq.
+        seq: u64,
+    },
     /// Rule `version`.
     #[error("the entry is format version {found}, but an earlier entry is version {previous}; versions never decrease along a chain")]
     Version {
@@ -506,7 +516,7 @@ impl Breach {
             Breach::Sequence { .. } => Rule::Sequence,
             Breach::PrevHash { .. } => Rule::PrevHash,
             Breach::Authority(_) => Rule::Authority,
-            Breach::RecordedAt { .. } => Rule::RecordedAt,
+            Breach::RecordedAt { .. } | Breach::ClockCorrection { .. } => Rule::RecordedAt,
             Breach::CorrectionTarget { .. } => Rule::CorrectionTarget,
             Breach::Version { .. } => Rule::Version,
             Breach::Link(_) | Breach::LinkCount { .. } => Rule::Link,
@@ -659,15 +669,25 @@ impl ChainRules {
         self.registry
             .check(body.seq, &body.signer, &body.event)
             .map_err(Breach::Authority)?;
-        // Clock.
-        if let Some(previous) = self.last_recorded_at {
-            if body.recorded_at < previous {
+        // Clock: never backwards, except a clock correction, which states
+        // the right time after entries recorded by a wrong clock.
+        match (&body.event, self.last_recorded_at) {
+            (Event::ClockCorrection(c), _) if c.since >= body.seq => {
+                return Err(Breach::ClockCorrection {
+                    since: c.since,
+                    seq: body.seq,
+                }
+                .into());
+            }
+            (Event::ClockCorrection(_), _) => {}
+            (_, Some(previous)) if body.recorded_at < previous => {
                 return Err(Breach::RecordedAt {
                     found: body.recorded_at,
                     previous,
                 }
                 .into());
             }
+            _ => {}
         }
         // Correction target; its person is the correction's first stream.
         let mut target_person = None;

@@ -308,7 +308,7 @@ fn v2_envelopes_that_must_be_refused() {
     let v1_seal = body(4, seal);
     assert!(matches!(
         SignedEntry::sign(v1_seal, &key()).unwrap_err(),
-        EntryError::Envelope(EnvelopeError::SealBeforeV2(1))
+        EntryError::Envelope(EnvelopeError::EventNeedsV2 { version: 1, .. })
     ));
     // Three links: refused by the decoder from the count alone.
     let ok = SignedEntry::sign(v2(vec![l(1)], capture), &key()).unwrap();

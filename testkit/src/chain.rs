@@ -72,6 +72,15 @@ pub fn build_chain(events: &[Event], correct: &[bool]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Walks `chain` with the verifier: its summary, or the first violation.
+pub fn summary(chain: &[Vec<u8>]) -> Result<custody_verifier::Summary, Violation> {
+    let mut v = ChainVerifier::new();
+    for e in chain {
+        v.push(e)?;
+    }
+    v.finish()
+}
+
 /// Walks `chain` with the verifier: its length, or the first violation.
 pub fn verify(chain: &[Vec<u8>]) -> Result<u64, Violation> {
     let mut v = ChainVerifier::new();
@@ -131,6 +140,12 @@ impl ChainBuilder {
             &authority(),
         );
         b
+    }
+
+    /// Sets `recorded_at` of the next entry (microseconds since the epoch);
+    /// later entries follow it, one microsecond apart.
+    pub fn set_clock(&mut self, micros: i64) {
+        self.clock = micros;
     }
 
     /// The links an entry with `event` would carry next.

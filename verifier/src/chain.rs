@@ -23,7 +23,7 @@
 //!    before a checkpoint from the bytes it walked.
 
 use crate::merkle::{leaf_hash, StreamingRoot};
-use crate::report::{AuthorityPeriod, Cause, Rule, Summary, Violation};
+use crate::report::{AuthorityPeriod, Cause, ClockCorrectionSeen, Rule, Summary, Violation};
 use crate::signatures::SignatureJob;
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::Event;
@@ -40,6 +40,8 @@ pub struct ChainVerifier {
     rules: ChainRules,
     /// Open evidence, stream heads and the person map (format v2).
     walked: WalkState,
+    /// Clock corrections seen so far.
+    clock_corrections: Vec<ClockCorrectionSeen>,
     keys: HashMap<PublicKeyBytes, VerifyingKey>,
     tree: StreamingRoot,
 }
@@ -123,6 +125,14 @@ impl ChainVerifier {
         };
         self.tree.push(leaf_hash(stored));
         self.walked.accept(entry.hash(), body, &streams);
+        if let Event::ClockCorrection(c) = &body.event {
+            self.clock_corrections.push(ClockCorrectionSeen {
+                seq,
+                since: c.since,
+                recorded_at: body.recorded_at,
+                reason: c.reason.clone(),
+            });
+        }
         self.rules.accept(entry.hash(), body);
         Ok((entry, job))
     }
@@ -149,6 +159,7 @@ impl ChainVerifier {
                 authority,
                 last_recorded_at: last,
                 merkle_root: self.tree.root(),
+                clock_corrections: self.clock_corrections.clone(),
                 authority_keys: registry
                     .keys()
                     .filter_map(|k| {

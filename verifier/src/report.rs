@@ -165,6 +165,19 @@ impl AuthorityPeriod {
     }
 }
 
+/// A clock correction the chain holds (format v2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockCorrectionSeen {
+    /// The correction's seq.
+    pub seq: u64,
+    /// The first entry it declares recorded by a wrong clock.
+    pub since: u64,
+    /// The time it states (its own `recorded_at`).
+    pub recorded_at: Timestamp,
+    /// Why, as the authority wrote it (untrusted text: escape it to show it).
+    pub reason: String,
+}
+
 /// What a valid chain proved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
@@ -180,6 +193,9 @@ pub struct Summary {
     pub last_recorded_at: Timestamp,
     /// The Merkle tree hash of all the entries, computed from their bytes.
     pub merkle_root: [u8; 32],
+    /// Every clock correction, in seq order: the entries from `since` up to
+    /// it carry a `recorded_at` the authority declared wrong.
+    pub clock_corrections: Vec<ClockCorrectionSeen>,
     /// Every key that held the `authority` role at some point, with when:
     /// a checkpoint of size `n` counts only if signed by a key that held
     /// the role after the first `n` entries ([`AuthorityPeriod::at_size`]).

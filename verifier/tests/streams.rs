@@ -183,3 +183,64 @@ fn a_mixed_chain_switches_once_and_links_reach_into_v1() {
     b.checkpoint();
     assert_eq!(b.verify(), Ok(b.entries.len() as u64));
 }
+
+/// One machine's clock jumped to 2099 for one append. Without a correction
+/// every later entry must be recorded in 2099 or later; the authority's
+/// clock correction, recorded at the true time, lets the chain go on, and
+/// the verifier reports which entries it disowns.
+#[test]
+fn a_clock_correction_lets_the_ledger_recover_from_a_wrong_clock() {
+    let mut b = ChainBuilder::new("clock");
+    b.grant(&investigator(), Role::Investigator, "I");
+    b.push(capture("P-1"), &investigator());
+    let now = b.signed[2].body().recorded_at.0;
+    let year_2099 = 4_070_908_800_000_000;
+    b.set_clock(year_2099);
+    b.push(capture("P-2"), &investigator());
+    // An honest machine, after it: refused, whatever it signs.
+    b.set_clock(now + 10);
+    let honest = b.next_body(capture("P-3"), &investigator());
+    let e = custody_format::entry::SignedEntry::sign(honest, &investigator()).unwrap();
+    let mut stuck = b.entries.clone();
+    stuck.push(e.into_bytes());
+    assert_eq!(rejected(&stuck), (4, Rule::RecordedAt));
+    // The correction by an investigator is not enough.
+    let by_investigator = b.next_body(
+        Event::ClockCorrection(ClockCorrection {
+            since: 3,
+            reason: "laptop clock".into(),
+        }),
+        &investigator(),
+    );
+    let e = custody_format::entry::SignedEntry::sign(by_investigator, &investigator()).unwrap();
+    let mut chain = b.entries.clone();
+    chain.push(e.into_bytes());
+    assert_eq!(rejected(&chain), (4, Rule::Authority));
+    // One naming itself or a later entry is refused.
+    let itself = b.next_body(
+        Event::ClockCorrection(ClockCorrection {
+            since: 4,
+            reason: "laptop clock".into(),
+        }),
+        &authority(),
+    );
+    let e = custody_format::entry::SignedEntry::sign(itself, &authority()).unwrap();
+    let mut chain = b.entries.clone();
+    chain.push(e.into_bytes());
+    assert_eq!(rejected(&chain), (4, Rule::RecordedAt));
+    // The authority's correction, then ordinary entries at the true time.
+    b.push(
+        Event::ClockCorrection(ClockCorrection {
+            since: 3,
+            reason: "laptop clock jumped to 2099".into(),
+        }),
+        &authority(),
+    );
+    b.push(capture("P-3"), &investigator());
+    b.checkpoint();
+    let summary = custody_testkit::chain::summary(&b.entries).unwrap();
+    assert_eq!(summary.clock_corrections.len(), 1);
+    assert_eq!(summary.clock_corrections[0].seq, 4);
+    assert_eq!(summary.clock_corrections[0].since, 3);
+    assert!(summary.last_recorded_at.0 < year_2099);
+}

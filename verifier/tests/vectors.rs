@@ -1825,7 +1825,10 @@ impl Streams {
     /// FORMAT.md section 12.2.
     fn of(&self, event: &Event) -> Vec<StreamId> {
         match event {
-            Event::Genesis(_) | Event::KeyGranted(_) | Event::KeyRevoked(_) => vec![None],
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::ClockCorrection(_) => vec![None],
             Event::Checkpoint(_) | Event::Seal(_) => vec![],
             Event::Correction(c) => {
                 let mut out: Vec<StreamId> = self
@@ -1942,6 +1945,36 @@ fn v2_valid_chains() -> Vec<ChainVector> {
     m.push(&i, sighting("P-1", SightingSource::ReturnedPow));
     m.push(&i, capture("P-3"));
     m.seal_and_checkpoint(&a);
+    let mut k = standard_v2();
+    let year_2099: i64 = 4_070_908_800_000_000;
+    let mut body = k.next(&i, sighting("P-1", SightingSource::Tv));
+    body.recorded_at = Timestamp(year_2099);
+    k.push_bytes(sign(&body, &i));
+    let mut body = k.next(
+        &a,
+        Event::ClockCorrection(ClockCorrection {
+            since: 5,
+            reason: "the laptop's clock had jumped to 2099".into(),
+        }),
+    );
+    body.recorded_at = Timestamp(T0 + 7 * 1_000_000);
+    k.push_bytes(sign(&body, &a));
+    let mut body = k.next(&i, capture("P-3"));
+    body.recorded_at = Timestamp(T0 + 8 * 1_000_000);
+    k.push_bytes(sign(&body, &i));
+    k.seal_and_checkpoint(&a);
+    out.push(vector(
+        "valid-v2-clock-correction",
+        &format!(
+            "{STANDARD_V2}; 5 a sighting recorded in 2099 (a wrong clock); 6 a clock correction \
+             by `authority` naming seq 5, recorded at the true time, earlier than seq 5 \
+             (allowed for a clock correction only; it is in the governance stream); 7 a \
+             capture recorded after the correction's time; 8 a seal and 9 a checkpoint. Valid \
+             (FORMAT.md section 12.5)."
+        ),
+        k.entries,
+        Verdict::Valid,
+    ));
     out.push(vector(
         "valid-mixed-v1-then-v2",
         &format!(
@@ -2094,6 +2127,54 @@ fn v2_reject_chains() -> Vec<ChainVector> {
         Rule::Authority,
     );
 
+    // Clock corrections.
+    let mut after_2099 = base.clone();
+    let mut body = after_2099.next(&i, sighting("P-1", SightingSource::Tv));
+    body.recorded_at = Timestamp(4_070_908_800_000_000);
+    after_2099.push_bytes(sign(&body, &i));
+    let correction_at = |key: &SigningKey, since: u64| {
+        let mut body = after_2099.next(
+            key,
+            Event::ClockCorrection(ClockCorrection {
+                since,
+                reason: "wrong clock".into(),
+            }),
+        );
+        body.recorded_at = Timestamp(T0 + 6 * 1_000_000);
+        sign(&body, key)
+    };
+    out.push(vector(
+        "reject-clock-correction-by-an-investigator",
+        &format!(
+            "{STANDARD_V2}; 5 a sighting recorded in 2099. Seq 6 is a clock correction naming \
+             seq 5, recorded at the true time, signed by `investigator`: a clock correction \
+             needs role authority."
+        ),
+        after_2099.clone().with(correction_at(&i, 5)),
+        Verdict::Reject(Rule::Authority),
+    ));
+    out.push(vector(
+        "reject-clock-correction-names-itself",
+        &format!(
+            "{STANDARD_V2}; 5 a sighting recorded in 2099. Seq 6 is a clock correction by \
+             `authority` whose `since` is 6, its own seq: it must name an earlier entry \
+             (rule recorded_at)."
+        ),
+        after_2099.clone().with(correction_at(&a, 6)),
+        Verdict::Reject(Rule::RecordedAt),
+    ));
+    let mut body = after_2099.next(&i, capture("P-3"));
+    body.recorded_at = Timestamp(T0 + 6 * 1_000_000);
+    out.push(vector(
+        "reject-recorded-at-after-a-wrong-clock",
+        &format!(
+            "{STANDARD_V2}; 5 a sighting recorded in 2099. Seq 6 is a capture recorded at the \
+             true time, with no clock correction before it: earlier than seq 5."
+        ),
+        after_2099.clone().with(sign(&body, &i)),
+        Verdict::Reject(Rule::RecordedAt),
+    ));
+
     // A version 2 checkpoint that does not follow a seal.
     out.push(vector(
         "reject-checkpoint-v2-without-seal",
@@ -2143,6 +2224,24 @@ fn v2_reject_chains() -> Vec<ChainVector> {
     body.links = vec![];
     // The encoder writes what it is given; the decoder refuses it.
     let bytes = codec::encode(&body).unwrap();
+    let mut body = base.next(
+        &a,
+        Event::ClockCorrection(ClockCorrection {
+            since: 3,
+            reason: "wrong clock".into(),
+        }),
+    );
+    body.version = VERSION_1;
+    body.links = vec![];
+    out.push(vector(
+        "reject-format-clock-correction-in-v1-body",
+        &format!(
+            "{STANDARD_V2}. Seq 5 is a version 1 body carrying a clock correction, signed by \
+             `authority`: event 13 exists only in version 2 bodies."
+        ),
+        base.clone().with(sign(&body, &a)),
+        Verdict::Reject(Rule::Format),
+    ));
     out.push(vector(
         "reject-format-seal-in-v1-body",
         &format!(
@@ -2174,6 +2273,10 @@ fn golden_v2() -> Vec<GoldenVector> {
             seq: 1,
             hash: EntryHash([0x44; 32]),
         },
+    }));
+    events.push(Event::ClockCorrection(ClockCorrection {
+        since: 7,
+        reason: "clock jumped".into(),
     }));
     events
         .into_iter()
@@ -2778,8 +2881,9 @@ fn committed_vectors_are_what_the_generator_writes() {
 #[test]
 fn v2_golden_vectors_decode_and_verify() {
     let golden: Vec<GoldenVector> = read("v2/golden.json");
-    assert_eq!(golden.len(), 13, "one per event index 0-12");
+    assert_eq!(golden.len(), 14, "one per event index 0-13");
     assert_eq!(golden[12].event_type, "seal");
+    assert_eq!(golden[13].event_type, "clock_correction");
     for g in &golden {
         let name = &g.name;
         let bytes = unhex(&g.entry);

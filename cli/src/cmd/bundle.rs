@@ -82,6 +82,11 @@ fn describe_event(e: &Event, esc: fn(&str) -> String) -> String {
         ),
         Event::KeyRevoked(k) => format!("key {} revoked — {}", k.public_key, esc(&k.reason)),
         Event::Checkpoint(c) => format!("checkpoint of {} entries", c.tree_size),
+        Event::ClockCorrection(c) => format!(
+            "clock correction: entries from seq {} on were recorded by a wrong clock — {}",
+            c.since,
+            esc(&c.reason)
+        ),
         Event::Seal(seal) => format!(
             "seal of {} governance entries and the person map {}",
             seal.gov_count, seal.map_root

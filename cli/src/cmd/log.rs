@@ -46,6 +46,7 @@ pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
         Event::Checkpoint(c) => {
             format!("tree {} root {}", c.tree_size, &c.root_hash.to_hex()[..12])
         }
+        Event::ClockCorrection(c) => format!("wrong clock from seq {}", c.since),
         Event::Seal(seal) => format!(
             "map {} gov {}",
             &seal.map_root.to_hex()[..12],

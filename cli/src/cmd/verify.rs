@@ -102,6 +102,9 @@ pub(crate) fn report(
                     "length": s.length, "head_seq": s.length - 1, "head_hash": s.head_hash,
                     "authority": s.authority, "last_recorded_at": s.last_recorded_at,
                     "recorded_in_the_future": future,
+                    "clock_corrections": s.clock_corrections.iter().map(|c| json!({
+                        "seq": c.seq, "since": c.since, "recorded_at": c.recorded_at, "reason": c.reason,
+                    })).collect::<Vec<_>>(),
                 }));
             } else {
                 println!("VALID  {source}");
@@ -114,6 +117,16 @@ pub(crate) fn report(
                     println!(
                         "warning: the last entry is recorded at {}, later than this machine's clock ({now}): the clock of the machine that signed it, or this one, is wrong",
                         s.last_recorded_at
+                    );
+                }
+                for c in &s.clock_corrections {
+                    println!(
+                        "clock corrected at seq {} (recorded at {}): the authority declares entries {}..{} recorded by a wrong clock: {}",
+                        c.seq,
+                        c.recorded_at,
+                        c.since,
+                        c.seq - 1,
+                        crate::escape::terminal(&c.reason)
                     );
                 }
             }
