@@ -108,6 +108,10 @@ impl From<AppendError> for Failure {
                 &e,
                 Some("check this machine's clock; if it is right (the ledger was idle for over a year), pass --clock-confirmed"),
             )),
+            AppendError::ClockBehind { .. } => refused(with_advice(
+                &e,
+                Some("if this machine's clock is right, an earlier entry was recorded by a wrong clock (in the future): the authority can record that with `custody correct-clock --key AUTHORITY.pem --reason TEXT`, and appends go on from then"),
+            )),
             AppendError::Refused { ref reason, .. } => {
                 let advice = refusal_advice(reason);
                 refused(with_advice(&e, advice))

@@ -94,6 +94,10 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
+    /// Record, signed by an authority key, that entries were recorded by a
+    /// wrong clock (in the future): appends go on at the true time, and
+    /// verify reports which entries carry a wrong time.
+    CorrectClock(cmd::key::CorrectClockArgs),
     /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
     /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
@@ -202,6 +206,7 @@ fn main() {
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Restore(a) => cmd::restore::run(&ctx, a),
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
+        Command::CorrectClock(a) => cmd::key::correct_clock(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
         Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),

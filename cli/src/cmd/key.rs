@@ -231,3 +231,36 @@ pub(crate) fn list(ctx: &Context) -> CmdResult {
     }
     Ok(())
 }
+
+/// Arguments of `correct-clock`.
+#[derive(Args)]
+pub(crate) struct CorrectClockArgs {
+    /// The authority's private key (PKCS#8 PEM).
+    #[arg(long = "key", value_name = "FILE")]
+    authority_key: std::path::PathBuf,
+    /// The first entry recorded by the wrong clock (default: the first of
+    /// the latest entries recorded later than this machine's clock).
+    #[arg(long, value_name = "SEQ")]
+    since: Option<u64>,
+    /// What was wrong, for the record (e.g. "the field laptop's clock had
+    /// jumped to 2099").
+    #[arg(long)]
+    reason: String,
+}
+
+/// Runs `correct-clock`.
+pub(crate) fn correct_clock(ctx: &Context, args: CorrectClockArgs) -> CmdResult {
+    let mut ledger = ctx.open()?;
+    let key = signing_key(&args.authority_key)?;
+    let (appended, since) = ledger.correct_clock(args.since, args.reason, &key)?;
+    if ctx.json {
+        print_json(&json!({"seq": appended.seq, "hash": appended.hash, "since": since}));
+    } else {
+        println!("{} {}", appended.seq, appended.hash);
+        println!(
+            "recorded: entries {since}..{} carry a recorded_at set by a wrong clock; appends go on from this machine's time",
+            appended.seq - 1
+        );
+    }
+    Ok(())
+}

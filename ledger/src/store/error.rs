@@ -102,6 +102,15 @@ pub enum AppendError {
         /// The head's `recorded_at`.
         last: Timestamp,
     },
+    /// A clock correction was asked for, but no entry is recorded later
+    /// than this machine's clock.
+    #[error("no entry is recorded later than this machine's clock ({now}); the last one is recorded at {last}, so there is no wrong time to correct")]
+    NothingToCorrect {
+        /// The clock.
+        now: Timestamp,
+        /// The head's `recorded_at`.
+        last: Timestamp,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

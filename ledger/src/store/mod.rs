@@ -375,6 +375,47 @@ impl Ledger {
         self.append_at(events, key, now, false)
     }
 
+    /// Records a clock correction signed by `key` (which must hold
+    /// `authority`): the entries from `since` on were recorded by a wrong
+    /// clock (docs/FORMAT.md §12.8). `since` defaults to the first of the
+    /// latest entries recorded later than this machine's clock. Unlike
+    /// [`Ledger::append`], the correction is recorded at this machine's
+    /// time even though that is earlier than the last entry's: that is its
+    /// point. Returns the entry and the `since` it states.
+    pub fn correct_clock(
+        &mut self,
+        since: Option<u64>,
+        reason: String,
+        key: &SigningKey,
+    ) -> Result<(Appended, u64), AppendError> {
+        let now = crate::clock::now();
+        let last = self.head.recorded_at;
+        let since = match since {
+            Some(s) => s,
+            None => {
+                // Walk back from the head over the entries recorded after
+                // `now` (usually a few: the wrong clock's).
+                let mut first = None;
+                let mut seq = self.head.seq;
+                while let Some(e) = self.entry(seq)? {
+                    if e.body().recorded_at <= now {
+                        break;
+                    }
+                    first = Some(seq);
+                    if seq == 0 {
+                        break;
+                    }
+                    seq -= 1;
+                }
+                first.ok_or(AppendError::NothingToCorrect { now, last })?
+            }
+        };
+        let event =
+            Event::ClockCorrection(custody_format::event::ClockCorrection { since, reason });
+        let appended = self.append_at(vec![event], key, now, false)?;
+        Ok((appended[0], since))
+    }
+
     /// Checks, without writing anything, that `key` may append `event` next:
     /// the signer's role, the event's fields, and a correction's target (an
     /// evidence entry already in the store).
