@@ -237,7 +237,7 @@ pub(crate) fn list(ctx: &Context) -> CmdResult {
 pub(crate) struct CorrectClockArgs {
     /// The authority's private key (PKCS#8 PEM).
     #[arg(long = "key", value_name = "FILE")]
-    authority_key: std::path::PathBuf,
+    authority_key: PathBuf,
     /// The first entry recorded by the wrong clock (default: the first of
     /// the latest entries recorded later than this machine's clock).
     #[arg(long, value_name = "SEQ")]
