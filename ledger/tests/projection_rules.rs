@@ -235,3 +235,134 @@ fn known_at_replays_what_the_ledger_said_then() {
     )
     .is_none());
 }
+
+/// The people the seed report is about: seen on video and by a returned
+/// prisoner, never confirmed. There is no recorded capture, yet custody is
+/// proven by the first sighting, and it began no earlier than the day the
+/// person was last seen free: the legal clock runs from those bounds.
+/// (Amnesty, "A Deafening Silence": relatives learned of captivity from
+/// videos and from returned POWs; the detaining state confirmed nothing.)
+#[test]
+fn a_person_only_seen_in_captivity_gets_the_legal_clock() {
+    let jsonl = r#"{"type":"missing_report","person":"P","occurred_at":"2022-03","category":"military","last_seen_place":"Mariupol"}
+{"type":"sighting","person":"P","occurred_at":"2022-09","source":"video","place":"Olenivka"}
+{"type":"sighting","person":"P","occurred_at":"2023-02-10","source":"returned_pow","place":"IK-10, Mordovia"}"#;
+    let s = status(jsonl, None);
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+    assert_eq!(s.capture_recorded, Some(false));
+    assert_eq!(s.captured_at.unwrap().to_string(), "2022-09");
+    assert_eq!(s.captured_after.unwrap().to_string(), "2022-03");
+    // 2022-09-30 .. 2025-06-01 at least; 2022-03-01 .. 2025-06-01 at most.
+    assert_eq!(
+        s.days_unacknowledged,
+        Some(DayBounds {
+            min: 975,
+            max: 1188
+        })
+    );
+    assert_eq!(s.days_without_contact, s.days_unacknowledged);
+    assert!(s.flags.contains(&Flag::NotificationOverdue));
+    assert!(s.flags.contains(&Flag::Incommunicado));
+    assert_eq!(s.evidence["captured_at"][0].seq, 3, "the video");
+    assert_eq!(s.evidence["captured_after"][0].seq, 2, "the missing report");
+    assert_eq!(
+        s.last_known_place.as_ref().unwrap().place.as_deref(),
+        Some("IK-10, Mordovia")
+    );
+
+    // Year precision only, and no missing report: the bounds are the year.
+    let s = status(
+        r#"{"type":"sighting","person":"P","occurred_at":"2023","source":"tv"}"#,
+        Some("2023-12-31T00:00:00Z"),
+    );
+    assert_eq!(s.captured_after, None);
+    assert_eq!(s.days_unacknowledged, Some(DayBounds { min: 0, max: 364 }));
+    assert!(
+        !s.flags.contains(&Flag::NotificationOverdue),
+        "may be a week"
+    );
+
+    // Notified later: the delay is bounded the same way.
+    let s = status(
+        &format!(
+            "{jsonl}\n{}",
+            r#"{"type":"icrc_notification","person":"P","occurred_at":"2023-06-20"}"#
+        ),
+        None,
+    );
+    assert_eq!(s.status, Status::HeldAcknowledged);
+    assert_eq!(
+        s.notification_delay_days,
+        Some(DayBounds { min: 263, max: 476 })
+    );
+}
+
+/// A capture and an execution on the same day give the same status
+/// whichever was appended first: the capture comes first.
+#[test]
+fn same_day_capture_and_death_in_either_append_order() {
+    let capture =
+        r#"{"type":"capture","person":"P","occurred_at":"2022-05-17","place":"Robotyne"}"#;
+    let death = r#"{"type":"death","person":"P","occurred_at":"2022-05-17","cause":"execution"}"#;
+    let a = status(&format!("{capture}\n{death}"), None);
+    let b = status(&format!("{death}\n{capture}"), None);
+    for s in [&a, &b] {
+        assert_eq!(s.status, Status::Deceased);
+        assert_eq!(s.captured_at.unwrap().to_string(), "2022-05-17");
+        assert_eq!(s.capture_recorded, Some(true));
+        assert_eq!(s.died_at.unwrap().to_string(), "2022-05-17");
+        assert!(!s.flags.contains(&Flag::Disputed));
+    }
+    assert_eq!(a.days_unacknowledged, b.days_unacknowledged);
+    assert_eq!(a.flags, b.flags);
+}
+
+/// An official act dated certainly after a recorded death (the detaining
+/// power notifies the ICRC; a release) contradicts the death: `disputed`,
+/// citing both, and the status stays `deceased`.
+#[test]
+fn a_death_contradicted_by_a_later_official_act_is_disputed() {
+    for later in [
+        r#"{"type":"icrc_notification","person":"P","occurred_at":"2023-01-15"}"#,
+        r#"{"type":"release","person":"P","occurred_at":"2023-01-15","kind":"exchange"}"#,
+    ] {
+        let s = status(
+            &format!(
+                "{}\n{later}",
+                r#"{"type":"death","person":"P","occurred_at":"2022-06","cause":"killed_in_action"}"#
+            ),
+            None,
+        );
+        assert_eq!(s.status, Status::Deceased, "{later}");
+        assert!(s.flags.contains(&Flag::Disputed), "{later}");
+        let cited: Vec<u64> = s.evidence["disputed"].iter().map(|c| c.seq).collect();
+        assert_eq!(cited, vec![2, 3], "{later}");
+    }
+    // A notification that may predate the death disputes nothing.
+    let s = status(
+        r#"{"type":"death","person":"P","occurred_at":"2022-06","cause":"unknown"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-06-10"}"#,
+        None,
+    );
+    assert!(!s.flags.contains(&Flag::Disputed));
+}
+
+/// A letter with no place, after a sighting in a named colony, is the
+/// latest sign of life, but the colony stays the last known place
+/// (GC III Arts. 70 and 122: the address; ICPED Art. 2: whereabouts).
+#[test]
+fn a_placeless_letter_does_not_erase_the_last_known_place() {
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-04-02","place":"Hostomel"}
+{"type":"sighting","person":"P","occurred_at":"2023-03","source":"returned_pow","place":"SIZO-2, Taganrog"}
+{"type":"correspondence","person":"P","occurred_at":"2023-11-05","kind":"letter","via":"icrc"}"#,
+        None,
+    );
+    let seen = s.last_seen.unwrap();
+    assert_eq!(seen.at.to_string(), "2023-11-05");
+    assert_eq!(seen.place, None);
+    let place = s.last_known_place.unwrap();
+    assert_eq!(place.place.as_deref(), Some("SIZO-2, Taganrog"));
+    assert_eq!(place.by, "sighting");
+    assert_eq!(s.evidence["last_known_place"][0].seq, 3);
+}

@@ -110,7 +110,34 @@ fn print_one(st: &PersonStatus) {
             ),
         );
     }
-    row("captured", opt(&st.captured_at));
+    if let Some(l) = &st.last_known_place {
+        if st.last_seen.as_ref().is_none_or(|s| s.place != l.place) {
+            row(
+                "last known place",
+                format!(
+                    "{} ({} {})",
+                    terminal(l.place.as_deref().unwrap_or_default()),
+                    terminal(&l.by),
+                    l.at
+                ),
+            );
+        }
+    }
+    match (st.capture_recorded, st.captured_at, st.captured_after) {
+        // No recorded capture: custody is proven from the first sighting.
+        (Some(false), Some(by), after) => row(
+            "captured",
+            match after {
+                Some(a) => {
+                    format!("between {a} and {by} (no capture recorded; seen in custody by {by})")
+                }
+                None => {
+                    format!("by {by} at the latest (no capture recorded; seen in custody then)")
+                }
+            },
+        ),
+        _ => row("captured", opt(&st.captured_at)),
+    }
     row("ICRC notified", opt(&st.icrc_notified_at));
     row("notification delay", days(&st.notification_delay_days));
     row("unacknowledged for", days(&st.days_unacknowledged));

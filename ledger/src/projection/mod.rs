@@ -16,7 +16,11 @@
 //!   counts for nothing; a replaced one counts as its replacement, for the
 //!   person the replacement names, cited by the correction's seq and hash.
 //! - **Order.** Events are ordered by when they occurred — interval start,
-//!   then interval end, then seq — never by when they were appended.
+//!   then interval end — never by when they were appended. Events with the
+//!   same interval (a capture and an execution on the same day) come in the
+//!   order of their kind: missing report, capture, sighting, ICRC
+//!   notification, correspondence, release, death; then seq. So the status
+//!   does not depend on which was appended first.
 //! - **Status**, as a state machine over that order:
 //!   a missing report makes a person `missing` (unless they are dead); a
 //!   capture opens a new detention episode, `held_unacknowledged`; a
@@ -26,8 +30,16 @@
 //!   `deceased`. After a death, a capture, sighting or correspondence that
 //!   certainly occurred later (its interval starts at or after the death's
 //!   ends) does not change the status: it sets the flag `disputed`, citing
-//!   both entries. Correspondence is proof of life and contact, not of
-//!   captivity: it changes no status.
+//!   both entries; so does an ICRC notification or a release certainly
+//!   after the death (an official act that says the person is alive).
+//!   Correspondence is proof of life and contact, not of captivity: it
+//!   changes no status.
+//! - **An episode with no recorded capture** (opened by a sighting: a video,
+//!   a returned prisoner) starts no later than that sighting, and no
+//!   earlier than the last time the person was seen free (their missing
+//!   report, if it came before): `captured_at` is the sighting's date,
+//!   `capture_recorded` is false, `captured_after` is that earlier bound,
+//!   and every clock field below runs from those bounds.
 //! - **Days between approximate dates** are bounds in whole UTC days: for an
 //!   earlier interval covering days `[a0, a1]` and a later one `[b0, b1]`,
 //!   `min = max(0, b0 - a1)` and `max = max(0, b1 - a0)`. Two day-precision
@@ -39,6 +51,9 @@
 //!   than 7 days (`min > 7`); `days_without_contact` from the latest
 //!   correspondence of the episode (or the capture) to `as_of`/now, while
 //!   held; `incommunicado` when it is certainly more than 30 days.
+//! - **Whereabouts.** `last_known_place` is the latest evidence that named
+//!   a place (a capture, sighting or release); evidence without a place (a
+//!   letter) updates `last_seen` but never erases the place.
 
 mod flags;
 pub mod report;
@@ -167,8 +182,23 @@ pub struct PersonStatus {
     pub category: Option<Category>,
     /// The latest capture, sighting or correspondence.
     pub last_seen: Option<LastSeen>,
-    /// Capture that began the current detention episode.
+    /// The latest evidence that named a place (capture, sighting, release):
+    /// a letter without a place does not erase it.
+    #[serde(default)]
+    pub last_known_place: Option<LastSeen>,
+    /// Capture that began the current detention episode; for an episode
+    /// with no recorded capture, the first evidence of custody (the capture
+    /// happened no later than this).
     pub captured_at: Option<OccurredAt>,
+    /// Whether `captured_at` is a recorded capture (`true`) or only the
+    /// first evidence of custody (`false`); `None` with no episode.
+    #[serde(default)]
+    pub capture_recorded: Option<bool>,
+    /// For an episode with no recorded capture: the last time the person
+    /// was seen free (their missing report), the earliest the capture can
+    /// have been.
+    #[serde(default)]
+    pub captured_after: Option<OccurredAt>,
     /// ICRC notification in the current episode.
     pub icrc_notified_at: Option<OccurredAt>,
     /// Capture to notification.
@@ -215,9 +245,26 @@ fn instant(t: Timestamp) -> OccurredAt {
     OccurredAt::Instant { unix_micros: t.0 }
 }
 
-/// Ordering key: interval start, interval end, seq.
-fn order_key(at: &OccurredAt, seq: u64) -> (i64, i64, u64) {
-    (at.start_micros(), at.end_micros(), seq)
+/// Where an event of this kind comes among events with the same interval:
+/// a person is reported missing, captured, seen, notified, heard from,
+/// released, and dies, in that order (so a capture and an execution on the
+/// same day give the same status whichever was appended first).
+fn same_time_rank(ev: &Event) -> u8 {
+    match ev {
+        Event::MissingReport(_) => 0,
+        Event::Capture(_) => 1,
+        Event::Sighting(_) => 2,
+        Event::IcrcNotification(_) => 3,
+        Event::Correspondence(_) => 4,
+        Event::Release(_) => 5,
+        Event::Death(_) => 6,
+        _ => 7,
+    }
+}
+
+/// Ordering key: interval start, interval end, kind, seq.
+fn order_key(at: &OccurredAt, ev: &Event, seq: u64) -> (i64, i64, u8, u64) {
+    (at.start_micros(), at.end_micros(), same_time_rank(ev), seq)
 }
 
 /// The events that count for `person`, after cuts and corrections, each with
@@ -266,7 +313,7 @@ pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
     if let Some(t) = as_of {
         out.retain(|(_, ev)| ev.occurred_at().is_some_and(|at| at.start_micros() <= t.0));
     }
-    out.sort_by_key(|(c, ev)| order_key(&ev.occurred_at().expect("evidence"), c.seq));
+    out.sort_by_key(|(c, ev)| order_key(&ev.occurred_at().expect("evidence"), ev, c.seq));
     out
 }
 
@@ -280,6 +327,8 @@ struct Fold {
     death: Option<(OccurredAt, Cite)>,
     disputed: Vec<Cite>,
     category_from_report: bool,
+    /// The latest missing report: when the person was last seen free.
+    last_free: Option<(OccurredAt, Cite)>,
 }
 
 impl Fold {
@@ -291,7 +340,10 @@ impl Fold {
                 since,
                 category: None,
                 last_seen: None,
+                last_known_place: None,
                 captured_at: None,
+                capture_recorded: None,
+                captured_after: None,
                 icrc_notified_at: None,
                 notification_delay_days: None,
                 days_unacknowledged: None,
@@ -309,6 +361,18 @@ impl Fold {
             death: None,
             disputed: Vec::new(),
             category_from_report: false,
+            last_free: None,
+        }
+    }
+
+    fn place(&mut self, at: OccurredAt, place: &Option<String>, by: &str, cite: &Cite) {
+        if let Some(p) = place {
+            self.st.last_known_place = Some(LastSeen {
+                at,
+                place: Some(p.clone()),
+                by: by.into(),
+            });
+            self.cite("last_known_place", cite);
         }
     }
 
@@ -355,6 +419,7 @@ impl Fold {
                 self.st.category = Some(m.category);
                 self.category_from_report = true;
                 self.cite("category", cite);
+                self.last_free = Some((at, cite.clone()));
                 if self.state != Some(Status::Deceased) && !self.held() {
                     self.enter(Status::Missing, at, cite);
                 }
@@ -362,7 +427,9 @@ impl Fold {
             Event::Capture(c) => self.capture(c, at, cite),
             Event::Sighting(s) => self.sighting(s, at, cite),
             Event::IcrcNotification(_) => {
-                if matches!(self.state, Some(Status::Deceased) | Some(Status::Released)) {
+                // An official act certainly after a death says the person is
+                // alive: it disputes the death.
+                if self.dead_and_disputed_by(at, cite) || self.state == Some(Status::Released) {
                     return;
                 }
                 if self.st.icrc_notified_at.is_none() {
@@ -384,10 +451,11 @@ impl Fold {
                 self.st.last_contact_at = Some(at);
                 self.cite("last_contact_at", cite);
             }
-            Event::Release(_) => {
-                if self.state == Some(Status::Deceased) {
+            Event::Release(r) => {
+                if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
+                self.place(at, &r.place, "release", cite);
                 self.st.released_at = Some(at);
                 self.cite("released_at", cite);
                 self.enter(Status::Released, at, cite);
@@ -415,12 +483,16 @@ impl Fold {
             by: "capture".into(),
         });
         self.cite("last_seen", cite);
+        self.place(at, &c.place, "capture", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }
         if !self.held() {
             // A new detention episode.
             self.st.captured_at = Some(at);
+            self.st.capture_recorded = Some(true);
+            self.st.captured_after = None;
+            self.cite_of.remove("captured_after");
             self.st.icrc_notified_at = None;
             self.st.last_contact_at = Some(at);
             self.st.released_at = None;
@@ -430,6 +502,7 @@ impl Fold {
             self.enter(Status::HeldUnacknowledged, at, cite);
         } else if self.st.captured_at.is_none() {
             self.st.captured_at = Some(at);
+            self.st.capture_recorded = Some(true);
             self.cite("captured_at", cite);
         }
     }
@@ -441,16 +514,33 @@ impl Fold {
             by: "sighting".into(),
         });
         self.cite("last_seen", cite);
+        self.place(at, &s.place, "sighting", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }
         if !self.held() {
-            self.st.captured_at = None;
+            // An episode with no recorded capture: custody is proven no
+            // later than this sighting, and began no earlier than the last
+            // time the person was seen free, if that came before. Contact
+            // was lost with the capture, so it runs from the same bounds.
+            self.st.captured_at = Some(at);
+            self.st.capture_recorded = Some(false);
             self.st.icrc_notified_at = None;
-            self.st.last_contact_at = None;
-            self.cite_of.remove("captured_at");
+            self.st.last_contact_at = Some(at);
+            self.st.released_at = None;
+            self.cite("captured_at", cite);
+            self.cite("last_contact_at", cite);
             self.cite_of.remove("icrc_notified_at");
-            self.cite_of.remove("last_contact_at");
+            match self.last_free.clone() {
+                Some((free, free_cite)) if free.start_micros() <= at.start_micros() => {
+                    self.st.captured_after = Some(free);
+                    self.cite("captured_after", &free_cite);
+                }
+                _ => {
+                    self.st.captured_after = None;
+                    self.cite_of.remove("captured_after");
+                }
+            }
             self.enter(Status::HeldUnacknowledged, at, cite);
         }
     }
@@ -470,6 +560,7 @@ impl Fold {
         for (fact, cite) in self.cite_of {
             let keep = match fact {
                 "captured_at" => st.captured_at.is_some(),
+                "captured_after" => st.captured_after.is_some(),
                 "icrc_notified_at" => st.icrc_notified_at.is_some(),
                 "last_contact_at" => st.last_contact_at.is_some(),
                 "released_at" => st.released_at.is_some(),
@@ -524,6 +615,17 @@ impl PersonStatus {
         self.days_unacknowledged = None;
         self.days_without_contact = None;
         let mut flags = Vec::new();
+        // With no recorded capture, the capture lies between the last time
+        // seen free and the first evidence of custody: the lower bound of
+        // a duration runs from the latter, the upper from the former.
+        let earliest = self.captured_after;
+        let from_capture = |captured: &OccurredAt, to: &OccurredAt| {
+            let mut d = day_bounds(captured, to);
+            if let Some(e) = earliest {
+                d.max = d.max.max(day_bounds(&e, to).max);
+            }
+            d
+        };
         if let Some(captured) = self.captured_at {
             let end_of_episode = match self.status {
                 Status::Released => self.released_at,
@@ -533,12 +635,12 @@ impl PersonStatus {
             .unwrap_or(reference);
             let d = match self.icrc_notified_at {
                 Some(n) => {
-                    let d = day_bounds(&captured, &n);
+                    let d = from_capture(&captured, &n);
                     self.notification_delay_days = Some(d);
                     d
                 }
                 None => {
-                    let d = day_bounds(&captured, &end_of_episode);
+                    let d = from_capture(&captured, &end_of_episode);
                     self.days_unacknowledged = Some(d);
                     d
                 }
@@ -549,7 +651,14 @@ impl PersonStatus {
         }
         if self.status.is_held() {
             if let Some(contact) = self.last_contact_at {
-                let d = day_bounds(&contact, &reference);
+                // Contact lost at an unrecorded capture: the same bounds.
+                let d = if self.capture_recorded == Some(false)
+                    && self.last_contact_at == self.captured_at
+                {
+                    from_capture(&contact, &reference)
+                } else {
+                    day_bounds(&contact, &reference)
+                };
                 if d.min > 30 {
                     flags.push(Flag::Incommunicado);
                 }
