@@ -223,6 +223,108 @@ vocabulary! {
         PhoneCall = "phone_call",
         /// Anything else (say what in `notes`).
         Other = "other",
+        /// A civilian who came back and saw the person (format v2 only).
+        ReturnedCivilian = "returned_civilian",
+    }
+}
+
+vocabulary! {
+    /// Where evidence of an act of detention came from: the detaining
+    /// state's own act, or one of the unofficial sources of a sighting.
+    Source {
+        /// The detaining state's own act (a court, a ministry, a notice):
+        /// it acknowledges the detention.
+        Official = "official",
+        /// A prisoner who came back.
+        ReturnedPow = "returned_pow",
+        /// A civilian who came back.
+        ReturnedCivilian = "returned_civilian",
+        /// A video.
+        Video = "video",
+        /// A television appearance.
+        Tv = "tv",
+        /// A Telegram channel post.
+        Telegram = "telegram",
+        /// A parcel accepted at a detention centre in the person's name.
+        ParcelAccepted = "parcel_accepted",
+        /// A phone call.
+        PhoneCall = "phone_call",
+        /// Anything else (say what in `notes`).
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// Who visited a detained person.
+    Visitor {
+        /// The ICRC (GC III Art. 126).
+        Icrc = "icrc",
+        /// A lawyer.
+        Lawyer = "lawyer",
+        /// Family.
+        Family = "family",
+        /// Consular officials.
+        Consular = "consular",
+        /// A UN monitoring mission.
+        UnMonitor = "un_monitor",
+        /// Anyone else (say who in `notes`).
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// The stage a legal proceeding against a detained person reached.
+    ProceedingStage {
+        /// Interned as a security detainee.
+        InternedSecurity = "interned_security",
+        /// Administrative detention.
+        AdministrativeDetention = "administrative_detention",
+        /// Charged.
+        Charged = "charged",
+        /// Remanded in custody by a court.
+        Remanded = "remanded",
+        /// Convicted.
+        Convicted = "convicted",
+        /// Sentenced.
+        Sentenced = "sentenced",
+        /// An appeal was rejected.
+        AppealRejected = "appeal_rejected",
+    }
+}
+
+vocabulary! {
+    /// What ill-treatment was reported.
+    IllTreatmentKind {
+        /// Torture.
+        Torture = "torture",
+        /// Beating.
+        Beating = "beating",
+        /// Sexual violence.
+        SexualViolence = "sexual_violence",
+        /// Medical care denied.
+        DenialOfMedicalCare = "denial_of_medical_care",
+        /// Starvation.
+        Starvation = "starvation",
+        /// Anything else (say what in `notes`).
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// Who reported ill-treatment.
+    IllTreatmentSource {
+        /// The person themself (after release).
+        SelfReport = "self",
+        /// A prisoner who came back.
+        ReturnedPow = "returned_pow",
+        /// Another witness.
+        Witness = "witness",
+        /// A forensic examination.
+        Forensic = "forensic",
+        /// A medical examination.
+        Medical = "medical",
+        /// Anyone else (say who in `notes`).
+        Other = "other",
     }
 }
 
@@ -489,6 +591,188 @@ pub struct Correspondence {
     pub attachments: Vec<Attachment>,
 }
 
+/// Format v2: a refusal to acknowledge the detention ("not on our lists", a
+/// refused parcel, an unanswered request): with evidence of custody, the
+/// pattern ICPED Art. 2 names enforced disappearance.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Denial {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Who refused (e.g. a ministry, a colony's administration).
+    pub by: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: a family's request for news (to the ICRC, the police, an
+/// ombudsman); its answer goes in `notes`, or in a later entry.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inquiry {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// To whom.
+    pub to: String,
+    /// Who asked.
+    pub by: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: a move between places of detention (GC III Art. 122 asks for
+/// notice of transfers).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// From where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// To where.
+    pub to: String,
+    /// Where the evidence came from.
+    pub source: Source,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: a visit to the detained person: contact (GC III Art. 126).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visit {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Who visited.
+    pub visitor: Visitor,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: a stage of a legal proceeding against the detained person.
+/// With `source: official` it is the detaining state's own act, and so
+/// acknowledges the detention (without notifying anyone).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalProceeding {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// The stage reached.
+    pub stage: ProceedingStage,
+    /// Where the evidence came from.
+    pub source: Source,
+    /// The court or authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    /// The charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<String>,
+    /// The sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: ill-treatment of the person, as reported.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IllTreatment {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// What.
+    pub kind: IllTreatmentKind,
+    /// Who reported it.
+    pub source: IllTreatmentSource,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: the person's remains were handed over, on this date.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemainsReturned {
+    /// Who.
+    pub person: PersonId,
+    /// When.
+    pub occurred_at: OccurredAt,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Format v2: contests an earlier evidence entry about the same person (a
+/// family disputes an identification) without retracting it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispute {
+    /// Who.
+    pub person: PersonId,
+    /// When the dispute was raised.
+    pub occurred_at: OccurredAt,
+    /// The entry contested, by its hash.
+    pub target: EntryHash,
+    /// Who contests it.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Supporting files, by hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
 /// Retracts an earlier evidence entry, or replaces it with `replacement`.
 /// The target stays in the chain; projections stop using it.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -599,6 +883,22 @@ pub enum Event {
     Seal(Seal),
     /// 13, in version 2 bodies only.
     ClockCorrection(ClockCorrection),
+    /// 14, version 2 only.
+    Denial(Denial),
+    /// 15, version 2 only.
+    Inquiry(Inquiry),
+    /// 16, version 2 only.
+    Transfer(Transfer),
+    /// 17, version 2 only.
+    Visit(Visit),
+    /// 18, version 2 only.
+    LegalProceeding(LegalProceeding),
+    /// 19, version 2 only.
+    IllTreatment(IllTreatment),
+    /// 20, version 2 only.
+    RemainsReturned(RemainsReturned),
+    /// 21, version 2 only.
+    Dispute(Dispute),
 }
 
 /// The role an event's signer must hold.
@@ -706,6 +1006,51 @@ fn check_when(at: &OccurredAt) -> Result<(), FieldError> {
     at.validate().map_err(|m| FieldError::new("occurred_at", m))
 }
 
+/// The field rules of the evidence types format v2 adds.
+fn check_v2_evidence(event: &Event) -> Result<(), FieldError> {
+    use limits::{LONG_TEXT as LONG, SHORT_TEXT as SHORT};
+    match event {
+        Event::Denial(e) => {
+            check_text("by", &e.by, SHORT, true)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::Inquiry(e) => {
+            check_text("to", &e.to, SHORT, true)?;
+            check_text("by", &e.by, SHORT, true)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::Transfer(e) => {
+            check_opt("from", &e.from, SHORT)?;
+            check_text("to", &e.to, SHORT, true)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::Visit(e) => {
+            check_opt("place", &e.place, SHORT)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::LegalProceeding(e) => {
+            check_opt("authority", &e.authority, SHORT)?;
+            check_opt("charge", &e.charge, LONG)?;
+            check_opt("sentence", &e.sentence, SHORT)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::IllTreatment(e) => {
+            check_opt("place", &e.place, SHORT)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::RemainsReturned(e) => {
+            check_opt("place", &e.place, SHORT)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        Event::Dispute(e) => {
+            check_text("by", &e.by, SHORT, true)?;
+            check_text("reason", &e.reason, LONG, true)?;
+            check_opt("notes", &e.notes, LONG)
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Event {
     /// The name of the variant as used in JSON (`type`).
     pub fn type_name(&self) -> &'static str {
@@ -724,6 +1069,14 @@ impl Event {
             Event::Checkpoint(_) => "checkpoint",
             Event::Seal(_) => "seal",
             Event::ClockCorrection(_) => "clock_correction",
+            Event::Denial(_) => "denial",
+            Event::Inquiry(_) => "inquiry",
+            Event::Transfer(_) => "transfer",
+            Event::Visit(_) => "visit",
+            Event::LegalProceeding(_) => "legal_proceeding",
+            Event::IllTreatment(_) => "ill_treatment",
+            Event::RemainsReturned(_) => "remains_returned",
+            Event::Dispute(_) => "dispute",
         }
     }
 
@@ -736,6 +1089,14 @@ impl Event {
         "release",
         "death",
         "correspondence",
+        "denial",
+        "inquiry",
+        "transfer",
+        "visit",
+        "legal_proceeding",
+        "ill_treatment",
+        "remains_returned",
+        "dispute",
         "correction",
     ];
 
@@ -757,9 +1118,24 @@ impl Event {
         )
     }
 
-    /// True for the events that exist only in version 2 bodies.
+    /// True for the events (and enum values) that exist only in version 2
+    /// bodies: a version 1 reader does not know them.
     pub fn needs_v2(&self) -> bool {
-        matches!(self, Event::Seal(_) | Event::ClockCorrection(_))
+        match self {
+            Event::Seal(_)
+            | Event::ClockCorrection(_)
+            | Event::Denial(_)
+            | Event::Inquiry(_)
+            | Event::Transfer(_)
+            | Event::Visit(_)
+            | Event::LegalProceeding(_)
+            | Event::IllTreatment(_)
+            | Event::RemainsReturned(_)
+            | Event::Dispute(_) => true,
+            Event::Sighting(s) => s.source == SightingSource::ReturnedCivilian,
+            Event::Correction(c) => c.replacement.as_deref().is_some_and(Event::needs_v2),
+            _ => false,
+        }
     }
 
     /// What the signer must hold for this event to be accepted.
@@ -785,6 +1161,14 @@ impl Event {
             Event::Release(e) => &e.person,
             Event::Death(e) => &e.person,
             Event::Correspondence(e) => &e.person,
+            Event::Denial(e) => &e.person,
+            Event::Inquiry(e) => &e.person,
+            Event::Transfer(e) => &e.person,
+            Event::Visit(e) => &e.person,
+            Event::LegalProceeding(e) => &e.person,
+            Event::IllTreatment(e) => &e.person,
+            Event::RemainsReturned(e) => &e.person,
+            Event::Dispute(e) => &e.person,
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
@@ -805,6 +1189,14 @@ impl Event {
             Event::Release(e) => e.occurred_at,
             Event::Death(e) => e.occurred_at,
             Event::Correspondence(e) => e.occurred_at,
+            Event::Denial(e) => e.occurred_at,
+            Event::Inquiry(e) => e.occurred_at,
+            Event::Transfer(e) => e.occurred_at,
+            Event::Visit(e) => e.occurred_at,
+            Event::LegalProceeding(e) => e.occurred_at,
+            Event::IllTreatment(e) => e.occurred_at,
+            Event::RemainsReturned(e) => e.occurred_at,
+            Event::Dispute(e) => e.occurred_at,
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
@@ -825,6 +1217,14 @@ impl Event {
             Event::Release(e) => &e.attachments,
             Event::Death(e) => &e.attachments,
             Event::Correspondence(e) => &e.attachments,
+            Event::Denial(e) => &e.attachments,
+            Event::Inquiry(e) => &e.attachments,
+            Event::Transfer(e) => &e.attachments,
+            Event::Visit(e) => &e.attachments,
+            Event::LegalProceeding(e) => &e.attachments,
+            Event::IllTreatment(e) => &e.attachments,
+            Event::RemainsReturned(e) => &e.attachments,
+            Event::Dispute(e) => &e.attachments,
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
@@ -925,6 +1325,14 @@ impl Event {
                 Ok(())
             }
             Event::ClockCorrection(c) => check_text("reason", &c.reason, LONG, true),
+            Event::Denial(_)
+            | Event::Inquiry(_)
+            | Event::Transfer(_)
+            | Event::Visit(_)
+            | Event::LegalProceeding(_)
+            | Event::IllTreatment(_)
+            | Event::RemainsReturned(_)
+            | Event::Dispute(_) => check_v2_evidence(self),
             Event::Correction(c) => {
                 check_text("reason", &c.reason, LONG, true)?;
                 if let Some(r) = &c.replacement {

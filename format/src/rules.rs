@@ -29,6 +29,8 @@
 //!    wrong;
 //! 5. **correction_target**: a correction names an earlier evidence entry
 //!    that no correction named before;
+//!    (version 2: a dispute, **dispute_target**, names an earlier evidence
+//!    entry about its own person that no correction named);
 //! 6. **version**: versions never decrease along the chain (checked right
 //!    after the link, so a v1 entry after a v2 one is named first);
 //! 7. **link** (version 2): the entry names, for each of its streams, the
@@ -89,6 +91,9 @@ pub enum Rule {
     Link,
     /// A seal does not state what the entries before it commit to.
     Seal,
+    /// A dispute's target is not an earlier, uncorrected evidence entry
+    /// about the same person.
+    DisputeTarget,
 }
 
 impl Rule {
@@ -108,6 +113,7 @@ impl Rule {
             Rule::Claim => "claim",
             Rule::Link => "link",
             Rule::Seal => "seal",
+            Rule::DisputeTarget => "dispute_target",
         }
     }
 }
@@ -134,6 +140,9 @@ pub enum TargetState {
     NotEvidence(&'static str),
     /// An evidence entry already corrected, by the entry at this seq.
     Corrected(u64),
+    /// Evidence about another person than the entry that names it (a
+    /// dispute contests evidence about its own person only).
+    OtherPerson,
 }
 
 /// Where the rules learn what the entries before the one being checked
@@ -386,6 +395,14 @@ pub enum Breach {
         /// Its own seq.
         seq: u64,
     },
+    /// Rule `dispute_target`.
+    #[error("the dispute targets {target}, {}", target_problem(.target, .state))]
+    DisputeTarget {
+        /// The hash it names.
+        target: EntryHash,
+        /// What that entry is.
+        state: TargetState,
+    },
     /// Rule `version`.
     #[error("the entry is format version {found}, but an earlier entry is version {previous}; versions never decrease along a chain")]
     Version {
@@ -484,6 +501,9 @@ fn target_problem(target: &EntryHash, state: &TargetState) -> String {
         TargetState::NotEvidence(t) => {
             format!("which is a {t}, not evidence about a person; only evidence can be corrected")
         }
+        TargetState::OtherPerson => {
+            "which is evidence about another person; a dispute contests evidence about its own person".into()
+        }
         TargetState::Corrected(seq) => format!(
             "which was already corrected by entry {seq}; an entry is corrected once (to restore evidence, append it again)"
         ),
@@ -521,6 +541,7 @@ impl Breach {
             Breach::Version { .. } => Rule::Version,
             Breach::Link(_) | Breach::LinkCount { .. } => Rule::Link,
             Breach::Seal(_) => Rule::Seal,
+            Breach::DisputeTarget { .. } => Rule::DisputeTarget,
             Breach::Checkpoint(_) => Rule::Checkpoint,
         }
     }
@@ -701,6 +722,22 @@ impl ChainRules {
                     }
                     .into())
                 }
+            }
+        }
+        // Dispute target: open evidence about the dispute's own person.
+        if let Event::Dispute(d) = &body.event {
+            let own = crate::map_hash::person_key(d.person.as_str());
+            let state = match lookups.target(&d.target).map_err(CheckError::Lookup)? {
+                TargetState::Evidence(k) if k == own => None,
+                TargetState::Evidence(_) => Some(TargetState::OtherPerson),
+                other => Some(other),
+            };
+            if let Some(state) = state {
+                return Err(Breach::DisputeTarget {
+                    target: d.target,
+                    state,
+                }
+                .into());
             }
         }
         let streams = streams(&body.event, target_person.as_ref());

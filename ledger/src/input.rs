@@ -11,8 +11,9 @@
 //! pretty-printed over several lines, the lines up to its closing brace.
 
 use custody_format::event::{
-    Capture, Correction, Correspondence, Death, EntryHash, Event, FieldError, IcrcNotification,
-    MissingReport, Release, Sighting,
+    Capture, Correction, Correspondence, Death, Denial, Dispute, EntryHash, Event, FieldError,
+    IcrcNotification, IllTreatment, Inquiry, LegalProceeding, MissingReport, Release,
+    RemainsReturned, Sighting, Transfer, Visit,
 };
 use custody_format::json::StrictValue;
 use serde::de::DeserializeOwned;
@@ -97,11 +98,31 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
         "release" => Event::Release(fields::<Release>(map)?),
         "death" => Event::Death(fields::<Death>(map)?),
         "correspondence" => Event::Correspondence(fields::<Correspondence>(map)?),
+        "denial" => Event::Denial(fields::<Denial>(map)?),
+        "inquiry" => Event::Inquiry(fields::<Inquiry>(map)?),
+        "transfer" => Event::Transfer(fields::<Transfer>(map)?),
+        "visit" => Event::Visit(fields::<Visit>(map)?),
+        "legal_proceeding" => Event::LegalProceeding(fields::<LegalProceeding>(map)?),
+        "ill_treatment" => Event::IllTreatment(fields::<IllTreatment>(map)?),
+        "remains_returned" => Event::RemainsReturned(fields::<RemainsReturned>(map)?),
+        "dispute" => Event::Dispute(fields::<Dispute>(map)?),
         "correction" => Event::Correction(correction(map)?),
         "genesis" | "key_granted" | "key_revoked" => {
             return Err(FieldError::new(
                 "type",
                 format!("`{type_name}` entries are written by `custody init` and `custody key grant|revoke`, not by append"),
+            ))
+        }
+        "checkpoint" | "seal" => {
+            return Err(FieldError::new(
+                "type",
+                format!("`{type_name}` entries are written by `custody checkpoint`, not by append"),
+            ))
+        }
+        "clock_correction" => {
+            return Err(FieldError::new(
+                "type",
+                "`clock_correction` entries are written by `custody correct-clock`, not by append",
             ))
         }
         other => {

@@ -669,6 +669,7 @@ fn spec_of(rule: Option<Rule>) -> &'static str {
         Some(Rule::Empty) => "docs/FORMAT.md section 5 (a ledger starts with its genesis)",
         Some(Rule::Link) => "docs/FORMAT.md section 12.1, 12.2 and 12.5 (link)",
         Some(Rule::Seal) => "docs/FORMAT.md section 12.3, 12.4 and 12.5 (seal)",
+        Some(Rule::DisputeTarget) => "docs/FORMAT.md section 12.9 (dispute_target)",
         Some(r) => panic!("no vector breaks rule {r}"),
     }
 }
@@ -1887,6 +1888,81 @@ impl Streams {
     }
 }
 
+/// One event of each evidence type that format v2 adds (indexes 14-21),
+/// about `p`; the dispute contests `target`.
+fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
+    vec![
+        Event::Denial(Denial {
+            person: person(p),
+            occurred_at: at("2022-08-01"),
+            by: "Ministry of Defence".into(),
+            notes: Some("not on our lists".into()),
+            attachments: vec![],
+        }),
+        Event::Inquiry(Inquiry {
+            person: person(p),
+            occurred_at: at("2022-08"),
+            to: "ICRC Central Tracing Agency".into(),
+            by: "mother".into(),
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::Transfer(Transfer {
+            person: person(p),
+            occurred_at: at("2022-10"),
+            from: Some("Olenivka".into()),
+            to: "IK-10, Mordovia".into(),
+            source: Source::ReturnedPow,
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::Visit(Visit {
+            person: person(p),
+            occurred_at: at("2023-03-01"),
+            visitor: Visitor::Icrc,
+            place: Some("IK-10, Mordovia".into()),
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::LegalProceeding(LegalProceeding {
+            person: person(p),
+            occurred_at: at("2023-05-20"),
+            stage: ProceedingStage::Sentenced,
+            source: Source::Official,
+            authority: Some("Southern District Military Court".into()),
+            charge: Some("terrorism".into()),
+            sentence: Some("20 years".into()),
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::IllTreatment(IllTreatment {
+            person: person(p),
+            occurred_at: at("2022"),
+            kind: IllTreatmentKind::Beating,
+            source: IllTreatmentSource::ReturnedPow,
+            place: Some("Olenivka".into()),
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::RemainsReturned(RemainsReturned {
+            person: person(p),
+            occurred_at: at("2024-02-15"),
+            place: Some("Zaporizhzhia".into()),
+            notes: None,
+            attachments: vec![],
+        }),
+        Event::Dispute(Dispute {
+            person: person(p),
+            occurred_at: at("2024-03-01"),
+            target,
+            by: "family".into(),
+            reason: "the body returned is not his (DNA pending)".into(),
+            notes: None,
+            attachments: vec![],
+        }),
+    ]
+}
+
 /// Genesis, a grant and evidence about P-1 and P-2, in version 2.
 fn standard_v2() -> Chain {
     let mut c = Chain {
@@ -1945,6 +2021,33 @@ fn v2_valid_chains() -> Vec<ChainVector> {
     m.push(&i, sighting("P-1", SightingSource::ReturnedPow));
     m.push(&i, capture("P-3"));
     m.seal_and_checkpoint(&a);
+    let mut n = standard_v2();
+    for e in new_evidence_types("P-1", n.hash(3)) {
+        n.push(&i, e);
+    }
+    n.push(
+        &i,
+        Event::Sighting(Sighting {
+            person: person("P-2"),
+            occurred_at: at("2022-11"),
+            place: None,
+            source: SightingSource::ReturnedCivilian,
+            notes: None,
+            attachments: vec![],
+        }),
+    );
+    n.seal_and_checkpoint(&a);
+    out.push(vector(
+        "valid-v2-every-new-evidence-type",
+        &format!(
+            "{STANDARD_V2}; 5-12 one of each evidence type format v2 adds, about P-1 (denial, \
+             inquiry, transfer, visit, legal_proceeding, ill_treatment, remains_returned, and a \
+             dispute of seq 3, P-1's capture); 13 a sighting of P-2 from a returned civilian (a \
+             source value v2 adds); 14 a seal and 15 a checkpoint. Valid."
+        ),
+        n.entries,
+        Verdict::Valid,
+    ));
     let mut k = standard_v2();
     let year_2099: i64 = 4_070_908_800_000_000;
     let mut body = k.next(&i, sighting("P-1", SightingSource::Tv));
@@ -2175,6 +2278,55 @@ fn v2_reject_chains() -> Vec<ChainVector> {
         Verdict::Reject(Rule::RecordedAt),
     ));
 
+    // Disputes.
+    let dispute = |target: EntryHash, who: &str| {
+        Event::Dispute(Dispute {
+            person: person(who),
+            occurred_at: at("2023"),
+            target,
+            by: "family".into(),
+            reason: "not him".into(),
+            notes: None,
+            attachments: vec![],
+        })
+    };
+    for (name, what, event) in [
+        (
+            "reject-dispute-target-other-person",
+            "is a dispute about P-1 whose target is seq 4, P-2's capture",
+            dispute(base.hash(4), "P-1"),
+        ),
+        (
+            "reject-dispute-target-unknown",
+            "is a dispute about P-1 whose target is no entry of the chain",
+            dispute(EntryHash([0x77; 32]), "P-1"),
+        ),
+        (
+            "reject-dispute-target-not-evidence",
+            "is a dispute about P-1 whose target is seq 1, a grant",
+            dispute(base.hash(1), "P-1"),
+        ),
+    ] {
+        out.push(vector(
+            name,
+            &format!("{STANDARD_V2}. Seq 5, by `investigator`, {what}."),
+            base.clone().with(base.signed(&i, event)),
+            Verdict::Reject(Rule::DisputeTarget),
+        ));
+    }
+    let mut body = base.next(&i, new_evidence_types("P-1", base.hash(3)).remove(0));
+    body.version = VERSION_1;
+    body.links = vec![];
+    out.push(vector(
+        "reject-format-denial-in-v1-body",
+        &format!(
+            "{STANDARD_V2}. Seq 5 is a version 1 body carrying a denial (event 14), signed by \
+             `investigator`: the evidence types 14-21 exist only in version 2 bodies."
+        ),
+        base.clone().with(sign(&body, &i)),
+        Verdict::Reject(Rule::Format),
+    ));
+
     // A version 2 checkpoint that does not follow a seal.
     out.push(vector(
         "reject-checkpoint-v2-without-seal",
@@ -2278,6 +2430,7 @@ fn golden_v2() -> Vec<GoldenVector> {
         since: 7,
         reason: "clock jumped".into(),
     }));
+    events.extend(new_evidence_types("P-1", EntryHash([0x66; 32])));
     events
         .into_iter()
         .enumerate()
@@ -2662,6 +2815,7 @@ const RULE_NAMES: &[&str] = &[
     "empty",
     "link",
     "seal",
+    "dispute_target",
 ];
 
 /// KNOWN DISAGREEMENTS between docs/FORMAT.md as written and custody.
@@ -2881,9 +3035,10 @@ fn committed_vectors_are_what_the_generator_writes() {
 #[test]
 fn v2_golden_vectors_decode_and_verify() {
     let golden: Vec<GoldenVector> = read("v2/golden.json");
-    assert_eq!(golden.len(), 14, "one per event index 0-13");
+    assert_eq!(golden.len(), 22, "one per event index 0-21");
     assert_eq!(golden[12].event_type, "seal");
     assert_eq!(golden[13].event_type, "clock_correction");
+    assert_eq!(golden[21].event_type, "dispute");
     for g in &golden {
         let name = &g.name;
         let bytes = unhex(&g.entry);

@@ -82,6 +82,48 @@ fn describe_event(e: &Event, esc: fn(&str) -> String) -> String {
         ),
         Event::KeyRevoked(k) => format!("key {} revoked — {}", k.public_key, esc(&k.reason)),
         Event::Checkpoint(c) => format!("checkpoint of {} entries", c.tree_size),
+        Event::Denial(d) => format!("{} refused to acknowledge the detention", esc(&d.by)),
+        Event::Inquiry(i) => format!("{} asked {} for news", esc(&i.by), esc(&i.to)),
+        Event::Transfer(t) => format!(
+            "transferred{} to {} (source: {})",
+            t.from
+                .as_deref()
+                .map(|f| format!(" from {}", esc(f)))
+                .unwrap_or_default(),
+            esc(&t.to),
+            t.source
+        ),
+        Event::Visit(v) => format!("visited by {}{}", v.visitor, place(&v.place)),
+        Event::LegalProceeding(l) => format!(
+            "legal proceeding: {} (source: {}){}{}{}",
+            l.stage,
+            l.source,
+            l.authority
+                .as_deref()
+                .map(|a| format!(", by {}", esc(a)))
+                .unwrap_or_default(),
+            l.charge
+                .as_deref()
+                .map(|c| format!(", charge: {}", esc(c)))
+                .unwrap_or_default(),
+            l.sentence
+                .as_deref()
+                .map(|c| format!(", sentence: {}", esc(c)))
+                .unwrap_or_default()
+        ),
+        Event::IllTreatment(t) => format!(
+            "ill-treatment reported: {}{} (source: {})",
+            t.kind,
+            place(&t.place),
+            t.source
+        ),
+        Event::RemainsReturned(r) => format!("remains returned{}", place(&r.place)),
+        Event::Dispute(d) => format!(
+            "{} disputes entry {} — {}",
+            esc(&d.by),
+            d.target,
+            esc(&d.reason)
+        ),
         Event::ClockCorrection(c) => format!(
             "clock correction: entries from seq {} on were recorded by a wrong clock — {}",
             c.since,
