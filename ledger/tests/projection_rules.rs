@@ -366,3 +366,125 @@ fn a_placeless_letter_does_not_erase_the_last_known_place() {
     assert_eq!(place.by, "sighting");
     assert_eq!(s.evidence["last_known_place"][0].seq, 3);
 }
+
+/// A civilian remanded by the detaining state's own court: that state has
+/// acknowledged the detention (the status says so, and the days
+/// unacknowledged stop), but it notified no one, so `notification_overdue`
+/// stays; and no act gave the place: `whereabouts_undisclosed`.
+#[test]
+fn a_remand_by_the_detaining_states_court_acknowledges_a_civilian() {
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-20","category":"civilian","place":"Melitopol"}
+{"type":"legal_proceeding","person":"P","occurred_at":"2022-09-01","stage":"remanded","source":"official","authority":"Melitopol city court"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::HeldAcknowledged);
+    assert_eq!(s.acknowledged_by.as_deref(), Some("legal_proceeding"));
+    assert_eq!(s.acknowledged_at.unwrap().to_string(), "2022-09-01");
+    assert_eq!(s.icrc_notified_at, None);
+    assert!(s.flags.contains(&Flag::NotificationOverdue));
+    assert!(s.flags.contains(&Flag::WhereaboutsUndisclosed));
+    assert_eq!(
+        s.days_unacknowledged,
+        Some(DayBounds { min: 165, max: 165 })
+    );
+    // The same stage reported unofficially (a returnee) acknowledges nothing.
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-20","category":"civilian"}
+{"type":"legal_proceeding","person":"P","occurred_at":"2022-09-01","stage":"remanded","source":"returned_civilian"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+}
+
+/// Evidence of custody and a refusal to acknowledge it: enforced
+/// disappearance (ICPED Art. 2), raised while unacknowledged and cleared by
+/// the acknowledgement. A denial before the person can have been captured
+/// counts for nothing.
+#[test]
+fn a_denial_during_custody_raises_enforced_disappearance_until_acknowledged() {
+    let held = r#"{"type":"missing_report","person":"P","occurred_at":"2022-04-01","category":"military"}
+{"type":"sighting","person":"P","occurred_at":"2022-06","source":"video"}
+{"type":"denial","person":"P","occurred_at":"2022-10-03","by":"Ministry of Defence"}"#;
+    let s = status(held, None);
+    assert_eq!(s.status, Status::HeldUnacknowledged);
+    assert!(s.flags.contains(&Flag::EnforcedDisappearance));
+    let cited: Vec<u64> = s.evidence["enforced_disappearance"]
+        .iter()
+        .map(|c| c.seq)
+        .collect();
+    assert_eq!(cited, vec![3, 4], "the evidence of custody and the denial");
+    let s = status(
+        &format!(
+            "{held}\n{}",
+            r#"{"type":"icrc_notification","person":"P","occurred_at":"2023-02-01","location_disclosed":true}"#
+        ),
+        None,
+    );
+    assert_eq!(s.status, Status::HeldAcknowledged);
+    assert!(!s.flags.contains(&Flag::EnforcedDisappearance));
+    assert!(
+        !s.flags.contains(&Flag::WhereaboutsUndisclosed),
+        "the place was given"
+    );
+    // A denial before the last time seen free is not a refusal to
+    // acknowledge this detention.
+    let s = status(
+        r#"{"type":"denial","person":"P","occurred_at":"2021-12-01","by":"police"}
+{"type":"missing_report","person":"P","occurred_at":"2022-04-01","category":"military"}
+{"type":"sighting","person":"P","occurred_at":"2022-06","source":"video"}"#,
+        None,
+    );
+    assert!(!s.flags.contains(&Flag::EnforcedDisappearance));
+}
+
+/// A visit is contact (GC III Art. 126) and shows the place; an official
+/// transfer notice acknowledges the detention and names the new place.
+#[test]
+fn visits_are_contact_and_official_transfers_acknowledge_and_disclose() {
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-04-02","place":"Hostomel"}
+{"type":"transfer","person":"P","occurred_at":"2022-06-10","from":"Kursk SIZO","to":"IK-10, Mordovia","source":"official"}
+{"type":"visit","person":"P","occurred_at":"2025-05-20","visitor":"icrc","place":"IK-10, Mordovia"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::HeldAcknowledged);
+    assert_eq!(s.acknowledged_by.as_deref(), Some("transfer"));
+    assert_eq!(s.last_contact_at.unwrap().to_string(), "2025-05-20");
+    assert!(
+        !s.flags.contains(&Flag::Incommunicado),
+        "visited 12 days ago"
+    );
+    assert!(!s.flags.contains(&Flag::WhereaboutsUndisclosed));
+    assert_eq!(
+        s.last_known_place.unwrap().place.as_deref(),
+        Some("IK-10, Mordovia")
+    );
+}
+
+/// A family's dispute of the identification the status rests on raises
+/// `disputed`, citing both; the remains' return has its own date.
+#[test]
+fn a_dispute_of_what_the_status_rests_on_and_the_return_of_remains() {
+    let s = status(
+        r#"{"type":"death","person":"P","occurred_at":"2023-07","cause":"death_in_custody"}
+{"type":"remains_returned","person":"P","occurred_at":"2024-02-15","place":"Zaporizhzhia"}
+{"type":"dispute","person":"P","occurred_at":"2024-03-01","target":"@0","by":"family","reason":"DNA does not match"}"#,
+        None,
+    );
+    assert_eq!(s.status, Status::Deceased);
+    assert_eq!(s.remains_returned, Some(true));
+    assert_eq!(s.remains_returned_at.unwrap().to_string(), "2024-02-15");
+    assert!(s.flags.contains(&Flag::Disputed));
+    let cited: Vec<u64> = s.evidence["disputed"].iter().map(|c| c.seq).collect();
+    assert_eq!(cited, vec![2, 4], "the death and the dispute");
+    // A dispute of an entry nothing rests on (a retracted one) flags nothing.
+    let s = status(
+        r#"{"type":"sighting","person":"P","occurred_at":"2023-07","source":"tv"}
+{"type":"correction","target":"@0","reason":"misidentified"}
+{"type":"capture","person":"P","occurred_at":"2023-08-01"}
+{"type":"dispute","person":"P","occurred_at":"2024-03-01","target":"@0","by":"family","reason":"not him"}"#,
+        None,
+    );
+    assert!(!s.flags.contains(&Flag::Disputed));
+}

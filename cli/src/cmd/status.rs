@@ -139,6 +139,11 @@ fn print_one(st: &PersonStatus) {
         _ => row("captured", opt(&st.captured_at)),
     }
     row("ICRC notified", opt(&st.icrc_notified_at));
+    if st.acknowledged_by.as_deref() != Some("icrc_notification") {
+        if let (Some(at), Some(by)) = (&st.acknowledged_at, &st.acknowledged_by) {
+            row("acknowledged", format!("{at} by {}", terminal(by)));
+        }
+    }
     row("notification delay", days(&st.notification_delay_days));
     row("unacknowledged for", days(&st.days_unacknowledged));
     row("last contact", opt(&st.last_contact_at));
@@ -147,6 +152,7 @@ fn print_one(st: &PersonStatus) {
     row("died", opt(&st.died_at));
     row("cause of death", opt(&st.death_cause));
     row("remains returned", opt(&st.remains_returned));
+    row("remains returned on", opt(&st.remains_returned_at));
     row(
         "flags",
         st.flags

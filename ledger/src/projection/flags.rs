@@ -14,17 +14,32 @@ pub enum Flag {
     NotificationOverdue,
     /// Held, with no contact for more than 30 days (GC III Art. 71).
     Incommunicado,
-    /// A death contradicted by later evidence.
+    /// A death contradicted by later evidence, or a fact the status rests
+    /// on contested by a `dispute`.
     Disputed,
+    /// Held (evidence of custody), unacknowledged, and a refusal to
+    /// acknowledge (`denial`) recorded during the episode: ICPED Art. 2.
+    EnforcedDisappearance,
+    /// Acknowledged, but no notification, visit or official act gave the
+    /// place of detention (GC III Arts. 70, 122; ICPED Art. 2).
+    WhereaboutsUndisclosed,
 }
 
 impl Flag {
     /// Every flag, in the order statuses list them.
-    pub const ALL: [Flag; 3] = [
+    pub const ALL: [Flag; 5] = [
         Flag::NotificationOverdue,
         Flag::Incommunicado,
         Flag::Disputed,
+        Flag::EnforcedDisappearance,
+        Flag::WhereaboutsUndisclosed,
     ];
+
+    /// True for the flags recomputed from the time of reading (the legal
+    /// clock); the others are facts of the evidence.
+    pub fn depends_on_the_clock(self) -> bool {
+        matches!(self, Flag::NotificationOverdue | Flag::Incommunicado)
+    }
 
     /// The stable name.
     pub fn name(self) -> &'static str {
@@ -32,6 +47,8 @@ impl Flag {
             Flag::NotificationOverdue => "notification_overdue",
             Flag::Incommunicado => "incommunicado",
             Flag::Disputed => "disputed",
+            Flag::EnforcedDisappearance => "enforced_disappearance",
+            Flag::WhereaboutsUndisclosed => "whereabouts_undisclosed",
         }
     }
 }

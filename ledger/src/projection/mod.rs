@@ -61,7 +61,7 @@ pub mod timeline;
 
 pub use flags::Flag;
 
-use custody_format::event::{Category, DeathCause, EntryHash, Event, PersonId};
+use custody_format::event::{Category, DeathCause, EntryHash, Event, PersonId, Source};
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -201,6 +201,15 @@ pub struct PersonStatus {
     pub captured_after: Option<OccurredAt>,
     /// ICRC notification in the current episode.
     pub icrc_notified_at: Option<OccurredAt>,
+    /// The first acknowledgement of the current episode by the detaining
+    /// state: its notification to the ICRC, or its own official act (a
+    /// court's decision, a transfer notice).
+    #[serde(default)]
+    pub acknowledged_at: Option<OccurredAt>,
+    /// What acknowledged it (`icrc_notification`, `legal_proceeding`,
+    /// `transfer`).
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
     /// Capture to notification.
     pub notification_delay_days: Option<DayBounds>,
     /// Capture to release, death, the cut or now, while no notification came.
@@ -217,6 +226,9 @@ pub struct PersonStatus {
     pub death_cause: Option<DeathCause>,
     /// Whether remains were returned.
     pub remains_returned: Option<bool>,
+    /// When the remains were handed over (`remains_returned`).
+    #[serde(default)]
+    pub remains_returned_at: Option<OccurredAt>,
     /// `notification_overdue`, `incommunicado`, `disputed`.
     pub flags: Vec<Flag>,
     /// For each fact, the entries it rests on.
@@ -329,6 +341,13 @@ struct Fold {
     category_from_report: bool,
     /// The latest missing report: when the person was last seen free.
     last_free: Option<(OccurredAt, Cite)>,
+    /// Refusals to acknowledge, with when.
+    denials: Vec<(OccurredAt, Cite)>,
+    /// Disputes: the entry contested, and the dispute.
+    disputes: Vec<(EntryHash, Cite)>,
+    /// A place of detention was disclosed in the current episode (by a
+    /// notification, a visit or an official act).
+    place_disclosed: bool,
 }
 
 impl Fold {
@@ -345,6 +364,8 @@ impl Fold {
                 capture_recorded: None,
                 captured_after: None,
                 icrc_notified_at: None,
+                acknowledged_at: None,
+                acknowledged_by: None,
                 notification_delay_days: None,
                 days_unacknowledged: None,
                 last_contact_at: None,
@@ -353,6 +374,7 @@ impl Fold {
                 died_at: None,
                 death_cause: None,
                 remains_returned: None,
+                remains_returned_at: None,
                 flags: Vec::new(),
                 evidence: Default::default(),
             },
@@ -362,7 +384,35 @@ impl Fold {
             disputed: Vec::new(),
             category_from_report: false,
             last_free: None,
+            denials: Vec::new(),
+            disputes: Vec::new(),
+            place_disclosed: false,
         }
+    }
+
+    /// The detaining state acknowledged the detention (by `by`): the status
+    /// becomes `held_acknowledged`, unless the person was released or died.
+    fn acknowledge(&mut self, at: OccurredAt, by: &str, cite: &Cite) {
+        if matches!(self.state, Some(Status::Deceased) | Some(Status::Released)) {
+            return;
+        }
+        if self.st.acknowledged_at.is_none() {
+            self.st.acknowledged_at = Some(at);
+            self.st.acknowledged_by = Some(by.into());
+            self.cite("acknowledged_at", cite);
+        }
+        self.enter(Status::HeldAcknowledged, at, cite);
+    }
+
+    /// A new detention episode: what belonged to the last one is cleared.
+    fn new_episode(&mut self) {
+        self.st.icrc_notified_at = None;
+        self.st.acknowledged_at = None;
+        self.st.acknowledged_by = None;
+        self.st.released_at = None;
+        self.place_disclosed = false;
+        self.cite_of.remove("icrc_notified_at");
+        self.cite_of.remove("acknowledged_at");
     }
 
     fn place(&mut self, at: OccurredAt, place: &Option<String>, by: &str, cite: &Cite) {
@@ -426,7 +476,7 @@ impl Fold {
             }
             Event::Capture(c) => self.capture(c, at, cite),
             Event::Sighting(s) => self.sighting(s, at, cite),
-            Event::IcrcNotification(_) => {
+            Event::IcrcNotification(n) => {
                 // An official act certainly after a death says the person is
                 // alive: it disputes the death.
                 if self.dead_and_disputed_by(at, cite) || self.state == Some(Status::Released) {
@@ -436,7 +486,10 @@ impl Fold {
                     self.st.icrc_notified_at = Some(at);
                     self.cite("icrc_notified_at", cite);
                 }
-                self.enter(Status::HeldAcknowledged, at, cite);
+                if n.location_disclosed == Some(true) {
+                    self.place_disclosed = true;
+                }
+                self.acknowledge(at, "icrc_notification", cite);
             }
             Event::Correspondence(c) => {
                 self.st.last_seen = Some(LastSeen {
@@ -468,6 +521,47 @@ impl Fold {
                 self.death = Some((at, cite.clone()));
                 self.enter(Status::Deceased, at, cite);
             }
+            Event::Visit(v) => {
+                self.place(at, &v.place, "visit", cite);
+                if self.dead_and_disputed_by(at, cite) {
+                    return;
+                }
+                self.custody_evidence(at, cite);
+                // A visit is contact (GC III Art. 126), and shows the place
+                // to the visitor.
+                self.st.last_contact_at = Some(at);
+                self.cite("last_contact_at", cite);
+                if v.place.is_some() {
+                    self.place_disclosed = true;
+                }
+            }
+            Event::Transfer(t) => {
+                self.place(at, &Some(t.to.clone()), "transfer", cite);
+                if self.dead_and_disputed_by(at, cite) {
+                    return;
+                }
+                self.custody_evidence(at, cite);
+                if t.source == Source::Official {
+                    self.place_disclosed = true;
+                    self.acknowledge(at, "transfer", cite);
+                }
+            }
+            Event::LegalProceeding(l) => {
+                if self.dead_and_disputed_by(at, cite) {
+                    return;
+                }
+                self.custody_evidence(at, cite);
+                if l.source == Source::Official {
+                    self.acknowledge(at, "legal_proceeding", cite);
+                }
+            }
+            Event::Denial(_) => self.denials.push((at, cite.clone())),
+            Event::Dispute(d) => self.disputes.push((d.target, cite.clone())),
+            Event::RemainsReturned(_) => {
+                self.st.remains_returned = Some(true);
+                self.st.remains_returned_at = Some(at);
+                self.cite("remains_returned_at", cite);
+            }
             _ => {}
         }
     }
@@ -489,16 +583,14 @@ impl Fold {
         }
         if !self.held() {
             // A new detention episode.
+            self.new_episode();
             self.st.captured_at = Some(at);
             self.st.capture_recorded = Some(true);
             self.st.captured_after = None;
             self.cite_of.remove("captured_after");
-            self.st.icrc_notified_at = None;
             self.st.last_contact_at = Some(at);
-            self.st.released_at = None;
             self.cite("captured_at", cite);
             self.cite("last_contact_at", cite);
-            self.cite_of.remove("icrc_notified_at");
             self.enter(Status::HeldUnacknowledged, at, cite);
         } else if self.st.captured_at.is_none() {
             self.st.captured_at = Some(at);
@@ -518,19 +610,24 @@ impl Fold {
         if self.dead_and_disputed_by(at, cite) {
             return;
         }
+        self.custody_evidence(at, cite);
+    }
+
+    /// Evidence that the person is held at `at` (a sighting, a visit, a
+    /// transfer, a legal proceeding): if they were not held, a detention
+    /// episode with no recorded capture begins.
+    fn custody_evidence(&mut self, at: OccurredAt, cite: &Cite) {
         if !self.held() {
             // An episode with no recorded capture: custody is proven no
             // later than this sighting, and began no earlier than the last
             // time the person was seen free, if that came before. Contact
             // was lost with the capture, so it runs from the same bounds.
+            self.new_episode();
             self.st.captured_at = Some(at);
             self.st.capture_recorded = Some(false);
-            self.st.icrc_notified_at = None;
             self.st.last_contact_at = Some(at);
-            self.st.released_at = None;
             self.cite("captured_at", cite);
             self.cite("last_contact_at", cite);
-            self.cite_of.remove("icrc_notified_at");
             match self.last_free.clone() {
                 Some((free, free_cite)) if free.start_micros() <= at.start_micros() => {
                     self.st.captured_after = Some(free);
@@ -550,24 +647,66 @@ impl Fold {
     fn finish(self, reference: OccurredAt) -> PersonStatus {
         let mut st = self.st;
         st.status = self.state.unwrap_or(Status::Missing);
+        let mut disputed_cites = Vec::new();
         if !self.disputed.is_empty() {
-            st.flags.push(Flag::Disputed);
-            let (_, death_cite) = self.death.expect("disputed only after a death");
-            let mut cites = vec![death_cite];
-            cites.extend(self.disputed);
-            st.evidence.insert(Flag::Disputed.name().into(), cites);
+            let (_, death_cite) = self.death.clone().expect("disputed only after a death");
+            disputed_cites.push(death_cite);
+            disputed_cites.extend(self.disputed.iter().cloned());
         }
         for (fact, cite) in self.cite_of {
             let keep = match fact {
                 "captured_at" => st.captured_at.is_some(),
                 "captured_after" => st.captured_after.is_some(),
                 "icrc_notified_at" => st.icrc_notified_at.is_some(),
+                "acknowledged_at" => st.acknowledged_at.is_some(),
                 "last_contact_at" => st.last_contact_at.is_some(),
                 "released_at" => st.released_at.is_some(),
                 _ => true,
             };
             if keep {
                 st.evidence.insert(fact.to_string(), vec![cite]);
+            }
+        }
+        // A dispute of an entry the status rests on.
+        for (target, dispute) in &self.disputes {
+            let rests_on = st.evidence.values().flatten().find(|c| c.hash == *target);
+            if let Some(contested) = rests_on.cloned() {
+                if !disputed_cites.contains(&contested) {
+                    disputed_cites.push(contested);
+                }
+                disputed_cites.push(dispute.clone());
+            }
+        }
+        if !disputed_cites.is_empty() {
+            st.flags.push(Flag::Disputed);
+            st.evidence
+                .insert(Flag::Disputed.name().into(), disputed_cites);
+        }
+        // Enforced disappearance: held, unacknowledged, and refused
+        // acknowledgement during the episode (a denial that may have come
+        // after the capture).
+        if st.status == Status::HeldUnacknowledged {
+            let start = st.captured_after.or(st.captured_at);
+            let refusals: Vec<Cite> = self
+                .denials
+                .iter()
+                .filter(|(at, _)| start.is_none_or(|s| at.end_micros() >= s.start_micros()))
+                .map(|(_, c)| c.clone())
+                .collect();
+            if !refusals.is_empty() {
+                st.flags.push(Flag::EnforcedDisappearance);
+                let mut cites: Vec<Cite> =
+                    st.evidence.get("captured_at").cloned().unwrap_or_default();
+                cites.extend(refusals);
+                st.evidence
+                    .insert(Flag::EnforcedDisappearance.name().into(), cites);
+            }
+        }
+        if st.status == Status::HeldAcknowledged && !self.place_disclosed {
+            st.flags.push(Flag::WhereaboutsUndisclosed);
+            if let Some(c) = st.evidence.get("acknowledged_at").cloned() {
+                st.evidence
+                    .insert(Flag::WhereaboutsUndisclosed.name().into(), c);
             }
         }
         if let (Some(c), Some(n)) = (
@@ -610,7 +749,7 @@ impl PersonStatus {
     /// Stored statuses are facts; this is applied when they are read, so a
     /// status stored a year ago reports a year more without contact.
     pub fn apply_clock(&mut self, reference: OccurredAt) {
-        self.flags.retain(|f| *f == Flag::Disputed);
+        self.flags.retain(|f| !f.depends_on_the_clock());
         self.notification_delay_days = None;
         self.days_unacknowledged = None;
         self.days_without_contact = None;
@@ -640,8 +779,14 @@ impl PersonStatus {
                     d
                 }
                 None => {
+                    // Not notified: the obligation runs on to the end of the
+                    // episode; an official act acknowledged the detention
+                    // (without notifying) ends the days unacknowledged.
                     let d = from_capture(&captured, &end_of_episode);
-                    self.days_unacknowledged = Some(d);
+                    self.days_unacknowledged = Some(match self.acknowledged_at {
+                        Some(a) => from_capture(&captured, &a),
+                        None => d,
+                    });
                     d
                 }
             };
