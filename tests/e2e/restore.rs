@@ -52,7 +52,7 @@ fn fixture() -> Fixture {
     );
     let export = env.path("ledger.jsonl");
     env.run(&["export", "--out", s(&export)]).ok();
-    assert_eq!(lines(&export).len(), 16);
+    assert_eq!(lines(&export).len(), 17, "a checkpoint is two entries: the seal, then the checkpoint");
     Fixture {
         env,
         export,
