@@ -144,9 +144,7 @@ fn bytes(l: &Ledger) -> Vec<Vec<u8>> {
 /// Every person's proof (and a stranger's) in the map below `seq`, checked
 /// against `root` for the answer `model` gives.
 fn check_proofs(l: &Ledger, seq: u64, root: &Hash, model: &Model) {
-    let ids = (0..PERSONS + 2)
-        .map(person)
-        .chain(["stranger".to_string()]);
+    let ids = (0..PERSONS + 2).map(person).chain(["stranger".to_string()]);
     for p in ids {
         let proof = l
             .person_map_proof(&PersonId::new(&p).unwrap(), seq)
@@ -187,14 +185,14 @@ impl Run {
                 // The correction itself is not evidence: it cannot be
                 // corrected in turn.
                 l.append(
-                        vec![Event::Correction(Correction {
-                            target,
-                            reason: "test".into(),
-                            replacement,
-                        })],
-                        &key(2),
-                    )
-                    .unwrap();
+                    vec![Event::Correction(Correction {
+                        target,
+                        reason: "test".into(),
+                        replacement,
+                    })],
+                    &key(2),
+                )
+                .unwrap();
             }
             Op::Retract(_) | Op::Reassign(..) => {}
             Op::Grant => {
@@ -261,4 +259,36 @@ proptest! {
             check_proofs(&run.ledger, run.ledger.len(), &head.root(), &head);
         }
     }
+}
+
+/// A ledger restored from a version 1 export (every entry v1, as a store
+/// of an earlier build holds) goes on in version 2: its streams were
+/// followed from seq 0, so the first v2 entries link to the last v1 entry
+/// of their streams, the seal counts the v1 entries, and the verifier
+/// accepts the mixed chain.
+#[test]
+fn a_v1_export_restored_goes_on_in_v2() {
+    let events: Vec<Event> = (0..6).map(|i| capture(&person(i % 3))).collect();
+    let v1 = custody_testkit::chain::build_chain(&events, &[false, true, false, true]);
+    let dir = tempfile::tempdir().unwrap();
+    let entries = v1.iter().map(|b| SignedEntry::decode(b.clone()));
+    let mut l =
+        Ledger::restore(&dir.path().join("l"), entries, Default::default(), |_| ()).unwrap();
+    l.confirm_clock();
+    let (_, model) = check_chain(&l);
+    assert_eq!(l.map_root().unwrap(), model.root());
+    let last_p0 = model.persons[&person(0)].head;
+    l.append(vec![capture(&person(0))], &key(2)).unwrap();
+    let e = l.entry(l.head().seq).unwrap().unwrap();
+    assert_eq!(e.body().links, vec![Some(last_p0)]);
+    l.append(vec![investigator_granted(&key(7), "X")], &key(1))
+        .unwrap();
+    let grant = l.entry(l.head().seq).unwrap().unwrap();
+    assert_eq!(grant.body().links[0].unwrap().seq, 1, "the v1 grant");
+    l.checkpoint(&key(1)).unwrap();
+    assert_eq!(custody_testkit::chain::verify(&bytes(&l)).unwrap(), l.len());
+    let (Some((seal_seq, root, model)), _) = check_chain(&l) else {
+        panic!("no seal")
+    };
+    check_proofs(&l, seal_seq, &root, &model);
 }

@@ -43,7 +43,10 @@ fn checkpoints_are_c2sp_notes_and_recorded_in_the_chain() {
     // It is entry 25 of the chain, after the seal (entry 24, the last
     // leaf of the tree the note signs), and verify re-checks both.
     let log = env.run(&["--json", "log", "--from", "24"]).ok();
-    let rows: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows[0]["event"]["type"], "seal");
     assert_eq!(rows[0]["event"]["gov_count"], 2);
     assert_eq!(rows[1]["event"]["type"], "checkpoint");
@@ -81,8 +84,8 @@ fn inclusion_proofs_verify_independently() {
         )
         .unwrap();
     }
-    env.run(&["prove", "--seq", "24", "--checkpoint", s(&cp)])
-        .fails(1, &["not in a tree of 24"]);
+    env.run(&["prove", "--seq", "25", "--checkpoint", s(&cp)])
+        .fails(1, &["not in a tree of 25"]);
 }
 
 /// Runs `custody verify --proof PROOF --entry ENTRY` trusting `trust`
@@ -139,7 +142,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     assert_eq!(
         hashes.len(),
         5,
-        "leaf 3 of 24: 4 hashes in the left 16, then the right 8"
+        "leaf 3 of 25: 4 hashes in the left 16, then the right 9"
     );
     for h in hashes {
         assert_eq!(b64.decode(h).unwrap().len(), 32);
@@ -271,7 +274,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     verify_proof(&resigned, &entry, &["--vkey", &vkey])
         .fails(1, &["no signature by a trusted key"]);
     // The checkpoint's size edited: the authority's signature fails.
-    let edited = write("edited.tlog-proof", &text.replacen("\n24\n", "\n25\n", 1));
+    let edited = write("edited.tlog-proof", &text.replacen("\n25\n", "\n26\n", 1));
     verify_proof(&edited, &entry, &pinned).fails(1, &["does not verify"]);
     // A checkpoint of another ledger: a fork under the same name and
     // authority, validly signed, of the same size — but another tree.
@@ -294,7 +297,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
         None,
     )
     .ok();
-    assert!(fork_note.starts_with("test.ledger\n24\n"), "{fork_note}");
+    assert!(fork_note.starts_with("test.ledger\n25\n"), "{fork_note}");
     let forked = write(
         "forked.tlog-proof",
         &text.replacen(&checkpoint_note, &fork_note, 1),
@@ -367,7 +370,12 @@ fn truncation_rewriting_and_equivocation_are_caught() {
         .fails(1, &["EQUIVOCATION", "size 25"]);
     let fork2 = env.path("fork2");
     env.init_fork(&fork2);
-    custody_on(&fork2, &["append", "--key", s(&env.investigator)], Some(&altered)).ok();
+    custody_on(
+        &fork2,
+        &["append", "--key", s(&env.investigator)],
+        Some(&altered),
+    )
+    .ok();
     custody_on(
         &fork2,
         &["append", "--key", s(&env.investigator)],

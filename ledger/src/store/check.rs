@@ -623,6 +623,68 @@ mod tests {
                 RowProblem::Differs,
                 Box::new(|_, w| w.insert(TreeId::Merkle, &node_key(1, 0), &[7; 32])),
             ),
+            (
+                "P-1's stream shortened to hide the death",
+                Table::MapLeaves,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let k = map_hash::person_key("P-1");
+                    let mut v = l.backend.get(TreeId::MapLeaves, &k).unwrap().unwrap();
+                    v[0] -= 1;
+                    w.insert(TreeId::MapLeaves, &k, &v);
+                }),
+            ),
+            (
+                "P-2 removed from the map",
+                Table::MapLeaves,
+                RowProblem::Missing,
+                Box::new(|_, w| w.remove(TreeId::MapLeaves, &map_hash::person_key("P-2"))),
+            ),
+            (
+                "a person the chain never names added to the map",
+                Table::MapLeaves,
+                RowProblem::Extra,
+                Box::new(|l, w| {
+                    let k = map_hash::person_key("P-1");
+                    let v = l.backend.get(TreeId::MapLeaves, &k).unwrap().unwrap();
+                    w.insert(TreeId::MapLeaves, &map_hash::person_key("P-3"), &v);
+                }),
+            ),
+            (
+                "the map's root node flipped",
+                Table::MapNodes,
+                RowProblem::Differs,
+                Box::new(|_, w| w.insert(TreeId::MapNodes, &node_row_key(&[0; 32], 0), &[7; 32])),
+            ),
+            (
+                "a stray map node",
+                Table::MapNodes,
+                RowProblem::Extra,
+                Box::new(|_, w| {
+                    w.insert(TreeId::MapNodes, &node_row_key(&[0xab; 32], 9), &[7; 32])
+                }),
+            ),
+            (
+                "the governance stream made to end at the genesis",
+                Table::GovStream,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let g = MapValue {
+                        count: 1,
+                        head: Link {
+                            seq: 0,
+                            hash: l.entry(0).unwrap().unwrap().hash(),
+                        },
+                    };
+                    w.insert(TreeId::Meta, GOV_KEY, &encode_value(&g));
+                }),
+            ),
+            (
+                "the governance row deleted",
+                Table::GovStream,
+                RowProblem::Missing,
+                Box::new(|_, w| w.remove(TreeId::Meta, GOV_KEY)),
+            ),
         ];
         for (i, (what, table, problem, edit)) in cases.into_iter().enumerate() {
             let l = ledger(&dir.path().join(format!("case-{i}")));

@@ -519,6 +519,170 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::event_from_value;
+    use crate::keyfile::public_key_of;
+    use custody_format::entry::{EntryBody, GENESIS_PREV_HASH, VERSION_1};
+    use custody_format::event::{Correction, KeyGranted, Role};
+    use custody_format::time::Timestamp;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// A chain of version 1 entries, as a layout-2 store holds: genesis, a
+    /// grant, evidence about P-1 and P-2, a reassignment of P-2's capture
+    /// to P-3.
+    fn v1_chain() -> Vec<SignedEntry> {
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let investigator = SigningKey::from_bytes(&[2; 32]);
+        let capture = |p: &str| {
+            event_from_value(json!({"type":"capture","person":p,"occurred_at":"2022-05"})).unwrap()
+        };
+        let mut events = vec![
+            (
+                Event::Genesis(custody_format::event::Genesis {
+                    ledger_name: "t".into(),
+                    authority_key: public_key_of(&authority),
+                    authority_holder: "A".into(),
+                }),
+                &authority,
+            ),
+            (
+                Event::KeyGranted(KeyGranted {
+                    public_key: public_key_of(&investigator),
+                    role: Role::Investigator,
+                    holder: "I".into(),
+                }),
+                &authority,
+            ),
+            (capture("P-1"), &investigator),
+            (capture("P-2"), &investigator),
+            (capture("P-1"), &investigator),
+        ];
+        let mut out: Vec<SignedEntry> = Vec::new();
+        let mut sign = |event: Event, key: &SigningKey, out: &mut Vec<SignedEntry>| {
+            let seq = out.len() as u64;
+            let body = EntryBody {
+                version: VERSION_1,
+                links: vec![],
+                seq,
+                prev_hash: out.last().map_or(GENESIS_PREV_HASH, |e| e.hash()),
+                recorded_at: Timestamp(1_700_000_000_000_000 + seq as i64),
+                signer: public_key_of(key),
+                event,
+            };
+            out.push(SignedEntry::sign(body, key).unwrap());
+        };
+        for (event, key) in events.drain(..) {
+            sign(event, key, &mut out);
+        }
+        let target = out[3].hash();
+        sign(
+            Event::Correction(Correction {
+                target,
+                reason: "another man".into(),
+                replacement: Some(Box::new(capture("P-3"))),
+            }),
+            &investigator,
+            &mut out,
+        );
+        out
+    }
+
+    fn rows(l: &Ledger) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+        let scan = |t| l.backend.scan_from(t, &[]).map(|r| r.unwrap()).collect();
+        vec![
+            scan(TreeId::MapLeaves),
+            scan(TreeId::MapNodes),
+            vec![(
+                GOV_KEY.to_vec(),
+                l.backend.get(TreeId::Meta, GOV_KEY).unwrap().unwrap(),
+            )],
+        ]
+    }
+
+    /// A real layout-2 store (version 1 entries, no map tables, marker 2)
+    /// is read without its map, and upgraded by the first writable open to
+    /// the rows a restore of the same entries derives; a later version 2
+    /// entry links to the last version 1 entry of its stream.
+    #[test]
+    fn a_layout_2_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let chain = v1_chain();
+        let l = Ledger::restore(
+            &path,
+            chain.iter().cloned().map(Ok::<_, std::io::Error>),
+            Default::default(),
+            |_| {},
+        )
+        .unwrap();
+        let derived = rows(&l);
+        assert_eq!(derived[0].len(), 3, "P-1, P-2, P-3");
+        assert!(
+            derived[1].len() >= 2,
+            "the root and a node where two keys split"
+        );
+        let root = l.map_root().unwrap();
+        // Back to layout 2: the tables gone, the marker 2.
+        l.backend
+            .drop_tables(&[TreeId::MapLeaves, TreeId::MapNodes])
+            .unwrap();
+        drop(l);
+        let p1 = PersonId::new("P-1").unwrap();
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert_eq!(r.len(), 6);
+            assert_eq!(r.person_seqs(&p1).unwrap(), [2, 4]);
+            assert_eq!(
+                r.person_value_below(&p1, 6).unwrap().unwrap().head.hash,
+                chain[4].hash()
+            );
+            assert!(matches!(r.map_root(), Err(StoreError::MapNotBuilt(_))));
+            assert!(matches!(
+                r.person_map_proof(&p1, 6),
+                Err(StoreError::MapNotBuilt(_))
+            ));
+            let report = r.check_derived(|_| ()).unwrap();
+            assert!(report.is_clean() && report.map_not_built, "{report:?}");
+            // Appends are checked as version 1 there: the precheck works.
+            let key = SigningKey::from_bytes(&[2; 32]);
+            let event = event_from_value(
+                json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
+            )
+            .unwrap();
+            assert!(r.precheck(&event, &key).unwrap().is_ok());
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        assert_eq!(
+            l.backend
+                .get(TreeId::Meta, super::super::MARKER_KEY)
+                .unwrap(),
+            Some(b"3".to_vec())
+        );
+        assert_eq!(rows(&l), derived);
+        assert_eq!(l.map_root().unwrap(), root);
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
+        // The switch: a version 2 entry links to P-1's last v1 entry.
+        l.confirm_clock();
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let event = event_from_value(
+            json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
+        )
+        .unwrap();
+        l.append(vec![event], &key).unwrap();
+        let e = l.entry(6).unwrap().unwrap();
+        assert_eq!(e.body().version, custody_format::entry::VERSION_2);
+        assert_eq!(
+            e.body().links,
+            vec![Some(Link {
+                seq: 4,
+                hash: chain[4].hash()
+            })]
+        );
+        l.checkpoint(&SigningKey::from_bytes(&[1; 32])).unwrap();
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
+        let seal = l.latest_seal().unwrap().unwrap();
+        assert_eq!((seal.seal_seq, seal.checkpoint_seq), (7, 8));
+    }
 
     #[test]
     fn values_round_trip_and_node_keys_are_compact() {
