@@ -339,6 +339,52 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
             .concat(),
             "entry 16: checkpoint: it states root",
         ),
+        ("empty", vec![], "there are no entries"),
+    ];
+    for (name, entries, needle) in cases {
+        // Into a directory it creates (with a parent): both are removed.
+        let parent = dir.path().join(format!("{name}-parent"));
+        let e = refused(entries.clone(), &parent.join("ledger"));
+        assert!(e.to_string().contains(needle), "{name}: {e}");
+        assert!(
+            matches!(e.cause, RestoreCause::Refused { .. } | RestoreCause::Empty),
+            "{name}"
+        );
+        assert_eq!(e.left, Left::Removed(parent.clone()), "{name}");
+        assert!(
+            e.to_string().contains("was removed: no store is left"),
+            "{e}"
+        );
+        assert!(!parent.exists(), "{name}");
+        // Into an empty directory: it is empty again, and still there.
+        let empty = dir.path().join(format!("{name}-empty"));
+        std::fs::create_dir(&empty).unwrap();
+        let e = refused(entries, &empty);
+        assert_eq!(e.left, Left::Emptied(empty.clone()), "{name}");
+        assert!(
+            e.to_string().contains("the directory is empty again"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "{name}");
+    }
+    // The stranger's entry is refused for its signer, not for a signature
+    // the restore does not check.
+    let e = refused(
+        [&all[..5], &[forge(&all[5], &key(9), |_| {})]].concat(),
+        &dir.path().join("s"),
+    );
+    assert!(e.to_string().contains("not known to this ledger"), "{e}");
+}
+
+/// Format v2: a seal that does not state the map or the governance
+/// stream, and an entry whose link is not its stream's head, are refused
+/// as the verifier refuses them.
+#[test]
+fn a_false_seal_or_a_wrong_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&dir.path().join("src"));
+    let all = entries(&src);
+    let cases: Vec<(&str, Vec<SignedEntry>, &str)> = vec![
         (
             "false seal",
             [
@@ -391,41 +437,13 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
             .concat(),
             "entry 18: link",
         ),
-        ("empty", vec![], "there are no entries"),
     ];
     for (name, entries, needle) in cases {
-        // Into a directory it creates (with a parent): both are removed.
-        let parent = dir.path().join(format!("{name}-parent"));
-        let e = refused(entries.clone(), &parent.join("ledger"));
+        let target = dir.path().join(name.replace(' ', "-"));
+        let e = refused(entries, &target);
         assert!(e.to_string().contains(needle), "{name}: {e}");
-        assert!(
-            matches!(e.cause, RestoreCause::Refused { .. } | RestoreCause::Empty),
-            "{name}"
-        );
-        assert_eq!(e.left, Left::Removed(parent.clone()), "{name}");
-        assert!(
-            e.to_string().contains("was removed: no store is left"),
-            "{e}"
-        );
-        assert!(!parent.exists(), "{name}");
-        // Into an empty directory: it is empty again, and still there.
-        let empty = dir.path().join(format!("{name}-empty"));
-        std::fs::create_dir(&empty).unwrap();
-        let e = refused(entries, &empty);
-        assert_eq!(e.left, Left::Emptied(empty.clone()), "{name}");
-        assert!(
-            e.to_string().contains("the directory is empty again"),
-            "{e}"
-        );
-        assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "{name}");
+        assert!(!target.exists(), "{name}");
     }
-    // The stranger's entry is refused for its signer, not for a signature
-    // the restore does not check.
-    let e = refused(
-        [&all[..5], &[forge(&all[5], &key(9), |_| {})]].concat(),
-        &dir.path().join("s"),
-    );
-    assert!(e.to_string().contains("not known to this ledger"), "{e}");
 }
 
 #[test]

@@ -619,7 +619,7 @@ impl Backend {
         start: &[u8],
         end: &[u8],
         limit: usize,
-        skip: Option<&dyn Fn(&[u8]) -> bool>,
+        skip: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Vec<KeyValue>, StoreError> {
         contained(&self.dir, || {
             let table = self.read_table(tree)?;
@@ -630,7 +630,7 @@ impl Backend {
                     break;
                 }
                 let (k, v) = row.map_err(|e| db_err(&self.dir, e))?;
-                if skip.is_some_and(|skip| skip(k.value())) {
+                if skip(k.value()) {
                     continue;
                 }
                 out.push((k.value().to_vec(), v.value().to_vec()));

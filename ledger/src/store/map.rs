@@ -144,7 +144,7 @@ impl MapStore for TableMap<'_> {
             };
             for (k, v) in self
                 .backend
-                .first_in(TreeId::MapLeaves, prefix, &end, 2, Some(&skip))?
+                .first_in(TreeId::MapLeaves, prefix, &end, 2, &skip)?
             {
                 let key: Hash = k
                     .as_slice()
@@ -558,7 +558,7 @@ mod tests {
             (capture("P-1"), &investigator),
         ];
         let mut out: Vec<SignedEntry> = Vec::new();
-        let mut sign = |event: Event, key: &SigningKey, out: &mut Vec<SignedEntry>| {
+        let sign = |event: Event, key: &SigningKey, out: &mut Vec<SignedEntry>| {
             let seq = out.len() as u64;
             let body = EntryBody {
                 version: VERSION_1,
