@@ -33,8 +33,8 @@ fn correction(target: EntryHash, replacement: &str) -> Vec<Event> {
 
 /// A ledger with every kind of entry: evidence of several persons, a
 /// correction within a batch and one across batches (one reassigning the
-/// entry to another person), a grant and a revocation, a checkpoint, and
-/// evidence after it. 20 entries.
+/// entry to another person), a grant and a revocation, a checkpoint (a seal
+/// at 15, the checkpoint at 16), and evidence after it. 21 entries.
 fn source(dir: &Path) -> Ledger {
     let authority = key(1);
     let investigator = key(2);
@@ -96,7 +96,7 @@ fn source(dir: &Path) -> Ledger {
         &investigator,
     )
     .unwrap();
-    assert_eq!(l.len(), 20);
+    assert_eq!(l.len(), 21);
     l
 }
 
@@ -157,6 +157,28 @@ fn assert_same_ledger(a: &Ledger, b: &Ledger) {
             "{p}"
         );
     }
+    // The person map and the governance stream: the same root, the same
+    // proof for every person (present or not) at the head and at the seal.
+    assert_eq!(a.map_root().unwrap(), b.map_root().unwrap());
+    let seal = a.latest_seal().unwrap().unwrap();
+    assert_eq!(seal.seal_seq, 15);
+    assert_eq!(b.latest_seal().unwrap().unwrap().seal_seq, 15);
+    for p in persons()
+        .into_iter()
+        .chain([PersonId::new("P-99").unwrap()])
+    {
+        for at in [seal.seal_seq, n] {
+            assert_eq!(
+                a.person_map_proof(&p, at).unwrap(),
+                b.person_map_proof(&p, at).unwrap(),
+                "{p} at {at}"
+            );
+        }
+    }
+    assert_eq!(
+        a.governance_value_below(n).unwrap(),
+        b.governance_value_below(n).unwrap()
+    );
     let now = custody_ledger::clock::now();
     let statuses = |l: &Ledger| serde_json::to_string(&l.all_statuses(None, None, now).unwrap());
     assert_eq!(statuses(a).unwrap(), statuses(b).unwrap());
@@ -195,8 +217,8 @@ fn a_restored_ledger_has_the_same_rows_whatever_the_chunk() {
         .unwrap();
         assert_same_ledger(&src, &restored);
         // One progress call per full chunk, and one at the end.
-        let mut expected: Vec<u64> = (1..=20 / chunk as u64).map(|i| i * chunk as u64).collect();
-        expected.push(20);
+        let mut expected: Vec<u64> = (1..=21 / chunk as u64).map(|i| i * chunk as u64).collect();
+        expected.push(21);
         assert_eq!(commits, expected, "chunk {chunk}");
         // Closed and opened again, it is a ledger like any other, and takes
         // appends.
@@ -209,12 +231,12 @@ fn a_restored_ledger_has_the_same_rows_whatever_the_chunk() {
                 &key(2),
             )
             .unwrap();
-        assert_eq!(a[0].seq, 20);
+        assert_eq!(a[0].seq, 21);
         assert_eq!(
             reopened
                 .person_seqs(&PersonId::new("P-7").unwrap())
                 .unwrap(),
-            [20]
+            [21]
         );
     }
 }
@@ -296,8 +318,8 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
         (
             "recorrected",
             [
-                &all[..16],
-                &[forge(&all[16], &key(2), |b| {
+                &all[..17],
+                &[forge(&all[17], &key(2), |b| {
                     b.event = correction(all[4].hash(), "").remove(0)
                 })],
             ]
@@ -307,15 +329,15 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
         (
             "misrooted",
             [
-                &all[..15],
-                &[forge(&all[15], &key(1), |b| {
+                &all[..16],
+                &[forge(&all[16], &key(1), |b| {
                     if let Event::Checkpoint(c) = &mut b.event {
                         c.root_hash.0[0] ^= 1;
                     }
                 })],
             ]
             .concat(),
-            "entry 15: checkpoint: it states root",
+            "entry 16: checkpoint: it states root",
         ),
         ("empty", vec![], "there are no entries"),
     ];
@@ -354,6 +376,76 @@ fn an_entry_that_breaks_the_chain_is_refused_and_nothing_is_left() {
     assert!(e.to_string().contains("not known to this ledger"), "{e}");
 }
 
+/// Format v2: a seal that does not state the map or the governance
+/// stream, and an entry whose link is not its stream's head, are refused
+/// as the verifier refuses them.
+#[test]
+fn a_false_seal_or_a_wrong_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&dir.path().join("src"));
+    let all = entries(&src);
+    let cases: Vec<(&str, Vec<SignedEntry>, &str)> = vec![
+        (
+            "false seal",
+            [
+                &all[..15],
+                &[forge(&all[15], &key(1), |b| {
+                    if let Event::Seal(s) = &mut b.event {
+                        s.map_root.0[0] ^= 1;
+                    }
+                })],
+            ]
+            .concat(),
+            "entry 15: seal: it states map root",
+        ),
+        (
+            "seal miscounting governance",
+            [
+                &all[..15],
+                &[forge(&all[15], &key(1), |b| {
+                    if let Event::Seal(s) = &mut b.event {
+                        s.gov_count -= 1;
+                    }
+                })],
+            ]
+            .concat(),
+            "entry 15: seal",
+        ),
+        (
+            "unlinked",
+            [
+                &all[..5],
+                &[forge(&all[5], &key(2), |b| b.links = vec![None])],
+                &all[6..],
+            ]
+            .concat(),
+            "entry 5: link",
+        ),
+        (
+            "linked to the wrong entry",
+            [
+                &all[..18],
+                // P-5's second entry links to P-5's first; link it to the
+                // seal instead.
+                &[forge(&all[18], &key(2), |b| {
+                    b.links = vec![Some(custody_format::stream::Link {
+                        seq: 15,
+                        hash: all[15].hash(),
+                    })]
+                })],
+            ]
+            .concat(),
+            "entry 18: link",
+        ),
+    ];
+    for (name, entries, needle) in cases {
+        let target = dir.path().join(name.replace(' ', "-"));
+        let e = refused(entries, &target);
+        assert!(e.to_string().contains(needle), "{name}: {e}");
+        assert!(!target.exists(), "{name}");
+    }
+}
+
 #[test]
 fn entries_that_end_elsewhere_than_the_verified_head_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -361,18 +453,18 @@ fn entries_that_end_elsewhere_than_the_verified_head_are_refused() {
     let all = entries(&src);
     let target = dir.path().join("short");
     // A valid chain, one entry shorter than the one that was verified.
-    let e = Ledger::restore(&target, ok(all[..19].to_vec()), options(4, &src), |_| {})
+    let e = Ledger::restore(&target, ok(all[..20].to_vec()), options(4, &src), |_| {})
         .err()
         .unwrap();
     assert!(
         matches!(
             &e.cause,
-            RestoreCause::Head { found, expected } if found.seq == 18 && expected.seq == 19
+            RestoreCause::Head { found, expected } if found.seq == 19 && expected.seq == 20
         ),
         "{e}"
     );
     assert!(
-        e.to_string().contains("not at the verified head seq 19"),
+        e.to_string().contains("not at the verified head seq 20"),
         "{e}"
     );
     assert!(!target.exists());
@@ -427,6 +519,8 @@ fn a_restore_interrupted_midway_is_not_a_ledger() {
     .unwrap();
     drop(restored);
     assert_eq!(copies.len(), 3, "after 8 and 16 entries, and when done");
+    // The seal at 15 was checked in the second chunk, against the map as
+    // the first chunk committed it and the second's pending changes.
     for copy in &copies[..2] {
         match Ledger::open(copy) {
             Err(e @ StoreError::Damaged { .. }) => {

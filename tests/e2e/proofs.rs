@@ -32,7 +32,7 @@ fn checkpoints_are_c2sp_notes_and_recorded_in_the_chain() {
     let note = std::fs::read_to_string(&cp).unwrap();
     let lines: Vec<&str> = note.lines().collect();
     assert_eq!(lines[0], "test.ledger");
-    assert_eq!(lines[1], "24", "genesis + grant + 22 cases");
+    assert_eq!(lines[1], "25", "genesis + grant + 22 cases + the seal");
     assert_eq!(lines[3], "");
     assert!(lines[4].starts_with("\u{2014} test.ledger "), "{note}");
     // The note parses and verifies with the verifier's own code.
@@ -40,10 +40,17 @@ fn checkpoints_are_c2sp_notes_and_recorded_in_the_chain() {
     let authority_pub = custody(&["key", "public", "--key", s(&env.authority)], None).ok();
     let pk = hex32(&Value::from(authority_pub.trim()));
     parsed.verify_by(&[pk]).unwrap();
-    // It is entry 24 of the chain, and verify re-checks it.
+    // It is entry 25 of the chain, after the seal (entry 24, the last
+    // leaf of the tree the note signs), and verify re-checks both.
     let log = env.run(&["--json", "log", "--from", "24"]).ok();
-    assert_eq!(json(&log)["event"]["type"], "checkpoint");
-    assert_eq!(json(&log)["event"]["tree_size"], 24);
+    let rows: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["event"]["type"], "seal");
+    assert_eq!(rows[0]["event"]["gov_count"], 2);
+    assert_eq!(rows[1]["event"]["type"], "checkpoint");
+    assert_eq!(rows[1]["event"]["tree_size"], 25);
     env.verify_ok();
     // Only an authority key may issue one.
     env.run(&["checkpoint", "--key", s(&env.investigator)])
@@ -60,7 +67,7 @@ fn inclusion_proofs_verify_independently() {
     ] {
         let p = json(&env.run(&args).ok());
         let size = p["tree_size"].as_u64().unwrap();
-        assert_eq!(size, if args.len() == 3 { 26 } else { 24 });
+        assert_eq!(size, if args.len() == 3 { 27 } else { 25 });
         let path: Vec<[u8; 32]> = p["audit_path"]
             .as_array()
             .unwrap()
@@ -77,8 +84,8 @@ fn inclusion_proofs_verify_independently() {
         )
         .unwrap();
     }
-    env.run(&["prove", "--seq", "24", "--checkpoint", s(&cp)])
-        .fails(1, &["not in a tree of 24"]);
+    env.run(&["prove", "--seq", "25", "--checkpoint", s(&cp)])
+        .fails(1, &["not in a tree of 25"]);
 }
 
 /// Runs `custody verify --proof PROOF --entry ENTRY` trusting `trust`
@@ -135,7 +142,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     assert_eq!(
         hashes.len(),
         5,
-        "leaf 3 of 24: 4 hashes in the left 16, then the right 8"
+        "leaf 3 of 25: 4 hashes in the left 16, then the right 9"
     );
     for h in hashes {
         assert_eq!(b64.decode(h).unwrap().len(), 32);
@@ -196,7 +203,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     assert_eq!(v["valid"], true);
     assert_eq!(
         (v["index"].as_u64(), v["tree_size"].as_u64()),
-        (Some(3), Some(24))
+        (Some(3), Some(25))
     );
     assert_eq!(v["entry_hash"], line3["hash"]);
     assert_eq!(v["entry_type"], "capture");
@@ -267,7 +274,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
     verify_proof(&resigned, &entry, &["--vkey", &vkey])
         .fails(1, &["no signature by a trusted key"]);
     // The checkpoint's size edited: the authority's signature fails.
-    let edited = write("edited.tlog-proof", &text.replacen("\n24\n", "\n25\n", 1));
+    let edited = write("edited.tlog-proof", &text.replacen("\n25\n", "\n26\n", 1));
     verify_proof(&edited, &entry, &pinned).fails(1, &["does not verify"]);
     // A checkpoint of another ledger: a fork under the same name and
     // authority, validly signed, of the same size — but another tree.
@@ -290,7 +297,7 @@ fn tlog_proofs_verify_offline_and_tampered_copies_do_not() {
         None,
     )
     .ok();
-    assert!(fork_note.starts_with("test.ledger\n24\n"), "{fork_note}");
+    assert!(fork_note.starts_with("test.ledger\n25\n"), "{fork_note}");
     let forked = write(
         "forked.tlog-proof",
         &text.replacen(&checkpoint_note, &fork_note, 1),
@@ -356,15 +363,32 @@ fn truncation_rewriting_and_equivocation_are_caught() {
     env.init_fork(&fork);
     let altered = CASES.replacen("Mariupol", "Berdiansk", 1);
     fork_run(&["append", "--key", s(&env.investigator)], Some(&altered)).ok();
-    fork_run(&["verify", "--checkpoint", s(&cp_early)], None).fails(1, &["REWRITTEN OR FORKED"]);
+    // Its own checkpoint, of the same size as the early one: its seal is
+    // entry 24 there as here.
     fork_run(&["checkpoint", "--key", s(&env.authority)], None).ok();
     fork_run(&["verify", "--checkpoint", s(&cp_early)], None)
-        .fails(1, &["EQUIVOCATION", "size 24"]);
+        .fails(1, &["EQUIVOCATION", "size 25"]);
+    let fork2 = env.path("fork2");
+    env.init_fork(&fork2);
+    custody_on(
+        &fork2,
+        &["append", "--key", s(&env.investigator)],
+        Some(&altered),
+    )
+    .ok();
+    custody_on(
+        &fork2,
+        &["append", "--key", s(&env.investigator)],
+        Some(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#),
+    )
+    .ok();
+    custody_on(&fork2, &["verify", "--checkpoint", s(&cp_early)], None)
+        .fails(1, &["REWRITTEN OR FORKED"]);
 
     // A checkpoint with an edited size or a stranger's signature is refused.
     let note = std::fs::read_to_string(&cp_early).unwrap();
     let edited = env.path("edited.txt");
-    std::fs::write(&edited, note.replacen("\n24\n", "\n23\n", 1)).unwrap();
+    std::fs::write(&edited, note.replacen("\n25\n", "\n24\n", 1)).unwrap();
     env.run(&["verify", "--checkpoint", s(&edited)])
         .fails(1, &["does not verify"]);
     let garbage = env.path("garbage.txt");
@@ -463,7 +487,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         let cp = d["checkpoint"]
             .as_str()
             .unwrap()
-            .replacen("\n24\n", "\n25\n", 1);
+            .replacen("\n25\n", "\n26\n", 1);
         d["checkpoint"] = cp.into();
     })
     .fails(1, &["INVALID"]);
@@ -496,7 +520,7 @@ fn the_dossier_is_a_chain_of_custody_report() {
     );
     let j = json(&env.run(&["--json", "dossier", "P-0001"]).ok());
     assert_eq!(j["verdict"], "valid");
-    assert_eq!(j["checkpoint"]["tree_size"], 24);
+    assert_eq!(j["checkpoint"]["tree_size"], 25);
     assert!(j["entries"]
         .as_array()
         .unwrap()

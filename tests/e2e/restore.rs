@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// A ledger with every event type, a retraction and a replacement, a key
 /// granted, used and revoked, a checkpoint, and evidence after it; its
-/// export and checkpoint. 16 entries:
+/// export and checkpoint. 17 entries:
 ///
 /// | seq | entry |
 /// |---|---|
@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 /// | 2–8 | the seven evidence types (3 is the capture at Mariupol) |
 /// | 9, 10 | a retraction of 4, a replacement of 3 |
 /// | 11–13 | a second investigator granted, appending, revoked |
-/// | 14 | a checkpoint |
-/// | 15 | a sighting |
+/// | 14, 15 | a checkpoint: its seal, then the checkpoint entry (size 15) |
+/// | 16 | a sighting |
 struct Fixture {
     env: Env,
     export: PathBuf,
@@ -52,7 +52,11 @@ fn fixture() -> Fixture {
     );
     let export = env.path("ledger.jsonl");
     env.run(&["export", "--out", s(&export)]).ok();
-    assert_eq!(lines(&export).len(), 16);
+    assert_eq!(
+        lines(&export).len(),
+        17,
+        "a checkpoint is two entries: the seal, then the checkpoint"
+    );
     Fixture {
         env,
         export,
@@ -94,7 +98,7 @@ fn a_restored_store_is_indistinguishable_from_the_original() {
     assert_eq!(
         out,
         format!(
-            "restored 16 entries of \"test.ledger\" into {}: head seq 15 {head}\n",
+            "restored 17 entries of \"test.ledger\" into {}: head seq 16 {head}\n",
             restored.display()
         )
     );
@@ -110,7 +114,7 @@ fn a_restored_store_is_indistinguishable_from_the_original() {
     let v = json(&at(&restored, &["--json", "verify"]).ok());
     assert_eq!(v["valid"], true);
     assert_eq!(v["head_hash"], verified["head_hash"]);
-    assert_eq!(v["length"], 16);
+    assert_eq!(v["length"], 17);
     // Projections, the person index, the key registry: what every reading
     // command shows is the same.
     for args in [
@@ -151,7 +155,7 @@ fn a_restored_store_is_indistinguishable_from_the_original() {
         Some(r#"{"type":"release","person":"P-0004","occurred_at":"2024-06","kind":"exchange"}"#),
     )
     .ok();
-    assert!(out.starts_with("16 "), "{out}");
+    assert!(out.starts_with("17 "), "{out}");
     custody(
         &[
             "--store",
@@ -166,7 +170,7 @@ fn a_restored_store_is_indistinguishable_from_the_original() {
     .fails(1, &["was revoked at seq 13"]);
     let v = json(&at(&restored, &["--json", "verify"]).ok());
     assert_eq!(v["valid"], true);
-    assert_eq!(v["length"], 17);
+    assert_eq!(v["length"], 18);
     at(&restored, &["verify", "--checkpoint", s(&f.checkpoint)]).ok();
 }
 
@@ -186,8 +190,8 @@ fn json_output_is_one_object_and_the_store_can_come_from_the_environment() {
     let v = json(&run.stdout);
     assert_eq!(run.stdout.lines().count(), 1);
     let verified = f.env.verify_ok();
-    assert_eq!(v["restored"], 16);
-    assert_eq!(v["head_seq"], 15);
+    assert_eq!(v["restored"], 17);
+    assert_eq!(v["head_seq"], 16);
     assert_eq!(v["head_hash"], verified["head_hash"]);
     assert_eq!(v["ledger_name"], "test.ledger");
     assert_eq!(v["store"], s(&target));
@@ -278,7 +282,7 @@ fn an_export_that_does_not_verify_is_refused_and_nothing_is_created() {
         (&swapped, &["swapped.jsonl", "line 6", "seq 5", "sequence"]),
         (
             &truncated,
-            &["truncated.jsonl", "line 16", "not a JSON object"],
+            &["truncated.jsonl", "line 17", "not a JSON object"],
         ),
     ];
     for (export, needles) in cases {
@@ -319,7 +323,7 @@ fn a_target_that_is_not_new_or_empty_is_refused_and_left_alone() {
     let before = f.env.snapshot();
     refused(&f.export, &f.env.store, 2, &["already holds a ledger"]);
     assert_eq!(f.env.snapshot(), before);
-    assert_eq!(f.env.verify_ok()["length"], 16);
+    assert_eq!(f.env.verify_ok()["length"], 17);
 }
 
 /// An export cut at a line boundary is a valid, shorter chain: only a
@@ -331,7 +335,7 @@ fn a_target_that_is_not_new_or_empty_is_refused_and_left_alone() {
 fn a_checkpoint_refuses_an_export_cut_short() {
     let f = fixture();
     let all = lines(&f.export);
-    // The checkpoint (entry 14) vouches for entries 0..13.
+    // The checkpoint (entry 15) vouches for entries 0..14 (its seal is 14).
     let cut = write_export(&f, "cut.jsonl", &all[..12], true);
     let target = f.env.path("cut-restored");
     at(&target, &["restore", "--from", s(&cut)]).ok();
@@ -354,7 +358,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
     )
     .fails(
         1,
-        &["TRUNCATED OR ROLLED BACK", "vouches for 14", "holds 12"],
+        &["TRUNCATED OR ROLLED BACK", "vouches for 15", "holds 12"],
     );
     assert!(err.contains("nothing was restored"), "{err}");
     assert!(
@@ -364,7 +368,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
     );
 
     // Exactly the checkpoint's entries, and the whole export, extend it.
-    for (name, n) in [("prefix.jsonl", 14), ("whole.jsonl", 16)] {
+    for (name, n) in [("prefix.jsonl", 15), ("whole.jsonl", 17)] {
         let export = write_export(&f, name, &all[..n], true);
         let target = f.env.path(&format!("restored-{n}"));
         let out = at(
@@ -385,7 +389,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
             out["checkpoint"]
                 .as_str()
                 .unwrap()
-                .contains("extends the checkpoint of 14 entries"),
+                .contains("extends the checkpoint of 15 entries"),
             "{out}"
         );
     }
@@ -411,7 +415,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
     assert!(!target.exists());
 
     // A fork: another chain under the same name and authority key, long
-    // enough, whose first 14 entries are not the ones the checkpoint signed.
+    // enough, whose first 15 entries are not the ones the checkpoint signed.
     let fork = f.env.path("fork");
     let on_fork = |args: &[&str], input: Option<&str>| custody_on(&fork, args, input);
     f.env.init_fork(&fork);
@@ -439,7 +443,7 @@ fn a_checkpoint_refuses_an_export_cut_short() {
         1,
         &[
             "REWRITTEN OR FORKED",
-            "first 14 entries",
+            "first 15 entries",
             "nothing was restored",
         ],
     );

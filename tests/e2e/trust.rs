@@ -75,8 +75,8 @@ fn untrusted_text_cannot_start_a_line_in_the_dossier_or_history() {
     let log = env.run(&["log"]).ok();
     assert_eq!(
         log.lines().count(),
-        6,
-        "one line per entry (genesis, grant, capture, sighting, correction, checkpoint):\n{log}"
+        7,
+        "one line per entry (genesis, grant, capture, sighting, correction, seal, checkpoint):\n{log}"
     );
 }
 

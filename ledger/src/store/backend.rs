@@ -68,11 +68,19 @@ pub(crate) enum TreeId {
     /// `crate::projection`), as of the seq recorded under `projection` in
     /// the meta tree.
     Status,
+    /// person map key K (32 bytes) → `LE64(count) ‖ LE64(head.seq) ‖
+    /// head.hash`: each person's stream, the leaves of the person map
+    /// (layout 3; see `store::map`).
+    MapLeaves,
+    /// depth (u8) ‖ the first ceil(depth/8) bytes of the subtree's prefix →
+    /// the 32-byte hash of that subtree of the person map, for every
+    /// subtree holding two leaves or more (layout 3).
+    MapNodes,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 8] = [
+    const ALL: [TreeId; 10] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -81,6 +89,8 @@ impl TreeId {
         TreeId::Merkle,
         TreeId::Corrected,
         TreeId::Status,
+        TreeId::MapLeaves,
+        TreeId::MapNodes,
     ];
 
     /// The redb table's name.
@@ -94,6 +104,8 @@ impl TreeId {
             TreeId::Merkle => "merkle",
             TreeId::Corrected => "corrected",
             TreeId::Status => "status",
+            TreeId::MapLeaves => "map_leaves",
+            TreeId::MapNodes => "map_nodes",
         }
     }
 
@@ -596,6 +608,58 @@ impl Backend {
                 }))
             }
         }
+    }
+
+    /// The first `limit` rows of `tree` with keys in `start..=end`, in key
+    /// order, passing over keys `skip` names (one read transaction, where
+    /// a scan would stream).
+    pub(crate) fn first_in(
+        &self,
+        tree: TreeId,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        skip: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<KeyValue>, StoreError> {
+        contained(&self.dir, || {
+            let table = self.read_table(tree)?;
+            let range = table.range(start..=end).map_err(|e| db_err(&self.dir, e))?;
+            let mut out = Vec::with_capacity(limit);
+            for row in range {
+                if out.len() == limit {
+                    break;
+                }
+                let (k, v) = row.map_err(|e| db_err(&self.dir, e))?;
+                if skip(k.value()) {
+                    continue;
+                }
+                out.push((k.value().to_vec(), v.value().to_vec()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Deletes `trees` from the file, as a store of an older layout that
+    /// never had them (for the tests of the upgrade; a commit makes them
+    /// again, empty).
+    #[cfg(test)]
+    pub(crate) fn drop_tables(&self, trees: &[TreeId]) -> Result<(), StoreError> {
+        let Handle::Write(db) = &self.db else {
+            return Err(StoreError::ReadOnly(self.dir.clone()));
+        };
+        let err = |e: redb::Error| db_err(&self.dir, e);
+        let txn = db.begin_write().map_err(|e| err(e.into()))?;
+        for tree in trees {
+            txn.delete_table(tree.table()).map_err(|e| err(e.into()))?;
+        }
+        let mut meta = txn
+            .open_table(TreeId::Meta.table())
+            .map_err(|e| err(e.into()))?;
+        meta.insert(b"custody".as_slice(), b"2".as_slice())
+            .map_err(|e| err(e.into()))?;
+        meta.remove(b"gov".as_slice()).map_err(|e| err(e.into()))?;
+        drop(meta);
+        txn.commit().map_err(|e| err(e.into()))
     }
 
     /// Entries of `tree` whose keys start with `prefix`, in key order.

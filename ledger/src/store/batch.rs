@@ -3,13 +3,46 @@
 
 use super::backend::{TreeId, WriteSet};
 use super::error::{AppendError, Refusal, StoreError};
+use super::map::{encode_value, node_row_key, TableMap, GOV_KEY};
 use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
 use custody_format::entry::{EntryBody, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId};
-use custody_format::rules::{ChainRules, CheckError, Lookups, TargetState};
-use custody_format::stream::{Link, Stream};
-use std::collections::{BTreeMap, HashMap};
+use custody_format::map_hash::{update_root, Hash, MapValue};
+use custody_format::rules::{ChainRules, CheckError, Lookups, SealFacts, TargetState};
+use custody_format::stream::{streams, Link, Stream, StreamList};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What [`Batch::check`] found out about an entry it accepted.
+pub(super) struct Checked {
+    /// The persons it is about (for a correction, its target's and its
+    /// replacement's), for the person index and the projections.
+    persons: Vec<PersonId>,
+    /// Its streams, each of which it joins.
+    streams: StreamList,
+}
+
+/// The links an entry with `event` takes next: the head of each of its
+/// streams as `lookups` sees them (a correction's first stream is its
+/// target's person; an unknown target gives no stream, and the rules
+/// refuse the entry for its target before they look at links).
+pub(super) fn links_for(
+    lookups: &StoreTargets<'_>,
+    event: &Event,
+) -> Result<Vec<Option<Link>>, StoreError> {
+    let target = match event {
+        Event::Correction(c) => match lookups.target(&c.target)? {
+            TargetState::Evidence(k) => Some(k),
+            _ => None,
+        },
+        _ => None,
+    };
+    streams(event, target.as_ref())
+        .as_slice()
+        .iter()
+        .map(|s| lookups.stream_head(s))
+        .collect()
+}
 
 /// One batch of entries on its way into the store: the entries, every row
 /// they add to the store, the Merkle nodes they complete and the persons
@@ -24,9 +57,13 @@ use std::collections::{BTreeMap, HashMap};
 ///   target, a checkpoint's tree) and finds the persons it is about;
 /// - [`Batch::push`] derives every row from the entry's stored bytes:
 ///   `entries`, the Merkle nodes, the `hashes`, `persons`, `governance` and
-///   `corrected` indexes, and the registry as of the entry;
+///   `corrected` indexes, the registry as of the entry, and the new length
+///   and head of each of its streams (kept pending here: the links of the
+///   batch's later entries and a seal's facts read them first);
 /// - [`Batch::commit`] adds the re-folded statuses of the persons touched
-///   (`project_batch`) and writes it all in one durable commit.
+///   (`project_batch`), the streams' rows and the person map's nodes
+///   (brought up to date once, over the persons touched, sorted), and
+///   writes it all in one durable commit.
 pub(super) struct Batch {
     /// The chain rules as of the batch's last entry (where the chain is,
     /// who may sign).
@@ -41,6 +78,14 @@ pub(super) struct Batch {
     /// Merkle nodes completed by the batch, not yet in the store.
     pub(super) nodes: HashMap<(u8, u64), merkle::Hash>,
     pub(super) writes: WriteSet,
+    /// The new value of each person's stream the batch joined, by map key.
+    persons_pending: BTreeMap<Hash, MapValue>,
+    /// The governance stream's new value, if the batch joined it.
+    gov_pending: Option<MapValue>,
+    /// Person map node hashes computed in the batch, newer than the store's.
+    map_nodes: HashMap<(u8, Hash), Hash>,
+    /// Map keys changed since `map_nodes` was last brought up to date.
+    unhashed: BTreeSet<Hash>,
 }
 
 impl Batch {
@@ -60,7 +105,47 @@ impl Batch {
             entries: Vec::new(),
             nodes: HashMap::new(),
             writes: WriteSet::new(),
+            persons_pending: BTreeMap::new(),
+            gov_pending: None,
+            map_nodes: HashMap::new(),
+            unhashed: BTreeSet::new(),
         }
+    }
+
+    /// The length and head of `stream` as of the batch so far.
+    fn stream_value(
+        &self,
+        ledger: &Ledger,
+        stream: &Stream,
+    ) -> Result<Option<MapValue>, StoreError> {
+        let pending = match stream {
+            Stream::Governance => self.gov_pending,
+            Stream::Person(k) => self.persons_pending.get(k).copied(),
+        };
+        match pending {
+            Some(v) => Ok(Some(v)),
+            None => ledger.stored_stream_value(stream),
+        }
+    }
+
+    /// The root of the person map over the store's entries and the batch's
+    /// so far, rehashing only the paths changed since the last call.
+    fn map_root(&mut self, ledger: &Ledger) -> Result<Hash, StoreError> {
+        let dirty: Vec<Hash> = std::mem::take(&mut self.unhashed).into_iter().collect();
+        let mut map = TableMap::pending(ledger, &self.persons_pending, &mut self.map_nodes);
+        update_root(&mut map, &dirty)
+    }
+
+    /// What a seal appended next must state (`None` before the genesis).
+    pub(super) fn seal_facts(&mut self, ledger: &Ledger) -> Result<Option<SealFacts>, StoreError> {
+        let Some(gov) = self.stream_value(ledger, &Stream::Governance)? else {
+            return Ok(None);
+        };
+        Ok(Some(SealFacts {
+            map_root: self.map_root(ledger)?,
+            gov_count: gov.count,
+            gov_head: gov.head,
+        }))
     }
 
     /// The refusal of the entry that would come next.
@@ -71,7 +156,7 @@ impl Batch {
         }
     }
 
-    fn nodes<'a>(&'a self, ledger: &'a Ledger) -> Nodes<'a> {
+    pub(super) fn nodes<'a>(&'a self, ledger: &'a Ledger) -> Nodes<'a> {
         Nodes {
             backend: &ledger.backend,
             dir: &ledger.dir,
@@ -81,16 +166,23 @@ impl Batch {
 
     /// Checks `body` as the next entry against the chain rules
     /// (`custody_format::rules`, the verifier's own code), with correction
-    /// targets looked up in the batch and the store's indexes and the
-    /// Merkle root of the entries before a checkpoint computed from the
-    /// stored subtrees. Returns the persons the entry is about (for a
+    /// targets and stream heads looked up in the batch and the store's
+    /// tables, the Merkle root of the entries before a checkpoint computed
+    /// from the stored subtrees, and what a seal must state computed from
+    /// the stored person map under the batch's changes, exactly as the
+    /// verifier checks them. Returns the persons the entry is about (for a
     /// correction, its target's and its replacement's), for the person
-    /// index and the projections. Changes nothing.
+    /// index and the projections, and its streams. Changes no row (a seal
+    /// brings the batch's map node hashes up to date).
     pub(super) fn check(
-        &self,
+        &mut self,
         ledger: &Ledger,
         body: &EntryBody,
-    ) -> Result<Vec<PersonId>, CheckError<StoreError>> {
+    ) -> Result<Checked, CheckError<StoreError>> {
+        let seal = match body.event {
+            Event::Seal(_) => self.seal_facts(ledger).map_err(CheckError::Lookup)?,
+            _ => None,
+        };
         let targets = StoreTargets {
             ledger,
             batch: Some(self),
@@ -98,7 +190,9 @@ impl Batch {
         let nodes = self.nodes(ledger);
         let seq = body.seq;
         let root = || merkle::root(&nodes, seq);
-        self.rules.check(body, &targets, Some(&root), None)?;
+        let streams = self
+            .rules
+            .check(body, &targets, Some(&root), seal.as_ref())?;
         let event = &body.event;
         let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
         if let Event::Correction(c) = event {
@@ -113,19 +207,22 @@ impl Batch {
             persons.sort();
             persons.dedup();
         }
-        Ok(persons)
+        Ok(Checked { persons, streams })
     }
 
     /// Adds `entry`, which [`Batch::check`] accepted (and which returned
-    /// `persons`), with its rows in every index and the Merkle nodes it
-    /// completes. The entry must take the next seq and link to the entry
-    /// before it; its bytes are stored as they are.
+    /// `checked`), with its rows in every index, the Merkle nodes it
+    /// completes and its streams' new values. The entry must take the next
+    /// seq and link to the entry before it; its bytes are stored as they
+    /// are. Streams are followed from seq 0 whatever the entries' version:
+    /// a version 1 entry carries no links, but it is its streams' head.
     pub(super) fn push(
         &mut self,
         ledger: &Ledger,
         entry: SignedEntry,
-        persons: Vec<PersonId>,
+        checked: Checked,
     ) -> Result<(), StoreError> {
+        let Checked { persons, streams } = checked;
         let seq = entry.seq();
         debug_assert_eq!(seq, self.rules.next_seq());
         debug_assert_eq!(entry.body().prev_hash, self.rules.prev_hash());
@@ -154,6 +251,26 @@ impl Batch {
         if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
             self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
         }
+        let head = Link {
+            seq,
+            hash: entry.hash(),
+        };
+        for stream in streams.as_slice() {
+            let value = match self.stream_value(ledger, stream)? {
+                Some(v) => MapValue {
+                    count: v.count + 1,
+                    head,
+                },
+                None => MapValue { count: 1, head },
+            };
+            match stream {
+                Stream::Governance => self.gov_pending = Some(value),
+                Stream::Person(k) => {
+                    self.persons_pending.insert(*k, value);
+                    self.unhashed.insert(*k);
+                }
+            }
+        }
         self.hashes.insert(entry.hash(), self.entries.len());
         self.entries.push(entry);
         Ok(())
@@ -179,6 +296,20 @@ impl Batch {
             head.recorded_at,
             &mut self.writes,
         )?;
+        // The streams and the person map, in the same commit.
+        if !self.unhashed.is_empty() {
+            self.map_root(ledger)?;
+        }
+        for (k, v) in &self.persons_pending {
+            self.writes.insert(TreeId::MapLeaves, k, &encode_value(v));
+        }
+        for ((depth, prefix), hash) in &self.map_nodes {
+            self.writes
+                .insert(TreeId::MapNodes, &node_row_key(prefix, *depth), hash);
+        }
+        if let Some(g) = &self.gov_pending {
+            self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
+        }
         ledger.backend.commit(self.writes)?;
         ledger.head = head;
         ledger.rules = self.rules;
@@ -232,8 +363,11 @@ impl Lookups for StoreTargets<'_> {
         })
     }
 
-    fn stream_head(&self, _stream: &Stream) -> Result<Option<Link>, StoreError> {
-        // The store writes version 1 entries, which carry no links.
-        Ok(None)
+    fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, StoreError> {
+        let value = match self.batch {
+            Some(b) => b.stream_value(self.ledger, stream)?,
+            None => self.ledger.stored_stream_value(stream)?,
+        };
+        Ok(value.map(|v| v.head))
     }
 }

@@ -11,14 +11,20 @@
 //! still verifies. [`Ledger::check_derived`] recomputes every row the chain
 //! implies and compares, in both directions (a row missing, a row that
 //! differs, a row the chain does not imply), and names each mismatch by
-//! table and key.
+//! table and key. That includes the person map and the governance stream
+//! (layout 3): a map edited to hide a person's latest entry would make the
+//! next seal, and every bundle proved against it, lie.
 
 use super::backend::TreeId;
+use super::map::{encode_value, node_row_key, GOV_KEY};
 use super::{node_key, person_key, seq_key, Ledger, StoreError};
 use crate::merkle;
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{Event, PersonId};
+use custody_format::map_hash::{self, Hash, Leaf, MapStore, MapValue};
+use custody_format::stream::Link;
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -38,6 +44,12 @@ pub enum Table {
     Merkle,
     /// person → stored status.
     Statuses,
+    /// person map key → the person's stream (count and head).
+    MapLeaves,
+    /// (depth, prefix) → hash of a person map subtree.
+    MapNodes,
+    /// The governance stream's count and head (the meta row `gov`).
+    GovStream,
 }
 
 impl Table {
@@ -50,6 +62,9 @@ impl Table {
             Table::Corrected => "corrected",
             Table::Merkle => "merkle",
             Table::Statuses => "statuses",
+            Table::MapLeaves => "map_leaves",
+            Table::MapNodes => "map_nodes",
+            Table::GovStream => "meta/gov",
         }
     }
 }
@@ -104,6 +119,9 @@ pub struct DerivedReport {
     /// chain instead, the next writable open rebuilds them, and they were
     /// not compared.
     pub statuses_stale: bool,
+    /// The store is of layout 2 and was opened read-only: it has no person
+    /// map yet (the next writable open derives it), so none was compared.
+    pub map_not_built: bool,
 }
 
 impl DerivedReport {
@@ -172,6 +190,11 @@ impl Ledger {
                 );
             }
         }
+        if self.map_ready {
+            self.check_map(&walk.streams, walk.gov, &mut report)?;
+        } else {
+            report.map_not_built = true;
+        }
         let persons_have = self.count_rows(TreeId::Persons)?;
         if persons_have > walk.person_rows {
             report.note(
@@ -213,7 +236,18 @@ impl Ledger {
             let got = self.backend.get(TreeId::Hashes, &hash.0)?;
             report.compare(Table::Hashes, hash.to_hex(), &seq_key(seq), got);
             let event = entry.event();
+            let link = Link { seq, hash };
+            let advance = |v: Option<MapValue>| MapValue {
+                count: v.map_or(0, |v| v.count) + 1,
+                head: link,
+            };
+            if event.is_governance() {
+                walked.gov = Some(advance(walked.gov));
+            }
             for person in self.persons_of(event)? {
+                let k = map_hash::person_key(person.as_str());
+                let v = advance(walked.streams.get(&k).copied());
+                walked.streams.insert(k, v);
                 let got = self
                     .backend
                     .get(TreeId::Persons, &person_key(&person, seq))?;
@@ -263,7 +297,7 @@ impl Ledger {
     /// person, or for a correction its target's and its replacement's. The
     /// target is found through the hash index, whose row for it the walk
     /// has already checked (targets come first).
-    fn persons_of(&self, event: &Event) -> Result<Vec<PersonId>, StoreError> {
+    pub(super) fn persons_of(&self, event: &Event) -> Result<Vec<PersonId>, StoreError> {
         let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
         if let Event::Correction(c) = event {
             if let Some(target) = self.event_of(&c.target)? {
@@ -330,6 +364,110 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// The person map's leaves and nodes and the governance row against
+    /// those the chain implies (`streams`, `gov`, from the walk). The nodes
+    /// are recomputed from the leaves from scratch, each compared as it is
+    /// computed: memory holds the leaves (about 100 bytes a person), not
+    /// the nodes.
+    fn check_map(
+        &self,
+        streams: &BTreeMap<Hash, MapValue>,
+        gov: Option<MapValue>,
+        report: &mut DerivedReport,
+    ) -> Result<(), StoreError> {
+        for (k, v) in streams {
+            let got = self.backend.get(TreeId::MapLeaves, k)?;
+            report.compare(
+                Table::MapLeaves,
+                format!("person key {}", hex::encode(k)),
+                &encode_value(v),
+                got,
+            );
+        }
+        let have = self.count_rows(TreeId::MapLeaves)?;
+        if have > streams.len() as u64 {
+            report.note(
+                Table::MapLeaves,
+                format!(
+                    "({} rows more than the chain implies)",
+                    have - streams.len() as u64
+                ),
+                RowProblem::Extra,
+            );
+        }
+        let got = self.backend.get(TreeId::Meta, GOV_KEY)?;
+        match gov {
+            Some(g) => report.compare(Table::GovStream, "gov", &encode_value(&g), got),
+            None if got.is_some() => report.note(Table::GovStream, "gov", RowProblem::Extra),
+            None => {}
+        }
+        let mut nodes = NodeCheck {
+            ledger: self,
+            leaves: streams,
+            report,
+            count: 0,
+        };
+        let keys: Vec<Hash> = streams.keys().copied().collect();
+        map_hash::update_root(&mut nodes, &keys)?;
+        let want = nodes.count;
+        let have = self.count_rows(TreeId::MapNodes)?;
+        if have > want {
+            report.note(
+                Table::MapNodes,
+                format!("({} rows more than the chain implies)", have - want),
+                RowProblem::Extra,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The person map recomputed from the leaves the chain implies, with no
+/// cached node: each subtree's hash, once computed, is compared with the
+/// store's row.
+struct NodeCheck<'a> {
+    ledger: &'a Ledger,
+    leaves: &'a BTreeMap<Hash, MapValue>,
+    report: &'a mut DerivedReport,
+    /// Subtrees of two leaves or more: the rows the table should hold.
+    count: u64,
+}
+
+impl MapStore for NodeCheck<'_> {
+    type Error = StoreError;
+
+    fn first_leaves(&self, prefix: &Hash, depth: usize) -> Result<Vec<Leaf>, StoreError> {
+        Ok(self
+            .leaves
+            .range(*prefix..=map_hash::prefix_end(prefix, depth))
+            .take(2)
+            .map(|(k, v)| Leaf {
+                key: *k,
+                value_hash: map_hash::value_hash(v),
+            })
+            .collect())
+    }
+
+    fn node(&self, _prefix: &Hash, _depth: usize) -> Result<Option<Hash>, StoreError> {
+        Ok(None)
+    }
+
+    fn set_node(&mut self, prefix: &Hash, depth: usize, hash: Hash) -> Result<(), StoreError> {
+        let d = u8::try_from(depth).expect("a node splits on a bit below 256");
+        let key = node_row_key(prefix, d);
+        let got = self.ledger.backend.get(TreeId::MapNodes, &key)?;
+        self.count += 1;
+        self.report.compare(
+            Table::MapNodes,
+            format!("depth {depth} prefix {}", hex::encode(&key[1..])),
+            &hash,
+            got,
+        );
+        Ok(())
+    }
+}
+
 /// What the walk over the chain counted.
 #[derive(Default)]
 struct Walked {
@@ -338,6 +476,10 @@ struct Walked {
     person_rows: u64,
     /// Every person some entry is about (about 40 bytes each).
     persons: BTreeSet<PersonId>,
+    /// Each person's stream, by map key (about 100 bytes each).
+    streams: BTreeMap<Hash, MapValue>,
+    /// The governance stream.
+    gov: Option<MapValue>,
 }
 
 /// The number of complete Merkle nodes over `n` leaves: every leaf, and at
@@ -417,7 +559,6 @@ mod tests {
             let l = ledger(&dir.path().join("probe"));
             l.person_seqs(&PersonId::new("P-1").unwrap()).unwrap()[2]
         };
-        type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
         let cases: Vec<(&str, Table, RowProblem, Edit)> = vec![
             (
                 "person row of the death deleted",
@@ -482,8 +623,16 @@ mod tests {
                 Box::new(|_, w| w.insert(TreeId::Merkle, &node_key(1, 0), &[7; 32])),
             ),
         ];
+        each_is_named(dir.path(), cases);
+    }
+
+    type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
+
+    /// Each edit, made alone to a fresh ledger, is reported as a mismatch
+    /// of its table of its kind.
+    fn each_is_named(dir: &std::path::Path, cases: Vec<(&str, Table, RowProblem, Edit)>) {
         for (i, (what, table, problem, edit)) in cases.into_iter().enumerate() {
-            let l = ledger(&dir.path().join(format!("case-{i}")));
+            let l = ledger(&dir.join(format!("case-{i}")));
             tamper(&l, |w| edit(&l, w));
             let r = l.check_derived(|_| {}).unwrap();
             assert!(
@@ -494,5 +643,78 @@ mod tests {
                 r.mismatches
             );
         }
+    }
+
+    /// The person map and the governance stream, edited with no key: a
+    /// stream shortened to hide a death from the next seal, a person
+    /// removed or invented, a node or the governance head changed.
+    #[test]
+    fn every_edited_map_row_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: Vec<(&str, Table, RowProblem, Edit)> = vec![
+            (
+                "P-1's stream shortened to hide the death",
+                Table::MapLeaves,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let k = map_hash::person_key("P-1");
+                    let mut v = l.backend.get(TreeId::MapLeaves, &k).unwrap().unwrap();
+                    v[0] -= 1;
+                    w.insert(TreeId::MapLeaves, &k, &v);
+                }),
+            ),
+            (
+                "P-2 removed from the map",
+                Table::MapLeaves,
+                RowProblem::Missing,
+                Box::new(|_, w| w.remove(TreeId::MapLeaves, &map_hash::person_key("P-2"))),
+            ),
+            (
+                "a person the chain never names added to the map",
+                Table::MapLeaves,
+                RowProblem::Extra,
+                Box::new(|l, w| {
+                    let k = map_hash::person_key("P-1");
+                    let v = l.backend.get(TreeId::MapLeaves, &k).unwrap().unwrap();
+                    w.insert(TreeId::MapLeaves, &map_hash::person_key("P-3"), &v);
+                }),
+            ),
+            (
+                "the map's root node flipped",
+                Table::MapNodes,
+                RowProblem::Differs,
+                Box::new(|_, w| w.insert(TreeId::MapNodes, &node_row_key(&[0; 32], 0), &[7; 32])),
+            ),
+            (
+                "a stray map node",
+                Table::MapNodes,
+                RowProblem::Extra,
+                Box::new(|_, w| {
+                    w.insert(TreeId::MapNodes, &node_row_key(&[0xab; 32], 9), &[7; 32])
+                }),
+            ),
+            (
+                "the governance stream made to end at the genesis",
+                Table::GovStream,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let g = MapValue {
+                        count: 1,
+                        head: Link {
+                            seq: 0,
+                            hash: l.entry(0).unwrap().unwrap().hash(),
+                        },
+                    };
+                    w.insert(TreeId::Meta, GOV_KEY, &encode_value(&g));
+                }),
+            ),
+            (
+                "the governance row deleted",
+                Table::GovStream,
+                RowProblem::Missing,
+                Box::new(|_, w| w.remove(TreeId::Meta, GOV_KEY)),
+            ),
+        ];
+        each_is_named(dir.path(), cases);
     }
 }

@@ -47,6 +47,11 @@ pub enum StoreError {
         /// What was found.
         detail: String,
     },
+    /// What was asked needs the person map (format v2), which a store of
+    /// layout 2 does not have until a writable open derives it; this one
+    /// was opened read-only, so it was not.
+    #[error("{0} is a store of layout 2, which has no person map yet; it is built when the store is first opened to write")]
+    MapNotBuilt(PathBuf),
     /// A store in a layout this build does not read (the sled store of the
     /// first development builds). Nothing is wrong with it; it needs the
     /// build that wrote it to export it.

@@ -17,11 +17,13 @@ mod batch;
 mod bundle;
 mod check;
 mod error;
+mod map;
 mod restore;
 pub use backend::panic_is_contained;
 pub use bundle::BundleBuildError;
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
+pub use map::SealedCheckpoint;
 pub use restore::{Left, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK};
 mod projections;
 
@@ -29,7 +31,7 @@ use crate::keyfile::public_key_of;
 use crate::merkle;
 use backend::{Access, Backend, TreeId};
 use batch::Batch;
-use custody_format::entry::{EntryBody, SignedEntry, GENESIS_PREV_HASH, VERSION_1};
+use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH, VERSION_1};
 use custody_format::event::{EntryHash, Event, Genesis, PersonId};
 use custody_format::registry::KeyRegistry;
 use custody_format::rules::{ChainRules, CheckError, HeadFacts};
@@ -44,8 +46,13 @@ use std::path::{Path, PathBuf};
 const MARKER_KEY: &[u8] = b"custody";
 /// Layout version of the trees (not of the entry format, which each entry
 /// carries). Bump when the indexes change shape. 1 was the sled layout of
-/// the first development builds; 2 is the redb tables of `backend`.
-const LAYOUT_VERSION: &[u8] = b"2";
+/// the first development builds; 2 is the redb tables of `backend`; 3 adds
+/// the person map and the governance stream (`map`), which a writable open
+/// of a layout-2 store derives in one commit.
+const LAYOUT_VERSION: &[u8] = b"3";
+/// The layout before the person map: still read, and upgraded on the first
+/// writable open.
+const LAYOUT_2: &[u8] = b"2";
 
 /// The last entry of the chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +88,10 @@ pub struct Ledger {
     stale_projections: bool,
     /// The caller confirmed a clock more than a year past the last entry.
     clock_confirmed: bool,
+    /// The store has the person map (layout 3). False only for a layout-2
+    /// store opened read-only, which serves every read but those that need
+    /// the map ([`StoreError::MapNotBuilt`]).
+    map_ready: bool,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -158,6 +169,7 @@ impl Ledger {
             rules: ChainRules::default(),
             stale_projections: false,
             clock_confirmed: false,
+            map_ready: true,
         }
     }
 
@@ -250,8 +262,17 @@ impl Ledger {
             dir: dir.to_path_buf(),
             detail,
         };
+        let mut map_ready = true;
         match backend.get(TreeId::Meta, MARKER_KEY)? {
             Some(v) if v == LAYOUT_VERSION => {}
+            Some(v) if v == LAYOUT_2 && backend.is_read_only() => map_ready = false,
+            Some(v) if v == LAYOUT_2 => {
+                // The map and the governance stream, derived in the same
+                // commit as the new marker: a crash leaves layout 2, whole.
+                let mut writes = map::derive(&backend, dir)?;
+                writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+                backend.commit(writes)?;
+            }
             Some(v) => {
                 return Err(damaged(format!(
                     "store layout {:?} is not one this build reads ({:?})",
@@ -301,6 +322,7 @@ impl Ledger {
             rules: ChainRules::resume(HeadFacts::of(last.body(), last.hash()), registry),
             stale_projections: false,
             clock_confirmed: false,
+            map_ready,
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -364,6 +386,13 @@ impl Ledger {
         events: Vec<Event>,
         key: &SigningKey,
     ) -> Result<Vec<Appended>, AppendError> {
+        let now = self.clock()?;
+        self.append_at(events, key, now, false)
+    }
+
+    /// This machine's clock, refused if it is behind the last entry, or
+    /// more than a year ahead of it unconfirmed.
+    fn clock(&self) -> Result<Timestamp, AppendError> {
         let now = crate::clock::now();
         let last = self.head.recorded_at;
         if now < last {
@@ -372,7 +401,7 @@ impl Ledger {
         if !self.clock_confirmed && now.0 - last.0 > crate::clock::MAX_UNCONFIRMED_JUMP_MICROS {
             return Err(AppendError::ClockAhead { now, last });
         }
-        self.append_at(events, key, now, false)
+        Ok(now)
     }
 
     /// Records a clock correction signed by `key` (which must hold
@@ -437,20 +466,28 @@ impl Ledger {
         if let Err(e) = event.validate() {
             return Ok(Err(Refusal::Entry(e.into())));
         }
-        let body = EntryBody {
-            version: VERSION_1,
-            links: vec![],
-            seq: self.head.seq + 1,
-            prev_hash: self.head.hash,
-            recorded_at: self.head.recorded_at,
-            signer: public_key_of(key),
-            event: event.clone(),
-        };
         // Against the rules at the head, borrowed: this runs once per
         // record of a large input, and a batch would clone the registry.
         let targets = batch::StoreTargets {
             ledger: self,
             batch: None,
+        };
+        // A layout-2 store read without its map holds version 1 entries
+        // only: a version 1 body is checked there (the links are the
+        // store's to compute, not the event's to get right).
+        let (version, links) = if self.map_ready {
+            (FORMAT_VERSION, batch::links_for(&targets, event)?)
+        } else {
+            (VERSION_1, vec![])
+        };
+        let body = EntryBody {
+            version,
+            links,
+            seq: self.head.seq + 1,
+            prev_hash: self.head.hash,
+            recorded_at: self.head.recorded_at,
+            signer: public_key_of(key),
+            event: event.clone(),
         };
         match self.rules.check(&body, &targets, None, None) {
             Ok(_) => Ok(Ok(())),
@@ -469,7 +506,6 @@ impl Ledger {
         recorded_at: Timestamp,
         first: bool,
     ) -> Result<Vec<Appended>, AppendError> {
-        let signer = public_key_of(key);
         let mut batch = Batch::new(self, first);
         if first {
             batch
@@ -477,23 +513,43 @@ impl Ledger {
                 .insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
         }
         for event in events {
-            let body = EntryBody {
-                version: VERSION_1,
-                links: vec![],
-                seq: batch.rules.next_seq(),
-                prev_hash: batch.rules.prev_hash(),
-                recorded_at,
-                signer,
-                event,
-            };
-            let persons = batch.check(self, &body).map_err(|e| match e {
-                CheckError::Breach(b) => batch.refused(b.into()),
-                CheckError::Lookup(s) => AppendError::Store(s),
-            })?;
-            let entry = SignedEntry::sign(body, key).map_err(|e| batch.refused(e.into()))?;
-            batch.push(self, entry, persons)?;
+            self.push_event(&mut batch, event, key, recorded_at)?;
         }
         Ok(batch.commit(self)?)
+    }
+
+    /// Signs `event` as the batch's next entry, in the current format:
+    /// its links are the heads of its streams as of the batch so far.
+    fn push_event(
+        &self,
+        batch: &mut Batch,
+        event: Event,
+        key: &SigningKey,
+        recorded_at: Timestamp,
+    ) -> Result<(), AppendError> {
+        let links = batch::links_for(
+            &batch::StoreTargets {
+                ledger: self,
+                batch: Some(batch),
+            },
+            &event,
+        )?;
+        let body = EntryBody {
+            version: FORMAT_VERSION,
+            links,
+            seq: batch.rules.next_seq(),
+            prev_hash: batch.rules.prev_hash(),
+            recorded_at,
+            signer: public_key_of(key),
+            event,
+        };
+        let checked = batch.check(self, &body).map_err(|e| match e {
+            CheckError::Breach(b) => batch.refused(b.into()),
+            CheckError::Lookup(s) => AppendError::Store(s),
+        })?;
+        let entry = SignedEntry::sign(body, key).map_err(|e| batch.refused(e.into()))?;
+        batch.push(self, entry, checked)?;
+        Ok(())
     }
 
     /// The event of the entry with hash `hash`, if the store has it.
@@ -614,24 +670,45 @@ impl Ledger {
         Ok(())
     }
 
-    /// Appends a signed checkpoint of the whole ledger as it stands, signed
-    /// by `key` (which must hold the `authority` role), and returns the
+    /// Appends a seal and a signed checkpoint of the whole ledger as it
+    /// then stands, both signed by `key` (which must hold the `authority`
+    /// role), in one batch and one durable commit, and returns the
     /// checkpoint's entry and its signed note (C2SP tlog-checkpoint).
+    ///
+    /// The seal (format v2) states the person map's root and the
+    /// governance stream's length and head over every entry before it; the
+    /// checkpoint, the entry after it, covers every entry before it, the
+    /// seal included (its tree size is its own seq). A refusal names the
+    /// seal as event 0 and the checkpoint as event 1.
     pub fn checkpoint(&mut self, key: &SigningKey) -> Result<(Appended, String), AppendError> {
-        let size = self.len();
-        let root = self.merkle_root(size)?;
+        use custody_format::event::{Checkpoint, Seal, Sha256Digest, SignatureBytes};
+        let now = self.clock()?;
+        let mut batch = Batch::new(self, false);
+        let facts = batch.seal_facts(self)?.ok_or_else(|| StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail: "it has no governance stream (not even its genesis)".into(),
+        })?;
+        let seal = Event::Seal(Seal {
+            map_root: Sha256Digest(facts.map_root),
+            gov_count: facts.gov_count,
+            gov_head: facts.gov_head,
+        });
+        self.push_event(&mut batch, seal, key, now)?;
+        let size = batch.rules.next_seq();
+        let root = merkle::root(&batch.nodes(self), size)?;
         let name = self.name().to_string();
         let text = custody_format::note::note_text(&name, size, &root);
         let signature = custody_format::note::sign_text(&text, key);
-        let event = Event::Checkpoint(custody_format::event::Checkpoint {
+        let event = Event::Checkpoint(Checkpoint {
             tree_size: size,
-            root_hash: custody_format::event::Sha256Digest(root),
-            note_signature: custody_format::event::SignatureBytes(signature),
+            root_hash: Sha256Digest(root),
+            note_signature: SignatureBytes(signature),
         });
-        let appended = self.append(vec![event], key)?;
+        self.push_event(&mut batch, event, key, now)?;
+        let appended = batch.commit(self)?;
         let public = public_key_of(key).0;
         let note = custody_format::note::signed_note(&text, &name, &public, &signature);
-        Ok((appended[0], note))
+        Ok((appended[1], note))
     }
 
     /// The Merkle tree hash of the first `size` entries (RFC 9162 `MTH`).

@@ -1,0 +1,705 @@
+//! The person map and the governance stream, as the store keeps them
+//! (format v2, store layout 3; docs/design/format-v2-completeness.md §3.4).
+//!
+//! Three derived things, written in the same commit as the entries they
+//! follow, like every other derived row:
+//!
+//! - `map_leaves`: each person's stream, `K(P)` → `LE64(count) ‖
+//!   LE64(head.seq) ‖ head.hash` (the map's leaves);
+//! - `map_nodes`: the hash of every subtree of the map holding two leaves
+//!   or more, keyed by its depth and prefix (`depth u8 ‖` the first
+//!   ceil(depth/8) bytes of the prefix);
+//! - the meta row `gov`: the governance stream (genesis, grants,
+//!   revocations; not checkpoints or seals), in the same 48 bytes.
+//!
+//! The map is kept with `custody_format::map_hash`'s incremental algorithm
+//! ([`update_root`], [`prove_in`]) over [`TableMap`], a [`MapStore`] that
+//! reads the tables under a batch's pending leaves and nodes: the same code
+//! the verifier's in-memory map runs, tested against the definition. The
+//! design's nibble records were not built: one algorithm, not two.
+//!
+//! A store of layout 2 has none of this. A writable open derives it in one
+//! commit ([`derive`]); a read-only open serves every read that does not
+//! need the map, and refuses those that do with
+//! [`StoreError::MapNotBuilt`].
+
+use super::backend::{Backend, TreeId, WriteSet};
+use super::{seq_key, Ledger, StoreError};
+use custody_format::entry::{entry_hash, SignedEntry};
+use custody_format::event::{EntryHash, Event, PersonId};
+use custody_format::map_hash::{
+    person_key, prefix_end, prove_in, update_root, value_hash, Hash, Leaf, MapProof, MapStore,
+    MapValue,
+};
+use custody_format::stream::{Link, Stream};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// The meta row of the governance stream.
+pub(super) const GOV_KEY: &[u8] = b"gov";
+
+/// `LE64(count) ‖ LE64(head.seq) ‖ head.hash`.
+pub(super) fn encode_value(v: &MapValue) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    out[..8].copy_from_slice(&v.count.to_le_bytes());
+    out[8..16].copy_from_slice(&v.head.seq.to_le_bytes());
+    out[16..].copy_from_slice(&v.head.hash.0);
+    out
+}
+
+fn decode_value(bytes: &[u8]) -> Option<MapValue> {
+    if bytes.len() != 48 {
+        return None;
+    }
+    let count = u64::from_le_bytes(bytes[..8].try_into().ok()?);
+    let seq = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
+    let hash = EntryHash(bytes[16..].try_into().ok()?);
+    (count > 0).then_some(MapValue {
+        count,
+        head: Link { seq, hash },
+    })
+}
+
+/// The `map_nodes` key of the subtree at (`depth`, `prefix`): the depth,
+/// then the bytes of the prefix that hold its bits.
+pub(super) fn node_row_key(prefix: &Hash, depth: u8) -> Vec<u8> {
+    let bytes = usize::from(depth).div_ceil(8);
+    let mut k = Vec::with_capacity(1 + bytes);
+    k.push(depth);
+    k.extend_from_slice(&prefix[..bytes]);
+    k
+}
+
+fn damaged(dir: &Path, detail: String) -> StoreError {
+    StoreError::Damaged {
+        dir: dir.to_path_buf(),
+        detail,
+    }
+}
+
+/// The person map in the store's tables, seen through changes not yet
+/// committed: a batch's new values and node hashes, or, for a proof against
+/// an older seal, the values of the persons touched since (some of them
+/// absent then) with every cached node on their paths ignored.
+pub(super) struct TableMap<'a> {
+    backend: &'a Backend,
+    dir: &'a Path,
+    /// Read `map_leaves` and `map_nodes` under the overrides (false while
+    /// a layout-2 store is being upgraded: it has no such tables).
+    use_tables: bool,
+    /// Values that replace the table's.
+    values: &'a BTreeMap<Hash, MapValue>,
+    /// Keys absent from the map seen here, whatever the table says.
+    removed: &'a BTreeSet<Hash>,
+    /// Keys whose paths' cached node hashes in the table are out of date.
+    stale: &'a BTreeSet<Hash>,
+    /// Node hashes computed here, newer than the table's.
+    pub(super) nodes: &'a mut HashMap<(u8, Hash), Hash>,
+}
+
+static NO_KEYS: BTreeSet<Hash> = BTreeSet::new();
+
+impl<'a> TableMap<'a> {
+    /// The map in the tables with `values` pending (a batch's).
+    pub(super) fn pending(
+        ledger: &'a Ledger,
+        values: &'a BTreeMap<Hash, MapValue>,
+        nodes: &'a mut HashMap<(u8, Hash), Hash>,
+    ) -> TableMap<'a> {
+        TableMap {
+            backend: &ledger.backend,
+            dir: &ledger.dir,
+            use_tables: true,
+            values,
+            removed: &NO_KEYS,
+            stale: &NO_KEYS,
+            nodes,
+        }
+    }
+
+    fn any_in(set: &BTreeSet<Hash>, prefix: &Hash, end: &Hash) -> bool {
+        set.range(*prefix..=*end).next().is_some()
+    }
+}
+
+impl MapStore for TableMap<'_> {
+    type Error = StoreError;
+
+    fn first_leaves(&self, prefix: &Hash, depth: usize) -> Result<Vec<Leaf>, StoreError> {
+        let end = prefix_end(prefix, depth);
+        let mut found: Vec<Leaf> = self
+            .values
+            .range(*prefix..=end)
+            .take(2)
+            .map(|(k, v)| Leaf {
+                key: *k,
+                value_hash: value_hash(v),
+            })
+            .collect();
+        if self.use_tables {
+            let skip = |k: &[u8]| {
+                <[u8; 32]>::try_from(k)
+                    .map(|k| self.values.contains_key(&k) || self.removed.contains(&k))
+                    .unwrap_or(false)
+            };
+            for (k, v) in self
+                .backend
+                .first_in(TreeId::MapLeaves, prefix, &end, 2, &skip)?
+            {
+                let key: Hash = k
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| damaged(self.dir, "a map_leaves key is not 32 bytes".into()))?;
+                let value = decode_value(&v).ok_or_else(|| {
+                    damaged(
+                        self.dir,
+                        format!("map_leaves row {} is malformed", hex::encode(key)),
+                    )
+                })?;
+                found.push(Leaf {
+                    key,
+                    value_hash: value_hash(&value),
+                });
+            }
+            found.sort_by_key(|l| l.key);
+            found.truncate(2);
+        }
+        Ok(found)
+    }
+
+    fn node(&self, prefix: &Hash, depth: usize) -> Result<Option<Hash>, StoreError> {
+        let Ok(d) = u8::try_from(depth) else {
+            return Ok(None);
+        };
+        if let Some(h) = self.nodes.get(&(d, *prefix)) {
+            return Ok(Some(*h));
+        }
+        if !self.use_tables || TableMap::any_in(self.stale, prefix, &prefix_end(prefix, depth)) {
+            return Ok(None);
+        }
+        match self
+            .backend
+            .get(TreeId::MapNodes, &node_row_key(prefix, d))?
+        {
+            None => Ok(None),
+            Some(v) => v.as_slice().try_into().map(Some).map_err(|_| {
+                damaged(
+                    self.dir,
+                    format!("map_nodes row (depth {depth}) is not 32 bytes"),
+                )
+            }),
+        }
+    }
+
+    fn set_node(&mut self, prefix: &Hash, depth: usize, hash: Hash) -> Result<(), StoreError> {
+        let d = u8::try_from(depth).expect("a node splits on a bit below 256");
+        self.nodes.insert((d, *prefix), hash);
+        Ok(())
+    }
+}
+
+/// The rows of the person map and the governance stream of a layout-2
+/// store, derived from its `persons` and `governance` indexes and the
+/// hashes of the entries they name: what upgrading it to layout 3 writes.
+/// Memory holds one leaf per person (about 100 bytes each).
+pub(super) fn derive(backend: &Backend, dir: &Path) -> Result<WriteSet, StoreError> {
+    let mut writes = WriteSet::new();
+    writes.clear(TreeId::MapLeaves);
+    writes.clear(TreeId::MapNodes);
+    let head_of = |seq: u64| -> Result<Link, StoreError> {
+        let bytes = backend
+            .get(TreeId::Entries, &seq_key(seq))?
+            .ok_or_else(|| damaged(dir, format!("entry {seq}, named by an index, is missing")))?;
+        Ok(Link {
+            seq,
+            hash: entry_hash(&bytes),
+        })
+    };
+    // Governance: the index also lists checkpoints, which are no stream's.
+    let mut gov: Option<MapValue> = None;
+    for row in backend.scan_from(TreeId::Governance, &[]) {
+        let (k, _) = row?;
+        let seq = u64::from_be_bytes(
+            k.as_slice()
+                .try_into()
+                .map_err(|_| damaged(dir, "bad governance index key".into()))?,
+        );
+        let bytes = backend
+            .get(TreeId::Entries, &seq_key(seq))?
+            .ok_or_else(|| damaged(dir, format!("governance entry {seq} is missing")))?;
+        let entry = SignedEntry::decode(bytes)
+            .map_err(|e| damaged(dir, format!("entry {seq} does not decode: {e}")))?;
+        if entry.event().is_governance() {
+            let head = Link {
+                seq,
+                hash: entry.hash(),
+            };
+            let count = gov.map_or(0, |g| g.count) + 1;
+            gov = Some(MapValue { count, head });
+        }
+    }
+    if let Some(g) = gov {
+        writes.insert(TreeId::Meta, GOV_KEY, &encode_value(&g));
+    }
+    // Persons: each person's rows are contiguous in the index (id ‖ 00 ‖
+    // seq, ids hold no NUL), in ascending seq.
+    let mut leaves: BTreeMap<Hash, MapValue> = BTreeMap::new();
+    let mut current: Option<(Vec<u8>, u64, u64)> = None;
+    let mut finish = |c: Option<(Vec<u8>, u64, u64)>| -> Result<(), StoreError> {
+        if let Some((id, count, last)) = c {
+            let id = String::from_utf8(id)
+                .map_err(|_| damaged(dir, "a person index key is not UTF-8".into()))?;
+            leaves.insert(
+                person_key(&id),
+                MapValue {
+                    count,
+                    head: head_of(last)?,
+                },
+            );
+        }
+        Ok(())
+    };
+    for row in backend.scan_from(TreeId::Persons, &[]) {
+        let (k, _) = row?;
+        if k.len() < 9 || k[k.len() - 9] != 0 {
+            return Err(damaged(dir, "a person index key is malformed".into()));
+        }
+        let (id, seq) = k.split_at(k.len() - 9);
+        let seq = u64::from_be_bytes(seq[1..].try_into().expect("8 bytes"));
+        match &mut current {
+            Some((cur, count, last)) if cur.as_slice() == id => {
+                *count += 1;
+                *last = seq;
+            }
+            _ => finish(current.replace((id.to_vec(), 1, seq)))?,
+        }
+    }
+    finish(current.take())?;
+    for (k, v) in &leaves {
+        writes.insert(TreeId::MapLeaves, k, &encode_value(v));
+    }
+    let mut nodes = HashMap::new();
+    let keys: Vec<Hash> = leaves.keys().copied().collect();
+    let mut map = TableMap {
+        backend,
+        dir,
+        use_tables: false,
+        values: &leaves,
+        removed: &NO_KEYS,
+        stale: &NO_KEYS,
+        nodes: &mut nodes,
+    };
+    update_root(&mut map, &keys)?;
+    for ((d, p), h) in nodes {
+        writes.insert(TreeId::MapNodes, &node_row_key(&p, d), &h);
+    }
+    Ok(writes)
+}
+
+/// A checkpoint whose tree ends with a seal (format v2): what a complete
+/// person bundle is built against.
+#[derive(Clone, Debug)]
+pub struct SealedCheckpoint {
+    /// The seal's seq (`checkpoint_seq - 1`).
+    pub seal_seq: u64,
+    /// The checkpoint entry's seq, which is its tree size.
+    pub checkpoint_seq: u64,
+    /// The seal entry.
+    pub seal: SignedEntry,
+    /// The checkpoint entry.
+    pub checkpoint: SignedEntry,
+}
+
+impl Ledger {
+    /// Entry `seq`, which an index names.
+    fn entry_at(&self, seq: u64) -> Result<SignedEntry, StoreError> {
+        self.entry(seq)?.ok_or_else(|| {
+            damaged(
+                &self.dir,
+                format!("entry {seq}, named by an index, is missing"),
+            )
+        })
+    }
+
+    /// Refuses what needs the person map on a store that has none yet (a
+    /// layout-2 store opened read-only).
+    fn require_map(&self) -> Result<(), StoreError> {
+        if self.map_ready {
+            Ok(())
+        } else {
+            Err(StoreError::MapNotBuilt(self.dir.clone()))
+        }
+    }
+
+    /// The stored value of `stream` (committed entries only).
+    pub(super) fn stored_stream_value(
+        &self,
+        stream: &Stream,
+    ) -> Result<Option<MapValue>, StoreError> {
+        self.require_map()?;
+        let (tree, key, what): (TreeId, &[u8], String) = match stream {
+            Stream::Governance => (TreeId::Meta, GOV_KEY, "meta row gov".into()),
+            Stream::Person(k) => (
+                TreeId::MapLeaves,
+                k.as_slice(),
+                format!("map_leaves row {}", hex::encode(k)),
+            ),
+        };
+        match self.backend.get(tree, key)? {
+            None => Ok(None),
+            Some(v) => decode_value(&v)
+                .map(Some)
+                .ok_or_else(|| damaged(&self.dir, format!("{what} is malformed"))),
+        }
+    }
+
+    /// The root of the person map over every entry (format v2), from the
+    /// stored nodes.
+    pub fn map_root(&self) -> Result<Hash, StoreError> {
+        self.require_map()?;
+        let values = BTreeMap::new();
+        let mut nodes = HashMap::new();
+        update_root(&mut TableMap::pending(self, &values, &mut nodes), &[])
+    }
+
+    /// The latest checkpoint entry whose previous entry is a seal (a
+    /// format-v2 checkpoint), with that seal; `None` if the ledger has
+    /// none (no checkpoint, or only checkpoints of version 1 entries).
+    /// Reads the governance index and the checkpoints from the latest down.
+    pub fn latest_seal(&self) -> Result<Option<SealedCheckpoint>, StoreError> {
+        for seq in self.governance_seqs()?.into_iter().rev() {
+            let checkpoint = self.entry_at(seq)?;
+            if !matches!(checkpoint.event(), Event::Checkpoint(_)) || seq == 0 {
+                continue;
+            }
+            let seal = self.entry_at(seq - 1)?;
+            if matches!(seal.event(), Event::Seal(_)) {
+                return Ok(Some(SealedCheckpoint {
+                    seal_seq: seq - 1,
+                    checkpoint_seq: seq,
+                    seal,
+                    checkpoint,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many entries with seq below `seq` concern `person`, and the last
+    /// of them (`None`: none does): the person's value in the map over the
+    /// entries before `seq`. From the person index; needs no map, so it
+    /// works on every store.
+    pub fn person_value_below(
+        &self,
+        person: &PersonId,
+        seq: u64,
+    ) -> Result<Option<MapValue>, StoreError> {
+        let seqs = self.person_seqs(person)?;
+        let below = seqs.partition_point(|&s| s < seq);
+        let Some(&last) = seqs[..below].last() else {
+            return Ok(None);
+        };
+        Ok(Some(MapValue {
+            count: below as u64,
+            head: Link {
+                seq: last,
+                hash: self.entry_at(last)?.hash(),
+            },
+        }))
+    }
+
+    /// The governance stream (genesis, grants, revocations) over the
+    /// entries before `seq`: how many, and the last. From the governance
+    /// index; needs no map.
+    pub fn governance_value_below(&self, seq: u64) -> Result<Option<MapValue>, StoreError> {
+        let mut value: Option<MapValue> = None;
+        for s in self.governance_seqs()? {
+            if s >= seq {
+                break;
+            }
+            let e = self.entry_at(s)?;
+            if e.event().is_governance() {
+                value = Some(MapValue {
+                    count: value.map_or(0, |v| v.count) + 1,
+                    head: Link {
+                        seq: s,
+                        hash: e.hash(),
+                    },
+                });
+            }
+        }
+        Ok(value)
+    }
+
+    /// The proof about `person` in the person map over the entries below
+    /// `seal_seq` (for a seal at `seal_seq`, the map its `map_root`
+    /// states): presence with their value, or absence. Check it with
+    /// `custody_format::map_hash::verify` against the seal's root.
+    ///
+    /// Cost: if no entry at or after `seal_seq` concerns anyone, the proof
+    /// is read from the stored map (about 18 node and leaf reads). Otherwise
+    /// the entries from `seal_seq` to the head are read (Δ of them) to find
+    /// the persons they touched (T); each of those takes its value below
+    /// `seal_seq` from the person index (or is absent then), and the map is
+    /// seen through those values with every stored node on their paths
+    /// recomputed: O(Δ + 18·|T|) reads and hashes, in memory O(|T|).
+    /// If the entry at `seal_seq` is a seal, the root of that map is
+    /// checked against the seal's before the proof is returned (a mismatch
+    /// is [`StoreError::Damaged`]). Needs the map (layout 3).
+    pub fn person_map_proof(
+        &self,
+        person: &PersonId,
+        seal_seq: u64,
+    ) -> Result<MapProof, StoreError> {
+        self.require_map()?;
+        if seal_seq > self.len() {
+            return Err(StoreError::Range(format!(
+                "the ledger has {} entries; there is no map before seq {seal_seq}",
+                self.len()
+            )));
+        }
+        let key = person_key(person.as_str());
+        // The persons touched at or after the seal.
+        let mut touched: BTreeMap<Hash, PersonId> = BTreeMap::new();
+        for item in self.entries_from(seal_seq) {
+            let (seq, bytes) = item?;
+            let entry = SignedEntry::decode(bytes)
+                .map_err(|e| damaged(&self.dir, format!("entry {seq} does not decode: {e}")))?;
+            for p in self.persons_of(entry.event())? {
+                touched.insert(person_key(p.as_str()), p);
+            }
+        }
+        let mut values = BTreeMap::new();
+        let mut removed = BTreeSet::new();
+        for (k, p) in &touched {
+            match self.person_value_below(p, seal_seq)? {
+                Some(v) => {
+                    values.insert(*k, v);
+                }
+                None => {
+                    removed.insert(*k);
+                }
+            }
+        }
+        let stale: BTreeSet<Hash> = touched.keys().copied().collect();
+        let value = match values.get(&key) {
+            Some(v) => Some(*v),
+            None if stale.contains(&key) => None,
+            None => self.stored_stream_value(&Stream::Person(key))?,
+        };
+        let mut nodes = HashMap::new();
+        let mut map = TableMap {
+            backend: &self.backend,
+            dir: &self.dir,
+            use_tables: true,
+            values: &values,
+            removed: &removed,
+            stale: &stale,
+            nodes: &mut nodes,
+        };
+        if let Some(seal_entry) = self.entry(seal_seq)? {
+            if let Event::Seal(seal) = seal_entry.event() {
+                let root = update_root(&mut map, &[])?;
+                if root != seal.map_root.0 {
+                    return Err(damaged(
+                        &self.dir,
+                        format!(
+                            "the person map below seq {seal_seq} has root {}, not the {} its seal states; run `custody verify`",
+                            hex::encode(root),
+                            hex::encode(seal.map_root.0)
+                        ),
+                    ));
+                }
+            }
+        }
+        prove_in(&mut map, &key, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::event_from_value;
+    use crate::keyfile::public_key_of;
+    use custody_format::entry::{EntryBody, GENESIS_PREV_HASH, VERSION_1};
+    use custody_format::event::{Correction, KeyGranted, Role};
+    use custody_format::time::Timestamp;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// A chain of version 1 entries, as a layout-2 store holds: genesis, a
+    /// grant, evidence about P-1 and P-2, a reassignment of P-2's capture
+    /// to P-3.
+    fn v1_chain() -> Vec<SignedEntry> {
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let investigator = SigningKey::from_bytes(&[2; 32]);
+        let capture = |p: &str| {
+            event_from_value(json!({"type":"capture","person":p,"occurred_at":"2022-05"})).unwrap()
+        };
+        let mut events = vec![
+            (
+                Event::Genesis(custody_format::event::Genesis {
+                    ledger_name: "t".into(),
+                    authority_key: public_key_of(&authority),
+                    authority_holder: "A".into(),
+                }),
+                &authority,
+            ),
+            (
+                Event::KeyGranted(KeyGranted {
+                    public_key: public_key_of(&investigator),
+                    role: Role::Investigator,
+                    holder: "I".into(),
+                }),
+                &authority,
+            ),
+            (capture("P-1"), &investigator),
+            (capture("P-2"), &investigator),
+            (capture("P-1"), &investigator),
+        ];
+        let mut out: Vec<SignedEntry> = Vec::new();
+        let sign = |event: Event, key: &SigningKey, out: &mut Vec<SignedEntry>| {
+            let seq = out.len() as u64;
+            let body = EntryBody {
+                version: VERSION_1,
+                links: vec![],
+                seq,
+                prev_hash: out.last().map_or(GENESIS_PREV_HASH, |e| e.hash()),
+                recorded_at: Timestamp(1_700_000_000_000_000 + seq as i64),
+                signer: public_key_of(key),
+                event,
+            };
+            out.push(SignedEntry::sign(body, key).unwrap());
+        };
+        for (event, key) in events.drain(..) {
+            sign(event, key, &mut out);
+        }
+        let target = out[3].hash();
+        sign(
+            Event::Correction(Correction {
+                target,
+                reason: "another man".into(),
+                replacement: Some(Box::new(capture("P-3"))),
+            }),
+            &investigator,
+            &mut out,
+        );
+        out
+    }
+
+    fn rows(l: &Ledger) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+        let scan = |t| l.backend.scan_from(t, &[]).map(|r| r.unwrap()).collect();
+        vec![
+            scan(TreeId::MapLeaves),
+            scan(TreeId::MapNodes),
+            vec![(
+                GOV_KEY.to_vec(),
+                l.backend.get(TreeId::Meta, GOV_KEY).unwrap().unwrap(),
+            )],
+        ]
+    }
+
+    /// A real layout-2 store (version 1 entries, no map tables, marker 2)
+    /// is read without its map, and upgraded by the first writable open to
+    /// the rows a restore of the same entries derives; a later version 2
+    /// entry links to the last version 1 entry of its stream.
+    #[test]
+    fn a_layout_2_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let chain = v1_chain();
+        let l = Ledger::restore(
+            &path,
+            chain.iter().cloned().map(Ok::<_, std::io::Error>),
+            Default::default(),
+            |_| {},
+        )
+        .unwrap();
+        let derived = rows(&l);
+        assert_eq!(derived[0].len(), 3, "P-1, P-2, P-3");
+        assert!(
+            derived[1].len() >= 2,
+            "the root and a node where two keys split"
+        );
+        let root = l.map_root().unwrap();
+        // Back to layout 2: the tables gone, the marker 2.
+        l.backend
+            .drop_tables(&[TreeId::MapLeaves, TreeId::MapNodes])
+            .unwrap();
+        drop(l);
+        let p1 = PersonId::new("P-1").unwrap();
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert_eq!(r.len(), 6);
+            assert_eq!(r.person_seqs(&p1).unwrap(), [2, 4]);
+            assert_eq!(
+                r.person_value_below(&p1, 6).unwrap().unwrap().head.hash,
+                chain[4].hash()
+            );
+            assert!(matches!(r.map_root(), Err(StoreError::MapNotBuilt(_))));
+            assert!(matches!(
+                r.person_map_proof(&p1, 6),
+                Err(StoreError::MapNotBuilt(_))
+            ));
+            let report = r.check_derived(|_| ()).unwrap();
+            assert!(report.is_clean() && report.map_not_built, "{report:?}");
+            // Appends are checked as version 1 there: the precheck works.
+            let key = SigningKey::from_bytes(&[2; 32]);
+            let event = event_from_value(
+                json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
+            )
+            .unwrap();
+            assert!(r.precheck(&event, &key).unwrap().is_ok());
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        assert_eq!(
+            l.backend
+                .get(TreeId::Meta, super::super::MARKER_KEY)
+                .unwrap(),
+            Some(b"3".to_vec())
+        );
+        assert_eq!(rows(&l), derived);
+        assert_eq!(l.map_root().unwrap(), root);
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
+        // The switch: a version 2 entry links to P-1's last v1 entry.
+        l.confirm_clock();
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let event = event_from_value(
+            json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
+        )
+        .unwrap();
+        l.append(vec![event], &key).unwrap();
+        let e = l.entry(6).unwrap().unwrap();
+        assert_eq!(e.body().version, custody_format::entry::VERSION_2);
+        assert_eq!(
+            e.body().links,
+            vec![Some(Link {
+                seq: 4,
+                hash: chain[4].hash()
+            })]
+        );
+        l.checkpoint(&SigningKey::from_bytes(&[1; 32])).unwrap();
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
+        let seal = l.latest_seal().unwrap().unwrap();
+        assert_eq!((seal.seal_seq, seal.checkpoint_seq), (7, 8));
+    }
+
+    #[test]
+    fn values_round_trip_and_node_keys_are_compact() {
+        let v = MapValue {
+            count: 3,
+            head: Link {
+                seq: 40,
+                hash: EntryHash([0x51; 32]),
+            },
+        };
+        assert_eq!(decode_value(&encode_value(&v)), Some(v));
+        assert_eq!(decode_value(&[0; 47]), None);
+        assert_eq!(decode_value(&[0; 48]), None, "a count of 0 is no leaf");
+        let p = [0xff; 32];
+        assert_eq!(node_row_key(&p, 0), vec![0]);
+        assert_eq!(node_row_key(&p, 1), vec![1, 0xff]);
+        assert_eq!(node_row_key(&p, 9), vec![9, 0xff, 0xff]);
+        assert_eq!(node_row_key(&p, 16).len(), 3);
+    }
+}
