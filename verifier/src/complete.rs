@@ -207,7 +207,9 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
             return Err(fail(
                 seq,
                 Rule::ExtraEntry,
-                format!("entry {seq} is not in the checkpoint's tree of {s} entries (0..{seal_seq})"),
+                format!(
+                    "entry {seq} is not in the checkpoint's tree of {s} entries (0..{seal_seq})"
+                ),
             ));
         }
         if by_seq.insert(seq, item).is_some() {
@@ -245,8 +247,15 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
                     .into(),
             ))
         }
-        Some(p) => verify_inclusion(&seal_item.leaf, seal_seq, s, p, &cp.root)
-            .map_err(|error| violation(seal_seq, Rule::Checkpoint, Cause::NotIncluded { size: s, error }))?,
+        Some(p) => {
+            verify_inclusion(&seal_item.leaf, seal_seq, s, p, &cp.root).map_err(|error| {
+                violation(
+                    seal_seq,
+                    Rule::Checkpoint,
+                    Cause::NotIncluded { size: s, error },
+                )
+            })?
+        }
     }
     let key: Hash = person_key(person.as_str());
     let answer = map_hash::verify(&seal.map_root.0, &key, &map_proof).map_err(|e| {
@@ -266,10 +275,16 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
             return Err(fail(
                 seal_seq,
                 Rule::Seal,
-                format!("the seal names {what} at seq {}, which is not before it", l.seq),
+                format!(
+                    "the seal names {what} at seq {}, which is not before it",
+                    l.seq
+                ),
             ));
         }
-        names.entry(l.seq).or_default().push(Name { hash: l.hash, why });
+        names
+            .entry(l.seq)
+            .or_default()
+            .push(Name { hash: l.hash, why });
         Ok(())
     };
     head_name(seal.gov_head, Why::GovHead, "the governance head")?;
@@ -278,7 +293,11 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     }
     for (&q, item) in by_seq.range(..seal_seq).rev() {
         if let Some((&n, list)) = names.range(q + 1..).next_back() {
-            return Err(missing(n, Some(list[0].hash), list[0].why.describe(n, &person)));
+            return Err(missing(
+                n,
+                Some(list[0].hash),
+                list[0].why.describe(n, &person),
+            ));
         }
         let hash = item.entry.hash();
         let mut named = None;
@@ -326,7 +345,11 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
         add_names(item, &person, &mut names, &mut targets);
     }
     if let Some((&n, list)) = names.iter().next_back() {
-        return Err(missing(n, Some(list[0].hash), list[0].why.describe(n, &person)));
+        return Err(missing(
+            n,
+            Some(list[0].hash),
+            list[0].why.describe(n, &person),
+        ));
     }
     if let Some((&hash, &from)) = targets.iter().max_by_key(|(_, from)| **from) {
         return Err(missing(
@@ -377,7 +400,11 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     }
     let registry = rules.registry();
     let genesis_authority = registry.genesis_authority().ok_or_else(|| {
-        missing(0, None, "the genesis (entry 0), the first governance entry".into())
+        missing(
+            0,
+            None,
+            "the genesis (entry 0), the first governance entry".into(),
+        )
     })?;
     if registry.ledger_name() != Some(origin.as_str()) {
         return Err(fail(
@@ -567,7 +594,9 @@ fn check_stream(
             let found = body.links[pos];
             if found != prev {
                 let show = |l: Option<Link>| {
-                    l.map_or("none (the first of its stream)".to_string(), |l| l.to_string())
+                    l.map_or("none (the first of its stream)".to_string(), |l| {
+                        l.to_string()
+                    })
                 };
                 return Err(fail(
                     e.seq(),
