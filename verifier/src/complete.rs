@@ -165,98 +165,12 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
         map_proof,
     } = input;
 
-    // Step 2: the note.
-    let cp = checkpoint::parse(&note)
-        .map_err(|e| fail(0, Rule::Format, format!("the checkpoint note: {e}")))?;
+    let (cp, by_seq) = note_and_items(items, &note, &origin)?;
     let s = cp.size;
-    if !cp.extensions.is_empty() {
-        return Err(fail(
-            s,
-            Rule::Format,
-            format!(
-                "the checkpoint note has {} extension line(s) after its root; a custody-bundle/2 note is exactly three lines (origin, size, root): an unexplained signed line could be read as a claim",
-                cp.extensions.len()
-            ),
-        ));
-    }
-    if cp.origin != origin {
-        return Err(fail(
-            s,
-            Rule::Checkpoint,
-            format!(
-                "the checkpoint is for the ledger {:?}, the bundle says {:?}",
-                clip(&cp.origin, 80),
-                clip(&origin, 80)
-            ),
-        ));
-    }
-    if s < 2 {
-        return Err(fail(
-            s,
-            Rule::NoCommitment,
-            format!("a checkpoint of {s} entries cannot end with a seal after the genesis"),
-        ));
-    }
     let seal_seq = s - 1;
 
-    // Step 3, the rest: one item per seq, each inside the tree.
-    let mut by_seq: BTreeMap<u64, CheckedItem> = BTreeMap::new();
-    for item in items {
-        let seq = item.entry.seq();
-        if seq >= s {
-            return Err(fail(
-                seq,
-                Rule::ExtraEntry,
-                format!(
-                    "entry {seq} is not in the checkpoint's tree of {s} entries (0..{seal_seq})"
-                ),
-            ));
-        }
-        if by_seq.insert(seq, item).is_some() {
-            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
-        }
-    }
-
     // Step 4: the seal, the map proof, then every item from the top.
-    let seal_item = by_seq.get(&seal_seq).ok_or_else(|| {
-        missing(
-            seal_seq,
-            None,
-            format!("the seal: entry {seal_seq}, just before the checkpoint of {s} entries"),
-        )
-    })?;
-    let seal = match seal_item.entry.event() {
-        Event::Seal(seal) if seal_item.entry.body().version >= VERSION_2 => seal.clone(),
-        other => {
-            return Err(fail(
-                seal_seq,
-                Rule::NoCommitment,
-                format!(
-                    "entry {seal_seq}, just before the checkpoint, is a {}, not a seal: the checkpoint commits to no person map (it may predate format v2); such a bundle can prove inclusion only",
-                    other.type_name()
-                ),
-            ))
-        }
-    };
-    match &seal_item.proof {
-        None => {
-            return Err(fail(
-                seal_seq,
-                Rule::Unauthenticated,
-                "the seal carries no inclusion proof; nothing names it, so it must carry one"
-                    .into(),
-            ))
-        }
-        Some(p) => {
-            verify_inclusion(&seal_item.leaf, seal_seq, s, p, &cp.root).map_err(|error| {
-                violation(
-                    seal_seq,
-                    Rule::Checkpoint,
-                    Cause::NotIncluded { size: s, error },
-                )
-            })?
-        }
-    }
+    let seal = the_seal(&by_seq, &cp)?;
     let key: Hash = person_key(person.as_str());
     let answer = map_hash::verify(&seal.map_root.0, &key, &map_proof).map_err(|e| {
         fail(
@@ -268,136 +182,10 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
             ),
         )
     })?;
-    let mut names: BTreeMap<u64, Vec<Name>> = BTreeMap::new();
-    let mut targets: HashMap<EntryHash, u64> = HashMap::new();
-    let mut head_name = |l: Link, why: Why, what: &str| {
-        if l.seq >= seal_seq {
-            return Err(fail(
-                seal_seq,
-                Rule::Seal,
-                format!(
-                    "the seal names {what} at seq {}, which is not before it",
-                    l.seq
-                ),
-            ));
-        }
-        names
-            .entry(l.seq)
-            .or_default()
-            .push(Name { hash: l.hash, why });
-        Ok(())
-    };
-    head_name(seal.gov_head, Why::GovHead, "the governance head")?;
-    if let Answer::Present(v) = answer {
-        head_name(v.head, Why::MapHead, "the person's latest entry")?;
-    }
-    for (&q, item) in by_seq.range(..seal_seq).rev() {
-        if let Some((&n, list)) = names.range(q + 1..).next_back() {
-            return Err(missing(
-                n,
-                Some(list[0].hash),
-                list[0].why.describe(n, &person),
-            ));
-        }
-        let hash = item.entry.hash();
-        let mut named = None;
-        if let Some(list) = names.remove(&q) {
-            for name in &list {
-                if name.hash != hash {
-                    let from = name.why.from(seal_seq);
-                    return Err(fail(
-                        from,
-                        Rule::Link,
-                        format!(
-                            "{} has hash {}, but the bundle's entry {q} has hash {hash}",
-                            name.why.describe(q, &person),
-                            name.hash
-                        ),
-                    ));
-                }
-            }
-            named = Some(list[0].why.describe(q, &person));
-        }
-        if let Some(from) = targets.remove(&hash) {
-            named.get_or_insert(format!(
-                "entry {q}, the target of the correction at seq {from}"
-            ));
-        }
-        match (named, &item.proof) {
-            (Some(why), Some(_)) => {
-                return Err(fail(
-                    q,
-                    Rule::Format,
-                    format!("{why}, is authenticated by that name and must carry no inclusion proof (`null`), but carries one"),
-                ))
-            }
-            (Some(_), None) => {}
-            (None, None) => {
-                return Err(fail(
-                    q,
-                    Rule::Unauthenticated,
-                    format!("entry {q} is named by no link, head or correction and carries no inclusion proof: nothing ties it to the checkpoint"),
-                ))
-            }
-            (None, Some(p)) => verify_inclusion(&item.leaf, q, s, p, &cp.root)
-                .map_err(|error| violation(q, Rule::Checkpoint, Cause::NotIncluded { size: s, error }))?,
-        }
-        add_names(item, &person, &mut names, &mut targets);
-    }
-    if let Some((&n, list)) = names.iter().next_back() {
-        return Err(missing(
-            n,
-            Some(list[0].hash),
-            list[0].why.describe(n, &person),
-        ));
-    }
-    if let Some((&hash, &from)) = targets.iter().max_by_key(|(_, from)| **from) {
-        return Err(missing(
-            from,
-            Some(hash),
-            format!("the target of the correction at seq {from}"),
-        ));
-    }
+    authenticate(&by_seq, &cp, &seal, answer, &person)?;
 
     // Step 5: the chain rules, in sparse mode, in seq order.
-    let mut rules = ChainRules::new(Mode::Sparse);
-    let mut walked = WalkState::new();
-    let mut entries: Vec<BundleEntry> = Vec::with_capacity(by_seq.len());
-    let mut streams_of: Vec<StreamList> = Vec::with_capacity(by_seq.len());
-    for (seq, item) in by_seq {
-        let e = item.entry;
-        let body = e.body();
-        let streams = rules
-            .check(body, &walked, None, None)
-            .map_err(|err| match err {
-                CheckError::Breach(b) => BundleError::Invalid(crate::Violation::breach(seq, b)),
-                CheckError::Lookup(never) => match never {},
-            })?;
-        if body.version >= VERSION_2 && body.links.len() != streams.len() {
-            return Err(fail(
-                seq,
-                Rule::Link,
-                format!(
-                    "entry {seq} carries {} link(s) for its {} stream(s)",
-                    body.links.len(),
-                    streams.len()
-                ),
-            ));
-        }
-        walked.accept(e.hash(), body, &streams);
-        rules.accept(e.hash(), body);
-        let holder = rules
-            .registry()
-            .get(&body.signer)
-            .map(|k| k.holder_at(seq).to_string())
-            .unwrap_or_default();
-        entries.push(BundleEntry {
-            proof_len: item.proof.as_ref().map_or(0, Vec::len),
-            entry: e,
-            holder,
-        });
-        streams_of.push(streams);
-    }
+    let (entries, streams_of, rules) = replay(by_seq)?;
     let registry = rules.registry();
     let genesis_authority = registry.genesis_authority().ok_or_else(|| {
         missing(
@@ -478,35 +266,7 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     };
 
     // Step 8: nothing else.
-    let mut allowed: HashSet<usize> = gov.iter().chain(&theirs).copied().collect();
-    allowed.insert(entries.len() - 1); // the seal, the last item
-    let their_targets: HashSet<EntryHash> = theirs
-        .iter()
-        .filter_map(|&i| match entries[i].entry.event() {
-            Event::Correction(c) => Some(c.target),
-            _ => None,
-        })
-        .collect();
-    for (i, be) in entries.iter().enumerate() {
-        if allowed.contains(&i) || their_targets.contains(&be.entry.hash()) {
-            continue;
-        }
-        let e = &be.entry;
-        let about = e
-            .event()
-            .person()
-            .map(|p| format!(", about {p}"))
-            .unwrap_or_default();
-        return Err(fail(
-            e.seq(),
-            Rule::ExtraEntry,
-            format!(
-                "entry {} ({}{about}) is none of {person}'s entries, governance, the target of a correction about {person}, or the seal: a bundle carries nothing else",
-                e.seq(),
-                e.event().type_name()
-            ),
-        ));
-    }
+    nothing_else(&entries, &gov, &theirs, &person)?;
 
     // Step 10: the caller's pins.
     if let Some(pinned) = options.authority {
@@ -699,4 +459,312 @@ pub(crate) fn check_pins(cp: &Checkpoint, options: &BundleOptions) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Step 4, after the seal and the map proof: every item below the seal is
+/// named (by a head, or a link or target of an authenticated item) or
+/// carries an inclusion proof that holds; a name with no item is
+/// `missing_entry`.
+fn authenticate(
+    by_seq: &BTreeMap<u64, CheckedItem>,
+    cp: &Checkpoint,
+    seal: &custody_format::event::Seal,
+    answer: Answer,
+    person: &PersonId,
+) -> Result<(), BundleError> {
+    let s = cp.size;
+    let seal_seq = s - 1;
+
+    let mut names: BTreeMap<u64, Vec<Name>> = BTreeMap::new();
+    let mut targets: HashMap<EntryHash, u64> = HashMap::new();
+    let mut head_name = |l: Link, why: Why, what: &str| {
+        if l.seq >= seal_seq {
+            return Err(fail(
+                seal_seq,
+                Rule::Seal,
+                format!(
+                    "the seal names {what} at seq {}, which is not before it",
+                    l.seq
+                ),
+            ));
+        }
+        names
+            .entry(l.seq)
+            .or_default()
+            .push(Name { hash: l.hash, why });
+        Ok(())
+    };
+    head_name(seal.gov_head, Why::GovHead, "the governance head")?;
+    if let Answer::Present(v) = answer {
+        head_name(v.head, Why::MapHead, "the person's latest entry")?;
+    }
+    for (&q, item) in by_seq.range(..seal_seq).rev() {
+        if let Some((&n, list)) = names.range(q + 1..).next_back() {
+            return Err(missing(
+                n,
+                Some(list[0].hash),
+                list[0].why.describe(n, person),
+            ));
+        }
+        let hash = item.entry.hash();
+        let mut named = None;
+        if let Some(list) = names.remove(&q) {
+            for name in &list {
+                if name.hash != hash {
+                    let from = name.why.from(seal_seq);
+                    return Err(fail(
+                        from,
+                        Rule::Link,
+                        format!(
+                            "{} has hash {}, but the bundle's entry {q} has hash {hash}",
+                            name.why.describe(q, person),
+                            name.hash
+                        ),
+                    ));
+                }
+            }
+            named = Some(list[0].why.describe(q, person));
+        }
+        if let Some(from) = targets.remove(&hash) {
+            named.get_or_insert(format!(
+                "entry {q}, the target of the correction at seq {from}"
+            ));
+        }
+        match (named, &item.proof) {
+            (Some(why), Some(_)) => {
+                return Err(fail(
+                    q,
+                    Rule::Format,
+                    format!("{why}, is authenticated by that name and must carry no inclusion proof (`null`), but carries one"),
+                ))
+            }
+            (Some(_), None) => {}
+            (None, None) => {
+                return Err(fail(
+                    q,
+                    Rule::Unauthenticated,
+                    format!("entry {q} is named by no link, head or correction and carries no inclusion proof: nothing ties it to the checkpoint"),
+                ))
+            }
+            (None, Some(p)) => verify_inclusion(&item.leaf, q, s, p, &cp.root)
+                .map_err(|error| violation(q, Rule::Checkpoint, Cause::NotIncluded { size: s, error }))?,
+        }
+        add_names(item, person, &mut names, &mut targets);
+    }
+    if let Some((&n, list)) = names.iter().next_back() {
+        return Err(missing(
+            n,
+            Some(list[0].hash),
+            list[0].why.describe(n, person),
+        ));
+    }
+    if let Some((&hash, &from)) = targets.iter().max_by_key(|(_, from)| **from) {
+        return Err(missing(
+            from,
+            Some(hash),
+            format!("the target of the correction at seq {from}"),
+        ));
+    }
+
+    Ok(())
+}
+
+/// Step 5: the chain rules in sparse mode, in seq order; each entry with
+/// its holder and its streams, and the rules as of the last.
+fn replay(
+    by_seq: BTreeMap<u64, CheckedItem>,
+) -> Result<(Vec<BundleEntry>, Vec<StreamList>, ChainRules), BundleError> {
+    let mut rules = ChainRules::new(Mode::Sparse);
+    let mut walked = WalkState::new();
+    let mut entries: Vec<BundleEntry> = Vec::with_capacity(by_seq.len());
+    let mut streams_of: Vec<StreamList> = Vec::with_capacity(by_seq.len());
+    for (seq, item) in by_seq {
+        let e = item.entry;
+        let body = e.body();
+        let streams = rules
+            .check(body, &walked, None, None)
+            .map_err(|err| match err {
+                CheckError::Breach(b) => BundleError::Invalid(crate::Violation::breach(seq, b)),
+                CheckError::Lookup(never) => match never {},
+            })?;
+        if body.version >= VERSION_2 && body.links.len() != streams.len() {
+            return Err(fail(
+                seq,
+                Rule::Link,
+                format!(
+                    "entry {seq} carries {} link(s) for its {} stream(s)",
+                    body.links.len(),
+                    streams.len()
+                ),
+            ));
+        }
+        walked.accept(e.hash(), body, &streams);
+        rules.accept(e.hash(), body);
+        let holder = rules
+            .registry()
+            .get(&body.signer)
+            .map(|k| k.holder_at(seq).to_string())
+            .unwrap_or_default();
+        entries.push(BundleEntry {
+            proof_len: item.proof.as_ref().map_or(0, Vec::len),
+            entry: e,
+            holder,
+        });
+        streams_of.push(streams);
+    }
+    Ok((entries, streams_of, rules))
+}
+
+/// Step 8: every item is the person's, governance, the target of a
+/// correction of the person's, or the seal (the last item).
+fn nothing_else(
+    entries: &[BundleEntry],
+    gov: &[usize],
+    theirs: &[usize],
+    person: &PersonId,
+) -> Result<(), BundleError> {
+    let mut allowed: HashSet<usize> = gov.iter().chain(theirs).copied().collect();
+    allowed.insert(entries.len() - 1); // the seal, the last item
+    let their_targets: HashSet<EntryHash> = theirs
+        .iter()
+        .filter_map(|&i| match entries[i].entry.event() {
+            Event::Correction(c) => Some(c.target),
+            _ => None,
+        })
+        .collect();
+    for (i, be) in entries.iter().enumerate() {
+        if allowed.contains(&i) || their_targets.contains(&be.entry.hash()) {
+            continue;
+        }
+        let e = &be.entry;
+        let about = e
+            .event()
+            .person()
+            .map(|p| format!(", about {p}"))
+            .unwrap_or_default();
+        return Err(fail(
+            e.seq(),
+            Rule::ExtraEntry,
+            format!(
+                "entry {} ({}{about}) is none of {person}'s entries, governance, the target of a correction about {person}, or the seal: a bundle carries nothing else",
+                e.seq(),
+                e.event().type_name()
+            ),
+        ));
+    }
+
+    Ok(())
+}
+
+/// Step 4, first: the item at `s−1` is a version 2 seal whose inclusion
+/// proof holds.
+fn the_seal(
+    by_seq: &BTreeMap<u64, CheckedItem>,
+    cp: &Checkpoint,
+) -> Result<custody_format::event::Seal, BundleError> {
+    let s = cp.size;
+    let seal_seq = s - 1;
+
+    let seal_item = by_seq.get(&seal_seq).ok_or_else(|| {
+        missing(
+            seal_seq,
+            None,
+            format!("the seal: entry {seal_seq}, just before the checkpoint of {s} entries"),
+        )
+    })?;
+    let seal = match seal_item.entry.event() {
+        Event::Seal(seal) if seal_item.entry.body().version >= VERSION_2 => seal.clone(),
+        other => {
+            return Err(fail(
+                seal_seq,
+                Rule::NoCommitment,
+                format!(
+                    "entry {seal_seq}, just before the checkpoint, is a {}, not a seal: the checkpoint commits to no person map (it may predate format v2); such a bundle can prove inclusion only",
+                    other.type_name()
+                ),
+            ))
+        }
+    };
+    match &seal_item.proof {
+        None => {
+            return Err(fail(
+                seal_seq,
+                Rule::Unauthenticated,
+                "the seal carries no inclusion proof; nothing names it, so it must carry one"
+                    .into(),
+            ))
+        }
+        Some(p) => {
+            verify_inclusion(&seal_item.leaf, seal_seq, s, p, &cp.root).map_err(|error| {
+                violation(
+                    seal_seq,
+                    Rule::Checkpoint,
+                    Cause::NotIncluded { size: s, error },
+                )
+            })?
+        }
+    }
+    Ok(seal)
+}
+
+/// Steps 2 and 3 (the rest): the note, then one item per seq, each inside
+/// the note's tree.
+fn note_and_items(
+    items: Vec<CheckedItem>,
+    note: &str,
+    origin: &str,
+) -> Result<(Checkpoint, BTreeMap<u64, CheckedItem>), BundleError> {
+    // Step 2: the note.
+    let cp = checkpoint::parse(note)
+        .map_err(|e| fail(0, Rule::Format, format!("the checkpoint note: {e}")))?;
+    let s = cp.size;
+    if !cp.extensions.is_empty() {
+        return Err(fail(
+            s,
+            Rule::Format,
+            format!(
+                "the checkpoint note has {} extension line(s) after its root; a custody-bundle/2 note is exactly three lines (origin, size, root): an unexplained signed line could be read as a claim",
+                cp.extensions.len()
+            ),
+        ));
+    }
+    if cp.origin != origin {
+        return Err(fail(
+            s,
+            Rule::Checkpoint,
+            format!(
+                "the checkpoint is for the ledger {:?}, the bundle says {:?}",
+                clip(&cp.origin, 80),
+                clip(origin, 80)
+            ),
+        ));
+    }
+    if s < 2 {
+        return Err(fail(
+            s,
+            Rule::NoCommitment,
+            format!("a checkpoint of {s} entries cannot end with a seal after the genesis"),
+        ));
+    }
+    let seal_seq = s - 1;
+
+    // Step 3, the rest: one item per seq, each inside the tree.
+    let mut by_seq: BTreeMap<u64, CheckedItem> = BTreeMap::new();
+    for item in items {
+        let seq = item.entry.seq();
+        if seq >= s {
+            return Err(fail(
+                seq,
+                Rule::ExtraEntry,
+                format!(
+                    "entry {seq} is not in the checkpoint's tree of {s} entries (0..{seal_seq})"
+                ),
+            ));
+        }
+        if by_seq.insert(seq, item).is_some() {
+            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
+        }
+    }
+
+    Ok((cp, by_seq))
 }
