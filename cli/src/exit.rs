@@ -69,7 +69,23 @@ fn key_advice(e: &KeyFileError) -> Option<&'static str> {
     })
 }
 
-fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> anyhow::Error {
+/// What to do about a person's bundle that breaks a rule.
+pub(crate) fn bundle_advice(rule: custody_format::rules::Rule) -> Option<&'static str> {
+    use custody_format::rules::Rule;
+    Some(match rule {
+        Rule::MissingEntry => "the bundle leaves out an entry it must hold; do not rely on it. Ask the ledger's operator for the bundle again (`custody export --person`), or verify the whole ledger (`custody verify --export`)",
+        Rule::ExtraEntry => "the bundle carries an entry that is not the person's; ask for the bundle again: a bundle carries nothing about anyone else",
+        Rule::MapProof | Rule::Unauthenticated | Rule::Seal | Rule::Link => "the bundle's proofs do not hold; do not rely on it, and ask the ledger's operator for the bundle again, or verify the whole ledger (`custody verify --export`)",
+        Rule::NoCommitment => "this bundle cannot prove it is complete: ask for a custody-bundle/2 against a checkpoint issued after the ledger switched to format v2 (`custody checkpoint`, then `custody export --person`); to check only that its entries are in the ledger, pass --inclusion-only",
+        Rule::StaleCheckpoint => "the bundle is older than you asked for: ask for one exported against a newer checkpoint (`custody checkpoint`, then `custody export --person`)",
+        Rule::Unanchored => "ask for a bundle anchored to your checkpoint (`custody export --person P --anchor FILE`), or pin a checkpoint of the bundle's size; this build does not verify anchors yet",
+        Rule::Inconsistent => "two checkpoints of one ledger disagree: the log was forked or its operator equivocated. Keep both notes as evidence and trust neither until it is explained",
+        Rule::Checkpoint => "the checkpoint is not one the ledger's authority signed for these entries; ask for the bundle again",
+        _ => return None,
+    })
+}
+
+pub(crate) fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> anyhow::Error {
     match advice {
         Some(a) => anyhow::anyhow!("{e}; {a}"),
         None => anyhow::anyhow!("{e}"),

@@ -94,6 +94,28 @@ pub enum Rule {
     /// A dispute's target is not an earlier, uncorrected evidence entry
     /// about the same person.
     DisputeTarget,
+    /// Bundle (`custody-bundle/2`): an entry the bundle must hold is not in
+    /// it (named by a link, a head, a correction's target, or a count).
+    MissingEntry,
+    /// Bundle: the person's map proof does not hold against the seal.
+    MapProof,
+    /// Bundle: an entry neither named by an authenticated entry nor carrying
+    /// an inclusion proof.
+    Unauthenticated,
+    /// Bundle: an entry that is none of the person's, governance, a
+    /// correction's target or the seal.
+    ExtraEntry,
+    /// Bundle: no seal, so nothing to prove completeness against (a
+    /// `custody-bundle/1`, or a checkpoint without a seal before it).
+    NoCommitment,
+    /// Bundle: the checkpoint is older than the verifier asked for.
+    StaleCheckpoint,
+    /// Bundle: a pinned checkpoint smaller than the bundle's has no anchor
+    /// in it.
+    Unanchored,
+    /// Bundle: the bundle's checkpoint and a pinned one of the same size
+    /// disagree (equivocation), or an anchor's proof or streams disagree.
+    Inconsistent,
 }
 
 impl Rule {
@@ -114,6 +136,14 @@ impl Rule {
             Rule::Link => "link",
             Rule::Seal => "seal",
             Rule::DisputeTarget => "dispute_target",
+            Rule::MissingEntry => "missing_entry",
+            Rule::MapProof => "map_proof",
+            Rule::Unauthenticated => "unauthenticated",
+            Rule::ExtraEntry => "extra_entry",
+            Rule::NoCommitment => "no_commitment",
+            Rule::StaleCheckpoint => "stale_checkpoint",
+            Rule::Unanchored => "unanchored",
+            Rule::Inconsistent => "inconsistent",
         }
     }
 }

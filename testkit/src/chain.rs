@@ -226,6 +226,24 @@ impl ChainBuilder {
         );
     }
 
+    /// Grants `role` to `key`, signed by `by` (which must hold `authority`).
+    pub fn grant_by(
+        &mut self,
+        key: &SigningKey,
+        role: custody_format::event::Role,
+        holder: &str,
+        by: &SigningKey,
+    ) {
+        self.push(
+            Event::KeyGranted(custody_format::event::KeyGranted {
+                public_key: public_key_of(key),
+                role,
+                holder: holder.into(),
+            }),
+            by,
+        );
+    }
+
     /// What a seal appended now must state.
     pub fn seal_facts(&mut self) -> custody_format::rules::SealFacts {
         self.walked.streams.seal_facts().expect("after the genesis")
@@ -247,6 +265,13 @@ impl ChainBuilder {
     /// `custody checkpoint` does (v2; in a v1 chain, the checkpoint alone).
     /// Returns the checkpoint's signed note.
     pub fn checkpoint(&mut self) -> String {
+        self.checkpoint_signed_by(&authority())
+    }
+
+    /// [`ChainBuilder::checkpoint`] with the seal, the checkpoint and its
+    /// note signed by `key` (which must hold `authority`): how a holder of
+    /// a deputy authority key issues one.
+    pub fn checkpoint_signed_by(&mut self, key: &SigningKey) -> String {
         use custody_format::event::{Checkpoint, Seal, Sha256Digest, SignatureBytes};
         if self.version >= custody_format::entry::VERSION_2 {
             let f = self.seal_facts();
@@ -256,27 +281,34 @@ impl ChainBuilder {
                     gov_count: f.gov_count,
                     gov_head: f.gov_head,
                 }),
-                &authority(),
+                key,
             );
         }
         let size = self.rules.next_seq();
         let root = self.tree.root();
         let text = custody_format::note::note_text(&self.name, size, &root);
-        let signature = custody_format::note::sign_text(&text, &authority());
+        let signature = custody_format::note::sign_text(&text, key);
         self.push(
             Event::Checkpoint(Checkpoint {
                 tree_size: size,
                 root_hash: Sha256Digest(root),
                 note_signature: SignatureBytes(signature),
             }),
-            &authority(),
+            key,
         );
-        let pk = public_key_of(&authority()).0;
+        let pk = public_key_of(key).0;
         custody_format::note::signed_note(&text, &self.name, &pk, &signature)
     }
 
     /// The chain walked by the verifier: its length, or the first violation.
     pub fn verify(&self) -> Result<u64, Violation> {
         verify(&self.entries)
+    }
+
+    /// The `custody-bundle/2` of `person` against the checkpoint whose
+    /// note [`ChainBuilder::checkpoint`] returned
+    /// ([`crate::bundle::bundle_v2`]).
+    pub fn bundle(&self, person: &str, note: &str) -> custody_format::wire::bundle::BundleV2 {
+        crate::bundle::bundle_v2(&self.signed, &self.name, person, note)
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! - [`keys`]: the fixed test keys and who they are.
 //! - [`strategy`]: proptest strategies for evidence events and their dates.
-//! - [`chain`]: a valid chain of signed entries, and the chain walk over it.
+//! - [`chain`]: a valid chain of signed entries, and the chain walk over it;
+//!   [`bundle`]: `custody-bundle/2` documents assembled from such a chain.
 //! - [`ledger`]: stores with their governance entries written.
 //! - [`cli`]: the `custody` binary run against throwaway ledgers, and the
 //!   fixture of the seven evidence types.
@@ -18,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod chain;
 pub mod cli;
 pub mod keys;

@@ -15,6 +15,8 @@ mod util;
 // Keys, init, append, verify, export, and every refusal leaving the
 // ledger exactly as it was.
 mod core;
+// custody-bundle/2: complete or absent, and the attacks on it.
+mod completeness;
 // SIGKILL during append, at least 30 times: nothing acknowledged is lost.
 mod crash;
 // Input limits, inputs larger than a chunk, stores damaged on disk.

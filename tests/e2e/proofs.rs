@@ -421,6 +421,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         &[
             "--json",
             "verify",
+            "--inclusion-only",
             "--bundle",
             s(&bundle),
             "--authority",
@@ -434,11 +435,16 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         (v["valid"].clone(), v["evidence_entries"].clone()),
         (Value::from(true), Value::from(6))
     );
-    let text = custody(&["verify", "--bundle", s(&bundle)], None).ok();
+    let text = custody(
+        &["verify", "--inclusion-only", "--bundle", s(&bundle)],
+        None,
+    )
+    .ok();
     assert!(text.contains("compare it with the authority key"), "{text}");
     custody(
         &[
             "verify",
+            "--inclusion-only",
             "--bundle",
             s(&bundle),
             "--authority",
@@ -455,7 +461,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         f(&mut d);
         let p = env.path(name);
         std::fs::write(&p, serde_json::to_string(&d).unwrap()).unwrap();
-        custody(&["verify", "--bundle", s(&p)], None)
+        custody(&["verify", "--inclusion-only", "--bundle", s(&p)], None)
     };
     let capture_index = doc["entries"]
         .as_array()

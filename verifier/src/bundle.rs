@@ -37,8 +37,9 @@ use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId, PublicKeyBytes, Role};
 use custody_format::key::signer_key;
 use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
-use custody_format::wire::bundle::BundleItem;
-pub use custody_format::wire::bundle::{BUNDLE_FORMAT, MAX_BUNDLE_BYTES};
+use custody_format::stream::Link;
+use custody_format::wire::bundle::{BundleItemV2, WireMapProof};
+pub use custody_format::wire::bundle::{BUNDLE_FORMAT, BUNDLE_FORMAT_V2, MAX_BUNDLE_BYTES};
 use std::collections::BTreeMap;
 
 /// Why a bundle is refused.
@@ -87,7 +88,7 @@ pub enum MalformedBundle {
     #[error("{}", custody_format::text::clip(&.0.to_string(), 300))]
     Json(#[from] serde_json::Error),
     /// Another format tag.
-    #[error("format is {0:?}, this verifier reads {BUNDLE_FORMAT:?}")]
+    #[error("format is {0:?}, this verifier reads {BUNDLE_FORMAT_V2:?} (and {BUNDLE_FORMAT:?}, inclusion only)")]
     Format(String),
     /// No genesis entry.
     #[error("the bundle has no genesis entry")]
@@ -95,6 +96,12 @@ pub enum MalformedBundle {
     /// A required field is missing.
     #[error("missing field `{0}`")]
     Missing(&'static str),
+    /// A `custody-bundle/1` with a field or value only `/2` has.
+    #[error("a custody-bundle/1 has no {0}")]
+    NotInV1(&'static str),
+    /// A `/2` bundle with anchors, which this build does not verify.
+    #[error("the bundle carries {0} anchor(s); this build does not verify anchors yet and refuses them rather than ignore them: ask for the bundle without `--anchor`")]
+    Anchors(usize),
 }
 
 /// One entry of a verified bundle.
@@ -104,7 +111,8 @@ pub struct BundleEntry {
     pub entry: SignedEntry,
     /// The holder of its signing key, from the replayed grants.
     pub holder: String,
-    /// Number of hashes in its inclusion proof.
+    /// Number of hashes in its inclusion proof (0 for an entry of a `/2`
+    /// authenticated by the link or head that names it).
     pub proof_len: usize,
 }
 
@@ -126,24 +134,31 @@ pub struct VerifiedBundle {
     pub authority: PublicKeyBytes,
     /// Every entry, in seq order.
     pub entries: Vec<BundleEntry>,
+    /// What the bundle proves about its person: complete, absent, or
+    /// (a `/1`) inclusion only.
+    pub completeness: Completeness,
+    /// How many governance entries it holds (for a `/2`: all of them
+    /// before the seal, as the seal counts them).
+    pub governance: u64,
 }
 
-fn violation(seq: u64, rule: Rule, cause: Cause) -> BundleError {
+pub(crate) fn violation(seq: u64, rule: Rule, cause: Cause) -> BundleError {
     BundleError::Invalid(Violation::new(seq, rule, cause))
 }
 
 /// An item checked on its own, as it was read: its decoded entry, and the
 /// leaf hash and proof to check against the checkpoint once it is known.
-struct CheckedItem {
-    entry: SignedEntry,
-    leaf: [u8; 32],
-    proof: Vec<[u8; 32]>,
+pub(crate) struct CheckedItem {
+    pub(crate) entry: SignedEntry,
+    pub(crate) leaf: [u8; 32],
+    /// `None`: the item carries no proof (`null`, `/2` only).
+    pub(crate) proof: Option<Vec<[u8; 32]>>,
 }
 
 /// Decodes one item and checks what needs no other entry and no
 /// checkpoint: its claims and its signature. The item's view and text are
 /// dropped once checked.
-fn check_item(item: BundleItem) -> Result<CheckedItem, BundleError> {
+fn check_item(item: BundleItemV2) -> Result<CheckedItem, BundleError> {
     let bytes = &item.entry.0;
     let e = SignedEntry::decode(bytes.clone()).map_err(|err| {
         let rule = match err {
@@ -187,15 +202,19 @@ fn check_item(item: BundleItem) -> Result<CheckedItem, BundleError> {
     .map_err(BundleError::Invalid)?;
     Ok(CheckedItem {
         leaf: leaf_hash(bytes),
-        proof: item.inclusion_proof.iter().map(|h| h.0).collect(),
+        proof: item
+            .inclusion_proof
+            .as_ref()
+            .map(|p| p.iter().map(|h| h.0).collect()),
         entry: e,
     })
 }
 
 /// The item's RFC 9162 inclusion proof leads to the checkpoint's root.
-fn check_inclusion(item: &CheckedItem, cp: &Checkpoint) -> Result<(), BundleError> {
+pub(crate) fn check_inclusion(item: &CheckedItem, cp: &Checkpoint) -> Result<(), BundleError> {
     let seq = item.entry.seq();
-    verify_inclusion(&item.leaf, seq, cp.size, &item.proof, &cp.root).map_err(|error| {
+    let proof = item.proof.as_deref().unwrap_or_default();
+    verify_inclusion(&item.leaf, seq, cp.size, proof, &cp.root).map_err(|error| {
         violation(
             seq,
             Rule::Checkpoint,
@@ -210,10 +229,16 @@ fn check_inclusion(item: &CheckedItem, cp: &Checkpoint) -> Result<(), BundleErro
 /// A bundle read as a stream: the small fields kept, each entry checked on
 /// its own as soon as it is read and only its decoded entry kept, so memory
 /// holds about the entries' own bytes, never the document's text or views.
+///
+/// Keys come in byte order, so `format` is read after `entries`: the reader
+/// takes the fields of both versions and [`verify_bundle_reader`] then
+/// requires exactly those of the version the document names.
 #[derive(Default)]
 struct Streamed {
+    anchors: Option<Vec<custody_format::wire::bundle::Anchor>>,
     checkpoint: Option<String>,
     format: Option<String>,
+    map_proof: Option<WireMapProof>,
     origin: Option<String>,
     person: Option<PersonId>,
     items: Vec<CheckedItem>,
@@ -224,11 +249,19 @@ struct Streamed {
 
 mod stream {
     use super::{check_item, Streamed};
-    use custody_format::wire::bundle::BundleItem;
+    use custody_format::wire::bundle::BundleItemV2;
     use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
-    const FIELDS: &[&str] = &["checkpoint", "entries", "format", "origin", "person"];
+    const FIELDS: &[&str] = &[
+        "anchors",
+        "checkpoint",
+        "entries",
+        "format",
+        "map_proof",
+        "origin",
+        "person",
+    ];
 
     fn once<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
         slot: &mut Option<T>,
@@ -257,8 +290,10 @@ mod stream {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<String>()? {
                 match key.as_str() {
+                    "anchors" => once(&mut self.anchors, "anchors", &mut map)?,
                     "checkpoint" => once(&mut self.checkpoint, "checkpoint", &mut map)?,
                     "format" => once(&mut self.format, "format", &mut map)?,
+                    "map_proof" => once(&mut self.map_proof, "map_proof", &mut map)?,
                     "origin" => once(&mut self.origin, "origin", &mut map)?,
                     "person" => once(&mut self.person, "person", &mut map)?,
                     "entries" => {
@@ -290,7 +325,7 @@ mod stream {
             f.write_str("a list of entries")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(item) = seq.next_element::<BundleItem>()? {
+            while let Some(item) = seq.next_element::<BundleItemV2>()? {
                 match check_item(item) {
                     Ok(checked) => self.0.items.push(checked),
                     Err(e) => {
@@ -325,7 +360,7 @@ impl<R: std::io::Read> std::io::Read for Capped<R> {
 /// it was made an authority at. The registry is as of the checkpoint (the
 /// bundle's governance entries all come before it): only a key holding
 /// `authority` then counts; one revoked before it gets its own error.
-fn checkpoint_signer(
+pub(crate) fn checkpoint_signer(
     cp: &Checkpoint,
     registry: &custody_format::registry::KeyRegistry,
 ) -> Result<([u8; 32], (String, u64)), BundleError> {
@@ -358,22 +393,63 @@ fn checkpoint_signer(
     Ok((signer, granted))
 }
 
-/// Verifies a bundle given as JSON text. `authority` pins the genesis
-/// authority key; without it, the caller should show
-/// [`VerifiedBundle::authority`] for the user to compare.
-pub fn verify_bundle(
-    text: &[u8],
-    authority: Option<PublicKeyBytes>,
-) -> Result<VerifiedBundle, BundleError> {
-    verify_bundle_reader(text, authority)
+/// What the caller asks of a bundle beyond its own consistency.
+#[derive(Clone, Debug, Default)]
+pub struct BundleOptions {
+    /// The authority key the genesis must name (`--authority`). Without
+    /// it, the caller should show [`VerifiedBundle::authority`] for the user
+    /// to compare.
+    pub authority: Option<PublicKeyBytes>,
+    /// Accept a `custody-bundle/1` and verify inclusion only
+    /// (`--inclusion-only`). Without it a `/1` is refused with rule
+    /// `no_commitment`: it cannot show that nothing was left out.
+    pub inclusion_only: bool,
+    /// The bundle's checkpoint must cover at least this many entries
+    /// (`--min-size N`; rule `stale_checkpoint`).
+    pub min_size: Option<u64>,
+    /// A checkpoint the user trusts (`--checkpoint FILE`): the bundle's must
+    /// not be older (`stale_checkpoint`), must agree with it at the same
+    /// size (`inconsistent`), and must be anchored to it if newer
+    /// (`unanchored`).
+    pub checkpoint: Option<Checkpoint>,
 }
 
-/// [`verify_bundle`] from a reader, streaming: each entry is checked as it
+/// What a verified bundle proves about its person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completeness {
+    /// `custody-bundle/2`: these are all the entries that concern the
+    /// person as of the checkpoint: `entries` of them, the latest `head`.
+    Complete {
+        /// How many entries concern the person.
+        entries: u64,
+        /// The latest of them.
+        head: Link,
+    },
+    /// `custody-bundle/2`: no entry concerns the person as of the
+    /// checkpoint.
+    Absent,
+    /// `custody-bundle/1` (asked for with [`BundleOptions::inclusion_only`]):
+    /// every entry shown is in the ledger, but others may have been left
+    /// out. Never complete.
+    InclusionOnly,
+}
+
+/// Verifies a bundle given as JSON text (see [`verify_bundle_reader`]).
+pub fn verify_bundle(text: &[u8], options: &BundleOptions) -> Result<VerifiedBundle, BundleError> {
+    verify_bundle_reader(text, options)
+}
+
+/// Verifies a bundle from a reader, streaming: each entry is checked as it
 /// is read, and memory holds the decoded entries, not the document (a
 /// bundle up to [`MAX_BUNDLE_BYTES`] verifies in about its entries' size).
+///
+/// A `custody-bundle/2` is verified complete (design §6.3, docs/FORMAT.md
+/// §7); a `custody-bundle/1` is refused (`no_commitment`) unless
+/// [`BundleOptions::inclusion_only`], and is then verified as before and
+/// reported [`Completeness::InclusionOnly`].
 pub fn verify_bundle_reader<R: std::io::Read>(
     input: R,
-    authority: Option<PublicKeyBytes>,
+    options: &BundleOptions,
 ) -> Result<VerifiedBundle, BundleError> {
     let mut streamed = Streamed::default();
     let capped = Capped {
@@ -394,15 +470,53 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     }
     let missing = |f: &'static str| MalformedBundle::Missing(f);
     let format = streamed.format.take().ok_or(missing("format"))?;
-    if format != BUNDLE_FORMAT {
-        return Err(MalformedBundle::Format(format).into());
-    }
+    let v2 = match format.as_str() {
+        BUNDLE_FORMAT_V2 => true,
+        BUNDLE_FORMAT => false,
+        _ => return Err(MalformedBundle::Format(format).into()),
+    };
     let origin = streamed.origin.take().ok_or(missing("origin"))?;
     let person = streamed.person.take().ok_or(missing("person"))?;
-    let cp = checkpoint::parse(&streamed.checkpoint.take().ok_or(missing("checkpoint"))?)?;
+    let note = streamed.checkpoint.take().ok_or(missing("checkpoint"))?;
     if !streamed.entries_seen {
         return Err(missing("entries").into());
     }
+    if v2 {
+        let anchors = streamed.anchors.take().ok_or(missing("anchors"))?;
+        if !anchors.is_empty() {
+            return Err(MalformedBundle::Anchors(anchors.len()).into());
+        }
+        let map_proof = streamed.map_proof.take().ok_or(missing("map_proof"))?;
+        let input = crate::complete::Input {
+            items: std::mem::take(&mut streamed.items),
+            person,
+            origin,
+            note,
+            map_proof: (&map_proof).into(),
+        };
+        return crate::complete::verify(input, options);
+    }
+    // custody-bundle/1: exactly its fields, a proof on every item.
+    if streamed.anchors.is_some() {
+        return Err(MalformedBundle::NotInV1("anchors").into());
+    }
+    if streamed.map_proof.is_some() {
+        return Err(MalformedBundle::NotInV1("map_proof").into());
+    }
+    if streamed.items.iter().any(|i| i.proof.is_none()) {
+        return Err(MalformedBundle::NotInV1("an entry without an inclusion proof").into());
+    }
+    if !options.inclusion_only {
+        let seq = checkpoint::parse(&note).map_or(0, |cp| cp.size.saturating_sub(1));
+        return Err(violation(
+            seq,
+            Rule::NoCommitment,
+            Cause::Completeness(format!(
+                "this is a {BUNDLE_FORMAT} bundle: it proves that the entries it shows are in the ledger, not that none was left out (it carries no seal and no map proof)"
+            )),
+        ));
+    }
+    let cp = checkpoint::parse(&note)?;
     if cp.origin != origin {
         return Err(BundleError::OtherOrigin {
             found: cp.origin,
@@ -413,11 +527,14 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     for item in std::mem::take(&mut streamed.items) {
         check_inclusion(&item, &cp)?;
         let seq = item.entry.seq();
-        if by_seq.insert(seq, (item.entry, item.proof.len())).is_some() {
+        let len = item.proof.as_ref().map_or(0, Vec::len);
+        if by_seq.insert(seq, (item.entry, len)).is_some() {
             return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
         }
     }
-    verify_in_order(by_seq, person, origin, cp, authority)
+    let verified = verify_in_order(by_seq, person, origin, cp, options.authority)?;
+    crate::complete::check_pins(&verified.checkpoint, options)?;
+    Ok(verified)
 }
 
 /// The chain rules over the checked entries, in seq order, then who the
@@ -495,7 +612,13 @@ fn verify_in_order(
         });
     }
     let (signer, granted) = checkpoint_signer(&cp, registry)?;
+    let governance = out
+        .iter()
+        .filter(|e| e.entry.event().is_governance())
+        .count() as u64;
     Ok(VerifiedBundle {
+        completeness: Completeness::InclusionOnly,
+        governance,
         origin,
         person,
         checkpoint: cp,

@@ -16,6 +16,7 @@
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
+mod complete;
 pub mod export;
 #[doc(hidden)]
 pub mod harness;

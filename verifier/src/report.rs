@@ -63,6 +63,21 @@ pub enum Cause {
     Unchecked,
     /// There are no entries at all.
     Empty,
+    /// A complete bundle (`custody-bundle/2`) lacks an entry it must hold:
+    /// its hash when something names it, and why it was named (or, for
+    /// entries no link names, how many are short).
+    Missing {
+        /// The missing entry's hash, when a link, head or target names it.
+        hash: Option<EntryHash>,
+        /// Why the bundle must hold it ("previous entry about P-1, linked
+        /// from seq 4").
+        why: String,
+    },
+    /// What else a complete bundle's check found, in words (rules
+    /// `map_proof`, `unauthenticated`, `extra_entry`, `no_commitment`,
+    /// `stale_checkpoint`, `unanchored`, `inconsistent`, and `link`, `seal`
+    /// as a bundle sees them).
+    Completeness(String),
 }
 
 impl fmt::Display for Cause {
@@ -101,6 +116,12 @@ impl fmt::Display for Cause {
             ),
             Cause::Unchecked => f.write_str("a signature check could not be completed"),
             Cause::Empty => f.write_str("there are no entries; a ledger starts with its genesis"),
+            Cause::Missing {
+                hash: Some(hash),
+                why,
+            } => write!(f, "the bundle lacks the entry with hash {hash}: {why}"),
+            Cause::Missing { hash: None, why } => write!(f, "the bundle lacks {why}"),
+            Cause::Completeness(detail) => f.write_str(detail),
         }
     }
 }

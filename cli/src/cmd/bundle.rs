@@ -9,7 +9,7 @@ use crate::exit::{refused, CmdResult};
 use crate::output::{print_json, Context};
 use clap::Args;
 use custody_format::event::{Event, PersonId};
-use custody_verifier::bundle::{verify_bundle, VerifiedBundle};
+use custody_verifier::bundle::{verify_bundle, BundleOptions, VerifiedBundle};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -227,7 +227,14 @@ pub(crate) fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
     let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
     let ledger = ctx.open_read_only()?;
     let text = ledger.person_bundle(&person)?.to_json().into_bytes();
-    let verified = verify_bundle(&text, ledger.registry().genesis_authority()).map_err(|e| {
+    // The store still exports custody-bundle/1: its entries are checked for
+    // inclusion, and the dossier says so.
+    let options = BundleOptions {
+        authority: ledger.registry().genesis_authority(),
+        inclusion_only: true,
+        ..BundleOptions::default()
+    };
+    let verified = verify_bundle(&text, &options).map_err(|e| {
         refused(anyhow::anyhow!(
             "the bundle of {person} does not verify: {e}; run `custody verify`"
         ))

@@ -284,10 +284,12 @@ fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) ->
     let bundle_text = ledger.person_bundle(&person)?.to_json().into_bytes();
     let bundle_path = root.join("P-0001.bundle.json");
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
-    match custody_verifier::bundle::verify_bundle(
-        &bundle_text,
-        Some(keyfile::public_key_of(authority)),
-    ) {
+    let options = custody_verifier::bundle::BundleOptions {
+        authority: Some(keyfile::public_key_of(authority)),
+        inclusion_only: true,
+        ..Default::default()
+    };
+    match custody_verifier::bundle::verify_bundle(&bundle_text, &options) {
         Ok(b) => println!(
             "bundle of {} verified offline against the pinned authority: {} entries ({} about {}, the rest governance), each with an inclusion proof in the checkpoint's tree of {}",
             b.person,

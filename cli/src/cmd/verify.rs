@@ -7,7 +7,7 @@ use crate::progress::Progress;
 use clap::Args;
 use custody_format::event::{Event, PublicKeyBytes};
 use custody_ledger::store::{DerivedReport, Ledger};
-use custody_verifier::bundle::{verify_bundle_reader, BundleError};
+use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
@@ -21,11 +21,23 @@ use std::path::PathBuf;
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof"])))]
 pub(crate) struct VerifyArgs {
-    /// Verify a person's evidence bundle (`custody export --person P`)
-    /// instead of a store; no store is needed. A whole-ledger export is
+    /// Verify a person's evidence bundle instead of a store; no store is
+    /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
+    /// the person and every governance entry before its checkpoint) or the
+    /// person ABSENT; a `custody-bundle/1` proves inclusion only and is
+    /// refused unless --inclusion-only is given. A whole-ledger export is
     /// refused here: it is another artefact (--export).
     #[arg(long, value_name = "FILE", conflicts_with = "export")]
     bundle: Option<PathBuf>,
+    /// With --bundle: accept a `custody-bundle/1`, which shows that its
+    /// entries are in the ledger but not that none was left out; it is
+    /// reported INCLUSION ONLY, never complete.
+    #[arg(long, requires = "bundle")]
+    inclusion_only: bool,
+    /// With --bundle: the bundle's checkpoint must cover at least N entries
+    /// (refused as stale otherwise).
+    #[arg(long, value_name = "N", requires = "bundle")]
+    min_size: Option<u64>,
     /// Verify a whole-ledger export (`custody export`) instead of a store;
     /// no store is needed. A person's bundle is refused here (--bundle).
     #[arg(long, value_name = "FILE")]
@@ -34,7 +46,10 @@ pub(crate) struct VerifyArgs {
     /// `custody checkpoint`): same origin, valid signature by an authority
     /// key, and the checkpoint's tree a prefix of today's (consistency
     /// proof). Catches truncation, rollback, rewriting and equivocation.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "export"])]
+    /// With --bundle: a checkpoint you trust; a bundle older than it is
+    /// stale, one of its size with another root is inconsistent
+    /// (equivocation), and one newer than it must be anchored to it.
+    #[arg(long, value_name = "FILE", conflicts_with = "export")]
     checkpoint: Option<PathBuf>,
     /// Verify a C2SP tlog-proof of one entry (from `custody prove --format
     /// tlog-proof`) without a store: the checkpoint's signature by a key you
@@ -156,16 +171,28 @@ pub(crate) fn report(
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.bundle {
+        let pins = BundlePins {
+            checkpoint_key: args.checkpoint_key.as_deref(),
+            inclusion_only: args.inclusion_only,
+            min_size: args.min_size,
+            checkpoint: args.checkpoint.as_deref(),
+        };
         return verify_file(
             ctx,
             path,
             Artefact::Bundle,
             args.authority.as_deref(),
-            args.checkpoint_key.as_deref(),
+            &pins,
         );
     }
     if let Some(path) = &args.export {
-        return verify_file(ctx, path, Artefact::Export, args.authority.as_deref(), None);
+        return verify_file(
+            ctx,
+            path,
+            Artefact::Export,
+            args.authority.as_deref(),
+            &BundlePins::default(),
+        );
     }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
         return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
@@ -260,6 +287,15 @@ fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
         .map_err(|e| Failure::from(e).context(flag.to_string()))
 }
 
+/// What `verify --bundle` is asked beyond the bundle itself.
+#[derive(Default)]
+struct BundlePins<'a> {
+    checkpoint_key: Option<&'a str>,
+    inclusion_only: bool,
+    min_size: Option<u64>,
+    checkpoint: Option<&'a std::path::Path>,
+}
+
 /// Which artefact the user asked to verify.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Artefact {
@@ -272,7 +308,7 @@ fn verify_file(
     path: &std::path::Path,
     asked: Artefact,
     authority: Option<&str>,
-    checkpoint_key: Option<&str>,
+    pins: &BundlePins<'_>,
 ) -> CmdResult {
     use std::io::{BufRead, Read};
     let source = path.display().to_string();
@@ -332,10 +368,17 @@ fn verify_file(
             Err(e) => Err(env(anyhow::anyhow!("{source}: {e}"))),
         };
     }
-    let pinned_signer = checkpoint_key
+    let pinned_signer = pins
+        .checkpoint_key
         .map(|k| key_arg("--checkpoint-key", k))
         .transpose()?;
-    match verify_bundle_reader(open()?, pinned) {
+    let options = BundleOptions {
+        authority: pinned,
+        inclusion_only: pins.inclusion_only,
+        min_size: pins.min_size,
+        checkpoint: pins.checkpoint.map(read_checkpoint).transpose()?,
+    };
+    match verify_bundle_reader(open()?, &options) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
                 "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",
@@ -347,19 +390,48 @@ fn verify_file(
             report_bundle(ctx, &source, &b, pinned.is_some(), pinned_signer.is_some());
             Ok(())
         }
-        Err(BundleError::Invalid(v)) => report(ctx, &source, Err(v)),
+        Err(BundleError::Invalid(v)) => bundle_violation(ctx, &source, &v),
         Err(e) => {
             if ctx.json {
                 print_json(
-                    &json!({"valid": false, "source": source, "kind": "bundle", "detail": e.to_string()}),
+                    &json!({"valid": false, "source": source, "kind": "bundle", "rule": "format", "detail": e.to_string()}),
                 );
             } else {
                 println!("INVALID  bundle {source}");
-                println!("detail: {e}");
+                println!("rule:   format");
+                println!("detail: {}", crate::escape::terminal(&e.to_string()));
             }
             Err(refused(anyhow::anyhow!("verification failed: {e}")))
         }
     }
+}
+
+/// A bundle that breaks a rule: which entry, which rule, what exactly and
+/// what to do (exit 1).
+fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
+    let detail = v.detail();
+    let advice = crate::exit::bundle_advice(v.rule);
+    if ctx.json {
+        print_json(&json!({
+            "valid": false, "source": source, "kind": "bundle", "seq": v.seq,
+            "rule": v.rule.name(), "detail": detail, "advice": advice,
+        }));
+    } else {
+        println!("INVALID  bundle {source}");
+        println!("at:     seq {}", v.seq);
+        println!("rule:   {}", v.rule);
+        println!("detail: {}", crate::escape::terminal(&detail));
+        if let Some(a) = advice {
+            println!("what to do: {a}");
+        }
+    }
+    Err(refused(crate::exit::with_advice(
+        format!(
+            "bundle verification failed at seq {} ({}): {}",
+            v.seq, v.rule, detail
+        ),
+        advice,
+    )))
 }
 
 /// Prints what a valid bundle proves.
@@ -370,15 +442,28 @@ fn report_bundle(
     authority_pinned: bool,
     signer_pinned: bool,
 ) {
-    let evidence = b
-        .entries
-        .iter()
-        .filter(|e| !e.entry.event().is_governance())
-        .count();
+    let (verdict, about) = match b.completeness {
+        Completeness::Complete { entries, .. } => ("COMPLETE", entries),
+        Completeness::Absent => ("ABSENT", 0),
+        Completeness::InclusionOnly => (
+            "INCLUSION ONLY",
+            b.entries
+                .iter()
+                .filter(|e| !e.entry.event().is_governance())
+                .count() as u64,
+        ),
+    };
+    let head = match b.completeness {
+        Completeness::Complete { head, .. } => Some(head),
+        _ => None,
+    };
     if ctx.json {
         print_json(&json!({
             "valid": true, "source": source, "kind": "bundle", "person": b.person,
-            "origin": b.origin, "entries": b.entries.len(), "evidence_entries": evidence,
+            "verdict": verdict, "complete": !matches!(b.completeness, Completeness::InclusionOnly),
+            "origin": b.origin, "entries": b.entries.len(), "person_entries": about,
+            "evidence_entries": b.entries.iter().filter(|e| !e.entry.event().is_governance()).count(),
+            "person_head": head, "governance_entries": b.governance,
             "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
             "checkpoint_signer": b.checkpoint_signer,
             "checkpoint_signer_holder": b.checkpoint_signer_granted.0,
@@ -388,41 +473,56 @@ fn report_bundle(
             "authority": b.authority,
             "authority_pinned": authority_pinned,
         }));
-    } else {
-        println!("VALID  bundle {source}");
-        println!(
-            "person:     {} ({evidence} evidence entries, {} in all)",
-            b.person,
-            b.entries.len()
-        );
-        println!("ledger:     {}", crate::escape::terminal(&b.origin));
-        println!(
-            "checkpoint: {} entries, root {}, signed by {} ({}, an authority since seq {}){}",
-            b.checkpoint.size,
-            hex::encode(b.checkpoint.root),
-            b.checkpoint_signer,
-            crate::escape::terminal(&b.checkpoint_signer_granted.0),
-            b.checkpoint_signer_granted.1,
-            if signer_pinned {
-                " — matches --checkpoint-key"
-            } else {
-                ""
-            }
-        );
-        for line in &b.checkpoint.extensions {
+        return;
+    }
+    println!("{verdict}  bundle {source}");
+    match b.completeness {
+        Completeness::Complete { entries, head } => println!(
+            "person:     {}: all {entries} entries that concern them, the latest seq {}, and all {} governance entries, as of {} entries",
+            b.person, head.seq, b.governance, b.checkpoint.size
+        ),
+        Completeness::Absent => println!(
+            "person:     {}: no entry concerns them as of {} entries ({} governance entries, all of them)",
+            b.person, b.checkpoint.size, b.governance
+        ),
+        Completeness::InclusionOnly => {
             println!(
-                "checkpoint extension line (signed, not interpreted): {}",
-                crate::escape::terminal(line)
+                "person:     {} ({about} evidence entries, {} in all)",
+                b.person,
+                b.entries.len()
+            );
+            println!(
+                "warning:    a custody-bundle/1 shows that these entries are in the ledger, not that none was left out"
             );
         }
-        if authority_pinned {
-            println!("authority:  {} (matches --authority)", b.authority);
+    }
+    println!("ledger:     {}", crate::escape::terminal(&b.origin));
+    println!(
+        "checkpoint: {} entries, root {}, signed by {} ({}, an authority since seq {}){}",
+        b.checkpoint.size,
+        hex::encode(b.checkpoint.root),
+        b.checkpoint_signer,
+        crate::escape::terminal(&b.checkpoint_signer_granted.0),
+        b.checkpoint_signer_granted.1,
+        if signer_pinned {
+            " — matches --checkpoint-key"
         } else {
-            println!(
-                "authority:  {} — compare it with the authority key you were given, or pass --authority",
-                b.authority
-            );
+            ""
         }
+    );
+    for line in &b.checkpoint.extensions {
+        println!(
+            "checkpoint extension line (signed, not interpreted): {}",
+            crate::escape::terminal(line)
+        );
+    }
+    if authority_pinned {
+        println!("authority:  {} (matches --authority)", b.authority);
+    } else {
+        println!(
+            "authority:  {} — compare it with the authority key you were given, or pass --authority",
+            b.authority
+        );
     }
 }
 

@@ -9,11 +9,18 @@
 //!                  "seq": 3, "view": {…} }, … ],
 //!   "format": "custody-bundle/1", "origin": "…", "person": "P-0001" }
 //! ```
+//!
+//! `custody-bundle/1` proves inclusion only: it cannot show that nothing
+//! was left out. [`BundleV2`] (`custody-bundle/2`) adds the seal before the
+//! checkpoint and the person's map proof, so a verifier can prove the
+//! bundle complete (docs/design/format-v2-completeness.md §6).
 
 use super::{EntryBytes, View};
 use crate::entry::SignedEntry;
 use crate::event::{EntryHash, PersonId};
+use crate::map_hash::{Leaf, MapProof, MapValue};
 use crate::merkle_hash::Hash;
+use crate::stream::Link;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The format tag of a bundle.
@@ -98,5 +105,230 @@ impl<'de> Deserialize<'de> for HexHash {
         hex::decode_to_slice(s.as_bytes(), &mut out)
             .map_err(|_| serde::de::Error::custom("a proof hash is not 64 hex digits"))?;
         Ok(HexHash(out))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// custody-bundle/2: the bundle that proves it is complete.
+// ---------------------------------------------------------------------------
+
+/// The format tag of a complete person bundle (docs/FORMAT.md §7, "Person
+/// bundles"; design §6).
+pub const BUNDLE_FORMAT_V2: &str = "custody-bundle/2";
+
+/// A `custody-bundle/2` document: the seal before the checkpoint, the
+/// person's map proof against it, the person's stream, the targets of its
+/// corrections and all governance. Exactly these fields, keys in byte order
+/// when written; unknown and repeated fields are refused.
+///
+/// ```json
+/// {"anchors": [], "checkpoint": "<signed note of size s>",
+///  "entries": [ITEM, …], "format": "custody-bundle/2",
+///  "map_proof": PROOF, "origin": "<ledger name>", "person": "P-0001"}
+/// ```
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleV2 {
+    /// Earlier checkpoints the bundle is shown consistent with. This build
+    /// writes none and its reader refuses a non-empty list
+    /// ([`BundleV2Error::Anchors`]).
+    pub anchors: Vec<Anchor>,
+    /// The signed checkpoint (a C2SP note of exactly three text lines) whose
+    /// tree ends in the seal.
+    pub checkpoint: String,
+    /// The entries, in ascending seq.
+    pub entries: Vec<BundleItemV2>,
+    /// [`BUNDLE_FORMAT_V2`].
+    pub format: String,
+    /// The person's map proof against the seal's `map_root`.
+    pub map_proof: WireMapProof,
+    /// The ledger's name (the checkpoint's origin).
+    pub origin: String,
+    /// The person.
+    pub person: PersonId,
+}
+
+/// One entry of a `/2` bundle. `inclusion_proof` is `null` exactly for the
+/// entries another item (or the seal, or the map) names by seq and hash.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleItemV2 {
+    /// The entry's stored bytes.
+    pub entry: EntryBytes,
+    /// Claimed: the SHA-256 of `entry`.
+    pub hash: EntryHash,
+    /// The RFC 9162 inclusion proof of the entry in the checkpoint's tree,
+    /// or `null` for an entry authenticated by a name. The field is
+    /// required either way.
+    #[serde(deserialize_with = "required")]
+    pub inclusion_proof: Option<Vec<HexHash>>,
+    /// Claimed: the entry's seq.
+    pub seq: u64,
+    /// Claimed: the decoded entry, for people to read.
+    pub view: View,
+}
+
+impl BundleItemV2 {
+    /// The item for `entry`, with its inclusion proof or (`None`) without.
+    pub fn of(entry: &SignedEntry, proof: Option<&[Hash]>) -> BundleItemV2 {
+        BundleItemV2 {
+            entry: EntryBytes(entry.bytes().to_vec()),
+            hash: entry.hash(),
+            inclusion_proof: proof.map(|p| p.iter().copied().map(HexHash).collect()),
+            seq: entry.seq(),
+            view: View::of(entry),
+        }
+    }
+}
+
+/// An earlier checkpoint the bundle's tree extends (design §6.1). Specified
+/// and written here so the document is complete; this build's reader
+/// refuses bundles that carry any.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// The earlier signed note, of size m < s.
+    pub checkpoint: String,
+    /// The RFC 9162 consistency proof from (m, root_m) to (s, root_s).
+    pub consistency: Vec<HexHash>,
+    /// Entry m−1 with its inclusion proof in the tree of m.
+    pub last: BundleItemV2,
+    /// The person's map proof against `last`, if it is a seal.
+    #[serde(deserialize_with = "required")]
+    pub map_proof: Option<WireMapProof>,
+}
+
+/// A person map proof as JSON (design §3.3): the siblings deepest first,
+/// and either the person's own value (presence) or, for an absence, the
+/// other key's leaf where the path ends (`terminal`) or nothing (an empty
+/// subtree). Both `terminal` and `value` are required, `null` or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireMapProof {
+    /// Sibling hashes, the deepest first (at most 256).
+    pub siblings: Vec<HexHash>,
+    /// Another key's leaf ending the path (absence), or `null`.
+    #[serde(deserialize_with = "required")]
+    pub terminal: Option<WireLeaf>,
+    /// The person's value (presence), or `null`.
+    #[serde(deserialize_with = "required")]
+    pub value: Option<WireValue>,
+}
+
+/// A leaf of the person map shown in an absence proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireLeaf {
+    /// Its key, `K(Q)`.
+    pub key: HexHash,
+    /// Its `ValueHash` (the count and head are not shown).
+    pub value_hash: HexHash,
+}
+
+/// A person's value in the map: how many entries concern them, and the
+/// latest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireValue {
+    /// Entries concerning the person (at least 1).
+    pub count: u64,
+    /// The latest of them.
+    pub head: WireLink,
+}
+
+/// A link as JSON: `{"hash": "<hex>", "seq": n}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireLink {
+    /// The entry's hash.
+    pub hash: EntryHash,
+    /// The entry's seq.
+    pub seq: u64,
+}
+
+/// A field that must be present, whether `null` or not (serde would
+/// otherwise read a missing `Option` field as `None`).
+fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
+}
+
+impl From<&MapProof> for WireMapProof {
+    fn from(p: &MapProof) -> WireMapProof {
+        WireMapProof {
+            siblings: p.siblings.iter().copied().map(HexHash).collect(),
+            terminal: p.terminal.map(|t| WireLeaf {
+                key: HexHash(t.key),
+                value_hash: HexHash(t.value_hash),
+            }),
+            value: p.value.map(|v| WireValue {
+                count: v.count,
+                head: WireLink {
+                    hash: v.head.hash,
+                    seq: v.head.seq,
+                },
+            }),
+        }
+    }
+}
+
+impl From<&WireMapProof> for MapProof {
+    fn from(p: &WireMapProof) -> MapProof {
+        MapProof {
+            siblings: p.siblings.iter().map(|h| h.0).collect(),
+            terminal: p.terminal.map(|t| Leaf {
+                key: t.key.0,
+                value_hash: t.value_hash.0,
+            }),
+            value: p.value.map(|v| MapValue {
+                count: v.count,
+                head: Link {
+                    seq: v.head.seq,
+                    hash: v.head.hash,
+                },
+            }),
+        }
+    }
+}
+
+/// Why a document is not a `custody-bundle/2`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleV2Error {
+    /// Larger than [`MAX_BUNDLE_BYTES`].
+    #[error("over {MAX_BUNDLE_BYTES} bytes")]
+    TooLarge,
+    /// Not the document (bad JSON, a missing, unknown or repeated field).
+    #[error("{}", crate::text::clip(&.0.to_string(), 300))]
+    Json(#[from] serde_json::Error),
+    /// Another format tag.
+    #[error("format is {0:?}, not {BUNDLE_FORMAT_V2:?}")]
+    Format(String),
+    /// Anchors, which this build does not verify.
+    #[error("the bundle carries {0} anchor(s); this build does not verify anchors (design §6.3 step 9) and refuses them rather than ignore them: ask for the bundle without `--anchor`")]
+    Anchors(usize),
+}
+
+impl BundleV2 {
+    /// The bundle as written: pretty JSON, keys in byte order.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a bundle serialises")
+    }
+
+    /// Parses a `/2` bundle held in memory: size cap, strict JSON (unknown
+    /// and repeated fields refused, duplicate keys in views refused), the
+    /// format tag, and no anchors. (The verifier reads bundles as a stream
+    /// instead, with the same rules.)
+    pub fn parse(text: &[u8]) -> Result<BundleV2, BundleV2Error> {
+        if text.len() > MAX_BUNDLE_BYTES {
+            return Err(BundleV2Error::TooLarge);
+        }
+        let b: BundleV2 = serde_json::from_slice(text)?;
+        if b.format != BUNDLE_FORMAT_V2 {
+            return Err(BundleV2Error::Format(b.format));
+        }
+        if !b.anchors.is_empty() {
+            return Err(BundleV2Error::Anchors(b.anchors.len()));
+        }
+        Ok(b)
     }
 }
