@@ -319,6 +319,41 @@ fn a_clock_years_ahead_cannot_freeze_the_ledger_unnoticed() {
         out.contains("warning: the last entry is recorded at 2099"),
         "{out}"
     );
+    // Today's clock can no longer append after it, and is told how to
+    // recover; the refusal writes nothing.
+    let stuck = env.snapshot();
+    env.append(record)
+        .fails(1, &["earlier than the last entry", "custody correct-clock"]);
+    assert_eq!(env.snapshot(), stuck, "a refused append changed the ledger");
+    // An investigator cannot correct the clock; the authority can, and the
+    // ledger goes on at the true time.
+    env.run(&[
+        "correct-clock",
+        "--key",
+        s(&env.investigator),
+        "--reason",
+        "laptop clock",
+    ])
+    .fails(1, &["authority"]);
+    let out = env
+        .run(&[
+            "correct-clock",
+            "--key",
+            s(&env.authority),
+            "--reason",
+            "the field laptop's clock had jumped to 2099",
+        ])
+        .ok();
+    assert!(out.contains("recorded: entries"), "{out}");
+    env.append_ok(record);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    let out = env.run(&["verify"]).ok();
+    assert!(out.starts_with("VALID"), "{out}");
+    assert!(
+        out.contains("the authority declares entries") && out.contains("jumped to 2099"),
+        "{out}"
+    );
+    assert!(!out.contains("warning: the last entry"), "{out}");
 }
 
 /// A large bundle is read as a stream: memory holds its decoded entries,
