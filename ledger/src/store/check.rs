@@ -626,6 +626,60 @@ mod tests {
         each_is_named(dir.path(), cases);
     }
 
+    /// `append` signs with the registry replayed from the governance index
+    /// at open: a deleted row (a revocation hidden so that a revoked key
+    /// could sign again) makes the store damaged on the next open, whether
+    /// a later governance entry links past the gap, a seal counts it, or
+    /// only the map's governance row ends elsewhere.
+    #[test]
+    fn a_hidden_governance_entry_makes_the_store_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let deputy = SigningKey::from_bytes(&[3; 32]);
+        let revoke = |seq_of: &mut Option<u64>, l: &mut Ledger| {
+            let grant = Event::KeyGranted(custody_format::event::KeyGranted {
+                public_key: public_key_of(&deputy),
+                role: custody_format::event::Role::Investigator,
+                holder: "D".into(),
+            });
+            l.append(vec![grant], &authority).unwrap();
+            let r = Event::KeyRevoked(custody_format::event::KeyRevoked {
+                public_key: public_key_of(&deputy),
+                reason: "stolen".into(),
+            });
+            *seq_of = Some(l.append(vec![r], &authority).unwrap()[0].seq);
+        };
+        // 1. The last revocation's row deleted (nothing links past it).
+        let path = dir.path().join("a");
+        let mut revoked = None;
+        {
+            let mut l = ledger(&path);
+            revoke(&mut revoked, &mut l);
+            tamper(&l, |w| {
+                w.remove(TreeId::Governance, &seq_key(revoked.unwrap()))
+            });
+        }
+        let e = Ledger::open(&path).err().expect("damaged");
+        assert!(e.to_string().contains("governance"), "{e}");
+        // 2. The grant (seq 1) deleted: the seal of the checkpoint counts
+        // it, and the later grant links to it.
+        let path = dir.path().join("b");
+        {
+            let mut l = ledger(&path);
+            revoke(&mut revoked, &mut l);
+            tamper(&l, |w| w.remove(TreeId::Governance, &seq_key(1)));
+        }
+        let e = Ledger::open(&path).err().expect("damaged");
+        assert!(e.to_string().contains("index row is missing"), "{e}");
+        // An intact store opens.
+        let path = dir.path().join("c");
+        {
+            let mut l = ledger(&path);
+            revoke(&mut revoked, &mut l);
+        }
+        Ledger::open(&path).unwrap();
+    }
+
     type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
 
     /// Each edit, made alone to a fresh ledger, is reported as a mismatch

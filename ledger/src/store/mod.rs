@@ -154,6 +154,59 @@ fn origin_problem(name: &str) -> Option<String> {
         })
 }
 
+/// The governance stream as the store's index lists it, checked entry by
+/// entry against what the entries themselves say (their links, and every
+/// seal's count and head).
+#[derive(Default)]
+struct GovernanceWalk {
+    head: Option<custody_format::map_hash::MapValue>,
+}
+
+impl GovernanceWalk {
+    fn step(
+        &mut self,
+        entry: &SignedEntry,
+        seal_before: Option<&custody_format::event::Seal>,
+    ) -> Result<(), String> {
+        let seq = entry.seq();
+        if let Some(seal) = seal_before {
+            let ours = self.head.map(|h| (h.count, h.head));
+            if ours != Some((seal.gov_count, seal.gov_head)) {
+                return Err(format!(
+                    "the seal at seq {} counts {} governance entries up to {}, but the governance index lists {} before it: an index row is missing",
+                    seq - 1,
+                    seal.gov_count,
+                    seal.gov_head,
+                    self.head.map_or(0, |h| h.count)
+                ));
+            }
+        }
+        if !entry.event().is_governance() {
+            return Ok(());
+        }
+        let link = custody_format::stream::Link {
+            seq,
+            hash: entry.hash(),
+        };
+        if entry.body().version >= custody_format::entry::VERSION_2 {
+            let named = entry.body().links.first().copied().flatten();
+            let listed = self.head.map(|h| h.head);
+            if named != listed {
+                return Err(format!(
+                    "governance entry {seq} links to {}, but the governance index lists {} before it: an index row is missing",
+                    named.map_or("nothing".into(), |l| l.to_string()),
+                    listed.map_or("nothing".into(), |l| l.to_string())
+                ));
+            }
+        }
+        self.head = Some(custody_format::map_hash::MapValue {
+            count: self.head.map_or(0, |h| h.count) + 1,
+            head: link,
+        });
+        Ok(())
+    }
+}
+
 impl Ledger {
     /// A ledger over a new, empty store: no entry yet, so its first entry
     /// (a genesis) links to `GENESIS_PREV_HASH`.
@@ -297,7 +350,15 @@ impl Ledger {
             hash: last.hash(),
             recorded_at: last.body().recorded_at,
         };
+        // The registry append signs with, replayed from the governance
+        // index; the index is derived, so it is checked against what the
+        // signed entries say of it: each v2 governance entry links to the
+        // one before it, every seal counts them, and the governance row of
+        // the map ends where the index ends. A deleted row (a revocation
+        // hidden so that a revoked key could sign) makes the store damaged
+        // rather than let `append` sign with a key the chain revoked.
         let mut registry = KeyRegistry::new();
+        let mut gov = GovernanceWalk::default();
         for item in backend.scan_from(TreeId::Governance, &[]) {
             let (k, _) = item?;
             let seq = u64::from_be_bytes(
@@ -305,15 +366,36 @@ impl Ledger {
                     .try_into()
                     .map_err(|_| damaged("bad governance index key".into()))?,
             );
-            let bytes = backend
-                .get(TreeId::Entries, &seq_key(seq))?
-                .ok_or_else(|| damaged(format!("governance entry {seq} is missing")))?;
-            let entry = SignedEntry::decode(bytes)
-                .map_err(|e| damaged(format!("governance entry {seq} does not decode: {e}")))?;
+            let read = |seq: u64| -> Result<SignedEntry, StoreError> {
+                let bytes = backend
+                    .get(TreeId::Entries, &seq_key(seq))?
+                    .ok_or_else(|| damaged(format!("governance entry {seq} is missing")))?;
+                SignedEntry::decode(bytes)
+                    .map_err(|e| damaged(format!("entry {seq} does not decode: {e}")))
+            };
+            let entry = read(seq)?;
             registry
                 .check(seq, &entry.body().signer, entry.event())
                 .map_err(|e| damaged(format!("governance entry {seq} is not authorised: {e}")))?;
             registry.apply(seq, entry.event());
+            let seal = match entry.event() {
+                Event::Checkpoint(_) if seq > 0 => match read(seq - 1)?.into_event() {
+                    Event::Seal(s) => Some(s),
+                    _ => None,
+                },
+                _ => None,
+            };
+            gov.step(&entry, seal.as_ref()).map_err(damaged)?;
+        }
+        if map_ready {
+            let stored = backend.get(TreeId::Meta, map::GOV_KEY)?;
+            let expected = gov.head.map(|h| map::encode_value(&h).to_vec());
+            if stored != expected {
+                return Err(damaged(format!(
+                    "the governance index ends at {} entries, but the map's governance row says otherwise: an index row is missing or the row was edited",
+                    gov.head.map_or(0, |h| h.count)
+                )));
+            }
         }
         let mut ledger = Ledger {
             dir: dir.to_path_buf(),
