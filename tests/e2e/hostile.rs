@@ -294,6 +294,18 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
                 &[("RUST_BACKTRACE", "1")],
             );
             let err = &run.stderr;
+            // redb does not checksum every page it reads: a garbled page of
+            // entries can reach `verify`, which then refuses the entry it
+            // cannot decode (exit 1, naming its seq) instead of calling the
+            // store damaged (exit 2). Both are loud; neither is a ledger.
+            if cmd == "verify" && run.code == 1 {
+                assert!(
+                    err.contains("verification failed at seq") && err.contains("format"),
+                    "{what}, {cmd}: unclear error:\n{err}"
+                );
+                assert!(!err.contains("panicked"), "{what}, {cmd}:\n{err}");
+                continue;
+            }
             assert_eq!(run.code, 2, "{what}, {cmd}: exit {}\n{err}", run.code);
             assert!(
                 err.contains("is damaged") && err.contains("backup") && err.contains("export"),

@@ -34,7 +34,8 @@
 
 use super::StoreError;
 use redb::{
-    Database, Durability, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition,
+    ConcurrencyMode, Database, Durability, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
+    ReadableTable, TableDefinition,
 };
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -199,45 +200,6 @@ fn is_sled_store(dir: &Path) -> bool {
     SLED_FILES.iter().all(|f| dir.join(f).is_file())
 }
 
-/// Takes the lock file shared, for a reader: readers do not exclude each
-/// other, only a writer. Where the lock file is missing and cannot be
-/// created because the file system is read-only (a copy on read-only media
-/// made without it), nobody can write the store there either, and the open
-/// goes on without it; any other failure is reported. (redb also locks the
-/// database file itself: a writable open excludes every other open.)
-fn take_shared_lock(dir: &Path) -> Result<Option<File>, StoreError> {
-    let path = dir.join(LOCK_FILE);
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-            {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => return Ok(None),
-                Err(e) => return Err(StoreError::io(&path, e)),
-            }
-        }
-        Err(e) => return Err(StoreError::io(&path, e)),
-    };
-    let start = Instant::now();
-    loop {
-        match file.try_lock_shared() {
-            Ok(()) => return Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::InUse(dir.to_path_buf()))
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path, e)),
-        }
-    }
-}
-
 /// Options that create a file readable and writable by its owner alone
 /// (mode 0600): the store holds personal data about detainees and their
 /// families.
@@ -286,6 +248,13 @@ fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StoreError {
                 detail: format!("{} is not a database file ({io})", file.display()),
             }
         }
+        // A file shorter than its own header says: cut short.
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            StoreError::Damaged {
+                dir: dir.to_path_buf(),
+                detail: format!("{} is cut short ({io})", file.display()),
+            }
+        }
         redb::Error::Io(io) => StoreError::io(&file, io),
         redb::Error::DatabaseAlreadyOpen => StoreError::InUse(dir.to_path_buf()),
         redb::Error::Corrupted(what) => StoreError::Damaged {
@@ -307,11 +276,11 @@ fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StoreError {
 pub(crate) enum Access {
     /// Make a new store (only `init`).
     Create,
-    /// Read and write; excludes every other process.
+    /// Read and write; excludes every other writer (not readers).
     Write,
     /// Read only: nothing is written to the store's files, so a store on
-    /// read-only media (an evidence copy) opens, and readers share the
-    /// store with each other. A store left unclean (a crash, or a copy
+    /// read-only media (an evidence copy) opens; readers read one snapshot,
+    /// taken at open, and neither wait for a writer nor make one wait. A store left unclean (a crash, or a copy
     /// taken while custody was writing) is recovered in memory
     /// ([`CopyOnRead`]), not in the file.
     Read,
@@ -320,7 +289,11 @@ pub(crate) enum Access {
 /// The open database, writable or not.
 enum Handle {
     Write(Database),
-    Read(ReadOnlyDatabase),
+    /// A reader: the database, and the one snapshot every read of this
+    /// handle sees, taken at open. A writer in another process goes on
+    /// committing meanwhile (redb's single-writer mode); this reader never
+    /// sees half of its work, nor blocks it.
+    Read(ReadOnlyDatabase, Box<ReadTransaction>),
     /// A file left unclean, opened to read through a [`CopyOnRead`]
     /// backend: redb's recovery runs, but its writes stay in memory.
     Recovered(Database),
@@ -472,20 +445,32 @@ impl Backend {
         let opened_before = dir.join(LOCK_FILE).is_file();
         let path = dir.join(DB_FILE);
         let mut builder = Database::builder();
+        // One writer, and readers that follow it without blocking it: a
+        // stalled reader (a pager, a full pipe) holds a snapshot, not a lock
+        // a revocation would wait for.
+        builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
         builder.set_cache_size(if access == Access::Read {
             READ_CACHE_BYTES
         } else {
             CACHE_BYTES
         });
         if access == Access::Read {
-            let lock = take_shared_lock(dir)?;
+            // A reader takes no lock: it reads one snapshot, and never
+            // makes a writer wait (redb's single-writer mode lets a writer
+            // commit while readers hold older snapshots).
+            let lock = None;
             let db = contained(dir, || match builder.open_read_only(&path) {
-                Ok(db) => Ok(Handle::Read(db)),
+                Ok(db) => {
+                    let snapshot = db.begin_read().map_err(|e| db_err(dir, e))?;
+                    Ok(Handle::Read(db, Box::new(snapshot)))
+                }
                 // Left unclean (a crash, or a copy taken while custody was
                 // writing): recover in memory, never in the file.
                 Err(redb::DatabaseError::RepairAborted) => {
                     let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
                     let overlay = CopyOnRead::new(file).map_err(|e| StoreError::io(&path, e))?;
+                    // A private copy in memory: no other process shares it.
+                    builder.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
                     builder
                         .create_with_backend(overlay)
                         .map(Handle::Recovered)
@@ -547,11 +532,14 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
+        let fresh;
         let txn = match &self.db {
-            Handle::Write(db) | Handle::Recovered(db) => db.begin_read(),
-            Handle::Read(db) => db.begin_read(),
-        }
-        .map_err(|e| db_err(&self.dir, e))?;
+            Handle::Write(db) | Handle::Recovered(db) => {
+                fresh = db.begin_read().map_err(|e| db_err(&self.dir, e))?;
+                &fresh
+            }
+            Handle::Read(_, snapshot) => snapshot.as_ref(),
+        };
         txn.open_table(tree.table())
             .map_err(|e| db_err(&self.dir, e))
     }
@@ -730,7 +718,10 @@ impl Backend {
         let Backend { dir, db, _lock, .. } = self;
         let closed = contained(&dir, || match db {
             Handle::Write(db) | Handle::Recovered(db) => db.close().map_err(|e| db_err(&dir, e)),
-            Handle::Read(db) => db.close().map_err(|e| db_err(&dir, e)),
+            Handle::Read(db, snapshot) => {
+                drop(snapshot);
+                db.close().map_err(|e| db_err(&dir, e))
+            }
         });
         drop(_lock);
         closed
