@@ -680,6 +680,59 @@ mod tests {
         Ledger::open(&path).unwrap();
     }
 
+    /// `history`, the statuses and the bundles read a person's entries
+    /// through the person index: a deleted row (the death, or the last
+    /// entry, which no later entry links past) or an added one is refused
+    /// as damage, never shown as a shorter story.
+    #[test]
+    fn a_person_index_cut_or_padded_is_refused_on_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p1 = PersonId::new("P-1").unwrap();
+        let p2 = PersonId::new("P-2").unwrap();
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "the death's row deleted",
+                Box::new(|l, w| {
+                    let death = l.person_seqs(&PersonId::new("P-1").unwrap()).unwrap()[2];
+                    w.remove(
+                        TreeId::Persons,
+                        &person_key(&PersonId::new("P-1").unwrap(), death),
+                    );
+                }),
+            ),
+            (
+                "the last row deleted",
+                Box::new(|l, w| {
+                    let p = PersonId::new("P-1").unwrap();
+                    let last = *l.person_seqs(&p).unwrap().last().unwrap();
+                    w.remove(TreeId::Persons, &person_key(&p, last));
+                }),
+            ),
+            (
+                "another person's entry listed",
+                Box::new(|l, w| {
+                    let other = l.person_seqs(&PersonId::new("P-2").unwrap()).unwrap()[0];
+                    w.insert(
+                        TreeId::Persons,
+                        &person_key(&PersonId::new("P-1").unwrap(), other),
+                        &[],
+                    );
+                }),
+            ),
+        ];
+        for (i, (what, edit)) in cases.into_iter().enumerate() {
+            let l = ledger(&dir.path().join(format!("case-{i}")));
+            assert!(l.person_entries(&p1).is_ok(), "{what}: intact first");
+            tamper(&l, |w| edit(&l, w));
+            let e = l
+                .person_entries(&p1)
+                .err()
+                .unwrap_or_else(|| panic!("{what}: read"));
+            assert!(e.to_string().contains("person"), "{what}: {e}");
+            assert!(l.person_entries(&p2).is_ok(), "{what}: P-2 untouched");
+        }
+    }
+
     type Edit = Box<dyn Fn(&Ledger, &mut WriteSet)>;
 
     /// Each edit, made alone to a fresh ledger, is reported as a mismatch

@@ -57,13 +57,66 @@ impl Ledger {
     /// A person's entries (their evidence and the corrections touching
     /// them), decoded, in seq order.
     pub fn person_entries(&self, person: &PersonId) -> Result<Vec<SignedEntry>, StoreError> {
-        self.person_seqs(person)?
+        let entries: Vec<SignedEntry> = self
+            .person_seqs(person)?
             .into_iter()
             .map(|seq| {
                 self.entry(seq)?
                     .ok_or_else(|| self.damaged(format!("entry {seq} of {person} is missing")))
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        self.check_person_stream(person, &entries)?;
+        Ok(entries)
+    }
+
+    /// The person index is derived; what `history`, the statuses and the
+    /// bundles read from it is checked against what the signed entries say
+    /// of the person's stream (format v2): each v2 entry links to the entry
+    /// before it in the index, and the map's leaf counts them and names the
+    /// last. A deleted row (a death hidden from `history`) or an added one
+    /// makes the store damaged, never a shorter story.
+    fn check_person_stream(
+        &self,
+        person: &PersonId,
+        entries: &[SignedEntry],
+    ) -> Result<(), StoreError> {
+        let mut previous: Option<custody_format::stream::Link> = None;
+        for e in entries {
+            let body = e.body();
+            if body.version >= custody_format::entry::VERSION_2 {
+                // A correction that moves evidence to this person carries
+                // this person's link second.
+                let second = matches!(&body.event, Event::Correction(c)
+                    if body.links.len() == 2
+                        && c.replacement.as_deref().and_then(Event::person) == Some(person));
+                let named = body.links.get(usize::from(second)).copied().flatten();
+                if named != previous {
+                    return Err(self.damaged(format!(
+                        "the person index of {person} does not match the entries' links: entry {} names {} as the previous entry about them, the index lists {}; run `custody verify`",
+                        e.seq(),
+                        named.map_or("none".into(), |l| l.to_string()),
+                        previous.map_or("none".into(), |l| l.to_string()),
+                    )));
+                }
+            }
+            previous = Some(custody_format::stream::Link {
+                seq: e.seq(),
+                hash: e.hash(),
+            });
+        }
+        if self.map_ready {
+            let leaf =
+                self.stored_stream_value(&custody_format::stream::Stream::person(person.as_str()))?;
+            let listed = previous.map(|head| (entries.len() as u64, head));
+            if leaf.map(|v| (v.count, v.head)) != listed {
+                return Err(self.damaged(format!(
+                    "the person index lists {} entries about {person}, but the person map counts {}; run `custody verify`",
+                    entries.len(),
+                    leaf.map_or(0, |v| v.count)
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Re-folds the persons a batch touched and adds their statuses, and
