@@ -488,3 +488,43 @@ fn a_dispute_of_what_the_status_rests_on_and_the_return_of_remains() {
     );
     assert!(!s.flags.contains(&Flag::Disputed));
 }
+
+/// The report's figures the seed report asks for: returnees never
+/// notified, persons never in contact during captivity (returnees
+/// included), enforced disappearances and undisclosed whereabouts.
+#[test]
+fn the_report_counts_the_seed_reports_figures() {
+    use custody_ledger::projection::report::ReportTally;
+    let cases = [
+        // Captured, released, never notified, never heard from.
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-01"}
+{"type":"release","person":"P","occurred_at":"2023-03-01","kind":"exchange"}"#,
+        // Captured, notified with a place, a letter, released.
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-01"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-05-01","location_disclosed":true}
+{"type":"correspondence","person":"P","occurred_at":"2022-08-01","kind":"letter"}
+{"type":"release","person":"P","occurred_at":"2023-03-01","kind":"exchange"}"#,
+        // Seen on video, denied.
+        r#"{"type":"sighting","person":"P","occurred_at":"2022-06","source":"video"}
+{"type":"denial","person":"P","occurred_at":"2022-09-01","by":"MoD"}"#,
+        // Notified without a place.
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-01"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-05-01"}"#,
+    ];
+    let mut tally = ReportTally::default();
+    for c in cases {
+        tally.add(&status(c, None));
+    }
+    let r = tally.finish(None);
+    assert_eq!(
+        (
+            r.released_never_notified.count,
+            r.released_never_notified.of
+        ),
+        (1, 2)
+    );
+    assert_eq!(r.released_never_notified.share, 0.5);
+    assert_eq!((r.never_in_contact.count, r.never_in_contact.of), (3, 4));
+    assert_eq!(r.enforced_disappearance, 1);
+    assert_eq!(r.whereabouts_undisclosed, 1);
+}

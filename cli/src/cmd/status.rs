@@ -338,8 +338,27 @@ pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
         r.notification_overdue
     );
     println!(
-        "deaths disputed by later evidence:                        {}",
+        "disputed (a death contradicted, or a cited entry contested): {}",
         r.disputed
+    );
+    println!(
+        "enforced disappearance (held, acknowledgement refused):   {}",
+        r.enforced_disappearance
+    );
+    println!(
+        "acknowledged, whereabouts never disclosed:                {}",
+        r.whereabouts_undisclosed
+    );
+    let share = |s: &custody_ledger::projection::report::Share| {
+        format!("{} of {} ({:.1} %)", s.count, s.of, s.share * 100.0)
+    };
+    println!(
+        "released, never notified to the ICRC:                     {}",
+        share(&r.released_never_notified)
+    );
+    println!(
+        "never in contact during captivity (returnees included):   {}",
+        share(&r.never_in_contact)
     );
     println!(
         "\ncapture to ICRC notification, days (lower bounds; {} notified, {} of {} captured never notified):",

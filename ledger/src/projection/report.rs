@@ -45,9 +45,31 @@ pub struct DelaySummary {
     pub p90: Option<i64>,
 }
 
+/// A count out of a base, with the share.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Share {
+    /// How many.
+    pub count: u64,
+    /// Out of how many.
+    pub of: u64,
+    /// `count / of`, to three decimals (0 when `of` is 0).
+    pub share: f64,
+}
+
+impl Share {
+    fn new(count: u64, of: u64) -> Share {
+        let share = if of == 0 {
+            0.0
+        } else {
+            (count as f64 / of as f64 * 1000.0).round() / 1000.0
+        };
+        Share { count, of, share }
+    }
+}
+
 /// The report, as `report --json` prints it (fields in the order of their
 /// names, as earlier builds printed them).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     /// The `as_of` cut, if any.
     pub as_of: Option<Timestamp>,
@@ -57,6 +79,9 @@ pub struct Report {
     pub deaths_by_cause: BTreeMap<String, u64>,
     /// Persons flagged `disputed`.
     pub disputed: u64,
+    /// Persons flagged `enforced_disappearance`: held, unacknowledged, and
+    /// refused acknowledgement.
+    pub enforced_disappearance: u64,
     /// Persons held, never acknowledged.
     pub held_unacknowledged: u64,
     /// Persons flagged `incommunicado`.
@@ -67,6 +92,16 @@ pub struct Report {
     pub notification_overdue: u64,
     /// Persons in all.
     pub persons: u64,
+    /// Persons held (now or in their last detention, returnees included)
+    /// with no contact during captivity: no letter, call or visit after
+    /// the capture.
+    pub never_in_contact: Share,
+    /// Released persons whose last detention was never notified to the
+    /// ICRC, of the released.
+    pub released_never_notified: Share,
+    /// Persons flagged `whereabouts_undisclosed`: acknowledged, with the
+    /// place of detention never given.
+    pub whereabouts_undisclosed: u64,
 }
 
 /// Counts statuses into a [`Report`].
@@ -80,6 +115,10 @@ pub struct ReportTally {
     deaths: BTreeMap<String, u64>,
     held_unacknowledged: u64,
     flagged: BTreeMap<Flag, u64>,
+    detained: u64,
+    never_in_contact: u64,
+    released: u64,
+    released_never_notified: u64,
 }
 
 impl Default for ReportTally {
@@ -96,6 +135,10 @@ impl Default for ReportTally {
             deaths: DeathCause::ALL.iter().map(|c| (c.to_string(), 0)).collect(),
             held_unacknowledged: 0,
             flagged: BTreeMap::new(),
+            detained: 0,
+            never_in_contact: 0,
+            released: 0,
+            released_never_notified: 0,
         }
     }
 }
@@ -126,6 +169,16 @@ impl ReportTally {
             }
         }
         self.held_unacknowledged += u64::from(st.status == Status::HeldUnacknowledged);
+        if st.captured_at.is_some() {
+            self.detained += 1;
+            // Contact is the capture itself until a letter or a visit.
+            self.never_in_contact += u64::from(st.last_contact_at == st.captured_at);
+        }
+        if st.status == Status::Released {
+            self.released += 1;
+            self.released_never_notified +=
+                u64::from(st.captured_at.is_some() && st.icrc_notified_at.is_none());
+        }
         for f in &st.flags {
             *self.flagged.entry(*f).or_default() += 1;
         }
@@ -141,6 +194,7 @@ impl ReportTally {
             by_status: self.by_status.clone(),
             deaths_by_cause: self.deaths.clone(),
             disputed: flagged(Flag::Disputed),
+            enforced_disappearance: flagged(Flag::EnforcedDisappearance),
             held_unacknowledged: self.held_unacknowledged,
             incommunicado: flagged(Flag::Incommunicado),
             notification_delay_days: DelaySummary {
@@ -154,6 +208,9 @@ impl ReportTally {
             },
             notification_overdue: flagged(Flag::NotificationOverdue),
             persons: self.persons,
+            never_in_contact: Share::new(self.never_in_contact, self.detained),
+            released_never_notified: Share::new(self.released_never_notified, self.released),
+            whereabouts_undisclosed: flagged(Flag::WhereaboutsUndisclosed),
         }
     }
 }
