@@ -276,19 +276,11 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     // Step 9: the anchors.
     let held = anchors
         .into_iter()
-        .map(|a| check_anchor(a, &cp, &entries, &gov, &theirs, &person, &key))
+        .map(|a| check_anchor(a, &cp, &entries, (&gov, &theirs), &person, &key))
         .collect::<Result<Vec<_>, _>>()?;
 
     // Step 10: the caller's pins.
-    if let Some(pinned) = options.authority {
-        if pinned != genesis_authority {
-            return Err(fail(
-                0,
-                Rule::Authority,
-                format!("the ledger's authority is {genesis_authority}, not the pinned {pinned}"),
-            ));
-        }
-    }
+    check_authority_pin(genesis_authority, options)?;
     check_pins(&cp, &held, options)?;
     Ok(VerifiedBundle {
         anchors: held,
@@ -302,6 +294,21 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
         governance: gov.len() as u64,
         entries,
     })
+}
+
+/// Step 10, `--authority`: the genesis names the pinned key.
+fn check_authority_pin(
+    genesis_authority: custody_format::event::PublicKeyBytes,
+    options: &BundleOptions,
+) -> Result<(), BundleError> {
+    match options.authority {
+        Some(pinned) if pinned != genesis_authority => Err(fail(
+            0,
+            Rule::Authority,
+            format!("the ledger's authority is {genesis_authority}, not the pinned {pinned}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// What one stream must be, from the seal or the map.
@@ -805,69 +812,13 @@ fn check_anchor(
     anchor: Anchor,
     cp: &Checkpoint,
     entries: &[BundleEntry],
-    gov: &[usize],
-    theirs: &[usize],
+    (gov, theirs): (&[usize], &[usize]),
     person: &PersonId,
     key: &Hash,
 ) -> Result<AnchorHeld, BundleError> {
     let s = cp.size;
-    let a = checkpoint::parse(&anchor.checkpoint).map_err(|e| {
-        fail(
-            s,
-            Rule::Checkpoint,
-            format!("an anchor's checkpoint note: {e}"),
-        )
-    })?;
+    let (a, signer) = anchor_note(&anchor.checkpoint, cp, entries)?;
     let m = a.size;
-    if !a.extensions.is_empty() {
-        return Err(fail(
-            m,
-            Rule::Checkpoint,
-            format!("the anchor of {m} entries has extension lines; an anchor's note is exactly three lines"),
-        ));
-    }
-    if a.origin != cp.origin {
-        return Err(fail(
-            m,
-            Rule::Checkpoint,
-            format!(
-                "the anchor is a checkpoint of the ledger {:?}, the bundle's of {:?}",
-                clip(&a.origin, 80),
-                clip(&cp.origin, 80)
-            ),
-        ));
-    }
-    if m == 0 || m >= s {
-        return Err(fail(
-            m,
-            Rule::Checkpoint,
-            format!("the anchor is of {m} entries; an anchor is an earlier checkpoint, of 1 to {} entries", s - 1),
-        ));
-    }
-    // The authority at m, replayed from the bundle's entries below m
-    // (its governance is complete, step 6).
-    let mut rules = ChainRules::new(Mode::Sparse);
-    let mut walked = WalkState::new();
-    for be in entries.iter().take_while(|be| be.entry.seq() < m) {
-        let body = be.entry.body();
-        let streams = rules
-            .check(body, &walked, None, None)
-            .map_err(|err| match err {
-                CheckError::Breach(b) => {
-                    BundleError::Invalid(crate::Violation::breach(body.seq, b))
-                }
-                CheckError::Lookup(never) => match never {},
-            })?;
-        walked.accept(be.entry.hash(), body, &streams);
-        rules.accept(be.entry.hash(), body);
-    }
-    let (signer, _) = checkpoint_signer(&a, rules.registry()).map_err(|e| {
-        fail(
-            m,
-            Rule::Checkpoint,
-            format!("the anchor of {m} entries: {e}"),
-        )
-    })?;
     let consistency: Vec<Hash> = anchor.consistency.iter().map(|h| h.0).collect();
     verify_consistency(m, s, &a.root, &cp.root, &consistency).map_err(|e| {
         fail(
@@ -955,6 +906,76 @@ fn check_anchor(
         sealed: true,
         ..held
     })
+}
+
+/// Step 9, an anchor's note: three lines, this origin, of size 1 ≤ m < s,
+/// signed by a key holding `authority` at m (replayed from the bundle's
+/// items below m; its governance is complete, step 6). The note and its
+/// signer.
+fn anchor_note(
+    note: &str,
+    cp: &Checkpoint,
+    entries: &[BundleEntry],
+) -> Result<(Checkpoint, [u8; 32]), BundleError> {
+    let s = cp.size;
+    let a = checkpoint::parse(note).map_err(|e| {
+        fail(
+            s,
+            Rule::Checkpoint,
+            format!("an anchor's checkpoint note: {e}"),
+        )
+    })?;
+    let m = a.size;
+    if !a.extensions.is_empty() {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor of {m} entries has extension lines; an anchor's note is exactly three lines"),
+        ));
+    }
+    if a.origin != cp.origin {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!(
+                "the anchor is a checkpoint of the ledger {:?}, the bundle's of {:?}",
+                clip(&a.origin, 80),
+                clip(&cp.origin, 80)
+            ),
+        ));
+    }
+    if m == 0 || m >= s {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor is of {m} entries; an anchor is an earlier checkpoint, of 1 to {} entries", s - 1),
+        ));
+    }
+    // The authority at m, replayed from the bundle's entries below m
+    // (its governance is complete, step 6).
+    let mut rules = ChainRules::new(Mode::Sparse);
+    let mut walked = WalkState::new();
+    for be in entries.iter().take_while(|be| be.entry.seq() < m) {
+        let body = be.entry.body();
+        let streams = rules
+            .check(body, &walked, None, None)
+            .map_err(|err| match err {
+                CheckError::Breach(b) => {
+                    BundleError::Invalid(crate::Violation::breach(body.seq, b))
+                }
+                CheckError::Lookup(never) => match never {},
+            })?;
+        walked.accept(be.entry.hash(), body, &streams);
+        rules.accept(be.entry.hash(), body);
+    }
+    let (signer, _) = checkpoint_signer(&a, rules.registry()).map_err(|e| {
+        fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor of {m} entries: {e}"),
+        )
+    })?;
+    Ok((a, signer))
 }
 
 /// Step 9: the bundle's members of a stream below an anchor's seal are as

@@ -435,8 +435,7 @@ fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
 }
 
 /// Evidence or a correction: neither governance nor a seal or checkpoint.
-fn is_evidence_item(e: &custody_format::event::Event) -> bool {
-    use custody_format::event::Event;
+fn is_evidence_item(e: &Event) -> bool {
     !e.is_governance() && !matches!(e, Event::Seal(_) | Event::Checkpoint(_))
 }
 
