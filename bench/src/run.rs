@@ -182,7 +182,7 @@ fn checkpoint_proof_and_bundle(
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
         .and_then(|v| v["entries"].as_array().map(Vec::len))
         .unwrap_or(0);
-    let verify = custody.run(&["--json", "verify", "--inclusion-only", "--bundle", bundle])?;
+    let verify = custody.run(&["--json", "verify", "--bundle", bundle])?;
     Ok(Bundle {
         checkpoint,
         prove,

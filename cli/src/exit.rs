@@ -140,12 +140,31 @@ impl From<AppendError> for Failure {
 
 impl From<BundleBuildError> for Failure {
     fn from(e: BundleBuildError) -> Failure {
+        let advice = match &e {
+            BundleBuildError::Store(_) => None,
+            BundleBuildError::NoCheckpoint { .. } | BundleBuildError::NoCheckpointYet => {
+                Some("issue one with `custody checkpoint --key AUTHORITY.pem` and try again")
+            }
+            BundleBuildError::NoSeal { .. } => Some(
+                "run `custody checkpoint --key AUTHORITY.pem`: this build seals the ledger before every checkpoint, and the bundle is then built against that one (a legacy, inclusion-only bundle is still available with `export --format custody-bundle/1`)",
+            ),
+            BundleBuildError::NoCheckpointAt(_) => Some(
+                "--at takes the tree size of a checkpoint recorded in the ledger (`custody log` lists them); leave it out for the latest",
+            ),
+            BundleBuildError::AnchorNotOlder { .. } => Some(
+                "name as --anchor only checkpoints older than the bundle's; one of the same size needs no anchor (`verify --checkpoint` compares it directly)",
+            ),
+            BundleBuildError::AnchorOtherOrigin { .. } => {
+                Some("check that the --anchor file is a checkpoint of this ledger")
+            }
+            BundleBuildError::AnchorNotExtended { .. } => Some(
+                "this ledger is not the one that checkpoint was issued for, or it was rewritten since (a fork): keep the checkpoint and the ledger, and have both examined (`custody verify --checkpoint FILE` shows the same finding)",
+            ),
+            _ => None,
+        };
         match e {
             BundleBuildError::Store(s) => s.into(),
-            BundleBuildError::NoCheckpoint { .. } => refused(anyhow::anyhow!(
-                "{e}; issue one with `custody checkpoint --key AUTHORITY.pem` and try again"
-            )),
-            other => refused(other),
+            other => refused(with_advice(&other, advice)),
         }
     }
 }

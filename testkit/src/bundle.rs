@@ -9,7 +9,9 @@ use custody_format::map_hash::person_key;
 use custody_format::merkle_hash::{leaf_hash, node_hash, Hash};
 use custody_format::rules::{ChainRules, Mode, WalkState};
 use custody_format::stream::{Stream, StreamList};
-use custody_format::wire::bundle::{BundleItemV2, BundleV2, WireMapProof, BUNDLE_FORMAT_V2};
+use custody_format::wire::bundle::{
+    Anchor, BundleItemV2, BundleV2, HexHash, WireMapProof, BUNDLE_FORMAT_V2,
+};
 use std::collections::BTreeSet;
 
 /// RFC 9162 MTH over leaf hashes.
@@ -46,6 +48,49 @@ pub fn inclusion_path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
     };
     path.push(sibling);
     path
+}
+
+/// RFC 9162 PROOF(m, D[n]): the consistency proof from the tree of the
+/// first `m` leaves to the tree of all of them (0 < m ≤ n).
+pub fn consistency_path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
+    subproof(m, leaves, true)
+}
+
+fn subproof(m: usize, d: &[Hash], complete: bool) -> Vec<Hash> {
+    let n = d.len();
+    if m == n {
+        return if complete { vec![] } else { vec![mth(d)] };
+    }
+    let k = split(n);
+    let (mut path, sibling) = if m <= k {
+        (subproof(m, &d[..k], complete), mth(&d[k..]))
+    } else {
+        (subproof(m - k, &d[k..], false), mth(&d[..k]))
+    };
+    path.push(sibling);
+    path
+}
+
+/// The anchor (design §6.1) of the earlier checkpoint `old_note` in a
+/// bundle of `person` against `note`: the old note, the consistency proof
+/// between them, entry m−1 with its proof in the tree of m, and, if that
+/// entry is a seal, the person's map proof against it.
+pub fn anchor_v2(entries: &[SignedEntry], person: &str, old_note: &str, note: &str) -> Anchor {
+    let m = note_size(old_note) as usize;
+    let s = note_size(note) as usize;
+    let leaves: Vec<Hash> = entries[..s].iter().map(|e| leaf_hash(e.bytes())).collect();
+    let last = &entries[m - 1];
+    let map_proof = matches!(last.event(), Event::Seal(_))
+        .then(|| bundle_v2(entries, "", person, old_note).map_proof);
+    Anchor {
+        checkpoint: old_note.to_string(),
+        consistency: consistency_path(m, &leaves)
+            .into_iter()
+            .map(HexHash)
+            .collect(),
+        last: BundleItemV2::of(last, Some(&inclusion_path(m - 1, &leaves[..m]))),
+        map_proof,
+    }
 }
 
 /// The size a signed note states (its second line).

@@ -193,9 +193,24 @@ impl ChainBuilder {
     /// Signs `body` with `key` as the next entry; panics if the chain rules
     /// refuse it.
     pub fn push_body(&mut self, body: EntryBody, key: &SigningKey) -> SignedEntry {
+        self.push_checked(body, key, true)
+    }
+
+    /// Appends a seal that states whatever `seal` says, checked by every
+    /// rule but the seal's own facts: what a rogue or broken authority could
+    /// sign, and only a verifier of the whole ledger (or an anchor check)
+    /// catches. Then the checkpoint after it, as [`ChainBuilder::checkpoint`]
+    /// does; returns its note.
+    pub fn lying_checkpoint(&mut self, seal: custody_format::event::Seal) -> String {
+        let body = self.next_body(Event::Seal(seal), &authority());
+        self.push_checked(body, &authority(), false);
+        self.checkpoint_entry(&authority())
+    }
+
+    fn push_checked(&mut self, body: EntryBody, key: &SigningKey, check_seal: bool) -> SignedEntry {
         let entry = SignedEntry::sign(body, key).expect("a valid body");
         let seal = match entry.event() {
-            Event::Seal(_) => self.walked.streams.seal_facts(),
+            Event::Seal(_) if check_seal => self.walked.streams.seal_facts(),
             _ => None,
         };
         let tree = &self.tree;
@@ -272,7 +287,7 @@ impl ChainBuilder {
     /// note signed by `key` (which must hold `authority`): how a holder of
     /// a deputy authority key issues one.
     pub fn checkpoint_signed_by(&mut self, key: &SigningKey) -> String {
-        use custody_format::event::{Checkpoint, Seal, Sha256Digest, SignatureBytes};
+        use custody_format::event::{Seal, Sha256Digest};
         if self.version >= custody_format::entry::VERSION_2 {
             let f = self.seal_facts();
             self.push(
@@ -284,6 +299,12 @@ impl ChainBuilder {
                 key,
             );
         }
+        self.checkpoint_entry(key)
+    }
+
+    /// The checkpoint entry alone, signed by `key`; returns its note.
+    fn checkpoint_entry(&mut self, key: &SigningKey) -> String {
+        use custody_format::event::{Checkpoint, Sha256Digest, SignatureBytes};
         let size = self.rules.next_seq();
         let root = self.tree.root();
         let text = custody_format::note::note_text(&self.name, size, &root);

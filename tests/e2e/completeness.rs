@@ -1,8 +1,8 @@
 //! `custody verify --bundle` on `custody-bundle/2` files: COMPLETE or
 //! ABSENT with the counts and the checkpoint's signer, and every attack
-//! refused with exit 1, naming the rule, the seq and what to do. The store
-//! does not export `/2` yet, so the files are assembled from chains built in
-//! memory (`custody_testkit::bundle`).
+//! refused with exit 1, naming the rule, the seq and what to do. Most files
+//! are assembled from chains built in memory (`custody_testkit::bundle`);
+//! the last tests verify what the store itself exports.
 
 use crate::util::{s, CUSTODY};
 use custody_format::event::*;
@@ -171,8 +171,16 @@ fn a_v1_bundle_needs_inclusion_only() {
     );
     env.checkpoint(&env.path("cp.txt")).ok();
     let bundle = env.path("p1.json");
-    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
-        .ok();
+    env.run(&[
+        "export",
+        "--person",
+        "P-1",
+        "--format",
+        "custody-bundle/1",
+        "--out",
+        s(&bundle),
+    ])
+    .ok();
     CUSTODY
         .run(&["verify", "--bundle", s(&bundle)], None)
         .fails(1, &["no_commitment", "--inclusion-only"]);
@@ -184,4 +192,126 @@ fn a_v1_bundle_needs_inclusion_only() {
         .ok();
     assert!(out.starts_with("INCLUSION ONLY  bundle"), "{out}");
     assert!(out.contains("not that none was left out"), "{out}");
+}
+
+/// A store with P-1's capture and sighting, a retraction, a reassignment of
+/// P-2's capture to P-1, a checkpoint, then entries after it; the
+/// checkpoint file is `cp1.txt`.
+fn store_with_history() -> custody_testkit::cli::Env {
+    let env = custody_testkit::cli::Env::new(CUSTODY);
+    let appended = env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}
+{"type":"sighting","person":"P-1","occurred_at":"2023-02","source":"video"}
+{"type":"capture","person":"P-2","occurred_at":"2022-05-18"}
+"#,
+    );
+    let (sighting, p2) = (&appended[1].1, &appended[2].1);
+    env.append_ok(&format!(
+        r#"{{"type":"correction","target":"{sighting}","reason":"duplicate"}}
+{{"type":"correction","target":"{p2}","reason":"misfiled","replacement":{{"type":"capture","person":"P-1","occurred_at":"2022-05-18"}}}}
+"#
+    ));
+    env.checkpoint(&env.path("cp1.txt")).ok();
+    env
+}
+
+/// The store's own export verifies COMPLETE, entries after the checkpoint
+/// stay out, and deleting any one of its items is refused.
+#[test]
+fn the_stores_bundle_is_complete_and_no_item_can_be_left_out() {
+    let env = store_with_history();
+    env.append_ok(
+        r#"{"type":"sighting","person":"P-1","occurred_at":"2024-01","source":"video"}
+"#,
+    );
+    let bundle = env.path("p1.json");
+    let run = env.run(&["export", "--person", "P-1", "--out", s(&bundle)]);
+    assert!(run.stderr.contains("4 entries about P-1"), "{}", run.stderr);
+    run.ok();
+    let out = CUSTODY.run(&["verify", "--bundle", s(&bundle)], None).ok();
+    assert!(out.starts_with("COMPLETE  bundle"), "{out}");
+    assert!(out.contains("all 4 entries that concern them"), "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let n = doc["entries"].as_array().unwrap().len();
+    assert!(n >= 7, "{doc}");
+    for i in 0..n {
+        let mut d = doc.clone();
+        let gone = d["entries"].as_array_mut().unwrap().remove(i);
+        let p = env.path(&format!("without-{i}.json"));
+        std::fs::write(&p, d.to_string()).unwrap();
+        let run = CUSTODY.run(&["verify", "--bundle", s(&p)], None);
+        assert_eq!(
+            run.code, 1,
+            "the bundle without item {i} (seq {}) was not refused:\n{}{}",
+            gone["seq"], run.stdout, run.stderr
+        );
+    }
+    // Exporting twice gives the same bytes; --out never overwrites.
+    let again = env.path("again.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&again)])
+        .ok();
+    assert_eq!(
+        std::fs::read(&bundle).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+    env.run(&["export", "--person", "P-1", "--out", s(&again)])
+        .fails(2, &["already exists"]);
+}
+
+/// `export --anchor` makes a bundle meet an older pinned checkpoint, which
+/// without the anchor is `unanchored`; the dossier states COMPLETE.
+#[test]
+fn an_anchored_export_meets_an_older_pin() {
+    let env = store_with_history();
+    env.append_ok(
+        r#"{"type":"sighting","person":"P-1","occurred_at":"2024-01","source":"video"}
+"#,
+    );
+    env.checkpoint(&env.path("cp2.txt")).ok();
+    let cp1 = env.path("cp1.txt");
+    let plain = env.path("plain.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&plain)])
+        .ok();
+    CUSTODY
+        .run(
+            &["verify", "--bundle", s(&plain), "--checkpoint", s(&cp1)],
+            None,
+        )
+        .fails(1, &["unanchored", "--anchor"]);
+    let anchored = env.path("anchored.json");
+    env.run(&[
+        "export",
+        "--person",
+        "P-1",
+        "--anchor",
+        s(&cp1),
+        "--out",
+        s(&anchored),
+    ])
+    .ok();
+    let out = CUSTODY
+        .run(
+            &["verify", "--bundle", s(&anchored), "--checkpoint", s(&cp1)],
+            None,
+        )
+        .ok();
+    assert!(out.starts_with("COMPLETE  bundle"), "{out}");
+    assert!(out.contains("anchor:"), "{out}");
+    // An anchor at the bundle's own checkpoint is refused at export.
+    env.run(&[
+        "export",
+        "--person",
+        "P-1",
+        "--anchor",
+        s(&env.path("cp2.txt")),
+    ])
+    .fails(1, &["not older"]);
+    let md = env.run(&["dossier", "P-1"]).ok();
+    assert!(
+        md.contains("**Verdict:** COMPLETE — these are all 5 entries about P-1"),
+        "{md}"
+    );
+    let md = env.run(&["dossier", "P-404"]).ok();
+    assert!(md.contains("**Verdict:** ABSENT"), "{md}");
 }

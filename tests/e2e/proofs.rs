@@ -404,7 +404,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
     env.run(&["export", "--person", "P-0001", "--out", s(&bundle)])
         .ok();
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
-    assert_eq!(doc["format"], "custody-bundle/1");
+    assert_eq!(doc["format"], "custody-bundle/2");
     let mut evidence = 0;
     for e in doc["entries"].as_array().unwrap() {
         let ev = &e["view"]["event"];
@@ -421,7 +421,6 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         &[
             "--json",
             "verify",
-            "--inclusion-only",
             "--bundle",
             s(&bundle),
             "--authority",
@@ -435,16 +434,11 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         (v["valid"].clone(), v["evidence_entries"].clone()),
         (Value::from(true), Value::from(6))
     );
-    let text = custody(
-        &["verify", "--inclusion-only", "--bundle", s(&bundle)],
-        None,
-    )
-    .ok();
+    let text = custody(&["verify", "--bundle", s(&bundle)], None).ok();
     assert!(text.contains("compare it with the authority key"), "{text}");
     custody(
         &[
             "verify",
-            "--inclusion-only",
             "--bundle",
             s(&bundle),
             "--authority",
@@ -461,7 +455,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         f(&mut d);
         let p = env.path(name);
         std::fs::write(&p, serde_json::to_string(&d).unwrap()).unwrap();
-        custody(&["verify", "--inclusion-only", "--bundle", s(&p)], None)
+        custody(&["verify", "--bundle", s(&p)], None)
     };
     let capture_index = doc["entries"]
         .as_array()
@@ -473,13 +467,15 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         d["entries"][capture_index]["view"]["event"]["place"] = "Donetsk".into()
     })
     .fails(1, &["does not match"]);
+    // The seal carries the one proof nothing else vouches for.
+    let seal_index = doc["entries"].as_array().unwrap().len() - 1;
     tamper("proof.json", &|d| {
-        let p = d["entries"][capture_index]["inclusion_proof"][0]
+        let p = d["entries"][seal_index]["inclusion_proof"][0]
             .as_str()
             .unwrap()
             .to_string();
         let flipped = format!("{}{}", if p.starts_with('0') { "1" } else { "0" }, &p[1..]);
-        d["entries"][capture_index]["inclusion_proof"][0] = flipped.into();
+        d["entries"][seal_index]["inclusion_proof"][0] = flipped.into();
     })
     .fails(1, &["not included in the checkpoint"]);
     tamper("nogrant.json", &|d| {
@@ -488,7 +484,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
             .unwrap()
             .retain(|e| e["view"]["event"]["type"] != "key_granted");
     })
-    .fails(1, &["not known to this ledger"]);
+    .fails(1, &["missing_entry", "governance"]);
     tamper("checkpoint.json", &|d| {
         let cp = d["checkpoint"]
             .as_str()
@@ -498,12 +494,19 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
     })
     .fails(1, &["INVALID"]);
 
-    // A person never seen, and a bundle with no covering checkpoint.
-    env.run(&["export", "--person", "P-4242"])
-        .fails(1, &["no such person: P-4242"]);
-    env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
-    env.run(&["export", "--person", "P-0099"])
-        .fails(1, &["no checkpoint covers", "custody checkpoint"]);
+    // A person never seen gets a bundle that proves them absent; so does
+    // one first recorded after the latest checkpoint (as of it).
+    for (person, name) in [("P-4242", "absent.json"), ("P-0099", "later.json")] {
+        if person == "P-0099" {
+            env.append_ok(r#"{"type":"capture","person":"P-0099","occurred_at":"2024"}"#);
+        }
+        let p = env.path(name);
+        let run = env.run(&["export", "--person", person, "--out", s(&p)]);
+        assert!(run.stderr.contains("ABSENT"), "{}", run.stderr);
+        run.ok();
+        let out = custody(&["verify", "--bundle", s(&p)], None).ok();
+        assert!(out.starts_with("ABSENT  bundle"), "{out}");
+    }
 }
 
 #[test]
@@ -511,7 +514,10 @@ fn the_dossier_is_a_chain_of_custody_report() {
     let (env, _) = ledger_with_checkpoint();
     let md = env.run(&["dossier", "P-0001"]).ok();
     assert!(md.starts_with("# Chain-of-custody dossier: P-0001"), "{md}");
-    assert!(md.contains("**Verification:** VALID"));
+    assert!(
+        md.contains("**Verdict:** COMPLETE — these are all 6 entries about P-0001"),
+        "{md}"
+    );
     // The capture's attachment hash, its entry hash and its signer appear.
     let view = json(
         &env.run(&["--json", "log", "--from", "3", "--limit", "1"])
@@ -525,7 +531,8 @@ fn the_dossier_is_a_chain_of_custody_report() {
         "another person appears in the dossier"
     );
     let j = json(&env.run(&["--json", "dossier", "P-0001"]).ok());
-    assert_eq!(j["verdict"], "valid");
+    assert_eq!(j["verdict"], "complete");
+    assert_eq!(j["entries_about_person"], 6);
     assert_eq!(j["checkpoint"]["tree_size"], 25);
     assert!(j["entries"]
         .as_array()

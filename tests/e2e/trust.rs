@@ -94,7 +94,7 @@ fn a_bundle_with_a_duplicate_key_or_an_unknown_field_is_refused() {
     let v = |t: &str, name: &str| {
         let p = env.path(name);
         std::fs::write(&p, t).unwrap();
-        CUSTODY.run(&["verify", "--inclusion-only", "--bundle", s(&p)], None)
+        CUSTODY.run(&["verify", "--bundle", s(&p)], None)
     };
     v(&text, "same.json").ok();
     // Duplicate key inside a view: the first "event" is a fake death,
@@ -197,10 +197,7 @@ fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
         .run(&["verify", "--export", s(&genesis_only)], None)
         .ok();
     CUSTODY
-        .run(
-            &["verify", "--inclusion-only", "--bundle", s(&genesis_only)],
-            None,
-        )
+        .run(&["verify", "--bundle", s(&genesis_only)], None)
         .fails(1, &["whole-ledger export, not a person's bundle"]);
     let bundle = export_bundle(&env);
     CUSTODY
@@ -228,25 +225,11 @@ fn an_export_is_not_a_bundle_and_a_bundle_is_not_an_export() {
 #[test]
 fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
     let (_ledger, bundle) = with_bundle(); // the ledger (a temporary directory) must outlive the test
-    let out = CUSTODY
-        .run(
-            &["verify", "--inclusion-only", "--bundle", s(&bundle)],
-            None,
-        )
-        .ok();
+    let out = CUSTODY.run(&["verify", "--bundle", s(&bundle)], None).ok();
     assert!(out.contains("an authority since seq 0"), "{out}");
     let json: serde_json::Value = serde_json::from_str(
         &CUSTODY
-            .run(
-                &[
-                    "--json",
-                    "verify",
-                    "--inclusion-only",
-                    "--bundle",
-                    s(&bundle),
-                ],
-                None,
-            )
+            .run(&["--json", "verify", "--bundle", s(&bundle)], None)
             .ok(),
     )
     .unwrap();
@@ -256,7 +239,6 @@ fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
         .run(
             &[
                 "verify",
-                "--inclusion-only",
                 "--bundle",
                 s(&bundle),
                 "--checkpoint-key",
@@ -269,7 +251,6 @@ fn a_bundle_names_and_can_pin_its_checkpoint_signer() {
         .run(
             &[
                 "verify",
-                "--inclusion-only",
                 "--bundle",
                 s(&bundle),
                 "--checkpoint-key",
@@ -373,7 +354,7 @@ fn a_large_bundle_is_streamed_and_one_over_the_cap_refused() {
     let path = env.path("big.json");
     std::fs::write(&path, &text).unwrap();
     CUSTODY
-        .run(&["verify", "--inclusion-only", "--bundle", s(&path)], None)
+        .run(&["verify", "--bundle", s(&path)], None)
         .fails(1, &["over 67108864 bytes"]);
     // Under the cap, a repeated entry is refused as such.
     doc["entries"]
@@ -382,7 +363,7 @@ fn a_large_bundle_is_streamed_and_one_over_the_cap_refused() {
         .extend(std::iter::repeat_n(item, 50));
     std::fs::write(&path, doc.to_string()).unwrap();
     CUSTODY
-        .run(&["verify", "--inclusion-only", "--bundle", s(&path)], None)
+        .run(&["verify", "--bundle", s(&path)], None)
         .fails(1, &["appears twice"]);
 }
 

@@ -99,9 +99,6 @@ pub enum MalformedBundle {
     /// A `custody-bundle/1` with a field or value only `/2` has.
     #[error("a custody-bundle/1 has no {0}")]
     NotInV1(&'static str),
-    /// A `/2` bundle with anchors, which this build does not verify.
-    #[error("the bundle carries {0} anchor(s); this build does not verify anchors yet and refuses them rather than ignore them: ask for the bundle without `--anchor`")]
-    Anchors(usize),
 }
 
 /// One entry of a verified bundle.
@@ -140,6 +137,20 @@ pub struct VerifiedBundle {
     /// How many governance entries it holds (for a `/2`: all of them
     /// before the seal, as the seal counts them).
     pub governance: u64,
+    /// The anchors that held (design §6.3 step 9), in the bundle's order.
+    pub anchors: Vec<AnchorHeld>,
+}
+
+/// An earlier checkpoint the bundle's tree was shown to extend.
+#[derive(Clone, Debug)]
+pub struct AnchorHeld {
+    /// The earlier checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The key that signed it.
+    pub signer: PublicKeyBytes,
+    /// Its last entry was a seal, and the bundle's streams agree with it
+    /// (else, a v1 checkpoint: consistency only).
+    pub sealed: bool,
 }
 
 pub(crate) fn violation(seq: u64, rule: Rule, cause: Cause) -> BundleError {
@@ -158,7 +169,7 @@ pub(crate) struct CheckedItem {
 /// Decodes one item and checks what needs no other entry and no
 /// checkpoint: its claims and its signature. The item's view and text are
 /// dropped once checked.
-fn check_item(item: BundleItemV2) -> Result<CheckedItem, BundleError> {
+pub(crate) fn check_item(item: BundleItemV2) -> Result<CheckedItem, BundleError> {
     let bytes = &item.entry.0;
     let e = SignedEntry::decode(bytes.clone()).map_err(|err| {
         let rule = match err {
@@ -483,9 +494,6 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     }
     if v2 {
         let anchors = streamed.anchors.take().ok_or(missing("anchors"))?;
-        if !anchors.is_empty() {
-            return Err(MalformedBundle::Anchors(anchors.len()).into());
-        }
         let map_proof = streamed.map_proof.take().ok_or(missing("map_proof"))?;
         let input = crate::complete::Input {
             items: std::mem::take(&mut streamed.items),
@@ -493,6 +501,7 @@ pub fn verify_bundle_reader<R: std::io::Read>(
             origin,
             note,
             map_proof: (&map_proof).into(),
+            anchors,
         };
         return crate::complete::verify(input, options);
     }
@@ -533,7 +542,7 @@ pub fn verify_bundle_reader<R: std::io::Read>(
         }
     }
     let verified = verify_in_order(by_seq, person, origin, cp, options.authority)?;
-    crate::complete::check_pins(&verified.checkpoint, options)?;
+    crate::complete::check_pins(&verified.checkpoint, &[], options)?;
     Ok(verified)
 }
 
@@ -617,6 +626,7 @@ fn verify_in_order(
         .filter(|e| e.entry.event().is_governance())
         .count() as u64;
     Ok(VerifiedBundle {
+        anchors: vec![],
         completeness: Completeness::InclusionOnly,
         governance,
         origin,

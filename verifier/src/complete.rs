@@ -25,17 +25,19 @@
 //! 7. the person's stream is linked and counted as the map says (or is
 //!    empty, if the map proves the person absent);
 //! 8. nothing else is in the bundle;
-//! 9. (anchors: refused by the reader in this build);
+//! 9. each anchor (an earlier checkpoint): its signature by an authority
+//!    of its time, the consistency proof to the bundle's tree, its last
+//!    entry, and, if that is a seal, the bundle's streams as it states them;
 //! 10. the caller's pins: `--authority`, `--min-size`, `--checkpoint`.
 //!
 //! The first failure stops, as a [`Violation`](crate::Violation).
 
 use crate::bundle::{
-    checkpoint_signer, violation, BundleEntry, BundleError, BundleOptions, CheckedItem,
-    Completeness, VerifiedBundle,
+    check_item, checkpoint_signer, violation, AnchorHeld, BundleEntry, BundleError, BundleOptions,
+    CheckedItem, Completeness, VerifiedBundle,
 };
 use crate::checkpoint::{self, Checkpoint};
-use crate::merkle::verify_inclusion;
+use crate::merkle::{verify_consistency, verify_inclusion};
 use crate::report::{Cause, Rule};
 use custody_format::entry::VERSION_2;
 use custody_format::event::{EntryHash, Event, PersonId};
@@ -43,6 +45,7 @@ use custody_format::map_hash::{self, person_key, Answer, Hash, MapProof};
 use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
 use custody_format::stream::{Link, Stream, StreamList};
 use custody_format::text::clip;
+use custody_format::wire::bundle::Anchor;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A `/2` bundle as the reader left it: each item checked on its own.
@@ -52,6 +55,7 @@ pub(crate) struct Input {
     pub(crate) origin: String,
     pub(crate) note: String,
     pub(crate) map_proof: MapProof,
+    pub(crate) anchors: Vec<Anchor>,
 }
 
 fn fail(seq: u64, rule: Rule, detail: String) -> BundleError {
@@ -163,6 +167,7 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
         origin,
         note,
         map_proof,
+        anchors,
     } = input;
 
     let (cp, by_seq) = note_and_items(items, &note, &origin)?;
@@ -268,18 +273,17 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     // Step 8: nothing else.
     nothing_else(&entries, &gov, &theirs, &person)?;
 
+    // Step 9: the anchors.
+    let held = anchors
+        .into_iter()
+        .map(|a| check_anchor(a, &cp, &entries, (&gov, &theirs), &person, &key))
+        .collect::<Result<Vec<_>, _>>()?;
+
     // Step 10: the caller's pins.
-    if let Some(pinned) = options.authority {
-        if pinned != genesis_authority {
-            return Err(fail(
-                0,
-                Rule::Authority,
-                format!("the ledger's authority is {genesis_authority}, not the pinned {pinned}"),
-            ));
-        }
-    }
-    check_pins(&cp, options)?;
+    check_authority_pin(genesis_authority, options)?;
+    check_pins(&cp, &held, options)?;
     Ok(VerifiedBundle {
+        anchors: held,
         origin,
         person,
         checkpoint: cp,
@@ -290,6 +294,21 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
         governance: gov.len() as u64,
         entries,
     })
+}
+
+/// Step 10, `--authority`: the genesis names the pinned key.
+fn check_authority_pin(
+    genesis_authority: custody_format::event::PublicKeyBytes,
+    options: &BundleOptions,
+) -> Result<(), BundleError> {
+    match options.authority {
+        Some(pinned) if pinned != genesis_authority => Err(fail(
+            0,
+            Rule::Authority,
+            format!("the ledger's authority is {genesis_authority}, not the pinned {pinned}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// What one stream must be, from the seal or the map.
@@ -398,9 +417,14 @@ fn check_stream(
 }
 
 /// Step 10, `--min-size` and `--checkpoint`: the bundle's checkpoint is not
-/// older than the caller asked, agrees with a pinned one of its size, and
-/// (anchors being unsupported) is not newer than a pinned one.
-pub(crate) fn check_pins(cp: &Checkpoint, options: &BundleOptions) -> Result<(), BundleError> {
+/// older than the caller asked, agrees with a pinned one of its size, and,
+/// if newer than a pinned one, carries an anchor (verified) at its size
+/// and root.
+pub(crate) fn check_pins(
+    cp: &Checkpoint,
+    anchors: &[AnchorHeld],
+    options: &BundleOptions,
+) -> Result<(), BundleError> {
     let s = cp.size;
     if let Some(n) = options.min_size {
         if s < n {
@@ -448,12 +472,21 @@ pub(crate) fn check_pins(cp: &Checkpoint, options: &BundleOptions) -> Result<(),
                 ),
             ));
         }
-        if m < s {
+        let anchored = anchors.iter().find(|a| a.checkpoint.size == m);
+        if m < s && anchored.is_none_or(|a| a.checkpoint.root != pin.root) {
+            let why = match anchored {
+                Some(a) => format!(
+                    "its anchor of {m} entries has root {}, the pinned checkpoint {} (two trees of one size)",
+                    hex::encode(a.checkpoint.root),
+                    hex::encode(pin.root)
+                ),
+                None => format!("it carries no anchor at the pinned checkpoint of {m}"),
+            };
             return Err(fail(
                 s,
                 Rule::Unanchored,
                 format!(
-                    "the bundle is as of {s} entries and carries no anchor at the pinned checkpoint of {m}: nothing shows that its tree extends the pinned one"
+                    "the bundle is as of {s} entries and {why}: nothing shows that its tree extends the pinned one; ask for the bundle with `export --anchor` of the pinned checkpoint"
                 ),
             ));
         }
@@ -767,4 +800,225 @@ fn note_and_items(
     }
 
     Ok((cp, by_seq))
+}
+
+/// Step 9, one anchor: its note (three lines, this origin, size m < s,
+/// signed by a key holding `authority` at m, replayed from the bundle's
+/// governance), the consistency proof from m to s (`inconsistent`), its
+/// last entry as leaf m−1 of the tree of m, and, if that entry is a seal,
+/// the person's map proof against it and the bundle's streams below it as
+/// the seal and the map state them (`missing_entry`, `inconsistent`).
+fn check_anchor(
+    anchor: Anchor,
+    cp: &Checkpoint,
+    entries: &[BundleEntry],
+    (gov, theirs): (&[usize], &[usize]),
+    person: &PersonId,
+    key: &Hash,
+) -> Result<AnchorHeld, BundleError> {
+    let s = cp.size;
+    let (a, signer) = anchor_note(&anchor.checkpoint, cp, entries)?;
+    let m = a.size;
+    let consistency: Vec<Hash> = anchor.consistency.iter().map(|h| h.0).collect();
+    verify_consistency(m, s, &a.root, &cp.root, &consistency).map_err(|e| {
+        fail(
+            s,
+            Rule::Inconsistent,
+            format!(
+                "the anchor of {m} entries (root {}) is not shown to be a prefix of the bundle's tree of {s}: {e}",
+                hex::encode(a.root)
+            ),
+        )
+    })?;
+    let last = check_item(anchor.last)?;
+    let q = last.entry.seq();
+    if q != m - 1 {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!(
+                "the anchor of {m} entries shows entry {q} as its last, not entry {}",
+                m - 1
+            ),
+        ));
+    }
+    let proof = last.proof.as_deref().ok_or_else(|| {
+        fail(
+            q,
+            Rule::Unauthenticated,
+            format!("the anchor of {m} entries shows its last entry without an inclusion proof"),
+        )
+    })?;
+    verify_inclusion(&last.leaf, q, m, proof, &a.root)
+        .map_err(|error| violation(q, Rule::Checkpoint, Cause::NotIncluded { size: m, error }))?;
+    let held = AnchorHeld {
+        checkpoint: a,
+        signer: custody_format::event::PublicKeyBytes(signer),
+        sealed: false,
+    };
+    let seal = match last.entry.event() {
+        Event::Seal(seal) if last.entry.body().version >= VERSION_2 => seal.clone(),
+        // A v1 checkpoint: consistency only.
+        _ => return Ok(held),
+    };
+    let map_proof = anchor.map_proof.as_ref().ok_or_else(|| {
+        fail(
+            q,
+            Rule::MapProof,
+            format!(
+                "the anchor of {m} entries ends with a seal but carries no map proof for {person}"
+            ),
+        )
+    })?;
+    let answer = map_hash::verify(&seal.map_root.0, key, &MapProof::from(map_proof)).map_err(|e| {
+        fail(
+            q,
+            Rule::MapProof,
+            format!("the anchor's map proof for {person} does not hold against the seal at seq {q}: {e}"),
+        )
+    })?;
+    let below = |members: &[usize]| -> Vec<usize> {
+        members
+            .iter()
+            .copied()
+            .filter(|&i| entries[i].entry.seq() < q)
+            .collect()
+    };
+    agree(
+        entries,
+        &below(gov),
+        Some((seal.gov_count, seal.gov_head)),
+        "governance entries",
+        m,
+    )?;
+    let value = match answer {
+        Answer::Present(v) => Some((v.count, v.head)),
+        Answer::Absent => None,
+    };
+    agree(
+        entries,
+        &below(theirs),
+        value,
+        &format!("entries about {person}"),
+        m,
+    )?;
+    Ok(AnchorHeld {
+        sealed: true,
+        ..held
+    })
+}
+
+/// Step 9, an anchor's note: three lines, this origin, of size 1 ≤ m < s,
+/// signed by a key holding `authority` at m (replayed from the bundle's
+/// items below m; its governance is complete, step 6). The note and its
+/// signer.
+fn anchor_note(
+    note: &str,
+    cp: &Checkpoint,
+    entries: &[BundleEntry],
+) -> Result<(Checkpoint, [u8; 32]), BundleError> {
+    let s = cp.size;
+    let a = checkpoint::parse(note).map_err(|e| {
+        fail(
+            s,
+            Rule::Checkpoint,
+            format!("an anchor's checkpoint note: {e}"),
+        )
+    })?;
+    let m = a.size;
+    if !a.extensions.is_empty() {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor of {m} entries has extension lines; an anchor's note is exactly three lines"),
+        ));
+    }
+    if a.origin != cp.origin {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!(
+                "the anchor is a checkpoint of the ledger {:?}, the bundle's of {:?}",
+                clip(&a.origin, 80),
+                clip(&cp.origin, 80)
+            ),
+        ));
+    }
+    if m == 0 || m >= s {
+        return Err(fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor is of {m} entries; an anchor is an earlier checkpoint, of 1 to {} entries", s - 1),
+        ));
+    }
+    // The authority at m, replayed from the bundle's entries below m
+    // (its governance is complete, step 6).
+    let mut rules = ChainRules::new(Mode::Sparse);
+    let mut walked = WalkState::new();
+    for be in entries.iter().take_while(|be| be.entry.seq() < m) {
+        let body = be.entry.body();
+        let streams = rules
+            .check(body, &walked, None, None)
+            .map_err(|err| match err {
+                CheckError::Breach(b) => {
+                    BundleError::Invalid(crate::Violation::breach(body.seq, b))
+                }
+                CheckError::Lookup(never) => match never {},
+            })?;
+        walked.accept(be.entry.hash(), body, &streams);
+        rules.accept(be.entry.hash(), body);
+    }
+    let (signer, _) = checkpoint_signer(&a, rules.registry()).map_err(|e| {
+        fail(
+            m,
+            Rule::Checkpoint,
+            format!("the anchor of {m} entries: {e}"),
+        )
+    })?;
+    Ok((a, signer))
+}
+
+/// Step 9: the bundle's members of a stream below an anchor's seal are as
+/// many as it counts and end at the head it states (`None`: none).
+fn agree(
+    entries: &[BundleEntry],
+    members: &[usize],
+    stated: Option<(u64, Link)>,
+    what: &str,
+    m: u64,
+) -> Result<(), BundleError> {
+    let n = members.len() as u64;
+    let last = members.last().map(|&i| Link {
+        seq: entries[i].entry.seq(),
+        hash: entries[i].entry.hash(),
+    });
+    let Some((count, head)) = stated else {
+        return match last {
+            None => Ok(()),
+            Some(l) => Err(fail(
+                m,
+                Rule::Inconsistent,
+                format!("the anchor of {m} entries proves that no entry concerns the person, but the bundle holds {n} {what} before it, the latest {l}"),
+            )),
+        };
+    };
+    if !entries.iter().any(|be| be.entry.seq() == head.seq) {
+        return Err(missing(
+            head.seq,
+            Some(head.hash),
+            format!(
+                "entry {}, the latest of the {what} named by the seal of the anchor of {m} entries",
+                head.seq
+            ),
+        ));
+    }
+    if last != Some(head) || n != count {
+        let shown = last.map_or("none".to_string(), |l| l.to_string());
+        return Err(fail(
+            m,
+            Rule::Inconsistent,
+            format!("the seal of the anchor of {m} entries counts {count} {what}, the latest {head}; the bundle holds {n} before it, the latest {shown}"),
+        ));
+    }
+    Ok(())
 }

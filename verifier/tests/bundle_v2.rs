@@ -9,7 +9,7 @@ use custody_format::event::*;
 use custody_format::time::OccurredAt;
 use custody_format::wire::bundle::{BundleItemV2, BundleV2, HexHash, BUNDLE_FORMAT};
 use custody_ledger::keyfile::{public_key_of, SigningKey};
-use custody_testkit::bundle::{inclusion_path, note_size};
+use custody_testkit::bundle::{anchor_v2, inclusion_path, note_size};
 use custody_testkit::chain::ChainBuilder;
 use custody_testkit::keys::{authority, investigator, key};
 use custody_verifier::bundle::{
@@ -597,30 +597,101 @@ fn a_note_extension_line_is_refused() {
     assert_eq!(refused(&bundle), (cp.size, Rule::Format));
 }
 
+/// The bundle of `person` against `new`, with an anchor at `old`.
+fn anchored(b: &ChainBuilder, person: &str, old: &str, new: &str) -> BundleV2 {
+    let mut bundle = b.bundle(person, new);
+    bundle.anchors.push(anchor_v2(&b.signed, person, old, new));
+    bundle
+}
+
+fn pinned_to(note: &str) -> BundleOptions {
+    BundleOptions {
+        checkpoint: Some(checkpoint::parse(note).unwrap()),
+        ..Default::default()
+    }
+}
+
 #[test]
-fn anchors_are_refused_until_they_are_verified() {
+fn an_anchor_meets_a_pin_older_than_the_bundle() {
     let (b, first, second) = present();
-    let older = b.bundle("P-1", &first);
-    let mut bundle = b.bundle("P-1", &second);
-    bundle.anchors.push(custody_format::wire::bundle::Anchor {
-        checkpoint: first.clone(),
-        consistency: vec![],
-        last: reparse(&older).entries.pop().unwrap(),
-        map_proof: Some(older.map_proof.clone()),
-    });
-    assert!(matches!(
-        check(&bundle, &BundleOptions::default()),
-        Err(BundleError::Malformed(_))
-    ));
-    assert!(BundleV2::parse(&text(&bundle)).is_err());
-    // And a pin older than the bundle cannot be met without one.
-    let pinned = BundleOptions {
-        checkpoint: Some(checkpoint::parse(&first).unwrap()),
+    let s = note_size(&second);
+    // Without an anchor, the older pin cannot be met.
+    assert_eq!(
+        refused_with(&b.bundle("P-1", &second), &pinned_to(&first)),
+        (s, Rule::Unanchored)
+    );
+    // With one (read back through the reader), it is, for a present and an
+    // absent person alike.
+    for person in ["P-1", "P-3", "P-9"] {
+        let bundle = reparse(&anchored(&b, person, &first, &second));
+        let v =
+            check(&bundle, &pinned_to(&first)).unwrap_or_else(|e| panic!("{person}: refused: {e}"));
+        assert_eq!(v.anchors.len(), 1);
+        assert!(v.anchors[0].sealed, "the first checkpoint ends with a seal");
+        assert_eq!(v.anchors[0].checkpoint.size, note_size(&first));
+        // Unpinned, the anchor is verified all the same.
+        assert_eq!(ok(&bundle).anchors.len(), 1);
+    }
+    // An anchor at the pinned size but for another tree does not meet it.
+    let mut forged_pin = checkpoint::parse(&first).unwrap();
+    forged_pin.root = [7; 32];
+    let pin = BundleOptions {
+        checkpoint: Some(forged_pin),
         ..Default::default()
     };
     assert_eq!(
-        refused_with(&b.bundle("P-1", &second), &pinned),
-        (note_size(&second), Rule::Unanchored)
+        refused_with(&anchored(&b, "P-1", &first, &second), &pin).1,
+        Rule::Unanchored
+    );
+}
+
+#[test]
+fn an_anchor_whose_consistency_proof_fails_is_inconsistent() {
+    let (b, first, second) = present();
+    let s = note_size(&second);
+    let mut flipped = anchored(&b, "P-1", &first, &second);
+    flipped.anchors[0].consistency[0].0[0] ^= 1;
+    assert_eq!(refused(&flipped), (s, Rule::Inconsistent));
+    let mut short = anchored(&b, "P-1", &first, &second);
+    short.anchors[0].consistency.pop();
+    assert_eq!(refused(&short), (s, Rule::Inconsistent));
+    // The anchor's last entry, swapped for another entry of its tree, is
+    // not leaf m−1.
+    let mut moved = anchored(&b, "P-1", &first, &second);
+    let leaves: Vec<_> = b.signed[..note_size(&first) as usize]
+        .iter()
+        .map(|e| custody_format::merkle_hash::leaf_hash(e.bytes()))
+        .collect();
+    let m = note_size(&first) as usize;
+    moved.anchors[0].last =
+        BundleItemV2::of(&b.signed[m - 2], Some(&inclusion_path(m - 2, &leaves)));
+    assert_eq!(refused(&moved).1, Rule::Checkpoint);
+    // The anchor's map proof for another person does not hold.
+    let mut other = anchored(&b, "P-1", &first, &second);
+    other.anchors[0].map_proof = anchor_v2(&b.signed, "P-2", &first, &second).map_proof;
+    assert_eq!(refused(&other), (note_size(&first) - 1, Rule::MapProof));
+}
+
+/// A seal that lies (here about the governance count): a bundle against a
+/// later, honest seal cannot see it, an anchor at the lying seal's
+/// checkpoint does.
+#[test]
+fn an_anchor_whose_seal_disagrees_with_the_bundles_streams_is_inconsistent() {
+    let mut b = ChainBuilder::new("lying");
+    b.grant(&investigator(), Role::Investigator, "I");
+    b.push(capture("P-1"), &investigator());
+    let f = b.seal_facts();
+    let lying = b.lying_checkpoint(Seal {
+        map_root: Sha256Digest(f.map_root),
+        gov_count: f.gov_count + 1,
+        gov_head: f.gov_head,
+    });
+    b.push(sighting("P-1"), &investigator());
+    let second = b.checkpoint();
+    ok(&b.bundle("P-1", &second));
+    assert_eq!(
+        refused(&anchored(&b, "P-1", &lying, &second)),
+        (note_size(&lying), Rule::Inconsistent)
     );
 }
 

@@ -1,7 +1,7 @@
-//! Evidence bundles and dossiers for prosecutors: one person's entries with
-//! inclusion proofs against a signed checkpoint (`custody export --person`),
-//! and the chain-of-custody report built from such a bundle
-//! (`custody dossier`). The format is specified in
+//! Evidence bundles and dossiers for prosecutors: one person's complete
+//! bundle against a sealed, signed checkpoint (`custody export --person`),
+//! and the chain-of-custody report built from such a bundle once verified
+//! complete or absent (`custody dossier`). The format is specified in
 //! `custody_verifier::bundle`.
 
 use crate::escape::markdown;
@@ -9,7 +9,9 @@ use crate::exit::{refused, CmdResult};
 use crate::output::{print_json, Context};
 use clap::Args;
 use custody_format::event::{Event, PersonId};
-use custody_verifier::bundle::{verify_bundle, BundleOptions, VerifiedBundle};
+use custody_verifier::bundle::{
+    verify_bundle, BundleEntry, BundleOptions, Completeness, VerifiedBundle,
+};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -148,22 +150,21 @@ pub(crate) fn render_markdown(b: &VerifiedBundle) -> String {
     );
     let _ = writeln!(
         md,
-        "- **Checkpoint:** {} entries, root `{}`, signed by `{}`",
+        "- **Checkpoint:** {} entries, root `{}`, signed by `{}` ({}, an authority since seq {})",
         b.checkpoint.size,
         hex::encode(b.checkpoint.root),
-        b.checkpoint_signer
+        b.checkpoint_signer,
+        markdown(&b.checkpoint_signer_granted.0),
+        b.checkpoint_signer_granted.1
     );
+    let _ = writeln!(md, "- **Verdict:** {}", verdict(b, markdown));
     let _ = writeln!(
         md,
-        "- **Verification:** VALID — every entry below is signed by a key that held the needed role when it was recorded, and is included, unaltered, in the checkpoint's Merkle tree (RFC 9162 inclusion proof).\n"
+        "- **Verification:** every entry below is signed by a key that held the needed role when it was recorded, and is in the checkpoint's Merkle tree, unaltered: by its RFC 9162 inclusion proof, or named by hash by a later entry's link, the seal or the seal's person map.\n"
     );
     let _ = writeln!(md, "## Evidence about {}\n", b.person);
     let mut n = 0;
-    for be in b
-        .entries
-        .iter()
-        .filter(|e| !e.entry.event().is_governance())
-    {
+    for be in b.entries.iter().filter(|e| is_evidence_item(e)) {
         n += 1;
         let e = &be.entry;
         let body = e.body();
@@ -197,11 +198,7 @@ pub(crate) fn render_markdown(b: &VerifiedBundle) -> String {
                     .unwrap_or_default()
             );
         }
-        let _ = writeln!(
-            md,
-            "- **Proof:** included in the tree of {} entries ({} hashes): verified\n",
-            b.checkpoint.size, be.proof_len
-        );
+        let _ = writeln!(md, "- **Proof:** {}\n", proof_words(b, be));
     }
     let _ = writeln!(
         md,
@@ -222,16 +219,66 @@ pub(crate) fn render_markdown(b: &VerifiedBundle) -> String {
     md
 }
 
+/// An item of the evidence section: neither governance nor the seal (or a
+/// checkpoint).
+fn is_evidence_item(be: &BundleEntry) -> bool {
+    let ev = be.entry.event();
+    !ev.is_governance() && !matches!(ev, Event::Seal(_) | Event::Checkpoint(_))
+}
+
+/// How an item was tied to the checkpoint.
+fn proof_words(b: &VerifiedBundle, be: &BundleEntry) -> String {
+    if be.proof_len == 0
+        && b.checkpoint.size > 1
+        && !matches!(b.completeness, Completeness::InclusionOnly)
+    {
+        format!(
+            "named by hash by an authenticated entry (a stream link, a correction, or the seal) in the tree of {} entries: verified",
+            b.checkpoint.size
+        )
+    } else {
+        format!(
+            "included in the tree of {} entries ({} hashes): verified",
+            b.checkpoint.size, be.proof_len
+        )
+    }
+}
+
+/// The dossier's verdict: COMPLETE, ABSENT (or, never from `dossier`,
+/// inclusion only), with untrusted names through `esc`.
+fn verdict(b: &VerifiedBundle, esc: fn(&str) -> String) -> String {
+    let signer = format!(
+        "the checkpoint signed by {} ({})",
+        b.checkpoint_signer,
+        esc(&b.checkpoint_signer_granted.0)
+    );
+    match b.completeness {
+        Completeness::Complete { entries, .. } => format!(
+            "COMPLETE — these are all {entries} entries about {}, and all {} governance entries, as of the checkpoint of {} entries ({signer})",
+            b.person, b.governance, b.checkpoint.size
+        ),
+        Completeness::Absent => format!(
+            "ABSENT — no entry concerns {} as of the checkpoint of {} entries ({signer}); the {} governance entries before it are shown",
+            b.person, b.checkpoint.size, b.governance
+        ),
+        Completeness::InclusionOnly => format!(
+            "INCLUSION ONLY — the entries shown are in the ledger, but others may have been left out ({signer})"
+        ),
+    }
+}
+
 /// Runs `dossier`.
 pub(crate) fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
     let person = PersonId::new(&args.person).map_err(|m| refused(anyhow::anyhow!("{m}")))?;
     let ledger = ctx.open_read_only()?;
-    let text = ledger.person_bundle(&person)?.to_json().into_bytes();
-    // The store still exports custody-bundle/1: its entries are checked for
-    // inclusion, and the dossier says so.
+    let text = ledger
+        .person_bundle(&person, None, &[])?
+        .to_json()
+        .into_bytes();
+    // The dossier rests on what the bundle proves, checked as anyone
+    // without the store would check it: complete, or the person absent.
     let options = BundleOptions {
         authority: ledger.registry().genesis_authority(),
-        inclusion_only: true,
         ..BundleOptions::default()
     };
     let verified = verify_bundle(&text, &options).map_err(|e| {
@@ -268,7 +315,18 @@ pub(crate) fn dossier(ctx: &Context, args: DossierArgs) -> CmdResult {
                 "root": hex::encode(verified.checkpoint.root),
                 "signer": verified.checkpoint_signer,
             },
-            "verdict": "valid",
+            "verdict": match verified.completeness {
+                Completeness::Complete { .. } => "complete",
+                Completeness::Absent => "absent",
+                Completeness::InclusionOnly => "inclusion_only",
+            },
+            "summary": verdict(&verified, str::to_string),
+            "entries_about_person": match verified.completeness {
+                Completeness::Complete { entries, .. } => entries,
+                _ => 0,
+            },
+            "governance_entries": verified.governance,
+            "checkpoint_signer_holder": verified.checkpoint_signer_granted.0,
             "entries": entries,
         }));
     } else {

@@ -116,7 +116,7 @@ pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
 
 /// Reads a checkpoint file: its text, verbatim, and the checkpoint parsed
 /// from it.
-fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
+pub(crate) fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
     use std::io::Read;
     let cap = custody_verifier::checkpoint::MAX_NOTE_BYTES as u64;
     let mut text = Vec::new();

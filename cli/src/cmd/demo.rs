@@ -281,23 +281,34 @@ fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) ->
     let (_, note) = ledger.checkpoint(authority)?;
     print!("{note}");
     let person = custody_format::event::PersonId::new("P-0001").map_err(fail)?;
-    let bundle_text = ledger.person_bundle(&person)?.to_json().into_bytes();
+    let bundle_text = ledger
+        .person_bundle(&person, None, &[])?
+        .to_json()
+        .into_bytes();
     let bundle_path = root.join("P-0001.bundle.json");
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
     let options = custody_verifier::bundle::BundleOptions {
         authority: Some(keyfile::public_key_of(authority)),
-        inclusion_only: true,
         ..Default::default()
     };
+    use custody_verifier::bundle::Completeness;
     match custody_verifier::bundle::verify_bundle(&bundle_text, &options) {
-        Ok(b) => println!(
-            "bundle of {} verified offline against the pinned authority: {} entries ({} about {}, the rest governance), each with an inclusion proof in the checkpoint's tree of {}",
-            b.person,
-            b.entries.len(),
-            b.entries.iter().filter(|e| e.entry.event().person().is_some()).count(),
-            b.person,
-            b.checkpoint.size
-        ),
+        Ok(b) => match b.completeness {
+            Completeness::Complete { entries, .. } => println!(
+                "bundle of {} verified offline against the pinned authority: COMPLETE — all {entries} entries about {} and all {} governance entries as of the checkpoint of {} entries, signed by {}",
+                b.person,
+                b.person,
+                b.governance,
+                b.checkpoint.size,
+                crate::escape::terminal(&b.checkpoint_signer_granted.0)
+            ),
+            other => {
+                return Err(refused(anyhow::anyhow!(
+                    "demo: the bundle of {} verified as {other:?}, not complete",
+                    b.person
+                )))
+            }
+        },
         Err(e) => return Err(refused(anyhow::anyhow!("demo: the bundle does not verify: {e}"))),
     }
     println!(

@@ -1,24 +1,44 @@
 //! `custody export`: the whole ledger as JSON Lines.
 
+use crate::cmd::checkpoint::read_checkpoint_note;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
 use custody_format::entry::SignedEntry;
 use custody_format::event::PersonId;
+use custody_format::wire::bundle::BUNDLE_FORMAT;
 use custody_format::wire::export::ExportLine;
-use custody_ledger::store::Ledger;
+use custody_ledger::store::{AnchorNote, Ledger};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// `custody export`.
 #[derive(Args)]
 pub(crate) struct ExportArgs {
-    /// Export only this person's evidence bundle: their entries, the
-    /// governance entries, an inclusion proof for each, and the signed
-    /// checkpoint they prove against. Nothing about anyone else.
+    /// Export only this person's evidence bundle (`custody-bundle/2`): the
+    /// seal and signed checkpoint it is proven against, every entry about
+    /// the person and every governance entry before the seal, and the
+    /// person's map proof, so that `custody verify --bundle` can show it
+    /// complete (or the person absent). Nothing about anyone else.
     #[arg(long, value_name = "PERSON")]
     person: Option<String>,
+    /// With --person: build the bundle against the checkpoint of this many
+    /// entries (one recorded in the ledger, ending with a seal) instead of
+    /// the latest.
+    #[arg(long, value_name = "SIZE", requires = "person")]
+    at: Option<u64>,
+    /// With --person: an earlier signed checkpoint you hold (from `custody
+    /// checkpoint`); the bundle carries a proof that its tree extends that
+    /// one, so `verify --bundle --checkpoint FILE` accepts it. Repeatable.
+    #[arg(long, value_name = "FILE", requires = "person")]
+    anchor: Vec<PathBuf>,
+    /// With --person: the bundle format. `custody-bundle/1` is the legacy,
+    /// inclusion-only form (no seal, no map proof), which a verifier
+    /// accepts only with --inclusion-only.
+    #[arg(long, value_name = "FORMAT", requires = "person", default_value = "custody-bundle/2",
+          value_parser = ["custody-bundle/2", "custody-bundle/1"])]
+    format: String,
     /// Write here (atomically: a temporary file renamed into place) instead
     /// of standard output.
     #[arg(long, value_name = "FILE")]
@@ -58,13 +78,47 @@ pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     if let Some(person) = &args.person {
         let person =
             PersonId::new(person).map_err(|m| refused(anyhow::anyhow!("--person: {m}")))?;
-        let bundle = ledger.person_bundle(&person)?;
+        if args.format == BUNDLE_FORMAT {
+            if args.at.is_some() || !args.anchor.is_empty() {
+                return Err(refused(anyhow::anyhow!(
+                    "--at and --anchor build a custody-bundle/2; a custody-bundle/1 has neither"
+                )));
+            }
+            let bundle = ledger.person_bundle_v1(&person)?;
+            let text = bundle.to_json() + "\n";
+            return write_bundle(ctx, &args, &text, String::new());
+        }
+        let anchors = args
+            .anchor
+            .iter()
+            .map(|path| {
+                let (note, cp) = read_checkpoint_note(path)?;
+                Ok(AnchorNote {
+                    note,
+                    origin: cp.origin,
+                    size: cp.size,
+                    root: cp.root,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let bundle = ledger.person_bundle(&person, args.at, &anchors)?;
+        // The seal is the last item; the checkpoint's tree ends with it.
+        let size = bundle.entries.last().map_or(0, |e| e.seq + 1);
+        let what = match bundle.map_proof.value {
+            Some(v) => format!(
+                "{} entries about {person} and the governance before the checkpoint of {size} entries",
+                v.count
+            ),
+            None => format!(
+                "{person} is ABSENT: no entry concerns them as of the checkpoint of {size} entries; the bundle proves it"
+            ),
+        };
+        let anchored = match bundle.anchors.len() {
+            0 => String::new(),
+            n => format!(", {n} anchor(s)"),
+        };
         let text = bundle.to_json() + "\n";
-        return write_out(ctx, args.out.as_deref(), args.force, |out| {
-            out.write_all(text.as_bytes())
-                .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
-            Ok(bundle.entries.len() as u64)
-        });
+        return write_bundle(ctx, &args, &text, format!("{what}{anchored}"));
     }
     let progress = if args.out.is_none() {
         Progress::beside_data(ctx, Some(ledger.len()), "entries", "export")
@@ -76,6 +130,38 @@ pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     });
     progress.finish();
     result
+}
+
+/// Writes a person bundle, then says what it holds (on standard error).
+fn write_bundle(ctx: &Context, args: &ExportArgs, text: &str, what: String) -> CmdResult {
+    let n = text.len() as u64;
+    match &args.out {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
+        }
+        Some(path) => {
+            crate::outfile::write_with(path, args.force, |out| {
+                out.write_all(text.as_bytes())
+                    .map_err(|e| env(anyhow::anyhow!("cannot write bundle: {e}")))?;
+                Ok(n)
+            })?;
+            if !ctx.json {
+                eprintln!(
+                    "exported the {} bundle of {} to {}",
+                    args.format,
+                    crate::escape::terminal(args.person.as_deref().unwrap_or_default()),
+                    path.display()
+                );
+            }
+        }
+    }
+    if !ctx.json && !what.is_empty() {
+        eprintln!("{what}");
+    }
+    Ok(())
 }
 
 /// Writes to `path` (a new file, see `crate::outfile`), or to standard

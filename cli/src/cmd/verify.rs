@@ -434,6 +434,11 @@ fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
     )))
 }
 
+/// Evidence or a correction: neither governance nor a seal or checkpoint.
+fn is_evidence_item(e: &Event) -> bool {
+    !e.is_governance() && !matches!(e, Event::Seal(_) | Event::Checkpoint(_))
+}
+
 /// Prints what a valid bundle proves.
 fn report_bundle(
     ctx: &Context,
@@ -449,7 +454,7 @@ fn report_bundle(
             "INCLUSION ONLY",
             b.entries
                 .iter()
-                .filter(|e| !e.entry.event().is_governance())
+                .filter(|e| is_evidence_item(e.entry.event()))
                 .count() as u64,
         ),
     };
@@ -462,7 +467,7 @@ fn report_bundle(
             "valid": true, "source": source, "kind": "bundle", "person": b.person,
             "verdict": verdict, "complete": !matches!(b.completeness, Completeness::InclusionOnly),
             "origin": b.origin, "entries": b.entries.len(), "person_entries": about,
-            "evidence_entries": b.entries.iter().filter(|e| !e.entry.event().is_governance()).count(),
+            "evidence_entries": b.entries.iter().filter(|e| is_evidence_item(e.entry.event())).count(),
             "person_head": head, "governance_entries": b.governance,
             "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
             "checkpoint_signer": b.checkpoint_signer,
@@ -472,6 +477,10 @@ fn report_bundle(
             "checkpoint_extensions": b.checkpoint.extensions,
             "authority": b.authority,
             "authority_pinned": authority_pinned,
+            "anchors": b.anchors.iter().map(|a| json!({
+                "size": a.checkpoint.size, "root": hex::encode(a.checkpoint.root),
+                "signer": a.signer, "sealed": a.sealed,
+            })).collect::<Vec<_>>(),
         }));
         return;
     }
@@ -514,6 +523,19 @@ fn report_bundle(
         println!(
             "checkpoint extension line (signed, not interpreted): {}",
             crate::escape::terminal(line)
+        );
+    }
+    for a in &b.anchors {
+        println!(
+            "anchor:     the checkpoint of {} entries, root {}, signed by {}: this bundle's tree extends it{}",
+            a.checkpoint.size,
+            hex::encode(a.checkpoint.root),
+            a.signer,
+            if a.sealed {
+                ", and its seal agrees with the streams shown"
+            } else {
+                " (a v1 checkpoint: consistency only)"
+            }
         );
     }
     if authority_pinned {

@@ -129,9 +129,8 @@ pub const BUNDLE_FORMAT_V2: &str = "custody-bundle/2";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundleV2 {
-    /// Earlier checkpoints the bundle is shown consistent with. This build
-    /// writes none and its reader refuses a non-empty list
-    /// ([`BundleV2Error::Anchors`]).
+    /// Earlier checkpoints the bundle is shown consistent with (`export
+    /// --anchor FILE`), in the order the requester named them; `[]` if none.
     pub anchors: Vec<Anchor>,
     /// The signed checkpoint (a C2SP note of exactly three text lines) whose
     /// tree ends in the seal.
@@ -181,9 +180,10 @@ impl BundleItemV2 {
     }
 }
 
-/// An earlier checkpoint the bundle's tree extends (design §6.1). Specified
-/// and written here so the document is complete; this build's reader
-/// refuses bundles that carry any.
+/// An earlier checkpoint the bundle's tree extends (design §6.1, §6.3 step
+/// 9): the verifier checks its signature, the consistency proof to the
+/// bundle's checkpoint, its last entry, and (if that is a seal) that the
+/// bundle's streams agree with the earlier seal.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
@@ -303,9 +303,6 @@ pub enum BundleV2Error {
     /// Another format tag.
     #[error("format is {0:?}, not {BUNDLE_FORMAT_V2:?}")]
     Format(String),
-    /// Anchors, which this build does not verify.
-    #[error("the bundle carries {0} anchor(s); this build does not verify anchors (design §6.3 step 9) and refuses them rather than ignore them: ask for the bundle without `--anchor`")]
-    Anchors(usize),
 }
 
 impl BundleV2 {
@@ -316,7 +313,7 @@ impl BundleV2 {
 
     /// Parses a `/2` bundle held in memory: size cap, strict JSON (unknown
     /// and repeated fields refused, duplicate keys in views refused), the
-    /// format tag, and no anchors. (The verifier reads bundles as a stream
+    /// format tag. (The verifier reads bundles as a stream
     /// instead, with the same rules.)
     pub fn parse(text: &[u8]) -> Result<BundleV2, BundleV2Error> {
         if text.len() > MAX_BUNDLE_BYTES {
@@ -325,9 +322,6 @@ impl BundleV2 {
         let b: BundleV2 = serde_json::from_slice(text)?;
         if b.format != BUNDLE_FORMAT_V2 {
             return Err(BundleV2Error::Format(b.format));
-        }
-        if !b.anchors.is_empty() {
-            return Err(BundleV2Error::Anchors(b.anchors.len()));
         }
         Ok(b)
     }

@@ -1,23 +1,38 @@
-//! A person's bundle, built from the store (`custody export --person`): the
-//! person's entries, the corrections about them and their targets, and
-//! every governance entry before the latest checkpoint that covers them all,
-//! each with its inclusion proof (`custody_format::wire::bundle`).
+//! A person's bundle, built from the store (`custody export --person`).
+//!
+//! [`Ledger::person_bundle`] writes `custody-bundle/2` (design §6.2,
+//! docs/FORMAT.md §7 "Person bundles"): the seal before a checkpoint, the
+//! person's map proof against it, every entry below the seal that concerns
+//! the person, the targets of their corrections, and all governance below
+//! the seal, each item either named by another (no proof) or carrying its
+//! inclusion proof; and, on request, anchors to earlier checkpoints the
+//! requester holds. [`Ledger::person_bundle_v1`] still writes the legacy
+//! `custody-bundle/1` (inclusion only) for `export --format
+//! custody-bundle/1`.
+//!
+//! The exporter reads the store's indexes and entries; it shares no code
+//! with `custody_testkit::bundle::bundle_v2`, which assembles the same
+//! document from a chain in memory, so that each checks the other.
 
 use super::{Ledger, StoreError};
+use crate::merkle::Hash;
 use custody_format::entry::SignedEntry;
 use custody_format::event::{Event, PersonId};
+use custody_format::map_hash::person_key;
 use custody_format::note;
-use custody_format::wire::bundle::{Bundle, BundleItem, BUNDLE_FORMAT};
-use std::collections::BTreeSet;
+use custody_format::stream::{streams, Stream};
+use custody_format::wire::bundle::{
+    Anchor, Bundle, BundleItem, BundleItemV2, BundleV2, HexHash, WireMapProof, BUNDLE_FORMAT,
+    BUNDLE_FORMAT_V2,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a bundle cannot be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BundleBuildError {
-    /// The ledger has no entry about the person.
-    #[error("no such person: {0}")]
-    NoSuchPerson(PersonId),
-    /// No checkpoint recorded in the ledger covers the person's last entry.
+    /// No checkpoint recorded in the ledger covers the person's last entry
+    /// (`custody-bundle/1` only).
     #[error("no checkpoint covers entry {needed} of {person}")]
     NoCheckpoint {
         /// The person.
@@ -25,9 +40,65 @@ pub enum BundleBuildError {
         /// Their last entry's seq.
         needed: u64,
     },
+    /// The ledger has no checkpoint at all.
+    #[error("the ledger has no checkpoint")]
+    NoCheckpointYet,
+    /// The checkpoint the bundle would be built against does not end with
+    /// a seal (it was issued before format v2).
+    #[error("the checkpoint of {size} entries does not end with a seal (it predates format v2): it commits to no person map, so no complete bundle can be built against it")]
+    NoSeal {
+        /// Its tree size.
+        size: u64,
+    },
+    /// `--at SIZE` names no checkpoint recorded in the ledger.
+    #[error("the ledger records no checkpoint of {0} entries")]
+    NoCheckpointAt(u64),
+    /// An anchor the requester named is not older than the bundle's
+    /// checkpoint.
+    #[error("the anchor of {anchor} entries is not older than the bundle's checkpoint of {size}: an anchor is an earlier checkpoint")]
+    AnchorNotOlder {
+        /// The anchor's size.
+        anchor: u64,
+        /// The bundle's checkpoint's size.
+        size: u64,
+    },
+    /// An anchor for another ledger.
+    #[error("the anchor is a checkpoint of the ledger {found:?}, not of {origin:?}")]
+    AnchorOtherOrigin {
+        /// The anchor's origin.
+        found: String,
+        /// This ledger's name.
+        origin: String,
+    },
+    /// The anchor's tree is not this ledger's tree of its size: this
+    /// ledger does not extend it.
+    #[error("the anchor of {size} entries has root {theirs}, but this ledger's first {size} entries have root {ours}: the ledger does not extend that checkpoint")]
+    AnchorNotExtended {
+        /// The anchor's size.
+        size: u64,
+        /// Its root (hex).
+        theirs: String,
+        /// This ledger's root of that size (hex).
+        ours: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// An earlier checkpoint the requester holds (`export --anchor FILE`),
+/// parsed by the caller: the note as given, and the size and root it
+/// states. Its signature is the bundle verifier's to check.
+#[derive(Clone, Debug)]
+pub struct AnchorNote {
+    /// The signed note, exactly as the requester gave it.
+    pub note: String,
+    /// The note's origin.
+    pub origin: String,
+    /// Its tree size.
+    pub size: u64,
+    /// Its root.
+    pub root: Hash,
 }
 
 impl Ledger {
@@ -38,13 +109,209 @@ impl Ledger {
         })
     }
 
-    /// Builds the bundle of `person` against the latest checkpoint recorded
-    /// in the ledger that covers all of their entries.
-    pub fn person_bundle(&self, person: &PersonId) -> Result<Bundle, BundleBuildError> {
-        let mut seqs: BTreeSet<u64> = self.person_seqs(person)?.into_iter().collect();
-        if seqs.is_empty() {
-            return Err(BundleBuildError::NoSuchPerson(person.clone()));
+    /// The signed note of the checkpoint entry `e`.
+    fn note_of(&self, e: &SignedEntry) -> Option<(u64, String)> {
+        let Event::Checkpoint(c) = e.event() else {
+            return None;
+        };
+        let text = note::note_text(self.name(), c.tree_size, &c.root_hash.0);
+        let signed = note::signed_note(&text, self.name(), &e.body().signer.0, &c.note_signature.0);
+        Some((c.tree_size, signed))
+    }
+
+    /// The checkpoint a `/2` bundle is built against: the one of `at`
+    /// entries, or the latest; with its note. Refuses one whose tree does
+    /// not end in a seal.
+    fn sealed_checkpoint(&self, at: Option<u64>) -> Result<(u64, String), BundleBuildError> {
+        let mut found = None;
+        for seq in self.governance_seqs()?.into_iter().rev() {
+            let e = self.entry_required(seq)?;
+            if let Some((size, signed)) = self.note_of(&e) {
+                if at.is_none_or(|a| a == size) {
+                    found = Some((size, signed));
+                    break;
+                }
+            }
         }
+        let (size, signed) = found.ok_or(match at {
+            Some(a) => BundleBuildError::NoCheckpointAt(a),
+            None => BundleBuildError::NoCheckpointYet,
+        })?;
+        let sealed = size >= 2
+            && matches!(
+                self.entry(size - 1)?.as_ref().map(SignedEntry::event),
+                Some(Event::Seal(_))
+            );
+        if !sealed {
+            return Err(BundleBuildError::NoSeal { size });
+        }
+        Ok((size, signed))
+    }
+
+    /// Builds the `custody-bundle/2` of `person` (design §6.2) against the
+    /// latest checkpoint recorded in the ledger, or the one of `at` entries;
+    /// its tree must end with a seal. A person no entry below the seal
+    /// concerns gets an absence proof (an ABSENT bundle), not an error.
+    /// `anchors` are earlier checkpoints the requester holds, each shown
+    /// consistent with the bundle's (in the order given). Deterministic:
+    /// the same store and arguments give the same document.
+    ///
+    /// Cost: the person's and governance's index entries, one read of each
+    /// item, an inclusion proof for the items nothing names, and the map
+    /// proof (`person_map_proof`: more if entries came after the seal).
+    pub fn person_bundle(
+        &self,
+        person: &PersonId,
+        at: Option<u64>,
+        anchors: &[AnchorNote],
+    ) -> Result<BundleV2, BundleBuildError> {
+        let (s, signed_note) = self.sealed_checkpoint(at)?;
+        let seal_seq = s - 1;
+        let seal_entry = self.entry_required(seal_seq)?;
+        let Event::Seal(seal) = seal_entry.event() else {
+            unreachable!("checked by sealed_checkpoint")
+        };
+        let theirs = Stream::person(person.as_str());
+
+        // The items: the person's stream, governance, the targets of the
+        // person's corrections, each below the seal.
+        let mut items: BTreeMap<u64, SignedEntry> = BTreeMap::new();
+        for seq in self.person_seqs(person)? {
+            if seq >= seal_seq {
+                break;
+            }
+            items.insert(seq, self.entry_required(seq)?);
+        }
+        for seq in self.governance_seqs()? {
+            if seq >= seal_seq {
+                break;
+            }
+            let e = self.entry_required(seq)?;
+            if e.event().is_governance() {
+                items.insert(seq, e);
+            }
+        }
+
+        // The names: links in governance and the person's stream of every
+        // item of those streams, the targets of their corrections, and the
+        // seal's and the map's heads.
+        let mut named: BTreeSet<u64> = BTreeSet::new();
+        let mut targets: Vec<u64> = Vec::new();
+        for e in items.values() {
+            let target_person = match e.event() {
+                Event::Correction(c) => {
+                    let t = self.seq_of(&c.target)?.ok_or_else(|| StoreError::Damaged {
+                        dir: self.dir.clone(),
+                        detail: format!(
+                            "the target {} of the correction at seq {} is not in the ledger",
+                            c.target,
+                            e.seq()
+                        ),
+                    })?;
+                    targets.push(t);
+                    named.insert(t);
+                    self.entry_required(t)?
+                        .event()
+                        .person()
+                        .map(|p| person_key(p.as_str()))
+                }
+                _ => None,
+            };
+            let list = streams(e.event(), target_person.as_ref());
+            for (st, link) in list.as_slice().iter().zip(&e.body().links) {
+                if let (true, Some(l)) = (*st == Stream::Governance || *st == theirs, link) {
+                    named.insert(l.seq);
+                }
+            }
+        }
+        for t in targets {
+            if let std::collections::btree_map::Entry::Vacant(v) = items.entry(t) {
+                v.insert(self.entry_required(t)?);
+            }
+        }
+        named.insert(seal.gov_head.seq);
+        let map_proof = self.person_map_proof(person, seal_seq)?;
+        if let Some(v) = map_proof.value {
+            named.insert(v.head.seq);
+        }
+        items.insert(seal_seq, seal_entry);
+
+        let mut entries = Vec::with_capacity(items.len());
+        for (seq, e) in &items {
+            let proof = if named.contains(seq) {
+                None
+            } else {
+                Some(self.inclusion_proof(*seq, s)?)
+            };
+            entries.push(BundleItemV2::of(e, proof.as_deref()));
+        }
+        let anchors = anchors
+            .iter()
+            .map(|a| self.anchor(person, a, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BundleV2 {
+            anchors,
+            checkpoint: signed_note,
+            entries,
+            format: BUNDLE_FORMAT_V2.to_string(),
+            map_proof: WireMapProof::from(&map_proof),
+            origin: self.name().to_string(),
+            person: person.clone(),
+        })
+    }
+
+    /// One anchor (design §6.1): the requester's note of size m, the
+    /// consistency proof from m to `s`, entry m−1 with its proof in the
+    /// tree of m, and, if that entry is a seal, the person's map proof
+    /// against it.
+    fn anchor(
+        &self,
+        person: &PersonId,
+        a: &AnchorNote,
+        s: u64,
+    ) -> Result<Anchor, BundleBuildError> {
+        if a.origin != self.name() {
+            return Err(BundleBuildError::AnchorOtherOrigin {
+                found: a.origin.clone(),
+                origin: self.name().to_string(),
+            });
+        }
+        let m = a.size;
+        if m >= s || m == 0 {
+            return Err(BundleBuildError::AnchorNotOlder { anchor: m, size: s });
+        }
+        let ours = self.merkle_root(m)?;
+        if ours != a.root {
+            return Err(BundleBuildError::AnchorNotExtended {
+                size: m,
+                theirs: hex::encode(a.root),
+                ours: hex::encode(ours),
+            });
+        }
+        let last = self.entry_required(m - 1)?;
+        let map_proof = match last.event() {
+            Event::Seal(_) => Some(WireMapProof::from(&self.person_map_proof(person, m - 1)?)),
+            _ => None,
+        };
+        let proof = self.inclusion_proof(m - 1, m)?;
+        Ok(Anchor {
+            checkpoint: a.note.clone(),
+            consistency: self
+                .consistency_proof(m, s)?
+                .into_iter()
+                .map(HexHash)
+                .collect(),
+            last: BundleItemV2::of(&last, Some(&proof)),
+            map_proof,
+        })
+    }
+
+    /// Builds the legacy `custody-bundle/1` of `person` (inclusion only)
+    /// against the latest checkpoint recorded in the ledger that covers all
+    /// of their entries. A verifier refuses it unless asked for inclusion
+    /// only: it cannot show that nothing was left out.
+    pub fn person_bundle_v1(&self, person: &PersonId) -> Result<Bundle, BundleBuildError> {
+        let mut seqs: BTreeSet<u64> = self.person_seqs(person)?.into_iter().collect();
         // The targets of corrections about the person travel with them.
         for seq in seqs.clone() {
             if let Event::Correction(c) = self.entry_required(seq)?.event() {
@@ -53,24 +320,15 @@ impl Ledger {
                 }
             }
         }
-        let needed = *seqs.iter().next_back().expect("not empty");
+        let needed = seqs.iter().next_back().copied().unwrap_or(0);
         let mut governance = Vec::new();
         let mut checkpoint = None;
         for seq in self.governance_seqs()? {
             let e = self.entry_required(seq)?;
-            match e.event() {
-                Event::Checkpoint(c) if c.tree_size > needed => {
-                    let text = note::note_text(self.name(), c.tree_size, &c.root_hash.0);
-                    let signed = note::signed_note(
-                        &text,
-                        self.name(),
-                        &e.body().signer.0,
-                        &c.note_signature.0,
-                    );
-                    checkpoint = Some((c.tree_size, signed));
-                }
-                Event::Checkpoint(_) => {}
-                _ => governance.push(seq),
+            match self.note_of(&e) {
+                Some((size, signed)) if size > needed => checkpoint = Some((size, signed)),
+                Some(_) => {}
+                None => governance.push(seq),
             }
         }
         let (size, signed_note) = checkpoint.ok_or_else(|| BundleBuildError::NoCheckpoint {

@@ -20,7 +20,7 @@ mod error;
 mod map;
 mod restore;
 pub use backend::panic_is_contained;
-pub use bundle::BundleBuildError;
+pub use bundle::{AnchorNote, BundleBuildError};
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
 pub use map::SealedCheckpoint;
