@@ -29,7 +29,7 @@ fn when() -> impl Strategy<Value = OccurredAt> {
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     proptest::collection::vec(
         prop_oneof![
-            4 => (0u8..7, when()).prop_map(|(k, w)| Step::Evidence(k, w)),
+            4 => (0u8..14, when()).prop_map(|(k, w)| Step::Evidence(k, w)),
             1 => (0usize..8, any::<bool>(), when()).prop_map(|(i, r, w)| Step::Correct(i, r, w)),
         ],
         1..12,
@@ -94,11 +94,77 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             notes: None,
             attachments: vec![],
         }),
-        _ => Event::Correspondence(Correspondence {
+        6 => Event::Correspondence(Correspondence {
             person: p,
             occurred_at: at,
             kind: CorrespondenceKind::Letter,
             via: None,
+            notes: None,
+            attachments: vec![],
+        }),
+        _ => evidence_v2(p, kind, at),
+    }
+}
+
+/// The evidence types of format v2.
+fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
+    match kind {
+        7 => Event::Denial(Denial {
+            person: p,
+            occurred_at: at,
+            by: "MoD".into(),
+            notes: None,
+            attachments: vec![],
+        }),
+        8 => Event::Transfer(Transfer {
+            person: p,
+            occurred_at: at,
+            from: None,
+            to: "IK-10".into(),
+            source: Source::Official,
+            notes: None,
+            attachments: vec![],
+        }),
+        9 => Event::Visit(Visit {
+            person: p,
+            occurred_at: at,
+            visitor: Visitor::Icrc,
+            place: Some("IK-10".into()),
+            notes: None,
+            attachments: vec![],
+        }),
+        10 => Event::LegalProceeding(LegalProceeding {
+            person: p,
+            occurred_at: at,
+            stage: ProceedingStage::Remanded,
+            source: Source::Official,
+            authority: None,
+            charge: None,
+            sentence: None,
+            notes: None,
+            attachments: vec![],
+        }),
+        11 => Event::RemainsReturned(RemainsReturned {
+            person: p,
+            occurred_at: at,
+            place: None,
+            notes: None,
+            attachments: vec![],
+        }),
+        12 => Event::Inquiry(Inquiry {
+            person: p,
+            occurred_at: at,
+            to: "ICRC".into(),
+            by: "mother".into(),
+            notes: None,
+            attachments: vec![],
+        }),
+        _ => Event::IllTreatment(IllTreatment {
+            person: p,
+            occurred_at: at,
+            kind: IllTreatmentKind::Beating,
+            source: IllTreatmentSource::ReturnedPow,
+            place: None,
             notes: None,
             attachments: vec![],
         }),

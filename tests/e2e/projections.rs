@@ -117,6 +117,41 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
         .unwrap();
     assert_eq!(struck["corrected_by"]["reason"], "misidentified");
 
+    // A marine seen in a video from Olenivka, never confirmed, and denied
+    // by the detaining state: no capture is recorded, yet the legal clock
+    // runs from the video (at the latest) and his last day free (at the
+    // earliest), and the denial makes it an enforced disappearance.
+    env.append_ok(concat!(
+        r#"{"type":"missing_report","person":"P-0007","occurred_at":"2022-03-16","category":"military","last_seen_place":"Mariupol"}"#,
+        "\n",
+        r#"{"type":"sighting","person":"P-0007","occurred_at":"2022-04","place":"Olenivka","source":"video"}"#,
+        "\n",
+        r#"{"type":"denial","person":"P-0007","occurred_at":"2022-11-10","by":"the detaining state, answering the ICRC"}"#,
+    ));
+    let p7 = status(&env, &["P-0007", "--as-of", "2023-03-31"]);
+    assert_eq!(p7["status"], "held_unacknowledged");
+    assert_eq!(p7["capture_recorded"], false);
+    assert_eq!(p7["captured_at"], "2022-04");
+    assert_eq!(p7["captured_after"], "2022-03-16");
+    assert_eq!(p7["days_unacknowledged"]["min"], 335);
+    assert_eq!(p7["days_unacknowledged"]["max"], 380);
+    let f7 = flags(&p7);
+    for f in [
+        "notification_overdue",
+        "incommunicado",
+        "enforced_disappearance",
+    ] {
+        assert!(f7.contains(&f.to_string()), "{f}: {p7}");
+    }
+    assert!(
+        status(&env, &["P-0007", "--as-of", "2022-10-31"])["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f != "enforced_disappearance"),
+        "not before the denial"
+    );
+
     // Filters.
     let table = env.run(&["status", "--status", "held_unacknowledged"]).ok();
     assert!(table.contains("P-0002") && table.contains("P-0003") && !table.contains("P-0001"));
@@ -126,10 +161,11 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
 
     // The report's figures.
     let r: Value = serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
-    assert_eq!(r["persons"], 6);
+    assert_eq!(r["persons"], 7);
     assert_eq!(r["by_status"]["released"]["total"], 2);
     assert_eq!(r["by_status"]["missing"]["total"], 1);
-    assert_eq!(r["held_unacknowledged"], 2);
+    assert_eq!(r["held_unacknowledged"], 3);
+    assert_eq!(r["enforced_disappearance"], 1);
     assert_eq!(r["notification_delay_days"]["median"], 5);
     assert_eq!(r["notification_delay_days"]["max"], 399);
     assert_eq!(r["deaths_by_cause"]["death_in_custody"], 1);

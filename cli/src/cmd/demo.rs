@@ -139,6 +139,19 @@ fn append_cases(ledger: &mut Ledger, investigator: &SigningKey) -> CmdResult {
         corrected[0].seq, wrong.seq
     );
 
+    step("5b. the detaining state denies holding P-0003, whose parcels it accepted");
+    let denial = custody_ledger::input::event_from_value(serde_json::json!({
+        "type": "denial", "person": "P-0003", "occurred_at": "2023-09",
+        "by": "the detaining state, answering the family's inquiry",
+        "notes": "not on its lists"
+    }))
+    .map_err(fail)?;
+    let denied = ledger.append(vec![denial], investigator)?;
+    println!(
+        "denial seq {}: P-0003 was never confirmed (no capture recorded; the clock runs from the first accepted parcel), and a refusal to acknowledge makes it an enforced disappearance (ICPED Art. 2)",
+        denied[0].seq
+    );
+
     step("6. an unauthorised append is refused, and nothing is written");
     let head_before = ledger.head();
     let stranger = keyfile::generate_signing_key().map_err(fail)?;

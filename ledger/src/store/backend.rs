@@ -187,6 +187,10 @@ pub(crate) struct Backend {
     /// directory before, so a missing ledger marker means damage, not a
     /// foreign database.
     opened_before: bool,
+    /// A writer's read transaction over its last commit, reused by every
+    /// read until the next commit: a batch's map update reads thousands of
+    /// rows, and a read transaction per row cost more than the reads.
+    snapshot: std::sync::Mutex<Option<std::sync::Arc<ReadTransaction>>>,
 }
 
 /// True if `dir` holds a store's database file (maybe not a custody one).
@@ -483,6 +487,7 @@ impl Backend {
                 db,
                 _lock: lock,
                 opened_before,
+                snapshot: Default::default(),
             });
         }
         let lock = take_lock(dir)?;
@@ -507,6 +512,7 @@ impl Backend {
             db: Handle::Write(db),
             _lock: Some(lock),
             opened_before,
+            snapshot: Default::default(),
         };
         if access == Access::Create {
             // Every table exists from the first commit on, so that a read
@@ -532,11 +538,23 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
-        let fresh;
+        let shared;
         let txn = match &self.db {
             Handle::Write(db) | Handle::Recovered(db) => {
-                fresh = db.begin_read().map_err(|e| db_err(&self.dir, e))?;
-                &fresh
+                let mut cached = self
+                    .snapshot
+                    .lock()
+                    .map_err(|_| StoreError::io(&self.dir, std::io::Error::other("poisoned")))?;
+                shared = match cached.as_ref() {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t =
+                            std::sync::Arc::new(db.begin_read().map_err(|e| db_err(&self.dir, e))?);
+                        *cached = Some(t.clone());
+                        t
+                    }
+                };
+                shared.as_ref()
             }
             Handle::Read(_, snapshot) => snapshot.as_ref(),
         };
@@ -663,7 +681,17 @@ impl Backend {
     /// Commits `writes` atomically and durably (see the module docs).
     /// Returns only when both are done.
     pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
-        contained(&self.dir, || self.commit_inner(writes))
+        // Reads after the commit must see it: drop the cached snapshot
+        // whatever the commit's outcome.
+        let forget = || {
+            if let Ok(mut s) = self.snapshot.lock() {
+                *s = None;
+            }
+        };
+        forget();
+        let result = contained(&self.dir, || self.commit_inner(writes));
+        forget();
+        result
     }
 
     fn commit_inner(&self, writes: WriteSet) -> Result<(), StoreError> {
@@ -701,6 +729,10 @@ impl Backend {
     /// shrinks its file on its own. Each step is an ordinary durable
     /// commit, so a crash midway leaves a whole store, less compact.
     pub(crate) fn compact(&mut self) -> Result<(), StoreError> {
+        // redb compacts only with no read transaction alive.
+        if let Ok(mut s) = self.snapshot.lock() {
+            *s = None;
+        }
         let dir = self.dir.clone();
         let Handle::Write(db) = &mut self.db else {
             return Err(StoreError::ReadOnly(dir));
@@ -715,7 +747,14 @@ impl Backend {
     /// writable close commits (it records the allocator state and marks the
     /// file clean) and trims free space from the file's end.
     pub(crate) fn close(self) -> Result<(), StoreError> {
-        let Backend { dir, db, _lock, .. } = self;
+        let Backend {
+            dir,
+            db,
+            _lock,
+            snapshot,
+            ..
+        } = self;
+        drop(snapshot);
         let closed = contained(&dir, || match db {
             Handle::Write(db) | Handle::Recovered(db) => db.close().map_err(|e| db_err(&dir, e)),
             Handle::Read(db, snapshot) => {
