@@ -7,76 +7,17 @@
 
 use custody_format::entry::VERSION_1;
 use custody_format::event::*;
-use custody_format::time::OccurredAt;
-use custody_ledger::keyfile::{public_key_of, SigningKey};
 use custody_ledger::store::{AnchorNote, BundleBuildError, Ledger};
 use custody_testkit::bundle::{anchor_v2, note_size};
 use custody_testkit::chain::ChainBuilder;
+use custody_testkit::events::{capture, correction, pid, sighting};
 use custody_testkit::keys::{authority, investigator, key};
 use custody_verifier::bundle::{verify_bundle, BundleOptions, Completeness, VerifiedBundle};
 use custody_verifier::checkpoint;
 
-fn pid(p: &str) -> PersonId {
-    PersonId::new(p).unwrap()
-}
-
-fn capture(p: &str) -> Event {
-    Event::Capture(Capture {
-        person: pid(p),
-        occurred_at: OccurredAt::parse("2022-05-17").unwrap(),
-        place: Some("Mariupol".into()),
-        circumstances: None,
-        category: None,
-        notes: None,
-        attachments: vec![],
-    })
-}
-
-fn sighting(p: &str) -> Event {
-    Event::Sighting(Sighting {
-        person: pid(p),
-        occurred_at: OccurredAt::parse("2023-02").unwrap(),
-        place: None,
-        source: SightingSource::Video,
-        notes: None,
-        attachments: vec![],
-    })
-}
-
-fn correction(target: EntryHash, replacement: Option<Event>) -> Event {
-    Event::Correction(Correction {
-        target,
-        reason: "misidentified".into(),
-        replacement: replacement.map(Box::new),
-    })
-}
-
-fn revoke(k: &SigningKey) -> Event {
-    Event::KeyRevoked(KeyRevoked {
-        public_key: public_key_of(k),
-        reason: "lost".into(),
-    })
-}
-
-/// P-1's ledger: a retraction, a reassignment into P-1 (from P-2) and one
-/// out of it (to P-3), a grant and a revocation, two checkpoints.
+/// P-1's ledger (`custody_testkit::events::reassignments`).
 fn present() -> (ChainBuilder, String, String) {
-    let mut b = ChainBuilder::new("bundles");
-    b.grant(&investigator(), Role::Investigator, "I");
-    let p1 = b.push(capture("P-1"), &investigator()).hash();
-    let seen = b.push(sighting("P-1"), &investigator()).hash();
-    b.push(capture("P-2"), &investigator());
-    let first = b.checkpoint();
-    b.push(correction(seen, None), &investigator());
-    let p2 = b.push(sighting("P-2"), &investigator()).hash();
-    b.push(correction(p2, Some(sighting("P-1"))), &investigator());
-    b.grant(&key(7), Role::Investigator, "J");
-    b.push(correction(p1, Some(capture("P-3"))), &key(7));
-    b.push(sighting("P-1"), &investigator());
-    b.push(revoke(&key(7)), &authority());
-    b.push(capture("P-2"), &investigator());
-    let second = b.checkpoint();
-    (b, first, second)
+    custody_testkit::events::reassignments()
 }
 
 /// The chain of `b`, restored into a store in `dir`.

@@ -7,6 +7,8 @@
 //! the `custody` binary the end-to-end tests are made of.
 //!
 //! - [`keys`]: the fixed test keys and who they are.
+//! - [`events`]: small fixed events, and the ledger of reassignments the
+//!   bundle tests share.
 //! - [`strategy`]: proptest strategies for evidence events and their dates.
 //! - [`chain`]: a valid chain of signed entries, and the chain walk over it;
 //!   [`bundle`]: `custody-bundle/2` documents assembled from such a chain.
@@ -22,6 +24,7 @@
 pub mod bundle;
 pub mod chain;
 pub mod cli;
+pub mod events;
 pub mod keys;
 pub mod ledger;
 pub mod strategy;

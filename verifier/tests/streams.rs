@@ -4,30 +4,10 @@
 use custody_format::entry::VERSION_1;
 use custody_format::event::*;
 use custody_format::stream::Link;
-use custody_format::time::OccurredAt;
 use custody_testkit::chain::ChainBuilder;
+use custody_testkit::events::{capture, correction};
 use custody_testkit::keys::{authority, investigator};
 use custody_verifier::Rule;
-
-fn capture(p: &str) -> Event {
-    Event::Capture(Capture {
-        person: PersonId::new(p).unwrap(),
-        occurred_at: OccurredAt::parse("2022-05-17").unwrap(),
-        place: Some("Mariupol".into()),
-        circumstances: None,
-        category: None,
-        notes: None,
-        attachments: vec![],
-    })
-}
-
-fn correction(target: EntryHash, replacement: Option<Event>) -> Event {
-    Event::Correction(Correction {
-        target,
-        reason: "misidentified".into(),
-        replacement: replacement.map(Box::new),
-    })
-}
 
 /// Genesis, a grant, evidence about two persons, a retraction, a
 /// reassignment from P-2 to P-1, a revocation, and two checkpoints.

@@ -563,10 +563,16 @@ impl Backend {
     }
 
     pub(crate) fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        contained(&self.dir, || {
-            let table = self.read_table(tree)?;
-            let value = table.get(key).map_err(|e| db_err(&self.dir, e))?;
-            Ok(value.map(|v| v.value().to_vec()))
+        self.reader(tree)?.get(key)
+    }
+
+    /// `tree`, opened once for many reads (opening a table costs more than
+    /// reading a row of it: a batch's map update reads thousands).
+    pub(crate) fn reader(&self, tree: TreeId) -> Result<TableReader<'_>, StoreError> {
+        let table = contained(&self.dir, || self.read_table(tree))?;
+        Ok(TableReader {
+            dir: &self.dir,
+            table,
         })
     }
 
@@ -614,35 +620,6 @@ impl Backend {
                 }))
             }
         }
-    }
-
-    /// The first `limit` rows of `tree` with keys in `start..=end`, in key
-    /// order, passing over keys `skip` names (one read transaction, where
-    /// a scan would stream).
-    pub(crate) fn first_in(
-        &self,
-        tree: TreeId,
-        start: &[u8],
-        end: &[u8],
-        limit: usize,
-        skip: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Vec<KeyValue>, StoreError> {
-        contained(&self.dir, || {
-            let table = self.read_table(tree)?;
-            let range = table.range(start..=end).map_err(|e| db_err(&self.dir, e))?;
-            let mut out = Vec::with_capacity(limit);
-            for row in range {
-                if out.len() == limit {
-                    break;
-                }
-                let (k, v) = row.map_err(|e| db_err(&self.dir, e))?;
-                if skip(k.value()) {
-                    continue;
-                }
-                out.push((k.value().to_vec(), v.value().to_vec()));
-            }
-            Ok(out)
-        })
     }
 
     /// Deletes `trees` from the file, as a store of an older layout that
@@ -769,6 +746,51 @@ impl Backend {
     /// Bytes the store occupies on disk.
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         size_of_store(&self.dir)
+    }
+}
+
+/// One table of the store, opened for many reads ([`Backend::reader`]).
+pub(crate) struct TableReader<'a> {
+    dir: &'a Path,
+    table: redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+}
+
+impl TableReader<'_> {
+    /// The row with key `key`.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        contained(self.dir, || {
+            let value = self.table.get(key).map_err(|e| db_err(self.dir, e))?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
+    }
+
+    /// The first `limit` rows with keys in `start..=end`, in key order,
+    /// passing over keys `skip` names.
+    pub(crate) fn first_in(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        skip: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<KeyValue>, StoreError> {
+        contained(self.dir, || {
+            let range = self
+                .table
+                .range(start..=end)
+                .map_err(|e| db_err(self.dir, e))?;
+            let mut out = Vec::with_capacity(limit);
+            for row in range {
+                if out.len() == limit {
+                    break;
+                }
+                let (k, v) = row.map_err(|e| db_err(self.dir, e))?;
+                if skip(k.value()) {
+                    continue;
+                }
+                out.push((k.value().to_vec(), v.value().to_vec()));
+            }
+            Ok(out)
+        })
     }
 }
 

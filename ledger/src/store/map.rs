@@ -23,7 +23,7 @@
 //! need the map, and refuses those that do with
 //! [`StoreError::MapNotBuilt`].
 
-use super::backend::{Backend, TreeId, WriteSet};
+use super::backend::{Backend, TableReader, TreeId, WriteSet};
 use super::{seq_key, Ledger, StoreError};
 use custody_format::entry::{entry_hash, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId};
@@ -95,6 +95,8 @@ pub(super) struct TableMap<'a> {
     stale: &'a BTreeSet<Hash>,
     /// Node hashes computed here, newer than the table's.
     pub(super) nodes: &'a mut HashMap<(u8, Hash), Hash>,
+    /// `map_leaves` and `map_nodes`, each opened once for this map's reads.
+    tables: std::cell::OnceCell<(TableReader<'a>, TableReader<'a>)>,
 }
 
 static NO_KEYS: BTreeSet<Hash> = BTreeSet::new();
@@ -114,7 +116,20 @@ impl<'a> TableMap<'a> {
             removed: &NO_KEYS,
             stale: &NO_KEYS,
             nodes,
+            tables: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The two tables, opened on first use.
+    fn tables(&self) -> Result<&(TableReader<'a>, TableReader<'a>), StoreError> {
+        if self.tables.get().is_none() {
+            let opened = (
+                self.backend.reader(TreeId::MapLeaves)?,
+                self.backend.reader(TreeId::MapNodes)?,
+            );
+            let _ = self.tables.set(opened);
+        }
+        Ok(self.tables.get().expect("set above"))
     }
 
     fn any_in(set: &BTreeSet<Hash>, prefix: &Hash, end: &Hash) -> bool {
@@ -142,10 +157,7 @@ impl MapStore for TableMap<'_> {
                     .map(|k| self.values.contains_key(&k) || self.removed.contains(&k))
                     .unwrap_or(false)
             };
-            for (k, v) in self
-                .backend
-                .first_in(TreeId::MapLeaves, prefix, &end, 2, &skip)?
-            {
+            for (k, v) in self.tables()?.0.first_in(prefix, &end, 2, &skip)? {
                 let key: Hash = k
                     .as_slice()
                     .try_into()
@@ -177,10 +189,7 @@ impl MapStore for TableMap<'_> {
         if !self.use_tables || TableMap::any_in(self.stale, prefix, &prefix_end(prefix, depth)) {
             return Ok(None);
         }
-        match self
-            .backend
-            .get(TreeId::MapNodes, &node_row_key(prefix, d))?
-        {
+        match self.tables()?.1.get(&node_row_key(prefix, d))? {
             None => Ok(None),
             Some(v) => v.as_slice().try_into().map(Some).map_err(|_| {
                 damaged(
@@ -288,6 +297,7 @@ pub(super) fn derive(backend: &Backend, dir: &Path) -> Result<WriteSet, StoreErr
         removed: &NO_KEYS,
         stale: &NO_KEYS,
         nodes: &mut nodes,
+        tables: std::cell::OnceCell::new(),
     };
     update_root(&mut map, &keys)?;
     for ((d, p), h) in nodes {
@@ -496,6 +506,7 @@ impl Ledger {
             removed: &removed,
             stale: &stale,
             nodes: &mut nodes,
+            tables: std::cell::OnceCell::new(),
         };
         if let Some(seal_entry) = self.entry(seal_seq)? {
             if let Event::Seal(seal) = seal_entry.event() {
