@@ -99,6 +99,20 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
         "{{\"type\":\"correction\",\"target\":\"{sighting}\",\"reason\":\"misidentified\"}}"
     ));
     assert_eq!(status(&env, &["P-0006"])["status"], "missing");
+    // The report an auditor replays: what was on record before the
+    // correction counts P-0006 as held.
+    let report_then: Value = serde_json::from_str(
+        env.run(&["--json", "report", "--known-at", &before])
+            .ok()
+            .trim(),
+    )
+    .unwrap();
+    let report_now: Value =
+        serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
+    assert_eq!(
+        report_then["held_unacknowledged"].as_u64().unwrap(),
+        report_now["held_unacknowledged"].as_u64().unwrap() + 1
+    );
     // What the ledger said before the correction was recorded.
     assert_eq!(
         status(&env, &["P-0006", "--known-at", &before])["status"],

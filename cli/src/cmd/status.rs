@@ -65,6 +65,10 @@ pub(crate) struct ReportArgs {
     /// The state of the world at T (see `status --as-of`).
     #[arg(long, value_name = "T", value_parser = parse_cutoff)]
     as_of: Option<Timestamp>,
+    /// Only what the ledger had recorded by T (see `status --known-at`):
+    /// the figures an auditor can show were on record then.
+    #[arg(long, value_name = "T", value_parser = parse_cutoff)]
+    known_at: Option<Timestamp>,
 }
 
 fn person_arg(s: &str) -> Result<PersonId, Failure> {
@@ -296,19 +300,25 @@ pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
 pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let mut tally = ReportTally::default();
-    ledger.for_each_status(args.as_of, None, custody_ledger::clock::now(), |st| {
-        tally.add(&st)
-    })?;
+    ledger.for_each_status(
+        args.as_of,
+        args.known_at,
+        custody_ledger::clock::now(),
+        |st| tally.add(&st),
+    )?;
     let r = tally.finish(args.as_of);
     if ctx.json {
         print_json(&serde_json::to_value(&r).map_err(refused)?);
         return Ok(());
     }
     println!(
-        "custody report — {} persons{}",
+        "custody report — {} persons{}{}",
         r.persons,
         args.as_of
             .map(|t| format!(", as of {t}"))
+            .unwrap_or_default(),
+        args.known_at
+            .map(|t| format!(", as recorded by {t}"))
             .unwrap_or_default()
     );
     println!("\nby status (military / civilian / unknown):");
