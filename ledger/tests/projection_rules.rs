@@ -528,3 +528,53 @@ fn the_report_counts_the_seed_reports_figures() {
     assert_eq!(r.enforced_disappearance, 1);
     assert_eq!(r.whereabouts_undisclosed, 1);
 }
+
+/// The axes behind the one status, each answered on its own.
+#[test]
+fn the_axes_behind_the_status() {
+    // A civilian remanded by the detaining state's court: acknowledged by
+    // an official act, a criminal suspect, held, alive.
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-20","category":"civilian"}
+{"type":"legal_proceeding","person":"P","occurred_at":"2022-09-01","stage":"remanded","source":"official"}"#,
+        None,
+    );
+    assert_eq!(s.axes.acknowledgement, "official_act");
+    assert_eq!(s.axes.legal_category.as_deref(), Some("criminal_suspect"));
+    assert_eq!(
+        (s.axes.liberty.as_str(), s.axes.fate.as_str()),
+        ("held", "alive")
+    );
+    assert_eq!(s.axes.last_proof_of_life.unwrap().to_string(), "2022-09-01");
+    // A soldier convicted stays a prisoner of war; notified with his
+    // health, visited twice.
+    let s = status(
+        r#"{"type":"capture","person":"P","occurred_at":"2022-03-20","category":"military"}
+{"type":"icrc_notification","person":"P","occurred_at":"2022-04-01","health_disclosed":true}
+{"type":"legal_proceeding","person":"P","occurred_at":"2023-01-10","stage":"sentenced","source":"official"}
+{"type":"visit","person":"P","occurred_at":"2023-05","visitor":"icrc"}
+{"type":"visit","person":"P","occurred_at":"2024-05","visitor":"lawyer"}"#,
+        None,
+    );
+    assert_eq!(s.axes.acknowledgement, "notified");
+    assert_eq!(s.axes.legal_category.as_deref(), Some("prisoner_of_war"));
+    assert_eq!(s.axes.health_disclosed, Some(true));
+    assert_eq!(s.axes.visits, 2);
+    assert!(!s.axes.location_disclosed, "no visit named a place");
+    // Seen, then denied: refused; a death contradicted: disputed.
+    let s = status(
+        r#"{"type":"sighting","person":"P","occurred_at":"2022-06","source":"video"}
+{"type":"denial","person":"P","occurred_at":"2022-09-01","by":"MoD"}"#,
+        None,
+    );
+    assert_eq!(s.axes.acknowledgement, "refused");
+    let s = status(
+        r#"{"type":"death","person":"P","occurred_at":"2022-06","cause":"unknown"}
+{"type":"sighting","person":"P","occurred_at":"2023-02","source":"tv"}"#,
+        None,
+    );
+    assert_eq!(
+        (s.axes.liberty.as_str(), s.axes.fate.as_str()),
+        ("unknown", "disputed")
+    );
+}

@@ -157,6 +157,22 @@ fn print_one(st: &PersonStatus) {
     row("cause of death", opt(&st.death_cause));
     row("remains returned", opt(&st.remains_returned));
     row("remains returned on", opt(&st.remains_returned_at));
+    let a = &st.axes;
+    row(
+        "axes",
+        format!(
+            "acknowledgement {}, liberty {}, fate {}, legal category {}{}",
+            a.acknowledgement,
+            a.liberty,
+            a.fate,
+            a.legal_category.as_deref().unwrap_or("unknown"),
+            if a.visits > 0 {
+                format!(", {} visits", a.visits)
+            } else {
+                String::new()
+            }
+        ),
+    );
     row(
         "flags",
         st.flags

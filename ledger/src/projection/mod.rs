@@ -61,7 +61,9 @@ pub mod timeline;
 
 pub use flags::Flag;
 
-use custody_format::event::{Category, DeathCause, EntryHash, Event, PersonId, Source};
+use custody_format::event::{
+    Category, DeathCause, EntryHash, Event, PersonId, ProceedingStage, Source,
+};
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -169,6 +171,36 @@ pub struct LastSeen {
     pub by: String,
 }
 
+/// The separate questions behind the one status (docs/PROJECTIONS.md,
+/// "Axes"): each answered from the evidence on its own, so a family, a
+/// lawyer or a court can see which one the status turns on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Axes {
+    /// Did the detaining state acknowledge the current (or last) detention:
+    /// `none`, `refused` (a denial, nothing since), `notified` (to the
+    /// ICRC) or `official_act` (its own court or transfer notice).
+    pub acknowledgement: String,
+    /// Whether a place of detention was disclosed in the episode.
+    pub location_disclosed: bool,
+    /// Whether a notification disclosed the person's health (`None`: never
+    /// stated).
+    pub health_disclosed: Option<bool>,
+    /// `held`, `released`, or `unknown` (missing, or dead).
+    pub liberty: String,
+    /// `alive` (proof of life, no death), `dead`, `disputed` (a death and
+    /// evidence of life after it, or a contested fact), or `unknown`.
+    pub fate: String,
+    /// The latest evidence that the person was alive (not a death).
+    pub last_proof_of_life: Option<OccurredAt>,
+    /// Visits during the current (or last) detention.
+    pub visits: u32,
+    /// The legal category: `prisoner_of_war` (military: GC III, whatever a
+    /// court does), `security_detainee`, `civilian_internee`,
+    /// `criminal_suspect`, `convicted`, `civilian` (no proceeding known),
+    /// or `None` (unknown category).
+    pub legal_category: Option<String>,
+}
+
 /// Everything the ledger says about a person at one cut.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonStatus {
@@ -231,6 +263,9 @@ pub struct PersonStatus {
     pub remains_returned_at: Option<OccurredAt>,
     /// `notification_overdue`, `incommunicado`, `disputed`.
     pub flags: Vec<Flag>,
+    /// The questions behind the status, each on its own.
+    #[serde(default)]
+    pub axes: Axes,
     /// For each fact, the entries it rests on.
     pub evidence: std::collections::BTreeMap<String, Vec<Cite>>,
 }
@@ -329,6 +364,16 @@ pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
     out
 }
 
+/// The facts of a fold the axes need beyond the status.
+#[derive(Clone, Copy)]
+struct AxisFacts {
+    place_disclosed: bool,
+    health_disclosed: Option<bool>,
+    proof_of_life: Option<OccurredAt>,
+    visits: u32,
+    legal_stage: Option<ProceedingStage>,
+}
+
 /// The state machine of one person's fold (see the module docs): the status
 /// being built, the entry each fact rests on, and what a death makes of
 /// later evidence.
@@ -348,6 +393,14 @@ struct Fold {
     /// A place of detention was disclosed in the current episode (by a
     /// notification, a visit or an official act).
     place_disclosed: bool,
+    /// Health disclosed by a notification of the episode.
+    health_disclosed: Option<bool>,
+    /// Visits in the episode.
+    visits: u32,
+    /// The latest evidence of life.
+    proof_of_life: Option<OccurredAt>,
+    /// The latest stage of a legal proceeding.
+    legal_stage: Option<ProceedingStage>,
 }
 
 impl Fold {
@@ -376,6 +429,7 @@ impl Fold {
                 remains_returned: None,
                 remains_returned_at: None,
                 flags: Vec::new(),
+                axes: Axes::default(),
                 evidence: Default::default(),
             },
             state: None,
@@ -387,6 +441,10 @@ impl Fold {
             denials: Vec::new(),
             disputes: Vec::new(),
             place_disclosed: false,
+            health_disclosed: None,
+            visits: 0,
+            proof_of_life: None,
+            legal_stage: None,
         }
     }
 
@@ -411,6 +469,8 @@ impl Fold {
         self.st.acknowledged_by = None;
         self.st.released_at = None;
         self.place_disclosed = false;
+        self.health_disclosed = None;
+        self.visits = 0;
         self.cite_of.remove("icrc_notified_at");
         self.cite_of.remove("acknowledged_at");
     }
@@ -464,6 +524,24 @@ impl Fold {
 
     fn step(&mut self, cite: &Cite, ev: &Event) {
         let at = ev.occurred_at().expect("evidence");
+        // Evidence that the person was alive then.
+        if matches!(
+            ev,
+            Event::Capture(_)
+                | Event::Sighting(_)
+                | Event::IcrcNotification(_)
+                | Event::Correspondence(_)
+                | Event::Visit(_)
+                | Event::Transfer(_)
+                | Event::LegalProceeding(_)
+                | Event::IllTreatment(_)
+                | Event::Release(_)
+        ) && self
+            .proof_of_life
+            .is_none_or(|p| p.start_micros() <= at.start_micros())
+        {
+            self.proof_of_life = Some(at);
+        }
         match ev {
             Event::MissingReport(m) => {
                 self.st.category = Some(m.category);
@@ -488,6 +566,9 @@ impl Fold {
                 }
                 if n.location_disclosed == Some(true) {
                     self.place_disclosed = true;
+                }
+                if n.health_disclosed.is_some() {
+                    self.health_disclosed = n.health_disclosed;
                 }
                 self.acknowledge(at, "icrc_notification", cite);
             }
@@ -531,6 +612,7 @@ impl Fold {
                 // to the visitor.
                 self.st.last_contact_at = Some(at);
                 self.cite("last_contact_at", cite);
+                self.visits += 1;
                 if v.place.is_some() {
                     self.place_disclosed = true;
                 }
@@ -551,6 +633,7 @@ impl Fold {
                     return;
                 }
                 self.custody_evidence(at, cite);
+                self.legal_stage = Some(l.stage);
                 if l.source == Source::Official {
                     self.acknowledge(at, "legal_proceeding", cite);
                 }
@@ -642,9 +725,74 @@ impl Fold {
         }
     }
 
+    /// What the axes need of the fold beyond the status.
+    fn axis_facts(&self) -> AxisFacts {
+        AxisFacts {
+            place_disclosed: self.place_disclosed,
+            health_disclosed: self.health_disclosed,
+            proof_of_life: self.proof_of_life,
+            visits: self.visits,
+            legal_stage: self.legal_stage,
+        }
+    }
+
+    /// The axes behind the status (docs/PROJECTIONS.md, "Axes").
+    fn axes(f: AxisFacts, st: &PersonStatus) -> Axes {
+        let refused = st.flags.contains(&Flag::EnforcedDisappearance);
+        let acknowledgement = match st.acknowledged_by.as_deref() {
+            Some("icrc_notification") => "notified",
+            Some(_) => "official_act",
+            None if refused => "refused",
+            None => "none",
+        };
+        let liberty = match st.status {
+            Status::HeldAcknowledged | Status::HeldUnacknowledged => "held",
+            Status::Released => "released",
+            Status::Missing | Status::Deceased => "unknown",
+        };
+        let fate = if st.flags.contains(&Flag::Disputed) {
+            "disputed"
+        } else if st.status == Status::Deceased {
+            "dead"
+        } else if f.proof_of_life.is_some() {
+            "alive"
+        } else {
+            "unknown"
+        };
+        let legal_category = match (st.category, f.legal_stage) {
+            (Some(Category::Military), _) => Some("prisoner_of_war"),
+            (_, Some(ProceedingStage::InternedSecurity)) => Some("security_detainee"),
+            (_, Some(ProceedingStage::AdministrativeDetention)) => Some("civilian_internee"),
+            (_, Some(ProceedingStage::Charged | ProceedingStage::Remanded)) => {
+                Some("criminal_suspect")
+            }
+            (
+                _,
+                Some(
+                    ProceedingStage::Convicted
+                    | ProceedingStage::Sentenced
+                    | ProceedingStage::AppealRejected,
+                ),
+            ) => Some("convicted"),
+            (Some(Category::Civilian), None) => Some("civilian"),
+            (None, None) => None,
+        };
+        Axes {
+            acknowledgement: acknowledgement.into(),
+            location_disclosed: f.place_disclosed,
+            health_disclosed: f.health_disclosed,
+            liberty: liberty.into(),
+            fate: fate.into(),
+            last_proof_of_life: f.proof_of_life,
+            visits: f.visits,
+            legal_category: legal_category.map(Into::into),
+        }
+    }
+
     /// The status, with every fact's citations and the clock applied at
     /// `reference`.
     fn finish(self, reference: OccurredAt) -> PersonStatus {
+        let facts = self.axis_facts();
         let mut st = self.st;
         st.status = self.state.unwrap_or(Status::Missing);
         let mut disputed_cites = Vec::new();
@@ -702,6 +850,7 @@ impl Fold {
                     .insert(Flag::EnforcedDisappearance.name().into(), cites);
             }
         }
+        st.axes = Fold::axes(facts, &st);
         if st.status == Status::HeldAcknowledged && !self.place_disclosed {
             st.flags.push(Flag::WhereaboutsUndisclosed);
             if let Some(c) = st.evidence.get("acknowledged_at").cloned() {
