@@ -203,10 +203,13 @@ pub struct SealFacts {
 /// The evidence entries walked so far that no correction has named, each
 /// with its person's map key. The keys are interned (a 4-byte index per
 /// entry, one 32-byte key per person): about 50 bytes per uncorrected
-/// evidence entry, as before the keys were kept.
+/// evidence entry.
 #[derive(Clone, Debug, Default)]
 pub struct EvidenceSet {
-    open: HashMap<EntryHash, u32>,
+    // A B-tree, not a hash table: at a million entries a hash table's
+    // power-of-two growth holds two million slots, and both tables while
+    // it grows; the tree holds about 50 bytes per entry and never doubles.
+    open: std::collections::BTreeMap<EntryHash, u32>,
     keys: Vec<Hash>,
     index: HashMap<Hash, u32>,
 }
