@@ -118,6 +118,13 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
         status(&env, &["P-0006", "--known-at", &before])["status"],
         "held_unacknowledged"
     );
+    // History at the cut: before the correction was recorded the sighting
+    // is not yet struck through; as of 2023-08 the September video is not
+    // yet there.
+    let then = env.run(&["history", "P-0006", "--known-at", &before]).ok();
+    assert!(!then.contains("~~") && then.contains("sighting"), "{then}");
+    let early = env.run(&["history", "P-0006", "--as-of", "2023-08"]).ok();
+    assert!(!early.contains("sighting"), "{early}");
     // The history shows the retracted entry struck through, with the reason.
     let h = env.run(&["history", "P-0006"]).ok();
     assert!(h.contains("~~") && h.contains("corrected by seq 24"), "{h}");
@@ -142,6 +149,11 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
         "\n",
         r#"{"type":"denial","person":"P-0007","occurred_at":"2022-11-10","by":"the detaining state, answering the ICRC"}"#,
     ));
+    let h7 = env.run(&["history", "P-0007"]).ok();
+    assert!(
+        h7.contains("denial by the detaining state, answering the ICRC"),
+        "{h7}"
+    );
     let p7 = status(&env, &["P-0007", "--as-of", "2023-03-31"]);
     assert_eq!(p7["status"], "held_unacknowledged");
     assert_eq!(p7["capture_recorded"], false);

@@ -57,6 +57,13 @@ fn parse_flag(s: &str) -> Result<Flag, String> {
 pub(crate) struct HistoryArgs {
     /// The person.
     person: String,
+    /// Only events that may have occurred by T (see `status --as-of`).
+    #[arg(long, value_name = "T", value_parser = parse_cutoff)]
+    as_of: Option<Timestamp>,
+    /// Only entries recorded by T: the history as the ledger told it then,
+    /// corrections recorded later not yet applied (see `status --known-at`).
+    #[arg(long, value_name = "T", value_parser = parse_cutoff)]
+    known_at: Option<Timestamp>,
 }
 
 /// `custody report`.
@@ -263,6 +270,23 @@ fn describe(event: &Event) -> String {
                 Event::Death(x) => format!("{} {}", x.cause, opt(&x.place)),
                 Event::Correspondence(x) => format!("{} {}", x.kind, opt(&x.via)),
                 Event::MissingReport(x) => format!("{} {}", x.category, opt(&x.last_seen_place)),
+                Event::Denial(x) => format!("by {}", terminal(&x.by)),
+                Event::Inquiry(x) => format!("{} to {}", terminal(&x.by), terminal(&x.to)),
+                Event::Transfer(x) => {
+                    format!("{} → {} ({})", opt(&x.from), terminal(&x.to), x.source)
+                }
+                Event::Visit(x) => format!("{} {}", x.visitor, opt(&x.place)),
+                Event::LegalProceeding(x) => {
+                    format!("{} ({}) {}", x.stage, x.source, opt(&x.authority))
+                }
+                Event::IllTreatment(x) => format!("{} ({}) {}", x.kind, x.source, opt(&x.place)),
+                Event::RemainsReturned(x) => opt(&x.place),
+                Event::Dispute(x) => format!(
+                    "of {} by {}: {}",
+                    &x.target.to_hex()[..12],
+                    terminal(&x.by),
+                    terminal(&x.reason)
+                ),
                 _ => String::new(),
             };
             format!("{} {}", ev.type_name(), detail.trim())
@@ -276,9 +300,25 @@ fn describe(event: &Event) -> String {
 pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let person = person_arg(&args.person)?;
-    let entries = ledger.person_entries(&person)?;
+    let mut entries = ledger.person_entries(&person)?;
     if entries.is_empty() {
         return Err(refused(anyhow::anyhow!("no such person: {person}")));
+    }
+    // The cuts, as `status` applies them: what was on record by
+    // `known_at`, and what may have occurred by `as_of` (a correction has
+    // no date of its own and stays with what it corrects).
+    entries.retain(|e| {
+        args.known_at.is_none_or(|t| e.body().recorded_at <= t)
+            && args.as_of.is_none_or(|t| {
+                e.event()
+                    .occurred_at()
+                    .is_none_or(|at| at.start_micros() <= t.0)
+            })
+    });
+    if entries.is_empty() {
+        return Err(refused(anyhow::anyhow!(
+            "nothing about {person} at that cut"
+        )));
     }
     let h = timeline::history(person, &entries, ledger.registry());
     if ctx.json {
