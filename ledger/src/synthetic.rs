@@ -25,9 +25,10 @@
 use crate::keyfile::SigningKey;
 use chrono::{Datelike, NaiveDate};
 use custody_format::event::{
-    Attachment, Capture, Category, Correspondence, CorrespondenceKind, Death, DeathCause, Event,
-    IcrcNotification, MissingReport, PersonId, Release, ReleaseKind, Sha256Digest, Sighting,
-    SightingSource,
+    Attachment, Capture, Category, Correspondence, CorrespondenceKind, Death, DeathCause, Denial,
+    Event, IcrcNotification, IllTreatment, IllTreatmentKind, IllTreatmentSource, Inquiry,
+    LegalProceeding, MissingReport, PersonId, ProceedingStage, Release, ReleaseKind, Sha256Digest,
+    Sighting, SightingSource, Source, Transfer, Visit, Visitor,
 };
 use custody_format::time::OccurredAt;
 use rand::{RngExt, SeedableRng};
@@ -88,6 +89,23 @@ pub mod shape {
     pub const SIGHTING_RETRACTED: f64 = 0.015;
     /// A capture is later replaced (its date was wrong).
     pub const CAPTURE_REPLACED: f64 = 0.02;
+    /// Of the held never notified: a family's inquiry answered with a
+    /// denial ("not on our lists"). *Assumed*: the seed report's families
+    /// were told nothing or denied; the share is the model's choice.
+    pub const DENIED: f64 = 0.40;
+    /// Of the held: a transfer between places of detention, reported by a
+    /// returnee. *Assumed* (the report traces prisoners from Olenivka to
+    /// colonies in Russia).
+    pub const TRANSFERRED: f64 = 0.30;
+    /// Of the held: an ICRC visit. "With one exception, the ICRC did not
+    /// visit" (the seed report): rare.
+    pub const ICRC_VISIT: f64 = 0.005;
+    /// Of the released: ill-treatment reported on return. HRMMU: 97 % of
+    /// the former POWs interviewed described torture or ill-treatment.
+    pub const ILL_TREATMENT_REPORTED: f64 = 0.90;
+    /// Of the held civilians: remanded or charged by the detaining state's
+    /// own court (an official act). *Assumed*.
+    pub const CIVILIAN_PROSECUTED: f64 = 0.20;
 }
 
 /// One thing the generator appends for a person: an event, or a correction
@@ -138,6 +156,9 @@ pub struct Model {
     persons: u64,
     exchanges: Vec<i64>,
 }
+
+/// Mixed into the seed for the stream of format v2's evidence types.
+const V2_STREAM: u64 = 0x7632_7632_7632_7632;
 
 /// Days since 1970-01-01 of a calendar date.
 fn days_of(y: i32, m: u32, d: u32) -> i64 {
@@ -416,6 +437,11 @@ impl Model {
         } else if let Some(d) = release_day {
             c.release(&mut rng, d);
         }
+        // The evidence types of format v2, from a stream of their own: every
+        // event drawn above is the same as before they existed.
+        let mut v2 = ChaCha8Rng::seed_from_u64(self.seed ^ V2_STREAM);
+        v2.set_stream(index);
+        c.v2_evidence(&mut v2, capture_day, custody_end, release_day);
         self.finish(c.person, index, c.records, c.dated, c.corrections, &mut rng)
     }
 
@@ -506,6 +532,119 @@ struct CaseDraft {
 }
 
 impl CaseDraft {
+    /// The evidence types of format v2 for a held person: a family's
+    /// inquiry and the denial that answered it (never notified), a transfer
+    /// reported by a returnee, a rare ICRC visit, a civilian's remand, and
+    /// ill-treatment reported on release (`shape` gives the shares).
+    fn v2_evidence(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        capture_day: i64,
+        custody_end: i64,
+        release_day: Option<i64>,
+    ) {
+        let person = self.person.clone();
+        let notified = self
+            .dated
+            .iter()
+            .any(|(_, e)| matches!(e, Event::IcrcNotification(_)));
+        let civilian = matches!(
+            self.records.first(),
+            Some(Record::Event(Event::MissingReport(m))) if m.category == Category::Civilian
+        );
+        let within = |rng: &mut ChaCha8Rng, from: i64| {
+            (from + rng.random_range(30..240)).min(custody_end.max(from))
+        };
+        if !notified && rng.random_bool(shape::DENIED) {
+            let asked = within(rng, capture_day);
+            self.dated.push((
+                asked,
+                Event::Inquiry(Inquiry {
+                    person: person.clone(),
+                    occurred_at: day(asked),
+                    to: "ICRC Central Tracing Agency".into(),
+                    by: pick(rng, FAMILY).into(),
+                    notes: None,
+                    attachments: vec![],
+                }),
+            ));
+            let denied = (asked + rng.random_range(20..120)).min(custody_end.max(asked));
+            self.dated.push((
+                denied,
+                Event::Denial(Denial {
+                    person: person.clone(),
+                    occurred_at: day(denied),
+                    by: "the detaining state, answering the ICRC".into(),
+                    notes: Some("not on its lists".into()),
+                    attachments: vec![],
+                }),
+            ));
+        }
+        if rng.random_bool(shape::TRANSFERRED) {
+            let moved = within(rng, capture_day);
+            self.dated.push((
+                moved,
+                Event::Transfer(Transfer {
+                    person: person.clone(),
+                    occurred_at: when(rng, moved, 0.3, 0.5),
+                    from: Some(pick(rng, DETENTION).into()),
+                    to: pick(rng, DETENTION).into(),
+                    source: Source::ReturnedPow,
+                    notes: None,
+                    attachments: vec![],
+                }),
+            ));
+        }
+        if rng.random_bool(shape::ICRC_VISIT) {
+            let visited = within(rng, capture_day);
+            self.dated.push((
+                visited,
+                Event::Visit(Visit {
+                    person: person.clone(),
+                    occurred_at: day(visited),
+                    visitor: Visitor::Icrc,
+                    place: Some(pick(rng, DETENTION).into()),
+                    notes: None,
+                    attachments: vec![],
+                }),
+            ));
+        }
+        if civilian && rng.random_bool(shape::CIVILIAN_PROSECUTED) {
+            let remanded = within(rng, capture_day);
+            self.dated.push((
+                remanded,
+                Event::LegalProceeding(LegalProceeding {
+                    person: person.clone(),
+                    occurred_at: day(remanded),
+                    stage: ProceedingStage::Remanded,
+                    source: Source::Official,
+                    authority: Some("a court of the detaining state".into()),
+                    charge: None,
+                    sentence: None,
+                    notes: None,
+                    attachments: vec![],
+                }),
+            ));
+        }
+        if let Some(r) = release_day {
+            if rng.random_bool(shape::ILL_TREATMENT_REPORTED) {
+                let back = rng.random_range(30..400);
+                self.dated.push((
+                    r,
+                    Event::IllTreatment(IllTreatment {
+                        person,
+                        occurred_at: when(rng, r - back, 0.0, 0.4),
+                        kind: IllTreatmentKind::Beating,
+                        source: IllTreatmentSource::SelfReport,
+                        place: None,
+                        notes: Some("described on return".into()),
+                        attachments: vec![],
+                    }),
+                ));
+            }
+        }
+    }
+
     /// Never captured: killed in action, or a false sighting, or nothing.
     fn never_captured(&mut self, rng: &mut ChaCha8Rng, missing_day: i64, place: &str) {
         let (person, dated) = (&self.person, &mut self.dated);
@@ -849,6 +988,32 @@ mod tests {
                 }
             }
         }
+        // Format v2's evidence types, in the shares `shape` documents.
+        let (mut denied, mut never_notified_held, mut transferred, mut visited) = (0, 0, 0, 0);
+        let (mut ill, mut released_count) = (0, 0);
+        for i in 0..n {
+            let case = m.case(i);
+            let has = |t: &str| {
+                case.records
+                    .iter()
+                    .any(|r| matches!(r, Record::Event(e) if e.type_name() == t))
+            };
+            if has("capture") && !has("icrc_notification") {
+                never_notified_held += 1;
+                denied += u64::from(has("denial"));
+            }
+            transferred += u64::from(has("transfer"));
+            visited += u64::from(has("visit"));
+            if has("release") {
+                released_count += 1;
+                ill += u64::from(has("ill_treatment"));
+            }
+        }
+        let share = |a: u64, b: u64| a as f64 / b as f64;
+        assert!((0.33..0.47).contains(&share(denied, never_notified_held)));
+        assert!((0.25..0.35).contains(&share(transferred, held)));
+        assert!(share(visited, held) < 0.02, "ICRC visits are rare");
+        assert!((0.85..0.95).contains(&share(ill, released_count)));
         let per_person = entries as f64 / n as f64;
         assert!(
             (8.5..11.5).contains(&per_person),
