@@ -527,6 +527,9 @@ fn the_report_counts_the_seed_reports_figures() {
     assert_eq!((r.never_in_contact.count, r.never_in_contact.of), (3, 4));
     assert_eq!(r.enforced_disappearance, 1);
     assert_eq!(r.whereabouts_undisclosed, 1);
+    // No category was given in these cases.
+    assert_eq!(r.by_legal_category["unknown"].values().sum::<u64>(), 4);
+    assert_eq!(r.by_legal_category["unknown"]["released"], 2);
 }
 
 /// The axes behind the one status, each answered on its own.

@@ -190,6 +190,13 @@ fn corrections_known_at_filters_history_report_and_rebuild() {
     assert_eq!(r["persons"], 7);
     assert_eq!(r["by_status"]["released"]["total"], 2);
     assert_eq!(r["by_status"]["missing"]["total"], 1);
+    let in_category = |c: &str| -> u64 {
+        r["by_legal_category"][c]
+            .as_object()
+            .map_or(0, |m| m.values().map(|v| v.as_u64().unwrap()).sum())
+    };
+    assert_eq!(in_category("prisoner_of_war"), 5, "{r}");
+    assert_eq!(in_category("civilian"), 2, "{r}");
     assert_eq!(r["held_unacknowledged"], 3);
     assert_eq!(r["enforced_disappearance"], 1);
     assert_eq!(r["notification_delay_days"]["median"], 5);

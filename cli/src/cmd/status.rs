@@ -437,6 +437,12 @@ pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
         n(d.p90),
         n(d.max)
     );
+    println!("\nby legal category (persons: status counts):");
+    for (category, by_status) in &r.by_legal_category {
+        let total: u64 = by_status.values().sum();
+        let parts: Vec<String> = by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        println!("  {category:<20} {total:>7}   ({})", parts.join(", "));
+    }
     println!("\ndeaths by cause:");
     for (cause, n) in &r.deaths_by_cause {
         println!("  {cause:<20} {n}");

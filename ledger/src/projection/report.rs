@@ -86,6 +86,9 @@ pub struct Report {
     pub held_unacknowledged: u64,
     /// Persons flagged `incommunicado`.
     pub incommunicado: u64,
+    /// Persons by legal category (`axes.legal_category`; `unknown` when
+    /// the category is not known), each split by status.
+    pub by_legal_category: BTreeMap<String, BTreeMap<String, u64>>,
     /// Capture-to-notification delays.
     pub notification_delay_days: DelaySummary,
     /// Persons flagged `notification_overdue`.
@@ -115,6 +118,7 @@ pub struct ReportTally {
     deaths: BTreeMap<String, u64>,
     held_unacknowledged: u64,
     flagged: BTreeMap<Flag, u64>,
+    by_legal_category: BTreeMap<String, BTreeMap<String, u64>>,
     detained: u64,
     never_in_contact: u64,
     released: u64,
@@ -135,6 +139,7 @@ impl Default for ReportTally {
             deaths: DeathCause::ALL.iter().map(|c| (c.to_string(), 0)).collect(),
             held_unacknowledged: 0,
             flagged: BTreeMap::new(),
+            by_legal_category: BTreeMap::new(),
             detained: 0,
             never_in_contact: 0,
             released: 0,
@@ -169,6 +174,13 @@ impl ReportTally {
             }
         }
         self.held_unacknowledged += u64::from(st.status == Status::HeldUnacknowledged);
+        let legal = st.axes.legal_category.as_deref().unwrap_or("unknown");
+        *self
+            .by_legal_category
+            .entry(legal.to_string())
+            .or_default()
+            .entry(st.status.name().to_string())
+            .or_default() += 1;
         if st.captured_at.is_some() {
             self.detained += 1;
             // Contact is the capture itself until a letter or a visit.
@@ -197,6 +209,7 @@ impl ReportTally {
             enforced_disappearance: flagged(Flag::EnforcedDisappearance),
             held_unacknowledged: self.held_unacknowledged,
             incommunicado: flagged(Flag::Incommunicado),
+            by_legal_category: self.by_legal_category.clone(),
             notification_delay_days: DelaySummary {
                 basis: "lower bound of capture-to-notification days, persons with both a capture and a notification in their current or last detention",
                 captured: self.captured,
