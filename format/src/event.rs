@@ -314,6 +314,7 @@ vocabulary! {
     /// Who reported ill-treatment.
     IllTreatmentSource {
         /// The person themself (after release).
+        #[serde(rename = "self")]
         SelfReport = "self",
         /// A prisoner who came back.
         ReturnedPow = "returned_pow",

@@ -320,3 +320,31 @@ fn v2_envelopes_that_must_be_refused() {
         Err(EntryError::Codec(_))
     ));
 }
+
+/// Every value of every vocabulary is written and read in JSON by the name
+/// it gives itself (a variant whose name is not its snake_case identifier,
+/// such as the ill-treatment source `self`, once was not).
+#[test]
+fn every_vocabulary_value_round_trips_by_its_name() {
+    fn check<T>(all: &[T], name: fn(&T) -> &'static str)
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        for v in all {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json, serde_json::Value::String(name(v).into()), "{v:?}");
+            assert_eq!(&serde_json::from_value::<T>(json).unwrap(), v);
+        }
+    }
+    check(Role::ALL, |v| v.name());
+    check(Category::ALL, |v| v.name());
+    check(SightingSource::ALL, |v| v.name());
+    check(ReleaseKind::ALL, |v| v.name());
+    check(DeathCause::ALL, |v| v.name());
+    check(CorrespondenceKind::ALL, |v| v.name());
+    check(Source::ALL, |v| v.name());
+    check(Visitor::ALL, |v| v.name());
+    check(ProceedingStage::ALL, |v| v.name());
+    check(IllTreatmentKind::ALL, |v| v.name());
+    check(IllTreatmentSource::ALL, |v| v.name());
+}
