@@ -70,10 +70,11 @@ enum Command {
     /// the evidence behind every fact; --as-of and --known-at replay time.
     Status(cmd::status::StatusArgs),
     /// A person's timeline: every entry about them, in the order events
-    /// occurred, corrections shown.
+    /// occurred, corrections shown; --as-of and --known-at replay time.
     History(cmd::status::HistoryArgs),
-    /// Figures to quote: counts by status and category, notification
-    /// delays, incommunicado, unacknowledged, deaths by cause.
+    /// Figures to quote: counts by status, category and legal category,
+    /// notification delays, incommunicado, unacknowledged, enforced
+    /// disappearances, returnees never notified, deaths by cause.
     Report(cmd::status::ReportArgs),
     /// Rebuild every projection from the chain.
     Rebuild,
@@ -92,7 +93,9 @@ enum Command {
     /// export, after verifying it whole; nothing is re-signed, and the new
     /// store gives back the same export.
     Restore(cmd::restore::RestoreArgs),
-    /// Sign and record a checkpoint of the ledger (C2SP tlog-checkpoint).
+    /// Sign and record a seal (what every person's entries and governance
+    /// amount to, so bundles prove they are complete) and a checkpoint of
+    /// the ledger (C2SP tlog-checkpoint).
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Record, signed by an authority key, that entries were recorded by a
     /// wrong clock (in the future): appends go on at the true time, and

@@ -387,3 +387,59 @@ fn errors_quoting_hostile_input_cannot_drive_the_terminal() {
         assert_eq!(out.status.code(), Some(1), "{flag}: {text}");
     }
 }
+
+/// The text fields format v2 added (a denial's `by`, an inquiry's `to`, a
+/// transfer's places, a proceeding's charge, a dispute's reason, a clock
+/// correction's reason) are as untrusted as the old ones: in `history`,
+/// `status`, the dossier and `verify`, none can start a line of its own.
+#[test]
+fn v2_text_fields_cannot_start_a_line() {
+    let env = Env::new(CUSTODY);
+    let acks = env.append_ok(&format!(
+        "{}\n",
+        serde_json::json!({"type":"sighting","person":"P-1","occurred_at":"2022-06","source":"video"})
+    ));
+    let records = [
+        serde_json::json!({"type":"denial","person":"P-1","occurred_at":"2022-09","by":INJECTED_PLACE}),
+        serde_json::json!({"type":"inquiry","person":"P-1","occurred_at":"2022-08","to":INJECTED_PLACE,"by":INJECTED_REASON}),
+        serde_json::json!({"type":"transfer","person":"P-1","occurred_at":"2022-10","from":INJECTED_PLACE,"to":INJECTED_PLACE,"source":"returned_pow"}),
+        serde_json::json!({"type":"legal_proceeding","person":"P-1","occurred_at":"2023-01","stage":"charged","source":"official","authority":INJECTED_PLACE,"charge":INJECTED_REASON}),
+        serde_json::json!({"type":"dispute","person":"P-1","occurred_at":"2023-02","target":acks[0].1,"by":INJECTED_PLACE,"reason":INJECTED_REASON}),
+    ];
+    let jsonl: String = records.iter().map(|r| format!("{r}\n")).collect();
+    env.append_ok(&jsonl);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    env.run(&[
+        "correct-clock",
+        "--key",
+        s(&env.authority),
+        "--since",
+        "3",
+        "--reason",
+        INJECTED_REASON,
+    ])
+    .ok();
+    let outputs = [
+        env.run(&["history", "P-1"]).ok(),
+        env.run(&["status", "P-1"]).ok(),
+        env.run(&["dossier", "P-1"]).ok(),
+        env.run(&["verify"]).ok(),
+    ];
+    for out in &outputs {
+        for line in out.lines() {
+            assert!(
+                !line.starts_with("1970-01-01")
+                    && !line.starts_with("### 9.")
+                    && !line.starts_with("- **What:** died"),
+                "an injected line: {line:?}\n{out}"
+            );
+        }
+    }
+    // The text is there, inert.
+    assert!(outputs[0].contains("Kursk\\n1970-01-01"), "{}", outputs[0]);
+    assert!(
+        outputs[3].contains("clock corrected at seq"),
+        "{}",
+        outputs[3]
+    );
+}
