@@ -537,9 +537,7 @@ pub fn verify_bundle_reader<R: std::io::Read>(
         check_inclusion(&item, &cp)?;
         let seq = item.entry.seq();
         let len = item.proof.as_ref().map_or(0, Vec::len);
-        if by_seq.insert(seq, (item.entry, len)).is_some() {
-            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
-        }
+        place_in_order(&mut by_seq, seq, (item.entry, len))?;
     }
     let verified = verify_in_order(by_seq, person, origin, cp, options.authority)?;
     crate::complete::check_pins(&verified.checkpoint, &[], options)?;
@@ -637,4 +635,28 @@ fn verify_in_order(
         authority: genesis_authority,
         entries: out,
     })
+}
+
+/// Adds a bundle's item at `seq`, in document order: each seq once, in
+/// ascending seq (docs/FORMAT.md §7), for `/1` and `/2` alike; a reader
+/// must not sort what it was given.
+pub(crate) fn place_in_order<T>(
+    by_seq: &mut BTreeMap<u64, T>,
+    seq: u64,
+    item: T,
+) -> Result<(), BundleError> {
+    if let Some((&last, _)) = by_seq.last_key_value() {
+        if seq == last || by_seq.contains_key(&seq) {
+            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
+        }
+        if seq < last {
+            return Err(violation(
+                seq,
+                Rule::Sequence,
+                Cause::OutOfOrder { after: last },
+            ));
+        }
+    }
+    by_seq.insert(seq, item);
+    Ok(())
 }

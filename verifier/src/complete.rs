@@ -794,9 +794,7 @@ fn note_and_items(
                 ),
             ));
         }
-        if by_seq.insert(seq, item).is_some() {
-            return Err(violation(seq, Rule::Sequence, Cause::Duplicate));
-        }
+        crate::bundle::place_in_order(&mut by_seq, seq, item)?;
     }
 
     Ok((cp, by_seq))

@@ -43,6 +43,11 @@ pub enum Cause {
     },
     /// An entry of a bundle appears twice.
     Duplicate,
+    /// A bundle's entries are not in ascending seq.
+    OutOfOrder {
+        /// The greatest seq before it in the document.
+        after: u64,
+    },
     /// A bundle carries evidence about someone else.
     OtherPerson {
         /// Whom the entry is about.
@@ -104,6 +109,10 @@ impl fmt::Display for Cause {
                 write!(f, "not included in the checkpoint's tree of {size}: {error}")
             }
             Cause::Duplicate => f.write_str("the entry appears twice"),
+            Cause::OutOfOrder { after } => write!(
+                f,
+                "the entry comes after entry {after} in the bundle; a bundle lists its entries in ascending seq"
+            ),
             Cause::OtherPerson { about, person } => write!(
                 f,
                 "the entry is about {}, not {person}: a bundle must carry nothing about anyone else",

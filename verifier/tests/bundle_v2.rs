@@ -850,3 +850,22 @@ fn count_concerning(entries: &[SignedEntry], person: &str) -> u64 {
     }
     n
 }
+
+/// Items out of ascending seq (two neighbours swapped, or the whole list
+/// reversed) are refused: FORMAT.md §7 requires ascending seq, and a
+/// reader must not have to sort what it was given.
+#[test]
+fn items_out_of_order_are_refused() {
+    let (b, _, second) = present();
+    let bundle = b.bundle("P-1", &second);
+    ok(&bundle);
+    for i in 0..bundle.entries.len() - 1 {
+        let mut swapped = reparse(&bundle);
+        swapped.entries.swap(i, i + 1);
+        let (_, rule) = refused(&swapped);
+        assert_eq!(rule, Rule::Sequence, "items {i} and {} swapped", i + 1);
+    }
+    let mut reversed = reparse(&bundle);
+    reversed.entries.reverse();
+    assert_eq!(refused(&reversed).1, Rule::Sequence);
+}
