@@ -290,3 +290,89 @@ fn the_seed_reports_v2_cases() {
     assert_eq!(r["released_never_notified"]["count"], 1);
     assert_eq!(r["whereabouts_undisclosed"], 2, "S-01 and S-02: {r}");
 }
+
+/// The three v2 types the first seed-report cases left out — a family's
+/// request, the return of remains, and a family's dispute — each written
+/// from its passage of the seed report (shared/seeds/).
+#[test]
+fn the_seed_reports_inquiry_remains_and_dispute_cases() {
+    let env = Env::new(CUSTODY);
+    // 5.2: "Yadviha Lozynska's 21-year-old son Andrii Lozynskiy went
+    // missing during the Ukrainian withdrawal from the battle of Ilovaisk in
+    // 2014 ... The Ukrainian authorities declared him killed in action and
+    // he received a state burial in 2017 ... [she] refuses to accept that
+    // this buried soldier is her son."
+    let acks = env.append_ok(concat!(
+        r#"{"type":"missing_report","person":"L-01","occurred_at":"2014-08-28","category":"military","last_seen_place":"Ilovaisk"}"#, "\n",
+        r#"{"type":"death","person":"L-01","occurred_at":"2014-08","cause":"killed_in_action","notes":"declared killed in action by the Ukrainian authorities"}"#, "\n",
+        r#"{"type":"remains_returned","person":"L-01","occurred_at":"2017","notes":"state burial"}"#, "\n",
+    ));
+    let death_hash = &acks[1].1;
+    env.append_ok(&format!(
+        r#"{{"type":"dispute","person":"L-01","occurred_at":"2020","target":"{death_hash}","by":"mother","reason":"refuses to accept that the buried soldier is her son"}}"#
+    ));
+    let l1 = status(&env, &["L-01"]);
+    assert_eq!(l1["status"], "deceased", "the identification stands: {l1}");
+    assert!(flags(&l1).contains(&"disputed".to_string()), "{l1}");
+    assert_eq!(l1["axes"]["fate"], "disputed", "{l1}");
+    assert_eq!(l1["remains_returned_at"], "2017", "{l1}");
+    // The dispute is the family's: the death it contests is still cited.
+    let h = env.run(&["history", "L-01"]).ok();
+    assert!(h.contains("dispute"), "{h}");
+    assert!(h.contains("refuses to accept"), "{h}");
+
+    // 4.2.2: "relatives of POWs interviewed by Amnesty International with
+    // one exception reported that the ICRC did not visit their relative";
+    // families turn to the ICRC for news of a man seen in a video and
+    // never confirmed (2.1, "seen on Russian TV").
+    env.append_ok(concat!(
+        r#"{"type":"sighting","person":"I-01","occurred_at":"2022-06","source":"video","notes":"filmed among prisoners on a Russian channel"}"#, "\n",
+        r#"{"type":"inquiry","person":"I-01","occurred_at":"2022-09-14","to":"ICRC","by":"wife","notes":"answer: no information on the person"}"#, "\n",
+        r#"{"type":"inquiry","person":"I-01","occurred_at":"2023-02-01","to":"Coordination Headquarters","by":"wife"}"#, "\n",
+        // The one exception: a family whose relative was acknowledged.
+        r#"{"type":"capture","person":"I-02","occurred_at":"2022-05-17","place":"Mariupol","category":"military"}"#, "\n",
+        r#"{"type":"icrc_notification","person":"I-02","occurred_at":"2022-07-01"}"#, "\n",
+        r#"{"type":"inquiry","person":"I-02","occurred_at":"2022-06-10","to":"ICRC","by":"mother"}"#, "\n",
+    ));
+    let i1 = status(&env, &["I-01"]);
+    assert_eq!(i1["status"], "held_unacknowledged", "{i1}");
+    assert_eq!(i1["axes"]["inquiries"], 2, "{i1}");
+    assert_eq!(i1["axes"]["acknowledgement"], "none", "{i1}");
+    let text = env.run(&["status", "I-01"]).ok();
+    assert!(text.contains("requests for news"), "{text}");
+    let r: Value = serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
+    assert_eq!(r["inquiries"]["persons"], 2, "{r}");
+    assert_eq!(
+        r["inquiries"]["never_acknowledged"]["count"], 1,
+        "I-01 only: {r}"
+    );
+    assert_eq!(r["inquiries"]["never_acknowledged"]["of"], 2, "{r}");
+}
+
+/// Ill-treatment in the status and the report: reported kinds per person,
+/// and persons per kind (HRMMU: "97% of former POWs it interviewed were
+/// subjected to torture or other ill-treatment", 4.1.4).
+#[test]
+fn ill_treatment_appears_in_the_status_and_the_report() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(concat!(
+        r#"{"type":"capture","person":"T-01","occurred_at":"2022-03-30","category":"military"}"#, "\n",
+        r#"{"type":"release","person":"T-01","occurred_at":"2024-06-25","kind":"exchange"}"#, "\n",
+        r#"{"type":"ill_treatment","person":"T-01","occurred_at":"2022","kind":"torture","source":"self"}"#, "\n",
+        r#"{"type":"ill_treatment","person":"T-01","occurred_at":"2023","kind":"denial_of_medical_care","source":"self"}"#, "\n",
+        r#"{"type":"capture","person":"T-02","occurred_at":"2022-04-02","category":"military"}"#, "\n",
+    ));
+    let t1 = status(&env, &["T-01"]);
+    assert_eq!(
+        t1["axes"]["ill_treatment"],
+        serde_json::json!(["torture", "denial_of_medical_care"]),
+        "{t1}"
+    );
+    let r: Value = serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
+    assert_eq!(r["ill_treatment"]["reported"]["count"], 1, "{r}");
+    assert_eq!(r["ill_treatment"]["reported"]["of"], 2, "{r}");
+    assert_eq!(r["ill_treatment"]["by_kind"]["torture"], 1, "{r}");
+    assert_eq!(r["ill_treatment"]["by_kind"]["beating"], 0, "{r}");
+    let text = env.run(&["report"]).ok();
+    assert!(text.contains("ill-treatment reported"), "{text}");
+}

@@ -180,6 +180,12 @@ fn print_one(st: &PersonStatus) {
             }
         ),
     );
+    if !a.ill_treatment.is_empty() {
+        row("ill-treatment reported", a.ill_treatment.join(", "));
+    }
+    if a.inquiries > 0 {
+        row("requests for news", a.inquiries.to_string());
+    }
     row(
         "flags",
         st.flags
@@ -425,6 +431,24 @@ pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     println!(
         "never in contact during captivity (returnees included):   {}",
         share(&r.never_in_contact)
+    );
+    println!(
+        "ill-treatment reported, of the detained:                  {}",
+        share(&r.ill_treatment.reported)
+    );
+    let kinds: Vec<String> = r
+        .ill_treatment
+        .by_kind
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if !kinds.is_empty() {
+        println!("  persons by kind: {}", kinds.join(", "));
+    }
+    println!(
+        "asked for news (inquiry), never acknowledged:             {}",
+        share(&r.inquiries.never_acknowledged)
     );
     println!(
         "\ncapture to ICRC notification, days (lower bounds; {} notified, {} of {} captured never notified):",

@@ -62,7 +62,7 @@ pub mod timeline;
 pub use flags::Flag;
 
 use custody_format::event::{
-    Category, DeathCause, EntryHash, Event, PersonId, ProceedingStage, Source,
+    Category, DeathCause, EntryHash, Event, IllTreatmentKind, PersonId, ProceedingStage, Source,
 };
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
@@ -199,6 +199,15 @@ pub struct Axes {
     /// `criminal_suspect`, `convicted`, `civilian` (no proceeding known),
     /// or `None` (unknown category).
     pub legal_category: Option<String>,
+    /// The kinds of ill-treatment reported (`ill_treatment` entries, in
+    /// any detention), in the vocabulary's order; empty if none.
+    #[serde(default)]
+    pub ill_treatment: Vec<String>,
+    /// The family's (or anyone's) requests for news recorded (`inquiry`):
+    /// the right to know is measured by requests and answers (ICPED
+    /// Art. 24).
+    #[serde(default)]
+    pub inquiries: u32,
 }
 
 /// Everything the ledger says about a person at one cut.
@@ -372,6 +381,33 @@ struct AxisFacts {
     proof_of_life: Option<OccurredAt>,
     visits: u32,
     legal_stage: Option<ProceedingStage>,
+    ill_treatment: IllTreatmentKinds,
+    inquiries: u32,
+}
+
+/// The kinds of ill-treatment reported about a person, as a set small
+/// enough to copy (one bit per [`IllTreatmentKind`], in byte order).
+#[derive(Clone, Copy, Default)]
+struct IllTreatmentKinds(u32);
+
+impl IllTreatmentKinds {
+    fn insert(&mut self, kind: IllTreatmentKind) {
+        let bit = IllTreatmentKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind is in ALL");
+        self.0 |= 1 << bit;
+    }
+
+    /// The names, in byte order.
+    fn names(self) -> Vec<String> {
+        IllTreatmentKind::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, k)| k.name().to_string())
+            .collect()
+    }
 }
 
 /// The state machine of one person's fold (see the module docs): the status
@@ -401,6 +437,10 @@ struct Fold {
     proof_of_life: Option<OccurredAt>,
     /// The latest stage of a legal proceeding.
     legal_stage: Option<ProceedingStage>,
+    /// Kinds of ill-treatment reported, in any detention.
+    ill_treatment: IllTreatmentKinds,
+    /// Requests for news recorded (`inquiry`).
+    inquiries: u32,
 }
 
 impl Fold {
@@ -445,6 +485,8 @@ impl Fold {
             visits: 0,
             proof_of_life: None,
             legal_stage: None,
+            ill_treatment: IllTreatmentKinds::default(),
+            inquiries: 0,
         }
     }
 
@@ -638,7 +680,24 @@ impl Fold {
                     self.acknowledge(at, "legal_proceeding", cite);
                 }
             }
+            _ => self.record(cite, ev, at),
+        }
+    }
+
+    /// The evidence that is recorded beside the status without moving it:
+    /// denials and disputes (read when the fold finishes), requests for
+    /// news, ill-treatment, the return of remains.
+    fn record(&mut self, cite: &Cite, ev: &Event, at: OccurredAt) {
+        match ev {
             Event::Denial(_) => self.denials.push((at, cite.clone())),
+            Event::Inquiry(_) => {
+                self.inquiries += 1;
+                self.cite("inquiries", cite);
+            }
+            Event::IllTreatment(t) => {
+                self.ill_treatment.insert(t.kind);
+                self.cite("ill_treatment", cite);
+            }
             Event::Dispute(d) => self.disputes.push((d.target, cite.clone())),
             Event::RemainsReturned(_) => {
                 self.st.remains_returned = Some(true);
@@ -733,6 +792,8 @@ impl Fold {
             proof_of_life: self.proof_of_life,
             visits: self.visits,
             legal_stage: self.legal_stage,
+            ill_treatment: self.ill_treatment,
+            inquiries: self.inquiries,
         }
     }
 
@@ -786,6 +847,8 @@ impl Fold {
             last_proof_of_life: f.proof_of_life,
             visits: f.visits,
             legal_category: legal_category.map(Into::into),
+            ill_treatment: f.ill_treatment.names(),
+            inquiries: f.inquiries,
         }
     }
 
