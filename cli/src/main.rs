@@ -12,7 +12,7 @@ mod outfile;
 mod output;
 mod progress;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// mimalloc instead of the system allocator: the append, verify and rebuild
 /// paths allocate per entry, and glibc's malloc was 40 % of a rebuild's time
@@ -112,6 +112,11 @@ enum Command {
     /// Build a realistic synthetic ledger from a seed, through the real append
     /// path (signed, fsynced batches): test data and the append benchmark.
     Generate(cmd::generate::GenerateArgs),
+    /// Print shell completions (bash, zsh or fish).
+    Completions(cmd::manual::CompletionsArgs),
+    /// Print the manual page (roff), or write every command's page into a
+    /// directory.
+    Man(cmd::manual::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -214,6 +219,8 @@ fn main() {
         Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),
+        Command::Completions(a) => cmd::manual::completions(a, Cli::command()),
+        Command::Man(a) => cmd::manual::man(a, Cli::command()),
     });
     // A panic has been reported by the hook; it is an environment failure
     // (exit 2) as far as a script is concerned.

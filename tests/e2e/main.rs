@@ -21,6 +21,8 @@ mod completeness;
 mod crash;
 // Input limits, inputs larger than a chunk, stores damaged on disk.
 mod hostile;
+// Shell completions and manual pages.
+mod manual;
 // The projections, with the cases of the seed report.
 mod projections;
 // Checkpoints, proofs, bundles and dossiers.

@@ -10,6 +10,7 @@ pub(crate) mod generate;
 pub(crate) mod init;
 pub(crate) mod key;
 pub(crate) mod log;
+pub(crate) mod manual;
 pub(crate) mod restore;
 pub(crate) mod status;
 pub(crate) mod verify;
