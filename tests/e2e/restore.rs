@@ -133,7 +133,7 @@ fn a_restored_store_is_indistinguishable_from_the_original() {
         assert_eq!(at(&restored, &args).ok(), a, "{args:?}");
     }
     // The dossier too, but for when it was made and from which directory.
-    let dossier = |store: &std::path::Path| {
+    let dossier = |store: &Path| {
         let mut d = json(&at(store, &["dossier", "P-0001", "--format", "json"]).ok());
         let o = d.as_object_mut().unwrap();
         o.remove("generated_at").unwrap();
