@@ -712,3 +712,19 @@ fn hostile_text_makes_no_element_in_a_real_browser() {
         "{dom}"
     );
 }
+
+/// The demo ends with the prosecutor's dossier, made from the bundle alone.
+#[test]
+fn the_demo_keeps_a_printable_dossier() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("demo");
+    let out = custody(&["demo", "--keep", s(&kept)], None).ok();
+    assert!(
+        out.contains("dossier of P-0001: 6 items, status released"),
+        "{out}"
+    );
+    let html = std::fs::read_to_string(kept.join("P-0001.dossier.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Chain-of-custody dossier: P-0001"));
+    assert!(html.contains("matches the key given with --authority"));
+}

@@ -17,12 +17,13 @@ use sha2::{Digest, Sha256};
 
 /// The one style sheet (a constant: nothing untrusted goes in it).
 const CSS: &str = "
+* { box-sizing: border-box; }
 body { font-family: 'DejaVu Serif', Georgia, serif; font-size: 11pt; line-height: 1.4; color: #111; max-width: 50em; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 18pt; margin-bottom: 0.2em; }
 h2 { font-size: 14pt; border-bottom: 1px solid #999; margin-top: 1.6em; }
 h3 { font-size: 12pt; margin: 0 0 0.4em 0; }
-code, .hash { font-family: 'DejaVu Sans Mono', monospace; font-size: 9pt; overflow-wrap: anywhere; }
-dl.facts { display: grid; grid-template-columns: 13em 1fr; gap: 0.2em 1em; margin: 0.5em 0; }
+code, .hash { font-family: 'DejaVu Sans Mono', monospace; font-size: 8pt; overflow-wrap: anywhere; }
+dl.facts { display: grid; grid-template-columns: 10em minmax(0, 1fr); gap: 0.2em 1em; margin: 0.5em 0; }
 dl.facts dt { font-weight: bold; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .banner { border: 2px solid #b00020; padding: 0.5em 0.8em; margin: 0.8em 0; background: #fff4f4; }
@@ -260,5 +261,36 @@ fn tail(d: &Dossier) -> Markup {
         dl.facts {
             @for term in &d.glossary { dt { (term.term) } dd { (term.meaning) } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Control characters cannot reach the ledger through `append`, but
+    /// the renderer does not rely on that: a terminal escape in a field is
+    /// shown, not passed on (to a terminal `cat`ing the file, say).
+    #[test]
+    fn control_characters_are_shown_not_passed_on() {
+        let c = Content {
+            kind: "capture",
+            title: "Capture",
+            occurred_at: Some("2022".into()),
+            precision: Some("year"),
+            fields: vec![super::super::Field {
+                name: "notes".into(),
+                label: "Notes".into(),
+                value: "\u{1b}[2J\u{1b}]0;owned\u{7}<b>".into(),
+            }],
+            attachments: Vec::new(),
+        };
+        let out = content(&c).into_string();
+        assert!(!out.contains(['\u{1b}', '\u{7}']), "{out}");
+        assert!(out.contains("\\u{1b}[2J"), "{out}");
+        assert!(out.contains("&lt;b&gt;"), "{out}");
+        let mut md = String::new();
+        super::super::markdown::content_lines(&mut md, &c, "", false);
+        assert!(!md.contains(['\u{1b}', '\u{7}']), "{md}");
     }
 }

@@ -136,7 +136,7 @@ fn status(md: &mut String, d: &Dossier) {
 }
 
 /// The content of an event as list lines, struck through if `struck`.
-fn content_lines(md: &mut String, c: &Content, indent: &str, struck: bool) {
+pub(super) fn content_lines(md: &mut String, c: &Content, indent: &str, struck: bool) {
     let (open, close) = if struck { ("~~", "~~") } else { ("", "") };
     if let Some(at) = &c.occurred_at {
         let _ = writeln!(
