@@ -85,7 +85,8 @@ enum Command {
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file
     /// without a store: an export (--export), a person's bundle (--bundle),
-    /// or an entry's tlog-proof (--proof).
+    /// an entry's tlog-proof (--proof), or a dossier's signature
+    /// (--dossier).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).

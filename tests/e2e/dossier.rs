@@ -396,6 +396,25 @@ fn time_cuts_cut_the_items_and_the_status_and_say_so() {
         !kinds.contains(&"icrc_notification") && !kinds.contains(&"correspondence"),
         "{kinds:?}"
     );
+    // A correction has no date: it goes with its target. At the end of
+    // October 2022 the replaced sighting (November) is cut, and so is its
+    // correction; the retraction of September's sighting stays, marked.
+    let j = parse(
+        &r.env
+            .run(&["--json", "dossier", "P-1", "--as-of", "2022-10"])
+            .ok(),
+    );
+    let items = j["items"].as_array().unwrap();
+    let targets: Vec<&Value> = items
+        .iter()
+        .filter_map(|i| i["target"].get("hash"))
+        .collect();
+    assert_eq!(
+        targets,
+        vec![&Value::from(r.hashes[2].as_str())],
+        "{items:?}"
+    );
+    assert_eq!(items[2]["corrected_by"]["action"], "retracted");
     // And now: acknowledged.
     let j = parse(&r.env.run(&["--json", "dossier", "P-1"]).ok());
     assert_eq!(j["status"]["status"], "held_acknowledged");

@@ -361,11 +361,19 @@ impl Dossier {
         now: Timestamp,
     ) -> Dossier {
         let signers = replay_signers(b);
-        let shown: Vec<&BundleEntry> = b
+        let mut shown: Vec<&BundleEntry> = b
             .entries
             .iter()
             .filter(|be| is_evidence_item(be) && cut.keeps(&be.entry))
             .collect();
+        // A correction has no date of its own: it stays with what it
+        // corrects, and goes when `--as-of` cuts its target away.
+        let kept: std::collections::HashSet<EntryHash> =
+            shown.iter().map(|be| be.entry.hash()).collect();
+        shown.retain(|be| match be.entry.event() {
+            Event::Correction(c) => kept.contains(&c.target),
+            _ => true,
+        });
         let items = build_items(b, &shown, &signers);
         let projected: Vec<ProjectedEntry> = b
             .entries

@@ -31,6 +31,14 @@ fn day_after(at: &OccurredAt, days: i64) -> (i64, String) {
 /// or a dispute not at all), and the legal marks from the capture bound.
 pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
     let mut out = Vec::new();
+    // With no recorded capture, the first evidence of custody bounds it.
+    let first_custody = d
+        .status
+        .as_ref()
+        .filter(|s| s.capture_recorded == Some(false))
+        .and_then(|s| s.captured_at)
+        .map(|t| t.to_string());
+    let first_custody = first_custody.as_deref();
     for item in &d.items {
         let content = match &item.corrected_by {
             Some(c) if c.action == "retracted" => continue,
@@ -55,11 +63,19 @@ pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
             .find(|f| matches!(f.name.as_str(), "place" | "last_seen_place" | "to"))
             .map(|f| format!(" — {}", f.value))
             .unwrap_or_default();
+        // What the point is in the episode, where the fold says so.
+        let role = match content.kind {
+            "missing_report" => " (last seen free)",
+            _ if first_custody == Some(date.as_str()) && content.kind == "sighting" => {
+                " (first evidence of custody: the capture happened no later)"
+            }
+            _ => "",
+        };
         out.push(TimelinePoint {
             item: Some(item.number),
             at_micros: at.start_micros(),
             date: date.clone(),
-            label: format!("{}. {}{place}", item.number, content.title),
+            label: format!("{}. {}{role}{place}", item.number, content.title),
             kind: "evidence",
         });
     }
