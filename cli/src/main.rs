@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod dossier;
 mod escape;
 mod exit;
 mod outfile;
@@ -84,7 +85,8 @@ enum Command {
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file
     /// without a store: an export (--export), a person's bundle (--bundle),
-    /// or an entry's tlog-proof (--proof).
+    /// an entry's tlog-proof (--proof), or a dossier's signature
+    /// (--dossier).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
@@ -104,9 +106,11 @@ enum Command {
     /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
     /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
-    /// Print the chain-of-custody report of one person (Markdown, or JSON),
-    /// built from their verified evidence bundle.
-    Dossier(cmd::bundle::DossierArgs),
+    /// The court-ready chain-of-custody dossier of one person (Markdown,
+    /// print-ready HTML or JSON), built from their evidence bundle once
+    /// verified COMPLETE or ABSENT: from the store, or from a bundle file
+    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it.
+    Dossier(cmd::dossier::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
     /// Build a realistic synthetic ledger from a seed, through the real append
@@ -216,7 +220,7 @@ fn main() {
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
         Command::CorrectClock(a) => cmd::key::correct_clock(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
-        Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
+        Command::Dossier(a) => cmd::dossier::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),
         Command::Completions(a) => cmd::manual::completions(a, Cli::command()),

@@ -508,35 +508,3 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         assert!(out.starts_with("ABSENT  bundle"), "{out}");
     }
 }
-
-#[test]
-fn the_dossier_is_a_chain_of_custody_report() {
-    let (env, _) = ledger_with_checkpoint();
-    let md = env.run(&["dossier", "P-0001"]).ok();
-    assert!(md.starts_with("# Chain-of-custody dossier: P-0001"), "{md}");
-    assert!(
-        md.contains("**Verdict:** COMPLETE — these are all 6 entries about P-0001"),
-        "{md}"
-    );
-    // The capture's attachment hash, its entry hash and its signer appear.
-    let view = json(
-        &env.run(&["--json", "log", "--from", "3", "--limit", "1"])
-            .ok(),
-    );
-    assert!(md.contains(view["hash"].as_str().unwrap()));
-    assert!(md.contains(view["event"]["attachments"][0]["sha256"].as_str().unwrap()));
-    assert!(md.contains("(Field team)"));
-    assert!(
-        !md.contains("P-0002"),
-        "another person appears in the dossier"
-    );
-    let j = json(&env.run(&["--json", "dossier", "P-0001"]).ok());
-    assert_eq!(j["verdict"], "complete");
-    assert_eq!(j["entries_about_person"], 6);
-    assert_eq!(j["checkpoint"]["tree_size"], 25);
-    assert!(j["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| e["proof"] == "verified"));
-}

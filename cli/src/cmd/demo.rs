@@ -305,27 +305,46 @@ fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) ->
         ..Default::default()
     };
     use custody_verifier::bundle::Completeness;
-    match custody_verifier::bundle::verify_bundle(&bundle_text, &options) {
-        Ok(b) => match b.completeness {
-            Completeness::Complete { entries, .. } => println!(
-                "bundle of {} verified offline against the pinned authority: COMPLETE — all {entries} entries about {} and all {} governance entries as of the checkpoint of {} entries, signed by {}",
-                b.person,
-                b.person,
-                b.governance,
-                b.checkpoint.size,
-                crate::escape::terminal(&b.checkpoint_signer_granted.0)
-            ),
-            other => {
-                return Err(refused(anyhow::anyhow!(
-                    "demo: the bundle of {} verified as {other:?}, not complete",
-                    b.person
-                )))
-            }
-        },
-        Err(e) => return Err(refused(anyhow::anyhow!("demo: the bundle does not verify: {e}"))),
+    let b = custody_verifier::bundle::verify_bundle(&bundle_text, &options)
+        .map_err(|e| refused(anyhow::anyhow!("demo: the bundle does not verify: {e}")))?;
+    match b.completeness {
+        Completeness::Complete { entries, .. } => println!(
+            "bundle of {} verified offline against the pinned authority: COMPLETE — all {entries} entries about {} and all {} governance entries as of the checkpoint of {} entries, signed by {}",
+            b.person,
+            b.person,
+            b.governance,
+            b.checkpoint.size,
+            crate::escape::terminal(&b.checkpoint_signer_granted.0)
+        ),
+        other => {
+            return Err(refused(anyhow::anyhow!(
+                "demo: the bundle of {} verified as {other:?}, not complete",
+                b.person
+            )))
+        }
     }
+    // The prosecutor's dossier, from the bundle alone, as a printable page.
+    let provenance = crate::dossier::Provenance {
+        source: bundle_path.display().to_string(),
+        authority: crate::dossier::AuthorityCheck::Pinned,
+    };
+    let dossier = crate::dossier::Dossier::build(
+        &b,
+        &bundle_text,
+        &provenance,
+        crate::dossier::Cut::default(),
+        custody_ledger::clock::now(),
+    );
+    let html_path = root.join("P-0001.dossier.html");
+    std::fs::write(&html_path, crate::dossier::html::render(&dossier)).map_err(fail)?;
     println!(
-        "(with --keep DIR: `custody verify --bundle DIR/P-0001.bundle.json` checks the file anywhere; `custody --store DIR/ledger dossier P-0001` prints the chain-of-custody report)"
+        "dossier of {}: {} items, status {}, written as a print-ready page (P-0001.dossier.html)",
+        dossier.person,
+        dossier.items.len(),
+        dossier.status.as_ref().map_or("none", |s| s.status.name())
+    );
+    println!(
+        "(with --keep DIR: `custody verify --bundle DIR/P-0001.bundle.json` checks the file anywhere; `custody dossier --bundle DIR/P-0001.bundle.json --format html --out d.html` makes the court-ready dossier from it alone; DIR/P-0001.dossier.html is one)"
     );
 
     Ok(())

@@ -1,10 +1,10 @@
 //! One module per command.
 
 pub(crate) mod append;
-pub(crate) mod bundle;
 pub(crate) mod checkpoint;
 pub(crate) mod compact;
 pub(crate) mod demo;
+pub(crate) mod dossier;
 pub(crate) mod export;
 pub(crate) mod generate;
 pub(crate) mod init;

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 /// `custody verify`.
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof"])))]
+#[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
@@ -65,6 +65,7 @@ pub(crate) struct VerifyArgs {
     /// (64 hex digits, or a public key file). Without it, the report prints the authority key for you
     /// to compare with the one you were given. With --proof: a key trusted
     /// to sign the proof's checkpoint, whatever ledger name it signs it for.
+    /// With --dossier: the key that must have signed the dossier.
     #[arg(long, value_name = "HEX", requires = "offline")]
     authority: Option<String>,
     /// With --bundle: the key (64 hex digits) that must have signed the
@@ -78,6 +79,15 @@ pub(crate) struct VerifyArgs {
     /// trusted to sign checkpoints of the ledger it names. Repeatable.
     #[arg(long, value_name = "VKEY", requires = "proof")]
     vkey: Vec<String>,
+    /// Verify a dossier file's detached signature (`custody dossier --out
+    /// FILE --sign-key KEY` writes FILE.sig): the file's SHA-256 and the
+    /// authority's signature of it (docs/FORMAT.md §13). With --authority,
+    /// the signature must be by that key. No store is needed.
+    #[arg(long, value_name = "FILE", requires = "signature", conflicts_with_all = ["bundle", "export", "proof", "checkpoint"])]
+    dossier: Option<PathBuf>,
+    /// With --dossier: the signature file (`custody-dossier-signature/1`).
+    #[arg(long, value_name = "FILE.sig", requires = "dossier")]
+    signature: Option<PathBuf>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -194,6 +204,9 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             &BundlePins::default(),
         );
     }
+    if let (Some(dossier), Some(signature)) = (&args.dossier, &args.signature) {
+        return verify_dossier(ctx, dossier, signature, args.authority.as_deref());
+    }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
         return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
     }
@@ -274,7 +287,7 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
 /// A public key given on the command line: 64 hex digits, or the path of a
 /// public key file (SPKI PEM, as `custody key public --out` and
 /// `openssl pkey -pubout` write it).
-fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
+pub(crate) fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
     let looks_hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
     if looks_hex || !std::path::Path::new(value).exists() {
         return custody_ledger::keyfile::parse_public_key_hex(value).map_err(|m| {
@@ -556,6 +569,61 @@ fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, Failure
         .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut out))
         .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
     Ok(out)
+}
+
+/// Verifies a dossier's detached signature (`--dossier`, `--signature`):
+/// exit 0 if it holds, 1 if the dossier or the signature was altered (or
+/// is by another key than --authority).
+fn verify_dossier(
+    ctx: &Context,
+    dossier: &std::path::Path,
+    signature: &std::path::Path,
+    authority: Option<&str>,
+) -> CmdResult {
+    let pinned = authority.map(|a| key_arg("--authority", a)).transpose()?;
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| env(anyhow::anyhow!("{}: {e}", p.display())))
+    };
+    // A signature file is small (at most 4096 bytes): read no more than that.
+    let (text, sig) = (read(dossier)?, read_limited(signature, 4096)?);
+    let source = dossier.display().to_string();
+    match crate::dossier::signature::verify(&text, &sig, pinned) {
+        Ok(v) => {
+            if ctx.json {
+                print_json(&json!({
+                    "valid": true, "source": source, "kind": "dossier",
+                    "dossier_sha256": v.dossier_sha256, "key": v.key,
+                    "key_pinned": pinned.is_some(),
+                }));
+            } else {
+                println!("VALID  dossier {source}");
+                println!("sha256:    {}", v.dossier_sha256);
+                if pinned.is_some() {
+                    println!("signed by: {} (matches --authority)", v.key);
+                } else {
+                    println!(
+                        "signed by: {} — compare it with the authority key you were given, or pass --authority",
+                        v.key
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if ctx.json {
+                print_json(&json!({
+                    "valid": false, "source": source, "kind": "dossier", "detail": e.to_string(),
+                }));
+            } else {
+                println!("INVALID  dossier {source}");
+                println!("detail: {}", crate::escape::terminal(&e.to_string()));
+            }
+            Err(refused(anyhow::anyhow!(
+                "the dossier's signature does not hold: {}",
+                crate::escape::terminal(&e.to_string())
+            )))
+        }
+    }
 }
 
 /// Verifies a tlog-proof of one entry (`--proof`, `--entry`), trusting the

@@ -82,6 +82,19 @@ pub struct ProjectedEntry {
     pub event: Event,
 }
 
+impl From<&custody_format::entry::SignedEntry> for ProjectedEntry {
+    /// What the projection needs of a decoded entry (the store's fold and
+    /// a dossier built from a verified bundle take it the same way).
+    fn from(e: &custody_format::entry::SignedEntry) -> ProjectedEntry {
+        ProjectedEntry {
+            seq: e.seq(),
+            hash: e.hash(),
+            recorded_at: e.body().recorded_at,
+            event: e.event().clone(),
+        }
+    }
+}
+
 /// Exactly one of these describes a person at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -31,12 +31,7 @@ fn projection_marker(applied: u64) -> [u8; 12] {
 }
 
 pub(super) fn projected(e: &SignedEntry) -> ProjectedEntry {
-    ProjectedEntry {
-        seq: e.seq(),
-        hash: e.hash(),
-        recorded_at: e.body().recorded_at,
-        event: e.event().clone(),
-    }
+    ProjectedEntry::from(e)
 }
 
 impl Ledger {
