@@ -443,7 +443,7 @@ fn history_shows_every_field_without_markup_in_lines_that_fit() {
         format!("target: seq {}, hash {}", seq(death), death.1),
         "by: his mother".into(),
         "reason: she saw him on television in October".into(),
-        format!("hash {}", capture.1),
+        format!("hash: {}", capture.1),
     ] {
         assert!(flat.contains(&want), "lacks {want:?}:\n{h}");
     }

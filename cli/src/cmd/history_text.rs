@@ -117,13 +117,14 @@ fn entry_lines(
     lines.push((
         FIELD.to_string(),
         format!(
-            "signed by {} (key {}), recorded {}, hash {}",
+            "signed by {} (key {}), recorded {}",
             terminal(&row.holder),
             &row.signer.to_hex()[..16],
             row.recorded_at,
-            row.hash.to_hex()
         ),
     ));
+    // In full: the hash a correction's `target` or a dispute names.
+    lines.push((FIELD.to_string(), format!("hash: {}", row.hash.to_hex())));
     lines
 }
 
