@@ -406,6 +406,13 @@ fn a_store_with_an_edited_status_warns_its_readers() {
             "{args:?}: {v}"
         );
     }
+    // With the last person's status edited too, P-1's own check still
+    // shows the chain's status, and both are named.
+    let v: serde_json::Value =
+        serde_json::from_str(env.run(&["--json", "status", "P-1"]).ok().trim()).unwrap();
+    assert_eq!(v["status"], "deceased", "{v}");
+    let w = v["warning"].as_str().unwrap();
+    assert!(w.contains("P-1") && w.contains("P-2"), "{w}");
     let table = env.run(&["--json", "status"]).ok();
     assert!(
         table.lines().all(|l| l.contains("\"warning\"")),

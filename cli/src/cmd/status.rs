@@ -307,14 +307,20 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
         let person = person_arg(p)?;
         let mut st = ledger.person_status(&person, as_of, known_at, now)?;
         let mut warning = warning;
-        if as_of.is_none() && known_at.is_none() && warning.is_none() {
+        if as_of.is_none() && known_at.is_none() {
             // The one person shown is checked against their entries every
             // time (a few entries); if the store's copy is wrong, the
             // chain's is shown, with the warning.
             if let Some((what, folded)) = ledger.status_mismatch(&person, now)? {
-                let w = inconsistent(&ledger, &what);
-                eprintln!("warning: {w}; shown: the status their entries imply");
-                warning = Some(w);
+                let w = format!(
+                    "{}; shown: the status their entries imply",
+                    inconsistent(&ledger, &what)
+                );
+                eprintln!("warning: {w}");
+                warning = Some(match warning {
+                    Some(first) => format!("{first}; and {w}"),
+                    None => w,
+                });
                 st = folded;
             }
         }
