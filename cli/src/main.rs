@@ -65,13 +65,15 @@ enum Command {
     /// Append signed evidence from one JSON object or JSON Lines (checked
     /// whole first: one bad record and nothing is appended).
     Append(cmd::append::AppendArgs),
-    /// Print entries: seq, recorded_at, type, person, signer and hash.
+    /// Print entries: seq, recorded_at, type, person, signer and hash; filter
+    /// by --signer, --person, --type, --since and --until.
     Log(cmd::log::LogArgs),
     /// A person's current status (or everyone's), with the legal clock and
     /// the evidence behind every fact; --as-of and --known-at replay time.
     Status(cmd::status::StatusArgs),
     /// A person's timeline: every entry about them, in the order events
-    /// occurred, corrections shown; --as-of and --known-at replay time.
+    /// occurred, every field shown, corrections labelled; --as-of and
+    /// --known-at replay time.
     History(cmd::status::HistoryArgs),
     /// Figures to quote: counts by status, category and legal category,
     /// notification delays, incommunicado, unacknowledged, enforced

@@ -832,3 +832,150 @@ fn first_hour_papercuts() {
         text
     );
 }
+
+/// The seqs `custody --json log ARGS` prints.
+fn log_seqs(env: &Env, args: &[&str]) -> Vec<u64> {
+    let mut all = vec!["--json", "log"];
+    all.extend_from_slice(args);
+    env.run(&all)
+        .ok()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Entry `seq` as `custody --json log` prints it.
+fn log_view(env: &Env, seq: u64) -> serde_json::Value {
+    let line = env
+        .run(&["--json", "log", "--from", &seq.to_string(), "--limit", "1"])
+        .ok();
+    serde_json::from_str(line.trim()).unwrap()
+}
+
+/// `log` filters by signer (hex or a public key file), person, type and
+/// recording time, in any combination, in text and JSON; `--full-hash`
+/// prints the hash a correction's `target` needs.
+#[test]
+fn log_filters_combine() {
+    let env = Env::new(CUSTODY);
+    let first = env.append_ok(concat!(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}"#,
+        "\n",
+        r#"{"type":"capture","person":"P-2","occurred_at":"2022-06"}"#,
+    ));
+    let second = env.append_ok(concat!(
+        r#"{"type":"death","person":"P-1","occurred_at":"2022-07-29","cause":"execution"}"#,
+        "\n",
+        r#"{"type":"sighting","person":"P-2","occurred_at":"2022-09","source":"video"}"#,
+    ));
+    let correction = env.append_ok(&format!(
+        r#"{{"type":"correction","target":"{}","reason":"wrong man"}}"#,
+        second[1].1
+    ));
+    let seqs = |args: &[&str]| log_seqs(&env, args);
+    let view = |seq: u64| log_view(&env, seq);
+    let evidence: Vec<u64> = first
+        .iter()
+        .chain(&second)
+        .chain(&correction)
+        .map(|a| a.0)
+        .collect();
+
+    // Signer: the investigator signed the evidence, the authority the rest.
+    assert_eq!(seqs(&["--signer", &env.investigator_pub]), evidence);
+    let authority_pub = env.path("authority.pub.pem");
+    env.run(&[
+        "key",
+        "public",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&authority_pub),
+    ])
+    .ok();
+    assert_eq!(seqs(&["--signer", s(&authority_pub)]), vec![0, 1]);
+    env.run(&["log", "--signer", "abc"]).fails(2, &["--signer"]);
+
+    // Person: their entries and the corrections of them, from the index.
+    assert_eq!(seqs(&["--person", "P-1"]), vec![first[0].0, second[0].0]);
+    assert_eq!(
+        seqs(&["--person", "P-2"]),
+        vec![first[1].0, second[1].0, correction[0].0]
+    );
+    assert!(seqs(&["--person", "P-9"]).is_empty());
+
+    // Type: repeated or comma-separated, and checked.
+    assert_eq!(
+        seqs(&["--type", "death,correction"]),
+        vec![second[0].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&["--type", "genesis", "--type", "key_granted"]),
+        vec![0, 1]
+    );
+    env.run(&["log", "--type", "deaths"]).fails(
+        2,
+        &["no event type is called", "missing_report", "key_revoked"],
+    );
+
+    // Recorded time: each append has its own instant.
+    let at = |seq: u64| view(seq)["recorded_at"].as_str().unwrap().to_string();
+    let since_second = seqs(&["--since", &at(second[0].0)]);
+    assert_eq!(
+        since_second,
+        vec![second[0].0, second[1].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&["--until", &at(first[1].0)]),
+        vec![0, 1, first[0].0, first[1].0]
+    );
+    assert!(seqs(&["--until", "2001"]).is_empty());
+    assert_eq!(seqs(&["--since", "2001-01"]).len(), 7);
+
+    // Combined, and with --limit counting what is kept.
+    assert_eq!(
+        seqs(&[
+            "--person",
+            "P-2",
+            "--type",
+            "sighting,correction",
+            "--since",
+            &at(second[0].0)
+        ]),
+        vec![second[1].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&[
+            "--signer",
+            &env.investigator_pub,
+            "--limit",
+            "2",
+            "--type",
+            "capture,death"
+        ]),
+        vec![first[0].0, first[1].0]
+    );
+    let text = env.run(&["log", "--person", "P-1", "--type", "death"]).ok();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("death") && text.contains(&second[0].1[..16]),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&second[0].1),
+        "short hashes by default: {text}"
+    );
+
+    // Full hashes: the entry's and a correction's target.
+    let full = env
+        .run(&["log", "--full-hash", "--type", "correction"])
+        .ok();
+    assert!(
+        full.contains(&correction[0].1) && full.contains(&second[1].1),
+        "{full}"
+    );
+}

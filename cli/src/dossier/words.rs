@@ -142,6 +142,20 @@ pub(super) fn legal_clock(st: &PersonStatus) -> Vec<ClockFact> {
             });
         }
     };
+    fact(
+        "Name",
+        st.name.clone(),
+        "The name the missing report gives (the ledger knows the person by their id).",
+    );
+    fact(
+        "Last known place",
+        st.last_known_place.as_ref().and_then(|l| {
+            l.place
+                .as_ref()
+                .map(|p| format!("{p} ({}, {})", l.at, l.by))
+        }),
+        "The latest place the evidence names (a capture, sighting, transfer, visit or the place last seen free): where to look.",
+    );
     match (st.capture_recorded, st.captured_at) {
         (Some(false), Some(by)) => fact(
             "Captured",
@@ -225,6 +239,16 @@ pub(super) fn legal_clock(st: &PersonStatus) -> Vec<ClockFact> {
             a.visits
         )),
         "The separate questions behind the one status: was the detention acknowledged, is the person held, are they alive, and under which law are they held.",
+    );
+    fact(
+        "Ill-treatment reported",
+        (!a.ill_treatment.is_empty()).then(|| a.ill_treatment.join(", ")),
+        "The kinds of ill-treatment the evidence reports (torture, beating, denial of medical care, …), in any detention; each report is an item below with its source.",
+    );
+    fact(
+        "Requests for news",
+        (a.inquiries > 0).then(|| a.inquiries.to_string()),
+        "Requests for news recorded (by the family, to the ICRC, the police, an ombudsman): the right to know the fate and whereabouts of a detained relative (ICPED Art. 24).",
     );
     out
 }

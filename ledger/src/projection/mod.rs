@@ -52,8 +52,10 @@
 //!   correspondence of the episode (or the capture) to `as_of`/now, while
 //!   held; `incommunicado` when it is certainly more than 30 days.
 //! - **Whereabouts.** `last_known_place` is the latest evidence that named
-//!   a place (a capture, sighting or release); evidence without a place (a
-//!   letter) updates `last_seen` but never erases the place.
+//!   a place (a missing report's last-seen place, a capture, sighting or
+//!   release); evidence without a place (a letter) updates `last_seen` but
+//!   never erases the place.
+//! - **Name.** `name` is the latest missing report's name, if it gave one.
 
 mod flags;
 pub mod report;
@@ -62,7 +64,8 @@ pub mod timeline;
 pub use flags::Flag;
 
 use custody_format::event::{
-    Category, DeathCause, EntryHash, Event, IllTreatmentKind, PersonId, ProceedingStage, Source,
+    Category, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId,
+    ProceedingStage, Source,
 };
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
@@ -228,6 +231,10 @@ pub struct Axes {
 pub struct PersonStatus {
     /// The person.
     pub person: PersonId,
+    /// Their name, from the latest missing report that gave one (the only
+    /// evidence that carries a name); `None` for a pseudonymous case.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Their status.
     pub status: Status,
     /// When the current status began.
@@ -461,6 +468,7 @@ impl Fold {
         Fold {
             st: PersonStatus {
                 person: person.clone(),
+                name: None,
                 status: Status::Missing,
                 since,
                 category: None,
@@ -528,6 +536,23 @@ impl Fold {
         self.visits = 0;
         self.cite_of.remove("icrc_notified_at");
         self.cite_of.remove("acknowledged_at");
+    }
+
+    /// A missing report: the category, the name, where the person was last
+    /// seen free, and `missing` unless held or dead.
+    fn missing_report(&mut self, m: &MissingReport, at: OccurredAt, cite: &Cite) {
+        self.st.category = Some(m.category);
+        self.category_from_report = true;
+        self.cite("category", cite);
+        if let Some(name) = &m.name {
+            self.st.name = Some(name.clone());
+            self.cite("name", cite);
+        }
+        self.place(at, &m.last_seen_place, "missing_report", cite);
+        self.last_free = Some((at, cite.clone()));
+        if self.state != Some(Status::Deceased) && !self.held() {
+            self.enter(Status::Missing, at, cite);
+        }
     }
 
     fn place(&mut self, at: OccurredAt, place: &Option<String>, by: &str, cite: &Cite) {
@@ -598,15 +623,7 @@ impl Fold {
             self.proof_of_life = Some(at);
         }
         match ev {
-            Event::MissingReport(m) => {
-                self.st.category = Some(m.category);
-                self.category_from_report = true;
-                self.cite("category", cite);
-                self.last_free = Some((at, cite.clone()));
-                if self.state != Some(Status::Deceased) && !self.held() {
-                    self.enter(Status::Missing, at, cite);
-                }
-            }
+            Event::MissingReport(m) => self.missing_report(m, at, cite),
             Event::Capture(c) => self.capture(c, at, cite),
             Event::Sighting(s) => self.sighting(s, at, cite),
             Event::IcrcNotification(n) => {
