@@ -11,6 +11,7 @@ mod exit;
 mod outfile;
 mod output;
 mod progress;
+mod pubkey;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
@@ -138,8 +139,8 @@ enum KeyCommand {
 #[derive(Args, Clone)]
 #[group(required = true, multiple = false)]
 pub struct PublicKeyArg {
-    /// The public key as 64 hex digits.
-    #[arg(long, value_name = "HEX")]
+    /// The public key as 64 hex digits, or the path of an SPKI PEM file.
+    #[arg(long, value_name = "HEX|PEM")]
     public_key: Option<String>,
     /// The public key as an SPKI PEM file (-----BEGIN PUBLIC KEY-----).
     #[arg(long, value_name = "PEM")]
@@ -176,21 +177,47 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "error: custody stopped on an internal error: {first}{place}\n\
-             If a store was being read, it may be damaged: run `custody verify` on it, and restore \
+        let advice = "If a store was being read, it may be damaged: run `custody verify` on it, and restore \
              it from an export or a backup if that fails. Otherwise this is a bug: please report it \
-             (set CUSTODY_BACKTRACE=1 for a backtrace)."
-        );
+             (set CUSTODY_BACKTRACE=1 for a backtrace).";
+        if exit::json_errors() {
+            let message = format!("custody stopped on an internal error: {first}{place}");
+            exit::print_json_error(&message, Some(advice), 2);
+        } else {
+            eprintln!("error: custody stopped on an internal error: {first}{place}\n{advice}");
+        }
         if std::env::var_os("CUSTODY_BACKTRACE").is_some_and(|v| v == "1") {
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
     }));
 }
 
+/// Parses the command line; a usage error is printed as clap prints it,
+/// or, when `--json` is among the arguments, as the JSON error object every
+/// other failure is printed as (exit 2 either way).
+fn parse_command_line() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
+            let text = e.render().to_string();
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let message = lines
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            let advice = lines.map(str::trim).collect::<Vec<_>>().join(" ");
+            exit::print_json_error(&message, Some(advice.as_str()).filter(|a| !a.is_empty()), 2);
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    }
+}
+
 fn main() {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = parse_command_line();
+    exit::set_json_errors(cli.json);
     let ctx = output::Context {
         store: cli.store,
         json: cli.json,

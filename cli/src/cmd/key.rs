@@ -75,8 +75,7 @@ pub(crate) fn signing_key(path: &std::path::Path) -> Result<keyfile::SigningKey,
 
 fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
     match (&arg.public_key, &arg.public_key_file) {
-        (Some(hex), _) => keyfile::parse_public_key_hex(hex)
-            .map_err(|m| env(anyhow::anyhow!("--public-key: {m}"))),
+        (Some(value), _) => crate::pubkey::public_key_arg("--public-key", value),
         (None, Some(path)) => Ok(keyfile::read_public_key(path)?),
         (None, None) => Err(env(anyhow::anyhow!(
             "give --public-key HEX or --public-key-file PEM"

@@ -4,8 +4,9 @@ use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
+use crate::pubkey::public_key_arg as key_arg;
 use clap::Args;
-use custody_format::event::{Event, PublicKeyBytes};
+use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
@@ -65,13 +66,13 @@ pub(crate) struct VerifyArgs {
     /// (64 hex digits, or a public key file). Without it, the report prints the authority key for you
     /// to compare with the one you were given. With --proof: a key trusted
     /// to sign the proof's checkpoint, whatever ledger name it signs it for.
-    #[arg(long, value_name = "HEX", requires = "offline")]
+    #[arg(long, value_name = "HEX|PEM", requires = "offline")]
     authority: Option<String>,
-    /// With --bundle: the key (64 hex digits) that must have signed the
+    /// With --bundle: the key (64 hex digits, or a public key file) that must have signed the
     /// bundle's checkpoint (for example the key of the authority that
     /// handed you the bundle). Without it, the report names the signer and
     /// when it was made an authority.
-    #[arg(long, value_name = "HEX", requires = "bundle")]
+    #[arg(long, value_name = "HEX|PEM", requires = "bundle")]
     checkpoint_key: Option<String>,
     /// With --proof: a C2SP verifier key (`<ledger name>+<key id>+<key>`, as
     /// `custody checkpoint` and `custody prove --format tlog-proof` print),
@@ -268,25 +269,6 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
     )))
 }
 
-/// Verifies a file without a store: a person's evidence bundle (one JSON
-/// document) or a whole-ledger export (JSON Lines), told apart by their
-/// first line.
-/// A public key given on the command line: 64 hex digits, or the path of a
-/// public key file (SPKI PEM, as `custody key public --out` and
-/// `openssl pkey -pubout` write it).
-fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
-    let looks_hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
-    if looks_hex || !std::path::Path::new(value).exists() {
-        return custody_ledger::keyfile::parse_public_key_hex(value).map_err(|m| {
-            env(anyhow::anyhow!(
-                "{flag}: {m} (or give the path of a public key file)"
-            ))
-        });
-    }
-    custody_ledger::keyfile::read_public_key(std::path::Path::new(value))
-        .map_err(|e| Failure::from(e).context(flag.to_string()))
-}
-
 /// What `verify --bundle` is asked beyond the bundle itself.
 #[derive(Default)]
 struct BundlePins<'a> {
@@ -303,6 +285,9 @@ enum Artefact {
     Export,
 }
 
+/// Verifies a file without a store: a person's evidence bundle (one JSON
+/// document) or a whole-ledger export (JSON Lines), told apart by their
+/// first line.
 fn verify_file(
     ctx: &Context,
     path: &std::path::Path,
