@@ -275,10 +275,6 @@ pub(crate) fn report(result: CmdResult) -> i32 {
     match result {
         Ok(()) => 0,
         Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,
-        Err(f) if std::env::var_os("DBGCHAIN").is_some() => {
-            eprintln!("RAW: {:#}", f.error);
-            f.code
-        }
         Err(f) if json_errors() => {
             let (message, advice) = message_and_advice(&f.error);
             print_json_error(&message, advice.as_deref(), f.code);
