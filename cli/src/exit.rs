@@ -288,3 +288,48 @@ pub(crate) fn report(result: CmdResult) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that both prints its source and reports it as its source,
+    /// as `#[error("{path}: {source}")]` with a `source` field does.
+    #[derive(Debug)]
+    struct Both(std::io::Error);
+
+    impl std::fmt::Display for Both {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "key.pem: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Both {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_its_wrapper_is_said_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let said = io.to_string();
+        let e = anyhow::Error::new(Both(io)).context("no checkpoint was recorded");
+        let (message, advice) = message_and_advice(&e);
+        assert_eq!(
+            message,
+            format!("no checkpoint was recorded: key.pem: {said}")
+        );
+        assert_eq!(message.matches(&said).count(), 1, "{message}");
+        assert_eq!(advice, None);
+    }
+
+    #[test]
+    fn advice_is_kept_apart_and_said_after_the_message() {
+        let e = with_advice("no ledger at x", Some("run `custody init`")).context("restore");
+        let (message, advice) = message_and_advice(&e);
+        assert_eq!(message, "restore: no ledger at x");
+        assert_eq!(advice.as_deref(), Some("run `custody init`"));
+        assert_eq!(text_of(&e), "restore: no ledger at x; run `custody init`");
+    }
+}

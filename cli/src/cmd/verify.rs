@@ -734,7 +734,7 @@ impl CheckpointCheck {
                 hex::encode(signer)
             ),
             Err(c) => format!(
-                "NOT consistent with the checkpoint of {} entries (root {}): {c}",
+                "not consistent with the checkpoint of {} entries (root {}): {c}",
                 self.size,
                 hex::encode(self.root)
             ),
