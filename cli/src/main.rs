@@ -28,7 +28,9 @@ Exit codes:
   1  refused or invalid: bad input, an unauthorised key, a failed verification,
      an unknown person — the ledger is left exactly as it was
   2  usage or environment error: bad arguments, no ledger at --store,
-     store in use, unreadable file, I/O failure";
+     store in use, unreadable file, I/O failure
+With --json, a failure is one JSON object on stderr:
+  {"error": {"message": ..., "advice": ... or null, "exit": N}}";
 
 /// An evidence ledger of people held or missing in armed conflict:
 /// append-only, ed25519-signed, hash-chained events, and a verifier that
@@ -40,7 +42,8 @@ struct Cli {
     #[arg(long, global = true, env = "CUSTODY_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
 
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text; errors too, as one
+    /// JSON object on stderr (see the exit codes below).
     #[arg(long, global = true)]
     json: bool,
 
@@ -84,8 +87,8 @@ enum Command {
     Compact,
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file
-    /// without a store: an export (--export), a person's bundle (--bundle),
-    /// or an entry's tlog-proof (--proof).
+    /// without a store: an export (--export, with --checkpoint too), a
+    /// person's bundle (--bundle), or an entry's tlog-proof (--proof).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
@@ -96,7 +99,9 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a seal (what every person's entries and governance
     /// amount to, so bundles prove they are complete) and a checkpoint of
-    /// the ledger (C2SP tlog-checkpoint).
+    /// the ledger (C2SP tlog-checkpoint). Standard output is the signed
+    /// note alone, byte for byte as --out writes it; its size, root and how
+    /// to use it go to standard error.
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Record, signed by an authority key, that entries were recorded by a
     /// wrong clock (in the future): appends go on at the true time, and
