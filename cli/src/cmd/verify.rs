@@ -425,14 +425,26 @@ fn verify_file(
 fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
     let detail = v.detail();
     let advice = crate::exit::bundle_advice(v.rule);
+    // Two trees that disagree are found at a tree size, not at an entry:
+    // which entry differs cannot be told from two roots.
+    let at = if v.rule == Rule::Inconsistent {
+        format!("the checkpoint of {} entries", v.seq)
+    } else {
+        format!("seq {}", v.seq)
+    };
     if ctx.json {
+        let (seq, tree_size) = if v.rule == Rule::Inconsistent {
+            (None, Some(v.seq))
+        } else {
+            (Some(v.seq), None)
+        };
         print_json(&json!({
-            "valid": false, "source": source, "kind": "bundle", "seq": v.seq,
+            "valid": false, "source": source, "kind": "bundle", "seq": seq, "tree_size": tree_size,
             "rule": v.rule.name(), "detail": detail, "advice": advice,
         }));
     } else {
         println!("INVALID  bundle {source}");
-        println!("at:     seq {}", v.seq);
+        println!("at:     {at}");
         println!("rule:   {}", v.rule);
         println!("detail: {}", crate::escape::terminal(&detail));
         if let Some(a) = advice {
@@ -441,8 +453,8 @@ fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
     }
     Err(refused(crate::exit::with_advice(
         format!(
-            "bundle verification failed at seq {} ({}): {}",
-            v.seq, v.rule, detail
+            "bundle verification failed at {at} ({}): {}",
+            v.rule, detail
         ),
         advice,
     )))
