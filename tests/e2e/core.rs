@@ -1174,3 +1174,44 @@ fn public_key_arguments_take_a_pem_file() {
         )
         .fails(1, &["not the pinned --checkpoint-key"]);
 }
+
+/// A refused grant, revocation or checkpoint says what was refused in the
+/// command's words, never "event 1 of the batch".
+#[test]
+fn refusals_say_what_was_refused() {
+    let env = Env::new(CUSTODY);
+    let before = env.snapshot();
+    let err = env
+        .run(&[
+            "key",
+            "grant",
+            "--authority-key",
+            s(&env.investigator),
+            "--role",
+            "authority",
+            "--holder",
+            "x",
+            "--public-key",
+            &env.investigator_pub,
+        ])
+        .fails(1, &["the grant was not recorded", "authority"]);
+    assert!(!err.contains("batch"), "{err}");
+    let err = env
+        .run(&[
+            "key",
+            "revoke",
+            "--authority-key",
+            s(&env.investigator),
+            "--public-key",
+            &env.investigator_pub,
+            "--reason",
+            "r",
+        ])
+        .fails(1, &["the revocation was not recorded"]);
+    assert!(!err.contains("batch"), "{err}");
+    let err = env
+        .run(&["checkpoint", "--key", s(&env.investigator)])
+        .fails(1, &["no checkpoint was recorded"]);
+    assert!(!err.contains("batch"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}

@@ -130,7 +130,14 @@ pub(crate) fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
 fn govern(ctx: &Context, authority_key: &std::path::Path, event: Event) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = signing_key(authority_key)?;
-    let appended = ledger.append(vec![event], &key)?;
+    // Refused, it is said in this command's words (there is no batch).
+    let refused_as = match &event {
+        Event::KeyGranted(_) => "the grant was not recorded",
+        _ => "the revocation was not recorded",
+    };
+    let appended = ledger
+        .append(vec![event], &key)
+        .map_err(|e| Failure::from(e).context(refused_as))?;
     print_appended(ctx, &appended);
     Ok(())
 }
