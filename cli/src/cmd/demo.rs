@@ -50,7 +50,7 @@ pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let tmp;
     let root: &Path = match &args.keep {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
             dir
         }
         None => {
