@@ -12,6 +12,7 @@ mod exit;
 mod outfile;
 mod output;
 mod progress;
+mod pubkey;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
@@ -28,7 +29,9 @@ Exit codes:
   1  refused or invalid: bad input, an unauthorised key, a failed verification,
      an unknown person — the ledger is left exactly as it was
   2  usage or environment error: bad arguments, no ledger at --store,
-     store in use, unreadable file, I/O failure";
+     store in use, unreadable file, I/O failure
+With --json, a failure is one JSON object on stderr:
+  {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}";
 
 /// An evidence ledger of people held or missing in armed conflict:
 /// append-only, ed25519-signed, hash-chained events, and a verifier that
@@ -40,7 +43,8 @@ struct Cli {
     #[arg(long, global = true, env = "CUSTODY_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
 
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text; errors too, as one
+    /// JSON object on stderr (see the exit codes below).
     #[arg(long, global = true)]
     json: bool,
 
@@ -86,9 +90,9 @@ enum Command {
     Compact,
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file
-    /// without a store: an export (--export), a person's bundle (--bundle),
-    /// an entry's tlog-proof (--proof), or a dossier's signature
-    /// (--dossier).
+    /// without a store: an export (--export, with --checkpoint too), a
+    /// person's bundle (--bundle), an entry's tlog-proof (--proof), or a
+    /// dossier's signature (--dossier).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
@@ -99,7 +103,9 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a seal (what every person's entries and governance
     /// amount to, so bundles prove they are complete) and a checkpoint of
-    /// the ledger (C2SP tlog-checkpoint).
+    /// the ledger (C2SP tlog-checkpoint). Standard output is the signed
+    /// note alone, byte for byte as --out writes it; its size, root and how
+    /// to use it go to standard error.
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Record, signed by an authority key, that entries were recorded by a
     /// wrong clock (in the future): appends go on at the true time, and
@@ -144,8 +150,8 @@ enum KeyCommand {
 #[derive(Args, Clone)]
 #[group(required = true, multiple = false)]
 pub struct PublicKeyArg {
-    /// The public key as 64 hex digits.
-    #[arg(long, value_name = "HEX")]
+    /// The public key as 64 hex digits, or the path of an SPKI PEM file.
+    #[arg(long, value_name = "HEX|PEM")]
     public_key: Option<String>,
     /// The public key as an SPKI PEM file (-----BEGIN PUBLIC KEY-----).
     #[arg(long, value_name = "PEM")]
@@ -182,21 +188,47 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "error: custody stopped on an internal error: {first}{place}\n\
-             If a store was being read, it may be damaged: run `custody verify` on it, and restore \
+        let advice = "If a store was being read, it may be damaged: run `custody verify` on it, and restore \
              it from an export or a backup if that fails. Otherwise this is a bug: please report it \
-             (set CUSTODY_BACKTRACE=1 for a backtrace)."
-        );
+             (set CUSTODY_BACKTRACE=1 for a backtrace).";
+        if exit::json_errors() {
+            let message = format!("custody stopped on an internal error: {first}{place}");
+            exit::print_json_error(&message, Some(advice), 2);
+        } else {
+            eprintln!("error: custody stopped on an internal error: {first}{place}\n{advice}");
+        }
         if std::env::var_os("CUSTODY_BACKTRACE").is_some_and(|v| v == "1") {
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
     }));
 }
 
+/// Parses the command line; a usage error is printed as clap prints it,
+/// or, when `--json` is among the arguments, as the JSON error object every
+/// other failure is printed as (exit 2 either way).
+fn parse_command_line() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
+            let text = e.render().to_string();
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let message = lines
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            let advice = lines.map(str::trim).collect::<Vec<_>>().join(" ");
+            exit::print_json_error(&message, Some(advice.as_str()).filter(|a| !a.is_empty()), 2);
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    }
+}
+
 fn main() {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = parse_command_line();
+    exit::set_json_errors(cli.json);
     let ctx = output::Context {
         store: cli.store,
         json: cli.json,

@@ -121,7 +121,7 @@ fn load(
         let pinned = args
             .authority
             .as_deref()
-            .map(|a| crate::cmd::verify::key_arg("--authority", a))
+            .map(|a| crate::pubkey::public_key_arg("--authority", a))
             .transpose()?;
         let options = BundleOptions {
             authority: pinned,
