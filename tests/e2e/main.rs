@@ -21,6 +21,9 @@ mod completeness;
 mod crash;
 // Input limits, inputs larger than a chunk, stores damaged on disk.
 mod hostile;
+// append's input: every error at once (--check), targets by prefix or seq,
+// attachments by file, dates after today, near-duplicate ids, encodings.
+mod input;
 // The projections, with the cases of the seed report.
 mod projections;
 // Checkpoints, proofs, bundles and dossiers.
