@@ -529,7 +529,7 @@ impl<'a, R: BufRead> EventReader<'a, R> {
                     line: self.line_no,
                     field: None,
                     message: format!(
-                        "the input is not UTF-8 (byte {} of this line): save it as UTF-8 (in most editors: Save As, encoding UTF-8)",
+                        "the input is not valid UTF-8 (byte {} of this line): save it as UTF-8 (in most editors: Save As, encoding UTF-8)",
                         e.valid_up_to() + 1
                     ),
                 })
@@ -782,7 +782,7 @@ mod tests {
             .next()
             .unwrap()
             .unwrap_err();
-        assert!(e.message.contains("not UTF-8"), "{e}");
+        assert!(e.message.contains("not valid UTF-8"), "{e}");
     }
 
     #[test]

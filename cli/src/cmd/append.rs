@@ -98,8 +98,9 @@ Input conveniences (the signed entry is the same as if written in full):
 
 Refused as likely mistakes: a date after today (occurred_at, date_of_birth),
 and a new person id that differs from another only in case or by one
-character (a letter, a hyphen, two swapped letters; not a digit for a
-digit, which is another number): confirm it with --new-person ID.")]
+character (a letter or a hyphen changed, added or dropped, two letters
+swapped, O for 0 or l for 1; not an edit of the digits, which gives another
+number): confirm it with --new-person ID.")]
 pub(crate) struct AppendArgs {
     /// An investigator's private key; it signs every entry of the batch.
     #[arg(long, value_name = "FILE")]
