@@ -452,6 +452,10 @@ pub struct EventReader<'a, R> {
     done: bool,
     /// The record being read ends the input (see [`EventReader::read_line`]).
     fatal: bool,
+    /// After a syntax error, lines up to the next that starts with `{` are
+    /// the rest of the broken record (a pretty-printed object's), not
+    /// records of their own: skipped, not reported once each.
+    resync: bool,
     ctx: Option<InputContext<'a>>,
 }
 
@@ -464,6 +468,7 @@ impl<R: BufRead> EventReader<'static, R> {
             line_no: 0,
             done: false,
             fatal: false,
+            resync: false,
             ctx: None,
         }
     }
@@ -478,6 +483,7 @@ impl<'a, R: BufRead> EventReader<'a, R> {
             line_no: 0,
             done: false,
             fatal: false,
+            resync: false,
             ctx: Some(ctx),
         }
     }
@@ -550,13 +556,16 @@ impl<'a, R: BufRead> EventReader<'a, R> {
 
     fn next_record(&mut self) -> Result<Option<(usize, Event)>, InputError> {
         let mut buf = String::new();
-        // Skip blank lines.
+        // Skip blank lines (and, after a syntax error, the rest of the
+        // broken record).
         let start = loop {
             buf.clear();
             if !self.read_line(&mut buf)? {
                 return Ok(None);
             }
-            if !buf.trim().is_empty() {
+            let skip = self.resync && !buf.trim_start().starts_with('{');
+            if !buf.trim().is_empty() && !skip {
+                self.resync = false;
                 break self.line_no;
             }
         };
@@ -581,11 +590,12 @@ impl<'a, R: BufRead> EventReader<'a, R> {
                     }
                 }
                 Err(e) => {
+                    self.resync = true;
                     return Err(InputError {
                         line: start + e.line().saturating_sub(1),
                         field: None,
                         message: syntax_message(&e),
-                    })
+                    });
                 }
             }
         }
@@ -740,6 +750,22 @@ mod tests {
             .map(|r| r.as_ref().map(|(l, _)| *l).map_err(|e| e.line))
             .collect();
         assert_eq!(lines, vec![Err(1), Err(2), Ok(3), Err(4), Ok(5)]);
+    }
+
+    /// A syntax error inside a pretty-printed object is one error, not one
+    /// per line of the object's remainder.
+    #[test]
+    fn a_broken_pretty_object_is_one_error() {
+        let input = format!(
+            "{{\n  \"type\": \"capture\",\n  \"person\": P-1,\n  \"occurred_at\": \"2022\",\n  \"notes\": \"x\"\n}}\n{}\n{}\n",
+            capture("2022"),
+            capture("2022-13")
+        );
+        let lines: Vec<Result<usize, usize>> = read(&input)
+            .iter()
+            .map(|r| r.as_ref().map(|(l, _)| *l).map_err(|e| e.line))
+            .collect();
+        assert_eq!(lines, vec![Err(3), Ok(7), Err(8)]);
     }
 
     #[test]
