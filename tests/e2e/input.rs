@@ -130,6 +130,12 @@ fn stdout_keeps_seq_hash_lines_and_stderr_sums_up() {
         "{}",
         run.stderr
     );
+    let run = env.append(&capture("P-3", "2022"));
+    assert!(
+        run.stderr.contains("appended 1 entry (seq 5) for 1 person"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -332,7 +332,9 @@ impl BatchPersons {
 
     /// Refuses every new person whose id is near another person's (in the
     /// ledger or in the input), unless `--new-person` confirms it: one pass
-    /// over the ledger's persons (see `custody_ledger::near_ids`).
+    /// over the ledger's persons (see `custody_ledger::near_ids`). Those are
+    /// the persons with a status: one whose every entry was retracted has
+    /// none, and is not compared.
     fn check_near(
         &self,
         ledger: &Ledger,
@@ -530,11 +532,18 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     let (first, last) = commit(ctx, &mut ledger, &key, args.chunk, checked.spool)?;
     if let (false, Some(first), Some(last)) = (ctx.json, first, last) {
         // On stderr: stdout keeps one `seq hash` line per entry, for scripts.
-        eprintln!(
-            "appended {} entries (seq {first}..{last}) for {persons} person{}",
-            last - first + 1,
-            if persons == 1 { "" } else { "s" }
-        );
+        let n = last - first + 1;
+        let entries = if n == 1 {
+            format!("1 entry (seq {first})")
+        } else {
+            format!("{n} entries (seq {first}..{last})")
+        };
+        let about = match persons {
+            0 => String::new(),
+            1 => " for 1 person".to_string(),
+            p => format!(" for {p} persons"),
+        };
+        eprintln!("appended {entries}{about}");
     }
     Ok(())
 }
