@@ -22,7 +22,9 @@
 //! acknowledgment could be printed; nothing is ever part of a chunk
 //! (`tests/e2e/crash.rs` checks this under SIGKILL). `custody log` shows where
 //! the input stopped; appending the remaining records completes it. Memory
-//! use is one chunk, whatever the size of the input.
+//! use is one chunk, whatever the size of the input, and the input's
+//! distinct person ids (for the near-id check and the summary: tens of
+//! bytes a person).
 //!
 //! ## Every error at once
 //!
@@ -78,8 +80,8 @@ lines are printed as soon as it is durable. An input of at most one chunk is
 one atomic commit. A larger one interrupted by a crash or a store failure
 leaves whole chunks in the ledger: every acknowledged one, and perhaps the
 next if it was committed just before the interruption. `custody log` shows
-which; append the rest again. Memory use is bounded by one chunk, so inputs
-larger than memory work.
+which; append the rest again. Memory use is bounded by one chunk (and the
+input's distinct person ids), so inputs larger than memory work.
 
 A refused input is reported whole: every error (the first 50 without
 --check), each naming its line and field. --check reports them all, appends
