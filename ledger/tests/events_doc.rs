@@ -15,18 +15,22 @@
 //!   one of its values;
 //! - each vocabulary lists its `ALL` names, in order, and every vocabulary
 //!   of format/src/event.rs has a section;
-//! - the date forms, the refused lines and the links are what the page
-//!   says they are.
+//! - the date forms, the refused lines, the input sugar (targets by prefix
+//!   or seq, attachments by file) and the links are what the page says they
+//!   are.
 //!
 //! Every failure message says what to change in docs/EVENTS.md (or, where
 //! the page is right and the code moved, in this test).
 
+use custody_format::event::EntryHash;
 use custody_format::event::{
     limits, Category, CorrespondenceKind, DeathCause, Event, IllTreatmentKind, IllTreatmentSource,
     ProceedingStage, ReleaseKind, Role, SightingSource, Source, Visitor,
 };
-use custody_format::time::OccurredAt;
-use custody_ledger::input::{event_from_value, EventReader};
+use custody_format::time::{OccurredAt, Timestamp};
+use custody_ledger::input::{
+    event_from_value, event_from_value_in, EventReader, InputContext, ResolveTarget, TargetRef,
+};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -774,4 +778,79 @@ fn every_link_within_the_page_names_a_heading() {
             }
         }
     }
+}
+
+/// A ledger of one entry, at seq 5, for the input sugar's examples.
+struct OneEntry(EntryHash);
+
+impl ResolveTarget for OneEntry {
+    fn resolve(&self, target: TargetRef<'_>) -> Result<EntryHash, String> {
+        match target {
+            TargetRef::Seq(5) => Ok(self.0),
+            TargetRef::Prefix(p) if self.0.to_hex().starts_with(p) => Ok(self.0),
+            other => Err(format!("no entry {other:?}")),
+        }
+    }
+}
+
+fn sugar_context<'a>(ledger: &'a OneEntry, base_dir: &std::path::Path) -> InputContext<'a> {
+    InputContext {
+        targets: ledger,
+        base_dir: base_dir.to_path_buf(),
+        now: Timestamp(chrono::Utc::now().timestamp_micros()),
+    }
+}
+
+#[test]
+fn the_input_sugar_shown_becomes_the_documented_fields() {
+    let all = sections();
+    let hash =
+        EntryHash::from_hex("6d097e01cbee62676b498e5ac4cd0403fc2c293f8d8c7366cb8d87b695880361")
+            .unwrap();
+    let ledger = OneEntry(hash);
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = sugar_context(&ledger, dir.path());
+    let naming = section(&all, "Naming an earlier entry")
+        .json_blocks()
+        .concat();
+    assert!(
+        naming.len() >= 2,
+        "{DOC}, Naming an earlier entry: show a target by prefix and one by target_seq"
+    );
+    for line in naming {
+        let event = event_from_value_in(serde_json::from_str(&line).unwrap(), &ctx)
+            .unwrap_or_else(|e| panic!("{DOC}, Naming an earlier entry: {line} is refused: {e}"));
+        let Event::Correction(c) = event else {
+            panic!("{DOC}, Naming an earlier entry: show corrections")
+        };
+        assert_eq!(
+            c.target, hash,
+            "{DOC}, Naming an earlier entry: {line} names another entry"
+        );
+    }
+
+    let blocks = section(&all, "Attachments").json_blocks();
+    let line = blocks.get(1).and_then(|b| b.first()).unwrap_or_else(|| {
+        panic!("{DOC}, Attachments: show an event whose attachment names a `file`")
+    });
+    let value: Value = serde_json::from_str(line).unwrap();
+    let file = value["attachments"][0]["file"]
+        .as_str()
+        .expect("an attachment names a file");
+    let path = dir.path().join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"the video's bytes").unwrap();
+    let event = event_from_value_in(value, &ctx)
+        .unwrap_or_else(|e| panic!("{DOC}, Attachments: {line} is refused: {e}"));
+    let attachment = &event.attachments()[0];
+    use sha2::Digest;
+    assert_eq!(
+        attachment.sha256.0,
+        <[u8; 32]>::from(sha2::Sha256::digest(b"the video's bytes")),
+        "{DOC}, Attachments: custody does not fill sha256 from the file as the page says"
+    );
+    assert_eq!(
+        attachment.media_type, "video/mp4",
+        "{DOC}, Attachments: the media type is not taken from the extension"
+    );
 }
