@@ -27,7 +27,12 @@ Exit codes:
   1  refused or invalid: bad input, an unauthorised key, a failed verification,
      an unknown person — the ledger is left exactly as it was
   2  usage or environment error: bad arguments, no ledger at --store,
-     store in use, unreadable file, I/O failure";
+     store in use, unreadable file, I/O failure
+
+Environment:
+  CUSTODY_STORE           the ledger's directory (as --store)
+  CUSTODY_KEY_PASSPHRASE  the passphrase of an encrypted private key
+                          (otherwise asked on the terminal)";
 
 /// An evidence ledger of people held or missing in armed conflict:
 /// append-only, ed25519-signed, hash-chained events, and a verifier that

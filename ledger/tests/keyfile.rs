@@ -50,3 +50,65 @@ fn a_key_readable_by_others_is_noticed_and_a_huge_file_is_not_read() {
         })
     ));
 }
+
+/// Encrypted keys too: OpenSSL reads the scrypt/AES-256-CBC keys custody
+/// writes (its scrypt memory limit is 32 MiB), and custody reads both kinds
+/// OpenSSL writes: `genpkey -aes256` (PBKDF2-SHA256) and `pkcs8 -scrypt`.
+#[test]
+fn encrypted_keys_go_both_ways_between_openssl_and_custody() {
+    use custody_ledger::keyfile::{
+        read_signing_key_with, write_encrypted_signing_key, KeyFileError,
+    };
+    use zeroize::Zeroizing;
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.pem");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    write_encrypted_signing_key(&ours, &key, "field pass").unwrap();
+    let out = Command::new("openssl")
+        .args(["pkey", "-passin", "pass:field pass", "-in"])
+        .arg(&ours)
+        .args(["-pubout", "-outform", "DER"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl pkey refused custody's encrypted key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(&out.stdout[out.stdout.len() - 32..], &public_key_of(&key).0);
+
+    let theirs = dir.path().join("theirs.pem");
+    let made = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "ed25519",
+            "-aes256",
+            "-pass",
+            "pass:pw",
+            "-out",
+        ])
+        .arg(&theirs)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let scrypt = dir.path().join("scrypt.pem");
+    let made = Command::new("openssl")
+        .args([
+            "pkcs8", "-topk8", "-scrypt", "-passin", "pass:pw", "-passout", "pass:pw2", "-in",
+        ])
+        .arg(&theirs)
+        .arg("-out")
+        .arg(&scrypt)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let pw = |p: &'static str| move || Ok(Zeroizing::new(p.to_string()));
+    let a = read_signing_key_with(&theirs, &mut pw("pw")).unwrap();
+    let b = read_signing_key_with(&scrypt, &mut pw("pw2")).unwrap();
+    assert_eq!(a.to_bytes(), b.to_bytes(), "one key, two encryptions");
+    assert!(matches!(
+        read_signing_key_with(&theirs, &mut pw("pw2")),
+        Err(KeyFileError::WrongPassphrase(_))
+    ));
+}
