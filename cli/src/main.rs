@@ -69,6 +69,9 @@ enum Command {
     /// Append signed evidence from one JSON object or JSON Lines (checked
     /// whole first: one bad record and nothing is appended).
     Append(cmd::append::AppendArgs),
+    /// Turn a spreadsheet (CSV) into events with a mapping file (TOML): a
+    /// dry run listing them, or with --apply one atomic append.
+    Import(cmd::import::ImportArgs),
     /// Print entries: seq, recorded_at, type, person, signer and hash.
     Log(cmd::log::LogArgs),
     /// A person's current status (or everyone's), with the legal clock and
@@ -204,6 +207,7 @@ fn main() {
         Command::Key(KeyCommand::List) => cmd::key::list(&ctx),
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Append(a) => cmd::append::run(&ctx, a),
+        Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Status(a) => cmd::status::status(&ctx, a),
         Command::History(a) => cmd::status::history(&ctx, a),

@@ -225,3 +225,263 @@ fn key_generate_encrypt_refuses_an_empty_or_absent_passphrase_and_writes_nothing
     .fails(2, &["no terminal", "set CUSTODY_KEY_PASSPHRASE"]);
     assert!(!key.exists());
 }
+
+/// The worked example of docs/IMPORT.md, as committed: the test imports
+/// these very files, so the documentation cannot drift from the tool.
+fn example(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/examples")
+        .join(name)
+}
+
+const EXAMPLE_LISTING: &str = "\
+row 2  missing_report  P-0101  2023-07-14
+row 3  missing_report  P-0102  2022-03-02
+row 3  capture  P-0102  2022-05-17
+row 3  icrc_notification  P-0102  2023-06-20
+row 4  missing_report  P-0103  2022-09
+row 4  capture  P-0103  2022-09
+";
+
+#[test]
+fn the_documented_example_sheet_imports_dry_run_first_then_whole() {
+    let env = Env::new(CUSTODY);
+    let (csv, map) = (example("cases.csv"), example("cases.toml"));
+    let before = env.snapshot();
+    // A dry run without a key needs no ledger and writes nothing.
+    let listing = crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None);
+    assert!(listing.stderr.contains("dry run"), "{}", listing.stderr);
+    assert_eq!(listing.ok(), EXAMPLE_LISTING);
+    // With a key: checked against the ledger, still nothing written.
+    let checked = env.run(&[
+        "import",
+        "--csv",
+        s(&csv),
+        "--mapping",
+        s(&map),
+        "--key",
+        s(&env.investigator),
+    ]);
+    assert_eq!(checked.ok(), EXAMPLE_LISTING);
+    assert_eq!(env.snapshot(), before, "a dry run writes nothing");
+
+    let applied = env
+        .run(&[
+            "import",
+            "--csv",
+            s(&csv),
+            "--mapping",
+            s(&map),
+            "--key",
+            s(&env.investigator),
+            "--apply",
+        ])
+        .ok();
+    let lines: Vec<&str> = applied.lines().collect();
+    assert_eq!(lines.len(), 6, "{applied}");
+    for (line, (planned, seq)) in lines.iter().zip(EXAMPLE_LISTING.lines().zip(2..)) {
+        // Entries 0 and 1 are the genesis and the grant.
+        assert!(
+            line.starts_with(&format!("{planned}  seq {seq} ")),
+            "{line}"
+        );
+    }
+    let table = env.run(&["status"]).ok();
+    for (person, status, category) in [
+        ("P-0101", "missing", "military"),
+        ("P-0102", "held_acknowledged", "civilian"),
+        ("P-0103", "held_unacknowledged", "military"),
+    ] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(person) && l.contains(status) && l.contains(category)),
+            "{person} {status}:\n{table}"
+        );
+    }
+    let p2 = env.run(&["--json", "status", "P-0102"]).ok();
+    let p2: serde_json::Value = serde_json::from_str(p2.trim()).unwrap();
+    assert_eq!(p2["axes"]["location_disclosed"], false, "{p2}");
+    // A quoted cell with quotes inside arrives whole.
+    let export = env.snapshot();
+    assert!(
+        export.contains(r#""name":"Serhiy \"Seryi\" Bondar""#),
+        "{export}"
+    );
+    env.verify_ok();
+}
+
+fn sheet(env: &Env, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = env.path(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+const HEADER: &str = "case_id,full_name,category,reported_on,last_seen,captured_on,capture_place,icrc_notified_on,location_disclosed\n";
+
+#[test]
+fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
+    let env = Env::new(CUSTODY);
+    let map = example("cases.toml");
+    let csv = sheet(
+        &env,
+        "bad.csv",
+        format!(
+            "{HEADER}\
+             P-1,Good Row,military,01/01/2023,X,,,,\n\
+             P-2,Bad Date,military,31/02/2023,X,,,,\n\
+             P-3,Bad Category,soldier,01/01/2023,X,,,,\n\
+             P-4,Bad Bool,civilian,01/01/2023,X,02/01/2023,Y,05/05/2023,maybe\n\
+             P-5,Short Row,military\n\
+             ,No Person,military,01/01/2023,X,,,,\n"
+        )
+        .as_bytes(),
+    );
+    let before = env.snapshot();
+    for apply in [false, true] {
+        let mut args = vec![
+            "import",
+            "--csv",
+            s(&csv),
+            "--mapping",
+            s(&map),
+            "--key",
+            s(&env.investigator),
+        ];
+        if apply {
+            args.push("--apply");
+        }
+        let err = env.run(&args).fails(
+            1,
+            &[
+                "row 3, column \"reported_on\": \"31/02/2023\" is not a date in the format \"%d/%m/%Y\"",
+                "row 4, column \"category\": missing_report field `category`",
+                "row 5, column \"location_disclosed\": \"maybe\" is not yes or no",
+                "row 6: 3 cells, but the header has 9 columns",
+                "row 7, column \"case_id\" (empty): missing_report field `person`",
+                "5 errors (listed above); nothing was appended",
+            ],
+        );
+        assert!(
+            !err.contains("row 2"),
+            "the good row is not an error: {err}"
+        );
+        assert_eq!(env.snapshot(), before);
+    }
+}
+
+#[test]
+fn a_bad_mapping_is_named_clearly_and_whole() {
+    let env = Env::new(CUSTODY);
+    let csv = example("cases.csv");
+    let map = sheet(
+        &env,
+        "bad.toml",
+        br#"
+[[event]]
+type = "captur"
+[event.fields]
+person = { column = "case_id" }
+
+[[event]]
+type = "capture"
+when = "capture_date"
+[event.fields]
+persn = { column = "case_id" }
+occurred_at = { column = "date" }
+place = { value = "x", column = "case_id" }
+"#,
+    );
+    let before = env.snapshot();
+    env.run(&[
+        "import", "--csv", s(&csv), "--mapping", s(&map), "--key", s(&env.investigator), "--apply",
+    ])
+    .fails(
+        1,
+        &[
+            "event 1 (captur): unknown event type; expected one of missing_report",
+            "event 2 (capture), `when`: column \"capture_date\" is not in the CSV's header (its columns: \"case_id\"",
+            "event 2 (capture), field `persn`: unknown field",
+            "event 2 (capture), field `occurred_at`: column \"date\" is not in the CSV's header",
+            "event 2 (capture), field `place`: give `column` or `value`, not both",
+            "5 errors",
+        ],
+    );
+    // Not TOML, or a key the mapping does not have: named with the file.
+    let typo = sheet(
+        &env,
+        "typo.toml",
+        b"[[event]]\ntype = \"capture\"\ncolums = 1\n",
+    );
+    env.run(&["import", "--csv", s(&csv), "--mapping", s(&typo)])
+        .fails(1, &["typo.toml: not a valid mapping", "colums"]);
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn a_sheet_as_excel_saves_it_is_read_and_a_broken_one_named() {
+    let env = Env::new(CUSTODY);
+    let map = example("cases.toml");
+    // Excel's "CSV UTF-8" starts with a byte order mark: the first column
+    // is still `case_id`.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(format!("{HEADER}P-9,Name,military,01/01/2023,X,,,,\n").as_bytes());
+    let csv = sheet(&env, "bom.csv", &bom);
+    let out = crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).ok();
+    assert_eq!(out, "row 2  missing_report  P-9  2023-01-01\n");
+    // Latin-1 ("Kovalenkó"), as older spreadsheets save: named, not mangled.
+    let mut latin = format!("{HEADER}P-9,Kovalenk").into_bytes();
+    latin.extend_from_slice(b"\xF3,military,01/01/2023,X,,,,\n");
+    let csv = sheet(&env, "latin.csv", &latin);
+    crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).fails(
+        1,
+        &["row 2, column \"full_name\": not UTF-8 text", "CSV UTF-8"],
+    );
+    // Two columns of one name: which would count? Refused.
+    let csv = sheet(
+        &env,
+        "dup.csv",
+        format!(
+            "{},case_id\nP-9,N,military,01/01/2023,X,,,,,P-8\n",
+            HEADER.trim_end()
+        )
+        .as_bytes(),
+    );
+    crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).fails(
+        1,
+        &["row 1, column \"case_id\": the header names this column twice (columns 1 and 10)"],
+    );
+    // --apply needs a key to sign with.
+    crate::util::custody(
+        &["import", "--csv", s(&csv), "--mapping", s(&map), "--apply"],
+        None,
+    )
+    .fails(2, &["--key"]);
+}
+
+#[test]
+fn an_import_signed_by_a_key_without_the_role_is_refused_row_by_row() {
+    let env = Env::new(CUSTODY);
+    let (csv, map) = (example("cases.csv"), example("cases.toml"));
+    let before = env.snapshot();
+    env.run(&[
+        "import",
+        "--csv",
+        s(&csv),
+        "--mapping",
+        s(&map),
+        "--key",
+        s(&env.authority),
+        "--apply",
+    ])
+    .fails(
+        1,
+        &[
+            "row 2 (missing_report): key",
+            "row 4 (capture): key",
+            "does not hold the role `investigator`",
+            "6 errors",
+        ],
+    );
+    assert_eq!(env.snapshot(), before);
+}

@@ -7,6 +7,7 @@ pub(crate) mod compact;
 pub(crate) mod demo;
 pub(crate) mod export;
 pub(crate) mod generate;
+pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod key;
 pub(crate) mod log;
