@@ -485,3 +485,134 @@ fn an_import_signed_by_a_key_without_the_role_is_refused_row_by_row() {
     );
     assert_eq!(env.snapshot(), before);
 }
+
+/// A terminal for one command: a detached tmux session on a server of its
+/// own, read with capture-pane and typed into with send-keys. Each step
+/// waits until the screen shows what it waits for (bounded), never a
+/// fixed time.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    fn start(name: &str, command: &str) -> Terminal {
+        let t = Terminal {
+            socket: format!("custody-e2e-{name}-{}", std::process::id()),
+        };
+        let ok = t
+            .tmux(&["new-session", "-d", "-x", "200", "-y", "40", "-s", "t"])
+            .arg(format!(
+                "env -u {PASS_VAR} {command}; echo EXIT=$?; sleep 600"
+            ))
+            .status()
+            .expect("tmux is needed for this test; .ci/run installs it")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `needle` (at most a minute, for a
+    /// machine busy with the other tests), and returns it.
+    fn wait_for(&self, needle: &str) -> String {
+        for _ in 0..1200 {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the terminal never showed {needle:?}:\n{}", self.screen());
+    }
+
+    fn type_line(&self, text: &str) {
+        assert!(self
+            .tmux(&["send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap()
+            .success());
+        assert!(self
+            .tmux(&["send-keys", "-t", "t", "Enter"])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]).status();
+    }
+}
+
+#[test]
+fn on_a_terminal_the_passphrase_is_asked_without_echo() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("tty.pem");
+    let bin = crate::util::BIN;
+    // key generate --encrypt asks twice; the key then opens with what was typed.
+    let term = Terminal::start(
+        "generate",
+        &format!("{bin} key generate --encrypt --out {}", s(&key)),
+    );
+    term.wait_for("new passphrase for");
+    term.type_line("tty-secret-4417");
+    term.wait_for("the same passphrase again");
+    term.type_line("tty-secret-4417");
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains("tty-secret-4417"), "echoed:\n{screen}");
+    drop(term);
+    let public = with_pass(
+        &dir.path().join("none"),
+        &["key", "public", "--key", s(&key)],
+        None,
+        Some("tty-secret-4417"),
+    )
+    .ok();
+
+    // Reading it asks once, naming the file; standard input may be a pipe.
+    let term = Terminal::start(
+        "public",
+        &format!("true | {bin} key public --key {}", s(&key)),
+    );
+    term.wait_for(&format!("passphrase for {}", s(&key)));
+    term.type_line("tty-secret-4417");
+    let screen = term.wait_for("EXIT=");
+    assert!(
+        screen.contains("EXIT=0") && screen.contains(public.trim()),
+        "{screen}"
+    );
+    assert!(!screen.contains("tty-secret-4417"), "echoed:\n{screen}");
+    drop(term);
+
+    // Two different passphrases: nothing written.
+    let other = dir.path().join("other.pem");
+    let term = Terminal::start(
+        "differ",
+        &format!("{bin} key generate --encrypt --out {}", s(&other)),
+    );
+    term.wait_for("new passphrase for");
+    term.type_line("one");
+    term.wait_for("the same passphrase again");
+    term.type_line("two");
+    let screen = term.wait_for("EXIT=");
+    assert!(
+        screen.contains("the two passphrases differ") && screen.contains("EXIT=2"),
+        "{screen}"
+    );
+    assert!(!other.exists());
+}
