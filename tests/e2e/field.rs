@@ -333,7 +333,7 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
              P-3,Bad Category,soldier,01/01/2023,X,,,,\n\
              P-4,Bad Bool,civilian,01/01/2023,X,02/01/2023,Y,05/05/2023,maybe\n\
              P-5,Short Row,military\n\
-             ,No Person,military,01/01/2023,X,,,,\n"
+             ,No Person,soldier,01/01/2023,X,,,,\n"
         )
         .as_bytes(),
     );
@@ -358,8 +358,9 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
                 "row 4, column \"category\": missing_report field `category`",
                 "row 5, column \"location_disclosed\": \"maybe\" is not yes or no",
                 "row 6: 3 cells, but the header has 9 columns",
+                "row 7, column \"category\": missing_report field `category`: unknown variant `soldier`",
                 "row 7, column \"case_id\" (empty): missing_report field `person`",
-                "5 errors (listed above); nothing was appended",
+                "6 errors (listed above); nothing was appended",
             ],
         );
         assert!(

@@ -345,7 +345,7 @@ fn row_events(
         let mut object = Map::new();
         object.insert("type".into(), Value::String(plan.type_name.clone()));
         let mut from_column = HashMap::new();
-        let mut cell_errors = false;
+        let mut failed = std::collections::HashSet::new();
         for (name, source) in &plan.fields {
             match source {
                 Source::Constant(v) => {
@@ -366,31 +366,66 @@ fn row_events(
                             object.insert(name.clone(), v);
                         }
                         Err(message) => {
-                            cell_errors = true;
+                            failed.insert(name.clone());
                             errors.push(format!("row {row}, {}: {message}", column(*index)));
                         }
                     }
                 }
             }
         }
-        if cell_errors {
-            continue;
-        }
-        match event_from_value(Value::Object(object)) {
+        let where_ = |field: &str| match from_column.get(field) {
+            Some(&i) if cells[i].is_empty() => format!("{} (empty)", column(i)),
+            Some(&i) => column(i),
+            None => "(no column)".to_string(),
+        };
+        match parse_all_errors(object, failed) {
             Ok(event) => planned.push(Planned { row, event }),
+            Err(found) => {
+                for e in found {
+                    let top = e.field.split(['.', '[']).next().unwrap_or_default();
+                    errors.push(format!(
+                        "row {row}, {}: {} field `{}`: {}",
+                        where_(top),
+                        plan.type_name,
+                        crate::escape::terminal(&e.field),
+                        crate::escape::terminal(&e.message)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Parses an event as `custody append` does, and on failure finds every
+/// error it can rather than the first: the parser stops at one bad field,
+/// so that field is dropped and the rest parsed again. `failed` holds the
+/// fields already reported (cells that could not be read); a field missing
+/// because it was dropped is not reported twice, and the search stops
+/// there (the parser names only the first missing field).
+fn parse_all_errors(
+    mut object: Map<String, Value>,
+    mut failed: std::collections::HashSet<String>,
+) -> Result<Event, Vec<custody_format::event::FieldError>> {
+    let mut found = Vec::new();
+    loop {
+        match event_from_value(Value::Object(object.clone())) {
+            Ok(event) if found.is_empty() && failed.is_empty() => return Ok(event),
+            Ok(_) => return Err(found),
             Err(e) => {
-                let top = e.field.split(['.', '[']).next().unwrap_or_default();
-                let place = match from_column.get(top) {
-                    Some(&i) if cells[i].is_empty() => format!("{} (empty)", column(i)),
-                    Some(&i) => column(i),
-                    None => "(no column)".to_string(),
-                };
-                errors.push(format!(
-                    "row {row}, {place}: {} field `{}`: {}",
-                    plan.type_name,
-                    crate::escape::terminal(&e.field),
-                    crate::escape::terminal(&e.message)
-                ));
+                let top = e
+                    .field
+                    .split(['.', '['])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let echo = failed.contains(&top);
+                if !echo {
+                    found.push(e);
+                }
+                if echo || object.remove(&top).is_none() {
+                    return Err(found);
+                }
+                failed.insert(top);
             }
         }
     }
