@@ -383,8 +383,15 @@ fn decrypt_key(
             "the PEM label is {label:?}"
         ))));
     }
-    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der.as_bytes())
-        .map_err(|e| fail(KeyProblem::NotEncryptedPkcs8(e.to_string())))?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der.as_bytes()).map_err(|e| {
+        fail(match scheme_oid(der.as_bytes()) {
+            // A PBES2 file that does not decode is damaged, not unsupported.
+            Some(oid) if oid != pkcs5::pbes2::PBES2_OID => KeyProblem::UnsupportedEncryption(
+                format!("the scheme {oid} (re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc)"),
+            ),
+            _ => KeyProblem::NotEncryptedPkcs8(e.to_string()),
+        })
+    })?;
     check_encryption(&info.encryption_algorithm).map_err(fail)?;
     let secret = passphrase().map_err(|reason| KeyFileError::NoPassphrase {
         path: path.to_path_buf(),
@@ -399,6 +406,23 @@ fn decrypt_key(
     // A wrong passphrase passes CBC's padding check about once in 256
     // tries; the plaintext then is not a key, which says the same.
     SigningKey::from_pkcs8_der(plain).map_err(|_| wrong())
+}
+
+/// The OID of an encrypted key's scheme, read on its own, to name a scheme
+/// the decoder does not know: PKCS#12's PBE (`openssl pkcs8 -v1
+/// PBE-SHA1-3DES`, and OpenSSL 1.0's default for `pkcs8 -topk8`) rather
+/// than call the file damaged.
+fn scheme_oid(der: &[u8]) -> Option<pkcs8::ObjectIdentifier> {
+    use pkcs8::der::{Decode, Reader, SliceReader};
+    let mut reader = SliceReader::new(der).ok()?;
+    reader
+        .sequence(|r| {
+            let algorithm = pkcs8::AlgorithmIdentifierRef::decode(r)?;
+            r.tlv_bytes()?; // the encrypted data
+            Ok::<_, pkcs8::der::Error>(algorithm)
+        })
+        .ok()
+        .map(|a| a.oid)
 }
 
 /// Refuses what custody does not decrypt, naming it: PBES1 and the

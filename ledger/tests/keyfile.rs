@@ -112,3 +112,57 @@ fn encrypted_keys_go_both_ways_between_openssl_and_custody() {
         Err(KeyFileError::WrongPassphrase(_))
     ));
 }
+
+/// What custody does not decrypt is named, not taken for a wrong passphrase
+/// or a damaged file: PKCS#12's PBE (`openssl pkcs8 -v1 PBE-SHA1-3DES`, what
+/// OpenSSL 1.0 wrote by default) and PBKDF2 with HMAC-SHA-1.
+#[test]
+fn encryptions_custody_does_not_read_are_named() {
+    use custody_ledger::keyfile::{read_signing_key_with, KeyFileError, KeyProblem};
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pem");
+    write_signing_key(&plain, &ed25519_dalek::SigningKey::from_bytes(&[6; 32])).unwrap();
+    for (name, scheme, expected) in [
+        (
+            "pkcs12-pbe.pem",
+            &["-v1", "PBE-SHA1-3DES"][..],
+            "the scheme 1.2.840.113549.1.12.1.3",
+        ),
+        (
+            "sha1.pem",
+            &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA1"][..],
+            "HMAC-SHA-1",
+        ),
+    ] {
+        let out = dir.path().join(name);
+        let made = Command::new("openssl")
+            .args(["pkcs8", "-topk8", "-passout", "pass:pw", "-in"])
+            .arg(&plain)
+            .args(scheme)
+            .arg("-out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        if !made.status.success() {
+            // An OpenSSL built without the legacy algorithms cannot write
+            // PBES1 at all; nothing to read then.
+            assert!(
+                name == "pbes1.pem",
+                "{}",
+                String::from_utf8_lossy(&made.stderr)
+            );
+            continue;
+        }
+        let err = read_signing_key_with(&out, &mut || panic!("asked")).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                KeyFileError::Format {
+                    problem: KeyProblem::UnsupportedEncryption(what),
+                    ..
+                } if what.contains(expected)
+            ),
+            "{name}: {err}"
+        );
+    }
+}

@@ -252,6 +252,17 @@ fn the_documented_example_sheet_imports_dry_run_first_then_whole() {
     let listing = crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None);
     assert!(listing.stderr.contains("dry run"), "{}", listing.stderr);
     assert_eq!(listing.ok(), EXAMPLE_LISTING);
+    let json = crate::util::custody(
+        &["--json", "import", "--csv", s(&csv), "--mapping", s(&map)],
+        None,
+    )
+    .ok();
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first,
+        serde_json::json!({"row": 2, "type": "missing_report", "person": "P-0101", "occurred_at": "2023-07-14"})
+    );
+    assert_eq!(json.lines().count(), 6);
     // With a key: checked against the ledger, still nothing written.
     let checked = env.run(&[
         "import",
@@ -333,7 +344,8 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
              P-3,Bad Category,soldier,01/01/2023,X,,,,\n\
              P-4,Bad Bool,civilian,01/01/2023,X,02/01/2023,Y,05/05/2023,maybe\n\
              P-5,Short Row,military\n\
-             ,No Person,soldier,01/01/2023,X,,,,\n"
+             ,No Person,soldier,01/01/2023,X,,,,\n\
+             P-8,Hostile,military,\x1b[2J01/01,X,,,,\n"
         )
         .as_bytes(),
     );
@@ -360,7 +372,8 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
                 "row 6: 3 cells, but the header has 9 columns",
                 "row 7, column \"category\": missing_report field `category`: unknown variant `soldier`",
                 "row 7, column \"case_id\" (empty): missing_report field `person`",
-                "6 errors (listed above); nothing was appended",
+                "row 8, column \"reported_on\": \"\\u{1b}[2J01/01\" is not a date",
+                "7 errors (listed above); nothing was appended",
             ],
         );
         assert!(
@@ -391,6 +404,13 @@ when = "capture_date"
 persn = { column = "case_id" }
 occurred_at = { column = "date" }
 place = { value = "x", column = "case_id" }
+
+[[event]]
+type = "sighting"
+[event.fields]
+person = { column = "case_id" }
+occurred_at = { column = "reported_on", date_format = "%Q" }
+source = { value = "video", kind = "boolean" }
 "#,
     );
     let before = env.snapshot();
@@ -405,7 +425,9 @@ place = { value = "x", column = "case_id" }
             "event 2 (capture), field `persn`: unknown field",
             "event 2 (capture), field `occurred_at`: column \"date\" is not in the CSV's header",
             "event 2 (capture), field `place`: give `column` or `value`, not both",
-            "5 errors",
+            "event 3 (sighting), field `occurred_at`: date_format \"%Q\" is not a valid strftime format",
+            "event 3 (sighting), field `source`: `date_format` and `kind` go with `column`",
+            "7 errors",
         ],
     );
     // Not TOML, or a key the mapping does not have: named with the file.
@@ -426,10 +448,13 @@ fn a_sheet_as_excel_saves_it_is_read_and_a_broken_one_named() {
     // Excel's "CSV UTF-8" starts with a byte order mark: the first column
     // is still `case_id`.
     let mut bom = b"\xEF\xBB\xBF".to_vec();
-    bom.extend_from_slice(format!("{HEADER}P-9,Name,military,01/01/2023,X,,,,\n").as_bytes());
+    bom.extend_from_slice(
+        format!("{HEADER},,,,,,,,\nP-9,Name,military,01/01/2023,X,,,,\n").as_bytes(),
+    );
     let csv = sheet(&env, "bom.csv", &bom);
     let out = crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).ok();
-    assert_eq!(out, "row 2  missing_report  P-9  2023-01-01\n");
+    // (Row 2 is blank, as spreadsheets leave rows: skipped.)
+    assert_eq!(out, "row 3  missing_report  P-9  2023-01-01\n");
     // Latin-1 ("Kovalenkó"), as older spreadsheets save: named, not mangled.
     let mut latin = format!("{HEADER}P-9,Kovalenk").into_bytes();
     latin.extend_from_slice(b"\xF3,military,01/01/2023,X,,,,\n");
@@ -616,4 +641,30 @@ fn on_a_terminal_the_passphrase_is_asked_without_echo() {
         "{screen}"
     );
     assert!(!other.exists());
+}
+
+#[test]
+fn a_sheet_too_large_for_one_commit_is_refused_before_anything_is_written() {
+    let env = Env::new(CUSTODY);
+    let mut text = HEADER.to_string();
+    for i in 0..50_001 {
+        text.push_str(&format!("P-{i},N,military,01/01/2023,X,,,,\n"));
+    }
+    let csv = sheet(&env, "big.csv", text.as_bytes());
+    let before = env.snapshot();
+    env.run(&[
+        "import",
+        "--csv",
+        s(&csv),
+        "--mapping",
+        s(&example("cases.toml")),
+        "--key",
+        s(&env.investigator),
+        "--apply",
+    ])
+    .fails(
+        1,
+        &["more than 50000 events (at row 50002)", "split the sheet"],
+    );
+    assert_eq!(env.snapshot(), before);
 }

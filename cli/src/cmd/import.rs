@@ -88,7 +88,7 @@ struct FieldSpec {
     /// The column holds dates in this strftime format (e.g. `%d/%m/%Y`).
     #[serde(default)]
     date_format: Option<String>,
-    /// How the cell is read: `text` (default), `boolean` or `integer`.
+    /// How the cell is read: `text` (default) or `boolean`.
     #[serde(default)]
     kind: Kind,
 }
@@ -99,7 +99,6 @@ enum Kind {
     #[default]
     Text,
     Boolean,
-    Integer,
 }
 
 /// A field resolved against the sheet's header.
@@ -219,10 +218,10 @@ fn resolve_field(
 fn no_column(column: &str, header: &[String]) -> String {
     format!(
         "column {:?} is not in the CSV's header (its columns: {})",
-        crate::escape::terminal(column),
+        column,
         header
             .iter()
-            .map(|h| format!("{:?}", crate::escape::terminal(h)))
+            .map(|h| format!("{:?}", h))
             .collect::<Vec<_>>()
             .join(", ")
     )
@@ -302,7 +301,7 @@ fn read_date(cell: &str, format: &str) -> Result<String, String> {
     }
     Err(format!(
         "{:?} is not a date in the format {format:?}, nor an ISO date such as 2023-07-14, 2023-07 or 2023",
-        crate::escape::terminal(cell)
+        cell
     ))
 }
 
@@ -318,13 +317,9 @@ fn read_cell(cell: &str, date_format: Option<&str>, kind: Kind) -> Result<Value,
             "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
             _ => Err(format!(
                 "{:?} is not yes or no (write true/false, yes/no, y/n or 1/0)",
-                crate::escape::terminal(cell)
+                cell
             )),
         },
-        Kind::Integer => cell
-            .parse::<i64>()
-            .map(|i| json!(i))
-            .map_err(|_| format!("{:?} is not a whole number", crate::escape::terminal(cell))),
     }
 }
 
@@ -337,7 +332,7 @@ fn row_events(
     planned: &mut Vec<Planned>,
     errors: &mut Vec<String>,
 ) {
-    let column = |i: usize| format!("column {:?}", crate::escape::terminal(&header[i]));
+    let column = |i: usize| format!("column {:?}", &header[i]);
     for plan in plans {
         if plan.when.is_some_and(|i| cells[i].is_empty()) {
             continue;
@@ -467,7 +462,7 @@ fn read_header(
         if !name.is_empty() && header[..i].contains(name) {
             errors.push(format!(
                 "row 1, column {:?}: the header names this column twice (columns {} and {}); rename one",
-                crate::escape::terminal(name),
+                name,
                 header.iter().position(|h| h == name).unwrap_or(0) + 1,
                 i + 1
             ));
@@ -484,6 +479,10 @@ fn read_header(
 }
 
 /// Prints every error, one a line, and returns the failure that sums them up.
+///
+/// Errors quote cells, column names and the mapping (`{:?}`, which escapes
+/// control characters), and each line is escaped for the terminal here as
+/// a whole: no cell can drive the terminal.
 fn report_errors(errors: &[String], path: &Path) -> Failure {
     for e in errors {
         eprintln!("{}", crate::escape::terminal(e));
