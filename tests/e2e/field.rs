@@ -430,6 +430,23 @@ source = { value = "video", kind = "boolean" }
             "7 errors",
         ],
     );
+    // A required field the mapping does not give: said once, not per row.
+    let short = sheet(
+        &env,
+        "short.toml",
+        b"[[event]]\ntype = \"capture\"\n[event.fields]\nperson = { column = \"case_id\" }\n",
+    );
+    let err = env
+        .run(&["import", "--csv", s(&csv), "--mapping", s(&short)])
+        .fails(
+            1,
+            &[
+                "row 2 (and every row like it): capture field `occurred_at`: missing field",
+                "the mapping gives this field no column",
+                "1 error (listed above)",
+            ],
+        );
+    assert!(!err.contains("row 3"), "{err}");
     // Not TOML, or a key the mapping does not have: named with the file.
     let typo = sheet(
         &env,

@@ -331,6 +331,7 @@ fn row_events(
     header: &[String],
     planned: &mut Vec<Planned>,
     errors: &mut Vec<String>,
+    mapping_errors: &mut std::collections::HashSet<String>,
 ) {
     let column = |i: usize| format!("column {:?}", &header[i]);
     for plan in plans {
@@ -368,23 +369,34 @@ fn row_events(
                 }
             }
         }
-        let where_ = |field: &str| match from_column.get(field) {
-            Some(&i) if cells[i].is_empty() => format!("{} (empty)", column(i)),
-            Some(&i) => column(i),
-            None => "(no column)".to_string(),
+        let found = match parse_all_errors(object, failed) {
+            Ok(event) => {
+                planned.push(Planned { row, event });
+                continue;
+            }
+            Err(found) => found,
         };
-        match parse_all_errors(object, failed) {
-            Ok(event) => planned.push(Planned { row, event }),
-            Err(found) => {
-                for e in found {
-                    let top = e.field.split(['.', '[']).next().unwrap_or_default();
-                    errors.push(format!(
-                        "row {row}, {}: {} field `{}`: {}",
-                        where_(top),
-                        plan.type_name,
-                        crate::escape::terminal(&e.field),
-                        crate::escape::terminal(&e.message)
-                    ));
+        for e in found {
+            let top = e.field.split(['.', '[']).next().unwrap_or_default();
+            let what = format!(
+                "{} field `{}`: {}",
+                plan.type_name,
+                crate::escape::terminal(&e.field),
+                crate::escape::terminal(&e.message)
+            );
+            match from_column.get(top) {
+                Some(&i) if cells[i].is_empty() => {
+                    errors.push(format!("row {row}, {} (empty): {what}", column(i)));
+                }
+                Some(&i) => errors.push(format!("row {row}, {}: {what}", column(i))),
+                // Not a cell's fault but the mapping's (a required field it
+                // does not give, a bad constant): said once, not per row.
+                None => {
+                    if mapping_errors.insert(what.clone()) {
+                        errors.push(format!(
+                            "row {row} (and every row like it): {what}; the mapping gives this field no column: see docs/IMPORT.md"
+                        ));
+                    }
                 }
             }
         }
@@ -506,6 +518,7 @@ fn read_sheet(args: &ImportArgs) -> Result<Vec<Planned>, Failure> {
         .map_err(|errors| report_errors(&errors, &args.mapping))?;
     let mut planned = Vec::new();
     let mut errors = Vec::new();
+    let mut mapping_errors = std::collections::HashSet::new();
     for (i, record) in reader.byte_records().enumerate() {
         let row = i + 2;
         let record =
@@ -533,7 +546,15 @@ fn read_sheet(args: &ImportArgs) -> Result<Vec<Planned>, Failure> {
         if cells.iter().all(String::is_empty) {
             continue; // a blank row
         }
-        row_events(row, &cells, &plans, &header, &mut planned, &mut errors);
+        row_events(
+            row,
+            &cells,
+            &plans,
+            &header,
+            &mut planned,
+            &mut errors,
+            &mut mapping_errors,
+        );
         if planned.len() > MAX_IMPORT_EVENTS {
             return Err(refused(anyhow::anyhow!(
                 "{}: more than {MAX_IMPORT_EVENTS} events (at row {row}); an import is one commit held in memory: split the sheet; nothing was appended",
