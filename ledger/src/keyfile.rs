@@ -97,7 +97,8 @@ pub enum KeyProblem {
         "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)"
     )]
     NotText,
-    /// An encrypted PKCS#8 key.
+    /// An encrypted PKCS#8 key given to [`read_signing_key`], which takes
+    /// no passphrase ([`read_signing_key_with`] does).
     #[error("this key is encrypted")]
     Encrypted,
     /// An OpenSSH key.
@@ -307,16 +308,6 @@ fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     Ok(text)
 }
 
-fn label_problem(text: &str) -> Option<KeyProblem> {
-    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") {
-        Some(KeyProblem::Encrypted)
-    } else if text.contains("BEGIN OPENSSH PRIVATE KEY") {
-        Some(KeyProblem::OpenSsh)
-    } else {
-        None
-    }
-}
-
 /// Reads an ed25519 private key from a PKCS#8 PEM file
 /// (`-----BEGIN PRIVATE KEY-----`, as `openssl genpkey -algorithm ed25519`
 /// or `custody key generate` write it). An encrypted key is refused
@@ -354,8 +345,8 @@ fn read_key(
         };
         return decrypt_key(path, &text, passphrase);
     }
-    if let Some(p) = label_problem(&text) {
-        return Err(fail(p));
+    if text.contains("BEGIN OPENSSH PRIVATE KEY") {
+        return Err(fail(KeyProblem::OpenSsh));
     }
     if text.contains("BEGIN PUBLIC KEY") {
         return Err(fail(KeyProblem::PublicNotPrivate));
