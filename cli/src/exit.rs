@@ -92,9 +92,30 @@ pub(crate) fn bundle_advice(rule: custody_format::rules::Rule) -> Option<&'stati
     })
 }
 
+/// An error with what to do about it, kept apart so that `--json` can give
+/// the advice its own field; as text it reads "what happened; what to do".
+#[derive(Debug)]
+struct Advised {
+    message: String,
+    advice: String,
+}
+
+impl std::fmt::Display for Advised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.message, self.advice)
+    }
+}
+
+impl std::error::Error for Advised {}
+
+/// An error (its `Display` alone: the caller's message already says what
+/// its source said) with the advice, if any, of what to do next.
 pub(crate) fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> anyhow::Error {
     match advice {
-        Some(a) => anyhow::anyhow!("{e}; {a}"),
+        Some(a) => anyhow::Error::new(Advised {
+            message: e.to_string(),
+            advice: a.to_string(),
+        }),
         None => anyhow::anyhow!("{e}"),
     }
 }
@@ -201,19 +222,121 @@ fn is_closed_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Prints a failure on stderr and returns the exit code.
+/// `--json` was given: errors are printed as JSON (see [`report`]).
+static JSON_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks for errors as JSON (`--json`), for every command and the panic hook.
+pub(crate) fn set_json_errors(json: bool) {
+    JSON_ERRORS.store(json, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True if errors are to be printed as JSON.
+pub(crate) fn json_errors() -> bool {
+    JSON_ERRORS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An error's message, each cause once, in the order anyhow's `{:#}` gives
+/// them ("context: cause: its cause"). A cause whose text its wrapper
+/// already ends with (an error that both prints and reports its source) is
+/// left out, so no clause is ever said twice; the advice is split off.
+fn message_and_advice(e: &anyhow::Error) -> (String, Option<String>) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut advice = None;
+    for cause in e.chain() {
+        let text = match cause.downcast_ref::<Advised>() {
+            Some(a) => {
+                advice.get_or_insert_with(|| a.advice.clone());
+                a.message.clone()
+            }
+            None => cause.to_string(),
+        };
+        if parts.last().is_some_and(|p| p.ends_with(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    (parts.join(": "), advice)
+}
+
+/// The failure as printed in text: "error: message; advice".
+fn text_of(e: &anyhow::Error) -> String {
+    match message_and_advice(e) {
+        (m, Some(a)) => format!("{m}; {a}"),
+        (m, None) => m,
+    }
+}
+
+/// Prints an error as one JSON object on a line of stderr:
+/// `{"error": {"message", "advice", "exit"}}` (advice null when there is
+/// none). JSON escapes every control character, so hostile text is inert.
+pub(crate) fn print_json_error(message: &str, advice: Option<&str>, code: i32) {
+    eprintln!(
+        "{}",
+        serde_json::json!({"error": {"message": message, "advice": advice, "exit": code}})
+    );
+}
+
+/// Prints a failure on stderr and returns the exit code: a line of text,
+/// or with `--json` one JSON object ([`print_json_error`]).
 pub(crate) fn report(result: CmdResult) -> i32 {
     match result {
         Ok(()) => 0,
         Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,
+        Err(f) if json_errors() => {
+            let (message, advice) = message_and_advice(&f.error);
+            print_json_error(&message, advice.as_deref(), f.code);
+            f.code
+        }
         Err(f) => {
             // Errors may quote hostile input: never let it drive the
             // terminal.
-            eprintln!(
-                "error: {}",
-                crate::escape::terminal(&format!("{:#}", f.error))
-            );
+            eprintln!("error: {}", crate::escape::terminal(&text_of(&f.error)));
             f.code
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that both prints its source and reports it as its source,
+    /// as `#[error("{path}: {source}")]` with a `source` field does.
+    #[derive(Debug)]
+    struct Both(std::io::Error);
+
+    impl std::fmt::Display for Both {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "key.pem: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Both {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_its_wrapper_is_said_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let said = io.to_string();
+        let e = anyhow::Error::new(Both(io)).context("no checkpoint was recorded");
+        let (message, advice) = message_and_advice(&e);
+        assert_eq!(
+            message,
+            format!("no checkpoint was recorded: key.pem: {said}")
+        );
+        assert_eq!(message.matches(&said).count(), 1, "{message}");
+        assert_eq!(advice, None);
+    }
+
+    #[test]
+    fn advice_is_kept_apart_and_said_after_the_message() {
+        let e = with_advice("no ledger at x", Some("run `custody init`")).context("restore");
+        let (message, advice) = message_and_advice(&e);
+        assert_eq!(message, "restore: no ledger at x");
+        assert_eq!(advice.as_deref(), Some("run `custody init`"));
+        assert_eq!(text_of(&e), "restore: no ledger at x; run `custody init`");
     }
 }

@@ -6,13 +6,15 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod dossier;
 mod escape;
 mod exit;
 mod outfile;
 mod output;
 mod progress;
+mod pubkey;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// mimalloc instead of the system allocator: the append, verify and rebuild
 /// paths allocate per entry, and glibc's malloc was 40 % of a rebuild's time
@@ -28,6 +30,8 @@ Exit codes:
      an unknown person — the ledger is left exactly as it was
   2  usage or environment error: bad arguments, no ledger at --store,
      store in use, unreadable file, I/O failure
+With --json, a failure is one JSON object on stderr:
+  {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}
 
 Environment:
   CUSTODY_STORE           the ledger's directory (as --store)
@@ -44,7 +48,8 @@ struct Cli {
     #[arg(long, global = true, env = "CUSTODY_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
 
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text; errors too, as one
+    /// JSON object on stderr (see the exit codes below).
     #[arg(long, global = true)]
     json: bool,
 
@@ -72,13 +77,15 @@ enum Command {
     /// Turn a spreadsheet (CSV) into events with a mapping file (TOML): a
     /// dry run listing them, or with --apply one atomic append.
     Import(cmd::import::ImportArgs),
-    /// Print entries: seq, recorded_at, type, person, signer and hash.
+    /// Print entries: seq, recorded_at, type, person, signer and hash; filter
+    /// by --signer, --person, --type, --since and --until.
     Log(cmd::log::LogArgs),
     /// A person's current status (or everyone's), with the legal clock and
     /// the evidence behind every fact; --as-of and --known-at replay time.
     Status(cmd::status::StatusArgs),
     /// A person's timeline: every entry about them, in the order events
-    /// occurred, corrections shown; --as-of and --known-at replay time.
+    /// occurred, every field shown, corrections labelled; --as-of and
+    /// --known-at replay time.
     History(cmd::status::HistoryArgs),
     /// Figures to quote: counts by status, category and legal category,
     /// notification delays, incommunicado, unacknowledged, enforced
@@ -91,8 +98,9 @@ enum Command {
     Compact,
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file
-    /// without a store: an export (--export), a person's bundle (--bundle),
-    /// or an entry's tlog-proof (--proof).
+    /// without a store: an export (--export, with --checkpoint too), a
+    /// person's bundle (--bundle), an entry's tlog-proof (--proof), or a
+    /// dossier's signature (--dossier).
     Verify(cmd::verify::VerifyArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
@@ -103,7 +111,9 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Sign and record a seal (what every person's entries and governance
     /// amount to, so bundles prove they are complete) and a checkpoint of
-    /// the ledger (C2SP tlog-checkpoint).
+    /// the ledger (C2SP tlog-checkpoint). Standard output is the signed
+    /// note alone, byte for byte as --out writes it; its size, root and how
+    /// to use it go to standard error.
     Checkpoint(cmd::checkpoint::CheckpointArgs),
     /// Record, signed by an authority key, that entries were recorded by a
     /// wrong clock (in the future): appends go on at the true time, and
@@ -112,14 +122,21 @@ enum Command {
     /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
     /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
-    /// Print the chain-of-custody report of one person (Markdown, or JSON),
-    /// built from their verified evidence bundle.
-    Dossier(cmd::bundle::DossierArgs),
+    /// The court-ready chain-of-custody dossier of one person (Markdown,
+    /// print-ready HTML or JSON), built from their evidence bundle once
+    /// verified COMPLETE or ABSENT: from the store, or from a bundle file
+    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it.
+    Dossier(cmd::dossier::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
     /// Build a realistic synthetic ledger from a seed, through the real append
     /// path (signed, fsynced batches): test data and the append benchmark.
     Generate(cmd::generate::GenerateArgs),
+    /// Print shell completions (bash, zsh or fish).
+    Completions(cmd::manual::CompletionsArgs),
+    /// Print the manual page (roff), or write every command's page into a
+    /// directory.
+    Man(cmd::manual::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -141,8 +158,8 @@ enum KeyCommand {
 #[derive(Args, Clone)]
 #[group(required = true, multiple = false)]
 pub struct PublicKeyArg {
-    /// The public key as 64 hex digits.
-    #[arg(long, value_name = "HEX")]
+    /// The public key as 64 hex digits, or the path of an SPKI PEM file.
+    #[arg(long, value_name = "HEX|PEM")]
     public_key: Option<String>,
     /// The public key as an SPKI PEM file (-----BEGIN PUBLIC KEY-----).
     #[arg(long, value_name = "PEM")]
@@ -179,21 +196,47 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "error: custody stopped on an internal error: {first}{place}\n\
-             If a store was being read, it may be damaged: run `custody verify` on it, and restore \
+        let advice = "If a store was being read, it may be damaged: run `custody verify` on it, and restore \
              it from an export or a backup if that fails. Otherwise this is a bug: please report it \
-             (set CUSTODY_BACKTRACE=1 for a backtrace)."
-        );
+             (set CUSTODY_BACKTRACE=1 for a backtrace).";
+        if exit::json_errors() {
+            let message = format!("custody stopped on an internal error: {first}{place}");
+            exit::print_json_error(&message, Some(advice), 2);
+        } else {
+            eprintln!("error: custody stopped on an internal error: {first}{place}\n{advice}");
+        }
         if std::env::var_os("CUSTODY_BACKTRACE").is_some_and(|v| v == "1") {
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
     }));
 }
 
+/// Parses the command line; a usage error is printed as clap prints it,
+/// or, when `--json` is among the arguments, as the JSON error object every
+/// other failure is printed as (exit 2 either way).
+fn parse_command_line() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
+            let text = e.render().to_string();
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let message = lines
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            let advice = lines.map(str::trim).collect::<Vec<_>>().join(" ");
+            exit::print_json_error(&message, Some(advice.as_str()).filter(|a| !a.is_empty()), 2);
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    }
+}
+
 fn main() {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = parse_command_line();
+    exit::set_json_errors(cli.json);
     let ctx = output::Context {
         store: cli.store,
         json: cli.json,
@@ -220,9 +263,11 @@ fn main() {
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
         Command::CorrectClock(a) => cmd::key::correct_clock(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
-        Command::Dossier(a) => cmd::bundle::dossier(&ctx, a),
+        Command::Dossier(a) => cmd::dossier::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),
+        Command::Completions(a) => cmd::manual::completions(a, Cli::command()),
+        Command::Man(a) => cmd::manual::man(a, Cli::command()),
     });
     // A panic has been reported by the hook; it is an environment failure
     // (exit 2) as far as a script is concerned.

@@ -25,6 +25,14 @@ pub(crate) fn check(path: &Path, force: bool) -> Result<(), Failure> {
     if path.is_dir() {
         return Err(env(anyhow::anyhow!("{}: is a directory", path.display())));
     }
+    // Found now, not after the checkpoint is recorded.
+    if !parent(path).is_dir() {
+        return Err(env(anyhow::anyhow!(
+            "{}: the directory {} does not exist; create it first, or write elsewhere",
+            path.display(),
+            parent(path).display()
+        )));
+    }
     Ok(())
 }
 

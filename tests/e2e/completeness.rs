@@ -148,6 +148,8 @@ fn pins_refuse_a_stale_or_forked_bundle() {
         custody_testkit::bundle::note_size(&second)
     );
     let forked = write(&dir, "fork.txt", &fork);
+    let size = custody_testkit::bundle::note_size(&fork);
+    let at = format!("at the checkpoint of {size} entries");
     CUSTODY
         .run(
             &[
@@ -159,7 +161,22 @@ fn pins_refuse_a_stale_or_forked_bundle() {
             ],
             None,
         )
-        .fails(1, &["inconsistent", "equivocat"]);
+        .fails(1, &["inconsistent", "equivocat", &at]);
+    // Found at a tree size, not at an entry: no seq is named.
+    let out = CUSTODY.run(
+        &[
+            "--json",
+            "verify",
+            "--bundle",
+            s(&current),
+            "--checkpoint",
+            s(&forked),
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(v["seq"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["tree_size"], size, "{v}");
 }
 
 #[test]
@@ -309,7 +326,7 @@ fn an_anchored_export_meets_an_older_pin() {
     .fails(1, &["not older"]);
     let md = env.run(&["dossier", "P-1"]).ok();
     assert!(
-        md.contains("**Verdict:** COMPLETE — these are all 5 entries about P-1"),
+        md.contains("**Verdict:** COMPLETE — these are all 5 entries about P\\-1"),
         "{md}"
     );
     let md = env.run(&["dossier", "P-404"]).ok();

@@ -832,3 +832,533 @@ fn first_hour_papercuts() {
         text
     );
 }
+
+/// The seqs `custody --json log ARGS` prints.
+fn log_seqs(env: &Env, args: &[&str]) -> Vec<u64> {
+    let mut all = vec!["--json", "log"];
+    all.extend_from_slice(args);
+    env.run(&all)
+        .ok()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Entry `seq` as `custody --json log` prints it.
+fn log_view(env: &Env, seq: u64) -> serde_json::Value {
+    let line = env
+        .run(&["--json", "log", "--from", &seq.to_string(), "--limit", "1"])
+        .ok();
+    serde_json::from_str(line.trim()).unwrap()
+}
+
+/// `log` filters by signer (hex or a public key file), person, type and
+/// recording time, in any combination, in text and JSON; `--full-hash`
+/// prints the hash a correction's `target` needs.
+#[test]
+fn log_filters_combine() {
+    let env = Env::new(CUSTODY);
+    let first = env.append_ok(concat!(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}"#,
+        "\n",
+        r#"{"type":"capture","person":"P-2","occurred_at":"2022-06"}"#,
+    ));
+    let second = env.append_ok(concat!(
+        r#"{"type":"death","person":"P-1","occurred_at":"2022-07-29","cause":"execution"}"#,
+        "\n",
+        r#"{"type":"sighting","person":"P-2","occurred_at":"2022-09","source":"video"}"#,
+    ));
+    let correction = env.append_ok(&format!(
+        r#"{{"type":"correction","target":"{}","reason":"wrong man"}}"#,
+        second[1].1
+    ));
+    let seqs = |args: &[&str]| log_seqs(&env, args);
+    let view = |seq: u64| log_view(&env, seq);
+    let evidence: Vec<u64> = first
+        .iter()
+        .chain(&second)
+        .chain(&correction)
+        .map(|a| a.0)
+        .collect();
+
+    // Signer: the investigator signed the evidence, the authority the rest.
+    assert_eq!(seqs(&["--signer", &env.investigator_pub]), evidence);
+    let authority_pub = env.path("authority.pub.pem");
+    env.run(&[
+        "key",
+        "public",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&authority_pub),
+    ])
+    .ok();
+    assert_eq!(seqs(&["--signer", s(&authority_pub)]), vec![0, 1]);
+    env.run(&["log", "--signer", "abc"]).fails(2, &["--signer"]);
+
+    // Person: their entries and the corrections of them, from the index.
+    assert_eq!(seqs(&["--person", "P-1"]), vec![first[0].0, second[0].0]);
+    assert_eq!(
+        seqs(&["--person", "P-2"]),
+        vec![first[1].0, second[1].0, correction[0].0]
+    );
+    assert!(seqs(&["--person", "P-9"]).is_empty());
+
+    // Type: repeated or comma-separated, and checked.
+    assert_eq!(
+        seqs(&["--type", "death,correction"]),
+        vec![second[0].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&["--type", "genesis", "--type", "key_granted"]),
+        vec![0, 1]
+    );
+    env.run(&["log", "--type", "deaths"]).fails(
+        2,
+        &["no event type is called", "missing_report", "key_revoked"],
+    );
+
+    // Recorded time: each append has its own instant.
+    let at = |seq: u64| view(seq)["recorded_at"].as_str().unwrap().to_string();
+    let since_second = seqs(&["--since", &at(second[0].0)]);
+    assert_eq!(
+        since_second,
+        vec![second[0].0, second[1].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&["--until", &at(first[1].0)]),
+        vec![0, 1, first[0].0, first[1].0]
+    );
+    assert!(seqs(&["--until", "2001"]).is_empty());
+    assert_eq!(seqs(&["--since", "2001-01"]).len(), 7);
+
+    // Combined, and with --limit counting what is kept.
+    assert_eq!(
+        seqs(&[
+            "--person",
+            "P-2",
+            "--type",
+            "sighting,correction",
+            "--since",
+            &at(second[0].0)
+        ]),
+        vec![second[1].0, correction[0].0]
+    );
+    assert_eq!(
+        seqs(&[
+            "--signer",
+            &env.investigator_pub,
+            "--limit",
+            "2",
+            "--type",
+            "capture,death"
+        ]),
+        vec![first[0].0, first[1].0]
+    );
+    let text = env.run(&["log", "--person", "P-1", "--type", "death"]).ok();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("death") && text.contains(&second[0].1[..16]),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&second[0].1),
+        "short hashes by default: {text}"
+    );
+
+    // Full hashes: the entry's and a correction's target.
+    let full = env
+        .run(&["log", "--full-hash", "--type", "correction"])
+        .ok();
+    assert!(
+        full.contains(&correction[0].1) && full.contains(&second[1].1),
+        "{full}"
+    );
+}
+
+/// The clauses of an error message: the parts between ": " and "; ".
+fn clauses(message: &str) -> Vec<String> {
+    message
+        .trim()
+        .trim_start_matches("error: ")
+        .split("; ")
+        .flat_map(|part| part.split(": "))
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The common file errors — a missing --key, a missing input file, a
+/// missing --checkpoint, a missing --store — name the file and never say
+/// the same clause twice ("No such file or directory (os error 2): No such
+/// file or directory (os error 2)" was printed once).
+#[test]
+fn file_errors_never_repeat_a_clause() {
+    let env = Env::new(CUSTODY);
+    let missing = env.path("missing.pem");
+    let no_input = env.path("missing.jsonl");
+    let no_cp = env.path("missing-cp.txt");
+    let no_store = env.path("missing-store");
+    let restored = env.path("r");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "append",
+                "--key",
+                s(&missing),
+                "-",
+            ],
+            s(&missing),
+        ),
+        (
+            vec!["--store", s(&env.store), "checkpoint", "--key", s(&missing)],
+            s(&missing),
+        ),
+        (vec!["key", "public", "--key", s(&missing)], s(&missing)),
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "append",
+                "--key",
+                s(&env.investigator),
+                s(&no_input),
+            ],
+            s(&no_input),
+        ),
+        (vec!["verify", "--export", s(&no_input)], s(&no_input)),
+        (
+            vec!["--store", s(&restored), "restore", "--from", s(&no_input)],
+            s(&no_input),
+        ),
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "verify",
+                "--checkpoint",
+                s(&no_cp),
+            ],
+            s(&no_cp),
+        ),
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "prove",
+                "--seq",
+                "0",
+                "--checkpoint",
+                s(&no_cp),
+            ],
+            s(&no_cp),
+        ),
+        (vec!["--store", s(&no_store), "log"], s(&no_store)),
+        (vec!["--store", s(&no_store), "verify"], s(&no_store)),
+    ];
+    for (args, path) in cases {
+        let run = CUSTODY.run(&args, Some(""));
+        assert_eq!(run.code, 2, "custody {}: {}", args.join(" "), run.stderr);
+        assert!(run.stderr.contains(path), "{}", run.stderr);
+        let all = clauses(&run.stderr);
+        for (i, c) in all.iter().enumerate() {
+            assert!(!all[..i].contains(c), "{c:?} said twice: {}", run.stderr);
+        }
+        // The same failure as JSON: the message alone, once.
+        let mut json_args = vec!["--json"];
+        json_args.extend(&args);
+        let run = CUSTODY.run(&json_args, Some(""));
+        let v: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect(&run.stderr);
+        let message = v["error"]["message"].as_str().unwrap();
+        let all = clauses(message);
+        for (i, c) in all.iter().enumerate() {
+            assert!(!all[..i].contains(c), "{c:?} said twice: {message}");
+        }
+    }
+}
+
+/// With --json every command prints its error as one JSON object on
+/// stderr, with the message, the advice apart and the exit code the
+/// command exits with; usage errors too.
+#[test]
+fn json_errors_from_every_command() {
+    let env = Env::new(CUSTODY);
+    let no_store = env.path("none");
+    let bad_name = env.path("bad-name");
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["--store", s(&no_store), "log"], 2, "no ledger at"),
+        (vec!["--store", s(&no_store), "status"], 2, "no ledger at"),
+        (
+            vec![
+                "--store",
+                s(&bad_name),
+                "init",
+                "--authority-key",
+                s(&env.authority),
+                "--name",
+                "a b",
+            ],
+            1,
+            "ledger_name",
+        ),
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "checkpoint",
+                "--key",
+                s(&env.investigator),
+            ],
+            1,
+            "authority",
+        ),
+        (
+            vec![
+                "--store",
+                s(&env.store),
+                "append",
+                "--key",
+                s(&env.investigator),
+                "-",
+            ],
+            1,
+            "line 1",
+        ),
+        (
+            vec!["--store", s(&env.store), "history", "P-NOBODY"],
+            1,
+            "P-NOBODY",
+        ),
+        (
+            vec!["verify", "--export", s(&env.authority)],
+            1,
+            "not a whole-ledger export",
+        ),
+        (
+            vec!["--store", s(&env.store), "log", "--no-such-flag"],
+            2,
+            "--no-such-flag",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let mut all = vec!["--json"];
+        all.extend(&args);
+        let run = CUSTODY.run(&all, Some("{not json\n"));
+        assert_eq!(run.code, code, "custody {}: {}", all.join(" "), run.stderr);
+        let lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("warning"))
+            .collect();
+        assert_eq!(lines.len(), 1, "one line of JSON: {}", run.stderr);
+        let v: serde_json::Value = serde_json::from_str(lines[0]).expect(&run.stderr);
+        let e = &v["error"];
+        assert_eq!(e["exit"], code, "{v}");
+        assert!(e["message"].as_str().unwrap().contains(needle), "{v}");
+        assert!(e.get("advice").is_some(), "{v}");
+        assert!(!run.stderr.contains("error: "), "{}", run.stderr);
+    }
+    // The advice is its own field, not part of the message.
+    let run = CUSTODY.run(&["--json", "--store", s(&no_store), "log"], None);
+    let v: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert!(
+        v["error"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("custody init"),
+        "{v}"
+    );
+    assert!(
+        !v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("custody init"),
+        "{v}"
+    );
+    // Without --json: the same failure as a line of text.
+    let run = CUSTODY.run(&["--store", s(&no_store), "log"], None);
+    assert!(
+        run.stderr.starts_with("error: no ledger at"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("custody init"), "{}", run.stderr);
+}
+
+/// A ledger created without --name gets an origin of its own:
+/// `custody-ledger/` and the first 16 hex digits of its authority key, so
+/// two ledgers' checkpoints never share an origin; --name still wins.
+#[test]
+fn the_default_ledger_name_is_unique_to_its_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for i in 0..2 {
+        let key = dir.path().join(format!("a{i}.pem"));
+        let public = custody(&["key", "generate", "--out", s(&key)], None).ok();
+        let store = dir.path().join(format!("l{i}"));
+        custody_on(&store, &["init", "--authority-key", s(&key)], None).ok();
+        let v: serde_json::Value =
+            serde_json::from_str(custody_on(&store, &["--json", "verify"], None).ok().trim())
+                .unwrap();
+        let name = v["ledger_name"].as_str().unwrap().to_string();
+        assert_eq!(name, format!("custody-ledger/{}", &public.trim()[..16]));
+        let cp = dir.path().join(format!("cp{i}.txt"));
+        custody_on(
+            &store,
+            &["checkpoint", "--key", s(&key), "--out", s(&cp)],
+            None,
+        )
+        .ok();
+        assert!(std::fs::read_to_string(&cp)
+            .unwrap()
+            .starts_with(&format!("{name}\n")));
+        names.push(name);
+    }
+    assert_ne!(names[0], names[1]);
+    // The other ledger's checkpoint is refused as another ledger's.
+    custody_on(
+        &dir.path().join("l0"),
+        &["verify", "--checkpoint", s(&dir.path().join("cp1.txt"))],
+        None,
+    )
+    .fails(1, &["for the ledger"]);
+}
+
+/// Every public key argument takes hex or a PEM file, through one reader:
+/// `key grant --public-key FILE`, `verify --bundle --checkpoint-key FILE`.
+#[test]
+fn public_key_arguments_take_a_pem_file() {
+    let env = Env::new(CUSTODY);
+    let other = env.path("other.pem");
+    CUSTODY
+        .run(&["key", "generate", "--out", s(&other)], None)
+        .ok();
+    let other_pub = env.path("other.pub.pem");
+    CUSTODY
+        .run(
+            &["key", "public", "--key", s(&other), "--out", s(&other_pub)],
+            None,
+        )
+        .ok();
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "investigator",
+        "--holder",
+        "Team B",
+        "--public-key",
+        s(&other_pub),
+    ])
+    .ok();
+    assert!(env.run(&["key", "list"]).ok().contains("Team B"));
+    // A private key where a public one is asked: refused with what to do.
+    env.run(&[
+        "key",
+        "revoke",
+        "--authority-key",
+        s(&env.authority),
+        "--public-key",
+        s(&other),
+        "--reason",
+        "r",
+    ])
+    .fails(
+        2,
+        &[
+            "--public-key",
+            "this is a private key",
+            "custody key public",
+        ],
+    );
+    env.append_ok(r#"{"type":"sighting","person":"P-1","occurred_at":"2023-02","source":"video"}"#);
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("b.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    let authority_pub = env.path("authority.pub.pem");
+    env.run(&[
+        "key",
+        "public",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&authority_pub),
+    ])
+    .ok();
+    CUSTODY
+        .run(
+            &[
+                "verify",
+                "--bundle",
+                s(&bundle),
+                "--checkpoint-key",
+                s(&authority_pub),
+                "--authority",
+                s(&authority_pub),
+            ],
+            None,
+        )
+        .ok();
+    CUSTODY
+        .run(
+            &[
+                "verify",
+                "--bundle",
+                s(&bundle),
+                "--checkpoint-key",
+                s(&other_pub),
+            ],
+            None,
+        )
+        .fails(1, &["not the pinned --checkpoint-key"]);
+}
+
+/// A refused grant, revocation or checkpoint says what was refused in the
+/// command's words, never "event 1 of the batch".
+#[test]
+fn refusals_say_what_was_refused() {
+    let env = Env::new(CUSTODY);
+    let before = env.snapshot();
+    let err = env
+        .run(&[
+            "key",
+            "grant",
+            "--authority-key",
+            s(&env.investigator),
+            "--role",
+            "authority",
+            "--holder",
+            "x",
+            "--public-key",
+            &env.investigator_pub,
+        ])
+        .fails(1, &["the grant was not recorded", "authority"]);
+    assert!(!err.contains("batch"), "{err}");
+    let err = env
+        .run(&[
+            "key",
+            "revoke",
+            "--authority-key",
+            s(&env.investigator),
+            "--public-key",
+            &env.investigator_pub,
+            "--reason",
+            "r",
+        ])
+        .fails(1, &["the revocation was not recorded"]);
+    assert!(!err.contains("batch"), "{err}");
+    let err = env
+        .run(&["checkpoint", "--key", s(&env.investigator)])
+        .fails(1, &["no checkpoint was recorded"]);
+    assert!(!err.contains("batch"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}

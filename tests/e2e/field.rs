@@ -350,6 +350,31 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
         .as_bytes(),
     );
     let before = env.snapshot();
+    // With --json, the failure is one JSON object whose message lists them.
+    let json = env
+        .run(&[
+            "--json",
+            "import",
+            "--csv",
+            s(&csv),
+            "--mapping",
+            s(&map),
+            "--key",
+            s(&env.investigator),
+            "--apply",
+        ])
+        .fails(1, &[]);
+    let object: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
+    let message = object["error"]["message"].as_str().unwrap();
+    assert_eq!(message.lines().count(), 8, "{message}");
+    assert!(
+        message.contains("7 errors; nothing was appended"),
+        "{message}"
+    );
+    assert!(
+        message.contains("row 3, column \"reported_on\""),
+        "{message}"
+    );
     for apply in [false, true] {
         let mut args = vec![
             "import",

@@ -319,3 +319,112 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
     // The original is untouched and still valid.
     custody(&["--store", s(&store), "verify"], None).ok();
 }
+
+/// Edits the stored status of `person` in the store's file, as someone
+/// with write access to it and no key could: the chain is untouched.
+fn edit_stored_status(store: &Path, person: &str, status: &str) {
+    use redb::ReadableTable;
+    let db = redb::Database::open(store.join("custody.redb")).unwrap();
+    let table: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("status");
+    let w = db.begin_write().unwrap();
+    {
+        let mut t = w.open_table(table).unwrap();
+        let bytes = t.get(person.as_bytes()).unwrap().unwrap().value().to_vec();
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        v["status"] = status.into();
+        t.insert(
+            person.as_bytes(),
+            serde_json::to_vec(&v).unwrap().as_slice(),
+        )
+        .unwrap();
+    }
+    w.commit().unwrap();
+}
+
+/// A stored status edited in the file is not served silently: `status P`
+/// checks the person it shows against their entries every time (and shows
+/// what the chain implies, with a warning); the table, `report` and
+/// `history` check the last person written at open, cheaply, and warn.
+#[test]
+fn a_store_with_an_edited_status_warns_its_readers() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(concat!(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}"#,
+        "\n",
+        r#"{"type":"death","person":"P-1","occurred_at":"2022-07-29","cause":"execution"}"#,
+        "\n",
+        r#"{"type":"capture","person":"P-2","occurred_at":"2023-01"}"#,
+    ));
+    // Intact: no warning anywhere.
+    for args in [
+        &["status", "P-1"][..],
+        &["status"],
+        &["report"],
+        &["history", "P-2"],
+    ] {
+        let run = env.run(args);
+        assert!(!run.stderr.contains("warning"), "{args:?}: {}", run.stderr);
+        run.ok();
+    }
+
+    // P-1, a dead man, shown as held: his own status is checked.
+    edit_stored_status(&env.store, "P-1", "held_unacknowledged");
+    let run = env.run(&["status", "P-1"]);
+    assert!(
+        run.stderr.contains("warning: the store at")
+            && run.stderr.contains("is inconsistent")
+            && run.stderr.contains("custody verify"),
+        "{}",
+        run.stderr
+    );
+    let out = run.ok();
+    assert!(out.contains("deceased") && !out.contains("held_"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(env.run(&["--json", "status", "P-1"]).ok().trim()).unwrap();
+    assert_eq!(v["status"], "deceased", "{v}");
+    assert!(v["warning"].as_str().unwrap().contains("P-1"), "{v}");
+    // `verify` names the same row.
+    env.run(&["verify"]).fails(1, &["statuses"]);
+
+    // P-2, the last person written: the table, the report and the
+    // history warn too.
+    edit_stored_status(&env.store, "P-2", "released");
+    for args in [&["status"][..], &["report"], &["history", "P-2"]] {
+        let run = env.run(args);
+        assert!(
+            run.stderr.contains("is inconsistent") && run.stderr.contains("P-2"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        run.ok();
+    }
+    for args in [&["--json", "report"][..], &["--json", "history", "P-2"]] {
+        let out = env.run(args).ok();
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert!(
+            v["warning"].as_str().unwrap().contains("P-2"),
+            "{args:?}: {v}"
+        );
+    }
+    // With the last person's status edited too, P-1's own check still
+    // shows the chain's status, and both are named.
+    let v: serde_json::Value =
+        serde_json::from_str(env.run(&["--json", "status", "P-1"]).ok().trim()).unwrap();
+    assert_eq!(v["status"], "deceased", "{v}");
+    let w = v["warning"].as_str().unwrap();
+    assert!(w.contains("P-1") && w.contains("P-2"), "{w}");
+    let table = env.run(&["--json", "status"]).ok();
+    assert!(
+        table.lines().all(|l| l.contains("\"warning\"")),
+        "every line warns: {table}"
+    );
+
+    // Rebuilt from the chain, the store is whole again and says nothing.
+    env.run(&["rebuild"]).ok();
+    for args in [&["status", "P-1"][..], &["status"], &["report"]] {
+        let run = env.run(args);
+        assert!(!run.stderr.contains("warning"), "{args:?}: {}", run.stderr);
+        run.ok();
+    }
+    env.verify_ok();
+}

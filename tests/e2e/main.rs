@@ -19,8 +19,12 @@ mod core;
 mod completeness;
 // SIGKILL during append, at least 30 times: nothing acknowledged is lost.
 mod crash;
+// The court-ready dossier: content, cuts, injection, signature, a real browser.
+mod dossier;
 // Input limits, inputs larger than a chunk, stores damaged on disk.
 mod hostile;
+// Shell completions and manual pages.
+mod manual;
 // The projections, with the cases of the seed report.
 mod projections;
 // Checkpoints, proofs, bundles and dossiers.

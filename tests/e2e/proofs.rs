@@ -509,34 +509,373 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
     }
 }
 
+/// Sightings of `n` persons `P-{tag}{i}`, as JSON Lines.
+fn sightings(tag: &str, n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"sighting\",\"person\":\"P-{tag}{i}\",\"occurred_at\":\"2023-02\",\"source\":\"video\"}}\n"
+            )
+        })
+        .collect()
+}
+
+/// Two ledgers that share their first 30 entries and then diverge (this
+/// one by 10 entries, the other by 7 and a checkpoint of 38 entries):
+/// returns this one, the other's store and its checkpoint.
+fn forked_pair() -> (Env, std::path::PathBuf, std::path::PathBuf) {
+    let env = Env::new(CUSTODY);
+    env.append_ok(&sightings("S", 28));
+    let shared = env.path("shared.jsonl");
+    env.run(&["export", "--out", s(&shared)]).ok();
+    let other = env.path("other");
+    custody_on(&other, &["restore", "--from", s(&shared)], None).ok();
+    env.append_ok(&sightings("A", 10));
+    custody_on(
+        &other,
+        &["append", "--key", s(&env.investigator), "-"],
+        Some(&sightings("B", 7)),
+    )
+    .ok();
+    let theirs = env.path("theirs.txt");
+    custody_on(
+        &other,
+        &[
+            "checkpoint",
+            "--key",
+            s(&env.authority),
+            "--out",
+            s(&theirs),
+        ],
+        None,
+    )
+    .ok();
+    (env, other, theirs)
+}
+
+/// A checkpoint of the other ledger is not consistent with this one. What
+/// can be known from a checkpoint (a size and a root) is said; no entry is
+/// named as where they forked (the old report named seq 38, the
+/// checkpoint's size, though they diverge at 30), and `--json` carries the
+/// finding with both sizes and roots.
 #[test]
-fn the_dossier_is_a_chain_of_custody_report() {
-    let (env, _) = ledger_with_checkpoint();
-    let md = env.run(&["dossier", "P-0001"]).ok();
-    assert!(md.starts_with("# Chain-of-custody dossier: P-0001"), "{md}");
-    assert!(
-        md.contains("**Verdict:** COMPLETE — these are all 6 entries about P-0001"),
-        "{md}"
-    );
-    // The capture's attachment hash, its entry hash and its signer appear.
-    let view = json(
-        &env.run(&["--json", "log", "--from", "3", "--limit", "1"])
-            .ok(),
-    );
-    assert!(md.contains(view["hash"].as_str().unwrap()));
-    assert!(md.contains(view["event"]["attachments"][0]["sha256"].as_str().unwrap()));
-    assert!(md.contains("(Field team)"));
-    assert!(
-        !md.contains("P-0002"),
-        "another person appears in the dossier"
-    );
-    let j = json(&env.run(&["--json", "dossier", "P-0001"]).ok());
-    assert_eq!(j["verdict"], "complete");
-    assert_eq!(j["entries_about_person"], 6);
-    assert_eq!(j["checkpoint"]["tree_size"], 25);
-    assert!(j["entries"]
-        .as_array()
+fn a_fork_is_reported_by_size_and_root_not_by_a_wrong_seq() {
+    let (env, _, theirs) = forked_pair();
+    let size = std::fs::read_to_string(&theirs)
         .unwrap()
-        .iter()
-        .all(|e| e["proof"] == "verified"));
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(size, "38", "30 shared, 7 of its own, and a seal");
+
+    let run = env.run(&["verify", "--checkpoint", s(&theirs)]);
+    let stdout = run.stdout.clone();
+    run.fails(
+        1,
+        &[
+            "not consistent with the checkpoint of 38 entries",
+            "40 entries",
+        ],
+    );
+    assert!(!stdout.contains("first bad entry"), "{stdout}");
+    assert!(
+        !stdout.contains("seq 38") && !stdout.contains("seq 37"),
+        "{stdout}"
+    );
+
+    let run = env.run(&["--json", "verify", "--checkpoint", s(&theirs)]);
+    assert_eq!(run.code, 1);
+    let v = json(&run.stdout);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["rule"], "checkpoint");
+    assert!(v.get("seq").is_none(), "{v}");
+    assert_eq!(v["checkpoint"]["consistent"], false);
+    assert_eq!(v["checkpoint"]["finding"], "forked");
+    assert_eq!(v["checkpoint"]["size"], 38);
+    assert_eq!(v["checkpoint"]["ledger_size"], 40);
+}
+
+/// An export is checked against a checkpoint as a store is (the root of its
+/// first N entries), pinned to an authority given as a PEM file.
+#[test]
+fn an_export_is_checked_against_a_checkpoint_and_an_authority() {
+    let (env, other, theirs) = forked_pair();
+    // The export of this ledger: not consistent with their checkpoint.
+    let public = env.path("authority.pub.pem");
+    env.run(&[
+        "key",
+        "public",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&public),
+    ])
+    .ok();
+    let ours = env.path("ours.jsonl");
+    env.run(&["export", "--out", s(&ours)]).ok();
+    let run = CUSTODY.run(
+        &[
+            "--json",
+            "verify",
+            "--export",
+            s(&ours),
+            "--authority",
+            s(&public),
+            "--checkpoint",
+            s(&theirs),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = json(&run.stdout);
+    assert_eq!(v["checkpoint"]["consistent"], false);
+    assert!(v.get("seq").is_none(), "{v}");
+
+    // Their export is consistent with their checkpoint, and says so.
+    let their_export = env.path("theirs.jsonl");
+    custody_on(&other, &["export", "--out", s(&their_export)], None).ok();
+    let out = CUSTODY
+        .run(
+            &[
+                "--json",
+                "verify",
+                "--export",
+                s(&their_export),
+                "--authority",
+                s(&public),
+                "--checkpoint",
+                s(&theirs),
+            ],
+            None,
+        )
+        .ok();
+    let v = json(&out);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["checkpoint"]["consistent"], true);
+    assert_eq!(v["checkpoint"]["size"], 38);
+    assert_eq!(v["checkpoint"]["ledger_size"], 39);
+    let note = std::fs::read_to_string(&theirs).unwrap();
+    let root = hex::encode(
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            note.lines().nth(2).unwrap(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(v["checkpoint"]["root"], root);
+    // Pinned to another authority, it is refused.
+    let stranger = env.path("stranger.pem");
+    let stranger_pub = CUSTODY
+        .run(&["key", "generate", "--out", s(&stranger)], None)
+        .ok();
+    CUSTODY
+        .run(
+            &[
+                "verify",
+                "--export",
+                s(&their_export),
+                "--authority",
+                stranger_pub.trim(),
+                "--checkpoint",
+                s(&theirs),
+            ],
+            None,
+        )
+        .fails(1, &["not the pinned"]);
+}
+
+/// `verify --checkpoint --json` carries the checkpoint's result, and the
+/// text names it.
+#[test]
+fn verify_json_carries_the_checkpoint_result() {
+    let (env, cp) = ledger_with_checkpoint();
+    let note = std::fs::read_to_string(&cp).unwrap();
+    let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+    let v = json(&env.run(&["--json", "verify", "--checkpoint", s(&cp)]).ok());
+    assert_eq!(v["valid"], true);
+    let c = &v["checkpoint"];
+    assert_eq!(c["consistent"], true, "{v}");
+    assert_eq!(c["size"], size);
+    assert_eq!(c["ledger_size"], v["length"]);
+    assert_eq!(c["ledger_size"], size + 1, "the checkpoint entry itself");
+    assert!(c["signer"].as_str().is_some_and(|k| k.len() == 64), "{c}");
+    assert!(v.get("checkpoint").is_some());
+    let v = json(&env.run(&["--json", "verify"]).ok());
+    assert_eq!(v["checkpoint"], Value::Null);
+}
+
+/// `custody checkpoint` prints the note alone on stdout, byte for byte as
+/// `--out` writes it, and labels it on stderr: what it is, its size and
+/// root, where it was written, and how to use it.
+#[test]
+fn checkpoint_output_is_labelled_and_the_note_stays_exact() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(CASES);
+    let cp = env.path("cp.txt");
+    let run = env.run(&["checkpoint", "--key", s(&env.authority), "--out", s(&cp)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let note = std::fs::read_to_string(&cp).unwrap();
+    assert_eq!(run.stdout, note);
+    let size = note.lines().nth(1).unwrap();
+    for needle in [
+        "signed checkpoint",
+        &format!("{size} entries"),
+        &format!("written to {}", s(&cp)),
+        &format!("custody verify --checkpoint {}", s(&cp)),
+        "root ",
+    ] {
+        assert!(
+            run.stderr.contains(needle),
+            "{needle:?} not in {}",
+            run.stderr
+        );
+    }
+    // Without --out, stdout alone is a checkpoint file that verifies.
+    let run = env.run(&["checkpoint", "--key", s(&env.authority)]);
+    let piped = env.path("piped.txt");
+    std::fs::write(&piped, &run.stdout).unwrap();
+    env.run(&["verify", "--checkpoint", s(&piped)]).ok();
+    // With --json: the size, root and file.
+    let cp2 = env.path("cp2.txt");
+    let v = json(
+        &env.run(&[
+            "--json",
+            "checkpoint",
+            "--key",
+            s(&env.authority),
+            "--out",
+            s(&cp2),
+        ])
+        .ok(),
+    );
+    assert_eq!(v["note"], std::fs::read_to_string(&cp2).unwrap());
+    assert_eq!(v["file"], s(&cp2));
+    assert!(v["root"].as_str().is_some_and(|r| r.len() == 64), "{v}");
+    // --out in a directory that does not exist: refused before anything is
+    // recorded.
+    let before = env.snapshot();
+    env.run(&[
+        "checkpoint",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&env.path("no/such/cp.txt")),
+    ])
+    .fails(2, &["does not exist"]);
+    assert_eq!(env.snapshot(), before);
+    // A key that may not sign one: the refusal says no checkpoint was
+    // recorded, in the command's words.
+    env.run(&["checkpoint", "--key", s(&env.investigator)])
+        .fails(1, &["no checkpoint was recorded", "authority"]);
+}
+
+/// A checkpoint file that went through Windows or email (CRLF line endings,
+/// blank lines after the end) is read as the note that was signed, with a
+/// warning naming each repair; a note changed in any other way still fails
+/// its signature.
+#[test]
+fn a_checkpoint_with_crlf_or_trailing_blank_lines_is_repaired_with_a_warning() {
+    let (env, cp) = ledger_with_checkpoint();
+    let note = std::fs::read_to_string(&cp).unwrap();
+    let damaged = env.path("damaged.txt");
+    std::fs::write(&damaged, note.replace('\n', "\r\n") + "\r\n\r\n").unwrap();
+    let run = env.run(&["verify", "--checkpoint", s(&damaged)]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("consistent with the checkpoint"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("CRLF") && run.stderr.contains("line 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2 blank line(s)"), "{}", run.stderr);
+    let blank = env.path("blank.txt");
+    std::fs::write(&blank, format!("{note}\n")).unwrap();
+    let run = env.run(&["verify", "--checkpoint", s(&blank)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("1 blank line(s)") && !run.stderr.contains("CRLF"));
+    // The tlog-proof built from it carries the note as signed.
+    let proof = env.path("proof.txt");
+    let entry = env.path("entry.bin");
+    env.run(&[
+        "prove",
+        "--seq",
+        "3",
+        "--checkpoint",
+        s(&damaged),
+        "--format",
+        "tlog-proof",
+        "--out",
+        s(&proof),
+        "--entry-out",
+        s(&entry),
+    ])
+    .ok();
+    let authority = env.run(&["key", "public", "--key", s(&env.authority)]).ok();
+    CUSTODY
+        .run(
+            &[
+                "verify",
+                "--proof",
+                s(&proof),
+                "--entry",
+                s(&entry),
+                "--authority",
+                authority.trim(),
+            ],
+            None,
+        )
+        .ok();
+    // A changed size in a CRLF note: refused by its signature.
+    let size = note.lines().nth(1).unwrap();
+    let forged = note.replacen(&format!("\n{size}\n"), &format!("\n{}\n", 1), 1);
+    std::fs::write(&damaged, forged.replace('\n', "\r\n")).unwrap();
+    env.run(&["verify", "--checkpoint", s(&damaged)])
+        .fails(1, &["CRLF"]);
+}
+
+/// `demo --keep DIR` keeps the checkpoint, the bundle and the dossier beside
+/// the ledger and lists them; the checkpoint verifies against the ledger.
+#[test]
+fn demo_keep_keeps_the_checkpoint_bundle_and_dossier() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept");
+    let out = custody(&["demo", "--keep", s(&kept)], None).ok();
+    for name in [
+        "checkpoint.txt",
+        "P-0001.bundle.json",
+        "P-0001.dossier.html",
+        "export.jsonl",
+    ] {
+        assert!(kept.join(name).is_file(), "{name} not kept");
+        assert!(out.contains(name), "{name} not listed:\n{out}");
+    }
+    let dossier = std::fs::read_to_string(kept.join("P-0001.dossier.html")).unwrap();
+    assert!(
+        dossier.contains("P-0001") && dossier.contains("COMPLETE"),
+        "{dossier}"
+    );
+    let v = json(
+        &custody_on(
+            &kept.join("ledger"),
+            &[
+                "--json",
+                "verify",
+                "--checkpoint",
+                s(&kept.join("checkpoint.txt")),
+            ],
+            None,
+        )
+        .ok(),
+    );
+    assert_eq!(v["checkpoint"]["consistent"], true);
+    custody(
+        &["verify", "--bundle", s(&kept.join("P-0001.bundle.json"))],
+        None,
+    )
+    .ok();
 }

@@ -443,3 +443,40 @@ fn v2_text_fields_cannot_start_a_line() {
         outputs[3]
     );
 }
+
+/// The fields `history` shows since it shows every field — notes,
+/// circumstances, an attachment's description, a correction's replacement
+/// — are as untrusted as the others: no control character reaches the
+/// terminal, and none can start a line of its own.
+#[test]
+fn every_field_history_shows_is_escaped() {
+    let env = Env::new(CUSTODY);
+    // The input refuses control characters but newlines and tabs; the
+    // bidi override is not one.
+    let hostile = format!("{INJECTED_PLACE}\t\u{202e}gnp.exe");
+    let acks = env.append_ok(&format!(
+        "{}\n",
+        serde_json::json!({"type":"capture","person":"P-1","occurred_at":"2022-05-17",
+            "circumstances":hostile,"notes":hostile,
+            "attachments":[{"sha256":"c5a9ef276dc00a96ff4299431ee319d365c4535813d00c987facec95f3fdeedf",
+                "media_type":"video/mp4","description":hostile}]})
+    ));
+    env.append_ok(&format!(
+        "{}\n",
+        serde_json::json!({"type":"correction","target":acks[0].1,"reason":hostile,
+            "replacement":{"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":hostile,"notes":hostile}})
+    ));
+    let h = env.run(&["history", "P-1"]).ok();
+    assert!(!h.contains(['\u{1b}', '\t', '\u{202e}']), "{h:?}");
+    for line in h.lines() {
+        assert!(
+            !line.trim_start().starts_with("1970-01-01"),
+            "an injected line: {line:?}\n{h}"
+        );
+    }
+    // Each field is there, inert: two for the capture, one attachment, the
+    // reason (in the label and the correction), the replacement's two.
+    let flat: String = h.split_whitespace().collect();
+    assert!(flat.matches("Kursk\\n1970-01-01").count() >= 7, "{h}");
+    assert!(flat.contains("<U+202E>"), "{h}");
+}

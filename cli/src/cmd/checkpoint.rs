@@ -72,13 +72,21 @@ pub(crate) enum ProofFormat {
 }
 
 /// Runs `checkpoint`.
+///
+/// Standard output carries the signed note and nothing else, byte for byte
+/// as `--out` writes it (`custody checkpoint > cp.txt` is a valid
+/// checkpoint file); what it is, where it was written and how to use it go
+/// to standard error. With `--json`, one object: the note, its size, root
+/// and the entry that records it.
 pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = signing_key(&args.key)?;
     if let Some(path) = &args.out {
         crate::outfile::check(path, args.force)?;
     }
-    let (appended, note) = ledger.checkpoint(&key)?;
+    let (appended, note) = ledger
+        .checkpoint(&key)
+        .map_err(|e| Failure::from(e).context("no checkpoint was recorded"))?;
     if let Some(path) = &args.out {
         if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
             // The checkpoint is recorded whatever happened to the file:
@@ -91,19 +99,48 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
             )));
         }
     }
+    // The size and root as the note states them (the note is what counts).
+    let (size, root) = match note::parse(&note) {
+        Ok(cp) => (cp.size, cp.root),
+        Err(e) => {
+            return Err(env(anyhow::anyhow!(
+                "the checkpoint was recorded as entry {}, but its note does not parse ({e}); run `custody verify`",
+                appended.seq
+            )))
+        }
+    };
+    let public = custody_ledger::keyfile::public_key_of(&key);
+    let vkey = verifier_key(ledger.name(), &public.0);
     if ctx.json {
         print_json(&json!({
             "note": note,
-            "tree_size": appended.seq,
+            "origin": ledger.name(),
+            "tree_size": size,
+            "root": hex::encode(root),
+            "file": args.out,
+            "verifier_key": vkey,
             "entry_seq": appended.seq,
             "entry_hash": appended.hash,
         }));
     } else {
         print!("{note}");
-        let public = custody_ledger::keyfile::public_key_of(&key);
+        let file = args.out.as_ref().map(|p| p.display().to_string());
         eprintln!(
-            "verifier key (C2SP, for `custody verify --proof --vkey` and other tools): {}",
-            verifier_key(ledger.name(), &public.0)
+            "the signed checkpoint (C2SP tlog-checkpoint) of {:?} above: {size} entries, root {}, recorded as entry {}{}",
+            crate::escape::terminal(ledger.name()),
+            hex::encode(root),
+            appended.seq,
+            match &file {
+                Some(f) => format!(", written to {f}"),
+                None => String::new(),
+            }
+        );
+        eprintln!(
+            "later, check that the ledger still extends it: `custody verify --checkpoint {}`",
+            file.as_deref().unwrap_or("FILE")
+        );
+        eprintln!(
+            "verifier key (C2SP, for `custody verify --proof --vkey` and other tools): {vkey}"
         );
     }
     Ok(())
@@ -114,8 +151,16 @@ pub(crate) fn read_checkpoint(path: &Path) -> Result<Checkpoint, Failure> {
     read_checkpoint_note(path).map(|(_, cp)| cp)
 }
 
-/// Reads a checkpoint file: its text, verbatim, and the checkpoint parsed
-/// from it.
+/// Reads a checkpoint file: its text and the checkpoint parsed from it.
+///
+/// Two damages a note suffers in transit are undone, with a warning naming
+/// them: CRLF line endings (a Windows editor, an email) and blank lines
+/// after the last signature line. Undoing them is safe: a C2SP note never
+/// holds a carriage return nor ends with a blank line, so the text after
+/// normalising is the only text the signer can have signed, and the
+/// signature is still checked over it, byte for byte; anything else (a
+/// lone carriage return, a changed line) is refused by the parser or the
+/// signature.
 pub(crate) fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), Failure> {
     use std::io::Read;
     let cap = custody_verifier::checkpoint::MAX_NOTE_BYTES as u64;
@@ -131,8 +176,45 @@ pub(crate) fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), 
     }
     let text = String::from_utf8(text)
         .map_err(|_| refused(anyhow::anyhow!("{}: not UTF-8 text", path.display())))?;
-    let cp = note::parse(&text).map_err(|e| refused(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let (text, repairs) = normalise_note(text);
+    for r in &repairs {
+        eprintln!("warning: {}: {r}", path.display());
+    }
+    let cp = note::parse(&text).map_err(|e| {
+        let repaired = if repairs.is_empty() {
+            String::new()
+        } else {
+            format!(" (after {})", repairs.join("; "))
+        };
+        refused(anyhow::anyhow!("{}: {e}{repaired}", path.display()))
+    })?;
     Ok((text, cp))
+}
+
+/// Undoes CRLF line endings and blank lines after the end of a note (see
+/// [`read_checkpoint_note`]); returns the text and what was undone, in
+/// words.
+fn normalise_note(mut text: String) -> (String, Vec<String>) {
+    let mut repairs = Vec::new();
+    if let Some(at) = text.find("\r\n") {
+        let line = text[..at].matches('\n').count() + 1;
+        let count = text.matches("\r\n").count();
+        text = text.replace("\r\n", "\n");
+        repairs.push(format!(
+            "{count} line(s) end with CRLF (Windows line endings), the first at line {line}: read as LF line endings, as the note was signed (to fix the file: `dos2unix FILE`, or save it with LF line endings)"
+        ));
+    }
+    let mut blank = 0;
+    while text.ends_with("\n\n") {
+        text.pop();
+        blank += 1;
+    }
+    if blank > 0 {
+        repairs.push(format!(
+            "{blank} blank line(s) after the last signature line ignored (a note ends with its last signature line)"
+        ));
+    }
+    (text, repairs)
 }
 
 /// Checks a checkpoint belongs to this ledger and is signed by a key that

@@ -29,8 +29,10 @@ pub(crate) const DEMO_CASES: &str = include_str!("../demo_cases.jsonl");
 /// `custody demo`.
 #[derive(Args)]
 pub(crate) struct DemoArgs {
-    /// Keep the demo ledger, keys and exports in this new directory instead
-    /// of a temporary one that is deleted at the end.
+    /// Keep the demo ledger, keys, export, checkpoint, P-0001's bundle and
+    /// its chain-of-custody report (Markdown) in this new directory instead
+    /// of a temporary one that is deleted at the end; the demo ends by
+    /// listing them.
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
 }
@@ -48,7 +50,7 @@ pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let tmp;
     let root: &Path = match &args.keep {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
             dir
         }
         None => {
@@ -66,15 +68,33 @@ pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     tamper_with_exports(&ledger, root)?;
     for_a_prosecutor(&mut ledger, &authority, root)?;
     match &args.keep {
-        Some(dir) => println!(
-            "\nkept in {}: try `custody --store {} log`",
-            dir.display(),
-            store.display()
-        ),
+        Some(dir) => print_kept(dir),
         None => println!("\n(the temporary directory is deleted now; use --keep DIR to keep it)"),
     }
     Ok(())
 }
+
+/// What `--keep DIR` leaves, each file with what it is and a command that
+/// uses it.
+fn print_kept(dir: &Path) {
+    let d = dir.display();
+    println!("\nkept in {d}:");
+    for (name, what) in [
+        ("ledger/", format!("the ledger's store: `custody --store {d}/ledger log`")),
+        ("keys/", "authority.pem and investigator.pem, the private keys (mode 0600)".to_string()),
+        ("export.jsonl", format!("the ledger exported before the checkpoint: `custody verify --export {d}/export.jsonl`")),
+        (KEPT_CHECKPOINT, format!("the signed checkpoint: `custody --store {d}/ledger verify --checkpoint {d}/{KEPT_CHECKPOINT}`")),
+        (KEPT_BUNDLE, format!("P-0001's evidence bundle: `custody verify --bundle {d}/{KEPT_BUNDLE}`")),
+        (KEPT_DOSSIER, "P-0001's court-ready dossier (print-ready HTML), from the verified bundle alone".to_string()),
+    ] {
+        println!("  {name:<20} {what}");
+    }
+}
+
+/// The files step 11 writes beside the ledger.
+const KEPT_CHECKPOINT: &str = "checkpoint.txt";
+const KEPT_BUNDLE: &str = "P-0001.bundle.json";
+const KEPT_DOSSIER: &str = "P-0001.dossier.html";
 
 /// Steps 1 to 3: keys, the genesis, the investigator's grant.
 fn setup(store: &Path, key_dir: &Path) -> Result<(Ledger, SigningKey, SigningKey), Failure> {
@@ -293,39 +313,59 @@ fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) ->
     step("11. for a prosecutor: a signed checkpoint and one person's evidence bundle");
     let (_, note) = ledger.checkpoint(authority)?;
     print!("{note}");
+    std::fs::write(root.join(KEPT_CHECKPOINT), &note).map_err(fail)?;
     let person = custody_format::event::PersonId::new("P-0001").map_err(fail)?;
     let bundle_text = ledger
         .person_bundle(&person, None, &[])?
         .to_json()
         .into_bytes();
-    let bundle_path = root.join("P-0001.bundle.json");
+    let bundle_path = root.join(KEPT_BUNDLE);
     std::fs::write(&bundle_path, &bundle_text).map_err(fail)?;
     let options = custody_verifier::bundle::BundleOptions {
         authority: Some(keyfile::public_key_of(authority)),
         ..Default::default()
     };
     use custody_verifier::bundle::Completeness;
-    match custody_verifier::bundle::verify_bundle(&bundle_text, &options) {
-        Ok(b) => match b.completeness {
-            Completeness::Complete { entries, .. } => println!(
-                "bundle of {} verified offline against the pinned authority: COMPLETE — all {entries} entries about {} and all {} governance entries as of the checkpoint of {} entries, signed by {}",
-                b.person,
-                b.person,
-                b.governance,
-                b.checkpoint.size,
-                crate::escape::terminal(&b.checkpoint_signer_granted.0)
-            ),
-            other => {
-                return Err(refused(anyhow::anyhow!(
-                    "demo: the bundle of {} verified as {other:?}, not complete",
-                    b.person
-                )))
-            }
-        },
-        Err(e) => return Err(refused(anyhow::anyhow!("demo: the bundle does not verify: {e}"))),
+    let b = custody_verifier::bundle::verify_bundle(&bundle_text, &options)
+        .map_err(|e| refused(anyhow::anyhow!("demo: the bundle does not verify: {e}")))?;
+    match b.completeness {
+        Completeness::Complete { entries, .. } => println!(
+            "bundle of {} verified offline against the pinned authority: COMPLETE — all {entries} entries about {} and all {} governance entries as of the checkpoint of {} entries, signed by {}",
+            b.person,
+            b.person,
+            b.governance,
+            b.checkpoint.size,
+            crate::escape::terminal(&b.checkpoint_signer_granted.0)
+        ),
+        other => {
+            return Err(refused(anyhow::anyhow!(
+                "demo: the bundle of {} verified as {other:?}, not complete",
+                b.person
+            )))
+        }
     }
+    // The prosecutor's dossier, from the bundle alone, as a printable page.
+    let provenance = crate::dossier::Provenance {
+        source: bundle_path.display().to_string(),
+        authority: crate::dossier::AuthorityCheck::Pinned,
+    };
+    let dossier = crate::dossier::Dossier::build(
+        &b,
+        &bundle_text,
+        &provenance,
+        crate::dossier::Cut::default(),
+        custody_ledger::clock::now(),
+    );
+    let html_path = root.join(KEPT_DOSSIER);
+    std::fs::write(&html_path, crate::dossier::html::render(&dossier)).map_err(fail)?;
     println!(
-        "(with --keep DIR: `custody verify --bundle DIR/P-0001.bundle.json` checks the file anywhere; `custody --store DIR/ledger dossier P-0001` prints the chain-of-custody report)"
+        "dossier of {}: {} items, status {}, written as a print-ready page ({KEPT_DOSSIER})",
+        dossier.person,
+        dossier.items.len(),
+        dossier.status.as_ref().map_or("none", |s| s.status.name())
+    );
+    println!(
+        "(with --keep DIR: `custody verify --bundle DIR/{KEPT_BUNDLE}` checks the bundle anywhere; `custody dossier --bundle DIR/{KEPT_BUNDLE} --format html --out d.html` makes the court-ready dossier from it alone; DIR/{KEPT_DOSSIER} is one)"
     );
 
     Ok(())

@@ -496,14 +496,25 @@ fn read_header(
 /// control characters), and each line is escaped for the terminal here as
 /// a whole: no cell can drive the terminal.
 fn report_errors(errors: &[String], path: &Path) -> Failure {
+    let summary = format!(
+        "{}: {} error{}",
+        path.display(),
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    if crate::exit::json_errors() {
+        // One JSON object on stderr, as every failure with --json: the
+        // errors are its message's lines.
+        return refused(anyhow::anyhow!(
+            "{summary}; nothing was appended:\n{}",
+            errors.join("\n")
+        ));
+    }
     for e in errors {
         eprintln!("{}", crate::escape::terminal(e));
     }
     refused(anyhow::anyhow!(
-        "{}: {} error{} (listed above); nothing was appended",
-        path.display(),
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
+        "{summary} (listed above); nothing was appended"
     ))
 }
 
@@ -613,6 +624,9 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
         for p in &planned {
             describe(ctx, p, None);
         }
+        if ctx.json {
+            return Ok(());
+        }
         eprintln!(
             "dry run: {} event{} would be appended; nothing was written. Not checked against the ledger: pass --key to check them as append would, and --apply to append them",
             planned.len(),
@@ -645,6 +659,9 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
         for p in &planned {
             describe(ctx, p, None);
         }
+        if ctx.json {
+            return Ok(());
+        }
         eprintln!(
             "dry run: {} event{} would be appended, and pass append's checks now; nothing was written (pass --apply to append them)",
             planned.len(),
@@ -667,6 +684,9 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
     };
     for (p, a) in planned.iter().zip(&appended) {
         describe(ctx, p, Some(a));
+    }
+    if ctx.json {
+        return Ok(());
     }
     eprintln!(
         "appended {} event{} from {} in one commit",

@@ -159,8 +159,7 @@ pub(crate) fn signing_key(path: &std::path::Path) -> Result<keyfile::SigningKey,
 
 fn resolve(arg: &PublicKeyArg) -> Result<PublicKeyBytes, Failure> {
     match (&arg.public_key, &arg.public_key_file) {
-        (Some(hex), _) => keyfile::parse_public_key_hex(hex)
-            .map_err(|m| env(anyhow::anyhow!("--public-key: {m}"))),
+        (Some(value), _) => crate::pubkey::public_key_arg("--public-key", value),
         (None, Some(path)) => Ok(keyfile::read_public_key(path)?),
         (None, None) => Err(env(anyhow::anyhow!(
             "give --public-key HEX or --public-key-file PEM"
@@ -225,7 +224,14 @@ pub(crate) fn public(ctx: &Context, args: PublicArgs) -> CmdResult {
 fn govern(ctx: &Context, authority_key: &std::path::Path, event: Event) -> CmdResult {
     let mut ledger = ctx.open()?;
     let key = signing_key(authority_key)?;
-    let appended = ledger.append(vec![event], &key)?;
+    // Refused, it is said in this command's words (there is no batch).
+    let refused_as = match &event {
+        Event::KeyGranted(_) => "the grant was not recorded",
+        _ => "the revocation was not recorded",
+    };
+    let appended = ledger
+        .append(vec![event], &key)
+        .map_err(|e| Failure::from(e).context(refused_as))?;
     print_appended(ctx, &appended);
     Ok(())
 }

@@ -1,12 +1,54 @@
-//! `custody log`: read the chain.
+//! `custody log`: read the chain, all of it or what the filters keep.
+//!
+//! The filters combine (all must hold). `--person` reads the person index
+//! (`Ledger::person_seqs`): a person's entries out of a million are found
+//! without a chain scan. Every other filter streams the chain from
+//! `--from`, one entry in memory at a time, and decodes each entry once.
 
 use crate::escape::terminal;
-use crate::exit::{env, CmdResult};
+use crate::exit::{env, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
 use custody_format::entry::{entry_view, SignedEntry};
-use custody_format::event::Event;
+use custody_format::event::{Event, PersonId, PublicKeyBytes};
+use custody_format::time::{OccurredAt, Timestamp};
+use custody_ledger::keyfile;
 use custody_ledger::store::Ledger;
+use std::path::Path;
+
+/// Every event type's name, as `--type` accepts it.
+fn type_names() -> impl Iterator<Item = &'static str> {
+    Event::EVIDENCE_TYPES.iter().copied().chain([
+        "genesis",
+        "key_granted",
+        "key_revoked",
+        "checkpoint",
+        "seal",
+        "clock_correction",
+    ])
+}
+
+fn parse_type(s: &str) -> Result<&'static str, String> {
+    type_names().find(|t| *t == s.trim()).ok_or_else(|| {
+        format!(
+            "no event type is called {:?}; the types are {}",
+            terminal(s),
+            type_names().collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// `--since`: the start of the period given.
+fn parse_since(s: &str) -> Result<Timestamp, String> {
+    OccurredAt::parse(s)
+        .map(|at| Timestamp(at.start_micros()))
+        .map_err(|e| e.to_string())
+}
+
+/// `--until`: the end of the period given (its last microsecond).
+fn parse_until(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_cutoff(s).map_err(|e| e.to_string())
+}
 
 /// `custody log`.
 #[derive(Args)]
@@ -14,13 +56,74 @@ pub(crate) struct LogArgs {
     /// First sequence number to print.
     #[arg(long, default_value_t = 0)]
     from: u64,
-    /// Print at most this many entries.
+    /// Print at most this many entries (of those the filters keep).
     #[arg(long)]
     limit: Option<u64>,
+    /// Only entries signed by this key: 64 hex digits, or a public key PEM
+    /// file (what did a revoked key sign?).
+    #[arg(long, value_name = "KEY")]
+    signer: Option<String>,
+    /// Only entries about this person (their evidence and the corrections
+    /// of it), found through the person index.
+    #[arg(long, value_name = "ID")]
+    person: Option<String>,
+    /// Only entries of these types (repeat it, or separate with commas):
+    /// e.g. `--type death,correction`.
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',', value_parser = parse_type)]
+    types: Vec<&'static str>,
+    /// Only entries recorded at or after T (YYYY, YYYY-MM, YYYY-MM-DD — the
+    /// start of that period — or an RFC 3339 instant).
+    #[arg(long, value_name = "T", value_parser = parse_since)]
+    since: Option<Timestamp>,
+    /// Only entries recorded at or before T (a date means the end of that
+    /// period).
+    #[arg(long, value_name = "T", value_parser = parse_until)]
+    until: Option<Timestamp>,
+    /// Print every hash in full (64 hex digits), as a correction's `target`
+    /// needs it.
+    #[arg(long)]
+    full_hash: bool,
+}
+
+/// What the filters keep.
+struct Filter {
+    signer: Option<PublicKeyBytes>,
+    types: Vec<&'static str>,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+}
+
+impl Filter {
+    fn keeps(&self, entry: &SignedEntry) -> bool {
+        let b = entry.body();
+        self.signer.is_none_or(|k| b.signer == k)
+            && (self.types.is_empty() || self.types.contains(&b.event.type_name()))
+            && self.since.is_none_or(|t| b.recorded_at >= t)
+            && self.until.is_none_or(|t| b.recorded_at <= t)
+    }
+}
+
+/// `--signer`: hex digits, or else a public key file.
+fn signer_key(s: &str) -> Result<PublicKeyBytes, Failure> {
+    let hexish = s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if hexish || !Path::new(s).exists() {
+        return keyfile::parse_public_key_hex(s).map_err(|m| {
+            env(anyhow::anyhow!(
+                "--signer: {m}; give the key as 64 hex digits or the path of its public key PEM file"
+            ))
+        });
+    }
+    Ok(keyfile::read_public_key(Path::new(s))?)
 }
 
 /// One line describing an entry, for people.
 pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
+    describe_hashes(ledger, entry, false)
+}
+
+/// [`describe`], with every hash in full if `full`.
+fn describe_hashes(ledger: &Ledger, entry: &SignedEntry, full: bool) -> String {
+    let short = |hex: String, n: usize| if full { hex } else { hex[..n].to_string() };
     let b = entry.body();
     let holder = ledger
         .registry()
@@ -31,7 +134,7 @@ pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
         Event::Correction(c) => format!(
             "{} {}",
             crate::output::correction_verb(c),
-            &c.target.to_hex()[..12]
+            short(c.target.to_hex(), 12)
         ),
         Event::KeyGranted(k) => {
             format!(
@@ -65,28 +168,60 @@ pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
         b.event.type_name(),
         about,
         holder,
-        &entry.hash().to_hex()[..16]
+        short(entry.hash().to_hex(), 16)
     )
 }
 
 /// Runs `log`.
 pub(crate) fn run(ctx: &Context, args: LogArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
-    let limit = args.limit.unwrap_or(u64::MAX);
-    for item in ledger
-        .entries_from(args.from)
-        .take(limit.try_into().unwrap_or(usize::MAX))
-    {
+    let filter = Filter {
+        signer: args.signer.as_deref().map(signer_key).transpose()?,
+        types: args.types,
+        since: args.since,
+        until: args.until,
+    };
+    let mut left = args.limit.unwrap_or(u64::MAX);
+    let mut show = |entry: SignedEntry| -> bool {
+        if left == 0 {
+            return false;
+        }
+        if filter.keeps(&entry) {
+            left -= 1;
+            if ctx.json {
+                print_json(&entry_view(&entry));
+            } else {
+                println!("{}", describe_hashes(&ledger, &entry, args.full_hash));
+            }
+        }
+        left > 0
+    };
+    if let Some(p) = &args.person {
+        let person = PersonId::new(p).map_err(|m| env(anyhow::anyhow!("--person: {m}")))?;
+        for seq in ledger.person_seqs(&person)? {
+            if seq < args.from {
+                continue;
+            }
+            let entry = ledger.entry(seq)?.ok_or_else(|| {
+                env(anyhow::anyhow!(
+                    "the person index names entry {seq}, which is missing; run `custody verify`"
+                ))
+            })?;
+            if !show(entry) {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    for item in ledger.entries_from(args.from) {
         let (seq, bytes) = item?;
         let entry = SignedEntry::decode(bytes).map_err(|e| {
             env(anyhow::anyhow!(
                 "entry {seq} does not decode: {e}; run `custody verify`"
             ))
         })?;
-        if ctx.json {
-            print_json(&entry_view(&entry));
-        } else {
-            println!("{}", describe(&ledger, &entry));
+        if !show(entry) {
+            break;
         }
     }
     Ok(())

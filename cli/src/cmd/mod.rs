@@ -1,16 +1,18 @@
 //! One module per command.
 
 pub(crate) mod append;
-pub(crate) mod bundle;
 pub(crate) mod checkpoint;
 pub(crate) mod compact;
 pub(crate) mod demo;
+pub(crate) mod dossier;
 pub(crate) mod export;
 pub(crate) mod generate;
+pub(crate) mod history_text;
 pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod key;
 pub(crate) mod log;
+pub(crate) mod manual;
 pub(crate) mod restore;
 pub(crate) mod status;
 pub(crate) mod verify;

@@ -6,7 +6,7 @@ use crate::escape::terminal;
 use crate::exit::{refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_format::event::{Event, PersonId};
+use custody_format::event::PersonId;
 use custody_format::time::Timestamp;
 use custody_ledger::projection::report::ReportTally;
 use custody_ledger::projection::timeline;
@@ -28,15 +28,36 @@ pub(crate) struct Cuts {
     known_at: Option<Timestamp>,
 }
 
-fn parse_cutoff(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_cutoff(s).map_err(|e| e.to_string())
+/// A cut from the command line (`--as-of`, `--known-at`, and the dossier's
+/// through [`Cuts`]): a date at any precision means the end of that
+/// period. A cut later than now is refused: the ledger cannot know what it
+/// will say, and a silent "as of 2031" would look like a forecast. "Later
+/// than now" is at the cut's own precision: `--as-of 2026` is accepted
+/// during 2026 (the year has begun), `--as-of 2026-12-24` only from that
+/// day on.
+pub(crate) fn parse_cutoff(s: &str) -> Result<Timestamp, String> {
+    let cut = Timestamp::parse_cutoff(s).map_err(|e| e.to_string())?;
+    let period = custody_format::time::OccurredAt::parse(s).map_err(|e| e.to_string())?;
+    let now = custody_ledger::clock::now();
+    if period.start_micros() > now.0 {
+        return Err(format!(
+            "{period} is in the future (it is now {now}): a cut must be now or earlier"
+        ));
+    }
+    Ok(cut)
 }
 
 /// `custody status`.
 #[derive(Args)]
 pub(crate) struct StatusArgs {
     /// One person; without it, a table of everyone (sorted by person).
+    #[arg(conflicts_with = "name")]
     person: Option<String>,
+    /// Only persons whose name (from their missing report) contains TEXT,
+    /// ignoring case (Unicode: "шевченко" finds "Шевченко"). Reads every
+    /// status once, one at a time.
+    #[arg(long, value_name = "TEXT")]
+    name: Option<String>,
     /// Only persons with this status.
     #[arg(long, value_name = "S")]
     status: Option<Status>,
@@ -103,6 +124,7 @@ fn print_one(st: &PersonStatus) {
             println!("  {k:<22} {v}");
         }
     };
+    row("name", opt(&st.name));
     row(
         "category",
         st.category.map_or("unknown".into(), |c| c.to_string()),
@@ -123,8 +145,15 @@ fn print_one(st: &PersonStatus) {
     }
     if let Some(l) = &st.last_known_place {
         if st.last_seen.as_ref().is_none_or(|s| s.place != l.place) {
+            // A missing report's place is where the person was last seen
+            // free: say so, not merely "a place".
+            let label = if l.by == "missing_report" {
+                "last seen (reported)"
+            } else {
+                "last known place"
+            };
             row(
-                "last known place",
+                label,
                 format!(
                     "{} ({} {})",
                     terminal(l.place.as_deref().unwrap_or_default()),
@@ -180,6 +209,12 @@ fn print_one(st: &PersonStatus) {
             }
         ),
     );
+    if !a.ill_treatment.is_empty() {
+        row("ill-treatment reported", a.ill_treatment.join(", "));
+    }
+    if a.inquiries > 0 {
+        row("requests for news", a.inquiries.to_string());
+    }
     row(
         "flags",
         st.flags
@@ -197,102 +232,191 @@ fn print_one(st: &PersonStatus) {
     }
 }
 
+/// The store's cheap consistency check (`Ledger::quick_check`): a warning
+/// on stderr if it fails, and its text for a `"warning"` field in JSON.
+pub(crate) fn store_warning(ledger: &Ledger, now: Timestamp) -> Result<Option<String>, Failure> {
+    let warning = ledger
+        .quick_check(now)?
+        .map(|what| inconsistent(ledger, &what));
+    if let Some(w) = &warning {
+        eprintln!("warning: {w}");
+    }
+    Ok(warning)
+}
+
+fn inconsistent(ledger: &Ledger, what: &str) -> String {
+    format!(
+        "the store at {} is inconsistent: {}; what it has derived from the chain may be wrong. Run `custody verify` to see every mismatch, then `custody rebuild` (or restore the store from an export)",
+        terminal(&ledger.dir().display().to_string()),
+        terminal(what)
+    )
+}
+
+/// `value` with a `"warning"` field, if there is a warning.
+pub(crate) fn with_warning(
+    mut value: serde_json::Value,
+    warning: &Option<String>,
+) -> serde_json::Value {
+    if let (Some(w), serde_json::Value::Object(m)) = (warning, &mut value) {
+        m.insert("warning".into(), json!(w));
+    }
+    value
+}
+
+/// Why a person known to the index has nothing at a cut: said apart from
+/// an unknown person, so that "not yet recorded then" is never read as
+/// "never heard of".
+pub(crate) fn nothing_at_cut(
+    ledger: &Ledger,
+    person: &PersonId,
+    as_of: Option<Timestamp>,
+    known_at: Option<Timestamp>,
+) -> Result<Failure, Failure> {
+    let entries = ledger.person_entries(person)?;
+    let Some(first) = entries.first() else {
+        return Ok(refused(anyhow::anyhow!("no such person: {person}")));
+    };
+    let first_recorded = first.body().recorded_at;
+    if let Some(t) = known_at.filter(|&t| first_recorded > t) {
+        return Ok(refused(anyhow::anyhow!(
+            "no entry about {person} was recorded by {t} (the first was recorded at {first_recorded})"
+        )));
+    }
+    let earliest = entries
+        .iter()
+        .filter_map(|e| e.event().occurred_at())
+        .min_by_key(|at| at.start_micros());
+    if let (Some(t), Some(earliest)) = (as_of, earliest) {
+        if earliest.start_micros() > t.0 {
+            return Ok(refused(anyhow::anyhow!(
+                "nothing recorded about {person} had occurred by {t} (the earliest event occurred {earliest})"
+            )));
+        }
+    }
+    if as_of.is_none() && known_at.is_none() {
+        return Ok(refused(anyhow::anyhow!(
+            "no such person: {person} (every entry about them was retracted; see `custody history {person}`)"
+        )));
+    }
+    Ok(refused(anyhow::anyhow!(
+        "{person} has entries, but no status at this cut: the evidence on record then was retracted; see `custody history {person}`"
+    )))
+}
+
 /// Runs `status`.
 pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let now = custody_ledger::clock::now();
     let (as_of, known_at) = (args.cuts.as_of, args.cuts.known_at);
+    let warning = store_warning(&ledger, now)?;
     if let Some(p) = &args.person {
         let person = person_arg(p)?;
-        let st = ledger
-            .person_status(&person, as_of, known_at, now)?
-            .ok_or_else(|| refused(anyhow::anyhow!("no such person: {person}")))?;
+        let mut st = ledger.person_status(&person, as_of, known_at, now)?;
+        let mut warning = warning;
+        if as_of.is_none() && known_at.is_none() {
+            // The one person shown is checked against their entries every
+            // time (a few entries); if the store's copy is wrong, the
+            // chain's is shown, with the warning.
+            if let Some((what, folded)) = ledger.status_mismatch(&person, now)? {
+                let w = format!(
+                    "{}; shown: the status their entries imply",
+                    inconsistent(&ledger, &what)
+                );
+                eprintln!("warning: {w}");
+                warning = Some(match warning {
+                    Some(first) => format!("{first}; and {w}"),
+                    None => w,
+                });
+                st = folded;
+            }
+        }
+        let Some(st) = st else {
+            if ledger.person_seqs(&person)?.is_empty() {
+                return Err(refused(anyhow::anyhow!("no such person: {person}")));
+            }
+            return Err(nothing_at_cut(&ledger, &person, as_of, known_at)?);
+        };
         if ctx.json {
-            print_json(&serde_json::to_value(&st).map_err(refused)?);
+            let v = serde_json::to_value(&st).map_err(refused)?;
+            print_json(&with_warning(v, &warning));
         } else {
             print_one(&st);
         }
         return Ok(());
     }
-    let all = ledger.all_statuses(as_of, known_at, now)?;
-    let shown: Vec<&PersonStatus> = all
-        .iter()
-        .filter(|s| args.status.is_none_or(|want| s.status == want))
-        .filter(|s| args.flag.is_none_or(|f| s.has_flag(f)))
-        .collect();
-    if ctx.json {
-        for s in shown {
-            print_json(&serde_json::to_value(s).map_err(refused)?);
+    let needle = match &args.name {
+        Some(n) if n.trim().is_empty() => {
+            return Err(crate::exit::env(anyhow::anyhow!(
+                "--name: give part of a name to look for"
+            )))
         }
-    } else {
-        print_table(&shown);
-        eprintln!("{} of {} persons", shown.len(), all.len());
+        Some(n) => Some(n.trim().to_lowercase()),
+        None => None,
+    };
+    let (mut total, mut shown) = (0u64, 0u64);
+    if !ctx.json {
+        print_header();
+    }
+    let mut failed = None;
+    ledger.for_each_status(as_of, known_at, now, |st| {
+        total += 1;
+        let wanted = args.status.is_none_or(|want| st.status == want)
+            && args.flag.is_none_or(|f| st.has_flag(f))
+            && needle.as_deref().is_none_or(|n| {
+                st.name
+                    .as_deref()
+                    .is_some_and(|name| name.to_lowercase().contains(n))
+            });
+        if !wanted || failed.is_some() {
+            return;
+        }
+        shown += 1;
+        if ctx.json {
+            match serde_json::to_value(&st) {
+                Ok(v) => print_json(&with_warning(v, &warning)),
+                Err(e) => failed = Some(e),
+            }
+        } else {
+            print_row(&st);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(refused(e));
+    }
+    if !ctx.json {
+        eprintln!("{shown} of {total} persons");
     }
     Ok(())
 }
 
-/// Prints statuses as a table, one person a line.
-pub(crate) fn print_table(statuses: &[&PersonStatus]) {
+fn print_header() {
     println!(
-        "{:<16} {:<20} {:<26} {:<9} FLAGS",
-        "PERSON", "STATUS", "SINCE", "CATEGORY"
+        "{:<16} {:<20} {:<26} {:<9} {:<24} NAME",
+        "PERSON", "STATUS", "SINCE", "CATEGORY", "FLAGS"
     );
-    for s in statuses {
-        println!(
-            "{:<16} {:<20} {:<26} {:<9} {}",
-            s.person.as_str(),
-            s.status.name(),
-            s.since.to_string(),
-            s.category.map_or("unknown".into(), |c| c.to_string()),
-            s.flags
-                .iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-    }
 }
 
-/// What a history line says an entry is about.
-fn describe(event: &Event) -> String {
-    match event {
-        Event::Correction(c) => format!(
-            "{} {}: {}",
-            crate::output::correction_verb(c),
-            &c.target.to_hex()[..12],
-            terminal(&c.reason)
-        ),
-        ev => {
-            let detail = match ev {
-                Event::Capture(x) => opt(&x.place),
-                Event::Sighting(x) => format!("{} {}", x.source, opt(&x.place)),
-                Event::Release(x) => format!("{} {}", x.kind, opt(&x.place)),
-                Event::Death(x) => format!("{} {}", x.cause, opt(&x.place)),
-                Event::Correspondence(x) => format!("{} {}", x.kind, opt(&x.via)),
-                Event::MissingReport(x) => format!("{} {}", x.category, opt(&x.last_seen_place)),
-                Event::Denial(x) => format!("by {}", terminal(&x.by)),
-                Event::Inquiry(x) => format!("{} to {}", terminal(&x.by), terminal(&x.to)),
-                Event::Transfer(x) => {
-                    format!("{} → {} ({})", opt(&x.from), terminal(&x.to), x.source)
-                }
-                Event::Visit(x) => format!("{} {}", x.visitor, opt(&x.place)),
-                Event::LegalProceeding(x) => {
-                    format!("{} ({}) {}", x.stage, x.source, opt(&x.authority))
-                }
-                Event::IllTreatment(x) => format!("{} ({}) {}", x.kind, x.source, opt(&x.place)),
-                Event::RemainsReturned(x) => opt(&x.place),
-                Event::Dispute(x) => format!(
-                    "of {} by {}: {}",
-                    &x.target.to_hex()[..12],
-                    terminal(&x.by),
-                    terminal(&x.reason)
-                ),
-                _ => String::new(),
-            };
-            format!("{} {}", ev.type_name(), detail.trim())
-                .trim_end()
-                .to_string()
-        }
+fn print_row(s: &PersonStatus) {
+    println!(
+        "{:<16} {:<20} {:<26} {:<9} {:<24} {}",
+        s.person.as_str(),
+        s.status.name(),
+        s.since.to_string(),
+        s.category.map_or("unknown".into(), |c| c.to_string()),
+        s.flags
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        opt(&s.name)
+    );
+}
+
+/// Prints statuses as a table, one person a line.
+pub(crate) fn print_table(statuses: &[&PersonStatus]) {
+    print_header();
+    for s in statuses {
+        print_row(s);
     }
 }
 
@@ -300,6 +424,7 @@ fn describe(event: &Event) -> String {
 pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let person = person_arg(&args.person)?;
+    let warning = store_warning(&ledger, custody_ledger::clock::now())?;
     let mut entries = ledger.person_entries(&person)?;
     if entries.is_empty() {
         return Err(refused(anyhow::anyhow!("no such person: {person}")));
@@ -316,55 +441,31 @@ pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
             })
     });
     if entries.is_empty() {
-        return Err(refused(anyhow::anyhow!(
-            "nothing about {person} at that cut"
-        )));
+        return Err(nothing_at_cut(&ledger, &person, args.as_of, args.known_at)?);
     }
     let h = timeline::history(person, &entries, ledger.registry());
     if ctx.json {
-        print_json(&serde_json::to_value(&h).map_err(refused)?);
+        let v = serde_json::to_value(&h).map_err(refused)?;
+        print_json(&with_warning(v, &warning));
         return Ok(());
     }
-    println!(
-        "{}: {} entries, in the order they occurred",
-        h.person,
-        h.entries.len()
-    );
-    for r in &h.entries {
-        let when = r
-            .occurred_at
-            .map(|t| t.to_string())
-            .unwrap_or_else(|| "—".into());
-        let line = format!(
-            "{:<27} seq {:<6} {:<48} by {:<16} recorded {}  {}",
-            when,
-            r.seq,
-            describe(&r.event),
-            terminal(&r.holder),
-            r.recorded_at,
-            &r.hash.to_hex()[..16]
-        );
-        match &r.corrected_by {
-            Some(c) => println!("~~{line}~~  (corrected by seq {})", c.seq),
-            None => println!("{line}"),
-        }
-    }
+    let text =
+        crate::cmd::history_text::render(&h, &crate::cmd::history_text::Layout::for_stdout());
+    print!("{text}");
     Ok(())
 }
 
 /// Runs `report`.
 pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
+    let now = custody_ledger::clock::now();
+    let warning = store_warning(&ledger, now)?;
     let mut tally = ReportTally::default();
-    ledger.for_each_status(
-        args.as_of,
-        args.known_at,
-        custody_ledger::clock::now(),
-        |st| tally.add(&st),
-    )?;
+    ledger.for_each_status(args.as_of, args.known_at, now, |st| tally.add(&st))?;
     let r = tally.finish(args.as_of);
     if ctx.json {
-        print_json(&serde_json::to_value(&r).map_err(refused)?);
+        let v = serde_json::to_value(&r).map_err(refused)?;
+        print_json(&with_warning(v, &warning));
         return Ok(());
     }
     println!(
@@ -425,6 +526,24 @@ pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     println!(
         "never in contact during captivity (returnees included):   {}",
         share(&r.never_in_contact)
+    );
+    println!(
+        "ill-treatment reported, of the detained:                  {}",
+        share(&r.ill_treatment.reported)
+    );
+    let kinds: Vec<String> = r
+        .ill_treatment
+        .by_kind
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if !kinds.is_empty() {
+        println!("  persons by kind: {}", kinds.join(", "));
+    }
+    println!(
+        "asked for news (inquiry), never acknowledged:             {}",
+        share(&r.inquiries.never_acknowledged)
     );
     println!(
         "\ncapture to ICRC notification, days (lower bounds; {} notified, {} of {} captured never notified):",

@@ -4,8 +4,9 @@ use crate::cmd::checkpoint::read_checkpoint;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
+use crate::pubkey::public_key_arg as key_arg;
 use clap::Args;
-use custody_format::event::{Event, PublicKeyBytes};
+use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 
 /// `custody verify`.
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof"])))]
+#[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
@@ -49,7 +50,9 @@ pub(crate) struct VerifyArgs {
     /// With --bundle: a checkpoint you trust; a bundle older than it is
     /// stale, one of its size with another root is inconsistent
     /// (equivocation), and one newer than it must be anchored to it.
-    #[arg(long, value_name = "FILE", conflicts_with = "export")]
+    /// With --export: the root of the export's first N entries must be the
+    /// checkpoint's (and its signer an authority of the exported ledger).
+    #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
     /// Verify a C2SP tlog-proof of one entry (from `custody prove --format
     /// tlog-proof`) without a store: the checkpoint's signature by a key you
@@ -65,19 +68,29 @@ pub(crate) struct VerifyArgs {
     /// (64 hex digits, or a public key file). Without it, the report prints the authority key for you
     /// to compare with the one you were given. With --proof: a key trusted
     /// to sign the proof's checkpoint, whatever ledger name it signs it for.
-    #[arg(long, value_name = "HEX", requires = "offline")]
+    /// With --dossier: the key that must have signed the dossier.
+    #[arg(long, value_name = "HEX|PEM", requires = "offline")]
     authority: Option<String>,
-    /// With --bundle: the key (64 hex digits) that must have signed the
+    /// With --bundle: the key (64 hex digits, or a public key file) that must have signed the
     /// bundle's checkpoint (for example the key of the authority that
     /// handed you the bundle). Without it, the report names the signer and
     /// when it was made an authority.
-    #[arg(long, value_name = "HEX", requires = "bundle")]
+    #[arg(long, value_name = "HEX|PEM", requires = "bundle")]
     checkpoint_key: Option<String>,
     /// With --proof: a C2SP verifier key (`<ledger name>+<key id>+<key>`, as
     /// `custody checkpoint` and `custody prove --format tlog-proof` print),
     /// trusted to sign checkpoints of the ledger it names. Repeatable.
     #[arg(long, value_name = "VKEY", requires = "proof")]
     vkey: Vec<String>,
+    /// Verify a dossier file's detached signature (`custody dossier --out
+    /// FILE --sign-key KEY` writes FILE.sig): the file's SHA-256 and the
+    /// authority's signature of it (docs/FORMAT.md §13). With --authority,
+    /// the signature must be by that key. No store is needed.
+    #[arg(long, value_name = "FILE", requires = "signature", conflicts_with_all = ["bundle", "export", "proof", "checkpoint"])]
+    dossier: Option<PathBuf>,
+    /// With --dossier: the signature file (`custody-dossier-signature/1`).
+    #[arg(long, value_name = "FILE.sig", requires = "dossier")]
+    signature: Option<PathBuf>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -105,6 +118,17 @@ pub(crate) fn report(
     source: &str,
     verdict: Result<Summary, Violation>,
 ) -> CmdResult {
+    report_with(ctx, source, verdict, None)
+}
+
+/// [`report`], with what `--checkpoint` found (consistent) when one was
+/// given: a line of text, or a `checkpoint` object in the JSON.
+fn report_with(
+    ctx: &Context,
+    source: &str,
+    verdict: Result<Summary, Violation>,
+    checkpoint: Option<&CheckpointCheck>,
+) -> CmdResult {
     match verdict {
         Ok(s) => {
             // A recorded time later than this machine's clock: one of the
@@ -120,6 +144,7 @@ pub(crate) fn report(
                     "clock_corrections": s.clock_corrections.iter().map(|c| json!({
                         "seq": c.seq, "since": c.since, "recorded_at": c.recorded_at, "reason": c.reason,
                     })).collect::<Vec<_>>(),
+                    "checkpoint": checkpoint.map(CheckpointCheck::to_json),
                 }));
             } else {
                 println!("VALID  {source}");
@@ -143,6 +168,9 @@ pub(crate) fn report(
                         c.seq - 1,
                         crate::escape::terminal(&c.reason)
                     );
+                }
+                if let Some(c) = checkpoint {
+                    println!("{}", c.text());
                 }
             }
             Ok(())
@@ -186,13 +214,20 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
         );
     }
     if let Some(path) = &args.export {
+        let pins = BundlePins {
+            checkpoint: args.checkpoint.as_deref(),
+            ..BundlePins::default()
+        };
         return verify_file(
             ctx,
             path,
             Artefact::Export,
             args.authority.as_deref(),
-            &BundlePins::default(),
+            &pins,
         );
+    }
+    if let (Some(dossier), Some(signature)) = (&args.dossier, &args.signature) {
+        return verify_dossier(ctx, dossier, signature, args.authority.as_deref());
     }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
         return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
@@ -202,14 +237,15 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     let progress = Progress::new(ctx, Some(ledger.len()), "entries", "verify");
     let verdict = verify_store(&ledger, &progress)?;
     progress.finish();
-    let (summary, checkpoint_line) = match (&args.checkpoint, verdict) {
+    let (summary, checkpoint) = match (&args.checkpoint, verdict) {
         (_, Err(v)) => return report(ctx, &source, Err(v)),
         (Some(path), Ok(summary)) => {
             let cp = read_checkpoint(path)?;
-            match against_checkpoint(&ledger, &summary, &cp)? {
-                Ok(line) => (summary, Some(line)),
-                Err(v) => return report(ctx, &source, Err(v)),
+            let check = against_checkpoint(&ledger, &summary, &cp)?;
+            if check.verdict.is_err() {
+                return checkpoint_failed(ctx, &source, &check);
             }
+            (summary, Some(check))
         }
         (None, Ok(summary)) => (summary, None),
     };
@@ -220,11 +256,8 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if !derived.is_clean() {
         return derived_damage(ctx, &source, &derived);
     }
-    report(ctx, &source, Ok(summary))?;
+    report_with(ctx, &source, Ok(summary), checkpoint.as_ref())?;
     if !ctx.json {
-        if let Some(line) = checkpoint_line {
-            println!("{line}");
-        }
         println!(
             "derived tables: {} rows match the chain{}",
             derived.rows,
@@ -268,25 +301,6 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
     )))
 }
 
-/// Verifies a file without a store: a person's evidence bundle (one JSON
-/// document) or a whole-ledger export (JSON Lines), told apart by their
-/// first line.
-/// A public key given on the command line: 64 hex digits, or the path of a
-/// public key file (SPKI PEM, as `custody key public --out` and
-/// `openssl pkey -pubout` write it).
-fn key_arg(flag: &str, value: &str) -> Result<PublicKeyBytes, Failure> {
-    let looks_hex = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
-    if looks_hex || !std::path::Path::new(value).exists() {
-        return custody_ledger::keyfile::parse_public_key_hex(value).map_err(|m| {
-            env(anyhow::anyhow!(
-                "{flag}: {m} (or give the path of a public key file)"
-            ))
-        });
-    }
-    custody_ledger::keyfile::read_public_key(std::path::Path::new(value))
-        .map_err(|e| Failure::from(e).context(flag.to_string()))
-}
-
 /// What `verify --bundle` is asked beyond the bundle itself.
 #[derive(Default)]
 struct BundlePins<'a> {
@@ -303,6 +317,9 @@ enum Artefact {
     Export,
 }
 
+/// Verifies a file without a store: a person's evidence bundle (one JSON
+/// document) or a whole-ledger export (JSON Lines), told apart by their
+/// first line.
 fn verify_file(
     ctx: &Context,
     path: &std::path::Path,
@@ -354,7 +371,17 @@ fn verify_file(
                 s.authority,
                 pinned.expect("pinned")
             ))),
-            Ok(s) => report(ctx, &source, Ok(s)),
+            Ok(s) => match pins.checkpoint {
+                None => report(ctx, &source, Ok(s)),
+                Some(cp_path) => {
+                    let cp = read_checkpoint(cp_path)?;
+                    let check = export_against_checkpoint(path, &s, &cp)?;
+                    if check.verdict.is_err() {
+                        return checkpoint_failed(ctx, &source, &check);
+                    }
+                    report_with(ctx, &source, Ok(s), Some(&check))
+                }
+            },
             Err(ExportError::Invalid { line, violation }) => {
                 if !ctx.json {
                     println!("(at line {line} of {source})");
@@ -411,14 +438,26 @@ fn verify_file(
 fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
     let detail = v.detail();
     let advice = crate::exit::bundle_advice(v.rule);
+    // Two trees that disagree are found at a tree size, not at an entry:
+    // which entry differs cannot be told from two roots.
+    let at = if v.rule == Rule::Inconsistent {
+        format!("the checkpoint of {} entries", v.seq)
+    } else {
+        format!("seq {}", v.seq)
+    };
     if ctx.json {
+        let (seq, tree_size) = if v.rule == Rule::Inconsistent {
+            (None, Some(v.seq))
+        } else {
+            (Some(v.seq), None)
+        };
         print_json(&json!({
-            "valid": false, "source": source, "kind": "bundle", "seq": v.seq,
+            "valid": false, "source": source, "kind": "bundle", "seq": seq, "tree_size": tree_size,
             "rule": v.rule.name(), "detail": detail, "advice": advice,
         }));
     } else {
         println!("INVALID  bundle {source}");
-        println!("at:     seq {}", v.seq);
+        println!("at:     {at}");
         println!("rule:   {}", v.rule);
         println!("detail: {}", crate::escape::terminal(&detail));
         if let Some(a) = advice {
@@ -427,8 +466,8 @@ fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
     }
     Err(refused(crate::exit::with_advice(
         format!(
-            "bundle verification failed at seq {} ({}): {}",
-            v.seq, v.rule, detail
+            "bundle verification failed at {at} ({}): {}",
+            v.rule, detail
         ),
         advice,
     )))
@@ -558,6 +597,61 @@ fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, Failure
     Ok(out)
 }
 
+/// Verifies a dossier's detached signature (`--dossier`, `--signature`):
+/// exit 0 if it holds, 1 if the dossier or the signature was altered (or
+/// is by another key than --authority).
+fn verify_dossier(
+    ctx: &Context,
+    dossier: &std::path::Path,
+    signature: &std::path::Path,
+    authority: Option<&str>,
+) -> CmdResult {
+    let pinned = authority.map(|a| key_arg("--authority", a)).transpose()?;
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| env(anyhow::anyhow!("{}: {e}", p.display())))
+    };
+    // A signature file is small (at most 4096 bytes): read no more than that.
+    let (text, sig) = (read(dossier)?, read_limited(signature, 4096)?);
+    let source = dossier.display().to_string();
+    match crate::dossier::signature::verify(&text, &sig, pinned) {
+        Ok(v) => {
+            if ctx.json {
+                print_json(&json!({
+                    "valid": true, "source": source, "kind": "dossier",
+                    "dossier_sha256": v.dossier_sha256, "key": v.key,
+                    "key_pinned": pinned.is_some(),
+                }));
+            } else {
+                println!("VALID  dossier {source}");
+                println!("sha256:    {}", v.dossier_sha256);
+                if pinned.is_some() {
+                    println!("signed by: {} (matches --authority)", v.key);
+                } else {
+                    println!(
+                        "signed by: {} — compare it with the authority key you were given, or pass --authority",
+                        v.key
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if ctx.json {
+                print_json(&json!({
+                    "valid": false, "source": source, "kind": "dossier", "detail": e.to_string(),
+                }));
+            } else {
+                println!("INVALID  dossier {source}");
+                println!("detail: {}", crate::escape::terminal(&e.to_string()));
+            }
+            Err(refused(anyhow::anyhow!(
+                "the dossier's signature does not hold: {}",
+                crate::escape::terminal(&e.to_string())
+            )))
+        }
+    }
+}
+
 /// Verifies a tlog-proof of one entry (`--proof`, `--entry`), trusting the
 /// pinned authority key and the verifier keys given, and nothing else.
 fn verify_proof(
@@ -661,6 +755,111 @@ fn verify_proof(
     }
 }
 
+/// What `--checkpoint` found: the checkpoint's size and root beside the
+/// ledger's, and either its signer (consistent) or why not.
+struct CheckpointCheck {
+    size: u64,
+    root: [u8; 32],
+    ledger_size: u64,
+    ledger_root: [u8; 32],
+    /// How consistency was shown: the hashes of a consistency proof (a
+    /// store), or `None` when the root of the first `size` entries was
+    /// recomputed from their bytes (an export).
+    proof_hashes: Option<usize>,
+    verdict: Result<[u8; 32], Cause>,
+}
+
+impl CheckpointCheck {
+    /// A short name of the finding, for scripts.
+    fn finding(&self) -> &'static str {
+        match &self.verdict {
+            Ok(_) => "consistent",
+            Err(Cause::Equivocation { .. }) => "equivocation",
+            Err(Cause::NotExtended(n)) => match n {
+                NotExtended::OtherLedger { .. } => "other_ledger",
+                NotExtended::Signature(_) => "signature",
+                NotExtended::NotAuthorityAtSize { .. } => "not_authority_at_size",
+                NotExtended::Truncated { .. } => "truncated",
+                _ => "forked",
+            },
+            Err(_) => "inconsistent",
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "consistent": self.verdict.is_ok(), "finding": self.finding(),
+            "size": self.size, "root": hex::encode(self.root),
+            "ledger_size": self.ledger_size, "ledger_root": hex::encode(self.ledger_root),
+            "signer": self.verdict.as_ref().ok().map(hex::encode),
+            "consistency_proof_hashes": self.proof_hashes,
+            "detail": self.verdict.as_ref().err().map(ToString::to_string),
+        })
+    }
+
+    /// One line for a consistent checkpoint.
+    fn text(&self) -> String {
+        let how = match self.proof_hashes {
+            Some(n) => format!("consistency proof of {n} hashes"),
+            None => format!(
+                "the root of its first {} entries, recomputed from their bytes, is the checkpoint's",
+                self.size
+            ),
+        };
+        match &self.verdict {
+            Ok(signer) => format!(
+                "consistent with the checkpoint of {} entries (root {}), signed by {}; {how}",
+                self.size,
+                hex::encode(self.root),
+                hex::encode(signer)
+            ),
+            Err(c) => format!(
+                "not consistent with the checkpoint of {} entries (root {}): {c}",
+                self.size,
+                hex::encode(self.root)
+            ),
+        }
+    }
+}
+
+/// A chain that verifies but does not extend the checkpoint given: says
+/// so, with both sizes and roots, and never names an entry as "where it
+/// forked": a checkpoint carries only a size and a root, so the first
+/// entry where two histories differ cannot be told from it (exit 1).
+fn checkpoint_failed(ctx: &Context, source: &str, check: &CheckpointCheck) -> CmdResult {
+    let detail = check.text();
+    let forked = matches!(
+        check.verdict,
+        Err(Cause::NotExtended(NotExtended::Forked { .. }) | Cause::Equivocation { .. })
+    );
+    let advice = if forked {
+        Some("the chain itself verifies, but it is not the history the checkpoint's signer saw: the ledger was rewritten, forked or rolled back and regrown, or the checkpoint is of another ledger of the same name. Keep the checkpoint and the ledger as evidence; a checkpoint carries only a size and a root, so to find the first entry where the two histories differ, compare this ledger's export with the other's (`custody export`)")
+    } else {
+        None
+    };
+    if ctx.json {
+        print_json(&json!({
+            "valid": false, "source": source, "rule": Rule::Checkpoint.name(),
+            "detail": detail, "checkpoint": check.to_json(), "advice": advice,
+        }));
+    } else {
+        println!("INVALID  {source}");
+        println!("checkpoint: {detail}");
+        println!(
+            "ledger:     {} entries, root {}",
+            check.ledger_size,
+            hex::encode(check.ledger_root)
+        );
+        if let Some(a) = advice {
+            println!("what to do: {a}");
+        }
+    }
+    Err(refused(crate::exit::with_advice(
+        format!("{source}: {detail}"),
+        advice,
+    )))
+}
+
 /// Checks a verified ledger against an earlier checkpoint: the store's
 /// consistency proof is checked with the verifier's RFC 9162 algorithm
 /// against the root the verifier computed from the entries' bytes.
@@ -668,8 +867,7 @@ fn against_checkpoint(
     ledger: &Ledger,
     summary: &Summary,
     cp: &Checkpoint,
-) -> Result<Result<String, Violation>, Failure> {
-    let fail = |cause| Violation::new(cp.size.min(summary.length), Rule::Checkpoint, cause);
+) -> Result<CheckpointCheck, Failure> {
     // The consistency proof comes from the store, but it is checked against
     // the root the verifier computed from the bytes: if it holds, the
     // checkpoint's tree is a prefix of the verified ledger, whatever the
@@ -689,8 +887,8 @@ fn against_checkpoint(
             .is_ok(),
         )
     })?;
-    let signer = match verdict {
-        Ok(signer) => signer,
+    let verdict = match verdict {
+        Ok(signer) => Ok(signer),
         Err(NotExtended::Forked { size, root }) => {
             // Only now is the store asked more, to name what happened.
             let mut same_size_in_chain = None;
@@ -701,18 +899,60 @@ fn against_checkpoint(
                     }
                 }
             }
-            return Ok(Err(fail(match same_size_in_chain {
+            Err(match same_size_in_chain {
                 Some(seq) => Cause::Equivocation { size, seq },
                 None => Cause::NotExtended(NotExtended::Forked { size, root }),
-            })));
+            })
         }
-        Err(other) => return Ok(Err(fail(Cause::NotExtended(other)))),
+        Err(other) => Err(Cause::NotExtended(other)),
     };
-    Ok(Ok(format!(
-        "consistent with the checkpoint of {} entries (root {}), signed by {}; consistency proof of {} hashes",
-        cp.size,
-        hex::encode(cp.root),
-        hex::encode(signer),
-        proof_len
-    )))
+    Ok(CheckpointCheck {
+        size: cp.size,
+        root: cp.root,
+        ledger_size: summary.length,
+        ledger_root: summary.merkle_root,
+        proof_hashes: Some(proof_len),
+        verdict,
+    })
+}
+
+/// Checks a verified export against a checkpoint: the root of its first
+/// `cp.size` entries is recomputed from their bytes in a second pass over
+/// the file, which must give back the whole tree the verifying pass saw
+/// (the same size and root), so a file changed between the two passes is
+/// refused rather than checked as another ledger.
+fn export_against_checkpoint(
+    path: &std::path::Path,
+    summary: &Summary,
+    cp: &Checkpoint,
+) -> Result<CheckpointCheck, Failure> {
+    use custody_verifier::export::ExportReader;
+    use custody_verifier::merkle::{leaf_hash, StreamingRoot};
+    let source = path.display().to_string();
+    let verdict = check_extends(cp, summary.facts(), || {
+        let file = std::fs::File::open(path).map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
+        let mut tree = StreamingRoot::new();
+        let mut prefix = (cp.size == 0).then(|| tree.root());
+        for item in ExportReader::new(std::io::BufReader::new(file)) {
+            let (_, record) = item.map_err(|e| env(anyhow::anyhow!("{source}: {e}")))?;
+            tree.push(leaf_hash(&record.entry.0));
+            if tree.size() == cp.size {
+                prefix = Some(tree.root());
+            }
+        }
+        if tree.size() != summary.length || tree.root() != summary.merkle_root {
+            return Err(env(anyhow::anyhow!(
+                "{source} changed while it was verified (its second reading is another tree); verify it again when nothing writes to it"
+            )));
+        }
+        Ok(prefix == Some(cp.root))
+    })?;
+    Ok(CheckpointCheck {
+        size: cp.size,
+        root: cp.root,
+        ledger_size: summary.length,
+        ledger_root: summary.merkle_root,
+        proof_hashes: None,
+        verdict: verdict.map_err(Cause::NotExtended),
+    })
 }

@@ -52,8 +52,10 @@
 //!   correspondence of the episode (or the capture) to `as_of`/now, while
 //!   held; `incommunicado` when it is certainly more than 30 days.
 //! - **Whereabouts.** `last_known_place` is the latest evidence that named
-//!   a place (a capture, sighting or release); evidence without a place (a
-//!   letter) updates `last_seen` but never erases the place.
+//!   a place (a missing report's last-seen place, a capture, sighting or
+//!   release); evidence without a place (a letter) updates `last_seen` but
+//!   never erases the place.
+//! - **Name.** `name` is the latest missing report's name, if it gave one.
 
 mod flags;
 pub mod report;
@@ -62,7 +64,8 @@ pub mod timeline;
 pub use flags::Flag;
 
 use custody_format::event::{
-    Category, DeathCause, EntryHash, Event, PersonId, ProceedingStage, Source,
+    Category, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId,
+    ProceedingStage, Source,
 };
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use serde::{Deserialize, Serialize};
@@ -80,6 +83,19 @@ pub struct ProjectedEntry {
     pub recorded_at: Timestamp,
     /// What it says.
     pub event: Event,
+}
+
+impl From<&custody_format::entry::SignedEntry> for ProjectedEntry {
+    /// What the projection needs of a decoded entry (the store's fold and
+    /// a dossier built from a verified bundle take it the same way).
+    fn from(e: &custody_format::entry::SignedEntry) -> ProjectedEntry {
+        ProjectedEntry {
+            seq: e.seq(),
+            hash: e.hash(),
+            recorded_at: e.body().recorded_at,
+            event: e.event().clone(),
+        }
+    }
 }
 
 /// Exactly one of these describes a person at a time.
@@ -199,6 +215,15 @@ pub struct Axes {
     /// `criminal_suspect`, `convicted`, `civilian` (no proceeding known),
     /// or `None` (unknown category).
     pub legal_category: Option<String>,
+    /// The kinds of ill-treatment reported (`ill_treatment` entries, in
+    /// any detention), in the vocabulary's order; empty if none.
+    #[serde(default)]
+    pub ill_treatment: Vec<String>,
+    /// The family's (or anyone's) requests for news recorded (`inquiry`):
+    /// the right to know is measured by requests and answers (ICPED
+    /// Art. 24).
+    #[serde(default)]
+    pub inquiries: u32,
 }
 
 /// Everything the ledger says about a person at one cut.
@@ -206,6 +231,10 @@ pub struct Axes {
 pub struct PersonStatus {
     /// The person.
     pub person: PersonId,
+    /// Their name, from the latest missing report that gave one (the only
+    /// evidence that carries a name); `None` for a pseudonymous case.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Their status.
     pub status: Status,
     /// When the current status began.
@@ -372,6 +401,33 @@ struct AxisFacts {
     proof_of_life: Option<OccurredAt>,
     visits: u32,
     legal_stage: Option<ProceedingStage>,
+    ill_treatment: IllTreatmentKinds,
+    inquiries: u32,
+}
+
+/// The kinds of ill-treatment reported about a person, as a set small
+/// enough to copy (one bit per [`IllTreatmentKind`], in byte order).
+#[derive(Clone, Copy, Default)]
+struct IllTreatmentKinds(u32);
+
+impl IllTreatmentKinds {
+    fn insert(&mut self, kind: IllTreatmentKind) {
+        let bit = IllTreatmentKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind is in ALL");
+        self.0 |= 1 << bit;
+    }
+
+    /// The names, in byte order.
+    fn names(self) -> Vec<String> {
+        IllTreatmentKind::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, k)| k.name().to_string())
+            .collect()
+    }
 }
 
 /// The state machine of one person's fold (see the module docs): the status
@@ -401,6 +457,10 @@ struct Fold {
     proof_of_life: Option<OccurredAt>,
     /// The latest stage of a legal proceeding.
     legal_stage: Option<ProceedingStage>,
+    /// Kinds of ill-treatment reported, in any detention.
+    ill_treatment: IllTreatmentKinds,
+    /// Requests for news recorded (`inquiry`).
+    inquiries: u32,
 }
 
 impl Fold {
@@ -408,6 +468,7 @@ impl Fold {
         Fold {
             st: PersonStatus {
                 person: person.clone(),
+                name: None,
                 status: Status::Missing,
                 since,
                 category: None,
@@ -445,6 +506,8 @@ impl Fold {
             visits: 0,
             proof_of_life: None,
             legal_stage: None,
+            ill_treatment: IllTreatmentKinds::default(),
+            inquiries: 0,
         }
     }
 
@@ -473,6 +536,23 @@ impl Fold {
         self.visits = 0;
         self.cite_of.remove("icrc_notified_at");
         self.cite_of.remove("acknowledged_at");
+    }
+
+    /// A missing report: the category, the name, where the person was last
+    /// seen free, and `missing` unless held or dead.
+    fn missing_report(&mut self, m: &MissingReport, at: OccurredAt, cite: &Cite) {
+        self.st.category = Some(m.category);
+        self.category_from_report = true;
+        self.cite("category", cite);
+        if let Some(name) = &m.name {
+            self.st.name = Some(name.clone());
+            self.cite("name", cite);
+        }
+        self.place(at, &m.last_seen_place, "missing_report", cite);
+        self.last_free = Some((at, cite.clone()));
+        if self.state != Some(Status::Deceased) && !self.held() {
+            self.enter(Status::Missing, at, cite);
+        }
     }
 
     fn place(&mut self, at: OccurredAt, place: &Option<String>, by: &str, cite: &Cite) {
@@ -543,15 +623,7 @@ impl Fold {
             self.proof_of_life = Some(at);
         }
         match ev {
-            Event::MissingReport(m) => {
-                self.st.category = Some(m.category);
-                self.category_from_report = true;
-                self.cite("category", cite);
-                self.last_free = Some((at, cite.clone()));
-                if self.state != Some(Status::Deceased) && !self.held() {
-                    self.enter(Status::Missing, at, cite);
-                }
-            }
+            Event::MissingReport(m) => self.missing_report(m, at, cite),
             Event::Capture(c) => self.capture(c, at, cite),
             Event::Sighting(s) => self.sighting(s, at, cite),
             Event::IcrcNotification(n) => {
@@ -638,7 +710,24 @@ impl Fold {
                     self.acknowledge(at, "legal_proceeding", cite);
                 }
             }
+            _ => self.record(cite, ev, at),
+        }
+    }
+
+    /// The evidence that is recorded beside the status without moving it:
+    /// denials and disputes (read when the fold finishes), requests for
+    /// news, ill-treatment, the return of remains.
+    fn record(&mut self, cite: &Cite, ev: &Event, at: OccurredAt) {
+        match ev {
             Event::Denial(_) => self.denials.push((at, cite.clone())),
+            Event::Inquiry(_) => {
+                self.inquiries += 1;
+                self.cite("inquiries", cite);
+            }
+            Event::IllTreatment(t) => {
+                self.ill_treatment.insert(t.kind);
+                self.cite("ill_treatment", cite);
+            }
             Event::Dispute(d) => self.disputes.push((d.target, cite.clone())),
             Event::RemainsReturned(_) => {
                 self.st.remains_returned = Some(true);
@@ -733,6 +822,8 @@ impl Fold {
             proof_of_life: self.proof_of_life,
             visits: self.visits,
             legal_stage: self.legal_stage,
+            ill_treatment: self.ill_treatment,
+            inquiries: self.inquiries,
         }
     }
 
@@ -786,6 +877,8 @@ impl Fold {
             last_proof_of_life: f.proof_of_life,
             visits: f.visits,
             legal_category: legal_category.map(Into::into),
+            ill_treatment: f.ill_treatment.names(),
+            inquiries: f.inquiries,
         }
     }
 

@@ -2,7 +2,7 @@
 //! that a report over every person holds counts, not statuses.
 
 use super::{Flag, PersonStatus, Status};
-use custody_format::event::{Category, DeathCause};
+use custody_format::event::{Category, DeathCause, IllTreatmentKind};
 use custody_format::time::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -86,6 +86,14 @@ pub struct Report {
     pub held_unacknowledged: u64,
     /// Persons flagged `incommunicado`.
     pub incommunicado: u64,
+    /// Persons with ill-treatment reported, of the persons ever detained,
+    /// and how many persons each kind was reported for.
+    pub ill_treatment: IllTreatmentFigures,
+    /// Persons about whom a request for news was recorded, and how many
+    /// of them the detaining state never acknowledged (no notification,
+    /// no official act: the request went unanswered by the one who could
+    /// answer it).
+    pub inquiries: InquiryFigures,
     /// Persons by legal category (`axes.legal_category`; `unknown` when
     /// the category is not known), each split by status.
     pub by_legal_category: BTreeMap<String, BTreeMap<String, u64>>,
@@ -107,6 +115,26 @@ pub struct Report {
     pub whereabouts_undisclosed: u64,
 }
 
+/// Ill-treatment in the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IllTreatmentFigures {
+    /// Persons with at least one report of ill-treatment, of the persons
+    /// with a detention (recorded or inferred).
+    pub reported: Share,
+    /// Persons per kind (a person counts once for each kind reported).
+    pub by_kind: BTreeMap<String, u64>,
+}
+
+/// Requests for news in the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InquiryFigures {
+    /// Persons with at least one `inquiry`.
+    pub persons: u64,
+    /// Of them, persons whose detention was never acknowledged (the
+    /// acknowledgement axis is `none` or `refused`).
+    pub never_acknowledged: Share,
+}
+
 /// Counts statuses into a [`Report`].
 #[derive(Clone, Debug)]
 pub struct ReportTally {
@@ -123,6 +151,10 @@ pub struct ReportTally {
     never_in_contact: u64,
     released: u64,
     released_never_notified: u64,
+    ill_treated: u64,
+    ill_treatment_by_kind: BTreeMap<String, u64>,
+    inquired: u64,
+    inquired_never_acknowledged: u64,
 }
 
 impl Default for ReportTally {
@@ -144,6 +176,13 @@ impl Default for ReportTally {
             never_in_contact: 0,
             released: 0,
             released_never_notified: 0,
+            ill_treated: 0,
+            ill_treatment_by_kind: IllTreatmentKind::ALL
+                .iter()
+                .map(|k| (k.name().to_string(), 0))
+                .collect(),
+            inquired: 0,
+            inquired_never_acknowledged: 0,
         }
     }
 }
@@ -194,6 +233,19 @@ impl ReportTally {
         for f in &st.flags {
             *self.flagged.entry(*f).or_default() += 1;
         }
+        if !st.axes.ill_treatment.is_empty() {
+            self.ill_treated += 1;
+            for k in &st.axes.ill_treatment {
+                *self.ill_treatment_by_kind.entry(k.clone()).or_default() += 1;
+            }
+        }
+        if st.axes.inquiries > 0 {
+            self.inquired += 1;
+            self.inquired_never_acknowledged += u64::from(matches!(
+                st.axes.acknowledgement.as_str(),
+                "none" | "refused"
+            ));
+        }
     }
 
     /// The figures.
@@ -209,6 +261,17 @@ impl ReportTally {
             enforced_disappearance: flagged(Flag::EnforcedDisappearance),
             held_unacknowledged: self.held_unacknowledged,
             incommunicado: flagged(Flag::Incommunicado),
+            ill_treatment: IllTreatmentFigures {
+                reported: Share::new(self.ill_treated, self.detained),
+                by_kind: self.ill_treatment_by_kind.clone(),
+            },
+            inquiries: InquiryFigures {
+                persons: self.inquired,
+                never_acknowledged: Share::new(
+                    self.inquired_never_acknowledged,
+                    self.inquired,
+                ),
+            },
             by_legal_category: self.by_legal_category.clone(),
             notification_delay_days: DelaySummary {
                 basis: "lower bound of capture-to-notification days, persons with both a capture and a notification in their current or last detention",

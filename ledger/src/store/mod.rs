@@ -16,6 +16,7 @@ pub(crate) mod backend;
 mod batch;
 mod bundle;
 mod check;
+mod consistency;
 mod error;
 mod map;
 mod restore;

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Meta key: projection rules version (4 bytes) ‖ seq applied up to (8).
 const PROJECTION_KEY: &[u8] = b"projection";
 /// Bump when the fold's rules change: stores rebuild on open.
-const PROJECTION_VERSION: u32 = 3;
+const PROJECTION_VERSION: u32 = 4;
 
 fn projection_marker(applied: u64) -> [u8; 12] {
     let mut v = [0u8; 12];
@@ -31,12 +31,7 @@ fn projection_marker(applied: u64) -> [u8; 12] {
 }
 
 pub(super) fn projected(e: &SignedEntry) -> ProjectedEntry {
-    ProjectedEntry {
-        seq: e.seq(),
-        hash: e.hash(),
-        recorded_at: e.body().recorded_at,
-        event: e.event().clone(),
-    }
+    ProjectedEntry::from(e)
 }
 
 impl Ledger {

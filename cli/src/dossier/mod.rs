@@ -1,0 +1,629 @@
+//! The court-ready dossier of one person: a model built once from a
+//! *verified* evidence bundle ([`Dossier::build`]), rendered as Markdown
+//! ([`markdown`]), self-contained print-ready HTML with an SVG timeline
+//! ([`html`], [`timeline`]) or JSON ([`json`]).
+//!
+//! Everything the dossier says comes from the bundle's verified entries and
+//! nothing else: the status and the legal clock are the ledger's own
+//! projection (`custody_ledger::projection::project`) run on them, the
+//! signers' holders and roles are replayed from the bundle's governance
+//! entries, and the bundle's SHA-256 is of the very bytes that were
+//! verified. So a prosecutor holding only the bundle gets the same dossier
+//! as the ledger's operator.
+//!
+//! The renderers hold no CLI concerns (no store, no arguments, no exit
+//! codes): the HTML and the timeline are meant to be served by a web view
+//! too. Every string an entry carries is untrusted; each renderer escapes it
+//! for its medium (see `crate::escape`, and maud's escaping for HTML).
+
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod signature;
+pub(crate) mod timeline;
+
+mod words;
+
+use custody_format::entry::SignedEntry;
+use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
+use custody_format::registry::KeyRegistry;
+use custody_format::time::{OccurredAt, Timestamp};
+use custody_ledger::projection::{project, PersonStatus, ProjectedEntry};
+use custody_verifier::bundle::{BundleEntry, Completeness, VerifiedBundle};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The JSON dossier's format id.
+pub(crate) const DOSSIER_FORMAT: &str = "custody-dossier/1";
+
+/// Where the verified bundle came from, and how its authority was trusted.
+pub(crate) struct Provenance {
+    /// What to call the bundle's source (a file's path, or "the store at …").
+    pub source: String,
+    /// How the genesis authority was checked (see [`AuthorityCheck`]).
+    pub authority: AuthorityCheck,
+}
+
+/// How the bundle's genesis authority key was checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AuthorityCheck {
+    /// It matched the key given with `--authority`.
+    Pinned,
+    /// The bundle was made from the operator's own store: its genesis.
+    Store,
+    /// Nobody checked it: the reader must compare it with the key the
+    /// authority gave them.
+    NotPinned,
+}
+
+/// The two time cuts (as `custody status` reads them).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub(crate) struct Cut {
+    /// The state of the world at this time.
+    pub as_of: Option<Timestamp>,
+    /// What the ledger had recorded by this time.
+    pub known_at: Option<Timestamp>,
+}
+
+impl Cut {
+    fn keeps(&self, e: &SignedEntry) -> bool {
+        self.known_at.is_none_or(|t| e.body().recorded_at <= t)
+            && self.as_of.is_none_or(|t| {
+                e.event()
+                    .occurred_at()
+                    .is_none_or(|at| at.start_micros() <= t.0)
+            })
+    }
+
+    /// The cut in words, or `None` without one.
+    pub(crate) fn words(&self) -> Option<String> {
+        match (self.as_of, self.known_at) {
+            (None, None) => None,
+            (a, k) => Some(
+                [
+                    a.map(|t| format!("the state of the world as of {t} (events that may have occurred by then)")),
+                    k.map(|t| format!("what the ledger had recorded by {t} (later entries and corrections left out)")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; "),
+            ),
+        }
+    }
+}
+
+/// One field of an event, as shown.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Field {
+    /// Its name in the entry (JSON key).
+    pub name: String,
+    /// Its label for a reader.
+    pub label: String,
+    /// Its value as text (untrusted).
+    pub value: String,
+}
+
+/// An attachment, by hash.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AttachmentView {
+    pub sha256: String,
+    pub media_type: String,
+    pub description: Option<String>,
+}
+
+/// What an event says: its kind, every field, its attachments.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Content {
+    /// The type name (`capture`).
+    pub kind: &'static str,
+    /// The kind in words (`Capture`).
+    pub title: &'static str,
+    /// When it occurred, as recorded, and that date's precision.
+    pub occurred_at: Option<String>,
+    pub precision: Option<&'static str>,
+    /// Every other field, in a reading order.
+    pub fields: Vec<Field>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// The correction of an item.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CorrectionMark {
+    /// `retracted` or `replaced`.
+    pub action: &'static str,
+    /// The correction's item number, seq and hash.
+    pub by_item: usize,
+    pub by_seq: u64,
+    pub by_hash: String,
+    pub reason: String,
+    /// What replaces the item (for `replaced`).
+    pub replacement: Option<Content>,
+}
+
+/// A dispute of an item.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct DisputeMark {
+    pub by_item: usize,
+    pub by_seq: u64,
+    pub by: String,
+    pub reason: String,
+}
+
+/// An item's link to an earlier item it corrects or disputes.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TargetRef {
+    /// The item number (`None`: not among the items shown at this cut).
+    pub item: Option<usize>,
+    pub hash: String,
+}
+
+/// One evidence item: an entry about the person (or a correction of one).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Item {
+    /// Its number in the dossier (1, 2, …), in seq order.
+    pub number: usize,
+    pub seq: u64,
+    pub content: Content,
+    pub recorded_at: Timestamp,
+    pub signer: PublicKeyBytes,
+    pub signer_holder: String,
+    /// The roles the signer held when it signed (replayed from governance).
+    pub signer_roles: Vec<&'static str>,
+    pub entry_hash: EntryHash,
+    /// How the entry was tied to the checkpoint, in words.
+    pub proof: String,
+    pub proof_hashes: usize,
+    /// Set if a correction retracted or replaced it.
+    pub corrected_by: Option<CorrectionMark>,
+    /// Disputes of it.
+    pub disputed_by: Vec<DisputeMark>,
+    /// For a correction or a dispute: the item it is about.
+    pub target: Option<TargetRef>,
+    /// The whole event, as the entry's decoded view.
+    pub event: serde_json::Value,
+}
+
+/// A governance entry (genesis, grant, revocation): who could sign.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct GovernanceItem {
+    pub seq: u64,
+    pub recorded_at: Timestamp,
+    pub what: String,
+    pub signer: PublicKeyBytes,
+    pub entry_hash: EntryHash,
+}
+
+/// A fact of the legal clock, with what it means.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ClockFact {
+    pub label: &'static str,
+    pub value: String,
+    pub meaning: &'static str,
+}
+
+/// A flag of the status and what it means in law.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct FlagFact {
+    pub flag: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The checkpoint the bundle is proven against.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CheckpointFacts {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub signer: PublicKeyBytes,
+    pub signer_holder: String,
+    pub signer_authority_since_seq: u64,
+}
+
+/// One point of the timeline (see [`timeline`]).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TimelinePoint {
+    /// The item behind it (`None` for a legal mark).
+    pub item: Option<usize>,
+    /// Start of the date's interval, microseconds since the epoch.
+    pub at_micros: i64,
+    /// The date as recorded (or computed, for a mark).
+    pub date: String,
+    pub label: String,
+    /// `evidence` or `legal_mark`.
+    pub kind: &'static str,
+}
+
+/// A term of the glossary.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Term {
+    pub term: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The whole dossier.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Dossier {
+    pub format: &'static str,
+    pub person: String,
+    pub generated_at: Timestamp,
+    pub cut: Cut,
+    pub cut_words: Option<String>,
+    /// `COMPLETE` or `ABSENT`.
+    pub verdict: &'static str,
+    pub verdict_words: String,
+    pub entries_about_person: u64,
+    pub governance_entries: u64,
+    pub authority: PublicKeyBytes,
+    pub authority_holder: String,
+    pub authority_check: AuthorityCheck,
+    pub checkpoint: CheckpointFacts,
+    pub bundle_source: String,
+    /// SHA-256 of the bundle's bytes as verified.
+    pub bundle_sha256: String,
+    /// The status at the cut (`None`: no evidence at that cut).
+    pub status: Option<PersonStatus>,
+    pub status_words: String,
+    pub legal_clock: Vec<ClockFact>,
+    pub flags: Vec<FlagFact>,
+    /// Items that are disputed, by number.
+    pub disputed_items: Vec<usize>,
+    pub summary: Vec<String>,
+    pub items: Vec<Item>,
+    pub governance: Vec<GovernanceItem>,
+    pub timeline: Vec<TimelinePoint>,
+    pub verification: Vec<String>,
+    pub reverify_command: String,
+    pub reverify_without_custody: &'static str,
+    pub glossary: Vec<Term>,
+}
+
+/// Holders and roles of every signer, entry by entry, replayed from the
+/// bundle's governance entries (all of them before its checkpoint).
+struct Signers {
+    /// seq → (holder, roles held when it signed).
+    at: HashMap<u64, (String, Vec<&'static str>)>,
+    /// The registry after every governance entry of the bundle.
+    registry: KeyRegistry,
+}
+
+fn replay_signers(b: &VerifiedBundle) -> Signers {
+    let mut registry = KeyRegistry::new();
+    let mut at = HashMap::new();
+    for be in &b.entries {
+        let body = be.entry.body();
+        let (holder, roles) = match registry.get(&body.signer) {
+            Some(rec) => (
+                rec.holder_at(body.seq).to_string(),
+                rec.roles
+                    .iter()
+                    .filter(|(_, granted)| **granted < body.seq)
+                    .filter(|_| rec.revoked.as_ref().is_none_or(|(r, _)| *r >= body.seq))
+                    .map(|(role, _)| role.name())
+                    .collect(),
+            ),
+            // The genesis signs before anything is granted: its own key.
+            None => (be.holder.clone(), vec![Role::Authority.name()]),
+        };
+        at.insert(body.seq, (holder, roles));
+        if body.event.is_governance() {
+            registry.apply(body.seq, &body.event);
+        }
+    }
+    Signers { at, registry }
+}
+
+/// True if `key` holds the `authority` role after every governance entry
+/// of the bundle (so may sign a dossier of it).
+pub(crate) fn holds_authority(b: &VerifiedBundle, key: &PublicKeyBytes) -> bool {
+    replay_signers(b)
+        .registry
+        .get(key)
+        .is_some_and(|rec| rec.may(Role::Authority))
+}
+
+/// An item of the evidence section: neither governance nor the seal (or a
+/// checkpoint).
+fn is_evidence_item(be: &BundleEntry) -> bool {
+    let ev = be.entry.event();
+    !ev.is_governance() && !matches!(ev, Event::Seal(_) | Event::Checkpoint(_))
+}
+
+/// How an item was tied to the checkpoint.
+fn proof_words(b: &VerifiedBundle, be: &BundleEntry) -> String {
+    if be.proof_len == 0 && b.checkpoint.size > 1 {
+        format!(
+            "named by its hash by another verified entry (the next entry about the person, a correction, or the seal) in the tree of {} entries: verified",
+            b.checkpoint.size
+        )
+    } else {
+        format!(
+            "inclusion proof of {} hashes to the checkpoint's root (tree of {} entries): verified",
+            be.proof_len, b.checkpoint.size
+        )
+    }
+}
+
+impl Dossier {
+    /// Builds the dossier of a verified bundle (`bundle_bytes`: the bytes
+    /// that were verified) at `cut`, read at `now`.
+    ///
+    /// A `custody-bundle/1` (inclusion only) is refused by the caller: a
+    /// dossier states what the ledger holds about a person, which such a
+    /// bundle cannot prove.
+    pub(crate) fn build(
+        b: &VerifiedBundle,
+        bundle_bytes: &[u8],
+        provenance: &Provenance,
+        cut: Cut,
+        now: Timestamp,
+    ) -> Dossier {
+        let signers = replay_signers(b);
+        let mut shown: Vec<&BundleEntry> = b
+            .entries
+            .iter()
+            .filter(|be| is_evidence_item(be) && cut.keeps(&be.entry))
+            .collect();
+        // A correction has no date of its own: it stays with what it
+        // corrects, and goes when `--as-of` cuts its target away.
+        let kept: std::collections::HashSet<EntryHash> =
+            shown.iter().map(|be| be.entry.hash()).collect();
+        shown.retain(|be| match be.entry.event() {
+            Event::Correction(c) => kept.contains(&c.target),
+            _ => true,
+        });
+        let items = build_items(b, &shown, &signers);
+        let projected: Vec<ProjectedEntry> = b
+            .entries
+            .iter()
+            .filter(|be| is_evidence_item(be))
+            .map(|be| ProjectedEntry::from(&be.entry))
+            .collect();
+        let status = project(&b.person, &projected, cut.as_of, cut.known_at, now);
+        let governance = b
+            .entries
+            .iter()
+            .filter(|be| be.entry.event().is_governance())
+            .map(|be| {
+                let body = be.entry.body();
+                GovernanceItem {
+                    seq: body.seq,
+                    recorded_at: body.recorded_at,
+                    what: words::governance(&body.event),
+                    signer: body.signer,
+                    entry_hash: be.entry.hash(),
+                }
+            })
+            .collect();
+        let (verdict, entries_about_person) = match b.completeness {
+            Completeness::Complete { entries, .. } => ("COMPLETE", entries),
+            Completeness::Absent => ("ABSENT", 0),
+            Completeness::InclusionOnly => ("INCLUSION ONLY", 0),
+        };
+        let authority_holder = signers
+            .registry
+            .get(&b.authority)
+            .map(|r| r.holder_at(0).to_string())
+            .unwrap_or_default();
+        let mut d = Dossier {
+            format: DOSSIER_FORMAT,
+            person: b.person.to_string(),
+            generated_at: now,
+            cut,
+            cut_words: cut.words(),
+            verdict,
+            verdict_words: words::verdict(b),
+            entries_about_person,
+            governance_entries: b.governance,
+            authority: b.authority,
+            authority_holder,
+            authority_check: provenance.authority,
+            checkpoint: CheckpointFacts {
+                origin: b.origin.clone(),
+                size: b.checkpoint.size,
+                root: hex::encode(b.checkpoint.root),
+                signer: b.checkpoint_signer,
+                signer_holder: b.checkpoint_signer_granted.0.clone(),
+                signer_authority_since_seq: b.checkpoint_signer_granted.1,
+            },
+            bundle_source: provenance.source.clone(),
+            bundle_sha256: hex::encode(Sha256::digest(bundle_bytes)),
+            status_words: words::status(status.as_ref()),
+            legal_clock: status.as_ref().map(words::legal_clock).unwrap_or_default(),
+            flags: status
+                .as_ref()
+                .map(|s| {
+                    s.flags
+                        .iter()
+                        .map(|f| FlagFact {
+                            flag: f.name(),
+                            meaning: words::flag_meaning(*f),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            disputed_items: items
+                .iter()
+                .filter(|i| !i.disputed_by.is_empty())
+                .map(|i| i.number)
+                .collect(),
+            status,
+            summary: Vec::new(),
+            timeline: Vec::new(),
+            items,
+            governance,
+            verification: words::verification(b),
+            reverify_command: format!(
+                "custody verify --bundle BUNDLE.json --authority {}",
+                b.authority
+            ),
+            reverify_without_custody: words::WITHOUT_CUSTODY,
+            glossary: words::glossary(),
+        };
+        d.timeline = timeline::points(&d);
+        d.summary = words::summary(&d);
+        d
+    }
+}
+
+/// The items, numbered, with corrections and disputes marked on the items
+/// they concern.
+fn build_items(b: &VerifiedBundle, shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
+    let number_of: HashMap<EntryHash, usize> = shown
+        .iter()
+        .enumerate()
+        .map(|(i, be)| (be.entry.hash(), i + 1))
+        .collect();
+    let mut items: Vec<Item> = shown
+        .iter()
+        .enumerate()
+        .map(|(i, be)| {
+            let e = &be.entry;
+            let body = e.body();
+            let (holder, roles) = signers.at.get(&body.seq).cloned().unwrap_or_default();
+            let target = match &body.event {
+                Event::Correction(c) => Some(c.target),
+                Event::Dispute(d) => Some(d.target),
+                _ => None,
+            }
+            .map(|h| TargetRef {
+                item: number_of.get(&h).copied(),
+                hash: h.to_hex(),
+            });
+            Item {
+                number: i + 1,
+                seq: body.seq,
+                content: content(&body.event),
+                recorded_at: body.recorded_at,
+                signer: body.signer,
+                signer_holder: holder,
+                signer_roles: roles,
+                entry_hash: e.hash(),
+                proof: proof_words(b, be),
+                proof_hashes: be.proof_len,
+                corrected_by: None,
+                disputed_by: Vec::new(),
+                target,
+                event: serde_json::to_value(&body.event).unwrap_or_default(),
+            }
+        })
+        .collect();
+    // Marks, on the item they concern. An entry is corrected at most once
+    // (a chain rule); a correction recorded after the cut is not shown.
+    for (i, be) in shown.iter().enumerate() {
+        let body = be.entry.body();
+        match &body.event {
+            Event::Correction(c) => {
+                if let Some(&n) = number_of.get(&c.target) {
+                    items[n - 1].corrected_by = Some(CorrectionMark {
+                        action: if c.replacement.is_some() {
+                            "replaced"
+                        } else {
+                            "retracted"
+                        },
+                        by_item: i + 1,
+                        by_seq: body.seq,
+                        by_hash: be.entry.hash().to_hex(),
+                        reason: c.reason.clone(),
+                        replacement: c.replacement.as_deref().map(content),
+                    });
+                }
+            }
+            Event::Dispute(d) => {
+                if let Some(&n) = number_of.get(&d.target) {
+                    items[n - 1].disputed_by.push(DisputeMark {
+                        by_item: i + 1,
+                        by_seq: body.seq,
+                        by: d.by.clone(),
+                        reason: d.reason.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// Fields shown elsewhere than in the field list.
+const NOT_A_FIELD: [&str; 4] = ["type", "occurred_at", "attachments", "replacement"];
+
+/// The reading order of fields; any other field follows, by name.
+const FIELD_ORDER: [&str; 24] = [
+    "person",
+    "name",
+    "date_of_birth",
+    "service_number",
+    "unit",
+    "category",
+    "last_seen_place",
+    "place",
+    "from",
+    "to",
+    "by",
+    "circumstances",
+    "source",
+    "kind",
+    "cause",
+    "visitor",
+    "stage",
+    "authority",
+    "charge",
+    "sentence",
+    "via",
+    "reference",
+    "reason",
+    "notes",
+];
+
+/// What an event says, every field of it: taken from its serialised view,
+/// so a field added to an event type shows without a change here.
+pub(crate) fn content(ev: &Event) -> Content {
+    let view = serde_json::to_value(ev).unwrap_or_default();
+    let mut fields: Vec<Field> = view
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !NOT_A_FIELD.contains(&k.as_str()))
+                .map(|(k, v)| Field {
+                    name: k.clone(),
+                    label: words::field_label(k),
+                    value: match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Bool(true) => "yes".into(),
+                        serde_json::Value::Bool(false) => "no".into(),
+                        other => other.to_string(),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    fields.sort_by_key(|f| {
+        (
+            FIELD_ORDER
+                .iter()
+                .position(|n| *n == f.name)
+                .unwrap_or(FIELD_ORDER.len()),
+            f.name.clone(),
+        )
+    });
+    let at: Option<OccurredAt> = ev.occurred_at();
+    Content {
+        kind: ev.type_name(),
+        title: words::title(ev),
+        occurred_at: at.map(|t| t.to_string()),
+        precision: at.map(|t| t.precision()),
+        fields,
+        attachments: ev
+            .attachments()
+            .iter()
+            .map(|a| AttachmentView {
+                sha256: a.sha256.to_hex(),
+                media_type: a.media_type.clone(),
+                description: a.description.clone(),
+            })
+            .collect(),
+    }
+}
