@@ -964,6 +964,15 @@ fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()
 
 fn check_opt(field: &str, value: &Option<String>, max: usize) -> Result<(), FieldError> {
     match value {
+        // An optional field given as "" is most often a spreadsheet's empty
+        // cell: say how to write "not known" rather than only "empty".
+        Some(v) if v.trim().is_empty() => {
+            let name = field.rsplit('.').next().unwrap_or(field);
+            Err(FieldError::new(
+                field,
+                format!("is empty: omit the field `{name}` rather than giving an empty string"),
+            ))
+        }
         Some(v) => check_text(field, v, max, true),
         None => Ok(()),
     }

@@ -30,7 +30,9 @@ impl Timestamp {
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeError> {
         let t = DateTime::parse_from_rfc3339(s.trim()).map_err(|e| TimeError {
             input: crate::text::clip(s, 80),
-            reason: format!("not an RFC 3339 instant ({e}); write e.g. 2024-05-31T12:00:00Z"),
+            reason: instant_problem(s.trim()).unwrap_or_else(|| {
+                format!("not an RFC 3339 instant ({e}); write e.g. 2024-05-31T12:00:00Z")
+            }),
         })?;
         Ok(Timestamp(t.with_timezone(&Utc).timestamp_micros()))
     }
@@ -47,6 +49,40 @@ impl Timestamp {
     /// The UTC date-time, if representable by chrono.
     pub fn to_datetime(self) -> Option<DateTime<Utc>> {
         Utc.timestamp_micros(self.0).single()
+    }
+}
+
+/// What is missing from a date-time that is almost RFC 3339, said as what
+/// to write: chrono's "premature end of input" names neither the time zone
+/// nor the seconds an investigator left out.
+fn instant_problem(s: &str) -> Option<String> {
+    let (date, time) = s.split_once(['T', 't', ' '])?;
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let date_ok = matches!(date.split('-').collect::<Vec<_>>().as_slice(),
+        [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2));
+    if !date_ok {
+        return None;
+    }
+    let zone_at = time.find(['Z', 'z', '+', '-']);
+    let clock = &time[..zone_at.unwrap_or(time.len())];
+    let clock_no_fraction = clock.split('.').next().unwrap_or(clock);
+    let parts: Vec<&str> = clock_no_fraction.split(':').collect();
+    if !parts.iter().all(|p| digits(p, 2)) || !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let seconds = if parts.len() == 2 { ":00" } else { "" };
+    let example = format!("{date}T{clock}{seconds}");
+    if zone_at.is_none() {
+        Some(format!(
+            "an instant needs a time zone: write {example}Z (UTC) or an offset such as {example}+03:00, or give only the date ({date})"
+        ))
+    } else if parts.len() == 2 {
+        Some(format!(
+            "an instant needs its seconds: write {example}{}",
+            &time[zone_at.unwrap_or(0)..]
+        ))
+    } else {
+        None
     }
 }
 
@@ -300,6 +336,23 @@ impl serde::Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_without_zone_or_seconds_says_what_to_add() {
+        let e = OccurredAt::parse("2023-05-01T10:00").unwrap_err();
+        assert!(e.reason.contains("needs a time zone"), "{e}");
+        assert!(e.reason.contains("2023-05-01T10:00:00Z"), "{e}");
+        assert!(e.reason.contains("+03:00"), "{e}");
+        assert!(e.reason.contains("only the date (2023-05-01)"), "{e}");
+        let e = OccurredAt::parse("2023-05-01 10:00:30").unwrap_err();
+        assert!(e.reason.contains("needs a time zone"), "{e}");
+        let e = OccurredAt::parse("2023-05-01T10:00Z").unwrap_err();
+        assert!(e.reason.contains("needs its seconds"), "{e}");
+        assert!(e.reason.contains("2023-05-01T10:00:00Z"), "{e}");
+        // Not nearly an instant: the general advice.
+        let e = OccurredAt::parse("yesterday at ten").unwrap_err();
+        assert!(e.reason.contains("RFC 3339"), "{e}");
+    }
 
     #[test]
     fn parses_each_precision_and_round_trips() {

@@ -9,6 +9,23 @@
 //! Input is read as a stream of records, so a batch larger than memory can
 //! be parsed record by record. A record is one line, or, when an object is
 //! pretty-printed over several lines, the lines up to its closing brace.
+//! After a refused record the reader goes on with the next line, so that
+//! every error of a file can be reported in one go; only what leaves the
+//! rest unreadable (UTF-16, an over-long record, an I/O error) ends it.
+//!
+//! ## Input sugar (with an [`InputContext`])
+//!
+//! `custody append` reads with an [`InputContext`], which adds what only
+//! input needs; the signed event is the same as if it had been written out
+//! in full:
+//! - a correction's or dispute's `target` may be the first
+//!   [`MIN_TARGET_PREFIX`] or more hex digits of the entry's hash, or
+//!   `"target_seq": N` may name it by sequence number; the context resolves
+//!   either to the full hash against the ledger, before anything is signed;
+//! - an attachment may name a `file`, which is read and hashed (SHA-256,
+//!   streamed) to fill `sha256`, and whose extension gives `media_type`
+//!   unless one is given; the file itself is never stored;
+//! - dates after today (`occurred_at`, `date_of_birth`) are refused.
 
 use custody_format::event::{
     Capture, Correction, Correspondence, Death, Denial, Dispute, EntryHash, Event, FieldError,
@@ -16,10 +33,55 @@ use custody_format::event::{
     RemainsReturned, Sighting, Transfer, Visit,
 };
 use custody_format::json::StrictValue;
+use custody_format::time::{OccurredAt, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// Fewest hex digits of an entry hash accepted as a correction's or a
+/// dispute's `target`: 48 bits, so that a ledger of millions of entries
+/// still has few prefixes in common, and `custody log` shows 16.
+pub const MIN_TARGET_PREFIX: usize = 12;
+
+/// How far ahead of UTC the latest time zone is (UTC+14): a calendar date
+/// there may be one day ahead of the UTC date, and is not in the future.
+const LATEST_ZONE_MICROS: i64 = 14 * 3600 * 1_000_000;
+
+/// How far ahead of this machine's clock an instant may be: clocks differ
+/// by a few minutes.
+const INSTANT_SKEW_MICROS: i64 = 5 * 60 * 1_000_000;
+
+/// A target named otherwise than by its full hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRef<'a> {
+    /// The first hex digits of the entry's hash (at least
+    /// [`MIN_TARGET_PREFIX`]).
+    Prefix(&'a str),
+    /// The entry's sequence number.
+    Seq(u64),
+}
+
+/// Finds the entry a [`TargetRef`] names (the ledger, for `custody
+/// append`).
+pub trait ResolveTarget {
+    /// The full hash of the one entry named, or why there is none (unknown,
+    /// ambiguous) and how to find it.
+    fn resolve(&self, target: TargetRef<'_>) -> Result<EntryHash, String>;
+}
+
+/// What reading user input needs beyond the record itself (see the module
+/// docs).
+pub struct InputContext<'a> {
+    /// Resolves targets named by prefix or sequence number.
+    pub targets: &'a dyn ResolveTarget,
+    /// The directory an attachment's relative `file` is relative to (the
+    /// input file's directory; the working directory for standard input).
+    pub base_dir: PathBuf,
+    /// Now, for refusing dates in the future.
+    pub now: Timestamp,
+}
 
 /// Largest JSON record (one event, with its attachments), in bytes.
 pub const MAX_RECORD_BYTES: usize = 256 * 1024;
@@ -59,12 +121,23 @@ fn depth(v: &Value) -> usize {
     }
 }
 
-/// Parses one event from a JSON value (an object with a `type`).
+/// Parses one event from a JSON value (an object with a `type`), as it is
+/// written out in full (no input sugar, no check of dates against today).
 ///
 /// Only evidence and corrections are accepted: governance entries are
 /// written by `custody init` and `custody key grant|revoke`, which check
 /// their own rules.
 pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
+    parse_event(value, None)
+}
+
+/// Parses one event as [`event_from_value`] does, with the input sugar and
+/// the checks of `ctx` (see the module docs).
+pub fn event_from_value_in(value: Value, ctx: &InputContext<'_>) -> Result<Event, FieldError> {
+    parse_event(value, Some(ctx))
+}
+
+fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, FieldError> {
     if depth(&value) > MAX_JSON_DEPTH {
         return Err(FieldError::new(
             "(record)",
@@ -90,6 +163,12 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
             ))
         }
     };
+    if let Some(ctx) = ctx {
+        if matches!(type_name.as_str(), "correction" | "dispute") {
+            resolve_target(&mut map, ctx)?;
+        }
+        hash_attachment_files(&mut map, ctx)?;
+    }
     let event = match type_name.as_str() {
         "missing_report" => Event::MissingReport(fields::<MissingReport>(map)?),
         "capture" => Event::Capture(fields::<Capture>(map)?),
@@ -106,7 +185,7 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
         "ill_treatment" => Event::IllTreatment(fields::<IllTreatment>(map)?),
         "remains_returned" => Event::RemainsReturned(fields::<RemainsReturned>(map)?),
         "dispute" => Event::Dispute(fields::<Dispute>(map)?),
-        "correction" => Event::Correction(correction(map)?),
+        "correction" => Event::Correction(correction(map, ctx)?),
         "genesis" | "key_granted" | "key_revoked" => {
             return Err(FieldError::new(
                 "type",
@@ -137,7 +216,170 @@ pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
         }
     };
     event.validate()?;
+    if let Some(ctx) = ctx {
+        check_not_future(&event, ctx.now)?;
+    }
     Ok(event)
+}
+
+/// Replaces a `target` given as a hash prefix, or a `target_seq`, by the
+/// full hash of the entry it names.
+fn resolve_target(map: &mut Map<String, Value>, ctx: &InputContext<'_>) -> Result<(), FieldError> {
+    let by_seq = map.remove("target_seq");
+    let hash = match (map.get("target"), by_seq) {
+        (Some(_), Some(_)) => {
+            return Err(FieldError::new(
+                "target_seq",
+                "give `target` or `target_seq`, not both",
+            ))
+        }
+        (None, Some(v)) => {
+            let seq = v.as_u64().ok_or_else(|| {
+                FieldError::new(
+                    "target_seq",
+                    "must be an entry's sequence number (a whole number, as `custody log` shows it)",
+                )
+            })?;
+            ctx.targets
+                .resolve(TargetRef::Seq(seq))
+                .map_err(|m| FieldError::new("target_seq", m))?
+        }
+        (Some(Value::String(t)), None)
+            if t.len() < 64 && !t.is_empty() && t.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            if t.len() < MIN_TARGET_PREFIX {
+                return Err(FieldError::new(
+                    "target",
+                    format!(
+                        "is {} hex digits, too few to name one entry: give at least {MIN_TARGET_PREFIX} of the entry's hash (or all 64), or name it by number with \"target_seq\"",
+                        t.len()
+                    ),
+                ));
+            }
+            ctx.targets
+                .resolve(TargetRef::Prefix(&t.to_ascii_lowercase()))
+                .map_err(|m| FieldError::new("target", m))?
+        }
+        _ => return Ok(()),
+    };
+    map.insert("target".into(), Value::String(hash.to_hex()));
+    Ok(())
+}
+
+/// Fills `sha256` (and `media_type`, unless given) of every attachment
+/// that names a `file`, from the file, and removes `file`.
+fn hash_attachment_files(
+    map: &mut Map<String, Value>,
+    ctx: &InputContext<'_>,
+) -> Result<(), FieldError> {
+    let Some(Value::Array(list)) = map.get_mut("attachments") else {
+        return Ok(());
+    };
+    for (i, item) in list.iter_mut().enumerate() {
+        let Value::Object(att) = item else { continue };
+        let Some(file) = att.remove("file") else {
+            continue;
+        };
+        let field = |name: &str| format!("attachments[{i}].{name}");
+        let Value::String(file) = file else {
+            return Err(FieldError::new(
+                field("file"),
+                "must be a path, as a string",
+            ));
+        };
+        let path = ctx.base_dir.join(&file);
+        let digest = sha256_of_file(&path).map_err(|e| {
+            FieldError::new(
+                field("file"),
+                format!(
+                    "cannot read {}: {e} (a relative path is relative to the input file's directory, or to the working directory for standard input)",
+                    custody_format::text::clip(&path.display().to_string(), 200)
+                ),
+            )
+        })?;
+        let hex = hex::encode(digest);
+        match att.get("sha256") {
+            Some(Value::String(given)) if given.eq_ignore_ascii_case(&hex) => {}
+            Some(given) => {
+                return Err(FieldError::new(
+                    field("sha256"),
+                    format!(
+                        "{} is not the SHA-256 of {file:?}, which is {hex}: the file changed, or the hash is of another file; give one of them",
+                        custody_format::text::clip(&given.to_string(), 80)
+                    ),
+                ))
+            }
+            None => {
+                att.insert("sha256".into(), Value::String(hex));
+            }
+        }
+        if !att.contains_key("media_type") {
+            let media_type = mime_guess::from_path(&path)
+                .first_raw()
+                .unwrap_or("application/octet-stream");
+            att.insert("media_type".into(), Value::String(media_type.into()));
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 of a file's bytes, read in pieces (a video may not fit in
+/// memory).
+fn sha256_of_file(path: &Path) -> std::io::Result<[u8; 32]> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Refuses an `occurred_at` or a `date_of_birth` after today.
+fn check_not_future(event: &Event, now: Timestamp) -> Result<(), FieldError> {
+    if let Some(at) = event.occurred_at() {
+        future_problem(at, now).map_or(Ok(()), |m| Err(FieldError::new("occurred_at", m)))?;
+    }
+    if let Event::MissingReport(m) = event {
+        if let Some(born) = m.date_of_birth {
+            future_problem(born, now)
+                .map_or(Ok(()), |m| Err(FieldError::new("date_of_birth", m)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Why `at` is in the future, if it is: a period that begins after today
+/// (today anywhere: UTC+14 is a day ahead of UTC), or an instant later than
+/// now (give or take clocks' minutes).
+fn future_problem(at: OccurredAt, now: Timestamp) -> Option<String> {
+    let slack = if at.is_instant() {
+        INSTANT_SKEW_MICROS
+    } else {
+        LATEST_ZONE_MICROS
+    };
+    if at.start_micros() <= now.0.saturating_add(slack) {
+        return None;
+    }
+    let today = now
+        .to_datetime()
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| now.to_string());
+    Some(if at.is_instant() {
+        format!(
+            "{at} is in the future (it is now {now}); an event is recorded once it has happened: check the date, the time and the time zone"
+        )
+    } else {
+        format!(
+            "{at} is in the future (today is {today}, UTC): expected a date up to today, to the precision known (a year, a month or a day); check the year"
+        )
+    })
 }
 
 /// Deserializes the fields of one event type, turning serde's messages into
@@ -181,12 +423,15 @@ struct CorrectionFields {
     replacement: Option<Value>,
 }
 
-fn correction(map: Map<String, Value>) -> Result<Correction, FieldError> {
+fn correction(
+    map: Map<String, Value>,
+    ctx: Option<&InputContext<'_>>,
+) -> Result<Correction, FieldError> {
     let c: CorrectionFields = fields(map)?;
     let replacement = match c.replacement {
         None | Some(Value::Null) => None,
         Some(v) => Some(Box::new(
-            event_from_value(v).map_err(|e| e.within("replacement"))?,
+            parse_event(v, ctx).map_err(|e| e.within("replacement"))?,
         )),
     };
     Ok(Correction {
@@ -197,64 +442,138 @@ fn correction(map: Map<String, Value>) -> Result<Correction, FieldError> {
 }
 
 /// Reads events from JSON Lines (or one possibly pretty-printed object),
-/// yielding each with the line it starts on. Blank lines are skipped.
-pub struct EventReader<R> {
+/// yielding each with the line it starts on. Blank lines are skipped, and so
+/// is a UTF-8 byte-order mark at the start. After a refused record it goes
+/// on with the next line; after an error that leaves the rest unreadable it
+/// ends.
+pub struct EventReader<'a, R> {
     input: R,
     line_no: usize,
     done: bool,
+    /// The record being read ends the input (see [`EventReader::read_line`]).
+    fatal: bool,
+    /// After a syntax error, lines up to the next that starts with `{` are
+    /// the rest of the broken record (a pretty-printed object's), not
+    /// records of their own: skipped, not reported once each.
+    resync: bool,
+    ctx: Option<InputContext<'a>>,
 }
 
-impl<R: BufRead> EventReader<R> {
-    /// Reads from `input`.
-    pub fn new(input: R) -> EventReader<R> {
+impl<R: BufRead> EventReader<'static, R> {
+    /// Reads from `input`, events written out in full (as
+    /// [`event_from_value`] reads them).
+    pub fn new(input: R) -> EventReader<'static, R> {
         EventReader {
             input,
             line_no: 0,
             done: false,
+            fatal: false,
+            resync: false,
+            ctx: None,
+        }
+    }
+}
+
+impl<'a, R: BufRead> EventReader<'a, R> {
+    /// Reads from `input` with the input sugar and checks of `ctx` (as
+    /// [`event_from_value_in`] reads them).
+    pub fn with_context(input: R, ctx: InputContext<'a>) -> EventReader<'a, R> {
+        EventReader {
+            input,
+            line_no: 0,
+            done: false,
+            fatal: false,
+            resync: false,
+            ctx: Some(ctx),
         }
     }
 
+    fn fail(&mut self, message: String) -> InputError {
+        self.fatal = true;
+        InputError {
+            line: self.line_no.max(1),
+            field: None,
+            message,
+        }
+    }
+
+    /// Appends the next line to `buf`; false at the end of the input.
+    /// Checks the encoding: text in UTF-16 (by its byte-order mark, or the
+    /// NUL bytes every ASCII character of it carries) cannot be read on,
+    /// and is named so the user saves it as UTF-8.
     fn read_line(&mut self, buf: &mut String) -> Result<bool, InputError> {
         let limit = (MAX_RECORD_BYTES + 2 - buf.len()) as u64;
         let mut take = std::io::Read::take(&mut self.input, limit);
-        let n = take.read_line(buf).map_err(|e| InputError {
-            line: self.line_no + 1,
-            field: None,
-            message: if e.kind() == std::io::ErrorKind::InvalidData {
-                "input is not valid UTF-8".to_string()
-            } else {
-                format!("cannot read input: {e}")
-            },
-        })?;
-        if n > 0 {
-            self.line_no += 1;
+        let mut bytes = Vec::new();
+        let n = take
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| self.fail(format!("cannot read input: {e}")))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line_no += 1;
+        let mut text = bytes.as_slice();
+        if self.line_no == 1 {
+            if let Some(rest) = text.strip_prefix(b"\xEF\xBB\xBF") {
+                text = rest;
+            } else if text.starts_with(b"\xFF\xFE") || text.starts_with(b"\xFE\xFF") {
+                let mark = if text[0] == 0xFF { "FF FE" } else { "FE FF" };
+                return Err(self.fail(format!(
+                    "the input is UTF-16 (it starts with the byte-order mark {mark}): save it as UTF-8 (in most editors: Save As, encoding UTF-8)"
+                )));
+            }
+        }
+        if text.contains(&0) {
+            return Err(self.fail(
+                "the input holds NUL bytes: it is UTF-16 (or not text at all): save it as UTF-8 (in most editors: Save As, encoding UTF-8)".into(),
+            ));
+        }
+        match std::str::from_utf8(text) {
+            Ok(t) => buf.push_str(t),
+            Err(e) => {
+                return Err(InputError {
+                    line: self.line_no,
+                    field: None,
+                    message: format!(
+                        "the input is not valid UTF-8 (byte {} of this line): save it as UTF-8 (in most editors: Save As, encoding UTF-8)",
+                        e.valid_up_to() + 1
+                    ),
+                })
+            }
         }
         if buf.len() > MAX_RECORD_BYTES {
-            return Err(InputError {
-                line: self.line_no,
-                field: None,
-                message: format!("record is longer than {MAX_RECORD_BYTES} bytes"),
-            });
+            return Err(self.fail(format!("record is longer than {MAX_RECORD_BYTES} bytes")));
         }
-        Ok(n > 0)
+        Ok(true)
+    }
+
+    fn parse(&self, value: Value) -> Result<Event, FieldError> {
+        match &self.ctx {
+            Some(ctx) => event_from_value_in(value, ctx),
+            None => event_from_value(value),
+        }
     }
 
     fn next_record(&mut self) -> Result<Option<(usize, Event)>, InputError> {
         let mut buf = String::new();
-        // Skip blank lines.
+        // Skip blank lines (and, after a syntax error, the rest of the
+        // broken record).
         let start = loop {
             buf.clear();
             if !self.read_line(&mut buf)? {
                 return Ok(None);
             }
-            if !buf.trim().is_empty() {
+            let skip = self.resync && !buf.trim_start().starts_with('{');
+            if !buf.trim().is_empty() && !skip {
+                self.resync = false;
                 break self.line_no;
             }
         };
         loop {
             match serde_json::from_str::<StrictValue>(&buf).map(|v| v.0) {
                 Ok(v) => {
-                    return event_from_value(v)
+                    return self
+                        .parse(v)
                         .map(|e| Some((start, e)))
                         .map_err(|e| InputError::at(start, e))
                 }
@@ -264,32 +583,58 @@ impl<R: BufRead> EventReader<R> {
                         return Err(InputError {
                             line: start,
                             field: None,
-                            message: format!("malformed JSON: {e} (the object is never closed)"),
+                            message: format!(
+                                "malformed JSON: the record ends before its object is closed (the object is never closed; {e}); close every {{ with }} and every [ with ], and end every string with \""
+                            ),
                         });
                     }
                 }
-                Err(e) if e.to_string().starts_with("duplicate key") => {
-                    return Err(InputError {
-                        line: start + e.line().saturating_sub(1),
-                        field: None,
-                        message: format!(
-                            "{e}: a key may appear once in an object (JSON readers disagree on which of two would count); remove one"
-                        ),
-                    })
-                }
                 Err(e) => {
+                    self.resync = true;
                     return Err(InputError {
                         line: start + e.line().saturating_sub(1),
                         field: None,
-                        message: format!("malformed JSON: {e}; each line must be one JSON object"),
-                    })
+                        message: syntax_message(&e),
+                    });
                 }
             }
         }
     }
 }
 
-impl<R: BufRead> Iterator for EventReader<R> {
+/// serde_json's syntax error, with what to write instead: its own words
+/// ("expected value at line 1 column 1") say where, not what.
+fn syntax_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.starts_with("duplicate key") {
+        return format!(
+            "{text}: a key may appear once in an object (JSON readers disagree on which of two would count); remove one"
+        );
+    }
+    let column = e.column();
+    let advice = if text.starts_with("expected value") {
+        "expected a JSON value there: text in double quotes (\"capture\"), a number, true, false, null, an object {…} or a list […]"
+    } else if text.starts_with("trailing comma") {
+        "remove the comma after the last item of the object or list"
+    } else if text.starts_with("key must be a string") {
+        "every key is text in double quotes, such as \"person\""
+    } else if text.starts_with("expected `:`") {
+        "a key and its value are separated by a colon: \"person\": \"P-1\""
+    } else if text.starts_with("expected `,` or `}`") || text.starts_with("expected `,` or `]`") {
+        "items are separated by commas, and an object ends with }"
+    } else if text.starts_with("trailing characters") {
+        "each line must hold one JSON object, with nothing after it"
+    } else if text.starts_with("control character") {
+        "a line break or tab inside text is written \\n or \\t"
+    } else if text.starts_with("invalid escape") {
+        "a backslash inside text starts an escape: write \\\\ for a backslash"
+    } else {
+        "each line must be one JSON object"
+    };
+    format!("malformed JSON at column {column}: {advice} ({text})")
+}
+
+impl<R: BufRead> Iterator for EventReader<'_, R> {
     type Item = Result<(usize, Event), InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -297,7 +642,7 @@ impl<R: BufRead> Iterator for EventReader<R> {
             return None;
         }
         let r = self.next_record().transpose();
-        if !matches!(r, Some(Ok(_))) {
+        if r.is_none() || self.fatal {
             self.done = true;
         }
         r
@@ -335,6 +680,292 @@ mod tests {
         ));
         assert_eq!(e.line, 2);
         assert!(e.message.contains("duplicate key"), "{}", e.message);
+    }
+
+    /// Resolves prefixes and seqs against a fixed list of hashes (seq = index).
+    struct Hashes(Vec<EntryHash>);
+
+    impl ResolveTarget for Hashes {
+        fn resolve(&self, target: TargetRef<'_>) -> Result<EntryHash, String> {
+            let found: Vec<&EntryHash> = match target {
+                TargetRef::Prefix(p) => self
+                    .0
+                    .iter()
+                    .filter(|h| h.to_hex().starts_with(p))
+                    .collect(),
+                TargetRef::Seq(n) => self.0.get(n as usize).into_iter().collect(),
+            };
+            match found.as_slice() {
+                [h] => Ok(**h),
+                [] => Err("unknown".into()),
+                _ => Err("ambiguous".into()),
+            }
+        }
+    }
+
+    /// 2026-12-02T12:00:00Z.
+    const NOW: Timestamp = Timestamp(1_796_212_800_000_000);
+
+    fn read_in(
+        s: &[u8],
+        hashes: Vec<EntryHash>,
+        dir: &Path,
+    ) -> Vec<Result<(usize, Event), InputError>> {
+        let targets = Hashes(hashes);
+        let ctx = InputContext {
+            targets: &targets,
+            base_dir: dir.to_path_buf(),
+            now: NOW,
+        };
+        EventReader::with_context(s, ctx).collect()
+    }
+
+    fn err_in(s: &str) -> InputError {
+        read_in(s.as_bytes(), vec![], Path::new("."))
+            .into_iter()
+            .find_map(Result::err)
+            .expect("an error")
+    }
+
+    fn capture(at: &str) -> String {
+        format!(r#"{{"type":"capture","person":"P-1","occurred_at":"{at}"}}"#)
+    }
+
+    #[test]
+    fn the_test_clock_is_what_it_says() {
+        assert_eq!(NOW.to_string(), "2026-12-02T12:00:00Z");
+    }
+
+    #[test]
+    fn every_error_of_an_input_is_reported() {
+        let input = format!(
+            "{}\n{{\"type\": capture}}\n{}\n{{\"type\":\"arrest\"}}\n{}\n",
+            capture("2022-13"),
+            capture("2022"),
+            capture("2023")
+        );
+        let got = read(&input);
+        let lines: Vec<Result<usize, usize>> = got
+            .iter()
+            .map(|r| r.as_ref().map(|(l, _)| *l).map_err(|e| e.line))
+            .collect();
+        assert_eq!(lines, vec![Err(1), Err(2), Ok(3), Err(4), Ok(5)]);
+    }
+
+    /// A syntax error inside a pretty-printed object is one error, not one
+    /// per line of the object's remainder.
+    #[test]
+    fn a_broken_pretty_object_is_one_error() {
+        let input = format!(
+            "{{\n  \"type\": \"capture\",\n  \"person\": P-1,\n  \"occurred_at\": \"2022\",\n  \"notes\": \"x\"\n}}\n{}\n{}\n",
+            capture("2022"),
+            capture("2022-13")
+        );
+        let lines: Vec<Result<usize, usize>> = read(&input)
+            .iter()
+            .map(|r| r.as_ref().map(|(l, _)| *l).map_err(|e| e.line))
+            .collect();
+        assert_eq!(lines, vec![Err(3), Ok(7), Err(8)]);
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped_and_utf16_is_named() {
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(capture("2022").as_bytes());
+        let got: Vec<_> = EventReader::new(bom.as_slice()).collect();
+        assert!(matches!(got.as_slice(), [Ok((1, _))]), "{got:?}");
+
+        let utf16le: Vec<u8> = capture("2022")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let utf16be: Vec<u8> = capture("2022")
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        for (bytes, needle) in [
+            (
+                [b"\xFF\xFE".as_slice(), &utf16le].concat(),
+                "byte-order mark FF FE",
+            ),
+            (
+                [b"\xFE\xFF".as_slice(), &utf16be].concat(),
+                "byte-order mark FE FF",
+            ),
+            (utf16le, "NUL bytes"),
+        ] {
+            let got: Vec<_> = EventReader::new(bytes.as_slice()).collect();
+            assert_eq!(got.len(), 1, "UTF-16 ends the input: {got:?}");
+            let e = got[0].as_ref().unwrap_err();
+            assert!(
+                e.message.contains("UTF-16") && e.message.contains(needle),
+                "{e}"
+            );
+            assert!(e.message.contains("save it as UTF-8"), "{e}");
+        }
+        let latin1 = b"{\"type\":\"capture\",\"person\":\"P-1\",\"occurred_at\":\"2022\",\"notes\":\"caf\xE9\"}";
+        let e = EventReader::new(latin1.as_slice())
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert!(e.message.contains("not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_optional_text_says_to_omit_the_field() {
+        let e = err(r#"{"type":"capture","person":"P-1","occurred_at":"2022","place":""}"#);
+        assert_eq!(e.field.as_deref(), Some("place"));
+        assert!(e.message.contains("omit the field `place`"), "{e}");
+        let e = err(r#"{"type":"denial","person":"P-1","occurred_at":"2022","by":""}"#);
+        assert!(
+            e.message.contains("must not be empty"),
+            "a required field: {e}"
+        );
+    }
+
+    #[test]
+    fn opaque_syntax_messages_say_what_to_write() {
+        let e = err("{\"type\":\"capture\",}");
+        assert!(e.message.contains("remove the comma"), "{e}");
+        let e = err("{type:\"capture\"}");
+        assert!(e.message.contains("double quotes"), "{e}");
+        let e = err("\u{1}");
+        assert!(e.message.contains("expected a JSON value"), "{e}");
+    }
+
+    #[test]
+    fn dates_after_today_are_refused_at_their_precision() {
+        for (at, future) in [
+            ("2026", false),
+            ("2027", true),
+            ("2099", true),
+            ("2026-12", false),
+            ("2027-01", true),
+            ("2026-12-02", false),
+            // Already 2026-12-03 in UTC+14 at noon UTC.
+            ("2026-12-03", false),
+            ("2026-12-04", true),
+            ("2026-12-02T12:04:00Z", false),
+            ("2026-12-02T13:00:00Z", true),
+            ("2026-12-02T14:30:00+03:00", false),
+        ] {
+            let got = read_in(capture(at).as_bytes(), vec![], Path::new("."));
+            match (&got[0], future) {
+                (Ok(_), false) => {}
+                (Err(e), true) => {
+                    assert_eq!(e.field.as_deref(), Some("occurred_at"), "{e}");
+                    assert!(e.message.contains("in the future"), "{e}");
+                }
+                (other, _) => panic!("{at}: {other:?}"),
+            }
+        }
+        // Without a context (signed entries, tests), no clock is consulted.
+        assert!(read(&capture("2099"))[0].is_ok());
+        let e = err_in(
+            r#"{"type":"missing_report","person":"P-1","occurred_at":"2023","category":"civilian","date_of_birth":"2030"}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("date_of_birth"), "{e}");
+        let e = err_in(&format!(
+            r#"{{"type":"correction","target":"{}","reason":"x","replacement":{}}}"#,
+            "a".repeat(64),
+            capture("2099")
+        ));
+        assert_eq!(e.field.as_deref(), Some("replacement.occurred_at"), "{e}");
+    }
+
+    #[test]
+    fn targets_by_prefix_or_seq_become_full_hashes() {
+        let a = EntryHash([0xAB; 32]);
+        let b = EntryHash([0xCD; 32]);
+        let mut b2 = [0xCD; 32];
+        b2[31] = 0;
+        let hashes = vec![a, b, EntryHash(b2)];
+        let target = |json: &str| -> Result<EntryHash, InputError> {
+            match read_in(json.as_bytes(), hashes.clone(), Path::new(".")).remove(0) {
+                Ok((_, Event::Correction(c))) => Ok(c.target),
+                Ok((_, Event::Dispute(d))) => Ok(d.target),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        let c = |t: &str| format!(r#"{{"type":"correction",{t},"reason":"x"}}"#);
+        assert_eq!(target(&c(r#""target":"abababababab""#)), Ok(a));
+        assert_eq!(
+            target(&c(r#""target":"ABABABABABABa""#)),
+            Ok(a),
+            "any case, odd length"
+        );
+        assert_eq!(target(&c(r#""target_seq":1"#)), Ok(b));
+        let d = format!(
+            r#"{{"type":"dispute","person":"P-1","occurred_at":"2023","target":"{}","by":"x","reason":"y"}}"#,
+            &a.to_hex()[..16]
+        );
+        assert_eq!(target(&d), Ok(a), "a dispute's target too");
+        let e = target(&c(r#""target":"abab""#)).unwrap_err();
+        assert!(e.message.contains("at least 12"), "{e}");
+        let e = target(&c(r#""target":"cdcdcdcdcdcd""#)).unwrap_err();
+        assert_eq!(
+            (e.field.as_deref(), e.message.as_str()),
+            (Some("target"), "ambiguous")
+        );
+        let e = target(&c(r#""target":"000000000000""#)).unwrap_err();
+        assert_eq!(e.message, "unknown");
+        let e = target(&c(r#""target_seq":7"#)).unwrap_err();
+        assert_eq!(
+            (e.field.as_deref(), e.message.as_str()),
+            (Some("target_seq"), "unknown")
+        );
+        let e = target(&c(r#""target":"abababababab","target_seq":0"#)).unwrap_err();
+        assert!(e.message.contains("not both"), "{e}");
+        let e = target(&c(r#""target_seq":"1""#)).unwrap_err();
+        assert!(e.message.contains("sequence number"), "{e}");
+    }
+
+    #[test]
+    fn an_attachment_by_file_is_hashed() {
+        use sha2::Digest;
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(dir.path().join("clip.mp4"), &bytes).unwrap();
+        let want = hex::encode(sha2::Sha256::digest(&bytes));
+        let with = |att: &str| {
+            format!(
+                r#"{{"type":"capture","person":"P-1","occurred_at":"2022","attachments":[{att}]}}"#
+            )
+        };
+        let one = |att: &str| read_in(with(att).as_bytes(), vec![], dir.path()).remove(0);
+        let (_, event) = one(r#"{"file":"clip.mp4","description":"d"}"#).unwrap();
+        let a = &event.attachments()[0];
+        assert_eq!(a.sha256.to_hex(), want);
+        assert_eq!(a.media_type, "video/mp4");
+        assert_eq!(a.description.as_deref(), Some("d"));
+        let (_, event) = one(&format!(
+            r#"{{"file":"clip.mp4","sha256":"{want}","media_type":"application/x-raw"}}"#
+        ))
+        .unwrap();
+        assert_eq!(event.attachments()[0].media_type, "application/x-raw");
+        std::fs::write(dir.path().join("notes.zzz"), b"x").unwrap();
+        let (_, event) = one(r#"{"file":"notes.zzz"}"#).unwrap();
+        assert_eq!(
+            event.attachments()[0].media_type,
+            "application/octet-stream"
+        );
+
+        let e = one(&format!(
+            r#"{{"file":"clip.mp4","sha256":"{}"}}"#,
+            "0".repeat(64)
+        ))
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("attachments[0].sha256"), "{e}");
+        assert!(e.message.contains(&want), "{e}");
+        let e = one(r#"{"file":"missing.mp4"}"#).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (1, Some("attachments[0].file"))
+        );
+        assert!(e.message.contains("missing.mp4"), "{e}");
+        // Without a context, `file` is not a field of an attachment.
+        assert!(read(&with(r#"{"file":"clip.mp4"}"#))[0].is_err());
     }
 
     #[test]

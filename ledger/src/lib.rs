@@ -10,6 +10,7 @@
 //! - [`projection`]: each person's status folded from their entries.
 //! - [`input`]: evidence from JSON Lines, with errors naming line and field.
 //! - [`keyfile`]: key files in standard PKCS#8 / SPKI PEM.
+//! - [`near_ids`]: person ids that are probably one person typed twice.
 //! - [`merkle`]: the stored Merkle tree (complete subtrees), roots and proofs.
 //! - [`clock`]: this machine's clock, the one place the ledger reads it.
 //! - `synthetic` (feature `synthetic`): the deterministic model of realistic
@@ -23,6 +24,7 @@ pub mod harness;
 pub mod input;
 pub mod keyfile;
 pub mod merkle;
+pub mod near_ids;
 pub mod projection;
 pub mod store;
 #[cfg(feature = "synthetic")]

@@ -25,6 +25,9 @@ mod dossier;
 mod hostile;
 // Shell completions and manual pages.
 mod manual;
+// append's input: every error at once (--check), targets by prefix or seq,
+// attachments by file, dates after today, near-duplicate ids, encodings.
+mod input;
 // The projections, with the cases of the seed report.
 mod projections;
 // Checkpoints, proofs, bundles and dossiers.

@@ -315,21 +315,21 @@ fn the_seed_reports_inquiry_remains_and_dispute_cases() {
     // he received a state burial in 2017 ... [she] refuses to accept that
     // this buried soldier is her son."
     let acks = env.append_ok(concat!(
-        r#"{"type":"missing_report","person":"L-01","occurred_at":"2014-08-28","category":"military","last_seen_place":"Ilovaisk"}"#, "\n",
-        r#"{"type":"death","person":"L-01","occurred_at":"2014-08","cause":"killed_in_action","notes":"declared killed in action by the Ukrainian authorities"}"#, "\n",
-        r#"{"type":"remains_returned","person":"L-01","occurred_at":"2017","notes":"state burial"}"#, "\n",
+        r#"{"type":"missing_report","person":"LOZ-1","occurred_at":"2014-08-28","category":"military","last_seen_place":"Ilovaisk"}"#, "\n",
+        r#"{"type":"death","person":"LOZ-1","occurred_at":"2014-08","cause":"killed_in_action","notes":"declared killed in action by the Ukrainian authorities"}"#, "\n",
+        r#"{"type":"remains_returned","person":"LOZ-1","occurred_at":"2017","notes":"state burial"}"#, "\n",
     ));
     let death_hash = &acks[1].1;
     env.append_ok(&format!(
-        r#"{{"type":"dispute","person":"L-01","occurred_at":"2020","target":"{death_hash}","by":"mother","reason":"refuses to accept that the buried soldier is her son"}}"#
+        r#"{{"type":"dispute","person":"LOZ-1","occurred_at":"2020","target":"{death_hash}","by":"mother","reason":"refuses to accept that the buried soldier is her son"}}"#
     ));
-    let l1 = status(&env, &["L-01"]);
+    let l1 = status(&env, &["LOZ-1"]);
     assert_eq!(l1["status"], "deceased", "the identification stands: {l1}");
     assert!(flags(&l1).contains(&"disputed".to_string()), "{l1}");
     assert_eq!(l1["axes"]["fate"], "disputed", "{l1}");
     assert_eq!(l1["remains_returned_at"], "2017", "{l1}");
     // The dispute is the family's: the death it contests is still cited.
-    let h = env.run(&["history", "L-01"]).ok();
+    let h = env.run(&["history", "LOZ-1"]).ok();
     assert!(h.contains("dispute"), "{h}");
     assert!(h.contains("refuses to accept"), "{h}");
 
@@ -338,31 +338,31 @@ fn the_seed_reports_inquiry_remains_and_dispute_cases() {
     // families turn to the ICRC for news of a man seen in a video and
     // never confirmed (2.1, "seen on Russian TV").
     env.append_ok(concat!(
-        r#"{"type":"sighting","person":"I-01","occurred_at":"2022-06","source":"video","notes":"filmed among prisoners on a Russian channel"}"#, "\n",
-        r#"{"type":"inquiry","person":"I-01","occurred_at":"2022-09-14","to":"ICRC","by":"wife","notes":"answer: no information on the person"}"#, "\n",
-        r#"{"type":"inquiry","person":"I-01","occurred_at":"2023-02-01","to":"Coordination Headquarters","by":"wife"}"#, "\n",
+        r#"{"type":"sighting","person":"INQ-1","occurred_at":"2022-06","source":"video","notes":"filmed among prisoners on a Russian channel"}"#, "\n",
+        r#"{"type":"inquiry","person":"INQ-1","occurred_at":"2022-09-14","to":"ICRC","by":"wife","notes":"answer: no information on the person"}"#, "\n",
+        r#"{"type":"inquiry","person":"INQ-1","occurred_at":"2023-02-01","to":"Coordination Headquarters","by":"wife"}"#, "\n",
         // The one exception: a family whose relative was acknowledged.
-        r#"{"type":"capture","person":"I-02","occurred_at":"2022-05-17","place":"Mariupol","category":"military"}"#, "\n",
-        r#"{"type":"icrc_notification","person":"I-02","occurred_at":"2022-07-01"}"#, "\n",
-        r#"{"type":"inquiry","person":"I-02","occurred_at":"2022-06-10","to":"ICRC","by":"mother"}"#, "\n",
+        r#"{"type":"capture","person":"INQ-2","occurred_at":"2022-05-17","place":"Mariupol","category":"military"}"#, "\n",
+        r#"{"type":"icrc_notification","person":"INQ-2","occurred_at":"2022-07-01"}"#, "\n",
+        r#"{"type":"inquiry","person":"INQ-2","occurred_at":"2022-06-10","to":"ICRC","by":"mother"}"#, "\n",
     ));
-    let i1 = status(&env, &["I-01"]);
+    let i1 = status(&env, &["INQ-1"]);
     assert_eq!(i1["status"], "held_unacknowledged", "{i1}");
     assert_eq!(i1["axes"]["inquiries"], 2, "{i1}");
     assert_eq!(i1["axes"]["acknowledgement"], "none", "{i1}");
-    let text = env.run(&["status", "I-01"]).ok();
+    let text = env.run(&["status", "INQ-1"]).ok();
     assert!(text.contains("requests for news"), "{text}");
     // The dossier a court reads says it too, and names the disputed death.
     env.checkpoint(&env.path("cp.txt")).ok();
-    let dossier = env.run(&["dossier", "I-01"]).ok();
+    let dossier = env.run(&["dossier", "INQ-1"]).ok();
     assert!(dossier.contains("Requests for news"), "{dossier}");
-    let dossier = env.run(&["dossier", "L-01"]).ok();
+    let dossier = env.run(&["dossier", "LOZ-1"]).ok();
     assert!(dossier.contains("DISPUTED"), "{dossier}");
     let r: Value = serde_json::from_str(env.run(&["--json", "report"]).ok().trim()).unwrap();
     assert_eq!(r["inquiries"]["persons"], 2, "{r}");
     assert_eq!(
         r["inquiries"]["never_acknowledged"]["count"], 1,
-        "I-01 only: {r}"
+        "INQ-1 only: {r}"
     );
     assert_eq!(r["inquiries"]["never_acknowledged"]["of"], 2, "{r}");
 }

@@ -525,16 +525,16 @@ fn sightings(tag: &str, n: usize) -> String {
 /// returns this one, the other's store and its checkpoint.
 fn forked_pair() -> (Env, std::path::PathBuf, std::path::PathBuf) {
     let env = Env::new(CUSTODY);
-    env.append_ok(&sightings("S", 28));
+    env.append_ok(&sightings("SHARED", 28));
     let shared = env.path("shared.jsonl");
     env.run(&["export", "--out", s(&shared)]).ok();
     let other = env.path("other");
     custody_on(&other, &["restore", "--from", s(&shared)], None).ok();
-    env.append_ok(&sightings("A", 10));
+    env.append_ok(&sightings("ALPHA", 10));
     custody_on(
         &other,
         &["append", "--key", s(&env.investigator), "-"],
-        Some(&sightings("B", 7)),
+        Some(&sightings("BRAVO", 7)),
     )
     .ok();
     let theirs = env.path("theirs.txt");

@@ -22,19 +22,41 @@
 //! acknowledgment could be printed; nothing is ever part of a chunk
 //! (`tests/e2e/crash.rs` checks this under SIGKILL). `custody log` shows where
 //! the input stopped; appending the remaining records completes it. Memory
-//! use is one chunk, whatever the size of the input.
+//! use is one chunk, whatever the size of the input, and the input's
+//! distinct person ids (for the near-id check and the summary: tens of
+//! bytes a person).
+//!
+//! ## Every error at once
+//!
+//! The check goes on past a bad record, so a refused input is reported
+//! whole (the first [`ERRORS_SHOWN`] errors, and how many there were), and
+//! an investigator fixes a file in one go; `--check` reports every error
+//! and appends nothing. After the records, the new persons' ids are
+//! compared with every existing one (`custody_ledger::near_ids`): an id
+//! near another is refused until `--new-person ID` confirms it.
 
+use crate::escape::terminal;
 use crate::exit::{env, refusal_advice, refused, CmdResult, Failure};
 use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
 use custody_format::codec;
-use custody_format::event::Event;
-use custody_ledger::input::EventReader;
-use custody_ledger::store::{AppendError, Appended};
+use custody_format::event::{EntryHash, Event, PersonId};
+use custody_ledger::input::{EventReader, InputContext, ResolveTarget, TargetRef};
+use custody_ledger::keyfile::SigningKey;
+use custody_ledger::near_ids::NearIndex;
+use custody_ledger::store::{AppendError, Appended, Ledger};
 use serde_json::json;
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, Write};
 use std::path::PathBuf;
+
+/// Errors of a refused input shown (without `--check`, which shows all).
+const ERRORS_SHOWN: u64 = 50;
+
+/// Near ids named per new person.
+const NEAR_SHOWN: usize = 5;
 
 /// Entries per commit when an input is larger than one.
 ///
@@ -58,8 +80,29 @@ lines are printed as soon as it is durable. An input of at most one chunk is
 one atomic commit. A larger one interrupted by a crash or a store failure
 leaves whole chunks in the ledger: every acknowledged one, and perhaps the
 next if it was committed just before the interruption. `custody log` shows
-which; append the rest again. Memory use is bounded by one chunk, so inputs
-larger than memory work.")]
+which; append the rest again. Memory use is bounded by one chunk (and the
+input's distinct person ids), so inputs larger than memory work.
+
+A refused input is reported whole: every error (the first 50 without
+--check), each naming its line and field. --check reports them all, appends
+nothing, and exits 0 with a summary if the input would be accepted.
+
+Input conveniences (the signed entry is the same as if written in full):
+  \"target\": the first 12 or more hex digits of the entry's hash, or
+      \"target_seq\": N instead (correction, dispute); `custody log` and
+      `custody history PERSON` show both, `custody log --full-hash` full hashes.
+      The full hash is what is signed, and it is printed before signing.
+  attachments: {\"file\": \"video.mp4\", \"description\": \"...\"} reads
+      and hashes the file (SHA-256) to fill sha256, and takes media_type
+      from its extension unless given; the file itself is never stored. A
+      relative path is relative to the input file's directory (the working
+      directory for standard input).
+
+Refused as likely mistakes: a date after today (occurred_at, date_of_birth),
+and a new person id that differs from another only in case or by one
+character (a letter or a hyphen changed, added or dropped, two letters
+swapped, O for 0 or l for 1; not an edit of the digits, which gives another
+number): confirm it with --new-person ID.")]
 pub(crate) struct AppendArgs {
     /// An investigator's private key; it signs every entry of the batch.
     #[arg(long, value_name = "FILE")]
@@ -71,6 +114,14 @@ pub(crate) struct AppendArgs {
     /// One JSON object or JSON Lines; `-` or nothing reads standard input.
     #[arg(value_name = "PATH|-")]
     input: Option<PathBuf>,
+    /// Check the input and report every error in it; append nothing (exit
+    /// 0 and a summary if it would be accepted, 1 if not).
+    #[arg(long)]
+    check: bool,
+    /// Confirm that ID is a new person although its id is near another's
+    /// (differs only in case or by one character); repeatable.
+    #[arg(long = "new-person", value_name = "ID")]
+    new_person: Vec<String>,
 }
 
 fn chunk_size(s: &str) -> Result<usize, String> {
@@ -83,11 +134,22 @@ fn chunk_size(s: &str) -> Result<usize, String> {
 /// Prints acknowledged entries (`seq hash` lines, or JSON objects) and
 /// flushes them at once: the caller has committed them durably, and a
 /// process reading our output must learn that even if we die next.
-pub(crate) fn print_acks(ctx: &Context, appended: &[Appended]) -> Result<(), Failure> {
+/// `targets[i]`, if given, is the entry `appended[i]` corrects or disputes:
+/// the JSON object shows its full hash (the input may have named it by a
+/// prefix or a seq).
+pub(crate) fn print_acks(
+    ctx: &Context,
+    appended: &[Appended],
+    targets: &[Option<EntryHash>],
+) -> Result<(), Failure> {
     let mut text = String::with_capacity(appended.len() * 80);
-    for a in appended {
+    for (i, a) in appended.iter().enumerate() {
         if ctx.json {
-            text.push_str(&json!({"seq": a.seq, "hash": a.hash}).to_string());
+            let mut ack = json!({"seq": a.seq, "hash": a.hash});
+            if let Some(target) = targets.get(i).copied().flatten() {
+                ack["target"] = json!(target);
+            }
+            text.push_str(&ack.to_string());
         } else {
             text.push_str(&format!("{} {}", a.seq, a.hash));
         }
@@ -141,54 +203,390 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
     Ok(Some((line, event)))
 }
 
-/// Runs `append`.
-pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
-    let mut ledger = ctx.open()?;
-    let key = crate::cmd::key::signing_key(&args.key)?;
-    let reader: Box<dyn BufRead> = match &args.input {
-        None => Box::new(std::io::stdin().lock()),
-        Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdin().lock()),
-        Some(p) => Box::new(BufReader::new(
-            std::fs::File::open(p).map_err(|e| env(anyhow::anyhow!("{}: {e}", p.display())))?,
-        )),
-    };
+/// The errors of an input, reported together.
+struct Errors {
+    /// The input, as errors name it.
+    source: String,
+    /// `--check`: every error is printed as it is found.
+    check: bool,
+    count: u64,
+    /// The first [`ERRORS_SHOWN`] (without `--check`).
+    kept: Vec<String>,
+}
 
-    // 1. Check every record, spooling it; refuse the whole input on the
-    //    first bad one.
-    let mut spool = Spool {
-        file: BufWriter::new(tempfile::tempfile().map_err(spool_err)?),
+impl Errors {
+    fn push(&mut self, text: impl std::fmt::Display) {
+        self.count += 1;
+        let text = format!("{}: {text}", self.source);
+        if self.check {
+            eprintln!("error: {}", terminal(&text));
+        } else if self.count <= ERRORS_SHOWN {
+            self.kept.push(text);
+        }
+    }
+
+    /// The failure that reports them, if there are any.
+    fn finish(self) -> CmdResult {
+        if self.count == 0 {
+            return Ok(());
+        }
+        let what = if self.check {
+            format!(
+                "{} error{} (listed above): the input would be refused; nothing was appended",
+                self.count,
+                if self.count == 1 { "" } else { "s" }
+            )
+        } else if self.count == 1 {
+            format!("{}; nothing was appended", self.kept[0])
+        } else {
+            for e in &self.kept {
+                eprintln!("error: {}", terminal(e));
+            }
+            let shown = if self.count > ERRORS_SHOWN {
+                format!(" (the first {ERRORS_SHOWN} are listed above; `custody append --check` lists them all)")
+            } else {
+                " (listed above)".to_string()
+            };
+            format!(
+                "{} errors in {}{shown}: fix them and append the input again; nothing was appended",
+                self.count, self.source
+            )
+        };
+        Err(refused(anyhow::anyhow!("{what}")))
+    }
+}
+
+/// Where to find an entry's hash or seq, for errors about targets.
+const FIND_TARGET: &str = "`custody log` lists every entry's seq and the first 16 hex digits of its hash, `custody history PERSON` a person's, and `custody log --full-hash` (or `--person P`) full hashes";
+
+/// Resolves targets named by a hash prefix or a seq against the ledger
+/// (before anything is signed), keeping what it resolved for the output.
+struct LedgerTargets<'a> {
+    ledger: &'a Ledger,
+    /// `(as named, seq, hash)` since the last record.
+    resolved: RefCell<Vec<(String, u64, EntryHash)>>,
+}
+
+impl ResolveTarget for LedgerTargets<'_> {
+    fn resolve(&self, target: TargetRef<'_>) -> Result<EntryHash, String> {
+        let (named, seq, hash) = match target {
+            TargetRef::Prefix(prefix) => {
+                let found = self
+                    .ledger
+                    .hashes_with_prefix(prefix, 6)
+                    .map_err(|e| format!("cannot read the ledger: {e}"))?;
+                match found.as_slice() {
+                    [] => {
+                        return Err(format!(
+                            "no entry's hash starts with {prefix}; {FIND_TARGET}"
+                        ))
+                    }
+                    [(seq, hash)] => (prefix.to_string(), *seq, *hash),
+                    many => {
+                        let seqs: Vec<String> = many.iter().map(|(s, _)| s.to_string()).collect();
+                        return Err(format!(
+                            "the hashes of {} entries start with {prefix} (seq {}): it is ambiguous; give more of the hash's digits, or `target_seq`; {FIND_TARGET}",
+                            if many.len() >= 6 { "6 or more" } else { "several" },
+                            seqs.join(", ")
+                        ));
+                    }
+                }
+            }
+            TargetRef::Seq(seq) => {
+                let head = self.ledger.head().seq;
+                let entry = if seq > head {
+                    None
+                } else {
+                    self.ledger
+                        .entry(seq)
+                        .map_err(|e| format!("cannot read the ledger: {e}"))?
+                };
+                let Some(entry) = entry else {
+                    return Err(format!(
+                        "the ledger has no entry {seq} (its last is seq {head}); an entry appended by this same input cannot be named yet: append it first, then its correction; {FIND_TARGET}"
+                    ));
+                };
+                (format!("seq {seq}"), seq, entry.hash())
+            }
+        };
+        self.resolved.borrow_mut().push((named, seq, hash));
+        Ok(hash)
+    }
+}
+
+/// The persons an input is about.
+#[derive(Default)]
+struct BatchPersons {
+    /// Each person's first line, and whether the ledger has them yet.
+    seen: HashMap<PersonId, (usize, bool)>,
+    new: u64,
+}
+
+impl BatchPersons {
+    fn note(&mut self, ledger: &Ledger, line: usize, person: &PersonId) -> Result<(), Failure> {
+        if !self.seen.contains_key(person) {
+            let is_new = ledger.person_seqs(person)?.is_empty();
+            self.new += u64::from(is_new);
+            self.seen.insert(person.clone(), (line, is_new));
+        }
+        Ok(())
+    }
+
+    /// Refuses every new person whose id is near another person's (in the
+    /// ledger or in the input), unless `--new-person` confirms it: one pass
+    /// over the ledger's persons (see `custody_ledger::near_ids`). Those are
+    /// the persons with a status: one whose every entry was retracted has
+    /// none, and is not compared.
+    fn check_near(
+        &self,
+        ledger: &Ledger,
+        confirmed: &HashSet<&str>,
+        errors: &mut Errors,
+    ) -> Result<(), Failure> {
+        let mut new: Vec<(usize, String)> = self
+            .seen
+            .iter()
+            .filter(|(_, (_, is_new))| *is_new)
+            .map(|(p, (line, _))| (*line, p.as_str().to_string()))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        new.sort();
+        let lines: Vec<usize> = new.iter().map(|(l, _)| *l).collect();
+        let index = NearIndex::new(new.into_iter().map(|(_, p)| p).collect());
+        let mut near: Vec<Vec<String>> = vec![Vec::new(); index.ids().len()];
+        let mut add = |n: usize, other: String| {
+            if near[n].len() < NEAR_SHOWN {
+                near[n].push(other);
+            }
+        };
+        ledger.for_each_person_id(|existing| {
+            for n in index.near(existing) {
+                add(n, existing.to_string());
+            }
+        })?;
+        // Two new ids near each other: confirming either says they are two
+        // persons.
+        let is_confirmed = |n: usize| confirmed.contains(index.ids()[n].as_str());
+        for (m, id) in index.ids().iter().enumerate() {
+            for n in index.near(id) {
+                if n != m && !is_confirmed(m) {
+                    add(n, format!("{id} (new, line {})", lines[m]));
+                }
+            }
+        }
+        for (n, id) in index.ids().iter().enumerate() {
+            if near[n].is_empty() || is_confirmed(n) {
+                continue;
+            }
+            errors.push(format!(
+                "line {}, field `person`: {id} is a new person, but its id is near {} (it differs only in case or by one character): if it is that person, write their id; if it is another person, confirm it with --new-person {id}",
+                lines[n],
+                near[n].join(", ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the check of an input found.
+struct Checked {
+    spool: Spool,
+    persons: BatchPersons,
+    corrections: u64,
+    disputes: u64,
+}
+
+/// The input, as a reader; its name, as errors give it; and the directory
+/// an attachment's relative path is relative to.
+fn open_input(input: Option<&PathBuf>) -> Result<(Box<dyn BufRead>, String, PathBuf), Failure> {
+    let cwd = PathBuf::from(".");
+    match input {
+        Some(p) if p.as_os_str() != "-" => {
+            let file =
+                std::fs::File::open(p).map_err(|e| env(anyhow::anyhow!("{}: {e}", p.display())))?;
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or(cwd, PathBuf::from);
+            Ok((Box::new(BufReader::new(file)), p.display().to_string(), dir))
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!(
+                    "reading JSON Lines from the terminal (one event a line); end with Ctrl-D"
+                );
+            }
+            Ok((Box::new(stdin.lock()), "standard input".into(), cwd))
+        }
+    }
+}
+
+/// 1. Checks every record, spooling it; an error anywhere refuses the whole
+///    input, and every error is reported.
+fn check_input(
+    ctx: &Context,
+    ledger: &Ledger,
+    key: &SigningKey,
+    args: &AppendArgs,
+) -> Result<Checked, Failure> {
+    let (reader, source, base_dir) = open_input(args.input.as_ref())?;
+    let mut errors = Errors {
+        source,
+        check: args.check,
         count: 0,
+        kept: Vec::new(),
+    };
+    let mut checked = Checked {
+        spool: Spool {
+            file: BufWriter::new(tempfile::tempfile().map_err(spool_err)?),
+            count: 0,
+        },
+        persons: BatchPersons::default(),
+        corrections: 0,
+        disputes: 0,
+    };
+    let targets = LedgerTargets {
+        ledger,
+        resolved: RefCell::new(Vec::new()),
+    };
+    let input = InputContext {
+        targets: &targets,
+        base_dir,
+        now: custody_ledger::clock::now(),
     };
     // Targets corrected earlier in this input: an entry is corrected once,
     // and the check must hold across chunks too.
-    let mut corrected = std::collections::HashMap::new();
+    let mut corrected = HashMap::new();
     let checking = Progress::beside_data(ctx, None, "records", "check");
-    for item in EventReader::new(reader) {
+    for item in EventReader::with_context(reader, input) {
         checking.inc(1);
-        let (line, event) = item.map_err(|e| refused(e).context("nothing was appended"))?;
-        ledger.precheck(&event, &key)?.map_err(|reason| {
-            let advice = refusal_advice(&reason).map(|a| format!("; {a}"));
-            refused(anyhow::anyhow!(
-                "line {line}: {reason}{}; nothing was appended",
-                advice.unwrap_or_default()
-            ))
-        })?;
-        if let Event::Correction(c) = &event {
-            if let Some(first) = corrected.insert(c.target, line) {
-                return Err(refused(anyhow::anyhow!(
-                    "line {line}: field `target`: entry {} is already corrected on line {first}; an entry is corrected once; nothing was appended",
-                    c.target
-                )));
+        let resolved = std::mem::take(&mut *targets.resolved.borrow_mut());
+        let (line, event) = match item {
+            Ok(x) => x,
+            Err(e) => {
+                errors.push(e);
+                continue;
             }
+        };
+        for (named, seq, hash) in resolved {
+            // Shown before anything is signed: the entry a prefix names is
+            // the one the investigator meant, or they stop here.
+            eprintln!("line {line}: target {named} is entry seq {seq}, hash {hash}");
         }
-        spool.push(line, &event)?;
+        if let Err(reason) = ledger.precheck(&event, key)? {
+            let advice = refusal_advice(&reason).map(|a| format!("; {a}"));
+            errors.push(format!(
+                "line {line}: {reason}{}",
+                advice.unwrap_or_default()
+            ));
+            continue;
+        }
+        match &event {
+            Event::Correction(c) => {
+                checked.corrections += 1;
+                if let Some(first) = corrected.insert(c.target, line) {
+                    errors.push(format!(
+                        "line {line}: field `target`: entry {} is already corrected on line {first}; an entry is corrected once",
+                        c.target
+                    ));
+                }
+            }
+            Event::Dispute(_) => checked.disputes += 1,
+            _ => {}
+        }
+        if let Some(person) = event.person() {
+            checked.persons.note(ledger, line, person)?;
+        }
+        if errors.count == 0 {
+            checked.spool.push(line, &event)?;
+        }
     }
     checking.finish();
-    if spool.count == 0 {
-        return Err(refused(anyhow::anyhow!(
-            "the input holds no events; nothing was appended"
-        )));
+    let confirmed: HashSet<&str> = args.new_person.iter().map(String::as_str).collect();
+    checked
+        .persons
+        .check_near(ledger, &confirmed, &mut errors)?;
+    if errors.count == 0 && checked.spool.count == 0 {
+        errors.push("the input holds no events");
     }
+    errors.finish()?;
+    Ok(checked)
+}
+
+/// Runs `append`.
+pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
+    // A check writes nothing: it takes no write lock.
+    let mut ledger = if args.check {
+        ctx.open_read_only()?
+    } else {
+        ctx.open()?
+    };
+    let key = crate::cmd::key::signing_key(&args.key)?;
+    let checked = check_input(ctx, &ledger, &key, &args)?;
+    if args.check {
+        print_check_summary(ctx, &checked);
+        return Ok(());
+    }
+    let persons = checked.persons.seen.len();
+    let (first, last) = commit(ctx, &mut ledger, &key, args.chunk, checked.spool)?;
+    if let (false, Some(first), Some(last)) = (ctx.json, first, last) {
+        // On stderr: stdout keeps one `seq hash` line per entry, for scripts.
+        let n = last - first + 1;
+        let entries = if n == 1 {
+            format!("1 entry (seq {first})")
+        } else {
+            format!("{n} entries (seq {first}..{last})")
+        };
+        let about = match persons {
+            0 => String::new(),
+            1 => " for 1 person".to_string(),
+            p => format!(" for {p} persons"),
+        };
+        eprintln!("appended {entries}{about}");
+    }
+    Ok(())
+}
+
+/// What `append --check` found in an input it would accept.
+fn print_check_summary(ctx: &Context, checked: &Checked) {
+    let events = checked.spool.count;
+    let persons = checked.persons.seen.len() as u64;
+    let new = checked.persons.new;
+    if ctx.json {
+        crate::output::print_json(&json!({
+            "valid": true,
+            "events": events,
+            "persons": persons,
+            "new_persons": new,
+            "corrections": checked.corrections,
+            "disputes": checked.disputes,
+        }));
+    } else {
+        let count =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        println!(
+            "{} would be appended: {}, {} already in the ledger; {}, {} (--check: nothing was appended)",
+            count(events, "event", "events"),
+            count(new, "new person", "new persons"),
+            count(persons - new, "person", "persons"),
+            count(checked.corrections, "correction", "corrections"),
+            count(checked.disputes, "dispute", "disputes"),
+        );
+    }
+}
+
+/// 2. Commits the spooled events chunk by chunk, acknowledging each once it
+///    is durable; returns the first and last seq appended.
+fn commit(
+    ctx: &Context,
+    ledger: &mut Ledger,
+    key: &SigningKey,
+    chunk: usize,
+    spool: Spool,
+) -> Result<(Option<u64>, Option<u64>), Failure> {
     let total = spool.count;
     let mut file = spool
         .file
@@ -197,7 +595,6 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     file.rewind().map_err(spool_err)?;
     let mut spooled = BufReader::new(file);
 
-    // 2. Commit chunk by chunk, acknowledging each once it is durable.
     // Standard output carries the acknowledgments (data, like an export's):
     // the bar is drawn when they go to a file or a pipe.
     let progress = if total >= PROGRESS_FROM {
@@ -206,10 +603,11 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         Progress::hidden()
     };
     let mut done = 0u64;
+    let (mut first, mut last) = (None, None);
     loop {
-        let mut lines = Vec::with_capacity(args.chunk);
-        let mut events = Vec::with_capacity(args.chunk);
-        while events.len() < args.chunk {
+        let mut lines = Vec::with_capacity(chunk);
+        let mut events = Vec::with_capacity(chunk);
+        while events.len() < chunk {
             match next_spooled(&mut spooled)? {
                 Some((line, event)) => {
                     lines.push(line);
@@ -232,14 +630,17 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
                 )
             }
         };
-        match ledger.append(events, &key) {
+        let targets: Vec<Option<EntryHash>> = events.iter().map(target_of).collect();
+        match ledger.append(events, key) {
             Ok(appended) => {
-                print_acks(ctx, &appended).map_err(|f| {
+                print_acks(ctx, &appended, &targets).map_err(|f| {
                     f.context(format!(
                         "the entries up to seq {} are in the ledger but some were not acknowledged (check with `custody log`)",
                         appended.last().map(|a| a.seq).unwrap_or_default()
                     ))
                 })?;
+                first = first.or(appended.first().map(|a| a.seq));
+                last = appended.last().map(|a| a.seq).or(last);
                 done += n;
                 progress.set(done);
             }
@@ -253,5 +654,14 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
             Err(e) => return Err(Failure::from(e).context(partial(done))),
         }
     }
-    Ok(())
+    Ok((first, last))
+}
+
+/// The entry a correction or a dispute is about.
+fn target_of(event: &Event) -> Option<EntryHash> {
+    match event {
+        Event::Correction(c) => Some(c.target),
+        Event::Dispute(d) => Some(d.target),
+        _ => None,
+    }
 }

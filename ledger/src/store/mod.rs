@@ -655,6 +655,58 @@ impl Ledger {
             .and_then(|v| v.try_into().ok().map(u64::from_be_bytes)))
     }
 
+    /// Up to `limit` entries whose hash starts with `hex_prefix` (hex
+    /// digits, any case, any length up to 64), as `(seq, hash)` in hash
+    /// order: how an entry named by the first digits of its hash is found,
+    /// from the hash index (no chain scan). A prefix that is not hex finds
+    /// nothing.
+    pub fn hashes_with_prefix(
+        &self,
+        hex_prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(u64, EntryHash)>, StoreError> {
+        let nibbles: Option<Vec<u8>> = hex_prefix
+            .chars()
+            .map(|c| c.to_digit(16).map(|d| d as u8))
+            .collect();
+        let Some(nibbles) = nibbles.filter(|n| n.len() <= 64) else {
+            return Ok(vec![]);
+        };
+        let whole: Vec<u8> = nibbles
+            .chunks_exact(2)
+            .map(|pair| pair[0] << 4 | pair[1])
+            .collect();
+        let odd = (nibbles.len() % 2 == 1).then(|| nibbles[nibbles.len() - 1]);
+        let mut found = Vec::new();
+        for row in self.backend.scan_prefix(TreeId::Hashes, &whole) {
+            let (k, v) = row?;
+            if odd.is_some_and(|n| k.get(whole.len()).map(|b| b >> 4) != Some(n)) {
+                continue;
+            }
+            let damaged = || StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: "a hash index row is malformed".into(),
+            };
+            let hash = EntryHash(k.as_slice().try_into().map_err(|_| damaged())?);
+            let seq = u64::from_be_bytes(v.as_slice().try_into().map_err(|_| damaged())?);
+            found.push((seq, hash));
+            if found.len() >= limit {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Calls `f` with the id of every person who has a status, in id order,
+    /// one at a time (memory does not grow with the number of persons).
+    pub fn for_each_person_id(&self, mut f: impl FnMut(&str)) -> Result<(), StoreError> {
+        for row in self.backend.scan_from(TreeId::Status, &[]) {
+            let (k, _) = row?;
+            f(&String::from_utf8_lossy(&k));
+        }
+        Ok(())
+    }
+
     /// The stored bytes of entry `seq`.
     pub fn entry_bytes(&self, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
         self.backend.get(TreeId::Entries, &seq_key(seq))
