@@ -497,6 +497,16 @@ fn a_sheet_as_excel_saves_it_is_read_and_a_broken_one_named() {
     let out = crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).ok();
     // (Row 2 is blank, as spreadsheets leave rows: skipped.)
     assert_eq!(out, "row 3  missing_report  P-9  2023-01-01\n");
+    // Read as append reads: a date in the future is refused, named by cell.
+    let csv = sheet(
+        &env,
+        "future.csv",
+        format!("{HEADER}P-9,Name,military,01/01/2999,X,,,,\n").as_bytes(),
+    );
+    crate::util::custody(&["import", "--csv", s(&csv), "--mapping", s(&map)], None).fails(
+        1,
+        &["row 2, column \"reported_on\": missing_report field `occurred_at`: 2999-01-01 is in the future"],
+    );
     // Latin-1 ("Kovalenkó"), as older spreadsheets save: named, not mangled.
     let mut latin = format!("{HEADER}P-9,Kovalenk").into_bytes();
     latin.extend_from_slice(b"\xF3,military,01/01/2023,X,,,,\n");

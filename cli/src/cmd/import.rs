@@ -17,8 +17,11 @@
 use crate::exit::{env, refusal_advice, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
+use custody_format::event::EntryHash;
 use custody_format::event::Event;
-use custody_ledger::input::event_from_value;
+use custody_ledger::input::{
+    event_from_value, event_from_value_in, InputContext, ResolveTarget, TargetRef,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -116,6 +119,24 @@ struct Plan {
     type_name: String,
     when: Option<usize>,
     fields: Vec<(String, Source)>,
+}
+
+/// The mapping resolved against the sheet, and how its events are read.
+struct Sheet<'a> {
+    plans: Vec<Plan>,
+    header: Vec<String>,
+    input: InputContext<'a>,
+}
+
+/// A sheet names a correction's or a dispute's target by its full hash: a
+/// prefix or a sequence number would be resolved against the ledger as it
+/// is when the sheet is imported, not as it was when the sheet was written.
+struct FullHashesOnly;
+
+impl ResolveTarget for FullHashesOnly {
+    fn resolve(&self, _: TargetRef<'_>) -> Result<EntryHash, String> {
+        Err("in an import, name the entry by its full hash (64 hex digits, as `custody log --json` shows it)".into())
+    }
 }
 
 /// One event the sheet gives.
@@ -327,14 +348,13 @@ fn read_cell(cell: &str, date_format: Option<&str>, kind: Kind) -> Result<Value,
 fn row_events(
     row: usize,
     cells: &[String],
-    plans: &[Plan],
-    header: &[String],
+    sheet: &Sheet<'_>,
     planned: &mut Vec<Planned>,
     errors: &mut Vec<String>,
     mapping_errors: &mut std::collections::HashSet<String>,
 ) {
-    let column = |i: usize| format!("column {:?}", &header[i]);
-    for plan in plans {
+    let column = |i: usize| format!("column {:?}", &sheet.header[i]);
+    for plan in &sheet.plans {
         if plan.when.is_some_and(|i| cells[i].is_empty()) {
             continue;
         }
@@ -369,7 +389,7 @@ fn row_events(
                 }
             }
         }
-        let found = match parse_all_errors(object, failed) {
+        let found = match parse_all_errors(object, failed, &sheet.input) {
             Ok(event) => {
                 planned.push(Planned { row, event });
                 continue;
@@ -412,10 +432,11 @@ fn row_events(
 fn parse_all_errors(
     mut object: Map<String, Value>,
     mut failed: std::collections::HashSet<String>,
+    input: &InputContext<'_>,
 ) -> Result<Event, Vec<custody_format::event::FieldError>> {
     let mut found = Vec::new();
     loop {
-        match event_from_value(Value::Object(object.clone())) {
+        match event_from_value_in(Value::Object(object.clone()), input) {
             Ok(event) if found.is_empty() && failed.is_empty() => return Ok(event),
             Ok(_) => return Err(found),
             Err(e) => {
@@ -527,6 +548,21 @@ fn read_sheet(args: &ImportArgs) -> Result<Vec<Planned>, Failure> {
     let header = read_header(&mut reader, &args.csv)?;
     let plans = plan(mapping, &header, &args.mapping)
         .map_err(|errors| report_errors(&errors, &args.mapping))?;
+    let sheet = Sheet {
+        plans,
+        header,
+        // Read as append reads its input: dates in the future refused, an
+        // attachment's `file` relative to the sheet's directory.
+        input: InputContext {
+            targets: &FullHashesOnly,
+            base_dir: match args.csv.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            now: custody_ledger::clock::now(),
+        },
+    };
+    let header = &sheet.header;
     let mut planned = Vec::new();
     let mut errors = Vec::new();
     let mut mapping_errors = std::collections::HashSet::new();
@@ -544,7 +580,7 @@ fn read_sheet(args: &ImportArgs) -> Result<Vec<Planned>, Failure> {
         }
         let cells: Vec<String> = match record
             .iter()
-            .zip(&header)
+            .zip(header)
             .map(|(bytes, name)| utf8(bytes, row, name))
             .collect::<Result<_, _>>()
         {
@@ -560,8 +596,7 @@ fn read_sheet(args: &ImportArgs) -> Result<Vec<Planned>, Failure> {
         row_events(
             row,
             &cells,
-            &plans,
-            &header,
+            &sheet,
             &mut planned,
             &mut errors,
             &mut mapping_errors,
