@@ -720,3 +720,43 @@ fn a_sheet_too_large_for_one_commit_is_refused_before_anything_is_written() {
     );
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn a_new_person_whose_id_is_near_another_is_refused_as_append_refuses_it() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(r#"{"type":"capture","person":"UA-0101","occurred_at":"2022"}"#);
+    let csv = sheet(
+        &env,
+        "near.csv",
+        format!("{HEADER}ua-0101,Typed in lower case,military,01/01/2023,X,,,,\nUA-0102,A number further on,military,01/01/2023,X,,,,\n").as_bytes(),
+    );
+    let map = example("cases.toml");
+    let before = env.snapshot();
+    let args = [
+        "import",
+        "--csv",
+        s(&csv),
+        "--mapping",
+        s(&map),
+        "--key",
+        s(&env.investigator),
+        "--apply",
+    ];
+    let err = env.run(&args).fails(
+        1,
+        &[
+            "row 2, field `person`: ua-0101 is a new person, but its id is near UA-0101",
+            "--new-person ua-0101",
+            "1 error",
+        ],
+    );
+    assert!(
+        !err.contains("UA-0102 is a new person"),
+        "a number in a series is no typo: {err}"
+    );
+    assert_eq!(env.snapshot(), before);
+    let mut confirmed = args.to_vec();
+    confirmed.extend(["--new-person", "ua-0101"]);
+    let out = env.run(&confirmed).ok();
+    assert_eq!(out.lines().count(), 2, "{out}");
+}

@@ -53,6 +53,10 @@ pub(crate) struct ImportArgs {
     /// Append the events (default: a dry run that writes nothing).
     #[arg(long, requires = "key")]
     apply: bool,
+    /// Confirm that ID is a new person although its id is near another's
+    /// (as `custody append --new-person`); repeat for each.
+    #[arg(long, value_name = "ID")]
+    new_person: Vec<String>,
 }
 
 /// The mapping file.
@@ -652,6 +656,61 @@ fn describe(ctx: &Context, p: &Planned, appended: Option<&custody_ledger::store:
     }
 }
 
+/// Ids of new persons shown as near one another, at most.
+const NEAR_SHOWN: usize = 5;
+
+/// Refuses, as `custody append` does, a new person whose id is near
+/// another person's (in the ledger or the sheet: `ua-0101` beside
+/// `UA-0101`), unless `--new-person` confirms it; nearness is
+/// `custody_ledger::near_ids`', one pass over the ledger's persons.
+fn check_near(
+    ledger: &custody_ledger::store::Ledger,
+    planned: &[Planned],
+    confirmed: &[String],
+    errors: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let mut seen = std::collections::HashSet::new();
+    let mut first_row: BTreeMap<String, usize> = BTreeMap::new();
+    for p in planned {
+        let Some(person) = p.event.person() else {
+            continue;
+        };
+        if seen.insert(person.as_str().to_string()) && ledger.person_seqs(person)?.is_empty() {
+            first_row.insert(person.as_str().to_string(), p.row);
+        }
+    }
+    if first_row.is_empty() {
+        return Ok(());
+    }
+    let index = custody_ledger::near_ids::NearIndex::new(first_row.keys().cloned().collect());
+    let mut near: Vec<Vec<String>> = vec![Vec::new(); index.ids().len()];
+    ledger.for_each_person_id(|existing| {
+        for n in index.near(existing) {
+            near[n].push(existing.to_string());
+        }
+    })?;
+    let is_confirmed = |id: &str| confirmed.iter().any(|c| c == id);
+    for (m, id) in index.ids().iter().enumerate() {
+        for n in index.near(id) {
+            if n != m && !is_confirmed(id) {
+                near[n].push(format!("{id} (new, row {})", first_row[id]));
+            }
+        }
+    }
+    for (n, id) in index.ids().iter().enumerate() {
+        if near[n].is_empty() || is_confirmed(id) {
+            continue;
+        }
+        near[n].truncate(NEAR_SHOWN);
+        errors.push(format!(
+            "row {}, field `person`: {id} is a new person, but its id is near {} (it differs only in case or by one letter): if it is that person, write their id; if it is another person, confirm it with --new-person {id}",
+            first_row[id],
+            near[n].join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `import`.
 pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
     let planned = read_sheet(&args)?;
@@ -687,6 +746,7 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
             ));
         }
     }
+    check_near(&ledger, &planned, &args.new_person, &mut errors)?;
     if !errors.is_empty() {
         return Err(report_errors(&errors, &args.csv));
     }
