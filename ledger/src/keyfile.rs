@@ -94,7 +94,7 @@ pub enum KeyProblem {
     TooLarge,
     /// Not UTF-8 text.
     #[error(
-        "not a PEM text file (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----)"
+        "not a PEM key file: no -----BEGIN line (expected -----BEGIN PRIVATE KEY----- or -----BEGIN PUBLIC KEY-----); is it the right file?"
     )]
     NotText,
     /// An encrypted PKCS#8 key given to [`read_signing_key`], which takes
@@ -305,6 +305,15 @@ fn read_pem(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
         }
     };
     raw.zeroize();
+    // A text file with no PEM block at all (the events file given as
+    // `--key`) is named as such, not reported by the PEM parser as "invalid
+    // data in the preamble".
+    if !text.contains("-----BEGIN ") {
+        return Err(KeyFileError::Format {
+            path: path.to_path_buf(),
+            problem: KeyProblem::NotText,
+        });
+    }
     Ok(text)
 }
 
@@ -526,6 +535,30 @@ mod tests {
         ));
         #[cfg(unix)]
         assert_eq!(exposed_mode(&path), None, "written 0600");
+    }
+
+    #[test]
+    fn a_text_file_with_no_pem_block_is_named_not_a_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.jsonl");
+        std::fs::write(&path, "{\"type\":\"capture\"}\n").unwrap();
+        for result in [
+            read_signing_key(&path).map(|_| ()),
+            read_public_key(&path).map(|_| ()),
+        ] {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    KeyFileError::Format {
+                        problem: KeyProblem::NotText,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains("no -----BEGIN line"), "{err}");
+        }
     }
 
     #[test]
