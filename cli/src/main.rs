@@ -31,7 +31,9 @@ Exit codes:
   2  usage or environment error: bad arguments, no ledger at --store,
      store in use, unreadable file, I/O failure
 With --json, a failure is one JSON object on stderr:
-  {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}";
+  {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}
+with \"details\": [{\"line\", \"field\", \"message\"}, ...] when it reports several
+errors (a refused input of append); a warning is {\"warning\": {\"message\": ...}}";
 
 /// An evidence ledger of people held or missing in armed conflict:
 /// append-only, ed25519-signed, hash-chained events, and a verifier that
