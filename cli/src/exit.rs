@@ -54,8 +54,15 @@ pub(crate) fn store_advice(e: &StoreError) -> Option<&'static str> {
 
 /// What to do about a key file that cannot be used.
 fn key_advice(e: &KeyFileError) -> Option<&'static str> {
-    let KeyFileError::Format { problem, .. } = e else {
-        return None;
+    let problem = match e {
+        KeyFileError::Format { problem, .. } => problem,
+        KeyFileError::NoPassphrase { .. } => {
+            return Some("set CUSTODY_KEY_PASSPHRASE to its passphrase (in bash: `read -rs CUSTODY_KEY_PASSPHRASE; export CUSTODY_KEY_PASSPHRASE`), or run the command on a terminal to be asked for it")
+        }
+        KeyFileError::WrongPassphrase(_) => {
+            return Some("try again; CUSTODY_KEY_PASSPHRASE, if set, is used instead of asking")
+        }
+        _ => return None,
     };
     Some(match problem {
         KeyProblem::Encrypted => "decrypt it first (openssl pkey -in FILE -out PLAIN.pem)",

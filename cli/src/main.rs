@@ -33,7 +33,13 @@ Exit codes:
 With --json, a failure is one JSON object on stderr:
   {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}
 with \"details\": [{\"line\", \"field\", \"message\"}, ...] when it reports several
-errors (a refused input of append); a warning is {\"warning\": {\"message\": ...}}";
+errors (a refused input of append or import); a warning is
+  {\"warning\": {\"message\": ...}}
+
+Environment:
+  CUSTODY_STORE           the ledger's directory (as --store)
+  CUSTODY_KEY_PASSPHRASE  the passphrase of an encrypted private key
+                          (otherwise asked on the terminal)";
 
 /// An evidence ledger of people held or missing in armed conflict:
 /// append-only, ed25519-signed, hash-chained events, and a verifier that
@@ -71,6 +77,9 @@ enum Command {
     /// Append signed evidence from one JSON object or JSON Lines (checked
     /// whole first: one bad record and nothing is appended).
     Append(cmd::append::AppendArgs),
+    /// Turn a spreadsheet (CSV) into events with a mapping file (TOML): a
+    /// dry run listing them, or with --apply one atomic append.
+    Import(cmd::import::ImportArgs),
     /// Print entries: seq, recorded_at, type, person, signer and hash; filter
     /// by --signer, --person, --type, --since and --until.
     Log(cmd::log::LogArgs),
@@ -244,6 +253,7 @@ fn main() {
         Command::Key(KeyCommand::List) => cmd::key::list(&ctx),
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Append(a) => cmd::append::run(&ctx, a),
+        Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Status(a) => cmd::status::status(&ctx, a),
         Command::History(a) => cmd::status::history(&ctx, a),

@@ -608,7 +608,10 @@ fn the_signed_dossier_verifies_and_any_change_fails() {
     bytes[at] ^= 0x20;
     let altered = r.env.path("altered.md");
     std::fs::write(&altered, &bytes).unwrap();
-    verify(&altered, &sig, None).fails(1, &["INVALID  dossier", "altered"]);
+    verify(&altered, &sig, Some(&key)).fails(1, &["INVALID  dossier", "altered"]);
+    // Without a trusted key, nothing is VALID: whoever altered a dossier
+    // could have signed it with a key of their own.
+    verify(&out, &sig, None).fails(2, &["--dossier needs --authority"]);
     // The signature altered (and its hash made to match another dossier).
     let mut forged = signature.clone();
     let s_hex = forged["signature"].as_str().unwrap().to_string();
@@ -620,7 +623,7 @@ fn the_signed_dossier_verifies_and_any_change_fails() {
     forged["signature"] = Value::from(flipped);
     let forged_path = r.env.path("forged.sig");
     std::fs::write(&forged_path, forged.to_string()).unwrap();
-    verify(&out, &forged_path, None).fails(1, &["does not verify"]);
+    verify(&out, &forged_path, Some(&key)).fails(1, &["does not verify"]);
     // A duplicate member, or another key pinned: refused.
     let dup = r.env.path("dup.sig");
     std::fs::write(
@@ -631,7 +634,7 @@ fn the_signed_dossier_verifies_and_any_change_fails() {
         ),
     )
     .unwrap();
-    verify(&out, &dup, None).fails(1, &["duplicate"]);
+    verify(&out, &dup, Some(&key)).fails(1, &["duplicate"]);
     let other = Env::new(CUSTODY);
     verify(&out, &sig, Some(&authority_pub(&other)))
         .fails(1, &["not by the key given with --authority"]);
@@ -746,4 +749,112 @@ fn the_demo_keeps_a_printable_dossier() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Chain-of-custody dossier: P-0001"));
     assert!(html.contains("matches the key given with --authority"));
+}
+
+/// A dossier from the store shows what its latest checkpoint proves: when
+/// entries about the person came after it (a release, a retraction), it is
+/// refused rather than silently leaving them out under a COMPLETE verdict.
+/// And the legal clock of a bundle stops at its seal, not at the reading.
+#[test]
+fn a_dossier_never_leaves_out_what_came_after_its_checkpoint() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2023-08-01"}"#);
+    env.checkpoint(&env.path("cp1.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    env.append_ok(
+        r#"{"type":"release","person":"P-1","occurred_at":"2024-05-31","kind":"exchange"}"#,
+    );
+    env.run(&["dossier", "P-1"]).fails(
+        1,
+        &["recorded after the latest checkpoint", "custody checkpoint"],
+    );
+    // Another person's later entries do not stand in the way.
+    env.append_ok(r#"{"type":"capture","person":"Q-7","occurred_at":"2023-08-01"}"#);
+    env.checkpoint(&env.path("cp2.txt")).ok();
+    env.append_ok(r#"{"type":"capture","person":"Q-8","occurred_at":"2023-08-01"}"#);
+    let md = env.run(&["dossier", "P-1"]).ok();
+    assert!(md.contains("released"), "{md}");
+    // The old bundle's clock runs to its seal (today, in this test), and
+    // says so, rather than to whatever day the dossier is read.
+    let j = parse(&env.run(&["--json", "dossier", "--bundle", s(&bundle)]).ok());
+    let counted = j["legal_clock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "Counted to")
+        .expect("the clock says where it stops");
+    let today = counted["value"].as_str().unwrap().to_string();
+    // Read five years on, the same bundle counts to the same moment: it
+    // knows nothing of those years.
+    let later = CUSTODY.run_env(
+        &["--json", "dossier", "--bundle", s(&bundle)],
+        None,
+        &[("CUSTODY_TEST_CLOCK", "2031-12-01T00:00:00Z")],
+    );
+    let later = parse(&later.ok());
+    let days = |j: &Value| j["status"]["days_unacknowledged"].clone();
+    assert!(days(&j)["min"].as_i64().unwrap() > 365, "{}", j["status"]);
+    assert_eq!(days(&later), days(&j), "the clock ran past the seal");
+    let counted_later = later["legal_clock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "Counted to")
+        .unwrap()["value"]
+        .clone();
+    assert_eq!(counted_later, Value::from(today));
+}
+
+/// A key revoked after the bundle's checkpoint still holds the authority
+/// role in the bundle's governance; with the ledger at hand, it may not
+/// sign a dossier.
+#[test]
+fn a_revoked_authority_cannot_sign_a_dossier_when_the_ledger_knows() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2023-08-01"}"#);
+    let second = env.path("auth2.pem");
+    let public = custody(&["key", "generate", "--out", s(&second)], None).ok();
+    let public = public.lines().next().unwrap().trim().to_string();
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "authority",
+        "--holder",
+        "Second authority",
+        "--public-key",
+        &public,
+    ])
+    .ok();
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let bundle = env.path("p1.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
+        .ok();
+    env.run(&[
+        "key",
+        "revoke",
+        "--authority-key",
+        s(&env.authority),
+        "--public-key",
+        &public,
+        "--reason",
+        "laptop stolen",
+    ])
+    .ok();
+    let out = env.path("d.md");
+    env.run(&[
+        "dossier",
+        "--bundle",
+        s(&bundle),
+        "--out",
+        s(&out),
+        "--sign-key",
+        s(&second),
+    ])
+    .fails(1, &["no longer holds the authority role", "laptop stolen"]);
+    assert!(!out.exists(), "nothing written");
 }

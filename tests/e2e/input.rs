@@ -523,6 +523,20 @@ fn a_new_id_near_another_must_be_confirmed() {
     .ok();
 }
 
+/// A person whose every entry was retracted has no status, but their id
+/// is still taken: a new id one typo away from it is refused too.
+#[test]
+fn an_id_near_a_retracted_person_must_be_confirmed() {
+    let env = Env::new(CUSTODY);
+    let acks = env.append_ok(&capture("OD-5521", "2022"));
+    env.append_ok(&format!(
+        r#"{{"type":"correction","target":"{}","reason":"entered twice"}}"#,
+        acks[0].1
+    ));
+    env.append(&capture("od-5521", "2022"))
+        .fails(1, &["od-5521", "is near OD-5521"]);
+}
+
 #[test]
 fn encodings_are_named_and_a_byte_order_mark_is_skipped() {
     let env = Env::new(CUSTODY);

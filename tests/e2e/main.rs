@@ -36,5 +36,7 @@ mod proofs;
 mod restore;
 // The synthetic ledger generator.
 mod scale;
+// Encrypted keys and spreadsheet imports: the field workflow.
+mod field;
 // What leaves the store keeps its promise: escaping, strict JSON, --out.
 mod trust;

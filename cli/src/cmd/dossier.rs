@@ -73,10 +73,15 @@ pub(crate) struct DossierArgs {
     /// Check it with `custody verify --dossier FILE --signature FILE.sig`.
     #[arg(long, value_name = "KEY.pem", requires = "out")]
     sign_key: Option<PathBuf>,
+    /// Replace FILE (and FILE.sig) if they exist.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
+/// The cut parser `status` and `history` use: a cut in the future is
+/// refused, not silently read as now.
 fn parse_cutoff(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_cutoff(s).map_err(|e| e.to_string())
+    crate::cmd::status::parse_cutoff(s)
 }
 
 /// Reads at most a bundle's limit of a file.
@@ -163,6 +168,7 @@ fn load(
         not_verified(&format!("the bundle of {person}"), e)
             .context("run `custody verify` on the store")
     })?;
+    refuse_entries_after_checkpoint(&ledger, &person, b.checkpoint.size)?;
     Ok((
         b,
         bytes,
@@ -171,6 +177,64 @@ fn load(
             authority: AuthorityCheck::Store,
         },
     ))
+}
+
+/// A dossier from the store shows what its latest checkpoint proves; if the
+/// store holds entries about the person recorded after it, the dossier
+/// would silently leave them out (a release, a retraction) while calling
+/// itself complete. It is refused instead, with what to do.
+fn refuse_entries_after_checkpoint(
+    ledger: &custody_ledger::store::Ledger,
+    person: &PersonId,
+    size: u64,
+) -> Result<(), Failure> {
+    let later: Vec<u64> = ledger
+        .person_seqs(person)?
+        .into_iter()
+        .filter(|seq| *seq >= size)
+        .collect();
+    if let (Some(first), Some(last)) = (later.first(), later.last()) {
+        return Err(refused(crate::exit::with_advice(
+            format!(
+                "{} entries about {person} were recorded after the latest checkpoint (seq {first}..{last}; the checkpoint covers seqs 0..{}): a dossier shows only what a signed checkpoint proves, so it would leave them out",
+                later.len(),
+                size - 1
+            ),
+            Some("issue a checkpoint first (`custody checkpoint --key AUTHORITY.pem`), then make the dossier"),
+        )));
+    }
+    Ok(())
+}
+
+/// A bundle knows the governance up to its checkpoint; a key revoked since
+/// (a stolen laptop) still holds the role there. When the ledger itself is
+/// at hand (`--store` or `CUSTODY_STORE`) and is the bundle's, its current
+/// registry has the last word.
+fn revoked_since_the_bundle(
+    ctx: &Context,
+    b: &VerifiedBundle,
+    key: &custody_format::event::PublicKeyBytes,
+) -> Result<(), Failure> {
+    if ctx.store.is_none() {
+        return Ok(());
+    }
+    let ledger = ctx.open_read_only()?;
+    let registry = ledger.registry();
+    if registry.genesis_authority() != Some(b.authority) {
+        return Ok(()); // another ledger: it knows nothing of this key
+    }
+    match registry.get(key) {
+        Some(rec) if rec.may(custody_format::event::Role::Authority) => Ok(()),
+        Some(rec) => Err(refused(anyhow::anyhow!(
+            "--sign-key: {key} no longer holds the authority role in the ledger at {}{}: it may not sign a dossier",
+            crate::escape::terminal(&ledger.dir().display().to_string()),
+            rec.revoked
+                .as_ref()
+                .map(|(seq, why)| format!(" (revoked at seq {seq}: {})", crate::escape::terminal(why)))
+                .unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn person_arg(s: &str) -> Result<PersonId, Failure> {
@@ -186,11 +250,11 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
         PathBuf::from(s)
     });
     if let Some(out) = &args.out {
-        crate::outfile::check(out, false)?;
+        crate::outfile::check(out, args.force)?;
     }
     let signing = match (&args.sign_key, &sig_path) {
         (Some(key), Some(sig)) => {
-            crate::outfile::check(sig, false)?;
+            crate::outfile::check(sig, args.force)?;
             Some(crate::cmd::key::signing_key(key)?)
         }
         _ => None,
@@ -205,6 +269,7 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
                 crate::escape::terminal(&b.origin)
             )));
         }
+        revoked_since_the_bundle(ctx, &b, &public)?;
     }
     let cut = Cut {
         as_of: args.as_of,
@@ -225,7 +290,7 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
         print!("{text}");
         return Ok(());
     };
-    crate::outfile::write(out, false, text.as_bytes())?;
+    crate::outfile::write(out, args.force, text.as_bytes())?;
     eprintln!(
         "wrote the dossier of {} ({}, {} items) to {}",
         d.person,
@@ -235,7 +300,7 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
     );
     if let (Some(key), Some(sig)) = (&signing, &sig_path) {
         let sig_text = dossier::signature::sign(text.as_bytes(), key);
-        crate::outfile::write(sig, false, sig_text.as_bytes())?;
+        crate::outfile::write(sig, args.force, sig_text.as_bytes())?;
         eprintln!(
             "wrote its signature by {} to {}; check it with `custody verify --dossier {} --signature {}`",
             custody_ledger::keyfile::public_key_of(key),

@@ -9,13 +9,24 @@ use custody_ledger::keyfile;
 use custody_ledger::store::Appended;
 use serde_json::json;
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 /// `custody key generate`.
 #[derive(Args)]
+#[command(after_help = "\
+With --encrypt the key is written as encrypted PKCS#8
+(-----BEGIN ENCRYPTED PRIVATE KEY-----: PBES2 with scrypt, N=2^14 r=8 p=5,
+and AES-256-CBC), which `openssl pkey` also reads. The passphrase is taken
+from CUSTODY_KEY_PASSPHRASE if set, else asked twice on the terminal; it
+may not be empty. Every command that reads the key then asks for it the
+same way.")]
 pub(crate) struct GenerateArgs {
     /// Where to write the private key (must not exist; written with mode 0600).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Encrypt the key under a passphrase (for a laptop that can be lost).
+    #[arg(long)]
+    encrypt: bool,
 }
 
 /// `custody key public`.
@@ -59,9 +70,82 @@ pub(crate) struct RevokeArgs {
     reason: String,
 }
 
-/// Reads a private key file; a bad or missing file is a usage error.
+/// The environment variable holding the passphrase of encrypted keys.
+pub(crate) const PASSPHRASE_VAR: &str = "CUSTODY_KEY_PASSPHRASE";
+
+/// The passphrase from [`PASSPHRASE_VAR`], if it is set.
+///
+/// (The environment's own copy cannot be wiped; ours is.)
+fn passphrase_from_env() -> Option<Result<Zeroizing<String>, String>> {
+    let value = std::env::var_os(PASSPHRASE_VAR)?;
+    Some(match value.into_string() {
+        Ok(v) if v.is_empty() => Err(format!("{PASSPHRASE_VAR} is set but empty")),
+        Ok(v) => Ok(Zeroizing::new(v)),
+        Err(_) => Err(format!("{PASSPHRASE_VAR} is not valid UTF-8")),
+    })
+}
+
+/// Whether someone is at a terminal to be asked: the prompt is read from
+/// the controlling terminal, so standard input may be a pipe (`… | custody
+/// append --key K`) while someone still watches standard error.
+fn at_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
+}
+
+/// Asks for a passphrase on the terminal, without echo.
+fn ask(prompt: &str) -> Result<Zeroizing<String>, String> {
+    if !at_terminal() {
+        return Err(format!("no terminal to ask on; set {PASSPHRASE_VAR}"));
+    }
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| format!("cannot ask on the terminal ({e}); set {PASSPHRASE_VAR}"))
+}
+
+/// The passphrase of an encrypted key being read: the environment's, else
+/// asked on the terminal.
+fn passphrase_for(path: &std::path::Path) -> Result<Zeroizing<String>, String> {
+    passphrase_from_env().unwrap_or_else(|| {
+        ask(&format!(
+            "passphrase for {}: ",
+            crate::escape::terminal(&path.display().to_string())
+        ))
+    })
+}
+
+/// The passphrase of a key being encrypted: the environment's, else asked
+/// twice on the terminal (a typo would lock the key away for good).
+fn new_passphrase(path: &std::path::Path) -> Result<Zeroizing<String>, Failure> {
+    let shown = crate::escape::terminal(&path.display().to_string());
+    let passphrase = match passphrase_from_env() {
+        Some(p) => p,
+        None => ask(&format!("new passphrase for {shown}: ")).and_then(|first| {
+            let again = ask("the same passphrase again: ")?;
+            if *first == *again {
+                Ok(first)
+            } else {
+                Err("the two passphrases differ; nothing was written".into())
+            }
+        }),
+    }
+    .map_err(|m| {
+        env(anyhow::anyhow!(
+            "{}: cannot encrypt the key: {m}",
+            path.display()
+        ))
+    })?;
+    if passphrase.is_empty() {
+        return Err(keyfile::KeyFileError::EmptyPassphrase(path.to_path_buf()).into());
+    }
+    Ok(passphrase)
+}
+
+/// Reads a private key file, plain or encrypted (its passphrase from
+/// `CUSTODY_KEY_PASSPHRASE`, else asked on the terminal); a bad or missing
+/// file, or a wrong passphrase, is a usage error.
 pub(crate) fn signing_key(path: &std::path::Path) -> Result<keyfile::SigningKey, Failure> {
-    let key = keyfile::read_signing_key(path)?;
+    let key = keyfile::read_signing_key_with(path, &mut || passphrase_for(path))?;
     #[cfg(unix)]
     if let Some(mode) = keyfile::exposed_mode(path) {
         crate::exit::warn(&format!(
@@ -97,15 +181,25 @@ pub(crate) fn print_appended(ctx: &Context, appended: &[Appended]) {
 /// Runs `key generate`.
 pub(crate) fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
     crate::outfile::check_not_in_store(&args.out)?;
+    if args.out.exists() {
+        // Said before a passphrase is asked for, not after.
+        return Err(keyfile::KeyFileError::Exists(args.out.clone()).into());
+    }
     let key = keyfile::generate_signing_key()?;
-    keyfile::write_signing_key(&args.out, &key)?;
+    if args.encrypt {
+        let passphrase = new_passphrase(&args.out)?;
+        keyfile::write_encrypted_signing_key(&args.out, &key, &passphrase)?;
+    } else {
+        keyfile::write_signing_key(&args.out, &key)?;
+    }
     let public = keyfile::public_key_of(&key);
     if ctx.json {
-        print_json(&json!({"public_key": public, "file": args.out}));
+        print_json(&json!({"public_key": public, "file": args.out, "encrypted": args.encrypt}));
     } else {
         println!("{public}");
         eprintln!(
-            "wrote private key to {} (mode 0600); the line above is its public key",
+            "wrote {}private key to {} (mode 0600); the line above is its public key",
+            if args.encrypt { "encrypted " } else { "" },
             crate::escape::path(&args.out)
         );
     }

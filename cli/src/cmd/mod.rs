@@ -8,6 +8,7 @@ pub(crate) mod dossier;
 pub(crate) mod export;
 pub(crate) mod generate;
 pub(crate) mod history_text;
+pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod key;
 pub(crate) mod log;

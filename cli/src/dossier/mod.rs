@@ -324,6 +324,18 @@ pub(crate) fn holds_authority(b: &VerifiedBundle, key: &PublicKeyBytes) -> bool 
         .is_some_and(|rec| rec.may(Role::Authority))
 }
 
+/// Where the legal clock of a bundle stops: the bundle vouches for the
+/// ledger up to its seal, not up to the time of reading, or a year-old
+/// bundle would assert a year more of detention it knows nothing of.
+fn clock_until(b: &VerifiedBundle, now: Timestamp) -> Timestamp {
+    b.entries
+        .iter()
+        .filter(|be| matches!(be.entry.event(), Event::Seal(_)))
+        .map(|be| be.entry.body().recorded_at)
+        .max()
+        .map_or(now, |sealed| sealed.min(now))
+}
+
 /// An item of the evidence section: neither governance nor the seal (or a
 /// checkpoint).
 fn is_evidence_item(be: &BundleEntry) -> bool {
@@ -381,7 +393,8 @@ impl Dossier {
             .filter(|be| is_evidence_item(be))
             .map(|be| ProjectedEntry::from(&be.entry))
             .collect();
-        let status = project(&b.person, &projected, cut.as_of, cut.known_at, now);
+        let clock_until = clock_until(b, now);
+        let status = project(&b.person, &projected, cut.as_of, cut.known_at, clock_until);
         let governance = b
             .entries
             .iter()
@@ -431,7 +444,18 @@ impl Dossier {
             bundle_source: provenance.source.clone(),
             bundle_sha256: hex::encode(Sha256::digest(bundle_bytes)),
             status_words: words::status(status.as_ref()),
-            legal_clock: status.as_ref().map(words::legal_clock).unwrap_or_default(),
+            legal_clock: status
+                .as_ref()
+                .map(|st| {
+                    let mut facts = vec![ClockFact {
+                        label: "Counted to",
+                        value: cut.as_of.unwrap_or(clock_until).to_string(),
+                        meaning: words::COUNTED_TO,
+                    }];
+                    facts.extend(words::legal_clock(st));
+                    facts
+                })
+                .unwrap_or_default(),
             flags: status
                 .as_ref()
                 .map(|s| {

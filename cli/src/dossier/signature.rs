@@ -85,12 +85,13 @@ fn hex_array<const N: usize>(field: &str, s: &str) -> Result<[u8; N], SignatureE
     Ok(out)
 }
 
-/// Checks `signature_file` against `dossier` (and, if given, that the
-/// signer is `pinned`).
+/// Checks `signature_file` against the dossier whose SHA-256 is
+/// `dossier_sha256`, and that the signer is `pinned`: a signature by a key
+/// nobody vouched for proves nothing, so the key is not optional.
 pub(crate) fn verify(
-    dossier: &[u8],
+    dossier_sha256: [u8; 32],
     signature_file: &[u8],
-    pinned: Option<PublicKeyBytes>,
+    pinned: PublicKeyBytes,
 ) -> Result<Verified, SignatureError> {
     if signature_file.len() > MAX_SIGNATURE_BYTES {
         return Err(SignatureError::Malformed(format!(
@@ -110,8 +111,8 @@ pub(crate) fn verify(
     let signed: [u8; 32] = hex_array("dossier_sha256", &file.dossier_sha256)?;
     let key = PublicKeyBytes(hex_array("key", &file.key)?);
     let sig: [u8; 64] = hex_array("signature", &file.signature)?;
-    let found = Sha256::digest(dossier);
-    if found.as_slice() != signed {
+    let found = dossier_sha256;
+    if found != signed {
         return Err(SignatureError::OtherDossier {
             found: hex::encode(found),
             signed: file.dossier_sha256,
@@ -122,11 +123,8 @@ pub(crate) fn verify(
     verifying
         .verify_strict(&message(&signed), &Signature::from_bytes(&sig))
         .map_err(|_| SignatureError::BadSignature(key))?;
-    if let Some(p) = pinned.filter(|p| *p != key) {
-        return Err(SignatureError::OtherKey {
-            found: key,
-            pinned: p,
-        });
+    if pinned != key {
+        return Err(SignatureError::OtherKey { found: key, pinned });
     }
     Ok(Verified {
         key,

@@ -130,6 +130,9 @@ pub(super) fn status(st: Option<&PersonStatus>) -> String {
     format!("{what} — since {} ({})", st.since, st.status.name())
 }
 
+/// What the first fact of the legal clock means.
+pub(super) const COUNTED_TO: &str = "Every day count below runs to this moment: the ledger's signed checkpoint (its seal), the latest moment the evidence vouches for, or the --as-of cut. The dossier says nothing of what happened after it.";
+
 /// The legal clock: each fact with what it means.
 pub(super) fn legal_clock(st: &PersonStatus) -> Vec<ClockFact> {
     let mut out = Vec::new();

@@ -591,6 +591,26 @@ impl Backend {
         tree: TreeId,
         start: &[u8],
     ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
+        self.scan(tree, start, true)
+    }
+
+    /// The keys of `tree` from `start` on, as [`Self::scan_from`], with
+    /// every value left empty: no value is copied out of the store (a scan
+    /// of the status table's person ids does not copy each status).
+    pub(crate) fn scan_keys_from(
+        &self,
+        tree: TreeId,
+        start: &[u8],
+    ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
+        self.scan(tree, start, false)
+    }
+
+    fn scan(
+        &self,
+        tree: TreeId,
+        start: &[u8],
+        values: bool,
+    ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
         let range = contained(&self.dir, || {
             self.read_table(tree)
                 .and_then(|t| t.range(start..).map_err(|e| db_err(&self.dir, e)))
@@ -609,8 +629,15 @@ impl Backend {
                         range
                             .next()
                             .map(|r| {
-                                r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
-                                    .map_err(|e| db_err(&self.dir, e))
+                                r.map(|(k, v)| {
+                                    let v = if values {
+                                        v.value().to_vec()
+                                    } else {
+                                        Vec::new()
+                                    };
+                                    (k.value().to_vec(), v)
+                                })
+                                .map_err(|e| db_err(&self.dir, e))
                             })
                             .transpose()
                     })
