@@ -245,12 +245,20 @@ fn a_target_is_described_before_it_is_signed() {
         r#"{{"type":"correction","target_seq":{},"reason":"duplicate"}}"#,
         acks[0].0
     );
-    let out = env
-        .run_in(
-            &["--json", "append", "--key", s(&env.investigator), "-"],
-            &retract_first,
-        )
-        .ok();
+    let run = env.run_in(
+        &["--json", "append", "--key", s(&env.investigator), "-"],
+        &retract_first,
+    );
+    // The description on stderr is a JSON object too, as every line there
+    // is with --json.
+    let resolved: serde_json::Value =
+        serde_json::from_str(run.stderr.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert_eq!(resolved["resolved"]["line"], 1, "{resolved}");
+    assert_eq!(
+        resolved["resolved"]["target"]["person"], "P-0001",
+        "{resolved}"
+    );
+    let out = run.ok();
     let ack: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let target = &ack["target"];
     assert_eq!(target["hash"], acks[0].1.as_str(), "{ack}");
