@@ -6,8 +6,10 @@
 //! Renderers pass every such string through one of these functions.
 //!
 //! - [`terminal`]: control characters (newlines and escapes included) and
-//!   bidirectional-text controls are shown as visible escapes (`\n`,
-//!   `\u{1b}`, `<U+202E>`), so one field stays one field on one line.
+//!   bidirectional-text controls and invisible format characters (a
+//!   zero-width space, a soft hyphen) are shown as visible escapes (`\n`,
+//!   `\u{1b}`, `<U+202E>`, `<U+200B>`), so one field stays one field on one
+//!   line and two texts that look the same are the same.
 //! - [`markdown`]: the same, and Markdown's syntax characters are
 //!   backslash-escaped, so the text cannot open a heading, a list item, a
 //!   link, emphasis, code or HTML.
@@ -23,8 +25,38 @@ fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// Writes `c` as a visible escape if it is a control or bidi character;
-/// returns whether it did.
+/// True for the invisible format characters (Unicode general category Cf,
+/// as of Unicode 15.1; no dependency of ours can tell a category): a
+/// zero-width space or joiner, a soft hyphen, a word joiner, a byte order
+/// mark, tag characters. They show nothing, so two ids or names that look
+/// the same can differ, and text can hide inside a field.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Writes `c` as a visible escape if it is a control, bidi or invisible
+/// format character; returns whether it did.
 fn escape_control(out: &mut String, c: char) -> bool {
     match c {
         '\n' => out.push_str("\\n"),
@@ -33,7 +65,10 @@ fn escape_control(out: &mut String, c: char) -> bool {
         c if c.is_control() => {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }
-        c if is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
+        c if is_bidi_control(c)
+            || is_invisible_format(c)
+            || matches!(c, '\u{2028}' | '\u{2029}') =>
+        {
             let _ = write!(out, "<U+{:04X}>", c as u32);
         }
         _ => return false,
@@ -50,6 +85,12 @@ pub(crate) fn terminal(s: &str) -> String {
         }
     }
     out
+}
+
+/// A path for a terminal line: a file name may hold any byte but `/` and
+/// NUL, a carriage return and an escape sequence included.
+pub(crate) fn path(p: &std::path::Path) -> String {
+    terminal(&p.display().to_string())
 }
 
 /// Untrusted text for inline Markdown (CommonMark): controls as for
@@ -106,6 +147,28 @@ mod tests {
         }
         assert_eq!(terminal("a\tb"), "a\\tb");
         assert_eq!(terminal("Мелітополь, колонія №2"), "Мелітополь, колонія №2");
+    }
+
+    #[test]
+    fn invisible_format_characters_are_shown() {
+        assert_eq!(terminal("P-\u{200b}0001"), "P-<U+200B>0001");
+        for c in [
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{e0041}',
+        ] {
+            let shown = terminal(&format!("a{c}b"));
+            assert!(!shown.contains(c), "{c:?}: {shown}");
+            assert_eq!(shown, format!("a<U+{:04X}>b", c as u32));
+            assert!(!markdown(&format!("a{c}b")).contains(c), "{c:?}");
+        }
+        // Visible letters beside them are untouched.
+        assert_eq!(terminal("Zoë ß 中"), "Zoë ß 中");
     }
 
     #[test]

@@ -108,6 +108,57 @@ impl std::fmt::Display for Advised {
 
 impl std::error::Error for Advised {}
 
+/// One of several errors a failure reports (every refused record of an
+/// input): where, and what is wrong.
+#[derive(Debug, Clone)]
+pub(crate) struct Detail {
+    /// 1-based line of the input, if the error is about one.
+    pub line: Option<usize>,
+    /// The field at fault (`attachments[0].file`), if one is.
+    pub field: Option<String>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}")?;
+            if let Some(field) = &self.field {
+                write!(f, ", field `{field}`")?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A failure made of several errors, kept apart so that `--json` gives them
+/// as an array (`details`) in its one error object; as text the caller has
+/// listed them, and only the summary is said.
+#[derive(Debug)]
+struct Detailed {
+    summary: String,
+    details: Vec<Detail>,
+}
+
+impl std::fmt::Display for Detailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary)
+    }
+}
+
+impl std::error::Error for Detailed {}
+
+/// An error whose `summary` stands for `details`, each of which `--json`
+/// prints in full.
+pub(crate) fn with_details(summary: impl std::fmt::Display, details: Vec<Detail>) -> anyhow::Error {
+    anyhow::Error::new(Detailed {
+        summary: summary.to_string(),
+        details,
+    })
+}
+
 /// An error (its `Display` alone: the caller's message already says what
 /// its source said) with the advice, if any, of what to do next.
 pub(crate) fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> anyhow::Error {
@@ -270,10 +321,37 @@ fn text_of(e: &anyhow::Error) -> String {
 /// `{"error": {"message", "advice", "exit"}}` (advice null when there is
 /// none). JSON escapes every control character, so hostile text is inert.
 pub(crate) fn print_json_error(message: &str, advice: Option<&str>, code: i32) {
-    eprintln!(
-        "{}",
-        serde_json::json!({"error": {"message": message, "advice": advice, "exit": code}})
-    );
+    print_json_error_with(message, advice, code, None);
+}
+
+/// [`print_json_error`], with `details`, an array of the errors a failure
+/// of several reports (`{"line", "field", "message"}`, line and field null
+/// when an error has none), when there are some.
+fn print_json_error_with(
+    message: &str,
+    advice: Option<&str>,
+    code: i32,
+    details: Option<&[Detail]>,
+) {
+    let mut error = serde_json::json!({"message": message, "advice": advice, "exit": code});
+    if let Some(details) = details {
+        error["details"] = details
+            .iter()
+            .map(|d| serde_json::json!({"line": d.line, "field": d.field, "message": d.message}))
+            .collect();
+    }
+    eprintln!("{}", serde_json::json!({ "error": error }));
+}
+
+/// Prints a warning on stderr: `warning: TEXT` (escaped for the terminal),
+/// or with `--json` one JSON object on a line, `{"warning": {"message"}}`,
+/// so that stderr stays one JSON object a line.
+pub(crate) fn warn(message: &str) {
+    if json_errors() {
+        eprintln!("{}", serde_json::json!({"warning": {"message": message}}));
+    } else {
+        eprintln!("warning: {}", crate::escape::terminal(message));
+    }
 }
 
 /// Prints a failure on stderr and returns the exit code: a line of text,
@@ -284,7 +362,12 @@ pub(crate) fn report(result: CmdResult) -> i32 {
         Err(f) if is_closed_pipe(&f.error) => CLOSED_PIPE,
         Err(f) if json_errors() => {
             let (message, advice) = message_and_advice(&f.error);
-            print_json_error(&message, advice.as_deref(), f.code);
+            let details = f
+                .error
+                .chain()
+                .find_map(|c| c.downcast_ref::<Detailed>())
+                .map(|d| d.details.as_slice());
+            print_json_error_with(&message, advice.as_deref(), f.code, details);
             f.code
         }
         Err(f) => {

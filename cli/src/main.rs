@@ -32,6 +32,9 @@ Exit codes:
      store in use, unreadable file, I/O failure
 With --json, a failure is one JSON object on stderr:
   {\"error\": {\"message\": ..., \"advice\": ... or null, \"exit\": N}}
+with \"details\": [{\"line\", \"field\", \"message\"}, ...] when it reports several
+errors (a refused input of append or import); a warning is
+  {\"warning\": {\"message\": ...}}
 
 Environment:
   CUSTODY_STORE           the ledger's directory (as --store)

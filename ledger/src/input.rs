@@ -288,14 +288,17 @@ fn hash_attachment_files(
             ));
         };
         let path = ctx.base_dir.join(&file);
+        let shown = custody_format::text::clip(&path.display().to_string(), 200);
         let digest = sha256_of_file(&path).map_err(|e| {
-            FieldError::new(
-                field("file"),
-                format!(
-                    "cannot read {}: {e} (a relative path is relative to the input file's directory, or to the working directory for standard input)",
-                    custody_format::text::clip(&path.display().to_string(), 200)
+            let message = match e {
+                FileProblem::NotRegular(what) => format!(
+                    "{shown} is not a regular file: it is {what}, which has no fixed end to hash; name the file itself"
                 ),
-            )
+                FileProblem::Io(e) => format!(
+                    "cannot read {shown}: {e} (a relative path is relative to the input file's directory, or to the working directory for standard input)"
+                ),
+            };
+            FieldError::new(field("file"), message)
         })?;
         let hex = hex::encode(digest);
         match att.get("sha256") {
@@ -323,12 +326,60 @@ fn hash_attachment_files(
     Ok(())
 }
 
+/// Why an attachment's file could not be hashed.
+enum FileProblem {
+    /// It is not a regular file: what it is.
+    NotRegular(&'static str),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for FileProblem {
+    fn from(e: std::io::Error) -> FileProblem {
+        FileProblem::Io(e)
+    }
+}
+
+/// What a file that is not a regular one is, in words.
+fn kind_of(kind: std::fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
 /// SHA-256 of a file's bytes, read in pieces (a video may not fit in
 /// memory).
-fn sha256_of_file(path: &Path) -> std::io::Result<[u8; 32]> {
+///
+/// Only a regular file (after following symlinks) is read: a FIFO, or a
+/// device such as `/dev/zero`, never ends, and append would wait for ever
+/// while holding the store's write lock. The type is checked before the
+/// open (opening a FIFO for reading blocks until a writer appears) and
+/// again on the opened handle, so a swap between the two does not help.
+fn sha256_of_file(path: &Path) -> Result<[u8; 32], FileProblem> {
     use sha2::Digest;
     use std::io::Read;
+    let before = std::fs::metadata(path)?;
+    if !before.is_file() {
+        return Err(FileProblem::NotRegular(kind_of(before.file_type())));
+    }
     let mut file = std::fs::File::open(path)?;
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(FileProblem::NotRegular(kind_of(opened.file_type())));
+    }
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

@@ -935,6 +935,10 @@ fn log_filters_combine() {
     );
     assert!(seqs(&["--until", "2001"]).is_empty());
     assert_eq!(seqs(&["--since", "2001-01"]).len(), 7);
+    // A period that ends before it starts is a mistake, not an empty log.
+    env.run(&["log", "--since", "2024-05", "--until", "2024-01"])
+        .fails(2, &["--since 2024-05-01", "is after --until 2024-01-31"]);
+    assert!(seqs(&["--since", "2001-01", "--until", "2001-01"]).is_empty());
 
     // Combined, and with --limit counting what is kept.
     assert_eq!(

@@ -350,7 +350,8 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
         .as_bytes(),
     );
     let before = env.snapshot();
-    // With --json, the failure is one JSON object whose message lists them.
+    // With --json, the failure is one JSON object, every error in its
+    // `details` with its row as `line`, and no line of text.
     let json = env
         .run(&[
             "--json",
@@ -364,17 +365,28 @@ fn every_bad_row_is_named_by_row_and_column_and_nothing_is_appended() {
             "--apply",
         ])
         .fails(1, &[]);
+    assert_eq!(json.lines().count(), 1, "{json}");
     let object: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
     let message = object["error"]["message"].as_str().unwrap();
-    assert_eq!(message.lines().count(), 8, "{message}");
     assert!(
         message.contains("7 errors; nothing was appended"),
         "{message}"
     );
+    let details = object["error"]["details"].as_array().expect("details");
+    assert_eq!(details.len(), 7, "{object}");
+    assert_eq!(details[0]["line"], 3, "{object}");
     assert!(
-        message.contains("row 3, column \"reported_on\""),
-        "{message}"
+        details[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("row 3, column \"reported_on\""),
+        "{object}"
     );
+    let rows: Vec<u64> = details
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [3, 4, 5, 6, 7, 7, 8], "{object}");
     for apply in [false, true] {
         let mut args = vec![
             "import",

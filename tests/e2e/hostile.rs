@@ -379,8 +379,18 @@ fn a_store_with_an_edited_status_warns_its_readers() {
     );
     let out = run.ok();
     assert!(out.contains("deceased") && !out.contains("held_"), "{out}");
-    let v: serde_json::Value =
-        serde_json::from_str(env.run(&["--json", "status", "P-1"]).ok().trim()).unwrap();
+    let run = env.run(&["--json", "status", "P-1"]);
+    // With --json, the warning on stderr is a JSON object too.
+    let warned: serde_json::Value = serde_json::from_str(run.stderr.lines().next().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert!(
+        warned["warning"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is inconsistent"),
+        "{warned}"
+    );
+    let v: serde_json::Value = serde_json::from_str(run.ok().trim()).unwrap();
     assert_eq!(v["status"], "deceased", "{v}");
     assert!(v["warning"].as_str().unwrap().contains("P-1"), "{v}");
     // `verify` names the same row.

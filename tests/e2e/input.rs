@@ -187,8 +187,11 @@ fn a_target_is_named_by_hash_prefix_or_seq() {
     let run = env.append(&correction(&format!(r#""target":"{prefix}""#)));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(&format!("is entry seq {seq_a}, hash {hash_a}")),
+        run.stderr.contains(&format!(
+            "target {} (seq {seq_a}) is the capture of P-1 (occurred 2022), signed by Field team ({}), hash {hash_a}",
+            &hash_a[..12],
+            &env.investigator_pub[..12]
+        )),
         "{}",
         run.stderr
     );
@@ -205,8 +208,194 @@ fn a_target_is_named_by_hash_prefix_or_seq() {
         )
         .ok();
     let ack: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(ack["target"], hash_b.as_str(), "{ack}");
+    assert_eq!(ack["target"]["hash"], hash_b.as_str(), "{ack}");
+    assert_eq!(ack["target"]["seq"], seq_b, "{ack}");
     env.verify_ok();
+}
+
+/// A correction named by `target_seq` retracts whatever entry has that seq:
+/// one off, and it is another person's evidence. Before signing, and in
+/// `--check`, the target is described (type, person, date, signer), so a
+/// wrong one shows; in `--json` the acknowledgment carries the same.
+#[test]
+fn a_target_is_described_before_it_is_signed() {
+    let env = Env::new(CUSTODY);
+    let acks = env.append_ok(&format!(
+        "{}\n{}\n",
+        capture("P-0001", "2022-05"),
+        capture("P-0002", "2023-08-01")
+    ));
+    let (seq, hash) = acks[1].clone();
+    let correction = format!(r#"{{"type":"correction","target_seq":{seq},"reason":"typo"}}"#);
+    let want = format!(
+        "line 1: target seq {seq} is the capture of P-0002 (occurred 2023-08-01), signed by Field team ({}), hash {hash}",
+        &env.investigator_pub[..12]
+    );
+    let before = env.snapshot();
+    let check = append_with(&env, &["--check", "-"], &correction);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stderr.contains(&want), "--check: {}", check.stderr);
+    assert_eq!(env.snapshot(), before);
+
+    let run = append_with(&env, &["-"], &correction);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+
+    let retract_first = format!(
+        r#"{{"type":"correction","target_seq":{},"reason":"duplicate"}}"#,
+        acks[0].0
+    );
+    let run = env.run_in(
+        &["--json", "append", "--key", s(&env.investigator), "-"],
+        &retract_first,
+    );
+    // The description on stderr is a JSON object too, as every line there
+    // is with --json.
+    let resolved: serde_json::Value =
+        serde_json::from_str(run.stderr.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert_eq!(resolved["resolved"]["line"], 1, "{resolved}");
+    assert_eq!(
+        resolved["resolved"]["target"]["person"], "P-0001",
+        "{resolved}"
+    );
+    let out = run.ok();
+    let ack: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let target = &ack["target"];
+    assert_eq!(target["hash"], acks[0].1.as_str(), "{ack}");
+    assert_eq!(target["type"], "capture", "{ack}");
+    assert_eq!(target["person"], "P-0001", "{ack}");
+    assert_eq!(target["occurred_at"], "2022-05", "{ack}");
+    assert_eq!(target["holder"], "Field team", "{ack}");
+    assert_eq!(target["signer"], env.investigator_pub.as_str(), "{ack}");
+}
+
+/// Runs `custody --store STORE ARGS`, killing it if it is still running
+/// after a while, so that a command that waits for ever fails the test
+/// instead of hanging it.
+fn run_or_kill(env: &Env, args: &[&str]) -> util::Run {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(util::BIN)
+        .args(["--store", s(&env.store)])
+        .args(args)
+        .env_remove("CUSTODY_STORE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run custody");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().expect("kill");
+            let out = child.wait_with_output().expect("wait");
+            panic!(
+                "custody {args:?} still running after 20 s: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("wait");
+    util::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An attachment's `file` that is a FIFO or a device never ends: reading it
+/// to hash it would hang append for ever, holding the store's lock. Only a
+/// regular file (after symlinks) is read; the rest is refused, naming the
+/// line, the field, the path and what it is.
+#[test]
+fn an_attachment_that_is_not_a_regular_file_is_refused() {
+    let env = Env::new(CUSTODY);
+    let fifo = env.path("pipe.mp4");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let link = env.path("zero-link.mp4");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let before = env.snapshot();
+    for (path, what) in [
+        (s(&fifo), "a FIFO"),
+        ("/dev/zero", "a device"),
+        ("/dev/urandom", "a device"),
+        (s(&link), "a device"),
+        (s(env.dir.path()), "a directory"),
+    ] {
+        let record = format!(
+            "{}\n{}",
+            capture("P-1", "2022"),
+            serde_json::json!({"type":"capture","person":"P-1","occurred_at":"2022",
+                "attachments":[{"file": path}]})
+        );
+        let input = file(&env, "in.jsonl", record.as_bytes());
+        let run = run_or_kill(&env, &["append", "--key", s(&env.investigator), &input]);
+        let err = run.fails(
+            1,
+            &[
+                "line 2, field `attachments[0].file`",
+                path,
+                "is not a regular file",
+                what,
+            ],
+        );
+        assert!(err.contains("nothing was appended"), "{err}");
+    }
+    assert_eq!(env.snapshot(), before);
+}
+
+/// With `--json`, a refused input is one JSON object on standard error,
+/// every error in its `details` (line, field, message), and no line of
+/// text: a script reads one object, not text then an object saying "listed
+/// above".
+#[test]
+fn json_errors_of_an_input_are_one_object() {
+    let env = Env::new(CUSTODY);
+    let bad = [
+        capture("P-2", "2022-13"),
+        capture("P-3", "2022"),
+        r#"{"type":"arrest","person":"P-5"}"#.to_string(),
+    ]
+    .join("\n");
+    let path = file(&env, "bad.jsonl", bad.as_bytes());
+    let before = env.snapshot();
+    for check in [false, true] {
+        let mut args = vec!["--json", "append", "--key", s(&env.investigator)];
+        if check {
+            args.push("--check");
+        }
+        args.push(&path);
+        let run = env.run(&args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "--check {check}: {}", run.stderr);
+        let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        let error = &v["error"];
+        assert_eq!(error["exit"], 1, "{v}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("2 errors"), "{message}");
+        assert!(!message.contains("listed above"), "{message}");
+        let details = error["details"].as_array().expect("details");
+        assert_eq!(details.len(), 2, "{v}");
+        assert_eq!(details[0]["line"], 1, "{v}");
+        assert_eq!(details[0]["field"], "occurred_at", "{v}");
+        assert_eq!(details[1]["line"], 3, "{v}");
+        assert_eq!(details[1]["field"], "type", "{v}");
+        assert!(details[1]["message"].as_str().unwrap().len() > 10, "{v}");
+    }
+    // One error: the same shape.
+    let run = env.run_in(
+        &["--json", "append", "--key", s(&env.investigator), "-"],
+        &capture("P-2", "2022-13"),
+    );
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(v["error"]["details"][0]["field"], "occurred_at", "{v}");
+    assert_eq!(env.snapshot(), before);
 }
 
 #[test]

@@ -453,7 +453,7 @@ fn every_field_history_shows_is_escaped() {
     let env = Env::new(CUSTODY);
     // The input refuses control characters but newlines and tabs; the
     // bidi override is not one.
-    let hostile = format!("{INJECTED_PLACE}\t\u{202e}gnp.exe");
+    let hostile = format!("{INJECTED_PLACE}\t\u{202e}gnp.exe P-\u{200b}1");
     let acks = env.append_ok(&format!(
         "{}\n",
         serde_json::json!({"type":"capture","person":"P-1","occurred_at":"2022-05-17",
@@ -467,7 +467,10 @@ fn every_field_history_shows_is_escaped() {
             "replacement":{"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":hostile,"notes":hostile}})
     ));
     let h = env.run(&["history", "P-1"]).ok();
-    assert!(!h.contains(['\u{1b}', '\t', '\u{202e}']), "{h:?}");
+    assert!(
+        !h.contains(['\u{1b}', '\t', '\u{202e}', '\u{200b}']),
+        "{h:?}"
+    );
     for line in h.lines() {
         assert!(
             !line.trim_start().starts_with("1970-01-01"),
@@ -479,4 +482,63 @@ fn every_field_history_shows_is_escaped() {
     let flat: String = h.split_whitespace().collect();
     assert!(flat.matches("Kursk\\n1970-01-01").count() >= 7, "{h}");
     assert!(flat.contains("<U+202E>"), "{h}");
+    // An invisible zero-width space is shown, so "P-1" and "P-\u{200b}1"
+    // do not look the same.
+    assert!(flat.contains("P-<U+200B>1"), "{h}");
+}
+
+/// A run's standard error, once it succeeded.
+fn ok_stderr(run: crate::util::Run) -> String {
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.stderr
+}
+
+/// A file name may hold any byte but `/` and NUL: a carriage return and an
+/// escape sequence in one would rewrite the line that names it (`exported
+/// ... to x` becomes `VALID`). Every path a command prints is escaped, and
+/// with `--json` a warning is a JSON object, like an error.
+#[test]
+fn file_names_cannot_drive_the_terminal() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#);
+    let evil = "x\r\u{1b}[2KVALID";
+    let inert = |what: &str, text: &str| {
+        assert!(!text.contains(['\u{1b}', '\r']), "{what}: {text:?}");
+        assert!(text.contains("x\\r\\u{1b}[2KVALID"), "{what}: {text:?}");
+    };
+    let export = env.path(&format!("{evil}.jsonl"));
+    inert(
+        "export",
+        &ok_stderr(env.run(&["export", "--out", s(&export)])),
+    );
+    let key = env.path(&format!("{evil}.pem"));
+    inert(
+        "key generate",
+        &ok_stderr(env.run(&["key", "generate", "--out", s(&key)])),
+    );
+    let cp = env.path(&format!("{evil}.txt"));
+    inert("checkpoint", &ok_stderr(env.checkpoint(&cp)));
+    // A checkpoint file repaired on reading: the warning names the file.
+    let note = std::fs::read_to_string(&cp).unwrap();
+    let crlf = env.path(&format!("{evil}-crlf.txt"));
+    std::fs::write(&crlf, note.replace('\n', "\r\n")).unwrap();
+    let run = env.run(&["verify", "--checkpoint", s(&crlf)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning:") && run.stderr.contains("CRLF"));
+    inert("checkpoint warning", &run.stderr);
+    let run = env.run(&["--json", "verify", "--checkpoint", s(&crlf)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warning: serde_json::Value =
+        serde_json::from_str(run.stderr.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let message = warning["warning"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("CRLF") && message.contains(evil),
+        "{warning}"
+    );
+    // An input file that cannot be read, in an error.
+    let missing = env.path(&format!("{evil}.jsonl.gone"));
+    let err = env
+        .run(&["append", "--key", s(&env.investigator), s(&missing)])
+        .fails(2, &[]);
+    inert("append", &err);
 }

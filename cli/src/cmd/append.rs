@@ -36,7 +36,7 @@
 //! near another is refused until `--new-person ID` confirms it.
 
 use crate::escape::terminal;
-use crate::exit::{env, refusal_advice, refused, CmdResult, Failure};
+use crate::exit::{env, refusal_advice, refused, with_details, CmdResult, Detail, Failure};
 use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
@@ -45,7 +45,7 @@ use custody_format::event::{EntryHash, Event, PersonId};
 use custody_ledger::input::{EventReader, InputContext, ResolveTarget, TargetRef};
 use custody_ledger::keyfile::SigningKey;
 use custody_ledger::near_ids::NearIndex;
-use custody_ledger::store::{AppendError, Appended, Ledger};
+use custody_ledger::store::{AppendError, Appended, Ledger, StoreError};
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -91,10 +91,12 @@ Input conveniences (the signed entry is the same as if written in full):
   \"target\": the first 12 or more hex digits of the entry's hash, or
       \"target_seq\": N instead (correction, dispute); `custody log` and
       `custody history PERSON` show both, `custody log --full-hash` full hashes.
-      The full hash is what is signed, and it is printed before signing.
+      The entry named is described before signing (and by --check): its
+      type, person, date, signer and full hash, which is what is signed.
   attachments: {\"file\": \"video.mp4\", \"description\": \"...\"} reads
       and hashes the file (SHA-256) to fill sha256, and takes media_type
-      from its extension unless given; the file itself is never stored. A
+      from its extension unless given; the file itself is never stored, and
+      must be a regular file (not a FIFO, a device or a directory). A
       relative path is relative to the input file's directory (the working
       directory for standard input).
 
@@ -135,19 +137,19 @@ fn chunk_size(s: &str) -> Result<usize, String> {
 /// flushes them at once: the caller has committed them durably, and a
 /// process reading our output must learn that even if we die next.
 /// `targets[i]`, if given, is the entry `appended[i]` corrects or disputes:
-/// the JSON object shows its full hash (the input may have named it by a
-/// prefix or a seq).
+/// the JSON object shows its full hash and what it is (the input may have
+/// named it by a prefix or a seq).
 pub(crate) fn print_acks(
     ctx: &Context,
     appended: &[Appended],
-    targets: &[Option<EntryHash>],
+    targets: &[Option<TargetEntry>],
 ) -> Result<(), Failure> {
     let mut text = String::with_capacity(appended.len() * 80);
     for (i, a) in appended.iter().enumerate() {
         if ctx.json {
             let mut ack = json!({"seq": a.seq, "hash": a.hash});
-            if let Some(target) = targets.get(i).copied().flatten() {
-                ack["target"] = json!(target);
+            if let Some(Some(target)) = targets.get(i) {
+                ack["target"] = target.json();
             }
             text.push_str(&ack.to_string());
         } else {
@@ -207,21 +209,29 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
 struct Errors {
     /// The input, as errors name it.
     source: String,
-    /// `--check`: every error is printed as it is found.
+    /// `--check`: every error is reported (as text, printed as it is found).
     check: bool,
+    /// `--json`: nothing is printed; the errors go into the one JSON error
+    /// object, as its `details`.
+    json: bool,
     count: u64,
-    /// The first [`ERRORS_SHOWN`] (without `--check`).
-    kept: Vec<String>,
+    /// Those not printed yet: the first [`ERRORS_SHOWN`] (all with
+    /// `--check --json`).
+    kept: Vec<Detail>,
 }
 
 impl Errors {
-    fn push(&mut self, text: impl std::fmt::Display) {
+    fn push(&mut self, line: Option<usize>, field: Option<&str>, message: impl Into<String>) {
+        let detail = Detail {
+            line,
+            field: field.map(str::to_string),
+            message: message.into(),
+        };
         self.count += 1;
-        let text = format!("{}: {text}", self.source);
-        if self.check {
-            eprintln!("error: {}", terminal(&text));
-        } else if self.count <= ERRORS_SHOWN {
-            self.kept.push(text);
+        if self.check && !self.json {
+            eprintln!("error: {}", terminal(&format!("{}: {detail}", self.source)));
+        } else if self.check || self.count <= ERRORS_SHOWN {
+            self.kept.push(detail);
         }
     }
 
@@ -230,17 +240,43 @@ impl Errors {
         if self.count == 0 {
             return Ok(());
         }
-        let what = if self.check {
+        let s = if self.count == 1 { "" } else { "s" };
+        let what = if self.count == 1 && (self.json || !self.check) {
+            // One error (not already printed by --check): the message is
+            // that error, whole (with `--json`, also the one item of
+            // `details`).
+            let outcome = if self.check {
+                "the input would be refused; nothing was appended"
+            } else {
+                "nothing was appended"
+            };
+            format!("{}: {}; {outcome}", self.source, self.kept[0])
+        } else if self.json {
+            let shown = if self.count > self.kept.len() as u64 {
+                format!(
+                    " (the first {} are in `details`; `custody append --check` lists them all)",
+                    self.kept.len()
+                )
+            } else {
+                String::new()
+            };
+            let outcome = if self.check {
+                "the input would be refused"
+            } else {
+                "fix them and append the input again"
+            };
             format!(
-                "{} error{} (listed above): the input would be refused; nothing was appended",
-                self.count,
-                if self.count == 1 { "" } else { "s" }
+                "{} error{s} in {}{shown}: {outcome}; nothing was appended",
+                self.count, self.source
             )
-        } else if self.count == 1 {
-            format!("{}; nothing was appended", self.kept[0])
+        } else if self.check {
+            format!(
+                "{} error{s} (listed above): the input would be refused; nothing was appended",
+                self.count
+            )
         } else {
             for e in &self.kept {
-                eprintln!("error: {}", terminal(e));
+                eprintln!("error: {}", terminal(&format!("{}: {e}", self.source)));
             }
             let shown = if self.count > ERRORS_SHOWN {
                 format!(" (the first {ERRORS_SHOWN} are listed above; `custody append --check` lists them all)")
@@ -252,24 +288,106 @@ impl Errors {
                 self.count, self.source
             )
         };
-        Err(refused(anyhow::anyhow!("{what}")))
+        Err(refused(with_details(what, self.kept)))
     }
 }
 
 /// Where to find an entry's hash or seq, for errors about targets.
 const FIND_TARGET: &str = "`custody log` lists every entry's seq and the first 16 hex digits of its hash, `custody history PERSON` a person's, and `custody log --full-hash` (or `--person P`) full hashes";
 
+/// An entry a correction or a dispute is about, as the person signing it
+/// must see it: naming a target by a seq or a hash prefix is easy to get
+/// wrong by one, and a wrong target retracts someone else's evidence.
+pub(crate) struct TargetEntry {
+    seq: u64,
+    hash: EntryHash,
+    type_name: &'static str,
+    person: Option<String>,
+    occurred_at: Option<String>,
+    signer: String,
+    /// The signer's holder in the key registry (when it signed).
+    holder: Option<String>,
+}
+
+impl TargetEntry {
+    /// The entry at `seq`, if the ledger has it.
+    fn at(ledger: &Ledger, seq: u64) -> Result<Option<TargetEntry>, StoreError> {
+        let Some(entry) = ledger.entry(seq)? else {
+            return Ok(None);
+        };
+        let b = entry.body();
+        Ok(Some(TargetEntry {
+            seq,
+            hash: entry.hash(),
+            type_name: b.event.type_name(),
+            person: b.event.person().map(|p| p.as_str().to_string()),
+            occurred_at: b.event.occurred_at().map(|t| t.to_string()),
+            signer: b.signer.to_hex(),
+            holder: ledger
+                .registry()
+                .get(&b.signer)
+                .map(|k| k.holder_at(seq).to_string()),
+        }))
+    }
+
+    /// The entry whose hash is `hash`, if the ledger has it.
+    fn of_hash(ledger: &Ledger, hash: &EntryHash) -> Result<Option<TargetEntry>, StoreError> {
+        match ledger.seq_of(hash)? {
+            Some(seq) => TargetEntry::at(ledger, seq),
+            None => Ok(None),
+        }
+    }
+
+    /// "the capture of P-2 (occurred 2023-08-01), signed by HOLDER (KEY),
+    /// hash HASH", escaped for a terminal.
+    fn text(&self) -> String {
+        let of = self
+            .person
+            .as_ref()
+            .map(|p| format!(" of {}", terminal(p)))
+            .unwrap_or_default();
+        let occurred = self
+            .occurred_at
+            .as_ref()
+            .map(|t| format!(" (occurred {})", terminal(t)))
+            .unwrap_or_default();
+        let holder = self
+            .holder
+            .as_deref()
+            .map_or_else(|| "an unknown key".to_string(), terminal);
+        format!(
+            "the {}{of}{occurred}, signed by {holder} ({}), hash {}",
+            self.type_name,
+            &self.signer[..12],
+            self.hash
+        )
+    }
+
+    /// Its JSON object, in an acknowledgment.
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "seq": self.seq,
+            "hash": self.hash,
+            "type": self.type_name,
+            "person": self.person,
+            "occurred_at": self.occurred_at,
+            "signer": self.signer,
+            "holder": self.holder,
+        })
+    }
+}
+
 /// Resolves targets named by a hash prefix or a seq against the ledger
 /// (before anything is signed), keeping what it resolved for the output.
 struct LedgerTargets<'a> {
     ledger: &'a Ledger,
-    /// `(as named, seq, hash)` since the last record.
-    resolved: RefCell<Vec<(String, u64, EntryHash)>>,
+    /// `(as named, the entry)` since the last record.
+    resolved: RefCell<Vec<(String, TargetEntry)>>,
 }
 
 impl ResolveTarget for LedgerTargets<'_> {
     fn resolve(&self, target: TargetRef<'_>) -> Result<EntryHash, String> {
-        let (named, seq, hash) = match target {
+        let (named, seq) = match target {
             TargetRef::Prefix(prefix) => {
                 let found = self
                     .ledger
@@ -281,7 +399,7 @@ impl ResolveTarget for LedgerTargets<'_> {
                             "no entry's hash starts with {prefix}; {FIND_TARGET}"
                         ))
                     }
-                    [(seq, hash)] => (prefix.to_string(), *seq, *hash),
+                    [(seq, _)] => (format!("{prefix} (seq {seq})"), *seq),
                     many => {
                         let seqs: Vec<String> = many.iter().map(|(s, _)| s.to_string()).collect();
                         return Err(format!(
@@ -292,24 +410,21 @@ impl ResolveTarget for LedgerTargets<'_> {
                     }
                 }
             }
-            TargetRef::Seq(seq) => {
-                let head = self.ledger.head().seq;
-                let entry = if seq > head {
-                    None
-                } else {
-                    self.ledger
-                        .entry(seq)
-                        .map_err(|e| format!("cannot read the ledger: {e}"))?
-                };
-                let Some(entry) = entry else {
-                    return Err(format!(
-                        "the ledger has no entry {seq} (its last is seq {head}); an entry appended by this same input cannot be named yet: append it first, then its correction; {FIND_TARGET}"
-                    ));
-                };
-                (format!("seq {seq}"), seq, entry.hash())
-            }
+            TargetRef::Seq(seq) => (format!("seq {seq}"), seq),
         };
-        self.resolved.borrow_mut().push((named, seq, hash));
+        let head = self.ledger.head().seq;
+        let entry = if seq > head {
+            None
+        } else {
+            TargetEntry::at(self.ledger, seq).map_err(|e| format!("cannot read the ledger: {e}"))?
+        };
+        let Some(entry) = entry else {
+            return Err(format!(
+                "the ledger has no entry {seq} (its last is seq {head}); an entry appended by this same input cannot be named yet: append it first, then its correction; {FIND_TARGET}"
+            ));
+        };
+        let hash = entry.hash;
+        self.resolved.borrow_mut().push((named, entry));
         Ok(hash)
     }
 }
@@ -380,11 +495,14 @@ impl BatchPersons {
             if near[n].is_empty() || is_confirmed(n) {
                 continue;
             }
-            errors.push(format!(
-                "line {}, field `person`: {id} is a new person, but its id is near {} (it differs only in case or by one character): if it is that person, write their id; if it is another person, confirm it with --new-person {id}",
-                lines[n],
-                near[n].join(", ")
-            ));
+            errors.push(
+                Some(lines[n]),
+                Some("person"),
+                format!(
+                    "{id} is a new person, but its id is near {} (it differs only in case or by one character): if it is that person, write their id; if it is another person, confirm it with --new-person {id}",
+                    near[n].join(", ")
+                ),
+            );
         }
         Ok(())
     }
@@ -436,6 +554,7 @@ fn check_input(
     let mut errors = Errors {
         source,
         check: args.check,
+        json: ctx.json,
         count: 0,
         kept: Vec::new(),
     };
@@ -467,31 +586,44 @@ fn check_input(
         let (line, event) = match item {
             Ok(x) => x,
             Err(e) => {
-                errors.push(e);
+                errors.push(Some(e.line), e.field.as_deref(), e.message);
                 continue;
             }
         };
-        for (named, seq, hash) in resolved {
-            // Shown before anything is signed: the entry a prefix names is
-            // the one the investigator meant, or they stop here.
-            eprintln!("line {line}: target {named} is entry seq {seq}, hash {hash}");
+        for (named, entry) in resolved {
+            // Shown before anything is signed (and by --check, which signs
+            // nothing): the entry a prefix or a seq names is the one the
+            // investigator meant, or they stop here.
+            if ctx.json {
+                eprintln!(
+                    "{}",
+                    json!({"resolved": {"line": line, "named": named, "target": entry.json()}})
+                );
+            } else {
+                eprintln!("line {line}: target {named} is {}", entry.text());
+            }
         }
         if let Err(reason) = ledger.precheck(&event, key)? {
             let advice = refusal_advice(&reason).map(|a| format!("; {a}"));
-            errors.push(format!(
-                "line {line}: {reason}{}",
-                advice.unwrap_or_default()
-            ));
+            errors.push(
+                Some(line),
+                None,
+                format!("{reason}{}", advice.unwrap_or_default()),
+            );
             continue;
         }
         match &event {
             Event::Correction(c) => {
                 checked.corrections += 1;
                 if let Some(first) = corrected.insert(c.target, line) {
-                    errors.push(format!(
-                        "line {line}: field `target`: entry {} is already corrected on line {first}; an entry is corrected once",
-                        c.target
-                    ));
+                    errors.push(
+                        Some(line),
+                        Some("target"),
+                        format!(
+                            "entry {} is already corrected on line {first}; an entry is corrected once",
+                            c.target
+                        ),
+                    );
                 }
             }
             Event::Dispute(_) => checked.disputes += 1,
@@ -510,7 +642,7 @@ fn check_input(
         .persons
         .check_near(ledger, &confirmed, &mut errors)?;
     if errors.count == 0 && checked.spool.count == 0 {
-        errors.push("the input holds no events");
+        errors.push(None, None, "the input holds no events");
     }
     errors.finish()?;
     Ok(checked)
@@ -630,7 +762,13 @@ fn commit(
                 )
             }
         };
-        let targets: Vec<Option<EntryHash>> = events.iter().map(target_of).collect();
+        let targets = events
+            .iter()
+            .map(|e| match target_of(e) {
+                Some(hash) => TargetEntry::of_hash(ledger, &hash),
+                None => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         match ledger.append(events, key) {
             Ok(appended) => {
                 print_acks(ctx, &appended, &targets).map_err(|f| {

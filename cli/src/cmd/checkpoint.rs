@@ -124,7 +124,7 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
         }));
     } else {
         print!("{note}");
-        let file = args.out.as_ref().map(|p| p.display().to_string());
+        let file = args.out.as_deref().map(crate::escape::path);
         eprintln!(
             "the signed checkpoint (C2SP tlog-checkpoint) of {:?} above: {size} entries, root {}, recorded as entry {}{}",
             crate::escape::terminal(ledger.name()),
@@ -178,7 +178,7 @@ pub(crate) fn read_checkpoint_note(path: &Path) -> Result<(String, Checkpoint), 
         .map_err(|_| refused(anyhow::anyhow!("{}: not UTF-8 text", path.display())))?;
     let (text, repairs) = normalise_note(text);
     for r in &repairs {
-        eprintln!("warning: {}: {r}", path.display());
+        crate::exit::warn(&format!("{}: {r}", path.display()));
     }
     let cp = note::parse(&text).map_err(|e| {
         let repaired = if repairs.is_empty() {

@@ -23,7 +23,7 @@ pub(crate) fn run(ctx: &Context) -> CmdResult {
     } else {
         println!(
             "compacted {} in {secs:.2} s: {:.1} MB -> {:.1} MB ({:.0} bytes per entry, {} entries)",
-            dir.display(),
+            crate::escape::path(&dir),
             before as f64 / 1e6,
             after as f64 / 1e6,
             per_entry(after),

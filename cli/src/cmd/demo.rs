@@ -61,7 +61,10 @@ pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
     let store = root.join("ledger");
     let key_dir = root.join("keys");
     std::fs::create_dir_all(&key_dir).map_err(fail)?;
-    println!("custody demo: a throwaway ledger in {}", root.display());
+    println!(
+        "custody demo: a throwaway ledger in {}",
+        crate::escape::path(root)
+    );
     let (mut ledger, authority, investigator) = setup(&store, &key_dir)?;
     append_cases(&mut ledger, &investigator)?;
     read_back(ctx, &ledger, &store)?;
@@ -77,7 +80,7 @@ pub(crate) fn run(ctx: &Context, args: DemoArgs) -> CmdResult {
 /// What `--keep DIR` leaves, each file with what it is and a command that
 /// uses it.
 fn print_kept(dir: &Path) {
-    let d = dir.display();
+    let d = crate::escape::path(dir);
     println!("\nkept in {d}:");
     for (name, what) in [
         ("ledger/", format!("the ledger's store: `custody --store {d}/ledger log`")),
@@ -233,7 +236,7 @@ fn tamper_with_exports(ledger: &Ledger, root: &Path) -> CmdResult {
     println!(
         "exported {} entries to {}",
         text.lines().count(),
-        export.display()
+        crate::escape::path(&export)
     );
     match verify_export(text.as_bytes()) {
         Ok(s) => println!(

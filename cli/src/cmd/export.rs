@@ -153,7 +153,7 @@ fn write_bundle(ctx: &Context, args: &ExportArgs, text: &str, what: String) -> C
                     "exported the {} bundle of {} to {}",
                     args.format,
                     crate::escape::terminal(args.person.as_deref().unwrap_or_default()),
-                    path.display()
+                    crate::escape::path(path)
                 );
             }
         }
@@ -183,7 +183,7 @@ fn write_out(
         Some(path) => {
             let n = crate::outfile::write_with(path, force, write)?;
             if !ctx.json {
-                eprintln!("exported {n} entries to {}", path.display());
+                eprintln!("exported {n} entries to {}", crate::escape::path(path));
             }
         }
     }

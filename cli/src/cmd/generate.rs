@@ -265,13 +265,13 @@ pub(crate) fn run(ctx: &Context, args: GenerateArgs) -> CmdResult {
         println!("time:    {elapsed:.1} s, {rate:.0} entries/s (signed, fsynced batches)");
         println!(
             "store:   {} ({:.1} MB, {:.0} bytes/entry)",
-            store.display(),
+            crate::escape::path(&store),
             bytes as f64 / 1e6,
             bytes as f64 / total as f64
         );
         println!(
             "keys:    {} (authority.pem, investigator-0..{}.pem{})",
-            args.out.join("keys").display(),
+            crate::escape::path(&args.out.join("keys")),
             model.investigators() - 1,
             if model.revocation_at() > 0 {
                 "; investigator-0 revoked half-way, investigator-5 in its place"

@@ -515,6 +515,15 @@ fn read_header(
     }
 }
 
+/// The row an error names first ("row 5, column ..."), if it names one.
+fn row_of(error: &str) -> Option<usize> {
+    let rest = error.strip_prefix("row ")?;
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
 /// Prints every error, one a line, and returns the failure that sums them up.
 ///
 /// Errors quote cells, column names and the mapping (`{:?}`, which escapes
@@ -529,10 +538,18 @@ fn report_errors(errors: &[String], path: &Path) -> Failure {
     );
     if crate::exit::json_errors() {
         // One JSON object on stderr, as every failure with --json: the
-        // errors are its message's lines.
-        return refused(anyhow::anyhow!(
-            "{summary}; nothing was appended:\n{}",
-            errors.join("\n")
+        // errors are its `details`, each with its row as `line`.
+        let details = errors
+            .iter()
+            .map(|e| crate::exit::Detail {
+                line: row_of(e),
+                field: None,
+                message: e.clone(),
+            })
+            .collect();
+        return refused(crate::exit::with_details(
+            format!("{summary}; nothing was appended"),
+            details,
         ));
     }
     for e in errors {
@@ -787,7 +804,7 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> CmdResult {
         "appended {} event{} from {} in one commit",
         appended.len(),
         if appended.len() == 1 { "" } else { "s" },
-        args.csv.display()
+        crate::escape::path(&args.csv)
     );
     Ok(())
 }

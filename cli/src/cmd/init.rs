@@ -44,7 +44,7 @@ pub(crate) fn run(ctx: &Context, args: InitArgs) -> CmdResult {
         .map_err(|e| Failure::from(e).context("no ledger was created"))?;
     print_appended(ctx, &[genesis]);
     if !ctx.json {
-        eprintln!("created ledger {name:?} at {}", dir.display());
+        eprintln!("created ledger {name:?} at {}", crate::escape::path(&dir));
     }
     Ok(())
 }

@@ -148,11 +148,11 @@ pub(crate) fn signing_key(path: &std::path::Path) -> Result<keyfile::SigningKey,
     let key = keyfile::read_signing_key_with(path, &mut || passphrase_for(path))?;
     #[cfg(unix)]
     if let Some(mode) = keyfile::exposed_mode(path) {
-        eprintln!(
-            "warning: {} is readable or writable by other users (mode bits {mode:03o} for group and others); anyone who can read it can sign as this key. Run `chmod 600 {}`",
+        crate::exit::warn(&format!(
+            "{} is readable or writable by other users (mode bits {mode:03o} for group and others); anyone who can read it can sign as this key. Run `chmod 600 {}`",
             path.display(),
             path.display()
-        );
+        ));
     }
     Ok(key)
 }
@@ -200,7 +200,7 @@ pub(crate) fn generate(ctx: &Context, args: GenerateArgs) -> CmdResult {
         eprintln!(
             "wrote {}private key to {} (mode 0600); the line above is its public key",
             if args.encrypt { "encrypted " } else { "" },
-            args.out.display()
+            crate::escape::path(&args.out)
         );
     }
     Ok(())

@@ -174,6 +174,15 @@ fn describe_hashes(ledger: &Ledger, entry: &SignedEntry, full: bool) -> String {
 
 /// Runs `log`.
 pub(crate) fn run(ctx: &Context, args: LogArgs) -> CmdResult {
+    // A period that ends before it starts keeps nothing: an empty log with
+    // exit 0 would read as "nothing was recorded then".
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        if since > until {
+            return Err(env(anyhow::anyhow!(
+                "--since {since} is after --until {until}: no entry can be in that period; give the earlier time as --since"
+            )));
+        }
+    }
     let ledger = ctx.open_read_only()?;
     let filter = Filter {
         signer: args.signer.as_deref().map(signer_key).transpose()?,

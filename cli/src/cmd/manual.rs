@@ -81,7 +81,11 @@ pub(crate) fn man(args: ManArgs, command: clap::Command) -> CmdResult {
         let bytes = render(page)?;
         outfile::write(&dir.join(format!("{name}.1")), args.force, &bytes)?;
     }
-    eprintln!("wrote {} manual pages to {}", pages.len(), dir.display());
+    eprintln!(
+        "wrote {} manual pages to {}",
+        pages.len(),
+        crate::escape::path(&dir)
+    );
     Ok(())
 }
 

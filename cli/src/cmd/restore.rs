@@ -279,7 +279,7 @@ pub(crate) fn run(ctx: &Context, args: RestoreArgs) -> CmdResult {
             "restored {} entries of {:?} into {}: head seq {} {}",
             ledger.len(),
             ledger.name(),
-            dir.display(),
+            crate::escape::path(&dir),
             head.seq,
             head.hash
         );

@@ -239,7 +239,7 @@ pub(crate) fn store_warning(ledger: &Ledger, now: Timestamp) -> Result<Option<St
         .quick_check(now)?
         .map(|what| inconsistent(ledger, &what));
     if let Some(w) = &warning {
-        eprintln!("warning: {w}");
+        crate::exit::warn(w);
     }
     Ok(warning)
 }
@@ -322,7 +322,7 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
                     "{}; shown: the status their entries imply",
                     inconsistent(&ledger, &what)
                 );
-                eprintln!("warning: {w}");
+                crate::exit::warn(&w);
                 warning = Some(match warning {
                     Some(first) => format!("{first}; and {w}"),
                     None => w,

@@ -147,7 +147,7 @@ fn report_with(
                     "checkpoint": checkpoint.map(CheckpointCheck::to_json),
                 }));
             } else {
-                println!("VALID  {source}");
+                println!("VALID  {}", crate::escape::terminal(source));
                 println!("ledger:    {}", crate::escape::terminal(&s.ledger_name));
                 println!("entries:   {}", s.length);
                 println!("head:      seq {} {}", s.length - 1, s.head_hash);
@@ -181,7 +181,7 @@ fn report_with(
                     "valid": false, "source": source, "seq": v.seq, "rule": v.rule.name(), "detail": v.detail(),
                 }));
             } else {
-                println!("INVALID  {source}");
+                println!("INVALID  {}", crate::escape::terminal(source));
                 println!("first bad entry: seq {}", v.seq);
                 println!("rule:   {}", v.rule);
                 println!("detail: {}", v.detail());
@@ -286,7 +286,7 @@ fn derived_damage(ctx: &Context, source: &str, d: &DerivedReport) -> CmdResult {
             "key": first.key, "detail": first.to_string(), "mismatches": d.count, "first": rows,
         }));
     } else {
-        println!("INVALID  {source}");
+        println!("INVALID  {}", crate::escape::terminal(source));
         println!("the chain verifies, but a table derived from it does not match it:");
         for m in &d.mismatches {
             println!("  {m}");
@@ -384,7 +384,7 @@ fn verify_file(
             },
             Err(ExportError::Invalid { line, violation }) => {
                 if !ctx.json {
-                    println!("(at line {line} of {source})");
+                    println!("(at line {line} of {})", crate::escape::terminal(&source));
                 }
                 report(ctx, &source, Err(violation))
             }
@@ -424,7 +424,7 @@ fn verify_file(
                     &json!({"valid": false, "source": source, "kind": "bundle", "rule": "format", "detail": e.to_string()}),
                 );
             } else {
-                println!("INVALID  bundle {source}");
+                println!("INVALID  bundle {}", crate::escape::terminal(&source));
                 println!("rule:   format");
                 println!("detail: {}", crate::escape::terminal(&e.to_string()));
             }
@@ -456,7 +456,7 @@ fn bundle_violation(ctx: &Context, source: &str, v: &Violation) -> CmdResult {
             "rule": v.rule.name(), "detail": detail, "advice": advice,
         }));
     } else {
-        println!("INVALID  bundle {source}");
+        println!("INVALID  bundle {}", crate::escape::terminal(source));
         println!("at:     {at}");
         println!("rule:   {}", v.rule);
         println!("detail: {}", crate::escape::terminal(&detail));
@@ -523,7 +523,7 @@ fn report_bundle(
         }));
         return;
     }
-    println!("{verdict}  bundle {source}");
+    println!("{verdict}  bundle {}", crate::escape::terminal(source));
     match b.completeness {
         Completeness::Complete { entries, head } => println!(
             "person:     {}: all {entries} entries that concern them, the latest seq {}, and all {} governance entries, as of {} entries",
@@ -726,7 +726,7 @@ fn verify_proof(
                     "extra_bytes": v.proof.extra().map(<[u8]>::len),
                 }));
             } else {
-                println!("VALID  tlog-proof {source}");
+                println!("VALID  tlog-proof {}", crate::escape::terminal(&source));
                 println!(
                     "entry:      seq {} ({}), hash {}, signed by {}",
                     e.seq(),
@@ -768,7 +768,7 @@ fn verify_proof(
                     &json!({"valid": false, "source": source, "kind": "tlog-proof", "detail": e.to_string()}),
                 );
             } else {
-                println!("INVALID  tlog-proof {source}");
+                println!("INVALID  tlog-proof {}", crate::escape::terminal(&source));
                 println!("detail: {e}");
             }
             Err(refused(anyhow::anyhow!("verification failed: {e}")))
@@ -864,7 +864,7 @@ fn checkpoint_failed(ctx: &Context, source: &str, check: &CheckpointCheck) -> Cm
             "detail": detail, "checkpoint": check.to_json(), "advice": advice,
         }));
     } else {
-        println!("INVALID  {source}");
+        println!("INVALID  {}", crate::escape::terminal(source));
         println!("checkpoint: {detail}");
         println!(
             "ledger:     {} entries, root {}",
