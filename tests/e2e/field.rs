@@ -772,3 +772,90 @@ fn a_new_person_whose_id_is_near_another_is_refused_as_append_refuses_it() {
     let out = env.run(&confirmed).ok();
     assert_eq!(out.lines().count(), 2, "{out}");
 }
+
+/// Issue 12's "done when", end to end: an investigator whose key is
+/// encrypted under a passphrase imports a case list whose rows name their
+/// videos by path; custody hashes each video (never storing it), and the
+/// signed attachments carry exactly the files' SHA-256.
+#[test]
+fn an_encrypted_key_imports_a_case_list_that_attaches_videos_by_path() {
+    use sha2::Digest;
+    let env = Env::new(CUSTODY);
+    let key = env.path("field.pem");
+    let public = with_pass(
+        &env.store,
+        &["key", "generate", "--encrypt", "--out", s(&key)],
+        None,
+        Some("long field passphrase"),
+    )
+    .ok();
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "investigator",
+        "--holder",
+        "Field team B",
+        "--public-key",
+        public.trim(),
+    ])
+    .ok();
+    std::fs::create_dir_all(env.path("clips")).unwrap();
+    let (a, b) = (
+        b"video of the surrender".to_vec(),
+        b"a second angle".to_vec(),
+    );
+    std::fs::write(env.path("clips/0201.mp4"), &a).unwrap();
+    std::fs::write(env.path("clips/0201b.mp4"), &b).unwrap();
+    let csv = sheet(
+        &env,
+        "videos.csv",
+        b"case_id,captured_on,video\nUA-0201,2022-05-17,clips/0201.mp4; clips/0201b.mp4\nKH-0330,2022-06,\n",
+    );
+    let map = sheet(
+        &env,
+        "videos.toml",
+        br#"[[event]]
+type = "capture"
+[event.fields]
+person = { column = "case_id" }
+occurred_at = { column = "captured_on" }
+attachments = { column = "video", kind = "files" }
+"#,
+    );
+    let args = [
+        "import",
+        "--csv",
+        s(&csv),
+        "--mapping",
+        s(&map),
+        "--key",
+        s(&key),
+        "--apply",
+    ];
+    // Without the passphrase (and no terminal): nothing is appended.
+    let before = env.snapshot();
+    with_pass(&env.store, &args, None, None).fails(2, &["CUSTODY_KEY_PASSPHRASE"]);
+    assert_eq!(env.snapshot(), before);
+    with_pass(&env.store, &args, None, Some("long field passphrase")).ok();
+    let history: serde_json::Value =
+        serde_json::from_str(env.run(&["--json", "status", "UA-0201"]).ok().trim()).unwrap();
+    assert_eq!(history["status"], "held_unacknowledged", "{history}");
+    let log = env.run(&["--json", "log", "--person", "UA-0201"]).ok();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    let text = entry.to_string();
+    for bytes in [&a, &b] {
+        let digest = hex::encode(sha2::Sha256::digest(bytes));
+        assert!(text.contains(&digest), "{digest} not signed:\n{entry}");
+    }
+    assert!(text.contains("video/mp4"), "{entry}");
+    // The row without a video has no attachment, and the videos stay
+    // where they were: the store holds no copy.
+    let store_bytes: Vec<u8> = std::fs::read_dir(&env.store)
+        .unwrap()
+        .flat_map(|f| std::fs::read(f.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(!store_bytes.windows(a.len()).any(|w| w == a.as_slice()));
+}

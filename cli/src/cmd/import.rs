@@ -95,7 +95,7 @@ struct FieldSpec {
     /// The column holds dates in this strftime format (e.g. `%d/%m/%Y`).
     #[serde(default)]
     date_format: Option<String>,
-    /// How the cell is read: `text` (default) or `boolean`.
+    /// How the cell is read: `text` (default), `boolean`, or `files`.
     #[serde(default)]
     kind: Kind,
 }
@@ -106,6 +106,10 @@ enum Kind {
     #[default]
     Text,
     Boolean,
+    /// Paths of attachment files, separated by `;`: the field (for
+    /// `attachments`) becomes `[{"file": PATH}, …]`, each file hashed as
+    /// `custody append` hashes one (relative to the sheet's directory).
+    Files,
 }
 
 /// A field resolved against the sheet's header.
@@ -345,6 +349,13 @@ fn read_cell(cell: &str, date_format: Option<&str>, kind: Kind) -> Result<Value,
                 cell
             )),
         },
+        Kind::Files => Ok(Value::Array(
+            cell.split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| serde_json::json!({ "file": p }))
+                .collect(),
+        )),
     }
 }
 
