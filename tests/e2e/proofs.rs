@@ -879,3 +879,26 @@ fn demo_keep_keeps_the_checkpoint_bundle_and_dossier() {
     )
     .ok();
 }
+
+/// A checkpoint file altered after it was signed (its size edited) is the
+/// file's fault: the error names the file and says the ledger was not
+/// compared with it, rather than calling the ledger inconsistent.
+#[test]
+fn an_altered_checkpoint_file_is_blamed_not_the_ledger() {
+    let (env, cp) = ledger_with_checkpoint();
+    let note = std::fs::read_to_string(&cp).unwrap();
+    let mut lines: Vec<String> = note.lines().map(str::to_string).collect();
+    let size: u64 = lines[1].parse().unwrap();
+    lines[1] = (size + 1).to_string();
+    let altered = env.path("altered-cp.txt");
+    std::fs::write(&altered, lines.join("\n") + "\n").unwrap();
+    let err = env.run(&["verify", "--checkpoint", s(&altered)]).fails(
+        1,
+        &[
+            "the checkpoint file does not hold",
+            "the ledger was not compared",
+        ],
+    );
+    assert!(err.contains("altered-cp.txt"), "{err}");
+    assert!(!err.contains("not consistent with"), "{err}");
+}

@@ -241,7 +241,8 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
         (_, Err(v)) => return report(ctx, &source, Err(v)),
         (Some(path), Ok(summary)) => {
             let cp = read_checkpoint(path)?;
-            let check = against_checkpoint(&ledger, &summary, &cp)?;
+            let mut check = against_checkpoint(&ledger, &summary, &cp)?;
+            check.file = Some(path.to_path_buf());
             if check.verdict.is_err() {
                 return checkpoint_failed(ctx, &source, &check);
             }
@@ -375,7 +376,8 @@ fn verify_file(
                 None => report(ctx, &source, Ok(s)),
                 Some(cp_path) => {
                     let cp = read_checkpoint(cp_path)?;
-                    let check = export_against_checkpoint(path, &s, &cp)?;
+                    let mut check = export_against_checkpoint(path, &s, &cp)?;
+                    check.file = Some(cp_path.to_path_buf());
                     if check.verdict.is_err() {
                         return checkpoint_failed(ctx, &source, &check);
                     }
@@ -788,6 +790,8 @@ struct CheckpointCheck {
     /// recomputed from their bytes (an export).
     proof_hashes: Option<usize>,
     verdict: Result<[u8; 32], Cause>,
+    /// The checkpoint file, to name it when the note itself is at fault.
+    file: Option<PathBuf>,
 }
 
 impl CheckpointCheck {
@@ -834,6 +838,12 @@ impl CheckpointCheck {
                 hex::encode(self.root),
                 hex::encode(signer)
             ),
+            // The note itself is at fault, not the ledger: say so.
+            Err(c @ Cause::NotExtended(NotExtended::Signature(_))) => format!(
+                "the checkpoint file does not hold: {c} (it claims {} entries, root {}); it was altered after it was signed, or signed by another key, so the ledger was not compared with it",
+                self.size,
+                hex::encode(self.root)
+            ),
             Err(c) => format!(
                 "not consistent with the checkpoint of {} entries (root {}): {c}",
                 self.size,
@@ -853,6 +863,15 @@ fn checkpoint_failed(ctx: &Context, source: &str, check: &CheckpointCheck) -> Cm
         check.verdict,
         Err(Cause::NotExtended(NotExtended::Forked { .. }) | Cause::Equivocation { .. })
     );
+    // A note whose signature fails is the file's fault: name the file.
+    let source = match check.verdict {
+        Err(Cause::NotExtended(NotExtended::Signature(_))) => check
+            .file
+            .as_deref()
+            .map_or(source.to_string(), crate::escape::path),
+        _ => source.to_string(),
+    };
+    let source = source.as_str();
     let advice = if forked {
         Some("the chain itself verifies, but it is not the history the checkpoint's signer saw: the ledger was rewritten, forked or rolled back and regrown, or the checkpoint is of another ledger of the same name. Keep the checkpoint and the ledger as evidence; a checkpoint carries only a size and a root, so to find the first entry where the two histories differ, compare this ledger's export with the other's (`custody export`)")
     } else {
@@ -928,6 +947,7 @@ fn against_checkpoint(
         Err(other) => Err(Cause::NotExtended(other)),
     };
     Ok(CheckpointCheck {
+        file: None,
         size: cp.size,
         root: cp.root,
         ledger_size: summary.length,
@@ -969,6 +989,7 @@ fn export_against_checkpoint(
         Ok(prefix == Some(cp.root))
     })?;
     Ok(CheckpointCheck {
+        file: None,
         size: cp.size,
         root: cp.root,
         ledger_size: summary.length,
