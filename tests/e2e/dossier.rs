@@ -372,6 +372,13 @@ fn time_cuts_cut_the_items_and_the_status_and_say_so() {
         .all(|i| i["corrected_by"].is_null() && i["disputed_by"] == json!([])));
     assert_eq!(j["cut"]["known_at"], r.before_corrections.as_str());
     assert!(j["disputed_items"] == json!([]));
+    // The verdict counts the checkpoint's entries, and says how many the
+    // cut shows.
+    let verdict = j["verdict_words"].as_str().unwrap();
+    assert!(
+        verdict.contains("at the time cut stated above, 6 of them are shown"),
+        "{verdict}"
+    );
     // As the world stood at the end of 2022: before the notification.
     let md = r.env.run(&["dossier", "P-1", "--as-of", "2022-12"]).ok();
     assert!(

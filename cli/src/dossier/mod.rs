@@ -427,7 +427,7 @@ impl Dossier {
             cut,
             cut_words: cut.words(),
             verdict,
-            verdict_words: words::verdict(b),
+            verdict_words: words::verdict_at(b, cut.words().is_some(), items.len()),
             entries_about_person,
             governance_entries: b.governance,
             authority: b.authority,

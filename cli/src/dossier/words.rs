@@ -32,6 +32,18 @@ pub(super) fn verdict(b: &VerifiedBundle) -> String {
     }
 }
 
+/// The verdict, and under a time cut how much of it the reader sees, so
+/// "all N entries" is never read as "all N shown".
+pub(super) fn verdict_at(b: &VerifiedBundle, cut: bool, shown: usize) -> String {
+    let mut words = verdict(b);
+    if cut && matches!(b.completeness, Completeness::Complete { .. }) {
+        words.push_str(&format!(
+            "; at the time cut stated above, {shown} of them are shown"
+        ));
+    }
+    words
+}
+
 /// A governance entry in words.
 pub(super) fn governance(e: &Event) -> String {
     match e {
