@@ -2719,6 +2719,41 @@ fn path_of(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     path
 }
 
+/// RFC 9162 PROOF(m, D[n]) over leaf hashes (0 < m <= n): the generator's own.
+fn consistency_of(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    fn sub(m: usize, d: &[[u8; 32]], whole: bool) -> Vec<[u8; 32]> {
+        if m == d.len() {
+            return if whole { vec![] } else { vec![mth(d)] };
+        }
+        let mut k = 1;
+        while k * 2 < d.len() {
+            k *= 2;
+        }
+        let (mut path, sibling) = if m <= k {
+            (sub(m, &d[..k], whole), mth(&d[k..]))
+        } else {
+            (sub(m - k, &d[k..], false), mth(&d[..k]))
+        };
+        path.push(sibling);
+        path
+    }
+    sub(m, leaves, true)
+}
+
+/// The anchor (FORMAT.md section 7, ANCHOR) of the checkpoint `old` of
+/// size `m`, whose entry m-1 is a seal, in `person`'s bundle against the
+/// tree of `s` entries.
+fn anchor_of(entries: &[Vec<u8>], m: usize, s: usize, p: &str, old: &str) -> serde_json::Value {
+    let leaves: Vec<[u8; 32]> = entries[..s].iter().map(|e| leaf_hash(e)).collect();
+    let consistency: Vec<String> = consistency_of(m, &leaves).iter().map(hex::encode).collect();
+    serde_json::json!({
+        "checkpoint": old,
+        "consistency": consistency,
+        "last": item_json(&entries[m - 1], Some(&path_of(m - 1, &leaves[..m]))),
+        "map_proof": bundle_of(entries, m, p, old)["map_proof"],
+    })
+}
+
 /// The signed note (FORMAT.md section 7) of the first `size` entries, by `key`.
 fn signed_note_of(entries: &[Vec<u8>], size: u64, key: &SigningKey) -> String {
     signed_note_for(LEDGER, size, &root_of(&entries[..size as usize]), key)
@@ -2853,11 +2888,11 @@ fn bundle_spec(rule: Option<&str>) -> String {
         None => "\"Contents\" and \"Verification\"",
         Some("format") => "\"Verification\" steps 1-4 (format)",
         Some("claim" | "signature" | "sequence") => "\"Verification\" step 3",
-        Some("missing_entry" | "map_proof" | "unauthenticated" | "link") => {
-            "\"Verification\" step 4"
-        }
+        Some("missing_entry" | "link") => "\"Verification\" step 4",
+        Some("map_proof" | "unauthenticated") => "\"Verification\" steps 4 and 9",
+        Some("inconsistent") => "\"Verification\" step 9",
         Some("no_commitment") => "\"Verification\" steps 1, 2 and 4 (no_commitment)",
-        Some("checkpoint") => "\"Verification\" steps 2, 4 and 5 (checkpoint)",
+        Some("checkpoint") => "\"Verification\" steps 2, 4, 5 and 9 (checkpoint)",
         Some("extra_entry") => "\"Verification\" steps 3 and 8",
         Some("authority") => "\"Verification\" step 10",
         Some(r) => panic!("no bundle vector breaks {r}"),
@@ -2952,6 +2987,24 @@ fn bundle_vectors() -> (BundleIndex, Vec<(String, String)>) {
         ("absent", None, Some(3)),
         None,
         pretty(&p9),
+    );
+
+    let note6 = signed_note_of(e, 6, &a);
+    let mut p1a = p1.clone();
+    p1a["anchors"] = serde_json::json!([anchor_of(e, 6, 14, "P-1", &note6)]);
+    add(
+        "valid-complete-p1-anchored",
+        "valid-complete-p1 with one anchor: the checkpoint of size 6 (its last entry the seal \
+         at 5), the consistency proof from it to the tree of 14, entry 5 with its inclusion \
+         proof in the tree of 6, and P-1's map proof against that seal (P-1: 2 entries, the \
+         latest seq 3; governance: 2 entries, the latest seq 1), which the bundle's streams \
+         below 5 agree with. Complete."
+            .into(),
+        "P-1",
+        14,
+        ("complete", Some(6), Some(3)),
+        None,
+        pretty(&p1a),
     );
 
     // Each must-reject bundle is P-1's (or P-9's) with one change.
@@ -3197,6 +3250,60 @@ fn bundle_vectors() -> (BundleIndex, Vec<(String, String)>) {
         reject(None, "format"),
         pretty(&b),
     );
+    let mut b = p1a.clone();
+    let h = b["anchors"][0]["consistency"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut flipped = unhex(&h);
+    flipped[0] ^= 1;
+    b["anchors"][0]["consistency"][0] = hex::encode(flipped).into();
+    r(
+        "reject-inconsistent-anchor-proof-flipped",
+        "valid-complete-p1-anchored with one bit of the anchor's first consistency hash \
+         flipped: the anchor is not shown to be a prefix of the bundle's tree (at s).",
+        "P-1",
+        14,
+        reject(Some(14), "inconsistent"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["map_proof"]["value"]["count"] = 1.into();
+    r(
+        "reject-map-proof-anchor-count-changed",
+        "valid-complete-p1-anchored with the count of the anchor's map proof 1 instead of 2: \
+         it does not hold against the seal at 5 (map_proof at m-1 = 5).",
+        "P-1",
+        14,
+        reject(Some(5), "map_proof"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["last"]["inclusion_proof"] = serde_json::Value::Null;
+    r(
+        "reject-unauthenticated-anchor-last-without-proof",
+        "valid-complete-p1-anchored with the anchor's last item (seq 5) carrying null for its \
+         inclusion proof: an anchor's last entry always carries one.",
+        "P-1",
+        14,
+        reject(Some(5), "unauthenticated"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["checkpoint"] = signed_note_of(e, 6, &i).into();
+    r(
+        "reject-checkpoint-anchor-signed-by-investigator",
+        "valid-complete-p1-anchored with the anchor's note (same text) signed by \
+         `investigator`, who does not hold authority (checkpoint at m = 6).",
+        "P-1",
+        14,
+        reject(Some(6), "checkpoint"),
+        pretty(&b),
+    );
+
     let index = BundleIndex {
         chain: BUNDLE_CHAIN.into(),
         bundles: index,
@@ -3302,12 +3409,14 @@ fn custody_agrees_with_every_bundle_vector() {
             .into_iter()
             .map(|b| SignedEntry::decode(b).unwrap())
             .collect();
-        let kit = custody_testkit::bundle::bundle_v2(
-            &chain,
-            LEDGER,
-            &v.person,
-            doc["checkpoint"].as_str().unwrap(),
-        );
+        let note = doc["checkpoint"].as_str().unwrap();
+        let mut kit = custody_testkit::bundle::bundle_v2(&chain, LEDGER, &v.person, note);
+        for a in doc["anchors"].as_array().unwrap() {
+            let old = a["checkpoint"].as_str().unwrap();
+            kit.anchors.push(custody_testkit::bundle::anchor_v2(
+                &chain, &v.person, old, note,
+            ));
+        }
         assert_eq!(
             serde_json::to_value(&kit).unwrap(),
             doc,
@@ -3315,7 +3424,7 @@ fn custody_agrees_with_every_bundle_vector() {
             v.name
         );
     }
-    assert_eq!(valid, 3);
+    assert_eq!(valid, 4);
     assert!(attacks.len() >= 10, "{} distinct attacks", attacks.len());
 }
 
