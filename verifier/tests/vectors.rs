@@ -14,9 +14,13 @@
 //!   committed chain file and checks custody's verifier gives the verdict it
 //!   states (valid chains verify with the stated length, head hash and
 //!   Merkle root; each must-reject chain is refused at exactly the stated
-//!   seq with exactly the stated rule), and
+//!   seq with exactly the stated rule),
 //!   [`golden_vectors_decode_and_re_encode_to_their_bytes`] checks every
-//!   golden entry field by field. They compare verdicts: they do not
+//!   golden entry field by field, and
+//!   [`custody_agrees_with_every_bundle_vector`] verifies every person
+//!   bundle of `v2/bundles/` with the stated authority pinned and compares
+//!   custody's verdict (complete, absent, or the refusal's seq and rule)
+//!   with the index's. They compare verdicts: they do not
 //!   regenerate, so an edited file (a changed rule, seq, byte) fails them;
 //! - [`committed_vectors_are_what_the_generator_writes`]: the files cannot
 //!   drift from the code silently. After a deliberate change, rewrite them
