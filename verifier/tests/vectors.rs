@@ -14,9 +14,13 @@
 //!   committed chain file and checks custody's verifier gives the verdict it
 //!   states (valid chains verify with the stated length, head hash and
 //!   Merkle root; each must-reject chain is refused at exactly the stated
-//!   seq with exactly the stated rule), and
+//!   seq with exactly the stated rule),
 //!   [`golden_vectors_decode_and_re_encode_to_their_bytes`] checks every
-//!   golden entry field by field. They compare verdicts: they do not
+//!   golden entry field by field, and
+//!   [`custody_agrees_with_every_bundle_vector`] verifies every person
+//!   bundle of `v2/bundles/` with the stated authority pinned and compares
+//!   custody's verdict (complete, absent, or the refusal's seq and rule)
+//!   with the index's. They compare verdicts: they do not
 //!   regenerate, so an edited file (a changed rule, seq, byte) fails them;
 //! - [`committed_vectors_are_what_the_generator_writes`]: the files cannot
 //!   drift from the code silently. After a deliberate change, rewrite them
@@ -144,13 +148,16 @@ fn generate() -> BTreeMap<String, String> {
     }
     files.insert("v2/golden.json".to_string(), to_json(&golden_v2()));
     files.insert("v2/map.json".to_string(), to_json(&map_vectors()));
+    let (index, bundles) = bundle_vectors();
+    files.insert("v2/bundles/index.json".to_string(), to_json(&index));
+    files.extend(bundles);
     files
 }
 
 fn committed() -> BTreeMap<String, String> {
     let dir = dir_path();
     let mut files = BTreeMap::new();
-    for sub in ["", "chains", "v2"] {
+    for sub in ["", "chains", "v2", "v2/bundles"] {
         let d = dir.join(sub);
         let Ok(list) = std::fs::read_dir(&d) else {
             continue;
@@ -173,7 +180,7 @@ fn committed() -> BTreeMap<String, String> {
 fn write_all(files: &BTreeMap<String, String>) {
     let dir = dir_path();
     std::fs::create_dir_all(dir.join("chains")).unwrap();
-    std::fs::create_dir_all(dir.join("v2")).unwrap();
+    std::fs::create_dir_all(dir.join("v2/bundles")).unwrap();
     for stale in committed().keys().filter(|k| !files.contains_key(*k)) {
         std::fs::remove_file(dir.join(stale)).unwrap();
     }
@@ -2652,6 +2659,777 @@ fn map_vectors() -> MapFile {
             ),
         ],
     }
+}
+
+// ---------------------------------------------------------------------------
+// Person bundles (`custody-bundle/2`, docs/FORMAT.md section 7): assembled
+// by the generator from its own chain, streams, map proofs and inclusion
+// proofs; the must-reject ones each one targeted change of a valid one.
+// ---------------------------------------------------------------------------
+
+/// `v2/bundles/index.json`: the chain the bundles are cut from, and one
+/// object per bundle.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BundleIndex {
+    chain: String,
+    bundles: Vec<BundleVector>,
+}
+
+/// One bundle of `v2/bundles/index.json`; the bundle is `<name>.json` beside it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BundleVector {
+    name: String,
+    description: String,
+    spec: String,
+    /// The authority key a verifier pins (`--authority`), hex.
+    authority: String,
+    person: String,
+    /// The size of the bundle's checkpoint.
+    checkpoint_size: u64,
+    /// `complete`, `absent` or `reject`.
+    verdict: String,
+    /// `complete` only: how many entries concern the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entries: Option<u64>,
+    /// `complete` and `absent`: how many governance entries the bundle holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    governance: Option<u64>,
+    /// `reject` only: the seq of the violation; absent for a document that
+    /// is not a bundle at all (step 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reject_at_seq: Option<u64>,
+    /// `reject` only: the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+}
+
+/// RFC 9162 PATH(m, D[n]) over leaf hashes: the generator's own.
+fn path_of(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    if leaves.len() <= 1 {
+        return vec![];
+    }
+    let mut k = 1;
+    while k * 2 < leaves.len() {
+        k *= 2;
+    }
+    let (mut path, sibling) = if m < k {
+        (path_of(m, &leaves[..k]), mth(&leaves[k..]))
+    } else {
+        (path_of(m - k, &leaves[k..]), mth(&leaves[..k]))
+    };
+    path.push(sibling);
+    path
+}
+
+/// RFC 9162 PROOF(m, D[n]) over leaf hashes (0 < m <= n): the generator's own.
+fn consistency_of(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    fn sub(m: usize, d: &[[u8; 32]], whole: bool) -> Vec<[u8; 32]> {
+        if m == d.len() {
+            return if whole { vec![] } else { vec![mth(d)] };
+        }
+        let mut k = 1;
+        while k * 2 < d.len() {
+            k *= 2;
+        }
+        let (mut path, sibling) = if m <= k {
+            (sub(m, &d[..k], whole), mth(&d[k..]))
+        } else {
+            (sub(m - k, &d[k..], false), mth(&d[..k]))
+        };
+        path.push(sibling);
+        path
+    }
+    sub(m, leaves, true)
+}
+
+/// The anchor (FORMAT.md section 7, ANCHOR) of the checkpoint `old` of
+/// size `m`, whose entry m-1 is a seal, in `person`'s bundle against the
+/// tree of `s` entries.
+fn anchor_of(entries: &[Vec<u8>], m: usize, s: usize, p: &str, old: &str) -> serde_json::Value {
+    let leaves: Vec<[u8; 32]> = entries[..s].iter().map(|e| leaf_hash(e)).collect();
+    let consistency: Vec<String> = consistency_of(m, &leaves).iter().map(hex::encode).collect();
+    serde_json::json!({
+        "checkpoint": old,
+        "consistency": consistency,
+        "last": item_json(&entries[m - 1], Some(&path_of(m - 1, &leaves[..m]))),
+        "map_proof": bundle_of(entries, m, p, old)["map_proof"],
+    })
+}
+
+/// The signed note (FORMAT.md section 7) of the first `size` entries, by `key`.
+fn signed_note_of(entries: &[Vec<u8>], size: u64, key: &SigningKey) -> String {
+    signed_note_for(LEDGER, size, &root_of(&entries[..size as usize]), key)
+}
+
+fn signed_note_for(origin: &str, size: u64, root: &[u8; 32], key: &SigningKey) -> String {
+    let text = note_text(origin, size, root);
+    custody_format::note::signed_note(&text, origin, &public(key).0, &sign_text(&text, key))
+}
+
+/// The bundle's JSON for one item: bytes, claims, and proof or `null`.
+fn item_json(bytes: &[u8], proof: Option<&[[u8; 32]]>) -> serde_json::Value {
+    let e = SignedEntry::decode(bytes.to_vec()).expect("an entry that decodes");
+    serde_json::to_value(custody_format::wire::bundle::BundleItemV2::of(&e, proof)).unwrap()
+}
+
+/// The `custody-bundle/2` of `person` against the checkpoint of `note` (of
+/// size `s`, entry `s−1` a seal), as FORMAT.md section 7 "Contents" says,
+/// from the generator's own streams.
+fn bundle_of(entries: &[Vec<u8>], s: usize, p: &str, note: &str) -> serde_json::Value {
+    let seal_seq = s - 1;
+    let k = k_of(p);
+    let mut streams = Streams::default();
+    let mut of: Vec<Vec<StreamId>> = Vec::new();
+    for (seq, bytes) in entries[..seal_seq].iter().enumerate() {
+        let e = SignedEntry::decode(bytes.clone()).unwrap();
+        of.push(streams.of(e.event()));
+        streams.record(seq as u64, entry_hash(bytes), e.event());
+    }
+    let wanted = |st: &StreamId| st.is_none() || *st == Some(k);
+    let index: BTreeMap<EntryHash, usize> = entries[..seal_seq]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (entry_hash(b), i))
+        .collect();
+    // Contents 2 and 4, then 3; what names each (section 7, step 4).
+    let mut chosen: std::collections::BTreeSet<usize> = (0..seal_seq)
+        .filter(|&i| of[i].iter().any(wanted))
+        .collect();
+    let mut named = std::collections::BTreeSet::new();
+    for i in chosen.clone() {
+        let e = SignedEntry::decode(entries[i].clone()).unwrap();
+        if let Event::Correction(c) = e.event() {
+            chosen.insert(index[&c.target]);
+            named.insert(index[&c.target]);
+        }
+        for (st, link) in of[i].iter().zip(&e.body().links) {
+            if let (true, Some(l)) = (wanted(st), link) {
+                named.insert(l.seq as usize);
+            }
+        }
+    }
+    let seal = SignedEntry::decode(entries[seal_seq].clone()).unwrap();
+    let Event::Seal(sealed) = seal.event() else {
+        panic!("entry {seal_seq} is not a seal")
+    };
+    named.insert(sealed.gov_head.seq as usize);
+    let value = streams.heads.get(&Some(k)).copied();
+    if let Some((_, head, _)) = value {
+        named.insert(head as usize);
+    }
+    chosen.insert(seal_seq);
+    let leaves: Vec<[u8; 32]> = entries[..s].iter().map(|e| leaf_hash(e)).collect();
+    let items: Vec<serde_json::Value> = chosen
+        .iter()
+        .map(|&i| {
+            let proof = (!named.contains(&i)).then(|| path_of(i, &leaves));
+            item_json(&entries[i], proof.as_deref())
+        })
+        .collect();
+    // The map at the seal, and the generator's own MapProve.
+    let mut map: Vec<KeyValue> = streams
+        .heads
+        .iter()
+        .filter_map(|(st, &(c, seq, h))| st.map(|key| (key, value_hash_of(c, seq, &h.0))))
+        .collect();
+    map.sort();
+    let (siblings, terminal) = map_prove_of(&map, &k);
+    let sib: Vec<String> = siblings.iter().map(hex::encode).collect();
+    let map_proof = match (value, terminal) {
+        (Some((c, seq, h)), _) => serde_json::json!({"siblings": sib, "terminal": null,
+            "value": {"count": c, "head": {"hash": h.to_hex(), "seq": seq}}}),
+        (None, Some((tk, tv))) => serde_json::json!({"siblings": sib,
+            "terminal": {"key": hex::encode(tk), "value_hash": hex::encode(tv)}, "value": null}),
+        (None, None) => serde_json::json!({"siblings": sib, "terminal": null, "value": null}),
+    };
+    serde_json::json!({
+        "anchors": [],
+        "checkpoint": note,
+        "entries": items,
+        "format": "custody-bundle/2",
+        "map_proof": map_proof,
+        "origin": LEDGER,
+        "person": p,
+    })
+}
+
+/// The chain the bundles are cut from (15 entries, two checkpoints).
+fn bundle_chain() -> Chain {
+    let (a, i) = (authority(), investigator());
+    let mut c = standard_v2();
+    c.seal_and_checkpoint(&a);
+    let sighting7 = c.push(&i, sighting("P-1", SightingSource::Video));
+    c.push(&i, correction(c.hash(3), "wrong date", None));
+    let mut dispute = new_evidence_types("P-1", sighting7).pop().unwrap();
+    if let Event::Dispute(d) = &mut dispute {
+        d.reason = "the person in the video is not him".into();
+    }
+    c.push(&i, dispute);
+    c.push(
+        &i,
+        correction(c.hash(4), "it was P-1", Some(capture("P-1"))),
+    );
+    c.push(&a, grant(&investigator2(), Role::Investigator, "Team B"));
+    c.push(&i, capture("P-3"));
+    c.seal_and_checkpoint(&a);
+    c
+}
+
+const BUNDLE_CHAIN: &str = "A version 2 ledger `example.org/vectors`: 0 genesis by \
+    `authority`; 1 a grant of role investigator to `investigator`; 2 a missing_report and 3 a \
+    capture of P-1; 4 a capture of P-2; 5 a seal and 6 a checkpoint; 7 a sighting of P-1 (its \
+    link crosses the seal to seq 3); 8 a retraction of seq 3; 9 a dispute of seq 7; 10 a \
+    correction of seq 4 whose replacement is a capture of P-1 (P-2's entry replaced, and \
+    reassigned to P-1); 11 a grant to `investigator2`; 12 a capture of P-3; 13 a seal and 14 a \
+    checkpoint. The bundles are against the checkpoint of size 14 (seal at 13) unless their \
+    description says otherwise; every one but the reject-no-commitment ones is valid-complete-p1 \
+    or valid-absent-p9 with one change.";
+
+fn bundle_spec(rule: Option<&str>) -> String {
+    let step = match rule {
+        None => "\"Contents\" and \"Verification\"",
+        Some("format") => "\"Verification\" steps 1-4 (format)",
+        Some("claim" | "signature" | "sequence") => "\"Verification\" step 3",
+        Some("missing_entry" | "link") => "\"Verification\" step 4",
+        Some("map_proof" | "unauthenticated") => "\"Verification\" steps 4 and 9",
+        Some("inconsistent") => "\"Verification\" step 9",
+        Some("no_commitment") => "\"Verification\" steps 1, 2 and 4 (no_commitment)",
+        Some("checkpoint") => "\"Verification\" steps 2, 4, 5 and 9 (checkpoint)",
+        Some("extra_entry") => "\"Verification\" steps 3 and 8",
+        Some("authority") => "\"Verification\" step 10",
+        Some(r) => panic!("no bundle vector breaks {r}"),
+    };
+    format!("docs/FORMAT.md section 7, \"Person bundles\", custody-bundle/2, {step}")
+}
+
+/// A bundle as its file holds it: compact JSON on one line (views make a
+/// pretty one half as large again), then a newline.
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap() + "\n"
+}
+
+/// The index and every bundle file of `v2/bundles/`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the list of bundle vectors, one each, in the order of the index"
+)]
+fn bundle_vectors() -> (BundleIndex, Vec<(String, String)>) {
+    let (a, i) = (authority(), investigator());
+    let c = bundle_chain();
+    let e = &c.entries;
+    let note = signed_note_of(e, 14, &a);
+    let pin = public(&a).to_hex();
+    let mut index = Vec::new();
+    let mut files = Vec::new();
+    let mut add = |name: &str,
+                   description: String,
+                   person: &str,
+                   size: u64,
+                   verdict: (&str, Option<u64>, Option<u64>),
+                   reject: Option<(Option<u64>, &str)>,
+                   text: String| {
+        let (verdict, entries, governance) = verdict;
+        index.push(BundleVector {
+            name: name.into(),
+            description,
+            spec: bundle_spec(reject.map(|r| r.1)),
+            authority: if name == "reject-authority-pin" {
+                public(&authority2()).to_hex()
+            } else {
+                pin.clone()
+            },
+            person: person.into(),
+            checkpoint_size: size,
+            verdict: verdict.into(),
+            entries,
+            governance,
+            reject_at_seq: reject.and_then(|r| r.0),
+            rule: reject.map(|r| r.1.to_string()),
+        });
+        files.push((format!("v2/bundles/{name}.json"), text));
+    };
+    let p1 = bundle_of(e, 14, "P-1", &note);
+    let p2 = bundle_of(e, 14, "P-2", &note);
+    let p9 = bundle_of(e, 14, "P-9", &note);
+    add(
+        "valid-complete-p1",
+        String::from(
+            "P-1's bundle: seq 0, 1 and 11 (governance), 2, 3, 7, 8, 9 and 10 \
+             (P-1's stream: a correction, a dispute, links across the seal at 5), 4 (the target \
+             of 10, reassigned to P-1), 13 (the seal, the only item with an inclusion proof). \
+             Complete: 6 entries concern P-1, 3 governance entries.",
+        ),
+        "P-1",
+        14,
+        ("complete", Some(6), Some(3)),
+        None,
+        pretty(&p1),
+    );
+    add(
+        "valid-complete-p2-replaced",
+        String::from(
+            "P-2's bundle: governance 0, 1, 11; P-2's stream: 4 (its capture) \
+             and 10 (the correction that replaces it with an entry about P-1: its first link is \
+             P-2's stream); the seal 13. Complete: 2 entries concern P-2.",
+        ),
+        "P-2",
+        14,
+        ("complete", Some(2), Some(3)),
+        None,
+        pretty(&p2),
+    );
+    add(
+        "valid-absent-p9",
+        String::from(
+            "P-9's bundle: no entry concerns P-9; governance 0, 1, 11 and the \
+             seal 13, with an absence proof in the seal's map. Absent.",
+        ),
+        "P-9",
+        14,
+        ("absent", None, Some(3)),
+        None,
+        pretty(&p9),
+    );
+
+    let note6 = signed_note_of(e, 6, &a);
+    let mut p1a = p1.clone();
+    p1a["anchors"] = serde_json::json!([anchor_of(e, 6, 14, "P-1", &note6)]);
+    add(
+        "valid-complete-p1-anchored",
+        "valid-complete-p1 with one anchor: the checkpoint of size 6 (its last entry the seal \
+         at 5), the consistency proof from it to the tree of 14, entry 5 with its inclusion \
+         proof in the tree of 6, and P-1's map proof against that seal (P-1: 2 entries, the \
+         latest seq 3; governance: 2 entries, the latest seq 1), which the bundle's streams \
+         below 5 agree with. Complete."
+            .into(),
+        "P-1",
+        14,
+        ("complete", Some(6), Some(3)),
+        None,
+        pretty(&p1a),
+    );
+
+    // Each must-reject bundle is P-1's (or P-9's) with one change.
+    let items = |b: &serde_json::Value| b["entries"].as_array().unwrap().clone();
+    let pos = |b: &serde_json::Value, seq: u64| {
+        items(b)
+            .iter()
+            .position(|it| it["seq"] == seq)
+            .unwrap_or_else(|| panic!("no item {seq}"))
+    };
+    let reject = |seq: Option<u64>, rule: &'static str| Some((seq, rule));
+    let bad = ("reject", None, None);
+    let mut r = |name: &str, what: &str, person: &str, size: u64, rj, text: String| {
+        add(name, what.to_string(), person, size, bad, rj, text);
+    };
+
+    let mut b = p1.clone();
+    b["entries"].as_array_mut().unwrap().remove(pos(&p1, 7));
+    r("reject-missing-entry-cut-from-stream", "valid-complete-p1 without the item of seq 7 (a sighting of P-1, named by the link of seq 8 in P-1's stream).", "P-1", 14, reject(Some(7), "missing_entry"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["entries"].as_array_mut().unwrap().remove(pos(&p1, 11));
+    r("reject-missing-entry-governance-head", "valid-complete-p1 without the item of seq 11 (the grant the seal names as its governance head).", "P-1", 14, reject(Some(11), "missing_entry"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["entries"].as_array_mut().unwrap().remove(pos(&p1, 4));
+    r("reject-missing-entry-correction-target", "valid-complete-p1 without the item of seq 4 (the target of the correction at seq 10, which reassigns it to P-1): a target name not met is missing_entry at the correction's seq.", "P-1", 14, reject(Some(10), "missing_entry"), pretty(&b));
+
+    let mut b = p1.clone();
+    let s0 = b["map_proof"]["siblings"][0].as_str().unwrap().to_string();
+    let mut flipped = unhex(&s0);
+    flipped[31] ^= 1;
+    b["map_proof"]["siblings"][0] = hex::encode(flipped).into();
+    r("reject-map-proof-sibling-flipped", "valid-complete-p1 with the last bit of the map proof's first sibling flipped: the proof does not reach the seal's map_root.", "P-1", 14, reject(Some(13), "map_proof"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["map_proof"]["value"]["count"] = 5.into();
+    r("reject-map-proof-count-changed", "valid-complete-p1 with the map proof's value count 5 instead of 6 (an entry hidden from the count).", "P-1", 14, reject(Some(13), "map_proof"), pretty(&b));
+
+    let mut b = p9.clone();
+    b["person"] = "P-1".into();
+    r("reject-map-proof-absence-for-another-person", "valid-absent-p9 with its person changed to P-1: P-9's absence proof does not hold for K(P-1) (a bundle claiming P-1 absent).", "P-1", 14, reject(Some(13), "map_proof"), pretty(&b));
+
+    let mut b = p1.clone();
+    let at = pos(&p1, 13);
+    let h = b["entries"][at]["inclusion_proof"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut flipped = unhex(&h);
+    flipped[0] ^= 0x80;
+    b["entries"][at]["inclusion_proof"][0] = hex::encode(flipped).into();
+    r("reject-inclusion-proof-hash-flipped", "valid-complete-p1 with the first bit of the seal's first inclusion proof hash flipped: the seal is not leaf 13 of the checkpoint's tree (rule checkpoint, at 13).", "P-1", 14, reject(Some(13), "checkpoint"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["entries"][at]["inclusion_proof"] = serde_json::Value::Null;
+    r("reject-unauthenticated-seal-without-proof", "valid-complete-p1 with the seal's inclusion_proof null: nothing names the seal, so it must carry a proof.", "P-1", 14, reject(Some(13), "unauthenticated"), pretty(&b));
+
+    let mut b = p1.clone();
+    let leaves: Vec<[u8; 32]> = e[..14].iter().map(|x| leaf_hash(x)).collect();
+    b["entries"][pos(&p1, 7)] = item_json(&e[7], Some(&path_of(7, &leaves)));
+    r("reject-format-named-item-with-proof", "valid-complete-p1 with a (correct) inclusion proof on the item of seq 7, which the link of seq 8 names: a named item MUST carry null.", "P-1", 14, reject(Some(7), "format"), pretty(&b));
+
+    let mut b = p1.clone();
+    let mut bytes = e[7].clone();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    b["entries"][pos(&p1, 7)] = item_json(&bytes, None);
+    r("reject-signature-bit-flipped", "valid-complete-p1 with one bit of the signature of seq 7 flipped (its hash and view claims updated to match the new bytes).", "P-1", 14, reject(Some(7), "signature"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["entries"][pos(&p1, 7)]["view"]["event"]["notes"] = "seen alive".into();
+    r(
+        "reject-claim-view-changed",
+        "valid-complete-p1 with the view of seq 7 given notes its signed bytes do not have.",
+        "P-1",
+        14,
+        reject(Some(7), "claim"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .swap(pos(&p1, 2), pos(&p1, 3));
+    r("reject-sequence-items-reordered", "valid-complete-p1 with the items of seq 2 and 3 swapped: items are in ascending seq, and seq 2 comes after seq 3.", "P-1", 14, reject(Some(2), "sequence"), pretty(&b));
+
+    let mut b = p1.clone();
+    let dup = b["entries"][pos(&p1, 3)].clone();
+    b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .insert(pos(&p1, 3), dup);
+    r(
+        "reject-sequence-item-twice",
+        "valid-complete-p1 with the item of seq 3 given twice.",
+        "P-1",
+        14,
+        reject(Some(3), "sequence"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .insert(pos(&p1, 13), item_json(&e[12], Some(&path_of(12, &leaves))));
+    r("reject-extra-entry-another-person", "valid-complete-p1 with the item of seq 12 (a capture of P-3, with a correct inclusion proof) added: a bundle carries nothing about anyone else.", "P-1", 14, reject(Some(12), "extra_entry"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .push(item_json(&e[14], Some(&[][..])));
+    r("reject-extra-entry-past-the-checkpoint", "valid-complete-p1 with the item of seq 14 (the checkpoint entry itself) added: it is not in the tree of 14 entries.", "P-1", 14, reject(Some(14), "extra_entry"), pretty(&b));
+
+    let mut other = Chain {
+        version: VERSION_2,
+        ..Chain::default()
+    };
+    for (n, bytes) in e[..14].iter().enumerate() {
+        let mut body = SignedEntry::decode(bytes.clone()).unwrap().body().clone();
+        if n == 7 {
+            body.recorded_at = Timestamp(body.recorded_at.0 + 1);
+        }
+        body.prev_hash = other.head();
+        let key = if body.signer == public(&a) { &a } else { &i };
+        let _ = other.push_bytes(sign(&body, key));
+    }
+    let mut b = p1.clone();
+    b["entries"][pos(&p1, 7)] = item_json(&other.entries[7], None);
+    r("reject-link-substituted-entry", "valid-complete-p1 with the item of seq 7 replaced by another validly signed sighting at seq 7 (recorded one microsecond later): the link of seq 8 names another hash (rule link, at the naming entry 8).", "P-1", 14, reject(Some(8), "link"), pretty(&b));
+
+    r("reject-authority-pin", "valid-complete-p1 unchanged, but the key to pin is `authority2`'s, not the genesis authority's.", "P-1", 14, reject(Some(0), "authority"), pretty(&p1));
+
+    let mut b = p1.clone();
+    b["checkpoint"] = signed_note_of(e, 14, &i).into();
+    r("reject-checkpoint-signed-by-investigator", "valid-complete-p1 with its note (same text) signed by `investigator`, who does not hold authority.", "P-1", 14, reject(Some(14), "checkpoint"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["origin"] = "example.org/other".into();
+    r(
+        "reject-checkpoint-other-origin",
+        "valid-complete-p1 with its origin field changed: the note's origin is not the bundle's.",
+        "P-1",
+        14,
+        reject(Some(14), "checkpoint"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    let n = note.replacen("\n\n", "\nextension line\n\n", 1);
+    b["checkpoint"] = n.into();
+    r("reject-format-note-extension-line", "valid-complete-p1 with a fourth line added to its note text (the signature no longer covers it, but the extension is refused first).", "P-1", 14, reject(Some(14), "format"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["checkpoint"] = "not a note".into();
+    r(
+        "reject-format-note-unparsable",
+        "valid-complete-p1 with a checkpoint that is not a signed note (format, at 0).",
+        "P-1",
+        14,
+        reject(Some(0), "format"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    b["checkpoint"] = signed_note_of(e, 1, &a).into();
+    b["entries"] = serde_json::json!([item_json(&e[0], Some(&[][..]))]);
+    r("reject-no-commitment-size-1", "A bundle of P-1 against a (correctly signed) checkpoint of size 1, holding the genesis: no tree of 1 entry ends with a seal after a genesis.", "P-1", 1, reject(Some(1), "no_commitment"), pretty(&b));
+
+    let mut b = p1.clone();
+    let leaves7: Vec<[u8; 32]> = e[..7].iter().map(|x| leaf_hash(x)).collect();
+    b["checkpoint"] = signed_note_of(e, 7, &a).into();
+    b["entries"] = [0, 1, 2, 3, 5, 6]
+        .iter()
+        .map(|&n| item_json(&e[n], Some(&path_of(n, &leaves7))))
+        .collect();
+    r("reject-no-commitment-not-a-seal", "A bundle of P-1 against the (correctly signed) checkpoint of size 7, whose entry 6 is a checkpoint, not a seal; items 0-3, 5 and 6, each with a correct inclusion proof.", "P-1", 7, reject(Some(6), "no_commitment"), pretty(&b));
+
+    let mut b = p1.clone();
+    b.as_object_mut().unwrap().remove("anchors");
+    b.as_object_mut().unwrap().remove("map_proof");
+    b["format"] = "custody-bundle/1".into();
+    for item in b["entries"].as_array_mut().unwrap() {
+        let seq = item["seq"].as_u64().unwrap() as usize;
+        item["inclusion_proof"] = serde_json::json!(path_of(seq, &leaves)
+            .iter()
+            .map(hex::encode)
+            .collect::<Vec<_>>());
+    }
+    r("reject-no-commitment-bundle-v1", "P-1's items as a custody-bundle/1 (every item with its inclusion proof, no anchors, no map_proof): it proves inclusion only, and is refused unless the user asks for inclusion only (at s-1).", "P-1", 14, reject(Some(13), "no_commitment"), pretty(&b));
+    let mut v1_as_v2 = b.clone();
+    v1_as_v2["format"] = "custody-bundle/2".into();
+    r("reject-format-v1-offered-as-v2", "reject-no-commitment-bundle-v1 with its format changed to custody-bundle/2: it lacks anchors and map_proof (a document error, step 1).", "P-1", 14, reject(None, "format"), pretty(&v1_as_v2));
+
+    let text = pretty(&p1);
+    assert_eq!(text.matches(",\"origin\":").count(), 1);
+    let text = text.replacen(
+        ",\"origin\":",
+        ",\"origin\":\"example.org/other\",\"origin\":",
+        1,
+    );
+    r("reject-format-duplicate-key", "valid-complete-p1 with the member origin given twice (first another ledger's name): JSON with a repeated key is refused (step 1).", "P-1", 14, reject(None, "format"), text);
+
+    let mut b = p1.clone();
+    b["comment"] = "trust me".into();
+    r(
+        "reject-format-unknown-member",
+        "valid-complete-p1 with an extra top-level member comment (step 1).",
+        "P-1",
+        14,
+        reject(None, "format"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    b["entries"][pos(&p1, 2)]["note"] = "x".into();
+    r(
+        "reject-format-unknown-item-member",
+        "valid-complete-p1 with an extra member note in the item of seq 2 (step 1).",
+        "P-1",
+        14,
+        reject(None, "format"),
+        pretty(&b),
+    );
+
+    let mut b = p1.clone();
+    b["entries"][pos(&p1, 2)]
+        .as_object_mut()
+        .unwrap()
+        .remove("inclusion_proof");
+    r("reject-format-item-without-proof-member", "valid-complete-p1 with the member inclusion_proof removed (not null: absent) from the item of seq 2 (step 1).", "P-1", 14, reject(None, "format"), pretty(&b));
+
+    let mut b = p1.clone();
+    b["format"] = "custody-bundle/3".into();
+    r(
+        "reject-format-unknown-version",
+        "valid-complete-p1 with format custody-bundle/3 (step 1).",
+        "P-1",
+        14,
+        reject(None, "format"),
+        pretty(&b),
+    );
+    let mut b = p1a.clone();
+    let h = b["anchors"][0]["consistency"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut flipped = unhex(&h);
+    flipped[0] ^= 1;
+    b["anchors"][0]["consistency"][0] = hex::encode(flipped).into();
+    r(
+        "reject-inconsistent-anchor-proof-flipped",
+        "valid-complete-p1-anchored with one bit of the anchor's first consistency hash \
+         flipped: the anchor is not shown to be a prefix of the bundle's tree (at s).",
+        "P-1",
+        14,
+        reject(Some(14), "inconsistent"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["map_proof"]["value"]["count"] = 1.into();
+    r(
+        "reject-map-proof-anchor-count-changed",
+        "valid-complete-p1-anchored with the count of the anchor's map proof 1 instead of 2: \
+         it does not hold against the seal at 5 (map_proof at m-1 = 5).",
+        "P-1",
+        14,
+        reject(Some(5), "map_proof"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["last"]["inclusion_proof"] = serde_json::Value::Null;
+    r(
+        "reject-unauthenticated-anchor-last-without-proof",
+        "valid-complete-p1-anchored with the anchor's last item (seq 5) carrying null for its \
+         inclusion proof: an anchor's last entry always carries one.",
+        "P-1",
+        14,
+        reject(Some(5), "unauthenticated"),
+        pretty(&b),
+    );
+
+    let mut b = p1a.clone();
+    b["anchors"][0]["checkpoint"] = signed_note_of(e, 6, &i).into();
+    r(
+        "reject-checkpoint-anchor-signed-by-investigator",
+        "valid-complete-p1-anchored with the anchor's note (same text) signed by \
+         `investigator`, who does not hold authority (checkpoint at m = 6).",
+        "P-1",
+        14,
+        reject(Some(6), "checkpoint"),
+        pretty(&b),
+    );
+
+    let index = BundleIndex {
+        chain: BUNDLE_CHAIN.into(),
+        bundles: index,
+    };
+    (index, files)
+}
+
+/// What custody says of a bundle, in the index's terms: (verdict, entries,
+/// governance, seq, rule).
+fn bundle_outcome(
+    text: &[u8],
+    pin: &str,
+) -> (
+    String,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Option<String>,
+) {
+    use custody_verifier::bundle::{verify_bundle, BundleError, BundleOptions, Completeness};
+    let pinned = PublicKeyBytes(unhex(pin).try_into().unwrap());
+    let options = BundleOptions {
+        authority: Some(pinned),
+        ..BundleOptions::default()
+    };
+    match verify_bundle(text, &options) {
+        Ok(v) => match v.completeness {
+            Completeness::Complete { entries, .. } => (
+                "complete".into(),
+                Some(entries),
+                Some(v.governance),
+                None,
+                None,
+            ),
+            Completeness::Absent => ("absent".into(), None, Some(v.governance), None, None),
+            Completeness::InclusionOnly => panic!("a /2 verified as inclusion only"),
+        },
+        Err(BundleError::Invalid(v)) => (
+            "reject".into(),
+            None,
+            None,
+            Some(v.seq),
+            Some(v.rule.name().into()),
+        ),
+        // Step 1: not a bundle document (FORMAT.md names it `format`).
+        Err(BundleError::Malformed(_)) => {
+            ("reject".into(), None, None, None, Some("format".into()))
+        }
+        Err(other) => panic!("a /2 bundle refused outside the stated rules: {other}"),
+    }
+}
+
+/// Every bundle of `v2/bundles/index.json`: custody's verifier, with the
+/// stated authority pinned, gives exactly the stated verdict; every file
+/// there is in the index; the valid ones are what an independent assembler
+/// (the test kit's, from custody's own streams and map) writes; and there
+/// are at least ten distinct attacks.
+#[test]
+fn custody_agrees_with_every_bundle_vector() {
+    let index: BundleIndex = read("v2/bundles/index.json");
+    let index = index.bundles;
+    let dir = vectors_dir().join("v2/bundles");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "index.json")
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = index.iter().map(|v| format!("{}.json", v.name)).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "every bundle file is in the index, once");
+    let (mut valid, mut attacks) = (0, std::collections::BTreeSet::new());
+    for v in &index {
+        let text = std::fs::read(dir.join(format!("{}.json", v.name))).unwrap();
+        assert!(text.len() < 16_384, "{}: keep the vectors small", v.name);
+        let expected = (
+            v.verdict.clone(),
+            v.entries,
+            v.governance,
+            v.reject_at_seq,
+            v.rule.clone(),
+        );
+        assert_eq!(bundle_outcome(&text, &v.authority), expected, "{}", v.name);
+        if v.verdict == "reject" {
+            assert!(v.name.starts_with("reject-"), "{}", v.name);
+            attacks.insert((v.rule.clone(), v.reject_at_seq));
+            continue;
+        }
+        valid += 1;
+        assert!(
+            v.name.starts_with(&format!("valid-{}-", v.verdict)),
+            "{}",
+            v.name
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(doc["person"], v.person.as_str());
+        assert_eq!(
+            custody_testkit::bundle::note_size(doc["checkpoint"].as_str().unwrap()),
+            v.checkpoint_size
+        );
+        let chain: Vec<SignedEntry> = bundle_chain()
+            .entries
+            .into_iter()
+            .map(|b| SignedEntry::decode(b).unwrap())
+            .collect();
+        let note = doc["checkpoint"].as_str().unwrap();
+        let mut kit = custody_testkit::bundle::bundle_v2(&chain, LEDGER, &v.person, note);
+        for a in doc["anchors"].as_array().unwrap() {
+            let old = a["checkpoint"].as_str().unwrap();
+            kit.anchors.push(custody_testkit::bundle::anchor_v2(
+                &chain, &v.person, old, note,
+            ));
+        }
+        assert_eq!(
+            serde_json::to_value(&kit).unwrap(),
+            doc,
+            "{}: the test kit assembles another bundle",
+            v.name
+        );
+    }
+    assert_eq!(valid, 4);
+    assert!(attacks.len() >= 10, "{} distinct attacks", attacks.len());
 }
 
 // ---------------------------------------------------------------------------
