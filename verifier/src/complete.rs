@@ -856,6 +856,18 @@ fn check_anchor(
     };
     let seal = match last.entry.event() {
         Event::Seal(seal) if last.entry.body().version >= VERSION_2 => seal.clone(),
+        // An anchor whose last entry is not a seal proves consistency only;
+        // a map proof beside it would be checked against nothing, so it
+        // MUST be null (FORMAT.md §7, step 9) rather than ignored.
+        _ if anchor.map_proof.is_some() => {
+            return Err(fail(
+                q,
+                Rule::MapProof,
+                format!(
+                    "the anchor of {m} entries ends with entry {q}, which is not a seal, yet carries a map proof: it must be null"
+                ),
+            ))
+        }
         // A v1 checkpoint: consistency only.
         _ => return Ok(held),
     };

@@ -3308,6 +3308,28 @@ fn bundle_vectors() -> (BundleIndex, Vec<(String, String)>) {
         pretty(&b),
     );
 
+    // An anchor whose last entry is not a seal (entry 6, the checkpoint
+    // entry after the seal at 5) proves consistency only: a map proof
+    // beside it must be null, not ignored.
+    let leaves: Vec<[u8; 32]> = e[..14].iter().map(|x| leaf_hash(x)).collect();
+    let mut b = p1a.clone();
+    b["anchors"][0] = serde_json::json!({
+        "checkpoint": signed_note_of(e, 7, &a),
+        "consistency": consistency_of(7, &leaves).iter().map(hex::encode).collect::<Vec<_>>(),
+        "last": item_json(&e[6], Some(&path_of(6, &leaves[..7]))),
+        "map_proof": p1a["anchors"][0]["map_proof"].clone(),
+    });
+    r(
+        "reject-map-proof-anchor-not-a-seal",
+        "valid-complete-p1-anchored with an anchor of size 7 whose last entry (seq 6, not a \
+         seal) comes with a map proof: it has nothing to be checked against, and must be null \
+         (map_proof at m-1).",
+        "P-1",
+        14,
+        reject(Some(6), "map_proof"),
+        pretty(&b),
+    );
+
     let index = BundleIndex {
         chain: BUNDLE_CHAIN.into(),
         bundles: index,
