@@ -312,6 +312,24 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// The authority's public key as an SPKI PEM file (`custody key
+    /// public --out`), written once into the test's directory.
+    pub fn authority_public_pem(&self) -> PathBuf {
+        let path = self.path("authority.pub.pem");
+        if !path.exists() {
+            self.run(&[
+                "key",
+                "public",
+                "--key",
+                s(&self.authority),
+                "--out",
+                s(&path),
+            ])
+            .ok();
+        }
+        path
+    }
+
     /// `custody --store STORE ARGS`.
     pub fn run(&self, args: &[&str]) -> Run {
         self.custody.on(&self.store, args, None)

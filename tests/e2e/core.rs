@@ -801,16 +801,7 @@ fn first_hour_papercuts() {
         )
         .fails(1, &["ledger_name"]);
     assert!(!err.contains("of the batch"), "{err}");
-    let public = env.path("authority.pub.pem");
-    env.run(&[
-        "key",
-        "public",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&public),
-    ])
-    .ok();
+    let public = env.authority_public_pem();
     let export = env.path("e.jsonl");
     env.run(&["export", "--out", s(&export)]).ok();
     CUSTODY
@@ -887,16 +878,7 @@ fn log_filters_combine() {
 
     // Signer: the investigator signed the evidence, the authority the rest.
     assert_eq!(seqs(&["--signer", &env.investigator_pub]), evidence);
-    let authority_pub = env.path("authority.pub.pem");
-    env.run(&[
-        "key",
-        "public",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&authority_pub),
-    ])
-    .ok();
+    let authority_pub = env.authority_public_pem();
     assert_eq!(seqs(&["--signer", s(&authority_pub)]), vec![0, 1]);
     env.run(&["log", "--signer", "abc"]).fails(2, &["--signer"]);
 
@@ -1288,16 +1270,7 @@ fn public_key_arguments_take_a_pem_file() {
     let bundle = env.path("b.json");
     env.run(&["export", "--person", "P-1", "--out", s(&bundle)])
         .ok();
-    let authority_pub = env.path("authority.pub.pem");
-    env.run(&[
-        "key",
-        "public",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&authority_pub),
-    ])
-    .ok();
+    let authority_pub = env.authority_public_pem();
     CUSTODY
         .run(
             &[

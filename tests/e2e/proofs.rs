@@ -602,16 +602,7 @@ fn a_fork_is_reported_by_size_and_root_not_by_a_wrong_seq() {
 fn an_export_is_checked_against_a_checkpoint_and_an_authority() {
     let (env, other, theirs) = forked_pair();
     // The export of this ledger: not consistent with their checkpoint.
-    let public = env.path("authority.pub.pem");
-    env.run(&[
-        "key",
-        "public",
-        "--key",
-        s(&env.authority),
-        "--out",
-        s(&public),
-    ])
-    .ok();
+    let public = env.authority_public_pem();
     let ours = env.path("ours.jsonl");
     env.run(&["export", "--out", s(&ours)]).ok();
     let run = CUSTODY.run(
