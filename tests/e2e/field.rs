@@ -45,6 +45,20 @@ fn openssl(args: &[&str]) -> std::process::Output {
         .expect("openssl is needed for this test; .ci/run installs it")
 }
 
+/// `custody key generate --encrypt --out DIR/name` under the passphrase
+/// the field tests use; returns the key file and its public key (hex).
+fn encrypted_key(env: &Env, name: &str) -> (std::path::PathBuf, String) {
+    let key = env.path(name);
+    let public = with_pass(
+        &env.store,
+        &["key", "generate", "--encrypt", "--out", s(&key)],
+        None,
+        Some("long field passphrase"),
+    )
+    .ok();
+    (key, public.trim().to_string())
+}
+
 const CAPTURE: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17"}"#;
 
 #[test]
@@ -130,15 +144,8 @@ fn an_openssl_encrypted_key_signs_with_the_passphrase_from_the_environment() {
 #[test]
 fn key_generate_encrypt_writes_a_key_only_its_passphrase_opens() {
     let env = Env::new(CUSTODY);
-    let key = env.path("new.pem");
-    let public = with_pass(
-        &env.store,
-        &["key", "generate", "--encrypt", "--out", s(&key)],
-        None,
-        Some("long field passphrase"),
-    )
-    .ok();
-    let public = public.trim();
+    let (key, public) = encrypted_key(&env, "new.pem");
+    let public = public.as_str();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -628,6 +635,34 @@ impl Terminal {
         panic!("the terminal never showed {needle:?}:\n{}", self.screen());
     }
 
+    /// Waits until the terminal no longer echoes (the prompt is printed
+    /// an instant before custody turns echo off: text typed in between
+    /// would be echoed by the terminal, not by custody, and the test would
+    /// fail on a race no person can type into), then types a passphrase.
+    fn type_secret(&self, text: &str) {
+        let tty = self
+            .tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"])
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&tty.stdout).trim().to_string();
+        let echo_off = || {
+            let out = Command::new("stty")
+                .args(["-F", &tty, "-a"])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .any(|flag| flag == "-echo")
+        };
+        let mut tries = 0;
+        while !echo_off() {
+            tries += 1;
+            assert!(tries < 1200, "custody never turned the terminal's echo off");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        self.type_line(text);
+    }
+
     fn type_line(&self, text: &str) {
         assert!(self
             .tmux(&["send-keys", "-t", "t", "-l", text])
@@ -659,9 +694,9 @@ fn on_a_terminal_the_passphrase_is_asked_without_echo() {
         &format!("{bin} key generate --encrypt --out {}", s(&key)),
     );
     term.wait_for("new passphrase for");
-    term.type_line("tty-secret-4417");
+    term.type_secret("tty-secret-4417");
     term.wait_for("the same passphrase again");
-    term.type_line("tty-secret-4417");
+    term.type_secret("tty-secret-4417");
     let screen = term.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(!screen.contains("tty-secret-4417"), "echoed:\n{screen}");
@@ -680,7 +715,7 @@ fn on_a_terminal_the_passphrase_is_asked_without_echo() {
         &format!("true | {bin} key public --key {}", s(&key)),
     );
     term.wait_for(&format!("passphrase for {}", s(&key)));
-    term.type_line("tty-secret-4417");
+    term.type_secret("tty-secret-4417");
     let screen = term.wait_for("EXIT=");
     assert!(
         screen.contains("EXIT=0") && screen.contains(public.trim()),
@@ -696,9 +731,9 @@ fn on_a_terminal_the_passphrase_is_asked_without_echo() {
         &format!("{bin} key generate --encrypt --out {}", s(&other)),
     );
     term.wait_for("new passphrase for");
-    term.type_line("one");
+    term.type_secret("one");
     term.wait_for("the same passphrase again");
-    term.type_line("two");
+    term.type_secret("two");
     let screen = term.wait_for("EXIT=");
     assert!(
         screen.contains("the two passphrases differ") && screen.contains("EXIT=2"),
@@ -781,27 +816,8 @@ fn a_new_person_whose_id_is_near_another_is_refused_as_append_refuses_it() {
 fn an_encrypted_key_imports_a_case_list_that_attaches_videos_by_path() {
     use sha2::Digest;
     let env = Env::new(CUSTODY);
-    let key = env.path("field.pem");
-    let public = with_pass(
-        &env.store,
-        &["key", "generate", "--encrypt", "--out", s(&key)],
-        None,
-        Some("long field passphrase"),
-    )
-    .ok();
-    env.run(&[
-        "key",
-        "grant",
-        "--authority-key",
-        s(&env.authority),
-        "--role",
-        "investigator",
-        "--holder",
-        "Field team B",
-        "--public-key",
-        public.trim(),
-    ])
-    .ok();
+    let (key, public) = encrypted_key(&env, "field.pem");
+    env.grant_investigator("Field team B", &public).ok();
     std::fs::create_dir_all(env.path("clips")).unwrap();
     let (a, b) = (
         b"video of the surrender".to_vec(),
