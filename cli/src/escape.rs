@@ -93,40 +93,41 @@ pub(crate) fn path(p: &std::path::Path) -> String {
     terminal(&p.display().to_string())
 }
 
-/// Untrusted text for inline Markdown (CommonMark): controls as for
-/// [`terminal`], and every ASCII punctuation character Markdown gives a
-/// meaning to backslash-escaped.
+/// Untrusted text for inline Markdown (CommonMark with GitHub's
+/// extensions): controls as for [`terminal`], so a value stays on its line,
+/// and every character that could start Markdown syntax where it stands
+/// backslash-escaped. Characters that are syntax anywhere (emphasis, code,
+/// links, HTML, tables, strikethrough, entities) are always escaped; those
+/// that are syntax only at the start of a line (a list item `-`/`+`/`1.`, a
+/// setext underline `=`) are escaped only at the value's start, which is
+/// where a value can land after a list marker; the autolink triggers
+/// (`scheme://`, `www.`, `user@host`) are broken. So a date such as
+/// `2023-07-01T10:00:00Z` reads as written in the raw file too.
 pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let mut leading_digits = true;
+    for (i, c) in s.char_indices() {
         if escape_control(&mut out, c) {
+            leading_digits = false;
             continue;
         }
-        if matches!(
-            c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '{'
-                | '}'
-                | '['
-                | ']'
-                | '('
-                | ')'
-                | '#'
-                | '+'
-                | '-'
-                | '.'
-                | '!'
-                | '|'
-                | '<'
-                | '>'
-                | '~'
-                | '='
-                | '"'
-                | '&'
-                | ':'
-        ) {
+        let rest = &s[i + c.len_utf8()..];
+        let before = &s[..i];
+        let escape = match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '<'
+            | '>' | '~' | '"' | '&' | '@' => true,
+            '-' | '+' | '=' => i == 0,
+            '.' => {
+                (leading_digits && i > 0 && (rest.is_empty() || rest.starts_with(' ')))
+                    || before.to_ascii_lowercase().ends_with("www")
+            }
+            ':' => rest.starts_with("//"),
+            _ => false,
+        };
+        if !c.is_ascii_digit() {
+            leading_digits = false;
+        }
+        if escape {
             out.push('\\');
         }
         out.push(c);
@@ -185,5 +186,32 @@ mod tests {
             assert!(!m.contains(raw), "{raw} in {m}");
         }
         assert_eq!(markdown("near Robotyne"), "near Robotyne");
+    }
+
+    /// What a list marker, a heading or an autolink would need, at the
+    /// start of a value (which may follow `- `), is escaped; the same
+    /// characters inside a date, a time or a sentence are left as written.
+    #[test]
+    fn line_start_syntax_is_inert_and_dates_read_as_written() {
+        for (hostile, want) in [
+            ("- nested", "\\- nested"),
+            ("+ nested", "\\+ nested"),
+            ("=== underline", "\\=== underline"),
+            ("12. ordered", "12\\. ordered"),
+            ("3.", "3\\."),
+            ("www.evil.example", "www\\.evil.example"),
+            ("ftp://x", "ftp\\://x"),
+            ("mail a@b.example", "mail a\\@b.example"),
+        ] {
+            assert_eq!(markdown(hostile), want, "{hostile}");
+        }
+        for plain in [
+            "2023-07-01",
+            "2023-07-01T10:00:00Z",
+            "12.5 km north-east of Olenivka",
+            "unit 3: second company",
+        ] {
+            assert_eq!(markdown(plain), plain);
+        }
     }
 }

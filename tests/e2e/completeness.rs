@@ -326,7 +326,7 @@ fn an_anchored_export_meets_an_older_pin() {
     .fails(1, &["not older"]);
     let md = env.run(&["dossier", "P-1"]).ok();
     assert!(
-        md.contains("**Verdict:** COMPLETE — these are all 5 entries about P\\-1"),
+        md.contains("**Verdict:** COMPLETE — these are all 5 entries about P-1"),
         "{md}"
     );
     let md = env.run(&["dossier", "P-404"]).ok();
