@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod committer;
 #[doc(hidden)]
 pub mod harness;
 pub mod input;

@@ -383,9 +383,7 @@ fn time_cuts_cut_the_items_and_the_status_and_say_so() {
     // As the world stood at the end of 2022: before the notification.
     let md = r.env.run(&["dossier", "P-1", "--as-of", "2022-12"]).ok();
     assert!(
-        md.contains(
-            "> **Time cut:** this dossier shows the state of the world as of 2022-12-31"
-        ),
+        md.contains("> **Time cut:** this dossier shows the state of the world as of 2022-12-31"),
         "{md}"
     );
     let j = parse(

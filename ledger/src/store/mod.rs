@@ -18,12 +18,14 @@ mod bundle;
 mod check;
 mod consistency;
 mod error;
+mod group;
 mod map;
 mod restore;
 pub use backend::panic_is_contained;
 pub use bundle::{AnchorNote, BundleBuildError};
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
+pub use group::GroupCommit;
 pub use map::SealedCheckpoint;
 pub use restore::{Left, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK};
 mod projections;
@@ -828,33 +830,10 @@ impl Ledger {
     /// seal included (its tree size is its own seq). A refusal names the
     /// seal as event 0 and the checkpoint as event 1.
     pub fn checkpoint(&mut self, key: &SigningKey) -> Result<(Appended, String), AppendError> {
-        use custody_format::event::{Checkpoint, Seal, Sha256Digest, SignatureBytes};
         let now = self.clock()?;
         let mut batch = Batch::new(self, false);
-        let facts = batch.seal_facts(self)?.ok_or_else(|| StoreError::Damaged {
-            dir: self.dir.clone(),
-            detail: "it has no governance stream (not even its genesis)".into(),
-        })?;
-        let seal = Event::Seal(Seal {
-            map_root: Sha256Digest(facts.map_root),
-            gov_count: facts.gov_count,
-            gov_head: facts.gov_head,
-        });
-        self.push_event(&mut batch, seal, key, now)?;
-        let size = batch.rules.next_seq();
-        let root = merkle::root(&batch.nodes(self), size)?;
-        let name = self.name().to_string();
-        let text = custody_format::note::note_text(&name, size, &root);
-        let signature = custody_format::note::sign_text(&text, key);
-        let event = Event::Checkpoint(Checkpoint {
-            tree_size: size,
-            root_hash: Sha256Digest(root),
-            note_signature: SignatureBytes(signature),
-        });
-        self.push_event(&mut batch, event, key, now)?;
+        let note = self.push_seal_and_checkpoint(&mut batch, key, now)?;
         let appended = batch.commit(self)?;
-        let public = public_key_of(key).0;
-        let note = custody_format::note::signed_note(&text, &name, &public, &signature);
         Ok((appended[1], note))
     }
 

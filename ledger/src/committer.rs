@@ -1,0 +1,245 @@
+//! Group commit: many submitters, one writer, one durable commit for
+//! whatever arrived together.
+//!
+//! A store has one writer (ARCHITECTURE.md, "single writer"), and a durable
+//! commit costs an fsync whatever it holds. A server that committed each
+//! submission alone would be bound by fsyncs per second, however many
+//! clients it had. The [`Committer`] owns the writable [`Ledger`] on one
+//! thread; submitters hand it [`Job`]s through a bounded queue and are
+//! answered through their own callback once the commit that holds their
+//! events is on disk. The thread takes a job, then every job already queued
+//! (up to [`Limits::max_events`] events, waiting at most
+//! [`Limits::linger`] for more), and commits them as one group
+//! ([`Ledger::append_group`]: each event accepted or refused on its own, a
+//! seal and a checkpoint after them). While it commits, the next group
+//! gathers in the queue, so the group size grows with the load and the
+//! fsyncs per second stay bounded: throughput grows with concurrency.
+//!
+//! The queue is bounded ([`Limits::queue`] jobs): when it is full,
+//! [`Committer::submit`] answers [`SubmitError::Busy`] at once, and a
+//! server turns that into `503 Retry-After`: memory stays bounded under
+//! overload, and nothing is accepted that is not then committed.
+//!
+//! The committer is synchronous and knows no runtime: the callback is how
+//! an async server wakes its request (a oneshot channel's sender, moved into
+//! the closure).
+
+use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError};
+use custody_format::event::Event;
+use ed25519_dalek::SigningKey;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How much the committer gathers, and how much it lets wait.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Events in one commit at most (a job is never split; one larger than
+    /// this is committed alone).
+    pub max_events: usize,
+    /// How long, after the first job of a group, to wait for more before
+    /// committing. Zero commits what is queued at once; the time a commit
+    /// takes is what gathers the next group under load.
+    pub linger: Duration,
+    /// Jobs waiting at most; beyond, [`Committer::submit`] is refused.
+    pub queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_events: 4096,
+            linger: Duration::from_millis(2),
+            queue: 8192,
+        }
+    }
+}
+
+/// The checkpoint a group was committed under, shared by its receipts.
+#[derive(Debug)]
+pub struct Checkpointed {
+    /// The checkpoint's own entry.
+    pub entry: Appended,
+    /// The tree size it states (its seq: it covers every entry before it).
+    pub size: u64,
+    /// Its signed C2SP note, byte for byte.
+    pub note: String,
+}
+
+/// What one event became: on disk with a proof, or refused.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Durably appended.
+    Appended(Receipt),
+    /// Refused by the chain rules; nothing of it was written.
+    Refused(Refusal),
+}
+
+/// The answer to one accepted event: where it is, and the proof that the
+/// checkpoint's tree holds it.
+#[derive(Debug)]
+pub struct Receipt {
+    /// Its entry.
+    pub entry: Appended,
+    /// Its RFC 9162 inclusion proof in the checkpoint's tree.
+    pub proof: Vec<crate::merkle::Hash>,
+    /// The checkpoint.
+    pub checkpoint: Arc<Checkpointed>,
+}
+
+/// Why a whole job failed: the commit it was in failed (the store, the
+/// clock, or the committer's key), and nothing of it was written.
+pub type JobError = Arc<AppendError>;
+
+/// The callback a job is answered through, once, from the committer's
+/// thread: one outcome per event, in order.
+pub type Reply = Box<dyn FnOnce(Result<Vec<Outcome>, JobError>) + Send>;
+
+/// Events submitted together, and where to answer.
+pub struct Job {
+    /// The events.
+    pub events: Vec<Event>,
+    /// Where the outcome goes.
+    pub reply: Reply,
+}
+
+/// Why a job was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The queue is full: try again shortly.
+    #[error("the commit queue is full")]
+    Busy(Job),
+    /// The committer has stopped.
+    #[error("the committer has stopped")]
+    Stopped(Job),
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Job({} events)", self.events.len())
+    }
+}
+
+/// The writer thread and its queue.
+pub struct Committer {
+    sender: SyncSender<Job>,
+    worker: JoinHandle<Ledger>,
+}
+
+impl Committer {
+    /// Starts the writer thread, which owns `ledger` and signs with `key`
+    /// until [`Committer::stop`].
+    pub fn start(ledger: Ledger, key: SigningKey, limits: Limits) -> Committer {
+        let (sender, receiver) = sync_channel(limits.queue.max(1));
+        let worker = std::thread::Builder::new()
+            .name("custody-committer".into())
+            .spawn(move || run(ledger, key, limits, receiver))
+            .expect("spawning the committer thread");
+        Committer { sender, worker }
+    }
+
+    /// Queues `job`, or hands it back at once if the queue is full or the
+    /// committer has stopped.
+    pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
+        self.sender.try_send(job).map_err(|e| match e {
+            TrySendError::Full(job) => SubmitError::Busy(job),
+            TrySendError::Disconnected(job) => SubmitError::Stopped(job),
+        })
+    }
+
+    /// Commits everything queued, stops the thread and returns the ledger.
+    pub fn stop(self) -> Ledger {
+        drop(self.sender);
+        match self.worker.join() {
+            Ok(ledger) => ledger,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// The writer thread: gather, commit, answer, until every sender is gone.
+fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<Job>) -> Ledger {
+    while let Ok(first) = receiver.recv() {
+        let group = gather(first, &receiver, limits);
+        commit(&mut ledger, &key, group);
+    }
+    ledger
+}
+
+/// The first job and whatever else arrives within the limits.
+fn gather(first: Job, receiver: &Receiver<Job>, limits: Limits) -> Vec<Job> {
+    let deadline = Instant::now() + limits.linger;
+    let mut events = first.events.len();
+    let mut group = vec![first];
+    while events < limits.max_events {
+        let next = match receiver.try_recv() {
+            Ok(job) => job,
+            Err(_) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match receiver.recv_timeout(left) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        };
+        events += next.events.len();
+        group.push(next);
+    }
+    group
+}
+
+/// Commits one group and answers each of its jobs.
+fn commit(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) {
+    let mut counts = Vec::with_capacity(group.len());
+    let mut events = Vec::new();
+    let mut replies = Vec::with_capacity(group.len());
+    for job in group {
+        counts.push(job.events.len());
+        events.extend(job.events);
+        replies.push(job.reply);
+    }
+    let outcomes = ledger
+        .append_group(events, key)
+        .map_err(Arc::new)
+        .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
+    match outcomes {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for (reply, n) in replies.into_iter().zip(counts) {
+                reply(Ok(outcomes.by_ref().take(n).collect()));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                reply(Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// Each accepted event's receipt, with its proof in the group's checkpoint.
+fn receipts(ledger: &Ledger, done: GroupCommit) -> Result<Vec<Outcome>, StoreError> {
+    let checkpoint = done.checkpoint.map(|(entry, note)| {
+        Arc::new(Checkpointed {
+            entry,
+            size: entry.seq,
+            note,
+        })
+    });
+    done.outcomes
+        .into_iter()
+        .map(|o| match (o, &checkpoint) {
+            (Ok(entry), Some(c)) => Ok(Outcome::Appended(Receipt {
+                entry,
+                proof: ledger.inclusion_proof(entry.seq, c.size)?,
+                checkpoint: c.clone(),
+            })),
+            (Ok(_), None) => unreachable!("a group with an accepted event has a checkpoint"),
+            (Err(r), _) => Ok(Outcome::Refused(r)),
+        })
+        .collect()
+}

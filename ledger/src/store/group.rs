@@ -1,0 +1,132 @@
+//! One durable commit for many independent submissions, closed by a
+//! checkpoint: what a server that sequences evidence for many submitters
+//! (`custody serve`, issue 13) writes each time it commits.
+//!
+//! [`Ledger::append`] is all or nothing: one refused event refuses the
+//! batch, which is right for one investigator's file. Submissions from
+//! different people are independent: one bad statement must not cost the
+//! others their place, and each submitter needs its own answer.
+//! [`Ledger::append_group`] checks each event against the chain *and the
+//! events accepted before it in the same group* (a second correction of one
+//! target in the group is refused, as it would be in two appends); a refused
+//! event takes no seq and leaves the group as it was (`rules::ChainRules::check`
+//! changes nothing, and nothing is pushed until it passes). The accepted
+//! events are followed by a seal and a checkpoint of the whole ledger, all
+//! in one commit, so every accepted event can be answered at once with an
+//! inclusion proof against a signed note (a receipt), with one fsync for
+//! the whole group.
+
+use super::batch::Batch;
+use super::error::{AppendError, Refusal};
+use super::{Appended, Ledger};
+use crate::keyfile::public_key_of;
+use crate::merkle;
+use custody_format::event::{Checkpoint, Event, Seal, Sha256Digest, SignatureBytes};
+use custody_format::time::Timestamp;
+use ed25519_dalek::SigningKey;
+
+/// What a group commit did.
+#[derive(Debug)]
+pub struct GroupCommit {
+    /// One per event, in the order given: its entry, or why it was refused.
+    pub outcomes: Vec<Result<Appended, Refusal>>,
+    /// The checkpoint after the accepted events (its entry and its signed
+    /// C2SP note), which covers them all; `None` when none was accepted, in
+    /// which case nothing was written.
+    pub checkpoint: Option<(Appended, String)>,
+}
+
+impl GroupCommit {
+    /// The tree size the checkpoint states (its own seq: it covers every
+    /// entry before it, the seal included).
+    pub fn tree_size(&self) -> Option<u64> {
+        self.checkpoint.as_ref().map(|(a, _)| a.seq)
+    }
+}
+
+impl Ledger {
+    /// Appends each of `events` that the chain rules accept, signed by
+    /// `key`, then a seal and a checkpoint (which `key` must be allowed to
+    /// sign), in one durable commit. A refused event is reported in its
+    /// place and the others go on; a failure of the store or of the seal or
+    /// checkpoint (a key that may not sign them) refuses the whole group and
+    /// writes nothing.
+    pub fn append_group(
+        &mut self,
+        events: Vec<Event>,
+        key: &SigningKey,
+    ) -> Result<GroupCommit, AppendError> {
+        let now = self.clock()?;
+        let mut batch = Batch::new(self, false);
+        // Each event: its position in the batch, or why it was refused.
+        let mut placed: Vec<Result<usize, Refusal>> = Vec::with_capacity(events.len());
+        for event in events {
+            let position = batch.entries.len();
+            match self.push_event(&mut batch, event, key, now) {
+                Ok(()) => placed.push(Ok(position)),
+                Err(AppendError::Refused { reason, .. }) => placed.push(Err(reason)),
+                Err(e) => return Err(e),
+            }
+        }
+        if !placed.iter().any(Result::is_ok) {
+            return Ok(GroupCommit {
+                outcomes: placed
+                    .into_iter()
+                    .map(|p| p.map(|_| unreachable!("none was accepted")))
+                    .collect(),
+                checkpoint: None,
+            });
+        }
+        let note = self.push_seal_and_checkpoint(&mut batch, key, now)?;
+        let appended = batch.commit(self)?;
+        let outcomes = placed
+            .into_iter()
+            .map(|p| p.map(|position| appended[position]))
+            .collect();
+        let checkpoint = *appended.last().expect("the checkpoint was pushed");
+        Ok(GroupCommit {
+            outcomes,
+            checkpoint: Some((checkpoint, note)),
+        })
+    }
+
+    /// Pushes a seal and a signed checkpoint of everything before them (the
+    /// chain and the batch so far) onto `batch`, and returns the note. The
+    /// seal states the person map's root and the governance stream's length
+    /// and head over every entry before it; the checkpoint, the entry after
+    /// it, covers every entry before it, the seal included.
+    pub(super) fn push_seal_and_checkpoint(
+        &self,
+        batch: &mut Batch,
+        key: &SigningKey,
+        now: Timestamp,
+    ) -> Result<String, AppendError> {
+        let facts = batch
+            .seal_facts(self)?
+            .ok_or_else(|| super::StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: "it has no governance stream (not even its genesis)".into(),
+            })?;
+        let seal = Event::Seal(Seal {
+            map_root: Sha256Digest(facts.map_root),
+            gov_count: facts.gov_count,
+            gov_head: facts.gov_head,
+        });
+        self.push_event(batch, seal, key, now)?;
+        let size = batch.rules.next_seq();
+        let root = merkle::root(&batch.nodes(self), size)?;
+        let name = self.name().to_string();
+        let text = custody_format::note::note_text(&name, size, &root);
+        let signature = custody_format::note::sign_text(&text, key);
+        let event = Event::Checkpoint(Checkpoint {
+            tree_size: size,
+            root_hash: Sha256Digest(root),
+            note_signature: SignatureBytes(signature),
+        });
+        self.push_event(batch, event, key, now)?;
+        let public = public_key_of(key).0;
+        Ok(custody_format::note::signed_note(
+            &text, &name, &public, &signature,
+        ))
+    }
+}

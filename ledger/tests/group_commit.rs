@@ -1,0 +1,221 @@
+//! Group commit (`Ledger::append_group`, `committer`): many submitters,
+//! one writer. What must hold whatever the timing: every event answered as
+//! appended is in the chain, at the seq and with the hash it was given,
+//! and its proof holds against the signed checkpoint it came with; a
+//! refused event costs the others nothing; nothing is appended twice or
+//! lost; the chain verifies.
+
+use custody_format::event::{EntryHash, Event};
+use custody_ledger::committer::{Committer, Job, Limits, Outcome, SubmitError};
+use custody_ledger::store::Ledger;
+use custody_testkit::events::{capture, correction, sighting};
+use custody_testkit::keys::{authority, investigator};
+use custody_testkit::ledger::{investigator_granted, with_investigator};
+use custody_verifier::checkpoint;
+use custody_verifier::merkle::{leaf_hash, verify_inclusion};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A ledger whose authority also holds `investigator`, so that one key can
+/// sign evidence and the checkpoints that close each group (in format v2
+/// only an authority signs checkpoints).
+fn ledger(dir: &std::path::Path) -> Ledger {
+    let mut l = with_investigator(dir);
+    l.append(
+        vec![investigator_granted(&authority(), "A as investigator")],
+        &authority(),
+    )
+    .unwrap();
+    l
+}
+
+/// The proof of `seq` with `hash` against the note, checked as a
+/// prosecutor would: the note's signature by the authority, the leaf from
+/// the stored bytes, RFC 9162 inclusion.
+fn check_receipt(l: &Ledger, seq: u64, hash: &EntryHash, proof: &[[u8; 32]], note: &str) {
+    let cp = checkpoint::parse(note).unwrap();
+    cp.verify_by(&[authority().verifying_key().to_bytes()])
+        .unwrap();
+    let bytes = l.entry_bytes(seq).unwrap().expect("the entry is stored");
+    let stored = custody_format::entry::SignedEntry::decode(bytes.clone()).unwrap();
+    assert_eq!(&stored.hash(), hash, "seq {seq} holds another entry");
+    verify_inclusion(&leaf_hash(&bytes), seq, cp.size, proof, &cp.root).unwrap();
+}
+
+#[test]
+fn a_refused_event_costs_the_others_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = ledger(dir.path());
+    let unknown = EntryHash([7; 32]);
+    let done = l
+        .append_group(
+            vec![capture("P-1"), correction(unknown, None), sighting("P-2")],
+            &authority(),
+        )
+        .unwrap();
+    assert!(done.outcomes[0].is_ok());
+    let refusal = done.outcomes[1].as_ref().unwrap_err();
+    assert!(refusal.to_string().contains("target"), "{refusal}");
+    let (a, c) = (
+        *done.outcomes[0].as_ref().unwrap(),
+        *done.outcomes[2].as_ref().unwrap(),
+    );
+    // The refused event took no seq: the third follows the first.
+    assert_eq!(c.seq, a.seq + 1);
+    let (cp, note) = done.checkpoint.unwrap();
+    // Seal, then checkpoint, right after the accepted events.
+    assert_eq!(cp.seq, c.seq + 2);
+    assert_eq!(l.len(), cp.seq + 1);
+    for x in [a, c] {
+        let proof = l.inclusion_proof(x.seq, cp.seq).unwrap();
+        check_receipt(&l, x.seq, &x.hash, &proof, &note);
+    }
+}
+
+#[test]
+fn a_group_refuses_what_two_appends_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = ledger(dir.path());
+    let target = l.append(vec![capture("P-1")], &authority()).unwrap()[0];
+    // Two corrections of one entry in one group: the second is refused, as
+    // it would be in a second append.
+    let done = l
+        .append_group(
+            vec![
+                correction(target.hash, None),
+                correction(target.hash, Some(sighting("P-1"))),
+            ],
+            &authority(),
+        )
+        .unwrap();
+    assert!(done.outcomes[0].is_ok());
+    let refusal = done.outcomes[1].as_ref().unwrap_err();
+    assert!(refusal.to_string().contains("corrected"), "{refusal}");
+}
+
+#[test]
+fn a_group_with_nothing_accepted_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = ledger(dir.path());
+    let before = l.head();
+    let done = l
+        .append_group(vec![correction(EntryHash([1; 32]), None)], &authority())
+        .unwrap();
+    assert!(done.outcomes[0].is_err());
+    assert!(done.checkpoint.is_none());
+    assert_eq!(l.head(), before);
+}
+
+#[test]
+fn a_key_that_may_not_checkpoint_refuses_the_whole_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = ledger(dir.path());
+    let before = l.head();
+    // The investigator may sign the capture, not the seal that closes it.
+    let e = l
+        .append_group(vec![capture("P-1")], &investigator())
+        .unwrap_err();
+    assert!(e.to_string().contains("authority"), "{e}");
+    assert_eq!(l.head(), before);
+}
+
+/// Submits `events` as one job and returns the receiver of its answer.
+fn submit(c: &Committer, events: Vec<Event>) -> mpsc::Receiver<Vec<Outcome>> {
+    let (tx, rx) = mpsc::channel();
+    let job = Job {
+        events,
+        reply: Box::new(move |r| {
+            tx.send(r.expect("the commit succeeds")).unwrap();
+        }),
+    };
+    let mut job = job;
+    // Busy is an answer to retry, not a failure (the test's queue is small).
+    loop {
+        match c.submit(job) {
+            Ok(()) => return rx,
+            Err(SubmitError::Busy(back)) => {
+                job = back;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(SubmitError::Stopped(_)) => panic!("stopped"),
+        }
+    }
+}
+
+#[test]
+fn concurrent_submitters_each_get_a_receipt_that_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(dir.path());
+    let start = l.len();
+    let limits = Limits {
+        max_events: 64,
+        linger: Duration::from_millis(1),
+        queue: 16,
+    };
+    let committer = Committer::start(l, authority(), limits);
+    let (threads, per_thread) = (6, 25);
+    let receipts = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let c = &committer;
+                s.spawn(move || {
+                    (0..per_thread)
+                        .map(|i| {
+                            let person = format!("P-{t}-{i}");
+                            // Every fifth job also carries an event the rules
+                            // refuse, which must not cost its neighbour.
+                            let mut events = vec![capture(&person)];
+                            if i % 5 == 0 {
+                                events.push(correction(EntryHash([9; 32]), None));
+                            }
+                            (person, submit(c, events).recv().unwrap())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let l = committer.stop();
+    let mut seqs = Vec::new();
+    for (person, outcomes) in &receipts {
+        let Outcome::Appended(r) = &outcomes[0] else {
+            panic!("{person}'s capture was refused");
+        };
+        check_receipt(&l, r.entry.seq, &r.entry.hash, &r.proof, &r.checkpoint.note);
+        let about = l.entry(r.entry.seq).unwrap().unwrap();
+        assert_eq!(about.event().person().unwrap().as_str(), person);
+        seqs.push(r.entry.seq);
+        if outcomes.len() == 2 {
+            assert!(matches!(outcomes[1], Outcome::Refused(_)));
+        }
+    }
+    // Nothing twice: one entry per accepted event.
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), threads * per_thread);
+    // Every entry after the start is a capture, a seal or a checkpoint, and
+    // the store, reopened, holds them and verifies.
+    drop(l);
+    let l = Ledger::open_read_only(dir.path()).unwrap();
+    let mut evidence = 0;
+    for seq in start..l.len() {
+        match l.entry(seq).unwrap().unwrap().event() {
+            Event::Capture(_) => evidence += 1,
+            Event::Seal(_) | Event::Checkpoint(_) => {}
+            other => panic!("unexpected entry at {seq}: {other:?}"),
+        }
+    }
+    assert_eq!(evidence, threads * per_thread);
+    let chain: Vec<Vec<u8>> = (0..l.len())
+        .map(|s| l.entry_bytes(s).unwrap().unwrap())
+        .collect();
+    assert_eq!(
+        custody_testkit::chain::verify(&chain).unwrap(),
+        l.len(),
+        "the chain verifies"
+    );
+}
