@@ -7,8 +7,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 /// One event of each of the seven evidence types, as JSON Lines: P-0001's
 /// capture (at Mariupol, with an attachment), sighting, ICRC notification,
@@ -181,49 +180,15 @@ impl Env {
         env
     }
 
-    /// Starts `custody append`, which opens the store for writing and then
-    /// waits for its input on stdin, and returns once it does: a writer
-    /// holding the store. Kill it, or write to its stdin and wait for it,
-    /// to end it.
-    ///
-    /// "Once it does" is seen, not assumed after a fixed pause: the
-    /// store's lock file is held (the writer takes it before it opens the
-    /// database) and, where Linux shows it (`/proc/PID/syscall`), the
-    /// writer is blocked reading its standard input, which it starts only
-    /// once the store is open. Half a second used to be enough, but the
-    /// end-to-end tests share one process, and this writer may start while
-    /// the crash tests' appends and rebuilds keep both cores and the disk
-    /// busy.
-    pub fn hold_open_for_writing(&self) -> Child {
-        let mut holder = Command::new(self.custody.bin)
-            .args([
-                "--store",
-                s(&self.store),
-                "append",
-                "--key",
-                s(&self.investigator),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run custody append");
-        let deadline = Instant::now() + HOLD_DEADLINE;
-        while !(self.store_is_locked() && reads_stdin(holder.id()).unwrap_or(true)) {
-            if let Some(status) = holder.try_wait().expect("try_wait") {
-                let out = holder.wait_with_output().expect("wait for custody");
-                panic!(
-                    "custody append ended ({status}) before it held the store:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "custody append did not hold the store within {HOLD_DEADLINE:?}"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        holder
+    /// Opens the store for writing in this process and returns it: a
+    /// writer holding the store (its lock file and its database open for
+    /// writing), as a long-running writer such as `custody serve` holds it.
+    /// Drop it to end it. Returns once it holds the store, so nothing waits
+    /// a fixed time.
+    pub fn hold_open_for_writing(&self) -> custody_ledger::store::Ledger {
+        let ledger = custody_ledger::store::Ledger::open(&self.store).expect("open the store");
+        assert!(self.store_is_locked(), "the writer holds the lock file");
+        ledger
     }
 
     /// True if a process holds the store's lock file exclusively, as a
@@ -371,9 +336,23 @@ impl Env {
     }
 }
 
-/// How long [`Env::hold_open_for_writing`] waits for the writer to hold
-/// the store before it fails the test.
-const HOLD_DEADLINE: Duration = Duration::from_secs(60);
+/// Waits until `child` is blocked reading its standard input (Linux's
+/// `/proc/PID/syscall`; where that cannot be read, returns at once), so a
+/// test can act while a command waits for input, without a fixed pause.
+/// Panics if the child ends first or after a minute.
+pub fn wait_until_reading_stdin(child: &mut std::process::Child) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !reads_stdin(child.id()).unwrap_or(true) {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            panic!("the command ended ({status}) before it read its input");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command did not read its input within a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
 
 /// `read`'s system call number, as `/proc/PID/syscall` shows it.
 #[cfg(target_arch = "x86_64")]

@@ -435,9 +435,9 @@ fn openssl_keys_are_accepted() {
 #[test]
 fn a_store_in_use_is_reported_not_corrupted() {
     let env = Env::new(CUSTODY);
-    // `append` holds the store while it waits for its input: a second
-    // writer is told the store is in use; a reader reads the last commit.
-    let mut holder = env.hold_open_for_writing();
+    // A writer holds the store (as a running server does): a second writer
+    // is told the store is in use; a reader reads the last commit.
+    let holder = env.hold_open_for_writing();
     env.run(&["checkpoint", "--key", s(&env.authority)])
         .fails(2, &["store is in use"]);
     assert_eq!(
@@ -445,20 +445,54 @@ fn a_store_in_use_is_reported_not_corrupted() {
         2,
         "a reader is not blocked by a writer"
     );
-    {
-        use std::io::Write;
-        let mut stdin = holder.stdin.take().unwrap();
-        stdin
-            .write_all(br#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#)
-            .unwrap();
-    }
-    let out = holder.wait_with_output().unwrap();
+    drop(holder);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    assert_eq!(env.verify_ok()["length"], 4);
+}
+
+/// `append` checks its input without the write lock (reading it, hashing
+/// its attachments, looking for near-duplicate ids over every person), and
+/// takes the lock only to commit: an investigator slow to finish typing,
+/// or a large file being hashed, holds up no other writer. What changed in
+/// between is checked again at the commit.
+#[test]
+fn append_holds_no_lock_while_it_reads_its_input() {
+    use std::io::Write;
+    let env = Env::new(CUSTODY);
+    let mut slow = Command::new(CUSTODY.bin())
+        .args([
+            "--store",
+            s(&env.store),
+            "append",
+            "--key",
+            s(&env.investigator),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = slow.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"type\":\"capture\",\"person\":\"P-1\",\"occurred_at\":\"2022\"}\n")
+        .unwrap();
+    custody_testkit::cli::wait_until_reading_stdin(&mut slow);
+    // While it still reads, another writer appends and checkpoints.
+    env.append_ok(r#"{"type":"capture","person":"P-2","occurred_at":"2022"}"#);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    drop(stdin);
+    let out = slow.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(env.verify_ok()["length"], 3);
+    // Both are in, the slow one after the checkpoint.
+    let v = env.verify_ok();
+    assert_eq!(v["length"], 6, "{v}");
+    let log = env.run(&["--json", "log"]).ok();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"]["person"], "P-1", "{last}");
 }
 
 /// A reader that stalls (a pager, a full pipe) holds a snapshot, not a
@@ -734,12 +768,11 @@ fn an_unclean_copy_is_read_without_being_written() {
     let answers: Vec<String> = reads.iter().map(|a| env.run(a).ok()).collect();
     let head = env.verify_ok()["head_hash"].clone();
 
-    // `append` holds the store open for writing while it waits for input.
-    let mut holder = env.hold_open_for_writing();
+    // A copy taken while a writer holds the store open.
+    let holder = env.hold_open_for_writing();
     let copy = env.path("copy");
     util::copy_dir(&env.store, &copy);
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    drop(holder);
 
     let db = copy.join("custody.redb");
     let bytes = std::fs::read(&db).unwrap();

@@ -8,7 +8,7 @@
 //! and its working directory. None changes either (a child gets its
 //! environment through its `Command`, and every path is absolute), and
 //! none waits a fixed time for another process to be ready: it waits
-//! until it is (`Env::hold_open_for_writing`).
+//! until it is (`Env::hold_open_for_writing` returns once it holds the store).
 
 mod util;
 

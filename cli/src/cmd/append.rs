@@ -650,18 +650,22 @@ fn check_input(
 
 /// Runs `append`.
 pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
-    // A check writes nothing: it takes no write lock.
-    let mut ledger = if args.check {
-        ctx.open_read_only()?
-    } else {
-        ctx.open()?
-    };
     let key = crate::cmd::key::signing_key(&args.key)?;
-    let checked = check_input(ctx, &ledger, &key, &args)?;
+    // The check reads the ledger without its write lock: hashing a large
+    // attachment, or looking for near-duplicate ids over every person, must
+    // not hold up other writers (a server's committer, another append).
+    // Whatever changes before the commit is caught there: each entry is
+    // checked again against the chain as it then stands, and a refused
+    // chunk writes nothing and says where to resume.
+    let checked = {
+        let ledger = ctx.open_read_only()?;
+        check_input(ctx, &ledger, &key, &args)?
+    };
     if args.check {
         print_check_summary(ctx, &checked);
         return Ok(());
     }
+    let mut ledger = ctx.open()?;
     let persons = checked.persons.seen.len();
     let (first, last) = commit(ctx, &mut ledger, &key, args.chunk, checked.spool)?;
     if let (false, Some(first), Some(last)) = (ctx.json, first, last) {
