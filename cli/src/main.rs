@@ -105,6 +105,13 @@ enum Command {
     /// person's bundle (--bundle), an entry's tlog-proof (--proof), or a
     /// dossier's signature (--dossier).
     Verify(cmd::verify::VerifyArgs),
+    /// Keep a verifying replica of a ledger read through the C2SP
+    /// tlog-tiles layout (a `custody serve`, or a directory of `custody
+    /// tiles --entries`): every new entry's signature and chain rules and
+    /// the checkpoint's root and signature are checked before the replica
+    /// changes; a source that forked or rolled back is refused. Run it again
+    /// to catch up.
+    Mirror(cmd::mirror::MirrorArgs),
     /// Write the whole ledger as JSON Lines (signed bytes plus a decoded
     /// view), or one person's evidence bundle with proofs (--person).
     Export(cmd::export::ExportArgs),
@@ -260,6 +267,7 @@ fn main() {
         Command::Report(a) => cmd::status::report(&ctx, a),
         Command::Rebuild => cmd::status::rebuild(&ctx),
         Command::Compact => cmd::compact::run(&ctx),
+        Command::Mirror(a) => cmd::mirror::run(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Restore(a) => cmd::restore::run(&ctx, a),

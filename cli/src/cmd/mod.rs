@@ -13,6 +13,7 @@ pub(crate) mod init;
 pub(crate) mod key;
 pub(crate) mod log;
 pub(crate) mod manual;
+pub(crate) mod mirror;
 pub(crate) mod restore;
 pub(crate) mod status;
 pub(crate) mod verify;

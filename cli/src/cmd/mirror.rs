@@ -1,0 +1,496 @@
+//! `custody mirror`: an auditor's verifying replica of a ledger it reads
+//! through the C2SP tlog-tiles layout (a `custody serve` over HTTP, or a
+//! directory written by `custody tiles --entries` and served by anything).
+//!
+//! Each run fetches the source's checkpoint and the entry bundles
+//! (`tile/entries/<N>[.p/<W>]`) for the entries the replica lacks, checks
+//! every entry's Ed25519 signature strictly, then hands them to
+//! `Ledger::extend`, which checks every chain rule (they must follow the
+//! replica's head: a forked source fails here), recomputes the Merkle root
+//! of the whole replica with them and commits only if the checkpoint
+//! states that root and is signed by a key that holds the authority role
+//! after those entries. So the replica moves from one verified checkpoint
+//! to the next or not at all; a source that rolled back (a smaller tree),
+//! forked (another root for the same size or entries that do not follow)
+//! or served altered entries leaves it as it was, and exits 1.
+//!
+//! The tile reader here is written from the C2SP spec, apart from the
+//! writer (`custody_ledger::tiles`), so each checks the other.
+
+use crate::exit::{env, refused, CmdResult, Failure};
+use crate::output::{print_json, Context};
+use custody_format::entry::SignedEntry;
+use custody_format::event::Role;
+use custody_format::registry::KeyRegistry;
+use custody_ledger::store::{ExtendError, Ledger};
+use custody_verifier::checkpoint::{self, Checkpoint};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `custody mirror`.
+#[derive(clap::Args)]
+pub(crate) struct MirrorArgs {
+    /// Where to read the ledger: an http:// URL (a `custody serve`, or any
+    /// web server in front of `custody tiles --entries`), or a directory
+    /// of that layout.
+    #[arg(long, value_name = "URL|DIR")]
+    from: String,
+    /// The authority key the replica's genesis must name (hex or PEM), on
+    /// the first run; later runs check the replica's own genesis.
+    #[arg(long, value_name = "KEY")]
+    authority: Option<String>,
+    /// A file holding the reader token that entry bundles need over HTTP
+    /// (also CUSTODY_TOKEN). Not a flag value: a command line is visible
+    /// to every user of the machine.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+}
+
+/// Entries per tile (C2SP tlog-tiles: tiles of height 8).
+const TILE_WIDTH: u64 = 256;
+/// The largest response read: a full entry bundle of 256 entries of at
+/// most 64 KiB each, with their length prefixes.
+const MAX_RESPONSE: u64 = TILE_WIDTH * (2 + 65_535);
+
+/// Where tiles come from.
+enum Source {
+    Dir(PathBuf),
+    Http { base: String, token: Option<String> },
+}
+
+impl Source {
+    fn parse(from: &str, token: Option<String>) -> Result<Source, Failure> {
+        if let Some(rest) = from.strip_prefix("http://") {
+            if rest.is_empty() {
+                return Err(env(anyhow::anyhow!("--from {from}: no host")));
+            }
+            return Ok(Source::Http {
+                base: from.trim_end_matches('/').to_string(),
+                token,
+            });
+        }
+        if from.starts_with("https://") {
+            return Err(env(anyhow::anyhow!(
+                "--from {from}: this build reads tiles over http:// or from a directory; for a server behind TLS, fetch through a local TLS proxy, or copy its tiles to a directory"
+            )));
+        }
+        let dir = PathBuf::from(from);
+        if !dir.is_dir() {
+            return Err(env(anyhow::anyhow!(
+                "--from {}: not a directory, nor an http:// URL",
+                crate::escape::path(&dir)
+            )));
+        }
+        Ok(Source::Dir(dir))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Source::Dir(d) => crate::escape::path(d),
+            Source::Http { base, .. } => crate::escape::terminal(base),
+        }
+    }
+
+    /// The resource at `path` (relative, `/`-separated), or `None` if the
+    /// source has none.
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>, Failure> {
+        match self {
+            Source::Dir(dir) => {
+                let file = dir.join(path);
+                match std::fs::metadata(&file) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(env(anyhow::anyhow!("{}: {e}", file.display()))),
+                    Ok(m) if m.len() > MAX_RESPONSE => {
+                        return Err(refused(anyhow::anyhow!(
+                            "{}: {} bytes, more than a tile can hold",
+                            file.display(),
+                            m.len()
+                        )))
+                    }
+                    Ok(_) => {}
+                }
+                std::fs::read(&file)
+                    .map(Some)
+                    .map_err(|e| env(anyhow::anyhow!("{}: {e}", file.display())))
+            }
+            Source::Http { base, token } => http_get(&format!("{base}/{path}"), token.as_deref()),
+        }
+    }
+}
+
+fn http_get(url: &str, token: Option<&str>) -> Result<Option<Vec<u8>>, Failure> {
+    let mut request = ureq::get(url);
+    if let Some(t) = token {
+        request = request.header("Authorization", &format!("Bearer {t}"));
+    }
+    match request.call() {
+        Ok(mut response) => response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE)
+            .read_to_vec()
+            .map(Some)
+            .map_err(|e| env(anyhow::anyhow!("{url}: {e}"))),
+        Err(ureq::Error::StatusCode(404)) => Ok(None),
+        Err(ureq::Error::StatusCode(401 | 403)) => Err(env(anyhow::anyhow!(
+            "{url}: the server refused the reader token (or none was given); entry bundles need a token the ledger's authority issued (`custody token issue --role reader`), in --token-file or CUSTODY_TOKEN"
+        ))),
+        Err(e) => Err(env(anyhow::anyhow!("{url}: {e}"))),
+    }
+}
+
+/// The C2SP tlog-tiles path element of index `n`: three-digit groups,
+/// all but the last prefixed with `x` (1234067 is `x001/x234/067`).
+fn tile_index(n: u64) -> String {
+    let mut groups = vec![format!("{:03}", n % 1000)];
+    let mut rest = n / 1000;
+    while rest > 0 {
+        groups.push(format!("x{:03}", rest % 1000));
+        rest /= 1000;
+    }
+    groups.reverse();
+    groups.join("/")
+}
+
+/// Splits an entry bundle into its entries: each a big-endian `u16`
+/// length and that many bytes, nothing after the last.
+fn split_bundle(bytes: &[u8], path: &str) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let Some(len) = bytes.get(at..at + 2) else {
+            return Err(refused(anyhow::anyhow!(
+                "{path}: a length prefix is cut short at byte {at}"
+            )));
+        };
+        let len = u16::from_be_bytes([len[0], len[1]]) as usize;
+        let Some(entry) = bytes.get(at + 2..at + 2 + len) else {
+            return Err(refused(anyhow::anyhow!(
+                "{path}: entry {} is cut short (its prefix says {len} bytes)",
+                out.len()
+            )));
+        };
+        out.push(entry.to_vec());
+        at += 2 + len;
+    }
+    Ok(out)
+}
+
+/// The entries `from..to` of the tree whose checkpoint states `size`
+/// entries, from their bundles: for each tile, the partial bundle of the
+/// checkpoint's width if the tile is not full at that size (the full one
+/// if the partial is gone), else the full bundle.
+fn fetch_entries(source: &Source, from: u64, to: u64, size: u64) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut entries = Vec::with_capacity((to - from) as usize);
+    let mut tile = from / TILE_WIDTH;
+    while tile * TILE_WIDTH < to {
+        let start = tile * TILE_WIDTH;
+        let width = (size - start).min(TILE_WIDTH);
+        let full = format!("tile/entries/{}", tile_index(tile));
+        let (path, bytes) = if width < TILE_WIDTH {
+            let partial = format!("{full}.p/{width}");
+            match source.get(&partial)? {
+                Some(b) => (partial, b),
+                None => (full.clone(), missing(source.get(&full)?, &full, source)?),
+            }
+        } else {
+            (full.clone(), missing(source.get(&full)?, &full, source)?)
+        };
+        let bundle = split_bundle(&bytes, &path)?;
+        if (bundle.len() as u64) < width {
+            return Err(refused(anyhow::anyhow!(
+                "{path}: {} entries, where the checkpoint's tree needs {width}",
+                bundle.len()
+            )));
+        }
+        let skip = from.saturating_sub(start) as usize;
+        let take = (to.min(start + width) - start) as usize;
+        entries.extend(bundle.into_iter().take(take).skip(skip));
+        tile += 1;
+    }
+    Ok(entries)
+}
+
+fn missing(got: Option<Vec<u8>>, path: &str, source: &Source) -> Result<Vec<u8>, Failure> {
+    got.ok_or_else(|| {
+        refused(anyhow::anyhow!(
+            "{} has no {path}, which its checkpoint's tree needs (tiles written without --entries?)",
+            source.describe()
+        ))
+    })
+}
+
+/// Decodes the fetched entries and checks each signature strictly, on
+/// every core: the store checks the chain rules, never a signature.
+fn decode_and_verify(raw: Vec<Vec<u8>>, first_seq: u64) -> Result<Vec<SignedEntry>, Failure> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = raw.len().div_ceil(threads).max(1);
+    let chunks: Vec<Vec<Vec<u8>>> = {
+        let mut raw = raw;
+        let mut out = Vec::new();
+        while !raw.is_empty() {
+            let rest = raw.split_off(per.min(raw.len()));
+            out.push(std::mem::replace(&mut raw, rest));
+        }
+        out
+    };
+    let results: Vec<Result<Vec<SignedEntry>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(c, chunk)| {
+                s.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, bytes)| {
+                            let seq = first_seq + (c * per + i) as u64;
+                            let e = SignedEntry::decode(bytes)
+                                .map_err(|e| format!("entry {seq}: format: {e}"))?;
+                            e.verify_signature().map_err(|_| {
+                                format!(
+                                    "entry {seq}: signature: it does not verify (strict Ed25519)"
+                                )
+                            })?;
+                            Ok(e)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a verifying thread panicked"))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r.map_err(|e| refused(anyhow::anyhow!("{e}; the replica was not changed")))?);
+    }
+    Ok(out)
+}
+
+/// Why the checkpoint was not accepted for the tree the entries make.
+#[derive(Debug, thiserror::Error)]
+enum NotVouched {
+    #[error("the source's checkpoint states root {stated} for {size} entries, but its entries make root {computed}: the source serves entries its checkpoint does not vouch for (a fork, or altered tiles)")]
+    Root {
+        size: u64,
+        stated: String,
+        computed: String,
+    },
+    #[error("the source's checkpoint is not signed by a key that holds the authority role after its {size} entries")]
+    Signature { size: u64 },
+}
+
+/// The check `Ledger::extend` runs before it commits.
+fn vouches(
+    cp: &Checkpoint,
+    registry: &KeyRegistry,
+    size: u64,
+    root: &[u8; 32],
+) -> Result<(), NotVouched> {
+    if &cp.root != root {
+        return Err(NotVouched::Root {
+            size,
+            stated: hex::encode(cp.root),
+            computed: hex::encode(root),
+        });
+    }
+    let keys: Vec<[u8; 32]> = registry
+        .keys()
+        .filter(|k| k.may(Role::Authority))
+        .map(|k| k.public_key.0)
+        .collect();
+    cp.verify_by(&keys)
+        .map(|_| ())
+        .map_err(|_| NotVouched::Signature { size })
+}
+
+fn token(args: &MirrorArgs) -> Result<Option<String>, Failure> {
+    let from_file = match &args.token_file {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| {
+                    env(anyhow::anyhow!(
+                        "--token-file {}: {e}",
+                        crate::escape::path(p)
+                    ))
+                })?
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(from_file.or_else(|| {
+        std::env::var("CUSTODY_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+    }))
+}
+
+/// Runs `mirror`.
+pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
+    let source = Source::parse(&args.from, token(&args)?)?;
+    let store = ctx.store_dir()?;
+    let note = source.get("checkpoint")?.ok_or_else(|| {
+        refused(anyhow::anyhow!(
+            "{} has no checkpoint: the ledger's operator must run `custody checkpoint`",
+            source.describe()
+        ))
+    })?;
+    let note = String::from_utf8(note)
+        .map_err(|_| refused(anyhow::anyhow!("the source's checkpoint is not UTF-8")))?;
+    let cp = checkpoint::parse(&note)
+        .map_err(|e| refused(anyhow::anyhow!("the source's checkpoint: {e}")))?;
+    let existed = Ledger::is_store_dir(&store);
+    let dir_existed = store.exists();
+    let (mut ledger, before) = if existed {
+        let ledger = ctx.open()?;
+        let before = ledger.len();
+        (ledger, before)
+    } else {
+        (first_run(&source, &args, &store, &cp)?, 0)
+    };
+    let outcome = catch_up(&source, &mut ledger, &cp, before);
+    if outcome.is_err() && !existed {
+        // A first run leaves nothing behind: the directory it made, or the
+        // empty directory it was given, as it was.
+        drop(ledger);
+        if dir_existed {
+            if let Ok(files) = std::fs::read_dir(&store) {
+                for f in files.flatten() {
+                    let _ = std::fs::remove_file(f.path());
+                }
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(&store);
+        }
+    }
+    let size = outcome?;
+    std::fs::write(store.join("mirror-checkpoint"), &note).map_err(|e| {
+        env(anyhow::anyhow!(
+            "{}: {e}",
+            store.join("mirror-checkpoint").display()
+        ))
+    })?;
+    report(ctx, &source, before, size, &cp);
+    Ok(())
+}
+
+/// A new replica: the genesis alone, which must name the pinned
+/// authority; the rest comes through `catch_up` like any later run.
+fn first_run(
+    source: &Source,
+    args: &MirrorArgs,
+    store: &Path,
+    cp: &Checkpoint,
+) -> Result<Ledger, Failure> {
+    let Some(pinned) = &args.authority else {
+        return Err(env(anyhow::anyhow!(
+            "{} holds no replica yet: give --authority KEY (the ledger's authority key, from its operator) so the first run knows whose ledger to trust",
+            crate::escape::path(store)
+        )));
+    };
+    let pinned = crate::pubkey::public_key_arg("--authority", pinned)?;
+    if cp.size == 0 {
+        return Err(refused(anyhow::anyhow!(
+            "the source's checkpoint states an empty tree"
+        )));
+    }
+    let genesis = decode_and_verify(fetch_entries(source, 0, 1, cp.size)?, 0)?;
+    match genesis[0].event() {
+        custody_format::event::Event::Genesis(g) if g.authority_key == pinned => {}
+        custody_format::event::Event::Genesis(g) => {
+            return Err(refused(anyhow::anyhow!(
+                "the source's genesis names the authority {}, not the key given with --authority ({pinned}); nothing was written",
+                g.authority_key
+            )))
+        }
+        _ => return Err(refused(anyhow::anyhow!("the source's entry 0 is not a genesis"))),
+    }
+    Ledger::restore(
+        store,
+        genesis.into_iter().map(Ok::<_, std::io::Error>),
+        Default::default(),
+        |_| {},
+    )
+    .map_err(|e| env(anyhow::anyhow!("{}: {e}", crate::escape::path(store))))
+}
+
+/// Fetches, verifies and extends the replica to the checkpoint's size.
+fn catch_up(
+    source: &Source,
+    ledger: &mut Ledger,
+    cp: &Checkpoint,
+    before: u64,
+) -> Result<u64, Failure> {
+    let have = ledger.len();
+    if cp.origin != ledger.name() {
+        return Err(refused(anyhow::anyhow!(
+            "the source's checkpoint is of the ledger {}, this replica of {}",
+            crate::escape::terminal(&cp.origin),
+            crate::escape::terminal(ledger.name())
+        )));
+    }
+    if cp.size < before {
+        return Err(refused(anyhow::anyhow!(
+            "the source's checkpoint states {} entries, fewer than the {before} this replica holds and verified: the source rolled back (or serves another copy); the replica was not changed",
+            cp.size
+        )));
+    }
+    let entries = decode_and_verify(fetch_entries(source, have, cp.size, cp.size)?, have)?;
+    ledger
+        .extend(entries, |registry, size, root| {
+            vouches(cp, registry, size, root)
+        })
+        .map_err(|e| match e {
+            ExtendError::Store(s) => Failure::from(s),
+            e => refused(anyhow::anyhow!("{e}; the replica was not changed")),
+        })
+}
+
+fn report(ctx: &Context, source: &Source, before: u64, size: u64, cp: &Checkpoint) {
+    if ctx.json {
+        print_json(&json!({
+            "source": source.describe(),
+            "entries_before": before,
+            "entries": size,
+            "fetched": size - before,
+            "checkpoint": {"origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root)},
+        }));
+    } else if size == before {
+        println!(
+            "the replica is up to date: {size} entries, which the source's checkpoint vouches for"
+        );
+    } else {
+        println!(
+            "mirrored {} new entries ({before} -> {size}) from {}: every signature, every chain rule and the checkpoint's root and signature verify",
+            size - before,
+            source.describe()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_indexes_are_three_digit_groups() {
+        assert_eq!(tile_index(0), "000");
+        assert_eq!(tile_index(7), "007");
+        assert_eq!(tile_index(1000), "x001/000");
+        assert_eq!(tile_index(1_234_067), "x001/x234/067");
+    }
+
+    #[test]
+    fn a_bundle_cut_short_is_refused() {
+        assert_eq!(
+            split_bundle(&[0, 1, 7, 0, 0], "t").map_err(|_| ()).unwrap(),
+            vec![vec![7], vec![]]
+        );
+        assert!(split_bundle(&[0, 2, 7], "t").is_err());
+        assert!(split_bundle(&[0], "t").is_err());
+    }
+}
