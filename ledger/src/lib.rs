@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod cosign;
 #[doc(hidden)]
 pub mod harness;
 pub mod input;
@@ -29,3 +30,4 @@ pub mod projection;
 pub mod store;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+pub mod tiles;
