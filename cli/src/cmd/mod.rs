@@ -15,4 +15,6 @@ pub(crate) mod log;
 pub(crate) mod manual;
 pub(crate) mod restore;
 pub(crate) mod status;
+pub(crate) mod tiles;
 pub(crate) mod verify;
+pub(crate) mod witness;
