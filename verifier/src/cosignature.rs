@@ -183,10 +183,19 @@ pub fn verify_cosignatures(
             found[i] = Some(found[i].map_or(timestamp, |t: u64| t.max(timestamp)));
         }
     }
+    // A key listed twice (under one name or two) is one witness: listing
+    // it again must not count it again towards the quorum.
+    let mut keys_seen = Vec::new();
     let cosigned: Vec<Cosigned> = found
         .iter()
         .enumerate()
         .filter_map(|(witness, t)| t.map(|timestamp| Cosigned { witness, timestamp }))
+        .filter(|c| {
+            let key = witnesses[c.witness].key;
+            let first = !keys_seen.contains(&key);
+            keys_seen.push(key);
+            first
+        })
         .collect();
     if cosigned.len() < quorum {
         return Err(CosignatureError::Quorum {
@@ -275,7 +284,18 @@ mod tests {
         }
         let lb = cosignature_line("w.example/b", &kb, 1_700_000_000, &text);
         let cp = parse(&format!("{note}{lb}{la}")).unwrap();
-        assert_eq!(verify_cosignatures(&cp, &[a, b], 2).unwrap().len(), 2);
+        assert_eq!(
+            verify_cosignatures(&cp, &[a.clone(), b.clone()], 2)
+                .unwrap()
+                .len(),
+            2
+        );
+        // The same witness listed twice does not make a quorum of two.
+        let cp = parse(&format!("{note}{la}")).unwrap();
+        assert!(matches!(
+            verify_cosignatures(&cp, &[a.clone(), a], 2),
+            Err(CosignatureError::Quorum { got: 1, .. })
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
+use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
 use custody_verifier::proof::{verify_tlog_proof, TrustedBy, VerifierKey};
@@ -91,6 +92,18 @@ pub(crate) struct VerifyArgs {
     /// With --dossier: the signature file (`custody-dossier-signature/1`).
     #[arg(long, value_name = "FILE.sig", requires = "dossier")]
     signature: Option<PathBuf>,
+    /// With --checkpoint: a witness's verifier key (`<name>+<key id>+<key>`,
+    /// as `custody witness key` prints); the checkpoint file must carry
+    /// valid cosignatures (C2SP cosignature/v1) by --quorum of the listed
+    /// witnesses. Signature lines by witnesses not listed are ignored; a
+    /// line by a listed witness that does not verify fails the check.
+    /// Repeatable.
+    #[arg(long, value_name = "VKEY", requires = "checkpoint")]
+    witness: Vec<String>,
+    /// With --witness: how many of the listed witnesses must have cosigned
+    /// the checkpoint (default: all of them).
+    #[arg(long, value_name = "K", requires = "witness")]
+    quorum: Option<usize>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -198,6 +211,13 @@ fn report_with(
 
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
+    if let Some(path) = args
+        .checkpoint
+        .as_deref()
+        .filter(|_| !args.witness.is_empty())
+    {
+        check_cosignatures(path, &args.witness, args.quorum)?;
+    }
     if let Some(path) = &args.bundle {
         let pins = BundlePins {
             checkpoint_key: args.checkpoint_key.as_deref(),
@@ -269,6 +289,58 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             }
         );
     }
+    Ok(())
+}
+
+/// `--witness … --quorum K`: the checkpoint file must carry valid
+/// cosignatures by K of the listed witnesses (checked before anything else:
+/// it needs only the file). What held is said on standard error, so that
+/// standard output stays the report it always was.
+fn check_cosignatures(
+    path: &std::path::Path,
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> CmdResult {
+    let mut keys: Vec<WitnessKey> = Vec::new();
+    for text in witnesses {
+        let key =
+            WitnessKey::parse(text).map_err(|e| env(anyhow::anyhow!("--witness {text:?}: {e}")))?;
+        if keys.iter().any(|k| k.key == key.key || k.name == key.name) {
+            return Err(env(anyhow::anyhow!(
+                "--witness {text:?}: this witness (its name or key) is listed twice; list each witness once"
+            )));
+        }
+        keys.push(key);
+    }
+    let quorum = quorum.unwrap_or(keys.len());
+    if quorum == 0 || quorum > keys.len() {
+        return Err(env(anyhow::anyhow!(
+            "--quorum {quorum}: give a number from 1 to the {} witness(es) listed",
+            keys.len()
+        )));
+    }
+    let cp = read_checkpoint(path)?;
+    let cosigned = verify_cosignatures(&cp, &keys, quorum).map_err(|e| {
+        refused(anyhow::anyhow!(
+            "{}: the checkpoint is not cosigned as required: {e}",
+            path.display()
+        ))
+    })?;
+    let names: Vec<String> = cosigned
+        .iter()
+        .map(|c| {
+            let at = chrono::DateTime::from_timestamp(c.timestamp as i64, 0)
+                .map_or_else(|| c.timestamp.to_string(), |t| t.to_rfc3339());
+            format!("{} at {at}", keys[c.witness].name)
+        })
+        .collect();
+    eprintln!(
+        "{}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
+        crate::escape::path(path),
+        cosigned.len(),
+        keys.len(),
+        crate::escape::terminal(&names.join(", "))
+    );
     Ok(())
 }
 

@@ -16,13 +16,19 @@
 //! The spec recommends ML-DSA-44 for new witnesses; custody has no ML-DSA
 //! implementation yet, and the Ed25519 type is what checkpoint verifiers
 //! (Go's sumdb/note, Sigsum, custody) accept today.
+//!
+//! The client side is here too: `custody checkpoint --witness URL=VKEY`
+//! sends each new checkpoint to the witnesses with a consistency proof
+//! from the size each reports ([`collect_cosignatures`]).
 
 use crate::cmd::key::signing_key;
 use crate::exit::{env, CmdResult, Failure};
 use clap::{Args, Subcommand};
 use custody_ledger::cosign::{cosignature_line, cosigner_verifier_key};
 use custody_ledger::keyfile::{public_key_of, SigningKey};
+use custody_ledger::store::Ledger;
 use custody_verifier::checkpoint::{self as note, Checkpoint};
+use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
 use custody_verifier::merkle::{verify_consistency, Hash};
 use custody_verifier::proof::VerifierKey;
 use sha2::{Digest, Sha256};
@@ -419,11 +425,158 @@ impl Witness {
     }
 }
 
+/// A witness `custody checkpoint --witness URL=VKEY` asks to cosign.
+pub(crate) struct WitnessTarget {
+    url: String,
+    key: WitnessKey,
+}
+
+/// Parses `URL=VKEY` (the first `=` splits them; a URL with `=` in it
+/// cannot be given). Only `http://` URLs: this build has no TLS client, so
+/// a witness behind HTTPS is reached through a local proxy or tunnel.
+pub(crate) fn parse_target(arg: &str) -> Result<WitnessTarget, Failure> {
+    let (url, vkey) = arg.split_once('=').ok_or_else(|| {
+        env(anyhow::anyhow!(
+            "--witness {arg:?}: give URL=VKEY (the witness's URL prefix, `=`, and the verifier key `custody witness key` prints)"
+        ))
+    })?;
+    if !url.starts_with("http://") {
+        return Err(env(anyhow::anyhow!(
+            "--witness {arg:?}: the URL must start with http:// (this build has no TLS client; reach an HTTPS witness through a local proxy or tunnel)"
+        )));
+    }
+    let key = WitnessKey::parse(vkey)
+        .map_err(|e| env(anyhow::anyhow!("--witness {arg:?}: the verifier key: {e}")))?;
+    Ok(WitnessTarget {
+        url: url.trim_end_matches('/').to_string(),
+        key,
+    })
+}
+
+/// Asks each witness to cosign `note` (a checkpoint of `ledger`), with a
+/// consistency proof from the size the witness reports, and returns the
+/// note with every cosignature that verified added, and the names of the
+/// witnesses that cosigned. A witness that is down, refuses, or answers
+/// with a cosignature that does not verify gets a warning naming it.
+pub(crate) fn collect_cosignatures(
+    ledger: &Ledger,
+    note: &str,
+    targets: &[WitnessTarget],
+) -> Result<(String, Vec<String>), Failure> {
+    let cp = note::parse(note)
+        .map_err(|e| env(anyhow::anyhow!("the checkpoint note does not parse: {e}")))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(15)))
+        .build()
+        .into();
+    let mut lines = String::new();
+    let mut cosigned = Vec::new();
+    for t in targets {
+        match ask_witness(&agent, ledger, &cp, note, t) {
+            Ok(line) => {
+                lines.push_str(&line);
+                cosigned.push(t.key.name.clone());
+            }
+            Err(why) => crate::exit::warn(&format!(
+                "the witness {} ({}) did not cosign: {why}",
+                t.key.name, t.url
+            )),
+        }
+    }
+    Ok((format!("{note}{lines}"), cosigned))
+}
+
+/// One witness: `add-checkpoint` from old size 0, then (on 409) from the
+/// size it names. Returns its verified cosignature lines.
+fn ask_witness(
+    agent: &ureq::Agent,
+    ledger: &Ledger,
+    cp: &Checkpoint,
+    note: &str,
+    t: &WitnessTarget,
+) -> Result<String, String> {
+    use base64::Engine;
+    let mut old = 0u64;
+    for _ in 0..3 {
+        if old > cp.size {
+            return Err(format!(
+                "it has cosigned a tree of {old} entries of {:?}, larger than this checkpoint's {}: this ledger was rolled back or forked, or another log uses its name and key",
+                cp.origin, cp.size
+            ));
+        }
+        let proof = ledger
+            .consistency_proof(old, cp.size)
+            .map_err(|e| format!("no consistency proof from size {old}: {e}"))?;
+        let mut body = format!("old {old}\n");
+        for h in &proof {
+            body.push_str(&base64::engine::general_purpose::STANDARD.encode(h));
+            body.push('\n');
+        }
+        body.push('\n');
+        body.push_str(note);
+        let mut resp = agent
+            .post(format!("{}/add-checkpoint", t.url))
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .send(body)
+            .map_err(|e| format!("unreachable ({e})"))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .map_err(|e| format!("unreadable answer ({e})"))?;
+        match status {
+            200 => return verified_lines(cp, note, &text, &t.key),
+            409 => {
+                old = text
+                    .strip_suffix('\n')
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| format!("a 409 answer without a size: {:?}", clip(&text)))?;
+            }
+            _ => {
+                return Err(format!(
+                    "it answered {status}: {}",
+                    clip(text.lines().next().unwrap_or_default())
+                ))
+            }
+        }
+    }
+    Err("it kept answering 409 (another client is moving it on); try again".to_string())
+}
+
+/// The lines of a witness's answer that are its cosignatures of exactly
+/// this checkpoint (others ignored); none, or a bad one, is an error.
+fn verified_lines(
+    cp: &Checkpoint,
+    note: &str,
+    answer: &str,
+    key: &WitnessKey,
+) -> Result<String, String> {
+    let cosigned = note::parse(&format!("{note}{answer}"))
+        .map_err(|e| format!("its answer is not signature lines ({e})"))?;
+    if cosigned.text != cp.text || cosigned.signatures.len() < cp.signatures.len() {
+        return Err("its answer is not signature lines".to_string());
+    }
+    verify_cosignatures(&cosigned, std::slice::from_ref(key), 1).map_err(|e| e.to_string())?;
+    let mine: String = answer
+        .lines()
+        .zip(&cosigned.signatures[cp.signatures.len()..])
+        .filter(|(_, s)| s.name == key.name && s.key_id == key.key_id)
+        .map(|(l, _)| format!("{l}\n"))
+        .collect();
+    Ok(mine)
+}
+
+fn clip(s: &str) -> String {
+    crate::escape::terminal(&s.chars().take(200).collect::<String>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use custody_ledger::merkle::{consistency_proof, root, MemoryTree};
-    use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
     use ed25519_dalek::Signer;
 
     const ORIGIN: &str = "example.org/log";
