@@ -357,6 +357,83 @@ fn checkpoints_are_cosigned_and_verify_counts_the_quorum() {
         .fails(1, &["0 of the 1 listed witnesses"]);
 }
 
+/// The witnesses of a bundle's tree are checked on the cosigned note it is
+/// pinned to; a tlog-proof carries the cosigned note and is checked
+/// offline.
+#[test]
+fn cosignatures_are_checked_for_bundles_and_proofs() {
+    let c = Cosigning::new();
+    let cp1 = c.env.path("cp1.txt");
+    c.checkpoint(None, Some(&cp1)).ok();
+    // A person's bundle, pinned to the cosigned checkpoint of its tree:
+    // the witnesses vouch for the tree the bundle proves complete in.
+    let bundle = c.env.path("bundle.json");
+    c.env
+        .run(&["export", "--person", "P-0001", "--out", s(&bundle)])
+        .ok();
+    let verified = c
+        .env
+        .run(&[
+            "verify",
+            "--bundle",
+            s(&bundle),
+            "--checkpoint",
+            s(&cp1),
+            "--witness",
+            &c.w1,
+        ])
+        .ok();
+    assert!(verified.contains("COMPLETE"), "{verified}");
+    c.env
+        .run(&[
+            "verify",
+            "--bundle",
+            s(&bundle),
+            "--checkpoint",
+            s(&cp1),
+            "--witness",
+            &c.w2,
+        ])
+        .fails(1, &["0 of the 1 listed witnesses"]);
+    // A tlog-proof carries the cosigned note verbatim, and its witnesses
+    // are checked offline.
+    let (proof, entry) = (c.env.path("e3.tlog-proof"), c.env.path("e3.entry"));
+    c.env
+        .run(&[
+            "prove",
+            "--seq",
+            "3",
+            "--format",
+            "tlog-proof",
+            "--checkpoint",
+            s(&cp1),
+            "--out",
+            s(&proof),
+            "--entry-out",
+            s(&entry),
+        ])
+        .ok();
+    let authority = c
+        .env
+        .run(&["key", "public", "--key", s(&c.env.authority)])
+        .ok();
+    let verify_proof = |witness: &str| {
+        c.env.run(&[
+            "verify",
+            "--proof",
+            s(&proof),
+            "--entry",
+            s(&entry),
+            "--authority",
+            authority.trim(),
+            "--witness",
+            witness,
+        ])
+    };
+    verify_proof(&c.w1).ok();
+    verify_proof(&c.w2).fails(1, &["0 of the 1 listed witnesses"]);
+}
+
 #[test]
 fn a_witness_refuses_forks_and_rollbacks() {
     let c = Cosigning::new();

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 /// `custody verify`.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
+#[command(group(clap::ArgGroup::new("cosigned").args(["checkpoint", "proof"]).multiple(true)))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
@@ -92,13 +93,15 @@ pub(crate) struct VerifyArgs {
     /// With --dossier: the signature file (`custody-dossier-signature/1`).
     #[arg(long, value_name = "FILE.sig", requires = "dossier")]
     signature: Option<PathBuf>,
-    /// With --checkpoint: a witness's verifier key (`<name>+<key id>+<key>`,
-    /// as `custody witness key` prints); the checkpoint file must carry
-    /// valid cosignatures (C2SP cosignature/v1) by --quorum of the listed
+    /// With --checkpoint or --proof: a witness's verifier key
+    /// (`<name>+<key id>+<key>`, as `custody witness key` prints); the
+    /// checkpoint (the --checkpoint file, with a store, --bundle or
+    /// --export; or the one inside the --proof) must carry valid
+    /// cosignatures (C2SP cosignature/v1) by --quorum of the listed
     /// witnesses. Signature lines by witnesses not listed are ignored; a
     /// line by a listed witness that does not verify fails the check.
     /// Repeatable.
-    #[arg(long, value_name = "VKEY", requires = "checkpoint")]
+    #[arg(long, value_name = "VKEY", requires = "cosigned")]
     witness: Vec<String>,
     /// With --witness: how many of the listed witnesses must have cosigned
     /// the checkpoint (default: all of them).
@@ -211,12 +214,10 @@ fn report_with(
 
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
-    if let Some(path) = args
-        .checkpoint
-        .as_deref()
-        .filter(|_| !args.witness.is_empty())
-    {
-        check_cosignatures(path, &args.witness, args.quorum)?;
+    let witnesses = witness_policy(&args.witness, args.quorum)?;
+    if let (Some(path), Some(policy)) = (args.checkpoint.as_deref(), &witnesses) {
+        let label = crate::escape::path(path);
+        require_cosignatures(&label, &read_checkpoint(path)?, policy)?;
     }
     if let Some(path) = &args.bundle {
         let pins = BundlePins {
@@ -250,7 +251,12 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
         return verify_dossier(ctx, dossier, signature, args.authority.as_deref());
     }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
-        return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
+        let keys = ProofKeys {
+            authority: args.authority.as_deref(),
+            vkeys: &args.vkey,
+            witnesses: witnesses.as_ref(),
+        };
+        return verify_proof(ctx, proof, entry, &keys);
     }
     let ledger = ctx.open_read_only()?;
     let source = ledger.dir().display().to_string();
@@ -292,15 +298,15 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     Ok(())
 }
 
-/// `--witness … --quorum K`: the checkpoint file must carry valid
-/// cosignatures by K of the listed witnesses (checked before anything else:
-/// it needs only the file). What held is said on standard error, so that
-/// standard output stays the report it always was.
-fn check_cosignatures(
-    path: &std::path::Path,
+/// The witnesses `--witness` lists and the `--quorum` of them required
+/// (default: all), checked as usage first; `None` if none is listed.
+fn witness_policy(
     witnesses: &[String],
     quorum: Option<usize>,
-) -> CmdResult {
+) -> Result<Option<(Vec<WitnessKey>, usize)>, Failure> {
+    if witnesses.is_empty() {
+        return Ok(None);
+    }
     let mut keys: Vec<WitnessKey> = Vec::new();
     for text in witnesses {
         let key =
@@ -319,11 +325,20 @@ fn check_cosignatures(
             keys.len()
         )));
     }
-    let cp = read_checkpoint(path)?;
-    let cosigned = verify_cosignatures(&cp, &keys, quorum).map_err(|e| {
+    Ok(Some((keys, quorum)))
+}
+
+/// `--witness … --quorum K`: the checkpoint `cp` (named `label`) must carry
+/// valid cosignatures by K of the listed witnesses. What held is said on
+/// standard error, so that standard output stays the report it always was.
+fn require_cosignatures(
+    label: &str,
+    cp: &Checkpoint,
+    (keys, quorum): &(Vec<WitnessKey>, usize),
+) -> CmdResult {
+    let cosigned = verify_cosignatures(cp, keys, *quorum).map_err(|e| {
         refused(anyhow::anyhow!(
-            "{}: the checkpoint is not cosigned as required: {e}",
-            path.display()
+            "{label}: the checkpoint is not cosigned as required: {e}"
         ))
     })?;
     let names: Vec<String> = cosigned
@@ -335,8 +350,7 @@ fn check_cosignatures(
         })
         .collect();
     eprintln!(
-        "{}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
-        crate::escape::path(path),
+        "{label}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
         cosigned.len(),
         keys.len(),
         crate::escape::terminal(&names.join(", "))
@@ -749,20 +763,27 @@ fn sha256_of_file(path: &std::path::Path) -> Result<[u8; 32], Failure> {
 
 /// Verifies a tlog-proof of one entry (`--proof`, `--entry`), trusting the
 /// pinned authority key and the verifier keys given, and nothing else.
+/// What `verify --proof` trusts: the log's keys, and the witnesses whose
+/// cosignatures it requires.
+struct ProofKeys<'a> {
+    authority: Option<&'a str>,
+    vkeys: &'a [String],
+    witnesses: Option<&'a (Vec<WitnessKey>, usize)>,
+}
+
 fn verify_proof(
     ctx: &Context,
     proof_path: &std::path::Path,
     entry_path: &std::path::Path,
-    authority: Option<&str>,
-    vkeys: &[String],
+    keys: &ProofKeys<'_>,
 ) -> CmdResult {
     let source = proof_path.display().to_string();
     let mut trust = custody_verifier::proof::Trust::default();
-    if let Some(hex) = authority {
+    if let Some(hex) = keys.authority {
         let key = key_arg("--authority", hex)?;
         trust.authorities.push(key.0);
     }
-    for v in vkeys {
+    for v in keys.vkeys {
         trust
             .verifier_keys
             .push(VerifierKey::parse(v).map_err(|e| env(anyhow::anyhow!("--vkey {v:?}: {e}")))?);
@@ -777,6 +798,9 @@ fn verify_proof(
     let entry = read_limited(entry_path, custody_format::codec::MAX_ENTRY_BYTES)?;
     match verify_tlog_proof(&proof, &entry, &trust) {
         Ok(v) => {
+            if let Some(policy) = keys.witnesses {
+                require_cosignatures(&crate::escape::path(proof_path), &v.checkpoint, policy)?;
+            }
             let e = &v.entry;
             let cp = &v.checkpoint;
             let trusted = match v.trusted_by {
