@@ -132,6 +132,14 @@ enum Command {
     /// Print an RFC 9162 inclusion proof of one entry (JSON, or a C2SP
     /// tlog-proof with --format tlog-proof).
     Prove(cmd::checkpoint::ProveArgs),
+    /// Write the tree of the latest checkpoint as static C2SP tlog-tiles
+    /// (checkpoint, hash tiles; entry bundles with --entries) for a mirror;
+    /// run again to extend the directory.
+    Tiles(cmd::tiles::TilesArgs),
+    /// Run a C2SP tlog-witness: cosign checkpoints of the configured logs
+    /// that extend the last one it cosigned (`custody witness key` prints
+    /// its verifier key).
+    Witness(cmd::witness::WitnessArgs),
     /// The court-ready chain-of-custody dossier of one person (Markdown,
     /// print-ready HTML or JSON), built from their evidence bundle once
     /// verified COMPLETE or ABSENT: from the store, or from a bundle file
@@ -274,6 +282,8 @@ fn main() {
         Command::Checkpoint(a) => cmd::checkpoint::run(&ctx, a),
         Command::CorrectClock(a) => cmd::key::correct_clock(&ctx, a),
         Command::Prove(a) => cmd::checkpoint::prove(&ctx, a),
+        Command::Tiles(a) => cmd::tiles::run(&ctx, a),
+        Command::Witness(a) => cmd::witness::run(a),
         Command::Dossier(a) => cmd::dossier::run(&ctx, a),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),

@@ -20,6 +20,7 @@
 
 pub mod clock;
 pub mod committer;
+pub mod cosign;
 #[doc(hidden)]
 pub mod harness;
 pub mod input;
@@ -30,3 +31,4 @@ pub mod projection;
 pub mod store;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+pub mod tiles;

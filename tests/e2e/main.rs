@@ -32,6 +32,8 @@ mod input;
 mod projections;
 // Checkpoints, proofs, bundles and dossiers.
 mod proofs;
+// Tiles for mirrors, witnesses and their cosignatures.
+mod mirror;
 // custody restore: an export back into a store, and what it refuses.
 mod restore;
 // The synthetic ledger generator.

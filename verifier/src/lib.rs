@@ -17,6 +17,7 @@ pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
 mod complete;
+pub mod cosignature;
 pub mod export;
 #[doc(hidden)]
 pub mod harness;

@@ -12,9 +12,10 @@
 //!    name, by a trusted key: an authority key the caller pins (for
 //!    whatever ledger name it signed) or a C2SP verifier key (which pins
 //!    the origin too);
-//! 3. cosignatures: custody knows no witnesses, so no cosignature is
-//!    required or checked; signature lines by unknown keys are ignored, as
-//!    the signed-note specification says, and counted;
+//! 3. cosignatures: none is required or checked here; signature lines by
+//!    unknown keys are ignored, as the signed-note specification says, and
+//!    counted (a caller that requires witnesses checks the verified
+//!    checkpoint's lines with `cosignature::verify_cosignatures`);
 //! 4. the RFC 9162 inclusion proof must lead from that leaf hash, at the
 //!    proof's index, to the checkpoint's root ([`verify_inclusion`]).
 //!

@@ -29,6 +29,13 @@ pub(crate) struct CheckpointArgs {
     /// Replace --out if it exists (never a file inside a store).
     #[arg(long, requires = "out")]
     force: bool,
+    /// Ask a C2SP tlog-witness to cosign the checkpoint: its URL prefix
+    /// (http://…, no `=` in it), `=`, and its verifier key (`custody witness
+    /// key`). Repeatable. The note printed and written carries the
+    /// cosignatures that verified; a witness that is down or refuses is
+    /// named in a warning, and the checkpoint is recorded all the same.
+    #[arg(long, value_name = "URL=VKEY")]
+    witness: Vec<String>,
 }
 
 /// `custody prove`.
@@ -84,9 +91,21 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     if let Some(path) = &args.out {
         crate::outfile::check(path, args.force)?;
     }
+    let witnesses = args
+        .witness
+        .iter()
+        .map(|w| crate::cmd::witness::parse_target(w))
+        .collect::<Result<Vec<_>, _>>()?;
     let (appended, note) = ledger
         .checkpoint(&key)
         .map_err(|e| Failure::from(e).context("no checkpoint was recorded"))?;
+    // Cosignatures are not signed by the ledger's key and are not in the
+    // chain: they travel in the note (stdout, --out) only.
+    let (note, cosigned) = if witnesses.is_empty() {
+        (note, Vec::new())
+    } else {
+        crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)?
+    };
     if let Some(path) = &args.out {
         if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
             // The checkpoint is recorded whatever happened to the file:
@@ -121,6 +140,8 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
             "verifier_key": vkey,
             "entry_seq": appended.seq,
             "entry_hash": appended.hash,
+            "witnesses": witnesses.len(),
+            "cosigned_by": cosigned,
         }));
     } else {
         print!("{note}");
@@ -142,6 +163,18 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
         eprintln!(
             "verifier key (C2SP, for `custody verify --proof --vkey` and other tools): {vkey}"
         );
+        if !witnesses.is_empty() {
+            eprintln!(
+                "cosigned by {} of {} witnesses{}",
+                cosigned.len(),
+                witnesses.len(),
+                if cosigned.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", crate::escape::terminal(&cosigned.join(", ")))
+                }
+            );
+        }
     }
     Ok(())
 }

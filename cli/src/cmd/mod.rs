@@ -16,4 +16,6 @@ pub(crate) mod manual;
 pub(crate) mod mirror;
 pub(crate) mod restore;
 pub(crate) mod status;
+pub(crate) mod tiles;
 pub(crate) mod verify;
+pub(crate) mod witness;

@@ -10,6 +10,7 @@ use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
+use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
 use custody_verifier::export::{verify_export, ExportError};
 use custody_verifier::merkle::verify_consistency;
 use custody_verifier::proof::{verify_tlog_proof, TrustedBy, VerifierKey};
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 /// `custody verify`.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
+#[command(group(clap::ArgGroup::new("cosigned").args(["checkpoint", "proof"]).multiple(true)))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
@@ -91,6 +93,20 @@ pub(crate) struct VerifyArgs {
     /// With --dossier: the signature file (`custody-dossier-signature/1`).
     #[arg(long, value_name = "FILE.sig", requires = "dossier")]
     signature: Option<PathBuf>,
+    /// With --checkpoint or --proof: a witness's verifier key
+    /// (`<name>+<key id>+<key>`, as `custody witness key` prints); the
+    /// checkpoint (the --checkpoint file, with a store, --bundle or
+    /// --export; or the one inside the --proof) must carry valid
+    /// cosignatures (C2SP cosignature/v1) by --quorum of the listed
+    /// witnesses. Signature lines by witnesses not listed are ignored; a
+    /// line by a listed witness that does not verify fails the check.
+    /// Repeatable.
+    #[arg(long, value_name = "VKEY", requires = "cosigned")]
+    witness: Vec<String>,
+    /// With --witness: how many of the listed witnesses must have cosigned
+    /// the checkpoint (default: all of them).
+    #[arg(long, value_name = "K", requires = "witness")]
+    quorum: Option<usize>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -198,6 +214,11 @@ fn report_with(
 
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
+    let witnesses = witness_policy(&args.witness, args.quorum)?;
+    if let (Some(path), Some(policy)) = (args.checkpoint.as_deref(), &witnesses) {
+        let label = crate::escape::path(path);
+        require_cosignatures(&label, &read_checkpoint(path)?, policy)?;
+    }
     if let Some(path) = &args.bundle {
         let pins = BundlePins {
             checkpoint_key: args.checkpoint_key.as_deref(),
@@ -230,7 +251,12 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
         return verify_dossier(ctx, dossier, signature, args.authority.as_deref());
     }
     if let (Some(proof), Some(entry)) = (&args.proof, &args.entry) {
-        return verify_proof(ctx, proof, entry, args.authority.as_deref(), &args.vkey);
+        let keys = ProofKeys {
+            authority: args.authority.as_deref(),
+            vkeys: &args.vkey,
+            witnesses: witnesses.as_ref(),
+        };
+        return verify_proof(ctx, proof, entry, &keys);
     }
     let ledger = ctx.open_read_only()?;
     let source = ledger.dir().display().to_string();
@@ -269,6 +295,66 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             }
         );
     }
+    Ok(())
+}
+
+/// The witnesses `--witness` lists and the `--quorum` of them required
+/// (default: all), checked as usage first; `None` if none is listed.
+fn witness_policy(
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> Result<Option<(Vec<WitnessKey>, usize)>, Failure> {
+    if witnesses.is_empty() {
+        return Ok(None);
+    }
+    let mut keys: Vec<WitnessKey> = Vec::new();
+    for text in witnesses {
+        let key =
+            WitnessKey::parse(text).map_err(|e| env(anyhow::anyhow!("--witness {text:?}: {e}")))?;
+        if keys.iter().any(|k| k.key == key.key || k.name == key.name) {
+            return Err(env(anyhow::anyhow!(
+                "--witness {text:?}: this witness (its name or key) is listed twice; list each witness once"
+            )));
+        }
+        keys.push(key);
+    }
+    let quorum = quorum.unwrap_or(keys.len());
+    if quorum == 0 || quorum > keys.len() {
+        return Err(env(anyhow::anyhow!(
+            "--quorum {quorum}: give a number from 1 to the {} witness(es) listed",
+            keys.len()
+        )));
+    }
+    Ok(Some((keys, quorum)))
+}
+
+/// `--witness … --quorum K`: the checkpoint `cp` (named `label`) must carry
+/// valid cosignatures by K of the listed witnesses. What held is said on
+/// standard error, so that standard output stays the report it always was.
+fn require_cosignatures(
+    label: &str,
+    cp: &Checkpoint,
+    (keys, quorum): &(Vec<WitnessKey>, usize),
+) -> CmdResult {
+    let cosigned = verify_cosignatures(cp, keys, *quorum).map_err(|e| {
+        refused(anyhow::anyhow!(
+            "{label}: the checkpoint is not cosigned as required: {e}"
+        ))
+    })?;
+    let names: Vec<String> = cosigned
+        .iter()
+        .map(|c| {
+            let at = chrono::DateTime::from_timestamp(c.timestamp as i64, 0)
+                .map_or_else(|| c.timestamp.to_string(), |t| t.to_rfc3339());
+            format!("{} at {at}", keys[c.witness].name)
+        })
+        .collect();
+    eprintln!(
+        "{label}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
+        cosigned.len(),
+        keys.len(),
+        crate::escape::terminal(&names.join(", "))
+    );
     Ok(())
 }
 
@@ -677,20 +763,27 @@ fn sha256_of_file(path: &std::path::Path) -> Result<[u8; 32], Failure> {
 
 /// Verifies a tlog-proof of one entry (`--proof`, `--entry`), trusting the
 /// pinned authority key and the verifier keys given, and nothing else.
+/// What `verify --proof` trusts: the log's keys, and the witnesses whose
+/// cosignatures it requires.
+struct ProofKeys<'a> {
+    authority: Option<&'a str>,
+    vkeys: &'a [String],
+    witnesses: Option<&'a (Vec<WitnessKey>, usize)>,
+}
+
 fn verify_proof(
     ctx: &Context,
     proof_path: &std::path::Path,
     entry_path: &std::path::Path,
-    authority: Option<&str>,
-    vkeys: &[String],
+    keys: &ProofKeys<'_>,
 ) -> CmdResult {
     let source = proof_path.display().to_string();
     let mut trust = custody_verifier::proof::Trust::default();
-    if let Some(hex) = authority {
+    if let Some(hex) = keys.authority {
         let key = key_arg("--authority", hex)?;
         trust.authorities.push(key.0);
     }
-    for v in vkeys {
+    for v in keys.vkeys {
         trust
             .verifier_keys
             .push(VerifierKey::parse(v).map_err(|e| env(anyhow::anyhow!("--vkey {v:?}: {e}")))?);
@@ -705,6 +798,9 @@ fn verify_proof(
     let entry = read_limited(entry_path, custody_format::codec::MAX_ENTRY_BYTES)?;
     match verify_tlog_proof(&proof, &entry, &trust) {
         Ok(v) => {
+            if let Some(policy) = keys.witnesses {
+                require_cosignatures(&crate::escape::path(proof_path), &v.checkpoint, policy)?;
+            }
             let e = &v.entry;
             let cp = &v.checkpoint;
             let trusted = match v.trusted_by {

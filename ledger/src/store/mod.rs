@@ -803,6 +803,12 @@ impl Ledger {
             .collect()
     }
 
+    /// The tree's complete nodes (`merkle`'s storage model), for computing
+    /// tiles and proofs outside the store.
+    pub fn merkle_nodes(&self) -> impl merkle::NodeSource<Error = StoreError> + '_ {
+        self.nodes()
+    }
+
     fn nodes(&self) -> Nodes<'_> {
         Nodes {
             backend: &self.backend,
