@@ -34,6 +34,8 @@ mod projections;
 mod proofs;
 // Tiles for mirrors, witnesses and their cosignatures.
 mod mirror;
+// custody mirror: an auditor's replica, read through the tiles.
+mod replica;
 // custody restore: an export back into a store, and what it refuses.
 mod restore;
 // The synthetic ledger generator.

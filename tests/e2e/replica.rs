@@ -1,0 +1,158 @@
+//! `custody mirror`: an auditor's replica, read through the tlog-tiles
+//! layout that `custody tiles --entries` writes. It catches up, and it
+//! refuses — leaving the replica as it was — a source that rolled back,
+//! forked, or altered an entry.
+
+use crate::util::{custody_on, s, Env, CUSTODY};
+use std::path::Path;
+
+const P1: &str =
+    r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":"Mariupol"}"#;
+const P2: &str = r#"{"type":"sighting","person":"P-1","occurred_at":"2023-02","source":"video"}"#;
+
+/// Checkpoints the ledger and writes its tiles, entries included, to `dir`.
+fn publish(env: &Env, dir: &Path) {
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    env.run(&["tiles", "--out", s(dir), "--entries"]).ok();
+}
+
+fn authority_hex(env: &Env) -> String {
+    env.run(&["key", "public", "--key", s(&env.authority)])
+        .ok()
+        .trim()
+        .to_string()
+}
+
+fn mirror(env: &Env, from: &Path, replica: &Path) -> crate::util::Run {
+    custody_on(
+        replica,
+        &[
+            "mirror",
+            "--from",
+            s(from),
+            "--authority",
+            &authority_hex(env),
+        ],
+        None,
+    )
+}
+
+/// The replica's export: every byte it holds.
+fn snapshot(replica: &Path) -> String {
+    custody_on(replica, &["export"], None).ok()
+}
+
+#[test]
+fn a_replica_catches_up_and_verifies() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    let tiles = env.path("tiles");
+    let replica = env.path("replica");
+    publish(&env, &tiles);
+    let out = mirror(&env, &tiles, &replica).ok();
+    assert!(out.contains("mirrored"), "{out}");
+    custody_on(&replica, &["verify"], None).ok();
+    // More entries, more than a tile's worth, so full and partial bundles
+    // are both read.
+    let many: Vec<String> = (0..300)
+        .map(|i| format!(r#"{{"type":"capture","person":"QX-{i:04}","occurred_at":"2022"}}"#))
+        .collect();
+    env.append_ok(&many.join("\n"));
+    env.append_ok(P2);
+    publish(&env, &tiles);
+    let out = mirror(&env, &tiles, &replica).ok();
+    assert!(out.contains("new entries"), "{out}");
+    let out = mirror(&env, &tiles, &replica).ok();
+    assert!(out.contains("up to date"), "{out}");
+    // The replica answers as the source does, up to the source's last
+    // checkpoint (the checkpoint entry itself comes with the next one).
+    let status = |store: &Path| custody_on(store, &["--json", "status", "P-1"], None).ok();
+    assert_eq!(status(&replica), status(&env.store));
+    custody_on(&replica, &["verify"], None).ok();
+}
+
+#[test]
+fn a_source_that_rolled_back_or_forked_leaves_the_replica_as_it_was() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    let tiles = env.path("tiles");
+    let replica = env.path("replica");
+    publish(&env, &tiles);
+    let old_note = std::fs::read(tiles.join("checkpoint")).unwrap();
+    env.append_ok(P2);
+    publish(&env, &tiles);
+    mirror(&env, &tiles, &replica).ok();
+    let before = snapshot(&replica);
+
+    // Rolled back: the source serves its older checkpoint again.
+    let rolled = env.path("rolled");
+    crate::util::copy_dir(&tiles, &rolled);
+    std::fs::write(rolled.join("checkpoint"), &old_note).unwrap();
+    mirror(&env, &rolled, &replica).fails(1, &["rolled back", "not changed"]);
+    assert_eq!(snapshot(&replica), before);
+
+    // Forked: another ledger of the same name and keys, grown further.
+    let fork = env.path("fork");
+    env.init_fork(&fork);
+    let fork_env_run = |args: &[&str], stdin: Option<&str>| custody_on(&fork, args, stdin);
+    for line in [P1, P2, P1, P2] {
+        fork_env_run(&["append", "--key", s(&env.investigator), "-"], Some(line)).ok();
+    }
+    fork_env_run(&["checkpoint", "--key", s(&env.authority)], None).ok();
+    let fork_tiles = env.path("fork-tiles");
+    fork_env_run(&["tiles", "--out", s(&fork_tiles), "--entries"], None).ok();
+    mirror(&env, &fork_tiles, &replica).fails(1, &["not changed"]);
+    assert_eq!(snapshot(&replica), before);
+}
+
+#[test]
+fn an_altered_entry_is_refused() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    env.append_ok(P2);
+    let tiles = env.path("tiles");
+    publish(&env, &tiles);
+    // The last entry of the partial bundle, one byte changed near its end
+    // (inside its signature or its body).
+    let bundle = std::fs::read_dir(tiles.join("tile/entries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .map(|d| {
+            std::fs::read_dir(d)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path()
+        })
+        .expect("a partial entry bundle");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 1;
+    std::fs::write(&bundle, bytes).unwrap();
+    let replica = env.path("replica");
+    mirror(&env, &tiles, &replica).fails(1, &["signature"]);
+    assert!(!replica.exists(), "a failed first run leaves nothing");
+}
+
+#[test]
+fn the_first_run_needs_the_authority_it_trusts() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    let tiles = env.path("tiles");
+    publish(&env, &tiles);
+    let replica = env.path("replica");
+    custody_on(&replica, &["mirror", "--from", s(&tiles)], None).fails(2, &["--authority"]);
+    // Another key: the genesis names someone else.
+    let other = env
+        .run(&["key", "public", "--key", s(&env.investigator)])
+        .ok();
+    custody_on(
+        &replica,
+        &["mirror", "--from", s(&tiles), "--authority", other.trim()],
+        None,
+    )
+    .fails(1, &["genesis names the authority"]);
+    assert!(!replica.exists(), "nothing was written");
+}
