@@ -14,5 +14,7 @@ pub(crate) mod key;
 pub(crate) mod log;
 pub(crate) mod manual;
 pub(crate) mod restore;
+pub(crate) mod serve;
 pub(crate) mod status;
+pub(crate) mod token;
 pub(crate) mod verify;
