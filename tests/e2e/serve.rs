@@ -66,8 +66,7 @@ impl Server {
             .status()
             .expect("kill");
         assert!(status.success());
-        let code = self.child.wait().expect("wait").code().unwrap_or(-1);
-        code
+        self.child.wait().expect("wait").code().unwrap_or(-1)
     }
 
     fn stderr(&self) -> String {
