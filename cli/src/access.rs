@@ -384,24 +384,32 @@ impl AccessFiles {
         file.sync_data().map_err(io(&path))
     }
 
-    /// The access log's lines, parsed; none if nothing was logged.
-    pub(crate) fn read_log(&self) -> Result<Vec<AccessRecord>, AccessError> {
+    /// Calls `each` with every line of the access log, parsed, in order
+    /// (read as a stream: the log only grows); nothing if nothing was
+    /// logged.
+    pub(crate) fn for_each_logged(
+        &self,
+        mut each: impl FnMut(AccessRecord),
+    ) -> Result<(), AccessError> {
+        use std::io::BufRead;
         let path = self.log_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io(&path)(e)),
         };
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| AccessError::Malformed {
-                    path: path.clone(),
-                    detail: format!("line {}: {e}", i + 1),
-                })
-            })
-            .collect()
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(io(&path))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record = serde_json::from_str(&line).map_err(|e| AccessError::Malformed {
+                path: path.clone(),
+                detail: format!("line {}: {e}", i + 1),
+            })?;
+            each(record);
+        }
+        Ok(())
     }
 }
 

@@ -420,11 +420,8 @@ fn answers_are_the_commands_own_and_every_read_is_logged() {
 #[test]
 fn tokens_are_issued_only_by_an_authority_and_kept_private() {
     let env = Env::new(crate::util::CUSTODY);
-    issue(&env, "Court A", &[], &[]);
-    let file = tokens_file(&env);
-    let before = std::fs::read(&file).unwrap();
     // An investigator's key holds no authority: refused, nothing written.
-    env.run(&[
+    let by_investigator = [
         "token",
         "issue",
         "--holder",
@@ -433,11 +430,17 @@ fn tokens_are_issued_only_by_an_authority_and_kept_private() {
         "reader",
         "--key",
         s(&env.investigator),
-    ])
-    .fails(
+    ];
+    env.run(&by_investigator).fails(
         1,
         &["does not hold the authority role", "nothing was written"],
     );
+    assert!(!env.store.join("access").exists());
+    issue(&env, "Court A", &[], &[]);
+    let file = tokens_file(&env);
+    let before = std::fs::read(&file).unwrap();
+    env.run(&by_investigator)
+        .fails(1, &["does not hold the authority role"]);
     assert_eq!(std::fs::read(&file).unwrap(), before);
     // An expiry that has passed would make a token born expired.
     env.run(&[
@@ -603,5 +606,39 @@ fn a_read_that_cannot_be_logged_or_is_too_large_is_refused_and_revocation_is_imm
     // Revoked while the server runs: refused from the next request on.
     env.run(&["token", "revoke", "--holder", "Court A"]).ok();
     assert_eq!(get(&agent, &status_url, Some(&valid)).status, 401);
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn before_any_checkpoint_there_is_no_note_and_no_bundle() {
+    let env = Env::new(crate::util::CUSTODY);
+    env.append_ok(ALL_TYPES);
+    let token = issue(&env, "Court A", &[], &[]);
+    let server = Server::start(&env, &[]);
+    let agent = client(None);
+    let cp = get(&agent, &format!("{}/checkpoint", server.url), None);
+    assert_eq!(cp.status, 404, "{}", cp.body);
+    let v = json(&cp.body);
+    assert_eq!(v["error"], "the ledger has no checkpoint yet", "{v}");
+    assert!(
+        v["advice"]
+            .as_str()
+            .unwrap()
+            .contains("custody checkpoint --key"),
+        "{v}"
+    );
+    // The scheme's name is case-insensitive; the bundle needs a checkpoint.
+    let mut r = agent
+        .get(&format!("{}/v1/persons/P-0001/bundle", server.url))
+        .header("Authorization", &format!("bearer {token}"))
+        .call()
+        .expect("HTTP request");
+    assert_eq!(r.status().as_u16(), 409);
+    let v = json(&r.body_mut().read_to_string().unwrap());
+    assert_eq!(v["error"], "the ledger has no checkpoint", "{v}");
+    assert!(
+        v["advice"].as_str().unwrap().contains("custody checkpoint"),
+        "{v}"
+    );
     assert_eq!(server.stop(), 0);
 }

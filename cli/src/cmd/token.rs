@@ -327,37 +327,45 @@ fn list(ctx: &Context) -> CmdResult {
 
 fn log(ctx: &Context, args: LogArgs) -> CmdResult {
     let (files, _ledger) = access_files(ctx)?;
-    let records = files.read_log()?;
     if !ctx.json {
         println!(
             "{:<27}  {:<12}  {:<6}  {:<28}  {:<16}  HOLDER",
             "AT", "TOKEN", "STATUS", "ROUTE", "PERSON"
         );
     }
-    for r in records.iter().filter(|r| {
-        args.holder.as_ref().is_none_or(|h| &r.holder == h)
+    let mut failed = None;
+    files.for_each_logged(|r| {
+        let wanted = args.holder.as_ref().is_none_or(|h| &r.holder == h)
             && args
                 .person
                 .as_ref()
-                .is_none_or(|p| r.person.as_ref() == Some(p))
-    }) {
-        if ctx.json {
-            print_json(&serde_json::to_value(r).map_err(env)?);
-        } else {
-            let route = match &r.query {
-                Some(q) => format!("{}?{q}", r.route),
-                None => r.route.clone(),
-            };
-            println!(
-                "{:<27}  {:<12}  {:<6}  {:<28}  {:<16}  {}",
-                terminal(&r.at),
-                terminal(&r.token),
-                r.status,
-                terminal(&route),
-                terminal(r.person.as_deref().unwrap_or("-")),
-                terminal(&r.holder)
-            );
+                .is_none_or(|p| r.person.as_ref() == Some(p));
+        if !wanted || failed.is_some() {
+            return;
         }
+        if ctx.json {
+            match serde_json::to_value(&r) {
+                Ok(v) => print_json(&v),
+                Err(e) => failed = Some(e),
+            }
+            return;
+        }
+        let route = match &r.query {
+            Some(q) => format!("{}?{q}", r.route),
+            None => r.route.clone(),
+        };
+        println!(
+            "{:<27}  {:<12}  {:<6}  {:<28}  {:<16}  {}",
+            terminal(&r.at),
+            terminal(&r.token),
+            r.status,
+            terminal(&route),
+            terminal(r.person.as_deref().unwrap_or("-")),
+            terminal(&r.holder)
+        );
+    })?;
+    if let Some(e) = failed {
+        return Err(env(e));
     }
     Ok(())
 }

@@ -176,11 +176,13 @@ impl FromRequestParts<Shared> for Reader {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(deny("no Authorization header"));
         };
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .map(str::to_string);
         let Some(token) = token else {
