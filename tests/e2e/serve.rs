@@ -355,6 +355,12 @@ fn answers_are_the_commands_own_and_every_read_is_logged() {
     let bad = read("/v1/persons/P%200001/status");
     assert_eq!(bad.status, 400, "{}", bad.body);
     assert_eq!(read("/v1/persons?sort=x").status, 400);
+    // A token sent where none belongs, in the query, is refused and not
+    // logged (only the parameters a route takes are).
+    assert_eq!(
+        read(&format!("/v1/report?access_token={valid}")).status,
+        400
+    );
 
     // The command line appends while the server runs; the next request
     // sees it, and the bundle and dossier are refused until a checkpoint
@@ -402,7 +408,7 @@ fn answers_are_the_commands_own_and_every_read_is_logged() {
         .map(json)
         .collect();
     assert_eq!(logged.len(), text.lines().count());
-    assert_eq!(logged.len(), 15, "one line per read: {logged:?}");
+    assert_eq!(logged.len(), 16, "one line per read: {logged:?}");
     assert!(
         logged.iter().all(|l| l["holder"] == "Court A"),
         "{logged:?}"
