@@ -31,6 +31,17 @@ pub(crate) fn env(error: impl Into<anyhow::Error>) -> Failure {
 }
 
 impl Failure {
+    /// The exit code: 1 refused, 2 usage or environment.
+    pub(crate) fn code(&self) -> i32 {
+        self.code
+    }
+
+    /// The message and the advice, as `--json` gives them (`custody
+    /// serve` answers errors with the same words).
+    pub(crate) fn message_and_advice(&self) -> (String, Option<String>) {
+        message_and_advice(&self.error)
+    }
+
     /// Adds context in front of the message, keeping the code.
     pub(crate) fn context(self, what: impl std::fmt::Display + Send + Sync + 'static) -> Failure {
         Failure {

@@ -5,6 +5,7 @@
 //! exit codes; each command lives in `cmd/`.
 #![forbid(unsafe_code)]
 
+mod access;
 mod cmd;
 mod dossier;
 mod escape;
@@ -13,6 +14,7 @@ mod outfile;
 mod output;
 mod progress;
 mod pubkey;
+mod serve;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
@@ -145,6 +147,14 @@ enum Command {
     /// verified COMPLETE or ABSENT: from the store, or from a bundle file
     /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it.
     Dossier(cmd::dossier::DossierArgs),
+    /// Serve the ledger over HTTP: the latest checkpoint publicly; people's
+    /// statuses, bundles, dossiers and the report to holders of a reader
+    /// token, every such read logged (docs/SERVING.md).
+    Serve(cmd::serve::ServeArgs),
+    /// Issue, revoke and list the reader tokens of `custody serve`, and
+    /// print its access log.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCommand),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),
     /// Build a realistic synthetic ledger from a seed, through the real append
@@ -285,6 +295,8 @@ fn main() {
         Command::Tiles(a) => cmd::tiles::run(&ctx, a),
         Command::Witness(a) => cmd::witness::run(a),
         Command::Dossier(a) => cmd::dossier::run(&ctx, a),
+        Command::Serve(a) => cmd::serve::run(&ctx, a),
+        Command::Token(c) => cmd::token::run(&ctx, c),
         Command::Demo(a) => cmd::demo::run(&ctx, a),
         Command::Generate(a) => cmd::generate::run(&ctx, a),
         Command::Completions(a) => cmd::manual::completions(a, Cli::command()),

@@ -38,6 +38,8 @@ mod mirror;
 mod replica;
 // custody restore: an export back into a store, and what it refuses.
 mod restore;
+// custody serve and its reader tokens: a real server on a loopback port.
+mod serve;
 // The synthetic ledger generator.
 mod scale;
 // Encrypted keys and spreadsheet imports: the field workflow.

@@ -392,44 +392,61 @@ pub(crate) fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
     Ok(())
 }
 
-/// The latest checkpoint recorded in the ledger, as its signed note
-/// (rebuilt from the checkpoint entry: the note text and the entry's note
-/// signature), with its size, root and signer; refused unless it covers
-/// entry `seq`.
+/// The latest checkpoint recorded in the ledger.
+pub(crate) struct LatestCheckpoint {
+    /// Its tree size.
+    pub size: u64,
+    /// Its root.
+    pub root: [u8; 32],
+    /// The signed note, rebuilt from the checkpoint entry (the note text
+    /// and the entry's note signature): what `custody checkpoint` printed.
+    pub note: String,
+    /// Its signer's public key.
+    pub signer: [u8; 32],
+}
+
+/// The latest checkpoint recorded in the ledger, if any (`custody serve`
+/// answers `GET /checkpoint` with its note). Reads the governance index
+/// from its end: the checkpoint is at most a few entries back.
+pub(crate) fn latest_checkpoint_note(ledger: &Ledger) -> Result<Option<LatestCheckpoint>, Failure> {
+    for s in ledger.governance_seqs()?.into_iter().rev() {
+        let Some(e) = ledger.entry(s)? else { continue };
+        if let Event::Checkpoint(c) = e.event() {
+            let name = ledger.name();
+            let text = note_text(name, c.tree_size, &c.root_hash.0);
+            let signer = e.body().signer.0;
+            return Ok(Some(LatestCheckpoint {
+                size: c.tree_size,
+                root: c.root_hash.0,
+                note: signed_note(&text, name, &signer, &c.note_signature.0),
+                signer,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The advice when a ledger has no checkpoint yet.
+pub(crate) const NO_CHECKPOINT_ADVICE: &str =
+    "issue one with `custody checkpoint --key AUTHORITY.pem`";
+
+/// The latest checkpoint recorded in the ledger, as its signed note, with
+/// its size, root and signer; refused unless it covers entry `seq`.
 fn latest_checkpoint(
     ledger: &Ledger,
     seq: u64,
 ) -> Result<(u64, [u8; 32], String, [u8; 32]), Failure> {
-    let mut latest = None;
-    for s in ledger.governance_seqs()? {
-        if let Some(e) = ledger.entry(s)? {
-            if let Event::Checkpoint(c) = e.event() {
-                latest = Some((
-                    c.tree_size,
-                    c.root_hash.0,
-                    c.note_signature.0,
-                    e.body().signer.0,
-                ));
-            }
-        }
-    }
-    let hint = "issue one with `custody checkpoint --key AUTHORITY.pem`, or pass --checkpoint FILE";
-    let Some((size, root, signature, signer)) = latest else {
+    let hint = format!("{NO_CHECKPOINT_ADVICE}, or pass --checkpoint FILE");
+    let Some(cp) = latest_checkpoint_note(ledger)? else {
         return Err(refused(anyhow::anyhow!(
             "the ledger has no checkpoint for a tlog-proof to lead to; {hint}"
         )));
     };
-    if seq >= size {
+    if seq >= cp.size {
         return Err(refused(anyhow::anyhow!(
-            "entry {seq} is not covered by the latest checkpoint ({size} entries); {hint}"
+            "entry {seq} is not covered by the latest checkpoint ({} entries); {hint}",
+            cp.size
         )));
     }
-    let name = ledger.name();
-    let text = note_text(name, size, &root);
-    Ok((
-        size,
-        root,
-        signed_note(&text, name, &signer, &signature),
-        signer,
-    ))
+    Ok((cp.size, cp.root, cp.note, cp.signer))
 }

@@ -151,13 +151,26 @@ fn load(
     }
     let person = person_arg(args.person.as_deref().unwrap_or_default())?;
     let ledger = ctx.open_read_only()?;
-    // The bytes `custody export --person` writes, so the SHA-256 the
-    // dossier states is that of the exported file.
-    let bytes = (ledger.person_bundle(&person, None, &[])?.to_json() + "\n").into_bytes();
     let source = format!(
         "built from the store at {} (as `custody export --person {person}` writes it)",
         ledger.dir().display()
     );
+    from_store(&ledger, &person, source)
+}
+
+/// A person's bundle built from the store (the bytes `custody export
+/// --person` writes, so the SHA-256 the dossier states is that of the
+/// exported file), verified as anyone without the store would verify it,
+/// and refused if the store holds entries about the person after its
+/// checkpoint. `source` says where it came from, in the dossier's words.
+/// `custody serve` builds its dossiers through this too.
+pub(crate) fn from_store(
+    ledger: &custody_ledger::store::Ledger,
+    person: &PersonId,
+    source: String,
+) -> Result<(VerifiedBundle, Vec<u8>, Provenance), Failure> {
+    let bytes =
+        crate::cmd::export::bundle_text(&ledger.person_bundle(person, None, &[])?).into_bytes();
     // The dossier rests on what the bundle proves, checked as anyone
     // without the store would check it: complete, or the person absent.
     let options = BundleOptions {
@@ -168,7 +181,7 @@ fn load(
         not_verified(&format!("the bundle of {person}"), e)
             .context("run `custody verify` on the store")
     })?;
-    refuse_entries_after_checkpoint(&ledger, &person, b.checkpoint.size)?;
+    refuse_entries_after_checkpoint(ledger, person, b.checkpoint.size)?;
     Ok((
         b,
         bytes,
@@ -183,7 +196,7 @@ fn load(
 /// store holds entries about the person recorded after it, the dossier
 /// would silently leave them out (a release, a retraction) while calling
 /// itself complete. It is refused instead, with what to do.
-fn refuse_entries_after_checkpoint(
+pub(crate) fn refuse_entries_after_checkpoint(
     ledger: &custody_ledger::store::Ledger,
     person: &PersonId,
     size: u64,
@@ -241,6 +254,15 @@ fn person_arg(s: &str) -> Result<PersonId, Failure> {
     PersonId::new(s).map_err(|m| refused(anyhow::anyhow!("{m}")))
 }
 
+/// The dossier in `format`.
+pub(crate) fn render(d: &Dossier, format: DossierFormat) -> String {
+    match format {
+        DossierFormat::Md => dossier::markdown::render(d),
+        DossierFormat::Html => dossier::html::render(d),
+        DossierFormat::Json => dossier::json::render(d),
+    }
+}
+
 /// Runs `dossier`.
 pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
     // Refuse the output files before any work.
@@ -281,11 +303,7 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
     } else {
         DossierFormat::Md
     });
-    let text = match format {
-        DossierFormat::Md => dossier::markdown::render(&d),
-        DossierFormat::Html => dossier::html::render(&d),
-        DossierFormat::Json => dossier::json::render(&d),
-    };
+    let text = render(&d, format);
     let Some(out) = &args.out else {
         print!("{text}");
         return Ok(());

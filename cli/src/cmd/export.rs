@@ -72,6 +72,13 @@ pub(crate) fn write_export(
     Ok(n)
 }
 
+/// The text of a person's `custody-bundle/2` against the checkpoint of
+/// `at` entries or the latest, as `custody export --person` writes it
+/// (and `custody serve` answers, and the dossier hashes).
+pub(crate) fn bundle_text(bundle: &custody_format::wire::bundle::BundleV2) -> String {
+    bundle.to_json() + "\n"
+}
+
 /// Runs `export`.
 pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
@@ -117,7 +124,7 @@ pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
             0 => String::new(),
             n => format!(", {n} anchor(s)"),
         };
-        let text = bundle.to_json() + "\n";
+        let text = bundle_text(&bundle);
         return write_bundle(ctx, &args, &text, format!("{what}{anchored}"));
     }
     let progress = if args.out.is_none() {

@@ -8,7 +8,7 @@ use crate::output::{print_json, Context};
 use clap::Args;
 use custody_format::event::PersonId;
 use custody_format::time::Timestamp;
-use custody_ledger::projection::report::ReportTally;
+use custody_ledger::projection::report::{Report, ReportTally};
 use custody_ledger::projection::timeline;
 use custody_ledger::projection::{DayBounds, Flag, PersonStatus, Status};
 use custody_ledger::store::Ledger;
@@ -303,39 +303,94 @@ pub(crate) fn nothing_at_cut(
     )))
 }
 
+/// One person's status as `custody status ID --json` gives it, with the
+/// store's warning, if any (`custody serve` answers the same).
+pub(crate) fn one_status(
+    ledger: &Ledger,
+    person: &PersonId,
+    as_of: Option<Timestamp>,
+    known_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(PersonStatus, Option<String>), Failure> {
+    let mut warning = store_warning(ledger, now)?;
+    let mut st = ledger.person_status(person, as_of, known_at, now)?;
+    if as_of.is_none() && known_at.is_none() {
+        // The one person shown is checked against their entries every
+        // time (a few entries); if the store's copy is wrong, the
+        // chain's is shown, with the warning.
+        if let Some((what, folded)) = ledger.status_mismatch(person, now)? {
+            let w = format!(
+                "{}; shown: the status their entries imply",
+                inconsistent(ledger, &what)
+            );
+            crate::exit::warn(&w);
+            warning = Some(match warning {
+                Some(first) => format!("{first}; and {w}"),
+                None => w,
+            });
+            st = folded;
+        }
+    }
+    let Some(st) = st else {
+        if ledger.person_seqs(person)?.is_empty() {
+            return Err(refused(anyhow::anyhow!("no such person: {person}")));
+        }
+        return Err(nothing_at_cut(ledger, person, as_of, known_at)?);
+    };
+    Ok((st, warning))
+}
+
+/// Which persons a list shows (`status --status/--flag/--name`, and the
+/// server's list of persons).
+#[derive(Default)]
+pub(crate) struct StatusFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only persons with this flag.
+    pub flag: Option<Flag>,
+    /// Only names containing this, lowercased.
+    pub name: Option<String>,
+}
+
+impl StatusFilter {
+    /// A filter; a name that is blank is refused (a usage error).
+    pub(crate) fn new(
+        status: Option<Status>,
+        flag: Option<Flag>,
+        name: Option<&str>,
+    ) -> Result<StatusFilter, Failure> {
+        let name = match name {
+            Some(n) if n.trim().is_empty() => {
+                return Err(crate::exit::env(anyhow::anyhow!(
+                    "--name: give part of a name to look for"
+                )))
+            }
+            Some(n) => Some(n.trim().to_lowercase()),
+            None => None,
+        };
+        Ok(StatusFilter { status, flag, name })
+    }
+
+    /// True if `st` passes.
+    pub(crate) fn matches(&self, st: &PersonStatus) -> bool {
+        self.status.is_none_or(|want| st.status == want)
+            && self.flag.is_none_or(|f| st.has_flag(f))
+            && self.name.as_deref().is_none_or(|n| {
+                st.name
+                    .as_deref()
+                    .is_some_and(|name| name.to_lowercase().contains(n))
+            })
+    }
+}
+
 /// Runs `status`.
 pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let now = custody_ledger::clock::now();
     let (as_of, known_at) = (args.cuts.as_of, args.cuts.known_at);
-    let warning = store_warning(&ledger, now)?;
     if let Some(p) = &args.person {
         let person = person_arg(p)?;
-        let mut st = ledger.person_status(&person, as_of, known_at, now)?;
-        let mut warning = warning;
-        if as_of.is_none() && known_at.is_none() {
-            // The one person shown is checked against their entries every
-            // time (a few entries); if the store's copy is wrong, the
-            // chain's is shown, with the warning.
-            if let Some((what, folded)) = ledger.status_mismatch(&person, now)? {
-                let w = format!(
-                    "{}; shown: the status their entries imply",
-                    inconsistent(&ledger, &what)
-                );
-                crate::exit::warn(&w);
-                warning = Some(match warning {
-                    Some(first) => format!("{first}; and {w}"),
-                    None => w,
-                });
-                st = folded;
-            }
-        }
-        let Some(st) = st else {
-            if ledger.person_seqs(&person)?.is_empty() {
-                return Err(refused(anyhow::anyhow!("no such person: {person}")));
-            }
-            return Err(nothing_at_cut(&ledger, &person, as_of, known_at)?);
-        };
+        let (st, warning) = one_status(&ledger, &person, as_of, known_at, now)?;
         if ctx.json {
             let v = serde_json::to_value(&st).map_err(refused)?;
             print_json(&with_warning(v, &warning));
@@ -344,15 +399,8 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
         }
         return Ok(());
     }
-    let needle = match &args.name {
-        Some(n) if n.trim().is_empty() => {
-            return Err(crate::exit::env(anyhow::anyhow!(
-                "--name: give part of a name to look for"
-            )))
-        }
-        Some(n) => Some(n.trim().to_lowercase()),
-        None => None,
-    };
+    let warning = store_warning(&ledger, now)?;
+    let filter = StatusFilter::new(args.status, args.flag, args.name.as_deref())?;
     let (mut total, mut shown) = (0u64, 0u64);
     if !ctx.json {
         print_header();
@@ -360,14 +408,7 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     let mut failed = None;
     ledger.for_each_status(as_of, known_at, now, |st| {
         total += 1;
-        let wanted = args.status.is_none_or(|want| st.status == want)
-            && args.flag.is_none_or(|f| st.has_flag(f))
-            && needle.as_deref().is_none_or(|n| {
-                st.name
-                    .as_deref()
-                    .is_some_and(|name| name.to_lowercase().contains(n))
-            });
-        if !wanted || failed.is_some() {
+        if !filter.matches(&st) || failed.is_some() {
             return;
         }
         shown += 1;
@@ -455,14 +496,25 @@ pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     Ok(())
 }
 
+/// The figures of `custody report`, with the store's warning, if any
+/// (`custody serve` answers the same).
+pub(crate) fn report_of(
+    ledger: &Ledger,
+    as_of: Option<Timestamp>,
+    known_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(Report, Option<String>), Failure> {
+    let warning = store_warning(ledger, now)?;
+    let mut tally = ReportTally::default();
+    ledger.for_each_status(as_of, known_at, now, |st| tally.add(&st))?;
+    Ok((tally.finish(as_of), warning))
+}
+
 /// Runs `report`.
 pub(crate) fn report(ctx: &Context, args: ReportArgs) -> CmdResult {
     let ledger = ctx.open_read_only()?;
     let now = custody_ledger::clock::now();
-    let warning = store_warning(&ledger, now)?;
-    let mut tally = ReportTally::default();
-    ledger.for_each_status(args.as_of, args.known_at, now, |st| tally.add(&st))?;
-    let r = tally.finish(args.as_of);
+    let (r, warning) = report_of(&ledger, args.as_of, args.known_at, now)?;
     if ctx.json {
         let v = serde_json::to_value(&r).map_err(refused)?;
         print_json(&with_warning(v, &warning));

@@ -54,6 +54,12 @@ fn csp() -> String {
     )
 }
 
+/// The same policy, for a server that sends the dossier as a header
+/// (`custody serve`).
+pub(crate) fn content_security_policy() -> String {
+    csp()
+}
+
 /// Renders the dossier as a complete HTML document.
 pub(crate) fn render(d: &Dossier) -> String {
     let page = html! {

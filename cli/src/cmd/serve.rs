@@ -1,0 +1,217 @@
+//! `custody serve`: the ledger's read side over HTTP (the routes, tokens
+//! and access log are `crate::serve`; docs/SERVING.md says how to run it).
+//!
+//! This module binds the address, loads the TLS certificate, runs the
+//! server on a tokio runtime and stops it gracefully on SIGINT or
+//! SIGTERM (requests under way finish, for up to 10 s).
+
+use crate::access::AccessFiles;
+use crate::exit::{env, CmdResult, Failure};
+use crate::output::Context;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `custody serve`.
+#[derive(Args)]
+#[command(after_help = "\
+Routes: GET /checkpoint and /healthz are public; with `Authorization:
+Bearer TOKEN` (from `custody token issue`): /v1/persons,
+/v1/persons/ID/status, /v1/persons/ID/bundle,
+/v1/persons/ID/dossier?format=html|md|json and /v1/report. Every read of
+people's data is recorded in the store's access log (`custody token log`).
+
+The server reads the store per request and never holds its lock: appends
+and checkpoints from the command line go on while it runs.
+
+Tokens are bearer secrets. Off this machine, serve over TLS: either
+--tls-cert/--tls-key here, or a TLS reverse proxy in front of a server
+listening on loopback (docs/SERVING.md).")]
+pub(crate) struct ServeArgs {
+    /// The address and port to listen on. A port of 0 takes a free one
+    /// (the address is printed). Anything but loopback without TLS is
+    /// warned about: tokens would cross the network in clear.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The server's certificate chain (PEM) for HTTPS.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// How long requests under way may take to finish after SIGINT/SIGTERM.
+const GRACE: Duration = Duration::from_secs(10);
+/// How long a connection may take to send a request's headers (and, with
+/// TLS, its handshake): a client that trickles bytes holds no connection
+/// for longer.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+/// The most bytes of a request's head (request line and headers) read.
+const MAX_HEAD: usize = 64 * 1024;
+/// The largest certificate or key file read.
+const MAX_PEM: u64 = 1 << 20;
+
+/// Runs `serve`.
+pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
+    // The store must be a ledger now, and the tokens file usable: said at
+    // start, not on the first request.
+    let ledger = ctx.open_read_only()?;
+    let store = ledger.dir().to_path_buf();
+    let name = ledger.name().to_string();
+    drop(ledger);
+    AccessFiles::of(&store).check_tokens_file()?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() {
+        crate::exit::warn(&format!(
+            "listening on {} without TLS: reader tokens and people's data would cross the network in clear. Put a TLS reverse proxy in front of a server on 127.0.0.1 (docs/SERVING.md), or pass --tls-cert and --tls-key",
+            args.listen
+        ));
+    }
+    let listener = std::net::TcpListener::bind(args.listen).map_err(|e| {
+        env(anyhow::anyhow!(
+            "cannot listen on {}: {e}; choose another address or port with --listen",
+            args.listen
+        ))
+    })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| env(anyhow::anyhow!("cannot listen on {}: {e}", args.listen)))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| env(anyhow::anyhow!("cannot start the server's runtime: {e}")))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{bound}");
+    eprintln!(
+        "serving the ledger {:?} from {}; stop with Ctrl-C (SIGINT) or SIGTERM",
+        crate::escape::terminal(&name),
+        crate::escape::path(&store)
+    );
+    runtime.block_on(serve(listener, tls, crate::serve::Reads::new(store)))?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Serves until SIGINT or SIGTERM, then lets requests under way finish.
+async fn serve(
+    listener: std::net::TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    state: crate::serve::Shared,
+) -> Result<(), Failure> {
+    let app = crate::serve::router(state);
+    let handle = axum_server::Handle::new();
+    tokio::spawn(stop_on_signal(handle.clone()));
+    let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));
+    let server = axum_server::from_tcp(listener).map_err(failed)?;
+    let mut server = server.handle(handle).first_request_timeout(HEADER_TIMEOUT);
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD);
+    match tls {
+        Some(config) => {
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .handshake_timeout(HEADER_TIMEOUT);
+            server
+                .acceptor(acceptor)
+                .serve(app.into_make_service())
+                .await
+        }
+        None => server.serve(app.into_make_service()).await,
+    }
+    .map_err(failed)
+}
+
+/// Waits for SIGINT or SIGTERM, then shuts the server down gracefully.
+async fn stop_on_signal(handle: axum_server::Handle<SocketAddr>) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    eprintln!(
+        "stopping: answering the requests under way (up to {} s)",
+        GRACE.as_secs()
+    );
+    handle.graceful_shutdown(Some(GRACE));
+}
+
+/// Reads at most [`MAX_PEM`] bytes of a PEM file.
+fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM + 1).read_to_end(&mut bytes))
+        .map_err(|e| env(anyhow::anyhow!("{what} {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_PEM {
+        return Err(env(anyhow::anyhow!(
+            "{what} {}: over {MAX_PEM} bytes, not a PEM certificate or key",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The TLS configuration from PEM files: rustls with the ring provider,
+/// TLS 1.2 and 1.3, HTTP/1.1 (and h2) by ALPN.
+fn tls_config(cert: &Path, key: &Path) -> Result<axum_server::tls_rustls::RustlsConfig, Failure> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_pem = read_pem(cert, "--tls-cert")?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            env(anyhow::anyhow!(
+                "--tls-cert {}: not a PEM certificate chain: {e}",
+                cert.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(env(anyhow::anyhow!(
+            "--tls-cert {}: holds no certificate (-----BEGIN CERTIFICATE-----)",
+            cert.display()
+        )));
+    }
+    let key_pem = zeroize::Zeroizing::new(read_pem(key, "--tls-key")?);
+    let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+        env(anyhow::anyhow!(
+            "--tls-key {}: not a PEM private key: {e}",
+            key.display()
+        ))
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, private))
+        .map_err(|e| {
+            env(anyhow::anyhow!(
+                "--tls-cert {} and --tls-key {}: {e}",
+                cert.display(),
+                key.display()
+            ))
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
+}

@@ -1,0 +1,512 @@
+//! The routes of `custody serve` (docs/ARCHITECTURE.md, "custody serve"):
+//! public `GET /checkpoint` and `GET /healthz`; with a reader token, a
+//! person's status, bundle and dossier, the report, and the list of
+//! persons.
+
+use super::{bound_body, security_headers, ApiError, ReadOf, Reader, Shared, MAX_BODY};
+use crate::cmd::dossier::DossierFormat;
+use crate::cmd::status::{parse_cutoff, with_warning, StatusFilter};
+use crate::dossier::{Cut, Dossier};
+use crate::exit::Failure;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Router};
+use custody_format::event::PersonId;
+use custody_format::time::Timestamp;
+use custody_ledger::store::Ledger;
+use serde::Deserialize;
+
+/// The most persons one page of `GET /v1/persons` lists.
+const MAX_PAGE: u64 = 1000;
+/// A page's length when the request gives none.
+const DEFAULT_PAGE: u64 = 100;
+
+/// Every route, with the headers and the body bound every answer gets.
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/checkpoint", get(checkpoint))
+        .route("/healthz", get(healthz))
+        .route("/v1/persons", get(persons))
+        .route("/v1/persons/{id}/status", get(status))
+        .route("/v1/persons/{id}/bundle", get(bundle))
+        .route("/v1/persons/{id}/dossier", get(dossier))
+        .route("/v1/report", get(report))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY as usize))
+        .layer(middleware::from_fn(bound_body))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such route",
+        Some("the routes are GET /checkpoint, /healthz, /v1/persons, /v1/persons/ID/status, /v1/persons/ID/bundle, /v1/persons/ID/dossier?format=html|md|json and /v1/report (docs/SERVING.md)"),
+    )
+}
+
+/// Runs `f` with the store opened read-only, on a blocking thread, for the
+/// public routes (nothing about people, nothing logged).
+async fn public<T: Send + 'static>(
+    state: &Shared,
+    f: impl FnOnce(&Ledger) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let ledger = state
+            .ledger()
+            .map_err(|f| ApiError::from_failure(f, StatusCode::SERVICE_UNAVAILABLE))?;
+        f(&ledger)
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server stopped on an internal error",
+            None,
+        ))
+    })
+}
+
+fn text(content_type: &'static str, body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /checkpoint`: the latest signed checkpoint note, as `custody
+/// checkpoint` printed it (public: sizes and roots say nothing of people).
+async fn checkpoint(State(state): State<Shared>) -> Result<Response, ApiError> {
+    public(&state, |ledger| {
+        let latest = crate::cmd::checkpoint::latest_checkpoint_note(ledger)
+            .map_err(|f| ApiError::from_failure(f, StatusCode::NOT_FOUND))?;
+        match latest {
+            Some(cp) => Ok(text("text/plain; charset=utf-8", cp.note)),
+            None => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "the ledger has no checkpoint yet",
+                Some(crate::cmd::checkpoint::NO_CHECKPOINT_ADVICE),
+            )),
+        }
+    })
+    .await
+}
+
+/// `GET /healthz`: the store opens.
+async fn healthz(State(state): State<Shared>) -> Result<Response, ApiError> {
+    public(&state, |_| {
+        Ok(text("text/plain; charset=utf-8", "ok\n".into()))
+    })
+    .await
+}
+
+/// A person id from the path, or 400 in the CLI's words.
+fn parse_person(id: &str) -> Result<PersonId, ApiError> {
+    PersonId::new(id).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m, None))
+}
+
+/// A query the route could not read: 400.
+fn bad_query(e: &QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "the query string is not one this route takes: {}",
+            e.body_text()
+        ),
+        None,
+    )
+}
+
+/// `as_of` and `known_at`, as `status --as-of/--known-at` read them.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CutQuery {
+    as_of: Option<String>,
+    known_at: Option<String>,
+}
+
+impl CutQuery {
+    fn cuts(&self) -> Result<(Option<Timestamp>, Option<Timestamp>), ApiError> {
+        let one = |name: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| {
+                    parse_cutoff(s).map_err(|m| {
+                        ApiError::new(StatusCode::BAD_REQUEST, format!("{name}: {m}"), None)
+                    })
+                })
+                .transpose()
+        };
+        Ok((one("as_of", &self.as_of)?, one("known_at", &self.known_at)?))
+    }
+
+    /// The query as logged: what the route took, nothing else.
+    fn logged(&self, more: &[(&str, Option<String>)]) -> Option<String> {
+        let mut parts: Vec<String> = more
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+            .collect();
+        for (k, v) in [("as_of", &self.as_of), ("known_at", &self.known_at)] {
+            if let Some(v) = v {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("&"))
+    }
+}
+
+/// What a person route has read from its request before the store is
+/// opened: the person, the cuts, and what the access log records.
+struct PersonRequest {
+    person: Result<PersonId, ApiError>,
+    cuts: Result<(Option<Timestamp>, Option<Timestamp>), ApiError>,
+    of: ReadOf,
+}
+
+fn person_request(
+    route: &'static str,
+    id: &str,
+    query: &Result<Query<CutQuery>, QueryRejection>,
+    more: &[(&str, Option<String>)],
+) -> PersonRequest {
+    let person = parse_person(id);
+    let (cuts, logged) = match query {
+        Ok(Query(q)) => (q.cuts(), q.logged(more)),
+        Err(e) => (Err(bad_query(e)), None),
+    };
+    PersonRequest {
+        of: ReadOf {
+            route,
+            person: person.as_ref().ok().map(|p| p.to_string()),
+            query: logged,
+        },
+        person,
+        cuts,
+    }
+}
+
+fn json_response(value: serde_json::Value) -> Response {
+    text("application/json", value.to_string() + "\n")
+}
+
+fn status_json(
+    st: &custody_ledger::projection::PersonStatus,
+    warning: &Option<String>,
+) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(st)
+        .map(|v| with_warning(v, warning))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None))
+}
+
+/// `GET /v1/persons/{id}/status`: `custody status ID --json`.
+async fn status(
+    State(state): State<Shared>,
+    reader: Reader,
+    Path(id): Path<String>,
+    query: Result<Query<CutQuery>, QueryRejection>,
+) -> Response {
+    let r = person_request("/v1/persons/{id}/status", &id, &query, &[]);
+    let (person, cuts) = (r.person, r.cuts);
+    state
+        .answer(reader, r.of, move |ledger| {
+            let (person, (as_of, known_at)) = (person?, cuts?);
+            let now = custody_ledger::clock::now();
+            let (st, warning) =
+                crate::cmd::status::one_status(ledger, &person, as_of, known_at, now)
+                    .map_err(|f| ApiError::from_failure(f, StatusCode::NOT_FOUND))?;
+            Ok(json_response(status_json(&st, &warning)?))
+        })
+        .await
+}
+
+/// 404 for a person the ledger has no entry about (the CLI would export
+/// an ABSENT bundle; a reader asking about someone unknown gets "no such
+/// person", as from `custody status`).
+fn known(ledger: &Ledger, person: &PersonId) -> Result<(), ApiError> {
+    let seqs = ledger
+        .person_seqs(person)
+        .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;
+    if seqs.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no such person: {person}"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /v1/persons/{id}/bundle`: the `custody-bundle/2` of `custody
+/// export --person ID`, against the latest checkpoint; 409 if the store
+/// holds entries about the person after it (the dossier's refusal: the
+/// bundle would silently leave them out).
+async fn bundle(State(state): State<Shared>, reader: Reader, Path(id): Path<String>) -> Response {
+    let person = parse_person(&id);
+    let of = ReadOf {
+        route: "/v1/persons/{id}/bundle",
+        person: person.as_ref().ok().map(|p| p.to_string()),
+        query: None,
+    };
+    state
+        .answer(reader, of, move |ledger| {
+            let person = person?;
+            known(ledger, &person)?;
+            let conflict = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
+            let bundle = ledger
+                .person_bundle(&person, None, &[])
+                .map_err(|e| conflict(e.into()))?;
+            let size = bundle.entries.last().map_or(0, |e| e.seq + 1);
+            crate::cmd::dossier::refuse_entries_after_checkpoint(ledger, &person, size)
+                .map_err(conflict)?;
+            let mut r = text("application/json", crate::cmd::export::bundle_text(&bundle));
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"{person}.bundle.json\""))
+            {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            Ok(r)
+        })
+        .await
+}
+
+/// The dossier's query: its format and cuts.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DossierQuery {
+    format: Option<String>,
+    as_of: Option<String>,
+    known_at: Option<String>,
+}
+
+/// `GET /v1/persons/{id}/dossier?format=html|md|json`: `custody dossier
+/// ID` (html when no format is given), with the same refusals.
+async fn dossier(
+    State(state): State<Shared>,
+    reader: Reader,
+    Path(id): Path<String>,
+    query: Result<Query<DossierQuery>, QueryRejection>,
+) -> Response {
+    let (cut_query, format) = match query {
+        Ok(Query(q)) => {
+            let format = match q.format.as_deref() {
+                None | Some("html") => Ok(DossierFormat::Html),
+                Some("md") => Ok(DossierFormat::Md),
+                Some("json") => Ok(DossierFormat::Json),
+                Some(_) => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "format: html, md or json",
+                    None,
+                )),
+            };
+            let cuts = CutQuery {
+                as_of: q.as_of,
+                known_at: q.known_at,
+            };
+            (Ok(Query(cuts)), (format, q.format))
+        }
+        Err(e) => (Err(e), (Ok(DossierFormat::Html), None)),
+    };
+    let (format, format_text) = format;
+    let r = person_request(
+        "/v1/persons/{id}/dossier",
+        &id,
+        &cut_query,
+        &[("format", format_text)],
+    );
+    let (person, cuts) = (r.person, r.cuts);
+    state
+        .answer(reader, r.of, move |ledger| {
+            let (person, (as_of, known_at), format) = (person?, cuts?, format?);
+            known(ledger, &person)?;
+            let source = format!(
+                "served by `custody serve` from the ledger {} (as `custody export --person {person}` writes it)",
+                ledger.name()
+            );
+            let (b, bytes, provenance) =
+                crate::cmd::dossier::from_store(ledger, &person, source)
+                    .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
+            let now = custody_ledger::clock::now();
+            let d = Dossier::build(&b, &bytes, &provenance, Cut { as_of, known_at }, now);
+            let body = crate::cmd::dossier::render(&d, format);
+            Ok(match format {
+                DossierFormat::Html => {
+                    let mut r = text("text/html; charset=utf-8", body);
+                    let csp = format!(
+                        "{}; frame-ancestors 'none'",
+                        crate::dossier::html::content_security_policy()
+                    );
+                    if let Ok(v) = HeaderValue::from_str(&csp) {
+                        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+                    }
+                    r
+                }
+                DossierFormat::Md => text("text/markdown; charset=utf-8", body),
+                DossierFormat::Json => text("application/json", body),
+            })
+        })
+        .await
+}
+
+/// `GET /v1/report`: `custody report --json`.
+async fn report(
+    State(state): State<Shared>,
+    reader: Reader,
+    query: Result<Query<CutQuery>, QueryRejection>,
+) -> Response {
+    let (cuts, logged) = match &query {
+        Ok(Query(q)) => (q.cuts(), q.logged(&[])),
+        Err(e) => (Err(bad_query(e)), None),
+    };
+    let of = ReadOf {
+        route: "/v1/report",
+        person: None,
+        query: logged,
+    };
+    state
+        .answer(reader, of, move |ledger| {
+            let (as_of, known_at) = cuts?;
+            let now = custody_ledger::clock::now();
+            let (r, warning) = crate::cmd::status::report_of(ledger, as_of, known_at, now)
+                .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
+            let v = serde_json::to_value(&r).map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None)
+            })?;
+            Ok(json_response(with_warning(v, &warning)))
+        })
+        .await
+}
+
+/// The list's query: `status --status/--flag/--name`, the cuts, and a page.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PersonsQuery {
+    status: Option<String>,
+    flag: Option<String>,
+    name: Option<String>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    as_of: Option<String>,
+    known_at: Option<String>,
+}
+
+impl PersonsQuery {
+    fn filter(&self) -> Result<StatusFilter, ApiError> {
+        let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m, None);
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| s.parse().map_err(|e| bad(format!("status: {e}"))))
+            .transpose()?;
+        let flag = self
+            .flag
+            .as_deref()
+            .map(|s| s.parse().map_err(|e| bad(format!("flag: {e}"))))
+            .transpose()?;
+        StatusFilter::new(status, flag, self.name.as_deref()).map_err(|f| {
+            let (m, _) = f.message_and_advice();
+            bad(m.replace("--name", "name"))
+        })
+    }
+
+    fn logged(&self) -> Option<String> {
+        let cuts = CutQuery {
+            as_of: self.as_of.clone(),
+            known_at: self.known_at.clone(),
+        };
+        cuts.logged(&[
+            ("status", self.status.clone()),
+            ("flag", self.flag.clone()),
+            ("name", self.name.clone()),
+            ("offset", self.offset.map(|o| o.to_string())),
+            ("limit", self.limit.map(|l| l.to_string())),
+        ])
+    }
+}
+
+/// `GET /v1/persons?status=&flag=&name=&offset=&limit=`: one page of the
+/// persons `custody status --json` lists (sorted by person), with how
+/// many match and how many the ledger has.
+async fn persons(
+    State(state): State<Shared>,
+    reader: Reader,
+    query: Result<Query<PersonsQuery>, QueryRejection>,
+) -> Response {
+    let (q, logged) = match query {
+        Ok(Query(q)) => {
+            let logged = q.logged();
+            (Ok(q), logged)
+        }
+        Err(e) => (Err(bad_query(&e)), None),
+    };
+    let of = ReadOf {
+        route: "/v1/persons",
+        person: None,
+        query: logged,
+    };
+    state
+        .answer(reader, of, move |ledger| {
+            let q = q?;
+            let filter = q.filter()?;
+            let cuts = CutQuery {
+                as_of: q.as_of.clone(),
+                known_at: q.known_at.clone(),
+            };
+            let (as_of, known_at) = cuts.cuts()?;
+            let offset = q.offset.unwrap_or(0);
+            let limit = q.limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
+            page_of_persons(ledger, &filter, (as_of, known_at), offset, limit)
+        })
+        .await
+}
+
+fn page_of_persons(
+    ledger: &Ledger,
+    filter: &StatusFilter,
+    (as_of, known_at): (Option<Timestamp>, Option<Timestamp>),
+    offset: u64,
+    limit: u64,
+) -> Result<Response, ApiError> {
+    let now = custody_ledger::clock::now();
+    let failed = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
+    let warning = crate::cmd::status::store_warning(ledger, now).map_err(failed)?;
+    let (mut total, mut matching) = (0u64, 0u64);
+    let mut page = Vec::new();
+    let mut broken = None;
+    ledger
+        .for_each_status(as_of, known_at, now, |st| {
+            total += 1;
+            if !filter.matches(&st) {
+                return;
+            }
+            if matching >= offset && matching < offset.saturating_add(limit) {
+                match serde_json::to_value(&st) {
+                    Ok(v) => page.push(v),
+                    Err(e) => broken = Some(e),
+                }
+            }
+            matching += 1;
+        })
+        .map_err(|e| failed(e.into()))?;
+    if let Some(e) = broken {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+            None,
+        ));
+    }
+    let next = offset.saturating_add(limit);
+    let value = serde_json::json!({
+        "persons": page,
+        "matching": matching,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": (next < matching).then_some(next),
+    });
+    Ok(json_response(with_warning(value, &warning)))
+}
