@@ -156,3 +156,130 @@ fn the_first_run_needs_the_authority_it_trusts() {
     .fails(1, &["genesis names the authority"]);
     assert!(!replica.exists(), "nothing was written");
 }
+
+/// The same replica, read from a running `custody serve` over HTTP: hash
+/// tiles are public and equal to what `custody tiles` writes; entry
+/// bundles need a reader token and are logged.
+#[test]
+fn a_replica_is_kept_from_a_server() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    env.append_ok(P2);
+    let tiles = env.path("tiles");
+    publish(&env, &tiles);
+    let token = crate::serve::issue(&env, "Auditor", &[], &[]);
+    let token_file = env.path("reader.token");
+    std::fs::write(&token_file, &token).unwrap();
+    let server = crate::serve::Server::start(&env, &[]);
+    // A hash tile, fetched without a token, is the file `custody tiles` wrote.
+    let partial = std::fs::read_dir(tiles.join("tile/0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .expect("a partial level-0 tile");
+    let width = std::fs::read_dir(&partial)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let rel = format!(
+        "tile/0/{}/{}",
+        partial.file_name().unwrap().to_str().unwrap(),
+        width.file_name().to_str().unwrap()
+    );
+    let agent = crate::serve::client(None);
+    let mut got = agent.get(format!("{}/{rel}", server.url)).call().unwrap();
+    assert_eq!(got.status(), 200, "{rel}");
+    let body = got.body_mut().read_to_vec().unwrap();
+    assert_eq!(body, std::fs::read(tiles.join(&rel)).unwrap(), "{rel}");
+    let entries = rel.replacen("tile/0/", "tile/entries/", 1);
+    let refused = agent
+        .get(format!("{}/{entries}", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(refused.status(), 401, "entry bundles need a token");
+
+    let replica = env.path("replica");
+    let mirror_http = |token_file: Option<&Path>| {
+        let mut args = vec![
+            "--store".to_string(),
+            s(&replica).to_string(),
+            "mirror".into(),
+            "--from".into(),
+            server.url.clone(),
+            "--authority".into(),
+            authority_hex(&env),
+        ];
+        if let Some(t) = token_file {
+            args.extend(["--token-file".into(), s(t).to_string()]);
+        }
+        let out = std::process::Command::new(crate::util::BIN)
+            .args(&args)
+            .env_remove("CUSTODY_TOKEN")
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, _, err) = mirror_http(None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("reader token"), "{err}");
+    assert!(!replica.exists(), "a refused first run leaves nothing");
+    let (code, out, err) = mirror_http(Some(&token_file));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("mirrored"), "{out}");
+    let status = |store: &Path| custody_on(store, &["--json", "status", "P-1"], None).ok();
+    assert_eq!(status(&replica), status(&env.store));
+    // The read of the entries is in the access log, under the holder.
+    let log = env.run(&["token", "log"]).ok();
+    assert!(
+        log.contains("Auditor") && log.contains("tile/entries"),
+        "{log}"
+    );
+    assert!(!log.contains(&token), "the token is never logged");
+    server.stop();
+}
+
+/// Over TLS: the server's own certificate, trusted with --ca-cert; without
+/// it, the web's roots do not vouch for it and nothing is written.
+#[test]
+fn a_replica_is_kept_over_tls() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    let token_file = env.path("reader.token");
+    std::fs::write(&token_file, crate::serve::issue(&env, "Auditor", &[], &[])).unwrap();
+    let (cert, key) = crate::serve::self_signed(&env);
+    let server = crate::serve::Server::start(&env, &["--tls-cert", s(&cert), "--tls-key", s(&key)]);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let replica = env.path("replica");
+    let hex = authority_hex(&env);
+    let args = |ca: bool| {
+        let mut a = vec![
+            "mirror",
+            "--from",
+            server.url.as_str(),
+            "--authority",
+            hex.as_str(),
+            "--token-file",
+            s(&token_file),
+        ];
+        if ca {
+            a.extend(["--ca-cert", s(&cert)]);
+        }
+        a
+    };
+    custody_on(&replica, &args(false), None).fails(2, &[&server.url]);
+    assert!(!replica.exists());
+    let out = custody_on(&replica, &args(true), None).ok();
+    assert!(out.contains("mirrored"), "{out}");
+    custody_on(&replica, &["verify"], None).ok();
+    server.stop();
+}

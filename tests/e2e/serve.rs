@@ -13,16 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A `custody serve` child process and where it listens.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     stderr: PathBuf,
 }
 
 impl Server {
     /// Starts `custody serve` on the store with `extra` arguments and
     /// returns once it printed the address it listens on.
-    fn start(env: &Env, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &Env, extra: &[&str]) -> Server {
         let stderr = env.path(&format!("serve-{}.err", std::process::id()));
         let stderr = unique(stderr);
         let mut child = Command::new(BIN)
@@ -60,7 +60,7 @@ impl Server {
     }
 
     /// Asks the server to stop (SIGTERM) and returns its exit code.
-    fn stop(mut self) -> i32 {
+    pub(crate) fn stop(mut self) -> i32 {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -91,7 +91,7 @@ fn unique(path: PathBuf) -> PathBuf {
 
 /// An HTTP client that reads 4xx and 5xx answers as answers, through no
 /// proxy, trusting `root` (a PEM certificate) if given.
-fn client(root: Option<&[u8]>) -> ureq::Agent {
+pub(crate) fn client(root: Option<&[u8]>) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
@@ -151,7 +151,7 @@ fn json(text: &str) -> serde_json::Value {
 
 /// `custody token issue` for `holder`: the token, the last word of its
 /// output (printed once).
-fn issue(env: &Env, holder: &str, more: &[&str], envs: &[(&str, &str)]) -> String {
+pub(crate) fn issue(env: &Env, holder: &str, more: &[&str], envs: &[(&str, &str)]) -> String {
     let mut args = vec![
         "--store",
         s(&env.store),
@@ -494,9 +494,10 @@ fn tokens_are_issued_only_by_an_authority_and_kept_private() {
     }
 }
 
-#[test]
-fn serve_answers_over_tls_with_its_certificate() {
-    let Served { env, valid, .. } = served();
+/// A self-signed server certificate for 127.0.0.1 and its key, made by
+/// openssl (installed by .ci/run): `(cert.pem, key.pem)` in the test's
+/// directory.
+pub(crate) fn self_signed(env: &Env) -> (PathBuf, PathBuf) {
     let (cert, key) = (env.path("cert.pem"), env.path("key.pem"));
     let made = Command::new("openssl")
         .args([
@@ -520,6 +521,13 @@ fn serve_answers_over_tls_with_its_certificate() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
+    (cert, key)
+}
+
+#[test]
+fn serve_answers_over_tls_with_its_certificate() {
+    let Served { env, valid, .. } = served();
+    let (cert, key) = self_signed(&env);
     let server = Server::start(&env, &["--tls-cert", s(&cert), "--tls-key", s(&key)]);
     assert!(
         server.url.starts_with("https://127.0.0.1:"),

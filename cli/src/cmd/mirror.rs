@@ -30,9 +30,9 @@ use std::path::{Path, PathBuf};
 /// Arguments of `custody mirror`.
 #[derive(clap::Args)]
 pub(crate) struct MirrorArgs {
-    /// Where to read the ledger: an http:// URL (a `custody serve`, or any
-    /// web server in front of `custody tiles --entries`), or a directory
-    /// of that layout.
+    /// Where to read the ledger: an https:// or http:// URL (a `custody
+    /// serve`, or any web server in front of `custody tiles --entries`), or
+    /// a directory of that layout.
     #[arg(long, value_name = "URL|DIR")]
     from: String,
     /// The authority key the replica's genesis must name (hex or PEM), on
@@ -44,6 +44,10 @@ pub(crate) struct MirrorArgs {
     /// to every user of the machine.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// Trust only this certificate (PEM) for an https:// source, instead
+    /// of the web's public roots: for a server with its own certificate.
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
 }
 
 /// Entries per tile (C2SP tlog-tiles: tiles of height 8).
@@ -55,24 +59,27 @@ const MAX_RESPONSE: u64 = TILE_WIDTH * (2 + 65_535);
 /// Where tiles come from.
 enum Source {
     Dir(PathBuf),
-    Http { base: String, token: Option<String> },
+    Http {
+        agent: ureq::Agent,
+        base: String,
+        token: Option<String>,
+    },
 }
 
 impl Source {
-    fn parse(from: &str, token: Option<String>) -> Result<Source, Failure> {
-        if let Some(rest) = from.strip_prefix("http://") {
+    fn parse(from: &str, token: Option<String>, ca_cert: Option<&Path>) -> Result<Source, Failure> {
+        if let Some(rest) = from
+            .strip_prefix("https://")
+            .or_else(|| from.strip_prefix("http://"))
+        {
             if rest.is_empty() {
                 return Err(env(anyhow::anyhow!("--from {from}: no host")));
             }
             return Ok(Source::Http {
+                agent: agent(ca_cert)?,
                 base: from.trim_end_matches('/').to_string(),
                 token,
             });
-        }
-        if from.starts_with("https://") {
-            return Err(env(anyhow::anyhow!(
-                "--from {from}: this build reads tiles over http:// or from a directory; for a server behind TLS, fetch through a local TLS proxy, or copy its tiles to a directory"
-            )));
         }
         let dir = PathBuf::from(from);
         if !dir.is_dir() {
@@ -113,13 +120,45 @@ impl Source {
                     .map(Some)
                     .map_err(|e| env(anyhow::anyhow!("{}: {e}", file.display())))
             }
-            Source::Http { base, token } => http_get(&format!("{base}/{path}"), token.as_deref()),
+            Source::Http { agent, base, token } => {
+                http_get(agent, &format!("{base}/{path}"), token.as_deref())
+            }
         }
     }
 }
 
-fn http_get(url: &str, token: Option<&str>) -> Result<Option<Vec<u8>>, Failure> {
-    let mut request = ureq::get(url);
+/// The HTTP client: the web's roots, or only `ca_cert` when given.
+fn agent(ca_cert: Option<&Path>) -> Result<ureq::Agent, Failure> {
+    let mut config = ureq::Agent::config_builder();
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            env(anyhow::anyhow!(
+                "--ca-cert {}: {e}",
+                crate::escape::path(path)
+            ))
+        })?;
+        let cert = ureq::tls::Certificate::from_pem(&pem).map_err(|e| {
+            env(anyhow::anyhow!(
+                "--ca-cert {}: not a PEM certificate: {e}",
+                crate::escape::path(path)
+            ))
+        })?;
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+                cert.to_owned(),
+            ])))
+            .build();
+        config = config.tls_config(tls);
+    }
+    Ok(config.build().into())
+}
+
+fn http_get(
+    agent: &ureq::Agent,
+    url: &str,
+    token: Option<&str>,
+) -> Result<Option<Vec<u8>>, Failure> {
+    let mut request = agent.get(url);
     if let Some(t) = token {
         request = request.header("Authorization", &format!("Bearer {t}"));
     }
@@ -331,7 +370,7 @@ fn token(args: &MirrorArgs) -> Result<Option<String>, Failure> {
 
 /// Runs `mirror`.
 pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
-    let source = Source::parse(&args.from, token(&args)?)?;
+    let source = Source::parse(&args.from, token(&args)?, args.ca_cert.as_deref())?;
     let store = ctx.store_dir()?;
     let note = source.get("checkpoint")?.ok_or_else(|| {
         refused(anyhow::anyhow!(

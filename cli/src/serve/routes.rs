@@ -34,6 +34,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/persons/{id}/bundle", get(bundle))
         .route("/v1/persons/{id}/dossier", get(dossier))
         .route("/v1/report", get(report))
+        .route("/tile/entries/{*path}", get(entry_bundle))
+        .route("/tile/{level}/{*path}", get(hash_tile))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY as usize))
         .layer(middleware::from_fn(bound_body))
@@ -45,7 +47,7 @@ async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no such route",
-        Some("the routes are GET /checkpoint, /healthz, /v1/persons, /v1/persons/ID/status, /v1/persons/ID/bundle, /v1/persons/ID/dossier?format=html|md|json and /v1/report (docs/SERVING.md)"),
+        Some("the routes are GET /checkpoint, /tile/L/N[.p/W], /tile/entries/N[.p/W], /healthz, /v1/persons, /v1/persons/ID/status, /v1/persons/ID/bundle, /v1/persons/ID/dossier?format=html|md|json and /v1/report (docs/SERVING.md)"),
     )
 }
 
@@ -509,4 +511,153 @@ fn page_of_persons(
         "next_offset": (next < matching).then_some(next),
     });
     Ok(json_response(with_warning(value, &warning)))
+}
+
+/// A tile's address from its path below `tile/<L>/` (or `tile/entries/`,
+/// level 0): `<N>` in the spec's encoding, then `.p/<W>` for a partial
+/// tile. Only the canonical spelling is an address (no extra `x000`
+/// groups, no leading zeros in `W`), so every tile has one URL.
+fn parse_tile(level: u8, path: &str) -> Option<custody_ledger::tiles::Tile> {
+    use custody_ledger::tiles::{encode_index, Tile, TILE_WIDTH};
+    let (index_path, width) = match path.split_once(".p/") {
+        Some((i, w)) => {
+            let width: u16 = w.parse().ok()?;
+            if width == 0 || u64::from(width) >= TILE_WIDTH || width.to_string() != w {
+                return None;
+            }
+            (i, width)
+        }
+        None => (path, TILE_WIDTH as u16),
+    };
+    let mut index: u64 = 0;
+    for group in index_path.split('/') {
+        let digits = group.strip_prefix('x').unwrap_or(group);
+        if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        index = index.checked_mul(1000)?.checked_add(digits.parse().ok()?)?;
+    }
+    (encode_index(index) == index_path).then_some(Tile {
+        level,
+        index,
+        width,
+    })
+}
+
+/// The tile, if the ledger's tree holds all of it: level `L` has
+/// `len / 256^L` complete nodes.
+fn tile_in(
+    ledger: &Ledger,
+    level: u8,
+    path: &str,
+) -> Result<custody_ledger::tiles::Tile, ApiError> {
+    let missing = || ApiError::new(StatusCode::NOT_FOUND, "no such tile", None);
+    let tile = parse_tile(level, path).ok_or_else(missing)?;
+    let count = if u32::from(level) * 8 >= 64 {
+        0
+    } else {
+        ledger.len() >> (u32::from(level) * 8)
+    };
+    let end = tile
+        .index
+        .checked_mul(custody_ledger::tiles::TILE_WIDTH)
+        .and_then(|s| s.checked_add(u64::from(tile.width)));
+    match end {
+        Some(end) if end <= count => Ok(tile),
+        _ => Err(missing()),
+    }
+}
+
+fn octets(bytes: Vec<u8>, cache: &'static str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /tile/<L>/<N>[.p/<W>]`: a hash tile (public: hashes say nothing
+/// of people). A full tile never changes, and may be cached for good.
+async fn hash_tile(
+    State(state): State<Shared>,
+    Path((level, path)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let level: u8 = match level.parse::<u8>() {
+        Ok(l) if l.to_string() == level && l <= 63 => l,
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "no such tile", None)),
+    };
+    public(&state, move |ledger| {
+        let tile = tile_in(ledger, level, &path)?;
+        let bytes = ledger
+            .hash_tile(&tile)
+            .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;
+        let cache = if tile.is_full() {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-store"
+        };
+        Ok(octets(bytes, cache))
+    })
+    .await
+}
+
+/// `GET /tile/entries/<N>[.p/<W>]`: an entry bundle, the entries
+/// themselves (with the personal data of version 1 and 2 evidence): a
+/// reader token, and a line in the access log, as for any read of people's
+/// data.
+async fn entry_bundle(
+    State(state): State<Shared>,
+    reader: Reader,
+    Path(path): Path<String>,
+) -> Response {
+    let of = ReadOf {
+        route: "/tile/entries/{n}",
+        person: None,
+        query: Some(format!("tile={path}")),
+    };
+    state
+        .answer(reader, of, move |ledger| {
+            let tile = tile_in(ledger, 0, &path)?;
+            let bytes = ledger.entry_bundle(&tile).map_err(|e| match e {
+                custody_ledger::tiles::TileError::Store(s) => {
+                    ApiError::from_failure(Failure::from(s), StatusCode::NOT_FOUND)
+                }
+                other => ApiError::new(StatusCode::CONFLICT, other.to_string(), None),
+            })?;
+            Ok(octets(bytes, "no-store"))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_tile;
+
+    #[test]
+    fn only_canonical_tile_paths_are_addresses() {
+        let t = parse_tile(1, "x001/x234/067.p/8").unwrap();
+        assert_eq!((t.level, t.index, t.width), (1, 1_234_067, 8));
+        assert_eq!(parse_tile(0, "000").unwrap().width, 256);
+        for bad in [
+            "x000/001",
+            "1",
+            "0000",
+            "001.p/0",
+            "001.p/256",
+            "001.p/08",
+            "001.p/",
+            "x001",
+            "001/002",
+            "abc",
+            "001.p/8/9",
+        ] {
+            assert!(parse_tile(0, bad).is_none(), "{bad}");
+        }
+    }
 }
