@@ -103,6 +103,18 @@ fn a_source_that_rolled_back_or_forked_leaves_the_replica_as_it_was() {
     fork_env_run(&["tiles", "--out", s(&fork_tiles), "--entries"], None).ok();
     mirror(&env, &fork_tiles, &replica).fails(1, &["not changed"]);
     assert_eq!(snapshot(&replica), before);
+
+    // A first run from a source whose checkpoint is the fork's (same name,
+    // same keys, a validly signed note) while its entries are the
+    // original's: the entries restore, the root does not match, and no
+    // replica is left, not even the partial one.
+    let mixed = env.path("mixed");
+    crate::util::copy_dir(&tiles, &mixed);
+    std::fs::copy(fork_tiles.join("checkpoint"), mixed.join("checkpoint")).unwrap();
+    let fresh = env.path("fresh");
+    mirror(&env, &mixed, &fresh).fails(1, &["does not vouch", "nothing was written"]);
+    assert!(!fresh.exists());
+    assert!(!env.path("fresh.mirror-partial").exists());
 }
 
 #[test]

@@ -382,31 +382,13 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
         .map_err(|_| refused(anyhow::anyhow!("the source's checkpoint is not UTF-8")))?;
     let cp = checkpoint::parse(&note)
         .map_err(|e| refused(anyhow::anyhow!("the source's checkpoint: {e}")))?;
-    let existed = Ledger::is_store_dir(&store);
-    let dir_existed = store.exists();
-    let (mut ledger, before) = if existed {
-        let ledger = ctx.open()?;
+    let (before, size) = if Ledger::is_store_dir(&store) {
+        let mut ledger = ctx.open()?;
         let before = ledger.len();
-        (ledger, before)
+        (before, catch_up(&source, &mut ledger, &cp, before)?)
     } else {
-        (first_run(&source, &args, &store, &cp)?, 0)
+        (0, first_run(&source, &args, &store, &cp)?)
     };
-    let outcome = catch_up(&source, &mut ledger, &cp, before);
-    if outcome.is_err() && !existed {
-        // A first run leaves nothing behind: the directory it made, or the
-        // empty directory it was given, as it was.
-        drop(ledger);
-        if dir_existed {
-            if let Ok(files) = std::fs::read_dir(&store) {
-                for f in files.flatten() {
-                    let _ = std::fs::remove_file(f.path());
-                }
-            }
-        } else {
-            let _ = std::fs::remove_dir_all(&store);
-        }
-    }
-    let size = outcome?;
     std::fs::write(store.join("mirror-checkpoint"), &note).map_err(|e| {
         env(anyhow::anyhow!(
             "{}: {e}",
@@ -417,14 +399,19 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
     Ok(())
 }
 
-/// A new replica: the genesis alone, which must name the pinned
-/// authority; the rest comes through `catch_up` like any later run.
+/// A new replica. The genesis, fetched first, must name the pinned
+/// authority and the checkpoint's ledger; then every entry of the tree is
+/// streamed, a tile at a time, into a new store beside the target
+/// (`<store>.mirror-partial`; memory holds one tile and one restore chunk,
+/// whatever the ledger's size); the root and the note's signature are
+/// checked against that store, and only then is it renamed into place.
+/// Anything wrong leaves no store behind.
 fn first_run(
     source: &Source,
     args: &MirrorArgs,
     store: &Path,
     cp: &Checkpoint,
-) -> Result<Ledger, Failure> {
+) -> Result<u64, Failure> {
     let Some(pinned) = &args.authority else {
         return Err(env(anyhow::anyhow!(
             "{} holds no replica yet: give --authority KEY (the ledger's authority key, from its operator) so the first run knows whose ledger to trust",
@@ -432,6 +419,9 @@ fn first_run(
         )));
     };
     let pinned = crate::pubkey::public_key_arg("--authority", pinned)?;
+    // The replica will be renamed into place: the target must be absent or
+    // an empty directory, as for `custody restore`.
+    Ledger::check_new_dir(store)?;
     if cp.size == 0 {
         return Err(refused(anyhow::anyhow!(
             "the source's checkpoint states an empty tree"
@@ -439,22 +429,112 @@ fn first_run(
     }
     let genesis = decode_and_verify(fetch_entries(source, 0, 1, cp.size)?, 0)?;
     match genesis[0].event() {
-        custody_format::event::Event::Genesis(g) if g.authority_key == pinned => {}
-        custody_format::event::Event::Genesis(g) => {
+        custody_format::event::Event::Genesis(g) if g.authority_key != pinned => {
             return Err(refused(anyhow::anyhow!(
                 "the source's genesis names the authority {}, not the key given with --authority ({pinned}); nothing was written",
                 g.authority_key
             )))
         }
-        _ => return Err(refused(anyhow::anyhow!("the source's entry 0 is not a genesis"))),
+        custody_format::event::Event::Genesis(g) if g.ledger_name != cp.origin => {
+            return Err(refused(anyhow::anyhow!(
+                "the source's genesis is of the ledger {}, its checkpoint of {}; nothing was written",
+                crate::escape::terminal(&g.ledger_name),
+                crate::escape::terminal(&cp.origin)
+            )))
+        }
+        custody_format::event::Event::Genesis(_) => {}
+        _ => {
+            return Err(refused(anyhow::anyhow!(
+                "the source's entry 0 is not a genesis"
+            )))
+        }
     }
-    Ledger::restore(
-        store,
-        genesis.into_iter().map(Ok::<_, std::io::Error>),
-        Default::default(),
-        |_| {},
-    )
-    .map_err(|e| env(anyhow::anyhow!("{}: {e}", crate::escape::path(store))))
+    let staging = partial_dir(store);
+    if staging.exists() {
+        return Err(env(anyhow::anyhow!(
+            "{} is left from an interrupted first mirror (or is someone else's); remove it and run again",
+            crate::escape::path(&staging)
+        )));
+    }
+    let fetch_failure = std::cell::RefCell::new(None);
+    let entries = TileStream {
+        source,
+        next: 0,
+        size: cp.size,
+        buffered: Default::default(),
+        failure: &fetch_failure,
+    };
+    let ledger = Ledger::restore(&staging, entries, Default::default(), |_| {}).map_err(|e| {
+        fetch_failure
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| refused(anyhow::anyhow!("{e}; nothing was written")))
+    })?;
+    let vouched = ledger
+        .merkle_root(cp.size)
+        .map_err(Failure::from)
+        .and_then(|root| {
+            vouches(cp, ledger.registry(), cp.size, &root)
+                .map_err(|e| refused(anyhow::anyhow!("{e}; nothing was written")))
+        });
+    drop(ledger);
+    if let Err(e) = vouched {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    std::fs::rename(&staging, store).map_err(|e| {
+        env(anyhow::anyhow!(
+            "moving the verified replica from {} to {}: {e}",
+            crate::escape::path(&staging),
+            crate::escape::path(store)
+        ))
+    })?;
+    Ok(cp.size)
+}
+
+/// Where a first run builds the replica before it is verified.
+fn partial_dir(store: &Path) -> PathBuf {
+    let mut name = store
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "replica".into());
+    name.push(".mirror-partial");
+    store.with_file_name(name)
+}
+
+/// The entries `next..size`, fetched a tile at a time and each checked
+/// (signature) before it is handed on; a failure is kept aside for the
+/// caller, which reports it with its own exit code.
+struct TileStream<'a> {
+    source: &'a Source,
+    next: u64,
+    size: u64,
+    buffered: std::collections::VecDeque<SignedEntry>,
+    failure: &'a std::cell::RefCell<Option<Failure>>,
+}
+
+impl Iterator for TileStream<'_> {
+    type Item = Result<SignedEntry, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buffered.is_empty() && self.next < self.size {
+            let to = ((self.next / TILE_WIDTH + 1) * TILE_WIDTH).min(self.size);
+            let got = fetch_entries(self.source, self.next, to, self.size)
+                .and_then(|raw| decode_and_verify(raw, self.next));
+            match got {
+                Ok(entries) => {
+                    self.next = to;
+                    self.buffered.extend(entries);
+                }
+                Err(f) => {
+                    *self.failure.borrow_mut() = Some(f);
+                    self.next = self.size;
+                    return Some(Err(std::io::Error::other("fetching the tiles failed")));
+                }
+            }
+        }
+        self.buffered.pop_front().map(Ok)
+    }
 }
 
 /// Fetches, verifies and extends the replica to the checkpoint's size.
