@@ -9,6 +9,7 @@ mod cmd;
 mod dossier;
 mod escape;
 mod exit;
+mod i18n;
 mod outfile;
 mod output;
 mod progress;

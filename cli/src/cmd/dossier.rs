@@ -10,6 +10,7 @@
 
 use crate::dossier::{self, AuthorityCheck, Cut, Dossier, Provenance};
 use crate::exit::{env, refused, CmdResult, Failure};
+use crate::i18n::Lang;
 use crate::output::Context;
 use clap::{Args, ValueEnum};
 use custody_format::event::PersonId;
@@ -76,6 +77,11 @@ pub(crate) struct DossierArgs {
     /// Replace FILE (and FILE.sig) if they exist.
     #[arg(long, requires = "out")]
     force: bool,
+    /// The language of the dossier's words: en (English) or uk
+    /// (Ukrainian). Evidence, ids, hashes, ISO dates and JSON keys and enum
+    /// values are never translated.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
 }
 
 /// The cut parser `status` and `history` use: a cut in the future is
@@ -154,10 +160,7 @@ fn load(
     // The bytes `custody export --person` writes, so the SHA-256 the
     // dossier states is that of the exported file.
     let bytes = (ledger.person_bundle(&person, None, &[])?.to_json() + "\n").into_bytes();
-    let source = format!(
-        "built from the store at {} (as `custody export --person {person}` writes it)",
-        ledger.dir().display()
-    );
+    let source = ledger.dir().display().to_string();
     // The dossier rests on what the bundle proves, checked as anyone
     // without the store would check it: complete, or the person absent.
     let options = BundleOptions {
@@ -275,7 +278,8 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
         as_of: args.as_of,
         known_at: args.known_at,
     };
-    let d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
+    let mut d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
+    d.localize(args.lang);
     let format = args.format.unwrap_or(if ctx.json {
         DossierFormat::Json
     } else {
