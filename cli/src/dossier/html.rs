@@ -195,7 +195,7 @@ fn content(c: &Content, lang: Lang) -> Markup {
                 dt { (lang.t("label-occurred")) } dd { (t(at)) " (" (precision(c, lang)) ")" }
             }
             @for f in &c.fields {
-                dt { (f.label) } dd { (t(&f.value)) }
+                dt { (f.label) } dd { (t(&f.shown())) }
             }
             @for a in &c.attachments {
                 dt { (lang.t("label-attachment")) }
@@ -317,6 +317,7 @@ mod tests {
                 label: "Notes".into(),
                 value: "\u{1b}[2J\u{1b}]0;owned\u{7}<b>".into(),
                 yes_no: None,
+                value_words: None,
             }],
             attachments: Vec::new(),
         };

@@ -248,7 +248,7 @@ pub(super) fn content_lines(md: &mut String, c: &Content, indent: &str, struck: 
             md,
             "{indent}- **{}:** {open}{}{close}",
             f.label,
-            esc(&f.value)
+            esc(&f.shown())
         );
     }
     for a in &c.attachments {

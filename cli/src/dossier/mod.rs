@@ -99,6 +99,22 @@ pub(crate) struct Field {
     /// in words.
     #[serde(skip)]
     pub yes_no: Option<bool>,
+    /// For a field whose value is one of the format's vocabulary
+    /// (`military`, `returned_pow`): that value in words, where the
+    /// language's words differ from it. `value` keeps the enum value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_words: Option<String>,
+}
+
+impl Field {
+    /// The value as a reader sees it: the vocabulary's words with the enum
+    /// value beside them, or the value as recorded.
+    pub(crate) fn shown(&self) -> std::borrow::Cow<'_, str> {
+        match &self.value_words {
+            Some(w) => format!("{w} ({})", self.value).into(),
+            None => self.value.as_str().into(),
+        }
+    }
 }
 
 /// An attachment, by hash.
@@ -651,6 +667,7 @@ pub(crate) fn content(ev: &Event) -> Content {
                         other => other.to_string(),
                     },
                     yes_no: v.as_bool(),
+                    value_words: None,
                 })
                 .collect()
         })

@@ -112,7 +112,12 @@ pub(super) fn field_label(name: &str, lang: Lang) -> String {
         })
 }
 
-/// Puts an event's content (and its fixed values) in words.
+/// The fields whose values are the format's vocabulary (enum values), not
+/// text an investigator typed.
+const VOCABULARY_FIELDS: [&str; 6] = ["category", "source", "kind", "cause", "visitor", "stage"];
+
+/// Puts an event's content (and its fixed values) in words. Text typed by
+/// investigators is left as it is.
 pub(super) fn content(c: &mut Content, lang: Lang) {
     c.title = title(c.kind, lang);
     for f in &mut c.fields {
@@ -120,6 +125,10 @@ pub(super) fn content(c: &mut Content, lang: Lang) {
         if let Some(b) = f.yes_no {
             f.value = yes_no(b, lang);
         }
+        f.value_words = VOCABULARY_FIELDS
+            .contains(&f.name.as_str())
+            .then(|| lang.value("value", &f.value))
+            .filter(|w| *w != f.value);
     }
 }
 

@@ -178,7 +178,7 @@ status-held-acknowledged = held, acknowledged: the detaining power notified the 
 status-released = released (exchanged, repatriated or freed)
 status-deceased = deceased: a death is recorded
 
-## Values of the status's axes (enum values; in English, as they are)
+## Enum values in words: the status's axes and the vocabulary of events (in English, as they are)
 
 value-none = none
 value-refused = refused
@@ -207,6 +207,36 @@ value-death-in-custody = death_in_custody
 value-killed-in-action = killed_in_action
 value-transfer = transfer
 value-legal-proceeding = legal_proceeding
+value-military = military
+value-returned-pow = returned_pow
+value-returned-civilian = returned_civilian
+value-video = video
+value-tv = tv
+value-telegram = telegram
+value-parcel-accepted = parcel_accepted
+value-phone-call = phone_call
+value-official = official
+value-icrc = icrc
+value-lawyer = lawyer
+value-family = family
+value-consular = consular
+value-un-monitor = un_monitor
+value-interned-security = interned_security
+value-administrative-detention = administrative_detention
+value-charged = charged
+value-remanded = remanded
+value-sentenced = sentenced
+value-appeal-rejected = appeal_rejected
+value-self = self
+value-witness = witness
+value-forensic = forensic
+value-medical = medical
+value-exchange = exchange
+value-repatriation = repatriation
+value-release = release
+value-letter = letter
+value-call = call
+value-message = message
 
 ## The legal clock
 

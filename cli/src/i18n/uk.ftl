@@ -202,7 +202,7 @@ status-held-acknowledged = утримується, визнано: держав�
 status-released = звільнений (обмін, репатріація або звільнення)
 status-deceased = помер: зафіксовано смерть
 
-## Значення осей статусу
+## Значення переліків: осі статусу і словник подій
 
 value-none = немає
 value-refused = відмовлено
@@ -231,6 +231,36 @@ value-death-in-custody = смерть під вартою
 value-killed-in-action = загинув у бою
 value-transfer = повідомлення про переведення
 value-legal-proceeding = судове провадження
+value-military = військовослужбовець
+value-returned-pow = військовополонений, що повернувся з полону
+value-returned-civilian = цивільна особа, що повернулася з полону
+value-video = відео
+value-tv = телебачення
+value-telegram = Telegram
+value-parcel-accepted = передачу прийнято
+value-phone-call = телефонний дзвінок
+value-official = офіційне джерело
+value-icrc = МКЧХ
+value-lawyer = адвокат
+value-family = родина
+value-consular = консульська установа
+value-un-monitor = моніторингова місія ООН
+value-interned-security = інтернування з міркувань безпеки
+value-administrative-detention = адміністративне затримання
+value-charged = пред’явлено обвинувачення
+value-remanded = обрано запобіжний захід — тримання під вартою
+value-sentenced = ухвалено вирок
+value-appeal-rejected = апеляцію відхилено
+value-self = сама особа
+value-witness = свідок
+value-forensic = судово-медична експертиза
+value-medical = медичні дані
+value-exchange = обмін
+value-repatriation = репатріація
+value-release = звільнення
+value-letter = лист
+value-call = дзвінок
+value-message = повідомлення
 
 ## Правовий відлік строків
 
