@@ -129,7 +129,8 @@ enum Command {
     /// The court-ready chain-of-custody dossier of one person (Markdown,
     /// print-ready HTML or JSON), built from their evidence bundle once
     /// verified COMPLETE or ABSENT: from the store, or from a bundle file
-    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it.
+    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it,
+    /// --lang uk writes it in Ukrainian.
     Dossier(cmd::dossier::DossierArgs),
     /// Run a demonstration on a fresh ledger in a temporary directory.
     Demo(cmd::demo::DemoArgs),

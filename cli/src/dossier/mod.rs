@@ -699,3 +699,6 @@ pub(crate) fn content(ev: &Event) -> Content {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;

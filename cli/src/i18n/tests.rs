@@ -1,7 +1,7 @@
 //! The catalogs cannot drift: every message is in both, with the same
 //! arguments; and Ukrainian counts take the right one of their three forms.
 
-use super::{num, txt, Lang, SOURCES};
+use super::{num, txt, Lang, Piece, SOURCES};
 use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -156,4 +156,23 @@ fn text_arguments_are_not_grouped() {
 fn a_missing_value_message_falls_back_to_the_value() {
     assert_eq!(Lang::Uk.value("value", "no_such_value"), "no_such_value");
     assert_ne!(Lang::Uk.value("value", "held"), "held");
+}
+
+/// Code arguments come back as code, in the place the translation puts
+/// them; text arguments cannot forge a code marker.
+#[test]
+fn code_arguments_stand_where_the_translation_puts_them() {
+    let forged = "x\u{e000}0\u{e001}y";
+    let p = Lang::Uk.pieces(
+        "authority-key-value",
+        &[("holder", txt(forged)), ("check", txt("c"))],
+        &[("key", "abcd")],
+    );
+    assert_eq!(
+        p,
+        vec![
+            Piece::Code("abcd".into()),
+            Piece::Text(" (x\u{fffd}0\u{fffd}y) — c".into()),
+        ]
+    );
 }
