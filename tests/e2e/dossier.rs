@@ -1011,6 +1011,35 @@ fn a_ukrainian_dossier_says_everything_in_ukrainian_but_the_evidence() {
         );
         assert!(!html.contains(english), "{english:?} left in the HTML");
     }
+    // From the bundle alone, unpinned, at a time cut: the banner and the
+    // cut's words are Ukrainian too.
+    let bundle = bundle_file(&r.env);
+    let cut = custody(
+        &[
+            "dossier",
+            "--bundle",
+            s(&bundle),
+            "--as-of",
+            "2023-01",
+            "--lang",
+            "uk",
+        ],
+        None,
+    )
+    .ok();
+    for words in [
+        "> **Перевірте ключ уповноваженого органу:** `",
+        "> **Зріз у часі:** це досьє показує стан справ на 2023-01-31",
+        "; на зазначений вище зріз у часі з них показано 6",
+    ] {
+        assert!(cut.contains(words), "{words:?} missing:\n{cut}");
+    }
+    for english in ENGLISH_HEADINGS {
+        assert!(
+            !cut.contains(english),
+            "{english:?} left in the Markdown:\n{cut}"
+        );
+    }
     // 21 день, 22 дні: the other forms, from the same catalog.
     for (person, days) in [("P-21", "21 день"), ("P-22", "22 дні")] {
         let md = r.env.run(&["dossier", person, "--lang", "uk"]).ok();
