@@ -651,7 +651,8 @@ const FIELD_ORDER: [&str; 24] = [
 ];
 
 /// What an event says, every field of it: taken from its serialised view,
-/// so a field added to an event type shows without a change here.
+/// so a field added to an event type shows without a change here. Its
+/// title and labels are put in words by [`Dossier::localize`].
 pub(crate) fn content(ev: &Event) -> Content {
     let view = serde_json::to_value(ev).unwrap_or_default();
     let mut fields: Vec<Field> = view
