@@ -176,3 +176,22 @@ fn code_arguments_stand_where_the_translation_puts_them() {
         ]
     );
 }
+
+/// After "з" (out of) a count takes the genitive: з 21 запису, з 25 записів.
+#[test]
+fn ukrainian_counts_after_a_preposition_take_the_genitive() {
+    let tree = |n: u64| Lang::Uk.f("proof-named-by-hash", &[("size", num(n))]);
+    assert!(tree(21).contains("у дереві з 21 запису:"), "{}", tree(21));
+    assert!(tree(25).contains("у дереві з 25 записів:"), "{}", tree(25));
+    let between = |max: u64| Lang::Uk.f("days-between", &[("min", num(3u64)), ("max", num(max))]);
+    assert!(
+        between(21).starts_with("від 3 до 21 дня"),
+        "{}",
+        between(21)
+    );
+    assert!(
+        between(30).starts_with("від 3 до 30 днів"),
+        "{}",
+        between(30)
+    );
+}
