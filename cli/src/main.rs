@@ -10,6 +10,7 @@ mod cmd;
 mod dossier;
 mod escape;
 mod exit;
+mod i18n;
 mod outfile;
 mod output;
 mod progress;
@@ -145,7 +146,8 @@ enum Command {
     /// The court-ready chain-of-custody dossier of one person (Markdown,
     /// print-ready HTML or JSON), built from their evidence bundle once
     /// verified COMPLETE or ABSENT: from the store, or from a bundle file
-    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it.
+    /// alone (--bundle); --as-of/--known-at cut it, --sign-key signs it,
+    /// --lang uk writes it in Ukrainian.
     Dossier(cmd::dossier::DossierArgs),
     /// Serve the ledger over HTTP: the latest checkpoint publicly; people's
     /// statuses, bundles, dossiers and the report to holders of a reader

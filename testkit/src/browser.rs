@@ -2,7 +2,8 @@
 //! now; a web view later): Debian's `chromium` prints a page to PDF, and
 //! poppler's `pdftotext` reads the printed text back, so a test asserts
 //! what a reader holding the paper sees. `.ci/run` installs both when they
-//! are missing.
+//! are missing, and a font with Cyrillic (fonts-dejavu-core) for the
+//! Ukrainian dossier.
 //!
 //! Chromium runs with no network features (no background networking, no
 //! component updates, no sync) in a throwaway profile, and every page is
@@ -11,7 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const INSTALL: &str = "apt-get install chromium poppler-utils (.ci/run installs them)";
+const INSTALL: &str =
+    "apt-get install chromium poppler-utils fonts-dejavu-core (.ci/run installs them)";
 
 fn tool(name: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {

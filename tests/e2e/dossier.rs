@@ -519,9 +519,20 @@ fn untrusted_text_is_inert_in_every_rendering() {
         json!({"type":"correction","target":appended[1].1,"reason":STYLE}),
     ]));
     env.checkpoint(&env.path("cp.txt")).ok();
-    let md = env.run(&["dossier", "P-9"]).ok();
-    let html = env.run(&["dossier", "P-9", "--format", "html"]).ok();
-    let j = env.run(&["dossier", "P-9", "--format", "json"]).ok();
+    // The same defences in every language.
+    for lang in ["en", "uk"] {
+        untrusted_text_is_inert_in(&env, lang);
+    }
+}
+
+fn untrusted_text_is_inert_in(env: &Env, lang: &str) {
+    let md = env.run(&["dossier", "P-9", "--lang", lang]).ok();
+    let html = env
+        .run(&["dossier", "P-9", "--format", "html", "--lang", lang])
+        .ok();
+    let j = env
+        .run(&["dossier", "P-9", "--format", "json", "--lang", lang])
+        .ok();
     for out in [&md, &html] {
         assert!(!out.contains('\u{202e}'), "a raw bidirectional override");
     }
@@ -725,20 +736,31 @@ fn hostile_text_makes_no_element_in_a_real_browser() {
     let env = Env::new(CUSTODY);
     env.append_ok(&jsonl(&[json!({"type":"capture","person":"P-9","occurred_at":"2022","place":IMG,"notes":SCRIPT,"circumstances":STYLE})]));
     env.checkpoint(&env.path("cp.txt")).ok();
-    let page = env.path("p9.html");
-    env.run(&["dossier", "P-9", "--format", "html", "--out", s(&page)])
+    for lang in ["en", "uk"] {
+        let page = env.path(&format!("p9.{lang}.html"));
+        env.run(&[
+            "dossier",
+            "P-9",
+            "--format",
+            "html",
+            "--lang",
+            lang,
+            "--out",
+            s(&page),
+        ])
         .ok();
-    let dom = custody_testkit::browser::dom(&page);
-    for element in ["<script", "<img", "<b>styled"] {
+        let dom = custody_testkit::browser::dom(&page);
+        for element in ["<script", "<img", "<b>styled"] {
+            assert!(
+                !dom.contains(element),
+                "{lang}: {element} became an element:\n{dom}"
+            );
+        }
         assert!(
-            !dom.contains(element),
-            "{element} became an element:\n{dom}"
+            dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{lang}: {dom}"
         );
     }
-    assert!(
-        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "{dom}"
-    );
 }
 
 /// The demo ends with the prosecutor's dossier, made from the bundle alone.
@@ -863,4 +885,308 @@ fn a_revoked_authority_cannot_sign_a_dossier_when_the_ledger_knows() {
     ])
     .fails(1, &["no longer holds the authority role", "laptop stolen"]);
     assert!(!out.exists(), "nothing written");
+}
+
+/// Headings of the English dossier: none may be left in a Ukrainian one.
+const ENGLISH_HEADINGS: [&str; 24] = [
+    "Chain-of-custody dossier",
+    "Summary",
+    "Status and legal clock",
+    "Flags",
+    "Disputes",
+    "Timeline",
+    "Evidence about",
+    "Keys and governance",
+    "What was verified",
+    "How to verify it yourself",
+    "Glossary",
+    "Time cut",
+    "Check the authority key",
+    "Verdict",
+    "Occurred",
+    "Signed by",
+    "Entry hash",
+    "Recorded",
+    "Counted to",
+    "Notification delay",
+    "RETRACTED by",
+    "REPLACED by",
+    "DISPUTED by",
+    "role when signing",
+];
+
+/// P-1 of [`rich`] and two people whose notification delays are 21 and
+/// 22 days (1 день and 2 дні forms, where P-1's 399 takes днів).
+fn rich_with_short_delays() -> Rich {
+    let r = rich();
+    r.env.append_ok(&jsonl(&[
+        json!({"type":"capture","person":"P-21","occurred_at":"2022-05-01","place":"Kherson"}),
+        json!({"type":"icrc_notification","person":"P-21","occurred_at":"2022-05-22"}),
+        json!({"type":"capture","person":"P-22","occurred_at":"2022-05-01","place":"Kherson"}),
+        json!({"type":"icrc_notification","person":"P-22","occurred_at":"2022-05-23"}),
+    ]));
+    r.env.checkpoint(&r.env.path("cp2.txt")).ok();
+    r
+}
+
+#[test]
+fn a_ukrainian_dossier_says_everything_in_ukrainian_but_the_evidence() {
+    let r = rich_with_short_delays();
+    let md = r.env.run(&["dossier", "P-1", "--lang", "uk"]).ok();
+    let page = r.env.path("p1.uk.html");
+    r.env
+        .run(&[
+            "dossier",
+            "P-1",
+            "--format",
+            "html",
+            "--lang",
+            "uk",
+            "--out",
+            s(&page),
+        ])
+        .ok();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<html lang=\"uk\">"), "{html}");
+    for heading in [
+        "# Досьє ланцюга зберігання доказів: P-1",
+        "## Підсумок",
+        "## Статус і правовий відлік строків",
+        "### Позначки",
+        "### Оскарження",
+        "## Хронологія",
+        "## Докази щодо P-1 (9 позицій)",
+        "## Ключі та управління",
+        "## Що перевірено і як",
+        "## Як перевірити самостійно",
+        "## Глосарій",
+    ] {
+        assert!(
+            md.contains(&format!("{heading}\n")),
+            "{heading:?} missing:\n{md}"
+        );
+        let text = heading.trim_start_matches('#').trim();
+        assert!(html.contains(text), "{text:?} missing from the HTML");
+    }
+    for words in [
+        // The verdict, the status, the flags and what they mean in law.
+        "**Висновок:** ПОВНИЙ \\(COMPLETE\\)",
+        "утримується, визнано",
+        "Повідомлення прострочено \\(notification\\_overdue\\)",
+        "III Женевська конвенція, ст. 70",
+        "Оскаржується \\(disputed\\)",
+        // The clock's day count in its plural form.
+        "**Затримка повідомлення:** 399 днів",
+        // Marks on the items.
+        "ВІДКЛИКАНО позицією 7",
+        "ЗАМІНЕНО позицією 8",
+        "ОСКАРЖЕНО позицією 9",
+        "роль під час підписання: investigator",
+        "з точністю до місяця",
+        // The vocabulary in words, beside its enum value.
+        "**Категорія:** військовослужбовець \\(military\\)",
+        "Міжнародний комітет Червоного Хреста \\(МКЧХ; ICRC\\)",
+    ] {
+        assert!(md.contains(words), "{words:?} missing:\n{md}");
+    }
+    // The evidence exactly as investigators typed it.
+    for evidence in [
+        "Ivan Petrenko",
+        "A123456",
+        "36th marine brigade",
+        "surrendered wounded with his unit",
+        "Taganrog SIZO-2",
+        "misidentified: another prisoner",
+        "the notification names another man",
+        "CTA-UA-77",
+        "2022-05-17",
+    ] {
+        assert!(md.contains(evidence), "{evidence:?} changed:\n{md}");
+    }
+    // No English heading or label is left.
+    for english in ENGLISH_HEADINGS {
+        assert!(
+            !md.contains(english),
+            "{english:?} left in the Markdown:\n{md}"
+        );
+        assert!(!html.contains(english), "{english:?} left in the HTML");
+    }
+    // From the bundle alone, unpinned, at a time cut: the banner and the
+    // cut's words are Ukrainian too.
+    let bundle = bundle_file(&r.env);
+    let cut = custody(
+        &[
+            "dossier",
+            "--bundle",
+            s(&bundle),
+            "--as-of",
+            "2023-01",
+            "--lang",
+            "uk",
+        ],
+        None,
+    )
+    .ok();
+    for words in [
+        "> **Перевірте ключ уповноваженого органу:** `",
+        "> **Зріз у часі:** це досьє показує стан справ на 2023-01-31",
+        "; на зазначений вище зріз у часі з них показано 6",
+    ] {
+        assert!(cut.contains(words), "{words:?} missing:\n{cut}");
+    }
+    for english in ENGLISH_HEADINGS {
+        assert!(
+            !cut.contains(english),
+            "{english:?} left in the Markdown:\n{cut}"
+        );
+    }
+    // 21 день, 22 дні: the other forms, from the same catalog.
+    for (person, days) in [("P-21", "21 день"), ("P-22", "22 дні")] {
+        let md = r.env.run(&["dossier", person, "--lang", "uk"]).ok();
+        assert!(
+            md.contains(&format!("**Затримка повідомлення:** {days} — ")),
+            "{person}: {days:?} missing:\n{md}"
+        );
+    }
+}
+
+/// In JSON only the words change: every key and every enum value is the
+/// same in both languages, and so is the evidence.
+#[test]
+fn a_ukrainian_json_dossier_translates_words_not_keys_or_values() {
+    let r = rich();
+    let en = parse(&r.env.run(&["dossier", "P-1", "--format", "json"]).ok());
+    let uk = parse(
+        &r.env
+            .run(&["dossier", "P-1", "--format", "json", "--lang", "uk"])
+            .ok(),
+    );
+    fn keys(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    let p = format!("{path}.{k}");
+                    out.push(p.clone());
+                    // A vocabulary value's words are there only where they
+                    // differ from the value (in Ukrainian).
+                    if k != "value_words" {
+                        keys(v, &p, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| keys(v, &format!("{path}[]"), out)),
+            _ => {}
+        }
+    }
+    let (mut ke, mut ku) = (Vec::new(), Vec::new());
+    keys(&en, "", &mut ke);
+    keys(&uk, "", &mut ku);
+    ku.retain(|k| !k.ends_with(".value_words"));
+    assert_eq!(ke, ku, "the keys differ");
+    assert_eq!(en["lang"], "en");
+    assert_eq!(uk["lang"], "uk");
+    for pointer in [
+        "/verdict",
+        "/status/status",
+        "/flags/0/flag",
+        "/items/0/content/kind",
+        "/items/0/content/precision",
+        "/items/2/corrected_by/action",
+        "/legal_clock/0/fact",
+        "/timeline/0/kind",
+        "/items/0/entry_hash",
+        "/items/0/content/fields/0/value",
+        "/items/8/disputed_by",
+        "/items/4/disputed_by/0/reason",
+    ] {
+        assert_eq!(
+            en.pointer(pointer),
+            uk.pointer(pointer),
+            "{pointer} differs"
+        );
+    }
+    for pointer in [
+        "/verdict_words",
+        "/status_words",
+        "/flags/0/meaning",
+        "/items/0/content/title",
+        "/items/0/content/fields/0/label",
+        "/legal_clock/0/label",
+        "/glossary/0/meaning",
+        "/summary/0",
+    ] {
+        assert_ne!(
+            en.pointer(pointer),
+            uk.pointer(pointer),
+            "{pointer} untranslated"
+        );
+    }
+    assert!(uk["verdict_words"]
+        .as_str()
+        .unwrap()
+        .starts_with("ПОВНИЙ (COMPLETE)"));
+    let category = uk["items"][0]["content"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "category")
+        .unwrap()
+        .clone();
+    assert_eq!(category["value"], "military", "{category}");
+    assert_eq!(category["value_words"], "військовослужбовець", "{category}");
+}
+
+#[test]
+fn an_unknown_language_is_refused_naming_the_known_ones() {
+    let r = rich();
+    let err = r
+        .env
+        .run(&["dossier", "P-1", "--lang", "xx"])
+        .fails(2, &["--lang", "xx", "en", "uk"]);
+    assert!(!err.contains("Chain-of-custody"), "{err}");
+}
+
+/// The Ukrainian page as a reader holds it: Cyrillic printed by a real
+/// browser (a font with Cyrillic is there), the timeline's text included.
+#[test]
+fn the_ukrainian_html_dossier_prints_in_cyrillic_in_a_real_browser() {
+    let r = rich();
+    let page = r.env.path("p1.uk.html");
+    r.env
+        .run(&[
+            "dossier",
+            "P-1",
+            "--format",
+            "html",
+            "--lang",
+            "uk",
+            "--out",
+            s(&page),
+        ])
+        .ok();
+    let printed = custody_testkit::browser::printed_text(&page);
+    let flat: String = printed.split_whitespace().collect();
+    let has = |needle: &str| {
+        let n: String = needle.split_whitespace().collect();
+        flat.contains(&n)
+    };
+    for needle in [
+        "Досьє ланцюга зберігання доказів: P-1",
+        "Статус і правовий відлік строків",
+        "ПОВНИЙ (COMPLETE)",
+        "399 днів",
+        "ВІДКЛИКАНО позицією 7",
+        "Повідомлення прострочено (notification_overdue)",
+        "Хронологія",
+        // The SVG timeline's own text.
+        "7 днів після полонення",
+        "Глосарій",
+        "Ivan Petrenko",
+        "surrendered wounded with his unit",
+    ] {
+        assert!(
+            has(needle),
+            "{needle:?} is not on the printed page:\n{printed}"
+        );
+    }
 }

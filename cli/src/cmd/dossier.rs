@@ -10,6 +10,7 @@
 
 use crate::dossier::{self, AuthorityCheck, Cut, Dossier, Provenance};
 use crate::exit::{env, refused, CmdResult, Failure};
+use crate::i18n::Lang;
 use crate::output::Context;
 use clap::{Args, ValueEnum};
 use custody_format::event::PersonId;
@@ -76,6 +77,11 @@ pub(crate) struct DossierArgs {
     /// Replace FILE (and FILE.sig) if they exist.
     #[arg(long, requires = "out")]
     force: bool,
+    /// The language of the dossier's words: en (English) or uk
+    /// (Ukrainian). Evidence, ids, hashes, ISO dates and JSON keys and enum
+    /// values are never translated.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
 }
 
 /// The cut parser `status` and `history` use: a cut in the future is
@@ -151,10 +157,9 @@ fn load(
     }
     let person = person_arg(args.person.as_deref().unwrap_or_default())?;
     let ledger = ctx.open_read_only()?;
-    let source = format!(
-        "built from the store at {} (as `custody export --person {person}` writes it)",
-        ledger.dir().display()
-    );
+    // The store's directory; the dossier says "built from the store at …"
+    // in its own language.
+    let source = ledger.dir().display().to_string();
     from_store(&ledger, &person, source)
 }
 
@@ -162,7 +167,8 @@ fn load(
 /// --person` writes, so the SHA-256 the dossier states is that of the
 /// exported file), verified as anyone without the store would verify it,
 /// and refused if the store holds entries about the person after its
-/// checkpoint. `source` says where it came from, in the dossier's words.
+/// checkpoint. `source` names where it came from (the store's directory, or
+/// for a server its name); the dossier puts it in words.
 /// `custody serve` builds its dossiers through this too.
 pub(crate) fn from_store(
     ledger: &custody_ledger::store::Ledger,
@@ -297,7 +303,8 @@ pub(crate) fn run(ctx: &Context, args: DossierArgs) -> CmdResult {
         as_of: args.as_of,
         known_at: args.known_at,
     };
-    let d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
+    let mut d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
+    d.localize(args.lang);
     let format = args.format.unwrap_or(if ctx.json {
         DossierFormat::Json
     } else {

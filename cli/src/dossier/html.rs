@@ -8,10 +8,15 @@
 //!   (`crate::escape::terminal`). No untrusted string is ever put inside
 //!   `<style>`, `<script>` or a URL.
 //! - `@media print`: A4 margins, an item never split across pages.
+//! - Every fixed text is in the dossier's language (`crate::i18n`), and
+//!   `<html lang>` says which; the fonts named cover Cyrillic.
 
-use super::{markdown::roles, timeline, Content, Dossier, Item};
+use super::markdown::{authority_check_words, concerns_id, correction_mark, precision, roles};
+use super::{timeline, Content, Dossier, Item};
 use crate::escape::terminal as t;
+use crate::i18n::{num, txt, Lang, Piece};
 use base64::Engine as _;
+use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use sha2::{Digest, Sha256};
 
@@ -60,16 +65,32 @@ pub(crate) fn content_security_policy() -> String {
     csp()
 }
 
-/// Renders the dossier as a complete HTML document.
+/// A message with code arguments: text escaped by maud, code in `<code>`.
+/// Text arguments are passed through `crate::escape::terminal` by the
+/// caller (maud escapes them with the rest).
+fn pieces(lang: Lang, id: &str, args: &[(&str, FluentValue<'_>)], code: &[(&str, &str)]) -> Markup {
+    let parts = lang.pieces(id, args, code);
+    html! {
+        @for p in &parts {
+            @match p {
+                Piece::Text(text) => { (text) }
+                Piece::Code(c) => { code { (c) } }
+            }
+        }
+    }
+}
+
+/// Renders the dossier as a complete HTML document, in the dossier's
+/// language (`<html lang="uk">` for Ukrainian).
 pub(crate) fn render(d: &Dossier) -> String {
     let page = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(d.lang.code()) {
             head {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content=(csp());
                 meta name="referrer" content="no-referrer";
-                title { "Chain-of-custody dossier: " (t(&d.person)) }
+                title { (d.lang.f("dossier-title", &[("person", txt(t(&d.person)))])) }
                 style { (PreEscaped(CSS)) }
             }
             body {
@@ -83,87 +104,88 @@ pub(crate) fn render(d: &Dossier) -> String {
 /// The dossier's body, without `<html>`/`<head>`: what a web view embeds
 /// (with its own page and the same style sheet).
 pub(crate) fn body(d: &Dossier) -> Markup {
+    let lang = d.lang;
     html! {
-        h1 { "Chain-of-custody dossier: " (t(&d.person)) }
+        h1 { (lang.f("dossier-title", &[("person", txt(t(&d.person)))])) }
         (head(d))
-        h2 { "Summary" }
+        h2 { (lang.t("heading-summary")) }
         @for s in &d.summary { p { (t(s)) } }
         (status(d))
         @if !d.timeline.is_empty() {
-            h2 { "Timeline" }
-            p.meaning { "Each point is numbered by the evidence item behind it; dashed red lines are the legal marks counted from the capture (or its bound)." }
-            (timeline::svg(&d.timeline))
+            h2 { (lang.t("heading-timeline")) }
+            p.meaning { (lang.t("timeline-explained")) }
+            (timeline::svg(&d.timeline, lang))
         }
-        h2 { "Evidence about " (t(&d.person)) " (" (d.items.len()) " items)" }
-        @if d.items.is_empty() { p { "No item at this cut." } }
-        @for item in &d.items { (render_item(item)) }
+        h2 { (lang.f("heading-evidence", &[("person", txt(t(&d.person))), ("count", num(d.items.len() as u64))])) }
+        @if d.items.is_empty() { p { (lang.t("no-item")) } }
+        @for item in &d.items { (render_item(item, lang)) }
         (tail(d))
     }
 }
 
 fn head(d: &Dossier) -> Markup {
+    let lang = d.lang;
     html! {
         @if let Some(cut) = &d.cut_words {
-            div.cut { strong { "Time cut: " } "this dossier shows " (t(cut)) "." }
+            div.cut { strong { (lang.t("label-time-cut")) ": " } (lang.f("time-cut-shows", &[("cut", txt(t(cut)))])) }
         }
         @if d.authority_check == super::AuthorityCheck::NotPinned {
             div.banner {
-                strong { "Check the authority key: " }
-                code { (d.authority) }
-                " — this bundle was not checked against a key you trust. Compare this key with the one the ledger's authority gave you, or re-run with "
-                code { "--authority KEY" } "."
+                strong { (lang.t("label-check-authority")) ": " }
+                (pieces(lang, "banner-check-authority", &[], &[("key", &d.authority.to_string()), ("option", "--authority KEY")]))
             }
         }
         p.verdict { (t(&d.verdict_words)) }
         dl.facts {
-            dt { "Ledger" } dd { (t(&d.checkpoint.origin)) }
-            dt { "Status" } dd { (t(&d.status_words)) }
-            dt { "Authority key (genesis)" }
+            dt { (lang.t("label-ledger")) } dd { (t(&d.checkpoint.origin)) }
+            dt { (lang.t("label-status")) } dd { (t(&d.status_words)) }
+            dt { (lang.t("label-authority")) }
             dd {
-                code { (d.authority) } " (" (t(&d.authority_holder)) ") — "
-                (match d.authority_check {
-                    super::AuthorityCheck::Pinned => "matches the key given with --authority",
-                    super::AuthorityCheck::Store => "from the operator's store; compare it with the key you were given by the ledger's authority",
-                    super::AuthorityCheck::NotPinned => "NOT checked: compare it with the key you were given by the ledger's authority",
-                })
+                (pieces(lang, "authority-key-value",
+                    &[("holder", txt(t(&d.authority_holder))), ("check", txt(authority_check_words(d)))],
+                    &[("key", &d.authority.to_string())]))
             }
-            dt { "Checkpoint" }
+            dt { (lang.t("label-checkpoint")) }
             dd {
-                (d.checkpoint.size) " entries, root " code { (d.checkpoint.root) }
-                ", signed by " code { (d.checkpoint.signer) }
-                " (" (t(&d.checkpoint.signer_holder)) ", an authority since seq "
-                (d.checkpoint.signer_authority_since_seq) ")"
+                (pieces(lang, "checkpoint-value",
+                    &[("size", num(d.checkpoint.size)), ("holder", txt(t(&d.checkpoint.signer_holder))),
+                      ("since", txt(d.checkpoint.signer_authority_since_seq))],
+                    &[("root", &d.checkpoint.root), ("signer", &d.checkpoint.signer.to_string())]))
             }
-            dt { "Bundle SHA-256" } dd { code { (d.bundle_sha256) } " (" (t(&d.bundle_source)) ")" }
-            dt { "Generated" } dd { (d.generated_at) }
+            dt { (lang.t("label-bundle-sha256")) } dd { code { (d.bundle_sha256) } " (" (t(&d.bundle_source)) ")" }
+            dt { (lang.t("label-generated")) } dd { (d.generated_at) }
         }
     }
 }
 
 fn status(d: &Dossier) -> Markup {
+    let lang = d.lang;
     html! {
-        h2 { "Status and legal clock" }
+        h2 { (lang.t("heading-status")) }
         dl.facts {
             @for f in &d.legal_clock {
                 dt { (f.label) }
                 dd { (t(&f.value)) br; span.meaning { (f.meaning) } }
             }
         }
-        h3 { "Flags" }
-        @if d.flags.is_empty() { p { "None." } }
+        h3 { (lang.t("heading-flags")) }
+        @if d.flags.is_empty() { p { (lang.t("none")) } }
         ul {
             @for f in &d.flags {
-                li { strong { (f.flag) } " — " (f.meaning) }
+                li { strong { (f.title) } " — " (f.meaning) }
             }
         }
         @if !d.disputed_items.is_empty() {
-            h3 { "Disputes" }
+            h3 { (lang.t("heading-disputes")) }
             ul {
                 @for item in d.items.iter().filter(|i| !i.disputed_by.is_empty()) {
                     @for x in &item.disputed_by {
                         li {
-                            "Item " (item.number) " (" (item.content.title) ") is disputed by item "
-                            (x.by_item) " (seq " (x.by_seq) "), by " (t(&x.by)) ": " (t(&x.reason))
+                            (lang.f("dispute-line", &[
+                                ("item", txt(item.number)), ("title", txt(&item.content.title)),
+                                ("by_item", txt(x.by_item)), ("seq", txt(x.by_seq)),
+                                ("by", txt(t(&x.by))), ("reason", txt(t(&x.reason))),
+                            ]))
                         }
                     }
                 }
@@ -172,17 +194,17 @@ fn status(d: &Dossier) -> Markup {
     }
 }
 
-fn content(c: &Content) -> Markup {
+fn content(c: &Content, lang: Lang) -> Markup {
     html! {
         dl.facts {
             @if let Some(at) = &c.occurred_at {
-                dt { "Occurred" } dd { (t(at)) " (" (c.precision.unwrap_or("unknown")) " precision)" }
+                dt { (lang.t("label-occurred")) } dd { (t(at)) " (" (precision(c, lang)) ")" }
             }
             @for f in &c.fields {
-                dt { (f.label) } dd { (t(&f.value)) }
+                dt { (f.label) } dd { (t(&f.shown())) }
             }
             @for a in &c.attachments {
-                dt { "Attachment" }
+                dt { (lang.t("label-attachment")) }
                 dd {
                     "SHA-256 " code { (a.sha256) } " (" (t(&a.media_type)) ")"
                     @if let Some(desc) = &a.description { " — " (t(desc)) }
@@ -192,7 +214,7 @@ fn content(c: &Content) -> Markup {
     }
 }
 
-fn render_item(item: &Item) -> Markup {
+fn render_item(item: &Item, lang: Lang) -> Markup {
     let class = if item.corrected_by.is_some() {
         "item corrected"
     } else {
@@ -201,40 +223,49 @@ fn render_item(item: &Item) -> Markup {
     html! {
         div class=(class) id=(format!("item-{}", item.number)) {
             h3 {
-                (item.number) ". " (item.content.title) " (seq " (item.seq) ")"
+                (item.number) ". " (item.content.title) " (" (lang.f("seq", &[("seq", txt(item.seq))])) ")"
                 @if let Some(c) = &item.corrected_by {
-                    " " span.mark { (c.action.to_uppercase()) " by item " (c.by_item) }
+                    " " span.mark { (correction_mark(c.action, c.by_item, lang)) }
                 }
             }
             @if let Some(c) = &item.corrected_by {
                 p.mark {
-                    (c.action.to_uppercase()) " by item " (c.by_item) " (seq " (c.by_seq) ", entry "
-                    code { (&c.by_hash[..16]) } "): " (t(&c.reason)) ". This item no longer counts"
-                    @if c.replacement.is_some() { "; its replacement, below, does" } "."
+                    (pieces(lang,
+                        if c.replacement.is_some() { "correction-replaced" } else { "correction-retracted" },
+                        &[("mark", txt(correction_mark(c.action, c.by_item, lang))), ("seq", txt(c.by_seq)),
+                          ("reason", txt(t(&c.reason))), ("end", txt(""))],
+                        &[("hash", &c.by_hash[..16])]))
                 }
             }
             @for x in &item.disputed_by {
-                p.mark { "DISPUTED by item " (x.by_item) " (seq " (x.by_seq) "), by " (t(&x.by)) ": " (t(&x.reason)) }
+                p.mark {
+                    (lang.f("mark-disputed", &[("item", txt(x.by_item)), ("seq", txt(x.by_seq))]))
+                    (lang.f("disputed-by", &[("by", txt(t(&x.by))), ("reason", txt(t(&x.reason)))]))
+                }
             }
             @if let Some(target) = &item.target {
                 p {
-                    "Concerns "
-                    @match target.item { Some(n) => { "item " (n) }, None => { "an entry not shown at this cut" } }
-                    " (entry " code { (target.hash) } ")."
+                    (lang.t("label-concerns")) ": "
+                    (pieces(lang, &concerns_id(target.item), &[("item", txt(target.item.unwrap_or(0)))], &[("hash", &target.hash)]))
+                    "."
                 }
             }
-            div.content { (content(&item.content)) }
+            div.content { (content(&item.content, lang)) }
             dl.facts {
-                dt { "Recorded" } dd { (item.recorded_at) }
-                dt { "Signed by" }
-                dd { code { (item.signer) } " (" (t(&item.signer_holder)) "), role when signing: " (roles(&item.signer_roles)) }
-                dt { "Entry hash" } dd { code { (item.entry_hash) } }
-                dt { "Proof" } dd { (item.proof) }
+                dt { (lang.t("label-recorded")) } dd { (item.recorded_at) }
+                dt { (lang.t("label-signed-by")) }
+                dd {
+                    (pieces(lang, "signed-by-value",
+                        &[("holder", txt(t(&item.signer_holder))), ("roles", txt(roles(&item.signer_roles, lang)))],
+                        &[("key", &item.signer.to_string())]))
+                }
+                dt { (lang.t("label-entry-hash")) } dd { code { (item.entry_hash) } }
+                dt { (lang.t("label-proof")) } dd { (item.proof) }
             }
             @if let Some(r) = item.corrected_by.as_ref().and_then(|c| c.replacement.as_ref()) {
                 div.replacement {
-                    strong { "Replacement (" (r.title) "):" }
-                    (content(r))
+                    strong { (lang.f("label-replacement", &[("title", txt(&r.title))])) ":" }
+                    (content(r, lang))
                 }
             }
         }
@@ -242,28 +273,31 @@ fn render_item(item: &Item) -> Markup {
 }
 
 fn tail(d: &Dossier) -> Markup {
+    let lang = d.lang;
     html! {
-        h2 { "Keys and governance" }
-        p { "Who could sign, replayed from the ledger's governance entries (all " (d.governance_entries) " of them before the checkpoint):" }
+        h2 { (lang.t("heading-governance")) }
+        p { (lang.f("governance-intro", &[("count", num(d.governance_entries))])) }
         ul {
             @for g in &d.governance {
                 li {
-                    "seq " (g.seq) " (" (g.recorded_at) "): " (t(&g.what)) " — signed by "
-                    code { (g.signer) } ", entry hash " code { (g.entry_hash) }
+                    (pieces(lang, "governance-line",
+                        &[("seq", txt(g.seq)), ("at", txt(g.recorded_at)), ("what", txt(t(&g.what)))],
+                        &[("signer", &g.signer.to_string()), ("hash", &g.entry_hash.to_string())]))
                 }
             }
         }
-        h2 { "What was verified, and how" }
+        h2 { (lang.t("heading-verified")) }
         ul { @for v in &d.verification { li { (t(v)) } } }
-        h2 { "How to verify it yourself" }
-        p { "With the bundle file (its SHA-256 is " code { (d.bundle_sha256) } ") and the authority key you were given:" }
+        h2 { (lang.t("heading-reverify")) }
+        p { (pieces(lang, "reverify-intro", &[], &[("sha256", &d.bundle_sha256)])) }
         pre { (d.reverify_command) }
         p { (d.reverify_without_custody) }
         p {
-            "Checkpoint: origin " (t(&d.checkpoint.origin)) ", " (d.checkpoint.size) " entries, root "
-            code { (d.checkpoint.root) } ", signed by " code { (d.checkpoint.signer) } ". Generated " (d.generated_at) "."
+            (pieces(lang, "reverify-checkpoint",
+                &[("origin", txt(t(&d.checkpoint.origin))), ("size", num(d.checkpoint.size)), ("generated", txt(d.generated_at))],
+                &[("root", &d.checkpoint.root), ("signer", &d.checkpoint.signer.to_string())]))
         }
-        h2 { "Glossary" }
+        h2 { (lang.t("heading-glossary")) }
         dl.facts {
             @for term in &d.glossary { dt { (term.term) } dd { (term.meaning) } }
         }
@@ -281,22 +315,24 @@ mod tests {
     fn control_characters_are_shown_not_passed_on() {
         let c = Content {
             kind: "capture",
-            title: "Capture",
+            title: "Capture".into(),
             occurred_at: Some("2022".into()),
             precision: Some("year"),
             fields: vec![super::super::Field {
                 name: "notes".into(),
                 label: "Notes".into(),
                 value: "\u{1b}[2J\u{1b}]0;owned\u{7}<b>".into(),
+                yes_no: None,
+                value_words: None,
             }],
             attachments: Vec::new(),
         };
-        let out = content(&c).into_string();
+        let out = content(&c, Lang::En).into_string();
         assert!(!out.contains(['\u{1b}', '\u{7}']), "{out}");
         assert!(out.contains("\\u{1b}[2J"), "{out}");
         assert!(out.contains("&lt;b&gt;"), "{out}");
         let mut md = String::new();
-        super::super::markdown::content_lines(&mut md, &c, "", false);
+        super::super::markdown::content_lines(&mut md, &c, "", false, Lang::Uk);
         assert!(!md.contains(['\u{1b}', '\u{7}']), "{md}");
     }
 }

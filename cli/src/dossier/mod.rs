@@ -11,6 +11,12 @@
 //! verified. So a prosecutor holding only the bundle gets the same dossier
 //! as the ledger's operator.
 //!
+//! The model holds facts and enum values; its words (verdict, status,
+//! labels, meanings, glossary, timeline labels) are put in by
+//! [`Dossier::localize`] from the catalogs of `crate::i18n`, in one
+//! language at a time, so a web view can render the same model in English
+//! or in Ukrainian. Evidence typed by investigators is never translated.
+//!
 //! The renderers hold no CLI concerns (no store, no arguments, no exit
 //! codes): the HTML and the timeline are meant to be served by a web view
 //! too. Every string an entry carries is untrusted; each renderer escapes it
@@ -24,6 +30,7 @@ pub(crate) mod timeline;
 
 mod words;
 
+use crate::i18n::Lang;
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
 use custody_format::registry::KeyRegistry;
@@ -39,7 +46,8 @@ pub(crate) const DOSSIER_FORMAT: &str = "custody-dossier/1";
 
 /// Where the verified bundle came from, and how its authority was trusted.
 pub(crate) struct Provenance {
-    /// What to call the bundle's source (a file's path, or "the store at …").
+    /// The bundle's file, or the store's directory it was built from (see
+    /// [`AuthorityCheck::Store`]).
     pub source: String,
     /// How the genesis authority was checked (see [`AuthorityCheck`]).
     pub authority: AuthorityCheck,
@@ -76,23 +84,6 @@ impl Cut {
                     .is_none_or(|at| at.start_micros() <= t.0)
             })
     }
-
-    /// The cut in words, or `None` without one.
-    pub(crate) fn words(&self) -> Option<String> {
-        match (self.as_of, self.known_at) {
-            (None, None) => None,
-            (a, k) => Some(
-                [
-                    a.map(|t| format!("the state of the world as of {t} (events that may have occurred by then)")),
-                    k.map(|t| format!("what the ledger had recorded by {t} (later entries and corrections left out)")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("; "),
-            ),
-        }
-    }
 }
 
 /// One field of an event, as shown.
@@ -102,8 +93,28 @@ pub(crate) struct Field {
     pub name: String,
     /// Its label for a reader.
     pub label: String,
-    /// Its value as text (untrusted).
+    /// Its value as text (untrusted), or a yes/no in words.
     pub value: String,
+    /// For a true/false field: its value, which [`Dossier::localize`] puts
+    /// in words.
+    #[serde(skip)]
+    pub yes_no: Option<bool>,
+    /// For a field whose value is one of the format's vocabulary
+    /// (`military`, `returned_pow`): that value in words, where the
+    /// language's words differ from it. `value` keeps the enum value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_words: Option<String>,
+}
+
+impl Field {
+    /// The value as a reader sees it: the vocabulary's words with the enum
+    /// value beside them, or the value as recorded.
+    pub(crate) fn shown(&self) -> std::borrow::Cow<'_, str> {
+        match &self.value_words {
+            Some(w) => format!("{w} ({})", self.value).into(),
+            None => self.value.as_str().into(),
+        }
+    }
 }
 
 /// An attachment, by hash.
@@ -120,7 +131,7 @@ pub(crate) struct Content {
     /// The type name (`capture`).
     pub kind: &'static str,
     /// The kind in words (`Capture`).
-    pub title: &'static str,
+    pub title: String,
     /// When it occurred, as recorded, and that date's precision.
     pub occurred_at: Option<String>,
     pub precision: Option<&'static str>,
@@ -192,6 +203,9 @@ pub(crate) struct GovernanceItem {
     pub seq: u64,
     pub recorded_at: Timestamp,
     pub what: String,
+    /// The entry's event, which `what` puts in words.
+    #[serde(skip)]
+    pub event: Event,
     pub signer: PublicKeyBytes,
     pub entry_hash: EntryHash,
 }
@@ -199,16 +213,22 @@ pub(crate) struct GovernanceItem {
 /// A fact of the legal clock, with what it means.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct ClockFact {
-    pub label: &'static str,
+    /// Which fact (`counted_to`, `notification_delay`, …): the same in
+    /// every language.
+    pub fact: &'static str,
+    pub label: String,
     pub value: String,
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
 /// A flag of the status and what it means in law.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct FlagFact {
+    /// The flag's name (`notification_overdue`).
     pub flag: &'static str,
-    pub meaning: &'static str,
+    /// The flag in words (in English, its name).
+    pub title: String,
+    pub meaning: String,
 }
 
 /// The checkpoint the bundle is proven against.
@@ -239,14 +259,16 @@ pub(crate) struct TimelinePoint {
 /// A term of the glossary.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Term {
-    pub term: &'static str,
-    pub meaning: &'static str,
+    pub term: String,
+    pub meaning: String,
 }
 
 /// The whole dossier.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Dossier {
     pub format: &'static str,
+    /// The language of the dossier's words (`en`, `uk`).
+    pub lang: Lang,
     pub person: String,
     pub generated_at: Timestamp,
     pub cut: Cut,
@@ -260,12 +282,20 @@ pub(crate) struct Dossier {
     pub authority_holder: String,
     pub authority_check: AuthorityCheck,
     pub checkpoint: CheckpointFacts,
+    /// Where the bundle came from, in words.
     pub bundle_source: String,
+    /// The bundle's file, or the store's directory.
+    #[serde(skip)]
+    pub source_path: String,
     /// SHA-256 of the bundle's bytes as verified.
     pub bundle_sha256: String,
     /// The status at the cut (`None`: no evidence at that cut).
     pub status: Option<PersonStatus>,
     pub status_words: String,
+    /// Where every day count runs to: the `--as-of` cut, or the bundle's
+    /// seal (or now, if earlier).
+    #[serde(skip)]
+    pub counted_to: Timestamp,
     pub legal_clock: Vec<ClockFact>,
     pub flags: Vec<FlagFact>,
     /// Items that are disputed, by number.
@@ -276,7 +306,7 @@ pub(crate) struct Dossier {
     pub timeline: Vec<TimelinePoint>,
     pub verification: Vec<String>,
     pub reverify_command: String,
-    pub reverify_without_custody: &'static str,
+    pub reverify_without_custody: String,
     pub glossary: Vec<Term>,
 }
 
@@ -343,21 +373,6 @@ fn is_evidence_item(be: &BundleEntry) -> bool {
     !ev.is_governance() && !matches!(ev, Event::Seal(_) | Event::Checkpoint(_))
 }
 
-/// How an item was tied to the checkpoint.
-fn proof_words(b: &VerifiedBundle, be: &BundleEntry) -> String {
-    if be.proof_len == 0 && b.checkpoint.size > 1 {
-        format!(
-            "named by its hash by another verified entry (the next entry about the person, a correction, or the seal) in the tree of {} entries: verified",
-            b.checkpoint.size
-        )
-    } else {
-        format!(
-            "inclusion proof of {} hashes to the checkpoint's root (tree of {} entries): verified",
-            be.proof_len, b.checkpoint.size
-        )
-    }
-}
-
 impl Dossier {
     /// Builds the dossier of a verified bundle (`bundle_bytes`: the bytes
     /// that were verified) at `cut`, read at `now`.
@@ -386,7 +401,7 @@ impl Dossier {
             Event::Correction(c) => kept.contains(&c.target),
             _ => true,
         });
-        let items = build_items(b, &shown, &signers);
+        let items = build_items(&shown, &signers);
         let projected: Vec<ProjectedEntry> = b
             .entries
             .iter()
@@ -404,7 +419,8 @@ impl Dossier {
                 GovernanceItem {
                     seq: body.seq,
                     recorded_at: body.recorded_at,
-                    what: words::governance(&body.event),
+                    what: String::new(),
+                    event: body.event.clone(),
                     signer: body.signer,
                     entry_hash: be.entry.hash(),
                 }
@@ -422,12 +438,13 @@ impl Dossier {
             .unwrap_or_default();
         let mut d = Dossier {
             format: DOSSIER_FORMAT,
+            lang: Lang::En,
             person: b.person.to_string(),
             generated_at: now,
             cut,
-            cut_words: cut.words(),
+            cut_words: None,
             verdict,
-            verdict_words: words::verdict_at(b, cut.words().is_some(), items.len()),
+            verdict_words: String::new(),
             entries_about_person,
             governance_entries: b.governance,
             authority: b.authority,
@@ -441,33 +458,13 @@ impl Dossier {
                 signer_holder: b.checkpoint_signer_granted.0.clone(),
                 signer_authority_since_seq: b.checkpoint_signer_granted.1,
             },
-            bundle_source: provenance.source.clone(),
+            bundle_source: String::new(),
+            source_path: provenance.source.clone(),
             bundle_sha256: hex::encode(Sha256::digest(bundle_bytes)),
-            status_words: words::status(status.as_ref()),
-            legal_clock: status
-                .as_ref()
-                .map(|st| {
-                    let mut facts = vec![ClockFact {
-                        label: "Counted to",
-                        value: cut.as_of.unwrap_or(clock_until).to_string(),
-                        meaning: words::COUNTED_TO,
-                    }];
-                    facts.extend(words::legal_clock(st));
-                    facts
-                })
-                .unwrap_or_default(),
-            flags: status
-                .as_ref()
-                .map(|s| {
-                    s.flags
-                        .iter()
-                        .map(|f| FlagFact {
-                            flag: f.name(),
-                            meaning: words::flag_meaning(*f),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            status_words: String::new(),
+            counted_to: cut.as_of.unwrap_or(clock_until),
+            legal_clock: Vec::new(),
+            flags: Vec::new(),
             disputed_items: items
                 .iter()
                 .filter(|i| !i.disputed_by.is_empty())
@@ -478,23 +475,74 @@ impl Dossier {
             timeline: Vec::new(),
             items,
             governance,
-            verification: words::verification(b),
+            verification: Vec::new(),
             reverify_command: format!(
                 "custody verify --bundle BUNDLE.json --authority {}",
                 b.authority
             ),
-            reverify_without_custody: words::WITHOUT_CUSTODY,
-            glossary: words::glossary(),
+            reverify_without_custody: String::new(),
+            glossary: Vec::new(),
         };
-        d.timeline = timeline::points(&d);
-        d.summary = words::summary(&d);
+        d.localize(Lang::En);
         d
+    }
+
+    /// Puts the dossier in words in `lang`: every word of the model
+    /// (verdict, status, labels, meanings, proofs, governance, timeline
+    /// labels, summary, glossary) from the facts it holds. The facts, the
+    /// enum values and the evidence stay as they are, so this may be called
+    /// again with another language.
+    pub(crate) fn localize(&mut self, lang: Lang) {
+        self.lang = lang;
+        self.cut_words = words::cut(&self.cut, lang);
+        self.bundle_source = match self.authority_check {
+            AuthorityCheck::Store => lang.f(
+                "source-store",
+                &[
+                    ("dir", crate::i18n::txt(&self.source_path)),
+                    ("person", crate::i18n::txt(&self.person)),
+                ],
+            ),
+            _ => self.source_path.clone(),
+        };
+        self.verdict_words = words::verdict(self, lang);
+        self.status_words = words::status(self.status.as_ref(), lang);
+        self.legal_clock = self
+            .status
+            .as_ref()
+            .map(|st| words::legal_clock(st, self.counted_to, lang))
+            .unwrap_or_default();
+        self.flags = self
+            .status
+            .as_ref()
+            .map(|s| s.flags.iter().map(|f| words::flag(*f, lang)).collect())
+            .unwrap_or_default();
+        let size = self.checkpoint.size;
+        for item in &mut self.items {
+            item.proof = words::proof(item.proof_hashes, size, lang);
+            words::content(&mut item.content, lang);
+            if let Some(r) = item
+                .corrected_by
+                .as_mut()
+                .and_then(|c| c.replacement.as_mut())
+            {
+                words::content(r, lang);
+            }
+        }
+        for g in &mut self.governance {
+            g.what = words::governance(&g.event, lang);
+        }
+        self.verification = words::verification(self, lang);
+        self.reverify_without_custody = lang.t("reverify-without-custody");
+        self.glossary = words::glossary(lang);
+        self.timeline = timeline::points(self);
+        self.summary = words::summary(self, lang);
     }
 }
 
 /// The items, numbered, with corrections and disputes marked on the items
 /// they concern.
-fn build_items(b: &VerifiedBundle, shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
+fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
     let number_of: HashMap<EntryHash, usize> = shown
         .iter()
         .enumerate()
@@ -525,7 +573,7 @@ fn build_items(b: &VerifiedBundle, shown: &[&BundleEntry], signers: &Signers) ->
                 signer_holder: holder,
                 signer_roles: roles,
                 entry_hash: e.hash(),
-                proof: proof_words(b, be),
+                proof: String::new(),
                 proof_hashes: be.proof_len,
                 corrected_by: None,
                 disputed_by: Vec::new(),
@@ -603,7 +651,8 @@ const FIELD_ORDER: [&str; 24] = [
 ];
 
 /// What an event says, every field of it: taken from its serialised view,
-/// so a field added to an event type shows without a change here.
+/// so a field added to an event type shows without a change here. Its
+/// title and labels are put in words by [`Dossier::localize`].
 pub(crate) fn content(ev: &Event) -> Content {
     let view = serde_json::to_value(ev).unwrap_or_default();
     let mut fields: Vec<Field> = view
@@ -613,13 +662,13 @@ pub(crate) fn content(ev: &Event) -> Content {
                 .filter(|(k, _)| !NOT_A_FIELD.contains(&k.as_str()))
                 .map(|(k, v)| Field {
                     name: k.clone(),
-                    label: words::field_label(k),
+                    label: String::new(),
                     value: match v {
                         serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Bool(true) => "yes".into(),
-                        serde_json::Value::Bool(false) => "no".into(),
                         other => other.to_string(),
                     },
+                    yes_no: v.as_bool(),
+                    value_words: None,
                 })
                 .collect()
         })
@@ -636,7 +685,7 @@ pub(crate) fn content(ev: &Event) -> Content {
     let at: Option<OccurredAt> = ev.occurred_at();
     Content {
         kind: ev.type_name(),
-        title: words::title(ev),
+        title: String::new(),
         occurred_at: at.map(|t| t.to_string()),
         precision: at.map(|t| t.precision()),
         fields,
@@ -651,3 +700,6 @@ pub(crate) fn content(ev: &Event) -> Content {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,10 +3,12 @@
 //! bound) and their inline SVG. No script, no external resource, and no
 //! style attribute (the page's Content-Security-Policy allows only its one
 //! style sheet): presentation attributes only. Every label is escaped by
-//! maud.
+//! maud. Its fixed words come from the dossier's language (`crate::i18n`);
+//! the dates stay ISO, as recorded.
 
 use super::{Dossier, TimelinePoint};
 use crate::escape::terminal;
+use crate::i18n::{num, Lang};
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
 use maud::{html, Markup};
 
@@ -30,6 +32,7 @@ fn day_after(at: &OccurredAt, days: i64) -> (i64, String) {
 /// replaced item at its replacement's date; a retracted one, a correction
 /// or a dispute not at all), and the legal marks from the capture bound.
 pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
+    let lang = d.lang;
     let mut out = Vec::new();
     // With no recorded capture, the first evidence of custody bounds it.
     let first_custody = d
@@ -65,11 +68,16 @@ pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
             .unwrap_or_default();
         // What the point is in the episode, where the fold says so.
         let role = match content.kind {
-            "missing_report" => " (last seen free)",
+            "missing_report" => lang.t("timeline-last-seen-free"),
             _ if first_custody == Some(date.as_str()) && content.kind == "sighting" => {
-                " (first evidence of custody: the capture happened no later)"
+                lang.t("timeline-first-custody")
             }
-            _ => "",
+            _ => String::new(),
+        };
+        let role = if role.is_empty() {
+            role
+        } else {
+            format!(" ({role})")
         };
         out.push(TimelinePoint {
             item: Some(item.number),
@@ -81,21 +89,15 @@ pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
     }
     if let Some(captured) = d.status.as_ref().and_then(|s| s.captured_at) {
         for (days, what) in [
-            (
-                NOTIFICATION_DAYS,
-                "7 days after capture: the ICRC must have been notified (GC III Art. 70)",
-            ),
-            (
-                INCOMMUNICADO_DAYS,
-                "30 days after capture: no contact since is incommunicado (GC III Art. 71)",
-            ),
+            (NOTIFICATION_DAYS, "timeline-mark-notification"),
+            (INCOMMUNICADO_DAYS, "timeline-mark-incommunicado"),
         ] {
             let (micros, date) = day_after(&captured, days);
             out.push(TimelinePoint {
                 item: None,
                 at_micros: micros,
                 date,
-                label: what.to_string(),
+                label: lang.f(what, &[("days", num(days.unsigned_abs()))]),
                 kind: "legal_mark",
             });
         }
@@ -109,7 +111,7 @@ const TOP: usize = 20;
 const WIDTH: usize = 760;
 
 /// The timeline as inline SVG (empty markup if it has no point).
-pub(crate) fn svg(points: &[TimelinePoint]) -> Markup {
+pub(crate) fn svg(points: &[TimelinePoint], lang: Lang) -> Markup {
     if points.is_empty() {
         return html! {};
     }
@@ -117,7 +119,7 @@ pub(crate) fn svg(points: &[TimelinePoint]) -> Markup {
     let view_box = format!("0 0 {WIDTH} {height}");
     let axis_end = height - TOP;
     html! {
-        svg class="timeline" width=(WIDTH) height=(height) viewBox=(view_box) role="img" aria-label="Timeline of the episode" {
+        svg class="timeline" width=(WIDTH) height=(height) viewBox=(view_box) role="img" aria-label=(lang.t("timeline-aria-label")) {
             line x1="150" y1=(TOP) x2="150" y2=(axis_end) stroke="#444" stroke-width="2" {}
             @for (i, p) in points.iter().enumerate() {
                 @let y = TOP + ROW * i + ROW / 2;

@@ -1,389 +1,453 @@
 //! The dossier's words: what each verdict, status, clock fact, flag and
-//! term means, for a reader who is a lawyer, not a cryptographer. Plain
-//! text; untrusted strings are never put in here except where a renderer
-//! escapes the whole (the verdict, the summary).
+//! term means, for a reader who is a lawyer, not a cryptographer, in the
+//! reader's language. Every word comes from the catalogs (`crate::i18n`);
+//! this module only picks the message and its arguments from the model's
+//! facts, so the same model can be put in words in any language
+//! ([`super::Dossier::localize`]).
+//!
+//! Plain text; untrusted strings are never put in here except where a
+//! renderer escapes the whole (the verdict, the summary, the clock's
+//! values).
 
-use super::{ClockFact, Dossier, Term};
+use super::{ClockFact, Content, Dossier, FlagFact, Term};
+use crate::i18n::{num, txt, Lang};
 use custody_format::event::Event;
+use custody_format::time::Timestamp;
 use custody_ledger::projection::{DayBounds, Flag, PersonStatus, Status};
-use custody_verifier::bundle::{Completeness, VerifiedBundle};
 
-/// What anyone can do without custody.
-pub(super) const WITHOUT_CUSTODY: &str = "Anyone can check the bundle without this software: docs/FORMAT.md section 7 (\"Person bundles\") specifies every step — decode each entry, recompute its SHA-256 hash, check its Ed25519 signature, replay the keys' roles from the governance entries, and recompute the Merkle root that the signed checkpoint states.";
-
-/// The verdict in plain words.
-pub(super) fn verdict(b: &VerifiedBundle) -> String {
-    let signer = format!(
-        "the checkpoint signed by {} ({})",
-        b.checkpoint_signer, b.checkpoint_signer_granted.0
-    );
-    match b.completeness {
-        Completeness::Complete { entries, .. } => format!(
-            "COMPLETE — these are all {entries} entries about {}, and all {} governance entries, as of the checkpoint of {} entries ({signer}): nothing about this person was left out, and nothing was altered",
-            b.person, b.governance, b.checkpoint.size
-        ),
-        Completeness::Absent => format!(
-            "ABSENT — no entry concerns {} as of the checkpoint of {} entries ({signer}); the {} governance entries before it are shown",
-            b.person, b.checkpoint.size, b.governance
-        ),
-        Completeness::InclusionOnly => format!(
-            "INCLUSION ONLY — the entries shown are in the ledger, but others may have been left out ({signer})"
-        ),
-    }
+/// The cut in words, or `None` without one.
+pub(super) fn cut(c: &super::Cut, lang: Lang) -> Option<String> {
+    let parts: Vec<String> = [
+        c.as_of.map(|t| lang.f("cut-as-of", &[("at", txt(t))])),
+        c.known_at
+            .map(|t| lang.f("cut-known-at", &[("at", txt(t))])),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// The verdict, and under a time cut how much of it the reader sees, so
-/// "all N entries" is never read as "all N shown".
-pub(super) fn verdict_at(b: &VerifiedBundle, cut: bool, shown: usize) -> String {
-    let mut words = verdict(b);
-    if cut && matches!(b.completeness, Completeness::Complete { .. }) {
-        words.push_str(&format!(
-            "; at the time cut stated above, {shown} of them are shown"
-        ));
+/// The verdict in plain words, and under a time cut how much of it the
+/// reader sees, so "all N entries" is never read as "all N shown".
+pub(super) fn verdict(d: &Dossier, lang: Lang) -> String {
+    let cp = &d.checkpoint;
+    let signer = lang.f(
+        "verdict-signer",
+        &[
+            ("signer", txt(cp.signer)),
+            ("holder", txt(&cp.signer_holder)),
+        ],
+    );
+    let mut words = match d.verdict {
+        "COMPLETE" => lang.f(
+            "verdict-complete",
+            &[
+                ("entries", num(d.entries_about_person)),
+                ("person", txt(&d.person)),
+                ("governance", num(d.governance_entries)),
+                ("size", num(cp.size)),
+                ("signer", txt(&signer)),
+            ],
+        ),
+        "ABSENT" => lang.f(
+            "verdict-absent",
+            &[
+                ("person", txt(&d.person)),
+                ("size", num(cp.size)),
+                ("governance", num(d.governance_entries)),
+                ("signer", txt(&signer)),
+            ],
+        ),
+        _ => lang.f("verdict-inclusion-only", &[("signer", txt(&signer))]),
+    };
+    if d.cut_words.is_some() && d.verdict == "COMPLETE" {
+        words.push_str(&lang.f("verdict-at-cut", &[("shown", num(d.items.len() as u64))]));
     }
     words
 }
 
 /// A governance entry in words.
-pub(super) fn governance(e: &Event) -> String {
+pub(super) fn governance(e: &Event, lang: Lang) -> String {
     match e {
-        Event::Genesis(g) => format!(
-            "ledger {} created; its authority key {} is held by {}",
-            g.ledger_name, g.authority_key, g.authority_holder
+        Event::Genesis(g) => lang.f(
+            "governance-genesis",
+            &[
+                ("ledger", txt(&g.ledger_name)),
+                ("key", txt(g.authority_key)),
+                ("holder", txt(&g.authority_holder)),
+            ],
         ),
-        Event::KeyGranted(k) => format!(
-            "key {} granted the role {} (holder: {})",
-            k.public_key, k.role, k.holder
+        Event::KeyGranted(k) => lang.f(
+            "governance-granted",
+            &[
+                ("key", txt(k.public_key)),
+                ("role", txt(k.role)),
+                ("holder", txt(&k.holder)),
+            ],
         ),
-        Event::KeyRevoked(k) => format!("key {} revoked: {}", k.public_key, k.reason),
+        Event::KeyRevoked(k) => lang.f(
+            "governance-revoked",
+            &[("key", txt(k.public_key)), ("reason", txt(&k.reason))],
+        ),
         other => other.type_name().to_string(),
     }
 }
 
-/// An event type in words.
-pub(super) fn title(e: &Event) -> &'static str {
-    match e {
-        Event::MissingReport(_) => "Reported missing",
-        Event::Capture(_) => "Capture",
-        Event::IcrcNotification(_) => "Notification to the ICRC",
-        Event::Sighting(_) => "Sighting (seen alive in captivity)",
-        Event::Release(_) => "Release",
-        Event::Death(_) => "Death",
-        Event::Correspondence(_) => "Correspondence (contact with the family)",
-        Event::Correction(_) => "Correction",
-        Event::Denial(_) => "Denial (refusal to acknowledge the detention)",
-        Event::Inquiry(_) => "Inquiry (request for news)",
-        Event::Transfer(_) => "Transfer",
-        Event::Visit(_) => "Visit",
-        Event::LegalProceeding(_) => "Legal proceeding",
-        Event::IllTreatment(_) => "Ill-treatment reported",
-        Event::RemainsReturned(_) => "Remains returned",
-        Event::Dispute(_) => "Dispute",
-        Event::ClockCorrection(_) => "Clock correction",
-        Event::Genesis(_) => "Genesis",
-        Event::KeyGranted(_) => "Key granted",
-        Event::KeyRevoked(_) => "Key revoked",
-        Event::Checkpoint(_) => "Checkpoint",
-        Event::Seal(_) => "Seal",
-    }
+/// An event type in words (`kind` is its type name).
+pub(super) fn title(kind: &str, lang: Lang) -> String {
+    lang.value("title", kind)
 }
 
-/// A field's label.
-pub(super) fn field_label(name: &str) -> String {
-    match name {
-        "person" => "Person".into(),
-        "last_seen_place" => "Last seen at".into(),
-        "date_of_birth" => "Date of birth".into(),
-        "service_number" => "Service number".into(),
-        "location_disclosed" => "Place of detention disclosed".into(),
-        "health_disclosed" => "Health disclosed".into(),
-        "remains_returned" => "Remains returned".into(),
-        "via" => "Through".into(),
-        "by" => "By".into(),
-        "to" => "To".into(),
-        "target" => "Entry concerned (hash)".into(),
-        "since" => "From seq".into(),
-        other => {
-            let mut s = other.replace('_', " ");
+/// A field's label: the catalog's, or the name in words.
+pub(super) fn field_label(name: &str, lang: Lang) -> String {
+    lang.try_f(&format!("field-{}", name.replace('_', "-")), &[])
+        .unwrap_or_else(|| {
+            let mut s = name.replace('_', " ");
             if let Some(first) = s.get(0..1) {
                 let up = first.to_uppercase();
                 s.replace_range(0..1, &up);
             }
             s
+        })
+}
+
+/// The fields whose values are the format's vocabulary (enum values), not
+/// text an investigator typed.
+const VOCABULARY_FIELDS: [&str; 6] = ["category", "source", "kind", "cause", "visitor", "stage"];
+
+/// Puts an event's content (and its fixed values) in words. Text typed by
+/// investigators is left as it is.
+pub(super) fn content(c: &mut Content, lang: Lang) {
+    c.title = title(c.kind, lang);
+    for f in &mut c.fields {
+        f.label = field_label(&f.name, lang);
+        if let Some(b) = f.yes_no {
+            f.value = yes_no(b, lang);
         }
+        f.value_words = VOCABULARY_FIELDS
+            .contains(&f.name.as_str())
+            .then(|| lang.value("value", &f.value))
+            .filter(|w| *w != f.value);
     }
 }
 
-fn days(d: &Option<DayBounds>) -> Option<String> {
+/// `yes` or `no`.
+pub(super) fn yes_no(b: bool, lang: Lang) -> String {
+    lang.t(if b { "yes" } else { "no" })
+}
+
+/// A day count, or its bounds when the dates are approximate.
+fn days(d: &Option<DayBounds>, lang: Lang) -> Option<String> {
     d.map(|d| {
         if d.min == d.max {
-            format!("{} days", d.min)
+            lang.f("days-exact", &[("days", num(d.min))])
         } else {
-            format!(
-                "between {} and {} days (the dates are approximate)",
-                d.min, d.max
-            )
+            lang.f("days-between", &[("min", num(d.min)), ("max", num(d.max))])
         }
     })
 }
 
 /// The status in words.
-pub(super) fn status(st: Option<&PersonStatus>) -> String {
+pub(super) fn status(st: Option<&PersonStatus>, lang: Lang) -> String {
     let Some(st) = st else {
-        return "no evidence about this person at this cut".into();
+        return lang.t("status-no-evidence");
     };
     let what = match st.status {
-        Status::Missing => "missing: reported missing, with no evidence that they are held",
-        Status::HeldUnacknowledged => "held, unacknowledged: there is evidence that they are in custody, but the detaining power has not acknowledged it",
-        Status::HeldAcknowledged => "held, acknowledged: the detaining power notified the ICRC (or acknowledged the detention by its own act)",
-        Status::Released => "released (exchanged, repatriated or freed)",
-        Status::Deceased => "deceased: a death is recorded",
+        Status::Missing => "status-missing",
+        Status::HeldUnacknowledged => "status-held-unacknowledged",
+        Status::HeldAcknowledged => "status-held-acknowledged",
+        Status::Released => "status-released",
+        Status::Deceased => "status-deceased",
     };
-    format!("{what} — since {} ({})", st.since, st.status.name())
+    lang.f(
+        "status-since",
+        &[
+            ("what", txt(lang.t(what))),
+            ("since", txt(st.since)),
+            ("status", txt(st.status.name())),
+        ],
+    )
 }
 
-/// What the first fact of the legal clock means.
-pub(super) const COUNTED_TO: &str = "Every day count below runs to this moment: the ledger's signed checkpoint (its seal), the latest moment the evidence vouches for, or the --as-of cut. The dossier says nothing of what happened after it.";
+/// Collects the facts of the legal clock, each with its label and meaning.
+struct Facts {
+    lang: Lang,
+    out: Vec<ClockFact>,
+}
 
-/// The legal clock: each fact with what it means.
-pub(super) fn legal_clock(st: &PersonStatus) -> Vec<ClockFact> {
-    let mut out = Vec::new();
-    let mut fact = |label, value: Option<String>, meaning| {
+impl Facts {
+    /// The fact `fact` (catalog ids `clock-{fact}` and
+    /// `clock-{fact}-meaning`), if it has a value.
+    fn add(&mut self, fact: &'static str, value: Option<String>) {
+        self.add_meaning(fact, value, fact);
+    }
+
+    fn add_meaning(&mut self, fact: &'static str, value: Option<String>, meaning: &str) {
         if let Some(value) = value {
-            out.push(ClockFact {
-                label,
+            let id = fact.replace('_', "-");
+            self.out.push(ClockFact {
+                fact,
+                label: self.lang.t(&format!("clock-{id}")),
                 value,
-                meaning,
+                meaning: self
+                    .lang
+                    .t(&format!("clock-{}-meaning", meaning.replace('_', "-"))),
             });
         }
+    }
+}
+
+/// The legal clock: each fact with what it means, counted to `counted_to`.
+pub(super) fn legal_clock(st: &PersonStatus, counted_to: Timestamp, lang: Lang) -> Vec<ClockFact> {
+    let mut f = Facts {
+        lang,
+        out: Vec::new(),
     };
-    fact(
-        "Name",
-        st.name.clone(),
-        "The name the missing report gives (the ledger knows the person by their id).",
-    );
-    fact(
-        "Last known place",
+    f.add("counted_to", Some(counted_to.to_string()));
+    f.add("name", st.name.clone());
+    f.add(
+        "last_known_place",
         st.last_known_place.as_ref().and_then(|l| {
-            l.place
-                .as_ref()
-                .map(|p| format!("{p} ({}, {})", l.at, l.by))
+            l.place.as_ref().map(|p| {
+                lang.f(
+                    "clock-place-value",
+                    &[("place", txt(p)), ("at", txt(l.at)), ("by", txt(&l.by))],
+                )
+            })
         }),
-        "The latest place the evidence names (a capture, sighting, transfer, visit or the place last seen free): where to look.",
     );
     match (st.capture_recorded, st.captured_at) {
-        (Some(false), Some(by)) => fact(
-            "Captured",
+        (Some(false), Some(by)) => f.add_meaning(
+            "captured",
             Some(match st.captured_after {
-                Some(a) => format!("between {a} and {by}"),
-                None => format!("no later than {by}"),
+                Some(a) => lang.f(
+                    "clock-captured-between",
+                    &[("after", txt(a)), ("by", txt(by))],
+                ),
+                None => lang.f("clock-captured-no-later", &[("by", txt(by))]),
             }),
-            "No capture is recorded: the first evidence of custody (a sighting) is a bound — the capture happened no later than this, and no earlier than the last time the person was seen free. Every day count below runs from these bounds.",
+            "captured_bound",
         ),
-        (_, at) => fact(
-            "Captured",
-            at.map(|t| t.to_string()),
-            "The recorded capture that began the current detention.",
-        ),
+        (_, at) => f.add("captured", at.map(|t| t.to_string())),
     }
-    fact(
-        "ICRC notified",
-        st.icrc_notified_at.map(|t| t.to_string()),
-        "When the detaining power notified the ICRC (GC III Arts. 70, 122: within one week of capture).",
-    );
+    f.add("icrc_notified", st.icrc_notified_at.map(|t| t.to_string()));
     if let (Some(at), Some(by)) = (&st.acknowledged_at, &st.acknowledged_by) {
         if by != "icrc_notification" {
-            fact(
-                "Acknowledged",
-                Some(format!("{at} by {by}")),
-                "The detaining state acknowledged the detention by its own act (a court decision, a transfer notice), without notifying the ICRC.",
+            f.add(
+                "acknowledged",
+                Some(lang.f(
+                    "clock-acknowledged-value",
+                    &[("at", txt(at)), ("by", txt(lang.value("value", by)))],
+                )),
             );
         }
     }
-    fact(
-        "Notification delay",
-        days(&st.notification_delay_days),
-        "Days from capture to the notification: more than 7 breaches GC III Art. 70.",
+    f.add(
+        "notification_delay",
+        days(&st.notification_delay_days, lang),
     );
-    fact(
-        "Unacknowledged for",
-        days(&st.days_unacknowledged),
-        "Days held since capture with no notification (up to release, death, the cut or today).",
+    f.add("unacknowledged_for", days(&st.days_unacknowledged, lang));
+    f.add("last_contact", st.last_contact_at.map(|t| t.to_string()));
+    f.add("without_contact_for", days(&st.days_without_contact, lang));
+    f.add("released", st.released_at.map(|t| t.to_string()));
+    f.add("died", st.died_at.map(|t| t.to_string()));
+    f.add(
+        "cause_of_death",
+        st.death_cause.map(|c| lang.value("value", c.name())),
     );
-    fact(
-        "Last contact",
-        st.last_contact_at.map(|t| t.to_string()),
-        "The latest correspondence or visit in this detention (or the capture).",
-    );
-    fact(
-        "Without contact for",
-        days(&st.days_without_contact),
-        "Days since the last contact, while held: more than 30 is incommunicado detention (GC III Art. 71).",
-    );
-    fact(
-        "Released",
-        st.released_at.map(|t| t.to_string()),
-        "The release that ended the last detention.",
-    );
-    fact(
-        "Died",
-        st.died_at.map(|t| t.to_string()),
-        "The recorded death.",
-    );
-    fact(
-        "Cause of death",
-        st.death_cause.map(|c| c.to_string()),
-        "As recorded.",
-    );
-    fact(
-        "Remains returned",
-        st.remains_returned
-            .map(|r| if r { "yes" } else { "no" }.to_string()),
-        "Whether the remains were handed over.",
+    f.add(
+        "remains_returned",
+        st.remains_returned.map(|r| yes_no(r, lang)),
     );
     let a = &st.axes;
-    fact(
-        "Axes",
-        Some(format!(
-            "acknowledgement {}, liberty {}, fate {}, legal category {}, place of detention disclosed: {}, visits: {}",
-            a.acknowledgement,
-            a.liberty,
-            a.fate,
-            a.legal_category.as_deref().unwrap_or("unknown"),
-            if a.location_disclosed { "yes" } else { "no" },
-            a.visits
-        )),
-        "The separate questions behind the one status: was the detention acknowledged, is the person held, are they alive, and under which law are they held.",
+    f.add(
+        "axes",
+        Some(
+            lang.f(
+                "clock-axes-value",
+                &[
+                    (
+                        "acknowledgement",
+                        txt(lang.value("value", &a.acknowledgement)),
+                    ),
+                    ("liberty", txt(lang.value("value", &a.liberty))),
+                    ("fate", txt(lang.value("value", &a.fate))),
+                    (
+                        "category",
+                        txt(a
+                            .legal_category
+                            .as_deref()
+                            .map_or_else(|| lang.t("value-unknown"), |c| lang.value("value", c))),
+                    ),
+                    ("disclosed", txt(yes_no(a.location_disclosed, lang))),
+                    ("visits", num(a.visits)),
+                ],
+            ),
+        ),
     );
-    fact(
-        "Ill-treatment reported",
-        (!a.ill_treatment.is_empty()).then(|| a.ill_treatment.join(", ")),
-        "The kinds of ill-treatment the evidence reports (torture, beating, denial of medical care, …), in any detention; each report is an item below with its source.",
+    f.add(
+        "ill_treatment",
+        (!a.ill_treatment.is_empty()).then(|| {
+            a.ill_treatment
+                .iter()
+                .map(|k| lang.value("value", k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
     );
-    fact(
-        "Requests for news",
-        (a.inquiries > 0).then(|| a.inquiries.to_string()),
-        "Requests for news recorded (by the family, to the ICRC, the police, an ombudsman): the right to know the fate and whereabouts of a detained relative (ICPED Art. 24).",
+    f.add(
+        "requests_for_news",
+        (a.inquiries > 0).then(|| lang.f("count-plain", &[("count", num(a.inquiries))])),
     );
-    out
+    f.out
 }
 
-/// What a flag means in law.
-pub(super) fn flag_meaning(f: Flag) -> &'static str {
-    match f {
-        Flag::NotificationOverdue => "Held more than 7 days after capture without notification to the ICRC: the detaining power must notify within one week (GC III Art. 70; Arts. 122–123).",
-        Flag::Incommunicado => "Held with no contact for more than 30 days: prisoners must be able to write to their families (GC III Art. 71; GC IV Arts. 106–107).",
-        Flag::Disputed => "A recorded death is contradicted by later evidence of life, or a fact the status rests on is contested by a dispute: the fate is not established.",
-        Flag::EnforcedDisappearance => "Evidence of custody, no acknowledgement, and a recorded refusal to acknowledge it: the elements of an enforced disappearance (ICPED Art. 2).",
-        Flag::WhereaboutsUndisclosed => "The detention was acknowledged, but no notification, visit or official act disclosed the place of detention (GC III Arts. 70, 122; ICPED Art. 2).",
+/// A flag in words: its title and what it means in law.
+pub(super) fn flag(f: Flag, lang: Lang) -> FlagFact {
+    let id = f.name().replace('_', "-");
+    FlagFact {
+        flag: f.name(),
+        title: lang.t(&format!("flag-{id}")),
+        meaning: lang.t(&format!("flag-{id}-meaning")),
+    }
+}
+
+/// How an item was tied to the checkpoint.
+pub(super) fn proof(proof_hashes: usize, size: u64, lang: Lang) -> String {
+    if proof_hashes == 0 && size > 1 {
+        lang.f("proof-named-by-hash", &[("size", num(size))])
+    } else {
+        lang.f(
+            "proof-inclusion",
+            &[("hashes", num(proof_hashes as u64)), ("size", num(size))],
+        )
     }
 }
 
 /// What was verified, in plain words.
-pub(super) fn verification(b: &VerifiedBundle) -> Vec<String> {
+pub(super) fn verification(d: &Dossier, lang: Lang) -> Vec<String> {
+    let cp = &d.checkpoint;
     vec![
-        "Every entry was decoded from its signed bytes, and its entry hash (SHA-256 of those bytes) recomputed.".into(),
-        "Every entry's Ed25519 signature was checked, strictly, against its signer's public key.".into(),
-        "The keys' roles were replayed from the governance entries in order: every entry was signed by a key that held the needed role (investigator for evidence, authority for governance) at the moment it was recorded, and was not revoked.".into(),
-        format!(
-            "Every entry was shown to be in the ledger's Merkle tree of {} entries, whose root the checkpoint states, by its inclusion proof or by the hash that another verified entry gives it.",
-            b.checkpoint.size
+        lang.t("verified-decoded"),
+        lang.t("verified-signatures"),
+        lang.t("verified-roles"),
+        lang.f("verified-tree", &[("size", num(cp.size))]),
+        lang.f(
+            "verified-checkpoint",
+            &[
+                ("signer", txt(cp.signer)),
+                ("holder", txt(&cp.signer_holder)),
+                ("since", txt(cp.signer_authority_since_seq)),
+            ],
         ),
-        format!(
-            "The checkpoint's signature was checked: it is signed by {} ({}), a key holding the authority role since entry {}.",
-            b.checkpoint_signer, b.checkpoint_signer_granted.0, b.checkpoint_signer_granted.1
-        ),
-        match b.completeness {
-            Completeness::Complete { .. } => "The seal before the checkpoint commits to every person's entries: this bundle holds all of this person's entries and all governance entries — none was left out.".into(),
-            Completeness::Absent => "The seal before the checkpoint commits to every person's entries: it proves that the ledger holds no entry about this person.".into(),
-            Completeness::InclusionOnly => "No seal: the entries are proven to be in the ledger, not that none was left out.".into(),
-        },
+        lang.t(match d.verdict {
+            "COMPLETE" => "verified-complete",
+            "ABSENT" => "verified-absent",
+            _ => "verified-inclusion-only",
+        }),
     ]
 }
 
+/// The terms of the glossary, in order (catalog ids `term-{id}` and
+/// `term-{id}-meaning`).
+const GLOSSARY: [&str; 16] = [
+    "seq",
+    "entry-hash",
+    "signature",
+    "checkpoint",
+    "merkle",
+    "seal",
+    "authority",
+    "governance",
+    "investigator",
+    "corrections",
+    "icrc",
+    "gc3",
+    "gc4",
+    "icped",
+    "enforced-disappearance",
+    "incommunicado",
+];
+
 /// The glossary.
-pub(super) fn glossary() -> Vec<Term> {
-    [
-        ("seq", "An entry's position in the ledger: 0 for the first entry, then 1, 2, … Entries are only ever added at the end."),
-        ("entry hash", "The SHA-256 fingerprint of an entry's exact bytes. Changing a single byte of the entry changes its hash completely."),
-        ("signature", "An Ed25519 digital signature: proof that the holder of a private key signed these exact bytes. Anyone can check it with the public key; no one can forge it without the private key."),
-        ("checkpoint", "A statement, signed by an authority key, that the ledger's first N entries have a given Merkle root. Once signed, no entry before it can be changed, removed or reordered without the checkpoint failing."),
-        ("Merkle tree / inclusion proof", "A way of combining every entry's hash into one root hash (RFC 9162). An inclusion proof is the few hashes that lead from one entry to the root: it proves that the entry is in the ledger the checkpoint describes, without the rest of the ledger."),
-        ("completeness proof / seal", "Just before each checkpoint, the authority records a seal: a commitment to the latest entry about every person and to the governance entries. It lets a bundle prove that it holds ALL the entries about a person (COMPLETE) or that there are none (ABSENT), not just that the ones shown are genuine."),
-        ("authority", "The key that governs the ledger: it is named in the ledger's first entry (the genesis), grants and revokes the other keys, and signs checkpoints. Compare it with the key the ledger's authority gave you."),
-        ("governance", "The entries that say who may sign: the genesis, key grants (with the holder's name and role) and revocations."),
-        ("investigator", "The role a key needs to record evidence."),
-        ("retracted / replaced", "Nothing is ever deleted from the ledger. A correction entry retracts an earlier entry (it no longer counts) or replaces it with corrected content; both stay visible, as this dossier shows."),
-    ]
-    .into_iter()
-    .map(|(term, meaning)| Term { term, meaning })
-    .collect()
+pub(super) fn glossary(lang: Lang) -> Vec<Term> {
+    GLOSSARY
+        .iter()
+        .map(|id| Term {
+            term: lang.t(&format!("term-{id}")),
+            meaning: lang.t(&format!("term-{id}-meaning")),
+        })
+        .collect()
 }
 
 /// The short summary for a reader who is not a cryptographer.
-pub(super) fn summary(d: &Dossier) -> Vec<String> {
+pub(super) fn summary(d: &Dossier, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
-    let retracted = d
-        .items
-        .iter()
-        .filter(|i| {
-            i.corrected_by
-                .as_ref()
-                .is_some_and(|c| c.action == "retracted")
-        })
-        .count();
-    let replaced = d
-        .items
-        .iter()
-        .filter(|i| {
-            i.corrected_by
-                .as_ref()
-                .is_some_and(|c| c.action == "replaced")
-        })
-        .count();
+    let corrected = |action: &str| {
+        d.items
+            .iter()
+            .filter(|i| i.corrected_by.as_ref().is_some_and(|c| c.action == action))
+            .count() as u64
+    };
+    let (retracted, replaced) = (corrected("retracted"), corrected("replaced"));
     out.push(match d.verdict {
-        "COMPLETE" => format!(
-            "The ledger {} holds {} entries about {}; this dossier shows {} of them{}. They were checked by mathematics, not trust: each is signed by a key that was authorised when it signed, none was altered, and none about this person was left out as of the ledger's signed checkpoint of {} entries.",
-            d.checkpoint.origin,
-            d.entries_about_person,
-            d.person,
-            d.items.len(),
-            if d.cut_words.is_some() { " (at the time cut stated above)" } else { "" },
-            d.checkpoint.size
+        "COMPLETE" => lang.f(
+            "summary-complete",
+            &[
+                ("ledger", txt(&d.checkpoint.origin)),
+                ("entries", num(d.entries_about_person)),
+                ("person", txt(&d.person)),
+                ("shown", num(d.items.len() as u64)),
+                ("cut", txt(if d.cut_words.is_some() { "yes" } else { "no" })),
+                ("size", num(d.checkpoint.size)),
+            ],
         ),
-        _ => format!(
-            "The ledger {} holds no entry about {} as of its signed checkpoint of {} entries; this is proven, not assumed.",
-            d.checkpoint.origin, d.person, d.checkpoint.size
+        _ => lang.f(
+            "summary-absent",
+            &[
+                ("ledger", txt(&d.checkpoint.origin)),
+                ("person", txt(&d.person)),
+                ("size", num(d.checkpoint.size)),
+            ],
         ),
     });
     if d.status.is_some() {
-        out.push(format!(
-            "On this evidence the person is {}.",
-            d.status_words
-        ));
+        out.push(lang.f("summary-status", &[("status", txt(&d.status_words))]));
     }
     if retracted + replaced > 0 {
-        out.push(format!(
-            "{retracted} item(s) were retracted and {replaced} replaced by later corrections: they are shown, marked, and do not count towards the status."
+        out.push(lang.f(
+            "summary-corrections",
+            &[("retracted", num(retracted)), ("replaced", num(replaced))],
         ));
     }
     for f in &d.flags {
-        out.push(format!("{}: {}", f.flag, f.meaning));
+        out.push(format!("{}: {}", f.title, f.meaning));
     }
     if !d.disputed_items.is_empty() {
-        out.push(format!(
-            "Item(s) {} are disputed: see the dispute shown on each.",
-            d.disputed_items
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        out.push(
+            lang.f(
+                "summary-disputed",
+                &[
+                    ("count", num(d.disputed_items.len() as u64)),
+                    (
+                        "items",
+                        txt(d
+                            .disputed_items
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")),
+                    ),
+                ],
+            ),
+        );
     }
+    let key = txt(d.authority);
     out.push(match d.authority_check {
-        super::AuthorityCheck::Pinned => format!("The ledger's authority key {} matched the key given to check it.", d.authority),
-        super::AuthorityCheck::Store => format!("The ledger's authority key is {} (from the operator's own store): compare it with the key the authority gave you.", d.authority),
-        super::AuthorityCheck::NotPinned => format!("The ledger's authority key {} was NOT checked against a key you trust: compare it with the key the ledger's authority gave you before relying on this dossier.", d.authority),
+        super::AuthorityCheck::Pinned => lang.f("summary-authority-pinned", &[("key", key)]),
+        super::AuthorityCheck::Store => lang.f("summary-authority-store", &[("key", key)]),
+        super::AuthorityCheck::NotPinned => lang.f("summary-authority-not-pinned", &[("key", key)]),
     });
     out
 }

@@ -325,10 +325,9 @@ async fn dossier(
         .answer(reader, r.of, move |ledger| {
             let (person, (as_of, known_at), format) = (person?, cuts?, format?);
             known(ledger, &person)?;
-            let source = format!(
-                "served by `custody serve` from the ledger {} (as `custody export --person {person}` writes it)",
-                ledger.name()
-            );
+            // Not the server's directory (readers need not know its
+            // disk): the service and the ledger's name.
+            let source = format!("custody serve: {}", ledger.name());
             let (b, bytes, provenance) =
                 crate::cmd::dossier::from_store(ledger, &person, source)
                     .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
