@@ -550,7 +550,7 @@ fn build_items(b: &VerifiedBundle, shown: &[&BundleEntry], signers: &Signers) ->
                         by_item: i + 1,
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
-                        reason: c.reason.clone(),
+                        reason: clear_or_withheld(&c.reason),
                         replacement: c.replacement.as_deref().map(content),
                     });
                 }
@@ -560,8 +560,8 @@ fn build_items(b: &VerifiedBundle, shown: &[&BundleEntry], signers: &Signers) ->
                     items[n - 1].disputed_by.push(DisputeMark {
                         by_item: i + 1,
                         by_seq: body.seq,
-                        by: d.by.clone(),
-                        reason: d.reason.clone(),
+                        by: clear_or_withheld(&d.by),
+                        reason: clear_or_withheld(&d.reason),
                     });
                 }
             }
@@ -646,8 +646,14 @@ pub(crate) fn content(ev: &Event) -> Content {
             .map(|a| AttachmentView {
                 sha256: a.sha256.to_hex(),
                 media_type: a.media_type.clone(),
-                description: a.description.clone(),
+                description: a.description.as_ref().map(clear_or_withheld),
             })
             .collect(),
     }
+}
+
+/// A personal field's text, or "(withheld)" for a format v3 commitment
+/// (resolving it from its disclosure comes with the v3 store).
+fn clear_or_withheld(p: &custody_format::event::Personal<String>) -> String {
+    p.text().unwrap_or("(withheld)").to_string()
 }

@@ -85,6 +85,9 @@ pub(super) fn title(e: &Event) -> &'static str {
         Event::KeyRevoked(_) => "Key revoked",
         Event::Checkpoint(_) => "Checkpoint",
         Event::Seal(_) => "Seal",
+        Event::Statement(_) => "Statement (evidence signed by its author, registered here)",
+        Event::Redaction(_) => "Redaction (personal data erased)",
+        Event::Predecessor(_) => "Predecessor (the ledger this one re-issues)",
     }
 }
 
