@@ -1686,8 +1686,8 @@ pub enum Event {
 pub enum Requirement {
     /// Only the genesis: signed by the key it names, at sequence number 0.
     Genesis,
-    /// Grants and revocations: role `authority`.
-    Role(Role),
+    /// Every other entry: any one of these roles.
+    Role(&'static [Role]),
 }
 
 /// A field that failed validation: its path (e.g. `attachments[0].sha256`)
@@ -2025,12 +2025,15 @@ impl Event {
             Event::Genesis(_) => Requirement::Genesis,
             Event::KeyGranted(_)
             | Event::KeyRevoked(_)
-            | Event::Checkpoint(_)
-            | Event::Seal(_)
             | Event::ClockCorrection(_)
             | Event::Redaction(_)
-            | Event::Predecessor(_) => Requirement::Role(Role::Authority),
-            _ => Requirement::Role(Role::Investigator),
+            | Event::Predecessor(_) => Requirement::Role(&[Role::Authority]),
+            // Design §6: the duties of a log operator's online key.
+            Event::Checkpoint(_) | Event::Seal(_) => {
+                Requirement::Role(&[Role::Authority, Role::Registrar])
+            }
+            Event::Statement(_) => Requirement::Role(&[Role::Registrar, Role::Investigator]),
+            _ => Requirement::Role(&[Role::Investigator]),
         }
     }
 

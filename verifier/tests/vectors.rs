@@ -690,6 +690,12 @@ fn spec_of(rule: Option<Rule>) -> &'static str {
         Some(Rule::Link) => "docs/FORMAT.md section 12.1, 12.2 and 12.5 (link)",
         Some(Rule::Seal) => "docs/FORMAT.md section 12.3, 12.4 and 12.5 (seal)",
         Some(Rule::DisputeTarget) => "docs/FORMAT.md section 12.9 (dispute_target)",
+        Some(Rule::StatementSignature) => "docs/design/format-v3.md sections 4.1 and 4.4 (statement_signature)",
+        Some(Rule::Author) => "docs/design/format-v3.md section 4.4 (author)",
+        Some(Rule::StatementLedger) => "docs/design/format-v3.md section 4.4 (statement_ledger)",
+        Some(Rule::DuplicateStatement) => "docs/design/format-v3.md section 4.5 (duplicate_statement)",
+        Some(Rule::Redaction) => "docs/design/format-v3.md section 5 (redaction)",
+        Some(Rule::Predecessor) => "docs/design/format-v3.md section 9 (predecessor)",
         Some(r) => panic!("no vector breaks rule {r}"),
     }
 }
@@ -742,6 +748,8 @@ fn chain_vectors() -> Vec<ChainVector> {
     out.extend(checkpoint_vectors());
     out.extend(v2_valid_chains());
     out.extend(v2_reject_chains());
+    out.extend(v3::chains::v3_valid_chains());
+    out.extend(v3::chains::v3_reject_chains());
     out.push(weak_grant_vector());
     out.push(vector(
         "reject-empty-chain",
@@ -1851,6 +1859,10 @@ impl Streams {
     /// FORMAT.md section 12.2.
     fn of(&self, event: &Event) -> Vec<StreamId> {
         match event {
+            // Format v3 (design §4.3, §5, §9).
+            Event::Statement(s) => self.of(s.statement.event()),
+            Event::Redaction(r) => vec![Some(k_of(r.person.as_str()))],
+            Event::Predecessor(_) => vec![None],
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
@@ -3644,6 +3656,12 @@ const RULE_NAMES: &[&str] = &[
     "link",
     "seal",
     "dispute_target",
+    "statement_signature",
+    "author",
+    "statement_ledger",
+    "duplicate_statement",
+    "redaction",
+    "predecessor",
 ];
 
 /// KNOWN DISAGREEMENTS between docs/FORMAT.md as written and custody.

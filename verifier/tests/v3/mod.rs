@@ -7,6 +7,8 @@
 //! them, never what a build draws. `check.py` beside them recomputes every
 //! commitment, digest and hash with Python's hashlib alone.
 
+pub(crate) mod chains;
+
 use super::{at, chain_key, checkpoint_event, golden, golden_key, new_evidence_types, public};
 use custody_format::codec;
 use custody_format::commit::{
