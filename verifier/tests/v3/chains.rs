@@ -310,6 +310,27 @@ pub(crate) fn v3_reject_chains() -> Vec<ChainVector> {
             "another statement",
             stmt(&i, 6, capture("P-1"), 6),
         ),
+        (
+            "reject-format-statement-carries-a-checkpoint",
+            "a checkpoint",
+            Event::Checkpoint(Checkpoint {
+                tree_size: 5,
+                root_hash: Sha256Digest(base.root()),
+                note_signature: SignatureBytes([0; 64]),
+            }),
+        ),
+        (
+            "reject-format-statement-carries-a-seal",
+            "a seal",
+            Event::Seal(Seal {
+                map_root: Sha256Digest([0; 32]),
+                gov_count: 3,
+                gov_head: custody_format::stream::Link {
+                    seq: 2,
+                    hash: base.hash(2),
+                },
+            }),
+        ),
     ] {
         let body = base.next(&a2, signed_stmt(event, 5));
         reject(
@@ -344,6 +365,25 @@ pub(crate) fn v3_reject_chains() -> Vec<ChainVector> {
                 v.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
                 v
             },
+        ),
+        (
+            "reject-format-redaction-items-repeated",
+            "names seq 4 twice",
+            vec![
+                (base.hash(4), vec![Slot::new(0, CODE_PLACE)]),
+                (base.hash(4), vec![Slot::new(0, CODE_NOTES)]),
+            ],
+        ),
+        (
+            "reject-format-redaction-over-1024-items",
+            "names 1,025 entries (ascending hashes; the limit is 1,024)",
+            (0..1025u32)
+                .map(|n| {
+                    let mut h = [0u8; 32];
+                    h[..4].copy_from_slice(&n.to_be_bytes());
+                    (EntryHash(h), vec![Slot::new(0, CODE_PLACE)])
+                })
+                .collect(),
         ),
         (
             "reject-format-redaction-slots-repeated",
