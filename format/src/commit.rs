@@ -654,6 +654,13 @@ pub enum DisclosureError {
         /// The slot disclosed.
         slot: Slot,
     },
+    /// The list is not in ascending order of slot (design §3.2: one order,
+    /// so one spelling of a list).
+    #[error("{slot}: disclosures must be listed in ascending order of (part, code, index)")]
+    Unsorted {
+        /// The slot out of order.
+        slot: Slot,
+    },
     /// The value breaks its field's rules.
     #[error("{slot}: the value {message}")]
     Malformed {
@@ -707,7 +714,7 @@ pub fn check_disclosures(
     redacted_at: impl Fn(Slot) -> Option<u64>,
 ) -> Result<Vec<(Slot, SlotState)>, DisclosureError> {
     let slots = slots_of(event);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut previous: Option<Slot> = None;
     for d in disclosures {
         if version < crate::entry::VERSION_3 {
             return Err(DisclosureError::NotV3 {
@@ -715,8 +722,10 @@ pub fn check_disclosures(
                 version,
             });
         }
-        if !seen.insert(d.slot) {
-            return Err(DisclosureError::Repeated { slot: d.slot });
+        match previous {
+            Some(p) if p == d.slot => return Err(DisclosureError::Repeated { slot: d.slot }),
+            Some(p) if p > d.slot => return Err(DisclosureError::Unsorted { slot: d.slot }),
+            _ => previous = Some(d.slot),
         }
         let content = slots
             .iter()
@@ -1057,6 +1066,16 @@ mod tests {
         assert!(matches!(
             check(&[place.clone(), place.clone()]),
             Err(DisclosureError::Repeated { .. })
+        ));
+        let notes = ds
+            .iter()
+            .find(|d| d.slot.code == CODE_NOTES)
+            .unwrap()
+            .clone();
+        assert!(check(&[notes.clone(), place.clone()]).is_ok());
+        assert!(matches!(
+            check(&[place.clone(), notes]),
+            Err(DisclosureError::Unsorted { .. })
         ));
         // A value that breaks the field rules is malformed even if it
         // matches its commitment.
