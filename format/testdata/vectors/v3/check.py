@@ -5,7 +5,9 @@ Written apart from custody's Rust code, from docs/design/format-v3.md alone,
 with Python's hashlib: it rebuilds every disclosure's D from its JSON form,
 every commitment, signing digest, entry hash, leaf hash and statement id,
 and builds FORMAT.md section 12.7's capture as a v3 body by hand (design
-section 12). It does not check Ed25519 signatures.
+section 12). Entry and statement signatures are checked with RFC 8032's
+reference Ed25519 verification (section 6, cofactorless), written out
+below.
 
     python3 format/testdata/vectors/v3/check.py
 """
@@ -28,6 +30,70 @@ CODES = {
     17: ("reason", "text"), 18: ("witnesses", "text"), 19: ("description", "text"),
 }
 BY_NAME = {name: (code, kind) for code, (name, kind) in CODES.items()}
+
+
+# RFC 8032 section 6: the reference Ed25519 arithmetic (verification only).
+P = 2**255 - 19
+Q = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def point_add(a, b):
+    A, B = (a[1] - a[0]) * (b[1] - b[0]) % P, (a[1] + a[0]) * (b[1] + b[0]) % P
+    C, Dd = 2 * a[3] * b[3] * D % P, 2 * a[2] * b[2] % P
+    E, F, G, H = B - A, Dd - C, Dd + C, B + A
+    return (E * F % P, G * H % P, F * G % P, E * H % P)
+
+
+def point_mul(s, pt):
+    acc = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            acc = point_add(acc, pt)
+        pt = point_add(pt, pt)
+        s >>= 1
+    return acc
+
+
+def point_equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % P == 0 and (a[1] * b[2] - b[1] * a[2]) % P == 0
+
+
+def point_decompress(s):
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P)
+    if x2 == 0:
+        if sign:
+            return None
+        x = 0
+    else:
+        x = pow(x2, (P + 3) // 8, P)
+        if (x * x - x2) % P != 0:
+            x = x * SQRT_M1 % P
+        if (x * x - x2) % P != 0:
+            return None
+        if (x & 1) != sign:
+            x = P - x
+    return (x, y, 1, x * y % P)
+
+
+GY = 4 * pow(5, P - 2, P) % P
+BASE = point_decompress(GY.to_bytes(32, "little"))
+
+
+def ed25519_verify(public, msg, sig):
+    a, r = point_decompress(public), point_decompress(sig[:32])
+    s = int.from_bytes(sig[32:], "little")
+    if a is None or r is None or s >= Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(sig[:32] + public + msg).digest(), "little") % Q
+    return point_equal(point_mul(s, BASE), point_add(r, point_mul(h, a)))
 
 
 def sha256(*parts):
@@ -112,6 +178,12 @@ def main():
         assert body[:2] == b"\x03\x00", name
         assert entry == body + bytes.fromhex(g["signature"]), name
         assert sha256(b"custody/entry/v3\x00", body).hex() == g["signing_digest"], name
+        signer = bytes.fromhex(g["signer"])
+        digest = bytes.fromhex(g["signing_digest"])
+        assert ed25519_verify(signer, digest, bytes.fromhex(g["signature"])), name
+        bad = bytearray(bytes.fromhex(g["signature"]))
+        bad[0] ^= 1
+        assert not ed25519_verify(signer, digest, bytes(bad)), name
         assert sha256(entry).hex() == g["entry_hash"], name
         assert sha256(b"\x00", entry).hex() == g["leaf_hash"], name
         slots = []
@@ -127,6 +199,8 @@ def main():
             sbody = bytes.fromhex(s["body"])
             assert sbody[:2] == b"\x01\x00", name
             assert sha256(b"custody/statement/v1\x00", sbody).hex() == s["id"], name
+            assert ed25519_verify(bytes.fromhex(s["author"]), bytes.fromhex(s["id"]),
+                                  bytes.fromhex(s["signature"])), name
             assert sbody + bytes.fromhex(s["signature"]) in body, name
     assert filled == set(BY_NAME), sorted(set(BY_NAME) - filled)
 
@@ -149,7 +223,7 @@ def main():
         b"\x01" + struct.pack("<Q", 7) + b"footage", b"\x01" + bytes.fromhex(desc["commitment"]))
     v3_body += b"\x00"
     assert v3_body.hex() == capture["body"], "the v3 capture of design section 12"
-    print("ok: %d commitments, %d golden entries, the capture of design section 12"
+    print("ok: %d commitments, %d golden entries (signatures verified), the capture of design section 12"
           % (len(commits), len(golden)))
     return 0
 
