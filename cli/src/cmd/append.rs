@@ -41,6 +41,7 @@ use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
 use custody_format::codec;
+use custody_format::entry::FORMAT_VERSION;
 use custody_format::event::{EntryHash, Event, PersonId};
 use custody_ledger::input::{EventReader, InputContext, ResolveTarget, TargetRef};
 use custody_ledger::keyfile::SigningKey;
@@ -177,7 +178,7 @@ fn spool_err(e: impl std::fmt::Display) -> Failure {
 
 impl Spool {
     fn push(&mut self, line: usize, event: &Event) -> Result<(), Failure> {
-        let bytes = codec::encode(event)
+        let bytes = codec::encode_event(event, FORMAT_VERSION)
             .map_err(|e| refused(anyhow::anyhow!("line {line}: {e}; nothing was appended")))?;
         self.file
             .write_all(&(line as u64).to_le_bytes())
@@ -201,7 +202,7 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
     let len = u64::from_le_bytes(head[8..].try_into().expect("8 bytes")) as usize;
     let mut bytes = vec![0; len];
     r.read_exact(&mut bytes).map_err(spool_err)?;
-    let event = codec::decode_exact(&bytes).map_err(spool_err)?;
+    let event = codec::decode_event(&bytes, FORMAT_VERSION).map_err(spool_err)?;
     Ok(Some((line, event)))
 }
 

@@ -31,6 +31,11 @@ pub enum StoreError {
     /// A request outside the ledger (a seq or tree size it does not have).
     #[error("{0}")]
     Range(String),
+    /// A format v3 entry whose rules need what only a v3 store keeps
+    /// (statement ids, committed slots, redactions: store layout 4,
+    /// docs/design/format-v3.md §8); this store holds v1 and v2 entries.
+    #[error("{0}: this store keeps format versions 1 and 2; a format 3 statement or redaction needs the store layout that format 3 brings (not yet in this build)")]
+    FormatV3(&'static str),
     /// A file-system error.
     #[error("{path}: {source}")]
     Io {
