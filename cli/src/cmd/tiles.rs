@@ -49,9 +49,9 @@ struct Counts {
 
 /// Runs `tiles`.
 pub(crate) fn run(ctx: &Context, args: TilesArgs) -> CmdResult {
+    crate::outfile::check_not_in_store(&args.out.join("checkpoint"))?;
     let ledger = ctx.open_read_only()?;
     let (size, root, note) = checkpoint_to_publish(&ledger, args.checkpoint.as_deref())?;
-    crate::outfile::check_not_in_store(&args.out.join("checkpoint"))?;
     check_existing_checkpoint(&args.out, ledger.name(), size, &root)?;
     if args.entries {
         // Refused before anything is written, naming the entry.
