@@ -486,6 +486,30 @@ fn cosignatures_are_checked_for_bundles_and_proofs() {
     };
     verify_proof(&c.w1).ok();
     verify_proof(&c.w2).fails(1, &["0 of the 1 listed witnesses"]);
+    // A cosignature dated an hour ahead: valid, and the user is told.
+    let note1 = std::fs::read_to_string(&cp1).unwrap();
+    let log_only: String = note1
+        .lines()
+        .filter(|l| !l.starts_with("\u{2014} w.example/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = &log_only[..log_only.find("\n\n").unwrap() + 1];
+    let key = custody_ledger::keyfile::read_signing_key(&c.env.path("w1.pem")).unwrap();
+    let ahead = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let line = custody_ledger::cosign::cosignature_line("w.example/1", &key, ahead, text);
+    let future = c.env.path("future.txt");
+    std::fs::write(&future, format!("{log_only}{line}")).unwrap();
+    let run = c.verify(&future, &["--witness", &c.w1]);
+    assert!(
+        run.stderr.contains("ahead of this machine's clock"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
 }
 
 #[test]

@@ -238,8 +238,14 @@ async fn add_checkpoint(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let reply = w.add_checkpoint(&body, now);
+        // The log line names the log and size asked for (from the request,
+        // escaped: it is untrusted) and the answer.
+        let asked = parse_request(&body)
+            .map(|r| format!("{} size {}", r.checkpoint.origin, r.checkpoint.size))
+            .unwrap_or_else(|_| "a malformed request".to_string());
         eprintln!(
-            "add-checkpoint: {} {}",
+            "add-checkpoint {}: {} {}",
+            crate::escape::terminal(&asked),
             reply.status,
             crate::escape::terminal(reply.body.lines().next().unwrap_or_default())
         );
