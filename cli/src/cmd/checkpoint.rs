@@ -6,8 +6,7 @@ use crate::cmd::key::signing_key;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_format::event::Event;
-use custody_format::note::{note_text, signed_note, verifier_key};
+use custody_format::note::verifier_key;
 use custody_format::wire::proof::TlogProof;
 use custody_ledger::store::Ledger;
 use custody_verifier::checkpoint::{self as note, Checkpoint};
@@ -104,7 +103,7 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     let (note, cosigned) = if witnesses.is_empty() {
         (note, Vec::new())
     } else {
-        crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)?
+        crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)
     };
     if let Some(path) = &args.out {
         if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
@@ -400,36 +399,17 @@ fn latest_checkpoint(
     ledger: &Ledger,
     seq: u64,
 ) -> Result<(u64, [u8; 32], String, [u8; 32]), Failure> {
-    let mut latest = None;
-    for s in ledger.governance_seqs()? {
-        if let Some(e) = ledger.entry(s)? {
-            if let Event::Checkpoint(c) = e.event() {
-                latest = Some((
-                    c.tree_size,
-                    c.root_hash.0,
-                    c.note_signature.0,
-                    e.body().signer.0,
-                ));
-            }
-        }
-    }
     let hint = "issue one with `custody checkpoint --key AUTHORITY.pem`, or pass --checkpoint FILE";
-    let Some((size, root, signature, signer)) = latest else {
+    let Some(latest) = ledger.latest_checkpoint()? else {
         return Err(refused(anyhow::anyhow!(
             "the ledger has no checkpoint for a tlog-proof to lead to; {hint}"
         )));
     };
-    if seq >= size {
+    if seq >= latest.size {
         return Err(refused(anyhow::anyhow!(
-            "entry {seq} is not covered by the latest checkpoint ({size} entries); {hint}"
+            "entry {seq} is not covered by the latest checkpoint ({} entries); {hint}",
+            latest.size
         )));
     }
-    let name = ledger.name();
-    let text = note_text(name, size, &root);
-    Ok((
-        size,
-        root,
-        signed_note(&text, name, &signer, &signature),
-        signer,
-    ))
+    Ok((latest.size, latest.root, latest.note, latest.signer))
 }
