@@ -566,6 +566,20 @@ fn a_witness_refuses_forks_and_rollbacks() {
             "127.0.0.1:0",
         ])
         .fails(2, &["in use by another witness process"]);
+    // A witness never cosigns with a key of a log it follows.
+    c.env
+        .run(&[
+            "witness",
+            "--name",
+            "w.example/3",
+            "--key",
+            s(&c.env.authority),
+            "--state",
+            s(&c.env.path("state-3")),
+            "--log",
+            &log_vkey,
+        ])
+        .fails(2, &["serves this witness only"]);
 
     // A fork: another ledger of the same name and authority key, larger
     // than what the witness saw. The witness refuses it (422); the

@@ -125,6 +125,14 @@ pub(crate) fn run(args: WitnessArgs) -> CmdResult {
             VerifierKey::parse(text).map_err(|e| env(anyhow::anyhow!("--log {text:?}: {e}")))?;
         logs.entry(v.name).or_default().push(v.key);
     }
+    // The cosigned message does not name the cosigner: a key that also
+    // signs a log's checkpoints must not cosign them.
+    let public = public_key_of(&key).0;
+    if logs.values().flatten().any(|k| *k == public) {
+        return Err(env(anyhow::anyhow!(
+            "--key is a key of a log this witness follows; a witness key serves this witness only: generate one (`custody key generate --out witness.pem`)"
+        )));
+    }
     std::fs::create_dir_all(&state)
         .map_err(|e| env(anyhow::anyhow!("{}: {e}", state.display())))?;
     let lock = lock_state(&state)?;
