@@ -125,6 +125,14 @@ pub(crate) fn run(args: WitnessArgs) -> CmdResult {
             VerifierKey::parse(text).map_err(|e| env(anyhow::anyhow!("--log {text:?}: {e}")))?;
         logs.entry(v.name).or_default().push(v.key);
     }
+    // The cosigned message does not name the cosigner: a key that also
+    // signs a log's checkpoints must not cosign them.
+    let public = public_key_of(&key).0;
+    if logs.values().flatten().any(|k| *k == public) {
+        return Err(env(anyhow::anyhow!(
+            "--key is a key of a log this witness follows; a witness key serves this witness only: generate one (`custody key generate --out witness.pem`)"
+        )));
+    }
     std::fs::create_dir_all(&state)
         .map_err(|e| env(anyhow::anyhow!("{}: {e}", state.display())))?;
     let lock = lock_state(&state)?;
@@ -238,8 +246,14 @@ async fn add_checkpoint(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let reply = w.add_checkpoint(&body, now);
+        // The log line names the log and size asked for (from the request,
+        // escaped: it is untrusted) and the answer.
+        let asked = parse_request(&body)
+            .map(|r| format!("{} size {}", r.checkpoint.origin, r.checkpoint.size))
+            .unwrap_or_else(|_| "a malformed request".to_string());
         eprintln!(
-            "add-checkpoint: {} {}",
+            "add-checkpoint {}: {} {}",
+            crate::escape::terminal(&asked),
             reply.status,
             crate::escape::terminal(reply.body.lines().next().unwrap_or_default())
         );
@@ -462,9 +476,16 @@ pub(crate) fn collect_cosignatures(
     ledger: &Ledger,
     note: &str,
     targets: &[WitnessTarget],
-) -> Result<(String, Vec<String>), Failure> {
-    let cp = note::parse(note)
-        .map_err(|e| env(anyhow::anyhow!("the checkpoint note does not parse: {e}")))?;
+) -> (String, Vec<String>) {
+    let cp = match note::parse(note) {
+        Ok(cp) => cp,
+        Err(e) => {
+            crate::exit::warn(&format!(
+                "no witness was asked: the checkpoint's note does not parse ({e}); run `custody verify`"
+            ));
+            return (note.to_string(), Vec::new());
+        }
+    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(15)))
@@ -484,7 +505,7 @@ pub(crate) fn collect_cosignatures(
             )),
         }
     }
-    Ok((format!("{note}{lines}"), cosigned))
+    (format!("{note}{lines}"), cosigned)
 }
 
 /// One witness: `add-checkpoint` from old size 0, then (on 409) from the
