@@ -33,7 +33,7 @@ mod projections;
 // Checkpoints, proofs, bundles and dossiers.
 mod proofs;
 // Tiles for mirrors, witnesses and their cosignatures.
-mod mirror;
+mod tiles;
 // custody mirror: an auditor's replica, read through the tiles.
 mod replica;
 // custody restore: an export back into a store, and what it refuses.
