@@ -314,16 +314,16 @@ fn checkpoints_are_cosigned_and_verify_counts_the_quorum() {
     // A witness given wrongly is refused before anything is recorded.
     let entries = || c.env.run(&["log"]).ok().lines().count();
     let before = entries();
-    let https = format!("https://w.example={}", c.w1);
+    let ftp = format!("ftp://w.example={}", c.w1);
     c.env
         .run(&[
             "checkpoint",
             "--key",
             s(&c.env.authority),
             "--witness",
-            &https,
+            &ftp,
         ])
-        .fails(2, &["http://"]);
+        .fails(2, &["https:// or http://"]);
     let not_a_witness_key = format!("http://127.0.0.1:1={}", c.log_vkey);
     c.env
         .run(&[

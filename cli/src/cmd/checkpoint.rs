@@ -29,7 +29,7 @@ pub(crate) struct CheckpointArgs {
     #[arg(long, requires = "out")]
     force: bool,
     /// Ask a C2SP tlog-witness to cosign the checkpoint: its URL prefix
-    /// (http://…, no `=` in it), `=`, and its verifier key (`custody witness
+    /// (https://… or http://…, no `=` in it), `=`, and its verifier key (`custody witness
     /// key`). Repeatable. The note printed and written carries the
     /// cosignatures that verified; a witness that is down or refuses is
     /// named in a warning, and the checkpoint is recorded all the same.

@@ -446,17 +446,16 @@ pub(crate) struct WitnessTarget {
 }
 
 /// Parses `URL=VKEY` (the first `=` splits them; a URL with `=` in it
-/// cannot be given). Only `http://` URLs: this build has no TLS client, so
-/// a witness behind HTTPS is reached through a local proxy or tunnel.
+/// cannot be given). `https://` (rustls, the web's roots) or `http://`.
 pub(crate) fn parse_target(arg: &str) -> Result<WitnessTarget, Failure> {
     let (url, vkey) = arg.split_once('=').ok_or_else(|| {
         env(anyhow::anyhow!(
             "--witness {arg:?}: give URL=VKEY (the witness's URL prefix, `=`, and the verifier key `custody witness key` prints)"
         ))
     })?;
-    if !url.starts_with("http://") {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(env(anyhow::anyhow!(
-            "--witness {arg:?}: the URL must start with http:// (this build has no TLS client; reach an HTTPS witness through a local proxy or tunnel)"
+            "--witness {arg:?}: the URL must start with https:// or http://"
         )));
     }
     let key = WitnessKey::parse(vkey)
