@@ -725,6 +725,34 @@ mod tests {
         assert_eq!(w.stored(ORIGIN).unwrap().0, 9);
     }
 
+    /// Review finding (high): the witness stores the client's note as
+    /// sent, with its own line added. Anyone holding the log's (public)
+    /// checkpoint can pad it with signature lines of unknown keys up to the
+    /// parser's limit and resubmit it at the witness's size: the witness
+    /// cosigns and stores a file it can no longer parse, and answers 500 to
+    /// every later request for that log, the log's own included.
+    #[test]
+    fn a_padded_note_does_not_leave_the_witness_unable_to_read_its_state() {
+        use base64::Engine;
+        let log = SigningKey::from_bytes(&[1; 32]);
+        let w = make_fresh(&log);
+        let t = tree(20, 0);
+        let n5 = log_note(&log, &t, 5);
+        assert_eq!(w.add_checkpoint(&request(0, &[], &n5), 1).status, 200);
+        let mut padded = n5.clone();
+        for i in 0..note::MAX_SIGNATURES - 1 {
+            let blob = base64::engine::general_purpose::STANDARD.encode([i as u8; 68]);
+            padded.push_str(&format!("\u{2014} junk.example/{i} {blob}\n"));
+        }
+        // Accepted or refused, either is the witness's choice; what must
+        // not happen is that the log's next checkpoint cannot be cosigned.
+        let _ = w.add_checkpoint(&request(5, &[], &padded), 2);
+        let n9 = log_note(&log, &t, 9);
+        let proof = consistency_proof(&t, 5, 9).unwrap();
+        let r = w.add_checkpoint(&request(5, &proof, &n9), 3);
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+
     fn make_fresh(log: &SigningKey) -> Witness {
         let dir = tempfile::tempdir().unwrap().keep();
         Witness {
