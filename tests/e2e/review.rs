@@ -156,3 +156,64 @@ fn a_checkpoint_stating_a_huge_tree_is_refused_not_a_crash() {
     std::fs::write(tiles.join("checkpoint"), lines.join("\n")).unwrap();
     custody_on(&replica, &["mirror", "--from", s(&tiles)], None).fails(1, &[]);
 }
+
+/// Finding 4 (medium): append checks near-duplicate person ids against a
+/// snapshot taken before it holds the write lock, and never again. Two
+/// appends that overlap both pass, and one person is split in two ids
+/// (`P-Zed`, `P-ZED`) that a sequential append refuses without
+/// `--new-person`. Deterministic: append A's snapshot is taken when it
+/// names its line 1 target on stderr; B commits then; A reads its line 2.
+#[test]
+fn overlapping_appends_cannot_both_add_near_duplicate_persons() {
+    use std::process::{Command, Stdio};
+    let env = Env::new(CUSTODY);
+    let acks = env.append_ok(
+        r#"{"type":"capture","person":"P-1","occurred_at":"2022-05-17","place":"Mariupol"}"#,
+    );
+    let seq = acks[0].0;
+    let mut a = Command::new(crate::util::BIN)
+        .args([
+            "--store",
+            s(&env.store),
+            "append",
+            "--key",
+            s(&env.investigator),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = a.stdin.take().unwrap();
+    let mut stderr = BufReader::new(a.stderr.take().unwrap());
+    writeln!(
+        stdin,
+        r#"{{"type":"dispute","person":"P-1","occurred_at":"2023-07","target_seq":{seq},"by":"the family","reason":"r"}}"#
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    let mut seen = String::new();
+    while !seen.contains("line 1: target") {
+        let mut l = String::new();
+        assert!(stderr.read_line(&mut l).unwrap() > 0, "A ended: {seen}");
+        seen.push_str(&l);
+    }
+    // B, while A is between its check and its commit.
+    env.append_ok(r#"{"type":"capture","person":"P-ZED","occurred_at":"2022-05-17"}"#);
+    writeln!(
+        stdin,
+        r#"{{"type":"capture","person":"P-Zed","occurred_at":"2022-05-17"}}"#
+    )
+    .unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = a.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "P-Zed was appended beside P-ZED, unconfirmed:\n{seen}{rest}"
+    );
+    assert!(rest.contains("near P-ZED"), "{rest}");
+}
