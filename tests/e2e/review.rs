@@ -1,5 +1,9 @@
-//! Findings of the review of 2 December (tiles, witness, serve, mirror):
-//! each test here demonstrates a defect and FAILS until it is fixed.
+//! Findings of the adversarial review of 2 December (tiles, witness,
+//! serve, mirror, append), each kept as the regression test that failed
+//! until its defect was fixed: a first mirror keeps the pinned authority
+//! whatever a two-faced source serves; a checkpoint stating a huge tree is
+//! refused, not a crash; overlapping appends cannot both add
+//! near-duplicate persons.
 
 use crate::util::{custody_on, s, Env, CUSTODY};
 use std::io::{BufRead, BufReader, Write};

@@ -656,3 +656,26 @@ fn before_any_checkpoint_there_is_no_note_and_no_bundle() {
     );
     assert_eq!(server.stop(), 0);
 }
+
+/// A family or public token would read what a court reads until profiles
+/// are enforced: it is not issued, and nothing is written.
+#[test]
+fn profiles_not_enforced_are_not_issued() {
+    let env = Env::new(crate::util::CUSTODY);
+    for profile in ["family", "public"] {
+        env.run(&[
+            "token",
+            "issue",
+            "--holder",
+            "Family lawyer",
+            "--role",
+            "reader",
+            "--profile",
+            profile,
+            "--key",
+            s(&env.authority),
+        ])
+        .fails(2, &["not issued yet"]);
+    }
+    assert!(!env.store.join("access").exists(), "nothing was written");
+}

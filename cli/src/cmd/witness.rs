@@ -297,7 +297,6 @@ struct Request {
     old: u64,
     proof: Vec<Hash>,
     checkpoint: Checkpoint,
-    note: String,
 }
 
 /// Parses the body: `old N`, proof lines, an empty line, the checkpoint.
@@ -342,7 +341,6 @@ fn parse_request(body: &[u8]) -> Result<Request, String> {
         old,
         proof,
         checkpoint,
-        note: rest.to_string(),
     })
 }
 
@@ -357,9 +355,10 @@ impl Witness {
         let Some(keys) = self.logs.get(&cp.origin) else {
             return Reply::text(404, "unknown log origin\n");
         };
-        if let Err(e) = cp.verify_by(keys) {
-            return Reply::text(403, format!("{e}\n"));
-        }
+        let log_key = match cp.verify_by(keys) {
+            Ok(k) => k,
+            Err(e) => return Reply::text(403, format!("{e}\n")),
+        };
         if req.old > cp.size {
             return Reply::text(
                 400,
@@ -394,7 +393,32 @@ impl Witness {
             );
         }
         let line = cosignature_line(&self.name, &self.key, now.max(1), &cp.text);
-        if let Err(e) = self.persist(&cp.origin, &format!("{}{line}", req.note)) {
+        // Only what was verified is kept: the text, the log's signature
+        // that verified, and this witness's line. The client's other lines
+        // (any number, any size, up to what the parser refuses) never reach
+        // the state, which must stay readable whatever a client sends.
+        let log_line = cp
+            .signatures
+            .iter()
+            .find(|sig| {
+                sig.name == cp.origin
+                    && sig.key_id == custody_format::note::key_id(&cp.origin, &log_key)
+                    && <[u8; 64]>::try_from(sig.signature.as_slice()).is_ok_and(|bytes| {
+                        ed25519_dalek::VerifyingKey::from_bytes(&log_key).is_ok_and(|vk| {
+                            vk.verify_strict(
+                                cp.text.as_bytes(),
+                                &ed25519_dalek::Signature::from_bytes(&bytes),
+                            )
+                            .is_ok()
+                        })
+                    })
+            })
+            .map(|sig| {
+                let bytes: [u8; 64] = sig.signature.as_slice().try_into().expect("checked");
+                custody_format::note::signature_line(&cp.origin, &log_key, &bytes)
+            })
+            .unwrap_or_default();
+        if let Err(e) = self.persist(&cp.origin, &format!("{}\n{log_line}{line}", cp.text)) {
             eprintln!("witness state not written: {e}");
             return Reply::text(500, "the witness could not record the checkpoint\n");
         }

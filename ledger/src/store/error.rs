@@ -138,6 +138,11 @@ pub enum Refusal {
     /// A field is invalid, or the entry cannot be encoded.
     #[error("{0}")]
     Entry(#[from] custody_format::entry::EntryError),
+    /// In a group commit: it revokes the key that signs the group's seal
+    /// and checkpoint, which could then sign neither, and the whole group
+    /// would be lost. It must be appended on its own.
+    #[error("it revokes the key that signs this group's seal and checkpoint; append it on its own, signed by another authority")]
+    RevokesCommitter,
 }
 
 fn breach_text(b: &Breach) -> String {
@@ -155,6 +160,7 @@ impl Refusal {
         match self {
             Refusal::Rule(b) => b.to_string(),
             Refusal::Entry(e) => e.to_string(),
+            Refusal::RevokesCommitter => self.to_string(),
         }
     }
 
@@ -164,6 +170,7 @@ impl Refusal {
             Refusal::Rule(b) => b.rule(),
             Refusal::Entry(custody_format::entry::EntryError::Version(_)) => Rule::Version,
             Refusal::Entry(_) => Rule::Format,
+            Refusal::RevokesCommitter => Rule::Authority,
         }
     }
 }
