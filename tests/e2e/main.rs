@@ -38,7 +38,7 @@ mod tiles;
 mod replica;
 // custody restore: an export back into a store, and what it refuses.
 mod restore;
-// Findings of the 2 December review: each fails until its defect is fixed.
+// Regressions of the 2 December adversarial review (mirror, append).
 mod review;
 // custody serve and its reader tokens: a real server on a loopback port.
 mod serve;
