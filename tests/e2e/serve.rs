@@ -679,3 +679,25 @@ fn profiles_not_enforced_are_not_issued() {
     }
     assert!(!env.store.join("access").exists(), "nothing was written");
 }
+
+/// HTTP/2 is not spoken (an idle h2c connection used to stay open for
+/// good, where HTTP/1.1's close after the header timeout): the prior-
+/// knowledge preface gets no HTTP/2 SETTINGS frame back.
+#[test]
+fn http2_is_not_spoken() {
+    use std::io::{Read, Write};
+    let Served { env, .. } = served();
+    let server = Server::start(&env, &[]);
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    // An HTTP/2 server's first frame is SETTINGS: type 0x04 at byte 3.
+    assert!(
+        got.len() < 9 || got[3] != 4 || got.starts_with(b"HTTP/1.1"),
+        "an HTTP/2 answer: {got:?}"
+    );
+    server.stop();
+}

@@ -109,7 +109,13 @@ async fn serve(
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));
     let server = axum_server::from_tcp(listener).map_err(failed)?;
-    let mut server = server.handle(handle).first_request_timeout(HEADER_TIMEOUT);
+    // HTTP/1.1 only: its idle connections close after HEADER_TIMEOUT,
+    // where an idle HTTP/2 connection (h2c on the plain listener) stayed
+    // open for good, and nothing here needs HTTP/2.
+    let mut server = server
+        .handle(handle)
+        .first_request_timeout(HEADER_TIMEOUT)
+        .http1_only();
     server
         .http_builder()
         .http1()
@@ -210,7 +216,7 @@ fn tls_config(cert: &Path, key: &Path) -> Result<axum_server::tls_rustls::Rustls
                 key.display()
             ))
         })?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(axum_server::tls_rustls::RustlsConfig::from_config(
         Arc::new(config),
     ))
