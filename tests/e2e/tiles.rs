@@ -541,6 +541,26 @@ fn a_witness_refuses_forks_and_rollbacks() {
     // A request larger than the witness accepts (80 KiB) is refused.
     let (status, _) = http(url, "POST /add-checkpoint", &"o".repeat(80 * 1024 + 1));
     assert_eq!(status, 413);
+    // A body that never arrives holds no connection for good: 408 after
+    // the header timeout (15 s), or the connection closed.
+    {
+        let addr = url.strip_prefix("http://").unwrap();
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .unwrap();
+        write!(
+            conn,
+            "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\nold 0\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        let read = conn.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+            "{read:?} {answer:?}"
+        );
+    }
     // The monitoring read: the last checkpoint it cosigned, cosignature
     // included.
     let origin_hash = hex::encode(Sha256::digest(b"test.ledger"));

@@ -48,7 +48,7 @@ const GRACE: Duration = Duration::from_secs(10);
 /// How long a connection may take to send a request's headers (and, with
 /// TLS, its handshake): a client that trickles bytes holds no connection
 /// for longer.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
 /// The most bytes of a request's head (request line and headers) read.
 const MAX_HEAD: usize = 64 * 1024;
 /// The largest certificate or key file read.
@@ -93,18 +93,21 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         crate::escape::terminal(&name),
         crate::escape::path(&store)
     );
-    runtime.block_on(serve(listener, tls, crate::serve::Reads::new(store)))?;
+    let app = crate::serve::router(crate::serve::Reads::new(store));
+    runtime.block_on(serve_http(listener, tls, app))?;
     eprintln!("stopped");
     Ok(())
 }
 
-/// Serves until SIGINT or SIGTERM, then lets requests under way finish.
-async fn serve(
+/// Serves `app` until SIGINT or SIGTERM, then lets requests under way
+/// finish: HTTP/1.1 only, a request head within [`HEADER_TIMEOUT`] and
+/// [`MAX_HEAD`] bytes, the TLS handshake within the same time. `custody
+/// witness` is served the same way.
+pub(crate) async fn serve_http(
     listener: std::net::TcpListener,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
-    state: crate::serve::Shared,
+    app: axum::Router,
 ) -> Result<(), Failure> {
-    let app = crate::serve::router(state);
     let handle = axum_server::Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));

@@ -183,9 +183,11 @@ fn lock_state(dir: &Path) -> Result<std::fs::File, Failure> {
 async fn serve(witness: Arc<Witness>, listen: &str, vkey: &str) -> CmdResult {
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
+    let listener = std::net::TcpListener::bind(listen)
         .map_err(|e| env(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| env(anyhow::anyhow!("{listen}: {e}")))?;
     let addr = listener
         .local_addr()
         .map_err(|e| env(anyhow::anyhow!("{listen}: {e}")))?;
@@ -197,12 +199,9 @@ async fn serve(witness: Arc<Witness>, listen: &str, vkey: &str) -> CmdResult {
     eprintln!("witness key: {vkey}");
     eprintln!("listening on http://{addr}");
     let _ = std::io::stderr().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| env(anyhow::anyhow!("the server failed: {e}")))
+    // The server's hardening (HTTP/1.1, header and handshake timeouts,
+    // SIGINT/SIGTERM) is `custody serve`'s.
+    crate::cmd::serve::serve_http(listener, None, app).await
 }
 
 /// An HTTP answer: status, content type, body.
@@ -238,8 +237,16 @@ impl axum::response::IntoResponse for Reply {
 
 async fn add_checkpoint(
     axum::extract::State(w): axum::extract::State<Arc<Witness>>,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Reply {
+    // The body within the size bound and the same time as the head: a
+    // client that trickles it holds no connection for longer.
+    let read = axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES);
+    let body = match tokio::time::timeout(crate::cmd::serve::HEADER_TIMEOUT, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return Reply::text(413, "the request is too large\n"),
+        Err(_) => return Reply::text(408, "the request was not sent in time\n"),
+    };
     // Checking, persisting and signing are blocking work (fsync).
     tokio::task::spawn_blocking(move || {
         let now = std::time::SystemTime::now()
