@@ -611,13 +611,19 @@ fn verified_lines(
         return Err("its answer is not signature lines".to_string());
     }
     verify_cosignatures(&cosigned, std::slice::from_ref(key), 1).map_err(|e| e.to_string())?;
-    let mine: String = answer
+    // One line per witness, and only a verified one: a witness answering
+    // with copies of its line (100 of them would push the note past the
+    // signature limit every reader keeps) gets one in the note.
+    let mine: Option<String> = answer
         .lines()
         .zip(&cosigned.signatures[cp.signatures.len()..])
         .filter(|(_, s)| s.name == key.name && s.key_id == key.key_id)
         .map(|(l, _)| format!("{l}\n"))
-        .collect();
-    Ok(mine)
+        .find(|l| {
+            note::parse(&format!("{note}{l}"))
+                .is_ok_and(|one| verify_cosignatures(&one, std::slice::from_ref(key), 1).is_ok())
+        });
+    mine.ok_or_else(|| "its answer holds no cosignature of this checkpoint".to_string())
 }
 
 fn clip(s: &str) -> String {
@@ -794,5 +800,24 @@ mod tests {
             guard: Mutex::new(()),
             _lock: tempfile::tempfile().unwrap(),
         }
+    }
+
+    /// A witness answering with copies of its line gets one in the note
+    /// (enough of them would push it past the signature limit readers keep).
+    #[test]
+    fn one_line_per_witness_whatever_it_answers() {
+        let log = SigningKey::from_bytes(&[1; 32]);
+        let wkey = SigningKey::from_bytes(&[2; 32]);
+        let t = tree(20, 0);
+        let n5 = log_note(&log, &t, 5);
+        let cp = note::parse(&n5).unwrap();
+        let line = cosignature_line("w.example/1", &wkey, 1_700_000_000, &cp.text);
+        let wk = WitnessKey::parse(&cosigner_verifier_key(
+            "w.example/1",
+            &wkey.verifying_key().to_bytes(),
+        ))
+        .unwrap();
+        let answer = line.repeat(50);
+        assert_eq!(verified_lines(&cp, &n5, &answer, &wk).unwrap(), line);
     }
 }
