@@ -88,8 +88,12 @@ pub struct Receipt {
     pub checkpoint: Arc<Checkpointed>,
 }
 
-/// Why a whole job failed: the commit it was in failed (the store, the
-/// clock, or the committer's key), and nothing of it was written.
+/// Why a whole job failed. Either the commit it was in failed (the store,
+/// the clock, or the committer's key) and nothing of it was written, or —
+/// [`AppendError::Store`] after a durable commit, when the receipts could
+/// not be read back — its events are in the chain but unanswered: a
+/// submitter retrying them must not be given a second copy (format v3's
+/// statement ids make a retry return the existing entry).
 pub type JobError = Arc<AppendError>;
 
 /// The callback a job is answered through, once, from the committer's

@@ -298,3 +298,29 @@ fn a_replica_is_kept_over_tls() {
     custody_on(&replica, &["verify"], None).ok();
     server.stop();
 }
+
+/// A web server running as another user must read the hash tiles and the
+/// checkpoint (0644); the entry bundles, which hold people's data, stay the
+/// operator's (0600).
+#[test]
+fn tile_files_are_public_and_entry_bundles_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new(CUSTODY);
+    env.append_ok(P1);
+    let tiles = env.path("tiles");
+    publish(&env, &tiles);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&tiles.join("checkpoint")), 0o644);
+    let level0 = std::fs::read_dir(tiles.join("tile/0/000.p"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(mode(&level0.path()), 0o644);
+    let bundle = std::fs::read_dir(tiles.join("tile/entries/000.p"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(mode(&bundle.path()), 0o600);
+}

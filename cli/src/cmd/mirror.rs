@@ -414,12 +414,14 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
     } else {
         (0, first_run(&source, &args, &store, &cp)?)
     };
-    std::fs::write(store.join("mirror-checkpoint"), &note).map_err(|e| {
-        env(anyhow::anyhow!(
-            "{}: {e}",
-            store.join("mirror-checkpoint").display()
-        ))
-    })?;
+    // The checkpoint the replica was verified against, for the auditor to
+    // keep: written beside its name, fsynced, then renamed over the last.
+    let kept = store.join("mirror-checkpoint");
+    let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", kept.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(&store).map_err(io)?;
+    std::io::Write::write_all(&mut tmp, note.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(&kept).map_err(|e| io(e.error))?;
     report(ctx, &source, before, size, &cp);
     Ok(())
 }

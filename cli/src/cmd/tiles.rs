@@ -73,13 +73,19 @@ pub(crate) fn run(ctx: &Context, args: TilesArgs) -> CmdResult {
     let tiles = tiles_of(size);
     for tile in &tiles {
         let bytes = ledger.hash_tile(tile)?;
-        put_immutable(&args.out, &tile.path(), &bytes, &mut counts)?;
+        put_immutable(&args.out, &tile.path(), &bytes, Public::Yes, &mut counts)?;
         if args.entries && tile.level == 0 {
             let bundle = ledger.entry_bundle(tile).map_err(|e| match e {
                 TileError::Store(s) => Failure::from(s),
                 other => refused(other),
             })?;
-            put_immutable(&args.out, &tile.entries_path(), &bundle, &mut counts)?;
+            put_immutable(
+                &args.out,
+                &tile.entries_path(),
+                &bundle,
+                Public::No,
+                &mut counts,
+            )?;
         }
     }
     // Every new tile's name is durable before the checkpoint that needs
@@ -173,10 +179,38 @@ fn check_existing_checkpoint(dir: &Path, origin: &str, size: u64, root: &[u8; 32
     )))
 }
 
+/// Who may read a file written here: hash tiles and the checkpoint say
+/// nothing about people and are read by a web server running as another
+/// user (0644); entry bundles hold people's data (0600, the operator
+/// decides who serves them).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Public {
+    Yes,
+    No,
+}
+
+/// A new file beside `path`, with the mode `public` gives.
+fn new_file_in(parent: &Path, public: Public) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if public == Public::Yes { 0o644 } else { 0o600 };
+        b.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    b.tempfile_in(parent)
+}
+
 /// Writes a tile (immutable): a missing file is written (beside its name,
 /// fsynced, renamed without replacing); an existing one must hold exactly
 /// these bytes.
-fn put_immutable(dir: &Path, rel: &str, bytes: &[u8], counts: &mut Counts) -> CmdResult {
+fn put_immutable(
+    dir: &Path,
+    rel: &str,
+    bytes: &[u8],
+    public: Public,
+    counts: &mut Counts,
+) -> CmdResult {
     let path = dir.join(rel);
     let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", path.display()));
     match std::fs::read(&path) {
@@ -195,7 +229,7 @@ fn put_immutable(dir: &Path, rel: &str, bytes: &[u8], counts: &mut Counts) -> Cm
     }
     let parent = path.parent().expect("a tile path has a parent");
     std::fs::create_dir_all(parent).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
+    let mut tmp = new_file_in(parent, public).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
@@ -214,7 +248,7 @@ fn put_checkpoint(dir: &Path, note: &str) -> CmdResult {
     let path = dir.join("checkpoint");
     let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", path.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut tmp = new_file_in(dir, Public::Yes).map_err(io)?;
     tmp.write_all(note.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(&path).map_err(|e| io(e.error))?;
