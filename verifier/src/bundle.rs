@@ -208,6 +208,7 @@ pub(crate) fn check_item(item: BundleItemV2) -> Result<CheckedItem, BundleError>
         digest: entry::signing_digest(body),
         signature: *sig,
         key,
+        statement: None,
     }
     .verify_strict()
     .map_err(BundleError::Invalid)?;
