@@ -131,6 +131,14 @@ pub enum Rule {
     Redaction,
     /// Format v3: a predecessor anywhere but at seq 1.
     Predecessor,
+    /// Format v3: a disclosure beside an entry (export line, bundle item)
+    /// does not open one of its commitments: altered or forged cleartext,
+    /// or a disclosure where the entry has nothing to disclose (design
+    /// §3.4).
+    Disclosure,
+    /// Format v3: a committed field was neither disclosed nor redacted,
+    /// and the reader demanded every field (`--all-disclosed`).
+    Withheld,
 }
 
 impl Rule {
@@ -165,6 +173,8 @@ impl Rule {
             Rule::DuplicateStatement => "duplicate_statement",
             Rule::Redaction => "redaction",
             Rule::Predecessor => "predecessor",
+            Rule::Disclosure => "disclosure",
+            Rule::Withheld => "withheld",
         }
     }
 }
@@ -428,6 +438,12 @@ impl V3State {
         if !slots.is_empty() {
             self.entries.insert(hash, (body.seq, *streams, slots));
         }
+    }
+
+    /// The seq of the redaction, among the entries walked, that erased
+    /// `slot` of the entry with hash `target`, if one did.
+    pub fn redacted_at(&self, target: &EntryHash, slot: Slot) -> Option<u64> {
+        self.redacted.get(&(*target, slot)).copied()
     }
 
     /// The seq of the entry carrying statement `id`.

@@ -123,14 +123,36 @@ impl Default for V3Ledger {
     }
 }
 
+/// A missing report of `p`: name, date of birth (July 1990) and last
+/// place seen, cleartext (commit it before a v3 body holds it).
+pub fn missing_report(p: &str) -> Event {
+    use custody_format::event::{Category, MissingReport};
+    use custody_format::time::OccurredAt;
+    Event::MissingReport(MissingReport {
+        person: pid(p),
+        occurred_at: OccurredAt::parse("2022-05").expect("a date"),
+        category: Category::Military,
+        last_seen_place: Some("Mariupol".into()),
+        name: Some("Ivan Petrenko".into()),
+        date_of_birth: Some(OccurredAt::parse("1990-07").expect("a date").into()),
+        service_number: None,
+        unit: None,
+        notes: None,
+        attachments: vec![],
+        witnesses: None,
+    })
+}
+
 /// The standard v3 ledger of the verifier's tests: seq 0 genesis, 1 grant
-/// of investigator, 2 grant of registrar, 3 a capture of P-1 (place
-/// committed) by the investigator, 4 a statement by the investigator (a
-/// sighting of P-1 with notes and witnesses) registered by the registrar,
-/// 5 a redaction of the capture's place, 6 a seal, 7 a checkpoint. Returns
-/// the ledger and the checkpoint's note.
+/// of investigator, 2 grant of registrar, 3 a missing report of P-1
+/// ([`missing_report`]) and 4 a capture of P-1 (place committed), both by
+/// the investigator, 5 a statement by the investigator (a sighting of P-1
+/// with notes and witnesses) registered by the registrar, 6 a redaction
+/// of the capture's place, 7 a seal, 8 a checkpoint. Returns the ledger
+/// and the checkpoint's note.
 pub fn v3_ledger() -> (V3Ledger, String) {
     let mut l = V3Ledger::new();
+    l.evidence(missing_report("P-1"));
     let capture = l.evidence(capture("P-1"));
     let mut seen = sighting("P-1");
     if let Event::Sighting(s) = &mut seen {

@@ -186,6 +186,16 @@ impl ChainVerifier {
         }
     }
 
+    /// Format v3: the seq of the redaction, among the entries walked, that
+    /// erased `slot` of the entry with hash `target`.
+    pub fn redacted_at(
+        &self,
+        target: &custody_format::event::EntryHash,
+        slot: custody_format::commit::Slot,
+    ) -> Option<u64> {
+        self.walked.v3.redacted_at(target, slot)
+    }
+
     /// The registry as replayed so far (who held what role).
     pub fn registry(&self) -> &KeyRegistry {
         self.rules.registry()
