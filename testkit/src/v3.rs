@@ -56,6 +56,43 @@ impl V3Ledger {
         }
     }
 
+    /// Continues `chain` (already at version 3, or switched to it by the
+    /// caller) with no disclosures yet.
+    pub fn from_chain(chain: ChainBuilder) -> V3Ledger {
+        V3Ledger {
+            chain,
+            disclosures: BTreeMap::new(),
+            next_salt: 0,
+        }
+    }
+
+    /// The `custody-bundle/3` of `person` against the checkpoint whose
+    /// note is `note`: the `/2` bundle with every item carrying the
+    /// disclosures `keep` keeps of its entry's.
+    pub fn bundle_v3(
+        &self,
+        person: &str,
+        note: &str,
+        keep: impl Fn(u64, &Disclosure) -> bool,
+    ) -> custody_format::wire::bundle::BundleV2 {
+        let mut b = self.chain.bundle(person, note);
+        b.format = custody_format::wire::bundle::BUNDLE_FORMAT_V3.into();
+        for item in &mut b.entries {
+            let kept: Vec<Disclosure> = self
+                .disclosures_of(item.seq)
+                .iter()
+                .filter(|d| keep(item.seq, d))
+                .cloned()
+                .collect();
+            item.disclosures = Some(
+                kept.iter()
+                    .map(|d| custody_format::json::StrictValue(d.to_json()))
+                    .collect(),
+            );
+        }
+        b
+    }
+
     /// `event` with every cleartext personal field committed under fresh
     /// test salts, and its disclosures.
     pub fn commit(&mut self, mut event: Event) -> (Event, Vec<Disclosure>) {

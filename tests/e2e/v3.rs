@@ -133,3 +133,34 @@ fn verify_export_refuses_a_forged_disclosure_with_rule_disclosure() {
 fn all_disclosed_needs_an_export_or_a_bundle() {
     custody(&["verify", "--all-disclosed"], None).fails(2, &["--all-disclosed"]);
 }
+
+#[test]
+fn verify_bundle_3_reports_disclosures_and_all_disclosed_refuses_a_withheld_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (l, note) = v3_ledger();
+    let full = dir.path().join("full.json");
+    std::fs::write(&full, l.bundle_v3("P-1", &note, |_, _| true).to_json()).unwrap();
+    let out = custody(&["verify", "--bundle", s(&full), "--all-disclosed"], None).ok();
+    assert!(out.starts_with("COMPLETE"), "{out}");
+    assert!(out.contains("disclosures: "), "{out}");
+    assert!(
+        out.contains("warning: seq 4 place is disclosed although the redaction at seq 6"),
+        "{out}"
+    );
+    let withheld = dir.path().join("withheld.json");
+    let b = l.bundle_v3("P-1", &note, |seq, d| {
+        !(seq == 3 && d.slot.code == CODE_NAME)
+    });
+    std::fs::write(&withheld, b.to_json()).unwrap();
+    custody(&["verify", "--bundle", s(&withheld)], None).ok();
+    custody(
+        &["verify", "--bundle", s(&withheld), "--all-disclosed"],
+        None,
+    )
+    .fails(1, &["rule:   withheld", "seq 3"]);
+    // The same items as a custody-bundle/2: refused, rule format.
+    let v2 = dir.path().join("v2.json");
+    std::fs::write(&v2, l.chain.bundle("P-1", &note).to_json()).unwrap();
+    custody(&["verify", "--bundle", s(&v2)], None)
+        .fails(1, &["rule:   format", "a v3 entry needs custody-bundle/3"]);
+}

@@ -516,3 +516,191 @@ fn any_flipped_bit_in_any_disclosure_is_refused() {
     }
     assert!(tried > 3000, "{tried}");
 }
+
+// ---- custody-bundle/3 (design §7) ----
+
+use custody_format::wire::bundle::BUNDLE_FORMAT_V2;
+use custody_verifier::bundle::{
+    verify_bundle_disclosures, BundleError, BundleOptions, Completeness, MalformedBundle,
+    VerifiedBundle,
+};
+
+fn verify_bundle_text(text: &str, policy: DisclosurePolicy) -> Result<VerifiedBundle, BundleError> {
+    verify_bundle_disclosures(text.as_bytes(), &BundleOptions::default(), policy)
+}
+
+fn invalid_at(r: Result<VerifiedBundle, BundleError>, seq: u64, rule: Rule, what: &str) {
+    match r {
+        Err(BundleError::Invalid(v)) => assert_eq!((v.seq, v.rule), (seq, rule), "{what}: {v}"),
+        Err(e) => panic!("{what}: expected {rule} at {seq}, got {e}"),
+        Ok(_) => panic!("{what}: accepted"),
+    }
+}
+
+#[test]
+fn a_bundle_3_verifies_complete_with_each_slot_s_verdict() {
+    let (l, note) = v3_ledger();
+    let b = l.bundle_v3("P-1", &note, |_, _| true);
+    let v = verify_bundle_text(&b.to_json(), all()).unwrap();
+    assert!(matches!(v.completeness, Completeness::Complete { .. }));
+    let r = &v.disclosures;
+    assert_eq!(
+        verdict(r, 3, Slot::new(0, CODE_NAME)),
+        SlotVerdict::Disclosed
+    );
+    assert_eq!(
+        verdict(r, 4, Slot::new(0, CODE_PLACE)),
+        SlotVerdict::DisclosedAfterRedaction { at: 6 }
+    );
+    let committed: usize = l.disclosures.values().map(Vec::len).sum();
+    assert_eq!(r.totals().disclosed, committed as u64);
+
+    // The redacted place dropped: redacted; the name too: withheld, and
+    // refused under --all-disclosed only.
+    let b = l.bundle_v3("P-1", &note, |seq, d| {
+        !((seq == 4 && d.slot.code == CODE_PLACE) || (seq == 3 && d.slot.code == CODE_NAME))
+    });
+    let text = b.to_json();
+    let v = verify_bundle_text(&text, DisclosurePolicy::default()).unwrap();
+    assert_eq!(
+        verdict(&v.disclosures, 4, Slot::new(0, CODE_PLACE)),
+        SlotVerdict::Redacted { at: 6 }
+    );
+    assert_eq!(
+        verdict(&v.disclosures, 3, Slot::new(0, CODE_NAME)),
+        SlotVerdict::Withheld
+    );
+    invalid_at(
+        verify_bundle_text(&text, all()),
+        3,
+        Rule::Withheld,
+        "withheld",
+    );
+}
+
+#[test]
+fn a_bundle_2_holding_a_v3_entry_is_refused_and_bundle_3_items_need_the_member() {
+    let (l, note) = v3_ledger();
+    // /2: the same items, no disclosures.
+    let b = l.chain.bundle("P-1", &note);
+    assert_eq!(b.format, BUNDLE_FORMAT_V2);
+    match verify_bundle_text(&b.to_json(), DisclosurePolicy::default()) {
+        Err(BundleError::Malformed(MalformedBundle::NeedsV3(_))) => {}
+        other => panic!("{other:?}"),
+    }
+    // /2 with a disclosures member on an item.
+    let mut b = l.bundle_v3("P-1", &note, |_, _| true);
+    b.format = BUNDLE_FORMAT_V2.into();
+    assert!(matches!(
+        verify_bundle_text(&b.to_json(), DisclosurePolicy::default()),
+        Err(BundleError::Malformed(MalformedBundle::NoDisclosures(_)))
+    ));
+    // /3 with an item lacking the member.
+    let mut b = l.bundle_v3("P-1", &note, |_, _| true);
+    b.entries[0].disclosures = None;
+    assert!(matches!(
+        verify_bundle_text(&b.to_json(), DisclosurePolicy::default()),
+        Err(BundleError::Malformed(MalformedBundle::Missing(
+            "disclosures"
+        )))
+    ));
+}
+
+#[test]
+fn forged_disclosures_in_a_bundle_3_are_refused_with_rule_disclosure() {
+    let (l, note) = v3_ledger();
+    let b = l.bundle_v3("P-1", &note, |_, _| true);
+    let text = b.to_json();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let item3 = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["seq"] == 3)
+        .unwrap();
+    for (what, edit) in disclosure_forgeries() {
+        let mut forged = doc.clone();
+        edit(
+            forged["entries"][item3]["disclosures"]
+                .as_array_mut()
+                .unwrap(),
+        );
+        invalid_at(
+            verify_bundle_text(&forged.to_string(), DisclosurePolicy::default()),
+            3,
+            Rule::Disclosure,
+            what,
+        );
+    }
+}
+
+/// A v2 prefix, then v3: a disclosure beside a v2 item of a `/3` is
+/// invalid; `[]` beside it is what the format asks.
+#[test]
+fn a_disclosure_on_a_v2_item_of_a_bundle_3_is_refused() {
+    let mut chain = custody_testkit::chain::ChainBuilder::new("example.org/v3-test");
+    chain.grant(
+        &custody_testkit::keys::investigator(),
+        custody_format::event::Role::Investigator,
+        "T",
+    );
+    chain.push(
+        custody_testkit::events::capture("P-1"),
+        &custody_testkit::keys::investigator(),
+    );
+    chain.version = custody_format::entry::VERSION_3;
+    let mut l = V3Ledger::from_chain(chain);
+    l.evidence(custody_testkit::v3::missing_report("P-1"));
+    let note = l.chain.checkpoint();
+    let b = l.bundle_v3("P-1", &note, |_, _| true);
+    let v = verify_bundle_text(&b.to_json(), all()).unwrap();
+    assert_eq!(
+        v.disclosures.totals().disclosed,
+        l.disclosures_of(3).len() as u64
+    );
+    let mut doc: Value = serde_json::from_str(&b.to_json()).unwrap();
+    let d = l.disclosures_of(3)[0].to_json();
+    let item2 = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["seq"] == 2)
+        .unwrap();
+    doc["entries"][item2]["disclosures"] = Value::Array(vec![d]);
+    invalid_at(
+        verify_bundle_text(&doc.to_string(), DisclosurePolicy::default()),
+        2,
+        Rule::Disclosure,
+        "a disclosure on a v2 item",
+    );
+}
+
+/// Any flipped bit in any disclosure of a `/3` bundle is refused (as
+/// `disclosure`, or as a document that does not parse).
+#[test]
+fn any_flipped_bit_in_a_bundle_3_disclosure_is_refused() {
+    let (l, note) = v3_ledger();
+    let text = l.bundle_v3("P-1", &note, |_, _| true).to_json();
+    assert!(verify_bundle_text(&text, DisclosurePolicy::default()).is_ok());
+    let mut tried = 0;
+    let mut from = 0;
+    while let Some(at) = text[from..].find("\"disclosures\": [\n") {
+        let start = from + at + "\"disclosures\": [".len();
+        let end = start + text[start..].find(']').unwrap();
+        for byte in start..end {
+            for bit in 0..8 {
+                let mut bytes = text.clone().into_bytes();
+                bytes[byte] ^= 1 << bit;
+                let forged = String::from_utf8_lossy(&bytes);
+                match verify_bundle_text(&forged, DisclosurePolicy::default()) {
+                    Err(BundleError::Invalid(v)) => assert_eq!(v.rule, Rule::Disclosure, "{v}"),
+                    Err(BundleError::Malformed(_)) => {}
+                    other => panic!("byte {byte} bit {bit}: {other:?}"),
+                }
+                tried += 1;
+            }
+        }
+        from = end;
+    }
+    assert!(tried > 3000, "{tried}");
+}

@@ -8,7 +8,9 @@ use crate::pubkey::public_key_arg as key_arg;
 use clap::Args;
 use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
-use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
+use custody_verifier::bundle::{
+    verify_bundle_disclosures, BundleError, BundleOptions, Completeness,
+};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
 use custody_verifier::disclosures::{DisclosurePolicy, DisclosureReport, SlotVerdict};
@@ -29,7 +31,9 @@ pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
     /// the person and every governance entry before its checkpoint) or the
-    /// person ABSENT; a `custody-bundle/1` proves inclusion only and is
+    /// person ABSENT; a `custody-bundle/3` likewise, and each disclosure
+    /// beside its v3 entries is checked (an altered one fails: rule
+    /// `disclosure`); a `custody-bundle/1` proves inclusion only and is
     /// refused unless --inclusion-only is given. A whole-ledger export is
     /// refused here: it is another artefact (--export).
     #[arg(long, value_name = "FILE", conflicts_with = "export")]
@@ -603,7 +607,10 @@ fn verify_file(
         min_size: pins.min_size,
         checkpoint: pins.checkpoint.map(read_checkpoint).transpose()?,
     };
-    match verify_bundle_reader(open()?, &options) {
+    let policy = DisclosurePolicy {
+        all_disclosed: pins.all_disclosed,
+    };
+    match verify_bundle_disclosures(open()?, &options, policy) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
                 "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",
@@ -718,6 +725,7 @@ fn report_bundle(
                 "size": a.checkpoint.size, "root": hex::encode(a.checkpoint.root),
                 "signer": a.signer, "sealed": a.sealed,
             })).collect::<Vec<_>>(),
+            "disclosures": (!b.disclosures.entries.is_empty()).then(|| disclosures_json(&b.disclosures)),
         }));
         return;
     }
@@ -774,6 +782,9 @@ fn report_bundle(
                 " (a v1 checkpoint: consistency only)"
             }
         );
+    }
+    if !b.disclosures.entries.is_empty() {
+        print_disclosures(&b.disclosures);
     }
     if authority_pinned {
         println!("authority:  {} (matches --authority)", b.authority);
