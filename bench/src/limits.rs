@@ -71,6 +71,7 @@ fn jobs(n: usize) -> Vec<SignatureJob> {
                 digest,
                 signature: key.sign(&digest).to_bytes(),
                 key: vk,
+                statement: None,
             }
         })
         .collect()

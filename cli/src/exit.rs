@@ -99,6 +99,18 @@ pub(crate) fn bundle_advice(rule: custody_format::rules::Rule) -> Option<&'stati
         Rule::Unanchored => "ask for a bundle anchored to your checkpoint (`custody export --person P --anchor FILE`), or pin a checkpoint of the bundle's size; this build does not verify anchors yet",
         Rule::Inconsistent => "two checkpoints of one ledger disagree: the log was forked or its operator equivocated. Keep both notes as evidence and trust neither until it is explained",
         Rule::Checkpoint => "the checkpoint is not one the ledger's authority signed for these entries; ask for the bundle again",
+        Rule::Disclosure | Rule::Withheld => return disclosure_advice(rule),
+        _ => return None,
+    })
+}
+
+/// What to do about disclosures that fail a check (format v3), in an
+/// export or a bundle.
+pub(crate) fn disclosure_advice(rule: custody_format::rules::Rule) -> Option<&'static str> {
+    use custody_format::rules::Rule;
+    Some(match rule {
+        Rule::Disclosure => "the cleartext beside the signed entries was altered or forged (the signed entries themselves may be intact); do not rely on any value of this file, and ask its sender for the file again",
+        Rule::Withheld => "a field was neither disclosed nor redacted: ask the sender for a file carrying every disclosure (an export or a `court` bundle), or verify without --all-disclosed to accept withheld fields",
         _ => return None,
     })
 }

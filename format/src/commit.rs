@@ -498,6 +498,10 @@ impl Disclosure {
         let salt_hex = get("salt")?
             .as_str()
             .ok_or_else(|| err("`salt` must be 64 hex digits".into()))?;
+        // Lowercase only: one JSON spelling per disclosure (design §3.2).
+        if salt_hex.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(err("`salt` must be 64 lowercase hex digits".into()));
+        }
         hex::decode_to_slice(salt_hex, &mut salt)
             .map_err(|_| err("`salt` must be 64 hex digits".into()))?;
         let text = get("value")?

@@ -12,6 +12,8 @@
 //! - [`strategy`]: proptest strategies for evidence events and their dates.
 //! - [`chain`]: a valid chain of signed entries, and the chain walk over it;
 //!   [`bundle`]: `custody-bundle/2` documents assembled from such a chain.
+//! - [`v3`]: format v3 ledgers (commitments, statements, a redaction)
+//!   with each entry's disclosures, built without a store.
 //! - [`ledger`]: stores with their governance entries written.
 //! - [`cli`]: the `custody` binary run against throwaway ledgers, and the
 //!   fixture of the seven evidence types.
@@ -29,3 +31,4 @@ pub mod events;
 pub mod keys;
 pub mod ledger;
 pub mod strategy;
+pub mod v3;

@@ -48,3 +48,5 @@ mod scale;
 mod field;
 // What leaves the store keeps its promise: escaping, strict JSON, --out.
 mod trust;
+// Format v3 artefacts: disclosures in exports, --all-disclosed.
+mod v3;

@@ -30,6 +30,7 @@
 //! `verify` and its checkpoints are the check for that.
 
 use crate::checkpoint::{self, Checkpoint};
+use crate::disclosures::DisclosurePolicy;
 use crate::merkle::{leaf_hash, verify_inclusion};
 use crate::report::{Cause, Rule, Violation};
 use crate::signatures::SignatureJob;
@@ -39,7 +40,9 @@ use custody_format::key::signer_key;
 use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
 use custody_format::stream::Link;
 use custody_format::wire::bundle::{BundleItemV2, WireMapProof};
-pub use custody_format::wire::bundle::{BUNDLE_FORMAT, BUNDLE_FORMAT_V2, MAX_BUNDLE_BYTES};
+pub use custody_format::wire::bundle::{
+    BUNDLE_FORMAT, BUNDLE_FORMAT_V2, BUNDLE_FORMAT_V3, MAX_BUNDLE_BYTES,
+};
 use std::collections::BTreeMap;
 
 /// Why a bundle is refused.
@@ -88,7 +91,7 @@ pub enum MalformedBundle {
     #[error("{}", custody_format::text::clip(&.0.to_string(), 300))]
     Json(#[from] serde_json::Error),
     /// Another format tag.
-    #[error("format is {0:?}, this verifier reads {BUNDLE_FORMAT_V2:?} (and {BUNDLE_FORMAT:?}, inclusion only)")]
+    #[error("format is {0:?}, this verifier reads {BUNDLE_FORMAT_V3:?}, {BUNDLE_FORMAT_V2:?} (and {BUNDLE_FORMAT:?}, inclusion only)")]
     Format(String),
     /// No genesis entry.
     #[error("the bundle has no genesis entry")]
@@ -99,6 +102,13 @@ pub enum MalformedBundle {
     /// A `custody-bundle/1` with a field or value only `/2` has.
     #[error("a custody-bundle/1 has no {0}")]
     NotInV1(&'static str),
+    /// A `/1` or `/2` item with a `disclosures` member, or an anchor's
+    /// entry with one.
+    #[error("{0} has no `disclosures` member (a custody-bundle/3 item has)")]
+    NoDisclosures(&'static str),
+    /// A `/1` or `/2` bundle holding a version 3 entry.
+    #[error("entry {0} is a v3 entry: a v3 entry needs custody-bundle/3")]
+    NeedsV3(u64),
 }
 
 /// One entry of a verified bundle.
@@ -127,6 +137,9 @@ pub struct VerifiedBundle {
     /// Its holder, and the seq of the entry that made it an authority (0:
     /// the genesis), from the bundle's governance entries.
     pub checkpoint_signer_granted: (String, u64),
+    /// Format v3 (`custody-bundle/3`): each committed slot's verdict
+    /// (empty for `/1` and `/2`).
+    pub disclosures: crate::disclosures::DisclosureReport,
     /// The genesis authority.
     pub authority: PublicKeyBytes,
     /// Every entry, in seq order.
@@ -164,6 +177,8 @@ pub(crate) struct CheckedItem {
     pub(crate) leaf: [u8; 32],
     /// `None`: the item carries no proof (`null`, `/2` only).
     pub(crate) proof: Option<Vec<[u8; 32]>>,
+    /// Its `disclosures` member (`custody-bundle/3`), unchecked yet.
+    pub(crate) disclosures: Option<Vec<custody_format::json::StrictValue>>,
 }
 
 /// Decodes one item and checks what needs no other entry and no
@@ -208,10 +223,12 @@ pub(crate) fn check_item(item: BundleItemV2) -> Result<CheckedItem, BundleError>
         digest: entry::signing_digest(body),
         signature: *sig,
         key,
+        statement: None,
     }
     .verify_strict()
     .map_err(BundleError::Invalid)?;
     Ok(CheckedItem {
+        disclosures: item.disclosures,
         leaf: leaf_hash(bytes),
         proof: item
             .inclusion_proof
@@ -375,9 +392,12 @@ pub(crate) fn checkpoint_signer(
     cp: &Checkpoint,
     registry: &custody_format::registry::KeyRegistry,
 ) -> Result<([u8; 32], (String, u64)), BundleError> {
+    // Format v3: a registrar signs checkpoints too (design §6, rule 8). No
+    // key of a v1/v2 ledger can hold `registrar`, so this changes nothing
+    // for their bundles.
     let keys: Vec<[u8; 32]> = registry
         .keys()
-        .filter(|k| k.may(Role::Authority))
+        .filter(|k| k.may(Role::Authority) || k.may(Role::Registrar))
         .map(|k| k.public_key.0)
         .collect();
     let signer = match cp.verify_by(&keys) {
@@ -385,7 +405,11 @@ pub(crate) fn checkpoint_signer(
         Err(e) => {
             let revoked: Vec<[u8; 32]> = registry
                 .keys()
-                .filter(|k| k.roles.contains_key(&Role::Authority) && k.revoked.is_some())
+                .filter(|k| {
+                    (k.roles.contains_key(&Role::Authority)
+                        || k.roles.contains_key(&Role::Registrar))
+                        && k.revoked.is_some()
+                })
                 .map(|k| k.public_key.0)
                 .collect();
             return Err(match cp.verify_by(&revoked) {
@@ -397,7 +421,12 @@ pub(crate) fn checkpoint_signer(
     let granted = registry
         .get(&PublicKeyBytes(signer))
         .map(|k| {
-            let at = k.roles.get(&Role::Authority).copied().unwrap_or_default();
+            let at = k
+                .roles
+                .get(&Role::Authority)
+                .or_else(|| k.roles.get(&Role::Registrar))
+                .copied()
+                .unwrap_or_default();
             (k.holder_at(at).to_string(), at)
         })
         .unwrap_or_default();
@@ -462,6 +491,18 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     input: R,
     options: &BundleOptions,
 ) -> Result<VerifiedBundle, BundleError> {
+    verify_bundle_disclosures(input, options, DisclosurePolicy::default())
+}
+
+/// [`verify_bundle_reader`], with what the reader demands of a
+/// `custody-bundle/3`'s disclosures (design docs/design/format-v3.md §7:
+/// `/2`'s steps, then an eleventh: every disclosure per §3.4, with the
+/// redactions among the items).
+pub fn verify_bundle_disclosures<R: std::io::Read>(
+    input: R,
+    options: &BundleOptions,
+    policy: DisclosurePolicy,
+) -> Result<VerifiedBundle, BundleError> {
     let mut streamed = Streamed::default();
     let capped = Capped {
         inner: input,
@@ -481,11 +522,13 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     }
     let missing = |f: &'static str| MalformedBundle::Missing(f);
     let format = streamed.format.take().ok_or(missing("format"))?;
-    let v2 = match format.as_str() {
-        BUNDLE_FORMAT_V2 => true,
-        BUNDLE_FORMAT => false,
+    let (v2, v3) = match format.as_str() {
+        BUNDLE_FORMAT_V3 => (true, true),
+        BUNDLE_FORMAT_V2 => (true, false),
+        BUNDLE_FORMAT => (false, false),
         _ => return Err(MalformedBundle::Format(format).into()),
     };
+    let disclosures = disclosures_of(&mut streamed, v3)?;
     let origin = streamed.origin.take().ok_or(missing("origin"))?;
     let person = streamed.person.take().ok_or(missing("person"))?;
     let note = streamed.checkpoint.take().ok_or(missing("checkpoint"))?;
@@ -503,7 +546,12 @@ pub fn verify_bundle_reader<R: std::io::Read>(
             map_proof: (&map_proof).into(),
             anchors,
         };
-        return crate::complete::verify(input, options);
+        let mut verified = crate::complete::verify(input, options)?;
+        if let Some(offered) = disclosures {
+            verified.disclosures =
+                crate::complete::check_disclosures(&verified.entries, &offered, policy)?;
+        }
+        return Ok(verified);
     }
     // custody-bundle/1: exactly its fields, a proof on every item.
     if streamed.anchors.is_some() {
@@ -542,6 +590,46 @@ pub fn verify_bundle_reader<R: std::io::Read>(
     let verified = verify_in_order(by_seq, person, origin, cp, options.authority)?;
     crate::complete::check_pins(&verified.checkpoint, &[], options)?;
     Ok(verified)
+}
+
+/// Each item's `disclosures` member, by seq, for a `custody-bundle/3`
+/// (every item and no anchor has one); for `/1` and `/2`, `None` after
+/// checking that no item has one and none is a v3 entry.
+#[allow(clippy::type_complexity)]
+fn disclosures_of(
+    streamed: &mut Streamed,
+    v3: bool,
+) -> Result<Option<BTreeMap<u64, Vec<custody_format::json::StrictValue>>>, BundleError> {
+    if streamed
+        .anchors
+        .iter()
+        .flatten()
+        .any(|a| a.last.disclosures.is_some())
+    {
+        return Err(MalformedBundle::NoDisclosures("an anchor's entry").into());
+    }
+    if !v3 {
+        if streamed.items.iter().any(|i| i.disclosures.is_some()) {
+            return Err(MalformedBundle::NoDisclosures("a custody-bundle/2 or /1 item").into());
+        }
+        if let Some(i) = streamed
+            .items
+            .iter()
+            .find(|i| i.entry.body().version >= entry::VERSION_3)
+        {
+            return Err(MalformedBundle::NeedsV3(i.entry.seq()).into());
+        }
+        return Ok(None);
+    }
+    let mut out = BTreeMap::new();
+    for item in &mut streamed.items {
+        let list = item
+            .disclosures
+            .take()
+            .ok_or(MalformedBundle::Missing("disclosures"))?;
+        out.insert(item.entry.seq(), list);
+    }
+    Ok(Some(out))
 }
 
 /// The chain rules over the checked entries, in seq order, then who the
@@ -624,6 +712,7 @@ fn verify_in_order(
         .filter(|e| e.entry.event().is_governance())
         .count() as u64;
     Ok(VerifiedBundle {
+        disclosures: crate::disclosures::DisclosureReport::default(),
         anchors: vec![],
         completeness: Completeness::InclusionOnly,
         governance,

@@ -24,13 +24,13 @@
 
 use crate::merkle::{leaf_hash, StreamingRoot};
 use crate::report::{AuthorityPeriod, Cause, ClockCorrectionSeen, Rule, Summary, Violation};
-use crate::signatures::SignatureJob;
+use crate::signatures::{SignatureJob, StatementSignatureJob};
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::Event;
 use custody_format::event::{PublicKeyBytes, Role};
 use custody_format::key::signer_key;
 use custody_format::registry::KeyRegistry;
-use custody_format::rules::{ChainRules, CheckError, Mode, WalkState};
+use custody_format::rules::{Breach, ChainRules, CheckError, Mode, WalkState};
 use ed25519_dalek::VerifyingKey;
 use std::collections::HashMap;
 
@@ -50,7 +50,13 @@ impl ChainVerifier {
     /// A verifier expecting the genesis next.
     pub fn new() -> ChainVerifier {
         ChainVerifier {
-            rules: ChainRules::new(Mode::Contiguous),
+            rules: {
+                // Author signatures are checked with the entry's own
+                // (`SignatureJob`), on whichever core runs that.
+                let mut rules = ChainRules::new(Mode::Contiguous);
+                rules.defer_statement_signatures();
+                rules
+            },
             ..ChainVerifier::default()
         }
     }
@@ -110,18 +116,21 @@ impl ChainVerifier {
             Event::Seal(_) => self.walked.streams.seal_facts(),
             _ => None,
         };
-        let streams = self
+        let checked = self
             .rules
             .check(body, &self.walked, Some(&root), seal.as_ref())
             .map_err(|e| match e {
-                CheckError::Breach(b) => Violation::breach(seq, b),
+                CheckError::Breach(b) => b,
                 CheckError::Lookup(never) => match never {},
-            })?;
+            });
+        let statement = statement_job(seq, &body.event, &checked, &mut self.keys)?;
+        let streams = checked.map_err(|b| Violation::breach(seq, b))?;
         let job = SignatureJob {
             seq,
             digest: entry::signing_digest(body_bytes),
             signature: *sig,
             key,
+            statement,
         };
         self.tree.push(leaf_hash(stored));
         self.walked.accept(entry.hash(), body, &streams);
@@ -177,8 +186,49 @@ impl ChainVerifier {
         }
     }
 
+    /// Format v3: the seq of the redaction, among the entries walked, that
+    /// erased `slot` of the entry with hash `target`.
+    pub fn redacted_at(
+        &self,
+        target: &custody_format::event::EntryHash,
+        slot: custody_format::commit::Slot,
+    ) -> Option<u64> {
+        self.walked.v3.redacted_at(target, slot)
+    }
+
     /// The registry as replayed so far (who held what role).
     pub fn registry(&self) -> &KeyRegistry {
         self.rules.registry()
     }
+}
+
+/// The author signature of a statement entry, to check with the entry's
+/// own, given what the rules (which did not check it) found.
+///
+/// The rules check `statement_signature` right after the entry's position
+/// (sequence, prev_hash, version), so the verdict must be the one they
+/// would give if they had: a position breach comes first; a weak author
+/// key is `statement_signature` at once; and if a later rule broke, the
+/// signature is verified here, inline, since a bad one is what a walk that
+/// checks it inline would report. Only a failing entry pays that.
+pub(crate) fn statement_job(
+    seq: u64,
+    event: &Event,
+    checked: &Result<custody_format::stream::StreamList, Breach>,
+    keys: &mut HashMap<PublicKeyBytes, VerifyingKey>,
+) -> Result<Option<StatementSignatureJob>, Violation> {
+    let Event::Statement(s) = event else {
+        return Ok(None);
+    };
+    if let Err(b) = checked {
+        if matches!(b.rule(), Rule::Sequence | Rule::PrevHash | Rule::Version) {
+            return Err(Violation::breach(seq, b.clone()));
+        }
+    }
+    let job = StatementSignatureJob::of(&s.statement, keys)
+        .map_err(|e| Violation::breach(seq, Breach::StatementSignature(e)))?;
+    if checked.is_err() {
+        job.verify_strict(seq)?;
+    }
+    Ok(Some(job))
 }

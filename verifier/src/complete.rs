@@ -120,15 +120,21 @@ fn add_names(
 ) {
     let body = item.entry.body();
     let q = body.seq;
-    let ev = &body.event;
+    // Format v3: a statement is its inner event for every purpose (design
+    // §4.3); a redaction is in its person's stream (§5).
+    let ev = body.event.inner();
+    let person_of = |ev: &Event| match ev {
+        Event::Redaction(r) => Some(r.person.clone()),
+        other => other.person().cloned(),
+    };
     // Which of its links is in governance or the person's stream. A
     // correction's streams are [P(t)] or [P(t), P(r)] with r ≠ t: with two
     // links, the person's is the second if the replacement is theirs; else
     // the first (the target's person; step 7 checks it is theirs).
     let which = if ev.is_governance() {
         Some((0, true))
-    } else if let Some(p) = ev.person() {
-        (p == person).then_some((0, false))
+    } else if let Some(p) = person_of(ev) {
+        (&p == person).then_some((0, false))
     } else if let Event::Correction(c) = ev {
         targets.insert(c.target, q);
         let replacement_is_theirs =
@@ -283,6 +289,7 @@ pub(crate) fn verify(input: Input, options: &BundleOptions) -> Result<VerifiedBu
     check_authority_pin(genesis_authority, options)?;
     check_pins(&cp, &held, options)?;
     Ok(VerifiedBundle {
+        disclosures: crate::disclosures::DisclosureReport::default(),
         anchors: held,
         origin,
         person,
@@ -660,7 +667,7 @@ fn nothing_else(
     allowed.insert(entries.len() - 1); // the seal, the last item
     let their_targets: HashSet<EntryHash> = theirs
         .iter()
-        .filter_map(|&i| match entries[i].entry.event() {
+        .filter_map(|&i| match entries[i].entry.event().inner() {
             Event::Correction(c) => Some(c.target),
             _ => None,
         })
@@ -1031,4 +1038,40 @@ fn agree(
         ));
     }
     Ok(())
+}
+
+/// Step 11 (`custody-bundle/3`, design docs/design/format-v3.md §7): every
+/// disclosure of every item per §3.4, with the redactions among the items
+/// (a bundle holds its person's whole stream, so every redaction of their
+/// entries as of the checkpoint). An invalid one is rule `disclosure` at
+/// its item's seq; a withheld slot, rule `withheld` under
+/// `policy.all_disclosed`.
+pub(crate) fn check_disclosures(
+    entries: &[BundleEntry],
+    offered: &BTreeMap<u64, Vec<custody_format::json::StrictValue>>,
+    policy: crate::disclosures::DisclosurePolicy,
+) -> Result<crate::disclosures::DisclosureReport, BundleError> {
+    let mut redacted: HashMap<(EntryHash, custody_format::commit::Slot), u64> = HashMap::new();
+    for e in entries {
+        if let Event::Redaction(r) = e.entry.event() {
+            for item in &r.items {
+                for slot in &item.slots {
+                    redacted.insert((item.target, *slot), e.entry.seq());
+                }
+            }
+        }
+    }
+    let mut tally = crate::disclosures::DisclosureTally::new();
+    for e in entries {
+        let seq = e.entry.seq();
+        let list = offered.get(&seq).map_or(&[][..], Vec::as_slice);
+        tally
+            .offer_item(&e.entry, list, seq)
+            .map_err(BundleError::Invalid)?;
+    }
+    let report = tally.finish(|hash, slot| redacted.get(&(*hash, slot)).copied());
+    report
+        .enforce(policy)
+        .map_err(|(v, _)| BundleError::Invalid(v))?;
+    Ok(report)
 }

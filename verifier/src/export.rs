@@ -4,8 +4,11 @@
 //! [`ChainVerifier`]; every claim is then re-derived from the bytes and
 //! compared, so an edited view or hash is caught even when the signed bytes
 //! are intact. Signatures are checked on every core ([`crate::walk`]).
+//! A v3 entry's line also carries its disclosures, each checked against
+//! the entry's commitments ([`crate::disclosures`]).
 
 use crate::chain::ChainVerifier;
+use crate::disclosures::{DisclosurePolicy, DisclosureReport, DisclosureTally};
 use crate::report::{Cause, Rule, Summary, Violation};
 use crate::walk::{default_threads, with_signature_pool};
 use custody_format::entry::SignedEntry;
@@ -168,7 +171,22 @@ pub fn verify_export<R: BufRead>(input: R) -> Result<Summary, ExportError> {
 
 /// [`verify_export`] with `threads` signature workers.
 pub fn verify_export_with<R: BufRead>(input: R, threads: usize) -> Result<Summary, ExportError> {
+    verify_export_disclosures(input, threads, DisclosurePolicy::default()).map(|(s, _)| s)
+}
+
+/// Verifies an export file and the disclosures beside its v3 entries
+/// (design docs/design/format-v3.md §3.4, §7): an invalid one is rule
+/// `disclosure` at its entry, found in the walk; a withheld slot is rule
+/// `withheld` only under `policy.all_disclosed`, found at the end (a
+/// redaction later in the file may cover it). Returns what the chain
+/// proves and each committed slot's verdict.
+pub fn verify_export_disclosures<R: BufRead>(
+    input: R,
+    threads: usize,
+    policy: DisclosurePolicy,
+) -> Result<(Summary, DisclosureReport), ExportError> {
     let mut chain = ChainVerifier::new();
+    let mut tally = DisclosureTally::new();
     let mut lines = ExportReader::new(input);
     let (walked, bad_signature) = with_signature_pool(threads, |submit| {
         for item in &mut lines {
@@ -180,7 +198,9 @@ pub fn verify_export_with<R: BufRead>(input: R, threads: usize) -> Result<Summar
             // A violation found here is reported only after the signatures
             // before it are checked (the pool keeps the lowest seq).
             let (entry, job) = chain.push_deferred(&record.entry.0).map_err(invalid)?;
-            if let Err(v) = check_claims(&record, &entry) {
+            let beside = check_claims(&record, &entry)
+                .and_then(|()| tally.offer(&entry, record.disclosures.as_deref(), line_no as u64));
+            if let Err(v) = beside {
                 // This entry's own signature first: a forged entry is
                 // reported as such, not as a mismatched claim.
                 job.verify_strict().map_err(invalid)?;
@@ -205,10 +225,18 @@ pub fn verify_export_with<R: BufRead>(input: R, threads: usize) -> Result<Summar
     }
     walked?;
     let last_line = lines.line();
-    chain.finish().map_err(|violation| ExportError::Invalid {
+    let report = tally.finish(|hash, slot| chain.redacted_at(hash, slot));
+    let summary = chain.finish().map_err(|violation| ExportError::Invalid {
         line: last_line,
         violation,
-    })
+    })?;
+    report
+        .enforce(policy)
+        .map_err(|(violation, line)| ExportError::Invalid {
+            line: line as usize,
+            violation,
+        })?;
+    Ok((summary, report))
 }
 
 #[cfg(test)]

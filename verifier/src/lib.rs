@@ -8,6 +8,8 @@
 //!
 //! - [`chain`]: the entry-by-entry walk ([`ChainVerifier`]).
 //! - [`export`]: verifying an export file, claims included.
+//! - [`disclosures`]: format v3 disclosures beside entries, and each
+//!   committed slot's verdict.
 //! - [`harness`]: the parsers of untrusted bytes as fuzzing entry points,
 //!   shared by `fuzz/` and the corpus replay test.
 #![forbid(unsafe_code)]
@@ -18,6 +20,7 @@ pub mod chain;
 pub mod checkpoint;
 mod complete;
 pub mod cosignature;
+pub mod disclosures;
 pub mod export;
 #[doc(hidden)]
 pub mod harness;

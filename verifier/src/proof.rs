@@ -295,6 +295,9 @@ pub fn verify_tlog_proof(
         digest: entry::signing_digest(body),
         signature: *signature,
         key,
+        // An inclusion proof vouches for the entry's bytes and signer; the
+        // chain rules, statements' included, are the chain walk's.
+        statement: None,
     }
     .verify_strict()
     .map_err(ProofError::EntrySignature)?;

@@ -83,6 +83,15 @@ pub enum Cause {
     /// `stale_checkpoint`, `unanchored`, `inconsistent`, and `link`, `seal`
     /// as a bundle sees them).
     Completeness(String),
+    /// Format v3: a disclosure does not open its entry (rule
+    /// `disclosure`).
+    Disclosure(crate::disclosures::DisclosureProblem),
+    /// Format v3: a committed slot is neither disclosed nor redacted, and
+    /// the reader demanded every one (rule `withheld`).
+    Withheld {
+        /// The slot.
+        slot: custody_format::commit::Slot,
+    },
 }
 
 impl fmt::Display for Cause {
@@ -131,6 +140,14 @@ impl fmt::Display for Cause {
             } => write!(f, "the bundle lacks the entry with hash {hash}: {why}"),
             Cause::Missing { hash: None, why } => write!(f, "the bundle lacks {why}"),
             Cause::Completeness(detail) => f.write_str(detail),
+            Cause::Disclosure(p) => write!(
+                f,
+                "{p}: someone altered or forged the cleartext beside the signed bytes; trust only the bytes"
+            ),
+            Cause::Withheld { slot } => write!(
+                f,
+                "{slot} is withheld: no disclosure opens its commitment and no redaction erased it, and every field was demanded (--all-disclosed)"
+            ),
         }
     }
 }

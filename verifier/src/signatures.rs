@@ -14,10 +14,13 @@
 use crate::report::{Cause, Rule, Violation};
 use custody_format::event::PublicKeyBytes;
 use custody_format::key::weak_encoding;
+use custody_format::rules::Breach;
+use custody_format::statement::StatementSignatureError;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-/// One signature to check: entry `seq`'s 64-byte signature over its signing
-/// digest, by its signer.
+/// The signatures of one entry to check: entry `seq`'s 64-byte signature
+/// over its signing digest, by its signer, and, for a statement entry
+/// (format v3), the author's signature over the statement id.
 #[derive(Clone, Copy, Debug)]
 pub struct SignatureJob {
     /// The entry's seq, for the report.
@@ -29,12 +32,69 @@ pub struct SignatureJob {
     /// The signer's key, already checked by
     /// [`custody_format::key::signer_key`].
     pub key: VerifyingKey,
+    /// A statement entry's author signature, checked first (rule
+    /// `statement_signature` comes before the entry's own signature, as in
+    /// a walk that checks it inline).
+    pub statement: Option<StatementSignatureJob>,
+}
+
+/// A statement's author signature (format v3, design §4.1): checked exactly
+/// as `SignedStatement::verify` checks it, so the parallel and the inline
+/// walk give one verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct StatementSignatureJob {
+    /// The statement id: what the author signed.
+    pub id: [u8; 32],
+    /// The author's signature.
+    pub signature: [u8; 64],
+    /// The author's key, already checked by
+    /// [`custody_format::key::signer_key`].
+    pub author: VerifyingKey,
+}
+
+impl StatementSignatureJob {
+    /// The author signature of `statement`, or why its author key cannot
+    /// sign (`keys` caches keys already decompressed).
+    pub fn of(
+        statement: &custody_format::statement::SignedStatement,
+        keys: &mut std::collections::HashMap<PublicKeyBytes, VerifyingKey>,
+    ) -> Result<StatementSignatureJob, StatementSignatureError> {
+        let author = match keys.get(&statement.author()) {
+            Some(k) => *k,
+            None => {
+                let k = custody_format::key::signer_key(&statement.author())?;
+                keys.insert(statement.author(), k);
+                k
+            }
+        };
+        Ok(StatementSignatureJob {
+            id: statement.id().0,
+            signature: statement.signature(),
+            author,
+        })
+    }
+
+    /// Strict verification, as `SignedStatement::verify`; a failure is
+    /// rule `statement_signature` at `seq`.
+    pub fn verify_strict(&self, seq: u64) -> Result<(), Violation> {
+        self.author
+            .verify_strict(&self.id, &Signature::from_bytes(&self.signature))
+            .map_err(|_| {
+                Violation::breach(
+                    seq,
+                    Breach::StatementSignature(StatementSignatureError::Invalid),
+                )
+            })
+    }
 }
 
 impl SignatureJob {
     /// Strict single verification (ed25519-dalek's `verify_strict`, after
     /// refusing a weak `R` by its encoding).
     pub fn verify_strict(&self) -> Result<(), Violation> {
+        if let Some(statement) = &self.statement {
+            statement.verify_strict(self.seq)?;
+        }
         let r: &[u8; 32] = self.signature[..32].try_into().expect("32 bytes");
         if weak_encoding(r) {
             return Err(Violation::new(self.seq, Rule::Signature, Cause::WeakR));

@@ -156,6 +156,10 @@ fn generate() -> BTreeMap<String, String> {
     files.extend(bundles);
     files.insert("v3/golden.json".to_string(), to_json(&v3::golden_v3()));
     files.insert("v3/commit.json".to_string(), to_json(&v3::commit_vectors()));
+    files.insert(
+        "v3/disclosures.json".to_string(),
+        to_json(&v3::disclosures::disclosure_vectors()),
+    );
     files
 }
 
@@ -3879,6 +3883,13 @@ fn committed_vectors_are_what_the_generator_writes() {
 /// under the version 3 domain, shows its view, and is opened by its
 /// disclosures; every commitment of `commit.json` is `H(domain ‖ D)` of
 /// its disclosure (design §13).
+#[test]
+fn custody_agrees_with_every_disclosure_vector() {
+    v3::disclosures::check_disclosure_vectors(&read::<Vec<v3::disclosures::DisclosureVector>>(
+        "v3/disclosures.json",
+    ));
+}
+
 #[test]
 fn v3_golden_and_commit_vectors_hold() {
     v3::check_golden(&read::<Vec<v3::GoldenV3>>("v3/golden.json"));

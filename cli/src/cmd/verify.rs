@@ -8,10 +8,13 @@ use crate::pubkey::public_key_arg as key_arg;
 use clap::Args;
 use custody_format::event::Event;
 use custody_ledger::store::{DerivedReport, Ledger};
-use custody_verifier::bundle::{verify_bundle_reader, BundleError, BundleOptions, Completeness};
+use custody_verifier::bundle::{
+    verify_bundle_disclosures, BundleError, BundleOptions, Completeness,
+};
 use custody_verifier::checkpoint::{check_extends, Checkpoint, NotExtended};
 use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
-use custody_verifier::export::{verify_export, ExportError};
+use custody_verifier::disclosures::{DisclosurePolicy, DisclosureReport, SlotVerdict};
+use custody_verifier::export::{verify_export_disclosures, ExportError};
 use custody_verifier::merkle::verify_consistency;
 use custody_verifier::proof::{verify_tlog_proof, TrustedBy, VerifierKey};
 use custody_verifier::walk::{default_threads, verify_chain};
@@ -22,12 +25,15 @@ use std::path::PathBuf;
 /// `custody verify`.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
+#[command(group(clap::ArgGroup::new("files").args(["bundle", "export"])))]
 #[command(group(clap::ArgGroup::new("cosigned").args(["checkpoint", "proof"]).multiple(true)))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
     /// the person and every governance entry before its checkpoint) or the
-    /// person ABSENT; a `custody-bundle/1` proves inclusion only and is
+    /// person ABSENT; a `custody-bundle/3` likewise, and each disclosure
+    /// beside its v3 entries is checked (an altered one fails: rule
+    /// `disclosure`); a `custody-bundle/1` proves inclusion only and is
     /// refused unless --inclusion-only is given. A whole-ledger export is
     /// refused here: it is another artefact (--export).
     #[arg(long, value_name = "FILE", conflicts_with = "export")]
@@ -107,6 +113,13 @@ pub(crate) struct VerifyArgs {
     /// the checkpoint (default: all of them).
     #[arg(long, value_name = "K", requires = "witness")]
     quorum: Option<usize>,
+    /// With --export or --bundle: every committed field of a format v3
+    /// entry must be disclosed or redacted; a withheld field (no
+    /// disclosure beside it, no redaction in the chain) fails the check
+    /// (rule `withheld`). Without it, withheld fields are reported, never
+    /// invalid.
+    #[arg(long, requires = "files")]
+    all_disclosed: bool,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -134,7 +147,7 @@ pub(crate) fn report(
     source: &str,
     verdict: Result<Summary, Violation>,
 ) -> CmdResult {
-    report_with(ctx, source, verdict, None)
+    report_with(ctx, source, verdict, None, None)
 }
 
 /// [`report`], with what `--checkpoint` found (consistent) when one was
@@ -144,7 +157,10 @@ fn report_with(
     source: &str,
     verdict: Result<Summary, Violation>,
     checkpoint: Option<&CheckpointCheck>,
+    disclosures: Option<&DisclosureReport>,
 ) -> CmdResult {
+    // Format v3 only: a ledger without commitments reports as before.
+    let disclosures = disclosures.filter(|d| !d.entries.is_empty());
     match verdict {
         Ok(s) => {
             // A recorded time later than this machine's clock: one of the
@@ -161,6 +177,7 @@ fn report_with(
                         "seq": c.seq, "since": c.since, "recorded_at": c.recorded_at, "reason": c.reason,
                     })).collect::<Vec<_>>(),
                     "checkpoint": checkpoint.map(CheckpointCheck::to_json),
+                    "disclosures": disclosures.map(disclosures_json),
                 }));
             } else {
                 println!("VALID  {}", crate::escape::terminal(source));
@@ -188,19 +205,27 @@ fn report_with(
                 if let Some(c) = checkpoint {
                     println!("{}", c.text());
                 }
+                if let Some(d) = disclosures {
+                    print_disclosures(d);
+                }
             }
             Ok(())
         }
         Err(v) => {
+            let advice = crate::exit::disclosure_advice(v.rule);
             if ctx.json {
                 print_json(&json!({
                     "valid": false, "source": source, "seq": v.seq, "rule": v.rule.name(), "detail": v.detail(),
+                    "advice": advice,
                 }));
             } else {
                 println!("INVALID  {}", crate::escape::terminal(source));
                 println!("first bad entry: seq {}", v.seq);
                 println!("rule:   {}", v.rule);
-                println!("detail: {}", v.detail());
+                println!("detail: {}", crate::escape::terminal(&v.detail()));
+                if let Some(a) = advice {
+                    println!("what to do: {a}");
+                }
             }
             Err(refused(anyhow::anyhow!(
                 "verification failed at seq {} ({}): {}",
@@ -208,6 +233,69 @@ fn report_with(
                 v.rule,
                 v.detail()
             )))
+        }
+    }
+}
+
+/// Each committed slot's verdict, and the totals (format v3), as JSON.
+fn disclosures_json(d: &DisclosureReport) -> serde_json::Value {
+    let t = d.totals();
+    json!({
+        "totals": {
+            "disclosed": t.disclosed, "withheld": t.withheld, "redacted": t.redacted,
+            "disclosed_after_redaction": t.disclosed_after_redaction,
+        },
+        "entries": d.entries.iter().map(|e| json!({
+            "seq": e.seq,
+            "slots": e.slots.iter().map(|(slot, v)| {
+                let mut o = json!({
+                    "part": slot.part, "field": slot.field_name(), "index": slot.index,
+                    "state": v.name(),
+                });
+                if let SlotVerdict::Redacted { at } | SlotVerdict::DisclosedAfterRedaction { at } = v {
+                    o["redacted_at"] = json!(at);
+                }
+                o
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The disclosures as text: the totals, then each entry with a field not
+/// disclosed (every field of every entry is in `--json`), then a warning
+/// for each value disclosed after its redaction.
+fn print_disclosures(d: &DisclosureReport) {
+    let t = d.totals();
+    println!(
+        "disclosures: {} committed fields in {} entries: {} disclosed, {} withheld, {} redacted",
+        t.disclosed + t.withheld + t.redacted,
+        d.entries.len(),
+        t.disclosed,
+        t.withheld,
+        t.redacted
+    );
+    for e in &d.entries {
+        let hidden: Vec<String> = e
+            .slots
+            .iter()
+            .filter_map(|(slot, v)| match v {
+                SlotVerdict::Withheld => Some(format!("{slot} withheld")),
+                SlotVerdict::Redacted { at } => Some(format!("{slot} redacted at seq {at}")),
+                _ => None,
+            })
+            .collect();
+        if !hidden.is_empty() {
+            println!("  seq {}: {}", e.seq, hidden.join(", "));
+        }
+    }
+    for e in &d.entries {
+        for (slot, v) in &e.slots {
+            if let SlotVerdict::DisclosedAfterRedaction { at } = v {
+                println!(
+                    "warning: seq {} {slot} is disclosed although the redaction at seq {at} erased it: the value is genuine, but whoever holds it should not",
+                    e.seq
+                );
+            }
         }
     }
 }
@@ -225,6 +313,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             inclusion_only: args.inclusion_only,
             min_size: args.min_size,
             checkpoint: args.checkpoint.as_deref(),
+            all_disclosed: args.all_disclosed,
         };
         return verify_file(
             ctx,
@@ -237,6 +326,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if let Some(path) = &args.export {
         let pins = BundlePins {
             checkpoint: args.checkpoint.as_deref(),
+            all_disclosed: args.all_disclosed,
             ..BundlePins::default()
         };
         return verify_file(
@@ -283,7 +373,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     if !derived.is_clean() {
         return derived_damage(ctx, &source, &derived);
     }
-    report_with(ctx, &source, Ok(summary), checkpoint.as_ref())?;
+    report_with(ctx, &source, Ok(summary), checkpoint.as_ref(), None)?;
     if !ctx.json {
         println!(
             "derived tables: {} rows match the chain{}",
@@ -408,6 +498,8 @@ struct BundlePins<'a> {
     inclusion_only: bool,
     min_size: Option<u64>,
     checkpoint: Option<&'a std::path::Path>,
+    /// `--all-disclosed`: a withheld field fails.
+    all_disclosed: bool,
 }
 
 /// Which artefact the user asked to verify.
@@ -463,16 +555,25 @@ fn verify_file(
     if is_export {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let progress = Progress::bytes(ctx, size, "verify");
-        let verdict = verify_export(std::io::BufReader::new(progress.reader(open()?)));
+        let policy = DisclosurePolicy {
+            all_disclosed: pins.all_disclosed,
+        };
+        let verdict = verify_export_disclosures(
+            std::io::BufReader::new(progress.reader(open()?)),
+            default_threads(),
+            policy,
+        );
         progress.finish();
         return match verdict {
-            Ok(s) if pinned.is_some_and(|p| p != s.authority) => Err(refused(anyhow::anyhow!(
-                "{source}: the ledger's authority is {}, not the pinned {}",
-                s.authority,
-                pinned.expect("pinned")
-            ))),
-            Ok(s) => match pins.checkpoint {
-                None => report(ctx, &source, Ok(s)),
+            Ok((s, _)) if pinned.is_some_and(|p| p != s.authority) => {
+                Err(refused(anyhow::anyhow!(
+                    "{source}: the ledger's authority is {}, not the pinned {}",
+                    s.authority,
+                    pinned.expect("pinned")
+                )))
+            }
+            Ok((s, d)) => match pins.checkpoint {
+                None => report_with(ctx, &source, Ok(s), None, Some(&d)),
                 Some(cp_path) => {
                     let cp = read_checkpoint(cp_path)?;
                     let mut check = export_against_checkpoint(path, &s, &cp)?;
@@ -480,7 +581,7 @@ fn verify_file(
                     if check.verdict.is_err() {
                         return checkpoint_failed(ctx, &source, &check);
                     }
-                    report_with(ctx, &source, Ok(s), Some(&check))
+                    report_with(ctx, &source, Ok(s), Some(&check), Some(&d))
                 }
             },
             Err(ExportError::Invalid { line, violation }) => {
@@ -506,7 +607,10 @@ fn verify_file(
         min_size: pins.min_size,
         checkpoint: pins.checkpoint.map(read_checkpoint).transpose()?,
     };
-    match verify_bundle_reader(open()?, &options) {
+    let policy = DisclosurePolicy {
+        all_disclosed: pins.all_disclosed,
+    };
+    match verify_bundle_disclosures(open()?, &options, policy) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
                 "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",
@@ -621,6 +725,7 @@ fn report_bundle(
                 "size": a.checkpoint.size, "root": hex::encode(a.checkpoint.root),
                 "signer": a.signer, "sealed": a.sealed,
             })).collect::<Vec<_>>(),
+            "disclosures": (!b.disclosures.entries.is_empty()).then(|| disclosures_json(&b.disclosures)),
         }));
         return;
     }
@@ -677,6 +782,9 @@ fn report_bundle(
                 " (a v1 checkpoint: consistency only)"
             }
         );
+    }
+    if !b.disclosures.entries.is_empty() {
+        print_disclosures(&b.disclosures);
     }
     if authority_pinned {
         println!("authority:  {} (matches --authority)", b.authority);

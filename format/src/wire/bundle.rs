@@ -16,8 +16,10 @@
 //! bundle complete (docs/design/format-v2-completeness.md §6).
 
 use super::{EntryBytes, View};
+use crate::commit::Disclosure;
 use crate::entry::SignedEntry;
 use crate::event::{EntryHash, PersonId};
+use crate::json::StrictValue;
 use crate::map_hash::{Leaf, MapProof, MapValue};
 use crate::merkle_hash::Hash;
 use crate::stream::Link;
@@ -147,11 +149,18 @@ pub struct BundleV2 {
     pub person: PersonId,
 }
 
-/// One entry of a `/2` bundle. `inclusion_proof` is `null` exactly for the
-/// entries another item (or the seal, or the map) names by seq and hash.
+/// One entry of a `/2` or `/3` bundle. `inclusion_proof` is `null` exactly
+/// for the entries another item (or the seal, or the map) names by seq and
+/// hash. In a `custody-bundle/3` every item has a `disclosures` member
+/// (`[]` for a v1/v2 entry); a `/2` item has none.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundleItemV2 {
+    /// `custody-bundle/3`: the disclosures of the entry's committed
+    /// fields, sorted by slot, each as its JSON object (checked by the
+    /// verifier, rule `disclosure`). Absent in a `/2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosures: Option<Vec<StrictValue>>,
     /// The entry's stored bytes.
     pub entry: EntryBytes,
     /// Claimed: the SHA-256 of `entry`.
@@ -171,6 +180,7 @@ impl BundleItemV2 {
     /// The item for `entry`, with its inclusion proof or (`None`) without.
     pub fn of(entry: &SignedEntry, proof: Option<&[Hash]>) -> BundleItemV2 {
         BundleItemV2 {
+            disclosures: None,
             entry: EntryBytes(entry.bytes().to_vec()),
             hash: entry.hash(),
             inclusion_proof: proof.map(|p| p.iter().copied().map(HexHash).collect()),
@@ -179,6 +189,32 @@ impl BundleItemV2 {
         }
     }
 }
+
+impl BundleItemV2 {
+    /// The `custody-bundle/3` item for `entry`: [`BundleItemV2::of`] with
+    /// `disclosures` (sorted here by slot; none for a v1/v2 entry).
+    pub fn with_disclosures(
+        entry: &SignedEntry,
+        proof: Option<&[Hash]>,
+        disclosures: &[Disclosure],
+    ) -> BundleItemV2 {
+        assert!(
+            entry.body().version >= crate::entry::VERSION_3 || disclosures.is_empty(),
+            "a version 1 or 2 entry has no disclosures"
+        );
+        let mut sorted: Vec<&Disclosure> = disclosures.iter().collect();
+        sorted.sort_by_key(|d| d.slot);
+        BundleItemV2 {
+            disclosures: Some(sorted.iter().map(|d| StrictValue(d.to_json())).collect()),
+            ..BundleItemV2::of(entry, proof)
+        }
+    }
+}
+
+/// The format tag of a person bundle with disclosures (design
+/// docs/design/format-v3.md §7): `/2` plus a `disclosures` member on every
+/// item. The document is a [`BundleV2`] with this tag.
+pub const BUNDLE_FORMAT_V3: &str = "custody-bundle/3";
 
 /// An earlier checkpoint the bundle's tree extends (design §6.1, §6.3 step
 /// 9): the verifier checks its signature, the consistency proof to the

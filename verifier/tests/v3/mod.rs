@@ -8,6 +8,7 @@
 //! commitment, digest and hash with Python's hashlib alone.
 
 pub(crate) mod chains;
+pub(crate) mod disclosures;
 
 use super::{at, chain_key, checkpoint_event, golden, golden_key, new_evidence_types, public};
 use custody_format::codec;
