@@ -40,6 +40,8 @@ mod replica;
 mod restore;
 // custody serve and its reader tokens: a real server on a loopback port.
 mod serve;
+// The web view: sign-in, sessions, CSRF, the access log, languages.
+mod web;
 // The synthetic ledger generator.
 mod scale;
 // Encrypted keys and spreadsheet imports: the field workflow.

@@ -104,7 +104,10 @@ async fn serve(
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     state: crate::serve::Shared,
 ) -> Result<(), Failure> {
-    let app = crate::serve::router(state);
+    // The web view's session cookie is `Secure` when TLS is ours.
+    let app = crate::serve::router(state).layer(axum::Extension(crate::serve::Transport {
+        tls: tls.is_some(),
+    }));
     let handle = axum_server::Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));
