@@ -42,6 +42,8 @@ mod restore;
 mod serve;
 // The web view: sign-in, sessions, CSRF, the access log, languages.
 mod web;
+// The web view in headless chromium through WebDriver, with axe-core.
+mod web_browser;
 // The synthetic ledger generator.
 mod scale;
 // Encrypted keys and spreadsheet imports: the field workflow.

@@ -312,15 +312,18 @@ impl FromRequestParts<Shared> for SignedIn {
     }
 }
 
-/// False if the request says it came from another site: its `Origin` is
-/// not this host, or `Sec-Fetch-Site` is `cross-site`/`same-site`.
+/// False if the request says it came from another site: `Sec-Fetch-Site`
+/// is `cross-site`/`same-site`, or its `Origin` is another host. (Under
+/// the pages' `Referrer-Policy: no-referrer` a browser sends `Origin:
+/// null` with its own forms, so `null` is left to `Sec-Fetch-Site`, which
+/// every current browser sends whatever the policy.)
 fn same_origin(headers: &HeaderMap) -> bool {
     let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
     if get("sec-fetch-site").is_some_and(|s| s == "cross-site" || s == "same-site") {
         return false;
     }
     match (get("origin"), get("host")) {
-        (None, _) => true,
+        (None | Some("null"), _) => true,
         (Some(origin), Some(host)) => origin
             .split_once("://")
             .is_some_and(|(_, authority)| authority == host),
