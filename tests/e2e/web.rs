@@ -395,3 +395,61 @@ fn pages_speak_the_chosen_language_and_remember_it() {
         filtered.body
     );
 }
+
+#[test]
+fn the_session_cookie_is_secure_under_tls_or_behind_an_https_proxy() {
+    let (env, token) = ledger();
+    // Behind a proxy that says the browser spoke HTTPS.
+    let server = Server::start(&env, &[]);
+    let r = post(
+        &format!("{}/signin", server.url),
+        None,
+        &[("X-Forwarded-Proto", "https")],
+        &[("token", &token)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.header("set-cookie").contains("; Secure"),
+        "{}",
+        r.header("set-cookie")
+    );
+    drop(server);
+
+    // TLS terminated by custody itself.
+    let (cert, key) = crate::serve::self_signed(&env);
+    let server = Server::start(
+        &env,
+        &[
+            "--tls-cert",
+            crate::util::s(&cert),
+            "--tls-key",
+            crate::util::s(&key),
+        ],
+    );
+    let root = ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            root,
+        ])))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .tls_config(tls)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let r = read(
+        agent
+            .post(&format!("{}/signin", server.url))
+            .send_form([("token", token.as_str())]),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let set = r.header("set-cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("; Secure"),
+        "{set}"
+    );
+}

@@ -87,6 +87,39 @@ struct Sessions {
     by_id_hash: Mutex<HashMap<String, Session>>,
 }
 
+impl Sessions {
+    /// The session's token hash and CSRF token, if it exists and has not
+    /// expired at `now` (an expired one is dropped).
+    fn lookup(&self, key: &str, now: Timestamp) -> Result<(String, String), &'static str> {
+        let mut map = self.by_id_hash.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some(s) if s.expires > now => Ok((s.token_sha256.clone(), s.csrf.clone())),
+            Some(_) => {
+                map.remove(key);
+                Err("expired session")
+            }
+            None => Err("unknown session"),
+        }
+    }
+
+    /// Keeps a new session, dropping expired ones and, past
+    /// [`MAX_SESSIONS`], the one that expires first.
+    fn insert(&self, key: String, session: Session, now: Timestamp) {
+        let mut map = self.by_id_hash.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, s| s.expires > now);
+        if map.len() >= MAX_SESSIONS {
+            if let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(key, session);
+    }
+}
+
 /// The web view's routes, merged into the server's router.
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
@@ -266,20 +299,7 @@ impl FromRequestParts<Shared> for SignedIn {
         };
         let key = id_hash(id);
         let now = custody_ledger::clock::now();
-        let (token_sha256, csrf) = {
-            let mut map = sessions
-                .by_id_hash
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            match map.get(&key) {
-                Some(s) if s.expires > now => (s.token_sha256.clone(), s.csrf.clone()),
-                Some(_) => {
-                    map.remove(&key);
-                    return Err(deny("expired session"));
-                }
-                None => return Err(deny("unknown session")),
-            }
-        };
+        let (token_sha256, csrf) = sessions.lookup(&key, now).map_err(deny)?;
         let access = state.access.clone();
         let tokens = tokio::task::spawn_blocking(move || access.tokens()).await;
         let record = match tokens {
@@ -509,30 +529,15 @@ async fn signin(
         );
         return error_page(&e, ctx.lang, None);
     };
-    {
-        let mut map = sessions
-            .by_id_hash
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, s| s.expires > now);
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, s)| s.expires)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(
-            id_hash(&id),
-            Session {
-                token_sha256: record.sha256.clone(),
-                csrf,
-                expires: Timestamp(now.0 + SESSION_SECONDS * 1_000_000),
-            },
-        );
-    }
+    sessions.insert(
+        id_hash(&id),
+        Session {
+            token_sha256: record.sha256.clone(),
+            csrf,
+            expires: Timestamp(now.0 + SESSION_SECONDS * 1_000_000),
+        },
+        now,
+    );
     let secure = if ctx.secure { "; Secure" } else { "" };
     let c = format!(
         "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}"
@@ -634,6 +639,45 @@ mod tests {
         h.remove(header::ORIGIN);
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_origin(&h));
+    }
+
+    fn session(expires: i64) -> Session {
+        Session {
+            token_sha256: "t".into(),
+            csrf: "c".into(),
+            expires: Timestamp(expires),
+        }
+    }
+
+    #[test]
+    fn a_session_ends_at_its_expiry_and_is_dropped() {
+        let sessions = Sessions::default();
+        sessions.insert("k".into(), session(1_000), Timestamp(0));
+        assert_eq!(
+            sessions.lookup("k", Timestamp(999)),
+            Ok(("t".into(), "c".into()))
+        );
+        assert_eq!(
+            sessions.lookup("k", Timestamp(1_000)),
+            Err("expired session")
+        );
+        assert_eq!(sessions.lookup("k", Timestamp(0)), Err("unknown session"));
+        assert_eq!(
+            sessions.lookup("other", Timestamp(0)),
+            Err("unknown session")
+        );
+    }
+
+    #[test]
+    fn sessions_are_bounded_and_the_first_to_expire_goes_first() {
+        let sessions = Sessions::default();
+        for i in 0..MAX_SESSIONS {
+            sessions.insert(format!("k{i}"), session(10_000 + i as i64), Timestamp(0));
+        }
+        sessions.insert("new".into(), session(50_000), Timestamp(0));
+        let map = sessions.by_id_hash.lock().unwrap();
+        assert_eq!(map.len(), MAX_SESSIONS);
+        assert!(!map.contains_key("k0") && map.contains_key("k1") && map.contains_key("new"));
     }
 
     #[test]
