@@ -126,6 +126,7 @@ fn pages_of_people_need_a_session_made_from_a_valid_token() {
         "/people/P-0001/bundle",
         "/people/P-0001/dossier",
         "/report",
+        "/ledger",
     ] {
         assert_refused_to_sign_in(&get(&format!("{url}{path}"), None, &[]));
     }
@@ -266,6 +267,23 @@ fn every_page_about_people_is_in_the_access_log_with_its_holder() {
     assert_eq!(bundle.body, env.run(&["export", "--person", "P-0001"]).ok());
     let unknown = get(&format!("{url}/people/NOBODY"), Some(&cookie), &[]);
     assert_eq!(unknown.status, 404);
+    // The ledger's log, filtered by person and type: the person's entries
+    // of that type and none other, and the latest checkpoint's note.
+    let log_page = get(
+        &format!("{url}/ledger?type=capture&person=P-0001&signer="),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(log_page.status, 200, "{}", log_page.body);
+    assert!(
+        log_page.body.contains("<td>capture</td>"),
+        "{}",
+        log_page.body
+    );
+    for other in ["<td>sighting</td>", "<td>genesis</td>", "/people/P-0002"] {
+        assert!(!log_page.body.contains(other), "{other}: {}", log_page.body);
+    }
+    assert!(log_page.body.contains("test.ledger"), "{}", log_page.body);
 
     let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl"))
         .expect("the access log");
@@ -294,6 +312,12 @@ fn every_page_about_people_is_in_the_access_log_with_its_holder() {
         ("/people", None, Some("q=P-000&sort=unacknowledged"), 200),
         ("/people/{id}/bundle", Some("P-0001"), None, 200),
         ("/people/{id}", Some("NOBODY"), None, 404),
+        (
+            "/ledger",
+            Some("P-0001"),
+            Some("type=capture&person=P-0001"),
+            200,
+        ),
     ] {
         let l = find(route, person, query);
         assert_eq!(l["holder"], "Court A", "{l}");

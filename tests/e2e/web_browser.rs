@@ -422,6 +422,9 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     b.go(&format!("{url}/report"));
     b.screenshot("7-report");
     b.accessible("report");
+    b.go(&format!("{url}/ledger"));
+    b.screenshot("8-ledger");
+    b.accessible("ledger");
 
     // Sign out: people's pages send the browser back to sign in.
     b.click("form.inline button");
@@ -433,7 +436,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
         !after.contains("Olenivka") && after.contains("Токен читача"),
         "{after}"
     );
-    b.screenshot("8-signed-out");
+    b.screenshot("9-signed-out");
     drop(b);
     drop(driver);
     drop(server);

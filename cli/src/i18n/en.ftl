@@ -425,3 +425,15 @@ web-download-dossier = Download the dossier (HTML)
 web-report-title = Report
 web-report-by-status = People by status
 web-report-flags = People by flag
+web-nav-ledger = Ledger
+web-ledger-title = The ledger
+web-ledger-length = Chain length
+web-ledger-checkpoint = Latest checkpoint
+web-ledger-checkpoint-covers = Signed by the ledger's authority over the first { $count ->
+    [one] { $count } entry
+   *[other] { $count } entries
+}; anyone can check a bundle against it offline.
+web-ledger-no-checkpoint = The ledger has no checkpoint yet.
+web-ledger-log = The log
+web-ledger-type = Type
+web-ledger-signer = Signer

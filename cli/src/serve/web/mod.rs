@@ -33,6 +33,7 @@
 //!   without a choice, `Accept-Language`; otherwise English. Every word
 //!   comes from the Fluent catalogs (`crate::i18n`).
 
+mod ledger;
 mod pages;
 
 use super::{ApiError, Reader, Shared};
@@ -132,6 +133,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/people/{id}/bundle", get(pages::bundle))
         .route("/people/{id}/dossier", get(pages::dossier))
         .route("/report", get(pages::report))
+        .route("/ledger", get(ledger::ledger))
         .layer(middleware::from_fn(remember_lang))
         .layer(Extension(Arc::new(Sessions::default())))
 }
@@ -384,6 +386,7 @@ fn layout(lang: Lang, title: &str, viewer: Option<&Viewer>, query: &str, main: M
                             @if viewer.is_some() {
                                 li { a href="/people" { (lang.t("web-nav-people")) } }
                                 li { a href="/report" { (lang.t("web-nav-report")) } }
+                                li { a href="/ledger" { (lang.t("web-nav-ledger")) } }
                             }
                             li.langs {
                                 span.visually-hidden { (lang.t("web-lang-label")) ": " }

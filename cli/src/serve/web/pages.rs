@@ -45,12 +45,12 @@ pub(super) struct PeopleQuery {
     _lang: String,
 }
 
-fn some(s: &str) -> Option<&str> {
+pub(super) fn some(s: &str) -> Option<&str> {
     Some(s.trim()).filter(|s| !s.is_empty())
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -445,7 +445,7 @@ fn read_of(route: &'static str, id: &str, query: Option<String>) -> ReadOf {
     }
 }
 
-fn bad_query(e: &QueryRejection) -> ApiError {
+pub(super) fn bad_query(e: &QueryRejection) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         format!("the query is not one this page takes: {}", e.body_text()),
