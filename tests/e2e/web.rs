@@ -477,3 +477,84 @@ fn the_session_cookie_is_secure_under_tls_or_behind_an_https_proxy() {
         "{set}"
     );
 }
+
+/// The person links of a list page.
+fn listed(body: &str) -> Vec<String> {
+    body.split("<th scope=\"row\"><a href=\"/people/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_list_filters_by_status_flag_category_and_legal_category() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = |q: &str| {
+        let p = get(&format!("{url}/people?{q}"), Some(&cookie), &[]);
+        assert_eq!(p.status, 200, "{q}: {}", p.body);
+        listed(&p.body)
+    };
+    let all = page("");
+    assert_eq!(all, ["P-0001", "P-0002", "P-0003"]);
+    // Each filter's values split the list: every person is in exactly one.
+    for (name, values) in [
+        (
+            "status",
+            &[
+                "missing",
+                "held_unacknowledged",
+                "held_acknowledged",
+                "released",
+                "deceased",
+            ][..],
+        ),
+        ("category", &["military", "civilian"][..]),
+        (
+            "legal",
+            &[
+                "prisoner_of_war",
+                "security_detainee",
+                "civilian_internee",
+                "criminal_suspect",
+                "convicted",
+                "civilian",
+                "unknown",
+            ][..],
+        ),
+    ] {
+        let mut seen: Vec<String> = values
+            .iter()
+            .flat_map(|v| page(&format!("{name}={v}")))
+            .collect();
+        if name == "category" {
+            // A person of no known category is in neither.
+            seen.extend(
+                all.iter()
+                    .filter(|p| !seen.contains(p))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        seen.sort();
+        assert_eq!(seen, all, "{name}");
+    }
+    assert_eq!(page("status=released"), ["P-0001"]);
+    assert_eq!(page("status=deceased&q=p-0002"), ["P-0002"]);
+    assert_eq!(page("q=petrenko"), ["P-0003"]);
+    assert!(page("flag=incommunicado&status=missing").is_empty());
+    for bad in [
+        "status=gone",
+        "flag=x",
+        "category=x",
+        "legal=x",
+        "page=0",
+        "nonsense=1",
+    ] {
+        let p = get(&format!("{url}/people?{bad}"), Some(&cookie), &[]);
+        assert_eq!(p.status, 400, "{bad}: {}", p.body);
+        assert!(p.body.contains("role=\"alert\""), "{bad}: {}", p.body);
+    }
+}

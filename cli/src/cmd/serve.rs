@@ -23,6 +23,10 @@ Bearer TOKEN` (from `custody token issue`): /v1/persons,
 /v1/persons/ID/dossier?format=html|md|json and /v1/report. Every read of
 people's data is recorded in the store's access log (`custody token log`).
 
+Pages for browsers, in English and Ukrainian: open / and sign in with a
+reader token (the browser keeps a session cookie, never the token); then
+/people, /people/ID, /report and /ledger.
+
 The server reads the store per request and never holds its lock: appends
 and checkpoints from the command line go on while it runs.
 

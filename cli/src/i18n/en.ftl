@@ -437,3 +437,4 @@ web-ledger-no-checkpoint = The ledger has no checkpoint yet.
 web-ledger-log = The log
 web-ledger-type = Type
 web-ledger-signer = Signer
+web-legal-label = Legal category

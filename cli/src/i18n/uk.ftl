@@ -498,3 +498,4 @@ web-ledger-no-checkpoint = У реєстрі ще немає контрольн�
 web-ledger-log = Журнал
 web-ledger-type = Тип
 web-ledger-signer = Підписант
+web-legal-label = Правова категорія

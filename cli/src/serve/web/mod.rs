@@ -450,12 +450,7 @@ fn error_page(e: &ApiError, lang: Lang, viewer: Option<&Viewer>) -> Response {
 }
 
 /// `GET /`: the sign-in form, or the people list when signed in.
-async fn home(
-    State(state): State<Shared>,
-    ctx: Context,
-    signed_in: Result<SignedIn, Response>,
-) -> Response {
-    let _ = state;
+async fn home(ctx: Context, signed_in: Result<SignedIn, Response>) -> Response {
     if signed_in.is_ok() {
         return Redirect::to("/people").into_response();
     }

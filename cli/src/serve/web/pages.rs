@@ -38,6 +38,7 @@ pub(super) struct PeopleQuery {
     status: String,
     flag: String,
     category: String,
+    legal: String,
     sort: String,
     page: String,
     /// Read by the language middleware; taken here so the query parses.
@@ -68,6 +69,7 @@ impl PeopleQuery {
             ("status", &self.status),
             ("flag", &self.flag),
             ("category", &self.category),
+            ("legal", &self.legal),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -114,8 +116,21 @@ struct Row {
 struct ListFilter {
     status: StatusFilter,
     category: Option<Category>,
+    /// A legal category (`axes.legal_category`), `unknown` for none.
+    legal: Option<String>,
     search: Option<String>,
 }
+
+/// The legal categories the status's axes name, and `unknown`.
+const LEGAL_CATEGORIES: [&str; 7] = [
+    "prisoner_of_war",
+    "security_detainee",
+    "civilian_internee",
+    "criminal_suspect",
+    "convicted",
+    "civilian",
+    "unknown",
+];
 
 fn list_filter(q: &PeopleQuery) -> Result<ListFilter, ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m, None);
@@ -136,9 +151,18 @@ fn list_filter(q: &PeopleQuery) -> Result<ListFilter, ApiError> {
         .transpose()?;
     let status =
         StatusFilter::new(status, flag, None).map_err(|f| bad(f.message_and_advice().0))?;
+    let legal = some(&q.legal)
+        .map(|s| {
+            LEGAL_CATEGORIES
+                .contains(&s)
+                .then(|| s.to_string())
+                .ok_or_else(|| bad(format!("legal: one of {}", LEGAL_CATEGORIES.join(", "))))
+        })
+        .transpose()?;
     Ok(ListFilter {
         status,
         category,
+        legal,
         search: some(&q.q).map(str::to_lowercase),
     })
 }
@@ -147,6 +171,10 @@ impl ListFilter {
     fn matches(&self, st: &PersonStatus) -> bool {
         self.status.matches(st)
             && self.category.is_none_or(|c| st.category == Some(c))
+            && self
+                .legal
+                .as_deref()
+                .is_none_or(|l| st.axes.legal_category.as_deref().unwrap_or("unknown") == l)
             && self.search.as_deref().is_none_or(|s| {
                 st.person.to_string().to_lowercase().contains(s)
                     || st
@@ -331,6 +359,10 @@ fn filters_form(lang: Lang, q: &PeopleQuery) -> Markup {
         .iter()
         .map(|c| (c.name().to_string(), lang.value("value", c.name())))
         .collect();
+    let legal: Vec<(String, String)> = LEGAL_CATEGORIES
+        .iter()
+        .map(|c| ((*c).to_string(), lang.value("value", c)))
+        .collect();
     let sorts: Vec<(String, String)> = [
         ("unacknowledged", "web-sort-unacknowledged"),
         ("without_contact", "web-sort-without-contact"),
@@ -347,6 +379,7 @@ fn filters_form(lang: Lang, q: &PeopleQuery) -> Markup {
             (select("status", lang.t("web-status-label"), &q.status, &statuses, lang.t("web-any")))
             (select("flag", lang.t("web-flag-label"), &q.flag, &flags, lang.t("web-any")))
             (select("category", lang.t("web-category-label"), &q.category, &categories, lang.t("web-any")))
+            (select("legal", lang.t("web-legal-label"), &q.legal, &legal, lang.t("web-any")))
             (select("sort", lang.t("web-sort-label"), &q.sort, &sorts, lang.t("web-sort-person")))
             button type="submit" { (lang.t("web-apply")) }
         }
