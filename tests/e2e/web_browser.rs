@@ -155,6 +155,25 @@ impl Browser {
         self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
     }
 
+    /// Waits until the browser is at a URL ending with `end` and the page
+    /// has loaded: a click or a key press that starts a navigation need
+    /// not wait for it. (A bound against hanging, not a timing check.)
+    fn arrive(&self, end: &str) {
+        let start = Instant::now();
+        loop {
+            let loaded = self.script("return document.readyState;") == json!("complete");
+            if loaded && self.url().ends_with(end) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "never arrived at …{end}: at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css);
         self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})));
@@ -339,6 +358,35 @@ fn downloaded(dir: &Path, suffix: &str) -> PathBuf {
     }
 }
 
+/// The accessibility check sees a violation where there is one: an input
+/// with no label, grey text on white.
+fn the_accessibility_check_catches_a_violation(b: &Browser) {
+    b.go("data:text/html,<html lang=en><title>t</title><main><input type=text><p><font color=%23bbb>faint</font></p></main></html>");
+    let found: Vec<String> = b
+        .serious_violations()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(found.contains(&"label".to_string()), "{found:?}");
+    assert!(found.contains(&"color-contrast".to_string()), "{found:?}");
+}
+
+/// Every page fits a phone's screen (390 px wide).
+fn readable_on_a_phone(b: &Browser, url: &str) {
+    b.resize(390, 844);
+    for (path, name) in [
+        ("/people", "phone-people"),
+        ("/people/P-0007", "phone-person"),
+        ("/report", "phone-report"),
+        ("/ledger", "phone-ledger"),
+    ] {
+        b.go(&format!("{url}{path}"));
+        b.screenshot(name);
+        assert!(b.fits_width(), "{path} is wider than a phone's screen");
+    }
+    b.resize(1200, 2000);
+}
+
 /// The seed report's case: a marine reported missing after Mariupol, seen
 /// on a video from Olenivka, never confirmed by the detaining state.
 const SEEN_ON_VIDEO: &str = concat!(
@@ -363,16 +411,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     let driver = Driver::start(&work);
     let b = Browser::new(&driver, &work, &downloads);
 
-    // The accessibility check sees a violation where there is one: an
-    // input with no label, grey text on white.
-    b.go("data:text/html,<html lang=en><title>t</title><main><input type=text><p><font color=%23bbb>faint</font></p></main></html>");
-    let found: Vec<String> = b
-        .serious_violations()
-        .iter()
-        .map(|v| v["id"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert!(found.contains(&"label".to_string()), "{found:?}");
-    assert!(found.contains(&"color-contrast".to_string()), "{found:?}");
+    the_accessibility_check_catches_a_violation(&b);
 
     // Sign in.
     b.go(&format!("{url}/"));
@@ -389,6 +428,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     }
     b.keys(&token);
     b.keys("\u{E007}");
+    b.arrive("/people");
     assert_eq!(
         b.url(),
         format!("{url}/people"),
@@ -402,6 +442,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     // Search for him.
     b.type_into("#q", "marine");
     b.click("form.filters button");
+    b.arrive("&sort=");
     let list = b.text();
     assert!(
         list.contains("P-0007") && list.contains("Andriy Marine"),
@@ -413,6 +454,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     // His page: the status, the flags, the clock since the video, the
     // evidence behind it.
     b.click("a[href='/people/P-0007']");
+    b.arrive("/people/P-0007");
     assert_eq!(b.url(), format!("{url}/people/P-0007"));
     let page = b.text();
     for want in [
@@ -438,6 +480,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
 
     // In Ukrainian, remembered.
     b.click("a[hreflang='uk']");
+    b.arrive("?lang=uk");
     assert_eq!(b.lang(), "uk");
     let uk = b.text();
     for want in [
@@ -451,6 +494,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     b.screenshot("5-person-uk");
     b.accessible("person (uk)");
     b.click("a[href='/people']");
+    b.arrive("/people");
     assert_eq!(b.lang(), "uk", "the choice is remembered");
     b.screenshot("6-people-uk");
 
@@ -472,22 +516,11 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     b.screenshot("8-ledger");
     b.accessible("ledger");
 
-    // Readable on a phone: nothing wider than the screen.
-    b.resize(390, 844);
-    for (path, name) in [
-        ("/people", "phone-people"),
-        ("/people/P-0007", "phone-person"),
-        ("/report", "phone-report"),
-        ("/ledger", "phone-ledger"),
-    ] {
-        b.go(&format!("{url}{path}"));
-        b.screenshot(name);
-        assert!(b.fits_width(), "{path} is wider than a phone's screen");
-    }
-    b.resize(1200, 2000);
+    readable_on_a_phone(&b, url);
 
     // Sign out: people's pages send the browser back to sign in.
     b.click("form.inline button");
+    b.arrive("/");
     assert_eq!(b.url(), format!("{url}/"));
     b.go(&format!("{url}/people/P-0007"));
     assert_eq!(b.url(), format!("{url}/"));
