@@ -558,3 +558,50 @@ fn the_list_filters_by_status_flag_category_and_legal_category() {
         assert!(p.body.contains("role=\"alert\""), "{bad}: {}", p.body);
     }
 }
+
+/// The figure a bar chart shows after `label` (the first chart that has it).
+fn bar(body: &str, label: &str) -> Option<u64> {
+    let at = body.find(&format!(">{label}</text>"))?;
+    let rest = &body[at..];
+    let after_rect = &rest[rest.find("</rect>")? + 7..];
+    let open = after_rect.find('>')? + 1;
+    let close = after_rect.find("</text>")?;
+    after_rect[open..close].replace(',', "").parse().ok()
+}
+
+#[test]
+fn the_report_page_shows_the_figures_of_custody_report() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = get(&format!("{url}/report"), Some(&cookie), &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let report: serde_json::Value =
+        serde_json::from_str(&env.run(&["--json", "report"]).ok()).unwrap();
+    for (name, label) in [
+        ("missing", "missing"),
+        ("held_unacknowledged", "held, unacknowledged"),
+        ("held_acknowledged", "held, acknowledged"),
+        ("released", "released"),
+        ("deceased", "deceased"),
+    ] {
+        let want = report["by_status"][name]["total"].as_u64().unwrap_or(0);
+        assert_eq!(bar(&page.body, label), Some(want), "{name}: {}", page.body);
+    }
+    assert!(
+        page.body.contains("People by status: military"),
+        "{}",
+        page.body
+    );
+    let captured = report["notification_delay_days"]["captured"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        page.body.contains(&format!("<dd>{captured}</dd>")),
+        "{}",
+        page.body
+    );
+    let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl")).unwrap();
+    assert!(log.contains("\"route\":\"/report\""), "{log}");
+}

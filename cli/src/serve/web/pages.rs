@@ -710,6 +710,48 @@ fn bars(lang: Lang, title: &str, data: &[(String, u64)]) -> Markup {
     }
 }
 
+/// People in each status of one category.
+fn by_category(
+    r: &custody_ledger::projection::report::Report,
+    lang: Lang,
+    category: &str,
+) -> Vec<(String, u64)> {
+    Status::ALL
+        .iter()
+        .map(|s| {
+            let n = r
+                .by_status
+                .get(s.name())
+                .and_then(|c| c.by_category.get(category))
+                .copied()
+                .unwrap_or(0);
+            (status_name(lang, *s), n)
+        })
+        .collect()
+}
+
+/// The capture-to-notification delays, as figures.
+fn delays(d: &custody_ledger::projection::report::DelaySummary, lang: Lang) -> Markup {
+    let day = |v: Option<i64>| {
+        v.map_or_else(
+            || "—".to_string(),
+            |v| lang.f("days-exact", &[("days", num(v))]),
+        )
+    };
+    let count = |n: u64| lang.f("count-plain", &[("count", num(n))]);
+    html! {
+        h2 { (lang.t("web-report-delays")) }
+        dl.facts {
+            dt { (lang.t("web-report-captured")) } dd { (count(d.captured)) }
+            dt { (lang.t("web-report-notified")) } dd { (count(d.notified)) }
+            dt { (lang.t("web-report-never-notified")) } dd { (count(d.captured_never_notified)) }
+            dt { (lang.t("web-report-median")) } dd { (day(d.median)) }
+            dt { (lang.t("web-report-p90")) } dd { (day(d.p90)) }
+            dt { (lang.t("web-report-max")) } dd { (day(d.max)) }
+        }
+    }
+}
+
 fn report_page(
     r: &custody_ledger::projection::report::Report,
     form: &CutForm,
@@ -757,6 +799,12 @@ fn report_page(
         (bars(lang, &lang.t("web-report-by-status"), &by_status))
         h2 { (lang.t("web-report-flags")) }
         (bars(lang, &lang.t("web-report-flags"), &flagged))
+        @for category in ["military", "civilian", "unknown"] {
+            @let title = lang.f("web-report-by-category", &[("category", txt(lang.value("value", category)))]);
+            h2 { (title) }
+            (bars(lang, &title, &by_category(r, lang, category)))
+        }
+        (delays(&r.notification_delay_days, lang))
     };
     html_response(
         StatusCode::OK,
