@@ -564,6 +564,7 @@ fn bar(body: &str, label: &str) -> Option<u64> {
     let at = body.find(&format!(">{label}</text>"))?;
     let rest = &body[at..];
     let after_rect = &rest[rest.find("</rect>")? + 7..];
+    // The figure follows its bar.
     let open = after_rect.find('>')? + 1;
     let close = after_rect.find("</text>")?;
     after_rect[open..close].replace(',', "").parse().ok()
