@@ -496,7 +496,9 @@ async fn signin(
     if !same_origin(&headers) {
         return forbidden(ctx.lang, "sign-in from another site");
     }
-    let token = zeroize::Zeroizing::new(form.token.trim().to_string());
+    // The form's string itself is wiped when dropped, as is the copy.
+    let form_token = zeroize::Zeroizing::new(form.token);
+    let token = zeroize::Zeroizing::new(form_token.trim().to_string());
     if token.is_empty() || token.len() > 256 {
         eprintln!("401 POST /signin: no token, or one too long");
         return signin_page(ctx.lang, StatusCode::UNAUTHORIZED, true);
