@@ -155,5 +155,6 @@ fn capture(n: u64) -> Event {
         category: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }

@@ -20,6 +20,7 @@
 //! the decoded value must give back the same bytes (so no two byte strings
 //! mean the same entry, and the decoded view always shows what was signed).
 
+use crate::event::{Event, VersionedCodec};
 use bincode::config::{Configuration, Fixint, Limit, LittleEndian};
 
 /// The largest encoded entry accepted, in bytes. Also the decoder's
@@ -73,14 +74,58 @@ pub fn encode<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, CodecError> {
 pub fn decode_exact<T: bincode::Decode<()> + bincode::Encode>(
     bytes: &[u8],
 ) -> Result<T, CodecError> {
+    decode_exact_in(bytes, ())
+}
+
+/// An event alone, in the form a body of `version` gives it (its personal
+/// fields cleartext or committed, `witnesses` present or not).
+struct EventIn<'a>(u16, std::borrow::Cow<'a, Event>);
+
+impl bincode::Encode for EventIn<'_> {
+    fn encode<E: bincode::enc::Encoder>(
+        &self,
+        e: &mut E,
+    ) -> Result<(), bincode::error::EncodeError> {
+        self.1.encode_in(e, self.0)
+    }
+}
+
+impl bincode::Decode<u16> for EventIn<'static> {
+    fn decode<D: bincode::de::Decoder<Context = u16>>(
+        d: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        let version = *d.context();
+        Ok(EventIn(
+            version,
+            std::borrow::Cow::Owned(Event::decode_in(d, version)?),
+        ))
+    }
+}
+
+/// Encodes an event on its own, as a body of `version` holds it (the
+/// spool of `custody append`, the fuzzing harnesses).
+pub fn encode_event(event: &Event, version: u16) -> Result<Vec<u8>, CodecError> {
+    encode(&EventIn(version, std::borrow::Cow::Borrowed(event)))
+}
+
+/// Decodes an event on its own, as a body of `version` holds it: exactly,
+/// canonically.
+pub fn decode_event(bytes: &[u8], version: u16) -> Result<Event, CodecError> {
+    decode_exact_in::<EventIn<'static>, u16>(bytes, version).map(|e| e.1.into_owned())
+}
+
+fn decode_exact_in<T: bincode::Decode<C> + bincode::Encode, C>(
+    bytes: &[u8],
+    context: C,
+) -> Result<T, CodecError> {
     if bytes.len() > MAX_ENTRY_BYTES {
         return Err(CodecError::Decode(format!(
             "{} bytes is over the limit of {MAX_ENTRY_BYTES}",
             bytes.len()
         )));
     }
-    let (value, read): (T, usize) =
-        bincode::decode_from_slice(bytes, CONFIG).map_err(|e| CodecError::Decode(e.to_string()))?;
+    let (value, read): (T, usize) = bincode::decode_from_slice_with_context(bytes, CONFIG, context)
+        .map_err(|e| CodecError::Decode(e.to_string()))?;
     if read != bytes.len() {
         return Err(CodecError::Trailing {
             extra: bytes.len() - read,

@@ -14,7 +14,7 @@
 //! what was signed.
 
 use crate::codec::{self, CodecError};
-use crate::event::{EntryHash, Event, FieldError, PublicKeyBytes};
+use crate::event::{EntryHash, Event, FieldError, PublicKeyBytes, VersionedCodec};
 use crate::stream::Link;
 use crate::time::Timestamp;
 use bincode::de::Decoder;
@@ -31,6 +31,11 @@ pub const VERSION_1: u16 = 1;
 /// the previous entry of that stream (docs/FORMAT.md §12).
 pub const VERSION_2: u16 = 2;
 
+/// Format version 3: personal fields are salted commitments, and events
+/// 22–24 (statement, redaction, predecessor) exist (design
+/// docs/design/format-v3.md). Nothing writes it yet.
+pub const VERSION_3: u16 = 3;
+
 /// The format version written into every new entry.
 ///
 /// Bump it only with a deliberate, documented change of the byte format; a
@@ -45,6 +50,9 @@ pub const SIGNING_DOMAIN_V1: &[u8] = b"custody/entry/v1\0";
 /// The same for a version 2 body: a signature over a body of one version
 /// can never be taken for one over a body of another.
 pub const SIGNING_DOMAIN_V2: &[u8] = b"custody/entry/v2\0";
+
+/// The same for a version 3 body.
+pub const SIGNING_DOMAIN_V3: &[u8] = b"custody/entry/v3\0";
 
 /// The most links a v2 body may carry (a correction that moves evidence
 /// from one person to another).
@@ -92,7 +100,7 @@ impl Encode for EntryBody {
         } else if !self.links.is_empty() {
             return Err(EncodeError::Other("a version 1 body has no links"));
         }
-        self.event.encode(e)
+        self.event.encode_in(e, self.version)
     }
 }
 
@@ -116,7 +124,7 @@ impl<C> Decode<C> for EntryBody {
                 links.push(Option::<Link>::decode(d)?);
             }
         }
-        let event = Event::decode(d)?;
+        let event = Event::decode_in(d, version)?;
         Ok(EntryBody {
             version,
             seq,
@@ -162,6 +170,15 @@ pub enum EnvelopeError {
         /// The body's version.
         version: u16,
     },
+    /// A statement, a redaction, a predecessor or a grant of `registrar`
+    /// in a version 1 or 2 body (they exist from version 3 on).
+    #[error("a {event} is a version 3 event; this body is version {version}")]
+    EventNeedsV3 {
+        /// The event's type (`key_granted` for a grant of `registrar`).
+        event: &'static str,
+        /// The body's version.
+        version: u16,
+    },
 }
 
 impl EntryBody {
@@ -171,6 +188,14 @@ impl EntryBody {
     /// it has a replacement) and that each names an earlier seq.
     pub fn validate(&self) -> Result<(), EntryError> {
         self.event.validate()?;
+        if self.version < VERSION_3 && self.event.needs_v3() {
+            return Err(EnvelopeError::EventNeedsV3 {
+                event: self.event.type_name(),
+                version: self.version,
+            }
+            .into());
+        }
+        self.event.check_form(self.version)?;
         if self.version < VERSION_2 {
             if self.event.needs_v2() {
                 return Err(EnvelopeError::EventNeedsV2 {
@@ -182,7 +207,8 @@ impl EntryBody {
             return Ok(());
         }
         let n = self.links.len();
-        let (fits, expected) = match &self.event {
+        // A statement has the links its inner event would have.
+        let (fits, expected) = match self.event.inner() {
             Event::Checkpoint(_) | Event::Seal(_) => (n == 0, "no link"),
             Event::Correction(c) if c.replacement.is_some() => {
                 (n == 1 || n == 2, "one or two links")
@@ -224,7 +250,7 @@ pub enum EntryError {
     #[error("entry body does not decode: {0}")]
     Codec(#[from] CodecError),
     /// The body's version is not one this build understands.
-    #[error("format version {0} is not supported (this build reads versions {VERSION_1} and {VERSION_2})")]
+    #[error("format version {0} is not supported (this build reads versions {VERSION_1} to {VERSION_3})")]
     Version(u16),
     /// The links (or the version) do not fit the event.
     #[error("entry envelope is invalid: {0}")]
@@ -241,6 +267,7 @@ pub fn signing_domain(version: u16) -> Option<&'static [u8]> {
     match version {
         VERSION_1 => Some(SIGNING_DOMAIN_V1),
         VERSION_2 => Some(SIGNING_DOMAIN_V2),
+        VERSION_3 => Some(SIGNING_DOMAIN_V3),
         _ => None,
     }
 }

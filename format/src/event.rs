@@ -14,8 +14,20 @@
 //! values only at the end, and never reorder or remove a field: that would
 //! change the meaning of entries already signed.
 
+use crate::commit::{
+    Commitment, PersonalMut, PersonalRef, Slot, CODE_AUTHORITY, CODE_BY, CODE_CHARGE,
+    CODE_CIRCUMSTANCES, CODE_DATE_OF_BIRTH, CODE_DESCRIPTION, CODE_FROM, CODE_LAST_SEEN_PLACE,
+    CODE_NAME, CODE_NOTES, CODE_PLACE, CODE_REASON, CODE_REFERENCE, CODE_SENTENCE,
+    CODE_SERVICE_NUMBER, CODE_TO, CODE_UNIT, CODE_VIA, CODE_WITNESSES, PART_EVENT,
+    PART_REPLACEMENT,
+};
+use crate::entry::VERSION_3;
+use crate::statement::SignedStatement;
 use crate::text::clip;
 use crate::time::OccurredAt;
+use bincode::de::Decoder;
+use bincode::enc::Encoder;
+use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -192,6 +204,10 @@ vocabulary! {
         Investigator = "investigator",
         /// May grant and revoke keys.
         Authority = "authority",
+        /// Format v3: may register statements (evidence an investigator
+        /// signed elsewhere) and sign seals and checkpoints, nothing else:
+        /// the role of a server's online key.
+        Registrar = "registrar",
     }
 }
 
@@ -372,7 +388,7 @@ vocabulary! {
 /// A file that supports an event, referenced by hash: the ledger never stores
 /// the file itself (it may show people at risk), only what proves which file
 /// it was.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// SHA-256 of the file's bytes.
@@ -381,7 +397,7 @@ pub struct Attachment {
     pub media_type: String,
     /// What it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Personal<String>>,
 }
 
 /// The first entry of every ledger: names the ledger and its authority.
@@ -421,7 +437,7 @@ pub struct KeyRevoked {
 
 /// A person reported missing. Identity fields are all optional so that a case
 /// can be pseudonymous.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MissingReport {
     /// Who.
@@ -432,29 +448,34 @@ pub struct MissingReport {
     pub category: Category,
     /// Where last seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_seen_place: Option<String>,
+    pub last_seen_place: Option<Personal<String>>,
     /// Full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Personal<String>>,
     /// Date of birth (a calendar date or period, never an instant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<OccurredAt>,
+    pub date_of_birth: Option<Personal<OccurredAt>>,
     /// Service number (GC III Art. 17).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_number: Option<String>,
+    pub service_number: Option<Personal<String>>,
     /// Military unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// The person was captured (taken into the detaining power's hands).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capture {
     /// Who.
@@ -463,24 +484,29 @@ pub struct Capture {
     pub occurred_at: OccurredAt,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// How (surrender, wounded, taken at a checkpoint…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub circumstances: Option<String>,
+    pub circumstances: Option<Personal<String>>,
     /// Military or civilian, when no missing report says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// The detaining power notified the ICRC's Central Tracing Agency that it
 /// holds the person (GC III Arts. 70, 122–123).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IcrcNotification {
     /// Who.
@@ -489,7 +515,7 @@ pub struct IcrcNotification {
     pub occurred_at: OccurredAt,
     /// The ICRC or national bureau reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<Personal<String>>,
     /// Whether a place of detention was disclosed (absent: not stated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_disclosed: Option<bool>,
@@ -498,14 +524,19 @@ pub struct IcrcNotification {
     pub health_disclosed: Option<bool>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Unofficial evidence that the person is alive in captivity.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sighting {
     /// Who.
@@ -514,19 +545,24 @@ pub struct Sighting {
     pub occurred_at: OccurredAt,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Where the evidence came from.
     pub source: SightingSource,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// The person was exchanged, repatriated or released.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Release {
     /// Who.
@@ -535,19 +571,24 @@ pub struct Release {
     pub occurred_at: OccurredAt,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Exchange, repatriation or release.
     pub kind: ReleaseKind,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// The person died.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Death {
     /// Who.
@@ -556,7 +597,7 @@ pub struct Death {
     pub occurred_at: OccurredAt,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Cause.
     pub cause: DeathCause,
     /// Whether the remains were returned (absent: not known).
@@ -564,15 +605,20 @@ pub struct Death {
     pub remains_returned: Option<bool>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// A letter, call or message from the person reached the family
 /// (GC III Art. 71).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Correspondence {
     /// Who.
@@ -583,19 +629,24 @@ pub struct Correspondence {
     pub kind: CorrespondenceKind,
     /// Through whom (e.g. `icrc`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
+    pub via: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: a refusal to acknowledge the detention ("not on our lists", a
 /// refused parcel, an unanswered request): with evidence of custody, the
 /// pattern ICPED Art. 2 names enforced disappearance.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Denial {
     /// Who.
@@ -603,18 +654,23 @@ pub struct Denial {
     /// When.
     pub occurred_at: OccurredAt,
     /// Who refused (e.g. a ministry, a colony's administration).
-    pub by: String,
+    pub by: Personal<String>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: a family's request for news (to the ICRC, the police, an
 /// ombudsman); its answer goes in `notes`, or in a later entry.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inquiry {
     /// Who.
@@ -622,20 +678,25 @@ pub struct Inquiry {
     /// When.
     pub occurred_at: OccurredAt,
     /// To whom.
-    pub to: String,
+    pub to: Personal<String>,
     /// Who asked.
-    pub by: String,
+    pub by: Personal<String>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: a move between places of detention (GC III Art. 122 asks for
 /// notice of transfers).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// Who.
@@ -644,21 +705,26 @@ pub struct Transfer {
     pub occurred_at: OccurredAt,
     /// From where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<Personal<String>>,
     /// To where.
-    pub to: String,
+    pub to: Personal<String>,
     /// Where the evidence came from.
     pub source: Source,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: a visit to the detained person: contact (GC III Art. 126).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Visit {
     /// Who.
@@ -669,19 +735,24 @@ pub struct Visit {
     pub visitor: Visitor,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: a stage of a legal proceeding against the detained person.
 /// With `source: official` it is the detaining state's own act, and so
 /// acknowledges the detention (without notifying anyone).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegalProceeding {
     /// Who.
@@ -694,23 +765,28 @@ pub struct LegalProceeding {
     pub source: Source,
     /// The court or authority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authority: Option<String>,
+    pub authority: Option<Personal<String>>,
     /// The charge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charge: Option<String>,
+    pub charge: Option<Personal<String>>,
     /// The sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentence: Option<String>,
+    pub sentence: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: ill-treatment of the person, as reported.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IllTreatment {
     /// Who.
@@ -723,17 +799,22 @@ pub struct IllTreatment {
     pub source: IllTreatmentSource,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: the person's remains were handed over, on this date.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemainsReturned {
     /// Who.
@@ -742,18 +823,23 @@ pub struct RemainsReturned {
     pub occurred_at: OccurredAt,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place: Option<String>,
+    pub place: Option<Personal<String>>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Format v2: contests an earlier evidence entry about the same person (a
 /// family disputes an identification) without retracting it.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dispute {
     /// Who.
@@ -763,25 +849,30 @@ pub struct Dispute {
     /// The entry contested, by its hash.
     pub target: EntryHash,
     /// Who contests it.
-    pub by: String,
+    pub by: Personal<String>,
     /// Why.
-    pub reason: String,
+    pub reason: Personal<String>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Personal<String>>,
     /// Supporting files, by hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Format v3: who saw, told or carried the information (any name,
+    /// contact or detail that identifies a source); always committed, and
+    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub witnesses: Option<Personal<String>>,
 }
 
 /// Retracts an earlier evidence entry, or replaces it with `replacement`.
 /// The target stays in the chain; projections stop using it.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Correction {
     /// The entry corrected.
     pub target: EntryHash,
     /// Why.
-    pub reason: String,
+    pub reason: Personal<String>,
     /// The evidence that takes its place; absent for a plain retraction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<Box<Event>>,
@@ -852,8 +943,687 @@ pub struct ClockCorrection {
     pub reason: String,
 }
 
-/// What an entry says. The variant order is the byte format (see module docs).
+/// A personal field: cleartext in a version 1 or 2 body, a salted
+/// commitment in a version 3 body (design §2.2). Which one the bytes hold
+/// is decided by the body's version, never by a tag: a v3 body has no
+/// encoding for cleartext, a v1/v2 body none for a commitment, and encoding
+/// either in the other refuses.
+///
+/// Built from its value (`"Mariupol".into()`), so code that makes v2
+/// events reads as before; [`crate::commit::commit_event`] turns the clear
+/// form into the committed one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Personal<T> {
+    /// The value itself.
+    Clear(T),
+    /// A commitment to it; the value travels in a disclosure.
+    Committed(Commitment),
+}
+
+impl<T> Personal<T> {
+    /// The value, if this is cleartext.
+    pub fn clear(&self) -> Option<&T> {
+        match self {
+            Personal::Clear(v) => Some(v),
+            Personal::Committed(_) => None,
+        }
+    }
+
+    /// The commitment, if this is one.
+    pub fn commitment(&self) -> Option<&Commitment> {
+        match self {
+            Personal::Clear(_) => None,
+            Personal::Committed(c) => Some(c),
+        }
+    }
+}
+
+impl Personal<String> {
+    /// The text, if this is cleartext.
+    pub fn text(&self) -> Option<&str> {
+        self.clear().map(String::as_str)
+    }
+}
+
+impl<T> From<T> for Personal<T> {
+    fn from(v: T) -> Personal<T> {
+        Personal::Clear(v)
+    }
+}
+
+impl From<&str> for Personal<String> {
+    fn from(v: &str) -> Personal<String> {
+        Personal::Clear(v.to_string())
+    }
+}
+
+/// The cleartext of an optional personal field, if it is present and in
+/// clear.
+pub trait ClearField<T> {
+    /// The value, if present and cleartext.
+    fn clear(&self) -> Option<&T>;
+}
+
+impl<T> ClearField<T> for Option<Personal<T>> {
+    fn clear(&self) -> Option<&T> {
+        self.as_ref().and_then(Personal::clear)
+    }
+}
+
+impl<T: Serialize> Serialize for Personal<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Personal::Clear(v) => v.serialize(s),
+            Personal::Committed(c) => c.serialize(s),
+        }
+    }
+}
+
+/// Input (the JSON vocabulary of `custody append`) is always cleartext: a
+/// commitment is made by committing, never typed in.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Personal<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Personal::Clear)
+    }
+}
+
+/// The byte encoding of a value whose bytes depend on the version of the
+/// body that holds it (docs/FORMAT.md §1 for every value; the version
+/// decides whether a personal field is cleartext or a commitment, and
+/// whether `witnesses` exists). Bodies encode their event through this
+/// trait with their own version; values that never differ delegate to
+/// their bincode encoding.
+pub(crate) trait VersionedCodec: Sized {
+    fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError>;
+    fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError>;
+}
+
+macro_rules! same_in_every_version {
+    ($($t:ty),* $(,)?) => {$(
+        impl VersionedCodec for $t {
+            fn encode_in<E: Encoder>(&self, e: &mut E, _: u16) -> Result<(), EncodeError> {
+                Encode::encode(self, e)
+            }
+            fn decode_in<D: Decoder>(d: &mut D, _: u16) -> Result<Self, DecodeError> {
+                <$t as Decode<D::Context>>::decode(d)
+            }
+        }
+    )*};
+}
+
+same_in_every_version!(
+    bool,
+    String,
+    PersonId,
+    OccurredAt,
+    EntryHash,
+    Sha256Digest,
+    Category,
+    SightingSource,
+    ReleaseKind,
+    DeathCause,
+    CorrespondenceKind,
+    Source,
+    Visitor,
+    ProceedingStage,
+    IllTreatmentKind,
+    IllTreatmentSource,
+    Genesis,
+    KeyGranted,
+    KeyRevoked,
+    Checkpoint,
+    Seal,
+    ClockCorrection,
+    Redaction,
+    Predecessor,
+);
+
+impl<T: VersionedCodec> VersionedCodec for Option<T> {
+    fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError> {
+        match self {
+            None => 0u8.encode(e),
+            Some(v) => {
+                1u8.encode(e)?;
+                v.encode_in(e, version)
+            }
+        }
+    }
+    fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError> {
+        match u8::decode(d)? {
+            0 => Ok(None),
+            1 => Ok(Some(T::decode_in(d, version)?)),
+            found => Err(DecodeError::UnexpectedVariant {
+                type_name: "Option<T>",
+                allowed: &bincode::error::AllowedEnumVariants::Range { min: 0, max: 1 },
+                found: u32::from(found),
+            }),
+        }
+    }
+}
+
+impl<T: VersionedCodec> VersionedCodec for Vec<T> {
+    fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError> {
+        (self.len() as u64).encode(e)?;
+        self.iter().try_for_each(|v| v.encode_in(e, version))
+    }
+    fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError> {
+        let n = u64::decode(d)?;
+        let n = usize::try_from(n).map_err(|_| DecodeError::OutsideUsizeRange(n))?;
+        // Counted against the decoder's limit before anything is allocated.
+        d.claim_container_read::<T>(n)?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            d.unclaim_bytes_read(size_of::<T>());
+            out.push(T::decode_in(d, version)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<T: VersionedCodec> VersionedCodec for Personal<T> {
+    fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError> {
+        match (self, version >= VERSION_3) {
+            (Personal::Clear(v), false) => v.encode_in(e, version),
+            (Personal::Committed(c), true) => c.encode(e),
+            (Personal::Clear(_), true) => Err(EncodeError::Other(
+                "a version 3 body carries a commitment for every personal field, never cleartext",
+            )),
+            (Personal::Committed(_), false) => Err(EncodeError::Other(
+                "a commitment exists only in a version 3 body",
+            )),
+        }
+    }
+    fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError> {
+        if version >= VERSION_3 {
+            Ok(Personal::Committed(Commitment::decode(d)?))
+        } else {
+            Ok(Personal::Clear(T::decode_in(d, version)?))
+        }
+    }
+}
+
+/// The codec of a struct whose fields are each [`VersionedCodec`], in
+/// declaration order; `v3: witnesses` names the field that exists only in
+/// version 3 bodies (last, after `attachments`).
+macro_rules! versioned_struct {
+    ($t:ident { $($f:ident),* $(; v3: $w:ident)? }) => {
+        impl VersionedCodec for $t {
+            fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError> {
+                $( self.$f.encode_in(e, version)?; )*
+                $(
+                    if version >= VERSION_3 {
+                        self.$w.encode_in(e, version)?;
+                    } else if self.$w.is_some() {
+                        return Err(EncodeError::Other(
+                            "`witnesses` exists only in version 3 bodies",
+                        ));
+                    }
+                )?
+                Ok(())
+            }
+            fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError> {
+                Ok($t {
+                    $( $f: VersionedCodec::decode_in(d, version)?, )*
+                    $( $w: if version >= VERSION_3 {
+                        VersionedCodec::decode_in(d, version)?
+                    } else {
+                        None
+                    }, )?
+                })
+            }
+        }
+    };
+}
+
+versioned_struct!(Attachment {
+    sha256,
+    media_type,
+    description
+});
+versioned_struct!(MissingReport {
+    person, occurred_at, category, last_seen_place, name, date_of_birth, service_number, unit,
+    notes, attachments; v3: witnesses
+});
+versioned_struct!(Capture {
+    person, occurred_at, place, circumstances, category, notes, attachments; v3: witnesses
+});
+versioned_struct!(IcrcNotification {
+    person, occurred_at, reference, location_disclosed, health_disclosed, notes, attachments;
+    v3: witnesses
+});
+versioned_struct!(Sighting { person, occurred_at, place, source, notes, attachments; v3: witnesses });
+versioned_struct!(Release { person, occurred_at, place, kind, notes, attachments; v3: witnesses });
+versioned_struct!(Death {
+    person, occurred_at, place, cause, remains_returned, notes, attachments; v3: witnesses
+});
+versioned_struct!(Correspondence {
+    person, occurred_at, kind, via, notes, attachments; v3: witnesses
+});
+versioned_struct!(Denial { person, occurred_at, by, notes, attachments; v3: witnesses });
+versioned_struct!(Inquiry { person, occurred_at, to, by, notes, attachments; v3: witnesses });
+versioned_struct!(Transfer {
+    person, occurred_at, from, to, source, notes, attachments; v3: witnesses
+});
+versioned_struct!(Visit { person, occurred_at, visitor, place, notes, attachments; v3: witnesses });
+versioned_struct!(LegalProceeding {
+    person, occurred_at, stage, source, authority, charge, sentence, notes, attachments;
+    v3: witnesses
+});
+versioned_struct!(IllTreatment {
+    person, occurred_at, kind, source, place, notes, attachments; v3: witnesses
+});
+versioned_struct!(RemainsReturned { person, occurred_at, place, notes, attachments; v3: witnesses });
+versioned_struct!(Dispute {
+    person, occurred_at, target, by, reason, notes, attachments; v3: witnesses
+});
+
+/// How deep events may nest: a statement (depth 0) carrying a correction
+/// (1) with a replacement (2). Deeper nesting is never valid, and refusing
+/// it while decoding bounds the decoder's recursion.
+const MAX_EVENT_DEPTH: u32 = 2;
+
+impl Event {
+    /// The variant index: the `u32` that starts the event's bytes.
+    pub fn index(&self) -> u32 {
+        match self {
+            Event::Genesis(_) => 0,
+            Event::KeyGranted(_) => 1,
+            Event::KeyRevoked(_) => 2,
+            Event::MissingReport(_) => 3,
+            Event::Capture(_) => 4,
+            Event::IcrcNotification(_) => 5,
+            Event::Sighting(_) => 6,
+            Event::Release(_) => 7,
+            Event::Death(_) => 8,
+            Event::Correspondence(_) => 9,
+            Event::Correction(_) => 10,
+            Event::Checkpoint(_) => 11,
+            Event::Seal(_) => 12,
+            Event::ClockCorrection(_) => 13,
+            Event::Denial(_) => 14,
+            Event::Inquiry(_) => 15,
+            Event::Transfer(_) => 16,
+            Event::Visit(_) => 17,
+            Event::LegalProceeding(_) => 18,
+            Event::IllTreatment(_) => 19,
+            Event::RemainsReturned(_) => 20,
+            Event::Dispute(_) => 21,
+            Event::Statement(_) => 22,
+            Event::Redaction(_) => 23,
+            Event::Predecessor(_) => 24,
+        }
+    }
+
+    fn decode_at<D: Decoder>(d: &mut D, version: u16, depth: u32) -> Result<Event, DecodeError> {
+        let index = u32::decode(d)?;
+        if depth > MAX_EVENT_DEPTH {
+            return Err(DecodeError::Other(
+                "events nested too deeply (a statement's correction's replacement is the deepest)",
+            ));
+        }
+        macro_rules! dec {
+            ($v:ident) => {
+                Event::$v(VersionedCodec::decode_in(d, version)?)
+            };
+        }
+        Ok(match index {
+            0 => dec!(Genesis),
+            1 => dec!(KeyGranted),
+            2 => dec!(KeyRevoked),
+            3 => dec!(MissingReport),
+            4 => dec!(Capture),
+            5 => dec!(IcrcNotification),
+            6 => dec!(Sighting),
+            7 => dec!(Release),
+            8 => dec!(Death),
+            9 => dec!(Correspondence),
+            10 => {
+                let target = EntryHash::decode(d)?;
+                let reason = Personal::<String>::decode_in(d, version)?;
+                let replacement = match u8::decode(d)? {
+                    0 => None,
+                    1 => Some(Box::new(Event::decode_at(d, version, depth + 1)?)),
+                    found => {
+                        return Err(DecodeError::UnexpectedVariant {
+                            type_name: "Option<T>",
+                            allowed: &bincode::error::AllowedEnumVariants::Range { min: 0, max: 1 },
+                            found: u32::from(found),
+                        })
+                    }
+                };
+                Event::Correction(Correction {
+                    target,
+                    reason,
+                    replacement,
+                })
+            }
+            11 => dec!(Checkpoint),
+            12 => dec!(Seal),
+            13 => dec!(ClockCorrection),
+            14 => dec!(Denial),
+            15 => dec!(Inquiry),
+            16 => dec!(Transfer),
+            17 => dec!(Visit),
+            18 => dec!(LegalProceeding),
+            19 => dec!(IllTreatment),
+            20 => dec!(RemainsReturned),
+            21 => dec!(Dispute),
+            22 => Event::Statement(Statement {
+                statement: SignedStatement::decode_nested(d, depth + 1)?,
+            }),
+            23 => dec!(Redaction),
+            24 => dec!(Predecessor),
+            found => {
+                return Err(DecodeError::UnexpectedVariant {
+                    type_name: "Event",
+                    allowed: &bincode::error::AllowedEnumVariants::Range { min: 0, max: 24 },
+                    found,
+                })
+            }
+        })
+    }
+
+    /// Decodes an event nested in another (a statement's event), at
+    /// `depth`.
+    pub(crate) fn decode_nested<D: Decoder>(
+        d: &mut D,
+        version: u16,
+        depth: u32,
+    ) -> Result<Event, DecodeError> {
+        Event::decode_at(d, version, depth)
+    }
+}
+
+impl VersionedCodec for Event {
+    fn encode_in<E: Encoder>(&self, e: &mut E, version: u16) -> Result<(), EncodeError> {
+        self.index().encode(e)?;
+        match self {
+            Event::Genesis(x) => x.encode_in(e, version),
+            Event::KeyGranted(x) => x.encode_in(e, version),
+            Event::KeyRevoked(x) => x.encode_in(e, version),
+            Event::MissingReport(x) => x.encode_in(e, version),
+            Event::Capture(x) => x.encode_in(e, version),
+            Event::IcrcNotification(x) => x.encode_in(e, version),
+            Event::Sighting(x) => x.encode_in(e, version),
+            Event::Release(x) => x.encode_in(e, version),
+            Event::Death(x) => x.encode_in(e, version),
+            Event::Correspondence(x) => x.encode_in(e, version),
+            Event::Correction(x) => {
+                x.target.encode(e)?;
+                x.reason.encode_in(e, version)?;
+                match &x.replacement {
+                    None => 0u8.encode(e),
+                    Some(r) => {
+                        1u8.encode(e)?;
+                        r.encode_in(e, version)
+                    }
+                }
+            }
+            Event::Checkpoint(x) => x.encode_in(e, version),
+            Event::Seal(x) => x.encode_in(e, version),
+            Event::ClockCorrection(x) => x.encode_in(e, version),
+            Event::Denial(x) => x.encode_in(e, version),
+            Event::Inquiry(x) => x.encode_in(e, version),
+            Event::Transfer(x) => x.encode_in(e, version),
+            Event::Visit(x) => x.encode_in(e, version),
+            Event::LegalProceeding(x) => x.encode_in(e, version),
+            Event::IllTreatment(x) => x.encode_in(e, version),
+            Event::RemainsReturned(x) => x.encode_in(e, version),
+            Event::Dispute(x) => x.encode_in(e, version),
+            // A statement's event is always in its version 3 form: the
+            // statement's own version says so, whatever body carries it.
+            Event::Statement(x) => x.statement.encode(e),
+            Event::Redaction(x) => x.encode_in(e, version),
+            Event::Predecessor(x) => x.encode_in(e, version),
+        }
+    }
+    fn decode_in<D: Decoder>(d: &mut D, version: u16) -> Result<Self, DecodeError> {
+        Event::decode_at(d, version, 0)
+    }
+}
+
+/// Format v3, event 22: a [`SignedStatement`] registered by this entry's
+/// signer (design §4.3). Its streams, links and meaning are its inner
+/// event's; its author is the statement's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement, with its author's signature.
+    pub statement: SignedStatement,
+}
+
+impl Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("statement", &self.statement.view_with_id())?;
+        m.end()
+    }
+}
+
+/// Format v3: one entry's slots erased by a redaction.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct RedactedItem {
+    /// The entry, by its hash.
+    pub target: EntryHash,
+    /// Its slots, ascending, each once (1 to 128).
+    pub slots: Vec<Slot>,
+}
+
+/// Format v3, event 23: the authority records that these committed fields
+/// of these entries were erased, and why (design §5). It names slots,
+/// never values; it changes no projection, link or commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Redaction {
+    /// Whose stream the redaction is in.
+    pub person: PersonId,
+    /// The entries and slots erased, ascending by target, each target once
+    /// (1 to 1,024).
+    pub items: Vec<RedactedItem>,
+    /// Why, in clear (never the erased values).
+    pub reason: String,
+}
+
+/// Format v3, event 24: seq 1 of a re-issued ledger names the last
+/// checkpoint of the ledger it replaces (design §9).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Predecessor {
+    /// The old ledger's name (its checkpoint origin).
+    pub origin: String,
+    /// The size of its last checkpoint.
+    pub tree_size: u64,
+    /// That checkpoint's root hash.
+    pub root_hash: Sha256Digest,
+}
+
+/// The most items a redaction names.
+pub const MAX_REDACTED_ITEMS: usize = 1024;
+/// The most slots one redacted item names.
+pub const MAX_REDACTED_SLOTS: usize = 128;
+
+/// Lists an event's personal fields once, for a shared and a mutable
+/// visitor: `$req`, `$opt`, `$date` wrap a required text, an optional text
+/// and the date of birth; `$($m)*` is empty or `mut`.
+macro_rules! personal_fields {
+    ($event:expr, $part:expr, $visit:expr, $recurse:ident, $req:path, $opt:path, $date:path; $($m:tt)*) => {{
+        let part: u8 = $part;
+        let visit = $visit;
+        let (notes, witnesses, attachments) = match $event {
+            Event::MissingReport(e) => {
+                visit(Slot::new(part, CODE_LAST_SEEN_PLACE), $opt(& $($m)* e.last_seen_place));
+                visit(Slot::new(part, CODE_NAME), $opt(& $($m)* e.name));
+                visit(Slot::new(part, CODE_DATE_OF_BIRTH), $date(& $($m)* e.date_of_birth));
+                visit(Slot::new(part, CODE_SERVICE_NUMBER), $opt(& $($m)* e.service_number));
+                visit(Slot::new(part, CODE_UNIT), $opt(& $($m)* e.unit));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Capture(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                visit(Slot::new(part, CODE_CIRCUMSTANCES), $opt(& $($m)* e.circumstances));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::IcrcNotification(e) => {
+                visit(Slot::new(part, CODE_REFERENCE), $opt(& $($m)* e.reference));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Sighting(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Release(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Death(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Correspondence(e) => {
+                visit(Slot::new(part, CODE_VIA), $opt(& $($m)* e.via));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Denial(e) => {
+                visit(Slot::new(part, CODE_BY), $req(& $($m)* e.by));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Inquiry(e) => {
+                visit(Slot::new(part, CODE_BY), $req(& $($m)* e.by));
+                visit(Slot::new(part, CODE_TO), $req(& $($m)* e.to));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Transfer(e) => {
+                visit(Slot::new(part, CODE_TO), $req(& $($m)* e.to));
+                visit(Slot::new(part, CODE_FROM), $opt(& $($m)* e.from));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Visit(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::LegalProceeding(e) => {
+                visit(Slot::new(part, CODE_AUTHORITY), $opt(& $($m)* e.authority));
+                visit(Slot::new(part, CODE_CHARGE), $opt(& $($m)* e.charge));
+                visit(Slot::new(part, CODE_SENTENCE), $opt(& $($m)* e.sentence));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::IllTreatment(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::RemainsReturned(e) => {
+                visit(Slot::new(part, CODE_PLACE), $opt(& $($m)* e.place));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Dispute(e) => {
+                visit(Slot::new(part, CODE_BY), $req(& $($m)* e.by));
+                visit(Slot::new(part, CODE_REASON), $req(& $($m)* e.reason));
+                (& $($m)* e.notes, & $($m)* e.witnesses, & $($m)* e.attachments)
+            }
+            Event::Correction(c) => {
+                visit(Slot::new(part, CODE_REASON), $req(& $($m)* c.reason));
+                if let Some(r) = & $($m)* c.replacement {
+                    r.$recurse(PART_REPLACEMENT, visit);
+                }
+                return;
+            }
+            Event::Statement(s) => {
+                s.statement.$recurse(part, visit);
+                return;
+            }
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Checkpoint(_)
+            | Event::Seal(_)
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => return,
+        };
+        visit(Slot::new(part, CODE_NOTES), $opt(notes));
+        visit(Slot::new(part, CODE_WITNESSES), $opt(witnesses));
+        for (i, a) in attachments.into_iter().enumerate() {
+            let slot = Slot {
+                part,
+                code: CODE_DESCRIPTION,
+                index: u16::try_from(i).unwrap_or(u16::MAX),
+            };
+            visit(slot, $opt(& $($m)* a.description));
+        }
+    }};
+}
+
+impl Event {
+    /// Calls `visit` with every personal field of the event (every slot it
+    /// has, present or absent), `part` being this event's part: the
+    /// fields of design §2.3, a correction's replacement as part 1, a
+    /// statement's inner event as the statement's own.
+    pub fn visit_personal<'a>(&'a self, part: u8, visit: &mut dyn FnMut(Slot, PersonalRef<'a>)) {
+        personal_fields!(self, part, visit, visit_personal,
+            PersonalRef::required, PersonalRef::optional, PersonalRef::date;)
+    }
+
+    /// The same, mutably (to commit the fields).
+    pub fn visit_personal_mut<'a>(
+        &'a mut self,
+        part: u8,
+        visit: &mut dyn FnMut(Slot, PersonalMut<'a>),
+    ) {
+        personal_fields!(self, part, visit, visit_personal_mut,
+            PersonalMut::Text, PersonalMut::OptText, PersonalMut::OptDate; mut)
+    }
+
+    /// The event a statement carries, or the event itself.
+    pub fn inner(&self) -> &Event {
+        match self {
+            Event::Statement(s) => s.statement.event(),
+            other => other,
+        }
+    }
+
+    /// Checks that every personal field has the form a body of `version`
+    /// gives it: commitments in version 3, cleartext before, and no
+    /// `witnesses` before version 3.
+    /// A statement's event is always in its v3 form, whatever body carries
+    /// it (its own rules check that: [`SignedStatement::validate`]).
+    pub fn check_form(&self, version: u16) -> Result<(), FieldError> {
+        if let Event::Statement(_) = self {
+            return Ok(());
+        }
+        let v3 = version >= VERSION_3;
+        let mut problem = None;
+        self.visit_personal(PART_EVENT, &mut |slot, field| {
+            let (clear, committed) = match field {
+                PersonalRef::Text(Some(Personal::Clear(_)))
+                | PersonalRef::Date(Some(Personal::Clear(_))) => (true, false),
+                PersonalRef::Text(Some(Personal::Committed(_)))
+                | PersonalRef::Date(Some(Personal::Committed(_))) => (false, true),
+                PersonalRef::Text(None) | PersonalRef::Date(None) => (false, false),
+            };
+            if problem.is_some() {
+                return;
+            }
+            if v3 && clear {
+                problem = Some(FieldError::new(
+                    slot.to_string(),
+                    "a version 3 body carries a commitment for every personal field, never cleartext",
+                ));
+            } else if !v3 && slot.code == CODE_WITNESSES && (clear || committed) {
+                problem = Some(FieldError::new(
+                    slot.to_string(),
+                    format!("exists only in version 3 bodies; this body is version {version}"),
+                ));
+            } else if !v3 && committed {
+                problem = Some(FieldError::new(
+                    slot.to_string(),
+                    format!("a commitment exists only in a version 3 body; this body is version {version}"),
+                ));
+            }
+        });
+        problem.map_or(Ok(()), Err)
+    }
+}
+
+/// What an entry says. The variant order is the byte format (see module docs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Byte value 0.
@@ -900,6 +1670,15 @@ pub enum Event {
     RemainsReturned(RemainsReturned),
     /// 21, version 2 only.
     Dispute(Dispute),
+    /// 22, version 3 only: evidence (or a correction) its author signed
+    /// elsewhere, registered by this entry's signer.
+    Statement(Statement),
+    /// 23, version 3 only: the authority records which committed fields
+    /// of which entries were erased, and why.
+    Redaction(Redaction),
+    /// 24, version 3 only: a re-issued ledger names the last checkpoint of
+    /// the ledger it replaces.
+    Predecessor(Predecessor),
 }
 
 /// The role an event's signer must hold.
@@ -907,8 +1686,8 @@ pub enum Event {
 pub enum Requirement {
     /// Only the genesis: signed by the key it names, at sequence number 0.
     Genesis,
-    /// Grants and revocations: role `authority`.
-    Role(Role),
+    /// Every other entry: any one of these roles.
+    Role(&'static [Role]),
 }
 
 /// A field that failed validation: its path (e.g. `attachments[0].sha256`)
@@ -962,7 +1741,21 @@ fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()
     Ok(())
 }
 
-fn check_opt(field: &str, value: &Option<String>, max: usize) -> Result<(), FieldError> {
+/// Checks a required personal text field: only cleartext has rules here
+/// (a commitment's value was checked when it was committed, and is
+/// checked again with its disclosure).
+fn check_personal(field: &str, value: &Personal<String>, max: usize) -> Result<(), FieldError> {
+    match value {
+        Personal::Clear(v) => check_text(field, v, max, true),
+        Personal::Committed(_) => Ok(()),
+    }
+}
+
+fn check_opt(field: &str, value: &Option<Personal<String>>, max: usize) -> Result<(), FieldError> {
+    let value = match value {
+        Some(Personal::Clear(v)) => Some(v),
+        Some(Personal::Committed(_)) | None => None,
+    };
     match value {
         // An optional field given as "" is most often a spreadsheet's empty
         // cell: say how to write "not known" rather than only "empty".
@@ -976,6 +1769,68 @@ fn check_opt(field: &str, value: &Option<String>, max: usize) -> Result<(), Fiel
         Some(v) => check_text(field, v, max, true),
         None => Ok(()),
     }
+}
+
+/// The rules of a ledger name (a genesis's `ledger_name`, a statement's
+/// `ledger`, a predecessor's `origin`): short text, and no space, tab,
+/// newline or `+`, since it is the origin line of checkpoints.
+pub(crate) fn check_ledger_name(field: &str, name: &str) -> Result<(), FieldError> {
+    check_text(field, name, limits::SHORT_TEXT, true)?;
+    if name.contains(['\n', '\t', ' ', '+']) {
+        return Err(FieldError::new(
+            field,
+            "must not contain spaces, tabs, newlines or '+' (it is the checkpoint origin)",
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of a redaction that need no other entry (design §5, rule
+/// `format`): 1 to 1,024 items ascending by target, each target once; 1 to
+/// 128 slots per item, ascending, each once, each a slot that can exist;
+/// a reason.
+fn check_redaction(r: &Redaction) -> Result<(), FieldError> {
+    PersonId::new(r.person.as_str()).map_err(|m| FieldError::new("person", m))?;
+    if r.items.is_empty() || r.items.len() > MAX_REDACTED_ITEMS {
+        return Err(FieldError::new(
+            "items",
+            format!(
+                "has {} items; a redaction names 1 to {MAX_REDACTED_ITEMS} entries",
+                r.items.len()
+            ),
+        ));
+    }
+    for (i, pair) in r.items.windows(2).enumerate() {
+        if pair[0].target >= pair[1].target {
+            return Err(FieldError::new(
+                format!("items[{}].target", i + 1),
+                "items must be in ascending order of target, each target once",
+            ));
+        }
+    }
+    for (i, item) in r.items.iter().enumerate() {
+        let f = |name: &str| format!("items[{i}].{name}");
+        if item.slots.is_empty() || item.slots.len() > MAX_REDACTED_SLOTS {
+            return Err(FieldError::new(
+                f("slots"),
+                format!(
+                    "has {} slots; an item names 1 to {MAX_REDACTED_SLOTS}",
+                    item.slots.len()
+                ),
+            ));
+        }
+        for (j, slot) in item.slots.iter().enumerate() {
+            slot.check()
+                .map_err(|m| FieldError::new(format!("items[{i}].slots[{j}]"), m))?;
+        }
+        if item.slots.windows(2).any(|p| p[0] >= p[1]) {
+            return Err(FieldError::new(
+                f("slots"),
+                "slots must be in ascending order of (part, code, index), each once",
+            ));
+        }
+    }
+    check_text("reason", &r.reason, limits::LONG_TEXT, true)
 }
 
 fn check_attachments(list: &[Attachment]) -> Result<(), FieldError> {
@@ -1021,17 +1876,17 @@ fn check_v2_evidence(event: &Event) -> Result<(), FieldError> {
     use limits::{LONG_TEXT as LONG, SHORT_TEXT as SHORT};
     match event {
         Event::Denial(e) => {
-            check_text("by", &e.by, SHORT, true)?;
+            check_personal("by", &e.by, SHORT)?;
             check_opt("notes", &e.notes, LONG)
         }
         Event::Inquiry(e) => {
-            check_text("to", &e.to, SHORT, true)?;
-            check_text("by", &e.by, SHORT, true)?;
+            check_personal("to", &e.to, SHORT)?;
+            check_personal("by", &e.by, SHORT)?;
             check_opt("notes", &e.notes, LONG)
         }
         Event::Transfer(e) => {
             check_opt("from", &e.from, SHORT)?;
-            check_text("to", &e.to, SHORT, true)?;
+            check_personal("to", &e.to, SHORT)?;
             check_opt("notes", &e.notes, LONG)
         }
         Event::Visit(e) => {
@@ -1053,8 +1908,8 @@ fn check_v2_evidence(event: &Event) -> Result<(), FieldError> {
             check_opt("notes", &e.notes, LONG)
         }
         Event::Dispute(e) => {
-            check_text("by", &e.by, SHORT, true)?;
-            check_text("reason", &e.reason, LONG, true)?;
+            check_personal("by", &e.by, SHORT)?;
+            check_personal("reason", &e.reason, LONG)?;
             check_opt("notes", &e.notes, LONG)
         }
         _ => Ok(()),
@@ -1087,6 +1942,9 @@ impl Event {
             Event::IllTreatment(_) => "ill_treatment",
             Event::RemainsReturned(_) => "remains_returned",
             Event::Dispute(_) => "dispute",
+            Event::Statement(_) => "statement",
+            Event::Redaction(_) => "redaction",
+            Event::Predecessor(_) => "predecessor",
         }
     }
 
@@ -1125,6 +1983,7 @@ impl Event {
                 | Event::KeyGranted(_)
                 | Event::KeyRevoked(_)
                 | Event::ClockCorrection(_)
+                | Event::Predecessor(_)
         )
     }
 
@@ -1144,6 +2003,18 @@ impl Event {
             | Event::Dispute(_) => true,
             Event::Sighting(s) => s.source == SightingSource::ReturnedCivilian,
             Event::Correction(c) => c.replacement.as_deref().is_some_and(Event::needs_v2),
+            _ => self.needs_v3(),
+        }
+    }
+
+    /// True for the events (and values) that exist only in version 3
+    /// bodies: statements, redactions, predecessors and grants of
+    /// `registrar`. (A `witnesses` field or a commitment is a matter of
+    /// form: [`Event::check_form`].)
+    pub fn needs_v3(&self) -> bool {
+        match self {
+            Event::Statement(_) | Event::Redaction(_) | Event::Predecessor(_) => true,
+            Event::KeyGranted(k) => k.role == Role::Registrar,
             _ => false,
         }
     }
@@ -1154,10 +2025,15 @@ impl Event {
             Event::Genesis(_) => Requirement::Genesis,
             Event::KeyGranted(_)
             | Event::KeyRevoked(_)
-            | Event::Checkpoint(_)
-            | Event::Seal(_)
-            | Event::ClockCorrection(_) => Requirement::Role(Role::Authority),
-            _ => Requirement::Role(Role::Investigator),
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => Requirement::Role(&[Role::Authority]),
+            // Design §6: the duties of a log operator's online key.
+            Event::Checkpoint(_) | Event::Seal(_) => {
+                Requirement::Role(&[Role::Authority, Role::Registrar])
+            }
+            Event::Statement(_) => Requirement::Role(&[Role::Registrar, Role::Investigator]),
+            _ => Requirement::Role(&[Role::Investigator]),
         }
     }
 
@@ -1185,7 +2061,10 @@ impl Event {
             | Event::Correction(_)
             | Event::Checkpoint(_)
             | Event::Seal(_)
-            | Event::ClockCorrection(_) => return None,
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => return None,
+            Event::Statement(s) => return s.statement.event().person(),
         })
     }
 
@@ -1213,8 +2092,44 @@ impl Event {
             | Event::Correction(_)
             | Event::Checkpoint(_)
             | Event::Seal(_)
-            | Event::ClockCorrection(_) => return None,
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => return None,
+            Event::Statement(s) => return s.statement.event().occurred_at(),
         })
+    }
+
+    /// The `witnesses` field of an evidence event (absent for the others;
+    /// a statement's is its inner event's).
+    pub fn witnesses(&self) -> &Option<Personal<String>> {
+        const NONE: &Option<Personal<String>> = &None;
+        match self {
+            Event::MissingReport(e) => &e.witnesses,
+            Event::Capture(e) => &e.witnesses,
+            Event::IcrcNotification(e) => &e.witnesses,
+            Event::Sighting(e) => &e.witnesses,
+            Event::Release(e) => &e.witnesses,
+            Event::Death(e) => &e.witnesses,
+            Event::Correspondence(e) => &e.witnesses,
+            Event::Denial(e) => &e.witnesses,
+            Event::Inquiry(e) => &e.witnesses,
+            Event::Transfer(e) => &e.witnesses,
+            Event::Visit(e) => &e.witnesses,
+            Event::LegalProceeding(e) => &e.witnesses,
+            Event::IllTreatment(e) => &e.witnesses,
+            Event::RemainsReturned(e) => &e.witnesses,
+            Event::Dispute(e) => &e.witnesses,
+            Event::Statement(s) => s.statement.event().witnesses(),
+            Event::Genesis(_)
+            | Event::KeyGranted(_)
+            | Event::KeyRevoked(_)
+            | Event::Correction(_)
+            | Event::Checkpoint(_)
+            | Event::Seal(_)
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => NONE,
+        }
     }
 
     /// The attachments of an evidence event (empty for the others).
@@ -1241,7 +2156,10 @@ impl Event {
             | Event::Correction(_)
             | Event::Checkpoint(_)
             | Event::Seal(_)
-            | Event::ClockCorrection(_) => &[],
+            | Event::ClockCorrection(_)
+            | Event::Redaction(_)
+            | Event::Predecessor(_) => &[],
+            Event::Statement(s) => s.statement.event().attachments(),
         }
     }
 
@@ -1253,6 +2171,9 @@ impl Event {
     /// crafted outside `custody` is held to the same rules as typed input.
     pub fn validate(&self) -> Result<(), FieldError> {
         use limits::{LONG_TEXT as LONG, SHORT_TEXT as SHORT};
+        if let Event::Statement(st) = self {
+            return st.statement.validate();
+        }
         if let Some(p) = self.person() {
             PersonId::new(p.as_str()).map_err(|m| FieldError::new("person", m))?;
         }
@@ -1260,15 +2181,10 @@ impl Event {
             check_when(&at)?;
         }
         check_attachments(self.attachments())?;
+        check_opt("witnesses", self.witnesses(), LONG)?;
         match self {
             Event::Genesis(g) => {
-                check_text("ledger_name", &g.ledger_name, SHORT, true)?;
-                if g.ledger_name.contains(['\n', '\t', ' ', '+']) {
-                    return Err(FieldError::new(
-                        "ledger_name",
-                        "must not contain spaces, tabs, newlines or '+' (it is the checkpoint origin)",
-                    ));
-                }
+                check_ledger_name("ledger_name", &g.ledger_name)?;
                 check_text("authority_holder", &g.authority_holder, SHORT, true)
             }
             Event::KeyGranted(k) => check_text("holder", &k.holder, SHORT, true),
@@ -1279,7 +2195,7 @@ impl Event {
                 check_opt("service_number", &e.service_number, SHORT)?;
                 check_opt("unit", &e.unit, SHORT)?;
                 check_opt("notes", &e.notes, LONG)?;
-                if let Some(dob) = &e.date_of_birth {
+                if let Some(Personal::Clear(dob)) = &e.date_of_birth {
                     if dob.is_instant() {
                         return Err(FieldError::new(
                             "date_of_birth",
@@ -1335,6 +2251,18 @@ impl Event {
                 Ok(())
             }
             Event::ClockCorrection(c) => check_text("reason", &c.reason, LONG, true),
+            Event::Statement(st) => st.statement.validate(),
+            Event::Redaction(r) => check_redaction(r),
+            Event::Predecessor(p) => {
+                check_ledger_name("origin", &p.origin)?;
+                if p.tree_size == 0 {
+                    return Err(FieldError::new(
+                        "tree_size",
+                        "a checkpoint covers at least the genesis",
+                    ));
+                }
+                Ok(())
+            }
             Event::Denial(_)
             | Event::Inquiry(_)
             | Event::Transfer(_)
@@ -1344,9 +2272,9 @@ impl Event {
             | Event::RemainsReturned(_)
             | Event::Dispute(_) => check_v2_evidence(self),
             Event::Correction(c) => {
-                check_text("reason", &c.reason, LONG, true)?;
+                check_personal("reason", &c.reason, LONG)?;
                 if let Some(r) = &c.replacement {
-                    if !r.is_evidence() {
+                    if !r.is_evidence() || matches!(**r, Event::Statement(_)) {
                         return Err(FieldError::new(
                             "replacement.type",
                             format!(

@@ -22,6 +22,9 @@
 //!   (each entry's links to the previous entry about the same subject);
 //!   [`map_hash`]: the person map a v2 seal commits to (its definition,
 //!   the incremental map, proofs and their check).
+//! - [`commit`]: format v3's salted commitments to personal fields, their
+//!   slots and disclosures; [`statement`]: format v3's signed statements
+//!   (evidence signed by its author elsewhere, registered by an entry).
 //! - [`wire`]: the artefacts that leave a store (export lines, person
 //!   bundles, proofs), each type's reader and writer side by side.
 //!
@@ -30,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod commit;
 pub mod entry;
 pub mod event;
 pub mod json;
@@ -39,6 +43,7 @@ pub mod merkle_hash;
 pub mod note;
 pub mod registry;
 pub mod rules;
+pub mod statement;
 pub mod stream;
 pub mod text;
 pub mod time;

@@ -81,14 +81,14 @@ pub enum AuthError {
         reason: String,
     },
     /// The signer lacks the role.
-    #[error("key {key} ({holder}) does not hold the role `{role}` needed to sign {what}")]
+    #[error("key {key} ({holder}) does not hold the role {} needed to sign {what}", roles_in_words(.roles))]
     MissingRole {
         /// The key.
         key: PublicKeyBytes,
         /// Its holder.
         holder: String,
-        /// The role needed.
-        role: Role,
+        /// The roles that would do (any one).
+        roles: &'static [Role],
         /// What it tried to sign.
         what: &'static str,
     },
@@ -110,6 +110,15 @@ pub enum AuthError {
     /// A grant or revocation of an invalid or weak public key.
     #[error(transparent)]
     BadKey(#[from] WeakKey),
+}
+
+/// "`investigator`", or "`registrar` or `investigator`".
+fn roles_in_words(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| format!("`{r}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// Who may sign what, replayed from the governance entries.
@@ -163,7 +172,7 @@ impl KeyRegistry {
                     _ => Err(AuthError::GenesisSigner),
                 }
             }
-            Requirement::Role(role) => {
+            Requirement::Role(roles) => {
                 if seq == 0 || self.authority.is_none() {
                     return Err(AuthError::NoGenesis);
                 }
@@ -179,17 +188,44 @@ impl KeyRegistry {
                         reason: reason.clone(),
                     });
                 }
-                if !record.roles.contains_key(&role) {
+                if !roles.iter().any(|r| record.roles.contains_key(r)) {
                     return Err(AuthError::MissingRole {
                         key: *signer,
                         holder: record.holder.clone(),
-                        role,
+                        roles,
                         what: event.type_name(),
                     });
                 }
                 self.check_governance(event)
             }
         }
+    }
+
+    /// Checks that `author` may author a statement registered at this
+    /// point (design §4.4, rule `author`): a key this ledger granted
+    /// `investigator`, not revoked by the entries before.
+    pub fn check_author(&self, author: &PublicKeyBytes) -> Result<(), AuthError> {
+        let record = self
+            .keys
+            .get(author)
+            .ok_or(AuthError::UnknownKey(*author))?;
+        if let Some((at, reason)) = &record.revoked {
+            return Err(AuthError::Revoked {
+                key: *author,
+                holder: record.holder.clone(),
+                seq: *at,
+                reason: reason.clone(),
+            });
+        }
+        if !record.roles.contains_key(&Role::Investigator) {
+            return Err(AuthError::MissingRole {
+                key: *author,
+                holder: record.holder.clone(),
+                roles: &[Role::Investigator],
+                what: "evidence",
+            });
+        }
+        Ok(())
     }
 
     fn check_governance(&self, event: &Event) -> Result<(), AuthError> {

@@ -47,11 +47,13 @@
 //! `signature`) are checked before these by the caller: they need the
 //! stored bytes, and the rules need only the decoded body.
 
-use crate::entry::{EntryBody, GENESIS_PREV_HASH, VERSION_2};
+use crate::commit::{slots_of, Slot, SlotContent};
+use crate::entry::{EntryBody, GENESIS_PREV_HASH, VERSION_2, VERSION_3};
 use crate::event::{EntryHash, Event};
 use crate::map_hash::{MapValue, MemoryMap};
 use crate::merkle_hash::Hash;
 use crate::registry::{AuthError, KeyRegistry};
+use crate::statement::{StatementId, StatementSignatureError};
 use crate::stream::{streams, Link, Stream, StreamList};
 use crate::time::Timestamp;
 use std::collections::HashMap;
@@ -116,6 +118,19 @@ pub enum Rule {
     /// Bundle: the bundle's checkpoint and a pinned one of the same size
     /// disagree (equivocation), or an anchor's proof or streams disagree.
     Inconsistent,
+    /// Format v3: a statement's author signature does not verify strictly.
+    StatementSignature,
+    /// Format v3: a statement's author does not hold `investigator` at the
+    /// registering entry.
+    Author,
+    /// Format v3: a statement signed for another ledger.
+    StatementLedger,
+    /// Format v3: a statement already registered in the chain.
+    DuplicateStatement,
+    /// Format v3: a redaction names an entry or slot it may not.
+    Redaction,
+    /// Format v3: a predecessor anywhere but at seq 1.
+    Predecessor,
 }
 
 impl Rule {
@@ -144,6 +159,12 @@ impl Rule {
             Rule::StaleCheckpoint => "stale_checkpoint",
             Rule::Unanchored => "unanchored",
             Rule::Inconsistent => "inconsistent",
+            Rule::StatementSignature => "statement_signature",
+            Rule::Author => "author",
+            Rule::StatementLedger => "statement_ledger",
+            Rule::DuplicateStatement => "duplicate_statement",
+            Rule::Redaction => "redaction",
+            Rule::Predecessor => "predecessor",
         }
     }
 }
@@ -186,6 +207,67 @@ pub trait Lookups {
     /// The last entry of `stream` before the one being checked (`None`: the
     /// stream is empty). Asked in contiguous mode only.
     fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, Self::Error>;
+    /// Format v3: the seq of the entry before the one being checked that
+    /// carries the statement `id`, if one does (rule
+    /// `duplicate_statement`).
+    fn statement(&self, id: &StatementId) -> Result<Option<u64>, Self::Error>;
+    /// Format v3: what a redaction may erase in the entry with hash
+    /// `target`, among the entries before the one being checked (rule
+    /// `redaction`).
+    fn redaction_target(&self, target: &EntryHash) -> Result<RedactionTarget, Self::Error>;
+}
+
+/// What a redaction may erase in an entry (format v3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedactionTarget {
+    /// No earlier version 3 entry has this hash (none at all, a later one,
+    /// or a v1/v2 entry, whose cleartext is in its signed bytes).
+    NotV3,
+    /// An earlier v3 entry.
+    V3 {
+        /// Its seq.
+        seq: u64,
+        /// Its streams (a redaction names entries in its person's stream).
+        streams: StreamList,
+        /// Its committed slots, each with the seq of the redaction that
+        /// already erased it, if one did.
+        slots: Vec<(Slot, Option<u64>)>,
+    },
+}
+
+/// Why a redaction breaks rule `redaction` (design §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RedactionProblem {
+    /// The target is not an earlier version 3 entry.
+    NotV3 {
+        /// The target.
+        target: EntryHash,
+    },
+    /// The target is not in the redaction's person's stream.
+    OtherPerson {
+        /// The target.
+        target: EntryHash,
+        /// Its seq.
+        seq: u64,
+    },
+    /// The slot is not a commitment of the target (no such field, or an
+    /// absent one).
+    NoCommitment {
+        /// The target.
+        target: EntryHash,
+        /// The slot.
+        slot: Slot,
+    },
+    /// The slot was already erased.
+    AlreadyRedacted {
+        /// The target.
+        target: EntryHash,
+        /// The slot.
+        slot: Slot,
+        /// The earlier redaction's seq.
+        at: u64,
+    },
 }
 
 /// What a seal must state: the person map's root, and the governance
@@ -232,7 +314,7 @@ impl EvidenceSet {
             }
             self.open.insert(hash, i);
         }
-        if let Event::Correction(c) = event {
+        if let Event::Correction(c) = event.inner() {
             self.open.remove(&c.target);
         }
     }
@@ -306,6 +388,67 @@ pub struct WalkState {
     pub evidence: EvidenceSet,
     /// Stream heads and the person map, for links and seals.
     pub streams: StreamTracker,
+    /// Format v3: statements, committed slots and redactions so far.
+    pub v3: V3State,
+}
+
+/// What the format v3 rules need of the entries walked: each statement's
+/// id (`duplicate_statement`), and each v3 entry's committed slots and
+/// streams, with the slots already erased (`redaction`). About 40 bytes a
+/// statement and 50 bytes plus 5 a slot per v3 entry with commitments;
+/// nothing for v1/v2 entries.
+#[derive(Clone, Debug, Default)]
+pub struct V3State {
+    statements: std::collections::BTreeMap<StatementId, u64>,
+    entries: std::collections::BTreeMap<EntryHash, (u64, StreamList, Vec<Slot>)>,
+    redacted: std::collections::BTreeMap<(EntryHash, Slot), u64>,
+}
+
+impl V3State {
+    /// Records an accepted entry.
+    pub fn accept(&mut self, hash: EntryHash, body: &EntryBody, streams: &StreamList) {
+        if body.version < VERSION_3 {
+            return;
+        }
+        if let Event::Statement(s) = &body.event {
+            self.statements.insert(s.statement.id(), body.seq);
+        }
+        if let Event::Redaction(r) = &body.event {
+            for item in &r.items {
+                for slot in &item.slots {
+                    self.redacted.insert((item.target, *slot), body.seq);
+                }
+            }
+        }
+        let slots: Vec<Slot> = slots_of(&body.event)
+            .into_iter()
+            .filter(|(_, c)| matches!(c, SlotContent::Committed(_)))
+            .map(|(s, _)| s)
+            .collect();
+        if !slots.is_empty() {
+            self.entries.insert(hash, (body.seq, *streams, slots));
+        }
+    }
+
+    /// The seq of the entry carrying statement `id`.
+    pub fn statement(&self, id: &StatementId) -> Option<u64> {
+        self.statements.get(id).copied()
+    }
+
+    /// What a redaction may erase in `target`.
+    pub fn redaction_target(&self, target: &EntryHash) -> RedactionTarget {
+        match self.entries.get(target) {
+            None => RedactionTarget::NotV3,
+            Some((seq, streams, slots)) => RedactionTarget::V3 {
+                seq: *seq,
+                streams: *streams,
+                slots: slots
+                    .iter()
+                    .map(|s| (*s, self.redacted.get(&(*target, *s)).copied()))
+                    .collect(),
+            },
+        }
+    }
 }
 
 impl WalkState {
@@ -318,6 +461,7 @@ impl WalkState {
     /// [`ChainRules::check`] returned.
     pub fn accept(&mut self, hash: EntryHash, body: &EntryBody, streams: &StreamList) {
         self.evidence.accept(hash, &body.event);
+        self.v3.accept(hash, body, streams);
         self.streams.advance(
             streams,
             Link {
@@ -335,6 +479,12 @@ impl Lookups for WalkState {
     }
     fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, Self::Error> {
         Ok(self.streams.value(stream).map(|v| v.head))
+    }
+    fn statement(&self, id: &StatementId) -> Result<Option<u64>, Self::Error> {
+        Ok(self.v3.statement(id))
+    }
+    fn redaction_target(&self, target: &EntryHash) -> Result<RedactionTarget, Self::Error> {
+        Ok(self.v3.redaction_target(target))
     }
 }
 
@@ -471,6 +621,60 @@ pub enum Breach {
     /// Rule 6.
     #[error("{}", checkpoint_problem(.0))]
     Checkpoint(CheckpointProblem),
+    /// Format v3: the statement's author signature.
+    #[error("the statement's author signature does not hold: {0}")]
+    StatementSignature(StatementSignatureError),
+    /// Format v3: the statement's author may not author evidence here.
+    #[error("the statement's author cannot author evidence at this entry: {problem}; the statement claims to be signed at {signed_at} (the author's clock), which the ledger cannot check")]
+    Author {
+        /// Why (boxed: it is the largest breach, and a breach travels in
+        /// every verifier's result).
+        problem: Box<AuthError>,
+        /// The statement's `signed_at`.
+        signed_at: Timestamp,
+    },
+    /// Format v3: the statement names another ledger.
+    #[error("the statement was signed for the ledger {found:?}, but this ledger is {expected:?}")]
+    StatementLedger {
+        /// The statement's `ledger`.
+        found: String,
+        /// The genesis's `ledger_name`.
+        expected: String,
+    },
+    /// Format v3: the statement is already in the chain.
+    #[error("statement {id} is already registered at seq {seq}; a statement is registered once")]
+    DuplicateStatement {
+        /// Its id.
+        id: StatementId,
+        /// Where it was registered first.
+        seq: u64,
+    },
+    /// Format v3: rule `redaction`.
+    #[error("{}", redaction_problem(.0))]
+    Redaction(RedactionProblem),
+    /// Format v3: a predecessor not at seq 1.
+    #[error("a predecessor may only be entry 1, right after the genesis; this is entry {seq}")]
+    Predecessor {
+        /// Its seq.
+        seq: u64,
+    },
+}
+
+fn redaction_problem(p: &RedactionProblem) -> String {
+    match p {
+        RedactionProblem::NotV3 { target } => format!(
+            "it names {target}, which is not an earlier version 3 entry (only v3 commitments can be erased)"
+        ),
+        RedactionProblem::OtherPerson { target, seq } => format!(
+            "it names {target} (seq {seq}), which is not in the stream of the redaction's person"
+        ),
+        RedactionProblem::NoCommitment { target, slot } => {
+            format!("it names {slot} of {target}, which holds no commitment")
+        }
+        RedactionProblem::AlreadyRedacted { target, slot, at } => {
+            format!("it names {slot} of {target}, already redacted at seq {at}")
+        }
+    }
 }
 
 /// A link that does not name its stream's last entry.
@@ -584,6 +788,12 @@ impl Breach {
             Breach::Seal(_) => Rule::Seal,
             Breach::DisputeTarget { .. } => Rule::DisputeTarget,
             Breach::Checkpoint(_) => Rule::Checkpoint,
+            Breach::StatementSignature(_) => Rule::StatementSignature,
+            Breach::Author { .. } => Rule::Author,
+            Breach::StatementLedger { .. } => Rule::StatementLedger,
+            Breach::DuplicateStatement { .. } => Rule::DuplicateStatement,
+            Breach::Redaction(_) => Rule::Redaction,
+            Breach::Predecessor { .. } => Rule::Predecessor,
         }
     }
 }
@@ -727,10 +937,16 @@ impl ChainRules {
         seal_before: Option<&SealFacts>,
     ) -> Result<StreamList, CheckError<L::Error>> {
         self.check_position(body)?;
+        if let Event::Statement(s) = &body.event {
+            s.statement.verify().map_err(Breach::StatementSignature)?;
+        }
         // Authority, replayed from the governance before it.
         self.registry
             .check(body.seq, &body.signer, &body.event)
             .map_err(Breach::Authority)?;
+        if let Event::Statement(s) = &body.event {
+            self.check_statement(&s.statement, lookups)?;
+        }
         // Clock: never backwards, except a clock correction, which states
         // the right time after entries recorded by a wrong clock.
         match (&body.event, self.last_recorded_at) {
@@ -753,7 +969,8 @@ impl ChainRules {
         }
         // Correction target; its person is the correction's first stream.
         let mut target_person = None;
-        if let Event::Correction(c) = &body.event {
+        let inner = body.event.inner();
+        if let Event::Correction(c) = inner {
             match lookups.target(&c.target).map_err(CheckError::Lookup)? {
                 TargetState::Evidence(k) => target_person = Some(k),
                 state => {
@@ -766,7 +983,7 @@ impl ChainRules {
             }
         }
         // Dispute target: open evidence about the dispute's own person.
-        if let Event::Dispute(d) = &body.event {
+        if let Event::Dispute(d) = inner {
             let own = crate::map_hash::person_key(d.person.as_str());
             let state = match lookups.target(&d.target).map_err(CheckError::Lookup)? {
                 TargetState::Evidence(k) if k == own => None,
@@ -782,6 +999,12 @@ impl ChainRules {
             }
         }
         let streams = streams(&body.event, target_person.as_ref());
+        if let Event::Redaction(r) = &body.event {
+            check_redaction(r, lookups)?;
+        }
+        if matches!(body.event, Event::Predecessor(_)) && body.seq != 1 {
+            return Err(Breach::Predecessor { seq: body.seq }.into());
+        }
         if body.version >= VERSION_2 && self.mode == Mode::Contiguous {
             check_links(body, &streams, lookups)?;
         }
@@ -792,6 +1015,33 @@ impl ChainRules {
             self.check_checkpoint(body, c, root_before)?;
         }
         Ok(streams)
+    }
+
+    /// Rules `author`, `statement_ledger` and `duplicate_statement` (design
+    /// §4.4, §4.5).
+    fn check_statement<L: Lookups>(
+        &self,
+        s: &crate::statement::SignedStatement,
+        lookups: &L,
+    ) -> Result<(), CheckError<L::Error>> {
+        self.registry
+            .check_author(&s.author())
+            .map_err(|problem| Breach::Author {
+                problem: Box::new(problem),
+                signed_at: s.body().signed_at,
+            })?;
+        let expected = self.registry.ledger_name().unwrap_or_default();
+        if s.body().ledger != expected {
+            return Err(Breach::StatementLedger {
+                found: s.body().ledger.clone(),
+                expected: expected.to_string(),
+            }
+            .into());
+        }
+        if let Some(seq) = lookups.statement(&s.id()).map_err(CheckError::Lookup)? {
+            return Err(Breach::DuplicateStatement { id: s.id(), seq }.into());
+        }
+        Ok(())
     }
 
     /// Sequence, previous hash and version.
@@ -924,6 +1174,52 @@ fn check_links<L: Lookups>(
                 expected,
             }))
             .into());
+        }
+    }
+    Ok(())
+}
+
+/// Rule `redaction` (design §5): each target an earlier v3 entry in the
+/// person's stream, each slot a commitment of it not yet erased.
+fn check_redaction<L: Lookups>(
+    r: &crate::event::Redaction,
+    lookups: &L,
+) -> Result<(), CheckError<L::Error>> {
+    let person = Stream::person(r.person.as_str());
+    for item in &r.items {
+        let target = item.target;
+        let problem = match lookups
+            .redaction_target(&target)
+            .map_err(CheckError::Lookup)?
+        {
+            RedactionTarget::NotV3 => Some(RedactionProblem::NotV3 { target }),
+            RedactionTarget::V3 {
+                seq,
+                streams,
+                slots,
+            } => {
+                if !streams.as_slice().contains(&person) {
+                    Some(RedactionProblem::OtherPerson { target, seq })
+                } else {
+                    item.slots
+                        .iter()
+                        .find_map(|slot| match slots.iter().find(|(s, _)| s == slot) {
+                            None => Some(RedactionProblem::NoCommitment {
+                                target,
+                                slot: *slot,
+                            }),
+                            Some((_, Some(at))) => Some(RedactionProblem::AlreadyRedacted {
+                                target,
+                                slot: *slot,
+                                at: *at,
+                            }),
+                            Some((_, None)) => None,
+                        })
+                }
+            }
+        };
+        if let Some(p) = problem {
+            return Err(Breach::Redaction(p).into());
         }
     }
     Ok(())

@@ -100,9 +100,18 @@ impl StreamList {
 ///   person `r ≠ t`, where `t` is the person of its target entry
 ///   (`target_person`, the map key of that person; `None` if the target is
 ///   not known, which the rules refuse before they ask);
-/// - checkpoints and seals: none.
+/// - checkpoints and seals: none;
+/// - format v3: a statement, its inner event's; a redaction, `[P(person)]`;
+///   a predecessor, `[GOV]`.
 pub fn streams(event: &Event, target_person: Option<&Hash>) -> StreamList {
     let mut list = StreamList::NONE;
+    // Format v3: a statement's streams are its inner event's; a redaction
+    // is in the stream of the person whose entries it names.
+    let event = event.inner();
+    if let Event::Redaction(r) = event {
+        list.push(Stream::person(r.person.as_str()));
+        return list;
+    }
     if event.is_governance() {
         list.push(Stream::Governance);
     } else if let Some(p) = event.person() {

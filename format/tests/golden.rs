@@ -60,11 +60,12 @@ pub(crate) fn events() -> Vec<Event> {
             category: Category::Military,
             last_seen_place: Some("Bakhmut".into()),
             name: None,
-            date_of_birth: Some(at("1998")),
+            date_of_birth: Some(at("1998").into()),
             service_number: None,
             unit: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Capture(Capture {
             person: person("P-1"),
@@ -78,6 +79,7 @@ pub(crate) fn events() -> Vec<Event> {
                 media_type: "video/mp4".into(),
                 description: Some("footage".into()),
             }],
+            witnesses: None,
         }),
         Event::IcrcNotification(IcrcNotification {
             person: person("P-1"),
@@ -87,6 +89,7 @@ pub(crate) fn events() -> Vec<Event> {
             health_disclosed: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Sighting(Sighting {
             person: person("P-1"),
@@ -95,6 +98,7 @@ pub(crate) fn events() -> Vec<Event> {
             source: SightingSource::ReturnedPow,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Release(Release {
             person: person("P-1"),
@@ -103,6 +107,7 @@ pub(crate) fn events() -> Vec<Event> {
             kind: ReleaseKind::Exchange,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Death(Death {
             person: person("P-2"),
@@ -112,6 +117,7 @@ pub(crate) fn events() -> Vec<Event> {
             remains_returned: Some(true),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Correspondence(Correspondence {
             person: person("P-1"),
@@ -120,6 +126,7 @@ pub(crate) fn events() -> Vec<Event> {
             via: Some("icrc".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Correction(Correction {
             target: EntryHash([0x11; 32]),
@@ -131,6 +138,7 @@ pub(crate) fn events() -> Vec<Event> {
                 kind: ReleaseKind::Release,
                 notes: None,
                 attachments: vec![],
+                witnesses: None,
             }))),
         }),
     ]

@@ -204,6 +204,25 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
                 "`clock_correction` entries are written by `custody correct-clock`, not by append",
             ))
         }
+        // Format v3 (docs/design/format-v3.md); nothing writes v3 yet.
+        "statement" => {
+            return Err(FieldError::new(
+                "type",
+                "`statement` entries carry evidence signed by its author: they are registered by `custody append --signed` (format v3, not yet written by this build), not by append of a JSON event",
+            ))
+        }
+        "redaction" => {
+            return Err(FieldError::new(
+                "type",
+                "`redaction` entries are written by `custody redact` (format v3, not yet written by this build), not by append",
+            ))
+        }
+        "predecessor" => {
+            return Err(FieldError::new(
+                "type",
+                "`predecessor` entries are written by `custody reissue` (format v3, not yet written by this build), not by append",
+            ))
+        }
         other => {
             return Err(FieldError::new(
                 "type",
@@ -398,7 +417,7 @@ fn check_not_future(event: &Event, now: Timestamp) -> Result<(), FieldError> {
         future_problem(at, now).map_or(Ok(()), |m| Err(FieldError::new("occurred_at", m)))?;
     }
     if let Event::MissingReport(m) = event {
-        if let Some(born) = m.date_of_birth {
+        if let Some(custody_format::event::Personal::Clear(born)) = m.date_of_birth {
             future_problem(born, now)
                 .map_or(Ok(()), |m| Err(FieldError::new("date_of_birth", m)))?;
         }
@@ -487,7 +506,7 @@ fn correction(
     };
     Ok(Correction {
         target: c.target,
-        reason: c.reason,
+        reason: c.reason.into(),
         replacement,
     })
 }
@@ -989,7 +1008,7 @@ mod tests {
         let a = &event.attachments()[0];
         assert_eq!(a.sha256.to_hex(), want);
         assert_eq!(a.media_type, "video/mp4");
-        assert_eq!(a.description.as_deref(), Some("d"));
+        assert_eq!(a.description.as_ref().and_then(|d| d.text()), Some("d"));
         let (_, event) = one(&format!(
             r#"{{"file":"clip.mp4","sha256":"{want}","media_type":"application/x-raw"}}"#
         ))

@@ -311,7 +311,7 @@ fn attachment(rng: &mut ChaCha8Rng, media_type: &str, description: &str) -> Vec<
     vec![Attachment {
         sha256: Sha256Digest(h.finalize().into()),
         media_type: media_type.to_string(),
-        description: Some(description.to_string()),
+        description: Some(description.to_string().into()),
     }]
 }
 
@@ -508,16 +508,24 @@ fn missing_report(rng: &mut ChaCha8Rng, person: &PersonId) -> (MissingReport, i6
         person: person.clone(),
         occurred_at: when(rng, missing_day, 0.6, 0.3),
         category,
-        last_seen_place: Some(place.to_string()),
-        name: named.then(|| format!("{} {}", pick(rng, GIVEN), pick(rng, FAMILY))),
-        date_of_birth: rng.random_bool(0.5).then(|| OccurredAt::Year {
-            year: rng.random_range(1965..=2004),
-        }),
-        service_number: (!civilian && rng.random_bool(0.6))
-            .then(|| format!("A{:06}", rng.random_range(0..1_000_000))),
-        unit: (!civilian && rng.random_bool(0.7)).then(|| pick(rng, UNITS).to_string()),
+        last_seen_place: Some(place.to_string().into()),
+        name: named
+            .then(|| format!("{} {}", pick(rng, GIVEN), pick(rng, FAMILY)))
+            .map(Into::into),
+        date_of_birth: rng
+            .random_bool(0.5)
+            .then(|| OccurredAt::Year {
+                year: rng.random_range(1965..=2004),
+            })
+            .map(Into::into),
+        service_number: ((!civilian && rng.random_bool(0.6))
+            .then(|| format!("A{:06}", rng.random_range(0..1_000_000))))
+        .map(Into::into),
+        unit: ((!civilian && rng.random_bool(0.7)).then(|| pick(rng, UNITS).to_string()))
+            .map(Into::into),
         notes: None,
         attachments: Vec::new(),
+        witnesses: None,
     };
     (missing, missing_day, place)
 }
@@ -566,6 +574,7 @@ impl CaseDraft {
                     by: pick(rng, FAMILY).into(),
                     notes: None,
                     attachments: vec![],
+                    witnesses: None,
                 }),
             ));
             let denied = (asked + rng.random_range(20..120)).min(custody_end.max(asked));
@@ -577,6 +586,7 @@ impl CaseDraft {
                     by: "the detaining state, answering the ICRC".into(),
                     notes: Some("not on its lists".into()),
                     attachments: vec![],
+                    witnesses: None,
                 }),
             ));
         }
@@ -592,6 +602,7 @@ impl CaseDraft {
                     source: Source::ReturnedPow,
                     notes: None,
                     attachments: vec![],
+                    witnesses: None,
                 }),
             ));
         }
@@ -606,6 +617,7 @@ impl CaseDraft {
                     place: Some(pick(rng, DETENTION).into()),
                     notes: None,
                     attachments: vec![],
+                    witnesses: None,
                 }),
             ));
         }
@@ -623,6 +635,7 @@ impl CaseDraft {
                     sentence: None,
                     notes: None,
                     attachments: vec![],
+                    witnesses: None,
                 }),
             ));
         }
@@ -639,6 +652,7 @@ impl CaseDraft {
                         place: None,
                         notes: Some("described on return".into()),
                         attachments: vec![],
+                        witnesses: None,
                     }),
                 ));
             }
@@ -655,11 +669,12 @@ impl CaseDraft {
                 Event::Death(Death {
                     person: person.clone(),
                     occurred_at: when(rng, d, 0.5, 0.4),
-                    place: Some(place.to_string()),
+                    place: Some(place.to_string().into()),
                     cause: DeathCause::KilledInAction,
                     remains_returned: Some(rng.random_bool(0.6)),
                     notes: None,
                     attachments: Vec::new(),
+                    witnesses: None,
                 }),
             ));
         } else if rng.random_bool(shape::FALSE_SIGHTING) {
@@ -673,6 +688,7 @@ impl CaseDraft {
                     source: SightingSource::Telegram,
                     notes: Some("face resembles the person; not confirmed".into()),
                     attachments: attachment(rng, "video/mp4", "channel post"),
+                    witnesses: None,
                 }),
             ));
         }
@@ -685,8 +701,8 @@ impl CaseDraft {
         let capture = Capture {
             person: person.clone(),
             occurred_at: when(rng, capture_day, 0.5, 0.4),
-            place: Some(place.to_string()),
-            circumstances: Some(pick(rng, CIRCUMSTANCES).to_string()),
+            place: Some(place.to_string().into()),
+            circumstances: Some(pick(rng, CIRCUMSTANCES).to_string().into()),
             category: None,
             notes: None,
             attachments: if rng.random_bool(0.35) {
@@ -694,6 +710,7 @@ impl CaseDraft {
             } else {
                 Vec::new()
             },
+            witnesses: None,
         };
         let capture_index = records.len();
         records.push(Record::Event(Event::Capture(capture.clone())));
@@ -723,11 +740,14 @@ impl CaseDraft {
                     Event::IcrcNotification(IcrcNotification {
                         person: person.clone(),
                         occurred_at: day(d),
-                        reference: Some(format!("CTA-{:08}", rng.random_range(0..100_000_000))),
+                        reference: Some(
+                            format!("CTA-{:08}", rng.random_range(0..100_000_000)).into(),
+                        ),
                         location_disclosed: Some(rng.random_bool(0.1)),
                         health_disclosed: Some(rng.random_bool(0.05)),
                         notes: None,
                         attachments: Vec::new(),
+                        witnesses: None,
                     }),
                 ));
             }
@@ -763,9 +783,11 @@ impl CaseDraft {
                     person: person.clone(),
                     occurred_at: when(rng, d, 0.7, 0.3),
                     kind,
-                    via: (kind == CorrespondenceKind::Letter).then(|| "icrc".to_string()),
+                    via: ((kind == CorrespondenceKind::Letter).then(|| "icrc".to_string()))
+                        .map(Into::into),
                     notes: None,
                     attachments: Vec::new(),
+                    witnesses: None,
                 }),
             ));
         }
@@ -785,10 +807,11 @@ impl CaseDraft {
                         Sighting {
                             person: person.clone(),
                             occurred_at: day(d),
-                            place: Some(centre.to_string()),
+                            place: Some(centre.to_string().into()),
                             source: SightingSource::ParcelAccepted,
                             notes: None,
                             attachments: Vec::new(),
+                            witnesses: None,
                         },
                     ));
                 }
@@ -819,12 +842,14 @@ impl CaseDraft {
                 Sighting {
                     person: person.clone(),
                     occurred_at: when(rng, d, 0.4, 0.5),
-                    place: rng
+                    place: (rng
                         .random_bool(0.5)
-                        .then(|| pick(rng, DETENTION).to_string()),
+                        .then(|| pick(rng, DETENTION).to_string()))
+                    .map(Into::into),
                     source,
                     notes: None,
                     attachments: media,
+                    witnesses: None,
                 },
             ));
         }
@@ -840,7 +865,7 @@ impl CaseDraft {
             Event::Death(Death {
                 person: person.clone(),
                 occurred_at: when(rng, d, 0.6, 0.3),
-                place: Some(pick(rng, DETENTION).to_string()),
+                place: Some(pick(rng, DETENTION).to_string().into()),
                 cause: if execution {
                     DeathCause::Execution
                 } else {
@@ -853,6 +878,7 @@ impl CaseDraft {
                 } else {
                     Vec::new()
                 },
+                witnesses: None,
             }),
         ));
         if rng.random_bool(shape::DISPUTED_DEATH) {
@@ -869,6 +895,7 @@ impl CaseDraft {
                             .into(),
                     ),
                     attachments: Vec::new(),
+                    witnesses: None,
                 }),
             ));
         }
@@ -893,6 +920,7 @@ impl CaseDraft {
                 },
                 notes: None,
                 attachments: Vec::new(),
+                witnesses: None,
             }),
         ));
     }

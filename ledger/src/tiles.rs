@@ -94,6 +94,103 @@ impl Tile {
     }
 }
 
+/// What a tile path names: hashes, or the entries of a level-0 tile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileKind {
+    /// `tile/<L>/<N>[.p/<W>]`.
+    Hashes,
+    /// `tile/entries/<N>[.p/<W>]`.
+    Entries,
+}
+
+/// Parses a tile path below the prefix (`tile/0/x001/234.p/7`,
+/// `tile/entries/000`), strictly: only the spec's canonical spelling is
+/// accepted (3-digit groups, `x` on all but the last, no group `x000` in
+/// front, a level 0–63 and a width 1–255 without leading zeroes), so that
+/// one tile has one path. A server routes with it; a level above what a
+/// `u64` tree can have is refused.
+pub fn parse_tile_path(path: &str) -> Option<(TileKind, Tile)> {
+    let rest = path.strip_prefix("tile/")?;
+    let (kind, level, rest) = match rest.strip_prefix("entries/") {
+        Some(r) => (TileKind::Entries, 0u8, r),
+        None => {
+            let (l, r) = rest.split_once('/')?;
+            let level: u8 = canonical_decimal(l)?.try_into().ok()?;
+            // 256^8 = 2^64: a u64 tree has no tile above level 7.
+            if level > 7 {
+                return None;
+            }
+            (TileKind::Hashes, level, r)
+        }
+    };
+    let (index_part, width) = match rest.split_once(".p/") {
+        Some((n, w)) => {
+            let w = canonical_decimal(w)?;
+            if !(1..TILE_WIDTH).contains(&w) {
+                return None;
+            }
+            (n, w as u16)
+        }
+        None => (rest, TILE_WIDTH as u16),
+    };
+    let index = decode_index(index_part)?;
+    Some((
+        kind,
+        Tile {
+            level,
+            index,
+            width,
+        },
+    ))
+}
+
+/// A decimal without sign or leading zeroes.
+fn canonical_decimal(s: &str) -> Option<u64> {
+    let ok =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    ok.then(|| s.parse().ok()).flatten()
+}
+
+/// The inverse of [`encode_index`], refusing any other spelling.
+fn decode_index(s: &str) -> Option<u64> {
+    let groups: Vec<&str> = s.split('/').collect();
+    let (last, front) = groups.split_last()?;
+    let mut index: u64 = 0;
+    for (i, g) in front
+        .iter()
+        .map(|g| g.strip_prefix('x'))
+        .chain([Some(*last)])
+        .enumerate()
+    {
+        let g = g?;
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if i == 0 && g == "000" && !front.is_empty() {
+            return None;
+        }
+        index = index.checked_mul(1000)?.checked_add(g.parse().ok()?)?;
+    }
+    (encode_index(index) == s).then_some(index)
+}
+
+impl Tile {
+    /// True if the tree of `size` leaves has exactly this tile (a partial
+    /// tile only at its width for this size).
+    pub fn is_in_tree_of(&self, size: u64) -> bool {
+        let count = if u32::from(self.level) * 8 >= 64 {
+            0
+        } else {
+            size >> (u32::from(self.level) * 8)
+        };
+        if self.is_full() {
+            self.index < count / TILE_WIDTH
+        } else {
+            self.index == count / TILE_WIDTH && u64::from(self.width) == count % TILE_WIDTH
+        }
+    }
+}
+
 /// A tile index in the spec's path encoding: zero-padded 3-digit elements,
 /// every one but the last prefixed with `x` (1234067 → `x001/x234/067`).
 pub fn encode_index(index: u64) -> String {
@@ -316,6 +413,48 @@ mod tests {
             node_hash(t1[..32].try_into().unwrap(), &level[0]),
             root(&tree, 512).unwrap()
         );
+    }
+
+    /// Every tile of a tree parses back from its path and is in that tree;
+    /// other spellings of the same tile are refused.
+    #[test]
+    fn tile_paths_parse_back_strictly() {
+        for size in [1, 255, 256, 257, 70_000] {
+            for t in tiles_of(size) {
+                assert_eq!(parse_tile_path(&t.path()), Some((TileKind::Hashes, t)));
+                assert!(t.is_in_tree_of(size), "{t:?} in {size}");
+                if t.level == 0 {
+                    assert_eq!(
+                        parse_tile_path(&t.entries_path()),
+                        Some((TileKind::Entries, t))
+                    );
+                }
+            }
+        }
+        let t = parse_tile_path("tile/2/x001/x234/067.p/7").unwrap().1;
+        assert_eq!((t.level, t.index, t.width), (2, 1_234_067, 7));
+        assert!(!t.is_in_tree_of(1_000));
+        for bad in [
+            "tile/0/5",
+            "tile/0/0005",
+            "tile/0/x000/005",
+            "tile/0/001/002",
+            "tile/0/x001",
+            "tile/00/000",
+            "tile/8/000",
+            "tile/0/000.p/0",
+            "tile/0/000.p/256",
+            "tile/0/000.p/07",
+            "tile/entries/000.p/",
+            "tiles/0/000",
+            "tile/0/-01",
+            "tile/0/x001/x002",
+        ] {
+            assert_eq!(parse_tile_path(bad), None, "{bad}");
+        }
+        // A partial tile of another width is not this tree's.
+        let p = parse_tile_path("tile/0/000.p/5").unwrap().1;
+        assert!(p.is_in_tree_of(5) && !p.is_in_tree_of(6) && !p.is_in_tree_of(256));
     }
 
     #[test]

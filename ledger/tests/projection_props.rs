@@ -50,6 +50,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             unit: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         1 => Event::Capture(Capture {
             person: p,
@@ -59,6 +60,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             category: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         2 => Event::IcrcNotification(IcrcNotification {
             person: p,
@@ -68,6 +70,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             health_disclosed: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         3 => Event::Sighting(Sighting {
             person: p,
@@ -76,6 +79,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             source: SightingSource::Video,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         4 => Event::Release(Release {
             person: p,
@@ -84,6 +88,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             kind: ReleaseKind::Exchange,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         5 => Event::Death(Death {
             person: p,
@@ -93,6 +98,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             remains_returned: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         6 => Event::Correspondence(Correspondence {
             person: p,
@@ -101,6 +107,7 @@ fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
             via: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         _ => evidence_v2(p, kind, at),
     }
@@ -115,6 +122,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             by: "MoD".into(),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         8 => Event::Transfer(Transfer {
             person: p,
@@ -124,6 +132,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             source: Source::Official,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         9 => Event::Visit(Visit {
             person: p,
@@ -132,6 +141,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             place: Some("IK-10".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         10 => Event::LegalProceeding(LegalProceeding {
             person: p,
@@ -143,6 +153,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             sentence: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         11 => Event::RemainsReturned(RemainsReturned {
             person: p,
@@ -150,6 +161,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             place: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         12 => Event::Inquiry(Inquiry {
             person: p,
@@ -158,6 +170,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             by: "mother".into(),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         _ => Event::IllTreatment(IllTreatment {
             person: p,
@@ -167,6 +180,7 @@ fn evidence_v2(p: PersonId, kind: u8, at: OccurredAt) -> Event {
             place: None,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
     }
 }

@@ -566,3 +566,37 @@ fn the_target_must_be_new_or_empty_and_is_left_alone_otherwise() {
     assert_eq!(e.left, Left::Nothing);
     assert_eq!(entries(&Ledger::open(&src_dir).unwrap()), before);
 }
+
+/// Format v3 (docs/design/format-v3.md): this store keeps no statement ids
+/// or committed slots yet, so a statement's `duplicate_statement` and a
+/// redaction's rule could not be checked. A restore of a valid v3 chain
+/// stops at its first statement, says why, and leaves nothing; the plain
+/// v3 entries before it pass.
+#[test]
+fn a_format_3_statement_is_refused_by_a_store_that_cannot_check_it() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../format/testdata/vectors/chains/valid-v3-statements.json");
+    let vector: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let entries: Vec<SignedEntry> = vector["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| SignedEntry::decode(hex::decode(h.as_str().unwrap()).unwrap()).unwrap())
+        .collect();
+    assert!(matches!(entries[4].event(), Event::Statement(_)));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("ledger");
+    let e = refused(entries.clone(), &target);
+    assert!(e.to_string().contains("format 3 statement"), "{e}");
+    assert!(!target.exists());
+    // The four entries before it restore.
+    let l = Ledger::restore(
+        &target,
+        ok(entries[..4].to_vec()),
+        RestoreOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(l.head().seq, 3);
+}

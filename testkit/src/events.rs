@@ -25,6 +25,7 @@ pub fn capture(p: &str) -> Event {
         category: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -37,6 +38,7 @@ pub fn sighting(p: &str) -> Event {
         source: SightingSource::Video,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 

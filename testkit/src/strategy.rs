@@ -66,7 +66,7 @@ pub fn attachments() -> impl Strategy<Value = Vec<Attachment>> {
         (any::<[u8; 32]>(), opt_text()).prop_map(|(h, d)| Attachment {
             sha256: Sha256Digest(h),
             media_type: "image/jpeg".into(),
-            description: d,
+            description: d.map(Into::into),
         }),
         0..3,
     )
@@ -93,12 +93,13 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                         Category::Civilian
                     },
                     last_seen_place: None,
-                    name,
+                    name: name.map(Into::into),
                     date_of_birth: None,
                     service_number: None,
                     unit: None,
-                    notes,
+                    notes: notes.map(Into::into),
                     attachments,
+                    witnesses: None,
                 })
             }
         ),
@@ -106,11 +107,12 @@ pub fn evidence() -> impl Strategy<Value = Event> {
             Event::Capture(Capture {
                 person,
                 occurred_at,
-                place,
+                place: place.map(Into::into),
                 circumstances: None,
                 category: None,
-                notes,
+                notes: notes.map(Into::into),
                 attachments,
+                witnesses: None,
             })
         }),
         (common(), proptest::option::of(any::<bool>())).prop_map(
@@ -121,8 +123,9 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                     reference: None,
                     location_disclosed: l,
                     health_disclosed: None,
-                    notes,
+                    notes: notes.map(Into::into),
                     attachments,
+                    witnesses: None,
                 })
             }
         ),
@@ -132,8 +135,9 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                 occurred_at,
                 place: None,
                 source: SightingSource::ALL[s],
-                notes,
+                notes: notes.map(Into::into),
                 attachments,
+                witnesses: None,
             })
         }),
         (common(), 0usize..3).prop_map(|((person, occurred_at, notes, attachments), k)| {
@@ -142,8 +146,9 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                 occurred_at,
                 place: None,
                 kind: ReleaseKind::ALL[k],
-                notes,
+                notes: notes.map(Into::into),
                 attachments,
+                witnesses: None,
             })
         }),
         (common(), 0usize..4).prop_map(|((person, occurred_at, notes, attachments), c)| {
@@ -153,8 +158,9 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                 place: None,
                 cause: DeathCause::ALL[c],
                 remains_returned: None,
-                notes,
+                notes: notes.map(Into::into),
                 attachments,
+                witnesses: None,
             })
         }),
         (common(), 0usize..4).prop_map(|((person, occurred_at, notes, attachments), k)| {
@@ -163,8 +169,9 @@ pub fn evidence() -> impl Strategy<Value = Event> {
                 occurred_at,
                 kind: CorrespondenceKind::ALL[k],
                 via: None,
-                notes,
+                notes: notes.map(Into::into),
                 attachments,
+                witnesses: None,
             })
         }),
     ]

@@ -19,6 +19,7 @@ fn capture(p: &str) -> Event {
         category: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 

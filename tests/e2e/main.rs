@@ -33,11 +33,13 @@ mod projections;
 // Checkpoints, proofs, bundles and dossiers.
 mod proofs;
 // Tiles for mirrors, witnesses and their cosignatures.
-mod mirror;
+mod tiles;
 // custody mirror: an auditor's replica, read through the tiles.
 mod replica;
 // custody restore: an export back into a store, and what it refuses.
 mod restore;
+// Regressions of the 2 December adversarial review (mirror, append).
+mod review;
 // custody serve and its reader tokens: a real server on a loopback port.
 mod serve;
 // The web view: sign-in, sessions, CSRF, the access log, languages.

@@ -182,6 +182,9 @@ fn a_replica_is_kept_from_a_server() {
     let token = crate::serve::issue(&env, "Auditor", &[], &[]);
     let token_file = env.path("reader.token");
     std::fs::write(&token_file, &token).unwrap();
+    // The head moves on past the checkpoint: the partial tiles of the
+    // checkpoint's tree (narrower than the head's) must still be served.
+    env.append_ok(r#"{"type":"capture","person":"P-7","occurred_at":"2022"}"#);
     let server = crate::serve::Server::start(&env, &[]);
     // A hash tile, fetched without a token, is the file `custody tiles` wrote.
     let partial = std::fs::read_dir(tiles.join("tile/0"))

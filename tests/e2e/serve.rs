@@ -656,3 +656,48 @@ fn before_any_checkpoint_there_is_no_note_and_no_bundle() {
     );
     assert_eq!(server.stop(), 0);
 }
+
+/// A family or public token would read what a court reads until profiles
+/// are enforced: it is not issued, and nothing is written.
+#[test]
+fn profiles_not_enforced_are_not_issued() {
+    let env = Env::new(crate::util::CUSTODY);
+    for profile in ["family", "public"] {
+        env.run(&[
+            "token",
+            "issue",
+            "--holder",
+            "Family lawyer",
+            "--role",
+            "reader",
+            "--profile",
+            profile,
+            "--key",
+            s(&env.authority),
+        ])
+        .fails(2, &["not issued yet"]);
+    }
+    assert!(!env.store.join("access").exists(), "nothing was written");
+}
+
+/// HTTP/2 is not spoken (an idle h2c connection used to stay open for
+/// good, where HTTP/1.1's close after the header timeout): the prior-
+/// knowledge preface gets no HTTP/2 SETTINGS frame back.
+#[test]
+fn http2_is_not_spoken() {
+    use std::io::{Read, Write};
+    let Served { env, .. } = served();
+    let server = Server::start(&env, &[]);
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    // An HTTP/2 server's first frame is SETTINGS: type 0x04 at byte 3.
+    assert!(
+        got.len() < 9 || got[3] != 4 || got.starts_with(b"HTTP/1.1"),
+        "an HTTP/2 answer: {got:?}"
+    );
+    server.stop();
+}

@@ -35,7 +35,7 @@ fn capture(n: u32) -> Event {
             year: 2022,
             month: (n % 12) as u8 + 1,
         },
-        place: Some(format!("Place {n}")),
+        place: Some(format!("Place {n}").into()),
         circumstances: None,
         category: None,
         notes: Some("mutation test".into()),
@@ -44,6 +44,7 @@ fn capture(n: u32) -> Event {
             media_type: "image/jpeg".into(),
             description: None,
         }],
+        witnesses: None,
     })
 }
 

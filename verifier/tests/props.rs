@@ -261,7 +261,7 @@ fn each_rule_is_named_at_its_entry() {
         (Rule::Authority, resign(0, &key(3), &|_| {})), // genesis not signed by its authority
         (Rule::Version, {
             let mut c = chain[..4].to_vec();
-            c[3][0] = 3; // version 3, which this verifier does not know
+            c[3][0] = 4; // version 4, which this verifier does not know
             c
         }),
         (Rule::Signature, {

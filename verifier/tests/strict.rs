@@ -114,6 +114,7 @@ fn chain(n: usize, bad: usize, nonce: u8) -> Vec<Vec<u8>> {
                 source: SightingSource::Video,
                 notes: None,
                 attachments: vec![],
+                witnesses: None,
             }),
             &investigator,
             i == bad,

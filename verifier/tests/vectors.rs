@@ -58,6 +58,9 @@ use std::path::{Path, PathBuf};
 #[path = "../../format/tests/golden.rs"]
 mod golden;
 
+/// Format version 3's vectors.
+mod v3;
+
 // ---------------------------------------------------------------------------
 // The files.
 // ---------------------------------------------------------------------------
@@ -151,13 +154,15 @@ fn generate() -> BTreeMap<String, String> {
     let (index, bundles) = bundle_vectors();
     files.insert("v2/bundles/index.json".to_string(), to_json(&index));
     files.extend(bundles);
+    files.insert("v3/golden.json".to_string(), to_json(&v3::golden_v3()));
+    files.insert("v3/commit.json".to_string(), to_json(&v3::commit_vectors()));
     files
 }
 
 fn committed() -> BTreeMap<String, String> {
     let dir = dir_path();
     let mut files = BTreeMap::new();
-    for sub in ["", "chains", "v2", "v2/bundles"] {
+    for sub in ["", "chains", "v2", "v2/bundles", "v3"] {
         let d = dir.join(sub);
         let Ok(list) = std::fs::read_dir(&d) else {
             continue;
@@ -181,6 +186,7 @@ fn write_all(files: &BTreeMap<String, String>) {
     let dir = dir_path();
     std::fs::create_dir_all(dir.join("chains")).unwrap();
     std::fs::create_dir_all(dir.join("v2/bundles")).unwrap();
+    std::fs::create_dir_all(dir.join("v3")).unwrap();
     for stale in committed().keys().filter(|k| !files.contains_key(*k)) {
         std::fs::remove_file(dir.join(stale)).unwrap();
     }
@@ -445,6 +451,7 @@ fn capture_at(p: &str, place: Option<&str>) -> Capture {
         category: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     }
 }
 
@@ -459,11 +466,12 @@ fn missing_report(p: &str) -> Event {
         category: Category::Military,
         last_seen_place: Some("Mariupol".into()),
         name: None,
-        date_of_birth: Some(at("1998")),
+        date_of_birth: Some(at("1998").into()),
         service_number: None,
         unit: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -476,6 +484,7 @@ fn icrc(p: &str, location_disclosed: Option<bool>) -> Event {
         health_disclosed: None,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -491,6 +500,7 @@ fn sighting(p: &str, source: SightingSource) -> Event {
             media_type: "video/mp4".into(),
             description: Some("footage".into()),
         }],
+        witnesses: None,
     })
 }
 
@@ -502,6 +512,7 @@ fn release(p: &str) -> Event {
         kind: ReleaseKind::Exchange,
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -514,6 +525,7 @@ fn death(p: &str) -> Event {
         remains_returned: Some(true),
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -525,6 +537,7 @@ fn correspondence(p: &str) -> Event {
         via: Some("icrc".into()),
         notes: None,
         attachments: vec![],
+        witnesses: None,
     })
 }
 
@@ -677,6 +690,12 @@ fn spec_of(rule: Option<Rule>) -> &'static str {
         Some(Rule::Link) => "docs/FORMAT.md section 12.1, 12.2 and 12.5 (link)",
         Some(Rule::Seal) => "docs/FORMAT.md section 12.3, 12.4 and 12.5 (seal)",
         Some(Rule::DisputeTarget) => "docs/FORMAT.md section 12.9 (dispute_target)",
+        Some(Rule::StatementSignature) => "docs/design/format-v3.md sections 4.1 and 4.4 (statement_signature)",
+        Some(Rule::Author) => "docs/design/format-v3.md section 4.4 (author)",
+        Some(Rule::StatementLedger) => "docs/design/format-v3.md section 4.4 (statement_ledger)",
+        Some(Rule::DuplicateStatement) => "docs/design/format-v3.md section 4.5 (duplicate_statement)",
+        Some(Rule::Redaction) => "docs/design/format-v3.md section 5 (redaction)",
+        Some(Rule::Predecessor) => "docs/design/format-v3.md section 9 (predecessor)",
         Some(r) => panic!("no vector breaks rule {r}"),
     }
 }
@@ -729,6 +748,8 @@ fn chain_vectors() -> Vec<ChainVector> {
     out.extend(checkpoint_vectors());
     out.extend(v2_valid_chains());
     out.extend(v2_reject_chains());
+    out.extend(v3::chains::v3_valid_chains());
+    out.extend(v3::chains::v3_reject_chains());
     out.push(weak_grant_vector());
     out.push(vector(
         "reject-empty-chain",
@@ -1144,7 +1165,7 @@ fn format_vectors() -> Vec<ChainVector> {
         "reject-format-date-of-birth-instant",
         "its missing_report's `date_of_birth` is an instant (it must be a year, month or day)",
         encode(Event::MissingReport(MissingReport {
-            date_of_birth: Some(at("1998-01-01T00:00:00Z")),
+            date_of_birth: Some(at("1998-01-01T00:00:00Z").into()),
             ..report
         })),
     ));
@@ -1207,11 +1228,16 @@ fn format_vectors() -> Vec<ChainVector> {
 fn version_vectors() -> Vec<ChainVector> {
     let i = investigator();
     let base = standard();
-    [3u16, 0]
+    // Version 3 exists since format v3 (docs/design/format-v3.md): the
+    // unknown version refused here is now 4. The body is a version 1
+    // body whose first two bytes are replaced, so the bytes after the
+    // version are what a version 1 reader would read.
+    [4u16, 0]
         .into_iter()
         .map(|version| {
-            let mut body = base.next(&i, capture("P-1"));
-            body.version = version;
+            let body = base.next(&i, capture("P-1"));
+            let mut bytes = codec::encode(&body).unwrap();
+            bytes[..2].copy_from_slice(&version.to_le_bytes());
             vector(
                 &format!("reject-version-{version}"),
                 &format!(
@@ -1220,7 +1246,7 @@ fn version_vectors() -> Vec<ChainVector> {
                      and 2, and a reader must refuse a version it does not know (rule version, \
                      whatever follows the two version bytes)."
                 ),
-                base.clone().with(sign(&body, &i)),
+                base.clone().with(seal(bytes, &i)),
                 Verdict::Reject(Rule::Version),
             )
         })
@@ -1833,6 +1859,10 @@ impl Streams {
     /// FORMAT.md section 12.2.
     fn of(&self, event: &Event) -> Vec<StreamId> {
         match event {
+            // Format v3 (design §4.3, §5, §9).
+            Event::Statement(s) => self.of(s.statement.event()),
+            Event::Redaction(r) => vec![Some(k_of(r.person.as_str()))],
+            Event::Predecessor(_) => vec![None],
             Event::Genesis(_)
             | Event::KeyGranted(_)
             | Event::KeyRevoked(_)
@@ -1905,6 +1935,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             by: "Ministry of Defence".into(),
             notes: Some("not on our lists".into()),
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Inquiry(Inquiry {
             person: person(p),
@@ -1913,6 +1944,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             by: "mother".into(),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Transfer(Transfer {
             person: person(p),
@@ -1922,6 +1954,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             source: Source::ReturnedPow,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Visit(Visit {
             person: person(p),
@@ -1930,6 +1963,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             place: Some("IK-10, Mordovia".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::LegalProceeding(LegalProceeding {
             person: person(p),
@@ -1941,6 +1975,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             sentence: Some("20 years".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::IllTreatment(IllTreatment {
             person: person(p),
@@ -1950,6 +1985,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             place: Some("Olenivka".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::RemainsReturned(RemainsReturned {
             person: person(p),
@@ -1957,6 +1993,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             place: Some("Zaporizhzhia".into()),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
         Event::Dispute(Dispute {
             person: person(p),
@@ -1966,6 +2003,7 @@ fn new_evidence_types(p: &str, target: EntryHash) -> Vec<Event> {
             reason: "the body returned is not his (DNA pending)".into(),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
     ]
 }
@@ -2041,6 +2079,7 @@ fn v2_valid_chains() -> Vec<ChainVector> {
             source: SightingSource::ReturnedCivilian,
             notes: None,
             attachments: vec![],
+            witnesses: None,
         }),
     );
     n.seal_and_checkpoint(&a);
@@ -2295,6 +2334,7 @@ fn v2_reject_chains() -> Vec<ChainVector> {
             reason: "not him".into(),
             notes: None,
             attachments: vec![],
+            witnesses: None,
         })
     };
     for (name, what, event) in [
@@ -3616,6 +3656,12 @@ const RULE_NAMES: &[&str] = &[
     "link",
     "seal",
     "dispute_target",
+    "statement_signature",
+    "author",
+    "statement_ledger",
+    "duplicate_statement",
+    "redaction",
+    "predecessor",
 ];
 
 /// KNOWN DISAGREEMENTS between docs/FORMAT.md as written and custody.
@@ -3827,6 +3873,16 @@ fn committed_vectors_are_what_the_generator_writes() {
              custody-verifier --test vectors and review the diff"
         );
     }
+}
+
+/// Every version 3 golden entry decodes, re-encodes to its body, verifies
+/// under the version 3 domain, shows its view, and is opened by its
+/// disclosures; every commitment of `commit.json` is `H(domain ‖ D)` of
+/// its disclosure (design §13).
+#[test]
+fn v3_golden_and_commit_vectors_hold() {
+    v3::check_golden(&read::<Vec<v3::GoldenV3>>("v3/golden.json"));
+    v3::check_commits(&read::<Vec<v3::CommitVector>>("v3/commit.json"));
 }
 
 /// Every version 2 golden entry decodes to its fields, re-encodes to its

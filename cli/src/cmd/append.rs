@@ -15,9 +15,15 @@
 //!    that commit — never before. An input of at most one chunk is therefore
 //!    exactly one atomic commit, as before.
 //!
-//! An input larger than a chunk can be cut short only by a failure of the
-//! store or the machine during step 2 (full disk, I/O error, a crash, a kill):
-//! then every chunk acknowledged on standard output is in the ledger, whole;
+//! Step 1 reads the ledger without its write lock; step 2 takes it. If
+//! another writer committed in between, the near-duplicate id pass runs
+//! again under the lock, and every chunk is checked against the chain as it
+//! then stands: a revocation or a correction committed meanwhile can refuse
+//! a later chunk, which is then reported with the line to resume from.
+//!
+//! An input larger than a chunk can otherwise be cut short only by a failure
+//! of the store or the machine during step 2 (full disk, I/O error, a crash,
+//! a kill): then every chunk acknowledged on standard output is in the ledger, whole;
 //! the chunk after them may be too, if it was committed before its
 //! acknowledgment could be printed; nothing is ever part of a chunk
 //! (`tests/e2e/crash.rs` checks this under SIGKILL). `custody log` shows where
@@ -41,6 +47,7 @@ use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
 use custody_format::codec;
+use custody_format::entry::FORMAT_VERSION;
 use custody_format::event::{EntryHash, Event, PersonId};
 use custody_ledger::input::{EventReader, InputContext, ResolveTarget, TargetRef};
 use custody_ledger::keyfile::SigningKey;
@@ -177,7 +184,7 @@ fn spool_err(e: impl std::fmt::Display) -> Failure {
 
 impl Spool {
     fn push(&mut self, line: usize, event: &Event) -> Result<(), Failure> {
-        let bytes = codec::encode(event)
+        let bytes = codec::encode_event(event, FORMAT_VERSION)
             .map_err(|e| refused(anyhow::anyhow!("line {line}: {e}; nothing was appended")))?;
         self.file
             .write_all(&(line as u64).to_le_bytes())
@@ -201,7 +208,7 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
     let len = u64::from_le_bytes(head[8..].try_into().expect("8 bytes")) as usize;
     let mut bytes = vec![0; len];
     r.read_exact(&mut bytes).map_err(spool_err)?;
-    let event = codec::decode_exact(&bytes).map_err(spool_err)?;
+    let event = codec::decode_event(&bytes, FORMAT_VERSION).map_err(spool_err)?;
     Ok(Some((line, event)))
 }
 
@@ -514,6 +521,11 @@ struct Checked {
     persons: BatchPersons,
     corrections: u64,
     disputes: u64,
+    /// The ledger's length when it was checked, and the input's name: if
+    /// another writer commits before this one takes the lock, the
+    /// near-duplicate pass runs again over what it added.
+    checked_at_len: u64,
+    source: String,
 }
 
 /// The input, as a reader; its name, as errors give it; and the directory
@@ -552,7 +564,7 @@ fn check_input(
 ) -> Result<Checked, Failure> {
     let (reader, source, base_dir) = open_input(args.input.as_ref())?;
     let mut errors = Errors {
-        source,
+        source: source.clone(),
         check: args.check,
         json: ctx.json,
         count: 0,
@@ -566,6 +578,8 @@ fn check_input(
         persons: BatchPersons::default(),
         corrections: 0,
         disputes: 0,
+        checked_at_len: ledger.len(),
+        source: source.clone(),
     };
     let targets = LedgerTargets {
         ledger,
@@ -666,6 +680,9 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         return Ok(());
     }
     let mut ledger = ctx.open()?;
+    if ledger.len() != checked.checked_at_len {
+        recheck_near_ids(ctx, &ledger, &checked, &args)?;
+    }
     let persons = checked.persons.seen.len();
     let (first, last) = commit(ctx, &mut ledger, &key, args.chunk, checked.spool)?;
     if let (false, Some(first), Some(last)) = (ctx.json, first, last) {
@@ -684,6 +701,33 @@ pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
         eprintln!("appended {entries}{about}");
     }
     Ok(())
+}
+
+/// Another writer committed between the check and the lock: the persons
+/// it added may be near the input's new ones (two investigators entering
+/// `P-Zed` and `P-ZED` at once). The chain rules are checked again at the
+/// commit anyway; this repeats the one check they do not hold, under the
+/// lock, over the ledger as it now stands.
+fn recheck_near_ids(
+    ctx: &Context,
+    ledger: &Ledger,
+    checked: &Checked,
+    args: &AppendArgs,
+) -> Result<(), Failure> {
+    let mut persons = BatchPersons::default();
+    for (person, (line, _)) in &checked.persons.seen {
+        persons.note(ledger, *line, person)?;
+    }
+    let mut errors = Errors {
+        source: checked.source.clone(),
+        check: false,
+        json: ctx.json,
+        count: 0,
+        kept: Vec::new(),
+    };
+    let confirmed: HashSet<&str> = args.new_person.iter().map(String::as_str).collect();
+    persons.check_near(ledger, &confirmed, &mut errors)?;
+    errors.finish()
 }
 
 /// What `append --check` found in an input it would accept.

@@ -6,8 +6,7 @@ use crate::cmd::key::signing_key;
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
-use custody_format::event::Event;
-use custody_format::note::{note_text, signed_note, verifier_key};
+use custody_format::note::verifier_key;
 use custody_format::wire::proof::TlogProof;
 use custody_ledger::store::Ledger;
 use custody_verifier::checkpoint::{self as note, Checkpoint};
@@ -30,7 +29,7 @@ pub(crate) struct CheckpointArgs {
     #[arg(long, requires = "out")]
     force: bool,
     /// Ask a C2SP tlog-witness to cosign the checkpoint: its URL prefix
-    /// (http://…, no `=` in it), `=`, and its verifier key (`custody witness
+    /// (https://… or http://…, no `=` in it), `=`, and its verifier key (`custody witness
     /// key`). Repeatable. The note printed and written carries the
     /// cosignatures that verified; a witness that is down or refuses is
     /// named in a warning, and the checkpoint is recorded all the same.
@@ -104,7 +103,7 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     let (note, cosigned) = if witnesses.is_empty() {
         (note, Vec::new())
     } else {
-        crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)?
+        crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)
     };
     if let Some(path) = &args.out {
         if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
@@ -392,40 +391,6 @@ pub(crate) fn prove(ctx: &Context, args: ProveArgs) -> CmdResult {
     Ok(())
 }
 
-/// The latest checkpoint recorded in the ledger.
-pub(crate) struct LatestCheckpoint {
-    /// Its tree size.
-    pub size: u64,
-    /// Its root.
-    pub root: [u8; 32],
-    /// The signed note, rebuilt from the checkpoint entry (the note text
-    /// and the entry's note signature): what `custody checkpoint` printed.
-    pub note: String,
-    /// Its signer's public key.
-    pub signer: [u8; 32],
-}
-
-/// The latest checkpoint recorded in the ledger, if any (`custody serve`
-/// answers `GET /checkpoint` with its note). Reads the governance index
-/// from its end: the checkpoint is at most a few entries back.
-pub(crate) fn latest_checkpoint_note(ledger: &Ledger) -> Result<Option<LatestCheckpoint>, Failure> {
-    for s in ledger.governance_seqs()?.into_iter().rev() {
-        let Some(e) = ledger.entry(s)? else { continue };
-        if let Event::Checkpoint(c) = e.event() {
-            let name = ledger.name();
-            let text = note_text(name, c.tree_size, &c.root_hash.0);
-            let signer = e.body().signer.0;
-            return Ok(Some(LatestCheckpoint {
-                size: c.tree_size,
-                root: c.root_hash.0,
-                note: signed_note(&text, name, &signer, &c.note_signature.0),
-                signer,
-            }));
-        }
-    }
-    Ok(None)
-}
-
 /// The advice when a ledger has no checkpoint yet.
 pub(crate) const NO_CHECKPOINT_ADVICE: &str =
     "issue one with `custody checkpoint --key AUTHORITY.pem`";
@@ -437,16 +402,16 @@ fn latest_checkpoint(
     seq: u64,
 ) -> Result<(u64, [u8; 32], String, [u8; 32]), Failure> {
     let hint = format!("{NO_CHECKPOINT_ADVICE}, or pass --checkpoint FILE");
-    let Some(cp) = latest_checkpoint_note(ledger)? else {
+    let Some(latest) = ledger.latest_checkpoint()? else {
         return Err(refused(anyhow::anyhow!(
             "the ledger has no checkpoint for a tlog-proof to lead to; {hint}"
         )));
     };
-    if seq >= cp.size {
+    if seq >= latest.size {
         return Err(refused(anyhow::anyhow!(
             "entry {seq} is not covered by the latest checkpoint ({} entries); {hint}",
-            cp.size
+            latest.size
         )));
     }
-    Ok((cp.size, cp.root, cp.note, cp.signer))
+    Ok((latest.size, latest.root, latest.note, latest.signer))
 }

@@ -105,7 +105,7 @@ impl Writer {
         for p in buf.pending {
             buf.ready.push(Event::Correction(Correction {
                 target: appended[offset + p.target].hash,
-                reason: p.reason,
+                reason: p.reason.into(),
                 replacement: p.replacement.map(Box::new),
             }));
         }

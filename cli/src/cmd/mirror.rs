@@ -75,6 +75,16 @@ impl Source {
             if rest.is_empty() {
                 return Err(env(anyhow::anyhow!("--from {from}: no host")));
             }
+            let host = rest.split('/').next().unwrap_or_default();
+            let loopback = host.starts_with("127.")
+                || host.starts_with("localhost")
+                || host.starts_with("[::1]");
+            if token.is_some() && from.starts_with("http://") && !loopback {
+                eprintln!(
+                    "warning: the reader token is sent in clear to {}: anyone on the path can read it and people's data with it; use https://",
+                    crate::escape::terminal(host)
+                );
+            }
             return Ok(Source::Http {
                 agent: agent(ca_cert)?,
                 base: from.trim_end_matches('/').to_string(),
@@ -104,21 +114,33 @@ impl Source {
         match self {
             Source::Dir(dir) => {
                 let file = dir.join(path);
-                match std::fs::metadata(&file) {
+                let opened = match std::fs::File::open(&file) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(env(anyhow::anyhow!("{}: {e}", file.display()))),
-                    Ok(m) if m.len() > MAX_RESPONSE => {
-                        return Err(refused(anyhow::anyhow!(
-                            "{}: {} bytes, more than a tile can hold",
-                            file.display(),
-                            m.len()
-                        )))
-                    }
-                    Ok(_) => {}
+                    Ok(f) => f,
+                };
+                // A device or a FIFO has no size to check: only a regular
+                // file is a tile, and it is read to the bound and no further.
+                let regular = opened.metadata().map(|m| m.is_file()).unwrap_or(false);
+                if !regular {
+                    return Err(refused(anyhow::anyhow!(
+                        "{}: not a regular file",
+                        file.display()
+                    )));
                 }
-                std::fs::read(&file)
-                    .map(Some)
-                    .map_err(|e| env(anyhow::anyhow!("{}: {e}", file.display())))
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(opened, MAX_RESPONSE + 1),
+                    &mut bytes,
+                )
+                .map_err(|e| env(anyhow::anyhow!("{}: {e}", file.display())))?;
+                if bytes.len() as u64 > MAX_RESPONSE {
+                    return Err(refused(anyhow::anyhow!(
+                        "{}: more than a tile can hold ({MAX_RESPONSE} bytes)",
+                        file.display()
+                    )));
+                }
+                Ok(Some(bytes))
             }
             Source::Http { agent, base, token } => {
                 http_get(agent, &format!("{base}/{path}"), token.as_deref())
@@ -129,7 +151,9 @@ impl Source {
 
 /// The HTTP client: the web's roots, or only `ca_cert` when given.
 fn agent(ca_cert: Option<&Path>) -> Result<ureq::Agent, Failure> {
-    let mut config = ureq::Agent::config_builder();
+    // A source that stops answering must not hang an auditor's cron job.
+    let mut config =
+        ureq::Agent::config_builder().timeout_global(Some(std::time::Duration::from_secs(120)));
     if let Some(path) = ca_cert {
         let pem = std::fs::read(path).map_err(|e| {
             env(anyhow::anyhow!(
@@ -220,7 +244,8 @@ fn split_bundle(bytes: &[u8], path: &str) -> Result<Vec<Vec<u8>>, Failure> {
 /// checkpoint's width if the tile is not full at that size (the full one
 /// if the partial is gone), else the full bundle.
 fn fetch_entries(source: &Source, from: u64, to: u64, size: u64) -> Result<Vec<Vec<u8>>, Failure> {
-    let mut entries = Vec::with_capacity((to - from) as usize);
+    // Never reserve by the size a source states: it is not yet verified.
+    let mut entries = Vec::with_capacity((to - from).min(TILE_WIDTH) as usize);
     let mut tile = from / TILE_WIDTH;
     while tile * TILE_WIDTH < to {
         let start = tile * TILE_WIDTH;
@@ -470,9 +495,28 @@ fn first_run(
             .take()
             .unwrap_or_else(|| refused(anyhow::anyhow!("{e}; nothing was written")))
     })?;
-    let vouched = ledger
-        .merkle_root(cp.size)
-        .map_err(Failure::from)
+    // The genesis checked above came from one fetch; the replica from
+    // another, which a source may answer differently: the store's own
+    // genesis is the one that must name the pinned authority and the
+    // checkpoint's ledger.
+    let pinned_genesis = if ledger.registry().genesis_authority() != Some(pinned) {
+        Err(refused(anyhow::anyhow!(
+            "the source served another genesis the second time it was asked, naming the authority {}, not the pinned {pinned}; nothing was written",
+            ledger
+                .registry()
+                .genesis_authority()
+                .map_or_else(|| "(none)".to_string(), |k| k.to_string())
+        )))
+    } else if ledger.name() != cp.origin {
+        Err(refused(anyhow::anyhow!(
+            "the source served another genesis the second time it was asked, of the ledger {}; nothing was written",
+            crate::escape::terminal(ledger.name())
+        )))
+    } else {
+        Ok(())
+    };
+    let vouched = pinned_genesis
+        .and_then(|()| ledger.merkle_root(cp.size).map_err(Failure::from))
         .and_then(|root| {
             vouches(cp, ledger.registry(), cp.size, &root)
                 .map_err(|e| refused(anyhow::anyhow!("{e}; nothing was written")))
@@ -558,7 +602,28 @@ fn catch_up(
             cp.size
         )));
     }
-    let entries = decode_and_verify(fetch_entries(source, have, cp.size, cp.size)?, have)?;
+    // A tile at a time, each checked before the next is fetched: a source
+    // cannot make the mirror hold more than the entries it proves genuine.
+    let fetch_failure = std::cell::RefCell::new(None);
+    let stream = TileStream {
+        source,
+        next: have,
+        size: cp.size,
+        buffered: Default::default(),
+        failure: &fetch_failure,
+    };
+    let mut entries = Vec::new();
+    for entry in stream {
+        match entry {
+            Ok(e) => entries.push(e),
+            Err(_) => {
+                return Err(fetch_failure
+                    .borrow_mut()
+                    .take()
+                    .unwrap_or_else(|| env(anyhow::anyhow!("fetching the tiles failed"))))
+            }
+        }
+    }
     ledger
         .extend(entries, |registry, size, root| {
             vouches(cp, registry, size, root)

@@ -52,7 +52,7 @@ const GRACE: Duration = Duration::from_secs(10);
 /// How long a connection may take to send a request's headers (and, with
 /// TLS, its handshake): a client that trickles bytes holds no connection
 /// for longer.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
 /// The most bytes of a request's head (request line and headers) read.
 const MAX_HEAD: usize = 64 * 1024;
 /// The largest certificate or key file read.
@@ -97,26 +97,35 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         crate::escape::terminal(&name),
         crate::escape::path(&store)
     );
-    runtime.block_on(serve(listener, tls, crate::serve::Reads::new(store)))?;
+    // The web view's session cookie is `Secure` when TLS is ours.
+    let app = crate::serve::router(crate::serve::Reads::new(store)).layer(axum::Extension(
+        crate::serve::Transport { tls: tls.is_some() },
+    ));
+    runtime.block_on(serve_http(listener, tls, app))?;
     eprintln!("stopped");
     Ok(())
 }
 
-/// Serves until SIGINT or SIGTERM, then lets requests under way finish.
-async fn serve(
+/// Serves `app` until SIGINT or SIGTERM, then lets requests under way
+/// finish: HTTP/1.1 only, a request head within [`HEADER_TIMEOUT`] and
+/// [`MAX_HEAD`] bytes, the TLS handshake within the same time. `custody
+/// witness` is served the same way.
+pub(crate) async fn serve_http(
     listener: std::net::TcpListener,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
-    state: crate::serve::Shared,
+    app: axum::Router,
 ) -> Result<(), Failure> {
-    // The web view's session cookie is `Secure` when TLS is ours.
-    let app = crate::serve::router(state).layer(axum::Extension(crate::serve::Transport {
-        tls: tls.is_some(),
-    }));
     let handle = axum_server::Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));
     let server = axum_server::from_tcp(listener).map_err(failed)?;
-    let mut server = server.handle(handle).first_request_timeout(HEADER_TIMEOUT);
+    // HTTP/1.1 only: its idle connections close after HEADER_TIMEOUT,
+    // where an idle HTTP/2 connection (h2c on the plain listener) stayed
+    // open for good, and nothing here needs HTTP/2.
+    let mut server = server
+        .handle(handle)
+        .first_request_timeout(HEADER_TIMEOUT)
+        .http1_only();
     server
         .http_builder()
         .http1()
@@ -217,7 +226,7 @@ fn tls_config(cert: &Path, key: &Path) -> Result<axum_server::tls_rustls::Rustls
                 key.display()
             ))
         })?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(axum_server::tls_rustls::RustlsConfig::from_config(
         Arc::new(config),
     ))

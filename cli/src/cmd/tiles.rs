@@ -40,18 +40,19 @@ pub(crate) struct TilesArgs {
     checkpoint: Option<PathBuf>,
 }
 
-/// What a run did, counted.
+/// What a run did, counted, and the directories it wrote into.
 #[derive(Default)]
 struct Counts {
     written: u64,
     unchanged: u64,
+    dirs: std::collections::BTreeSet<PathBuf>,
 }
 
 /// Runs `tiles`.
 pub(crate) fn run(ctx: &Context, args: TilesArgs) -> CmdResult {
+    crate::outfile::check_not_in_store(&args.out.join("checkpoint"))?;
     let ledger = ctx.open_read_only()?;
     let (size, root, note) = checkpoint_to_publish(&ledger, args.checkpoint.as_deref())?;
-    crate::outfile::check_not_in_store(&args.out.join("checkpoint"))?;
     check_existing_checkpoint(&args.out, ledger.name(), size, &root)?;
     if args.entries {
         // Refused before anything is written, naming the entry.
@@ -80,6 +81,14 @@ pub(crate) fn run(ctx: &Context, args: TilesArgs) -> CmdResult {
             })?;
             put_immutable(&args.out, &tile.entries_path(), &bundle, &mut counts)?;
         }
+    }
+    // Every new tile's name is durable before the checkpoint that needs
+    // it: a crash never leaves a mirror whose checkpoint lacks a tile.
+    #[cfg(unix)]
+    for dir in counts.dirs.iter().rev() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| env(anyhow::anyhow!("{}: {e}", dir.display())))?;
     }
     put_checkpoint(&args.out, &note)?;
     if ctx.json {
@@ -191,6 +200,11 @@ fn put_immutable(dir: &Path, rel: &str, bytes: &[u8], counts: &mut Counts) -> Cm
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
     counts.written += 1;
+    // This directory and those created above it, up to the output's.
+    let mut d = parent;
+    while d.starts_with(dir) && counts.dirs.insert(d.to_path_buf()) && d != dir {
+        d = d.parent().unwrap_or(dir);
+    }
     Ok(())
 }
 

@@ -37,8 +37,8 @@ The token is a bearer secret: whoever holds it reads what its holder may
 read. Give it to its holder over a channel you trust; it is not shown again
 (issue a new one if it is lost, and revoke the old one).
 
---profile is recorded but NOT yet enforced: every token reads what a court
-reader reads.")]
+Only --profile court is issued until profiles are enforced (format v3's
+disclosures): a family or public token would read what a court reads.")]
 pub(crate) struct IssueArgs {
     /// Who will hold the token (a person or an organisation); the access
     /// log names them for every read.
@@ -48,8 +48,8 @@ pub(crate) struct IssueArgs {
     /// the report through `custody serve`).
     #[arg(long, value_enum)]
     role: TokenRole,
-    /// The cut of people's data meant for the holder (recorded, not yet
-    /// enforced: every profile reads as `court`).
+    /// The cut of people's data meant for the holder; only `court` is
+    /// issued until the others are enforced.
     #[arg(long, value_enum, default_value_t = Profile::Court)]
     profile: Profile,
     /// When the token stops working: a date (the end of that day, month or
@@ -149,6 +149,15 @@ fn issue(ctx: &Context, args: IssueArgs) -> CmdResult {
         .as_deref()
         .map(|t| expiry(t, now))
         .transpose()?;
+    // A token that says `family` or `public` and reads what a court reads
+    // would mislead whoever hands it out: until profiles are enforced
+    // (issue 15's disclosures), only `court` is issued.
+    if args.profile != Profile::Court {
+        return Err(env(anyhow::anyhow!(
+            "--profile {}: not issued yet; profiles other than court need the disclosures of format v3, which this build does not enforce, so this token would read everything a court reads; issue a court token only to readers entitled to the whole",
+            args.profile.name()
+        )));
+    }
     let (files, ledger) = access_files(ctx)?;
     // A tokens file we would refuse later is refused before anything else.
     files.check_tokens_file()?;

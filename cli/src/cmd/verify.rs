@@ -349,6 +349,19 @@ fn require_cosignatures(
             format!("{} at {at}", keys[c.witness].name)
         })
         .collect();
+    // The spec lets a verifier refuse a time in the future; one clock or
+    // the other is wrong, and the user is told which cosignature says so.
+    let now = chrono::Utc::now().timestamp();
+    for c in cosigned
+        .iter()
+        .filter(|c| c.timestamp as i64 > now + 5 * 60)
+    {
+        crate::exit::warn(&format!(
+            "{label}: the cosignature by {} is dated {} s ahead of this machine's clock: that witness's clock, or this one, is wrong",
+            keys[c.witness].name,
+            c.timestamp as i64 - now
+        ));
+    }
     eprintln!(
         "{label}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
         cosigned.len(),

@@ -125,6 +125,14 @@ pub(crate) fn run(args: WitnessArgs) -> CmdResult {
             VerifierKey::parse(text).map_err(|e| env(anyhow::anyhow!("--log {text:?}: {e}")))?;
         logs.entry(v.name).or_default().push(v.key);
     }
+    // The cosigned message does not name the cosigner: a key that also
+    // signs a log's checkpoints must not cosign them.
+    let public = public_key_of(&key).0;
+    if logs.values().flatten().any(|k| *k == public) {
+        return Err(env(anyhow::anyhow!(
+            "--key is a key of a log this witness follows; a witness key serves this witness only: generate one (`custody key generate --out witness.pem`)"
+        )));
+    }
     std::fs::create_dir_all(&state)
         .map_err(|e| env(anyhow::anyhow!("{}: {e}", state.display())))?;
     let lock = lock_state(&state)?;
@@ -175,9 +183,11 @@ fn lock_state(dir: &Path) -> Result<std::fs::File, Failure> {
 async fn serve(witness: Arc<Witness>, listen: &str, vkey: &str) -> CmdResult {
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
+    let listener = std::net::TcpListener::bind(listen)
         .map_err(|e| env(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| env(anyhow::anyhow!("{listen}: {e}")))?;
     let addr = listener
         .local_addr()
         .map_err(|e| env(anyhow::anyhow!("{listen}: {e}")))?;
@@ -189,12 +199,9 @@ async fn serve(witness: Arc<Witness>, listen: &str, vkey: &str) -> CmdResult {
     eprintln!("witness key: {vkey}");
     eprintln!("listening on http://{addr}");
     let _ = std::io::stderr().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| env(anyhow::anyhow!("the server failed: {e}")))
+    // The server's hardening (HTTP/1.1, header and handshake timeouts,
+    // SIGINT/SIGTERM) is `custody serve`'s.
+    crate::cmd::serve::serve_http(listener, None, app).await
 }
 
 /// An HTTP answer: status, content type, body.
@@ -230,16 +237,30 @@ impl axum::response::IntoResponse for Reply {
 
 async fn add_checkpoint(
     axum::extract::State(w): axum::extract::State<Arc<Witness>>,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Reply {
+    // The body within the size bound and the same time as the head: a
+    // client that trickles it holds no connection for longer.
+    let read = axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES);
+    let body = match tokio::time::timeout(crate::cmd::serve::HEADER_TIMEOUT, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return Reply::text(413, "the request is too large\n"),
+        Err(_) => return Reply::text(408, "the request was not sent in time\n"),
+    };
     // Checking, persisting and signing are blocking work (fsync).
     tokio::task::spawn_blocking(move || {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let reply = w.add_checkpoint(&body, now);
+        // The log line names the log and size asked for (from the request,
+        // escaped: it is untrusted) and the answer.
+        let asked = parse_request(&body)
+            .map(|r| format!("{} size {}", r.checkpoint.origin, r.checkpoint.size))
+            .unwrap_or_else(|_| "a malformed request".to_string());
         eprintln!(
-            "add-checkpoint: {} {}",
+            "add-checkpoint {}: {} {}",
+            crate::escape::terminal(&asked),
             reply.status,
             crate::escape::terminal(reply.body.lines().next().unwrap_or_default())
         );
@@ -283,7 +304,6 @@ struct Request {
     old: u64,
     proof: Vec<Hash>,
     checkpoint: Checkpoint,
-    note: String,
 }
 
 /// Parses the body: `old N`, proof lines, an empty line, the checkpoint.
@@ -328,7 +348,6 @@ fn parse_request(body: &[u8]) -> Result<Request, String> {
         old,
         proof,
         checkpoint,
-        note: rest.to_string(),
     })
 }
 
@@ -343,9 +362,10 @@ impl Witness {
         let Some(keys) = self.logs.get(&cp.origin) else {
             return Reply::text(404, "unknown log origin\n");
         };
-        if let Err(e) = cp.verify_by(keys) {
-            return Reply::text(403, format!("{e}\n"));
-        }
+        let log_key = match cp.verify_by(keys) {
+            Ok(k) => k,
+            Err(e) => return Reply::text(403, format!("{e}\n")),
+        };
         if req.old > cp.size {
             return Reply::text(
                 400,
@@ -380,7 +400,32 @@ impl Witness {
             );
         }
         let line = cosignature_line(&self.name, &self.key, now.max(1), &cp.text);
-        if let Err(e) = self.persist(&cp.origin, &format!("{}{line}", req.note)) {
+        // Only what was verified is kept: the text, the log's signature
+        // that verified, and this witness's line. The client's other lines
+        // (any number, any size, up to what the parser refuses) never reach
+        // the state, which must stay readable whatever a client sends.
+        let log_line = cp
+            .signatures
+            .iter()
+            .find(|sig| {
+                sig.name == cp.origin
+                    && sig.key_id == custody_format::note::key_id(&cp.origin, &log_key)
+                    && <[u8; 64]>::try_from(sig.signature.as_slice()).is_ok_and(|bytes| {
+                        ed25519_dalek::VerifyingKey::from_bytes(&log_key).is_ok_and(|vk| {
+                            vk.verify_strict(
+                                cp.text.as_bytes(),
+                                &ed25519_dalek::Signature::from_bytes(&bytes),
+                            )
+                            .is_ok()
+                        })
+                    })
+            })
+            .map(|sig| {
+                let bytes: [u8; 64] = sig.signature.as_slice().try_into().expect("checked");
+                custody_format::note::signature_line(&cp.origin, &log_key, &bytes)
+            })
+            .unwrap_or_default();
+        if let Err(e) = self.persist(&cp.origin, &format!("{}\n{log_line}{line}", cp.text)) {
             eprintln!("witness state not written: {e}");
             return Reply::text(500, "the witness could not record the checkpoint\n");
         }
@@ -432,17 +477,16 @@ pub(crate) struct WitnessTarget {
 }
 
 /// Parses `URL=VKEY` (the first `=` splits them; a URL with `=` in it
-/// cannot be given). Only `http://` URLs: this build has no TLS client, so
-/// a witness behind HTTPS is reached through a local proxy or tunnel.
+/// cannot be given). `https://` (rustls, the web's roots) or `http://`.
 pub(crate) fn parse_target(arg: &str) -> Result<WitnessTarget, Failure> {
     let (url, vkey) = arg.split_once('=').ok_or_else(|| {
         env(anyhow::anyhow!(
             "--witness {arg:?}: give URL=VKEY (the witness's URL prefix, `=`, and the verifier key `custody witness key` prints)"
         ))
     })?;
-    if !url.starts_with("http://") {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(env(anyhow::anyhow!(
-            "--witness {arg:?}: the URL must start with http:// (this build has no TLS client; reach an HTTPS witness through a local proxy or tunnel)"
+            "--witness {arg:?}: the URL must start with https:// or http://"
         )));
     }
     let key = WitnessKey::parse(vkey)
@@ -462,9 +506,16 @@ pub(crate) fn collect_cosignatures(
     ledger: &Ledger,
     note: &str,
     targets: &[WitnessTarget],
-) -> Result<(String, Vec<String>), Failure> {
-    let cp = note::parse(note)
-        .map_err(|e| env(anyhow::anyhow!("the checkpoint note does not parse: {e}")))?;
+) -> (String, Vec<String>) {
+    let cp = match note::parse(note) {
+        Ok(cp) => cp,
+        Err(e) => {
+            crate::exit::warn(&format!(
+                "no witness was asked: the checkpoint's note does not parse ({e}); run `custody verify`"
+            ));
+            return (note.to_string(), Vec::new());
+        }
+    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(15)))
@@ -484,7 +535,7 @@ pub(crate) fn collect_cosignatures(
             )),
         }
     }
-    Ok((format!("{note}{lines}"), cosigned))
+    (format!("{note}{lines}"), cosigned)
 }
 
 /// One witness: `add-checkpoint` from old size 0, then (on 409) from the
@@ -560,13 +611,19 @@ fn verified_lines(
         return Err("its answer is not signature lines".to_string());
     }
     verify_cosignatures(&cosigned, std::slice::from_ref(key), 1).map_err(|e| e.to_string())?;
-    let mine: String = answer
+    // One line per witness, and only a verified one: a witness answering
+    // with copies of its line (100 of them would push the note past the
+    // signature limit every reader keeps) gets one in the note.
+    let mine: Option<String> = answer
         .lines()
         .zip(&cosigned.signatures[cp.signatures.len()..])
         .filter(|(_, s)| s.name == key.name && s.key_id == key.key_id)
         .map(|(l, _)| format!("{l}\n"))
-        .collect();
-    Ok(mine)
+        .find(|l| {
+            note::parse(&format!("{note}{l}"))
+                .is_ok_and(|one| verify_cosignatures(&one, std::slice::from_ref(key), 1).is_ok())
+        });
+    mine.ok_or_else(|| "its answer holds no cosignature of this checkpoint".to_string())
 }
 
 fn clip(s: &str) -> String {
@@ -705,6 +762,34 @@ mod tests {
         assert_eq!(w.stored(ORIGIN).unwrap().0, 9);
     }
 
+    /// Review finding (high): the witness stores the client's note as
+    /// sent, with its own line added. Anyone holding the log's (public)
+    /// checkpoint can pad it with signature lines of unknown keys up to the
+    /// parser's limit and resubmit it at the witness's size: the witness
+    /// cosigns and stores a file it can no longer parse, and answers 500 to
+    /// every later request for that log, the log's own included.
+    #[test]
+    fn a_padded_note_does_not_leave_the_witness_unable_to_read_its_state() {
+        use base64::Engine;
+        let log = SigningKey::from_bytes(&[1; 32]);
+        let w = make_fresh(&log);
+        let t = tree(20, 0);
+        let n5 = log_note(&log, &t, 5);
+        assert_eq!(w.add_checkpoint(&request(0, &[], &n5), 1).status, 200);
+        let mut padded = n5.clone();
+        for i in 0..note::MAX_SIGNATURES - 1 {
+            let blob = base64::engine::general_purpose::STANDARD.encode([i as u8; 68]);
+            padded.push_str(&format!("\u{2014} junk.example/{i} {blob}\n"));
+        }
+        // Accepted or refused, either is the witness's choice; what must
+        // not happen is that the log's next checkpoint cannot be cosigned.
+        let _ = w.add_checkpoint(&request(5, &[], &padded), 2);
+        let n9 = log_note(&log, &t, 9);
+        let proof = consistency_proof(&t, 5, 9).unwrap();
+        let r = w.add_checkpoint(&request(5, &proof, &n9), 3);
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+
     fn make_fresh(log: &SigningKey) -> Witness {
         let dir = tempfile::tempdir().unwrap().keep();
         Witness {
@@ -715,5 +800,24 @@ mod tests {
             guard: Mutex::new(()),
             _lock: tempfile::tempfile().unwrap(),
         }
+    }
+
+    /// A witness answering with copies of its line gets one in the note
+    /// (enough of them would push it past the signature limit readers keep).
+    #[test]
+    fn one_line_per_witness_whatever_it_answers() {
+        let log = SigningKey::from_bytes(&[1; 32]);
+        let wkey = SigningKey::from_bytes(&[2; 32]);
+        let t = tree(20, 0);
+        let n5 = log_note(&log, &t, 5);
+        let cp = note::parse(&n5).unwrap();
+        let line = cosignature_line("w.example/1", &wkey, 1_700_000_000, &cp.text);
+        let wk = WitnessKey::parse(&cosigner_verifier_key(
+            "w.example/1",
+            &wkey.verifying_key().to_bytes(),
+        ))
+        .unwrap();
+        let answer = line.repeat(50);
+        assert_eq!(verified_lines(&cp, &n5, &answer, &wk).unwrap(), line);
     }
 }

@@ -598,7 +598,7 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
                         by_item: i + 1,
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
-                        reason: c.reason.clone(),
+                        reason: clear_or_withheld(&c.reason),
                         replacement: c.replacement.as_deref().map(content),
                     });
                 }
@@ -608,8 +608,8 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
                     items[n - 1].disputed_by.push(DisputeMark {
                         by_item: i + 1,
                         by_seq: body.seq,
-                        by: d.by.clone(),
-                        reason: d.reason.clone(),
+                        by: clear_or_withheld(&d.by),
+                        reason: clear_or_withheld(&d.reason),
                     });
                 }
             }
@@ -695,10 +695,16 @@ pub(crate) fn content(ev: &Event) -> Content {
             .map(|a| AttachmentView {
                 sha256: a.sha256.to_hex(),
                 media_type: a.media_type.clone(),
-                description: a.description.clone(),
+                description: a.description.as_ref().map(clear_or_withheld),
             })
             .collect(),
     }
+}
+
+/// A personal field's text, or "(withheld)" for a format v3 commitment
+/// (resolving it from its disclosure comes with the v3 store).
+fn clear_or_withheld(p: &custody_format::event::Personal<String>) -> String {
+    p.text().unwrap_or("(withheld)").to_string()
 }
 
 #[cfg(test)]

@@ -134,6 +134,9 @@ title-key-granted = Key granted
 title-key-revoked = Key revoked
 title-checkpoint = Checkpoint
 title-seal = Seal
+title-statement = Statement (evidence signed by its author, registered here)
+title-redaction = Redaction (personal data erased)
+title-predecessor = Predecessor (the ledger this one re-issues)
 
 ## Fields of an event
 

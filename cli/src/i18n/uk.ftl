@@ -167,6 +167,9 @@ title-key-granted = Надання ключа
 title-key-revoked = Відкликання ключа
 title-checkpoint = Контрольна точка
 title-seal = Печатка
+title-statement = Заява (доказ, підписаний автором і зареєстрований тут)
+title-redaction = Вилучення (персональні дані стерто)
+title-predecessor = Попередник (реєстр, який цей перевидає)
 
 ## Поля подій
 

@@ -5,7 +5,7 @@
 //! Every route answers through the CLI's own code paths
 //! (`cmd::status::one_status`, `cmd::status::report_of`,
 //! `cmd::dossier::from_store`, `cmd::export::bundle_text`,
-//! `cmd::checkpoint::latest_checkpoint_note`), so the server and the
+//! `Ledger::latest_checkpoint`), so the server and the
 //! commands cannot drift apart: the same JSON, the same bundle bytes, the
 //! same refusals in the same words.
 //!

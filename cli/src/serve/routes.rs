@@ -88,8 +88,9 @@ fn text(content_type: &'static str, body: String) -> Response {
 /// checkpoint` printed it (public: sizes and roots say nothing of people).
 async fn checkpoint(State(state): State<Shared>) -> Result<Response, ApiError> {
     public(&state, |ledger| {
-        let latest = crate::cmd::checkpoint::latest_checkpoint_note(ledger)
-            .map_err(|f| ApiError::from_failure(f, StatusCode::NOT_FOUND))?;
+        let latest = ledger
+            .latest_checkpoint()
+            .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;
         match latest {
             Some(cp) => Ok(text("text/plain; charset=utf-8", cp.note)),
             None => Err(ApiError::new(
@@ -514,51 +515,23 @@ fn page_of_persons(
     Ok(json_response(with_warning(value, &warning)))
 }
 
-/// A tile's address from its path below `tile/<L>/` (or `tile/entries/`,
-/// level 0): `<N>` in the spec's encoding, then `.p/<W>` for a partial
-/// tile. Only the canonical spelling is an address (no extra `x000`
-/// groups, no leading zeros in `W`), so every tile has one URL.
-fn parse_tile(level: u8, path: &str) -> Option<custody_ledger::tiles::Tile> {
-    use custody_ledger::tiles::{encode_index, Tile, TILE_WIDTH};
-    let (index_path, width) = match path.split_once(".p/") {
-        Some((i, w)) => {
-            let width: u16 = w.parse().ok()?;
-            if width == 0 || u64::from(width) >= TILE_WIDTH || width.to_string() != w {
-                return None;
-            }
-            (i, width)
-        }
-        None => (path, TILE_WIDTH as u16),
-    };
-    let mut index: u64 = 0;
-    for group in index_path.split('/') {
-        let digits = group.strip_prefix('x').unwrap_or(group);
-        if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        index = index.checked_mul(1000)?.checked_add(digits.parse().ok()?)?;
-    }
-    (encode_index(index) == index_path).then_some(Tile {
-        level,
-        index,
-        width,
-    })
-}
-
-/// The tile, if the ledger's tree holds all of it: level `L` has
-/// `len / 256^L` complete nodes.
+/// The tile at `path` (`tile/…`, parsed strictly by the ledger: one
+/// canonical path per tile) if it is of `kind` and the ledger's tree holds
+/// all of it: level `L` has `len / 256^L` complete nodes. A partial tile of
+/// any width up to what the tree holds is served, not only the current
+/// edge's: a client reads the tiles of the checkpoint it has, which may be
+/// older than the head.
 fn tile_in(
     ledger: &Ledger,
-    level: u8,
     path: &str,
+    kind: custody_ledger::tiles::TileKind,
 ) -> Result<custody_ledger::tiles::Tile, ApiError> {
     let missing = || ApiError::new(StatusCode::NOT_FOUND, "no such tile", None);
-    let tile = parse_tile(level, path).ok_or_else(missing)?;
-    let count = if u32::from(level) * 8 >= 64 {
-        0
-    } else {
-        ledger.len() >> (u32::from(level) * 8)
-    };
+    let (found, tile) = custody_ledger::tiles::parse_tile_path(path).ok_or_else(missing)?;
+    if found != kind {
+        return Err(missing());
+    }
+    let count = ledger.len() >> (u32::from(tile.level) * 8);
     let end = tile
         .index
         .checked_mul(custody_ledger::tiles::TILE_WIDTH)
@@ -589,12 +562,9 @@ async fn hash_tile(
     State(state): State<Shared>,
     Path((level, path)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let level: u8 = match level.parse::<u8>() {
-        Ok(l) if l.to_string() == level && l <= 63 => l,
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "no such tile", None)),
-    };
+    let path = format!("tile/{level}/{path}");
     public(&state, move |ledger| {
-        let tile = tile_in(ledger, level, &path)?;
+        let tile = tile_in(ledger, &path, custody_ledger::tiles::TileKind::Hashes)?;
         let bytes = ledger
             .hash_tile(&tile)
             .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;
@@ -624,7 +594,11 @@ async fn entry_bundle(
     };
     state
         .answer(reader, of, move |ledger| {
-            let tile = tile_in(ledger, 0, &path)?;
+            let tile = tile_in(
+                ledger,
+                &format!("tile/entries/{path}"),
+                custody_ledger::tiles::TileKind::Entries,
+            )?;
             let bytes = ledger.entry_bundle(&tile).map_err(|e| match e {
                 custody_ledger::tiles::TileError::Store(s) => {
                     ApiError::from_failure(Failure::from(s), StatusCode::NOT_FOUND)
@@ -634,31 +608,4 @@ async fn entry_bundle(
             Ok(octets(bytes, "no-store"))
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_tile;
-
-    #[test]
-    fn only_canonical_tile_paths_are_addresses() {
-        let t = parse_tile(1, "x001/x234/067.p/8").unwrap();
-        assert_eq!((t.level, t.index, t.width), (1, 1_234_067, 8));
-        assert_eq!(parse_tile(0, "000").unwrap().width, 256);
-        for bad in [
-            "x000/001",
-            "1",
-            "0000",
-            "001.p/0",
-            "001.p/256",
-            "001.p/08",
-            "001.p/",
-            "x001",
-            "001/002",
-            "abc",
-            "001.p/8/9",
-        ] {
-            assert!(parse_tile(0, bad).is_none(), "{bad}");
-        }
-    }
 }

@@ -64,7 +64,7 @@ pub mod timeline;
 pub use flags::Flag;
 
 use custody_format::event::{
-    Category, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId,
+    Category, ClearField, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId,
     ProceedingStage, Source,
 };
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
@@ -544,18 +544,18 @@ impl Fold {
         self.st.category = Some(m.category);
         self.category_from_report = true;
         self.cite("category", cite);
-        if let Some(name) = &m.name {
+        if let Some(name) = m.name.clear() {
             self.st.name = Some(name.clone());
             self.cite("name", cite);
         }
-        self.place(at, &m.last_seen_place, "missing_report", cite);
+        self.place(at, m.last_seen_place.clear(), "missing_report", cite);
         self.last_free = Some((at, cite.clone()));
         if self.state != Some(Status::Deceased) && !self.held() {
             self.enter(Status::Missing, at, cite);
         }
     }
 
-    fn place(&mut self, at: OccurredAt, place: &Option<String>, by: &str, cite: &Cite) {
+    fn place(&mut self, at: OccurredAt, place: Option<&String>, by: &str, cite: &Cite) {
         if let Some(p) = place {
             self.st.last_known_place = Some(LastSeen {
                 at,
@@ -661,7 +661,7 @@ impl Fold {
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
-                self.place(at, &r.place, "release", cite);
+                self.place(at, r.place.clear(), "release", cite);
                 self.st.released_at = Some(at);
                 self.cite("released_at", cite);
                 self.enter(Status::Released, at, cite);
@@ -675,7 +675,7 @@ impl Fold {
                 self.enter(Status::Deceased, at, cite);
             }
             Event::Visit(v) => {
-                self.place(at, &v.place, "visit", cite);
+                self.place(at, v.place.clear(), "visit", cite);
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
@@ -690,7 +690,7 @@ impl Fold {
                 }
             }
             Event::Transfer(t) => {
-                self.place(at, &Some(t.to.clone()), "transfer", cite);
+                self.place(at, t.to.clear(), "transfer", cite);
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
@@ -745,11 +745,11 @@ impl Fold {
         }
         self.st.last_seen = Some(LastSeen {
             at,
-            place: c.place.clone(),
+            place: c.place.clear().cloned(),
             by: "capture".into(),
         });
         self.cite("last_seen", cite);
-        self.place(at, &c.place, "capture", cite);
+        self.place(at, c.place.clear(), "capture", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }
@@ -774,11 +774,11 @@ impl Fold {
     fn sighting(&mut self, s: &custody_format::event::Sighting, at: OccurredAt, cite: &Cite) {
         self.st.last_seen = Some(LastSeen {
             at,
-            place: s.place.clone(),
+            place: s.place.clear().cloned(),
             by: "sighting".into(),
         });
         self.cite("last_seen", cite);
-        self.place(at, &s.place, "sighting", cite);
+        self.place(at, s.place.clear(), "sighting", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }

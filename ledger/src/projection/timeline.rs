@@ -85,7 +85,9 @@ pub fn history(
             corrected_by: corrected_by.get(&e.hash()).map(|c| CorrectedBy {
                 hash: c.hash(),
                 reason: match c.event() {
-                    Event::Correction(x) => x.reason.clone(),
+                    // A v3 reason is a commitment: resolving it from its
+                    // disclosure comes with the v3 store.
+                    Event::Correction(x) => x.reason.text().unwrap_or_default().to_string(),
                     _ => String::new(),
                 },
                 replaced: matches!(c.event(), Event::Correction(x) if x.replacement.is_some()),

@@ -9,7 +9,10 @@ use crate::merkle;
 use custody_format::entry::{EntryBody, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId};
 use custody_format::map_hash::{update_root, Hash, MapValue};
-use custody_format::rules::{ChainRules, CheckError, Lookups, SealFacts, TargetState};
+use custody_format::rules::{
+    ChainRules, CheckError, Lookups, RedactionTarget, SealFacts, TargetState,
+};
+use custody_format::statement::StatementId;
 use custody_format::stream::{streams, Link, Stream, StreamList};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -361,6 +364,18 @@ impl Lookups for StoreTargets<'_> {
                 None => TargetState::NotEvidence(e.type_name()),
             },
         })
+    }
+
+    // Nothing writes format v3 yet, and this store has no table of
+    // statement ids or committed slots (layout 4 adds them): a v3
+    // statement or redaction is refused rather than checked against
+    // nothing.
+    fn statement(&self, _: &StatementId) -> Result<Option<u64>, StoreError> {
+        Err(StoreError::FormatV3("a statement"))
+    }
+
+    fn redaction_target(&self, _: &EntryHash) -> Result<RedactionTarget, StoreError> {
+        Err(StoreError::FormatV3("a redaction"))
     }
 
     fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, StoreError> {

@@ -31,6 +31,11 @@ pub enum StoreError {
     /// A request outside the ledger (a seq or tree size it does not have).
     #[error("{0}")]
     Range(String),
+    /// A format v3 entry whose rules need what only a v3 store keeps
+    /// (statement ids, committed slots, redactions: store layout 4,
+    /// docs/design/format-v3.md §8); this store holds v1 and v2 entries.
+    #[error("{0}: this store keeps format versions 1 and 2; a format 3 statement or redaction needs the store layout that format 3 brings (not yet in this build)")]
+    FormatV3(&'static str),
     /// A file-system error.
     #[error("{path}: {source}")]
     Io {
@@ -133,6 +138,11 @@ pub enum Refusal {
     /// A field is invalid, or the entry cannot be encoded.
     #[error("{0}")]
     Entry(#[from] custody_format::entry::EntryError),
+    /// In a group commit: it revokes the key that signs the group's seal
+    /// and checkpoint, which could then sign neither, and the whole group
+    /// would be lost. It must be appended on its own.
+    #[error("it revokes the key that signs this group's seal and checkpoint; append it on its own, signed by another authority")]
+    RevokesCommitter,
 }
 
 fn breach_text(b: &Breach) -> String {
@@ -150,6 +160,7 @@ impl Refusal {
         match self {
             Refusal::Rule(b) => b.to_string(),
             Refusal::Entry(e) => e.to_string(),
+            Refusal::RevokesCommitter => self.to_string(),
         }
     }
 
@@ -159,6 +170,7 @@ impl Refusal {
             Refusal::Rule(b) => b.rule(),
             Refusal::Entry(custody_format::entry::EntryError::Version(_)) => Rule::Version,
             Refusal::Entry(_) => Rule::Format,
+            Refusal::RevokesCommitter => Rule::Authority,
         }
     }
 }

@@ -60,8 +60,14 @@ impl Ledger {
         let mut batch = Batch::new(self, false);
         // Each event: its position in the batch, or why it was refused.
         let mut placed: Vec<Result<usize, Refusal>> = Vec::with_capacity(events.len());
+        let committer = public_key_of(key);
         for event in events {
             let position = batch.entries.len();
+            // Accepted, it would leave the group without a key to seal it.
+            if matches!(&event, Event::KeyRevoked(r) if r.public_key == committer) {
+                placed.push(Err(Refusal::RevokesCommitter));
+                continue;
+            }
             match self.push_event(&mut batch, event, key, now) {
                 Ok(()) => placed.push(Ok(position)),
                 Err(AppendError::Refused { reason, .. }) => placed.push(Err(reason)),

@@ -162,8 +162,9 @@ fn ledger_page(ledger: &Ledger, q: &LogQuery, viewer: &Viewer) -> Result<Respons
             .parse()
             .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "from: a sequence number", None))?,
     };
-    let checkpoint = crate::cmd::checkpoint::latest_checkpoint_note(ledger)
-        .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
+    let checkpoint = ledger
+        .latest_checkpoint()
+        .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::CONFLICT))?;
     let mut entries = kept_entries(ledger, q, from)?;
     let next = (entries.len() > PAGE).then(|| entries[PAGE].body().seq);
     entries.truncate(PAGE);

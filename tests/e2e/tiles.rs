@@ -59,6 +59,8 @@ fn tiles_give_a_mirror_the_checkpoints_tree() {
     let out = env.path("mirror");
     env.run(&["tiles", "--out", s(&out)])
         .fails(1, &["no checkpoint", "custody checkpoint"]);
+    env.run(&["tiles", "--out", s(&env.store)])
+        .fails(2, &["inside a store"]);
     env.append_ok(CASES);
     env.append_ok(&captures(0, 300));
     let cp1 = env.path("cp1.txt");
@@ -202,19 +204,38 @@ impl Drop for Witness {
     }
 }
 
-/// A raw `POST /add-checkpoint`, as any client would send it: the status.
-fn add_checkpoint(url: &str, body: &str) -> u16 {
+/// A raw HTTP/1.1 exchange with the witness, as any client would have it:
+/// the request line and the body; returns the status and the answer's body.
+/// (A bound on the wait turns a server that never answers into a failure,
+/// not a hung test.)
+fn http(url: &str, request_line: &str, body: &str) -> (u16, String) {
     let addr = url.strip_prefix("http://").unwrap();
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
     write!(
         conn,
-        "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{request_line} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
-    answer.split(' ').nth(1).unwrap().parse().unwrap()
+    // A server that refuses a body may close the connection early: keep
+    // what was read before it did.
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"));
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_string())
+}
+
+/// A raw `POST /add-checkpoint`: the status.
+fn add_checkpoint(url: &str, body: &str) -> u16 {
+    http(url, "POST /add-checkpoint", body).0
 }
 
 fn witness_key(env: &Env, name: &str, file: &str) -> (std::path::PathBuf, String) {
@@ -232,6 +253,7 @@ fn witness_key(env: &Env, name: &str, file: &str) -> (std::path::PathBuf, String
 /// and the verifier key of a second witness that never runs.
 struct Cosigning {
     env: Env,
+    log_vkey: String,
     witness: Witness,
     w1: String,
     w2: String,
@@ -255,6 +277,7 @@ impl Cosigning {
         let target = format!("{}={w1}", witness.url);
         Cosigning {
             env,
+            log_vkey,
             witness,
             w1,
             w2,
@@ -288,6 +311,30 @@ fn cosigned_by(run: &crate::util::Run, k: usize) {
 #[test]
 fn checkpoints_are_cosigned_and_verify_counts_the_quorum() {
     let c = Cosigning::new();
+    // A witness given wrongly is refused before anything is recorded.
+    let entries = || c.env.run(&["log"]).ok().lines().count();
+    let before = entries();
+    let ftp = format!("ftp://w.example={}", c.w1);
+    c.env
+        .run(&[
+            "checkpoint",
+            "--key",
+            s(&c.env.authority),
+            "--witness",
+            &ftp,
+        ])
+        .fails(2, &["https:// or http://"]);
+    let not_a_witness_key = format!("http://127.0.0.1:1={}", c.log_vkey);
+    c.env
+        .run(&[
+            "checkpoint",
+            "--key",
+            s(&c.env.authority),
+            "--witness",
+            &not_a_witness_key,
+        ])
+        .fails(2, &["not a witness's"]);
+    assert_eq!(entries(), before, "nothing recorded");
     // The first checkpoint: the witness has seen nothing, and cosigns.
     let cp1 = c.env.path("cp1.txt");
     let run = c.checkpoint(None, Some(&cp1));
@@ -311,6 +358,13 @@ fn checkpoints_are_cosigned_and_verify_counts_the_quorum() {
             "at least 2 must",
         ],
     );
+    for quorum in ["0", "3"] {
+        c.verify(
+            &cp1,
+            &["--witness", &c.w1, "--witness", &c.w2, "--quorum", quorum],
+        )
+        .fails(2, &["--quorum"]);
+    }
     // One witness listed twice is not two.
     c.verify(
         &cp1,
@@ -432,6 +486,30 @@ fn cosignatures_are_checked_for_bundles_and_proofs() {
     };
     verify_proof(&c.w1).ok();
     verify_proof(&c.w2).fails(1, &["0 of the 1 listed witnesses"]);
+    // A cosignature dated an hour ahead: valid, and the user is told.
+    let note1 = std::fs::read_to_string(&cp1).unwrap();
+    let log_only: String = note1
+        .lines()
+        .filter(|l| !l.starts_with("\u{2014} w.example/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = &log_only[..log_only.find("\n\n").unwrap() + 1];
+    let key = custody_ledger::keyfile::read_signing_key(&c.env.path("w1.pem")).unwrap();
+    let ahead = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let line = custody_ledger::cosign::cosignature_line("w.example/1", &key, ahead, text);
+    let future = c.env.path("future.txt");
+    std::fs::write(&future, format!("{log_only}{line}")).unwrap();
+    let run = c.verify(&future, &["--witness", &c.w1]);
+    assert!(
+        run.stderr.contains("ahead of this machine's clock"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
 }
 
 #[test]
@@ -460,6 +538,68 @@ fn a_witness_refuses_forks_and_rollbacks() {
         400
     );
     assert_eq!(add_checkpoint(url, &format!("old 0\n\n{log_only}")), 409);
+    // A request larger than the witness accepts (80 KiB) is refused.
+    let (status, _) = http(url, "POST /add-checkpoint", &"o".repeat(80 * 1024 + 1));
+    assert_eq!(status, 413);
+    // A body that never arrives holds no connection for good: 408 after
+    // the header timeout (15 s), or the connection closed.
+    {
+        let addr = url.strip_prefix("http://").unwrap();
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .unwrap();
+        write!(
+            conn,
+            "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\nold 0\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        let read = conn.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+            "{read:?} {answer:?}"
+        );
+    }
+    // The monitoring read: the last checkpoint it cosigned, cosignature
+    // included.
+    let origin_hash = hex::encode(Sha256::digest(b"test.ledger"));
+    let (status, latest) = http(url, &format!("GET /{origin_hash}/checkpoint"), "");
+    assert_eq!(status, 200);
+    assert_eq!(size_and_root(&latest), size_and_root(&note2));
+    assert!(latest.contains("\n\u{2014} w.example/1 "), "{latest}");
+    // One state directory serves one witness process.
+    let w1_key = c.env.path("w1.pem");
+    let log_vkey = c.log_vkey.clone();
+    c.env
+        .run(&[
+            "witness",
+            "--name",
+            "w.example/1",
+            "--key",
+            s(&w1_key),
+            "--state",
+            s(&c.env.path("state-w.example_1")),
+            "--log",
+            &log_vkey,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .fails(2, &["in use by another witness process"]);
+    // A witness never cosigns with a key of a log it follows.
+    c.env
+        .run(&[
+            "witness",
+            "--name",
+            "w.example/3",
+            "--key",
+            s(&c.env.authority),
+            "--state",
+            s(&c.env.path("state-3")),
+            "--log",
+            &log_vkey,
+        ])
+        .fails(2, &["serves this witness only"]);
 
     // A fork: another ledger of the same name and authority key, larger
     // than what the witness saw. The witness refuses it (422); the
