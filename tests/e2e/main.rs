@@ -42,6 +42,10 @@ mod restore;
 mod review;
 // custody serve and its reader tokens: a real server on a loopback port.
 mod serve;
+// The web view: sign-in, sessions, CSRF, the access log, languages.
+mod web;
+// The web view in headless chromium through WebDriver, with axe-core.
+mod web_browser;
 // The synthetic ledger generator.
 mod scale;
 // Encrypted keys and spreadsheet imports: the field workflow.

@@ -69,7 +69,7 @@ impl Server {
         self.child.wait().expect("wait").code().unwrap_or(-1)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 }

@@ -17,7 +17,7 @@ use custody_ledger::store::Ledger;
 use std::path::Path;
 
 /// Every event type's name, as `--type` accepts it.
-fn type_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn type_names() -> impl Iterator<Item = &'static str> {
     Event::EVIDENCE_TYPES.iter().copied().chain([
         "genesis",
         "key_granted",

@@ -23,6 +23,10 @@ Bearer TOKEN` (from `custody token issue`): /v1/persons,
 /v1/persons/ID/dossier?format=html|md|json and /v1/report. Every read of
 people's data is recorded in the store's access log (`custody token log`).
 
+Pages for browsers, in English and Ukrainian: open / and sign in with a
+reader token (the browser keeps a session cookie, never the token); then
+/people, /people/ID, /report and /ledger.
+
 The server reads the store per request and never holds its lock: appends
 and checkpoints from the command line go on while it runs.
 
@@ -93,7 +97,10 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         crate::escape::terminal(&name),
         crate::escape::path(&store)
     );
-    let app = crate::serve::router(crate::serve::Reads::new(store));
+    // The web view's session cookie is `Secure` when TLS is ours.
+    let app = crate::serve::router(crate::serve::Reads::new(store)).layer(axum::Extension(
+        crate::serve::Transport { tls: tls.is_some() },
+    ));
     runtime.block_on(serve_http(listener, tls, app))?;
     eprintln!("stopped");
     Ok(())

@@ -65,6 +65,12 @@ pub(crate) fn content_security_policy() -> String {
     csp()
 }
 
+/// The style sheet, for a web view that embeds [`body`] in its own page
+/// and serves the rules as a file (`custody serve`'s `/web.css`).
+pub(crate) fn style_sheet() -> &'static str {
+    CSS
+}
+
 /// A message with code arguments: text escaped by maud, code in `<code>`.
 /// Text arguments are passed through `crate::escape::terminal` by the
 /// caller (maud escapes them with the rest).

@@ -31,6 +31,7 @@
 //! instead; `Reads::ledger` is the one place to change).
 
 mod routes;
+mod web;
 
 use crate::access::{AccessFiles, AccessRecord, TokenRecord};
 use crate::exit::Failure;
@@ -44,9 +45,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) use routes::router;
+pub(crate) use web::Transport;
 
-/// The largest request body accepted (every route is a GET: none needs a
-/// body; the bound is for what a client sends anyway).
+/// The largest request body accepted (every route but the web view's
+/// sign-in and sign-out forms is a GET; the bound is for what a client
+/// sends anyway).
 const MAX_BODY: u64 = 64 * 1024;
 
 /// What every request can reach.
@@ -284,7 +287,7 @@ fn log_failed() -> Response {
 }
 
 /// Refuses a request whose body is declared larger than [`MAX_BODY`]
-/// (every route is a GET; nothing reads a body).
+/// (only the web view's two small forms read a body).
 pub(crate) async fn bound_body(request: Request, next: Next) -> Response {
     let declared = request
         .headers()

@@ -36,6 +36,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/report", get(report))
         .route("/tile/entries/{*path}", get(entry_bundle))
         .route("/tile/{level}/{*path}", get(hash_tile))
+        // The web view's pages (issue 14): cli/src/serve/web/.
+        .merge(super::web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY as usize))
         .layer(middleware::from_fn(bound_body))

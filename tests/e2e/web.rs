@@ -1,0 +1,608 @@
+//! The web view of `custody serve` (issue 14) over HTTP, without a
+//! browser: sign-in and sessions, what a page without a session gets, the
+//! CSRF defence, the access log, escaping, the headers, the languages.
+//! The browser test is in `web_browser`.
+
+use crate::serve::{issue, Server};
+use crate::util::{Env, ALL_TYPES};
+use std::time::Duration;
+
+/// An HTTP client that does not follow redirects (a redirect is what a
+/// page without a session answers).
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    headers: Vec<(String, String)>,
+    pub(crate) body: String,
+}
+
+impl Page {
+    pub(crate) fn header(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The session cookie's value from `Set-Cookie`.
+    fn session(&self) -> Option<String> {
+        self.header("set-cookie")
+            .lines()
+            .find_map(|l| l.strip_prefix("custody_session="))
+            .map(|l| l.split(';').next().unwrap_or_default().to_string())
+    }
+
+    /// The CSRF token of the page's sign-out form.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a CSRF field")
+            + 19;
+        self.body[at..].split('"').next().unwrap().to_string()
+    }
+}
+
+fn read(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Page {
+    let mut r = r.expect("HTTP request");
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    Page {
+        status: r.status().as_u16(),
+        headers,
+        body: r.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+pub(crate) fn get(url: &str, cookie: Option<&str>, more: &[(&str, &str)]) -> Page {
+    let mut req = agent().get(url);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    for (k, v) in more {
+        req = req.header(*k, *v);
+    }
+    read(req.call())
+}
+
+fn post(url: &str, cookie: Option<&str>, more: &[(&str, &str)], form: &[(&str, &str)]) -> Page {
+    let mut req = agent().post(url);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    for (k, v) in more {
+        req = req.header(*k, *v);
+    }
+    read(req.send_form(form.iter().copied()))
+}
+
+/// Signs in with `token`; the `Cookie` header value of the session.
+pub(crate) fn sign_in(url: &str, token: &str) -> String {
+    let r = post(&format!("{url}/signin"), None, &[], &[("token", token)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), "/people");
+    format!("custody_session={}", r.session().expect("a session cookie"))
+}
+
+fn ledger() -> (Env, String) {
+    let env = Env::new(crate::util::CUSTODY);
+    env.append_ok(ALL_TYPES);
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let token = issue(&env, "Court A", &["--expires", "2999"], &[]);
+    (env, token)
+}
+
+fn assert_refused_to_sign_in(r: &Page) {
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), "/");
+    assert!(!r.body.contains("P-0001"), "{}", r.body);
+}
+
+#[test]
+fn pages_of_people_need_a_session_made_from_a_valid_token() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+
+    // No session: every page of people's data sends the browser to sign in.
+    for path in [
+        "/people",
+        "/people/P-0001",
+        "/people/P-0001/bundle",
+        "/people/P-0001/dossier",
+        "/report",
+        "/ledger",
+    ] {
+        assert_refused_to_sign_in(&get(&format!("{url}{path}"), None, &[]));
+    }
+    // The sign-in page: a labelled form, the pages' headers.
+    let home = get(&format!("{url}/"), None, &[]);
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<label for=\"token\">"), "{}", home.body);
+    assert_eq!(home.header("cache-control"), "no-store");
+    let csp = home.header("content-security-policy");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("style-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
+
+    // A wrong token: the form again, 401, no cookie.
+    let wrong = post(
+        &format!("{url}/signin"),
+        None,
+        &[],
+        &[("token", "custody-rt-nope")],
+    );
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.session().is_none());
+
+    // The right one: a cookie that is HttpOnly, SameSite=Strict, expires,
+    // and is not the token.
+    let r = post(&format!("{url}/signin"), None, &[], &[("token", &token)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let set = r.header("set-cookie");
+    for attr in ["HttpOnly", "SameSite=Strict", "Max-Age=28800", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert!(!set.contains("Secure"), "no TLS here: {set}");
+    assert!(
+        !set.contains(&token) && !set.contains("custody-rt-"),
+        "{set}"
+    );
+    let cookie = format!("custody_session={}", r.session().unwrap());
+
+    let people = get(&format!("{url}/people"), Some(&cookie), &[]);
+    assert_eq!(people.status, 200, "{}", people.body);
+    assert!(
+        people.body.contains("href=\"/people/P-0001\""),
+        "{}",
+        people.body
+    );
+    assert_eq!(people.header("cache-control"), "no-store");
+    assert_eq!(people.header("content-security-policy"), csp);
+    assert!(!people.body.contains("<script"), "{}", people.body);
+    // Signed in, the home page is the list.
+    let again = get(&format!("{url}/"), Some(&cookie), &[]);
+    assert_eq!(again.header("location"), "/people");
+
+    // A forged session id, and a session cookie from another server's life.
+    for forged in [
+        "custody_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "custody_session=",
+        "custody_session=custody-rt-nope",
+    ] {
+        assert_refused_to_sign_in(&get(&format!("{url}/people"), Some(forged), &[]));
+    }
+    // The token behind a session is checked on every page: revoked, its
+    // sessions end at once.
+    env.run(&["token", "revoke", "--holder", "Court A"]).ok();
+    assert_refused_to_sign_in(&get(&format!("{url}/people"), Some(&cookie), &[]));
+    let log = server.stderr();
+    assert!(log.contains("the session's token is revoked"), "{log}");
+    assert!(!log.contains(&token), "{log}");
+}
+
+#[test]
+fn a_post_without_the_sessions_csrf_token_or_from_another_site_is_refused() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = get(&format!("{url}/people"), Some(&cookie), &[]);
+    let csrf = page.csrf();
+    assert!(csrf.len() >= 40, "{csrf}");
+
+    let signout = format!("{url}/signout");
+    for form in [vec![], vec![("csrf", "forged")], vec![("csrf", "")]] {
+        let r = post(&signout, Some(&cookie), &[], &form);
+        assert_eq!(r.status, 403, "{form:?}: {}", r.body);
+    }
+    // The right token, but sent from another site's page.
+    let r = post(
+        &signout,
+        Some(&cookie),
+        &[("Origin", "https://evil.example")],
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 403);
+    let r = post(
+        &format!("{url}/signin"),
+        None,
+        &[("Sec-Fetch-Site", "cross-site")],
+        &[("token", &token)],
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.session().is_none());
+    // Still signed in: nothing above signed the reader out.
+    assert_eq!(
+        get(&format!("{url}/people"), Some(&cookie), &[]).status,
+        200
+    );
+
+    // The session's own token signs out, and the session is gone.
+    let r = post(&signout, Some(&cookie), &[], &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.header("set-cookie").contains("Max-Age=0"));
+    assert_refused_to_sign_in(&get(&format!("{url}/people/P-0001"), Some(&cookie), &[]));
+}
+
+#[test]
+fn every_page_about_people_is_in_the_access_log_with_its_holder() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+
+    let person = get(&format!("{url}/people/P-0001"), Some(&cookie), &[]);
+    assert_eq!(person.status, 200, "{}", person.body);
+    assert!(person.body.contains("P-0001"));
+    let cut = get(
+        &format!("{url}/people/P-0001?as_of=2023-01-01&known_at="),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(cut.status, 200, "{}", cut.body);
+    let list = get(
+        &format!("{url}/people?q=P-000&status=&sort=unacknowledged"),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(list.status, 200, "{}", list.body);
+    let bundle = get(&format!("{url}/people/P-0001/bundle"), Some(&cookie), &[]);
+    assert_eq!(bundle.status, 200, "{}", bundle.body);
+    assert_eq!(bundle.body, env.run(&["export", "--person", "P-0001"]).ok());
+    let unknown = get(&format!("{url}/people/NOBODY"), Some(&cookie), &[]);
+    assert_eq!(unknown.status, 404);
+    // The ledger's log, filtered by person and type: the person's entries
+    // of that type and none other, and the latest checkpoint's note.
+    let log_page = get(
+        &format!("{url}/ledger?type=capture&person=P-0001&signer="),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(log_page.status, 200, "{}", log_page.body);
+    assert!(
+        log_page.body.contains("<td>capture</td>"),
+        "{}",
+        log_page.body
+    );
+    for other in ["<td>sighting</td>", "<td>genesis</td>", "/people/P-0002"] {
+        assert!(!log_page.body.contains(other), "{other}: {}", log_page.body);
+    }
+    assert!(log_page.body.contains("test.ledger"), "{}", log_page.body);
+
+    let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl"))
+        .expect("the access log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let find = |route: &str, person: Option<&str>, query: Option<&str>| {
+        lines
+            .iter()
+            .find(|l| {
+                l["route"] == route
+                    && l["person"].as_str() == person
+                    && l["query"].as_str() == query
+            })
+            .unwrap_or_else(|| panic!("{route} {query:?} not logged: {log}"))
+    };
+    for (route, person, query, status) in [
+        ("/people/{id}", Some("P-0001"), None, 200),
+        (
+            "/people/{id}",
+            Some("P-0001"),
+            Some("as_of=2023-01-01"),
+            200,
+        ),
+        ("/people", None, Some("q=P-000&sort=unacknowledged"), 200),
+        ("/people/{id}/bundle", Some("P-0001"), None, 200),
+        ("/people/{id}", Some("NOBODY"), None, 404),
+        (
+            "/ledger",
+            Some("P-0001"),
+            Some("type=capture&person=P-0001"),
+            200,
+        ),
+    ] {
+        let l = find(route, person, query);
+        assert_eq!(l["holder"], "Court A", "{l}");
+        assert_eq!(l["status"], status, "{l}");
+    }
+    assert!(!log.contains(&token));
+    drop(server);
+}
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(2)>";
+
+#[test]
+fn untrusted_text_is_escaped_in_the_pages() {
+    let (env, token) = ledger();
+    let hostile = serde_json::json!({"type":"missing_report","person":"P-9","occurred_at":"2022",
+        "category":"civilian","name":SCRIPT,"unit":IMG,"notes":"</style><b>styled</b>"});
+    env.append_ok(&format!("{hostile}\n"));
+    env.checkpoint(&env.path("cp2.txt")).ok();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    for lang in ["en", "uk"] {
+        for path in ["/people?q=script&lang=", "/people/P-9?lang="] {
+            let p = get(&format!("{url}{path}{lang}"), Some(&cookie), &[]);
+            assert_eq!(p.status, 200, "{path}: {}", p.body);
+            for raw in ["<script", "<img", "<b>styled", "<style"] {
+                assert!(!p.body.contains(raw), "{raw} raw in {path}: {}", p.body);
+            }
+            assert!(
+                p.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{path}: {}",
+                p.body
+            );
+        }
+    }
+    // A hostile search term comes back escaped in the search field.
+    let p = get(
+        &format!("{url}/people?q=%22%3E%3Cimg%20src%3Dx%3E"),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(p.status, 200);
+    assert!(!p.body.contains("<img"), "{}", p.body);
+    assert!(
+        p.body.contains("value=\"&quot;&gt;&lt;img src=x&gt;\""),
+        "{}",
+        p.body
+    );
+}
+
+#[test]
+fn pages_speak_the_chosen_language_and_remember_it() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+
+    let en = get(&format!("{url}/people"), Some(&cookie), &[]);
+    assert!(en.body.contains("<html lang=\"en\">"), "{}", en.body);
+    assert!(en.body.contains("Days without contact"));
+    // Accept-Language, with no choice made.
+    let accepted = get(
+        &format!("{url}/people"),
+        Some(&cookie),
+        &[("Accept-Language", "de, uk;q=0.8, en;q=0.5")],
+    );
+    assert!(
+        accepted.body.contains("<html lang=\"uk\">"),
+        "{}",
+        accepted.body
+    );
+    // A choice is remembered, over Accept-Language.
+    let chosen = get(&format!("{url}/people?lang=uk"), Some(&cookie), &[]);
+    assert!(chosen.body.contains("Днів без зв’язку"), "{}", chosen.body);
+    let set = chosen.header("set-cookie");
+    assert!(
+        set.contains("custody_lang=uk") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let remembered = get(
+        &format!("{url}/people/P-0001"),
+        Some(&format!("{cookie}; custody_lang=uk")),
+        &[("Accept-Language", "en")],
+    );
+    assert!(remembered.body.contains("<html lang=\"uk\">"));
+    assert!(remembered.body.contains("Станом на"), "{}", remembered.body);
+    // The language switch keeps the page's other choices.
+    let filtered = get(
+        &format!("{url}/people?status=held_unacknowledged"),
+        Some(&cookie),
+        &[],
+    );
+    assert!(
+        filtered
+            .body
+            .contains("href=\"?status=held_unacknowledged&amp;lang=uk\""),
+        "{}",
+        filtered.body
+    );
+}
+
+#[test]
+fn the_session_cookie_is_secure_under_tls_or_behind_an_https_proxy() {
+    let (env, token) = ledger();
+    // Behind a proxy that says the browser spoke HTTPS.
+    let server = Server::start(&env, &[]);
+    let r = post(
+        &format!("{}/signin", server.url),
+        None,
+        &[("X-Forwarded-Proto", "https")],
+        &[("token", &token)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.header("set-cookie").contains("; Secure"),
+        "{}",
+        r.header("set-cookie")
+    );
+    drop(server);
+
+    // TLS terminated by custody itself.
+    let (cert, key) = crate::serve::self_signed(&env);
+    let server = Server::start(
+        &env,
+        &[
+            "--tls-cert",
+            crate::util::s(&cert),
+            "--tls-key",
+            crate::util::s(&key),
+        ],
+    );
+    let root = ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            root,
+        ])))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .tls_config(tls)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let r = read(
+        agent
+            .post(&format!("{}/signin", server.url))
+            .send_form([("token", token.as_str())]),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let set = r.header("set-cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("; Secure"),
+        "{set}"
+    );
+}
+
+/// The person links of a list page.
+fn listed(body: &str) -> Vec<String> {
+    body.split("<th scope=\"row\"><a href=\"/people/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_list_filters_by_status_flag_category_and_legal_category() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = |q: &str| {
+        let p = get(&format!("{url}/people?{q}"), Some(&cookie), &[]);
+        assert_eq!(p.status, 200, "{q}: {}", p.body);
+        listed(&p.body)
+    };
+    let all = page("");
+    assert_eq!(all, ["P-0001", "P-0002", "P-0003"]);
+    // Each filter's values split the list: every person is in exactly one.
+    for (name, values) in [
+        (
+            "status",
+            &[
+                "missing",
+                "held_unacknowledged",
+                "held_acknowledged",
+                "released",
+                "deceased",
+            ][..],
+        ),
+        ("category", &["military", "civilian"][..]),
+        (
+            "legal",
+            &[
+                "prisoner_of_war",
+                "security_detainee",
+                "civilian_internee",
+                "criminal_suspect",
+                "convicted",
+                "civilian",
+                "unknown",
+            ][..],
+        ),
+    ] {
+        let mut seen: Vec<String> = values
+            .iter()
+            .flat_map(|v| page(&format!("{name}={v}")))
+            .collect();
+        if name == "category" {
+            // A person of no known category is in neither.
+            seen.extend(
+                all.iter()
+                    .filter(|p| !seen.contains(p))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        seen.sort();
+        assert_eq!(seen, all, "{name}");
+    }
+    assert_eq!(page("status=released"), ["P-0001"]);
+    assert_eq!(page("status=deceased&q=p-0002"), ["P-0002"]);
+    assert_eq!(page("q=petrenko"), ["P-0003"]);
+    assert!(page("flag=incommunicado&status=missing").is_empty());
+    for bad in [
+        "status=gone",
+        "flag=x",
+        "category=x",
+        "legal=x",
+        "page=0",
+        "nonsense=1",
+    ] {
+        let p = get(&format!("{url}/people?{bad}"), Some(&cookie), &[]);
+        assert_eq!(p.status, 400, "{bad}: {}", p.body);
+        assert!(p.body.contains("role=\"alert\""), "{bad}: {}", p.body);
+    }
+}
+
+/// The figure a bar chart shows after `label` (the first chart that has it).
+fn bar(body: &str, label: &str) -> Option<u64> {
+    let at = body.find(&format!(">{label}</text>"))?;
+    let rest = &body[at..];
+    let after_rect = &rest[rest.find("</rect>")? + 7..];
+    // The figure follows its bar.
+    let open = after_rect.find('>')? + 1;
+    let close = after_rect.find("</text>")?;
+    after_rect[open..close].replace(',', "").parse().ok()
+}
+
+#[test]
+fn the_report_page_shows_the_figures_of_custody_report() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = get(&format!("{url}/report"), Some(&cookie), &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let report: serde_json::Value =
+        serde_json::from_str(&env.run(&["--json", "report"]).ok()).unwrap();
+    for (name, label) in [
+        ("missing", "missing"),
+        ("held_unacknowledged", "held, unacknowledged"),
+        ("held_acknowledged", "held, acknowledged"),
+        ("released", "released"),
+        ("deceased", "deceased"),
+    ] {
+        let want = report["by_status"][name]["total"].as_u64().unwrap_or(0);
+        assert_eq!(bar(&page.body, label), Some(want), "{name}: {}", page.body);
+    }
+    assert!(
+        page.body.contains("People by status: military"),
+        "{}",
+        page.body
+    );
+    let captured = report["notification_delay_days"]["captured"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        page.body.contains(&format!("<dd>{captured}</dd>")),
+        "{}",
+        page.body
+    );
+    let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl")).unwrap();
+    assert!(log.contains("\"route\":\"/report\""), "{log}");
+}
