@@ -232,7 +232,7 @@ async fn status(
 /// 404 for a person the ledger has no entry about (the CLI would export
 /// an ABSENT bundle; a reader asking about someone unknown gets "no such
 /// person", as from `custody status`).
-fn known(ledger: &Ledger, person: &PersonId) -> Result<(), ApiError> {
+pub(super) fn known(ledger: &Ledger, person: &PersonId) -> Result<(), ApiError> {
     let seqs = ledger
         .person_seqs(person)
         .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;

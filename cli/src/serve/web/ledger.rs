@@ -46,25 +46,11 @@ impl LogQuery {
     }
 
     fn logged(&self) -> Option<String> {
-        let mut p: Vec<String> = self
-            .pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if let Some(f) = some(&self.from) {
-            p.push(format!("from={f}"));
-        }
-        (!p.is_empty()).then(|| p.join("&"))
+        super::pages::logged_query(&self.pairs(), ("from", some(&self.from)))
     }
 
     fn href_from(&self, from: u64) -> String {
-        let mut p: Vec<String> = self
-            .pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect();
-        p.push(format!("from={from}"));
-        format!("/ledger?{}", p.join("&"))
+        super::pages::href_query("/ledger", &self.pairs(), ("from", &from.to_string()))
     }
 }
 

@@ -51,6 +51,47 @@ pub(super) fn some(s: &str) -> Option<&str> {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
+/// A page's query as the access log records it: its parameters, then
+/// `last` if given (unencoded: the log is JSON, which escapes it).
+pub(super) fn logged_query(pairs: &[(&str, &str)], last: (&str, Option<&str>)) -> Option<String> {
+    let mut parts: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if let (k, Some(v)) = last {
+        parts.push(format!("{k}={v}"));
+    }
+    (!parts.is_empty()).then(|| parts.join("&"))
+}
+
+/// The URL of `path` with `pairs` and then `last`, percent-encoded.
+pub(super) fn href_query(path: &str, pairs: &[(&str, &str)], last: (&str, &str)) -> String {
+    let mut parts: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
+    parts.push(format!("{}={}", last.0, enc(last.1)));
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// The time-cut form (`as_of`, `known_at`) of a person's page and the
+/// report, submitted to `action` by GET.
+pub(super) fn cut_form(lang: Lang, action: &str, as_of: &str, known_at: &str) -> Markup {
+    html! {
+        form.cuts method="get" action=(action) {
+            fieldset {
+                legend.visually-hidden { (lang.t("web-cut-legend")) }
+                div.field {
+                    label for="as_of" { (lang.t("web-as-of-label")) }
+                    input id="as_of" type="date" name="as_of" value=(as_of);
+                }
+                div.field {
+                    label for="known_at" { (lang.t("web-known-at-label")) }
+                    input id="known_at" type="date" name="known_at" value=(known_at);
+                }
+                button type="submit" { (lang.t("web-show")) }
+            }
+        }
+    }
+}
+
 pub(super) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -79,26 +120,12 @@ impl PeopleQuery {
 
     /// The query as logged.
     fn logged(&self) -> Option<String> {
-        let mut parts: Vec<String> = self
-            .pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if let Some(p) = some(&self.page) {
-            parts.push(format!("page={p}"));
-        }
-        (!parts.is_empty()).then(|| parts.join("&"))
+        logged_query(&self.pairs(), ("page", some(&self.page)))
     }
 
     /// The list's URL at `page`, with the same search, filters and sort.
     fn href(&self, page: usize) -> String {
-        let mut parts: Vec<String> = self
-            .pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect();
-        parts.push(format!("page={page}"));
-        format!("/people?{}", parts.join("&"))
+        href_query("/people", &self.pairs(), ("page", &page.to_string()))
     }
 }
 
@@ -446,28 +473,13 @@ fn person_dossier(
             ))
         }
     };
-    known(ledger, &person)?;
+    crate::serve::routes::known(ledger, &person)?;
     let source = format!("custody serve: {}", ledger.name());
     let (b, bytes, provenance) = crate::cmd::dossier::from_store(ledger, &person, source)
         .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
     let mut d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
     d.localize(lang);
     Ok(d)
-}
-
-/// 404 for a person the ledger has no entry about.
-fn known(ledger: &Ledger, person: &PersonId) -> Result<(), ApiError> {
-    let seqs = ledger
-        .person_seqs(person)
-        .map_err(|e| ApiError::from_failure(Failure::from(e), StatusCode::NOT_FOUND))?;
-    if seqs.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no such person: {person}"),
-            None,
-        ));
-    }
-    Ok(())
 }
 
 fn read_of(route: &'static str, id: &str, query: Option<String>) -> ReadOf {
@@ -530,20 +542,7 @@ fn person_page(d: &Dossier, id: &str, form: &CutForm, viewer: &Viewer) -> Respon
     };
     let main = html! {
         p { a href="/people" { (lang.t("web-back-to-people")) } }
-        form.cuts method="get" action=(format!("/people/{id}")) {
-            fieldset {
-                legend.visually-hidden { (lang.t("web-cut-legend")) }
-                div.field {
-                    label for="as_of" { (lang.t("web-as-of-label")) }
-                    input id="as_of" type="date" name="as_of" value=(form.as_of);
-                }
-                div.field {
-                    label for="known_at" { (lang.t("web-known-at-label")) }
-                    input id="known_at" type="date" name="known_at" value=(form.known_at);
-                }
-                button type="submit" { (lang.t("web-show")) }
-            }
-        }
+        (cut_form(lang, &format!("/people/{id}"), &form.as_of, &form.known_at))
         p.downloads {
             a href=(format!("/people/{id}/bundle")) download { (lang.t("web-download-bundle")) }
             a href=(dossier_href) download { (lang.t("web-download-dossier")) }
@@ -579,7 +578,7 @@ pub(super) async fn bundle(
             let made = (|| {
                 let person = PersonId::new(&id)
                     .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m, None))?;
-                known(ledger, &person)?;
+                crate::serve::routes::known(ledger, &person)?;
                 let conflict = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
                 let bundle = ledger
                     .person_bundle(&person, None, &[])
@@ -777,20 +776,7 @@ fn report_page(
     .collect();
     let main = html! {
         h1 { (title) }
-        form.cuts method="get" action="/report" {
-            fieldset {
-                legend.visually-hidden { (lang.t("web-cut-legend")) }
-                div.field {
-                    label for="as_of" { (lang.t("web-as-of-label")) }
-                    input id="as_of" type="date" name="as_of" value=(form.as_of);
-                }
-                div.field {
-                    label for="known_at" { (lang.t("web-known-at-label")) }
-                    input id="known_at" type="date" name="known_at" value=(form.known_at);
-                }
-                button type="submit" { (lang.t("web-show")) }
-            }
-        }
+        (cut_form(lang, "/report", &form.as_of, &form.known_at))
         dl.counts {
             div { dt { (lang.t("web-count-total")) } dd { (lang.f("count-plain", &[("count", num(r.persons))])) } }
             div { dt { (status_name(lang, Status::HeldUnacknowledged)) } dd { (lang.f("count-plain", &[("count", num(r.held_unacknowledged))])) } }
