@@ -203,7 +203,7 @@ fn issue(ctx: &Context, args: IssueArgs) -> CmdResult {
         return Ok(());
     }
     eprintln!(
-        "issued a {} token to {} (profile {}, not yet enforced), {}; its hash begins {prefix}",
+        "issued a {} token to {} (profile {}: it reads everything a court reads), {}; its hash begins {prefix}",
         record.role.name(),
         terminal(&record.holder),
         record.profile.name(),
@@ -327,7 +327,7 @@ fn list(ctx: &Context) -> CmdResult {
     }
     if !ctx.json {
         eprintln!(
-            "{} token(s); profiles are recorded, not yet enforced",
+            "{} token(s); each reads everything a court reads (other profiles come with format v3)",
             tokens.len()
         );
     }
