@@ -404,26 +404,15 @@ impl Witness {
         // that verified, and this witness's line. The client's other lines
         // (any number, any size, up to what the parser refuses) never reach
         // the state, which must stay readable whatever a client sends.
+        // `verify_by` refuses a note in which any line under the log's name
+        // and key id fails, so every such line is one that verified.
+        let log_id = custody_format::note::key_id(&cp.origin, &log_key);
         let log_line = cp
             .signatures
             .iter()
-            .find(|sig| {
-                sig.name == cp.origin
-                    && sig.key_id == custody_format::note::key_id(&cp.origin, &log_key)
-                    && <[u8; 64]>::try_from(sig.signature.as_slice()).is_ok_and(|bytes| {
-                        ed25519_dalek::VerifyingKey::from_bytes(&log_key).is_ok_and(|vk| {
-                            vk.verify_strict(
-                                cp.text.as_bytes(),
-                                &ed25519_dalek::Signature::from_bytes(&bytes),
-                            )
-                            .is_ok()
-                        })
-                    })
-            })
-            .map(|sig| {
-                let bytes: [u8; 64] = sig.signature.as_slice().try_into().expect("checked");
-                custody_format::note::signature_line(&cp.origin, &log_key, &bytes)
-            })
+            .find(|sig| sig.name == cp.origin && sig.key_id == log_id)
+            .and_then(|sig| <[u8; 64]>::try_from(sig.signature.as_slice()).ok())
+            .map(|bytes| custody_format::note::signature_line(&cp.origin, &log_key, &bytes))
             .unwrap_or_default();
         if let Err(e) = self.persist(&cp.origin, &format!("{}\n{log_line}{line}", cp.text)) {
             eprintln!("witness state not written: {e}");
