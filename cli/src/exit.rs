@@ -197,7 +197,7 @@ pub(crate) fn with_advice(e: impl std::fmt::Display, advice: Option<&str>) -> an
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         match e {
-            StoreError::Range(_) | StoreError::FormatV3(_) => refused(e),
+            StoreError::Range(_) => refused(e),
             other => env(with_advice(&other, store_advice(&other))),
         }
     }

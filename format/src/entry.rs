@@ -33,14 +33,14 @@ pub const VERSION_2: u16 = 2;
 
 /// Format version 3: personal fields are salted commitments, and events
 /// 22–24 (statement, redaction, predecessor) exist (design
-/// docs/design/format-v3.md). Nothing writes it yet.
+/// docs/design/format-v3.md). Written by every store since layout 4.
 pub const VERSION_3: u16 = 3;
 
 /// The format version written into every new entry.
 ///
 /// Bump it only with a deliberate, documented change of the byte format; a
 /// verifier must keep accepting every version it ever accepted.
-pub const FORMAT_VERSION: u16 = VERSION_2;
+pub const FORMAT_VERSION: u16 = VERSION_3;
 
 /// Domain separation for the signed digest of a version 1 body, so that a
 /// signature over an entry can never be replayed as a signature over

@@ -41,7 +41,11 @@ fn check_event_round_trips(event: &Event) {
         let again = event_from_value(json).expect("an accepted event's JSON is accepted again");
         assert_eq!(&again, event, "JSON round trip changed the event");
     }
-    let bytes = codec::encode_event(event, FORMAT_VERSION).expect("an accepted event encodes");
+    // As the store writes it: committed (format v3), with a fixed salt.
+    let mut committed = event.clone();
+    custody_format::commit::commit_event(&mut committed, |_| custody_format::commit::Salt([7; 32]))
+        .expect("an accepted event commits");
+    let bytes = codec::encode_event(&committed, FORMAT_VERSION).expect("an accepted event encodes");
     let decoded = codec::decode_event(&bytes, FORMAT_VERSION).expect("its encoding decodes");
-    assert_eq!(&decoded, event, "byte round trip changed the event");
+    assert_eq!(decoded, committed, "byte round trip changed the event");
 }

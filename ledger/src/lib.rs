@@ -27,6 +27,7 @@ pub mod input;
 pub mod keyfile;
 pub mod merkle;
 pub mod near_ids;
+pub mod opened;
 pub mod projection;
 pub mod store;
 #[cfg(feature = "synthetic")]

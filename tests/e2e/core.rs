@@ -557,7 +557,7 @@ fn the_demo_runs_and_catches_tampering() {
     let out = custody(&["demo"], None).ok();
     assert!(out.contains("VALID"), "{out}");
     assert!(out.contains("INVALID at line"), "{out}");
-    assert!(out.contains("claim"), "{out}");
+    assert!(out.contains("disclosure"), "{out}");
     assert!(out.contains("signature"), "{out}");
     assert!(
         out.contains("verified offline against the pinned authority"),

@@ -323,7 +323,8 @@ fn the_documented_example_sheet_imports_dry_run_first_then_whole() {
     // A quoted cell with quotes inside arrives whole.
     let export = env.snapshot();
     assert!(
-        export.contains(r#""name":"Serhiy \"Seryi\" Bondar""#),
+        export.contains(r#""field":"name","index":0,"part":0"#)
+            && export.contains(r#""value":"Serhiy \"Seryi\" Bondar""#),
         "{export}"
     );
     env.verify_ok();

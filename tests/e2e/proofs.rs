@@ -404,7 +404,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
     env.run(&["export", "--person", "P-0001", "--out", s(&bundle)])
         .ok();
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
-    assert_eq!(doc["format"], "custody-bundle/2");
+    assert_eq!(doc["format"], "custody-bundle/3");
     let mut evidence = 0;
     for e in doc["entries"].as_array().unwrap() {
         let ev = &e["view"]["event"];

@@ -252,18 +252,26 @@ fn an_export_that_does_not_verify_is_refused_and_nothing_is_created() {
     let f = fixture();
     let good = lines(&f.export);
 
-    // One byte flipped in the stored bytes of entry 3 (line 4): the
-    // capture at "Mariupol" now says "Nariupol". It still decodes; its
-    // signature no longer verifies.
+    // One bit flipped in the stored bytes of entry 3 (line 4): in the
+    // commitment to the capture's place (format v3: the bytes hold a
+    // commitment, the place is disclosed beside them). It still decodes;
+    // its signature no longer verifies.
     let mut flipped = good.clone();
     let mut line: serde_json::Value = serde_json::from_str(&flipped[3]).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut bytes = b64.decode(line["entry"].as_str().unwrap()).unwrap();
+    let place = line["disclosures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| custody_format::commit::Disclosure::from_json(d).unwrap())
+        .find(|d| d.slot.field_name() == Some("place"))
+        .expect("the capture's place is disclosed");
     let at_place = bytes
-        .windows(8)
-        .position(|w| w == b"Mariupol")
-        .expect("the place is in the bytes");
-    bytes[at_place] ^= b'M' ^ b'N';
+        .windows(32)
+        .position(|w| w == place.commitment().0)
+        .expect("the commitment is in the bytes");
+    bytes[at_place] ^= 1;
     line["entry"] = b64.encode(&bytes).into();
     flipped[3] = line.to_string();
     let flipped = write_export(&f, "flipped.jsonl", &flipped, true);

@@ -4,20 +4,42 @@
 use crate::util::{custody, s};
 
 fn events(store: &std::path::Path) -> Vec<serde_json::Value> {
-    custody(&["--store", s(store), "--json", "log"], None)
+    custody(&["--store", s(store), "export"], None)
         .ok()
         .lines()
         .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
             // recorded_at is the real clock, so hashes, signatures and the
-            // hashes corrections name differ between runs; signers and
-            // events must not.
-            if let Some(e) = v["event"].as_object_mut() {
+            // hashes corrections name differ between runs; and every
+            // personal field's salt is fresh, so its commitment differs
+            // (format 3). Signers, events and the disclosed values must not.
+            let mut event = v["view"]["event"].clone();
+            if let Some(e) = event.as_object_mut() {
                 e.remove("target");
             }
-            serde_json::json!({"signer": v["signer"], "event": v["event"]})
+            mask_commitments(&mut event);
+            let disclosed: Vec<serde_json::Value> = v["disclosures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| serde_json::json!([d["part"], d["field"], d["index"], d["value"]]))
+                .collect();
+            serde_json::json!({"signer": v["view"]["signer"], "event": event, "disclosed": disclosed})
         })
         .collect()
+}
+
+/// Every `{"commitment": …}` in `v` replaced by a fixed mark.
+fn mask_commitments(v: &mut serde_json::Value) {
+    if v.get("commitment").is_some() {
+        *v = serde_json::Value::from("(committed)");
+        return;
+    }
+    match v {
+        serde_json::Value::Object(m) => m.values_mut().for_each(mask_commitments),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_commitments),
+        _ => {}
+    }
 }
 
 #[test]

@@ -132,27 +132,6 @@ fn tiles_give_a_mirror_the_checkpoints_tree() {
     assert_eq!(std::fs::read(out.join("tile/0/000")).unwrap(), tampered);
 }
 
-#[test]
-fn an_entry_over_65535_bytes_cannot_be_put_in_an_entry_bundle() {
-    let env = Env::new(CUSTODY);
-    let description = "d".repeat(4000);
-    let attachments: Vec<String> = (0..17)
-        .map(|i| format!("{{\"sha256\":\"{:064x}\",\"media_type\":\"text/plain\",\"description\":\"{description}\"}}", i + 1))
-        .collect();
-    let seq = env.append_ok(&format!(
-        "{{\"type\":\"capture\",\"person\":\"P-0001\",\"occurred_at\":\"2024\",\"attachments\":[{}]}}\n",
-        attachments.join(",")
-    ))[0]
-        .0;
-    env.checkpoint(&env.path("cp.txt")).ok();
-    let out = env.path("mirror");
-    env.run(&["tiles", "--out", s(&out), "--entries"])
-        .fails(1, &[&format!("entry {seq} is "), "65,535"]);
-    assert!(!out.join("tile").exists(), "nothing written");
-    // The hash tiles do not carry entries: they can be published.
-    env.run(&["tiles", "--out", s(&out)]).ok();
-}
-
 /// A `custody witness` process on a free loopback port, killed on drop.
 struct Witness {
     child: Child,

@@ -46,8 +46,6 @@ use crate::exit::{env, refusal_advice, refused, with_details, CmdResult, Detail,
 use crate::output::Context;
 use crate::progress::Progress;
 use clap::Args;
-use custody_format::codec;
-use custody_format::entry::FORMAT_VERSION;
 use custody_format::event::{EntryHash, Event, PersonId};
 use custody_ledger::input::{EventReader, InputContext, ResolveTarget, TargetRef};
 use custody_ledger::keyfile::SigningKey;
@@ -170,7 +168,7 @@ pub(crate) fn print_acks(
         .map_err(|e| env(anyhow::anyhow!("cannot write to standard output: {e}")))
 }
 
-/// The spool: length-prefixed canonical events with their input line.
+/// The spool: length-prefixed events (JSON) with their input line.
 struct Spool {
     file: BufWriter<std::fs::File>,
     count: u64,
@@ -184,7 +182,10 @@ fn spool_err(e: impl std::fmt::Display) -> Failure {
 
 impl Spool {
     fn push(&mut self, line: usize, event: &Event) -> Result<(), Failure> {
-        let bytes = codec::encode_event(event, FORMAT_VERSION)
+        // The event's JSON, which reads back to the same event: the spool
+        // holds events before the store commits their personal fields
+        // (format v3), which have no byte form of their own.
+        let bytes = serde_json::to_vec(event)
             .map_err(|e| refused(anyhow::anyhow!("line {line}: {e}; nothing was appended")))?;
         self.file
             .write_all(&(line as u64).to_le_bytes())
@@ -208,7 +209,8 @@ fn next_spooled(r: &mut impl Read) -> Result<Option<(usize, Event)>, Failure> {
     let len = u64::from_le_bytes(head[8..].try_into().expect("8 bytes")) as usize;
     let mut bytes = vec![0; len];
     r.read_exact(&mut bytes).map_err(spool_err)?;
-    let event = codec::decode_event(&bytes, FORMAT_VERSION).map_err(spool_err)?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(spool_err)?;
+    let event = custody_ledger::input::event_from_value(value).map_err(spool_err)?;
     Ok(Some((line, event)))
 }
 

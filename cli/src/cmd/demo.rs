@@ -250,24 +250,26 @@ fn tamper_with_exports(ledger: &Ledger, root: &Path) -> CmdResult {
         }
     }
 
-    // (a) Edit the human-readable view of the capture in Mariupol.
+    // (a) Edit the place disclosed beside the capture in Mariupol: the
+    // signed entry holds only a salted commitment to it (format v3).
     let capture_line = text
         .lines()
-        .position(|l| l.contains("\"type\":\"capture\"") && l.contains("Mariupol"))
+        .position(|l| l.contains("\"type\":\"capture\"") && l.contains("\"value\":\"Mariupol\""))
         .ok_or_else(|| fail("no capture entry in the export"))?;
     let edited_view: String = text
         .lines()
         .enumerate()
         .map(|(i, l)| {
             let l = if i == capture_line {
-                l.replacen("\"place\":\"Mariupol\"", "\"place\":\"Donetsk\"", 1)
+                l.replacen("\"value\":\"Mariupol\"", "\"value\":\"Donetsk\"", 1)
             } else {
                 l.to_string()
             };
             l + "\n"
         })
         .collect();
-    // (b) Flip one bit of the signed bytes of the same entry ('M' -> 'm').
+    // (b) Flip one bit of the signed bytes of the same entry: of the
+    // commitment to its place.
     let flipped_bytes: String = text
         .lines()
         .enumerate()
@@ -280,16 +282,27 @@ fn tamper_with_exports(ledger: &Ledger, root: &Path) -> CmdResult {
             let mut bytes = b64
                 .decode(v["entry"].as_str().unwrap_or_default())
                 .unwrap_or_default();
-            if let Some(at) = bytes.windows(8).position(|w| w == b"Mariupol") {
-                bytes[at] ^= 0x20;
+            let place = v["disclosures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| custody_format::commit::Disclosure::from_json(d).ok())
+                .find(|d| d.slot.field_name() == Some("place"));
+            if let Some(c) = place.map(|d| d.commitment().0) {
+                if let Some(at) = bytes.windows(32).position(|w| w == c) {
+                    bytes[at] ^= 0x01;
+                }
             }
             v["entry"] = serde_json::Value::from(b64.encode(bytes));
             v.to_string() + "\n"
         })
         .collect();
     for (what, tampered) in [
-        ("its decoded view says Donetsk", edited_view),
-        ("one bit of its signed bytes flipped", flipped_bytes),
+        ("the place disclosed beside it says Donetsk", edited_view),
+        (
+            "one bit of its signed commitment to the place flipped",
+            flipped_bytes,
+        ),
     ] {
         println!(
             "\ntampered copy: the capture at line {}, {what}",

@@ -33,11 +33,14 @@ pub(crate) struct ExportArgs {
     /// one, so `verify --bundle --checkpoint FILE` accepts it. Repeatable.
     #[arg(long, value_name = "FILE", requires = "person")]
     anchor: Vec<PathBuf>,
-    /// With --person: the bundle format. `custody-bundle/1` is the legacy,
-    /// inclusion-only form (no seal, no map proof), which a verifier
-    /// accepts only with --inclusion-only.
-    #[arg(long, value_name = "FORMAT", requires = "person", default_value = "custody-bundle/2",
-          value_parser = ["custody-bundle/2", "custody-bundle/1"])]
+    /// With --person: the bundle format. The default is the complete
+    /// bundle: `custody-bundle/3` (with the disclosures of format 3
+    /// entries) when it holds a format 3 entry, else `custody-bundle/2`.
+    /// `custody-bundle/1` is the legacy, inclusion-only form (no seal, no
+    /// map proof, no format 3 entries), which a verifier accepts only with
+    /// --inclusion-only.
+    #[arg(long, value_name = "FORMAT", requires = "person", default_value = "custody-bundle/3",
+          value_parser = ["custody-bundle/3", "custody-bundle/2", "custody-bundle/1"])]
     format: String,
     /// Write here (atomically: a temporary file renamed into place) instead
     /// of standard output.
@@ -49,7 +52,9 @@ pub(crate) struct ExportArgs {
 }
 
 /// Writes every entry as one JSON line: `seq`, `hash`, `entry` (the stored
-/// bytes, standard base64) and `view` (decoded, for people; never trusted).
+/// bytes, standard base64) and `view` (decoded, for people; never trusted),
+/// and for a v3 entry the `disclosures` the store holds (the export is the
+/// archival form: `restore` needs them all).
 /// `progress` counts entries.
 pub(crate) fn write_export(
     ledger: &Ledger,
@@ -65,7 +70,7 @@ pub(crate) fn write_export(
                 "entry {seq} does not decode: {e}; run `custody verify`"
             ))
         })?;
-        let line = ExportLine::of(&entry).to_line();
+        let line = ExportLine::with_disclosures(&entry, &ledger.disclosures(seq)?).to_line();
         writeln!(out, "{line}").map_err(|e| env(anyhow::anyhow!("cannot write export: {e}")))?;
         n += 1;
     }
@@ -92,6 +97,16 @@ pub(crate) fn run(ctx: &Context, args: ExportArgs) -> CmdResult {
                 )));
             }
             let bundle = ledger.person_bundle_v1(&person)?;
+            let v3 = |e: &&custody_format::wire::bundle::BundleItem| {
+                SignedEntry::decode(e.entry.0.clone())
+                    .is_ok_and(|d| d.body().version >= custody_format::entry::VERSION_3)
+            };
+            if let Some(e) = bundle.entries.iter().find(v3) {
+                return Err(refused(anyhow::anyhow!(
+                    "entry {} is a format 3 entry, which a custody-bundle/1 cannot carry (it has no disclosures and proves inclusion only); export the complete bundle instead (leave out --format)",
+                    e.seq
+                )));
+            }
             let text = bundle.to_json() + "\n";
             return write_bundle(ctx, &args, &text, String::new());
         }

@@ -207,8 +207,12 @@ fn attachment(a: &Value) -> String {
     )
 }
 
-/// A JSON value as one line of untrusted text.
+/// A JSON value as one line of untrusted text. A committed field no
+/// disclosure opened (format v3) is shown as withheld.
 fn scalar(v: &Value) -> String {
+    if let Some(Value::String(_)) = v.get("commitment") {
+        return "(withheld)".into();
+    }
     match v {
         Value::String(s) => terminal(s),
         Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),

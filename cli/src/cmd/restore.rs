@@ -35,6 +35,7 @@ use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use clap::Args;
+use custody_format::commit::Disclosure;
 use custody_format::entry::SignedEntry;
 use custody_ledger::store::{
     Ledger, Left, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK,
@@ -99,6 +100,13 @@ enum ReadError {
     Checkpoint(NotExtended),
     /// The chain ended before its genesis.
     Empty(Violation),
+    /// A disclosure of a v3 entry's line does not read.
+    Disclosure {
+        /// The line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -108,6 +116,7 @@ impl std::fmt::Display for ReadError {
             ReadError::Signature { line, violation } => write!(f, "line {line}: {violation}"),
             ReadError::Checkpoint(e) => write!(f, "it does not extend the checkpoint: {e}"),
             ReadError::Empty(v) => v.fmt(f),
+            ReadError::Disclosure { line, message } => write!(f, "line {line}: {message}"),
         }
     }
 }
@@ -128,7 +137,7 @@ struct VerifiedEntries<'s, 'p, R> {
 }
 
 impl<R: BufRead> VerifiedEntries<'_, '_, R> {
-    fn next_entry(&mut self) -> Result<Option<SignedEntry>, ReadError> {
+    fn next_entry(&mut self) -> Result<Option<(SignedEntry, Vec<Disclosure>)>, ReadError> {
         let Some(item) = self.lines.next() else {
             return self.at_end().map(|()| None);
         };
@@ -139,6 +148,18 @@ impl<R: BufRead> VerifiedEntries<'_, '_, R> {
             job.verify_strict().map_err(invalid)?;
             return Err(invalid(v));
         }
+        // A v3 entry's disclosures, parsed here; the store keeps only
+        // those that open the entry's commitments (it checks them).
+        let disclosures = record
+            .disclosures
+            .iter()
+            .flatten()
+            .map(|v| Disclosure::from_json(&v.0))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ReadError::Disclosure {
+                line,
+                message: e.to_string(),
+            })?;
         self.submit.push(job, line as u64);
         if let Some((v, at)) = self.submit.failed().then(|| self.submit.drain()).flatten() {
             return Err(ReadError::Signature {
@@ -152,7 +173,7 @@ impl<R: BufRead> VerifiedEntries<'_, '_, R> {
         {
             self.prefix_root = Some(self.chain.merkle_root());
         }
-        Ok(Some(entry))
+        Ok(Some((entry, disclosures)))
     }
 
     /// The end of the file: every signature, then the checkpoint, before
@@ -180,7 +201,7 @@ impl<R: BufRead> VerifiedEntries<'_, '_, R> {
 }
 
 impl<R: BufRead> Iterator for VerifiedEntries<'_, '_, R> {
-    type Item = Result<SignedEntry, ReadError>;
+    type Item = Result<(SignedEntry, Vec<Disclosure>), ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {

@@ -484,7 +484,11 @@ pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
     if entries.is_empty() {
         return Err(nothing_at_cut(&ledger, &person, args.as_of, args.known_at)?);
     }
-    let h = timeline::history(person, &entries, ledger.registry());
+    let mut disclosed = std::collections::HashMap::new();
+    for e in &entries {
+        disclosed.insert(e.seq(), ledger.disclosures(e.seq())?);
+    }
+    let h = timeline::history(person, &entries, ledger.registry(), &disclosed);
     if ctx.json {
         let v = serde_json::to_value(&h).map_err(refused)?;
         print_json(&with_warning(v, &warning));

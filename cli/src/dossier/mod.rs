@@ -31,6 +31,7 @@ pub(crate) mod timeline;
 mod words;
 
 use crate::i18n::Lang;
+use custody_format::commit::{DisclosedValue, Disclosure};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
 use custody_format::registry::KeyRegistry;
@@ -401,7 +402,8 @@ impl Dossier {
             Event::Correction(c) => kept.contains(&c.target),
             _ => true,
         });
-        let items = build_items(&shown, &signers);
+        let disclosed = bundle_disclosures(bundle_bytes);
+        let items = build_items(&shown, &signers, &disclosed);
         let projected: Vec<ProjectedEntry> = b
             .entries
             .iter()
@@ -409,7 +411,16 @@ impl Dossier {
             .map(|be| ProjectedEntry::from(&be.entry))
             .collect();
         let clock_until = clock_until(b, now);
-        let status = project(&b.person, &projected, cut.as_of, cut.known_at, clock_until);
+        let mut status = project(&b.person, &projected, cut.as_of, cut.known_at, clock_until);
+        if let Some(st) = &mut status {
+            st.resolve_committed(|at| {
+                let code = custody_format::commit::field_named(&at.field)?.code;
+                disclosed.get(&at.seq)?.iter().find_map(|d| match &d.value {
+                    DisclosedValue::Text(t) if d.slot.code == code => Some(t.clone()),
+                    _ => None,
+                })
+            });
+        }
         let governance = b
             .entries
             .iter()
@@ -542,7 +553,21 @@ impl Dossier {
 
 /// The items, numbered, with corrections and disputes marked on the items
 /// they concern.
-fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
+fn build_items(
+    shown: &[&BundleEntry],
+    signers: &Signers,
+    disclosed: &HashMap<u64, Vec<Disclosure>>,
+) -> Vec<Item> {
+    // Each event as a reader sees it: opened by the bundle's disclosures.
+    let opened: Vec<Event> = shown
+        .iter()
+        .map(|be| {
+            let ds = disclosed
+                .get(&be.entry.seq())
+                .map_or(&[][..], Vec::as_slice);
+            custody_ledger::opened::opened(be.entry.event(), ds)
+        })
+        .collect();
     let number_of: HashMap<EntryHash, usize> = shown
         .iter()
         .enumerate()
@@ -555,7 +580,8 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
             let e = &be.entry;
             let body = e.body();
             let (holder, roles) = signers.at.get(&body.seq).cloned().unwrap_or_default();
-            let target = match &body.event {
+            let event = &opened[i];
+            let target = match event {
                 Event::Correction(c) => Some(c.target),
                 Event::Dispute(d) => Some(d.target),
                 _ => None,
@@ -567,7 +593,7 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
             Item {
                 number: i + 1,
                 seq: body.seq,
-                content: content(&body.event),
+                content: content(event),
                 recorded_at: body.recorded_at,
                 signer: body.signer,
                 signer_holder: holder,
@@ -578,7 +604,7 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
                 corrected_by: None,
                 disputed_by: Vec::new(),
                 target,
-                event: serde_json::to_value(&body.event).unwrap_or_default(),
+                event: serde_json::to_value(event).unwrap_or_default(),
             }
         })
         .collect();
@@ -586,7 +612,7 @@ fn build_items(shown: &[&BundleEntry], signers: &Signers) -> Vec<Item> {
     // (a chain rule); a correction recorded after the cut is not shown.
     for (i, be) in shown.iter().enumerate() {
         let body = be.entry.body();
-        match &body.event {
+        match &opened[i] {
             Event::Correction(c) => {
                 if let Some(&n) = number_of.get(&c.target) {
                     items[n - 1].corrected_by = Some(CorrectionMark {
@@ -665,6 +691,8 @@ pub(crate) fn content(ev: &Event) -> Content {
                     label: String::new(),
                     value: match v {
                         serde_json::Value::String(s) => s.clone(),
+                        // A committed field no disclosure opened.
+                        o if o.get("commitment").is_some() => "(withheld)".to_string(),
                         other => other.to_string(),
                     },
                     yes_no: v.as_bool(),
@@ -701,8 +729,28 @@ pub(crate) fn content(ev: &Event) -> Content {
     }
 }
 
+/// The disclosures a verified `custody-bundle/3` carries, by seq (the
+/// verifier checked each against its commitment; `opened` checks again).
+fn bundle_disclosures(bundle_bytes: &[u8]) -> HashMap<u64, Vec<Disclosure>> {
+    let Ok(b) = serde_json::from_slice::<custody_format::wire::bundle::BundleV2>(bundle_bytes)
+    else {
+        return HashMap::new();
+    };
+    b.entries
+        .iter()
+        .filter_map(|item| {
+            let list = item.disclosures.as_ref()?;
+            let ds = list
+                .iter()
+                .filter_map(|v| Disclosure::from_json(&v.0).ok())
+                .collect();
+            Some((item.seq, ds))
+        })
+        .collect()
+}
+
 /// A personal field's text, or "(withheld)" for a format v3 commitment
-/// (resolving it from its disclosure comes with the v3 store).
+/// no disclosure opened.
 fn clear_or_withheld(p: &custody_format::event::Personal<String>) -> String {
     p.text().unwrap_or("(withheld)").to_string()
 }

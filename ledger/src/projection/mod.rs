@@ -64,7 +64,7 @@ pub mod timeline;
 pub use flags::Flag;
 
 use custody_format::event::{
-    Category, ClearField, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId,
+    Category, DeathCause, EntryHash, Event, IllTreatmentKind, MissingReport, PersonId, Personal,
     ProceedingStage, Source,
 };
 use custody_format::time::{OccurredAt, Timestamp, MICROS_PER_DAY};
@@ -297,6 +297,81 @@ pub struct PersonStatus {
     pub axes: Axes,
     /// For each fact, the entries it rests on.
     pub evidence: std::collections::BTreeMap<String, Vec<Cite>>,
+    /// Format v3: the personal values this status would show that are
+    /// committed in their entries (`name`, `last_seen.place`,
+    /// `last_known_place.place`), each with the entry and field whose
+    /// disclosure holds it. The fold never reads personal data, so a
+    /// status is the same whatever is disclosed, withheld or redacted;
+    /// readers fill these values in from the disclosures they hold
+    /// ([`PersonStatus::resolve_committed`]), and a value still listed here
+    /// after that is withheld or redacted.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub committed: std::collections::BTreeMap<String, FieldRef>,
+}
+
+/// Where a committed personal value is: the entry, and the field (its
+/// name in docs/design/format-v3.md §2.3; for a correction, the field of
+/// its replacement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRef {
+    /// The entry's seq.
+    pub seq: u64,
+    /// The entry's hash.
+    pub hash: EntryHash,
+    /// The field.
+    pub field: String,
+}
+
+impl PersonStatus {
+    /// Fills in each committed value of [`PersonStatus::committed`] that
+    /// `disclosed` can give (the disclosed text of that field of that
+    /// entry), and leaves listed those it cannot.
+    pub fn resolve_committed(&mut self, mut disclosed: impl FnMut(&FieldRef) -> Option<String>) {
+        let committed = std::mem::take(&mut self.committed);
+        for (key, at) in committed {
+            let Some(value) = disclosed(&at) else {
+                self.committed.insert(key, at);
+                continue;
+            };
+            let slot = match key.as_str() {
+                "name" => &mut self.name,
+                "last_seen.place" => match &mut self.last_seen {
+                    Some(l) => &mut l.place,
+                    None => continue,
+                },
+                "last_known_place.place" => match &mut self.last_known_place {
+                    Some(l) => &mut l.place,
+                    None => continue,
+                },
+                _ => {
+                    self.committed.insert(key, at);
+                    continue;
+                }
+            };
+            *slot = Some(value);
+        }
+    }
+}
+
+/// A personal text as a status shows it: the cleartext (v1/v2), or, for a
+/// committed one, nothing and where it is.
+fn shown(
+    value: &Option<Personal<String>>,
+    field: &str,
+    cite: &Cite,
+) -> (Option<String>, Option<FieldRef>) {
+    match value {
+        Some(Personal::Clear(v)) => (Some(v.clone()), None),
+        Some(Personal::Committed(_)) => (
+            None,
+            Some(FieldRef {
+                seq: cite.seq,
+                hash: cite.hash,
+                field: field.to_string(),
+            }),
+        ),
+        None => (None, None),
+    }
 }
 
 /// UTC day numbers `[first, last]` covered by an interval.
@@ -358,8 +433,9 @@ pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
     let entries = || entries.iter().map(Borrow::borrow).filter(visible);
     // target hash -> correction (only one per target).
     let mut corrections: HashMap<EntryHash, &ProjectedEntry> = HashMap::new();
+    // A statement counts as the event it carries (format v3).
     for e in entries() {
-        if let Event::Correction(c) = &e.event {
+        if let Event::Correction(c) = e.event.inner() {
             corrections.insert(c.target, e);
         }
     }
@@ -369,7 +445,7 @@ pub fn effective_events<'e, E: Borrow<ProjectedEntry>>(
             seq: e.seq,
             hash: e.hash,
         };
-        match &e.event {
+        match e.event.inner() {
             Event::Correction(c) => {
                 // A replacement naming this person counts, whoever the
                 // target was about; a target of ours without replacement
@@ -492,6 +568,7 @@ impl Fold {
                 flags: Vec::new(),
                 axes: Axes::default(),
                 evidence: Default::default(),
+                committed: Default::default(),
             },
             state: None,
             cite_of: HashMap::new(),
@@ -544,26 +621,65 @@ impl Fold {
         self.st.category = Some(m.category);
         self.category_from_report = true;
         self.cite("category", cite);
-        if let Some(name) = m.name.clear() {
-            self.st.name = Some(name.clone());
+        if m.name.is_some() {
+            let (name, at_ref) = shown(&m.name, "name", cite);
+            self.st.name = name;
+            self.set_committed("name", at_ref);
             self.cite("name", cite);
         }
-        self.place(at, m.last_seen_place.clear(), "missing_report", cite);
+        self.place(
+            at,
+            &m.last_seen_place,
+            "last_seen_place",
+            "missing_report",
+            cite,
+        );
         self.last_free = Some((at, cite.clone()));
         if self.state != Some(Status::Deceased) && !self.held() {
             self.enter(Status::Missing, at, cite);
         }
     }
 
-    fn place(&mut self, at: OccurredAt, place: Option<&String>, by: &str, cite: &Cite) {
-        if let Some(p) = place {
+    fn place(
+        &mut self,
+        at: OccurredAt,
+        place: &Option<Personal<String>>,
+        field: &str,
+        by: &str,
+        cite: &Cite,
+    ) {
+        if place.is_some() {
+            let (place, at_ref) = shown(place, field, cite);
             self.st.last_known_place = Some(LastSeen {
                 at,
-                place: Some(p.clone()),
+                place,
                 by: by.into(),
             });
+            self.set_committed("last_known_place.place", at_ref);
             self.cite("last_known_place", cite);
         }
+    }
+
+    /// Where the value under `key` is committed, or that it is not.
+    fn set_committed(&mut self, key: &str, at: Option<FieldRef>) {
+        match at {
+            Some(r) => self.st.committed.insert(key.to_string(), r),
+            None => self.st.committed.remove(key),
+        };
+    }
+
+    /// The latest capture, sighting or correspondence.
+    fn last_seen(
+        &mut self,
+        at: OccurredAt,
+        place: &Option<Personal<String>>,
+        by: String,
+        cite: &Cite,
+    ) {
+        let (place, at_ref) = shown(place, "place", cite);
+        self.st.last_seen = Some(LastSeen { at, place, by });
+        self.set_committed("last_seen.place", at_ref);
+        self.cite("last_seen", cite);
     }
 
     /// Moves the state machine to `s`; `since` changes only when the status
@@ -645,12 +761,7 @@ impl Fold {
                 self.acknowledge(at, "icrc_notification", cite);
             }
             Event::Correspondence(c) => {
-                self.st.last_seen = Some(LastSeen {
-                    at,
-                    place: None,
-                    by: format!("correspondence ({})", c.kind),
-                });
-                self.cite("last_seen", cite);
+                self.last_seen(at, &None, format!("correspondence ({})", c.kind), cite);
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
@@ -661,7 +772,7 @@ impl Fold {
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
-                self.place(at, r.place.clear(), "release", cite);
+                self.place(at, &r.place, "place", "release", cite);
                 self.st.released_at = Some(at);
                 self.cite("released_at", cite);
                 self.enter(Status::Released, at, cite);
@@ -675,7 +786,7 @@ impl Fold {
                 self.enter(Status::Deceased, at, cite);
             }
             Event::Visit(v) => {
-                self.place(at, v.place.clear(), "visit", cite);
+                self.place(at, &v.place, "place", "visit", cite);
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
@@ -690,7 +801,7 @@ impl Fold {
                 }
             }
             Event::Transfer(t) => {
-                self.place(at, t.to.clear(), "transfer", cite);
+                self.place(at, &Some(t.to.clone()), "to", "transfer", cite);
                 if self.dead_and_disputed_by(at, cite) {
                     return;
                 }
@@ -743,13 +854,8 @@ impl Fold {
             self.st.category = c.category;
             self.cite("category", cite);
         }
-        self.st.last_seen = Some(LastSeen {
-            at,
-            place: c.place.clear().cloned(),
-            by: "capture".into(),
-        });
-        self.cite("last_seen", cite);
-        self.place(at, c.place.clear(), "capture", cite);
+        self.last_seen(at, &c.place, "capture".into(), cite);
+        self.place(at, &c.place, "place", "capture", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }
@@ -772,13 +878,8 @@ impl Fold {
     }
 
     fn sighting(&mut self, s: &custody_format::event::Sighting, at: OccurredAt, cite: &Cite) {
-        self.st.last_seen = Some(LastSeen {
-            at,
-            place: s.place.clear().cloned(),
-            by: "sighting".into(),
-        });
-        self.cite("last_seen", cite);
-        self.place(at, s.place.clear(), "sighting", cite);
+        self.last_seen(at, &s.place, "sighting".into(), cite);
+        self.place(at, &s.place, "place", "sighting", cite);
         if self.dead_and_disputed_by(at, cite) {
             return;
         }

@@ -3,12 +3,13 @@
 //! it was corrected. Rendering is the CLI's; the order and the facts are
 //! here, so every reader of the ledger shows the same history.
 
+use custody_format::commit::Disclosure;
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes};
 use custody_format::registry::KeyRegistry;
 use custody_format::time::{OccurredAt, Timestamp};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The correction of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -62,14 +63,25 @@ pub struct History {
 /// its target, and corrections whose target is not among `entries` (a
 /// replacement naming this person in someone else's entry) at the end.
 /// Holders come from `registry`.
+///
+/// Each event is shown [`opened`](crate::opened::opened) by the
+/// disclosures `disclosed` holds for its seq (format v3): a committed field
+/// none opens stays a commitment (withheld or redacted).
 pub fn history(
     person: custody_format::event::PersonId,
     entries: &[SignedEntry],
     registry: &KeyRegistry,
+    disclosed: &HashMap<u64, Vec<Disclosure>>,
 ) -> History {
+    let open = |e: &SignedEntry| {
+        crate::opened::opened(
+            e.event(),
+            disclosed.get(&e.seq()).map_or(&[], Vec::as_slice),
+        )
+    };
     let mut corrected_by: BTreeMap<EntryHash, &SignedEntry> = BTreeMap::new();
     for e in entries {
-        if let Event::Correction(c) = e.event() {
+        if let Event::Correction(c) = e.event().inner() {
             corrected_by.insert(c.target, e);
         }
     }
@@ -84,16 +96,16 @@ pub fn history(
         HistoryRow {
             corrected_by: corrected_by.get(&e.hash()).map(|c| CorrectedBy {
                 hash: c.hash(),
-                reason: match c.event() {
-                    // A v3 reason is a commitment: resolving it from its
-                    // disclosure comes with the v3 store.
+                reason: match open(c) {
+                    // A withheld or redacted reason shows as nothing here;
+                    // the row's event says which.
                     Event::Correction(x) => x.reason.text().unwrap_or_default().to_string(),
                     _ => String::new(),
                 },
-                replaced: matches!(c.event(), Event::Correction(x) if x.replacement.is_some()),
+                replaced: matches!(c.event().inner(), Event::Correction(x) if x.replacement.is_some()),
                 seq: c.seq(),
             }),
-            event: b.event.clone(),
+            event: open(e),
             hash: e.hash(),
             holder: registry
                 .get(&b.signer)
@@ -103,7 +115,7 @@ pub fn history(
             recorded_at: b.recorded_at,
             seq: b.seq,
             signer: b.signer,
-            kind: b.event.type_name(),
+            kind: b.event.inner().type_name(),
         }
     };
     let mut rows = Vec::with_capacity(entries.len());
@@ -116,7 +128,7 @@ pub fn history(
         }
     }
     for e in entries {
-        if matches!(e.event(), Event::Correction(_)) && !shown.contains(&e.seq()) {
+        if matches!(e.event().inner(), Event::Correction(_)) && !shown.contains(&e.seq()) {
             rows.push(row(e));
         }
     }

@@ -77,11 +77,24 @@ pub(crate) enum TreeId {
     /// the 32-byte hash of that subtree of the person map, for every
     /// subtree holding two leaves or more (layout 3).
     MapNodes,
+    /// seq (u64 big-endian) → the disclosures of a version 3 entry (format
+    /// v3 design §8): the cleartext and salt of each committed field the
+    /// store holds, as `LE16(count) ‖ (LE16(len) ‖ disclosure bytes)…`,
+    /// ascending by slot. Layout 4. **Not derived**: the only copy of
+    /// personal data in the store, and the one table a redaction deletes
+    /// from.
+    Disclosures,
+    /// statement id (32 bytes) → seq of the entry that registered it:
+    /// a statement submitted twice gets its first entry back (layout 4).
+    Statements,
+    /// seq ‖ part ‖ BE16(code) ‖ BE16(index) → seq (u64 big-endian) of the
+    /// redaction that erased that slot (layout 4).
+    Redacted,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 10] = [
+    const ALL: [TreeId; 13] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -92,6 +105,9 @@ impl TreeId {
         TreeId::Status,
         TreeId::MapLeaves,
         TreeId::MapNodes,
+        TreeId::Disclosures,
+        TreeId::Statements,
+        TreeId::Redacted,
     ];
 
     /// The redb table's name.
@@ -107,6 +123,9 @@ impl TreeId {
             TreeId::Status => "status",
             TreeId::MapLeaves => "map_leaves",
             TreeId::MapNodes => "map_nodes",
+            TreeId::Disclosures => "disclosures",
+            TreeId::Statements => "statements",
+            TreeId::Redacted => "redacted",
         }
     }
 

@@ -2,12 +2,14 @@
 //! alike.
 
 use super::backend::{TreeId, WriteSet};
+use super::disclosed::{encode_row, redacted_key};
 use super::error::{AppendError, Refusal, StoreError};
 use super::map::{encode_value, node_row_key, TableMap, GOV_KEY};
 use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
-use custody_format::entry::{EntryBody, SignedEntry};
-use custody_format::event::{EntryHash, Event, PersonId};
+use custody_format::commit::{slots_of, Disclosure, Slot, SlotContent};
+use custody_format::entry::{EntryBody, SignedEntry, VERSION_3};
+use custody_format::event::{EntryHash, Event, PersonId, Redaction};
 use custody_format::map_hash::{update_root, Hash, MapValue};
 use custody_format::rules::{
     ChainRules, CheckError, Lookups, RedactionTarget, SealFacts, TargetState,
@@ -33,18 +35,45 @@ pub(super) fn links_for(
     lookups: &StoreTargets<'_>,
     event: &Event,
 ) -> Result<Vec<Option<Link>>, StoreError> {
-    let target = match event {
+    streams_for(lookups, event)?
+        .as_slice()
+        .iter()
+        .map(|s| lookups.stream_head(s))
+        .collect()
+}
+
+/// The persons the person index lists an entry with `event` under: its
+/// own person (a statement's event's), a redaction's person (it is in
+/// their stream, so their bundles and histories carry it), or for a
+/// correction its target's (`target`, the target's event) and its
+/// replacement's.
+pub(super) fn indexed_persons(event: &Event, target: Option<&Event>) -> Vec<PersonId> {
+    let event = event.inner();
+    let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
+    match event {
+        Event::Redaction(r) => persons.push(r.person.clone()),
+        Event::Correction(c) => {
+            persons.extend(target.and_then(Event::person).cloned());
+            persons.extend(c.replacement.as_deref().and_then(Event::person).cloned());
+            persons.sort();
+            persons.dedup();
+        }
+        _ => {}
+    }
+    persons
+}
+
+/// The streams an entry with `event` joins (a correction's first is its
+/// target's person's; a statement's are its inner event's).
+fn streams_for(lookups: &StoreTargets<'_>, event: &Event) -> Result<StreamList, StoreError> {
+    let target = match event.inner() {
         Event::Correction(c) => match lookups.target(&c.target)? {
             TargetState::Evidence(k) => Some(k),
             _ => None,
         },
         _ => None,
     };
-    streams(event, target.as_ref())
-        .as_slice()
-        .iter()
-        .map(|s| lookups.stream_head(s))
-        .collect()
+    Ok(streams(event, target.as_ref()))
 }
 
 /// One batch of entries on its way into the store: the entries, every row
@@ -89,6 +118,13 @@ pub(super) struct Batch {
     map_nodes: HashMap<(u8, Hash), Hash>,
     /// Map keys changed since `map_nodes` was last brought up to date.
     unhashed: BTreeSet<Hash>,
+    /// Statements registered in the batch, with their entries' seqs.
+    statements: HashMap<StatementId, u64>,
+    /// `disclosures` rows the batch writes (a new entry's, or a redacted
+    /// entry's rewritten without its erased slots; empty: delete the row).
+    disclosures: BTreeMap<u64, Vec<Disclosure>>,
+    /// Slots redacted in the batch: (seq, slot) → the redaction's seq.
+    redacted: HashMap<(u64, Slot), u64>,
 }
 
 impl Batch {
@@ -112,6 +148,9 @@ impl Batch {
             gov_pending: None,
             map_nodes: HashMap::new(),
             unhashed: BTreeSet::new(),
+            statements: HashMap::new(),
+            disclosures: BTreeMap::new(),
+            redacted: HashMap::new(),
         }
     }
 
@@ -196,20 +235,14 @@ impl Batch {
         let streams = self
             .rules
             .check(body, &targets, Some(&root), seal.as_ref())?;
-        let event = &body.event;
-        let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
-        if let Event::Correction(c) = event {
-            let target = match self.hashes.get(&c.target) {
+        let target = match body.event.inner() {
+            Event::Correction(c) => match self.hashes.get(&c.target) {
                 Some(&i) => Some(self.entries[i].event().clone()),
                 None => ledger.event_of(&c.target).map_err(CheckError::Lookup)?,
-            };
-            persons.extend(target.as_ref().and_then(Event::person).cloned());
-            if let Some(p) = c.replacement.as_deref().and_then(Event::person) {
-                persons.push(p.clone());
-            }
-            persons.sort();
-            persons.dedup();
-        }
+            },
+            _ => None,
+        };
+        let persons = indexed_persons(&body.event, target.as_ref());
         Ok(Checked { persons, streams })
     }
 
@@ -246,13 +279,22 @@ impl Batch {
                 .insert(TreeId::Persons, &person_key(&p, seq), &[]);
             self.touched.entry(p).or_default().push(self.entries.len());
         }
-        if let Event::Correction(c) = entry.event() {
+        if let Event::Correction(c) = entry.event().inner() {
             self.writes
                 .insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
             self.corrected.insert(c.target, seq);
         }
         if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
             self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
+        }
+        match entry.event() {
+            Event::Statement(st) => {
+                self.writes
+                    .insert(TreeId::Statements, &st.statement.id().0, &seq_key(seq));
+                self.statements.insert(st.statement.id(), seq);
+            }
+            Event::Redaction(r) => self.erase(ledger, seq, r)?,
+            _ => {}
         }
         let head = Link {
             seq,
@@ -276,6 +318,109 @@ impl Batch {
         }
         self.hashes.insert(entry.hash(), self.entries.len());
         self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Keeps `disclosures` beside the batch's entry at `seq` (a v3 entry;
+    /// they were checked against its commitments).
+    pub(super) fn disclose(&mut self, seq: u64, disclosures: Vec<Disclosure>) {
+        if !disclosures.is_empty() {
+            self.disclosures.insert(seq, disclosures);
+        }
+    }
+
+    /// The entry carrying statement `id`, in the store or the batch.
+    pub(super) fn statement_entry(
+        &self,
+        ledger: &Ledger,
+        id: &StatementId,
+    ) -> Result<Option<Appended>, StoreError> {
+        let seq = match self.statements.get(id) {
+            Some(&seq) => seq,
+            None => match ledger.statement_seq(id)? {
+                Some(seq) => seq,
+                None => return Ok(None),
+            },
+        };
+        let hash = match self.entries.iter().find(|e| e.seq() == seq) {
+            Some(e) => e.hash(),
+            None => ledger
+                .entry(seq)?
+                .ok_or_else(|| StoreError::Damaged {
+                    dir: ledger.dir.clone(),
+                    detail: format!("statement entry {seq} is indexed but missing"),
+                })?
+                .hash(),
+        };
+        Ok(Some(Appended { seq, hash }))
+    }
+
+    /// Keeps those of `offered` (checked against the entry at `seq`
+    /// already) that the entry's row lacks, except for slots a redaction
+    /// erased: erased cleartext is never taken back in.
+    pub(super) fn add_disclosures(
+        &mut self,
+        ledger: &Ledger,
+        seq: u64,
+        offered: Vec<Disclosure>,
+    ) -> Result<(), StoreError> {
+        let mut row = self.disclosures_of(ledger, seq)?;
+        let before = row.len();
+        for d in offered {
+            let erased = match self.redacted.get(&(seq, d.slot)) {
+                Some(_) => true,
+                None => ledger.redacted_at(seq, d.slot)?.is_some(),
+            };
+            if !erased && !row.iter().any(|have| have.slot == d.slot) {
+                row.push(d);
+            }
+        }
+        if row.len() != before {
+            row.sort_by_key(|d| d.slot);
+            self.disclosures.insert(seq, row);
+        }
+        Ok(())
+    }
+
+    /// The disclosures of the entry at `seq` as of the batch so far.
+    fn disclosures_of(&self, ledger: &Ledger, seq: u64) -> Result<Vec<Disclosure>, StoreError> {
+        match self.disclosures.get(&seq) {
+            Some(d) => Ok(d.clone()),
+            None => ledger.disclosures(seq),
+        }
+    }
+
+    /// Records the redaction at `seq` (which the rules accepted): each slot
+    /// it names is marked erased, and its disclosure is deleted from the
+    /// store in the same commit.
+    fn erase(&mut self, ledger: &Ledger, seq: u64, r: &Redaction) -> Result<(), StoreError> {
+        let targets = StoreTargets {
+            ledger,
+            batch: Some(self),
+        };
+        let mut erased = Vec::new();
+        for item in &r.items {
+            let Some(target) = targets.seq_of(&item.target)? else {
+                continue;
+            };
+            erased.push((target, item.slots.clone()));
+        }
+        for (target, slots) in erased {
+            for slot in &slots {
+                self.writes.insert(
+                    TreeId::Redacted,
+                    &redacted_key(target, *slot),
+                    &seq_key(seq),
+                );
+                self.redacted.insert((target, *slot), seq);
+            }
+            let kept: Vec<Disclosure> = self
+                .disclosures_of(ledger, target)?
+                .into_iter()
+                .filter(|d| !slots.contains(&d.slot))
+                .collect();
+            self.disclosures.insert(target, kept);
+        }
         Ok(())
     }
 
@@ -313,6 +458,14 @@ impl Batch {
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }
+        for (seq, list) in &self.disclosures {
+            if list.is_empty() {
+                self.writes.remove(TreeId::Disclosures, &seq_key(*seq));
+            } else {
+                self.writes
+                    .insert(TreeId::Disclosures, &seq_key(*seq), &encode_row(list));
+            }
+        }
         ledger.backend.commit(self.writes)?;
         ledger.head = head;
         ledger.rules = self.rules;
@@ -333,6 +486,18 @@ pub(super) struct StoreTargets<'a> {
     pub(super) ledger: &'a Ledger,
     /// The batch so far, if there is one.
     pub(super) batch: Option<&'a Batch>,
+}
+
+impl StoreTargets<'_> {
+    /// The seq of the entry with hash `hash`, in the batch or the store.
+    fn seq_of(&self, hash: &EntryHash) -> Result<Option<u64>, StoreError> {
+        if let Some(b) = self.batch {
+            if let Some(&i) = b.hashes.get(hash) {
+                return Ok(Some(b.entries[i].seq()));
+            }
+        }
+        self.ledger.seq_of(hash)
+    }
 }
 
 impl Lookups for StoreTargets<'_> {
@@ -366,16 +531,43 @@ impl Lookups for StoreTargets<'_> {
         })
     }
 
-    // Nothing writes format v3 yet, and this store has no table of
-    // statement ids or committed slots (layout 4 adds them): a v3
-    // statement or redaction is refused rather than checked against
-    // nothing.
-    fn statement(&self, _: &StatementId) -> Result<Option<u64>, StoreError> {
-        Err(StoreError::FormatV3("a statement"))
+    fn statement(&self, id: &StatementId) -> Result<Option<u64>, StoreError> {
+        match self.batch.and_then(|b| b.statements.get(id)) {
+            Some(&seq) => Ok(Some(seq)),
+            None => self.ledger.statement_seq(id),
+        }
     }
 
-    fn redaction_target(&self, _: &EntryHash) -> Result<RedactionTarget, StoreError> {
-        Err(StoreError::FormatV3("a redaction"))
+    fn redaction_target(&self, target: &EntryHash) -> Result<RedactionTarget, StoreError> {
+        let Some(seq) = self.seq_of(target)? else {
+            return Ok(RedactionTarget::NotV3);
+        };
+        let entry = match self.batch.and_then(|b| b.hashes.get(target)) {
+            Some(&i) => self.batch.expect("in the batch").entries[i].clone(),
+            None => self.ledger.entry(seq)?.ok_or_else(|| StoreError::Damaged {
+                dir: self.ledger.dir.clone(),
+                detail: format!("entry {seq} is indexed by its hash but missing"),
+            })?,
+        };
+        if entry.body().version < VERSION_3 {
+            return Ok(RedactionTarget::NotV3);
+        }
+        let mut slots = Vec::new();
+        for (slot, content) in slots_of(entry.event()) {
+            if let SlotContent::Committed(_) = content {
+                let pending = self.batch.and_then(|b| b.redacted.get(&(seq, slot)));
+                let at = match pending {
+                    Some(&at) => Some(at),
+                    None => self.ledger.redacted_at(seq, slot)?,
+                };
+                slots.push((slot, at));
+            }
+        }
+        Ok(RedactionTarget::V3 {
+            seq,
+            streams: streams_for(self, entry.event())?,
+            slots,
+        })
     }
 
     fn stream_head(&self, stream: &Stream) -> Result<Option<Link>, StoreError> {

@@ -17,13 +17,14 @@
 use super::{Ledger, StoreError};
 use crate::merkle::Hash;
 use custody_format::entry::SignedEntry;
+use custody_format::entry::VERSION_3;
 use custody_format::event::{Event, PersonId};
 use custody_format::map_hash::person_key;
 use custody_format::note;
 use custody_format::stream::{streams, Stream};
 use custody_format::wire::bundle::{
     Anchor, Bundle, BundleItem, BundleItemV2, BundleV2, HexHash, WireMapProof, BUNDLE_FORMAT,
-    BUNDLE_FORMAT_V2,
+    BUNDLE_FORMAT_V2, BUNDLE_FORMAT_V3,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -198,7 +199,7 @@ impl Ledger {
         let mut named: BTreeSet<u64> = BTreeSet::new();
         let mut targets: Vec<u64> = Vec::new();
         for e in items.values() {
-            let target_person = match e.event() {
+            let target_person = match e.event().inner() {
                 Event::Correction(c) => {
                     let t = self.seq_of(&c.target)?.ok_or_else(|| StoreError::Damaged {
                         dir: self.dir.clone(),
@@ -236,6 +237,10 @@ impl Ledger {
         }
         items.insert(seal_seq, seal_entry);
 
+        // A bundle with a v3 entry is a `custody-bundle/3`: every item
+        // carries the disclosures the store holds (the caller chooses which
+        // to keep: `custody_format::wire::bundle` profiles).
+        let v3 = items.values().any(|e| e.body().version >= VERSION_3);
         let mut entries = Vec::with_capacity(items.len());
         for (seq, e) in &items {
             let proof = if named.contains(seq) {
@@ -243,7 +248,11 @@ impl Ledger {
             } else {
                 Some(self.inclusion_proof(*seq, s)?)
             };
-            entries.push(BundleItemV2::of(e, proof.as_deref()));
+            entries.push(if v3 {
+                BundleItemV2::with_disclosures(e, proof.as_deref(), &self.disclosures(*seq)?)
+            } else {
+                BundleItemV2::of(e, proof.as_deref())
+            });
         }
         let anchors = anchors
             .iter()
@@ -253,7 +262,12 @@ impl Ledger {
             anchors,
             checkpoint: signed_note,
             entries,
-            format: BUNDLE_FORMAT_V2.to_string(),
+            format: if v3 {
+                BUNDLE_FORMAT_V3
+            } else {
+                BUNDLE_FORMAT_V2
+            }
+            .to_string(),
             map_proof: WireMapProof::from(&map_proof),
             origin: self.name().to_string(),
             person: person.clone(),

@@ -298,16 +298,11 @@ impl Ledger {
     /// target is found through the hash index, whose row for it the walk
     /// has already checked (targets come first).
     pub(super) fn persons_of(&self, event: &Event) -> Result<Vec<PersonId>, StoreError> {
-        let mut persons: Vec<PersonId> = event.person().cloned().into_iter().collect();
-        if let Event::Correction(c) = event {
-            if let Some(target) = self.event_of(&c.target)? {
-                persons.extend(target.person().cloned());
-            }
-            persons.extend(c.replacement.as_deref().and_then(Event::person).cloned());
-            persons.sort();
-            persons.dedup();
-        }
-        Ok(persons)
+        let target = match event.inner() {
+            Event::Correction(c) => self.event_of(&c.target)?,
+            _ => None,
+        };
+        Ok(super::batch::indexed_persons(event, target.as_ref()))
     }
 
     /// Each person's stored status against one folded from their entries

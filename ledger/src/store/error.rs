@@ -31,11 +31,10 @@ pub enum StoreError {
     /// A request outside the ledger (a seq or tree size it does not have).
     #[error("{0}")]
     Range(String),
-    /// A format v3 entry whose rules need what only a v3 store keeps
-    /// (statement ids, committed slots, redactions: store layout 4,
-    /// docs/design/format-v3.md §8); this store holds v1 and v2 entries.
-    #[error("{0}: this store keeps format versions 1 and 2; a format 3 statement or redaction needs the store layout that format 3 brings (not yet in this build)")]
-    FormatV3(&'static str),
+    /// The operating system's random generator failed, so no salt could
+    /// be drawn for a commitment (format v3): nothing was written.
+    #[error("the operating system's random generator failed: {0}; nothing was written")]
+    Random(String),
     /// A file-system error.
     #[error("{path}: {source}")]
     Io {
@@ -138,6 +137,11 @@ pub enum Refusal {
     /// A field is invalid, or the entry cannot be encoded.
     #[error("{0}")]
     Entry(#[from] custody_format::entry::EntryError),
+    /// A disclosure submitted with a statement does not open its
+    /// commitment (altered or forged cleartext, or a slot the statement
+    /// does not have): nothing of it is stored.
+    #[error("disclosure {0}")]
+    Disclosure(custody_format::commit::DisclosureError),
     /// In a group commit: it revokes the key that signs the group's seal
     /// and checkpoint, which could then sign neither, and the whole group
     /// would be lost. It must be appended on its own.
@@ -160,7 +164,7 @@ impl Refusal {
         match self {
             Refusal::Rule(b) => b.to_string(),
             Refusal::Entry(e) => e.to_string(),
-            Refusal::RevokesCommitter => self.to_string(),
+            Refusal::RevokesCommitter | Refusal::Disclosure(_) => self.to_string(),
         }
     }
 
@@ -171,6 +175,7 @@ impl Refusal {
             Refusal::Entry(custody_format::entry::EntryError::Version(_)) => Rule::Version,
             Refusal::Entry(_) => Rule::Format,
             Refusal::RevokesCommitter => Rule::Authority,
+            Refusal::Disclosure(_) => Rule::Disclosure,
         }
     }
 }

@@ -667,12 +667,13 @@ mod tests {
             l.backend
                 .get(TreeId::Meta, super::super::MARKER_KEY)
                 .unwrap(),
-            Some(b"3".to_vec())
+            Some(b"4".to_vec())
         );
         assert_eq!(rows(&l), derived);
         assert_eq!(l.map_root().unwrap(), root);
         assert!(l.check_derived(|_| ()).unwrap().is_clean());
-        // The switch: a version 2 entry links to P-1's last v1 entry.
+        // The switch: a version 3 entry (the current format) links to
+        // P-1's last v1 entry, as a v2 entry did.
         l.confirm_clock();
         let key = SigningKey::from_bytes(&[2; 32]);
         let event = event_from_value(
@@ -681,7 +682,7 @@ mod tests {
         .unwrap();
         l.append(vec![event], &key).unwrap();
         let e = l.entry(6).unwrap().unwrap();
-        assert_eq!(e.body().version, custody_format::entry::VERSION_2);
+        assert_eq!(e.body().version, custody_format::entry::FORMAT_VERSION);
         assert_eq!(
             e.body().links,
             vec![Some(Link {

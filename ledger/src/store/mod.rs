@@ -17,11 +17,13 @@ mod batch;
 mod bundle;
 mod check;
 mod consistency;
+mod disclosed;
 mod error;
 mod extend;
 mod group;
 mod map;
 mod restore;
+mod statements;
 pub use backend::panic_is_contained;
 pub use bundle::{AnchorNote, BundleBuildError};
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
@@ -29,14 +31,17 @@ pub use error::{AppendError, Refusal, StoreError};
 pub use extend::ExtendError;
 pub use group::GroupCommit;
 pub use map::SealedCheckpoint;
-pub use restore::{Left, RestoreCause, RestoreError, RestoreOptions, RESTORE_CHUNK};
+pub use restore::{Left, RestoreCause, RestoreError, RestoreItem, RestoreOptions, RESTORE_CHUNK};
+pub use statements::{Registered, Submitted};
 mod projections;
 
 use crate::keyfile::public_key_of;
 use crate::merkle;
-use backend::{Access, Backend, TreeId};
+use backend::{Access, Backend, TreeId, WriteSet};
 use batch::Batch;
-use custody_format::entry::{EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH, VERSION_1};
+use custody_format::entry::{
+    EntryBody, SignedEntry, FORMAT_VERSION, GENESIS_PREV_HASH, VERSION_1, VERSION_3,
+};
 use custody_format::event::{EntryHash, Event, Genesis, PersonId};
 use custody_format::registry::KeyRegistry;
 use custody_format::rules::{ChainRules, CheckError, HeadFacts};
@@ -53,8 +58,14 @@ const MARKER_KEY: &[u8] = b"custody";
 /// carries). Bump when the indexes change shape. 1 was the sled layout of
 /// the first development builds; 2 is the redb tables of `backend`; 3 adds
 /// the person map and the governance stream (`map`), which a writable open
-/// of a layout-2 store derives in one commit.
-const LAYOUT_VERSION: &[u8] = b"3";
+/// of a layout-2 store derives in one commit; 4 adds the `disclosures`,
+/// `statements` and `redacted` tables of format v3 (`disclosed`), which a
+/// writable open of a layout-3 store creates empty in one commit (a v1 or
+/// v2 chain has no commitments, statements or redactions).
+const LAYOUT_VERSION: &[u8] = b"4";
+/// The layout before format v3's tables: still read (it has none of their
+/// rows), and upgraded on the first writable open.
+const LAYOUT_3: &[u8] = b"3";
 /// The layout before the person map: still read, and upgraded on the first
 /// writable open.
 const LAYOUT_2: &[u8] = b"2";
@@ -97,6 +108,9 @@ pub struct Ledger {
     /// store opened read-only, which serves every read but those that need
     /// the map ([`StoreError::MapNotBuilt`]).
     map_ready: bool,
+    /// The store has format v3's tables (layout 4). False only for an
+    /// older store opened read-only, whose chain holds no v3 entry.
+    v3_tables: bool,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -228,6 +242,7 @@ impl Ledger {
             stale_projections: false,
             clock_confirmed: false,
             map_ready: true,
+            v3_tables: true,
         }
     }
 
@@ -321,9 +336,21 @@ impl Ledger {
             detail,
         };
         let mut map_ready = true;
+        let mut v3_tables = true;
         match backend.get(TreeId::Meta, MARKER_KEY)? {
             Some(v) if v == LAYOUT_VERSION => {}
-            Some(v) if v == LAYOUT_2 && backend.is_read_only() => map_ready = false,
+            Some(v) if v == LAYOUT_3 && backend.is_read_only() => v3_tables = false,
+            Some(v) if v == LAYOUT_3 => {
+                // A commit opens (so creates) every table: the new ones
+                // come into being empty with the new marker.
+                let mut writes = WriteSet::new();
+                writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+                backend.commit(writes)?;
+            }
+            Some(v) if v == LAYOUT_2 && backend.is_read_only() => {
+                map_ready = false;
+                v3_tables = false;
+            }
             Some(v) if v == LAYOUT_2 => {
                 // The map and the governance stream, derived in the same
                 // commit as the new marker: a crash leaves layout 2, whole.
@@ -410,6 +437,7 @@ impl Ledger {
             stale_projections: false,
             clock_confirmed: false,
             map_ready,
+            v3_tables,
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -567,6 +595,16 @@ impl Ledger {
         } else {
             (VERSION_1, vec![])
         };
+        // The rules read a body in the form the store will write: its
+        // personal fields committed (with a throwaway salt: nothing of it
+        // is kept).
+        let mut event = event.clone();
+        if version >= VERSION_3 {
+            let zero = |_| custody_format::commit::Salt([0; 32]);
+            if let Err(e) = custody_format::commit::commit_event(&mut event, zero) {
+                return Ok(Err(Refusal::Entry(e.into())));
+            }
+        }
         let body = EntryBody {
             version,
             links,
@@ -574,7 +612,7 @@ impl Ledger {
             prev_hash: self.head.hash,
             recorded_at: self.head.recorded_at,
             signer: public_key_of(key),
-            event: event.clone(),
+            event,
         };
         match self.rules.check(&body, &targets, None, None) {
             Ok(_) => Ok(Ok(())),
@@ -610,10 +648,21 @@ impl Ledger {
     fn push_event(
         &self,
         batch: &mut Batch,
-        event: Event,
+        mut event: Event,
         key: &SigningKey,
         recorded_at: Timestamp,
     ) -> Result<(), AppendError> {
+        // Format v3: every personal field becomes a salted commitment, and
+        // its cleartext and salt are kept beside the entry, in the same
+        // commit (docs/design/format-v3.md §3, §8).
+        let disclosures = if FORMAT_VERSION >= VERSION_3 {
+            crate::input::commit_fresh(&mut event).map_err(|e| match e {
+                crate::input::CommitError::Field(f) => batch.refused(Refusal::Entry(f.into())),
+                crate::input::CommitError::Random(r) => AppendError::Store(StoreError::Random(r)),
+            })?
+        } else {
+            Vec::new()
+        };
         let links = batch::links_for(
             &batch::StoreTargets {
                 ledger: self,
@@ -635,7 +684,9 @@ impl Ledger {
             CheckError::Lookup(s) => AppendError::Store(s),
         })?;
         let entry = SignedEntry::sign(body, key).map_err(|e| batch.refused(e.into()))?;
+        let seq = entry.seq();
         batch.push(self, entry, checked)?;
+        batch.disclose(seq, disclosures);
         Ok(())
     }
 

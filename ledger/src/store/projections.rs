@@ -12,6 +12,7 @@
 use super::backend::{TreeId, WriteSet};
 use super::{Ledger, StoreError};
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
+use custody_format::commit::DisclosedValue;
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PersonId};
 use custody_format::time::Timestamp;
@@ -21,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Meta key: projection rules version (4 bytes) ‖ seq applied up to (8).
 const PROJECTION_KEY: &[u8] = b"projection";
 /// Bump when the fold's rules change: stores rebuild on open.
-const PROJECTION_VERSION: u32 = 4;
+const PROJECTION_VERSION: u32 = 5;
 
 fn projection_marker(applied: u64) -> [u8; 12] {
     let mut v = [0u8; 12];
@@ -280,13 +281,42 @@ impl Ledger {
                         ))
                     })?;
                     st.apply_clock(reference_time(now));
+                    self.resolve_committed(&mut st)?;
                     Ok(Some(st))
                 }
             };
         }
         let entries: Vec<ProjectedEntry> =
             self.person_entries(person)?.iter().map(projected).collect();
-        Ok(project(person, &entries, as_of, known_at, now))
+        let mut st = project(person, &entries, as_of, known_at, now);
+        if let Some(st) = &mut st {
+            self.resolve_committed(st)?;
+        }
+        Ok(st)
+    }
+
+    /// Fills in a status's committed personal values (format v3: a name, a
+    /// place) from the disclosures the store holds; those it does not hold
+    /// (withheld, redacted) stay listed in `committed`.
+    pub fn resolve_committed(&self, st: &mut PersonStatus) -> Result<(), StoreError> {
+        if st.committed.is_empty() {
+            return Ok(());
+        }
+        let mut failed = None;
+        st.resolve_committed(|at| {
+            let code = custody_format::commit::field_named(&at.field)?.code;
+            match self.disclosures(at.seq) {
+                Ok(list) => list.into_iter().find_map(|d| match d.value {
+                    DisclosedValue::Text(t) if d.slot.code == code => Some(t),
+                    _ => None,
+                }),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    None
+                }
+            }
+        });
+        failed.map_or(Ok(()), Err)
     }
 
     /// Every person's status, sorted by person id. Without cuts, from the
@@ -327,6 +357,7 @@ impl Ledger {
                     ))
                 })?;
                 st.apply_clock(reference);
+                self.resolve_committed(&mut st)?;
                 f(st);
             }
             return Ok(());

@@ -5,6 +5,7 @@ use super::backend::{self, Access, Backend, TreeId, WriteSet};
 use super::batch::Batch;
 use super::error::{Refusal, StoreError};
 use super::{Appended, Ledger, LAYOUT_VERSION, MARKER_KEY};
+use custody_format::commit::{check_disclosures, Disclosure};
 use custody_format::entry::SignedEntry;
 use custody_format::rules::CheckError;
 use std::path::{Path, PathBuf};
@@ -195,6 +196,26 @@ pub(super) fn remove_new_store(dir: &Path, fresh: &Fresh) -> Left {
     })
 }
 
+/// What [`Ledger::restore`] takes for each entry: its stored bytes, and
+/// for a format v3 entry the disclosures to keep beside it (an export
+/// line's `disclosures`).
+pub trait RestoreItem {
+    /// The entry and its disclosures.
+    fn into_parts(self) -> (SignedEntry, Vec<Disclosure>);
+}
+
+impl RestoreItem for SignedEntry {
+    fn into_parts(self) -> (SignedEntry, Vec<Disclosure>) {
+        (self, Vec::new())
+    }
+}
+
+impl RestoreItem for (SignedEntry, Vec<Disclosure>) {
+    fn into_parts(self) -> (SignedEntry, Vec<Disclosure>) {
+        self
+    }
+}
+
 impl Ledger {
     /// Builds a new ledger in `dir` (absent, or an empty directory) from
     /// the stored bytes of every entry of another, in chain order: the same
@@ -229,14 +250,15 @@ impl Ledger {
     /// files written in it), and the error says what was left ([`Left`]).
     ///
     /// `progress` is called with the number of entries committed so far.
-    pub fn restore<I, E>(
+    pub fn restore<I, T, E>(
         dir: &Path,
         entries: I,
         options: RestoreOptions,
         mut progress: impl FnMut(u64),
     ) -> Result<Ledger, RestoreError>
     where
-        I: IntoIterator<Item = Result<SignedEntry, E>>,
+        I: IntoIterator<Item = Result<T, E>>,
+        T: RestoreItem,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let fresh = prepare_new_dir(dir).map_err(|e| RestoreError {
@@ -253,14 +275,15 @@ impl Ledger {
         }
     }
 
-    fn restore_into<I, E>(
+    fn restore_into<I, T, E>(
         dir: &Path,
         entries: I,
         options: RestoreOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Ledger, RestoreCause>
     where
-        I: IntoIterator<Item = Result<SignedEntry, E>>,
+        I: IntoIterator<Item = Result<T, E>>,
+        T: RestoreItem,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let chunk = options.chunk.max(1);
@@ -268,11 +291,20 @@ impl Ledger {
         let mut batch = Batch::new(&ledger, true);
         let mut restored = 0u64;
         for item in entries {
-            let entry = item.map_err(|e| RestoreCause::Input {
-                restored,
-                source: e.into(),
-            })?;
+            let (entry, disclosures) = item
+                .map_err(|e| RestoreCause::Input {
+                    restored,
+                    source: e.into(),
+                })?
+                .into_parts();
             let seq = batch.rules.next_seq();
+            // Only disclosures that open the entry's commitments are kept:
+            // the store's one copy of personal data is never wrong.
+            check_disclosures(entry.body().version, entry.event(), &disclosures, |_| None)
+                .map_err(|e| RestoreCause::Input {
+                    restored,
+                    source: format!("entry {seq}: {e}").into(),
+                })?;
             let persons = batch.check(&ledger, entry.body()).map_err(|e| match e {
                 CheckError::Breach(b) => RestoreCause::Refused {
                     seq,
@@ -281,6 +313,7 @@ impl Ledger {
                 CheckError::Lookup(s) => RestoreCause::Store(s),
             })?;
             batch.push(&ledger, entry, persons)?;
+            batch.disclose(seq, disclosures);
             restored += 1;
             if batch.entries.len() >= chunk {
                 batch.commit(&mut ledger)?;

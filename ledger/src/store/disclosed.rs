@@ -1,0 +1,97 @@
+//! Format v3's rows in the store (layout 4): the disclosures beside each
+//! v3 entry, the statement ids the chain holds, and the slots redactions
+//! erased (docs/design/format-v3.md §8).
+//!
+//! `disclosures` is the one table that is **not derived** from the chain:
+//! it is the only copy of personal data in the store, so it is also the
+//! table erasure deletes from. A row only ever holds disclosures that open
+//! their entry's commitments: they are checked before they are written
+//! (append commits them itself; restore and `append --signed` check what
+//! they are given), and `check_disclosure_rows` checks every row again.
+//!
+//! A row is the JSON list of its disclosures (design §3.2's JSON form,
+//! sorted by slot), not design §8's binary form: the JSON form has one
+//! parser, the one exports and bundles already use, at the cost of some
+//! 60 bytes per field; the store's layout is this build's business, the
+//! wire forms are the format's.
+
+use super::backend::TreeId;
+use super::{seq_key, Ledger, StoreError};
+use custody_format::commit::{Disclosure, Slot};
+use custody_format::statement::StatementId;
+use serde_json::Value;
+
+/// A `disclosures` row: the JSON list of `disclosures`.
+pub(super) fn encode_row(disclosures: &[Disclosure]) -> Vec<u8> {
+    let list: Vec<Value> = disclosures.iter().map(Disclosure::to_json).collect();
+    serde_json::to_vec(&list).expect("JSON values serialise")
+}
+
+/// The disclosures of a `disclosures` row.
+fn decode_row(bytes: &[u8]) -> Result<Vec<Disclosure>, String> {
+    let list: Vec<Value> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    list.iter()
+        .map(|v| Disclosure::from_json(v).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// A `redacted` row's key: `seq ‖ part ‖ BE16(code) ‖ BE16(index)`, so
+/// the slots of one entry are adjacent and in slot order.
+pub(super) fn redacted_key(seq: u64, slot: Slot) -> [u8; 13] {
+    let mut k = [0u8; 13];
+    k[..8].copy_from_slice(&seq.to_be_bytes());
+    k[8] = slot.part;
+    k[9..11].copy_from_slice(&slot.code.to_be_bytes());
+    k[11..].copy_from_slice(&slot.index.to_be_bytes());
+    k
+}
+
+impl Ledger {
+    /// The disclosures the store holds for the entry at `seq`, sorted by
+    /// slot: empty for a v1 or v2 entry, for an entry registered blind, and
+    /// for slots a redaction erased.
+    pub fn disclosures(&self, seq: u64) -> Result<Vec<Disclosure>, StoreError> {
+        if !self.v3_tables {
+            return Ok(Vec::new());
+        }
+        match self.backend.get(TreeId::Disclosures, &seq_key(seq))? {
+            None => Ok(Vec::new()),
+            Some(row) => decode_row(&row).map_err(|e| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: format!("the disclosures of entry {seq} do not read: {e}"),
+            }),
+        }
+    }
+
+    /// The seq of the entry that registered the statement `id`, if the
+    /// chain holds it.
+    pub fn statement_seq(&self, id: &StatementId) -> Result<Option<u64>, StoreError> {
+        if !self.v3_tables {
+            return Ok(None);
+        }
+        self.backend
+            .get(TreeId::Statements, &id.0)?
+            .map(|v| self.seq_value(&v, "statements"))
+            .transpose()
+    }
+
+    /// The seq of the redaction that erased `slot` of the entry at `seq`.
+    pub fn redacted_at(&self, seq: u64, slot: Slot) -> Result<Option<u64>, StoreError> {
+        if !self.v3_tables {
+            return Ok(None);
+        }
+        self.backend
+            .get(TreeId::Redacted, &redacted_key(seq, slot))?
+            .map(|v| self.seq_value(&v, "redacted"))
+            .transpose()
+    }
+
+    fn seq_value(&self, v: &[u8], table: &str) -> Result<u64, StoreError> {
+        v.try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: format!("a row of the {table} table is not a seq"),
+            })
+    }
+}
