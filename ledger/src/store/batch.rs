@@ -321,6 +321,18 @@ impl Batch {
         Ok(())
     }
 
+    /// The `disclosures` rows the batch changed, into its writes.
+    fn write_disclosures(&mut self) {
+        for (seq, list) in &self.disclosures {
+            if list.is_empty() {
+                self.writes.remove(TreeId::Disclosures, &seq_key(*seq));
+            } else {
+                self.writes
+                    .insert(TreeId::Disclosures, &seq_key(*seq), &encode_row(list));
+            }
+        }
+    }
+
     /// Keeps `disclosures` beside the batch's entry at `seq` (a v3 entry;
     /// they were checked against its commitments).
     pub(super) fn disclose(&mut self, seq: u64, disclosures: Vec<Disclosure>) {
@@ -430,6 +442,13 @@ impl Batch {
     /// entry. An empty batch commits nothing.
     pub(super) fn commit(mut self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
         let Some(last) = self.entries.last() else {
+            // Only disclosures added to entries already in the chain (a
+            // statement submitted again, with what its first submission
+            // lacked).
+            if !self.disclosures.is_empty() {
+                self.write_disclosures();
+                ledger.backend.commit(self.writes)?;
+            }
             return Ok(Vec::new());
         };
         let head = Head {
@@ -458,14 +477,7 @@ impl Batch {
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }
-        for (seq, list) in &self.disclosures {
-            if list.is_empty() {
-                self.writes.remove(TreeId::Disclosures, &seq_key(*seq));
-            } else {
-                self.writes
-                    .insert(TreeId::Disclosures, &seq_key(*seq), &encode_row(list));
-            }
-        }
+        self.write_disclosures();
         ledger.backend.commit(self.writes)?;
         ledger.head = head;
         ledger.rules = self.rules;

@@ -20,6 +20,7 @@ use super::map::{encode_value, node_row_key, GOV_KEY};
 use super::{node_key, person_key, seq_key, Ledger, StoreError};
 use crate::merkle;
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
+use custody_format::commit::{check_disclosures, SlotState};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{Event, PersonId};
 use custody_format::map_hash::{self, Hash, Leaf, MapStore, MapValue};
@@ -50,6 +51,13 @@ pub enum Table {
     MapNodes,
     /// The governance stream's count and head (the meta row `gov`).
     GovStream,
+    /// statement id → the seq of the entry that registered it (format v3).
+    Statements,
+    /// (seq, slot) → the seq of the redaction that erased it (format v3).
+    Redacted,
+    /// seq → the disclosures of a v3 entry: not derived, but every row must
+    /// open its entry's commitments and hold no erased slot.
+    Disclosures,
 }
 
 impl Table {
@@ -65,6 +73,9 @@ impl Table {
             Table::MapLeaves => "map_leaves",
             Table::MapNodes => "map_nodes",
             Table::GovStream => "meta/gov",
+            Table::Statements => "statements",
+            Table::Redacted => "redacted",
+            Table::Disclosures => "disclosures",
         }
     }
 }
@@ -179,6 +190,13 @@ impl Ledger {
             (TreeId::Governance, Table::Governance, governance),
             (TreeId::Corrected, Table::Corrected, corrections),
             (TreeId::Merkle, Table::Merkle, merkle_nodes(self.len())),
+            (TreeId::Statements, Table::Statements, walk.statements),
+            (TreeId::Redacted, Table::Redacted, walk.redacted),
+            (
+                TreeId::Disclosures,
+                Table::Disclosures,
+                walk.disclosure_rows,
+            ),
         ];
         for (tree, table, want) in expect {
             let have = self.count_rows(tree)?;
@@ -260,7 +278,8 @@ impl Ledger {
                 let got = self.backend.get(TreeId::Governance, &seq_key(seq))?;
                 report.compare(Table::Governance, format!("seq {seq}"), &[], got);
             }
-            if let Event::Correction(c) = event {
+            self.check_v3_rows(&entry, report, &mut walked)?;
+            if let Event::Correction(c) = event.inner() {
                 walked.corrections += 1;
                 let got = self.backend.get(TreeId::Corrected, &c.target.0)?;
                 report.compare(Table::Corrected, c.target.to_hex(), &seq_key(seq), got);
@@ -291,6 +310,73 @@ impl Ledger {
             }
         }
         Ok(walked)
+    }
+
+    /// Format v3's rows for `entry`: a statement's id, a redaction's erased
+    /// slots, and a v3 entry's disclosures, which must open its
+    /// commitments and hold no erased slot (erased cleartext kept would be
+    /// an erasure that did not happen).
+    fn check_v3_rows(
+        &self,
+        entry: &SignedEntry,
+        report: &mut DerivedReport,
+        walked: &mut Walked,
+    ) -> Result<(), StoreError> {
+        if !self.v3_tables {
+            return Ok(());
+        }
+        let seq = entry.seq();
+        match entry.event() {
+            Event::Statement(st) => {
+                walked.statements += 1;
+                let id = st.statement.id();
+                let got = self.backend.get(TreeId::Statements, &id.0)?;
+                report.compare(Table::Statements, id.to_string(), &seq_key(seq), got);
+            }
+            Event::Redaction(r) => {
+                for item in &r.items {
+                    let Some(target) = self.seq_of(&item.target)? else {
+                        continue;
+                    };
+                    for slot in &item.slots {
+                        walked.redacted += 1;
+                        let key = super::disclosed::redacted_key(target, *slot);
+                        let got = self.backend.get(TreeId::Redacted, &key)?;
+                        let name = format!("seq {target} {slot}");
+                        report.compare(Table::Redacted, name, &seq_key(seq), got);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if self
+            .backend
+            .get(TreeId::Disclosures, &seq_key(seq))?
+            .is_some()
+        {
+            walked.disclosure_rows += 1;
+            report.rows += 1;
+            let row_ok = match self.disclosures(seq) {
+                Err(_) => false,
+                Ok(list) => {
+                    let erased = |slot| self.redacted_at(seq, slot).ok().flatten();
+                    match check_disclosures(entry.body().version, entry.event(), &list, erased) {
+                        Err(_) => false,
+                        Ok(states) => !states
+                            .iter()
+                            .any(|(_, s)| matches!(s, SlotState::DisclosedAfterRedaction { .. })),
+                    }
+                }
+            };
+            if !row_ok {
+                report.note(
+                    Table::Disclosures,
+                    format!("seq {seq}"),
+                    RowProblem::Differs,
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The persons an entry is about, as the store indexes it: its own
@@ -475,6 +561,12 @@ struct Walked {
     streams: BTreeMap<Hash, MapValue>,
     /// The governance stream.
     gov: Option<MapValue>,
+    /// Statements registered (format v3).
+    statements: u64,
+    /// Slots redactions erased (format v3).
+    redacted: u64,
+    /// v3 entries with a disclosure row.
+    disclosure_rows: u64,
 }
 
 /// The number of complete Merkle nodes over `n` leaves: every leaf, and at
@@ -532,6 +624,59 @@ mod tests {
         let mut w = WriteSet::new();
         f(&mut w);
         ledger.backend.commit(w).unwrap();
+    }
+
+    /// The disclosures of seq 2 (the capture in Mariupol): a place altered,
+    /// a row for an entry that commits nothing, a disclosure kept for an
+    /// erased slot, and a redaction's row deleted are each named.
+    #[test]
+    fn disclosure_and_redaction_rows_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = ledger(&dir.path().join("l"));
+        let mut row = ledger.disclosures(2).unwrap();
+        assert_eq!(row.len(), 1, "the capture's place");
+        let good = super::super::disclosed::encode_row(&row);
+        let named = |ledger: &Ledger| {
+            let r = ledger.check_derived(|_| ()).unwrap();
+            r.mismatches
+                .iter()
+                .map(|m| (m.table, m.problem))
+                .collect::<Vec<_>>()
+        };
+        row[0].value = custody_format::commit::DisclosedValue::Text("Donetsk".into());
+        let forged = super::super::disclosed::encode_row(&row);
+        tamper(&ledger, |w| {
+            w.insert(TreeId::Disclosures, &seq_key(2), &forged)
+        });
+        assert_eq!(named(&ledger), [(Table::Disclosures, RowProblem::Differs)]);
+        // A row for the genesis, which commits nothing.
+        tamper(&ledger, |w| {
+            w.insert(TreeId::Disclosures, &seq_key(2), &good);
+            w.insert(TreeId::Disclosures, &seq_key(0), &good);
+        });
+        let r = ledger.check_derived(|_| ()).unwrap();
+        assert_eq!(r.count, 1, "{r:?}");
+        assert_eq!(r.mismatches[0].table, Table::Disclosures);
+        assert_eq!(r.mismatches[0].key, "seq 0");
+        // A redaction row says the place was erased, yet it is still kept.
+        tamper(&ledger, |w| {
+            w.remove(TreeId::Disclosures, &seq_key(0));
+            let slot = row[0].slot;
+            w.insert(
+                TreeId::Redacted,
+                &super::super::disclosed::redacted_key(2, slot),
+                &seq_key(9),
+            );
+        });
+        let found = named(&ledger);
+        assert!(
+            found.contains(&(Table::Redacted, RowProblem::Extra)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Table::Disclosures, RowProblem::Differs)),
+            "{found:?}"
+        );
     }
 
     #[test]

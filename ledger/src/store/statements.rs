@@ -114,3 +114,124 @@ pub(super) enum Placed {
     /// An entry already in the chain, or earlier in the batch.
     Existing(Appended),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{commit_fresh, event_from_value};
+    use crate::keyfile::public_key_of;
+    use custody_format::commit::DisclosedValue;
+    use custody_format::event::{KeyGranted, Role};
+    use custody_format::statement::{Nonce, StatementBody, STATEMENT_VERSION};
+    use serde_json::json;
+
+    fn grant(key: &SigningKey, role: Role) -> Event {
+        Event::KeyGranted(KeyGranted {
+            public_key: public_key_of(key),
+            role,
+            holder: format!("{role:?}"),
+        })
+    }
+
+    /// A statement by `author` about a capture in Mariupol, with its
+    /// disclosures.
+    fn statement(author: &SigningKey, ledger: &str, nonce: u8) -> Submitted {
+        let mut event = event_from_value(json!({
+            "type": "capture", "person": "P-1", "occurred_at": "2022-05-17",
+            "place": "Mariupol", "notes": "seen by a neighbour"
+        }))
+        .unwrap();
+        let disclosures = commit_fresh(&mut event).unwrap();
+        let body = StatementBody {
+            version: STATEMENT_VERSION,
+            ledger: ledger.into(),
+            author: public_key_of(author),
+            signed_at: custody_format::time::Timestamp(1_700_000_000_000_000),
+            nonce: Nonce([nonce; 16]),
+            event: Box::new(event),
+        };
+        Submitted {
+            statement: SignedStatement::sign(body, author).unwrap(),
+            disclosures,
+        }
+    }
+
+    #[test]
+    fn a_statement_is_registered_once_and_its_disclosures_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let author = SigningKey::from_bytes(&[2; 32]);
+        let registrar = SigningKey::from_bytes(&[3; 32]);
+        let (mut l, _) = Ledger::create(&dir.path().join("l"), "t", "A", &authority).unwrap();
+        l.append(
+            vec![
+                grant(&author, Role::Investigator),
+                grant(&registrar, Role::Registrar),
+            ],
+            &authority,
+        )
+        .unwrap();
+        let s = statement(&author, "t", 1);
+        // Registered blind first (no disclosures), then again with them:
+        // one entry, and the disclosures arrive with the repeat.
+        let blind = Submitted {
+            disclosures: vec![],
+            ..s.clone()
+        };
+        let first = l.append_statements(vec![blind], &registrar).unwrap();
+        assert!(!first[0].existing);
+        assert!(l.disclosures(first[0].entry.seq).unwrap().is_empty());
+        let head = l.head();
+        let again = l.append_statements(vec![s.clone()], &registrar).unwrap();
+        assert_eq!(again[0].entry, first[0].entry);
+        assert!(again[0].existing);
+        assert_eq!(l.head().seq, head.seq, "nothing appended for a repeat");
+        assert_eq!(l.disclosures(first[0].entry.seq).unwrap(), s.disclosures);
+        // Twice in one batch: one entry.
+        let t = statement(&author, "t", 2);
+        let both = l.append_statements(vec![t.clone(), t], &registrar).unwrap();
+        assert_eq!(both[0].entry, both[1].entry);
+        assert!(!both[0].existing && both[1].existing);
+        // The status reads the disclosed place.
+        let st = l
+            .person_status(
+                &custody_format::event::PersonId::new("P-1").unwrap(),
+                None,
+                None,
+                crate::clock::now(),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            st.last_known_place.unwrap().place.as_deref(),
+            Some("Mariupol")
+        );
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
+    }
+
+    #[test]
+    fn a_forged_disclosure_or_another_ledgers_statement_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let author = SigningKey::from_bytes(&[2; 32]);
+        let (mut l, _) = Ledger::create(&dir.path().join("l"), "t", "A", &authority).unwrap();
+        l.append(vec![grant(&author, Role::Investigator)], &authority)
+            .unwrap();
+        let head = l.head();
+        let mut forged = statement(&author, "t", 1);
+        forged.disclosures[0].value = DisclosedValue::Text("Donetsk".into());
+        let e = l
+            .append_statements(vec![statement(&author, "t", 2), forged], &author)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            AppendError::Refused {
+                index: 1,
+                reason: Refusal::Disclosure(_)
+            }
+        ));
+        let other = l.append_statements(vec![statement(&author, "elsewhere", 3)], &author);
+        assert!(other.is_err(), "a statement for another ledger");
+        assert_eq!(l.head(), head);
+    }
+}
