@@ -24,8 +24,7 @@
 //! an async server wakes its request (a oneshot channel's sender, moved into
 //! the closure).
 
-use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError};
-use custody_format::event::Event;
+use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -82,6 +81,9 @@ pub enum Outcome {
 pub struct Receipt {
     /// Its entry.
     pub entry: Appended,
+    /// A statement that an earlier submission registered: nothing was
+    /// appended for this one.
+    pub existing: bool,
     /// Its RFC 9162 inclusion proof in the checkpoint's tree.
     pub proof: Vec<crate::merkle::Hash>,
     /// The checkpoint.
@@ -100,10 +102,11 @@ pub type JobError = Arc<AppendError>;
 /// thread: one outcome per event, in order.
 pub type Reply = Box<dyn FnOnce(Result<Vec<Outcome>, JobError>) + Send>;
 
-/// Events submitted together, and where to answer.
+/// Submissions (events to sign, statements to register) made together,
+/// and where to answer.
 pub struct Job {
-    /// The events.
-    pub events: Vec<Event>,
+    /// The submissions.
+    pub events: Vec<Submission>,
     /// Where the outcome goes.
     pub reply: Reply,
 }
@@ -237,9 +240,10 @@ fn receipts(ledger: &Ledger, done: GroupCommit) -> Result<Vec<Outcome>, StoreErr
     done.outcomes
         .into_iter()
         .map(|o| match (o, &checkpoint) {
-            (Ok(entry), Some(c)) => Ok(Outcome::Appended(Receipt {
-                entry,
-                proof: ledger.inclusion_proof(entry.seq, c.size)?,
+            (Ok(r), Some(c)) => Ok(Outcome::Appended(Receipt {
+                entry: r.entry,
+                existing: r.existing,
+                proof: ledger.inclusion_proof(r.entry.seq, c.size)?,
                 checkpoint: c.clone(),
             })),
             (Ok(_), None) => unreachable!("a group with an accepted event has a checkpoint"),

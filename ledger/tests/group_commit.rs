@@ -7,7 +7,7 @@
 
 use custody_format::event::{EntryHash, Event};
 use custody_ledger::committer::{Committer, Job, Limits, Outcome, SubmitError};
-use custody_ledger::store::Ledger;
+use custody_ledger::store::{Ledger, Submission};
 use custody_testkit::events::{capture, correction, sighting};
 use custody_testkit::keys::{authority, investigator};
 use custody_testkit::ledger::{investigator_granted, with_investigator};
@@ -42,6 +42,11 @@ fn check_receipt(l: &Ledger, seq: u64, hash: &EntryHash, proof: &[[u8; 32]], not
     verify_inclusion(&leaf_hash(&bytes), seq, cp.size, proof, &cp.root).unwrap();
 }
 
+/// Events to sign, as group submissions.
+fn group(events: Vec<Event>) -> Vec<Submission> {
+    events.into_iter().map(Submission::Event).collect()
+}
+
 #[test]
 fn a_refused_event_costs_the_others_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,7 +54,11 @@ fn a_refused_event_costs_the_others_nothing() {
     let unknown = EntryHash([7; 32]);
     let done = l
         .append_group(
-            vec![capture("P-1"), correction(unknown, None), sighting("P-2")],
+            group(vec![
+                capture("P-1"),
+                correction(unknown, None),
+                sighting("P-2"),
+            ]),
             &authority(),
         )
         .unwrap();
@@ -57,8 +66,8 @@ fn a_refused_event_costs_the_others_nothing() {
     let refusal = done.outcomes[1].as_ref().unwrap_err();
     assert!(refusal.to_string().contains("target"), "{refusal}");
     let (a, c) = (
-        *done.outcomes[0].as_ref().unwrap(),
-        *done.outcomes[2].as_ref().unwrap(),
+        done.outcomes[0].as_ref().unwrap().entry,
+        done.outcomes[2].as_ref().unwrap().entry,
     );
     // The refused event took no seq: the third follows the first.
     assert_eq!(c.seq, a.seq + 1);
@@ -81,10 +90,10 @@ fn a_group_refuses_what_two_appends_would() {
     // it would be in a second append.
     let done = l
         .append_group(
-            vec![
+            group(vec![
                 correction(target.hash, None),
                 correction(target.hash, Some(sighting("P-1"))),
-            ],
+            ]),
             &authority(),
         )
         .unwrap();
@@ -99,7 +108,10 @@ fn a_group_with_nothing_accepted_writes_nothing() {
     let mut l = ledger(dir.path());
     let before = l.head();
     let done = l
-        .append_group(vec![correction(EntryHash([1; 32]), None)], &authority())
+        .append_group(
+            group(vec![correction(EntryHash([1; 32]), None)]),
+            &authority(),
+        )
         .unwrap();
     assert!(done.outcomes[0].is_err());
     assert!(done.checkpoint.is_none());
@@ -113,7 +125,7 @@ fn a_key_that_may_not_checkpoint_refuses_the_whole_group() {
     let before = l.head();
     // The investigator may sign the capture, not the seal that closes it.
     let e = l
-        .append_group(vec![capture("P-1")], &investigator())
+        .append_group(group(vec![capture("P-1")]), &investigator())
         .unwrap_err();
     assert!(e.to_string().contains("authority"), "{e}");
     assert_eq!(l.head(), before);
@@ -123,7 +135,7 @@ fn a_key_that_may_not_checkpoint_refuses_the_whole_group() {
 fn submit(c: &Committer, events: Vec<Event>) -> mpsc::Receiver<Vec<Outcome>> {
     let (tx, rx) = mpsc::channel();
     let job = Job {
-        events,
+        events: group(events),
         reply: Box::new(move |r| {
             tx.send(r.expect("the commit succeeds")).unwrap();
         }),
@@ -242,11 +254,11 @@ fn an_event_that_revokes_the_committers_key_costs_the_others_nothing() {
     )
     .unwrap();
     let done = l.append_group(
-        vec![
+        group(vec![
             capture("P-1"),
             custody_testkit::events::revoke(&authority()),
             sighting("P-2"),
-        ],
+        ]),
         &authority(),
     );
     let done = done.expect("the group is committed for its valid events");

@@ -18,21 +18,35 @@
 
 use super::batch::Batch;
 use super::error::{AppendError, Refusal};
-use super::{Appended, Ledger};
+use super::statements::{Placed, Registered, Submitted};
+use super::{Appended, Ledger, StoreError};
 use crate::keyfile::public_key_of;
 use crate::merkle;
 use custody_format::event::{Checkpoint, Event, Seal, Sha256Digest, SignatureBytes};
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 
+/// One submission to a group commit: an event to sign, or a statement
+/// signed by its author to register (format v3).
+#[derive(Clone, Debug)]
+pub enum Submission {
+    /// An event, signed by the committer.
+    Event(Event),
+    /// A signed statement with its disclosures.
+    Statement(Submitted),
+}
+
 /// What a group commit did.
 #[derive(Debug)]
 pub struct GroupCommit {
-    /// One per event, in the order given: its entry, or why it was refused.
-    pub outcomes: Vec<Result<Appended, Refusal>>,
-    /// The checkpoint after the accepted events (its entry and its signed
-    /// C2SP note), which covers them all; `None` when none was accepted, in
-    /// which case nothing was written.
+    /// One per submission, in the order given: its entry (a statement
+    /// already in the chain gets its entry back, `existing`), or why it was
+    /// refused.
+    pub outcomes: Vec<Result<Registered, Refusal>>,
+    /// The checkpoint that covers every accepted submission (its entry and
+    /// its signed C2SP note): the one committed after them, or, when every
+    /// one was already in the chain, the latest if it covers them. `None`
+    /// when none was accepted, in which case nothing was written.
     pub checkpoint: Option<(Appended, String)>,
 }
 
@@ -45,54 +59,87 @@ impl GroupCommit {
 }
 
 impl Ledger {
-    /// Appends each of `events` that the chain rules accept, signed by
+    /// Appends each of `submissions` that the chain rules accept, signed by
     /// `key`, then a seal and a checkpoint (which `key` must be allowed to
-    /// sign), in one durable commit. A refused event is reported in its
-    /// place and the others go on; a failure of the store or of the seal or
-    /// checkpoint (a key that may not sign them) refuses the whole group and
-    /// writes nothing.
+    /// sign), in one durable commit. A refused submission is reported in
+    /// its place and the others go on; a statement already in the chain
+    /// (or earlier in the group) is answered with its entry and appended
+    /// again never. A failure of the store or of the seal or checkpoint (a
+    /// key that may not sign them) refuses the whole group and writes
+    /// nothing.
     pub fn append_group(
         &mut self,
-        events: Vec<Event>,
+        submissions: Vec<Submission>,
         key: &SigningKey,
     ) -> Result<GroupCommit, AppendError> {
         let now = self.clock()?;
         let mut batch = Batch::new(self, false);
-        // Each event: its position in the batch, or why it was refused.
-        let mut placed: Vec<Result<usize, Refusal>> = Vec::with_capacity(events.len());
+        let mut placed: Vec<Result<Placed, Refusal>> = Vec::with_capacity(submissions.len());
         let committer = public_key_of(key);
-        for event in events {
+        for submission in submissions {
             let position = batch.entries.len();
-            // Accepted, it would leave the group without a key to seal it.
-            if matches!(&event, Event::KeyRevoked(r) if r.public_key == committer) {
-                placed.push(Err(Refusal::RevokesCommitter));
-                continue;
-            }
-            match self.push_event(&mut batch, event, key, now) {
-                Ok(()) => placed.push(Ok(position)),
+            let result = match submission {
+                // Accepted, it would leave the group without a key to seal it.
+                Submission::Event(Event::KeyRevoked(r)) if r.public_key == committer => {
+                    placed.push(Err(Refusal::RevokesCommitter));
+                    continue;
+                }
+                Submission::Event(event) => self
+                    .push_event(&mut batch, event, key, now)
+                    .map(|()| Placed::New(position)),
+                Submission::Statement(s) => self.push_statement(&mut batch, s, key, now),
+            };
+            match result {
+                Ok(p) => placed.push(Ok(p)),
                 Err(AppendError::Refused { reason, .. }) => placed.push(Err(reason)),
                 Err(e) => return Err(e),
             }
         }
-        if !placed.iter().any(Result::is_ok) {
+        let existing_only = batch.entries.is_empty();
+        let covered = match (existing_only, self.latest_checkpoint()?) {
+            (true, Some(cp)) => placed
+                .iter()
+                .flatten()
+                .all(|p| matches!(p, Placed::Existing(a) if a.seq < cp.size))
+                .then_some(cp),
+            _ => None,
+        };
+        if !placed.iter().any(Result::is_ok) || covered.is_some() {
+            // Nothing new to commit (but disclosures a repeat brought).
+            batch.commit(self)?;
+            let checkpoint = match covered {
+                Some(cp) => Some((self.appended_at(cp.seq)?, cp.note)),
+                None => None,
+            };
             return Ok(GroupCommit {
                 outcomes: placed
                     .into_iter()
-                    .map(|p| p.map(|_| unreachable!("none was accepted")))
+                    .map(|p| p.map(|p| p.registered(&[])))
                     .collect(),
-                checkpoint: None,
+                checkpoint,
             });
         }
         let note = self.push_seal_and_checkpoint(&mut batch, key, now)?;
         let appended = batch.commit(self)?;
         let outcomes = placed
             .into_iter()
-            .map(|p| p.map(|position| appended[position]))
+            .map(|p| p.map(|p| p.registered(&appended)))
             .collect();
         let checkpoint = *appended.last().expect("the checkpoint was pushed");
         Ok(GroupCommit {
             outcomes,
             checkpoint: Some((checkpoint, note)),
+        })
+    }
+
+    /// The seq and hash of the entry at `seq`.
+    fn appended_at(&self, seq: u64) -> Result<Appended, StoreError> {
+        let e = self
+            .entry(seq)?
+            .ok_or_else(|| StoreError::Range(format!("no entry {seq}")))?;
+        Ok(Appended {
+            seq,
+            hash: e.hash(),
         })
     }
 
@@ -107,12 +154,10 @@ impl Ledger {
         key: &SigningKey,
         now: Timestamp,
     ) -> Result<String, AppendError> {
-        let facts = batch
-            .seal_facts(self)?
-            .ok_or_else(|| super::StoreError::Damaged {
-                dir: self.dir.clone(),
-                detail: "it has no governance stream (not even its genesis)".into(),
-            })?;
+        let facts = batch.seal_facts(self)?.ok_or_else(|| StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail: "it has no governance stream (not even its genesis)".into(),
+        })?;
         let seal = Event::Seal(Seal {
             map_root: Sha256Digest(facts.map_root),
             gov_count: facts.gov_count,

@@ -29,7 +29,7 @@ pub use bundle::{AnchorNote, BundleBuildError};
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
 pub use extend::ExtendError;
-pub use group::GroupCommit;
+pub use group::{GroupCommit, Submission};
 pub use map::SealedCheckpoint;
 pub use restore::{Left, RestoreCause, RestoreError, RestoreItem, RestoreOptions, RESTORE_CHUNK};
 pub use statements::{Registered, Submitted};

@@ -61,16 +61,7 @@ impl Ledger {
         let appended = batch.commit(self)?;
         Ok(placed
             .into_iter()
-            .map(|p| match p {
-                Placed::New(i) => Registered {
-                    entry: appended[i],
-                    existing: false,
-                },
-                Placed::Existing(entry) => Registered {
-                    entry,
-                    existing: true,
-                },
-            })
+            .map(|p| p.registered(&appended))
             .collect())
     }
 
@@ -146,7 +137,7 @@ mod tests {
             version: STATEMENT_VERSION,
             ledger: ledger.into(),
             author: public_key_of(author),
-            signed_at: custody_format::time::Timestamp(1_700_000_000_000_000),
+            signed_at: Timestamp(1_700_000_000_000_000),
             nonce: Nonce([nonce; 16]),
             event: Box::new(event),
         };
@@ -210,6 +201,40 @@ mod tests {
     }
 
     #[test]
+    fn a_group_answers_a_retry_with_its_entry_under_a_checkpoint_that_covers_it() {
+        use crate::store::Submission;
+        let dir = tempfile::tempdir().unwrap();
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let author = SigningKey::from_bytes(&[2; 32]);
+        let registrar = SigningKey::from_bytes(&[3; 32]);
+        let (mut l, _) = Ledger::create(&dir.path().join("l"), "t", "A", &authority).unwrap();
+        l.append(
+            vec![
+                grant(&author, Role::Investigator),
+                grant(&registrar, Role::Registrar),
+            ],
+            &authority,
+        )
+        .unwrap();
+        let s = statement(&author, "t", 1);
+        let first = l
+            .append_group(vec![Submission::Statement(s.clone())], &registrar)
+            .unwrap();
+        let entry = first.outcomes[0].as_ref().unwrap().entry;
+        let (cp, _) = first.checkpoint.clone().unwrap();
+        let head = l.head();
+        // The retry: the same entry, the same checkpoint, nothing appended.
+        let retry = l
+            .append_group(vec![Submission::Statement(s)], &registrar)
+            .unwrap();
+        let again = retry.outcomes[0].as_ref().unwrap();
+        assert!(again.existing);
+        assert_eq!(again.entry, entry);
+        assert_eq!(retry.checkpoint.unwrap().0, cp);
+        assert_eq!(l.head(), head);
+    }
+
+    #[test]
     fn a_forged_disclosure_or_another_ledgers_statement_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let authority = SigningKey::from_bytes(&[1; 32]);
@@ -233,5 +258,21 @@ mod tests {
         let other = l.append_statements(vec![statement(&author, "elsewhere", 3)], &author);
         assert!(other.is_err(), "a statement for another ledger");
         assert_eq!(l.head(), head);
+    }
+}
+
+impl Placed {
+    /// Where it is, once the batch is committed as `appended`.
+    pub(super) fn registered(self, appended: &[Appended]) -> Registered {
+        match self {
+            Placed::New(i) => Registered {
+                entry: appended[i],
+                existing: false,
+            },
+            Placed::Existing(entry) => Registered {
+                entry,
+                existing: true,
+            },
+        }
     }
 }
