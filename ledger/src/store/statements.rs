@@ -106,6 +106,22 @@ pub(super) enum Placed {
     Existing(Appended),
 }
 
+impl Placed {
+    /// Where it is, once the batch is committed as `appended`.
+    pub(super) fn registered(self, appended: &[Appended]) -> Registered {
+        match self {
+            Placed::New(i) => Registered {
+                entry: appended[i],
+                existing: false,
+            },
+            Placed::Existing(entry) => Registered {
+                entry,
+                existing: true,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,21 +274,5 @@ mod tests {
         let other = l.append_statements(vec![statement(&author, "elsewhere", 3)], &author);
         assert!(other.is_err(), "a statement for another ledger");
         assert_eq!(l.head(), head);
-    }
-}
-
-impl Placed {
-    /// Where it is, once the batch is committed as `appended`.
-    pub(super) fn registered(self, appended: &[Appended]) -> Registered {
-        match self {
-            Placed::New(i) => Registered {
-                entry: appended[i],
-                existing: false,
-            },
-            Placed::Existing(entry) => Registered {
-                entry,
-                existing: true,
-            },
-        }
     }
 }
