@@ -159,6 +159,9 @@ pub fn to_line(statement: &SignedStatement, disclosures: &[Disclosure]) -> Strin
 /// rules), the author's signature (strictly), the `id` and `view` claims,
 /// and every disclosure. Whether the author may sign in a given ledger,
 /// and whether the statement is already in it, are the ledger's to check.
+///
+/// It takes the line whole: a caller reading from a stream bounds it
+/// first ([`StatementLineReader`] refuses lines over [`MAX_LINE_BYTES`]).
 pub fn read_line(line: &str) -> Result<ReadStatement, StatementLineError> {
     let value = serde_json::from_str::<StrictValue>(line)
         .map_err(|e| StatementLineError::Json(e.to_string()))?

@@ -289,3 +289,92 @@ fn sign_checks_the_ledger_and_the_author_against_a_store() {
     env.revoke(&env.investigator_pub, "laptop lost").ok();
     sign(&[]).fails(1, &["was revoked at seq", "laptop lost"]);
 }
+
+#[test]
+fn ten_thousand_statements_read_back_and_three_altered_lines_are_each_named() {
+    use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("inv.pem");
+    custody(&["key", "generate", "--out", s(&key)], None).ok();
+    let input: String = (0..10_000)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"sighting\",\"person\":\"UA-{:04}\",\"occurred_at\":\"2022-09\",\"source\":\"returned_pow\",\"place\":\"Olenivka\",\"witnesses\":\"cellmate {i}\"}}\n",
+                i % 700
+            )
+        })
+        .collect();
+    let out = dir.path().join("statements.jsonl");
+    let run = custody(
+        &[
+            "sign",
+            "--key",
+            s(&key),
+            "--ledger",
+            "test.ledger",
+            "--out",
+            s(&out),
+            "-",
+        ],
+        Some(&input),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("signed 10000 statements about 700 persons"),
+        "{}",
+        run.stderr
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 10_000);
+    // Three lines altered after signing: an id claim, a disclosed value,
+    // a signature byte (1-based line numbers).
+    let mut edit = |n: usize, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&lines[n - 1]).unwrap();
+        f(&mut v);
+        lines[n - 1] = v.to_string();
+    };
+    edit(17, &|v| v["id"] = serde_json::json!("00".repeat(32)));
+    edit(5_000, &|v| {
+        v["disclosures"][0]["value"] = serde_json::json!("Olenivka colony 120");
+    });
+    edit(9_999, &|v| {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut bytes = b64.decode(v["statement"].as_str().unwrap()).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x80;
+        v["statement"] = serde_json::json!(b64.encode(bytes));
+    });
+    let altered = lines.join("\n") + "\n";
+    let mut read = 0;
+    let mut refused = Vec::new();
+    for item in StatementLineReader::new(altered.as_bytes()) {
+        match item {
+            Ok((_, r)) => {
+                assert_eq!(r.disclosures.len(), 2);
+                read += 1;
+            }
+            Err(StatementLineItemError::Line(e)) => refused.push((e.line, e.to_string())),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(read, 9_997);
+    let numbers: Vec<usize> = refused.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, [17, 5_000, 9_999], "{refused:?}");
+    assert!(
+        refused[0].1.starts_with("line 17: `id` claims 0000"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[1]
+            .1
+            .starts_with("line 5000: `disclosures`, field place: "),
+        "{refused:?}"
+    );
+    assert!(
+        refused[2].1.contains("signature does not verify"),
+        "{refused:?}"
+    );
+}
