@@ -80,6 +80,11 @@ enum Command {
     /// Append signed evidence from one JSON object or JSON Lines (checked
     /// whole first: one bad record and nothing is appended).
     Append(cmd::append::AppendArgs),
+    /// Sign evidence in the field, with no store: each event of JSON Lines
+    /// becomes a statement signed by its author (format v3), for a
+    /// registrar to put in the ledger later. The output holds personal
+    /// data in clear.
+    Sign(cmd::sign::SignArgs),
     /// Turn a spreadsheet (CSV) into events with a mapping file (TOML): a
     /// dry run listing them, or with --apply one atomic append.
     Import(cmd::import::ImportArgs),
@@ -280,6 +285,7 @@ fn main() {
         Command::Key(KeyCommand::List) => cmd::key::list(&ctx),
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Append(a) => cmd::append::run(&ctx, a),
+        Command::Sign(a) => cmd::sign::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Status(a) => cmd::status::status(&ctx, a),

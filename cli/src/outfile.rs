@@ -62,9 +62,37 @@ pub(crate) fn write_with<T>(
     force: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    write_file(path, force, false, write)
+}
+
+/// Writes `path` as [`write_with`] does, readable and writable by its
+/// owner only (mode 0600) from the moment it is created, never replacing
+/// a file: for files that hold personal data in clear (`custody sign`'s
+/// statements, design docs/design/format-v3.md §4.2).
+pub(crate) fn write_private_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    write_file(path, false, true, write)
+}
+
+fn write_file<T>(
+    path: &Path,
+    force: bool,
+    private: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     check(path, force)?;
     let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", path.display()));
-    let tmp = tempfile::NamedTempFile::new_in(parent(path)).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let tmp = builder.tempfile_in(parent(path)).map_err(io)?;
     let mut out = std::io::BufWriter::new(tmp);
     let result = write(&mut out)?;
     let tmp = out.into_inner().map_err(|e| io(e.into_error()))?;

@@ -128,16 +128,23 @@ fn depth(v: &Value) -> usize {
 /// written by `custody init` and `custody key grant|revoke`, which check
 /// their own rules.
 pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
-    parse_event(value, None)
+    parse_event(value, None, false)
 }
 
 /// Parses one event as [`event_from_value`] does, with the input sugar and
 /// the checks of `ctx` (see the module docs).
 pub fn event_from_value_in(value: Value, ctx: &InputContext<'_>) -> Result<Event, FieldError> {
-    parse_event(value, Some(ctx))
+    parse_event(value, Some(ctx), false)
 }
 
-fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, FieldError> {
+/// `v3`: the event will be committed and signed in format v3, so it may
+/// carry `witnesses`, which has no v1/v2 form (refused otherwise, as an
+/// unknown field: design docs/design/format-v3.md §16, decision 3).
+fn parse_event(
+    value: Value,
+    ctx: Option<&InputContext<'_>>,
+    v3: bool,
+) -> Result<Event, FieldError> {
     if depth(&value) > MAX_JSON_DEPTH {
         return Err(FieldError::new(
             "(record)",
@@ -169,7 +176,15 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
         }
         hash_attachment_files(&mut map, ctx)?;
     }
-    let event = match type_name.as_str() {
+    // Taken out before the type's fields are read (they skip it), and put
+    // back once the event is built. A correction has no such field, so
+    // theirs stays in the map and is refused as unknown.
+    let witnesses = if v3 && type_name != "correction" {
+        take_witnesses(&mut map)?
+    } else {
+        None
+    };
+    let mut event = match type_name.as_str() {
         "missing_report" => Event::MissingReport(fields::<MissingReport>(map)?),
         "capture" => Event::Capture(fields::<Capture>(map)?),
         "icrc_notification" => Event::IcrcNotification(fields::<IcrcNotification>(map)?),
@@ -185,7 +200,7 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
         "ill_treatment" => Event::IllTreatment(fields::<IllTreatment>(map)?),
         "remains_returned" => Event::RemainsReturned(fields::<RemainsReturned>(map)?),
         "dispute" => Event::Dispute(fields::<Dispute>(map)?),
-        "correction" => Event::Correction(correction(map, ctx)?),
+        "correction" => Event::Correction(correction(map, ctx, v3)?),
         "genesis" | "key_granted" | "key_revoked" => {
             return Err(FieldError::new(
                 "type",
@@ -234,11 +249,50 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
             ))
         }
     };
+    if let Some(w) = witnesses {
+        if let Some(slot) = witnesses_of(&mut event) {
+            *slot = Some(w.into());
+        }
+    }
     event.validate()?;
     if let Some(ctx) = ctx {
         check_not_future(&event, ctx.now)?;
     }
     Ok(event)
+}
+
+/// Removes `witnesses` from an event's fields: a string, or absent (null).
+fn take_witnesses(map: &mut Map<String, Value>) -> Result<Option<String>, FieldError> {
+    match map.remove("witnesses") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(w)) => Ok(Some(w)),
+        Some(_) => Err(FieldError::new(
+            "witnesses",
+            "must be text (who saw, told or carried the information)",
+        )),
+    }
+}
+
+/// The `witnesses` field of an evidence event.
+fn witnesses_of(event: &mut Event) -> Option<&mut Option<custody_format::event::Personal<String>>> {
+    Some(match event {
+        Event::MissingReport(e) => &mut e.witnesses,
+        Event::Capture(e) => &mut e.witnesses,
+        Event::IcrcNotification(e) => &mut e.witnesses,
+        Event::Sighting(e) => &mut e.witnesses,
+        Event::Release(e) => &mut e.witnesses,
+        Event::Death(e) => &mut e.witnesses,
+        Event::Correspondence(e) => &mut e.witnesses,
+        Event::Denial(e) => &mut e.witnesses,
+        Event::Inquiry(e) => &mut e.witnesses,
+        Event::Transfer(e) => &mut e.witnesses,
+        Event::Visit(e) => &mut e.witnesses,
+        Event::LegalProceeding(e) => &mut e.witnesses,
+        Event::IllTreatment(e) => &mut e.witnesses,
+        Event::RemainsReturned(e) => &mut e.witnesses,
+        Event::Dispute(e) => &mut e.witnesses,
+        _ => return None,
+    })
 }
 
 /// Replaces a `target` given as a hash prefix, or a `target_seq`, by the
@@ -496,12 +550,13 @@ struct CorrectionFields {
 fn correction(
     map: Map<String, Value>,
     ctx: Option<&InputContext<'_>>,
+    v3: bool,
 ) -> Result<Correction, FieldError> {
     let c: CorrectionFields = fields(map)?;
     let replacement = match c.replacement {
         None | Some(Value::Null) => None,
         Some(v) => Some(Box::new(
-            parse_event(v, ctx).map_err(|e| e.within("replacement"))?,
+            parse_event(v, ctx, v3).map_err(|e| e.within("replacement"))?,
         )),
     };
     Ok(Correction {
@@ -527,6 +582,8 @@ pub struct EventReader<'a, R> {
     /// records of their own: skipped, not reported once each.
     resync: bool,
     ctx: Option<InputContext<'a>>,
+    /// Accept `witnesses` ([`EventReader::for_v3`]).
+    v3: bool,
 }
 
 impl<R: BufRead> EventReader<'static, R> {
@@ -540,6 +597,7 @@ impl<R: BufRead> EventReader<'static, R> {
             fatal: false,
             resync: false,
             ctx: None,
+            v3: false,
         }
     }
 }
@@ -555,7 +613,16 @@ impl<'a, R: BufRead> EventReader<'a, R> {
             fatal: false,
             resync: false,
             ctx: Some(ctx),
+            v3: false,
         }
+    }
+
+    /// Also accepts the `witnesses` field of format v3: for events that
+    /// are committed and signed in v3 form (`custody sign`); `custody
+    /// append` refuses it until the store writes v3.
+    pub fn for_v3(mut self) -> EventReader<'a, R> {
+        self.v3 = true;
+        self
     }
 
     fn fail(&mut self, message: String) -> InputError {
@@ -618,10 +685,7 @@ impl<'a, R: BufRead> EventReader<'a, R> {
     }
 
     fn parse(&self, value: Value) -> Result<Event, FieldError> {
-        match &self.ctx {
-            Some(ctx) => event_from_value_in(value, ctx),
-            None => event_from_value(value),
-        }
+        parse_event(value, self.ctx.as_ref(), self.v3)
     }
 
     fn next_record(&mut self) -> Result<Option<(usize, Event)>, InputError> {
@@ -1134,6 +1198,60 @@ pub fn commit_fresh(
     match failed {
         Some(e) => Err(CommitError::Random(e)),
         None => Ok(disclosures),
+    }
+}
+
+#[cfg(test)]
+mod witnesses_tests {
+    use super::*;
+
+    fn read(text: &str, v3: bool) -> Result<Event, InputError> {
+        let reader = EventReader::new(text.as_bytes());
+        let mut reader = if v3 { reader.for_v3() } else { reader };
+        reader.next().unwrap().map(|(_, e)| e)
+    }
+
+    #[test]
+    fn witnesses_are_read_only_for_v3_and_checked_like_any_text() {
+        let sighting = r#"{"type":"sighting","person":"P-1","occurred_at":"2022","source":"video","witnesses":"a neighbour"}"#;
+        // append (v1/v2) refuses the field it cannot encode.
+        let e = read(sighting, false).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("witnesses"), "{e}");
+        let event = read(sighting, true).unwrap();
+        assert_eq!(
+            event.witnesses().as_ref().and_then(|w| w.text()),
+            Some("a neighbour")
+        );
+        // In a correction's replacement too; never on the correction.
+        let replaced = format!(
+            r#"{{"type":"correction","target":"{}","reason":"r","replacement":{sighting}}}"#,
+            "ab".repeat(32)
+        );
+        let Event::Correction(c) = read(&replaced, true).unwrap() else {
+            panic!("a correction")
+        };
+        assert!(c.replacement.unwrap().witnesses().is_some());
+        let on_correction = format!(
+            r#"{{"type":"correction","target":"{}","reason":"r","witnesses":"x"}}"#,
+            "ab".repeat(32)
+        );
+        assert_eq!(
+            read(&on_correction, true).unwrap_err().field.as_deref(),
+            Some("witnesses")
+        );
+        for (bad, why) in [
+            (r#""witnesses":"bell \u0007""#, "control character"),
+            (r#""witnesses":" ""#, "empty"),
+            (r#""witnesses":7"#, "must be text"),
+        ] {
+            let text = sighting.replace(r#""witnesses":"a neighbour""#, bad);
+            let e = read(&text, true).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("witnesses"), "{text}: {e}");
+            assert!(e.message.contains(why), "{text}: {e}");
+        }
+        // null is absent, as for every optional field.
+        let null = sighting.replace(r#""a neighbour""#, "null");
+        assert!(read(&null, true).unwrap().witnesses().is_none());
     }
 }
 

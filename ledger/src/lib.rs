@@ -9,6 +9,8 @@
 //!   is where an append happens.
 //! - [`projection`]: each person's status folded from their entries.
 //! - [`input`]: evidence from JSON Lines, with errors naming line and field.
+//! - [`statement_line`]: signed statements (format v3) as JSON Lines, written
+//!   by `custody sign`, read and checked for `append --signed` and a registrar.
 //! - [`keyfile`]: key files in standard PKCS#8 / SPKI PEM.
 //! - [`near_ids`]: person ids that are probably one person typed twice.
 //! - [`merkle`]: the stored Merkle tree (complete subtrees), roots and proofs.
@@ -29,6 +31,7 @@ pub mod merkle;
 pub mod near_ids;
 pub mod opened;
 pub mod projection;
+pub mod statement_line;
 pub mod store;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;

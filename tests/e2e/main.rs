@@ -52,5 +52,7 @@ mod scale;
 mod field;
 // What leaves the store keeps its promise: escaping, strict JSON, --out.
 mod trust;
+// custody sign: statements signed in the field, with no store.
+mod sign;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;

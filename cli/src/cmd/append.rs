@@ -532,7 +532,9 @@ struct Checked {
 
 /// The input, as a reader; its name, as errors give it; and the directory
 /// an attachment's relative path is relative to.
-fn open_input(input: Option<&PathBuf>) -> Result<(Box<dyn BufRead>, String, PathBuf), Failure> {
+pub(crate) fn open_input(
+    input: Option<&PathBuf>,
+) -> Result<(Box<dyn BufRead>, String, PathBuf), Failure> {
     let cwd = PathBuf::from(".");
     match input {
         Some(p) if p.as_os_str() != "-" => {

@@ -16,6 +16,7 @@ pub(crate) mod manual;
 pub(crate) mod mirror;
 pub(crate) mod restore;
 pub(crate) mod serve;
+pub(crate) mod sign;
 pub(crate) mod status;
 pub(crate) mod tiles;
 pub(crate) mod token;
