@@ -1372,31 +1372,3 @@ fn refusals_say_what_was_refused() {
     assert!(!err.contains("batch"), "{err}");
     assert_eq!(env.snapshot(), before);
 }
-
-/// The role `registrar` exists in the format (version 3), but this build
-/// writes version 2, where a grant of it is invalid: `key grant` refuses
-/// it in words, with exit 1, and the ledger is left as it was.
-#[test]
-fn a_grant_of_the_format_3_registrar_role_is_refused_and_changes_nothing() {
-    let env = Env::new(CUSTODY);
-    let before = env.verify_ok();
-    env.run(&[
-        "key",
-        "grant",
-        "--authority-key",
-        s(&env.authority),
-        "--role",
-        "registrar",
-        "--holder",
-        "serve.example.org",
-        "--public-key",
-        &env.investigator_pub,
-    ])
-    .fails(
-        1,
-        &["registrar", "format version 3", "nothing was recorded"],
-    );
-    let after = env.verify_ok();
-    assert_eq!(after["length"], before["length"]);
-    assert_eq!(after["head_hash"], before["head_hash"]);
-}

@@ -54,5 +54,7 @@ mod field;
 mod trust;
 // custody sign: statements signed in the field, with no store.
 mod sign;
+// append --signed: statements registered once, authors and registrars.
+mod statements;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;

@@ -129,6 +129,12 @@ pub(crate) struct AppendArgs {
     /// (differs only in case or by one character); repeatable.
     #[arg(long = "new-person", value_name = "ID")]
     new_person: Vec<String>,
+    /// The input is statement lines from `custody sign` (evidence signed by
+    /// its author in the field), not events: each is registered in an entry
+    /// signed with --key (an investigator or a registrar). A statement
+    /// already in the ledger gets its entry back and is not appended again.
+    #[arg(long, conflicts_with_all = ["new_person", "chunk"])]
+    signed: bool,
 }
 
 fn chunk_size(s: &str) -> Result<usize, String> {
@@ -669,6 +675,10 @@ fn check_input(
 /// Runs `append`.
 pub(crate) fn run(ctx: &Context, args: AppendArgs) -> CmdResult {
     let key = crate::cmd::key::signing_key(&args.key)?;
+    if args.signed {
+        let (input, source, _) = open_input(args.input.as_ref())?;
+        return crate::cmd::append_signed::run(ctx, &key, input, &source, args.check);
+    }
     // The check reads the ledger without its write lock: hashing a large
     // attachment, or looking for near-duplicate ids over every person, must
     // not hold up other writers (a server's committer, another append).

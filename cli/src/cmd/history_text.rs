@@ -114,10 +114,28 @@ fn entry_lines(
     let mut lines = vec![(String::new(), heading)];
     let event = serde_json::to_value(&row.event).unwrap_or(Value::Null);
     fields(&event, person, seq_of, FIELD, &mut lines);
+    if let Some(a) = &row.authored {
+        // A statement: authored in the field, registered later (design
+        // §4.6); the author's time is their clock's claim.
+        lines.push((
+            FIELD.to_string(),
+            format!(
+                "authored by {} (key {}), signed {} (author's clock)",
+                terminal(&a.holder),
+                &a.author.to_hex()[..16],
+                a.signed_at,
+            ),
+        ));
+    }
+    let signed = if row.authored.is_some() {
+        "registered"
+    } else {
+        "signed"
+    };
     lines.push((
         FIELD.to_string(),
         format!(
-            "signed by {} (key {}), recorded {}",
+            "{signed} by {} (key {}), recorded {}",
             terminal(&row.holder),
             &row.signer.to_hex()[..16],
             row.recorded_at,

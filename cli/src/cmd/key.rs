@@ -46,9 +46,10 @@ pub(crate) struct GrantArgs {
     /// A private key holding the `authority` role; it signs the grant.
     #[arg(long, value_name = "FILE")]
     authority_key: PathBuf,
-    /// The role granted: `investigator` (may append evidence) or `authority`
-    /// (may grant and revoke). (`registrar` belongs to format version 3,
-    /// which this build does not write yet.)
+    /// The role granted: `investigator` (may append evidence and sign
+    /// statements), `authority` (may grant, revoke, redact and checkpoint)
+    /// or `registrar` (a server's key: may register statements signed by
+    /// investigators, and sign seals and checkpoints; nothing else).
     #[arg(long)]
     role: Role,
     /// Who holds the key (a person or an organisation).
@@ -239,13 +240,6 @@ fn govern(ctx: &Context, authority_key: &std::path::Path, event: Event) -> CmdRe
 
 /// Runs `key grant`.
 pub(crate) fn grant(ctx: &Context, args: GrantArgs) -> CmdResult {
-    if args.role == Role::Registrar {
-        // The format knows the role (version 3), but this build still
-        // writes version 2, where a grant of it is invalid.
-        return Err(refused(anyhow::anyhow!(
-            "the role `registrar` exists from format version 3, which this build does not write yet; nothing was recorded. Grant `investigator` (may append evidence) or `authority` (may grant and revoke)"
-        )));
-    }
     let public_key = resolve(&args.key)?;
     govern(
         ctx,

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod append;
+pub(crate) mod append_signed;
 pub(crate) mod checkpoint;
 pub(crate) mod compact;
 pub(crate) mod demo;

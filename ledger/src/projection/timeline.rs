@@ -24,10 +24,28 @@ pub struct CorrectedBy {
     pub seq: u64,
 }
 
+/// Who authored evidence registered as a signed statement (format v3,
+/// design §4.6): the signer of the entry only registered it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Authored {
+    /// The author's key.
+    pub author: PublicKeyBytes,
+    /// Who held it when the statement was registered.
+    pub holder: String,
+    /// The author's clock when signing: a claim, never checked.
+    pub signed_at: Timestamp,
+    /// The statement's id (the digest its author signed).
+    pub statement: String,
+}
+
 /// One entry of a person's history (fields in the order of their names,
 /// as `history --json` has always printed them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HistoryRow {
+    /// For evidence registered as a signed statement: its author. The
+    /// entry's `signer` and `holder` are then whoever registered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authored: Option<Authored>,
     /// The correction of this entry, if any.
     pub corrected_by: Option<CorrectedBy>,
     /// What the entry says.
@@ -93,7 +111,22 @@ pub fn history(
     });
     let row = |e: &SignedEntry| {
         let b = e.body();
+        let holder_of = |key: &PublicKeyBytes| {
+            registry
+                .get(key)
+                .map(|k| k.holder_at(b.seq).to_string())
+                .unwrap_or_default()
+        };
         HistoryRow {
+            authored: match &b.event {
+                Event::Statement(st) => Some(Authored {
+                    author: st.statement.author(),
+                    holder: holder_of(&st.statement.author()),
+                    signed_at: st.statement.body().signed_at,
+                    statement: st.statement.id().to_string(),
+                }),
+                _ => None,
+            },
             corrected_by: corrected_by.get(&e.hash()).map(|c| CorrectedBy {
                 hash: c.hash(),
                 reason: match open(c) {
@@ -107,10 +140,7 @@ pub fn history(
             }),
             event: open(e),
             hash: e.hash(),
-            holder: registry
-                .get(&b.signer)
-                .map(|k| k.holder_at(b.seq).to_string())
-                .unwrap_or_default(),
+            holder: holder_of(&b.signer),
             occurred_at: b.event.occurred_at(),
             recorded_at: b.recorded_at,
             seq: b.seq,

@@ -55,8 +55,16 @@ impl Ledger {
         let now = self.clock()?;
         let mut batch = Batch::new(self, false);
         let mut placed = Vec::with_capacity(statements.len());
-        for s in statements {
-            placed.push(self.push_statement(&mut batch, s, key, now)?);
+        for (index, s) in statements.into_iter().enumerate() {
+            // A refusal names the statement's place in the input (repeats
+            // take no entry, so the batch's count would not).
+            let p = self
+                .push_statement(&mut batch, s, key, now)
+                .map_err(|e| match e {
+                    AppendError::Refused { reason, .. } => AppendError::Refused { index, reason },
+                    other => other,
+                })?;
+            placed.push(p);
         }
         let appended = batch.commit(self)?;
         Ok(placed

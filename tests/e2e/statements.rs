@@ -1,0 +1,211 @@
+//! Statements signed in the field and registered later (format v3,
+//! docs/design/format-v3.md §4): `custody sign` on the investigators'
+//! machines, `custody append --signed` at the office, by an investigator
+//! or a registrar; a file handed in twice; a key revoked between signing
+//! and registration.
+
+use crate::util::{custody, s, Env, CUSTODY};
+use std::path::PathBuf;
+
+/// A new key in `env`'s directory: its file and its public key (hex).
+fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
+    let path = env.path(&format!("{name}.pem"));
+    let public = custody(&["key", "generate", "--out", s(&path)], None)
+        .ok()
+        .trim()
+        .to_string();
+    (path, public)
+}
+
+/// Signs `events` (JSON Lines) with `key` for the test ledger, offline:
+/// no store is named. Returns the statement file.
+fn sign(env: &Env, key: &PathBuf, name: &str, events: &str) -> PathBuf {
+    let input = env.path(&format!("{name}.jsonl"));
+    std::fs::write(&input, events).unwrap();
+    let out = env.path(&format!("{name}.statements"));
+    custody(
+        &[
+            "sign",
+            "--key",
+            s(key),
+            "--ledger",
+            "test.ledger",
+            s(&input),
+            "--out",
+            s(&out),
+        ],
+        None,
+    )
+    .ok();
+    out
+}
+
+const OLHA: &str = r#"{"type":"sighting","person":"UA-0101","occurred_at":"2022-09","source":"returned_pow","place":"Olenivka","witnesses":"O. K., cell 4"}
+"#;
+const PETRO: &str = r#"{"type":"capture","person":"UA-0102","occurred_at":"2022-04-02","place":"Bucha","notes":"taken from his house by soldiers"}
+"#;
+const STOLEN: &str = r#"{"type":"death","person":"UA-0101","occurred_at":"2022-10","cause":"execution"}
+"#;
+
+/// Three investigators sign in the field; the office registers their files
+/// with a registrar key. A file handed in twice adds nothing; the statement
+/// of an investigator whose key was revoked meanwhile is refused, whatever
+/// time it claims; the history names each author and the registrar.
+#[test]
+fn three_investigators_sign_offline_and_the_office_registers_their_statements() {
+    let env = Env::new(CUSTODY);
+    let (olha, olha_pub) = new_key(&env, "olha");
+    let (petro, petro_pub) = new_key(&env, "petro");
+    let (lost, lost_pub) = new_key(&env, "lost");
+    let (registrar, registrar_pub) = new_key(&env, "registrar");
+    for (holder, key) in [
+        ("Olha (field team A)", &olha_pub),
+        ("Petro (field team B)", &petro_pub),
+        ("Laptop stolen in May", &lost_pub),
+    ] {
+        env.grant_investigator(holder, key).ok();
+    }
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "registrar",
+        "--holder",
+        "office",
+        "--public-key",
+        &registrar_pub,
+    ])
+    .ok();
+    // Signed offline, before anything is registered.
+    let a = sign(&env, &olha, "olha", OLHA);
+    let b = sign(&env, &petro, "petro", PETRO);
+    let c = sign(&env, &lost, "lost", STOLEN);
+    // The stolen laptop's key is revoked before its file arrives.
+    env.revoke(&lost_pub, "laptop stolen").ok();
+
+    let register =
+        |file: &PathBuf| env.run(&["append", "--signed", "--key", s(&registrar), s(file)]);
+    let first = register(&a).ok();
+    register(&b).ok();
+    let before = env.snapshot();
+    // Handed in again: the same entry, nothing appended.
+    let again = register(&a).ok();
+    assert_eq!(again, first);
+    assert_eq!(env.snapshot(), before);
+    // After the revocation: refused, and the ledger is as it was.
+    register(&c).fails(1, &["line 1", "revoked"]);
+    assert_eq!(env.snapshot(), before);
+
+    let history = env.run(&["history", "UA-0101"]).ok();
+    assert!(
+        history.contains("authored by Olha (field team A)"),
+        "{history}"
+    );
+    assert!(history.contains("registered by office"), "{history}");
+    assert!(history.contains("place: Olenivka"), "{history}");
+    assert!(history.contains("witnesses: O. K., cell 4"), "{history}");
+    let status = env.run(&["status", "UA-0102"]).ok();
+    assert!(status.contains("held_unacknowledged"), "{status}");
+    assert!(status.contains("Bucha"), "{status}");
+    env.verify_ok();
+    // An export carries the disclosures, and verifies with all of them.
+    let export = env.path("export.jsonl");
+    env.run(&["export", "--out", s(&export)]).ok();
+    custody(&["verify", "--export", s(&export), "--all-disclosed"], None).ok();
+}
+
+/// A registrar registers what investigators signed; it cannot author
+/// evidence itself.
+#[test]
+fn a_registrar_may_register_statements_but_not_append_evidence() {
+    let env = Env::new(CUSTODY);
+    let (registrar, registrar_pub) = new_key(&env, "registrar");
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "registrar",
+        "--holder",
+        "office",
+        "--public-key",
+        &registrar_pub,
+    ])
+    .ok();
+    let before = env.snapshot();
+    env.run_in(&["append", "--key", s(&registrar)], PETRO)
+        .fails(1, &["does not hold the role `investigator`"]);
+    assert_eq!(env.snapshot(), before);
+    let file = sign(&env, &env.investigator, "inv", PETRO);
+    env.run(&["append", "--signed", "--key", s(&registrar), s(&file)])
+        .ok();
+}
+
+/// What `append --signed` refuses, each time with the line, leaving the
+/// ledger as it was: altered cleartext beside a statement, a statement
+/// signed for another ledger, and an author the ledger does not know.
+#[test]
+fn append_signed_refuses_altered_foreign_and_unknown_statements_whole() {
+    let env = Env::new(CUSTODY);
+    let good = sign(&env, &env.investigator, "good", OLHA);
+    let good_line = std::fs::read_to_string(&good).unwrap();
+    let before = env.snapshot();
+
+    // The place disclosed beside the second statement, altered.
+    let altered = env.path("altered.statements");
+    let forged = good_line.replace("\"value\":\"Olenivka\"", "\"value\":\"Donetsk\"");
+    assert_ne!(forged, good_line);
+    std::fs::write(&altered, format!("{good_line}{forged}")).unwrap();
+    env.run(&[
+        "append",
+        "--signed",
+        "--key",
+        s(&env.investigator),
+        s(&altered),
+    ])
+    .fails(1, &["line 2", "place"]);
+    assert_eq!(env.snapshot(), before);
+
+    // Signed for another ledger.
+    let input = env.path("other.jsonl");
+    std::fs::write(&input, OLHA).unwrap();
+    let other = custody(
+        &[
+            "sign",
+            "--key",
+            s(&env.investigator),
+            "--ledger",
+            "elsewhere.org/register",
+            s(&input),
+        ],
+        None,
+    )
+    .ok();
+    let foreign = env.path("foreign.statements");
+    std::fs::write(&foreign, other).unwrap();
+    env.run(&[
+        "append",
+        "--signed",
+        "--key",
+        s(&env.investigator),
+        s(&foreign),
+    ])
+    .fails(1, &["line 1", "elsewhere.org/register"]);
+    assert_eq!(env.snapshot(), before);
+
+    // An author nobody granted.
+    let (stranger, _) = new_key(&env, "stranger");
+    let theirs = sign(&env, &stranger, "stranger", OLHA);
+    env.run(&[
+        "append",
+        "--signed",
+        "--key",
+        s(&env.investigator),
+        s(&theirs),
+    ])
+    .fails(1, &["line 1"]);
+    assert_eq!(env.snapshot(), before);
+}
