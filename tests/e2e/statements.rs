@@ -5,7 +5,7 @@
 //! and registration.
 
 use crate::util::{custody, s, Env, CUSTODY};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A new key in `env`'s directory: its file and its public key (hex).
 fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
@@ -19,7 +19,7 @@ fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
 
 /// Signs `events` (JSON Lines) with `key` for the test ledger, offline:
 /// no store is named. Returns the statement file.
-fn sign(env: &Env, key: &PathBuf, name: &str, events: &str) -> PathBuf {
+fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
     let input = env.path(&format!("{name}.jsonl"));
     std::fs::write(&input, events).unwrap();
     let out = env.path(&format!("{name}.statements"));
