@@ -85,6 +85,10 @@ enum Command {
     /// registrar to put in the ledger later. The output holds personal
     /// data in clear.
     Sign(cmd::sign::SignArgs),
+    /// Hand statements from `custody sign` to a server (`custody serve
+    /// --key`) and check each receipt: the entry carries the statement
+    /// and is proved in a signed checkpoint.
+    Submit(cmd::submit::SubmitArgs),
     /// Turn a spreadsheet (CSV) into events with a mapping file (TOML): a
     /// dry run listing them, or with --apply one atomic append.
     Import(cmd::import::ImportArgs),
@@ -286,6 +290,7 @@ fn main() {
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Append(a) => cmd::append::run(&ctx, a),
         Command::Sign(a) => cmd::sign::run(&ctx, a),
+        Command::Submit(a) => cmd::submit::run(&ctx, a),
         Command::Import(a) => cmd::import::run(&ctx, a),
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Status(a) => cmd::status::status(&ctx, a),

@@ -209,3 +209,113 @@ fn append_signed_refuses_altered_foreign_and_unknown_statements_whole() {
     .fails(1, &["line 1"]);
     assert_eq!(env.snapshot(), before);
 }
+
+/// Grants a new key `registrar` and returns its file and public key.
+fn registrar(env: &Env) -> (PathBuf, String) {
+    let (key, public) = new_key(env, "registrar");
+    env.run(&[
+        "key",
+        "grant",
+        "--authority-key",
+        s(&env.authority),
+        "--role",
+        "registrar",
+        "--holder",
+        "serve.example.org",
+        "--public-key",
+        &public,
+    ])
+    .ok();
+    (key, public)
+}
+
+/// The server path: `custody serve --key` takes statement lines over
+/// HTTP and answers, once its commit is durable, with receipts that
+/// `custody submit` checks (entry, statement, inclusion proof, the
+/// checkpoint's signature). A retry gets the same entry; a bad line
+/// refuses the request whole; the ledger verifies and the CLI sees it all.
+#[test]
+fn serve_registers_statements_and_submit_checks_the_receipts() {
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env);
+    let file = sign(&env, &env.investigator, "olha", &format!("{OLHA}{PETRO}"));
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let submit = |file: &Path, log_key: &str| {
+        custody(
+            &[
+                "--json",
+                "submit",
+                "--to",
+                &server.url,
+                "--log-key",
+                log_key,
+                s(file),
+            ],
+            None,
+        )
+    };
+    let first = submit(&file, &public).ok();
+    let lines: Vec<serde_json::Value> = first
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{first}");
+    assert!(lines.iter().all(|l| l["existing"] == false), "{first}");
+    // A retry (an answer lost on the way): the same entries, nothing new.
+    let again = submit(&file, &public).ok();
+    for (a, b) in again.lines().zip(&lines) {
+        let a: serde_json::Value = serde_json::from_str(a).unwrap();
+        assert_eq!(a["seq"], b["seq"]);
+        assert_eq!(a["existing"], true);
+    }
+    // A receipt whose checkpoint is not signed by the key the submitter
+    // trusts is not taken (exit 2: nothing to count on).
+    submit(&file, &env.investigator_pub).fails(2, &["receipt does not hold"]);
+    // One bad line: the whole request is refused, every bad line named.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let bad = env.path("bad.statements");
+    let altered = text.replacen("\"value\":\"Olenivka\"", "\"value\":\"Donetsk\"", 1);
+    assert_ne!(altered, text);
+    std::fs::write(&bad, &altered).unwrap();
+    let agent = crate::serve::client(None);
+    let answer = agent
+        .post(&format!("{}/v1/statements", server.url))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send(altered.as_bytes())
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body = answer.into_body().read_to_string().unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["lines"][0]["line"], 1, "{body}");
+    assert_eq!(server.stop(), 0);
+    // What the server registered is the ledger's: it verifies, and the
+    // history names the author and the server.
+    env.verify_ok();
+    let history = env.run(&["history", "UA-0102"]).ok();
+    assert!(history.contains("authored by Field team"), "{history}");
+    assert!(
+        history.contains("registered by serve.example.org"),
+        "{history}"
+    );
+}
+
+/// A server started with a key that may not seal and checkpoint refuses
+/// to start; one started without --key takes no statements.
+#[test]
+fn serve_needs_a_registrar_key_to_take_statements() {
+    let env = Env::new(CUSTODY);
+    env.run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--key",
+        s(&env.investigator),
+    ])
+    .fails(1, &["neither `registrar` nor `authority`"]);
+    let server = crate::serve::Server::start(&env, &[]);
+    let file = sign(&env, &env.investigator, "olha", OLHA);
+    custody(&["submit", "--to", &server.url, s(&file)], None).fails(1, &["405", "without --key"]);
+    assert_eq!(server.stop(), 0);
+}

@@ -150,7 +150,7 @@ impl Source {
 }
 
 /// The HTTP client: the web's roots, or only `ca_cert` when given.
-fn agent(ca_cert: Option<&Path>) -> Result<ureq::Agent, Failure> {
+pub(crate) fn agent(ca_cert: Option<&Path>) -> Result<ureq::Agent, Failure> {
     // A source that stops answering must not hang an auditor's cron job.
     let mut config =
         ureq::Agent::config_builder().timeout_global(Some(std::time::Duration::from_secs(120)));

@@ -19,6 +19,7 @@ pub(crate) mod restore;
 pub(crate) mod serve;
 pub(crate) mod sign;
 pub(crate) mod status;
+pub(crate) mod submit;
 pub(crate) mod tiles;
 pub(crate) mod token;
 pub(crate) mod verify;

@@ -23,12 +23,19 @@ Bearer TOKEN` (from `custody token issue`): /v1/persons,
 /v1/persons/ID/dossier?format=html|md|json and /v1/report. Every read of
 people's data is recorded in the store's access log (`custody token log`).
 
+With --key (a registrar's key): POST /v1/statements takes statement lines
+from `custody sign` (no token: each statement's author signature is its
+authentication) and answers, once they are durably committed, with a
+receipt per statement (entry, inclusion proof, signed checkpoint) that
+`custody submit` checks; 503 with Retry-After when the queue is full.
+
 Pages for browsers, in English and Ukrainian: open / and sign in with a
 reader token (the browser keeps a session cookie, never the token); then
 /people, /people/ID, /report and /ledger.
 
-The server reads the store per request and never holds its lock: appends
-and checkpoints from the command line go on while it runs.
+Without --key the server reads the store per request and never holds its
+lock: appends and checkpoints from the command line go on while it runs.
+With --key it is the store's writer until it stops.
 
 Tokens are bearer secrets. Off this machine, serve over TLS: either
 --tls-cert/--tls-key here, or a TLS reverse proxy in front of a server
@@ -45,6 +52,13 @@ pub(crate) struct ServeArgs {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Register statements (`POST /v1/statements`) with this key, which
+    /// must hold `registrar` (or `authority`): it signs each statement's
+    /// entry and the seal and checkpoint that close each commit. The
+    /// server is then the store's one writer while it runs (`custody
+    /// append` waits and says the store is in use).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
 }
 
 /// How long requests under way may take to finish after SIGINT/SIGTERM.
@@ -97,13 +111,56 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         crate::escape::terminal(&name),
         crate::escape::path(&store)
     );
+    let committer = match &args.key {
+        Some(path) => Some(Arc::new(start_committer(ctx, path)?)),
+        None => None,
+    };
     // The web view's session cookie is `Secure` when TLS is ours.
-    let app = crate::serve::router(crate::serve::Reads::new(store)).layer(axum::Extension(
-        crate::serve::Transport { tls: tls.is_some() },
-    ));
-    runtime.block_on(serve_http(listener, tls, app))?;
+    let app = crate::serve::router(crate::serve::Reads::new(store, committer.clone())).layer(
+        axum::Extension(crate::serve::Transport { tls: tls.is_some() }),
+    );
+    let served = runtime.block_on(serve_http(listener, tls, app));
+    drop(runtime);
+    // Whatever was queued is committed before the writer lets go.
+    if let Some(c) = committer.and_then(Arc::into_inner) {
+        drop(c.stop());
+    }
+    served?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// The writer of a server that registers statements: the store opened to
+/// write, and the committer thread that owns it. The key must be able to
+/// sign the seal and checkpoint that close each commit.
+fn start_committer(
+    ctx: &Context,
+    path: &Path,
+) -> Result<custody_ledger::committer::Committer, Failure> {
+    use custody_format::event::Role;
+    let key = crate::cmd::key::signing_key(path)?;
+    let ledger = ctx.open()?;
+    let public = custody_ledger::keyfile::public_key_of(&key);
+    let may = ledger
+        .registry()
+        .get(&public)
+        .is_some_and(|k| k.may(Role::Registrar) || k.may(Role::Authority));
+    if !may {
+        return Err(crate::exit::refused(anyhow::anyhow!(
+            "--key {}: the key {} holds neither `registrar` nor `authority` in this ledger, so it could not seal and checkpoint what it registers; grant it `registrar` with `custody key grant --role registrar`",
+            path.display(),
+            public.to_hex()
+        )));
+    }
+    eprintln!(
+        "registering statements (POST /v1/statements) as {}; this server is the store's writer until it stops",
+        public.to_hex()
+    );
+    Ok(custody_ledger::committer::Committer::start(
+        ledger,
+        key,
+        custody_ledger::committer::Limits::default(),
+    ))
 }
 
 /// Serves `app` until SIGINT or SIGTERM, then lets requests under way

@@ -18,19 +18,18 @@
 //! sees their commit. Opening costs reading redb's header and replaying the
 //! governance index (under 2 ms at a million entries).
 //!
-//! The write path that comes next (`POST /v1/statements`, issue 13) needs
-//! the writer: it will be one task owning a writable `Ledger` for the
-//! server's life, fed by a bounded channel that it drains into one
-//! group commit at a time (answering each submission after the commit is
-//! durable, 503 with Retry-After when the channel is full). While it runs,
-//! `custody append` on the same store waits for the lock and then says
-//! the store is in use, which is right: the server is the one writer. The
-//! reads here need not change for it: a read-only open beside the writer
-//! is what the CLI's readers already do (if redb refuses a second handle
-//! in the same process, the writer task will hand out its read snapshots
-//! instead; `Reads::ledger` is the one place to change).
+//! The write path (`POST /v1/statements`, `submit`) needs the writer: with
+//! `--key`, one thread owns a writable `Ledger` for the server's life
+//! (`custody_ledger::committer`), fed by a bounded queue that it drains
+//! into one group commit at a time, answering each request once the commit
+//! is durable (503 with Retry-After when the queue is full). While it runs,
+//! `custody append` on the same store waits for the lock and then says the
+//! store is in use: the server is the one writer. The reads here do not
+//! change: a read-only open beside the writer in the same process is what
+//! they already were.
 
 mod routes;
+mod submit;
 mod web;
 
 use crate::access::{AccessFiles, AccessRecord, TokenRecord};
@@ -55,6 +54,9 @@ const MAX_BODY: u64 = 64 * 1024;
 /// What every request can reach.
 pub(crate) struct Reads {
     store: PathBuf,
+    /// The store's one writer, when the server registers statements
+    /// (`--key`): `POST /v1/statements` hands it jobs.
+    committer: Option<Arc<custody_ledger::committer::Committer>>,
     access: AccessFiles,
     /// One access-log append at a time (each is one write and an fsync).
     log_lock: tokio::sync::Mutex<()>,
@@ -64,10 +66,15 @@ pub(crate) struct Reads {
 pub(crate) type Shared = Arc<Reads>;
 
 impl Reads {
-    /// The state of a server over the store in `store`.
-    pub(crate) fn new(store: PathBuf) -> Shared {
+    /// The state of a server over the store in `store`, registering
+    /// statements through `committer` if it has one.
+    pub(crate) fn new(
+        store: PathBuf,
+        committer: Option<Arc<custody_ledger::committer::Committer>>,
+    ) -> Shared {
         Arc::new(Reads {
             access: AccessFiles::of(&store),
+            committer,
             store,
             log_lock: tokio::sync::Mutex::new(()),
         })
@@ -287,18 +294,24 @@ fn log_failed() -> Response {
 }
 
 /// Refuses a request whose body is declared larger than [`MAX_BODY`]
-/// (only the web view's two small forms read a body).
+/// (the web view's two small forms), or for `POST /v1/statements` than
+/// [`submit::MAX_STATEMENTS_BODY`].
 pub(crate) async fn bound_body(request: Request, next: Next) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
+    let max = if request.uri().path() == "/v1/statements" {
+        submit::MAX_STATEMENTS_BODY
+    } else {
+        MAX_BODY
+    };
+    if declared.is_some_and(|n| n > max) {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is over {MAX_BODY} bytes"),
-            None,
+            format!("the request body is over {max} bytes"),
+            Some("send fewer statements per request"),
         )
         .into_response();
     }

@@ -12,7 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use custody_format::event::PersonId;
 use custody_format::time::Timestamp;
@@ -34,6 +34,12 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/persons/{id}/bundle", get(bundle))
         .route("/v1/persons/{id}/dossier", get(dossier))
         .route("/v1/report", get(report))
+        .route(
+            "/v1/statements",
+            post(super::submit::statements).layer(DefaultBodyLimit::max(
+                super::submit::MAX_STATEMENTS_BODY as usize,
+            )),
+        )
         .route("/tile/entries/{*path}", get(entry_bundle))
         .route("/tile/{level}/{*path}", get(hash_tile))
         // The web view's pages (issue 14): cli/src/serve/web/.
@@ -195,7 +201,7 @@ fn person_request(
     }
 }
 
-fn json_response(value: serde_json::Value) -> Response {
+pub(super) fn json_response(value: serde_json::Value) -> Response {
     text("application/json", value.to_string() + "\n")
 }
 

@@ -1,0 +1,249 @@
+//! `custody submit`: hands statements signed in the field (`custody sign`)
+//! to a server that registers them (`custody serve --key`), and checks
+//! each receipt it gets back.
+//!
+//! The file is read and checked here first, as the server will (every bad
+//! line named, nothing sent). The server answers once its commit is
+//! durable, with, per statement, the entry that carries it, an inclusion
+//! proof and the signed checkpoint the proof holds against. A receipt is
+//! not taken on trust: the entry must hash to the hash given and carry
+//! exactly the statement sent (its id is the digest its author signed),
+//! and the proof must lead from that entry to the checkpoint's root; with
+//! `--log-key` the checkpoint's signature is checked too. A server that
+//! answers 503 (its queue is full) is asked again after Retry-After, a few
+//! times: a statement registered meanwhile gets its entry back, never a
+//! second one, so sending again is always safe.
+
+use crate::exit::{env, refused, CmdResult, Failure};
+use crate::output::{print_json, Context};
+use base64::Engine;
+use clap::Args;
+use custody_format::entry::SignedEntry;
+use custody_format::event::{EntryHash, Event};
+use custody_format::statement::StatementId;
+use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `custody submit`.
+#[derive(Args)]
+pub(crate) struct SubmitArgs {
+    /// The server (`custody serve --key`), e.g. https://ledger.example.org.
+    #[arg(long, value_name = "URL")]
+    to: String,
+    /// Statement lines from `custody sign`; `-` or nothing reads standard
+    /// input.
+    #[arg(value_name = "PATH|-")]
+    input: Option<PathBuf>,
+    /// Trust only this CA certificate (PEM) for an https server (one with
+    /// a self-signed certificate).
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// The public key (hex or SPKI PEM file) whose signature each receipt's
+    /// checkpoint must carry: the server's registrar or the ledger's
+    /// authority. Without it the checkpoint's signature is not checked
+    /// (the inclusion proof still is).
+    #[arg(long, value_name = "KEY")]
+    log_key: Option<String>,
+}
+
+/// How many times a busy server is asked again.
+const RETRIES: u32 = 5;
+/// The largest answer read.
+const MAX_ANSWER: u64 = 64 << 20;
+
+/// Runs `submit`.
+pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
+    let (input, source, _) = crate::cmd::append::open_input(args.input.as_ref())?;
+    let mut body = Vec::new();
+    let mut ids = Vec::new();
+    for item in StatementLineReader::new(input) {
+        match item {
+            Ok((_, r)) => {
+                ids.push(r.statement.id());
+                body.extend_from_slice(
+                    custody_ledger::statement_line::to_line(&r.statement, &r.disclosures)
+                        .as_bytes(),
+                );
+                body.push(b'\n');
+            }
+            Err(StatementLineItemError::Line(e)) => {
+                return Err(refused(anyhow::anyhow!("{source}: {e}; nothing was sent")))
+            }
+            Err(StatementLineItemError::Read(e)) => {
+                return Err(env(anyhow::anyhow!("{source}: {e}; nothing was sent")))
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(refused(anyhow::anyhow!(
+            "{source} holds no statement; nothing was sent"
+        )));
+    }
+    let log_key = match &args.log_key {
+        Some(k) => Some(crate::pubkey::public_key_arg("--log-key", k)?.0),
+        None => None,
+    };
+    let url = format!("{}/v1/statements", args.to.trim_end_matches('/'));
+    let (status, answer) = post(&url, &body, args.ca_cert.as_deref())?;
+    if status != 200 && status != 422 {
+        let message = answer["error"].as_str().unwrap_or("no reason given");
+        let lines = answer["lines"].as_array().map_or(String::new(), |l| {
+            l.iter()
+                .map(|e| {
+                    format!(
+                        "; line {}: {}",
+                        e["line"],
+                        e["error"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        });
+        return Err(refused(anyhow::anyhow!(
+            "{url} answered {status}: {}{}",
+            crate::escape::terminal(message),
+            crate::escape::terminal(&lines)
+        )));
+    }
+    let receipts = answer["receipts"].as_array().cloned().unwrap_or_default();
+    if receipts.len() != ids.len() {
+        return Err(env(anyhow::anyhow!(
+            "{url} answered {} receipts for {} statements: the answer cannot be matched to them; send the file again (registered statements get their entries back)",
+            receipts.len(),
+            ids.len()
+        )));
+    }
+    report(ctx, &receipts, &ids, log_key)
+}
+
+/// Checks and prints every receipt; refused statements make the exit 1.
+fn report(
+    ctx: &Context,
+    receipts: &[Value],
+    ids: &[StatementId],
+    log_key: Option<[u8; 32]>,
+) -> CmdResult {
+    let mut refusals = 0;
+    for (i, (r, id)) in receipts.iter().zip(ids).enumerate() {
+        let line = i + 1;
+        if let Some(why) = r["refused"].as_str() {
+            refusals += 1;
+            let why = crate::escape::terminal(why);
+            if ctx.json {
+                print_json(&json!({"line": line, "refused": why, "rule": r["rule"]}));
+            } else {
+                eprintln!("line {line}: refused: {why}");
+            }
+            continue;
+        }
+        let (seq, hash) = check_receipt(r, id, log_key)
+            .map_err(|e| env(anyhow::anyhow!("line {line}: the server's receipt does not hold: {e}; do not count this statement as registered, and tell the ledger's operator")))?;
+        let existing = r["existing"].as_bool().unwrap_or(false);
+        if ctx.json {
+            print_json(&json!({"line": line, "seq": seq, "hash": hash, "existing": existing}));
+        } else {
+            println!("{seq} {hash}");
+        }
+    }
+    if refusals > 0 {
+        return Err(refused(anyhow::anyhow!(
+            "{refusals} of {} statements were refused (said above); the others are registered",
+            ids.len()
+        )));
+    }
+    if !ctx.json {
+        eprintln!(
+            "registered {} statements; each receipt's entry carries its statement and is proved in the checkpoint",
+            ids.len()
+        );
+    }
+    Ok(())
+}
+
+/// What a receipt proves: the entry carries statement `id`, hashes to the
+/// hash given, and is leaf `seq` of the checkpoint's tree.
+fn check_receipt(
+    r: &Value,
+    id: &StatementId,
+    log_key: Option<[u8; 32]>,
+) -> Result<(u64, EntryHash), String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bytes = b64
+        .decode(r["entry"].as_str().ok_or("no entry")?)
+        .map_err(|e| format!("entry: {e}"))?;
+    let entry = SignedEntry::decode(bytes.clone()).map_err(|e| format!("entry: {e}"))?;
+    let claimed = EntryHash::from_hex(r["hash"].as_str().ok_or("no hash")?)
+        .map_err(|e| format!("hash: {e}"))?;
+    if entry.hash() != claimed || Some(entry.seq()) != r["seq"].as_u64() {
+        return Err("the entry is not the one the receipt names".into());
+    }
+    match entry.event() {
+        Event::Statement(st) if st.statement.id() == *id => {}
+        _ => return Err("the entry does not carry this statement".into()),
+    }
+    let note = r["checkpoint"].as_str().ok_or("no checkpoint")?;
+    let cp = custody_verifier::checkpoint::parse(note).map_err(|e| format!("checkpoint: {e}"))?;
+    if let Some(key) = log_key {
+        cp.verify_by(&[key])
+            .map_err(|e| format!("checkpoint signature: {e}"))?;
+    }
+    let proof = r["inclusion_proof"]
+        .as_array()
+        .ok_or("no inclusion proof")?
+        .iter()
+        .map(|h| {
+            let v = hex::decode(h.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
+            <[u8; 32]>::try_from(v).map_err(|_| "a proof hash is not 32 bytes".to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let leaf = custody_verifier::merkle::leaf_hash(&bytes);
+    custody_verifier::merkle::verify_inclusion(&leaf, entry.seq(), cp.size, &proof, &cp.root)
+        .map_err(|e| format!("inclusion proof: {e}"))?;
+    Ok((entry.seq(), claimed))
+}
+
+/// POSTs `body`, asking again after Retry-After while the server is busy.
+fn post(
+    url: &str,
+    body: &[u8],
+    ca_cert: Option<&std::path::Path>,
+) -> Result<(u16, Value), Failure> {
+    let agent = crate::cmd::mirror::agent(ca_cert)?;
+    for attempt in 0..=RETRIES {
+        let response = agent
+            .post(url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("Content-Type", "application/x-ndjson")
+            .send(body)
+            .map_err(|e| {
+                env(anyhow::anyhow!(
+                    "{url}: {e}; nothing is known to be registered: send the file again"
+                ))
+            })?;
+        let status = response.status().as_u16();
+        let wait = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1)
+            .min(30);
+        let text = response
+            .into_body()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(|e| env(anyhow::anyhow!("{url}: {e}; send the file again")))?;
+        if status == 503 && attempt < RETRIES {
+            eprintln!("{url} is busy; asking again in {wait} s");
+            std::thread::sleep(Duration::from_secs(wait));
+            continue;
+        }
+        let value = serde_json::from_slice(&text).unwrap_or(Value::Null);
+        return Ok((status, value));
+    }
+    unreachable!("the last attempt returns")
+}

@@ -1,0 +1,217 @@
+//! `POST /v1/statements`: statements signed in the field (`custody sign`),
+//! registered by the server (issue 13; docs/design/format-v3.md §4).
+//!
+//! Investigators need no account here: a statement's author signature is
+//! its authentication, and the chain rules refuse an author who does not
+//! hold `investigator` (or whose key was revoked before the statement
+//! arrived). The body is statement lines (one or many); every line is read
+//! and checked first (`custody_ledger::statement_line`: strict JSON,
+//! claims, the author's signature, each disclosure against its
+//! commitment), and a body with a bad line is refused whole (400, every
+//! bad line named), so a client never has to guess which of its lines went
+//! in.
+//!
+//! The checked statements go to the committer (`custody_ledger::committer`)
+//! as one job: it gathers the jobs of concurrent requests into one durable
+//! commit closed by a seal and a checkpoint, and the answer comes only once
+//! that commit is on disk. Each statement gets a receipt: its entry (seq,
+//! hash and stored bytes), its inclusion proof and the signed checkpoint
+//! note it holds against, so the client can check that the ledger holds
+//! exactly its statement without trusting the server; or its refusal, in
+//! the CLI's words. A statement already registered (a retry after a lost
+//! answer) gets its entry back (`existing: true`), never a second entry.
+//! When the committer's queue is full the answer is 503 with Retry-After:
+//! memory stays bounded, and nothing is taken that is not then committed.
+
+use super::{ApiError, Shared};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use custody_ledger::committer::{Job, Outcome, SubmitError};
+use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
+use custody_ledger::store::{Submission, Submitted};
+use serde_json::{json, Value};
+
+/// The largest body of `POST /v1/statements`: some thousands of statements.
+pub(crate) const MAX_STATEMENTS_BODY: u64 = 8 << 20;
+
+/// Statements in one request at most.
+const MAX_STATEMENTS: usize = 10_000;
+
+/// `POST /v1/statements`.
+pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Response {
+    let Some(committer) = state.committer.clone() else {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server takes no statements: it was started without --key",
+            Some("start `custody serve` with --key REGISTRAR.pem to register statements"),
+        )
+        .into_response();
+    };
+    let submissions = match read(&body) {
+        Ok(s) => s,
+        Err(response) => return *response,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job = Job {
+        events: submissions,
+        reply: Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    };
+    match committer.submit(job) {
+        Ok(()) => {}
+        Err(SubmitError::Busy(_)) => {
+            let mut r = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy: its commit queue is full; nothing of this request was taken",
+                Some("send the same statements again in a moment (a statement registered twice gets its first entry back)"),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        Err(SubmitError::Stopped(_)) => {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is stopping; nothing of this request was taken",
+                Some("send the statements again to the server when it is back"),
+            )
+            .into_response();
+        }
+    }
+    let outcomes = match rx.await {
+        Ok(Ok(outcomes)) => outcomes,
+        Ok(Err(e)) => {
+            eprintln!("error: {}", crate::escape::terminal(&e.to_string()));
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the commit failed; none of these statements is known to be registered",
+                Some(
+                    "send the same statements again (one registered meanwhile gets its entry back)",
+                ),
+            )
+            .into_response();
+        }
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the committer stopped before answering",
+                Some("send the same statements again"),
+            )
+            .into_response()
+        }
+    };
+    receipts(&state, outcomes).await
+}
+
+/// The body's statements, or the 400 that names every bad line.
+fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
+    let mut out = Vec::new();
+    let mut errors: Vec<Value> = Vec::new();
+    for item in StatementLineReader::new(body) {
+        match item {
+            Ok((_, r)) => out.push(Submission::Statement(Submitted {
+                statement: r.statement,
+                disclosures: r.disclosures,
+            })),
+            Err(StatementLineItemError::Line(e)) => {
+                errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+            }
+            Err(StatementLineItemError::Read(e)) => {
+                errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+                break;
+            }
+        }
+    }
+    let bad = |message: String, advice: &str, errors: Vec<Value>| {
+        let body = json!({"error": message, "advice": advice, "lines": errors});
+        Box::new((StatusCode::BAD_REQUEST, super::routes::json_response(body)).into_response())
+    };
+    if !errors.is_empty() {
+        return Err(bad(
+            format!(
+                "{} line(s) of the request are refused; nothing of it was taken",
+                errors.len()
+            ),
+            "fix or drop the lines named and send the request again",
+            errors,
+        ));
+    }
+    if out.is_empty() {
+        return Err(bad(
+            "the request holds no statement".into(),
+            "send statement lines as `custody sign` writes them",
+            vec![],
+        ));
+    }
+    if out.len() > MAX_STATEMENTS {
+        return Err(bad(
+            format!(
+                "the request holds {} statements; the limit is {MAX_STATEMENTS}",
+                out.len()
+            ),
+            "send them in several requests",
+            vec![],
+        ));
+    }
+    Ok(out)
+}
+
+/// One receipt or refusal per statement, in the order sent. 200 if any was
+/// registered, 422 if every one was refused.
+async fn receipts(state: &Shared, outcomes: Vec<Outcome>) -> Response {
+    let state = state.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let ledger = state.ledger()?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut any = false;
+        let mut items = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            items.push(match o {
+                Outcome::Appended(r) => {
+                    any = true;
+                    let bytes = ledger.entry_bytes(r.entry.seq)?.unwrap_or_default();
+                    json!({
+                        "seq": r.entry.seq,
+                        "hash": r.entry.hash,
+                        "existing": r.existing,
+                        "entry": b64.encode(bytes),
+                        "inclusion_proof": r.proof.iter().map(hex::encode).collect::<Vec<_>>(),
+                        "checkpoint": r.checkpoint.note,
+                    })
+                }
+                Outcome::Refused(reason) => json!({
+                    "refused": reason.plain(),
+                    "rule": reason.rule().name(),
+                }),
+            });
+        }
+        Ok::<_, crate::exit::Failure>((any, items))
+    })
+    .await;
+    match answer {
+        Ok(Ok((any, items))) => {
+            let status = if any {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (
+                status,
+                super::routes::json_response(json!({"receipts": items})),
+            )
+                .into_response()
+        }
+        Ok(Err(f)) => ApiError::from_failure(f, StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the statements are registered but the receipts could not be read",
+            Some("send the same statements again: each gets its entry back"),
+        )
+        .into_response(),
+    }
+}
