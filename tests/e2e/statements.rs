@@ -319,3 +319,87 @@ fn serve_needs_a_registrar_key_to_take_statements() {
     custody(&["submit", "--to", &server.url, s(&file)], None).fails(1, &["405", "without --key"]);
     assert_eq!(server.stop(), 0);
 }
+
+/// Nothing acknowledged is lost: a server killed (SIGKILL) while many
+/// clients submit leaves every statement it gave a receipt for in the
+/// ledger, at the seq and with the hash the receipt said, and the ledger
+/// verifies.
+#[test]
+fn every_receipt_survives_a_server_killed_under_load() {
+    let env = Env::new(CUSTODY);
+    let (key, _) = registrar(&env);
+    let events: String = (0..240)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"sighting\",\"person\":\"UA-{i:04}\",\"occurred_at\":\"2023\",\"source\":\"video\",\"place\":\"Place {i}\"}}\n"
+            )
+        })
+        .collect();
+    let file = sign(&env, &env.investigator, "many", &events);
+    let lines: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let url = format!("{}/v1/statements", server.url);
+    let receipts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let clients: Vec<_> = lines
+        .chunks(lines.len() / 12)
+        .map(|chunk| {
+            let (chunk, url, receipts) = (chunk.to_vec(), url.clone(), receipts.clone());
+            std::thread::spawn(move || {
+                let agent = crate::serve::client(None);
+                for line in chunk {
+                    let Ok(answer) = agent.post(&url).send(line.as_bytes()) else {
+                        return; // the server is gone
+                    };
+                    if answer.status().as_u16() != 200 {
+                        continue;
+                    }
+                    let Ok(body) = answer.into_body().read_to_string() else {
+                        return;
+                    };
+                    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    let r = &v["receipts"][0];
+                    let got = (
+                        r["seq"].as_u64().unwrap(),
+                        r["hash"].as_str().unwrap().to_string(),
+                    );
+                    receipts.lock().unwrap().push(got);
+                }
+            })
+        })
+        .collect();
+    // Killed once some receipts are out, while the others are in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while receipts.lock().unwrap().len() < 40 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    drop(server); // SIGKILL
+    for c in clients {
+        c.join().unwrap();
+    }
+    let receipts = receipts.lock().unwrap().clone();
+    assert!(receipts.len() >= 40, "{} receipts", receipts.len());
+    let report = env.verify_ok();
+    let length = report["length"].as_u64().unwrap();
+    let log = env.run(&["--json", "log"]).ok();
+    let stored: std::collections::HashMap<u64, String> = log
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["seq"].as_u64().unwrap(),
+                v["hash"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (seq, hash) in &receipts {
+        assert!(
+            *seq < length,
+            "receipt for seq {seq} beyond the ledger's {length} entries"
+        );
+        assert_eq!(stored.get(seq), Some(hash), "seq {seq}");
+    }
+}
