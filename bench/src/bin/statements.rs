@@ -1,0 +1,296 @@
+//! `custody-bench-statements`: statements per second through `custody
+//! serve --key` (issue 13's goal: at least 15,000 a second with 256
+//! clients, each answered within 50 ms at p99), measured against the
+//! release binary as a user runs it.
+//!
+//! It makes a ledger in a temporary directory (an authority, an
+//! investigator who authors, a registrar the server signs with), signs
+//! `--statements` statements beforehand (signing is the field's work, not
+//! the server's), starts `custody serve --key registrar.pem` on a free
+//! loopback port, and lets `--clients` threads POST them, one statement
+//! per request, each waiting for its receipt before sending the next.
+//! It prints the rate over the whole run and the latency of a request
+//! (p50, p99, max), then checks the ledger with `custody verify`.
+//!
+//! `--in-process` measures the committer alone, without HTTP: the same
+//! statements handed to `custody_ledger::committer::Committer` by the same
+//! number of threads, one job each, to separate the store's cost from the
+//! server's. Nothing here is a test; CI never runs it.
+#![forbid(unsafe_code)]
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use custody_format::event::{Event, KeyGranted, Role};
+use custody_format::statement::{Nonce, SignedStatement, StatementBody, STATEMENT_VERSION};
+use custody_ledger::committer::{Committer, Job, Limits, Outcome, SubmitError};
+use custody_ledger::input::{commit_fresh, event_from_value};
+use custody_ledger::keyfile::{public_key_of, write_signing_key, SigningKey};
+use custody_ledger::statement_line::to_line;
+use custody_ledger::store::{Ledger, Submission, Submitted};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Statements per second through `custody serve --key`.
+#[derive(Parser)]
+#[command(name = "custody-bench-statements", version)]
+struct Args {
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 256)]
+    clients: usize,
+    /// Statements signed beforehand and submitted.
+    #[arg(long, default_value_t = 60_000)]
+    statements: usize,
+    /// The committer alone, without HTTP.
+    #[arg(long)]
+    in_process: bool,
+    /// The `custody` binary (default: the one beside this executable).
+    #[arg(long, env = "CUSTODY_BIN", value_name = "PATH")]
+    custody: Option<PathBuf>,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let (store, registrar, statements) = setup(dir.path(), args.statements)?;
+    println!(
+        "{} statements signed beforehand; {} clients{}",
+        statements.len(),
+        args.clients,
+        if args.in_process {
+            ", committer in process (no HTTP)"
+        } else {
+            ", custody serve --key over HTTP on loopback"
+        }
+    );
+    if args.in_process {
+        in_process(&store, registrar, statements, args.clients)
+    } else {
+        over_http(&args, dir.path(), &store, statements)
+    }
+}
+
+/// The ledger, the registrar's key, and the statement lines.
+fn setup(dir: &Path, n: usize) -> Result<(PathBuf, SigningKey, Vec<Submitted>)> {
+    let store = dir.join("ledger");
+    let authority = SigningKey::from_bytes(&[1; 32]);
+    let author = SigningKey::from_bytes(&[2; 32]);
+    let registrar = SigningKey::from_bytes(&[3; 32]);
+    let (mut l, _) = Ledger::create(&store, "bench.custody/statements", "A", &authority)?;
+    let grant = |key: &SigningKey, role, holder: &str| {
+        Event::KeyGranted(KeyGranted {
+            public_key: public_key_of(key),
+            role,
+            holder: holder.into(),
+        })
+    };
+    l.append(
+        vec![
+            grant(&author, Role::Investigator, "field team"),
+            grant(&registrar, Role::Registrar, "server"),
+        ],
+        &authority,
+    )?;
+    drop(l);
+    write_signing_key(&dir.join("registrar.pem"), &registrar)?;
+    let start = Instant::now();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut event = event_from_value(serde_json::json!({
+            "type": "sighting", "person": format!("BX-{:06}", i % 20_000),
+            "occurred_at": "2023-05", "source": "returned_pow",
+            "place": "Olenivka", "notes": format!("statement {i}")
+        }))?;
+        let disclosures = commit_fresh(&mut event)?;
+        let mut nonce = [0u8; 16];
+        nonce[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let body = StatementBody {
+            version: STATEMENT_VERSION,
+            ledger: "bench.custody/statements".into(),
+            author: public_key_of(&author),
+            signed_at: custody_ledger::clock::now(),
+            nonce: Nonce(nonce),
+            event: Box::new(event),
+        };
+        out.push(Submitted {
+            statement: SignedStatement::sign(body, &author)?,
+            disclosures,
+        });
+    }
+    eprintln!("signed in {:.1} s", start.elapsed().as_secs_f64());
+    Ok((store, registrar, out))
+}
+
+/// Prints the rate and the latencies of `lat` (one per statement).
+fn summary(what: &str, n: usize, elapsed: Duration, mut lat: Vec<Duration>) {
+    lat.sort();
+    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    println!(
+        "{what}: {n} statements in {:.2} s = {:.0} statements/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        lat.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    );
+}
+
+/// The statements, dealt to `clients` threads that each run `one` on theirs
+/// in turn; the latency of each call.
+fn run_clients<T: Send + 'static>(
+    items: Vec<T>,
+    clients: usize,
+    one: impl Fn(T) -> Result<()> + Send + Sync + 'static,
+) -> Result<(Duration, Vec<Duration>)> {
+    let queues: Vec<Vec<T>> = {
+        let mut q: Vec<Vec<T>> = (0..clients).map(|_| Vec::new()).collect();
+        for (i, item) in items.into_iter().enumerate() {
+            q[i % clients].push(item);
+        }
+        q
+    };
+    let one = Arc::new(one);
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let threads: Vec<_> = queues
+        .into_iter()
+        .map(|queue| {
+            let (one, latencies) = (one.clone(), latencies.clone());
+            std::thread::spawn(move || -> Result<()> {
+                let mut mine = Vec::with_capacity(queue.len());
+                for item in queue {
+                    let t = Instant::now();
+                    one(item)?;
+                    mine.push(t.elapsed());
+                }
+                latencies.lock().expect("not poisoned").extend(mine);
+                Ok(())
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a client panicked")?;
+    }
+    let elapsed = start.elapsed();
+    let lat = std::mem::take(&mut *latencies.lock().expect("not poisoned"));
+    Ok((elapsed, lat))
+}
+
+fn in_process(
+    store: &Path,
+    key: SigningKey,
+    statements: Vec<Submitted>,
+    clients: usize,
+) -> Result<()> {
+    let n = statements.len();
+    let committer = Arc::new(Committer::start(
+        Ledger::open(store)?,
+        key,
+        Limits::default(),
+    ));
+    let c = committer.clone();
+    let (elapsed, lat) = run_clients(statements, clients, move |s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut job = Job {
+            events: vec![Submission::Statement(s)],
+            reply: Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        };
+        loop {
+            match c.submit(job) {
+                Ok(()) => break,
+                Err(SubmitError::Busy(back)) => {
+                    job = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(SubmitError::Stopped(_)) => bail!("the committer stopped"),
+            }
+        }
+        match rx.recv()?.map_err(|e| anyhow::anyhow!("{e}"))?.pop() {
+            Some(Outcome::Appended(_)) => Ok(()),
+            other => bail!("not registered: {other:?}"),
+        }
+    })?;
+    summary("committer in process", n, elapsed, lat);
+    drop(Arc::into_inner(committer).map(Committer::stop));
+    Ok(())
+}
+
+fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) -> Result<()> {
+    let custody = match &args.custody {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("custody"),
+    };
+    if !custody.is_file() {
+        bail!(
+            "no custody binary at {}: build it first (cargo build --release -p custody-cli)",
+            custody.display()
+        );
+    }
+    let mut child = Command::new(&custody)
+        .arg("--store")
+        .arg(store)
+        .args(["serve", "--listen", "127.0.0.1:0", "--key"])
+        .arg(dir.join("registrar.pem"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting custody serve")?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+    let Some(base) = line.trim().strip_prefix("listening on ") else {
+        let _ = child.kill();
+        bail!("custody serve did not start: {line:?}");
+    };
+    let url = format!("{base}/v1/statements");
+    let n = statements.len();
+    let lines: Vec<String> = statements
+        .iter()
+        .map(|s| to_line(&s.statement, &s.disclosures) + "\n")
+        .collect();
+    drop(statements);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_idle_connections(args.clients * 2)
+        .max_idle_connections_per_host(args.clients * 2)
+        .build()
+        .into();
+    let result = run_clients(lines, args.clients, move |line| loop {
+        let answer = agent.post(&url).send(line.as_bytes())?;
+        match answer.status().as_u16() {
+            200 => {
+                let _ = answer.into_body().read_to_vec()?;
+                return Ok(());
+            }
+            503 => std::thread::sleep(Duration::from_millis(5)),
+            s => bail!("answer {s}: {}", answer.into_body().read_to_string()?),
+        }
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let (elapsed, lat) = result?;
+    summary("custody serve --key", n, elapsed, lat);
+    let verify = Command::new(&custody)
+        .arg("--store")
+        .arg(store)
+        .args(["verify"])
+        .output()?;
+    println!(
+        "custody verify: {}",
+        String::from_utf8_lossy(&verify.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+    );
+    Ok(())
+}
