@@ -59,6 +59,7 @@ pub(crate) fn store_advice(e: &StoreError) -> Option<&'static str> {
         StoreError::Damaged { .. } => "do not append to it. Restore the store directory from a backup, or rebuild the ledger from an export into a new directory with `custody restore --from EXPORT --store NEW_DIR` (it verifies the export first, as `custody verify --export EXPORT` does); if only statuses are damaged, `custody rebuild` folds them again from the chain; if the store still opens, `custody verify` shows the first damaged entry",
         StoreError::OldLayout(_) => "open it with the build that wrote it and `custody export --out ledger.jsonl` it; then, with this build, `custody restore --from ledger.jsonl --store NEW_DIR` verifies that export and builds a store of this layout from it. Keep the export: every entry in it verifies with `custody verify --export`",
         StoreError::MapNotBuilt(_) => "run any command that writes to the store once (for example `custody rebuild`, or the next `custody append` or `custody checkpoint`): it upgrades the store to layout 3 and builds the map (a few seconds at a million entries); a copy on read-only media must be copied to writable storage first",
+        StoreError::CompactionStopped { .. } => "nothing was changed. Check that the disk has free space for a second copy of the store's live data and that the system log shows no I/O errors, run `custody verify`, then `custody compact` again",
         _ => return None,
     })
 }

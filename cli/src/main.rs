@@ -109,7 +109,9 @@ enum Command {
     /// Rebuild every projection from the chain.
     Rebuild,
     /// Give the store's free space back to the file system (after a large
-    /// import, or to archive a copy); nothing in the ledger changes.
+    /// import, or to archive a copy) by rewriting the store into a new file,
+    /// which also leaves no byte of deleted data in it; nothing in the
+    /// ledger changes. Needs free disk space for the live data meanwhile.
     Compact,
     /// Verify the whole chain, then every index and status against it (and,
     /// with --checkpoint, that it extends an earlier checkpoint); or a file

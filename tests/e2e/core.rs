@@ -749,6 +749,82 @@ fn compact_changes_nothing_in_the_ledger() {
     assert_eq!(env.verify_ok()["length"], 10);
 }
 
+/// Every file under `dir` but the store's database, with its bytes.
+fn files_beside_the_database(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_beside_the_database(&path));
+        } else if path.file_name().unwrap() != "custody.redb" {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `compact` rewrites the store's file (so that no byte of a deleted row
+/// survives: issue 15) and puts the new file in the old one's place: on
+/// the demo's store, with access tokens issued, the file is another inode,
+/// private (0600), no larger; `verify` says what it said; nothing else in
+/// the store's directory changed, and no temporary file is left.
+#[test]
+fn compact_replaces_the_store_file_and_nothing_beside_it() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("demo");
+    custody(&["demo", "--keep", s(&kept)], None).ok();
+    let store = kept.join("ledger");
+    let on = |args: &[&str]| custody_on(&store, args, None);
+    let authority = kept.join("keys").join("authority.pem");
+    on(&[
+        "token",
+        "issue",
+        "--holder",
+        "Clerk A",
+        "--role",
+        "reader",
+        "--key",
+        s(&authority),
+    ])
+    .ok();
+    // The old statuses' pages are freed: there is space to give back.
+    on(&["rebuild"]).ok();
+    let db = store.join("custody.redb");
+    let before = std::fs::metadata(&db).unwrap();
+    let beside = files_beside_the_database(&store);
+    assert!(
+        beside
+            .iter()
+            .any(|(p, _)| p.ends_with("access/tokens.json")),
+        "{beside:?}"
+    );
+    let verified = on(&["--json", "verify"]).ok();
+    let statuses = on(&["--json", "status"]).ok();
+    let out: serde_json::Value =
+        serde_json::from_str(on(&["--json", "compact"]).ok().trim()).unwrap();
+    let after = std::fs::metadata(&db).unwrap();
+    assert_ne!(
+        after.ino(),
+        before.ino(),
+        "compact wrote the old file in place"
+    );
+    assert_eq!(after.permissions().mode() & 0o777, 0o600);
+    assert!(
+        after.len() <= before.len(),
+        "{} > {}",
+        after.len(),
+        before.len()
+    );
+    assert_eq!(out["bytes_before"].as_u64(), Some(before.len()));
+    assert_eq!(out["bytes_after"].as_u64(), Some(after.len()));
+    assert!(!store.join("custody.redb.rewrite").exists());
+    assert_eq!(files_beside_the_database(&store), beside);
+    assert_eq!(on(&["--json", "verify"]).ok(), verified);
+    assert_eq!(on(&["--json", "status"]).ok(), statuses);
+}
+
 /// A copy of the store taken while a writer had it open — as a forensic
 /// image of a live or crashed server would be — is "unclean": redb must
 /// recover it before reading. A reading command recovers it in memory: it

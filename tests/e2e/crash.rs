@@ -247,3 +247,96 @@ fn sigkill_during_append_loses_no_acknowledged_entry() {
         "only {kills} kills in {BUDGET:?} (each round takes ~{full:?}); the machine is too slow for this test's budget"
     );
 }
+
+/// The inode of `path`: a new one means the file was replaced.
+fn inode(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().ino()
+}
+
+/// `custody compact` rewrites the store into `custody.redb.rewrite` and
+/// renames it over `custody.redb`. Aborted at each step of that (debug
+/// builds abort where `CUSTODY_TEST_CRASH` says), and killed with SIGKILL
+/// at random moments, it leaves the old store or the new one, whole: the
+/// store opens, verifies with the same head and answers `status` as
+/// before, a reader ignores what the rewrite left and the next writer
+/// removes it.
+#[test]
+fn a_crash_during_compact_leaves_the_old_store_or_the_new_one() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new(CUSTODY);
+    let (acks, _) = run_round(&env, 0, None);
+    assert_eq!(acks.len(), RECORDS);
+    // A rebuild frees the old statuses' pages: the rewrite has work to do.
+    env.run(&["rebuild"]).ok();
+    let head = env.verify_ok()["head_hash"].clone();
+    let statuses = env.run(&["--json", "status"]).ok();
+    let db = env.store.join("custody.redb");
+    let leftover = env.store.join("custody.redb.rewrite");
+    let whole = |what: &str| {
+        assert_eq!(env.verify_ok()["head_hash"], head, "{what}");
+        assert_eq!(env.run(&["--json", "status"]).ok(), statuses, "{what}");
+    };
+    for (step, renamed) in [
+        ("compact:copied", false),
+        ("compact:before-rename", false),
+        ("compact:before-dir-sync", true),
+    ] {
+        let old = inode(&db);
+        let status = Command::new(BIN)
+            .args(["--store", s(&env.store), "compact"])
+            .env("CUSTODY_TEST_CRASH", step)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.signal(), Some(6), "{step}: aborted ({status})");
+        assert_eq!(
+            inode(&db) != old,
+            renamed,
+            "{step}: the store file replaced?"
+        );
+        assert_eq!(
+            leftover.exists(),
+            !renamed,
+            "{step}: the rewrite's file left?"
+        );
+        whole(step);
+        assert_eq!(
+            leftover.exists(),
+            !renamed,
+            "{step}: a reader removed a file"
+        );
+        // The next writer removes the leftover and compacts.
+        env.run(&["compact"]).ok();
+        assert!(!leftover.exists(), "{step}");
+        whole(step);
+    }
+
+    let t0 = Instant::now();
+    env.run(&["compact"]).ok();
+    let full = t0.elapsed();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut killed = 0;
+    for round in 0..8 {
+        let mut child = Command::new(BIN)
+            .args(["--store", s(&env.store), "compact"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(
+            rng.random_range(0..=full.as_micros() as u64),
+        ));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        whole(&format!("kill {round}"));
+    }
+    env.run(&["compact"]).ok();
+    assert!(!leftover.exists());
+    whole("after the kills");
+    eprintln!("compact crash test: {killed} of 8 compactions killed midway");
+}

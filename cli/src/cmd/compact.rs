@@ -1,4 +1,6 @@
-//! `custody compact`: give the store's free space back to the file system.
+//! `custody compact`: give the store's free space back to the file system,
+//! by rewriting the store into a new file (`Ledger::compact`), which also
+//! leaves no byte of a deleted row in it.
 
 use crate::exit::CmdResult;
 use crate::output::{print_json, Context};

@@ -3,7 +3,8 @@
 //! operation that commits a set of writes across them atomically *and*
 //! durably.
 //!
-//! This is the only module that names redb. The store was first built on
+//! This is the only module that names redb (with its part `rewrite`,
+//! compaction). The store was first built on
 //! sled 0.34; `docs/BENCHMARKS.md` ("Why redb") gives the figures that
 //! replaced it: sled rebuilds its whole page table from a snapshot at every
 //! open (0.3 s and 265 MB at a million entries, 2 s for the first open after
@@ -12,7 +13,9 @@
 //! ## Layout
 //!
 //! One file, `custody.redb`, holding one redb table per logical tree
-//! ([`TreeId::name`]), plus the lock file `custody.lock`.
+//! ([`TreeId::name`]), plus the lock file `custody.lock`. During a
+//! compaction, and after a crash in one, `custody.redb.rewrite` too
+//! ([`rewrite`]; the next writable open removes it).
 //!
 //! ## Durability
 //!
@@ -31,6 +34,8 @@
 //! [`Access::Read`] never writes the file: redb's read-only open, or, for a
 //! file its last writer did not close, redb over [`CopyOnRead`], which keeps
 //! recovery's writes in memory.
+
+mod rewrite;
 
 use super::StoreError;
 use redb::{
@@ -510,6 +515,9 @@ impl Backend {
             });
         }
         let lock = take_lock(dir)?;
+        if access == Access::Write {
+            rewrite::remove_leftover(dir)?;
+        }
         if access == Access::Create {
             // Made here, private, before redb fills it.
             private_options()
@@ -744,26 +752,6 @@ impl Backend {
             }
         }
         txn.commit().map_err(|e| err(e.into()))
-    }
-
-    /// Moves every page to the front of the file and truncates it, until
-    /// nothing more moves. redb reuses the pages a commit frees (copy-on-
-    /// write frees the old version of every page it changes) but never
-    /// shrinks its file on its own. Each step is an ordinary durable
-    /// commit, so a crash midway leaves a whole store, less compact.
-    pub(crate) fn compact(&mut self) -> Result<(), StoreError> {
-        // redb compacts only with no read transaction alive.
-        if let Ok(mut s) = self.snapshot.lock() {
-            *s = None;
-        }
-        let dir = self.dir.clone();
-        let Handle::Write(db) = &mut self.db else {
-            return Err(StoreError::ReadOnly(dir));
-        };
-        contained(&dir, || {
-            while db.compact().map_err(|e| db_err(&dir, e))? {}
-            Ok(())
-        })
     }
 
     /// Closes the database now, reporting what a drop would ignore: a

@@ -56,6 +56,18 @@ pub enum StoreError {
     /// was opened read-only, so it was not.
     #[error("{0} is a store of layout 2, which has no person map yet; it is built when the store is first opened to write")]
     MapNotBuilt(PathBuf),
+    /// `custody compact` stopped before it replaced the store's file: the
+    /// rewritten copy could not be made, or differed from the store. The
+    /// copy was removed; the store is as it was.
+    #[error(
+        "compaction of {dir} stopped before it replaced the store, which is as it was: {detail}"
+    )]
+    CompactionStopped {
+        /// The store.
+        dir: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
     /// A store in a layout this build does not read (the sled store of the
     /// first development builds). Nothing is wrong with it; it needs the
     /// build that wrote it to export it.

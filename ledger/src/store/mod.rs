@@ -926,16 +926,20 @@ impl Ledger {
     }
 
     /// Gives the store's free pages back to the file system (like SQL's
-    /// `VACUUM`): the file keeps the space of every page a commit replaced
-    /// until a later commit reuses it, so after a large import it can be
-    /// half free space. Entries, indexes and projections are not changed,
-    /// and a crash midway leaves a whole store. Consumes the ledger: the
-    /// file is final only once the store is closed. Returns the file's size
-    /// before and after.
-    pub fn compact(mut self) -> Result<(u64, u64), StoreError> {
+    /// `VACUUM`) by rewriting it: every live row is copied into a new file,
+    /// checked against the old, and renamed over it (`backend::rewrite`,
+    /// which gives the crash-safety argument). The file keeps the space of
+    /// every page a commit replaced, and the bytes in it, until a later
+    /// commit reuses it; the new file holds none of them, so no byte of a
+    /// deleted row survives a compaction. Entries, indexes and projections
+    /// are not changed, and a crash midway leaves the old store or the new
+    /// one, whole. Consumes the ledger (it is closed when this returns).
+    /// Returns the file's size before and after.
+    pub fn compact(self) -> Result<(u64, u64), StoreError> {
         let before = self.size_on_disk()?;
-        self.backend.compact()?;
-        Ok((before, self.close()?))
+        let dir = self.dir;
+        self.backend.rewrite()?;
+        Ok((before, backend::size_of_store(&dir)?))
     }
 
     /// Closes the store now instead of when the ledger is dropped, so that
