@@ -128,23 +128,19 @@ fn depth(v: &Value) -> usize {
 /// written by `custody init` and `custody key grant|revoke`, which check
 /// their own rules.
 pub fn event_from_value(value: Value) -> Result<Event, FieldError> {
-    parse_event(value, None, false)
+    parse_event(value, None)
 }
 
 /// Parses one event as [`event_from_value`] does, with the input sugar and
 /// the checks of `ctx` (see the module docs).
 pub fn event_from_value_in(value: Value, ctx: &InputContext<'_>) -> Result<Event, FieldError> {
-    parse_event(value, Some(ctx), false)
+    parse_event(value, Some(ctx))
 }
 
-/// `v3`: the event will be committed and signed in format v3, so it may
-/// carry `witnesses`, which has no v1/v2 form (refused otherwise, as an
-/// unknown field: design docs/design/format-v3.md §16, decision 3).
-fn parse_event(
-    value: Value,
-    ctx: Option<&InputContext<'_>>,
-    v3: bool,
-) -> Result<Event, FieldError> {
+/// Every event is committed and signed in format v3, so evidence may carry
+/// `witnesses` (design docs/design/format-v3.md §2.2), which a correction
+/// has not (refused there as an unknown field).
+fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, FieldError> {
     if depth(&value) > MAX_JSON_DEPTH {
         return Err(FieldError::new(
             "(record)",
@@ -179,7 +175,7 @@ fn parse_event(
     // Taken out before the type's fields are read (they skip it), and put
     // back once the event is built. A correction has no such field, so
     // theirs stays in the map and is refused as unknown.
-    let witnesses = if v3 && type_name != "correction" {
+    let witnesses = if type_name != "correction" {
         take_witnesses(&mut map)?
     } else {
         None
@@ -200,7 +196,7 @@ fn parse_event(
         "ill_treatment" => Event::IllTreatment(fields::<IllTreatment>(map)?),
         "remains_returned" => Event::RemainsReturned(fields::<RemainsReturned>(map)?),
         "dispute" => Event::Dispute(fields::<Dispute>(map)?),
-        "correction" => Event::Correction(correction(map, ctx, v3)?),
+        "correction" => Event::Correction(correction(map, ctx)?),
         "genesis" | "key_granted" | "key_revoked" => {
             return Err(FieldError::new(
                 "type",
@@ -550,13 +546,12 @@ struct CorrectionFields {
 fn correction(
     map: Map<String, Value>,
     ctx: Option<&InputContext<'_>>,
-    v3: bool,
 ) -> Result<Correction, FieldError> {
     let c: CorrectionFields = fields(map)?;
     let replacement = match c.replacement {
         None | Some(Value::Null) => None,
         Some(v) => Some(Box::new(
-            parse_event(v, ctx, v3).map_err(|e| e.within("replacement"))?,
+            parse_event(v, ctx).map_err(|e| e.within("replacement"))?,
         )),
     };
     Ok(Correction {
@@ -582,8 +577,6 @@ pub struct EventReader<'a, R> {
     /// records of their own: skipped, not reported once each.
     resync: bool,
     ctx: Option<InputContext<'a>>,
-    /// Accept `witnesses` ([`EventReader::for_v3`]).
-    v3: bool,
 }
 
 impl<R: BufRead> EventReader<'static, R> {
@@ -597,7 +590,6 @@ impl<R: BufRead> EventReader<'static, R> {
             fatal: false,
             resync: false,
             ctx: None,
-            v3: false,
         }
     }
 }
@@ -613,16 +605,7 @@ impl<'a, R: BufRead> EventReader<'a, R> {
             fatal: false,
             resync: false,
             ctx: Some(ctx),
-            v3: false,
         }
-    }
-
-    /// Also accepts the `witnesses` field of format v3: for events that
-    /// are committed and signed in v3 form (`custody sign`); `custody
-    /// append` refuses it until the store writes v3.
-    pub fn for_v3(mut self) -> EventReader<'a, R> {
-        self.v3 = true;
-        self
     }
 
     fn fail(&mut self, message: String) -> InputError {
@@ -685,7 +668,7 @@ impl<'a, R: BufRead> EventReader<'a, R> {
     }
 
     fn parse(&self, value: Value) -> Result<Event, FieldError> {
-        parse_event(value, self.ctx.as_ref(), self.v3)
+        parse_event(value, self.ctx.as_ref())
     }
 
     fn next_record(&mut self) -> Result<Option<(usize, Event)>, InputError> {
@@ -1205,19 +1188,17 @@ pub fn commit_fresh(
 mod witnesses_tests {
     use super::*;
 
-    fn read(text: &str, v3: bool) -> Result<Event, InputError> {
-        let reader = EventReader::new(text.as_bytes());
-        let mut reader = if v3 { reader.for_v3() } else { reader };
-        reader.next().unwrap().map(|(_, e)| e)
+    fn read(text: &str) -> Result<Event, InputError> {
+        EventReader::new(text.as_bytes())
+            .next()
+            .unwrap()
+            .map(|(_, e)| e)
     }
 
     #[test]
-    fn witnesses_are_read_only_for_v3_and_checked_like_any_text() {
+    fn witnesses_are_read_on_evidence_and_checked_like_any_text() {
         let sighting = r#"{"type":"sighting","person":"P-1","occurred_at":"2022","source":"video","witnesses":"a neighbour"}"#;
-        // append (v1/v2) refuses the field it cannot encode.
-        let e = read(sighting, false).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("witnesses"), "{e}");
-        let event = read(sighting, true).unwrap();
+        let event = read(sighting).unwrap();
         assert_eq!(
             event.witnesses().as_ref().and_then(|w| w.text()),
             Some("a neighbour")
@@ -1227,7 +1208,7 @@ mod witnesses_tests {
             r#"{{"type":"correction","target":"{}","reason":"r","replacement":{sighting}}}"#,
             "ab".repeat(32)
         );
-        let Event::Correction(c) = read(&replaced, true).unwrap() else {
+        let Event::Correction(c) = read(&replaced).unwrap() else {
             panic!("a correction")
         };
         assert!(c.replacement.unwrap().witnesses().is_some());
@@ -1236,7 +1217,7 @@ mod witnesses_tests {
             "ab".repeat(32)
         );
         assert_eq!(
-            read(&on_correction, true).unwrap_err().field.as_deref(),
+            read(&on_correction).unwrap_err().field.as_deref(),
             Some("witnesses")
         );
         for (bad, why) in [
@@ -1245,13 +1226,13 @@ mod witnesses_tests {
             (r#""witnesses":7"#, "must be text"),
         ] {
             let text = sighting.replace(r#""witnesses":"a neighbour""#, bad);
-            let e = read(&text, true).unwrap_err();
+            let e = read(&text).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("witnesses"), "{text}: {e}");
             assert!(e.message.contains(why), "{text}: {e}");
         }
         // null is absent, as for every optional field.
         let null = sighting.replace(r#""a neighbour""#, "null");
-        assert!(read(&null, true).unwrap().witnesses().is_none());
+        assert!(read(&null).unwrap().witnesses().is_none());
     }
 }
 

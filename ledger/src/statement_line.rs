@@ -445,7 +445,7 @@ mod tests {
     /// An event as `custody sign` reads it (`witnesses` accepted).
     fn v3_event(v: Value) -> Event {
         let text = v.to_string();
-        let mut reader = EventReader::new(text.as_bytes()).for_v3();
+        let mut reader = EventReader::new(text.as_bytes());
         reader.next().unwrap().unwrap().1
     }
 

@@ -146,7 +146,7 @@ fn sign_all(
             "cannot write the statements: {e}; nothing was written"
         ))
     };
-    for item in EventReader::with_context(reader, input).for_v3() {
+    for item in EventReader::with_context(reader, input) {
         let (line, event) = match item {
             Ok(x) => x,
             Err(e) => {
