@@ -606,3 +606,40 @@ fn the_report_page_shows_the_figures_of_custody_report() {
     let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl")).unwrap();
     assert!(log.contains("\"route\":\"/report\""), "{log}");
 }
+
+/// The list and the report come from a summary the server keeps between
+/// requests (cli/src/serve/web/summary.rs): an append made while it runs
+/// shows on the very next request, never the summary of the old head.
+#[test]
+fn an_append_while_the_server_runs_shows_on_the_next_request() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let held = |cookie: &str| {
+        let p = get(
+            &format!("{url}/people?status=held_unacknowledged"),
+            Some(cookie),
+            &[],
+        );
+        assert_eq!(p.status, 200, "{}", p.body);
+        listed(&p.body)
+    };
+    let report = |cookie: &str| {
+        let p = get(&format!("{url}/report"), Some(cookie), &[]);
+        assert_eq!(p.status, 200, "{}", p.body);
+        bar(&p.body, "held, unacknowledged")
+    };
+    let before = held(&cookie);
+    assert!(!before.contains(&"P-0009".to_string()), "{before:?}");
+    let reported = report(&cookie).expect("a figure");
+    // Asked twice, so that the second answer is the kept summary's.
+    assert_eq!(held(&cookie), before);
+    env.append_ok(
+        r#"{"type":"capture","person":"P-0009","occurred_at":"2024-02-01","place":"Avdiivka"}"#,
+    );
+    let after = held(&cookie);
+    assert!(after.contains(&"P-0009".to_string()), "{after:?}");
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(report(&cookie), Some(reported + 1));
+}

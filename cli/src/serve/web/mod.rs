@@ -35,6 +35,7 @@
 
 mod ledger;
 mod pages;
+mod summary;
 
 use super::{ApiError, Reader, Shared};
 use crate::access::{TokenRecord, TokenState};
@@ -136,6 +137,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/ledger", get(ledger::ledger))
         .layer(middleware::from_fn(remember_lang))
         .layer(Extension(Arc::new(Sessions::default())))
+        .layer(Extension(Arc::new(summary::Summaries::default())))
 }
 
 /// 256 random bits, base64url.
