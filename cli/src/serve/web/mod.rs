@@ -74,6 +74,11 @@ pub(crate) struct Transport {
     pub tls: bool,
 }
 
+/// The witnesses' verifier keys the operator gave `custody serve`
+/// (`--witness-key`): the ledger page checks cosignatures against them.
+#[derive(Clone, Default)]
+pub(crate) struct WitnessKeys(pub Arc<Vec<custody_verifier::cosignature::WitnessKey>>);
+
 /// One signed-in browser.
 struct Session {
     /// The token's SHA-256 (the token record's key), never the token.
