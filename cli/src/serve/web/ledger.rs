@@ -217,6 +217,7 @@ fn cosignatures_section(
             None => p { (lang.t("web-ledger-no-cosignatures")) }
             Some(list) => {
                 table.cosignatures {
+                    caption.visually-hidden { (lang.t("web-ledger-cosignatures")) }
                     thead { tr {
                         th scope="col" { (lang.t("web-ledger-witness")) }
                         th scope="col" { (lang.t("web-ledger-key-id")) }
