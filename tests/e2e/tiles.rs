@@ -230,17 +230,17 @@ fn witness_key(env: &Env, name: &str, file: &str) -> (std::path::PathBuf, String
 
 /// A ledger with the demo cases, a running witness `w.example/1` of it,
 /// and the verifier key of a second witness that never runs.
-struct Cosigning {
-    env: Env,
+pub(crate) struct Cosigning {
+    pub(crate) env: Env,
     log_vkey: String,
     witness: Witness,
-    w1: String,
+    pub(crate) w1: String,
     w2: String,
     target: String,
 }
 
 impl Cosigning {
-    fn new() -> Cosigning {
+    pub(crate) fn new() -> Cosigning {
         let env = Env::new(CUSTODY);
         env.append_ok(CASES);
         let authority_hex = env.run(&["key", "public", "--key", s(&env.authority)]).ok();
@@ -266,7 +266,7 @@ impl Cosigning {
 
     /// `custody checkpoint --witness` on `store` (the env's if `None`),
     /// written to `out` if given.
-    fn checkpoint(&self, store: Option<&Path>, out: Option<&Path>) -> crate::util::Run {
+    pub(crate) fn checkpoint(&self, store: Option<&Path>, out: Option<&Path>) -> crate::util::Run {
         let mut args = vec!["checkpoint", "--key", s(&self.env.authority)];
         args.extend(["--witness", &self.target]);
         if let Some(out) = out {

@@ -606,3 +606,100 @@ fn the_report_page_shows_the_figures_of_custody_report() {
     let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl")).unwrap();
     assert!(log.contains("\"route\":\"/report\""), "{log}");
 }
+
+/// The list and the report come from a summary the server keeps between
+/// requests (cli/src/serve/web/summary.rs): an append made while it runs
+/// shows on the very next request, never the summary of the old head.
+#[test]
+fn an_append_while_the_server_runs_shows_on_the_next_request() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let held = |cookie: &str| {
+        let p = get(
+            &format!("{url}/people?status=held_unacknowledged"),
+            Some(cookie),
+            &[],
+        );
+        assert_eq!(p.status, 200, "{}", p.body);
+        listed(&p.body)
+    };
+    let report = |cookie: &str| {
+        let p = get(&format!("{url}/report"), Some(cookie), &[]);
+        assert_eq!(p.status, 200, "{}", p.body);
+        bar(&p.body, "held, unacknowledged")
+    };
+    let before = held(&cookie);
+    assert!(!before.contains(&"P-0009".to_string()), "{before:?}");
+    let reported = report(&cookie).expect("a figure");
+    // Asked twice, so that the second answer is the kept summary's.
+    assert_eq!(held(&cookie), before);
+    env.append_ok(
+        r#"{"type":"capture","person":"P-0009","occurred_at":"2024-02-01","place":"Avdiivka"}"#,
+    );
+    let after = held(&cookie);
+    assert!(after.contains(&"P-0009".to_string()), "{after:?}");
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(report(&cookie), Some(reported + 1));
+}
+
+/// The ledger page shows the witnesses' cosignatures of the latest
+/// checkpoint that `custody checkpoint --witness` kept in the store: each
+/// witness's name and key id, checked against the keys the server was
+/// given (`--witness-key`), "not checked" without one, refused when the
+/// kept line is altered, and none once a later checkpoint has none.
+#[test]
+fn the_ledger_page_shows_the_latest_checkpoints_cosignatures_and_their_check() {
+    use base64::Engine;
+    let c = crate::tiles::Cosigning::new();
+    c.checkpoint(None, None).ok();
+    let kept = c.env.store.join("cosigned-checkpoint.note");
+    let note = std::fs::read_to_string(&kept).expect("the cosigned note is kept");
+    assert!(note.contains("\n— w.example/1 "), "{note}");
+    let token = issue(&c.env, "Court A", &["--expires", "2999"], &[]);
+    let key_id = c.w1.split('+').nth(1).unwrap().to_string();
+    let page = |extra: &[&str]| {
+        let server = Server::start(&c.env, extra);
+        let cookie = sign_in(&server.url, &token);
+        let p = get(&format!("{}/ledger", server.url), Some(&cookie), &[]);
+        assert_eq!(p.status, 200, "{}", p.body);
+        p.body
+    };
+    let row = |body: &str| {
+        let at = body
+            .find("<th scope=\"row\">w.example/1</th>")
+            .expect("the witness's row");
+        body[at..body[at..].find("</tr>").unwrap() + at].to_string()
+    };
+    let unchecked = row(&page(&[]));
+    assert!(unchecked.contains(&key_id), "{unchecked}");
+    assert!(unchecked.contains("not checked"), "{unchecked}");
+    let verified = row(&page(&["--witness-key", &c.w1]));
+    assert!(verified.contains("verifies against"), "{verified}");
+    assert!(!verified.contains("NOT"), "{verified}");
+
+    // The kept line altered (one bit of its signature): refused.
+    let line = note
+        .lines()
+        .find(|l| l.starts_with("— w.example/1 "))
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut sig = b64.decode(line.rsplit(' ').next().unwrap()).unwrap();
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    let altered = note.replace(line, &format!("— w.example/1 {}", b64.encode(&sig)));
+    std::fs::write(&kept, altered).unwrap();
+    let fails = row(&page(&["--witness-key", &c.w1]));
+    assert!(fails.contains("does NOT verify"), "{fails}");
+
+    // A later checkpoint without witnesses: the kept note is an older
+    // checkpoint's, and is not shown as this one's.
+    c.env.checkpoint(&c.env.path("cp2.txt")).ok();
+    let later = page(&["--witness-key", &c.w1]);
+    assert!(!later.contains("w.example/1"), "{later}");
+    assert!(
+        later.contains("No witness's cosignature of this checkpoint"),
+        "{later}"
+    );
+}

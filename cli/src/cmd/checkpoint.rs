@@ -31,8 +31,10 @@ pub(crate) struct CheckpointArgs {
     /// Ask a C2SP tlog-witness to cosign the checkpoint: its URL prefix
     /// (https://… or http://…, no `=` in it), `=`, and its verifier key (`custody witness
     /// key`). Repeatable. The note printed and written carries the
-    /// cosignatures that verified; a witness that is down or refuses is
-    /// named in a warning, and the checkpoint is recorded all the same.
+    /// cosignatures that verified (and is kept in the store, as
+    /// cosigned-checkpoint.note, for `custody serve`'s ledger page); a
+    /// witness that is down or refuses is named in a warning, and the
+    /// checkpoint is recorded all the same.
     #[arg(long, value_name = "URL=VKEY")]
     witness: Vec<String>,
 }
@@ -105,6 +107,13 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
     } else {
         crate::cmd::witness::collect_cosignatures(&ledger, &note, &witnesses)
     };
+    if !cosigned.is_empty() {
+        if let Err(e) = keep_cosigned(ledger.dir(), &note) {
+            crate::exit::warn(&format!(
+                "the cosigned note could not be kept in the store for `custody serve` to show ({e}); the note below has the cosignatures"
+            ));
+        }
+    }
     if let Some(path) = &args.out {
         if let Err(e) = crate::outfile::write(path, args.force, note.as_bytes()) {
             // The checkpoint is recorded whatever happened to the file:
@@ -175,6 +184,26 @@ pub(crate) fn run(ctx: &Context, args: CheckpointArgs) -> CmdResult {
             );
         }
     }
+    Ok(())
+}
+
+/// The file in a store's directory that keeps the latest checkpoint's
+/// note with the witnesses' cosignatures that verified when it was made
+/// (`checkpoint --witness`). The chain holds the ledger's own signature
+/// only: cosignatures are made after the entry is recorded, by keys that
+/// are not the ledger's. `custody serve` shows them on its ledger page.
+/// Replaced by the next cosigned checkpoint (it is the server's copy: the
+/// note printed and `--out` are the operator's).
+pub(crate) const COSIGNED_NOTE: &str = "cosigned-checkpoint.note";
+
+/// Writes `note` to [`COSIGNED_NOTE`] in `dir`, whole or not at all (a
+/// temporary file renamed over it).
+fn keep_cosigned(dir: &Path, note: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(note.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(COSIGNED_NOTE)).map_err(|e| e.error)?;
     Ok(())
 }
 

@@ -48,6 +48,20 @@ pub(crate) struct GenerateArgs {
     batch: u64,
 }
 
+#[cfg(test)]
+impl GenerateArgs {
+    /// `generate --persons N --seed S --out DIR`, for tests that need a
+    /// realistic ledger in-process.
+    pub(crate) fn for_test(persons: u64, seed: u64, out: PathBuf) -> GenerateArgs {
+        GenerateArgs {
+            persons,
+            seed,
+            out,
+            batch: 5000,
+        }
+    }
+}
+
 fn fail(what: &str, e: impl std::fmt::Display) -> Failure {
     env(anyhow::anyhow!("generate: {what}: {e}"))
 }

@@ -9,6 +9,7 @@ use crate::access::AccessFiles;
 use crate::exit::{env, CmdResult, Failure};
 use crate::output::Context;
 use clap::Args;
+use custody_verifier::cosignature::WitnessKey;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,6 +60,11 @@ pub(crate) struct ServeArgs {
     /// append` waits and says the store is in use).
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// A witness's verifier key (`custody witness key`), repeatable: the
+    /// ledger page checks the latest checkpoint's cosignatures by these
+    /// witnesses against them (and says "not checked" for any other).
+    #[arg(long, value_name = "VKEY")]
+    witness_key: Vec<String>,
 }
 
 /// How long requests under way may take to finish after SIGINT/SIGTERM.
@@ -81,6 +87,18 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     let name = ledger.name().to_string();
     drop(ledger);
     AccessFiles::of(&store).check_tokens_file()?;
+    let witness_keys = args
+        .witness_key
+        .iter()
+        .map(|k| {
+            WitnessKey::parse(k).map_err(|e| {
+                env(anyhow::anyhow!(
+                    "--witness-key {:?}: {e}; give the key `custody witness key` prints",
+                    crate::escape::terminal(k)
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
         _ => None,
@@ -116,9 +134,13 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         None => None,
     };
     // The web view's session cookie is `Secure` when TLS is ours.
-    let app = crate::serve::router(crate::serve::Reads::new(store, committer.clone())).layer(
-        axum::Extension(crate::serve::Transport { tls: tls.is_some() }),
-    );
+    let app = crate::serve::router(crate::serve::Reads::new(store, committer.clone()))
+        .layer(axum::Extension(crate::serve::Transport {
+            tls: tls.is_some(),
+        }))
+        .layer(axum::Extension(crate::serve::WitnessKeys(Arc::new(
+            witness_keys,
+        ))));
     let served = runtime.block_on(serve_http(listener, tls, app));
     drop(runtime);
     // Whatever was queued is committed before the writer lets go.

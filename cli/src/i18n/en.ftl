@@ -437,6 +437,14 @@ web-ledger-checkpoint-covers = Signed by the ledger's authority over the first {
    *[other] { $count } entries
 }; anyone can check a bundle against it offline.
 web-ledger-no-checkpoint = The ledger has no checkpoint yet.
+web-ledger-cosignatures = Witnesses' cosignatures
+web-ledger-no-cosignatures = No witness's cosignature of this checkpoint is kept on this server (`custody checkpoint --witness` keeps them).
+web-ledger-witness = Witness
+web-ledger-key-id = Key id
+web-ledger-cosignature = Cosignature
+web-ledger-cosignature-verified = verifies against the witness key given to this server
+web-ledger-cosignature-fails = does NOT verify against the witness key given to this server
+web-ledger-cosignature-not-checked = not checked: this server was given no key of this witness (`custody serve --witness-key`)
 web-ledger-log = The log
 web-ledger-type = Type
 web-ledger-signer = Signer

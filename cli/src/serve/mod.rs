@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) use routes::router;
-pub(crate) use web::Transport;
+pub(crate) use web::{Transport, WitnessKeys};
 
 /// The largest request body accepted (every route but the web view's
 /// sign-in and sign-out forms is a GET; the bound is for what a client

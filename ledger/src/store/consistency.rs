@@ -129,3 +129,23 @@ impl Ledger {
         Ok(None)
     }
 }
+
+impl Ledger {
+    /// What any commit to the store in `dir` changes: its file's length
+    /// and modification time, read without opening the store.
+    ///
+    /// For a reader that keeps something derived from a store in memory
+    /// (the web view's summary of every person, `custody serve`): the head
+    /// names the chain, but a commit that does not move it (`custody
+    /// rebuild` repairing a derived table, a newer build re-deriving the
+    /// projections) changes what the store answers too, and changes this.
+    /// Read it *before* opening the snapshot the kept thing is built from:
+    /// a commit between the two then makes the kept thing look older than
+    /// it is (built once more), never newer. Two commits within one tick of
+    /// the file system's clock that leave the length alike are not told
+    /// apart; the head still tells every append.
+    pub fn file_stamp(dir: &std::path::Path) -> std::io::Result<(u64, std::time::SystemTime)> {
+        let meta = std::fs::metadata(dir.join(super::backend::DB_FILE))?;
+        Ok((meta.len(), meta.modified()?))
+    }
+}

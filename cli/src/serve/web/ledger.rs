@@ -1,11 +1,15 @@
 //! `GET /ledger`: the ledger's state — its length, its latest checkpoint
-//! as the signed note `GET /checkpoint` serves — and the log of entries
-//! with `custody log`'s filters (type, person, signer), a page at a time.
+//! as the signed note `GET /checkpoint` serves, the witnesses'
+//! cosignatures of it that `custody checkpoint --witness` kept in the
+//! store, each checked against the witness keys the operator gave the
+//! server (`serve --witness-key`) or said to be not checked — and the log
+//! of entries with `custody log`'s filters (type, person, signer), a page
+//! at a time.
 //! The log names persons, so the page needs a session and is logged like
 //! every page of people's data.
 
 use super::pages::{enc, some};
-use super::{error_page, html_response, layout, SignedIn, Viewer};
+use super::{error_page, html_response, layout, SignedIn, Viewer, WitnessKeys};
 use crate::escape::terminal as t;
 use crate::exit::Failure;
 use crate::serve::{ApiError, ReadOf, Shared};
@@ -13,9 +17,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::Extension;
 use custody_format::entry::SignedEntry;
 use custody_format::event::PersonId;
 use custody_ledger::store::Ledger;
+use custody_ledger::tiles::RecordedCheckpoint;
+use custody_verifier::cosignature::{verify_cosignatures, WitnessKey};
 use maud::html;
 use serde::Deserialize;
 
@@ -57,6 +64,7 @@ impl LogQuery {
 /// `GET /ledger?type=&person=&signer=&from=`.
 pub(super) async fn ledger(
     State(state): State<Shared>,
+    Extension(witnesses): Extension<WitnessKeys>,
     who: SignedIn,
     query: Result<Query<LogQuery>, QueryRejection>,
 ) -> Response {
@@ -76,7 +84,7 @@ pub(super) async fn ledger(
             let lang = viewer.lang;
             let page = q
                 .map_err(|e| super::pages::bad_query(&e))
-                .and_then(|q| ledger_page(ledger, &q, &viewer));
+                .and_then(|q| ledger_page(ledger, &q, &viewer, &witnesses.0));
             Ok(page.unwrap_or_else(|e| error_page(&e, lang, Some(&viewer))))
         })
         .await
@@ -140,7 +148,106 @@ fn kept_entries(ledger: &Ledger, q: &LogQuery, from: u64) -> Result<Vec<SignedEn
     Ok(out)
 }
 
-fn ledger_page(ledger: &Ledger, q: &LogQuery, viewer: &Viewer) -> Result<Response, ApiError> {
+/// What is known of one witness's cosignature of the latest checkpoint.
+enum Check {
+    /// It verifies against the key the server was given for the witness.
+    Verifies,
+    /// It does not: a forged or damaged line.
+    Fails,
+    /// The server was given no key of this name and key id.
+    Unchecked,
+}
+
+/// The cosignatures kept with the latest checkpoint (`None`: no cosigned
+/// note of this checkpoint is kept): each witness's name, key id and
+/// what checking it gave.
+fn cosignatures(
+    dir: &std::path::Path,
+    cp: &RecordedCheckpoint,
+    keys: &[WitnessKey],
+) -> Option<Vec<(String, String, Check)>> {
+    use std::io::Read;
+    let file = std::fs::File::open(dir.join(crate::cmd::checkpoint::COSIGNED_NOTE)).ok()?;
+    let mut text = String::new();
+    file.take(custody_verifier::checkpoint::MAX_NOTE_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .ok()?;
+    let kept = custody_verifier::checkpoint::parse(&text).ok()?;
+    let latest = custody_verifier::checkpoint::parse(&cp.note).ok()?;
+    // Only a note of this very checkpoint (an older one's is not shown).
+    if kept.text != latest.text {
+        return None;
+    }
+    let mut seen: Vec<(String, [u8; 4])> = Vec::new();
+    let mut out = Vec::new();
+    for sig in &kept.signatures {
+        let log_line = latest
+            .signatures
+            .iter()
+            .any(|l| l.name == sig.name && l.key_id == sig.key_id);
+        if log_line || seen.contains(&(sig.name.clone(), sig.key_id)) {
+            continue;
+        }
+        seen.push((sig.name.clone(), sig.key_id));
+        let key = keys
+            .iter()
+            .find(|k| k.name == sig.name && k.key_id == sig.key_id);
+        let checked = match key {
+            None => Check::Unchecked,
+            Some(k) => match verify_cosignatures(&kept, std::slice::from_ref(k), 1) {
+                Ok(_) => Check::Verifies,
+                Err(_) => Check::Fails,
+            },
+        };
+        out.push((sig.name.clone(), hex::encode(sig.key_id), checked));
+    }
+    Some(out)
+}
+
+/// The latest checkpoint's cosignatures, as a table.
+fn cosignatures_section(
+    lang: crate::i18n::Lang,
+    dir: &std::path::Path,
+    cp: &RecordedCheckpoint,
+    keys: &[WitnessKey],
+) -> maud::Markup {
+    html! {
+        h3 { (lang.t("web-ledger-cosignatures")) }
+        @match cosignatures(dir, cp, keys) {
+            None => p { (lang.t("web-ledger-no-cosignatures")) }
+            Some(list) => {
+                table.cosignatures {
+                    caption.visually-hidden { (lang.t("web-ledger-cosignatures")) }
+                    thead { tr {
+                        th scope="col" { (lang.t("web-ledger-witness")) }
+                        th scope="col" { (lang.t("web-ledger-key-id")) }
+                        th scope="col" { (lang.t("web-ledger-cosignature")) }
+                    } }
+                    tbody {
+                        @for (name, id, check) in &list {
+                            tr {
+                                th scope="row" { (t(name)) }
+                                td { code { (id) } }
+                                td { (lang.t(match check {
+                                    Check::Verifies => "web-ledger-cosignature-verified",
+                                    Check::Fails => "web-ledger-cosignature-fails",
+                                    Check::Unchecked => "web-ledger-cosignature-not-checked",
+                                })) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ledger_page(
+    ledger: &Ledger,
+    q: &LogQuery,
+    viewer: &Viewer,
+    witness_keys: &[WitnessKey],
+) -> Result<Response, ApiError> {
     let lang = viewer.lang;
     let from: u64 = match some(&q.from) {
         None => 0,
@@ -174,6 +281,7 @@ fn ledger_page(ledger: &Ledger, q: &LogQuery, viewer: &Viewer) -> Result<Respons
             Some(cp) => {
                 p { (lang.f("web-ledger-checkpoint-covers", &[("count", crate::i18n::num(cp.size))])) }
                 pre { (cp.note) }
+                (cosignatures_section(lang, ledger.dir(), cp, witness_keys))
             }
             None => p { (lang.t("web-ledger-no-checkpoint")) }
         }

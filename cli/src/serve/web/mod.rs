@@ -35,6 +35,7 @@
 
 mod ledger;
 mod pages;
+mod summary;
 
 use super::{ApiError, Reader, Shared};
 use crate::access::{TokenRecord, TokenState};
@@ -72,6 +73,11 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub(crate) struct Transport {
     pub tls: bool,
 }
+
+/// The witnesses' verifier keys the operator gave `custody serve`
+/// (`--witness-key`): the ledger page checks cosignatures against them.
+#[derive(Clone, Default)]
+pub(crate) struct WitnessKeys(pub Arc<Vec<custody_verifier::cosignature::WitnessKey>>);
 
 /// One signed-in browser.
 struct Session {
@@ -136,6 +142,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/ledger", get(ledger::ledger))
         .layer(middleware::from_fn(remember_lang))
         .layer(Extension(Arc::new(Sessions::default())))
+        .layer(Extension(Arc::new(summary::Summaries::default())))
 }
 
 /// 256 random bits, base64url.

@@ -1,13 +1,17 @@
 //! The pages of people's data: the list, a person, their bundle and
 //! dossier, the report. Each answers through [`Reads::answer`], so each
 //! view is in the access log with its holder, as the API's reads are; and
-//! each reads through the code the API and the CLI use (`StatusFilter`
-//! and `for_each_status` as `GET /v1/persons`; `cmd::dossier::from_store`
-//! and `Dossier::build` as `GET /v1/persons/{id}/dossier`;
-//! `cmd::status::report_of` as `GET /v1/report`).
+//! each reads through the code the API and the CLI use: the list and the
+//! report without cuts the statuses `for_each_status` reads and the
+//! `ReportTally` over them, as `GET /v1/persons` and `GET /v1/report`, kept
+//! in the server's summary (`super::summary`) until the store changes;
+//! `cmd::dossier::from_store` and `Dossier::build` as
+//! `GET /v1/persons/{id}/dossier`; `cmd::status::report_of` for the
+//! report with cuts.
 //!
 //! [`Reads::answer`]: super::super::Reads::answer
 
+use super::summary::{self, Sort, Summaries};
 use super::{error_page, html_response, layout, SignedIn, Viewer};
 use crate::cmd::status::{parse_cutoff, StatusFilter};
 use crate::dossier::{Cut, Dossier};
@@ -19,12 +23,15 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use custody_format::event::{Category, PersonId};
 use custody_format::time::Timestamp;
-use custody_ledger::projection::{DayBounds, Flag, PersonStatus, Status};
+use custody_ledger::projection::{DayBounds, Flag, Status};
 use custody_ledger::store::Ledger;
 use maud::{html, Markup};
 use serde::Deserialize;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 /// People on one page of the list.
 const PAGE: usize = 50;
@@ -130,26 +137,28 @@ impl PeopleQuery {
 }
 
 /// One row of the list.
-struct Row {
-    person: String,
-    name: Option<String>,
-    status: Status,
-    flags: Vec<Flag>,
-    unacknowledged: Option<DayBounds>,
-    without_contact: Option<DayBounds>,
+#[derive(Debug, PartialEq)]
+pub(super) struct Row {
+    pub person: String,
+    pub name: Option<String>,
+    pub status: Status,
+    pub flags: Vec<Flag>,
+    pub unacknowledged: Option<DayBounds>,
+    pub without_contact: Option<DayBounds>,
 }
 
 /// What the list shows: the filters read from the query.
-struct ListFilter {
-    status: StatusFilter,
-    category: Option<Category>,
+pub(super) struct ListFilter {
+    pub status: StatusFilter,
+    pub category: Option<Category>,
     /// A legal category (`axes.legal_category`), `unknown` for none.
-    legal: Option<String>,
-    search: Option<String>,
+    pub legal: Option<String>,
+    /// Part of an id or a name, lowercased.
+    pub search: Option<String>,
 }
 
 /// The legal categories the status's axes name, and `unknown`.
-const LEGAL_CATEGORIES: [&str; 7] = [
+pub(super) const LEGAL_CATEGORIES: [&str; 7] = [
     "prisoner_of_war",
     "security_detainee",
     "civilian_internee",
@@ -195,7 +204,10 @@ fn list_filter(q: &PeopleQuery) -> Result<ListFilter, ApiError> {
 }
 
 impl ListFilter {
-    fn matches(&self, st: &PersonStatus) -> bool {
+    /// The filter on a status as read from the store: what the summary's
+    /// rows are tested against.
+    #[cfg(test)]
+    pub(super) fn matches(&self, st: &custody_ledger::projection::PersonStatus) -> bool {
         self.status.matches(st)
             && self.category.is_none_or(|c| st.category == Some(c))
             && self
@@ -225,9 +237,11 @@ fn status_name(lang: Lang, s: Status) -> String {
     lang.value("web-status", s.name())
 }
 
-/// `GET /people`: the list, searched, filtered, sorted, a page at a time.
+/// `GET /people`: the list, searched, filtered, sorted, a page at a time,
+/// from the server's summary of every person (`super::summary`).
 pub(super) async fn people(
     State(state): State<Shared>,
+    Extension(summaries): Extension<Arc<Summaries>>,
     who: SignedIn,
     query: Result<Query<PeopleQuery>, QueryRejection>,
 ) -> Response {
@@ -238,6 +252,8 @@ pub(super) async fn people(
         person: None,
         query: q.as_ref().ok().and_then(PeopleQuery::logged),
     };
+    // Before the store is opened for the request (`Summaries::of`).
+    let file = summary::file_stamp(&state.store);
     state
         .answer(who.reader(), of, move |ledger| {
             let lang = viewer.lang;
@@ -249,13 +265,19 @@ pub(super) async fn people(
                         None,
                     )
                 })
-                .and_then(|q| people_page(ledger, &q, &viewer));
+                .and_then(|q| people_page(ledger, &summaries, file, &q, &viewer));
             Ok(page.unwrap_or_else(|e| error_page(&e, lang, Some(&viewer))))
         })
         .await
 }
 
-fn people_page(ledger: &Ledger, q: &PeopleQuery, viewer: &Viewer) -> Result<Response, ApiError> {
+fn people_page(
+    ledger: &Ledger,
+    summaries: &Summaries,
+    file: Option<(u64, SystemTime)>,
+    q: &PeopleQuery,
+    viewer: &Viewer,
+) -> Result<Response, ApiError> {
     let lang = viewer.lang;
     let filter = list_filter(q)?;
     let page: usize =
@@ -266,47 +288,25 @@ fn people_page(ledger: &Ledger, q: &PeopleQuery, viewer: &Viewer) -> Result<Resp
             })?,
         };
     let now = custody_ledger::clock::now();
-    let failed = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
-    let (mut total, mut by_status) = (0u64, [0u64; Status::ALL.len()]);
-    let mut rows = Vec::new();
-    ledger
-        .for_each_status(None, None, now, |st| {
-            total += 1;
-            if let Some(i) = Status::ALL.iter().position(|s| *s == st.status) {
-                by_status[i] += 1;
-            }
-            if filter.matches(&st) {
-                rows.push(Row {
-                    person: st.person.to_string(),
-                    name: st.name.clone(),
-                    status: st.status,
-                    flags: st.flags.clone(),
-                    unacknowledged: st.days_unacknowledged,
-                    without_contact: st.days_without_contact,
-                });
-            }
-        })
-        .map_err(|e| failed(e.into()))?;
-    let most = |d: &Option<DayBounds>| std::cmp::Reverse(d.map_or(-1, |d| d.max));
-    match q.sort.as_str() {
-        "unacknowledged" => rows.sort_by_key(|r| most(&r.unacknowledged)),
-        "without_contact" => rows.sort_by_key(|r| most(&r.without_contact)),
-        _ => {}
-    }
-    let pages = rows.len().div_ceil(PAGE).max(1);
-    let shown = rows.iter().skip((page - 1) * PAGE).take(PAGE);
+    let summary = summaries
+        .of(ledger, file, now)
+        .map_err(|e| ApiError::from_failure(e.into(), StatusCode::CONFLICT))?;
+    let listing = summary.listing(&filter, Sort::named(&q.sort));
+    let (total, by_status, matching) = (listing.total, listing.by_status, listing.matching());
+    let pages = matching.div_ceil(PAGE).max(1);
+    let shown = summary.rows(&listing, (page - 1).saturating_mul(PAGE), PAGE);
     let title = lang.t("web-people-title");
     let main = html! {
         h1 { (title) }
         dl.counts {
             div { dt { (lang.t("web-count-total")) } dd { (lang.f("count-plain", &[("count", num(total))])) } }
-            div { dt { (lang.t("web-count-matching")) } dd { (lang.f("count-plain", &[("count", num(rows.len()))])) } }
+            div { dt { (lang.t("web-count-matching")) } dd { (lang.f("count-plain", &[("count", num(matching))])) } }
             @for (s, n) in Status::ALL.iter().zip(by_status) {
                 div { dt { (status_name(lang, *s)) } dd { (lang.f("count-plain", &[("count", num(n))])) } }
             }
         }
         (filters_form(lang, q))
-        @if rows.is_empty() {
+        @if matching == 0 {
             p { (lang.t("web-no-match")) }
         } @else {
             div.table-wrap {
@@ -321,7 +321,7 @@ fn people_page(ledger: &Ledger, q: &PeopleQuery, viewer: &Viewer) -> Result<Resp
                         th scope="col" { (lang.t("web-col-without-contact")) }
                     } }
                     tbody {
-                        @for r in shown {
+                        @for r in &shown {
                             tr {
                                 th scope="row" { a href=(format!("/people/{}", r.person)) { (t(&r.person)) } }
                                 td { (r.name.as_deref().map(t).unwrap_or_default()) }
@@ -651,9 +651,12 @@ pub(super) struct ReportQuery {
     _lang: String,
 }
 
-/// `GET /report`: the figures of `custody report`, with bar charts.
+/// `GET /report`: the figures of `custody report`, with bar charts;
+/// without cuts from the server's summary (`super::summary`), with cuts
+/// read from the store as `custody report --as-of/--known-at` reads them.
 pub(super) async fn report(
     State(state): State<Shared>,
+    Extension(summaries): Extension<Arc<Summaries>>,
     who: SignedIn,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Response {
@@ -669,23 +672,36 @@ pub(super) async fn report(
         person: None,
         query: logged,
     };
+    // Before the store is opened for the request (`Summaries::of`).
+    let file = summary::file_stamp(&state.store);
     state
         .answer(who.reader(), of, move |ledger| {
             let lang = viewer.lang;
             let made = form.map_err(|e| bad_query(&e)).and_then(|f| {
                 let cut = f.cut()?;
-                let (r, _) = crate::cmd::status::report_of(
-                    ledger,
-                    cut.as_of,
-                    cut.known_at,
-                    custody_ledger::clock::now(),
-                )
-                .map_err(|e| ApiError::from_failure(e, StatusCode::CONFLICT))?;
+                let r = report_at(ledger, &summaries, file, cut)
+                    .map_err(|e| ApiError::from_failure(e, StatusCode::CONFLICT))?;
                 Ok(report_page(&r, &f, &viewer))
             });
             Ok(made.unwrap_or_else(|e| error_page(&e, lang, Some(&viewer))))
         })
         .await
+}
+
+/// The report at `cut`: what `cmd::status::report_of` gives (its store
+/// warning, if any, on the server's standard error as there).
+fn report_at(
+    ledger: &Ledger,
+    summaries: &Summaries,
+    file: Option<(u64, SystemTime)>,
+    cut: Cut,
+) -> Result<custody_ledger::projection::report::Report, Failure> {
+    let now = custody_ledger::clock::now();
+    if cut.as_of.is_some() || cut.known_at.is_some() {
+        return Ok(crate::cmd::status::report_of(ledger, cut.as_of, cut.known_at, now)?.0);
+    }
+    crate::cmd::status::store_warning(ledger, now)?;
+    Ok(summaries.of(ledger, file, now)?.report().clone())
 }
 
 /// A horizontal bar chart in inline SVG (presentation attributes only: the
