@@ -917,6 +917,14 @@ impl ChainRules {
         self.defer_statement_signatures = true;
     }
 
+    /// Undoes [`ChainRules::defer_statement_signatures`]: a store that
+    /// registers one statement whose signature it verified already (on
+    /// another thread, as it was read) defers the check for that entry
+    /// only.
+    pub fn resume_statement_signatures(&mut self) {
+        self.defer_statement_signatures = false;
+    }
+
     /// Rules continuing a contiguous chain whose last entry is `head`,
     /// with the registry as of that entry: how the store resumes after its
     /// head.

@@ -42,7 +42,11 @@ const MEMBERS: [&str; 4] = ["disclosures", "id", "statement", "view"];
 /// A statement line read and checked: the author's signature verifies, the
 /// statement is valid, its claims match its bytes, and every disclosure
 /// opens its commitment.
+///
+/// Only [`read_line`] makes one (`non_exhaustive`): its signature was
+/// verified, which `Submitted::from` relies on.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadStatement {
     /// The signed statement (from the line's `statement` bytes).
     pub statement: SignedStatement,

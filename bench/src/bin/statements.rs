@@ -120,10 +120,12 @@ fn setup(dir: &Path, n: usize) -> Result<(PathBuf, SigningKey, Vec<Submitted>)> 
             nonce: Nonce(nonce),
             event: Box::new(event),
         };
-        out.push(Submitted {
-            statement: SignedStatement::sign(body, &author)?,
+        // Verified here, as a server's request threads verify what they
+        // read: the committer does not verify again.
+        out.push(Submitted::verified(
+            SignedStatement::sign(body, &author)?,
             disclosures,
-        });
+        )?);
     }
     eprintln!("signed in {:.1} s", start.elapsed().as_secs_f64());
     // Format v3's cost per event: a fresh salt from the OS and a SHA-256

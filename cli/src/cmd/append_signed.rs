@@ -100,10 +100,7 @@ fn read(
         match item {
             Ok((line, read)) => {
                 lines.push(line);
-                statements.push(Submitted {
-                    statement: read.statement,
-                    disclosures: read.disclosures,
-                });
+                statements.push(Submitted::from(read));
             }
             Err(StatementLineItemError::Line(e)) => errors.push(Detail {
                 line: Some(e.line),

@@ -114,10 +114,7 @@ fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
     let mut errors: Vec<Value> = Vec::new();
     for item in StatementLineReader::new(body) {
         match item {
-            Ok((_, r)) => out.push(Submission::Statement(Submitted {
-                statement: r.statement,
-                disclosures: r.disclosures,
-            })),
+            Ok((_, r)) => out.push(Submission::Statement(Submitted::from(r))),
             Err(StatementLineItemError::Line(e)) => {
                 errors.push(json!({"line": e.line, "error": e.error.to_string()}));
             }
