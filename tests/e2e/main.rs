@@ -54,3 +54,5 @@ mod field;
 mod trust;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;
+// custody redact: erasing personal fields, and what shows it afterwards.
+mod redact;

@@ -31,7 +31,9 @@ pub(crate) mod timeline;
 mod words;
 
 use crate::i18n::Lang;
-use custody_format::commit::{DisclosedValue, Disclosure};
+use custody_format::commit::{
+    field_named, DisclosedValue, Disclosure, Slot, CODE_DESCRIPTION, PART_EVENT, PART_REPLACEMENT,
+};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
 use custody_format::registry::KeyRegistry;
@@ -105,6 +107,76 @@ pub(crate) struct Field {
     /// language's words differ from it. `value` keeps the enum value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_words: Option<String>,
+    /// Format v3: the redaction in the bundle that erased this field (its
+    /// `value` is then that fact in words).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<RedactionMark>,
+}
+
+/// A redaction the bundle carries that erased a field: by which entry,
+/// whose key, and why (its reason is in clear in the signed redaction).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RedactionMark {
+    pub by_seq: u64,
+    pub by_holder: String,
+    pub reason: String,
+}
+
+/// Every field a redaction in the bundle erased: by entry hash, the slot
+/// and the redaction.
+type Redactions = HashMap<EntryHash, Vec<(Slot, RedactionMark)>>;
+
+/// The redactions of a bundle (they are in the person's stream, so a
+/// bundle carries every one about the person), by the entry they erased
+/// fields of.
+fn bundle_redactions(b: &VerifiedBundle, signers: &Signers) -> Redactions {
+    let mut out: Redactions = HashMap::new();
+    for be in &b.entries {
+        let Event::Redaction(r) = be.entry.event() else {
+            continue;
+        };
+        let seq = be.entry.seq();
+        let holder = signers
+            .at
+            .get(&seq)
+            .map(|(h, _)| h.clone())
+            .unwrap_or_default();
+        for item in &r.items {
+            for slot in &item.slots {
+                out.entry(item.target).or_default().push((
+                    *slot,
+                    RedactionMark {
+                        by_seq: seq,
+                        by_holder: holder.clone(),
+                        reason: r.reason.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The redactions of one entry's part (the event, or a correction's
+/// replacement), for [`content`].
+#[derive(Clone, Copy)]
+pub(crate) struct Erased<'a> {
+    marks: &'a [(Slot, RedactionMark)],
+    part: u8,
+}
+
+impl Erased<'_> {
+    fn of(&self, code: u16, index: u16) -> Option<RedactionMark> {
+        let slot = Slot {
+            part: self.part,
+            code,
+            index,
+        };
+        self.marks
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, m)| m.clone())
+    }
 }
 
 impl Field {
@@ -124,6 +196,9 @@ pub(crate) struct AttachmentView {
     pub sha256: String,
     pub media_type: String,
     pub description: Option<String>,
+    /// Format v3: the redaction that erased the description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_redacted: Option<RedactionMark>,
 }
 
 /// What an event says: its kind, every field, its attachments.
@@ -403,7 +478,8 @@ impl Dossier {
             _ => true,
         });
         let disclosed = bundle_disclosures(bundle_bytes);
-        let items = build_items(&shown, &signers, &disclosed);
+        let redactions = bundle_redactions(b, &signers);
+        let items = build_items(&shown, &signers, &disclosed, &redactions);
         let projected: Vec<ProjectedEntry> = b
             .entries
             .iter()
@@ -414,7 +490,7 @@ impl Dossier {
         let mut status = project(&b.person, &projected, cut.as_of, cut.known_at, clock_until);
         if let Some(st) = &mut status {
             st.resolve_committed(|at| {
-                let code = custody_format::commit::field_named(&at.field)?.code;
+                let code = field_named(&at.field)?.code;
                 disclosed.get(&at.seq)?.iter().find_map(|d| match &d.value {
                     DisclosedValue::Text(t) if d.slot.code == code => Some(t.clone()),
                     _ => None,
@@ -557,7 +633,12 @@ fn build_items(
     shown: &[&BundleEntry],
     signers: &Signers,
     disclosed: &HashMap<u64, Vec<Disclosure>>,
+    redactions: &Redactions,
 ) -> Vec<Item> {
+    let erased = |hash: &EntryHash, part: u8| Erased {
+        marks: redactions.get(hash).map_or(&[][..], Vec::as_slice),
+        part,
+    };
     // Each event as a reader sees it: opened by the bundle's disclosures.
     let opened: Vec<Event> = shown
         .iter()
@@ -593,7 +674,7 @@ fn build_items(
             Item {
                 number: i + 1,
                 seq: body.seq,
-                content: content(event),
+                content: content(event, erased(&e.hash(), PART_EVENT)),
                 recorded_at: body.recorded_at,
                 signer: body.signer,
                 signer_holder: holder,
@@ -625,7 +706,10 @@ fn build_items(
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
                         reason: clear_or_withheld(&c.reason),
-                        replacement: c.replacement.as_deref().map(content),
+                        replacement: c
+                            .replacement
+                            .as_deref()
+                            .map(|r| content(r, erased(&be.entry.hash(), PART_REPLACEMENT))),
                     });
                 }
             }
@@ -678,25 +762,35 @@ const FIELD_ORDER: [&str; 24] = [
 
 /// What an event says, every field of it: taken from its serialised view,
 /// so a field added to an event type shows without a change here. Its
-/// title and labels are put in words by [`Dossier::localize`].
-pub(crate) fn content(ev: &Event) -> Content {
+/// title and labels are put in words by [`Dossier::localize`]. A committed
+/// field no disclosure opened is "(withheld)", or, if `erased` names it,
+/// redacted (put in words by [`Dossier::localize`] too).
+pub(crate) fn content(ev: &Event, erased: Erased<'_>) -> Content {
     let view = serde_json::to_value(ev).unwrap_or_default();
     let mut fields: Vec<Field> = view
         .as_object()
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| !NOT_A_FIELD.contains(&k.as_str()))
-                .map(|(k, v)| Field {
-                    name: k.clone(),
-                    label: String::new(),
-                    value: match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        // A committed field no disclosure opened.
-                        o if o.get("commitment").is_some() => "(withheld)".to_string(),
-                        other => other.to_string(),
-                    },
-                    yes_no: v.as_bool(),
-                    value_words: None,
+                .map(|(k, v)| {
+                    // A committed field no disclosure opened: redacted or
+                    // withheld.
+                    let unopened = v.get("commitment").is_some();
+                    let redacted = unopened
+                        .then(|| field_named(k).and_then(|f| erased.of(f.code, 0)))
+                        .flatten();
+                    Field {
+                        name: k.clone(),
+                        label: String::new(),
+                        value: match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            _ if unopened => "(withheld)".to_string(),
+                            other => other.to_string(),
+                        },
+                        yes_no: v.as_bool(),
+                        value_words: None,
+                        redacted,
+                    }
                 })
                 .collect()
         })
@@ -720,10 +814,16 @@ pub(crate) fn content(ev: &Event) -> Content {
         attachments: ev
             .attachments()
             .iter()
-            .map(|a| AttachmentView {
+            .enumerate()
+            .map(|(i, a)| AttachmentView {
                 sha256: a.sha256.to_hex(),
                 media_type: a.media_type.clone(),
                 description: a.description.as_ref().map(clear_or_withheld),
+                description_redacted: a
+                    .description
+                    .as_ref()
+                    .filter(|d| d.text().is_none())
+                    .and_then(|_| erased.of(CODE_DESCRIPTION, i as u16)),
             })
             .collect(),
     }
