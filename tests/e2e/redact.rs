@@ -436,3 +436,42 @@ fn a_version_2_entry_is_refused_with_the_reason() {
         before
     );
 }
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Design §8: after a redaction and `custody compact`, no byte of an
+/// erased value remains in the store file.
+#[test]
+fn no_byte_of_an_erased_value_is_left_in_the_store_file_after_compact() {
+    let (env, e) = ledger();
+    redact(
+        &env,
+        &[
+            "--entry",
+            &e[0].1,
+            "--field",
+            "name,last_seen_place",
+            "--reason",
+            REASON,
+        ],
+    )
+    .ok();
+    redact(
+        &env,
+        &["--entry", &e[1].1, "--field", "place", "--reason", REASON],
+    )
+    .ok();
+    env.run(&["compact"]).ok();
+    let bytes = std::fs::read(env.store.join("custody.redb")).unwrap();
+    // The search can find a value: one that was not erased is there.
+    assert!(contains(&bytes, NOTES.as_bytes()));
+    for value in [NAME, LAST_SEEN, PLACE] {
+        assert!(
+            !contains(&bytes, value.as_bytes()),
+            "{value:?} is still in custody.redb after compact"
+        );
+    }
+}
