@@ -283,6 +283,57 @@ fn person_erases_every_committed_field_of_their_entries() {
     assert_eq!(env.snapshot(), after);
 }
 
+/// What was signed and proven before a redaction stays valid after it: a
+/// checkpoint taken before is extended by the chain, and a prosecutor's
+/// bundle taken before (with the value) still verifies; the bundle taken
+/// after carries the redaction and no disclosure of the value.
+#[test]
+fn earlier_checkpoints_and_bundles_still_verify_after_a_redaction() {
+    let (env, e) = ledger();
+    let before = env.path("before.txt");
+    env.checkpoint(&before).ok();
+    let old_bundle = env.path("old.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&old_bundle)])
+        .ok();
+    assert!(std::fs::read_to_string(&old_bundle).unwrap().contains(NAME));
+    // The dry run's text names the fields, never a value.
+    let plan = redact(
+        &env,
+        &[
+            "--entry",
+            &e[0].1,
+            "--field",
+            "name",
+            "--reason",
+            REASON,
+            "--dry-run",
+        ],
+    )
+    .ok();
+    assert!(
+        plan.contains(": name\n") && plan.contains("nothing was written"),
+        "{plan}"
+    );
+    assert!(!plan.contains(NAME), "{plan}");
+    redact(
+        &env,
+        &["--entry", &e[0].1, "--field", "name", "--reason", REASON],
+    )
+    .ok();
+    env.run(&["verify", "--checkpoint", s(&before)]).ok();
+    custody(&["verify", "--bundle", s(&old_bundle)], None).ok();
+    env.checkpoint(&env.path("after.txt")).ok();
+    let new_bundle = env.path("new.json");
+    env.run(&["export", "--person", "P-1", "--out", s(&new_bundle)])
+        .ok();
+    let text = std::fs::read_to_string(&new_bundle).unwrap();
+    assert!(
+        !text.contains(NAME) && text.contains("\"redaction\""),
+        "{text}"
+    );
+    custody(&["verify", "--bundle", s(&new_bundle)], None).ok();
+}
+
 #[test]
 fn every_refusal_exits_1_and_leaves_the_ledger_as_it_was() {
     let (env, e) = ledger();
