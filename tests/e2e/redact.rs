@@ -240,6 +240,13 @@ fn person_erases_every_committed_field_of_their_entries() {
         .sum();
     assert_eq!(committed, 9);
 
+    // One field erased already: --person erases the rest, skipping it.
+    redact(
+        &env,
+        &["--entry", &e[0].1, "--field", "notes", "--reason", REASON],
+    )
+    .ok();
+    let before = env.snapshot();
     let plan = parse(
         &redact(
             &env,
@@ -247,6 +254,7 @@ fn person_erases_every_committed_field_of_their_entries() {
         )
         .ok(),
     );
+    let committed = committed - 1;
     assert_eq!(plan["slots"], committed as u64, "{plan}");
     assert_eq!(plan["redactions"], 1, "{plan}");
     assert_eq!(env.snapshot(), before, "a dry run writes nothing");
@@ -332,6 +340,31 @@ fn earlier_checkpoints_and_bundles_still_verify_after_a_redaction() {
         "{text}"
     );
     custody(&["verify", "--bundle", s(&new_bundle)], None).ok();
+}
+
+/// A redaction names at most 1,024 entries: a person with more gets
+/// several, in one atomic commit.
+#[test]
+fn a_person_with_more_than_1024_entries_gets_several_redactions() {
+    let env = Env::new(CUSTODY);
+    let records: Vec<Value> = (0..1030)
+        .map(|i| {
+            json!({"type":"sighting","person":"P-3","occurred_at":"2023-01-01",
+                   "source":"video","place":format!("Place number {i}")})
+        })
+        .collect();
+    env.append_ok(&jsonl(&records));
+    let out = parse(&redact(&env, &["--json", "--person", "P-3", "--reason", REASON]).ok());
+    assert_eq!(out["slots_erased"], 1030, "{out}");
+    assert_eq!(out["entries"], 1030, "{out}");
+    let redactions = out["redactions"].as_array().unwrap();
+    assert_eq!(redactions.len(), 2, "{out}");
+    assert_eq!(
+        redactions[1]["seq"],
+        redactions[0]["seq"].as_u64().unwrap() + 1
+    );
+    env.verify_ok();
+    assert!(!env.snapshot().contains("Place number"));
 }
 
 #[test]
