@@ -286,7 +286,28 @@ fn person_erases_every_committed_field_of_their_entries() {
         .find(|k| st["committed"][k].is_object())
         .expect("a committed place");
     assert!(st["redacted"][place_key].is_object(), "{st}");
+    // Every field reads as redacted, none as withheld: the event's, an
+    // attachment's description, a correction's reason and its
+    // replacement's place alike (slots are matched by part and index).
+    let history = env.run(&["history", "P-1"]).ok();
+    assert!(!history.contains("(withheld)"), "{history}");
+    assert_eq!(
+        history.matches("(redacted at seq ").count(),
+        committed + 1,
+        "{history}"
+    );
+    let words = history.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("— (redacted at seq "), "{history}");
+    assert!(
+        words.contains("[replaced by seq ") && !words.contains(": ]"),
+        "a redacted reason is said, not left blank: {history}"
+    );
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let dossier = env.run(&["dossier", "P-1", "--format", "json"]).ok();
+    assert!(!dossier.contains("(withheld)"), "{dossier}");
+    assert!(dossier.contains("\"description_redacted\""), "{dossier}");
     // Nothing is left: a second run refuses.
+    let after = env.snapshot();
     redact(&env, &["--person", "P-1", "--reason", REASON]).fails(1, &["nothing to erase"]);
     assert_eq!(env.snapshot(), after);
 }

@@ -106,11 +106,14 @@ fn entry_lines(
     let mut heading = format!("{when}  {} (seq {})", row.kind, row.seq);
     if let Some(c) = &row.corrected_by {
         let verb = if c.replaced { "replaced" } else { "retracted" };
-        heading.push_str(&format!(
-            "  [{verb} by seq {}: {}]",
-            c.seq,
+        // A reason no disclosure opened (format v3): the correction's own
+        // row says whether it was redacted or withheld.
+        let reason = if c.reason.is_empty() {
+            format!("its reason is not disclosed, see seq {}", c.seq)
+        } else {
             terminal(&c.reason)
-        ));
+        };
+        heading.push_str(&format!("  [{verb} by seq {}: {reason}]", c.seq));
     }
     let mut lines = vec![(String::new(), heading)];
     let event = serde_json::to_value(&row.event).unwrap_or(Value::Null);

@@ -32,7 +32,8 @@ mod words;
 
 use crate::i18n::Lang;
 use custody_format::commit::{
-    field_named, DisclosedValue, Disclosure, Slot, CODE_DESCRIPTION, PART_EVENT, PART_REPLACEMENT,
+    field_named, DisclosedValue, Disclosure, Slot, CODE_BY, CODE_DESCRIPTION, CODE_REASON,
+    PART_EVENT, PART_REPLACEMENT,
 };
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
@@ -226,6 +227,9 @@ pub(crate) struct CorrectionMark {
     pub by_seq: u64,
     pub by_hash: String,
     pub reason: String,
+    /// Format v3: the redaction that erased the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_redacted: Option<RedactionMark>,
     /// What replaces the item (for `replaced`).
     pub replacement: Option<Content>,
 }
@@ -237,6 +241,11 @@ pub(crate) struct DisputeMark {
     pub by_seq: u64,
     pub by: String,
     pub reason: String,
+    /// Format v3: the redactions that erased `by` and `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_redacted: Option<RedactionMark>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_redacted: Option<RedactionMark>,
 }
 
 /// An item's link to an earlier item it corrects or disputes.
@@ -608,12 +617,21 @@ impl Dossier {
         for item in &mut self.items {
             item.proof = words::proof(item.proof_hashes, size, lang);
             words::content(&mut item.content, lang);
-            if let Some(r) = item
-                .corrected_by
-                .as_mut()
-                .and_then(|c| c.replacement.as_mut())
-            {
-                words::content(r, lang);
+            if let Some(c) = item.corrected_by.as_mut() {
+                if let Some(r) = &c.reason_redacted {
+                    c.reason = words::redacted(r, lang);
+                }
+                if let Some(r) = c.replacement.as_mut() {
+                    words::content(r, lang);
+                }
+            }
+            for d in &mut item.disputed_by {
+                if let Some(r) = &d.by_redacted {
+                    d.by = words::redacted(r, lang);
+                }
+                if let Some(r) = &d.reason_redacted {
+                    d.reason = words::redacted(r, lang);
+                }
             }
         }
         for g in &mut self.governance {
@@ -693,6 +711,14 @@ fn build_items(
     // (a chain rule); a correction recorded after the cut is not shown.
     for (i, be) in shown.iter().enumerate() {
         let body = be.entry.body();
+        // A field of this entry no disclosure opened, if a redaction in
+        // the bundle erased it.
+        let unopened = |p: &custody_format::event::Personal<String>, code: u16| {
+            p.text()
+                .is_none()
+                .then(|| erased(&be.entry.hash(), PART_EVENT).of(code, 0))
+                .flatten()
+        };
         match &opened[i] {
             Event::Correction(c) => {
                 if let Some(&n) = number_of.get(&c.target) {
@@ -706,6 +732,7 @@ fn build_items(
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
                         reason: clear_or_withheld(&c.reason),
+                        reason_redacted: unopened(&c.reason, CODE_REASON),
                         replacement: c
                             .replacement
                             .as_deref()
@@ -720,6 +747,8 @@ fn build_items(
                         by_seq: body.seq,
                         by: clear_or_withheld(&d.by),
                         reason: clear_or_withheld(&d.reason),
+                        by_redacted: unopened(&d.by, CODE_BY),
+                        reason_redacted: unopened(&d.reason, CODE_REASON),
                     });
                 }
             }

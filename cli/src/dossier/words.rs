@@ -141,7 +141,7 @@ pub(super) fn content(c: &mut Content, lang: Lang) {
 }
 
 /// A field a redaction erased, in words: by which entry, whose key, why.
-fn redacted(r: &super::RedactionMark, lang: Lang) -> String {
+pub(super) fn redacted(r: &super::RedactionMark, lang: Lang) -> String {
     lang.f(
         "value-redacted",
         &[
