@@ -55,7 +55,7 @@ Only version 3 entries can be erased: a version 1 or 2 entry holds its
 personal data in its signed bytes (docs/design/format-v3.md §9).
 
 The values are gone from the live store at once, but their bytes stay in
-the store file's free pages until `custody compact`, and in every backup
+the store file's free pages until `custody compact` (or --compact), and in every backup
 and export taken before; a file system or an SSD may keep old blocks too.
 The reason is kept in clear in the ledger forever: it may not contain an
 erased value.")]
@@ -87,6 +87,10 @@ pub(crate) struct RedactArgs {
     /// that the key may sign the redaction).
     #[arg(long)]
     dry_run: bool,
+    /// Then compact the store, as `custody compact` does (its report
+    /// follows), so the erased values leave the file's free pages too.
+    #[arg(long, conflicts_with = "dry_run")]
+    compact: bool,
 }
 
 /// The slots to erase in one entry.
@@ -492,9 +496,19 @@ pub(crate) fn run(ctx: &Context, args: RedactArgs) -> CmdResult {
             count(planned.len(), "entry", "entries"),
         );
     }
-    crate::exit::warn(
-        "the values are gone from the live store, but their bytes remain in the store file's free pages until `custody compact`, and in every backup and export taken before (docs/ARCHITECTURE.md, \"Erasure\")",
-    );
+    if args.compact {
+        drop(ledger);
+        crate::cmd::compact::run(ctx).map_err(|f| {
+            f.context("the redaction is recorded and the values are gone from the live store, but the compaction failed: run `custody compact`")
+        })?;
+        crate::exit::warn(
+            "the values are gone from the store, but every backup and export taken before still holds them (docs/ARCHITECTURE.md, \"Erasure\")",
+        );
+    } else {
+        crate::exit::warn(
+            "the values are gone from the live store, but their bytes remain in the store file's free pages until `custody compact` (or `redact --compact`), and in every backup and export taken before (docs/ARCHITECTURE.md, \"Erasure\")",
+        );
+    }
     Ok(())
 }
 
