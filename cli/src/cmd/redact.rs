@@ -551,3 +551,50 @@ fn print_plan(ctx: &Context, person: &PersonId, planned: &[Planned], events: usi
         count(events, "redaction entry", "redaction entries"),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use custody_format::commit::{CODE_NAME, CODE_PLACE};
+
+    fn one(name: &str) -> Slot {
+        match parse_field(name) {
+            Ok(FieldSpec::One(slot)) => slot,
+            _ => panic!("{name} names one slot"),
+        }
+    }
+
+    #[test]
+    fn field_names_name_their_slots() {
+        assert_eq!(one("name"), Slot::new(PART_EVENT, CODE_NAME));
+        assert_eq!(one(" place "), Slot::new(PART_EVENT, CODE_PLACE));
+        assert_eq!(
+            one("replacement.place"),
+            Slot::new(PART_REPLACEMENT, CODE_PLACE)
+        );
+        let d2 = Slot {
+            part: PART_EVENT,
+            code: CODE_DESCRIPTION,
+            index: 2,
+        };
+        assert_eq!(one("description[2]"), d2);
+        // As `verify` and history name it.
+        assert_eq!(one("attachments[2].description"), d2);
+        assert_eq!(one(&d2.to_string()), d2);
+        assert!(matches!(
+            parse_field("replacement.description"),
+            Ok(FieldSpec::Descriptions(PART_REPLACEMENT))
+        ));
+        // Refused: an unknown name, a bad index, an index past the limit,
+        // an index on a field that has none.
+        for bad in [
+            "shoe_size",
+            "description[x]",
+            "description[64]",
+            "name[1]",
+            "replacement.",
+        ] {
+            assert!(parse_field(bad).is_err(), "{bad}");
+        }
+    }
+}
