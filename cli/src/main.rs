@@ -106,6 +106,11 @@ enum Command {
     /// notification delays, incommunicado, unacknowledged, enforced
     /// disappearances, returnees never notified, deaths by cause.
     Report(cmd::status::ReportArgs),
+    /// Erase personal data (format v3): an authority-signed redaction
+    /// entry naming the fields, and their values deleted from the store in
+    /// the same commit; every signature, proof and checkpoint stays valid.
+    /// `--entry HASH --field NAME…`, or every field of a person (--person).
+    Redact(cmd::redact::RedactArgs),
     /// Rebuild every projection from the chain.
     Rebuild,
     /// Give the store's free space back to the file system (after a large
@@ -298,6 +303,7 @@ fn main() {
         Command::Status(a) => cmd::status::status(&ctx, a),
         Command::History(a) => cmd::status::history(&ctx, a),
         Command::Report(a) => cmd::status::report(&ctx, a),
+        Command::Redact(a) => cmd::redact::run(&ctx, a),
         Command::Rebuild => cmd::status::rebuild(&ctx),
         Command::Compact => cmd::compact::run(&ctx),
         Command::Mirror(a) => cmd::mirror::run(&ctx, a),

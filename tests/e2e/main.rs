@@ -58,3 +58,5 @@ mod sign;
 mod statements;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;
+// custody redact: erasing personal fields, and what shows it afterwards.
+mod redact;

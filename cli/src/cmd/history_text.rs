@@ -14,8 +14,9 @@
 //! `NO_COLOR` is unset.
 
 use crate::escape::terminal;
+use custody_format::commit::{field_named, Slot, CODE_DESCRIPTION, PART_EVENT, PART_REPLACEMENT};
 use custody_format::event::EntryHash;
-use custody_ledger::projection::timeline::{History, HistoryRow};
+use custody_ledger::projection::timeline::{History, HistoryRow, RedactedSlot};
 use serde_json::Value;
 use std::collections::HashMap;
 use unicode_width::UnicodeWidthChar;
@@ -105,15 +106,24 @@ fn entry_lines(
     let mut heading = format!("{when}  {} (seq {})", row.kind, row.seq);
     if let Some(c) = &row.corrected_by {
         let verb = if c.replaced { "replaced" } else { "retracted" };
-        heading.push_str(&format!(
-            "  [{verb} by seq {}: {}]",
-            c.seq,
+        // A reason no disclosure opened (format v3): the correction's own
+        // row says whether it was redacted or withheld.
+        let reason = if c.reason.is_empty() {
+            format!("its reason is not disclosed, see seq {}", c.seq)
+        } else {
             terminal(&c.reason)
-        ));
+        };
+        heading.push_str(&format!("  [{verb} by seq {}: {reason}]", c.seq));
     }
     let mut lines = vec![(String::new(), heading)];
     let event = serde_json::to_value(&row.event).unwrap_or(Value::Null);
-    fields(&event, person, seq_of, FIELD, &mut lines);
+    let at = Fields {
+        person,
+        seq_of,
+        redacted: &row.redacted,
+        part: PART_EVENT,
+    };
+    fields(&event, &at, FIELD, &mut lines);
     if let Some(a) = &row.authored {
         // A statement: authored in the field, registered later (design
         // §4.6); the author's time is their clock's claim.
@@ -146,15 +156,52 @@ fn entry_lines(
     lines
 }
 
+/// What the fields of one event are shown with.
+struct Fields<'a> {
+    /// The person of the history (not repeated on each entry).
+    person: &'a str,
+    /// The seq of each entry of the history, by hash.
+    seq_of: &'a HashMap<EntryHash, u64>,
+    /// The entry's fields a redaction erased.
+    redacted: &'a [RedactedSlot],
+    /// The part shown: the event, or a correction's replacement.
+    part: u8,
+}
+
+impl Fields<'_> {
+    /// A committed field no disclosure opened (format v3), in words:
+    /// redacted (when, by whom, why) or withheld.
+    fn unopened(&self, code: Option<u16>, index: u16) -> String {
+        let slot = code.map(|code| Slot {
+            part: self.part,
+            code,
+            index,
+        });
+        match self.redacted.iter().find(|r| Some(r.slot) == slot) {
+            Some(r) => format!(
+                "(redacted at seq {} by {}: {})",
+                r.seq,
+                terminal(&r.holder),
+                terminal(&r.reason)
+            ),
+            None => "(withheld)".into(),
+        }
+    }
+
+    /// A field's value as one line: [`scalar`], or for a commitment what
+    /// became of its value.
+    fn value(&self, key: &str, v: &Value, index: u16) -> String {
+        if let Some(Value::String(_)) = v.get("commitment") {
+            return self.unopened(field_named(key).map(|f| f.code), index);
+        }
+        scalar(v)
+    }
+}
+
 /// An event's fields as `name: value` items at `indent`, but for what the
 /// heading says already (its type, its time, the person of the history).
-fn fields(
-    event: &Value,
-    person: &str,
-    seq_of: &HashMap<EntryHash, u64>,
-    indent: &str,
-    lines: &mut Vec<(String, String)>,
-) {
+fn fields(event: &Value, shown: &Fields<'_>, indent: &str, lines: &mut Vec<(String, String)>) {
+    let (person, seq_of) = (shown.person, shown.seq_of);
     let Value::Object(map) = event else {
         return;
     };
@@ -182,8 +229,8 @@ fn fields(
                 ));
             }
             ("attachments", Value::Array(items)) => {
-                for a in items {
-                    lines.push((indent.into(), attachment(a)));
+                for (i, a) in items.iter().enumerate() {
+                    lines.push((indent.into(), attachment(a, i as u16, shown)));
                 }
             }
             ("replacement", Value::Object(_)) => {
@@ -204,19 +251,31 @@ fn fields(
                 ));
                 // The replacement's person is shown even when it is this
                 // history's: a moved entry must say where it went.
-                fields(value, "", seq_of, &format!("{indent}    "), lines);
+                let replacement = Fields {
+                    person: "",
+                    part: PART_REPLACEMENT,
+                    ..*shown
+                };
+                fields(value, &replacement, &format!("{indent}    "), lines);
             }
-            (key, value) => lines.push((indent.into(), format!("{key}: {}", scalar(value)))),
+            (key, value) => lines.push((
+                indent.into(),
+                format!("{key}: {}", shown.value(key, value, 0)),
+            )),
         }
     }
 }
 
-/// An attachment: what proves which file it was, and what it shows.
-fn attachment(a: &Value) -> String {
+/// An attachment (the `index`th of its event): what proves which file it
+/// was, and what it shows.
+fn attachment(a: &Value, index: u16, at: &Fields<'_>) -> String {
     let get = |k: &str| a.get(k).map(scalar).unwrap_or_default();
     let description = a
         .get("description")
-        .map(|d| format!(" — {}", scalar(d)))
+        .map(|d| match d.get("commitment") {
+            Some(_) => format!(" — {}", at.unopened(Some(CODE_DESCRIPTION), index)),
+            None => format!(" — {}", scalar(d)),
+        })
         .unwrap_or_default();
     format!(
         "attachment: {}, sha256 {}{description}",

@@ -9,10 +9,11 @@ use clap::Args;
 use custody_format::event::PersonId;
 use custody_format::time::Timestamp;
 use custody_ledger::projection::report::{Report, ReportTally};
-use custody_ledger::projection::timeline;
+use custody_ledger::projection::timeline::{self, RedactedSlot};
 use custody_ledger::projection::{DayBounds, Flag, PersonStatus, Status};
 use custody_ledger::store::Ledger;
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// The two cuts of a bitemporal query.
 #[derive(Args, Clone)]
@@ -117,14 +118,83 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
         .unwrap_or_default()
 }
 
-fn print_one(st: &PersonStatus) {
+/// What became of each personal value a status could not fill in (format
+/// v3: listed under `committed`), by its key there (`name`,
+/// `last_seen.place`, `last_known_place.place`): the redaction that erased
+/// it, or nothing (withheld: the store holds no disclosure for it).
+pub(crate) fn redactions_of_status(
+    ledger: &Ledger,
+    st: &PersonStatus,
+) -> Result<BTreeMap<String, RedactedSlot>, Failure> {
+    let mut out = BTreeMap::new();
+    for (key, at) in &st.committed {
+        let Some(f) = custody_format::commit::field_named(&at.field) else {
+            continue;
+        };
+        // A status names a correction's value by its replacement's field:
+        // the code alone finds it, whatever the part.
+        if let Some(r) = ledger
+            .redactions_of(at.seq)?
+            .into_iter()
+            .find(|r| r.slot.code == f.code)
+        {
+            out.insert(key.clone(), r);
+        }
+    }
+    Ok(out)
+}
+
+/// A personal value of a status in words: the value, or, when it is
+/// committed and no disclosure opened it, "(redacted at seq N by H:
+/// reason)" or "(withheld)".
+fn value_or_unopened(
+    value: Option<&str>,
+    key: &str,
+    st: &PersonStatus,
+    redacted: &BTreeMap<String, RedactedSlot>,
+) -> Option<String> {
+    if let Some(v) = value {
+        return Some(terminal(v));
+    }
+    st.committed.get(key)?;
+    Some(match redacted.get(key) {
+        Some(r) => format!(
+            "(redacted at seq {} by {}: {})",
+            r.seq,
+            terminal(&r.holder),
+            terminal(&r.reason)
+        ),
+        None => "(withheld)".into(),
+    })
+}
+
+/// The `redacted` member of `status --json`: for each value a redaction
+/// erased, which redaction and why.
+fn redacted_json(redacted: &BTreeMap<String, RedactedSlot>) -> serde_json::Value {
+    redacted
+        .iter()
+        .map(|(k, r)| {
+            (
+                k.clone(),
+                json!({"seq": r.seq, "holder": r.holder, "reason": r.reason}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn print_one(st: &PersonStatus, redacted: &BTreeMap<String, RedactedSlot>) {
     println!("{}  {} since {}", st.person, st.status.name(), st.since);
     let row = |k: &str, v: String| {
         if !v.is_empty() {
             println!("  {k:<22} {v}");
         }
     };
-    row("name", opt(&st.name));
+    let unopened = |value: Option<&str>, key: &str| value_or_unopened(value, key, st, redacted);
+    row(
+        "name",
+        unopened(st.name.as_deref(), "name").unwrap_or_default(),
+    );
     row(
         "category",
         st.category.map_or("unknown".into(), |c| c.to_string()),
@@ -136,15 +206,19 @@ fn print_one(st: &PersonStatus) {
                 "{} by {}{}",
                 l.at,
                 terminal(&l.by),
-                l.place
-                    .as_deref()
-                    .map(|p| format!(", {}", terminal(p)))
+                unopened(l.place.as_deref(), "last_seen.place")
+                    .map(|p| format!(", {p}"))
                     .unwrap_or_default()
             ),
         );
     }
     if let Some(l) = &st.last_known_place {
-        if st.last_seen.as_ref().is_none_or(|s| s.place != l.place) {
+        // The same place, disclosed or not, is said once.
+        let same = st.last_seen.as_ref().is_some_and(|s| {
+            s.place == l.place
+                && st.committed.get("last_seen.place") == st.committed.get("last_known_place.place")
+        });
+        if !same {
             // A missing report's place is where the person was last seen
             // free: say so, not merely "a place".
             let label = if l.by == "missing_report" {
@@ -156,7 +230,7 @@ fn print_one(st: &PersonStatus) {
                 label,
                 format!(
                     "{} ({} {})",
-                    terminal(l.place.as_deref().unwrap_or_default()),
+                    unopened(l.place.as_deref(), "last_known_place.place").unwrap_or_default(),
                     terminal(&l.by),
                     l.at
                 ),
@@ -391,11 +465,15 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
     if let Some(p) = &args.person {
         let person = person_arg(p)?;
         let (st, warning) = one_status(&ledger, &person, as_of, known_at, now)?;
+        let redacted = redactions_of_status(&ledger, &st)?;
         if ctx.json {
-            let v = serde_json::to_value(&st).map_err(refused)?;
+            let mut v = serde_json::to_value(&st).map_err(refused)?;
+            if let (false, serde_json::Value::Object(m)) = (redacted.is_empty(), &mut v) {
+                m.insert("redacted".into(), redacted_json(&redacted));
+            }
             print_json(&with_warning(v, &warning));
         } else {
-            print_one(&st);
+            print_one(&st, &redacted);
         }
         return Ok(());
     }
@@ -415,14 +493,17 @@ pub(crate) fn status(ctx: &Context, args: StatusArgs) -> CmdResult {
         if ctx.json {
             match serde_json::to_value(&st) {
                 Ok(v) => print_json(&with_warning(v, &warning)),
-                Err(e) => failed = Some(e),
+                Err(e) => failed = Some(refused(e)),
             }
         } else {
-            print_row(&st);
+            match redactions_of_status(&ledger, &st) {
+                Ok(redacted) => print_row(&st, &redacted),
+                Err(e) => failed = Some(e),
+            }
         }
     })?;
     if let Some(e) = failed {
-        return Err(refused(e));
+        return Err(e);
     }
     if !ctx.json {
         eprintln!("{shown} of {total} persons");
@@ -437,7 +518,13 @@ fn print_header() {
     );
 }
 
-fn print_row(s: &PersonStatus) {
+fn print_row(s: &PersonStatus, redacted: &BTreeMap<String, RedactedSlot>) {
+    // A table has no room for a reason: "(redacted)" or "(withheld)".
+    let name = match (&s.name, s.committed.contains_key("name")) {
+        (None, true) if redacted.contains_key("name") => "(redacted)".to_string(),
+        (None, true) => "(withheld)".to_string(),
+        _ => opt(&s.name),
+    };
     println!(
         "{:<16} {:<20} {:<26} {:<9} {:<24} {}",
         s.person.as_str(),
@@ -449,7 +536,7 @@ fn print_row(s: &PersonStatus) {
             .map(|f| f.name())
             .collect::<Vec<_>>()
             .join(","),
-        opt(&s.name)
+        name
     );
 }
 
@@ -457,7 +544,7 @@ fn print_row(s: &PersonStatus) {
 pub(crate) fn print_table(statuses: &[&PersonStatus]) {
     print_header();
     for s in statuses {
-        print_row(s);
+        print_row(s, &BTreeMap::new());
     }
 }
 
@@ -485,10 +572,12 @@ pub(crate) fn history(ctx: &Context, args: HistoryArgs) -> CmdResult {
         return Err(nothing_at_cut(&ledger, &person, args.as_of, args.known_at)?);
     }
     let mut disclosed = std::collections::HashMap::new();
+    let mut redacted = std::collections::HashMap::new();
     for e in &entries {
         disclosed.insert(e.seq(), ledger.disclosures(e.seq())?);
+        redacted.insert(e.seq(), ledger.redactions_of(e.seq())?);
     }
-    let h = timeline::history(person, &entries, ledger.registry(), &disclosed);
+    let h = timeline::history(person, &entries, ledger.registry(), &disclosed, &redacted);
     if ctx.json {
         let v = serde_json::to_value(&h).map_err(refused)?;
         print_json(&with_warning(v, &warning));

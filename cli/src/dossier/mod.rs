@@ -31,7 +31,10 @@ pub(crate) mod timeline;
 mod words;
 
 use crate::i18n::Lang;
-use custody_format::commit::{DisclosedValue, Disclosure};
+use custody_format::commit::{
+    field_named, DisclosedValue, Disclosure, Slot, CODE_BY, CODE_DESCRIPTION, CODE_REASON,
+    PART_EVENT, PART_REPLACEMENT,
+};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes, Role};
 use custody_format::registry::KeyRegistry;
@@ -105,6 +108,76 @@ pub(crate) struct Field {
     /// language's words differ from it. `value` keeps the enum value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_words: Option<String>,
+    /// Format v3: the redaction in the bundle that erased this field (its
+    /// `value` is then that fact in words).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<RedactionMark>,
+}
+
+/// A redaction the bundle carries that erased a field: by which entry,
+/// whose key, and why (its reason is in clear in the signed redaction).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RedactionMark {
+    pub by_seq: u64,
+    pub by_holder: String,
+    pub reason: String,
+}
+
+/// Every field a redaction in the bundle erased: by entry hash, the slot
+/// and the redaction.
+type Redactions = HashMap<EntryHash, Vec<(Slot, RedactionMark)>>;
+
+/// The redactions of a bundle (they are in the person's stream, so a
+/// bundle carries every one about the person), by the entry they erased
+/// fields of.
+fn bundle_redactions(b: &VerifiedBundle, signers: &Signers) -> Redactions {
+    let mut out: Redactions = HashMap::new();
+    for be in &b.entries {
+        let Event::Redaction(r) = be.entry.event() else {
+            continue;
+        };
+        let seq = be.entry.seq();
+        let holder = signers
+            .at
+            .get(&seq)
+            .map(|(h, _)| h.clone())
+            .unwrap_or_default();
+        for item in &r.items {
+            for slot in &item.slots {
+                out.entry(item.target).or_default().push((
+                    *slot,
+                    RedactionMark {
+                        by_seq: seq,
+                        by_holder: holder.clone(),
+                        reason: r.reason.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The redactions of one entry's part (the event, or a correction's
+/// replacement), for [`content`].
+#[derive(Clone, Copy)]
+pub(crate) struct Erased<'a> {
+    marks: &'a [(Slot, RedactionMark)],
+    part: u8,
+}
+
+impl Erased<'_> {
+    fn of(&self, code: u16, index: u16) -> Option<RedactionMark> {
+        let slot = Slot {
+            part: self.part,
+            code,
+            index,
+        };
+        self.marks
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, m)| m.clone())
+    }
 }
 
 impl Field {
@@ -124,6 +197,9 @@ pub(crate) struct AttachmentView {
     pub sha256: String,
     pub media_type: String,
     pub description: Option<String>,
+    /// Format v3: the redaction that erased the description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_redacted: Option<RedactionMark>,
 }
 
 /// What an event says: its kind, every field, its attachments.
@@ -151,6 +227,9 @@ pub(crate) struct CorrectionMark {
     pub by_seq: u64,
     pub by_hash: String,
     pub reason: String,
+    /// Format v3: the redaction that erased the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_redacted: Option<RedactionMark>,
     /// What replaces the item (for `replaced`).
     pub replacement: Option<Content>,
 }
@@ -162,6 +241,11 @@ pub(crate) struct DisputeMark {
     pub by_seq: u64,
     pub by: String,
     pub reason: String,
+    /// Format v3: the redactions that erased `by` and `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_redacted: Option<RedactionMark>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_redacted: Option<RedactionMark>,
 }
 
 /// An item's link to an earlier item it corrects or disputes.
@@ -403,7 +487,8 @@ impl Dossier {
             _ => true,
         });
         let disclosed = bundle_disclosures(bundle_bytes);
-        let items = build_items(&shown, &signers, &disclosed);
+        let redactions = bundle_redactions(b, &signers);
+        let items = build_items(&shown, &signers, &disclosed, &redactions);
         let projected: Vec<ProjectedEntry> = b
             .entries
             .iter()
@@ -414,7 +499,7 @@ impl Dossier {
         let mut status = project(&b.person, &projected, cut.as_of, cut.known_at, clock_until);
         if let Some(st) = &mut status {
             st.resolve_committed(|at| {
-                let code = custody_format::commit::field_named(&at.field)?.code;
+                let code = field_named(&at.field)?.code;
                 disclosed.get(&at.seq)?.iter().find_map(|d| match &d.value {
                     DisclosedValue::Text(t) if d.slot.code == code => Some(t.clone()),
                     _ => None,
@@ -532,12 +617,21 @@ impl Dossier {
         for item in &mut self.items {
             item.proof = words::proof(item.proof_hashes, size, lang);
             words::content(&mut item.content, lang);
-            if let Some(r) = item
-                .corrected_by
-                .as_mut()
-                .and_then(|c| c.replacement.as_mut())
-            {
-                words::content(r, lang);
+            if let Some(c) = item.corrected_by.as_mut() {
+                if let Some(r) = &c.reason_redacted {
+                    c.reason = words::redacted(r, lang);
+                }
+                if let Some(r) = c.replacement.as_mut() {
+                    words::content(r, lang);
+                }
+            }
+            for d in &mut item.disputed_by {
+                if let Some(r) = &d.by_redacted {
+                    d.by = words::redacted(r, lang);
+                }
+                if let Some(r) = &d.reason_redacted {
+                    d.reason = words::redacted(r, lang);
+                }
             }
         }
         for g in &mut self.governance {
@@ -557,7 +651,12 @@ fn build_items(
     shown: &[&BundleEntry],
     signers: &Signers,
     disclosed: &HashMap<u64, Vec<Disclosure>>,
+    redactions: &Redactions,
 ) -> Vec<Item> {
+    let erased = |hash: &EntryHash, part: u8| Erased {
+        marks: redactions.get(hash).map_or(&[][..], Vec::as_slice),
+        part,
+    };
     // Each event as a reader sees it: opened by the bundle's disclosures.
     let opened: Vec<Event> = shown
         .iter()
@@ -593,7 +692,7 @@ fn build_items(
             Item {
                 number: i + 1,
                 seq: body.seq,
-                content: content(event),
+                content: content(event, erased(&e.hash(), PART_EVENT)),
                 recorded_at: body.recorded_at,
                 signer: body.signer,
                 signer_holder: holder,
@@ -612,6 +711,14 @@ fn build_items(
     // (a chain rule); a correction recorded after the cut is not shown.
     for (i, be) in shown.iter().enumerate() {
         let body = be.entry.body();
+        // A field of this entry no disclosure opened, if a redaction in
+        // the bundle erased it.
+        let unopened = |p: &custody_format::event::Personal<String>, code: u16| {
+            p.text()
+                .is_none()
+                .then(|| erased(&be.entry.hash(), PART_EVENT).of(code, 0))
+                .flatten()
+        };
         match &opened[i] {
             Event::Correction(c) => {
                 if let Some(&n) = number_of.get(&c.target) {
@@ -625,7 +732,11 @@ fn build_items(
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
                         reason: clear_or_withheld(&c.reason),
-                        replacement: c.replacement.as_deref().map(content),
+                        reason_redacted: unopened(&c.reason, CODE_REASON),
+                        replacement: c
+                            .replacement
+                            .as_deref()
+                            .map(|r| content(r, erased(&be.entry.hash(), PART_REPLACEMENT))),
                     });
                 }
             }
@@ -636,6 +747,8 @@ fn build_items(
                         by_seq: body.seq,
                         by: clear_or_withheld(&d.by),
                         reason: clear_or_withheld(&d.reason),
+                        by_redacted: unopened(&d.by, CODE_BY),
+                        reason_redacted: unopened(&d.reason, CODE_REASON),
                     });
                 }
             }
@@ -678,25 +791,35 @@ const FIELD_ORDER: [&str; 24] = [
 
 /// What an event says, every field of it: taken from its serialised view,
 /// so a field added to an event type shows without a change here. Its
-/// title and labels are put in words by [`Dossier::localize`].
-pub(crate) fn content(ev: &Event) -> Content {
+/// title and labels are put in words by [`Dossier::localize`]. A committed
+/// field no disclosure opened is "(withheld)", or, if `erased` names it,
+/// redacted (put in words by [`Dossier::localize`] too).
+pub(crate) fn content(ev: &Event, erased: Erased<'_>) -> Content {
     let view = serde_json::to_value(ev).unwrap_or_default();
     let mut fields: Vec<Field> = view
         .as_object()
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| !NOT_A_FIELD.contains(&k.as_str()))
-                .map(|(k, v)| Field {
-                    name: k.clone(),
-                    label: String::new(),
-                    value: match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        // A committed field no disclosure opened.
-                        o if o.get("commitment").is_some() => "(withheld)".to_string(),
-                        other => other.to_string(),
-                    },
-                    yes_no: v.as_bool(),
-                    value_words: None,
+                .map(|(k, v)| {
+                    // A committed field no disclosure opened: redacted or
+                    // withheld.
+                    let unopened = v.get("commitment").is_some();
+                    let redacted = unopened
+                        .then(|| field_named(k).and_then(|f| erased.of(f.code, 0)))
+                        .flatten();
+                    Field {
+                        name: k.clone(),
+                        label: String::new(),
+                        value: match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            _ if unopened => "(withheld)".to_string(),
+                            other => other.to_string(),
+                        },
+                        yes_no: v.as_bool(),
+                        value_words: None,
+                        redacted,
+                    }
                 })
                 .collect()
         })
@@ -720,10 +843,16 @@ pub(crate) fn content(ev: &Event) -> Content {
         attachments: ev
             .attachments()
             .iter()
-            .map(|a| AttachmentView {
+            .enumerate()
+            .map(|(i, a)| AttachmentView {
                 sha256: a.sha256.to_hex(),
                 media_type: a.media_type.clone(),
                 description: a.description.as_ref().map(clear_or_withheld),
+                description_redacted: a
+                    .description
+                    .as_ref()
+                    .filter(|d| d.text().is_none())
+                    .and_then(|_| erased.of(CODE_DESCRIPTION, i as u16)),
             })
             .collect(),
     }

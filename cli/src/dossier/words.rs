@@ -125,11 +125,31 @@ pub(super) fn content(c: &mut Content, lang: Lang) {
         if let Some(b) = f.yes_no {
             f.value = yes_no(b, lang);
         }
+        if let Some(r) = &f.redacted {
+            f.value = redacted(r, lang);
+        }
         f.value_words = VOCABULARY_FIELDS
             .contains(&f.name.as_str())
             .then(|| lang.value("value", &f.value))
             .filter(|w| *w != f.value);
     }
+    for a in &mut c.attachments {
+        if let Some(r) = &a.description_redacted {
+            a.description = Some(redacted(r, lang));
+        }
+    }
+}
+
+/// A field a redaction erased, in words: by which entry, whose key, why.
+pub(super) fn redacted(r: &super::RedactionMark, lang: Lang) -> String {
+    lang.f(
+        "value-redacted",
+        &[
+            ("seq", txt(r.by_seq)),
+            ("holder", txt(&r.by_holder)),
+            ("reason", txt(&r.reason)),
+        ],
+    )
 }
 
 /// `yes` or `no`.

@@ -138,6 +138,9 @@ title-statement = Statement (evidence signed by its author, registered here)
 title-redaction = Redaction (personal data erased)
 title-predecessor = Predecessor (the ledger this one re-issues)
 
+# A field a redaction erased (format v3): the redaction's seq, who signed it, its reason.
+value-redacted = (redacted at seq { $seq } by { $holder }, reason: { $reason })
+
 ## Fields of an event
 
 field-person = Person

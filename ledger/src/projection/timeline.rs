@@ -3,7 +3,7 @@
 //! it was corrected. Rendering is the CLI's; the order and the facts are
 //! here, so every reader of the ledger shows the same history.
 
-use custody_format::commit::Disclosure;
+use custody_format::commit::{Disclosure, Slot};
 use custody_format::entry::SignedEntry;
 use custody_format::event::{EntryHash, Event, PublicKeyBytes};
 use custody_format::registry::KeyRegistry;
@@ -38,6 +38,21 @@ pub struct Authored {
     pub statement: String,
 }
 
+/// A committed field of an entry that a redaction erased (format v3): the
+/// reader is told by whom, when and why, rather than only that the value
+/// is not there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RedactedSlot {
+    /// The field erased.
+    pub slot: Slot,
+    /// The redaction's seq.
+    pub seq: u64,
+    /// Who held the key that signed the redaction.
+    pub holder: String,
+    /// The redaction's reason.
+    pub reason: String,
+}
+
 /// One entry of a person's history (fields in the order of their names,
 /// as `history --json` has always printed them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +69,10 @@ pub struct HistoryRow {
     pub hash: EntryHash,
     /// Who held its signing key.
     pub holder: String,
+    /// Format v3: its fields a redaction erased (shown as redacted, not
+    /// as withheld); absent from the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<RedactedSlot>,
     /// When the event occurred (none for a correction).
     pub occurred_at: Option<OccurredAt>,
     /// When it was recorded.
@@ -84,12 +103,14 @@ pub struct History {
 ///
 /// Each event is shown [`opened`](crate::opened::opened) by the
 /// disclosures `disclosed` holds for its seq (format v3): a committed field
-/// none opens stays a commitment (withheld or redacted).
+/// none opens stays a commitment: withheld, or redacted if `redacted`
+/// lists it under the entry's seq.
 pub fn history(
     person: custody_format::event::PersonId,
     entries: &[SignedEntry],
     registry: &KeyRegistry,
     disclosed: &HashMap<u64, Vec<Disclosure>>,
+    redacted: &HashMap<u64, Vec<RedactedSlot>>,
 ) -> History {
     let open = |e: &SignedEntry| {
         crate::opened::opened(
@@ -141,6 +162,7 @@ pub fn history(
             event: open(e),
             hash: e.hash(),
             holder: holder_of(&b.signer),
+            redacted: redacted.get(&b.seq).cloned().unwrap_or_default(),
             occurred_at: b.event.occurred_at(),
             recorded_at: b.recorded_at,
             seq: b.seq,

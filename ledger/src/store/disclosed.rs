@@ -17,7 +17,9 @@
 
 use super::backend::TreeId;
 use super::{seq_key, Ledger, StoreError};
+use crate::projection::timeline::RedactedSlot;
 use custody_format::commit::{Disclosure, Slot};
+use custody_format::event::Event;
 use custody_format::statement::StatementId;
 use serde_json::Value;
 
@@ -84,6 +86,74 @@ impl Ledger {
             .get(TreeId::Redacted, &redacted_key(seq, slot))?
             .map(|v| self.seq_value(&v, "redacted"))
             .transpose()
+    }
+
+    /// Every slot of the entry at `seq` that a redaction erased, with the
+    /// seq of that redaction, in slot order: one range read of the
+    /// `redacted` table (its keys begin with the entry's seq).
+    pub fn redacted_slots(&self, seq: u64) -> Result<Vec<(Slot, u64)>, StoreError> {
+        if !self.v3_tables {
+            return Ok(Vec::new());
+        }
+        let damaged = || StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail: format!("a row of the redacted table for entry {seq} is malformed"),
+        };
+        let prefix = seq_key(seq);
+        let mut out = Vec::new();
+        for row in self.backend.scan_prefix(TreeId::Redacted, &prefix) {
+            let (k, v) = row?;
+            let k: [u8; 13] = k.as_slice().try_into().map_err(|_| damaged())?;
+            let slot = Slot {
+                part: k[8],
+                code: u16::from_be_bytes([k[9], k[10]]),
+                index: u16::from_be_bytes([k[11], k[12]]),
+            };
+            out.push((slot, self.seq_value(&v, "redacted")?));
+        }
+        Ok(out)
+    }
+
+    /// The slots of the entry at `seq` that a redaction erased, each with
+    /// that redaction's seq, its signer's holder and its reason: what a
+    /// reader shows in place of an erased value.
+    pub fn redactions_of(&self, seq: u64) -> Result<Vec<RedactedSlot>, StoreError> {
+        let mut out = Vec::new();
+        let mut by: Option<(u64, String, String)> = None;
+        for (slot, at) in self.redacted_slots(seq)? {
+            if by.as_ref().is_none_or(|(s, _, _)| *s != at) {
+                let entry = self.entry(at)?.ok_or_else(|| StoreError::Damaged {
+                    dir: self.dir.clone(),
+                    detail: format!("the redacted table names entry {at}, which is missing"),
+                })?;
+                let b = entry.body();
+                let reason = match &b.event {
+                    Event::Redaction(r) => r.reason.clone(),
+                    _ => {
+                        return Err(StoreError::Damaged {
+                            dir: self.dir.clone(),
+                            detail: format!(
+                                "the redacted table names entry {at}, which is not a redaction"
+                            ),
+                        })
+                    }
+                };
+                let holder = self
+                    .registry()
+                    .get(&b.signer)
+                    .map(|k| k.holder_at(at).to_string())
+                    .unwrap_or_default();
+                by = Some((at, holder, reason));
+            }
+            let (_, holder, reason) = by.as_ref().expect("set above");
+            out.push(RedactedSlot {
+                slot,
+                seq: at,
+                holder: holder.clone(),
+                reason: reason.clone(),
+            });
+        }
+        Ok(out)
     }
 
     fn seq_value(&self, v: &[u8], table: &str) -> Result<u64, StoreError> {
