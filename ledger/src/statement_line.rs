@@ -43,16 +43,25 @@ const MEMBERS: [&str; 4] = ["disclosures", "id", "statement", "view"];
 /// statement is valid, its claims match its bytes, and every disclosure
 /// opens its commitment.
 ///
-/// Only [`read_line`] makes one (`non_exhaustive`): its signature was
-/// verified, which `Submitted::from` relies on.
+/// Only [`read_line`] makes one. It keeps the id and signature it
+/// verified, so that the store skips verifying them again only if the
+/// statement still carries exactly those (`Submitted::from`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ReadStatement {
     /// The signed statement (from the line's `statement` bytes).
     pub statement: SignedStatement,
     /// Its disclosures, sorted by slot; possibly fewer than its committed
     /// fields (a disclosure may be withheld), never an invalid one.
     pub disclosures: Vec<Disclosure>,
+    /// The statement id and signature that were verified strictly.
+    verified: (StatementId, [u8; 64]),
+}
+
+impl ReadStatement {
+    /// The id and signature [`read_line`] verified (strictly).
+    pub fn verified(&self) -> (StatementId, [u8; 64]) {
+        self.verified
+    }
 }
 
 /// Why a statement line is refused.
@@ -207,6 +216,7 @@ pub fn read_line(line: &str) -> Result<ReadStatement, StatementLineError> {
     let disclosures = read_disclosures(disclosures)?;
     check_disclosures(VERSION_3, statement.event(), &disclosures, |_| None)?;
     Ok(ReadStatement {
+        verified: (statement.id(), statement.signature()),
         statement,
         disclosures,
     })

@@ -1,5 +1,5 @@
-//! Format v3 ledgers built without a store (the store does not write v3
-//! yet): committed evidence with fixed test salts, signed statements, a
+//! Format v3 ledgers built without a store, byte for byte reproducible
+//! (a store draws fresh salts): committed evidence with fixed test salts, signed statements, a
 //! redaction, each entry's disclosures kept beside it, as an export or a
 //! `custody-bundle/3` would carry them.
 //!

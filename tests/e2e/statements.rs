@@ -316,7 +316,19 @@ fn serve_needs_a_registrar_key_to_take_statements() {
     .fails(1, &["neither `registrar` nor `authority`"]);
     let server = crate::serve::Server::start(&env, &[]);
     let file = sign(&env, &env.investigator, "olha", OLHA);
-    custody(&["submit", "--to", &server.url, s(&file)], None).fails(1, &["405", "without --key"]);
+    let (_, public) = registrar(&env);
+    custody(
+        &[
+            "submit",
+            "--to",
+            &server.url,
+            "--log-key",
+            &public,
+            s(&file),
+        ],
+        None,
+    )
+    .fails(1, &["405", "without --key"]);
     assert_eq!(server.stop(), 0);
 }
 

@@ -1,7 +1,7 @@
 //! Format v3 artefacts verified by the binary (design
 //! docs/design/format-v3.md §3.4, §7): exports whose v3 lines carry
-//! disclosures, and `--all-disclosed`. The store does not write v3 yet, so
-//! the files are built with the test kit's v3 ledger.
+//! disclosures, and `--all-disclosed`. The files are built with the test
+//! kit's v3 ledger, whose fixed salts make them reproducible.
 
 use crate::util::{custody, s};
 use custody_format::commit::{Disclosure, CODE_NAME, CODE_PLACE};

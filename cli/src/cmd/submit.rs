@@ -41,11 +41,11 @@ pub(crate) struct SubmitArgs {
     #[arg(long, value_name = "PEM")]
     ca_cert: Option<PathBuf>,
     /// The public key (hex or SPKI PEM file) whose signature each receipt's
-    /// checkpoint must carry: the server's registrar or the ledger's
-    /// authority. Without it the checkpoint's signature is not checked
-    /// (the inclusion proof still is).
+    /// checkpoint must carry: the server's registrar key. Required: a
+    /// receipt proves nothing against a checkpoint nobody trusted signed
+    /// (a server can build any tree around an entry it made up).
     #[arg(long, value_name = "KEY")]
-    log_key: Option<String>,
+    log_key: String,
 }
 
 /// How many times a busy server is asked again.
@@ -61,7 +61,7 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
     for item in StatementLineReader::new(input) {
         match item {
             Ok((_, r)) => {
-                ids.push(r.statement.id());
+                ids.push((r.statement.id(), r.statement.body().ledger.clone()));
                 body.extend_from_slice(
                     custody_ledger::statement_line::to_line(&r.statement, &r.disclosures)
                         .as_bytes(),
@@ -81,10 +81,7 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
             "{source} holds no statement; nothing was sent"
         )));
     }
-    let log_key = match &args.log_key {
-        Some(k) => Some(crate::pubkey::public_key_arg("--log-key", k)?.0),
-        None => None,
-    };
+    let log_key = crate::pubkey::public_key_arg("--log-key", &args.log_key)?.0;
     let url = format!("{}/v1/statements", args.to.trim_end_matches('/'));
     let (status, answer) = post(&url, &body, args.ca_cert.as_deref())?;
     if status != 200 && status != 422 {
@@ -121,11 +118,11 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
 fn report(
     ctx: &Context,
     receipts: &[Value],
-    ids: &[StatementId],
-    log_key: Option<[u8; 32]>,
+    ids: &[(StatementId, String)],
+    log_key: [u8; 32],
 ) -> CmdResult {
     let mut refusals = 0;
-    for (i, (r, id)) in receipts.iter().zip(ids).enumerate() {
+    for (i, (r, (id, ledger))) in receipts.iter().zip(ids).enumerate() {
         let line = i + 1;
         if let Some(why) = r["refused"].as_str() {
             refusals += 1;
@@ -137,7 +134,7 @@ fn report(
             }
             continue;
         }
-        let (seq, hash) = check_receipt(r, id, log_key)
+        let (seq, hash) = check_receipt(r, id, ledger, log_key)
             .map_err(|e| env(anyhow::anyhow!("line {line}: the server's receipt does not hold: {e}; do not count this statement as registered, and tell the ledger's operator")))?;
         let existing = r["existing"].as_bool().unwrap_or(false);
         if ctx.json {
@@ -166,7 +163,8 @@ fn report(
 fn check_receipt(
     r: &Value,
     id: &StatementId,
-    log_key: Option<[u8; 32]>,
+    ledger: &str,
+    log_key: [u8; 32],
 ) -> Result<(u64, EntryHash), String> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let bytes = b64
@@ -184,10 +182,14 @@ fn check_receipt(
     }
     let note = r["checkpoint"].as_str().ok_or("no checkpoint")?;
     let cp = custody_verifier::checkpoint::parse(note).map_err(|e| format!("checkpoint: {e}"))?;
-    if let Some(key) = log_key {
-        cp.verify_by(&[key])
-            .map_err(|e| format!("checkpoint signature: {e}"))?;
+    if cp.origin != ledger {
+        return Err(format!(
+            "the checkpoint is of the log {:?}, not of the ledger {ledger:?} the statement was signed for",
+            crate::escape::terminal(&cp.origin)
+        ));
     }
+    cp.verify_by(&[log_key])
+        .map_err(|e| format!("checkpoint signature: {e}"))?;
     let proof = r["inclusion_proof"]
         .as_array()
         .ok_or("no inclusion proof")?

@@ -60,6 +60,8 @@ pub(crate) struct Reads {
     access: AccessFiles,
     /// One access-log append at a time (each is one write and an fsync).
     log_lock: tokio::sync::Mutex<()>,
+    /// Statements taken and not yet answered ([`submit::MAX_IN_FLIGHT`]).
+    statements_in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// The server's shared state.
@@ -77,6 +79,7 @@ impl Reads {
             committer,
             store,
             log_lock: tokio::sync::Mutex::new(()),
+            statements_in_flight: Arc::new(tokio::sync::Semaphore::new(submit::MAX_IN_FLIGHT)),
         })
     }
 

@@ -20,8 +20,11 @@
 //! exactly its statement without trusting the server; or its refusal, in
 //! the CLI's words. A statement already registered (a retry after a lost
 //! answer) gets its entry back (`existing: true`), never a second entry.
-//! When the committer's queue is full the answer is 503 with Retry-After:
+//! When the server holds [`MAX_IN_FLIGHT`] statements not yet answered, or
+//! the committer's queue is full, the answer is 503 with Retry-After:
 //! memory stays bounded, and nothing is taken that is not then committed.
+//! A receipt proves what it says to a client that holds the key the
+//! checkpoint must be signed by (`custody submit --log-key`).
 
 use super::{ApiError, Shared};
 use axum::body::Bytes;
@@ -40,6 +43,14 @@ pub(crate) const MAX_STATEMENTS_BODY: u64 = 8 << 20;
 /// Statements in one request at most.
 const MAX_STATEMENTS: usize = 10_000;
 
+/// Statements taken and not yet answered, over all requests: what bounds
+/// the server's memory (the committer's queue counts jobs, and one job may
+/// hold up to [`MAX_STATEMENTS`]). Beyond it a request is answered 503.
+pub(crate) const MAX_IN_FLIGHT: usize = 50_000;
+
+/// Bad lines named in a 400 at most (the count goes on).
+const MAX_LISTED: usize = 100;
+
 /// `POST /v1/statements`.
 pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Response {
     let Some(committer) = state.committer.clone() else {
@@ -50,9 +61,26 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
         )
         .into_response();
     };
-    let submissions = match read(&body) {
-        Ok(s) => s,
-        Err(response) => return *response,
+    // Parsing and strict signature checks, off the async threads: a large
+    // request must not stall the server's reads.
+    let submissions = match tokio::task::spawn_blocking(move || read(&body)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(response)) => return *response,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be read",
+                None,
+            )
+            .into_response()
+        }
+    };
+    let Ok(_permit) = state
+        .statements_in_flight
+        .clone()
+        .try_acquire_many_owned(submissions.len() as u32)
+    else {
+        return busy();
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job = Job {
@@ -63,17 +91,7 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
     };
     match committer.submit(job) {
         Ok(()) => {}
-        Err(SubmitError::Busy(_)) => {
-            let mut r = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is busy: its commit queue is full; nothing of this request was taken",
-                Some("send the same statements again in a moment (a statement registered twice gets its first entry back)"),
-            )
-            .into_response();
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
-        }
+        Err(SubmitError::Busy(_)) => return busy(),
         Err(SubmitError::Stopped(_)) => {
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -108,30 +126,59 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
     receipts(&state, outcomes).await
 }
 
-/// The body's statements, or the 400 that names every bad line.
+/// 503 with Retry-After: the server holds as much as it may.
+fn busy() -> Response {
+    let mut r = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is busy: its commit queue is full; nothing of this request was taken",
+        Some("send the same statements again in a moment (a statement registered twice gets its first entry back)"),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// The body's statements, or the 400 that names its bad lines (the first
+/// [`MAX_LISTED`]). Reading stops past [`MAX_STATEMENTS`] lines.
 fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
     let mut out = Vec::new();
     let mut errors: Vec<Value> = Vec::new();
+    let mut bad = 0usize;
     for item in StatementLineReader::new(body) {
+        if out.len() + bad > MAX_STATEMENTS {
+            break;
+        }
         match item {
             Ok((_, r)) => out.push(Submission::Statement(Submitted::from(r))),
             Err(StatementLineItemError::Line(e)) => {
-                errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+                bad += 1;
+                if errors.len() < MAX_LISTED {
+                    errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+                }
             }
             Err(StatementLineItemError::Read(e)) => {
+                bad += 1;
                 errors.push(json!({"line": e.line, "error": e.error.to_string()}));
                 break;
             }
         }
     }
-    let bad = |message: String, advice: &str, errors: Vec<Value>| {
+    let refuse = |message: String, advice: &str, errors: Vec<Value>| {
         let body = json!({"error": message, "advice": advice, "lines": errors});
         Box::new((StatusCode::BAD_REQUEST, super::routes::json_response(body)).into_response())
     };
+    if out.len() + bad > MAX_STATEMENTS {
+        return Err(refuse(
+            format!("the request holds more than {MAX_STATEMENTS} statements"),
+            "send them in several requests",
+            vec![],
+        ));
+    }
     if !errors.is_empty() {
-        return Err(bad(
+        return Err(refuse(
             format!(
-                "{} line(s) of the request are refused; nothing of it was taken",
+                "{bad} line(s) of the request are refused (the first {} named); nothing of it was taken",
                 errors.len()
             ),
             "fix or drop the lines named and send the request again",
@@ -139,19 +186,9 @@ fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
         ));
     }
     if out.is_empty() {
-        return Err(bad(
+        return Err(refuse(
             "the request holds no statement".into(),
             "send statement lines as `custody sign` writes them",
-            vec![],
-        ));
-    }
-    if out.len() > MAX_STATEMENTS {
-        return Err(bad(
-            format!(
-                "the request holds {} statements; the limit is {MAX_STATEMENTS}",
-                out.len()
-            ),
-            "send them in several requests",
             vec![],
         ));
     }

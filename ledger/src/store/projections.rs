@@ -419,7 +419,8 @@ fn group_by_person<'c>(
     // before their corrections in the chain).
     let targets: HashSet<EntryHash> = chain
         .iter()
-        .filter_map(|pe| match &pe.event {
+        // A statement counts as the event it carries (format v3).
+        .filter_map(|pe| match pe.event.inner() {
             Event::Correction(c) => Some(c.target),
             _ => None,
         })
@@ -428,7 +429,7 @@ fn group_by_person<'c>(
     let mut placed: Vec<(u32, u32)> = Vec::with_capacity(chain.len());
     for (n, pe) in chain.iter().enumerate() {
         let n = n as u32;
-        match &pe.event {
+        match pe.event.inner() {
             Event::Correction(c) => {
                 let target = person_of.get(&c.target).copied();
                 let replacement = c.replacement.as_deref().and_then(Event::person);

@@ -16,7 +16,7 @@ use super::{Appended, Ledger};
 use custody_format::commit::{check_disclosures, Disclosure};
 use custody_format::entry::VERSION_3;
 use custody_format::event::{Event, Statement};
-use custody_format::statement::SignedStatement;
+use custody_format::statement::{SignedStatement, StatementId};
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 
@@ -28,11 +28,13 @@ pub struct Submitted {
     /// The disclosures of its committed fields (any subset: none registers
     /// it blind).
     pub disclosures: Vec<Disclosure>,
-    /// Its author signature was verified (strictly) when it was read: the
-    /// writer, which registers statements one after another on one thread,
-    /// need not verify it again (the check costs more than the rest of a
-    /// registration).
-    author_verified: bool,
+    /// The statement id and author signature verified (strictly) when it
+    /// was read: the writer, which registers statements one after another
+    /// on one thread, does not verify them again if the statement still
+    /// carries exactly these (the check costs more than the rest of a
+    /// registration). The fields are public; this cannot be made to vouch
+    /// for another statement put in their place.
+    author_verified: Option<(StatementId, [u8; 64])>,
 }
 
 impl Submitted {
@@ -41,7 +43,7 @@ impl Submitted {
         Submitted {
             statement,
             disclosures,
-            author_verified: false,
+            author_verified: None,
         }
     }
 
@@ -53,9 +55,9 @@ impl Submitted {
     ) -> Result<Submitted, custody_format::statement::StatementSignatureError> {
         statement.verify()?;
         Ok(Submitted {
+            author_verified: Some((statement.id(), statement.signature())),
             statement,
             disclosures,
-            author_verified: true,
         })
     }
 }
@@ -64,9 +66,9 @@ impl From<crate::statement_line::ReadStatement> for Submitted {
     /// A statement line as read: its signature was verified by the reader.
     fn from(r: crate::statement_line::ReadStatement) -> Submitted {
         Submitted {
+            author_verified: Some(r.verified()),
             statement: r.statement,
             disclosures: r.disclosures,
-            author_verified: true,
         }
     }
 }
@@ -128,6 +130,8 @@ impl Ledger {
             disclosures,
             author_verified,
         } = s;
+        // Skipped only for exactly the statement that was verified.
+        let skip_signature = author_verified == Some((statement.id(), statement.signature()));
         let event = Event::Statement(Statement { statement });
         // Before anything else: cleartext that does not open the author's
         // commitments is never stored, whatever happens to the statement.
@@ -143,7 +147,7 @@ impl Ledger {
         let position = batch.entries.len();
         // Verified already, off this thread: the rules skip that one check
         // for this entry only.
-        if author_verified {
+        if skip_signature {
             batch.rules.defer_statement_signatures();
         }
         let pushed = self.push_event(batch, event, key, now);
@@ -318,6 +322,11 @@ mod tests {
         bytes[last] ^= 1;
         let forged = SignedStatement::decode(&bytes).unwrap();
         assert!(Submitted::verified(forged.clone(), vec![]).is_err());
+        // Verified, then another statement put in its place: the writer
+        // verifies that one.
+        let mut swapped = Submitted::verified(good.statement.clone(), vec![]).unwrap();
+        swapped.statement = forged.clone();
+        assert!(l.append_statements(vec![swapped], &author).is_err());
         let head = l.head();
         let e = l
             .append_statements(vec![Submitted::new(forged, vec![])], &author)
@@ -335,6 +344,43 @@ mod tests {
         assert!(l
             .append_statements(vec![Submitted::new(forged, vec![])], &author)
             .is_err());
+    }
+
+    /// A correction signed in the field retracts its target, whether the
+    /// statuses are folded at the append or rebuilt from the chain.
+    #[test]
+    fn a_statement_that_corrects_counts_in_a_rebuild_as_at_the_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let author = SigningKey::from_bytes(&[2; 32]);
+        let (mut l, _) = Ledger::create(&dir.path().join("l"), "t", "A", &authority).unwrap();
+        l.append(vec![grant(&author, Role::Investigator)], &authority)
+            .unwrap();
+        let capture = l
+            .append_statements(vec![statement(&author, "t", 1)], &author)
+            .unwrap()[0]
+            .entry;
+        let mut retract = event_from_value(json!({
+            "type": "correction", "target": capture.hash.to_hex(), "reason": "another man"
+        }))
+        .unwrap();
+        let disclosures = commit_fresh(&mut retract).unwrap();
+        let body = StatementBody {
+            version: STATEMENT_VERSION,
+            ledger: "t".into(),
+            author: public_key_of(&author),
+            signed_at: Timestamp(1_700_000_000_000_000),
+            nonce: Nonce([9; 16]),
+            event: Box::new(retract),
+        };
+        let s = Submitted::new(SignedStatement::sign(body, &author).unwrap(), disclosures);
+        l.append_statements(vec![s], &author).unwrap();
+        let p1 = custody_format::event::PersonId::new("P-1").unwrap();
+        let now = crate::clock::now();
+        assert!(l.person_status(&p1, None, None, now).unwrap().is_none());
+        l.rebuild_projections(|_| {}).unwrap();
+        assert!(l.person_status(&p1, None, None, now).unwrap().is_none());
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
     }
 
     #[test]
