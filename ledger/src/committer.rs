@@ -84,6 +84,9 @@ pub struct Receipt {
     /// A statement that an earlier submission registered: nothing was
     /// appended for this one.
     pub existing: bool,
+    /// The entry's stored bytes, so that the submitter can check what the
+    /// ledger holds (read by the writer: the server opens no store for it).
+    pub entry_bytes: Vec<u8>,
     /// Its RFC 9162 inclusion proof in the checkpoint's tree.
     pub proof: Vec<crate::merkle::Hash>,
     /// The checkpoint.
@@ -243,6 +246,7 @@ fn receipts(ledger: &Ledger, done: GroupCommit) -> Result<Vec<Outcome>, StoreErr
             (Ok(r), Some(c)) => Ok(Outcome::Appended(Receipt {
                 entry: r.entry,
                 existing: r.existing,
+                entry_bytes: ledger.entry_bytes(r.entry.seq)?.unwrap_or_default(),
                 proof: ledger.inclusion_proof(r.entry.seq, c.size)?,
                 checkpoint: c.clone(),
             })),
