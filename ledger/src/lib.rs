@@ -11,6 +11,7 @@
 //! - [`input`]: evidence from JSON Lines, with errors naming line and field.
 //! - [`keyfile`]: key files in standard PKCS#8 / SPKI PEM.
 //! - [`near_ids`]: person ids that are probably one person typed twice.
+//! - [`profile`]: which disclosures an export carries (court, family, public).
 //! - [`merkle`]: the stored Merkle tree (complete subtrees), roots and proofs.
 //! - [`clock`]: this machine's clock, the one place the ledger reads it.
 //! - `synthetic` (feature `synthetic`): the deterministic model of realistic
@@ -28,6 +29,7 @@ pub mod keyfile;
 pub mod merkle;
 pub mod near_ids;
 pub mod opened;
+pub mod profile;
 pub mod projection;
 pub mod store;
 #[cfg(feature = "synthetic")]

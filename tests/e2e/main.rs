@@ -54,3 +54,5 @@ mod field;
 mod trust;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;
+// Export profiles: court, family, public, --disclose and --withhold.
+mod profiles;

@@ -330,6 +330,7 @@ mod tests {
                 value: "\u{1b}[2J\u{1b}]0;owned\u{7}<b>".into(),
                 yes_no: None,
                 value_words: None,
+                withheld: false,
             }],
             attachments: Vec::new(),
         };

@@ -105,6 +105,58 @@ pub(crate) struct Field {
     /// language's words differ from it. `value` keeps the enum value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_words: Option<String>,
+    /// A format v3 field no disclosure of the bundle opens (the exporter
+    /// withheld it, or it was redacted): `value` is the word for it,
+    /// which [`Dossier::localize`] puts in.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
+}
+
+/// A personal value given as text outside the field list (an attachment's
+/// description, a correction's or a dispute's reason, who disputed): the
+/// text as recorded (untrusted), or, for a format v3 commitment no
+/// disclosure of the bundle opens, the word for withheld in the dossier's
+/// language (put in by [`Dossier::localize`]). Reads as the text shown.
+#[derive(Clone, Debug)]
+pub(crate) struct PersonalText {
+    shown: String,
+    withheld: bool,
+}
+
+impl PersonalText {
+    /// `p`'s text, or withheld if it is a commitment.
+    fn of(p: &custody_format::event::Personal<String>) -> PersonalText {
+        match p.text() {
+            Some(t) => PersonalText {
+                shown: t.to_string(),
+                withheld: false,
+            },
+            None => PersonalText {
+                shown: String::new(),
+                withheld: true,
+            },
+        }
+    }
+
+    /// Puts a withheld value in words.
+    pub(crate) fn localize(&mut self, lang: Lang) {
+        if self.withheld {
+            self.shown = lang.t("withheld");
+        }
+    }
+}
+
+impl std::ops::Deref for PersonalText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl Serialize for PersonalText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.shown)
+    }
 }
 
 impl Field {
@@ -123,7 +175,7 @@ impl Field {
 pub(crate) struct AttachmentView {
     pub sha256: String,
     pub media_type: String,
-    pub description: Option<String>,
+    pub description: Option<PersonalText>,
 }
 
 /// What an event says: its kind, every field, its attachments.
@@ -150,7 +202,7 @@ pub(crate) struct CorrectionMark {
     pub by_item: usize,
     pub by_seq: u64,
     pub by_hash: String,
-    pub reason: String,
+    pub reason: PersonalText,
     /// What replaces the item (for `replaced`).
     pub replacement: Option<Content>,
 }
@@ -160,8 +212,8 @@ pub(crate) struct CorrectionMark {
 pub(crate) struct DisputeMark {
     pub by_item: usize,
     pub by_seq: u64,
-    pub by: String,
-    pub reason: String,
+    pub by: PersonalText,
+    pub reason: PersonalText,
 }
 
 /// An item's link to an earlier item it corrects or disputes.
@@ -532,12 +584,15 @@ impl Dossier {
         for item in &mut self.items {
             item.proof = words::proof(item.proof_hashes, size, lang);
             words::content(&mut item.content, lang);
-            if let Some(r) = item
-                .corrected_by
-                .as_mut()
-                .and_then(|c| c.replacement.as_mut())
-            {
-                words::content(r, lang);
+            if let Some(c) = item.corrected_by.as_mut() {
+                c.reason.localize(lang);
+                if let Some(r) = c.replacement.as_mut() {
+                    words::content(r, lang);
+                }
+            }
+            for d in &mut item.disputed_by {
+                d.by.localize(lang);
+                d.reason.localize(lang);
             }
         }
         for g in &mut self.governance {
@@ -624,7 +679,7 @@ fn build_items(
                         by_item: i + 1,
                         by_seq: body.seq,
                         by_hash: be.entry.hash().to_hex(),
-                        reason: clear_or_withheld(&c.reason),
+                        reason: PersonalText::of(&c.reason),
                         replacement: c.replacement.as_deref().map(content),
                     });
                 }
@@ -634,8 +689,8 @@ fn build_items(
                     items[n - 1].disputed_by.push(DisputeMark {
                         by_item: i + 1,
                         by_seq: body.seq,
-                        by: clear_or_withheld(&d.by),
-                        reason: clear_or_withheld(&d.reason),
+                        by: PersonalText::of(&d.by),
+                        reason: PersonalText::of(&d.reason),
                     });
                 }
             }
@@ -686,17 +741,21 @@ pub(crate) fn content(ev: &Event) -> Content {
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| !NOT_A_FIELD.contains(&k.as_str()))
-                .map(|(k, v)| Field {
-                    name: k.clone(),
-                    label: String::new(),
-                    value: match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        // A committed field no disclosure opened.
-                        o if o.get("commitment").is_some() => "(withheld)".to_string(),
-                        other => other.to_string(),
-                    },
-                    yes_no: v.as_bool(),
-                    value_words: None,
+                .map(|(k, v)| {
+                    // A committed field no disclosure opened.
+                    let withheld = v.get("commitment").is_some();
+                    Field {
+                        name: k.clone(),
+                        label: String::new(),
+                        value: match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            _ if withheld => String::new(),
+                            other => other.to_string(),
+                        },
+                        yes_no: v.as_bool(),
+                        value_words: None,
+                        withheld,
+                    }
                 })
                 .collect()
         })
@@ -723,7 +782,7 @@ pub(crate) fn content(ev: &Event) -> Content {
             .map(|a| AttachmentView {
                 sha256: a.sha256.to_hex(),
                 media_type: a.media_type.clone(),
-                description: a.description.as_ref().map(clear_or_withheld),
+                description: a.description.as_ref().map(PersonalText::of),
             })
             .collect(),
     }
@@ -747,12 +806,6 @@ fn bundle_disclosures(bundle_bytes: &[u8]) -> HashMap<u64, Vec<Disclosure>> {
             Some((item.seq, ds))
         })
         .collect()
-}
-
-/// A personal field's text, or "(withheld)" for a format v3 commitment
-/// no disclosure opened.
-fn clear_or_withheld(p: &custody_format::event::Personal<String>) -> String {
-    p.text().unwrap_or("(withheld)").to_string()
 }
 
 #[cfg(test)]

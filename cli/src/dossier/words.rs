@@ -120,10 +120,18 @@ const VOCABULARY_FIELDS: [&str; 6] = ["category", "source", "kind", "cause", "vi
 /// investigators is left as it is.
 pub(super) fn content(c: &mut Content, lang: Lang) {
     c.title = title(c.kind, lang);
+    for a in &mut c.attachments {
+        if let Some(d) = a.description.as_mut() {
+            d.localize(lang);
+        }
+    }
     for f in &mut c.fields {
         f.label = field_label(&f.name, lang);
         if let Some(b) = f.yes_no {
             f.value = yes_no(b, lang);
+        }
+        if f.withheld {
+            f.value = lang.t("withheld");
         }
         f.value_words = VOCABULARY_FIELDS
             .contains(&f.name.as_str())
@@ -205,16 +213,21 @@ pub(super) fn legal_clock(st: &PersonStatus, counted_to: Timestamp, lang: Lang) 
         out: Vec::new(),
     };
     f.add("counted_to", Some(counted_to.to_string()));
-    f.add("name", st.name.clone());
+    // A value the status holds by reference only (format v3: its
+    // disclosure withheld or redacted) is shown as withheld, not left out.
+    let withheld = |key: &str| st.committed.contains_key(key).then(|| lang.t("withheld"));
+    f.add("name", st.name.clone().or_else(|| withheld("name")));
     f.add(
         "last_known_place",
         st.last_known_place.as_ref().and_then(|l| {
-            l.place.as_ref().map(|p| {
-                lang.f(
-                    "clock-place-value",
-                    &[("place", txt(p)), ("at", txt(l.at)), ("by", txt(&l.by))],
-                )
-            })
+            let place = l
+                .place
+                .clone()
+                .or_else(|| withheld("last_known_place.place"))?;
+            Some(lang.f(
+                "clock-place-value",
+                &[("place", txt(place)), ("at", txt(l.at)), ("by", txt(&l.by))],
+            ))
         }),
     );
     match (st.capture_recorded, st.captured_at) {
