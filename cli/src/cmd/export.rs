@@ -54,7 +54,9 @@ pub(crate) struct ExportArgs {
     /// or publication. Withheld fields stay committed: the export still
     /// verifies and says which fields it withholds. Format 1 and 2 entries
     /// hold their personal data in their signed bytes: no profile can
-    /// withhold it, and the export warns.
+    /// withhold it, and the export warns. Keep a `court` export as the
+    /// archival copy: a narrower one restores without the values it
+    /// withheld.
     #[arg(long, value_name = "PROFILE", default_value = "court",
           value_parser = clap::builder::PossibleValuesParser::new(["court", "family", "public"])
               .map(|s| Profile::named(&s).expect("a listed profile")))]
