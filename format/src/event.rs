@@ -469,8 +469,8 @@ pub struct MissingReport {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -499,8 +499,8 @@ pub struct Capture {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -530,8 +530,8 @@ pub struct IcrcNotification {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -556,8 +556,8 @@ pub struct Sighting {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -582,8 +582,8 @@ pub struct Release {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -611,8 +611,8 @@ pub struct Death {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -638,8 +638,8 @@ pub struct Correspondence {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -663,8 +663,8 @@ pub struct Denial {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -689,8 +689,8 @@ pub struct Inquiry {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -718,8 +718,8 @@ pub struct Transfer {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -744,8 +744,8 @@ pub struct Visit {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -780,8 +780,8 @@ pub struct LegalProceeding {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -808,8 +808,8 @@ pub struct IllTreatment {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -832,8 +832,8 @@ pub struct RemainsReturned {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 
@@ -860,8 +860,8 @@ pub struct Dispute {
     pub attachments: Vec<Attachment>,
     /// Format v3: who saw, told or carried the information (any name,
     /// contact or detail that identifies a source); always committed, and
-    /// absent from v1/v2 bodies. Not accepted as input until v3 is written.
-    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    /// absent from v1/v2 bodies (accepted as input since the store writes v3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Personal<String>>,
 }
 

@@ -13,6 +13,7 @@
 //!   by `custody sign`, read and checked for `append --signed` and a registrar.
 //! - [`keyfile`]: key files in standard PKCS#8 / SPKI PEM.
 //! - [`near_ids`]: person ids that are probably one person typed twice.
+//! - [`profile`]: which disclosures an export carries (court, family, public).
 //! - [`merkle`]: the stored Merkle tree (complete subtrees), roots and proofs.
 //! - [`clock`]: this machine's clock, the one place the ledger reads it.
 //! - `synthetic` (feature `synthetic`): the deterministic model of realistic
@@ -30,6 +31,7 @@ pub mod keyfile;
 pub mod merkle;
 pub mod near_ids;
 pub mod opened;
+pub mod profile;
 pub mod projection;
 pub mod statement_line;
 pub mod store;

@@ -60,3 +60,5 @@ mod statements;
 mod v3;
 // custody redact: erasing personal fields, and what shows it afterwards.
 mod redact;
+// Export profiles: court, family, public, --disclose and --withhold.
+mod profiles;

@@ -331,6 +331,7 @@ mod tests {
                 yes_no: None,
                 value_words: None,
                 redacted: None,
+                withheld: false,
             }],
             attachments: Vec::new(),
         };

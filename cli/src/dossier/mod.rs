@@ -108,6 +108,11 @@ pub(crate) struct Field {
     /// language's words differ from it. `value` keeps the enum value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_words: Option<String>,
+    /// Format v3: a field no disclosure of the bundle opens and no
+    /// redaction erased (the exporter withheld it): `value` is the word for
+    /// it, which [`Dossier::localize`] puts in.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
     /// Format v3: the redaction in the bundle that erased this field (its
     /// `value` is then that fact in words).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,6 +205,10 @@ pub(crate) struct AttachmentView {
     /// Format v3: the redaction that erased the description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description_redacted: Option<RedactionMark>,
+    /// Format v3: the description is committed and no disclosure of the
+    /// bundle opens it (withheld by the exporter).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub description_withheld: bool,
 }
 
 /// What an event says: its kind, every field, its attachments.
@@ -818,6 +827,7 @@ pub(crate) fn content(ev: &Event, erased: Erased<'_>) -> Content {
                         },
                         yes_no: v.as_bool(),
                         value_words: None,
+                        withheld: unopened && redacted.is_none(),
                         redacted,
                     }
                 })
@@ -853,6 +863,8 @@ pub(crate) fn content(ev: &Event, erased: Erased<'_>) -> Content {
                     .as_ref()
                     .filter(|d| d.text().is_none())
                     .and_then(|_| erased.of(CODE_DESCRIPTION, i as u16)),
+                description_withheld: a.description.as_ref().is_some_and(|d| d.text().is_none())
+                    && erased.of(CODE_DESCRIPTION, i as u16).is_none(),
             })
             .collect(),
     }

@@ -63,7 +63,7 @@ pub(crate) fn points(d: &Dossier) -> Vec<TimelinePoint> {
         let place = content
             .fields
             .iter()
-            .find(|f| matches!(f.name.as_str(), "place" | "last_seen_place" | "to"))
+            .find(|f| !f.withheld && matches!(f.name.as_str(), "place" | "last_seen_place" | "to"))
             .map(|f| format!(" — {}", f.value))
             .unwrap_or_default();
         // What the point is in the episode, where the fold says so.

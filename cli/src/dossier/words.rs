@@ -128,6 +128,9 @@ pub(super) fn content(c: &mut Content, lang: Lang) {
         if let Some(r) = &f.redacted {
             f.value = redacted(r, lang);
         }
+        if f.withheld {
+            f.value = lang.t("withheld");
+        }
         f.value_words = VOCABULARY_FIELDS
             .contains(&f.name.as_str())
             .then(|| lang.value("value", &f.value))
@@ -136,6 +139,9 @@ pub(super) fn content(c: &mut Content, lang: Lang) {
     for a in &mut c.attachments {
         if let Some(r) = &a.description_redacted {
             a.description = Some(redacted(r, lang));
+        }
+        if a.description_withheld {
+            a.description = Some(lang.t("withheld"));
         }
     }
 }

@@ -22,6 +22,9 @@ days-between = between { $min } and { $max } days (the dates are approximate)
 seq = seq { $seq }
 yes = yes
 no = no
+# A format 3 personal field whose disclosure the bundle does not carry
+# (withheld by the exporter's profile, or redacted).
+withheld = (withheld)
 none = None.
 
 ## The dossier: headings and labels
@@ -167,6 +170,7 @@ field-via = Through
 field-reference = Reference
 field-reason = Reason
 field-notes = Notes
+field-witnesses = Witnesses
 field-location-disclosed = Place of detention disclosed
 field-health-disclosed = Health disclosed
 field-remains-returned = Remains returned

@@ -32,6 +32,8 @@ days-between = від { $min } до { $max ->
 seq = seq { $seq }
 yes = так
 no = ні
+# Особисте поле формату 3, розкриття якого пакет не містить.
+withheld = (приховано)
 none = Немає.
 
 ## Досьє: заголовки й підписи
@@ -200,6 +202,7 @@ field-via = Через
 field-reference = Номер
 field-reason = Підстава
 field-notes = Примітки
+field-witnesses = Свідки
 field-location-disclosed = Місце тримання розкрито
 field-health-disclosed = Стан здоров’я розкрито
 field-remains-returned = Останки повернуто

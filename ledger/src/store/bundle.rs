@@ -16,6 +16,7 @@
 
 use super::{Ledger, StoreError};
 use crate::merkle::Hash;
+use crate::profile::{Selection, Tally};
 use custody_format::entry::SignedEntry;
 use custody_format::entry::VERSION_3;
 use custody_format::event::{Event, PersonId};
@@ -166,6 +167,27 @@ impl Ledger {
         at: Option<u64>,
         anchors: &[AnchorNote],
     ) -> Result<BundleV2, BundleBuildError> {
+        self.person_bundle_selected(
+            person,
+            at,
+            anchors,
+            &Selection::court(),
+            &mut Tally::default(),
+        )
+    }
+
+    /// [`Ledger::person_bundle`], carrying only the disclosures `selection`
+    /// keeps (`export --profile`, design §7), counted in `tally`. The
+    /// items, proofs and format are the same whatever it keeps: a withheld
+    /// disclosure is absent, and the verifier reports its slot withheld.
+    pub fn person_bundle_selected(
+        &self,
+        person: &PersonId,
+        at: Option<u64>,
+        anchors: &[AnchorNote],
+        selection: &Selection,
+        tally: &mut Tally,
+    ) -> Result<BundleV2, BundleBuildError> {
         let (s, signed_note) = self.sealed_checkpoint(at)?;
         let seal_seq = s - 1;
         let seal_entry = self.entry_required(seal_seq)?;
@@ -238,8 +260,7 @@ impl Ledger {
         items.insert(seal_seq, seal_entry);
 
         // A bundle with a v3 entry is a `custody-bundle/3`: every item
-        // carries the disclosures the store holds (the caller chooses which
-        // to keep: `custody_format::wire::bundle` profiles).
+        // carries the disclosures of the store that `selection` keeps.
         let v3 = items.values().any(|e| e.body().version >= VERSION_3);
         let mut entries = Vec::with_capacity(items.len());
         for (seq, e) in &items {
@@ -248,8 +269,14 @@ impl Ledger {
             } else {
                 Some(self.inclusion_proof(*seq, s)?)
             };
+            let held = if e.body().version >= VERSION_3 {
+                self.disclosures(*seq)?
+            } else {
+                Vec::new()
+            };
+            let kept = selection.select(e, held, tally);
             entries.push(if v3 {
-                BundleItemV2::with_disclosures(e, proof.as_deref(), &self.disclosures(*seq)?)
+                BundleItemV2::with_disclosures(e, proof.as_deref(), &kept)
             } else {
                 BundleItemV2::of(e, proof.as_deref())
             });
