@@ -322,3 +322,35 @@ fn a_profile_over_format_2_entries_warns_that_they_carry_cleartext() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     run.ok();
 }
+
+/// A bundle carries the targets of its person's corrections and the
+/// corrections that moved evidence between persons; the other person's
+/// personal data does not ride along, whatever the profile (a
+/// misidentification must not hand one family the other's name).
+#[test]
+fn a_bundle_carries_no_other_persons_personal_data() {
+    let env = Env::new(CUSTODY);
+    let first = env.append_ok(
+        r#"{"type":"missing_report","person":"UA-0001","occurred_at":"2023-05","category":"civilian","name":"Anna Ferenc"}
+"#,
+    );
+    env.append_ok(&format!(
+        "{{\"type\":\"correction\",\"target\":\"{}\",\"reason\":\"another woman\",\"replacement\":{{\"type\":\"missing_report\",\"person\":\"UA-0002\",\"occurred_at\":\"2023-05\",\"category\":\"civilian\",\"name\":\"Bohdana Lys\"}}}}\n",
+        first[0].1
+    ));
+    env.checkpoint(&env.path("cp.txt")).ok();
+    let (b, _) = export(&env, "b.json", &["--person", "UA-0002"]);
+    assert!(holds(&b, "Bohdana Lys"));
+    assert!(
+        !holds(&b, "Anna Ferenc"),
+        "UA-0002's bundle holds UA-0001's name"
+    );
+    let (a, _) = export(&env, "a.json", &["--person", "UA-0001"]);
+    assert!(
+        !holds(&a, "Bohdana Lys"),
+        "UA-0001's bundle holds UA-0002's name"
+    );
+    for f in [&a, &b] {
+        custody(&["verify", "--bundle", s(f)], None).ok();
+    }
+}

@@ -589,3 +589,27 @@ fn no_byte_of_an_erased_value_is_left_in_the_store_file_after_compact() {
         );
     }
 }
+
+/// `--person` erases what is that person's: a correction that moved
+/// evidence to another person keeps the other person's replacement.
+#[test]
+fn erasing_a_person_leaves_another_persons_evidence_in_a_shared_correction() {
+    let env = Env::new(CUSTODY);
+    let first = env.append_ok(
+        r#"{"type":"missing_report","person":"UA-0001","occurred_at":"2023-05","category":"civilian","name":"Anna Ferenc"}
+"#,
+    );
+    env.append_ok(&format!(
+        "{{\"type\":\"correction\",\"target\":\"{}\",\"reason\":\"another woman\",\"replacement\":{{\"type\":\"missing_report\",\"person\":\"UA-0002\",\"occurred_at\":\"2023-05\",\"category\":\"civilian\",\"name\":\"Bohdana Lys\"}}}}\n",
+        first[0].1
+    ));
+    redact(
+        &env,
+        &["--person", "UA-0001", "--reason", "erasure request"],
+    )
+    .ok();
+    let other = env.run(&["--json", "status", "UA-0002"]).ok();
+    let other: Value = serde_json::from_str(other.trim()).unwrap();
+    assert_eq!(other["name"], "Bohdana Lys", "{other}");
+    env.verify_ok();
+}

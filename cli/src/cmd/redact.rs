@@ -317,9 +317,28 @@ fn plan_person(ledger: &Ledger, given: &str) -> Result<(PersonId, Vec<Planned>),
             .into_iter()
             .map(|(s, _)| s)
             .collect();
+        // A correction is listed under its target's person and its
+        // replacement's: erase only what is this person's (its own fields
+        // if the target was theirs, the replacement's if that is theirs),
+        // never another person's live evidence.
+        let (own, replacement) = match e.event().inner() {
+            Event::Correction(c) => {
+                let target = match ledger.seq_of(&c.target)? {
+                    Some(seq) => ledger.entry(seq)?,
+                    None => None,
+                };
+                let target_ours =
+                    target.is_some_and(|t| t.event().inner().person() == Some(&person));
+                let replacement_ours =
+                    c.replacement.as_deref().and_then(Event::person) == Some(&person);
+                (target_ours, replacement_ours)
+            }
+            _ => (true, true),
+        };
         let open: Vec<Slot> = slots
             .iter()
             .filter(|(s, c)| matches!(c, SlotContent::Committed(_)) && !erased.contains(s))
+            .filter(|(s, _)| if s.part == 0 { own } else { replacement })
             .map(|(s, _)| *s)
             .collect();
         if !open.is_empty() {

@@ -501,6 +501,31 @@ pub(super) struct StoreTargets<'a> {
 }
 
 impl StoreTargets<'_> {
+    /// The streams an entry already in the chain joined: a correction's
+    /// first is its target's person's, though the target counts as
+    /// corrected now (by this very correction, perhaps).
+    fn recorded_streams(&self, event: &Event) -> Result<StreamList, StoreError> {
+        let target = match event.inner() {
+            Event::Correction(c) => {
+                let in_batch = self.batch.and_then(|b| {
+                    b.hashes
+                        .get(&c.target)
+                        .map(|&i| b.entries[i].event().clone())
+                });
+                let target = match in_batch {
+                    Some(e) => Some(e),
+                    None => self.ledger.event_of(&c.target)?,
+                };
+                target
+                    .as_ref()
+                    .and_then(Event::person)
+                    .map(|p| custody_format::map_hash::person_key(p.as_str()))
+            }
+            _ => None,
+        };
+        Ok(streams(event, target.as_ref()))
+    }
+
     /// The seq of the entry with hash `hash`, in the batch or the store.
     fn seq_of(&self, hash: &EntryHash) -> Result<Option<u64>, StoreError> {
         if let Some(b) = self.batch {
@@ -577,7 +602,7 @@ impl Lookups for StoreTargets<'_> {
         }
         Ok(RedactionTarget::V3 {
             seq,
-            streams: streams_for(self, entry.event())?,
+            streams: self.recorded_streams(entry.event())?,
             slots,
         })
     }

@@ -270,7 +270,7 @@ impl Ledger {
                 Some(self.inclusion_proof(*seq, s)?)
             };
             let held = if e.body().version >= VERSION_3 {
-                self.disclosures(*seq)?
+                about_person(e, person, self.disclosures(*seq)?)
             } else {
                 Vec::new()
             };
@@ -390,5 +390,29 @@ impl Ledger {
             origin: self.name().to_string(),
             person: person.clone(),
         })
+    }
+}
+
+/// Of `held`, the disclosures of `e` that concern `person`: a bundle
+/// carries the targets of its person's corrections and the corrections
+/// that moved evidence to or from another person, and none of that other
+/// person's personal data may ride along. An entry about someone else (a
+/// correction's target) keeps none; a correction keeps its own fields
+/// (its reason concerns both persons) and its replacement's only if the
+/// replacement is about `person`.
+fn about_person(
+    e: &SignedEntry,
+    person: &PersonId,
+    held: Vec<custody_format::commit::Disclosure>,
+) -> Vec<custody_format::commit::Disclosure> {
+    match e.event().inner() {
+        Event::Correction(c) => {
+            let ours = c.replacement.as_deref().and_then(Event::person) == Some(person);
+            held.into_iter()
+                .filter(|d| d.slot.part == custody_format::commit::PART_EVENT || ours)
+                .collect()
+        }
+        ev if ev.person() == Some(person) => held,
+        _ => Vec::new(),
     }
 }
