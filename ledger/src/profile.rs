@@ -138,8 +138,10 @@ fn names_hint() -> String {
     )
 }
 
-/// The slot `text` names within one entry: a field name (every slot of
-/// that code: `None`) or a slot as [`Slot`]'s `Display` writes it.
+/// The slot `text` names within one entry: a field name (the entry's own
+/// field, every attachment's for `description`: `None`; a correction's
+/// replacement is named `replacement.FIELD`, as `verify` prints it, so a
+/// bare name never reaches it) or a slot as [`Slot`]'s `Display` writes it.
 fn entry_field(text: &str) -> Option<(u16, Option<Slot>)> {
     if let Some(f) = field_named(text) {
         return Some((f.code, None));
@@ -236,7 +238,10 @@ impl FieldSpec {
                 seq: s,
                 code,
                 exact,
-            } => (*s == seq && *code == slot.code && exact.is_none_or(|e| e == slot)).then_some(3),
+            } => (*s == seq
+                && *code == slot.code
+                && exact.map_or(slot.part == PART_EVENT, |e| e == slot))
+            .then_some(3),
         }
     }
 }
@@ -542,5 +547,21 @@ mod tests {
         );
         // The correction's reason is narrative.
         assert!(!family.keeps(1, &correction, Slot::new(PART_EVENT, CODE_REASON)));
+    }
+
+    /// `SEQ:FIELD` discloses the field `verify` prints under that name: a
+    /// bare name is the entry's own field, never its replacement's.
+    #[test]
+    fn a_bare_seq_field_never_reaches_a_replacement() {
+        let correction = event(serde_json::json!({
+            "type": "correction", "target": "ab".repeat(32), "reason": "misfiled",
+            "replacement": {"type": "capture", "person": "P-1", "occurred_at": "2024", "notes": "n"}
+        }));
+        let notes = Slot::new(PART_REPLACEMENT, CODE_NOTES);
+        let bare = Selection::new(Profile::Family).adjusted(vec![spec("7:notes")], vec![]);
+        assert!(!bare.keeps(7, &correction, notes));
+        let named =
+            Selection::new(Profile::Family).adjusted(vec![spec("7:replacement.notes")], vec![]);
+        assert!(named.keeps(7, &correction, notes));
     }
 }
