@@ -215,23 +215,23 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
                 "`clock_correction` entries are written by `custody correct-clock`, not by append",
             ))
         }
-        // Format v3 (docs/design/format-v3.md); nothing writes v3 yet.
+        // Format v3 events written by their own commands (docs/design/format-v3.md).
         "statement" => {
             return Err(FieldError::new(
                 "type",
-                "`statement` entries carry evidence signed by its author: they are registered by `custody append --signed` (format v3, not yet written by this build), not by append of a JSON event",
+                "`statement` entries carry evidence signed by its author: sign the event with `custody sign`, then register the statement with `custody append --signed`",
             ))
         }
         "redaction" => {
             return Err(FieldError::new(
                 "type",
-                "`redaction` entries are written by `custody redact` (format v3, not yet written by this build), not by append",
+                "`redaction` entries are written by `custody redact`, not by append",
             ))
         }
         "predecessor" => {
             return Err(FieldError::new(
                 "type",
-                "`predecessor` entries are written by `custody reissue` (format v3, not yet written by this build), not by append",
+                "`predecessor` entries begin a re-issued ledger (docs/design/format-v3.md §9; no command writes them yet), not by append",
             ))
         }
         other => {

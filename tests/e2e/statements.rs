@@ -57,7 +57,7 @@ fn three_investigators_sign_offline_and_the_office_registers_their_statements() 
     let (olha, olha_pub) = new_key(&env, "olha");
     let (petro, petro_pub) = new_key(&env, "petro");
     let (lost, lost_pub) = new_key(&env, "lost");
-    let (registrar, registrar_pub) = new_key(&env, "registrar");
+    let (registrar, _) = registrar(&env, "office");
     for (holder, key) in [
         ("Olha (field team A)", &olha_pub),
         ("Petro (field team B)", &petro_pub),
@@ -65,19 +65,6 @@ fn three_investigators_sign_offline_and_the_office_registers_their_statements() 
     ] {
         env.grant_investigator(holder, key).ok();
     }
-    env.run(&[
-        "key",
-        "grant",
-        "--authority-key",
-        s(&env.authority),
-        "--role",
-        "registrar",
-        "--holder",
-        "office",
-        "--public-key",
-        &registrar_pub,
-    ])
-    .ok();
     // Signed offline, before anything is registered.
     let a = sign(&env, &olha, "olha", OLHA);
     let b = sign(&env, &petro, "petro", PETRO);
@@ -121,20 +108,7 @@ fn three_investigators_sign_offline_and_the_office_registers_their_statements() 
 #[test]
 fn a_registrar_may_register_statements_but_not_append_evidence() {
     let env = Env::new(CUSTODY);
-    let (registrar, registrar_pub) = new_key(&env, "registrar");
-    env.run(&[
-        "key",
-        "grant",
-        "--authority-key",
-        s(&env.authority),
-        "--role",
-        "registrar",
-        "--holder",
-        "office",
-        "--public-key",
-        &registrar_pub,
-    ])
-    .ok();
+    let (registrar, _) = registrar(&env, "office");
     let before = env.snapshot();
     env.run_in(&["append", "--key", s(&registrar)], PETRO)
         .fails(1, &["does not hold the role `investigator`"]);
@@ -210,8 +184,9 @@ fn append_signed_refuses_altered_foreign_and_unknown_statements_whole() {
     assert_eq!(env.snapshot(), before);
 }
 
-/// Grants a new key `registrar` and returns its file and public key.
-fn registrar(env: &Env) -> (PathBuf, String) {
+/// Grants a new key `registrar`, held by `holder`; returns its file and
+/// public key.
+fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
     let (key, public) = new_key(env, "registrar");
     env.run(&[
         "key",
@@ -221,7 +196,7 @@ fn registrar(env: &Env) -> (PathBuf, String) {
         "--role",
         "registrar",
         "--holder",
-        "serve.example.org",
+        holder,
         "--public-key",
         &public,
     ])
@@ -237,7 +212,7 @@ fn registrar(env: &Env) -> (PathBuf, String) {
 #[test]
 fn serve_registers_statements_and_submit_checks_the_receipts() {
     let env = Env::new(CUSTODY);
-    let (key, public) = registrar(&env);
+    let (key, public) = registrar(&env, "serve.example.org");
     let file = sign(&env, &env.investigator, "olha", &format!("{OLHA}{PETRO}"));
     let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
     let submit = |file: &Path, log_key: &str| {
@@ -316,7 +291,7 @@ fn serve_needs_a_registrar_key_to_take_statements() {
     .fails(1, &["neither `registrar` nor `authority`"]);
     let server = crate::serve::Server::start(&env, &[]);
     let file = sign(&env, &env.investigator, "olha", OLHA);
-    let (_, public) = registrar(&env);
+    let (_, public) = registrar(&env, "serve.example.org");
     custody(
         &[
             "submit",
@@ -339,7 +314,7 @@ fn serve_needs_a_registrar_key_to_take_statements() {
 #[test]
 fn every_receipt_survives_a_server_killed_under_load() {
     let env = Env::new(CUSTODY);
-    let (key, _) = registrar(&env);
+    let (key, _) = registrar(&env, "serve.example.org");
     let events: String = (0..240)
         .map(|i| {
             format!(
