@@ -219,7 +219,7 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
         "statement" => {
             return Err(FieldError::new(
                 "type",
-                "`statement` entries carry evidence signed by its author: sign the event with `custody sign`, then register the statement with `custody append --signed`",
+                "`statement` entries carry evidence signed by its author: sign the event with `custody sign`; the statement is registered by `custody append --signed`, not by append of a JSON event",
             ))
         }
         "redaction" => {
@@ -231,7 +231,7 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
         "predecessor" => {
             return Err(FieldError::new(
                 "type",
-                "`predecessor` entries begin a re-issued ledger (docs/design/format-v3.md §9; no command writes them yet), not by append",
+                "`predecessor` entries begin a re-issued ledger and are written by `custody reissue` (docs/design/format-v3.md §9; not in this build yet), not by append",
             ))
         }
         other => {
