@@ -100,6 +100,7 @@ fn setup(dir: &Path, n: usize) -> Result<(PathBuf, SigningKey, Vec<Submitted>)> 
     write_signing_key(&dir.join("registrar.pem"), &registrar)?;
     let start = Instant::now();
     let mut committing = Duration::ZERO;
+    let (mut signing, mut verifying) = (Duration::ZERO, Duration::ZERO);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let mut event = event_from_value(serde_json::json!({
@@ -120,14 +121,17 @@ fn setup(dir: &Path, n: usize) -> Result<(PathBuf, SigningKey, Vec<Submitted>)> 
             nonce: Nonce(nonce),
             event: Box::new(event),
         };
+        let t = Instant::now();
+        let signed = SignedStatement::sign(body, &author)?;
+        signing += t.elapsed();
         // Verified here, as a server's request threads verify what they
         // read: the committer does not verify again.
-        out.push(Submitted::verified(
-            SignedStatement::sign(body, &author)?,
-            disclosures,
-        )?);
+        let t = Instant::now();
+        out.push(Submitted::verified(signed, disclosures)?);
+        verifying += t.elapsed();
     }
     eprintln!("signed in {:.1} s", start.elapsed().as_secs_f64());
+    ceiling(n, signing, verifying);
     // Format v3's cost per event: a fresh salt from the OS and a SHA-256
     // per personal field (here two: place and notes).
     println!(
@@ -135,6 +139,24 @@ fn setup(dir: &Path, n: usize) -> Result<(PathBuf, SigningKey, Vec<Submitted>)> 
         committing.as_secs_f64() * 1e6 / n as f64
     );
     Ok((store, registrar, out))
+}
+
+/// Prints what this machine's cores allow at most: each statement costs
+/// the server one strict Ed25519 verification (the author's signature) and
+/// one signature (its entry), whatever else it does. Issue 13 sets its goal
+/// at about half of this ceiling (15,000/s where it assumed ~30,000/s on
+/// two cores); measured here, in the same run, the goal can be read
+/// against this machine rather than an assumed one.
+fn ceiling(n: usize, signing: Duration, verifying: Duration) {
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    let (sign, verify) = (per(signing), per(verifying));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let most = cores as f64 * 1e6 / (sign + verify);
+    println!(
+        "ceiling: a statement signature {sign:.1} µs, its strict verification {verify:.1} µs \
+         (one core each); {cores} cores allow at most {most:.0} statements/s, half of it {:.0}/s",
+        most / 2.0
+    );
 }
 
 /// Prints the rate and the latencies of `lat` (one per statement).

@@ -725,7 +725,14 @@ impl Backend {
         result
     }
 
-    fn commit_inner(&self, writes: WriteSet) -> Result<(), StoreError> {
+    fn commit_inner(&self, mut writes: WriteSet) -> Result<(), StoreError> {
+        // In key order within each table, B-tree inserts touch each page
+        // once rather than once per row that lands on it (a group's map
+        // nodes and indexes arrive interleaved). The sort is stable, so
+        // two writes of one key keep their order: the last still wins.
+        writes
+            .writes
+            .sort_by(|a, b| (a.0.index(), &a.1).cmp(&(b.0.index(), &b.1)));
         let err = |e: redb::Error| db_err(&self.dir, e);
         let Handle::Write(db) = &self.db else {
             return Err(StoreError::ReadOnly(self.dir.clone()));
