@@ -632,11 +632,31 @@ impl Backend {
         self.scan(tree, start, false)
     }
 
+    /// The keys of `tree`, from the last down, values left empty (the
+    /// latest checkpoint is near the end of an index that may hold
+    /// millions of rows: a scan from the start would read them all).
+    pub(crate) fn scan_keys_back(
+        &self,
+        tree: TreeId,
+    ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
+        self.scan_range(tree, &[], false, true)
+    }
+
     fn scan(
         &self,
         tree: TreeId,
         start: &[u8],
         values: bool,
+    ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
+        self.scan_range(tree, start, values, false)
+    }
+
+    fn scan_range(
+        &self,
+        tree: TreeId,
+        start: &[u8],
+        values: bool,
+        back: bool,
     ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
         let range = contained(&self.dir, || {
             self.read_table(tree)
@@ -653,20 +673,23 @@ impl Backend {
                         return None;
                     }
                     let next = contained(&self.dir, || {
-                        range
-                            .next()
-                            .map(|r| {
-                                r.map(|(k, v)| {
-                                    let v = if values {
-                                        v.value().to_vec()
-                                    } else {
-                                        Vec::new()
-                                    };
-                                    (k.value().to_vec(), v)
-                                })
-                                .map_err(|e| db_err(&self.dir, e))
+                        if back {
+                            range.next_back()
+                        } else {
+                            range.next()
+                        }
+                        .map(|r| {
+                            r.map(|(k, v)| {
+                                let v = if values {
+                                    v.value().to_vec()
+                                } else {
+                                    Vec::new()
+                                };
+                                (k.value().to_vec(), v)
                             })
-                            .transpose()
+                            .map_err(|e| db_err(&self.dir, e))
+                        })
+                        .transpose()
                     })
                     .transpose();
                     failed = matches!(next, Some(Err(_)));

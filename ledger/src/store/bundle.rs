@@ -126,8 +126,8 @@ impl Ledger {
     /// not end in a seal.
     fn sealed_checkpoint(&self, at: Option<u64>) -> Result<(u64, String), BundleBuildError> {
         let mut found = None;
-        for seq in self.governance_seqs()?.into_iter().rev() {
-            let e = self.entry_required(seq)?;
+        for seq in self.governance_seqs_back() {
+            let e = self.entry_required(seq?)?;
             if let Some((size, signed)) = self.note_of(&e) {
                 if at.is_none_or(|a| a == size) {
                     found = Some((size, signed));

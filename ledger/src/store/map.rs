@@ -377,7 +377,8 @@ impl Ledger {
     /// none (no checkpoint, or only checkpoints of version 1 entries).
     /// Reads the governance index and the checkpoints from the latest down.
     pub fn latest_seal(&self) -> Result<Option<SealedCheckpoint>, StoreError> {
-        for seq in self.governance_seqs()?.into_iter().rev() {
+        for seq in self.governance_seqs_back() {
+            let seq = seq?;
             let checkpoint = self.entry_at(seq)?;
             if !matches!(checkpoint.event(), Event::Checkpoint(_)) || seq == 0 {
                 continue;

@@ -833,6 +833,24 @@ impl Ledger {
             .collect()
     }
 
+    /// Sequence numbers of the genesis, every grant, revocation and
+    /// checkpoint, from the latest down, read lazily: what a search for
+    /// the latest checkpoint walks (one per group commit under a server,
+    /// so the index grows by millions of rows; collecting it first would
+    /// make every group's commit as slow as the index is long).
+    pub fn governance_seqs_back(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+        self.backend.scan_keys_back(TreeId::Governance).map(|r| {
+            let (k, _) = r?;
+            k.as_slice()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .map_err(|_| StoreError::Damaged {
+                    dir: self.dir.clone(),
+                    detail: "bad governance index key".into(),
+                })
+        })
+    }
+
     /// Sequence numbers of every entry about `person` (corrections of their
     /// entries included), ascending. Uses the person index: no chain scan.
     pub fn person_seqs(&self, person: &PersonId) -> Result<Vec<u64>, StoreError> {
