@@ -293,7 +293,7 @@ pub struct RecordedCheckpoint {
 impl Ledger {
     /// The newest `checkpoint` entry of the chain, if any, as a note.
     pub fn latest_checkpoint(&self) -> Result<Option<RecordedCheckpoint>, StoreError> {
-        for seq in self.governance_seqs_back() {
+        for seq in self.checkpoint_seqs_back() {
             let seq = seq?;
             let Some(e) = self.entry(seq)? else { continue };
             if let Event::Checkpoint(c) = e.event() {

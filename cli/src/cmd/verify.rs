@@ -1149,7 +1149,7 @@ fn against_checkpoint(
         Err(NotExtended::Forked { size, root }) => {
             // Only now is the store asked more, to name what happened.
             let mut same_size_in_chain = None;
-            for seq in ledger.governance_seqs()? {
+            for seq in ledger.checkpoint_seqs()? {
                 if let Some(e) = ledger.entry(seq)? {
                     if matches!(e.event(), Event::Checkpoint(c) if c.tree_size == size) {
                         same_size_in_chain = Some(seq);

@@ -60,9 +60,10 @@ pub(crate) enum TreeId {
     /// person id ‖ 0x00 ‖ seq → empty. Finds a person's entries without a
     /// scan of the chain.
     Persons,
-    /// seq → empty, for genesis, grant, revoke and checkpoint entries.
-    /// Rebuilds the key registry on open, and finds checkpoints and the
-    /// governance history of a bundle, without reading the whole chain.
+    /// seq → empty, for genesis, grant and revoke entries (and, in a store
+    /// of layout 4 or older, checkpoints too). Rebuilds the key registry on
+    /// open, and finds the governance history of a bundle, without reading
+    /// the whole chain.
     Governance,
     /// level (u8) ‖ index (u64 big-endian) → hash: the complete nodes of the
     /// Merkle tree over the entries (see `crate::merkle`).
@@ -95,11 +96,15 @@ pub(crate) enum TreeId {
     /// seq ‖ part ‖ BE16(code) ‖ BE16(index) → seq (u64 big-endian) of the
     /// redaction that erased that slot (layout 4).
     Redacted,
+    /// seq → empty, for checkpoint entries (layout 5). Apart from the
+    /// governance index because a server adds one per group commit, up to
+    /// millions a day: the registry an open replays need not read them.
+    Checkpoints,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 13] = [
+    const ALL: [TreeId; 14] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -113,10 +118,11 @@ impl TreeId {
         TreeId::Disclosures,
         TreeId::Statements,
         TreeId::Redacted,
+        TreeId::Checkpoints,
     ];
 
     /// The redb table's name.
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TreeId::Meta => "meta",
             TreeId::Entries => "entries",
@@ -131,6 +137,7 @@ impl TreeId {
             TreeId::Disclosures => "disclosures",
             TreeId::Statements => "statements",
             TreeId::Redacted => "redacted",
+            TreeId::Checkpoints => "checkpoints",
         }
     }
 
@@ -150,7 +157,8 @@ pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 type Write = (TreeId, Vec<u8>, Option<Vec<u8>>);
 
 /// Writes to commit together: all or none, durably. Trees to clear are
-/// emptied first; then the writes are applied in the order they were added.
+/// emptied first; then the writes are applied table by table in key order,
+/// two writes of one key in the order they were added (the last wins).
 #[derive(Default)]
 pub(crate) struct WriteSet {
     clears: Vec<TreeId>,
@@ -168,6 +176,12 @@ impl WriteSet {
 
     pub(crate) fn remove(&mut self, tree: TreeId, key: &[u8]) {
         self.writes.push((tree, key.to_vec(), None));
+    }
+
+    /// Adds every write and clear of `other`, after this set's own.
+    pub(crate) fn extend(&mut self, other: WriteSet) {
+        self.clears.extend(other.clears);
+        self.writes.extend(other.writes);
     }
 
     /// Empties `tree` (before any write of this set), at the cost of

@@ -284,8 +284,11 @@ impl Batch {
                 .insert(TreeId::Corrected, &c.target.0, &seq_key(seq));
             self.corrected.insert(c.target, seq);
         }
-        if entry.event().is_governance() || matches!(entry.event(), Event::Checkpoint(_)) {
+        if entry.event().is_governance() {
             self.writes.insert(TreeId::Governance, &seq_key(seq), &[]);
+        }
+        if matches!(entry.event(), Event::Checkpoint(_)) {
+            self.writes.insert(TreeId::Checkpoints, &seq_key(seq), &[]);
         }
         match entry.event() {
             Event::Statement(st) => {

@@ -126,7 +126,7 @@ impl Ledger {
     /// not end in a seal.
     fn sealed_checkpoint(&self, at: Option<u64>) -> Result<(u64, String), BundleBuildError> {
         let mut found = None;
-        for seq in self.governance_seqs_back() {
+        for seq in self.checkpoint_seqs_back() {
             let e = self.entry_required(seq?)?;
             if let Some((size, signed)) = self.note_of(&e) {
                 if at.is_none_or(|a| a == size) {
@@ -363,13 +363,17 @@ impl Ledger {
         }
         let needed = seqs.iter().next_back().copied().unwrap_or(0);
         let mut governance = Vec::new();
-        let mut checkpoint = None;
         for seq in self.governance_seqs()? {
-            let e = self.entry_required(seq)?;
-            match self.note_of(&e) {
-                Some((size, signed)) if size > needed => checkpoint = Some((size, signed)),
-                Some(_) => {}
-                None => governance.push(seq),
+            if self.note_of(&self.entry_required(seq)?).is_none() {
+                governance.push(seq);
+            }
+        }
+        // The latest checkpoint, if it covers them (no earlier one is larger).
+        let mut checkpoint = None;
+        for seq in self.checkpoint_seqs_back() {
+            if let Some((size, signed)) = self.note_of(&self.entry_required(seq?)?) {
+                checkpoint = (size > needed).then_some((size, signed));
+                break;
             }
         }
         let (size, signed_note) = checkpoint.ok_or_else(|| BundleBuildError::NoCheckpoint {

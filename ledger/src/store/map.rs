@@ -377,7 +377,7 @@ impl Ledger {
     /// none (no checkpoint, or only checkpoints of version 1 entries).
     /// Reads the governance index and the checkpoints from the latest down.
     pub fn latest_seal(&self) -> Result<Option<SealedCheckpoint>, StoreError> {
-        for seq in self.governance_seqs_back() {
+        for seq in self.checkpoint_seqs_back() {
             let seq = seq?;
             let checkpoint = self.entry_at(seq)?;
             if !matches!(checkpoint.event(), Event::Checkpoint(_)) || seq == 0 {
@@ -668,7 +668,7 @@ mod tests {
             l.backend
                 .get(TreeId::Meta, super::super::MARKER_KEY)
                 .unwrap(),
-            Some(b"4".to_vec())
+            Some(b"5".to_vec())
         );
         assert_eq!(rows(&l), derived);
         assert_eq!(l.map_root().unwrap(), root);

@@ -61,8 +61,13 @@ const MARKER_KEY: &[u8] = b"custody";
 /// of a layout-2 store derives in one commit; 4 adds the `disclosures`,
 /// `statements` and `redacted` tables of format v3 (`disclosed`), which a
 /// writable open of a layout-3 store creates empty in one commit (a v1 or
-/// v2 chain has no commitments, statements or redactions).
-const LAYOUT_VERSION: &[u8] = b"4";
+/// v2 chain has no commitments, statements or redactions); 5 moves the
+/// checkpoints out of the governance index into their own (`checkpoints`),
+/// which a writable open of an older store does in one commit.
+const LAYOUT_VERSION: &[u8] = b"5";
+/// The layout whose governance index also lists checkpoints: still read,
+/// and upgraded on the first writable open.
+const LAYOUT_4: &[u8] = b"4";
 /// The layout before format v3's tables: still read (it has none of their
 /// rows), and upgraded on the first writable open.
 const LAYOUT_3: &[u8] = b"3";
@@ -111,6 +116,10 @@ pub struct Ledger {
     /// The store has format v3's tables (layout 4). False only for an
     /// older store opened read-only, whose chain holds no v3 entry.
     v3_tables: bool,
+    /// The store indexes checkpoints apart from governance (layout 5).
+    /// False only for an older store opened read-only, whose governance
+    /// index lists its checkpoints.
+    checkpoint_index: bool,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -181,7 +190,115 @@ struct GovernanceWalk {
     head: Option<custody_format::map_hash::MapValue>,
 }
 
+/// What an open found of the store's layout: the tables it has, after
+/// upgrading a writable older store in one commit.
+struct Layout {
+    map_ready: bool,
+    v3_tables: bool,
+    checkpoint_index: bool,
+}
+
+/// Reads the layout marker; upgrades an older store opened to write.
+fn open_layout(backend: &Backend, dir: &Path) -> Result<Layout, StoreError> {
+    let damaged = |detail: String| StoreError::Damaged {
+        dir: dir.to_path_buf(),
+        detail,
+    };
+    let mut map_ready = true;
+    let mut v3_tables = true;
+    let mut checkpoint_index = true;
+    match backend.get(TreeId::Meta, MARKER_KEY)? {
+        Some(v) if v == LAYOUT_VERSION => {}
+        Some(v) if v == LAYOUT_4 && backend.is_read_only() => checkpoint_index = false,
+        Some(v) if v == LAYOUT_3 && backend.is_read_only() => {
+            v3_tables = false;
+            checkpoint_index = false;
+        }
+        Some(v) if v == LAYOUT_4 || v == LAYOUT_3 => {
+            // A commit opens (so creates) every table: format v3's
+            // come into being empty with the new marker, and the
+            // checkpoints move to theirs in the same commit.
+            let mut writes = split_checkpoints(backend, dir)?;
+            writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+            backend.commit(writes)?;
+        }
+        Some(v) if v == LAYOUT_2 && backend.is_read_only() => {
+            map_ready = false;
+            v3_tables = false;
+            checkpoint_index = false;
+        }
+        Some(v) if v == LAYOUT_2 => {
+            // The map and the governance stream, derived in the same
+            // commit as the new marker: a crash leaves layout 2, whole.
+            let mut writes = map::derive(backend, dir)?;
+            writes.extend(split_checkpoints(backend, dir)?);
+            writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+            backend.commit(writes)?;
+        }
+        Some(v) => {
+            return Err(damaged(format!(
+                "store layout {:?} is not one this build reads ({:?})",
+                String::from_utf8_lossy(&v),
+                String::from_utf8_lossy(LAYOUT_VERSION)
+            )))
+        }
+        None if backend.opened_before() => {
+            return Err(damaged(
+                "its custody marker is missing: the storage engine's files were cut short or overwritten, or the store's creation or restore was interrupted".into(),
+            ))
+        }
+        None => return Err(StoreError::NoLedger(dir.to_path_buf())),
+    }
+    Ok(Layout {
+        map_ready,
+        v3_tables,
+        checkpoint_index,
+    })
+}
+
+/// The writes that move every checkpoint row of the governance index (a
+/// store of layout 4 or older) to the checkpoint index: one read of each
+/// row's entry, once, at the upgrade.
+fn split_checkpoints(backend: &Backend, dir: &Path) -> Result<WriteSet, StoreError> {
+    let damaged = |detail: String| StoreError::Damaged {
+        dir: dir.to_path_buf(),
+        detail,
+    };
+    let mut writes = WriteSet::new();
+    for item in backend.scan_from(TreeId::Governance, &[]) {
+        let (k, _) = item?;
+        let bytes = backend
+            .get(TreeId::Entries, &k)?
+            .ok_or_else(|| damaged("an entry the governance index names is missing".into()))?;
+        let entry = SignedEntry::decode(bytes).map_err(|e| {
+            damaged(format!(
+                "an entry the governance index names does not decode: {e}"
+            ))
+        })?;
+        if matches!(entry.event(), Event::Checkpoint(_)) {
+            writes.remove(TreeId::Governance, &k);
+            writes.insert(TreeId::Checkpoints, &k, &[]);
+        }
+    }
+    Ok(writes)
+}
+
 impl GovernanceWalk {
+    /// The walk so far (every governance entry before the seal at `at`)
+    /// against what that seal counts.
+    fn check_seal(&self, at: u64, seal: &custody_format::event::Seal) -> Result<(), String> {
+        let ours = self.head.map(|h| (h.count, h.head));
+        if ours != Some((seal.gov_count, seal.gov_head)) {
+            return Err(format!(
+                "the seal at seq {at} counts {} governance entries up to {}, but the governance index lists {} before it: an index row is missing",
+                seal.gov_count,
+                seal.gov_head,
+                self.head.map_or(0, |h| h.count)
+            ));
+        }
+        Ok(())
+    }
+
     fn step(
         &mut self,
         entry: &SignedEntry,
@@ -189,16 +306,7 @@ impl GovernanceWalk {
     ) -> Result<(), String> {
         let seq = entry.seq();
         if let Some(seal) = seal_before {
-            let ours = self.head.map(|h| (h.count, h.head));
-            if ours != Some((seal.gov_count, seal.gov_head)) {
-                return Err(format!(
-                    "the seal at seq {} counts {} governance entries up to {}, but the governance index lists {} before it: an index row is missing",
-                    seq - 1,
-                    seal.gov_count,
-                    seal.gov_head,
-                    self.head.map_or(0, |h| h.count)
-                ));
-            }
+            self.check_seal(seq - 1, seal)?;
         }
         if !entry.event().is_governance() {
             return Ok(());
@@ -243,6 +351,7 @@ impl Ledger {
             clock_confirmed: false,
             map_ready: true,
             v3_tables: true,
+            checkpoint_index: true,
         }
     }
 
@@ -335,43 +444,11 @@ impl Ledger {
             dir: dir.to_path_buf(),
             detail,
         };
-        let mut map_ready = true;
-        let mut v3_tables = true;
-        match backend.get(TreeId::Meta, MARKER_KEY)? {
-            Some(v) if v == LAYOUT_VERSION => {}
-            Some(v) if v == LAYOUT_3 && backend.is_read_only() => v3_tables = false,
-            Some(v) if v == LAYOUT_3 => {
-                // A commit opens (so creates) every table: the new ones
-                // come into being empty with the new marker.
-                let mut writes = WriteSet::new();
-                writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
-                backend.commit(writes)?;
-            }
-            Some(v) if v == LAYOUT_2 && backend.is_read_only() => {
-                map_ready = false;
-                v3_tables = false;
-            }
-            Some(v) if v == LAYOUT_2 => {
-                // The map and the governance stream, derived in the same
-                // commit as the new marker: a crash leaves layout 2, whole.
-                let mut writes = map::derive(&backend, dir)?;
-                writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
-                backend.commit(writes)?;
-            }
-            Some(v) => {
-                return Err(damaged(format!(
-                    "store layout {:?} is not one this build reads ({:?})",
-                    String::from_utf8_lossy(&v),
-                    String::from_utf8_lossy(LAYOUT_VERSION)
-                )))
-            }
-            None if backend.opened_before() => {
-                return Err(damaged(
-                    "its custody marker is missing: the storage engine's files were cut short or overwritten, or the store's creation or restore was interrupted".into(),
-                ))
-            }
-            None => return Err(StoreError::NoLedger(dir.to_path_buf())),
-        }
+        let Layout {
+            map_ready,
+            v3_tables,
+            checkpoint_index,
+        } = open_layout(&backend, dir)?;
         let (_, last) = backend
             .last(TreeId::Entries)?
             .ok_or_else(|| damaged("it has no genesis entry".into()))?;
@@ -391,6 +468,35 @@ impl Ledger {
         // rather than let `append` sign with a key the chain revoked.
         let mut registry = KeyRegistry::new();
         let mut gov = GovernanceWalk::default();
+        let read = |seq: u64| -> Result<SignedEntry, StoreError> {
+            let bytes = backend
+                .get(TreeId::Entries, &seq_key(seq))?
+                .ok_or_else(|| damaged(format!("governance entry {seq} is missing")))?;
+            SignedEntry::decode(bytes)
+                .map_err(|e| damaged(format!("entry {seq} does not decode: {e}")))
+        };
+        // Layout 5 keeps checkpoints out of the governance index, so the
+        // walk below meets no seal; it is checked against the last one (a
+        // seal counts every governance entry before it, so a row missing
+        // anywhere before it shows there), before the first governance
+        // entry after it.
+        let mut last_seal = match checkpoint_index {
+            false => None,
+            true => match backend.last(TreeId::Checkpoints)? {
+                None => None,
+                Some((k, _)) => {
+                    let cp = u64::from_be_bytes(
+                        k.as_slice()
+                            .try_into()
+                            .map_err(|_| damaged("bad checkpoint index key".into()))?,
+                    );
+                    match read(cp.saturating_sub(1))?.into_event() {
+                        Event::Seal(s) if cp > 0 => Some((cp - 1, s)),
+                        _ => None,
+                    }
+                }
+            },
+        };
         for item in backend.scan_from(TreeId::Governance, &[]) {
             let (k, _) = item?;
             let seq = u64::from_be_bytes(
@@ -398,13 +504,10 @@ impl Ledger {
                     .try_into()
                     .map_err(|_| damaged("bad governance index key".into()))?,
             );
-            let read = |seq: u64| -> Result<SignedEntry, StoreError> {
-                let bytes = backend
-                    .get(TreeId::Entries, &seq_key(seq))?
-                    .ok_or_else(|| damaged(format!("governance entry {seq} is missing")))?;
-                SignedEntry::decode(bytes)
-                    .map_err(|e| damaged(format!("entry {seq} does not decode: {e}")))
-            };
+            if last_seal.as_ref().is_some_and(|(s, _)| seq > *s) {
+                let (at, seal) = last_seal.take().expect("checked above");
+                gov.check_seal(at, &seal).map_err(damaged)?;
+            }
             let entry = read(seq)?;
             registry
                 .check(seq, &entry.body().signer, entry.event())
@@ -418,6 +521,9 @@ impl Ledger {
                 _ => None,
             };
             gov.step(&entry, seal.as_ref()).map_err(damaged)?;
+        }
+        if let Some((at, seal)) = last_seal {
+            gov.check_seal(at, &seal).map_err(damaged)?;
         }
         if map_ready {
             let stored = backend.get(TreeId::Meta, map::GOV_KEY)?;
@@ -438,6 +544,7 @@ impl Ledger {
             clock_confirmed: false,
             map_ready,
             v3_tables,
+            checkpoint_index,
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -815,11 +922,33 @@ impl Ledger {
             })
     }
 
-    /// Sequence numbers of the genesis, every grant, revocation and
-    /// checkpoint, ascending (from an index: no chain scan).
+    /// Sequence numbers of the genesis, every grant and revocation,
+    /// ascending (from an index: no chain scan). A store of layout 4 or
+    /// older opened read-only lists its checkpoints here too: a caller that
+    /// wants governance alone checks each entry's type.
     pub fn governance_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.index_seqs(TreeId::Governance)
+    }
+
+    /// Sequence numbers of every checkpoint, ascending (from an index: no
+    /// chain scan). A store of layout 4 or older opened read-only lists
+    /// its governance entries here too: a caller checks each entry's type.
+    pub fn checkpoint_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.index_seqs(self.checkpoint_tree())
+    }
+
+    /// The index that lists checkpoints.
+    fn checkpoint_tree(&self) -> TreeId {
+        if self.checkpoint_index {
+            TreeId::Checkpoints
+        } else {
+            TreeId::Governance
+        }
+    }
+
+    fn index_seqs(&self, tree: TreeId) -> Result<Vec<u64>, StoreError> {
         self.backend
-            .scan_from(TreeId::Governance, &[])
+            .scan_from(tree, &[])
             .map(|r| {
                 let (k, _) = r?;
                 k.as_slice()
@@ -827,28 +956,31 @@ impl Ledger {
                     .map(u64::from_be_bytes)
                     .map_err(|_| StoreError::Damaged {
                         dir: self.dir.clone(),
-                        detail: "bad governance index key".into(),
+                        detail: format!("bad {} index key", tree.name()),
                     })
             })
             .collect()
     }
 
-    /// Sequence numbers of the genesis, every grant, revocation and
-    /// checkpoint, from the latest down, read lazily: what a search for
-    /// the latest checkpoint walks (one per group commit under a server,
-    /// so the index grows by millions of rows; collecting it first would
-    /// make every group's commit as slow as the index is long).
-    pub fn governance_seqs_back(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
-        self.backend.scan_keys_back(TreeId::Governance).map(|r| {
-            let (k, _) = r?;
-            k.as_slice()
-                .try_into()
-                .map(u64::from_be_bytes)
-                .map_err(|_| StoreError::Damaged {
-                    dir: self.dir.clone(),
-                    detail: "bad governance index key".into(),
-                })
-        })
+    /// Sequence numbers of every checkpoint, from the latest down, read
+    /// lazily: what a search for the latest checkpoint walks (a server adds
+    /// one per group commit, up to millions a day; collecting them first
+    /// would make every group's commit as slow as the index is long). As
+    /// [`Ledger::checkpoint_seqs`], an older store opened read-only lists
+    /// governance entries here too.
+    pub fn checkpoint_seqs_back(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+        self.backend
+            .scan_keys_back(self.checkpoint_tree())
+            .map(|r| {
+                let (k, _) = r?;
+                k.as_slice()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| StoreError::Damaged {
+                        dir: self.dir.clone(),
+                        detail: "bad index key".into(),
+                    })
+            })
     }
 
     /// Sequence numbers of every entry about `person` (corrections of their
@@ -968,5 +1100,71 @@ impl Ledger {
         let dir = self.dir;
         self.backend.close()?;
         backend::size_of_store(&dir)
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::backend::{TreeId, WriteSet};
+    use super::{seq_key, Ledger, MARKER_KEY};
+    use crate::input::event_from_value;
+    use custody_format::event::Event;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// A store of layout 4 (checkpoints listed in the governance index) is
+    /// read as it is, and the first writable open moves its checkpoints to
+    /// their own index in one commit: the same latest checkpoint, the same
+    /// registry, every derived row matching the chain before and after.
+    #[test]
+    fn a_layout_4_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
+        l.confirm_clock();
+        let event = event_from_value(
+            json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
+        )
+        .unwrap();
+        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
+            public_key: crate::keyfile::public_key_of(&authority),
+            role: custody_format::event::Role::Investigator,
+            holder: "A".into(),
+        });
+        l.append(vec![grant], &authority).unwrap();
+        l.append(vec![event.clone()], &authority).unwrap();
+        l.checkpoint(&authority).unwrap();
+        l.append(vec![event], &authority).unwrap();
+        l.checkpoint(&authority).unwrap();
+        let checkpoints = l.checkpoint_seqs().unwrap();
+        assert_eq!(checkpoints.len(), 2);
+        let governance = l.governance_seqs().unwrap();
+        let latest = l.latest_checkpoint().unwrap().unwrap();
+        // Back to layout 4: the checkpoints in the governance index.
+        let mut w = WriteSet::new();
+        for &seq in &checkpoints {
+            w.remove(TreeId::Checkpoints, &seq_key(seq));
+            w.insert(TreeId::Governance, &seq_key(seq), &[]);
+        }
+        w.insert(TreeId::Meta, MARKER_KEY, b"4");
+        l.backend.commit(w).unwrap();
+        drop(l);
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert_eq!(r.latest_checkpoint().unwrap().unwrap().seq, latest.seq);
+            assert_eq!(r.latest_seal().unwrap().unwrap().checkpoint_seq, latest.seq);
+            assert!(r.check_derived(|_| ()).unwrap().is_clean());
+        }
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(
+            l.backend.get(TreeId::Meta, MARKER_KEY).unwrap(),
+            Some(b"5".to_vec())
+        );
+        assert_eq!(l.checkpoint_seqs().unwrap(), checkpoints);
+        assert_eq!(l.governance_seqs().unwrap(), governance);
+        assert_eq!(l.latest_checkpoint().unwrap().unwrap().seq, latest.seq);
+        let report = l.check_derived(|_| ()).unwrap();
+        assert!(report.is_clean(), "{report:?}");
     }
 }
