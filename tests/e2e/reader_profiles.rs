@@ -265,3 +265,87 @@ fn the_web_view_shows_each_session_only_what_its_profile_discloses() {
     }
     drop(server);
 }
+
+/// Format 2 evidence holds its values in its signed bytes, where no
+/// profile can withhold them: a public reader is refused the bundle, the
+/// dossier, the person page and the entry tile that would carry the
+/// capture's place in clear, and its status and list leave the place out;
+/// a family reader, whose profile discloses places, reads them all.
+#[test]
+fn format_2_values_a_profile_withholds_are_refused_not_sent() {
+    use crate::web::{get as page, sign_in};
+    use custody_format::event::Role;
+    use custody_testkit::chain::ChainBuilder;
+    use custody_testkit::events::{capture, sighting};
+    use custody_testkit::keys::{authority, investigator};
+
+    let mut env = Env::new(crate::util::CUSTODY);
+    let mut b = ChainBuilder::new("v2-ledger");
+    b.grant(&investigator(), Role::Investigator, "I");
+    b.push(capture("P-1"), &investigator());
+    b.push(sighting("P-1"), &investigator());
+    b.checkpoint();
+    let lines: String = b
+        .signed
+        .iter()
+        .map(|e| custody_format::wire::export::ExportLine::of(e).to_line() + "\n")
+        .collect();
+    let export = env.path("v2.jsonl");
+    std::fs::write(&export, lines).unwrap();
+    env.store = env.path("v2-store");
+    env.run(&["restore", "--from", s(&export), "--store", s(&env.store)])
+        .ok();
+    env.authority = env.path("v2-authority.pem");
+    custody_ledger::keyfile::write_signing_key(&env.authority, &authority()).unwrap();
+    let family = issue(&env, "family reader", &["--profile", "family"], &[]);
+    let public = issue(&env, "public reader", &["--profile", "public"], &[]);
+    let server = Server::start(&env, &[]);
+    let (url, agent) = (&server.url, client(None));
+    const PLACE_V2: &str = "Mariupol";
+    let tile = format!("/tile/entries/000.p/{}", b.signed.len());
+    let routes = [
+        "/v1/persons/P-1/bundle",
+        "/v1/persons/P-1/dossier?format=json",
+        tile.as_str(),
+    ];
+
+    for route in routes {
+        let a = get(&agent, &format!("{url}{route}"), Some(&public));
+        assert_eq!(a.status, 403, "{route}: {}", a.body);
+        assert!(a.body.contains("format 1 or 2"), "{route}: {}", a.body);
+        assert!(!a.body.contains(PLACE_V2), "{route}: {}", a.body);
+        // (The tile is binary: read through the client that takes any body.)
+        let bearer = format!("Bearer {family}");
+        let a = page(
+            &format!("{url}{route}"),
+            None,
+            &[("Authorization", &bearer)],
+        );
+        assert_eq!(a.status, 200, "{route}: {}", a.body);
+    }
+    let bundle = get(
+        &agent,
+        &format!("{url}/v1/persons/P-1/bundle"),
+        Some(&family),
+    );
+    assert!(bundle.body.contains(PLACE_V2), "{}", bundle.body);
+    verifies(&env, "v2-family.json", bundle.body.as_bytes());
+    for route in ["/v1/persons/P-1/status", "/v1/persons"] {
+        let a = get(&agent, &format!("{url}{route}"), Some(&public));
+        assert_eq!(a.status, 200, "{route}: {}", a.body);
+        assert!(!a.body.contains(PLACE_V2), "{route}: {}", a.body);
+        let a = get(&agent, &format!("{url}{route}"), Some(&family));
+        assert!(a.body.contains(PLACE_V2), "{route}: {}", a.body);
+    }
+
+    let cookie = sign_in(url, &public);
+    for path in ["/people/P-1", "/people/P-1/bundle", "/people/P-1/dossier"] {
+        let p = page(&format!("{url}{path}"), Some(&cookie), &[]);
+        assert_eq!(p.status, 403, "{path}: {}", p.body);
+        assert!(!p.body.contains(PLACE_V2), "{path}: {}", p.body);
+    }
+    let cookie = sign_in(url, &family);
+    let p = page(&format!("{url}/people/P-1"), Some(&cookie), &[]);
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains(PLACE_V2), "{}", p.body);
+}
