@@ -108,26 +108,34 @@ impl TokenRole {
     }
 }
 
-/// Which cut of people's data a reader sees. Recorded, NOT yet enforced:
-/// every profile reads what a court reader reads (issue 15 will give the
-/// family and public profiles their narrower views).
+/// Which cut of people's data a reader sees: the export profiles of
+/// design docs/design/format-v3.md §7 (`custody_ledger::profile`), which
+/// `custody serve` applies to every read the token makes (`crate::serve`
+/// and `serve::profile`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Profile {
-    /// Everything, as the CLI shows it (prosecutors, courts).
+    /// Every personal value the store holds (prosecutors, courts).
     Court,
-    /// A family's representative (not yet enforced: reads as court).
+    /// Identity, place and official fields: no witness, no free text (a
+    /// family or its lawyer).
     Family,
-    /// The public (not yet enforced: reads as court).
+    /// No personal value at all: statuses, dates and figures only.
     Public,
 }
 
 impl Profile {
     pub(crate) fn name(self) -> &'static str {
+        self.cut().name()
+    }
+
+    /// The export profile of the same name, which decides what the token
+    /// reads.
+    pub(crate) fn cut(self) -> custody_ledger::profile::Profile {
         match self {
-            Profile::Court => "court",
-            Profile::Family => "family",
-            Profile::Public => "public",
+            Profile::Court => custody_ledger::profile::Profile::Court,
+            Profile::Family => custody_ledger::profile::Profile::Family,
+            Profile::Public => custody_ledger::profile::Profile::Public,
         }
     }
 }
@@ -142,7 +150,7 @@ pub(crate) struct TokenRecord {
     pub holder: String,
     /// What it allows.
     pub role: TokenRole,
-    /// The cut of data it is meant to see (not yet enforced).
+    /// The cut of people's data it reads.
     pub profile: Profile,
     /// When it was issued (RFC 3339).
     pub issued_at: String,

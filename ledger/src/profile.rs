@@ -6,7 +6,9 @@
 //! them verifies. Which subset an export or a bundle carries is the
 //! exporter's choice, made here and nowhere else: `custody export` (the
 //! whole ledger and a person's bundle) asks a [`Selection`] about every
-//! disclosure before it serializes anything.
+//! disclosure before it serializes anything, and `custody serve` cuts every
+//! read of a reader token to the token's profile through the same
+//! selection (and [`Profile::withhold_from_status`] for statuses).
 //!
 //! A selection is a [`Profile`] over the field classes of design §2.3
 //! (`court`: all; `family`: identity, place, official; `public`: none),
@@ -21,6 +23,7 @@
 //! entries whose cleartext a selection would have withheld, for the
 //! exporter to warn about (design §9).
 
+use crate::projection::{FieldRef, PersonStatus};
 use custody_format::commit::{
     class_of, field_named, Disclosure, FieldClass, PersonalRef, Slot, CODE_DESCRIPTION, PART_EVENT,
     PART_REPLACEMENT,
@@ -80,6 +83,71 @@ impl Profile {
                 FieldClass::Identity | FieldClass::Place | FieldClass::Official
             ),
             Profile::Public => false,
+        }
+    }
+}
+
+/// The personal values a status can show (`PersonStatus::resolve_committed`'s
+/// keys), each with its field class (design §2.3: a name is identity, a
+/// place is a place in every event that gives one) and the fact under which
+/// the status cites its entry.
+const STATUS_VALUES: [(&str, FieldClass, &str); 3] = [
+    ("name", FieldClass::Identity, "name"),
+    ("last_seen.place", FieldClass::Place, "last_seen"),
+    (
+        "last_known_place.place",
+        FieldClass::Place,
+        "last_known_place",
+    ),
+];
+
+impl Profile {
+    /// Removes from `st` every personal value this profile does not
+    /// disclose: a reader under it sees the status as if the store held
+    /// no disclosure of that class (`custody serve` reads each token's
+    /// profile through this).
+    ///
+    /// A value is withheld whatever the format of its entry: a version 1
+    /// or 2 entry's cleartext (which no bundle can withhold) is removed
+    /// from the status all the same. Each value removed is listed in
+    /// [`PersonStatus::committed`] with the entry the status cites for
+    /// it, as a value no disclosure opened is: withheld, never silently
+    /// absent.
+    pub fn withhold_from_status(self, st: &mut PersonStatus) {
+        for (key, class, fact) in STATUS_VALUES {
+            if self.discloses(class) {
+                continue;
+            }
+            let (value, field) = match key {
+                "name" => (st.name.take(), "name"),
+                "last_seen.place" => (st.last_seen.as_mut().and_then(|l| l.place.take()), "place"),
+                _ => match st.last_known_place.as_mut() {
+                    Some(l) => {
+                        // A missing report names where the person was last
+                        // seen free; every other event its own place.
+                        let field = if l.by == "missing_report" {
+                            "last_seen_place"
+                        } else {
+                            "place"
+                        };
+                        (l.place.take(), field)
+                    }
+                    None => (None, "place"),
+                },
+            };
+            if value.is_none() || st.committed.contains_key(key) {
+                continue;
+            }
+            if let Some(cite) = st.evidence.get(fact).and_then(|c| c.first()) {
+                st.committed.insert(
+                    key.to_string(),
+                    FieldRef {
+                        seq: cite.seq,
+                        hash: cite.hash,
+                        field: field.to_string(),
+                    },
+                );
+            }
         }
     }
 }
@@ -563,5 +631,65 @@ mod tests {
         let named =
             Selection::new(Profile::Family).adjusted(vec![spec("7:replacement.notes")], vec![]);
         assert!(named.keeps(7, &correction, notes));
+    }
+
+    /// A status over cleartext (v2-shaped) events: family keeps the name
+    /// and the places, public none of them, and each one withheld is
+    /// listed as committed at the entry that gave it.
+    #[test]
+    fn a_status_shows_only_what_the_profile_discloses() {
+        use crate::projection::{project, ProjectedEntry};
+        use custody_format::event::{EntryHash, PersonId};
+        use custody_format::time::Timestamp;
+        let events = [
+            serde_json::json!({"type": "missing_report", "person": "P-1", "occurred_at": "2024-02-20",
+                "category": "civilian", "name": "Olena", "last_seen_place": "Vodiane"}),
+            serde_json::json!({"type": "capture", "person": "P-1", "occurred_at": "2024-03-01",
+                "place": "Olenivka", "witnesses": "Petro"}),
+        ];
+        let entries: Vec<ProjectedEntry> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| ProjectedEntry {
+                seq: 10 + i as u64,
+                hash: EntryHash([i as u8 + 1; 32]),
+                recorded_at: Timestamp(1_710_000_000_000_000),
+                event: event(e),
+            })
+            .collect();
+        let person = PersonId::new("P-1").unwrap();
+        let now = Timestamp(1_720_000_000_000_000);
+        let full = project(&person, &entries, None, None, now).unwrap();
+        assert_eq!(full.name.as_deref(), Some("Olena"));
+        assert!(full.committed.is_empty());
+
+        for profile in [Profile::Court, Profile::Family] {
+            let mut st = full.clone();
+            profile.withhold_from_status(&mut st);
+            assert_eq!(st, full, "{profile:?} discloses names and places");
+        }
+        let mut public = full.clone();
+        Profile::Public.withhold_from_status(&mut public);
+        let text = serde_json::to_string(&public).unwrap();
+        for value in ["Olena", "Vodiane", "Olenivka", "Petro"] {
+            assert!(!text.contains(value), "{value} in {text}");
+        }
+        assert_eq!(public.name, None);
+        assert_eq!(public.last_seen.as_ref().unwrap().place, None);
+        assert_eq!(public.last_known_place.as_ref().unwrap().place, None);
+        let at = |k: &str| {
+            let r = &public.committed[k];
+            (r.seq, r.field.as_str())
+        };
+        assert_eq!(at("name"), (10, "name"));
+        assert_eq!(at("last_seen.place"), (11, "place"));
+        assert_eq!(at("last_known_place.place"), (11, "place"));
+        // Everything else is the status as it was.
+        let mut back = public.clone();
+        back.name.clone_from(&full.name);
+        back.last_seen.clone_from(&full.last_seen);
+        back.last_known_place.clone_from(&full.last_known_place);
+        back.committed.clear();
+        assert_eq!(back, full);
     }
 }

@@ -10,6 +10,11 @@
 //! - projects the same status (before its committed values are resolved)
 //!   as the full bundle; resolved with what it carries, the values left
 //!   unresolved are exactly those of withheld slots.
+//!
+//! And the property `custody serve` rests on: a status cut to a profile
+//! (`Profile::withhold_from_status`, what a reader token of that profile
+//! is shown) is exactly the status a reader of the profile's bundle
+//! resolves: the same values, the same ones listed as withheld.
 
 use custody_format::commit::{Disclosure, PersonalMut, Slot, PART_EVENT};
 use custody_format::event::*;
@@ -81,8 +86,65 @@ fn carried(b: &BundleV2) -> BTreeMap<u64, Vec<Disclosure>> {
         .collect()
 }
 
+/// The bundle's status with the committed values it carries resolved.
+fn resolved(v: &VerifiedBundle, b: &BundleV2) -> PersonStatus {
+    let mut st = status(v).unwrap();
+    let ds = carried(b);
+    st.resolve_committed(|at| {
+        let code = custody_format::commit::field_named(&at.field)?.code;
+        ds.get(&at.seq)?.iter().find_map(|d| match &d.value {
+            custody_format::commit::DisclosedValue::Text(t) if d.slot.code == code => {
+                Some(t.clone())
+            }
+            _ => None,
+        })
+    });
+    st
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_status_cut_to_a_profile_is_what_the_profiles_bundle_shows(
+        events in proptest::collection::vec(evidence(), 1..5),
+        fill in text(),
+        correct in any::<bool>(),
+        profile in 0usize..3,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = with_investigator(dir.path());
+        let events: Vec<Event> = events.into_iter().map(|e| filled(e, &fill)).collect();
+        let first = events[0].clone();
+        let appended = l.append(events, &investigator()).unwrap();
+        if correct {
+            let c = Event::Correction(Correction {
+                target: appended[0].hash,
+                reason: "misfiled".into(),
+                replacement: Some(Box::new(first)),
+            });
+            l.append(vec![c], &investigator()).unwrap();
+        }
+        l.checkpoint(&authority()).unwrap();
+        let person = PersonId::new("P-1").unwrap();
+        let profile = Profile::ALL[profile];
+
+        let full_bundle = l.person_bundle(&person, None, &[]).unwrap();
+        let mut cut = resolved(&verified(&full_bundle), &full_bundle);
+        profile.withhold_from_status(&mut cut);
+        let bundle = l
+            .person_bundle_selected(&person, None, &[], &Selection::new(profile), &mut Tally::default())
+            .unwrap();
+        prop_assert_eq!(&cut, &resolved(&verified(&bundle), &bundle));
+        // And the store's own status (every disclosure it holds), cut.
+        let mut stored = l
+            .person_status(&person, None, None, Timestamp(1_900_000_000_000_000))
+            .unwrap()
+            .unwrap();
+        profile.withhold_from_status(&mut stored);
+        prop_assert_eq!(stored.name, cut.name);
+        prop_assert_eq!(stored.committed, cut.committed);
+    }
 
     #[test]
     fn withholding_any_subset_keeps_the_bundle_valid_and_the_status_the_same(

@@ -62,3 +62,5 @@ mod v3;
 mod redact;
 // Export profiles: court, family, public, --disclose and --withhold.
 mod profiles;
+// Reader-token profiles in custody serve: each route shows only its cut.
+mod reader_profiles;

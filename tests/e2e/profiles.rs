@@ -8,18 +8,18 @@
 use crate::util::{custody, custody_on, s, Env, CUSTODY};
 use std::path::{Path, PathBuf};
 
-const NAME: &str = "Olena Marchuk";
-const BIRTH: &str = "1987-04-12";
-const LAST_SEEN: &str = "Vodiane checkpoint";
-const PLACE: &str = "Olenivka colony";
-const NOTES: &str = "Seen at the gate before dawn";
-const WITNESS: &str = "Petro Hrytsenko, returnee";
-const DESCRIPTION: &str = "Photo of the gate from the road";
+pub(crate) const NAME: &str = "Olena Marchuk";
+pub(crate) const BIRTH: &str = "1987-04-12";
+pub(crate) const LAST_SEEN: &str = "Vodiane checkpoint";
+pub(crate) const PLACE: &str = "Olenivka colony";
+pub(crate) const NOTES: &str = "Seen at the gate before dawn";
+pub(crate) const WITNESS: &str = "Petro Hrytsenko, returnee";
+pub(crate) const DESCRIPTION: &str = "Photo of the gate from the road";
 
 /// A store in which P-1 has a missing report (name, date of birth, last
 /// seen place) and a capture (place, notes, witnesses, an attachment's
 /// description), then a checkpoint; and the capture's seq.
-fn store_with_capture() -> (Env, u64) {
+pub(crate) fn store_with_capture() -> (Env, u64) {
     let env = Env::new(CUSTODY);
     let appended = env.append_ok(&format!(
         r#"{{"type":"missing_report","person":"P-1","occurred_at":"2024-02-20","category":"civilian","name":"{NAME}","date_of_birth":"{BIRTH}","last_seen_place":"{LAST_SEEN}"}}

@@ -107,16 +107,16 @@ pub(crate) fn client(root: Option<&[u8]>) -> ureq::Agent {
 }
 
 /// An answer: status, the headers that matter here, and the body.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     content_type: String,
     cache_control: String,
     nosniff: bool,
     csp: String,
-    body: String,
+    pub(crate) body: String,
 }
 
-fn get(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Answer {
+pub(crate) fn get(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Answer {
     let mut request = agent.get(url);
     if let Some(t) = token {
         request = request.header("Authorization", &format!("Bearer {t}"));
@@ -655,29 +655,6 @@ fn before_any_checkpoint_there_is_no_note_and_no_bundle() {
         "{v}"
     );
     assert_eq!(server.stop(), 0);
-}
-
-/// A family or public token would read what a court reads until profiles
-/// are enforced: it is not issued, and nothing is written.
-#[test]
-fn profiles_not_enforced_are_not_issued() {
-    let env = Env::new(crate::util::CUSTODY);
-    for profile in ["family", "public"] {
-        env.run(&[
-            "token",
-            "issue",
-            "--holder",
-            "Family lawyer",
-            "--role",
-            "reader",
-            "--profile",
-            profile,
-            "--key",
-            s(&env.authority),
-        ])
-        .fails(2, &["not issued yet"]);
-    }
-    assert!(!env.store.join("access").exists(), "nothing was written");
 }
 
 /// HTTP/2 is not spoken (an idle h2c connection used to stay open for

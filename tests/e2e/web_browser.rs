@@ -387,6 +387,37 @@ fn readable_on_a_phone(b: &Browser, url: &str) {
     b.resize(1200, 2000);
 }
 
+/// Signed out, a public reader signs in: the list without names,
+/// searched by id only (and saying so), the person page without any
+/// personal value; both pass the accessibility check.
+fn a_public_reader_sees_no_personal_value(b: &Browser, url: &str, public: &str) {
+    b.type_into("#token", public);
+    b.keys("\u{E007}");
+    b.arrive("/people");
+    b.go(&format!("{url}/people?q=marine&lang=en"));
+    let list = b.text();
+    assert!(
+        list.contains("matches ids only") && !list.contains("Andriy Marine"),
+        "{list}"
+    );
+    b.screenshot("10-people-public");
+    b.accessible("people (public)");
+    b.go(&format!("{url}/people/P-0007"));
+    let page = b.text();
+    assert!(
+        page.contains("P-0007") && page.contains("(withheld)"),
+        "{page}"
+    );
+    for value in ["Andriy Marine", "Olenivka", "filmed among prisoners"] {
+        assert!(
+            !page.contains(value),
+            "{value:?} shown to a public reader:\n{page}"
+        );
+    }
+    b.screenshot("11-person-public");
+    b.accessible("person (public)");
+}
+
 /// The seed report's case: a marine reported missing after Mariupol, seen
 /// on a video from Olenivka, never confirmed by the detaining state.
 const SEEN_ON_VIDEO: &str = concat!(
@@ -403,6 +434,7 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     env.append_ok(SEEN_ON_VIDEO);
     env.checkpoint(&env.path("cp.txt")).ok();
     let token = issue(&env, "Prosecutor P", &["--expires", "2999"], &[]);
+    let public = issue(&env, "Public P", &["--profile", "public"], &[]);
     let server = Server::start(&env, &[]);
     let url = &server.url;
     let work = env.path("browser");
@@ -530,6 +562,8 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
         "{after}"
     );
     b.screenshot("9-signed-out");
+
+    a_public_reader_sees_no_personal_value(&b, url, &public);
     drop(b);
     drop(driver);
     drop(server);

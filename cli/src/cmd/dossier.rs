@@ -175,8 +175,19 @@ pub(crate) fn from_store(
     person: &PersonId,
     source: String,
 ) -> Result<(VerifiedBundle, Vec<u8>, Provenance), Failure> {
-    let bytes =
-        crate::cmd::export::bundle_text(&ledger.person_bundle(person, None, &[])?).into_bytes();
+    let bundle = ledger.person_bundle(person, None, &[])?;
+    from_store_bundle(ledger, person, &bundle, source)
+}
+
+/// [`from_store`] over a bundle already built from the store (`custody
+/// serve` builds it with the disclosures its reader's profile keeps).
+pub(crate) fn from_store_bundle(
+    ledger: &custody_ledger::store::Ledger,
+    person: &PersonId,
+    bundle: &custody_format::wire::bundle::BundleV2,
+    source: String,
+) -> Result<(VerifiedBundle, Vec<u8>, Provenance), Failure> {
+    let bytes = crate::cmd::export::bundle_text(bundle).into_bytes();
     // The dossier rests on what the bundle proves, checked as anyone
     // without the store would check it: complete, or the person absent.
     let options = BundleOptions {

@@ -37,8 +37,15 @@ The token is a bearer secret: whoever holds it reads what its holder may
 read. Give it to its holder over a channel you trust; it is not shown again
 (issue a new one if it is lost, and revoke the old one).
 
-Only --profile court is issued until profiles are enforced (format v3's
-disclosures): a family or public token would read what a court reads.")]
+--profile decides what the token reads through `custody serve`: court every
+personal value the store holds; family names, dates of birth, places and
+official acts, but no witness and no free text (notes, circumstances,
+reasons, descriptions); public no personal value at all (statuses, dates,
+figures; the people list is searched by id only). Bundles and dossiers are
+cut as `custody export --profile` cuts them. Evidence in format 1 or 2
+entries holds its personal data in its signed bytes, where no profile can
+withhold it: such a bundle or dossier is refused to a profile that
+withholds any of it.")]
 pub(crate) struct IssueArgs {
     /// Who will hold the token (a person or an organisation); the access
     /// log names them for every read.
@@ -48,8 +55,8 @@ pub(crate) struct IssueArgs {
     /// the report through `custody serve`).
     #[arg(long, value_enum)]
     role: TokenRole,
-    /// The cut of people's data meant for the holder; only `court` is
-    /// issued until the others are enforced.
+    /// The cut of people's data the holder reads: `court` (everything),
+    /// `family` (no witness, no free text) or `public` (no personal value).
     #[arg(long, value_enum, default_value_t = Profile::Court)]
     profile: Profile,
     /// When the token stops working: a date (the end of that day, month or
@@ -149,15 +156,6 @@ fn issue(ctx: &Context, args: IssueArgs) -> CmdResult {
         .as_deref()
         .map(|t| expiry(t, now))
         .transpose()?;
-    // A token that says `family` or `public` and reads what a court reads
-    // would mislead whoever hands it out: until profiles are enforced
-    // (issue 15's disclosures), only `court` is issued.
-    if args.profile != Profile::Court {
-        return Err(env(anyhow::anyhow!(
-            "--profile {}: not issued yet; profiles other than court need the disclosures of format v3, which this build does not enforce, so this token would read everything a court reads; issue a court token only to readers entitled to the whole",
-            args.profile.name()
-        )));
-    }
     let (files, ledger) = access_files(ctx)?;
     // A tokens file we would refuse later is refused before anything else.
     files.check_tokens_file()?;
@@ -196,17 +194,18 @@ fn issue(ctx: &Context, args: IssueArgs) -> CmdResult {
     if ctx.json {
         print_json(&json!({
             "holder": record.holder, "role": record.role.name(),
-            "profile": record.profile.name(), "profile_enforced": false,
+            "profile": record.profile.name(),
             "issued_at": record.issued_at, "expires_at": record.expires_at,
             "hash_prefix": prefix, "token": *token,
         }));
         return Ok(());
     }
     eprintln!(
-        "issued a {} token to {} (profile {}: it reads everything a court reads), {}; its hash begins {prefix}",
+        "issued a {} token to {} (profile {}: it reads {}), {}; its hash begins {prefix}",
         record.role.name(),
         terminal(&record.holder),
         record.profile.name(),
+        reads(record.profile),
         match &record.expires_at {
             Some(t) => format!("expires {t}"),
             None => "never expires (revoke it when it is no longer needed)".into(),
@@ -217,6 +216,15 @@ fn issue(ctx: &Context, args: IssueArgs) -> CmdResult {
     );
     println!("{}", *token);
     Ok(())
+}
+
+/// What a token of `profile` reads, in a few words.
+fn reads(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Court => "every personal value the store holds",
+        Profile::Family => "names, places and official acts, no witness and no free text",
+        Profile::Public => "no personal value: statuses, dates and figures only",
+    }
 }
 
 fn revoke(ctx: &Context, args: RevokeArgs) -> CmdResult {
@@ -327,8 +335,11 @@ fn list(ctx: &Context) -> CmdResult {
     }
     if !ctx.json {
         eprintln!(
-            "{} token(s); each reads everything a court reads (other profiles come with format v3)",
-            tokens.len()
+            "{} token(s); what each profile reads: court, {}; family, {}; public, {}",
+            tokens.len(),
+            reads(Profile::Court),
+            reads(Profile::Family),
+            reads(Profile::Public)
         );
     }
     Ok(())

@@ -28,6 +28,7 @@
 //! change: a read-only open beside the writer in the same process is what
 //! they already were.
 
+mod profile;
 mod routes;
 mod submit;
 mod web;
@@ -172,6 +173,13 @@ impl IntoResponse for ApiError {
 /// malformed, unknown, expired or revoked token; the server's standard
 /// error says which (never the token).
 pub(crate) struct Reader(TokenRecord);
+
+impl Reader {
+    /// The cut of people's data the token reads (`profile`).
+    pub(crate) fn profile(&self) -> custody_ledger::profile::Profile {
+        self.0.profile.cut()
+    }
+}
 
 impl FromRequestParts<Shared> for Reader {
     type Rejection = ApiError;

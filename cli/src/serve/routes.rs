@@ -223,13 +223,15 @@ async fn status(
 ) -> Response {
     let r = person_request("/v1/persons/{id}/status", &id, &query, &[]);
     let (person, cuts) = (r.person, r.cuts);
+    let profile = reader.profile();
     state
         .answer(reader, r.of, move |ledger| {
             let (person, (as_of, known_at)) = (person?, cuts?);
             let now = custody_ledger::clock::now();
-            let (st, warning) =
+            let (mut st, warning) =
                 crate::cmd::status::one_status(ledger, &person, as_of, known_at, now)
                     .map_err(|f| ApiError::from_failure(f, StatusCode::NOT_FOUND))?;
+            super::profile::status(profile, &mut st);
             Ok(json_response(status_json(&st, &warning)?))
         })
         .await
@@ -253,9 +255,10 @@ pub(super) fn known(ledger: &Ledger, person: &PersonId) -> Result<(), ApiError> 
 }
 
 /// `GET /v1/persons/{id}/bundle`: the `custody-bundle/2` of `custody
-/// export --person ID`, against the latest checkpoint; 409 if the store
-/// holds entries about the person after it (the dossier's refusal: the
-/// bundle would silently leave them out).
+/// export --person ID --profile P`, P the token's profile, against the
+/// latest checkpoint; 409 if the store holds entries about the person
+/// after it (the dossier's refusal: the bundle would silently leave them
+/// out); 403 if format 1 or 2 entries of it carry what P withholds.
 async fn bundle(State(state): State<Shared>, reader: Reader, Path(id): Path<String>) -> Response {
     let person = parse_person(&id);
     let of = ReadOf {
@@ -263,17 +266,11 @@ async fn bundle(State(state): State<Shared>, reader: Reader, Path(id): Path<Stri
         person: person.as_ref().ok().map(|p| p.to_string()),
         query: None,
     };
+    let profile = reader.profile();
     state
         .answer(reader, of, move |ledger| {
             let person = person?;
-            known(ledger, &person)?;
-            let conflict = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
-            let bundle = ledger
-                .person_bundle(&person, None, &[])
-                .map_err(|e| conflict(e.into()))?;
-            let size = bundle.entries.last().map_or(0, |e| e.seq + 1);
-            crate::cmd::dossier::refuse_entries_after_checkpoint(ledger, &person, size)
-                .map_err(conflict)?;
+            let bundle = super::profile::bundle(ledger, &person, profile)?;
             let mut r = text("application/json", crate::cmd::export::bundle_text(&bundle));
             if let Ok(v) =
                 HeaderValue::from_str(&format!("attachment; filename=\"{person}.bundle.json\""))
@@ -295,7 +292,8 @@ struct DossierQuery {
 }
 
 /// `GET /v1/persons/{id}/dossier?format=html|md|json`: `custody dossier
-/// ID` (html when no format is given), with the same refusals.
+/// ID` (html when no format is given), with the same refusals, made from
+/// the bundle of the token's profile (what it withholds shows withheld).
 async fn dossier(
     State(state): State<Shared>,
     reader: Reader,
@@ -330,16 +328,11 @@ async fn dossier(
         &[("format", format_text)],
     );
     let (person, cuts) = (r.person, r.cuts);
+    let profile = reader.profile();
     state
         .answer(reader, r.of, move |ledger| {
             let (person, (as_of, known_at), format) = (person?, cuts?, format?);
-            known(ledger, &person)?;
-            // Not the server's directory (readers need not know its
-            // disk): the service and the ledger's name.
-            let source = format!("custody serve: {}", ledger.name());
-            let (b, bytes, provenance) =
-                crate::cmd::dossier::from_store(ledger, &person, source)
-                    .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
+            let (b, bytes, provenance) = super::profile::dossier_source(ledger, &person, profile)?;
             let now = custody_ledger::clock::now();
             let d = Dossier::build(&b, &bytes, &provenance, Cut { as_of, known_at }, now);
             let body = crate::cmd::dossier::render(&d, format);
@@ -458,9 +451,13 @@ async fn persons(
         person: None,
         query: logged,
     };
+    let profile = reader.profile();
     state
         .answer(reader, of, move |ledger| {
             let q = q?;
+            if q.name.is_some() && !super::profile::names_shown(profile) {
+                return Err(super::profile::name_search_refused(profile));
+            }
             let filter = q.filter()?;
             let cuts = CutQuery {
                 as_of: q.as_of.clone(),
@@ -469,17 +466,27 @@ async fn persons(
             let (as_of, known_at) = cuts.cuts()?;
             let offset = q.offset.unwrap_or(0);
             let limit = q.limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
-            page_of_persons(ledger, &filter, (as_of, known_at), offset, limit)
+            let page = Page { offset, limit };
+            page_of_persons(ledger, &filter, (as_of, known_at), page, profile)
         })
         .await
 }
 
+/// Which persons of the matching ones a page lists.
+struct Page {
+    offset: u64,
+    limit: u64,
+}
+
+/// One page of the persons `filter` keeps, each status as a reader of
+/// `profile` sees it (a name filter never reaches a profile that sees no
+/// names: `persons` refuses it first).
 fn page_of_persons(
     ledger: &Ledger,
     filter: &StatusFilter,
     (as_of, known_at): (Option<Timestamp>, Option<Timestamp>),
-    offset: u64,
-    limit: u64,
+    Page { offset, limit }: Page,
+    profile: custody_ledger::profile::Profile,
 ) -> Result<Response, ApiError> {
     let now = custody_ledger::clock::now();
     let failed = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
@@ -488,11 +495,12 @@ fn page_of_persons(
     let mut page = Vec::new();
     let mut broken = None;
     ledger
-        .for_each_status(as_of, known_at, now, |st| {
+        .for_each_status(as_of, known_at, now, |mut st| {
             total += 1;
             if !filter.matches(&st) {
                 return;
             }
+            super::profile::status(profile, &mut st);
             if matching >= offset && matching < offset.saturating_add(limit) {
                 match serde_json::to_value(&st) {
                     Ok(v) => page.push(v),
@@ -587,7 +595,8 @@ async fn hash_tile(
 /// `GET /tile/entries/<N>[.p/<W>]`: an entry bundle, the entries
 /// themselves (with the personal data of version 1 and 2 evidence): a
 /// reader token, and a line in the access log, as for any read of people's
-/// data.
+/// data; refused to a token whose profile withholds a value such an entry
+/// of the tile holds in clear.
 async fn entry_bundle(
     State(state): State<Shared>,
     reader: Reader,
@@ -598,6 +607,7 @@ async fn entry_bundle(
         person: None,
         query: Some(format!("tile={path}")),
     };
+    let profile = reader.profile();
     state
         .answer(reader, of, move |ledger| {
             let tile = tile_in(
@@ -605,6 +615,7 @@ async fn entry_bundle(
                 &format!("tile/entries/{path}"),
                 custody_ledger::tiles::TileKind::Entries,
             )?;
+            super::profile::entry_tile(ledger, tile.leaves(), profile)?;
             let bytes = ledger.entry_bundle(&tile).map_err(|e| match e {
                 custody_ledger::tiles::TileError::Store(s) => {
                     ApiError::from_failure(Failure::from(s), StatusCode::NOT_FOUND)

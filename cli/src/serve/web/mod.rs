@@ -21,6 +21,10 @@
 //!   (`POST`) carries the session's own random CSRF token, compared in
 //!   constant time; a `POST` whose `Origin` or `Sec-Fetch-Site` says it
 //!   came from another site is refused, sign-in included.
+//! - **Profiles**: each page of people's data shows only what the
+//!   session's token's profile discloses (`super::profile`): the person
+//!   page and the downloads are made from the profile's bundle, the list
+//!   shows and searches names only for a profile that discloses them.
 //! - **Logging**: every page of people's data goes through
 //!   [`super::Reads::answer`], as the API's reads do: the holder, the
 //!   route, the person and the query are in the access log before the
@@ -282,6 +286,12 @@ pub(super) struct SignedIn {
 impl SignedIn {
     fn reader(&self) -> Reader {
         Reader(self.record.clone())
+    }
+
+    /// The cut of people's data the session's token reads: every page
+    /// of people's data passes it to `serve::profile`.
+    fn profile(&self) -> custody_ledger::profile::Profile {
+        self.record.profile.cut()
     }
 }
 

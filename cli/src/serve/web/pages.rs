@@ -155,6 +155,9 @@ pub(super) struct ListFilter {
     pub legal: Option<String>,
     /// Part of an id or a name, lowercased.
     pub search: Option<String>,
+    /// Whether the reader's profile shows names: if not, the search
+    /// matches ids only and no row shows a name (`serve::profile`).
+    pub names: bool,
 }
 
 /// The legal categories the status's axes name, and `unknown`.
@@ -168,7 +171,7 @@ pub(super) const LEGAL_CATEGORIES: [&str; 7] = [
     "unknown",
 ];
 
-fn list_filter(q: &PeopleQuery) -> Result<ListFilter, ApiError> {
+fn list_filter(q: &PeopleQuery, names: bool) -> Result<ListFilter, ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m, None);
     let status = some(&q.status)
         .map(|s| s.parse::<Status>().map_err(|e| bad(format!("status: {e}"))))
@@ -200,6 +203,7 @@ fn list_filter(q: &PeopleQuery) -> Result<ListFilter, ApiError> {
         category,
         legal,
         search: some(&q.q).map(str::to_lowercase),
+        names,
     })
 }
 
@@ -216,10 +220,11 @@ impl ListFilter {
                 .is_none_or(|l| st.axes.legal_category.as_deref().unwrap_or("unknown") == l)
             && self.search.as_deref().is_none_or(|s| {
                 st.person.to_string().to_lowercase().contains(s)
-                    || st
-                        .name
-                        .as_deref()
-                        .is_some_and(|n| n.to_lowercase().contains(s))
+                    || (self.names
+                        && st
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| n.to_lowercase().contains(s)))
             })
     }
 }
@@ -254,6 +259,7 @@ pub(super) async fn people(
     };
     // Before the store is opened for the request (`Summaries::of`).
     let file = summary::file_stamp(&state.store);
+    let profile = who.profile();
     state
         .answer(who.reader(), of, move |ledger| {
             let lang = viewer.lang;
@@ -265,7 +271,7 @@ pub(super) async fn people(
                         None,
                     )
                 })
-                .and_then(|q| people_page(ledger, &summaries, file, &q, &viewer));
+                .and_then(|q| people_page(ledger, &summaries, file, &q, &viewer, profile));
             Ok(page.unwrap_or_else(|e| error_page(&e, lang, Some(&viewer))))
         })
         .await
@@ -277,9 +283,11 @@ fn people_page(
     file: Option<(u64, SystemTime)>,
     q: &PeopleQuery,
     viewer: &Viewer,
+    profile: custody_ledger::profile::Profile,
 ) -> Result<Response, ApiError> {
     let lang = viewer.lang;
-    let filter = list_filter(q)?;
+    let names = crate::serve::profile::names_shown(profile);
+    let filter = list_filter(q, names)?;
     let page: usize =
         match some(&q.page) {
             None => 1,
@@ -305,7 +313,10 @@ fn people_page(
                 div { dt { (status_name(lang, *s)) } dd { (lang.f("count-plain", &[("count", num(n))])) } }
             }
         }
-        (filters_form(lang, q))
+        (filters_form(lang, q, names))
+        @if !names {
+            p.note { (lang.f("web-search-ids-only", &[("profile", txt(profile.name()))])) }
+        }
         @if matching == 0 {
             p { (lang.t("web-no-match")) }
         } @else {
@@ -314,7 +325,7 @@ fn people_page(
                     caption.visually-hidden { (title) }
                     thead { tr {
                         th scope="col" { (lang.t("web-col-person")) }
-                        th scope="col" { (lang.t("web-col-name")) }
+                        @if names { th scope="col" { (lang.t("web-col-name")) } }
                         th scope="col" { (lang.t("web-col-status")) }
                         th scope="col" { (lang.t("web-col-flags")) }
                         th scope="col" { (lang.t("web-col-unacknowledged")) }
@@ -324,7 +335,7 @@ fn people_page(
                         @for r in &shown {
                             tr {
                                 th scope="row" { a href=(format!("/people/{}", r.person)) { (t(&r.person)) } }
-                                td { (r.name.as_deref().map(t).unwrap_or_default()) }
+                                @if names { td { (r.name.as_deref().map(t).unwrap_or_default()) } }
                                 td { (status_name(lang, r.status)) }
                                 td { @for f in &r.flags { (lang.value("flag", f.name())) br; } }
                                 td.num { (days(lang, &r.unacknowledged)) }
@@ -373,7 +384,9 @@ fn select(
     }
 }
 
-fn filters_form(lang: Lang, q: &PeopleQuery) -> Markup {
+/// The list's form; the search is by id only for a reader who sees no
+/// names (`names` false).
+fn filters_form(lang: Lang, q: &PeopleQuery, names: bool) -> Markup {
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
         .map(|s| (s.name().to_string(), status_name(lang, *s)))
@@ -400,7 +413,7 @@ fn filters_form(lang: Lang, q: &PeopleQuery) -> Markup {
     html! {
         form.filters method="get" action="/people" role="search" {
             div.field {
-                label for="q" { (lang.t("web-search-label")) }
+                label for="q" { (lang.t(if names { "web-search-label" } else { "web-search-id-label" })) }
                 input id="q" type="search" name="q" value=(q.q);
             }
             (select("status", lang.t("web-status-label"), &q.status, &statuses, lang.t("web-any")))
@@ -461,6 +474,7 @@ fn person_dossier(
     id: &str,
     cut: &Result<Cut, ApiError>,
     lang: Lang,
+    profile: custody_ledger::profile::Profile,
 ) -> Result<Dossier, ApiError> {
     let person = PersonId::new(id).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m, None))?;
     let cut = match cut {
@@ -473,10 +487,9 @@ fn person_dossier(
             ))
         }
     };
-    crate::serve::routes::known(ledger, &person)?;
-    let source = format!("custody serve: {}", ledger.name());
-    let (b, bytes, provenance) = crate::cmd::dossier::from_store(ledger, &person, source)
-        .map_err(|f| ApiError::from_failure(f, StatusCode::CONFLICT))?;
+    // The bundle of the reader's profile: what it withholds is shown as
+    // withheld, on the page and in the download.
+    let (b, bytes, provenance) = crate::serve::profile::dossier_source(ledger, &person, profile)?;
     let mut d = Dossier::build(&b, &bytes, &provenance, cut, custody_ledger::clock::now());
     d.localize(lang);
     Ok(d)
@@ -510,12 +523,13 @@ pub(super) async fn person(
     let form = query.map(|Query(q)| q);
     let logged = form.as_ref().ok().and_then(CutForm::logged);
     let of = read_of("/people/{id}", &id, logged);
+    let profile = who.profile();
     state
         .answer(who.reader(), of, move |ledger| {
             let lang = viewer.lang;
             let form = form.map_err(|e| bad_query(&e));
             let cut = form.as_ref().map_err(clone_err).and_then(CutForm::cut);
-            let page = person_dossier(ledger, &id, &cut, lang).map(|d| {
+            let page = person_dossier(ledger, &id, &cut, lang, profile).map(|d| {
                 let form = form.unwrap_or_default();
                 person_page(&d, &id, &form, &viewer)
             });
@@ -563,8 +577,8 @@ fn with_disposition(mut r: Response, filename: &str) -> Response {
     r
 }
 
-/// `GET /people/{id}/bundle`: the API's bundle (`custody export --person`),
-/// for a signed-in browser.
+/// `GET /people/{id}/bundle`: the API's bundle (`custody export --person
+/// --profile`, the session's token's profile), for a signed-in browser.
 pub(super) async fn bundle(
     State(state): State<Shared>,
     who: SignedIn,
@@ -573,19 +587,13 @@ pub(super) async fn bundle(
     let lang = who.viewer.lang;
     let viewer = who.viewer.clone();
     let of = read_of("/people/{id}/bundle", &id, None);
+    let profile = who.profile();
     state
         .answer(who.reader(), of, move |ledger| {
             let made = (|| {
                 let person = PersonId::new(&id)
                     .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m, None))?;
-                crate::serve::routes::known(ledger, &person)?;
-                let conflict = |f: Failure| ApiError::from_failure(f, StatusCode::CONFLICT);
-                let bundle = ledger
-                    .person_bundle(&person, None, &[])
-                    .map_err(|e| conflict(e.into()))?;
-                let size = bundle.entries.last().map_or(0, |e| e.seq + 1);
-                crate::cmd::dossier::refuse_entries_after_checkpoint(ledger, &person, size)
-                    .map_err(conflict)?;
+                let bundle = crate::serve::profile::bundle(ledger, &person, profile)?;
                 let body = crate::cmd::export::bundle_text(&bundle);
                 let r = (
                     [(
@@ -614,11 +622,12 @@ pub(super) async fn dossier(
     let form = query.map(|Query(q)| q);
     let logged = form.as_ref().ok().and_then(CutForm::logged);
     let of = read_of("/people/{id}/dossier", &id, logged);
+    let profile = who.profile();
     state
         .answer(who.reader(), of, move |ledger| {
             let lang = viewer.lang;
             let cut = form.map_err(|e| bad_query(&e)).and_then(|f| f.cut());
-            let made = person_dossier(ledger, &id, &cut, lang).map(|d| {
+            let made = person_dossier(ledger, &id, &cut, lang, profile).map(|d| {
                 let mut r = (
                     [(
                         header::CONTENT_TYPE,

@@ -38,6 +38,15 @@
 //! second at 100,000 persons: the first request after each append pays
 //! it), the kept summary's lock only to swap an `Arc`.
 //!
+//! ## What a reader sees of it
+//!
+//! The rows hold names (for the search), but a reader whose token's
+//! profile withholds names (`public`) never gets one through the summary:
+//! the filter says whether names are shown (`ListFilter::names`), and
+//! then the search matches ids only and the rows come out without names.
+//! The counts and both sorted orders read no personal value (statuses,
+//! day counts, ids), so they say nothing of a name either.
+//!
 //! Cuts (`as_of`, `known_at`) are not summarised: the report with cuts
 //! reads the store as before. Tests (`tests` below) compare every list
 //! and the report with what reading the store gives, on a generated
@@ -120,14 +129,15 @@ impl PersonRow {
             && legal.is_none_or(|l| self.legal == l)
             && f.search.as_deref().is_none_or(|s| {
                 let (id, name) = self.lower.split_at(self.lower_id as usize);
-                id.contains(s) || (self.name.is_some() && name.contains(s))
+                id.contains(s) || (f.names && self.name.is_some() && name.contains(s))
             })
     }
 
-    fn row(&self) -> Row {
+    /// The row as the list shows it; without the name unless `names`.
+    fn row(&self, names: bool) -> Row {
         Row {
             person: self.person.to_string(),
-            name: self.name.as_deref().map(str::to_string),
+            name: self.name.as_deref().filter(|_| names).map(str::to_string),
             status: self.status,
             flags: self.flags.to_vec(),
             unacknowledged: self.unacknowledged,
@@ -173,6 +183,8 @@ pub(super) struct Listing {
     pub by_status: [u64; Status::ALL.len()],
     /// The matching rows, in the list's order (positions in the summary).
     matching: Vec<u32>,
+    /// Whether the rows show names (`ListFilter::names`).
+    names: bool,
 }
 
 impl Listing {
@@ -255,6 +267,7 @@ impl Summary {
             total: self.rows.len() as u64,
             by_status: self.by_status,
             matching,
+            names: filter.names,
         }
     }
 
@@ -265,7 +278,7 @@ impl Summary {
             .iter()
             .skip(skip)
             .take(take)
-            .map(|i| self.rows[*i as usize].row())
+            .map(|i| self.rows[*i as usize].row(listing.names))
             .collect()
     }
 }
@@ -402,7 +415,7 @@ mod tests {
             if filter.matches(st) {
                 rows.push(Row {
                     person: st.person.to_string(),
-                    name: st.name.clone(),
+                    name: st.name.clone().filter(|_| filter.names),
                     status: st.status,
                     flags: st.flags.clone(),
                     unacknowledged: st.days_unacknowledged,
@@ -441,6 +454,7 @@ mod tests {
             category,
             legal: legal.map(str::to_string),
             search: search.map(str::to_lowercase),
+            names: true,
         }
     }
 
@@ -602,6 +616,53 @@ mod tests {
         assert_eq!(appended.listing(&released, Sort::Person).matching(), 0);
         assert_eq!(edited.listing(&released, Sort::Person).matching(), 1);
         same_as_the_store(&edited, &ledger, now);
+    }
+
+    /// A reader who sees no names gets none from the summary: searching by
+    /// part of a name matches only the ids that contain it, every row
+    /// comes out without its name, and the counts are those of the same
+    /// search by id; a reader who sees names finds the person by it.
+    #[test]
+    fn without_names_the_search_matches_ids_only_and_rows_have_no_name() {
+        let g = generate(80);
+        let now = custody_ledger::clock::now();
+        let summaries = Summaries::default();
+        let (ledger, s) = summary_now(&summaries, &g.store, now);
+        let all = statuses(&ledger, now);
+        let named = all
+            .iter()
+            .find_map(|st| st.name.clone())
+            .expect("a generated person with a name");
+        let part: String = named.chars().take(5).collect();
+        let mut search = filter(None, None, None, None, Some(&part));
+        let with_names = summary_listing(&s, &search, Sort::Person);
+        assert!(!with_names.2.is_empty() && with_names.2.iter().any(|r| r.name.is_some()));
+        search.names = false;
+        let without = summary_listing(&s, &search, Sort::Person);
+        let by_id: Vec<&str> = all
+            .iter()
+            .map(|st| st.person.as_str())
+            .filter(|p| p.to_lowercase().contains(&part.to_lowercase()))
+            .collect();
+        let listed: Vec<&str> = without.2.iter().map(|r| r.person.as_str()).collect();
+        assert_eq!(listed, by_id);
+        assert_ne!(without.2.len(), with_names.2.len());
+        for sort in [Sort::Person, Sort::Unacknowledged, Sort::WithoutContact] {
+            let mut everyone = filter(None, None, None, None, None);
+            everyone.names = false;
+            let (total, by_status, rows) = summary_listing(&s, &everyone, sort);
+            assert!(rows.iter().all(|r| r.name.is_none()));
+            everyone.names = true;
+            let shown = summary_listing(&s, &everyone, sort);
+            assert_eq!((total, by_status), (shown.0, shown.1));
+            let ids = |r: &[Row]| r.iter().map(|r| r.person.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&rows), ids(&shown.2), "the same order, {sort:?}");
+        }
+        assert_eq!(
+            read_listing(&all, &search, Sort::Person),
+            without,
+            "the reference list agrees"
+        );
     }
 
     /// Edits the stored status of `person` in the store's file, leaving
