@@ -27,6 +27,7 @@ use custody_format::statement::{
     SignedStatement, StatementError, StatementId, StatementSignatureError,
 };
 use custody_format::text::clip;
+use custody_format::time::Timestamp;
 use serde_json::{Map, Value};
 use std::io::BufRead;
 
@@ -62,6 +63,37 @@ impl ReadStatement {
     pub fn verified(&self) -> (StatementId, [u8; 64]) {
         self.verified
     }
+
+    /// Registration's policy on the author's clock (design
+    /// docs/design/format-v3.md §4.4): a statement whose `signed_at` is
+    /// more than [`MAX_SIGNED_AHEAD_MICROS`] ahead of `now` (the
+    /// registering machine's clock, `crate::clock::now`) is refused. Not a
+    /// chain rule: `signed_at` is the author's claim, and a verifier never
+    /// rejects an entry for it; but a field laptop whose clock says next
+    /// month would put a misleading time beside the evidence for good, and
+    /// a day covers every time zone and a clock a little off.
+    pub fn check_signed_at(&self, now: Timestamp) -> Result<(), SignedAhead> {
+        let signed_at = self.statement.body().signed_at;
+        if signed_at.0.saturating_sub(now.0) > MAX_SIGNED_AHEAD_MICROS {
+            return Err(SignedAhead { signed_at, now });
+        }
+        Ok(())
+    }
+}
+
+/// How far ahead of the registering machine's clock a statement's
+/// `signed_at` may be: one day ([`ReadStatement::check_signed_at`]).
+pub const MAX_SIGNED_AHEAD_MICROS: i64 = custody_format::time::MICROS_PER_DAY;
+
+/// A statement that claims to be signed more than a day after the
+/// registering machine's clock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the statement claims it was signed at {signed_at}, more than a day ahead of this machine's clock ({now}): the clock of the machine that signed it, or this one, is wrong")]
+pub struct SignedAhead {
+    /// The statement's `signed_at` (the author's claim).
+    pub signed_at: Timestamp,
+    /// This machine's clock when it was read.
+    pub now: Timestamp,
 }
 
 /// Why a statement line is refused.
@@ -437,7 +469,6 @@ mod tests {
     use custody_format::commit::{Slot, CODE_CIRCUMSTANCES, CODE_PLACE};
     use custody_format::event::{Event, Genesis, PublicKeyBytes};
     use custody_format::statement::{Nonce, StatementBody, STATEMENT_VERSION};
-    use custody_format::time::Timestamp;
     use custody_testkit::keys::investigator;
     use proptest::prelude::*;
 
@@ -512,6 +543,28 @@ mod tests {
         let mut reversed = d.clone();
         reversed.reverse();
         assert_eq!(to_line(&s, &reversed), line);
+    }
+
+    /// A day ahead of the registering clock is accepted, a microsecond
+    /// more is refused; any time before it, however old, is accepted.
+    #[test]
+    fn a_statement_signed_more_than_a_day_ahead_is_refused() {
+        let read = read_line(&good_line()).unwrap();
+        let signed_at = read.statement.body().signed_at;
+        let clock = |ahead: i64| Timestamp(signed_at.0 - ahead);
+        assert!(read.check_signed_at(clock(MAX_SIGNED_AHEAD_MICROS)).is_ok());
+        assert!(read
+            .check_signed_at(clock(-10 * MAX_SIGNED_AHEAD_MICROS))
+            .is_ok());
+        let e = read
+            .check_signed_at(clock(MAX_SIGNED_AHEAD_MICROS + 1))
+            .unwrap_err();
+        assert_eq!(e.signed_at, signed_at);
+        assert!(
+            e.to_string()
+                .contains("signed at 2023-11-14T22:13:20Z, more than a day ahead"),
+            "{e}"
+        );
     }
 
     #[test]

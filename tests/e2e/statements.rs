@@ -390,3 +390,164 @@ fn every_receipt_survives_a_server_killed_under_load() {
         assert_eq!(stored.get(seq), Some(hash), "seq {seq}");
     }
 }
+
+/// `sign` as `sign` does, but with this machine's clock set to `clock`
+/// (the debug build's `CUSTODY_TEST_CLOCK`): a field laptop whose clock is
+/// wrong.
+fn sign_at(env: &Env, clock: &str, name: &str, events: &str) -> String {
+    let input = env.path(&format!("{name}.jsonl"));
+    std::fs::write(&input, events).unwrap();
+    crate::util::custody_env(
+        &[
+            "sign",
+            "--key",
+            s(&env.investigator),
+            "--ledger",
+            "test.ledger",
+            s(&input),
+        ],
+        None,
+        &[("CUSTODY_TEST_CLOCK", clock)],
+    )
+    .ok()
+}
+
+/// This machine's clock, `offset_micros` later, in RFC 3339.
+fn now_plus(offset_micros: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    custody_format::time::Timestamp(now + offset_micros).to_string()
+}
+
+const DAY: i64 = 86_400_000_000;
+const MINUTE: i64 = 60_000_000;
+
+/// A statement whose `signed_at` is more than a day ahead of the registering
+/// machine's clock is refused at registration (design §4.4), with its
+/// line, the time it claims, this machine's time and what to do; a file
+/// holding it appends nothing, not even its good lines. Up to a day ahead
+/// is accepted (time zones, a clock a little off), and so is any time
+/// before.
+#[test]
+fn append_signed_refuses_a_statement_signed_more_than_a_day_ahead() {
+    let env = Env::new(CUSTODY);
+    let good = std::fs::read_to_string(sign(&env, &env.investigator, "good", OLHA)).unwrap();
+    let ahead = sign_at(&env, "2099-01-01T00:00:00Z", "ahead", PETRO);
+    let file = env.path("mixed.statements");
+    std::fs::write(&file, format!("{good}{ahead}")).unwrap();
+    let before = env.snapshot();
+    let err = env
+        .run(&[
+            "append",
+            "--signed",
+            "--key",
+            s(&env.investigator),
+            s(&file),
+        ])
+        .fails(
+            1,
+            &[
+                "line 2",
+                "signed at 2099-01-01T00:00:00Z",
+                "more than a day ahead of this machine's clock",
+                "custody sign",
+                "nothing was appended",
+            ],
+        );
+    // The local time is named too (the year is enough to tell it).
+    assert!(err.contains("clock (20"), "{err}");
+    assert!(!err.contains("line 1"), "{err}");
+    assert_eq!(env.snapshot(), before, "the ledger is as it was");
+    // --json names the line and the field.
+    let json = env
+        .run(&[
+            "--json",
+            "append",
+            "--signed",
+            "--key",
+            s(&env.investigator),
+            s(&file),
+        ])
+        .fails(1, &["signed_at"]);
+    assert!(json.contains("\"line\":2"), "{json}");
+    assert_eq!(env.snapshot(), before);
+
+    // The bound, with the registering clock fixed an hour from now: a
+    // minute short of a day ahead of it is registered, a minute over is
+    // not.
+    let registering = now_plus(60 * MINUTE);
+    let register = |text: &str, name: &str| {
+        let f = env.path(name);
+        std::fs::write(&f, text).unwrap();
+        crate::util::custody_env(
+            &[
+                "--store",
+                s(&env.store),
+                "append",
+                "--signed",
+                "--key",
+                s(&env.investigator),
+                s(&f),
+            ],
+            None,
+            &[("CUSTODY_TEST_CLOCK", &registering)],
+        )
+    };
+    let over = sign_at(&env, &now_plus(60 * MINUTE + DAY + MINUTE), "over", PETRO);
+    register(&over, "over.statements").fails(1, &["line 1", "more than a day ahead"]);
+    assert_eq!(env.snapshot(), before);
+    let within = sign_at(&env, &now_plus(60 * MINUTE + DAY - MINUTE), "within", PETRO);
+    register(&within, "within.statements").ok();
+    assert_ne!(env.snapshot(), before, "registered");
+    // In the chain, such a statement is valid: the policy is registration's,
+    // not a rule of the chain.
+    env.verify_ok();
+}
+
+/// `POST /v1/statements` applies the same policy: 400 naming the line and
+/// the field, in the CLI's words, and nothing of the request is taken.
+#[test]
+fn serve_refuses_a_statement_signed_more_than_a_day_ahead() {
+    let env = Env::new(CUSTODY);
+    let (key, _) = registrar(&env, "serve.example.org");
+    let good = std::fs::read_to_string(sign(&env, &env.investigator, "good", OLHA)).unwrap();
+    let ahead = sign_at(&env, "2099-01-01T00:00:00Z", "ahead", PETRO);
+    let before = env.snapshot();
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let answer = crate::serve::client(None)
+        .post(&format!("{}/v1/statements", server.url))
+        .send(format!("{good}{ahead}").as_bytes())
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body: serde_json::Value =
+        serde_json::from_str(&answer.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["lines"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["lines"][0]["line"], 2, "{body}");
+    assert_eq!(body["lines"][0]["field"], "signed_at", "{body}");
+    let error = body["lines"][0]["error"].as_str().unwrap();
+    for needle in [
+        "signed at 2099-01-01T00:00:00Z",
+        "more than a day ahead of this machine's clock (20",
+        "custody sign",
+    ] {
+        assert!(error.contains(needle), "{error}");
+    }
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing of it was taken"),
+        "{body}"
+    );
+    assert_eq!(server.stop(), 0);
+    // The server may record checkpoints of its own; no statement went in.
+    let after = env.snapshot();
+    assert!(!after.contains("\"statement\""), "{after}");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count(),
+        "nothing appended"
+    );
+}

@@ -624,3 +624,303 @@ fn a_witness_refuses_forks_and_rollbacks() {
     cosigned_by(&run, 0);
     run.ok();
 }
+
+/// The first signature line of `note` by the witness `name`.
+fn witness_line<'a>(note: &'a str, name: &str) -> &'a str {
+    note.lines()
+        .find(|l| l.starts_with(&format!("\u{2014} {name} ")))
+        .unwrap_or_else(|| panic!("no line by {name} in {note:?}"))
+}
+
+/// A bundle file's JSON, with its checkpoint note changed by `f`, written
+/// to a new file named `name`.
+fn bundle_with_note(
+    c: &Cosigning,
+    bundle: &Path,
+    name: &str,
+    f: impl FnOnce(&str) -> String,
+) -> std::path::PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle).unwrap()).unwrap();
+    let note = f(v["checkpoint"].as_str().unwrap());
+    v["checkpoint"] = serde_json::Value::String(note);
+    let out = c.env.path(name);
+    std::fs::write(&out, v.to_string() + "\n").unwrap();
+    out
+}
+
+/// `export --person P --cosigned` proves the bundle against the checkpoint
+/// the witnesses cosigned and carries their lines in its note; `verify
+/// --bundle --witness --quorum` requires them, and refuses an altered line,
+/// a line moved from another checkpoint and a quorum not met. The bundle
+/// is the plain one of that tree, but for the witnesses' lines, and
+/// without --witness it verifies as before.
+#[test]
+fn a_bundle_carries_its_witnesses_and_verify_requires_them() {
+    let c = Cosigning::new();
+    let verify = |bundle: &Path, extra: &[&str]| {
+        let mut args = vec!["verify", "--bundle", s(bundle)];
+        args.extend_from_slice(extra);
+        c.env.run(&args)
+    };
+    // No cosigned checkpoint in the store yet: refused, with what to do.
+    c.env
+        .run(&["checkpoint", "--key", s(&c.env.authority)])
+        .ok();
+    c.env
+        .run(&["export", "--person", "P-0001", "--cosigned"])
+        .fails(
+            1,
+            &[
+                "no checkpoint cosigned by witnesses",
+                "custody checkpoint",
+                "--witness URL=VKEY",
+            ],
+        );
+
+    let cp1 = c.env.path("cp1.txt");
+    c.checkpoint(None, Some(&cp1)).ok();
+    let (size1, _) = size_and_root(&std::fs::read_to_string(&cp1).unwrap());
+    let bundle = c.env.path("cosigned.json");
+    let run = c.env.run(&[
+        "export",
+        "--person",
+        "P-0001",
+        "--cosigned",
+        "--out",
+        s(&bundle),
+    ]);
+    assert!(
+        run.stderr.contains("1 cosignature line(s) by witnesses"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
+    let plain = c.env.path("plain.json");
+    c.env
+        .run(&["export", "--person", "P-0001", "--out", s(&plain)])
+        .ok();
+    // The plain bundle of the same tree is the cosigned one without the
+    // witness's line: nothing else differs.
+    let without = bundle_with_note(&c, &bundle, "without.json", |note| {
+        note.replace(&format!("{}\n", witness_line(note, "w.example/1")), "")
+    });
+    let json_of = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    assert_eq!(json_of(&without), json_of(&plain));
+
+    // Without --witness: COMPLETE, the line reported as not checked.
+    let out = verify(&bundle, &[]).ok();
+    assert!(out.contains("COMPLETE"), "{out}");
+    assert!(
+        out.contains("1 signature line(s) by other keys, not checked"),
+        "{out}"
+    );
+    let out = verify(&plain, &[]).ok();
+    assert!(!out.contains("witnesses:"), "{out}");
+    // With the witness: its cosignature is named in the report and JSON.
+    let out = verify(&bundle, &["--witness", &c.w1, "--quorum", "1"]).ok();
+    assert!(
+        out.contains("witnesses:  cosigned by 1 of the 1 listed witnesses (w.example/1 at "),
+        "{out}"
+    );
+    let json = c
+        .env
+        .run(&[
+            "--json",
+            "verify",
+            "--bundle",
+            s(&bundle),
+            "--witness",
+            &c.w1,
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["checkpoint_size"], size1 as u64, "{v}");
+    assert_eq!(v["witnesses"]["quorum"], 1, "{v}");
+    assert_eq!(
+        v["witnesses"]["cosigned"][0]["witness"], "w.example/1",
+        "{v}"
+    );
+
+    // A quorum not met: named, with the witness that did not cosign.
+    let two = ["--witness", &c.w1, "--witness", &c.w2, "--quorum", "2"];
+    let out = verify(&bundle, &two).fails(
+        1,
+        &[
+            "INVALID  bundle",
+            "rule:   cosignature",
+            "1 of the 2 listed witnesses",
+            "w.example/2",
+            "at least 2 must",
+        ],
+    );
+    assert!(
+        out.contains("custody export --person P --cosigned"),
+        "{out}"
+    );
+    // The plain bundle has no cosignature of its own.
+    verify(&plain, &["--witness", &c.w1]).fails(1, &["0 of the 1 listed witnesses"]);
+
+    // The witness's line with one signature byte changed.
+    let forged = bundle_with_note(&c, &bundle, "forged.json", |note| {
+        let line = witness_line(note, "w.example/1");
+        let mut blob = B64.decode(line.rsplit(' ').next().unwrap()).unwrap();
+        blob[40] ^= 1;
+        note.replace(line, &format!("\u{2014} w.example/1 {}", B64.encode(blob)))
+    });
+    verify(&forged, &["--witness", &c.w1]).fails(1, &["w.example/1", "does not verify"]);
+    // Without --witness the bundle itself still holds: the line is the
+    // witness's claim, not the ledger's.
+    verify(&forged, &[]).ok();
+}
+
+/// A cosignature is of one tree: moved from a later checkpoint onto a
+/// bundle's note it does not hold, and a cosigned checkpoint of an older
+/// tree lends a newer bundle no witnesses; a newer cosigned checkpoint
+/// gives its own bundle.
+#[test]
+fn a_cosignature_holds_for_its_own_tree_only() {
+    let c = Cosigning::new();
+    let verify = |bundle: &Path, extra: &[&str]| {
+        let mut args = vec!["verify", "--bundle", s(bundle)];
+        args.extend_from_slice(extra);
+        c.env.run(&args)
+    };
+    let cp1 = c.env.path("cp1.txt");
+    c.checkpoint(None, Some(&cp1)).ok();
+    let (size1, _) = size_and_root(&std::fs::read_to_string(&cp1).unwrap());
+    let bundle = c.env.path("cosigned.json");
+    c.env
+        .run(&[
+            "export",
+            "--person",
+            "P-0001",
+            "--cosigned",
+            "--out",
+            s(&bundle),
+        ])
+        .ok();
+    // More entries and a second cosigned checkpoint: its cosignature moved
+    // onto the first bundle's note does not hold for that tree.
+    c.env.append_ok(&captures(0, 3));
+    let cp2 = c.env.path("cp2.txt");
+    c.checkpoint(None, Some(&cp2)).ok();
+    let note2 = std::fs::read_to_string(&cp2).unwrap();
+    let moved = bundle_with_note(&c, &bundle, "moved.json", |note| {
+        note.replace(
+            witness_line(note, "w.example/1"),
+            witness_line(&note2, "w.example/1"),
+        )
+    });
+    verify(&moved, &["--witness", &c.w1]).fails(1, &["does not verify"]);
+    // The second cosigned checkpoint's bundle holds with its own line.
+    let bundle2 = c.env.path("cosigned2.json");
+    c.env
+        .run(&[
+            "export",
+            "--person",
+            "P-0001",
+            "--cosigned",
+            "--out",
+            s(&bundle2),
+        ])
+        .ok();
+    verify(&bundle2, &["--witness", &c.w1]).ok();
+    // A cosigned checkpoint of an older tree lends the newer bundle no
+    // witnesses, even when the bundle is anchored to it.
+    let plain2 = c.env.path("plain2.json");
+    c.env
+        .run(&[
+            "export",
+            "--person",
+            "P-0001",
+            "--anchor",
+            s(&cp1),
+            "--out",
+            s(&plain2),
+        ])
+        .ok();
+    verify(&plain2, &["--checkpoint", s(&cp1)]).ok();
+    verify(&plain2, &["--checkpoint", s(&cp1), "--witness", &c.w1])
+        .fails(1, &["0 of the 1 listed witnesses", "another tree"]);
+    // --at naming another tree than the cosigned one is refused.
+    c.env
+        .run(&[
+            "export",
+            "--person",
+            "P-0001",
+            "--cosigned",
+            "--at",
+            &size1.to_string(),
+        ])
+        .fails(1, &["--at", "--cosigned"]);
+}
+
+/// A later checkpoint that witnesses did not cosign: `--cosigned` still
+/// proves against the cosigned tree, and warns that what came after is not
+/// in the bundle. A cosigned note in the store that is not of this ledger's
+/// tree is refused rather than carried.
+#[test]
+fn export_cosigned_keeps_to_the_cosigned_tree() {
+    let c = Cosigning::new();
+    let cp1 = c.env.path("cp1.txt");
+    c.checkpoint(None, Some(&cp1)).ok();
+    let (size1, _) = size_and_root(&std::fs::read_to_string(&cp1).unwrap());
+    c.env.append_ok(&captures(0, 3));
+    c.env
+        .run(&["checkpoint", "--key", s(&c.env.authority)])
+        .ok();
+    let bundle = c.env.path("b.json");
+    let run = c.env.run(&[
+        "export",
+        "--person",
+        "P-0001",
+        "--cosigned",
+        "--out",
+        s(&bundle),
+    ]);
+    assert!(
+        run.stderr
+            .contains("warning: the ledger has a later checkpoint"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
+    let json = c
+        .env
+        .run(&[
+            "--json",
+            "verify",
+            "--bundle",
+            s(&bundle),
+            "--witness",
+            &c.w1,
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["checkpoint_size"], size1 as u64, "{v}");
+
+    // The stored note's root replaced by another: not this ledger's tree.
+    let stored = c.env.store.join("cosigned-checkpoint.note");
+    let note = std::fs::read_to_string(&stored).unwrap();
+    let root = note.lines().nth(2).unwrap();
+    let other = B64.encode([7u8; 32]);
+    std::fs::write(&stored, note.replacen(root, &other, 1)).unwrap();
+    c.env
+        .run(&["export", "--person", "P-0001", "--cosigned"])
+        .fails(1, &["not of this ledger's tree"]);
+    // A custody-bundle/1 carries no cosignatures.
+    c.env
+        .run(&[
+            "export",
+            "--person",
+            "P-0001",
+            "--cosigned",
+            "--format",
+            "custody-bundle/1",
+        ])
+        .fails(1, &["--cosigned"]);
+}

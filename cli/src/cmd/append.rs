@@ -133,6 +133,8 @@ pub(crate) struct AppendArgs {
     /// its author in the field), not events: each is registered in an entry
     /// signed with --key (an investigator or a registrar). A statement
     /// already in the ledger gets its entry back and is not appended again.
+    /// One that claims to be signed more than a day ahead of this machine's
+    /// clock is refused (the signer's clock is wrong: re-sign it).
     #[arg(long, conflicts_with_all = ["new_person", "chunk"])]
     signed: bool,
 }

@@ -17,7 +17,7 @@ use crate::escape::terminal;
 use crate::exit::{refused, with_details, CmdResult, Detail, Failure};
 use crate::output::Context;
 use custody_ledger::keyfile::SigningKey;
-use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
+use custody_ledger::statement_line::{SignedAhead, StatementLineItemError, StatementLineReader};
 use custody_ledger::store::{AppendError, Registered, Submitted};
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -96,12 +96,20 @@ fn read(
     let mut lines = Vec::new();
     let mut statements = Vec::new();
     let mut errors = Vec::new();
+    let now = custody_ledger::clock::now();
     for item in StatementLineReader::new(input) {
         match item {
-            Ok((line, read)) => {
-                lines.push(line);
-                statements.push(Submitted::from(read));
-            }
+            Ok((line, read)) => match read.check_signed_at(now) {
+                Ok(()) => {
+                    lines.push(line);
+                    statements.push(Submitted::from(read));
+                }
+                Err(e) => errors.push(Detail {
+                    line: Some(line),
+                    field: Some("signed_at".into()),
+                    message: signed_ahead(&e),
+                }),
+            },
             Err(StatementLineItemError::Line(e)) => errors.push(Detail {
                 line: Some(e.line),
                 field: None,
@@ -118,6 +126,16 @@ fn read(
         return Err(listed(ctx, source, errors));
     }
     Ok((lines, statements))
+}
+
+/// A statement signed more than a day ahead of this machine's clock, in
+/// words, with what to do: the same for `append --signed` and `POST
+/// /v1/statements`. Registration's policy, not a chain rule (docs/design/
+/// format-v3.md §4.4): a verifier accepts such an entry already in a chain.
+pub(crate) fn signed_ahead(e: &SignedAhead) -> String {
+    format!(
+        "{e}. Check the clock of the machine that signed it (the field laptop: date, time and time zone) and this machine's; then re-sign the event there with the clock right (`custody sign`) and hand the new statement in"
+    )
 }
 
 /// The failure naming every bad line (the first [`MAX_LISTED`] of them).

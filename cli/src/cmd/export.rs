@@ -12,6 +12,7 @@ use custody_format::wire::bundle::BUNDLE_FORMAT;
 use custody_format::wire::export::ExportLine;
 use custody_ledger::profile::{FieldSpec, Profile, Selection, Tally};
 use custody_ledger::store::{AnchorNote, Ledger};
+use custody_verifier::checkpoint::Checkpoint;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -35,6 +36,15 @@ pub(crate) struct ExportArgs {
     /// one, so `verify --bundle --checkpoint FILE` accepts it. Repeatable.
     #[arg(long, value_name = "FILE", requires = "person")]
     anchor: Vec<PathBuf>,
+    /// With --person: prove the bundle against the checkpoint that
+    /// witnesses cosigned (`custody checkpoint --witness URL=VKEY` keeps it
+    /// in the store, as cosigned-checkpoint.note), and carry their
+    /// cosignature lines in the bundle's checkpoint note, so that `custody
+    /// verify --bundle FILE --witness VKEY` can require them. Refused if
+    /// the store has no cosigned checkpoint of this ledger; entries
+    /// recorded after it are not in the bundle (the command says so).
+    #[arg(long, requires = "person")]
+    cosigned: bool,
     /// With --person: the bundle format. The default is the complete
     /// bundle: `custody-bundle/3` (with the disclosures of format 3
     /// entries) when it holds a format 3 entry, else `custody-bundle/2`.
@@ -226,9 +236,9 @@ fn export_person(
 ) -> CmdResult {
     let mut tally = Tally::default();
     if args.format == BUNDLE_FORMAT {
-        if args.at.is_some() || !args.anchor.is_empty() {
+        if args.at.is_some() || !args.anchor.is_empty() || args.cosigned {
             return Err(refused(anyhow::anyhow!(
-                "--at and --anchor build a custody-bundle/2; a custody-bundle/1 has neither"
+                "--at, --anchor and --cosigned build a custody-bundle/2 or /3; a custody-bundle/1 has none of them"
             )));
         }
         let bundle = ledger.person_bundle_v1(person)?;
@@ -264,8 +274,21 @@ fn export_person(
             })
         })
         .collect::<Result<Vec<_>, Failure>>()?;
-    let bundle = ledger.person_bundle_selected(person, args.at, &anchors, selection, &mut tally)?;
+    let cosigned = if args.cosigned {
+        Some(stored_cosigned(ledger, args.at)?)
+    } else {
+        None
+    };
+    let at = cosigned.as_ref().map(|c| c.size).or(args.at);
+    let mut bundle = ledger.person_bundle_selected(person, at, &anchors, selection, &mut tally)?;
     refuse_unmatched(selection, &tally, "the bundle")?;
+    let witnessed = match &cosigned {
+        Some(c) => {
+            bundle.checkpoint = with_cosignatures(ledger, &bundle.checkpoint, c)?;
+            witnessed_note(ledger, c)?
+        }
+        None => String::new(),
+    };
     // The seal is the last item; the checkpoint's tree ends with it.
     let size = bundle.entries.last().map_or(0, |e| e.seq + 1);
     let what = match bundle.map_proof.value {
@@ -282,9 +305,124 @@ fn export_person(
         n => format!(", {n} anchor(s)"),
     };
     let text = bundle_text(&bundle);
-    write_bundle(ctx, args, &text, format!("{what}{anchored}"))?;
+    write_bundle(ctx, args, &text, format!("{what}{anchored}{witnessed}"))?;
     report_selection(ctx, selection, &tally);
     Ok(())
+}
+
+/// The store's cosigned checkpoint (`cosigned-checkpoint.note`, kept by
+/// `custody checkpoint --witness`) for `export --person --cosigned`:
+/// refused if there is none, if it is of another ledger, if it carries no
+/// cosignature, or if `--at` names another tree.
+fn stored_cosigned(ledger: &Ledger, at: Option<u64>) -> Result<Checkpoint, Failure> {
+    let path = ledger.dir().join(crate::cmd::checkpoint::COSIGNED_NOTE);
+    let advice = "run `custody checkpoint --key AUTHORITY.pem --witness URL=VKEY` (each witness you want the bundle to carry), then export again";
+    if !path.exists() {
+        return Err(refused(anyhow::anyhow!(
+            "--cosigned: the store holds no checkpoint cosigned by witnesses ({} is absent); {advice}",
+            crate::escape::path(&path)
+        )));
+    }
+    let (_, cp) = read_checkpoint_note(&path)?;
+    if cp.origin != ledger.name() {
+        return Err(refused(anyhow::anyhow!(
+            "--cosigned: {} is a checkpoint of the ledger {:?}, not of {:?}; {advice}",
+            crate::escape::path(&path),
+            crate::escape::terminal(&cp.origin),
+            crate::escape::terminal(ledger.name())
+        )));
+    }
+    if other_signature_lines(&cp).is_empty() {
+        return Err(refused(anyhow::anyhow!(
+            "--cosigned: the store's cosigned checkpoint ({} entries) carries no witness's cosignature; {advice}",
+            cp.size
+        )));
+    }
+    if let Some(at) = at.filter(|&at| at != cp.size) {
+        return Err(refused(anyhow::anyhow!(
+            "--at {at} and --cosigned name two checkpoints: the cosigned one is of {} entries; leave out --at (or --cosigned)",
+            cp.size
+        )));
+    }
+    Ok(cp)
+}
+
+/// The signature lines of `cp` by keys other than its log's (the
+/// witnesses'), rebuilt from their parsed name, key id and signature.
+fn other_signature_lines(cp: &Checkpoint) -> Vec<String> {
+    use base64::Engine;
+    cp.signatures
+        .iter()
+        .filter(|s| s.name != cp.origin)
+        .map(|s| {
+            let mut blob = s.key_id.to_vec();
+            blob.extend_from_slice(&s.signature);
+            format!(
+                "\u{2014} {} {}\n",
+                s.name,
+                base64::engine::general_purpose::STANDARD.encode(blob)
+            )
+        })
+        .collect()
+}
+
+/// The bundle's note (rebuilt from the chain, with the ledger's own
+/// signature) followed by the witnesses' lines of the cosigned note. A
+/// cosignature signs the note's text, so the two texts must be the same:
+/// the cosigned note must be of this ledger's tree of its size.
+fn with_cosignatures(
+    ledger: &Ledger,
+    chain_note: &str,
+    cosigned: &Checkpoint,
+) -> Result<String, Failure> {
+    let ours = custody_verifier::checkpoint::parse(chain_note).map_err(|e| {
+        env(anyhow::anyhow!(
+            "the checkpoint of {} entries recorded in the ledger does not parse ({e}); run `custody verify`",
+            cosigned.size
+        ))
+    })?;
+    if ours.text != cosigned.text {
+        return Err(refused(anyhow::anyhow!(
+            "--cosigned: the store's cosigned checkpoint of {} entries has root {}, but the checkpoint of that size recorded in the ledger has root {}: the cosigned note is not of this ledger's tree (run `custody verify`, and `custody checkpoint --witness URL=VKEY` to cosign the ledger's tree again)",
+            cosigned.size,
+            hex::encode(cosigned.root),
+            hex::encode(ours.root)
+        )));
+    }
+    let note = format!("{chain_note}{}", other_signature_lines(cosigned).concat());
+    // Never write a note a verifier cannot read back.
+    custody_verifier::checkpoint::parse(&note).map_err(|e| {
+        refused(anyhow::anyhow!(
+            "--cosigned: the bundle's note with the cosignatures does not parse ({e}); {}",
+            ledger.dir().display()
+        ))
+    })?;
+    Ok(note)
+}
+
+/// What `--cosigned` added, for the report on standard error: the
+/// witnesses, and a warning when the ledger has grown since.
+fn witnessed_note(ledger: &Ledger, cp: &Checkpoint) -> Result<String, Failure> {
+    let names: Vec<&str> = cp
+        .signatures
+        .iter()
+        .filter(|s| s.name != cp.origin)
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut out = format!(
+        ", with {} cosignature line(s) by witnesses of its checkpoint ({}), unchecked here: `custody verify --bundle FILE --witness VKEY` checks them",
+        names.len(),
+        crate::escape::terminal(&names.join(", "))
+    );
+    if let Some(latest) = ledger.latest_checkpoint()? {
+        if latest.size > cp.size {
+            out.push_str(&format!(
+                "\nwarning: the ledger has a later checkpoint ({} entries) than the cosigned one ({} entries): what was recorded after the cosigned checkpoint is not in this bundle; to include it, run `custody checkpoint --key AUTHORITY.pem --witness URL=VKEY` and export again",
+                latest.size, cp.size
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Writes a person bundle, then says what it holds (on standard error).

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("offline").args(["bundle", "export", "proof", "dossier"])))]
 #[command(group(clap::ArgGroup::new("files").args(["bundle", "export"])))]
-#[command(group(clap::ArgGroup::new("cosigned").args(["checkpoint", "proof"]).multiple(true)))]
+#[command(group(clap::ArgGroup::new("cosigned").args(["checkpoint", "proof", "bundle"]).multiple(true)))]
 pub(crate) struct VerifyArgs {
     /// Verify a person's evidence bundle instead of a store; no store is
     /// needed. A `custody-bundle/2` is proven COMPLETE (every entry about
@@ -99,14 +99,16 @@ pub(crate) struct VerifyArgs {
     /// With --dossier: the signature file (`custody-dossier-signature/1`).
     #[arg(long, value_name = "FILE.sig", requires = "dossier")]
     signature: Option<PathBuf>,
-    /// With --checkpoint or --proof: a witness's verifier key
+    /// With --checkpoint, --proof or --bundle: a witness's verifier key
     /// (`<name>+<key id>+<key>`, as `custody witness key` prints); the
-    /// checkpoint (the --checkpoint file, with a store, --bundle or
-    /// --export; or the one inside the --proof) must carry valid
-    /// cosignatures (C2SP cosignature/v1) by --quorum of the listed
-    /// witnesses. Signature lines by witnesses not listed are ignored; a
-    /// line by a listed witness that does not verify fails the check.
-    /// Repeatable.
+    /// checkpoint (the --checkpoint file, with a store or --export; the one
+    /// inside the --proof; with --bundle, the one the bundle is proven
+    /// against: cosignature lines in the bundle's own note, `custody export
+    /// --person P --cosigned`, or in a --checkpoint file of the same tree)
+    /// must carry valid cosignatures (C2SP cosignature/v1) by --quorum of
+    /// the listed witnesses. Signature lines by witnesses not listed are
+    /// ignored; a line by a listed witness that does not verify fails the
+    /// check. Repeatable.
     #[arg(long, value_name = "VKEY", requires = "cosigned")]
     witness: Vec<String>,
     /// With --witness: how many of the listed witnesses must have cosigned
@@ -303,17 +305,16 @@ fn print_disclosures(d: &DisclosureReport) {
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
     let witnesses = witness_policy(&args.witness, args.quorum)?;
-    if let (Some(path), Some(policy)) = (args.checkpoint.as_deref(), &witnesses) {
-        let label = crate::escape::path(path);
-        require_cosignatures(&label, &read_checkpoint(path)?, policy)?;
-    }
     if let Some(path) = &args.bundle {
+        // The witnesses of a bundle are those of the tree it is proven
+        // against: checked once the bundle (and so its note) holds.
         let pins = BundlePins {
             checkpoint_key: args.checkpoint_key.as_deref(),
             inclusion_only: args.inclusion_only,
             min_size: args.min_size,
             checkpoint: args.checkpoint.as_deref(),
             all_disclosed: args.all_disclosed,
+            witnesses: witnesses.as_ref(),
         };
         return verify_file(
             ctx,
@@ -322,6 +323,10 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
             args.authority.as_deref(),
             &pins,
         );
+    }
+    if let (Some(path), Some(policy)) = (args.checkpoint.as_deref(), &witnesses) {
+        let label = crate::escape::path(path);
+        require_cosignatures(&label, &read_checkpoint(path)?, policy)?;
     }
     if let Some(path) = &args.export {
         let pins = BundlePins {
@@ -393,7 +398,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
 fn witness_policy(
     witnesses: &[String],
     quorum: Option<usize>,
-) -> Result<Option<(Vec<WitnessKey>, usize)>, Failure> {
+) -> Result<Option<WitnessPolicy>, Failure> {
     if witnesses.is_empty() {
         return Ok(None);
     }
@@ -418,46 +423,91 @@ fn witness_policy(
     Ok(Some((keys, quorum)))
 }
 
+/// The witnesses `--witness` lists and the `--quorum` of them required.
+type WitnessPolicy = (Vec<WitnessKey>, usize);
+
+/// The cosignatures that held on a checkpoint, for the report.
+struct Witnessed {
+    listed: usize,
+    quorum: usize,
+    /// Each witness that cosigned: its name and when (POSIX seconds).
+    cosigned: Vec<(String, u64)>,
+}
+
+impl Witnessed {
+    /// Checks the cosignatures of `policy`'s witnesses on `cp` (the
+    /// verifier's check, with its quorum), and warns of any dated ahead of
+    /// this machine's clock (`label` names the checkpoint's file).
+    fn check(
+        label: &str,
+        cp: &Checkpoint,
+        (keys, quorum): &WitnessPolicy,
+    ) -> Result<Witnessed, custody_verifier::cosignature::CosignatureError> {
+        let cosigned: Vec<(String, u64)> = verify_cosignatures(cp, keys, *quorum)?
+            .into_iter()
+            .map(|c| (keys[c.witness].name.clone(), c.timestamp))
+            .collect();
+        // The spec lets a verifier refuse a time in the future; one clock or
+        // the other is wrong, and the user is told which cosignature says so.
+        let now = chrono::Utc::now().timestamp();
+        for (name, t) in cosigned.iter().filter(|(_, t)| *t as i64 > now + 5 * 60) {
+            crate::exit::warn(&format!(
+                "{label}: the cosignature by {} is dated {} s ahead of this machine's clock: that witness's clock, or this one, is wrong",
+                crate::escape::terminal(name),
+                *t as i64 - now
+            ));
+        }
+        Ok(Witnessed {
+            listed: keys.len(),
+            quorum: *quorum,
+            cosigned,
+        })
+    }
+
+    /// "cosigned by 1 of the 2 listed witnesses (w at T); quorum 1 met".
+    fn text(&self) -> String {
+        let names: Vec<String> = self
+            .cosigned
+            .iter()
+            .map(|(name, t)| format!("{name} at {}", rfc3339(*t)))
+            .collect();
+        format!(
+            "cosigned by {} of the {} listed witnesses ({}); quorum {} met",
+            self.cosigned.len(),
+            self.listed,
+            crate::escape::terminal(&names.join(", ")),
+            self.quorum
+        )
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "listed": self.listed, "quorum": self.quorum,
+            "cosigned": self.cosigned.iter().map(|(name, t)| json!({
+                "witness": name, "timestamp": t, "time": rfc3339(*t),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// POSIX seconds as RFC 3339 (the number itself if out of range).
+fn rfc3339(t: u64) -> String {
+    i64::try_from(t)
+        .ok()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(|| t.to_string(), |t| t.to_rfc3339())
+}
+
 /// `--witness … --quorum K`: the checkpoint `cp` (named `label`) must carry
 /// valid cosignatures by K of the listed witnesses. What held is said on
 /// standard error, so that standard output stays the report it always was.
-fn require_cosignatures(
-    label: &str,
-    cp: &Checkpoint,
-    (keys, quorum): &(Vec<WitnessKey>, usize),
-) -> CmdResult {
-    let cosigned = verify_cosignatures(cp, keys, *quorum).map_err(|e| {
+fn require_cosignatures(label: &str, cp: &Checkpoint, policy: &WitnessPolicy) -> CmdResult {
+    let held = Witnessed::check(label, cp, policy).map_err(|e| {
         refused(anyhow::anyhow!(
             "{label}: the checkpoint is not cosigned as required: {e}"
         ))
     })?;
-    let names: Vec<String> = cosigned
-        .iter()
-        .map(|c| {
-            let at = chrono::DateTime::from_timestamp(c.timestamp as i64, 0)
-                .map_or_else(|| c.timestamp.to_string(), |t| t.to_rfc3339());
-            format!("{} at {at}", keys[c.witness].name)
-        })
-        .collect();
-    // The spec lets a verifier refuse a time in the future; one clock or
-    // the other is wrong, and the user is told which cosignature says so.
-    let now = chrono::Utc::now().timestamp();
-    for c in cosigned
-        .iter()
-        .filter(|c| c.timestamp as i64 > now + 5 * 60)
-    {
-        crate::exit::warn(&format!(
-            "{label}: the cosignature by {} is dated {} s ahead of this machine's clock: that witness's clock, or this one, is wrong",
-            keys[c.witness].name,
-            c.timestamp as i64 - now
-        ));
-    }
-    eprintln!(
-        "{label}: cosigned by {} of the {} listed witnesses ({}); quorum {quorum} met",
-        cosigned.len(),
-        keys.len(),
-        crate::escape::terminal(&names.join(", "))
-    );
+    eprintln!("{label}: {}", held.text());
     Ok(())
 }
 
@@ -500,6 +550,8 @@ struct BundlePins<'a> {
     checkpoint: Option<&'a std::path::Path>,
     /// `--all-disclosed`: a withheld field fails.
     all_disclosed: bool,
+    /// `--witness … --quorum K`: the bundle's tree must be cosigned.
+    witnesses: Option<&'a WitnessPolicy>,
 }
 
 /// Which artefact the user asked to verify.
@@ -597,6 +649,18 @@ fn verify_file(
             Err(e) => Err(env(anyhow::anyhow!("{source}: {e}"))),
         };
     }
+    verify_bundle_file(ctx, &source, open()?, pinned, pins)
+}
+
+/// `verify --bundle`: a person's bundle read from `file` (named `source`),
+/// with what the user pinned and asked.
+fn verify_bundle_file(
+    ctx: &Context,
+    source: &str,
+    file: impl std::io::Read,
+    pinned: Option<custody_format::event::PublicKeyBytes>,
+    pins: &BundlePins<'_>,
+) -> CmdResult {
     let pinned_signer = pins
         .checkpoint_key
         .map(|k| key_arg("--checkpoint-key", k))
@@ -610,7 +674,7 @@ fn verify_file(
     let policy = DisclosurePolicy {
         all_disclosed: pins.all_disclosed,
     };
-    match verify_bundle_disclosures(open()?, &options, policy) {
+    match verify_bundle_disclosures(file, &options, policy) {
         Ok(b) if pinned_signer.is_some_and(|k| k != b.checkpoint_signer) => {
             Err(refused(anyhow::anyhow!(
                 "{source}: the bundle's checkpoint is signed by {}, not the pinned --checkpoint-key {}",
@@ -619,23 +683,91 @@ fn verify_file(
             )))
         }
         Ok(b) => {
-            report_bundle(ctx, &source, &b, pinned.is_some(), pinned_signer.is_some());
+            let witnessed = match pins.witnesses {
+                None => None,
+                Some(policy) => {
+                    match bundle_witnesses(source, &b.checkpoint, options.checkpoint.as_ref(), policy)
+                    {
+                        Ok(w) => Some(w),
+                        Err(detail) => return bundle_not_witnessed(ctx, source, &detail),
+                    }
+                }
+            };
+            let pinned = Pinned {
+                authority: pinned.is_some(),
+                signer: pinned_signer.is_some(),
+            };
+            report_bundle(ctx, source, &b, &pinned, witnessed.as_ref());
             Ok(())
         }
-        Err(BundleError::Invalid(v)) => bundle_violation(ctx, &source, &v),
+        Err(BundleError::Invalid(v)) => bundle_violation(ctx, source, &v),
         Err(e) => {
             if ctx.json {
                 print_json(
                     &json!({"valid": false, "source": source, "kind": "bundle", "rule": "format", "detail": e.to_string()}),
                 );
             } else {
-                println!("INVALID  bundle {}", crate::escape::terminal(&source));
+                println!("INVALID  bundle {}", crate::escape::terminal(source));
                 println!("rule:   format");
                 println!("detail: {}", crate::escape::terminal(&e.to_string()));
             }
             Err(refused(anyhow::anyhow!("verification failed: {e}")))
         }
     }
+}
+
+/// The cosignatures of the tree a bundle is proven against: the lines in
+/// its own note, and those of the `--checkpoint` file when that note has
+/// the same text (origin, size and root: what a cosignature signs), so a
+/// bundle pinned to the cosigned note of its tree is witnessed too. A
+/// file of another tree lends none: its witnesses vouch for that tree.
+/// The error is the detail, in words.
+fn bundle_witnesses(
+    source: &str,
+    note: &Checkpoint,
+    file: Option<&Checkpoint>,
+    policy: &WitnessPolicy,
+) -> Result<Witnessed, String> {
+    let mut cp = note.clone();
+    let mut other_tree = None;
+    match file {
+        Some(f) if f.text == note.text => cp.signatures.extend(f.signatures.iter().cloned()),
+        Some(f) => other_tree = Some(f.size),
+        None => {}
+    }
+    Witnessed::check(&crate::escape::terminal(source), &cp, policy).map_err(|e| {
+        let mut detail = format!(
+            "the bundle's checkpoint of {} entries is not cosigned as required: {e}",
+            cp.size
+        );
+        if let Some(size) = other_tree {
+            detail.push_str(&format!(
+                " (the --checkpoint file is of another tree, {size} entries: its cosignatures vouch for that tree, not the bundle's)"
+            ));
+        }
+        detail
+    })
+}
+
+/// A bundle that verifies but whose tree the witnesses required did not
+/// cosign (or a cosignature by one of them is forged): exit 1.
+fn bundle_not_witnessed(ctx: &Context, source: &str, detail: &str) -> CmdResult {
+    let advice = "the bundle's tree is not shown to be the one the witnesses saw, so it may come from a split view of the ledger. Check the --witness keys you were given; ask the ledger's operator for a bundle proven against a checkpoint these witnesses cosigned (`custody checkpoint --witness URL=VKEY`, then `custody export --person P --cosigned`)";
+    if ctx.json {
+        print_json(&json!({
+            "valid": false, "source": source, "kind": "bundle", "rule": "cosignature",
+            "detail": detail, "advice": advice,
+        }));
+    } else {
+        println!("INVALID  bundle {}", crate::escape::terminal(source));
+        println!("rule:   cosignature");
+        println!("detail: {}", crate::escape::terminal(detail));
+        println!("what to do: {advice}");
+    }
+    Err(refused(crate::exit::with_advice(
+        format!("bundle verification failed: {detail}"),
+        Some(advice),
+    )))
 }
 
 /// A bundle that breaks a rule: which entry, which rule, what exactly and
@@ -683,14 +815,31 @@ fn is_evidence_item(e: &Event) -> bool {
     !e.is_governance() && !matches!(e, Event::Seal(_) | Event::Checkpoint(_))
 }
 
-/// Prints what a valid bundle proves.
+/// Which of a bundle's keys the user pinned (`--authority`,
+/// `--checkpoint-key`).
+struct Pinned {
+    authority: bool,
+    signer: bool,
+}
+
+/// The signature lines of a note by keys other than the log's (its
+/// origin's name): witnesses' cosignatures, checked only with --witness.
+fn other_signatures(cp: &Checkpoint) -> usize {
+    cp.signatures.iter().filter(|s| s.name != cp.origin).count()
+}
+
+/// Prints what a valid bundle proves; `witnessed`, what `--witness` found.
 fn report_bundle(
     ctx: &Context,
     source: &str,
     b: &custody_verifier::bundle::VerifiedBundle,
-    authority_pinned: bool,
-    signer_pinned: bool,
+    pinned: &Pinned,
+    witnessed: Option<&Witnessed>,
 ) {
+    let (authority_pinned, signer_pinned) = (pinned.authority, pinned.signer);
+    // Signature lines by other keys: reported only when there are some, so
+    // that a bundle without them reports exactly as it always did.
+    let others = other_signatures(&b.checkpoint);
     let (verdict, about) = match b.completeness {
         Completeness::Complete { entries, .. } => ("COMPLETE", entries),
         Completeness::Absent => ("ABSENT", 0),
@@ -707,7 +856,7 @@ fn report_bundle(
         _ => None,
     };
     if ctx.json {
-        print_json(&json!({
+        let mut report = json!({
             "valid": true, "source": source, "kind": "bundle", "person": b.person,
             "verdict": verdict, "complete": !matches!(b.completeness, Completeness::InclusionOnly),
             "origin": b.origin, "entries": b.entries.len(), "person_entries": about,
@@ -726,7 +875,13 @@ fn report_bundle(
                 "signer": a.signer, "sealed": a.sealed,
             })).collect::<Vec<_>>(),
             "disclosures": (!b.disclosures.entries.is_empty()).then(|| disclosures_json(&b.disclosures)),
-        }));
+        });
+        if let Some(w) = witnessed {
+            report["witnesses"] = w.to_json();
+        } else if others > 0 {
+            report["unchecked_signatures"] = json!(others);
+        }
+        print_json(&report);
         return;
     }
     println!("{verdict}  bundle {}", crate::escape::terminal(source));
@@ -769,6 +924,13 @@ fn report_bundle(
             "checkpoint extension line (signed, not interpreted): {}",
             crate::escape::terminal(line)
         );
+    }
+    match witnessed {
+        Some(w) => println!("witnesses:  {}", w.text()),
+        None if others > 0 => println!(
+            "witnesses:  {others} signature line(s) by other keys, not checked (to require witnesses' cosignatures: --witness VKEY … --quorum K)"
+        ),
+        None => {}
     }
     for a in &b.anchors {
         println!(
@@ -889,7 +1051,7 @@ fn sha256_of_file(path: &std::path::Path) -> Result<[u8; 32], Failure> {
 struct ProofKeys<'a> {
     authority: Option<&'a str>,
     vkeys: &'a [String],
-    witnesses: Option<&'a (Vec<WitnessKey>, usize)>,
+    witnesses: Option<&'a WitnessPolicy>,
 }
 
 fn verify_proof(

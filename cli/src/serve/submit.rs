@@ -145,12 +145,26 @@ fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
     let mut out = Vec::new();
     let mut errors: Vec<Value> = Vec::new();
     let mut bad = 0usize;
+    let now = custody_ledger::clock::now();
     for item in StatementLineReader::new(body) {
         if out.len() + bad > MAX_STATEMENTS {
             break;
         }
         match item {
-            Ok((_, r)) => out.push(Submission::Statement(Submitted::from(r))),
+            Ok((line, r)) => match r.check_signed_at(now) {
+                Ok(()) => out.push(Submission::Statement(Submitted::from(r))),
+                // Registration's policy on the author's clock (the CLI's
+                // words): the line is refused like a malformed one.
+                Err(e) => {
+                    bad += 1;
+                    if errors.len() < MAX_LISTED {
+                        errors.push(json!({
+                            "line": line, "field": "signed_at",
+                            "error": crate::cmd::append_signed::signed_ahead(&e),
+                        }));
+                    }
+                }
+            },
             Err(StatementLineItemError::Line(e)) => {
                 bad += 1;
                 if errors.len() < MAX_LISTED {
