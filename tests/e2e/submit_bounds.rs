@@ -12,10 +12,11 @@
 //! so nothing here waits long.
 
 use crate::serve::{client, Server};
-use crate::statements::{registrar, sign};
-use crate::util::{s, Env, CUSTODY};
+use crate::statements::{registrar, sign, OLHA, PETRO};
+use crate::util::{custody, custody_on, s, Env, CUSTODY};
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::{Arc, Mutex};
 
 /// POSTs `body` to `url`: the status, Retry-After and the JSON answer.
 fn post(url: &str, body: &[u8]) -> (u16, Option<String>, Value) {
@@ -149,4 +150,164 @@ fn a_statement_request_is_bounded_in_time_count_and_places() {
     env.verify_ok();
     env.run(&["status", "UA-0001"]).ok();
     env.run(&["status", "UA-0002"]).fails(1, &["UA-0002"]);
+}
+
+/// A server that answers every request, once read whole, with 200 and
+/// the JSON in `answer` at that moment. Returns its URL.
+fn fake_server(answer: Arc<Mutex<String>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = answer.lock().unwrap().clone();
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// `custody submit` takes no receipt on the server's word: a server that
+/// answers with another statement's receipt, a checkpoint of another log
+/// (signed by the right key), a checkpoint older than the entry, or a
+/// proof with one byte changed is refused (exit 2), and nothing is printed
+/// or counted as registered. The same answers unaltered are taken.
+#[test]
+fn submit_counts_no_receipt_that_does_not_hold() {
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let olha = sign(&env, &env.investigator, "olha", OLHA);
+    let petro = sign(&env, &env.investigator, "petro", PETRO);
+    // Real receipts, from a real server: Olha's statement, then Petro's.
+    let server = Server::start(&env, &["--key", s(&key)]);
+    let url = format!("{}/v1/statements", server.url);
+    let receipt_of = |file: &std::path::Path| {
+        let (status, _, answer) = post(&url, &std::fs::read(file).unwrap());
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let of_olha = receipt_of(&olha);
+    let of_petro = receipt_of(&petro);
+    assert_eq!(server.stop(), 0);
+    // A checkpoint of another log, signed by the same registrar key.
+    let other = env.path("other");
+    custody_on(
+        &other,
+        &["init", "--authority-key", s(&key), "--name", "other.ledger"],
+        None,
+    )
+    .ok();
+    let other_note = env.path("other.checkpoint");
+    custody_on(
+        &other,
+        &["checkpoint", "--key", s(&key), "--out", s(&other_note)],
+        None,
+    )
+    .ok();
+    let other_note = std::fs::read_to_string(&other_note).unwrap();
+
+    let answer = Arc::new(Mutex::new(String::new()));
+    let fake = fake_server(answer.clone());
+    let submit = |json: &Value| {
+        *answer.lock().unwrap() = json.to_string();
+        custody(
+            &["submit", "--to", &fake, "--log-key", &public, s(&petro)],
+            None,
+        )
+    };
+    // The real answer, served by the fake, holds.
+    let seq = of_petro["receipts"][0]["seq"].as_u64().unwrap();
+    let printed = submit(&of_petro).ok();
+    assert!(printed.starts_with(&format!("{seq} ")), "{printed}");
+
+    let not_covered = format!("does not cover entry {seq}");
+    let mut cases = vec![(
+        "another statement's receipt",
+        of_olha.clone(),
+        "the entry does not carry this statement",
+    )];
+    let mut another_log = of_petro.clone();
+    another_log["receipts"][0]["checkpoint"] = Value::from(other_note);
+    cases.push((
+        "another log's checkpoint",
+        another_log,
+        "the checkpoint is of the log \"other.ledger\"",
+    ));
+    let mut stale = of_petro.clone();
+    stale["receipts"][0]["checkpoint"] = of_olha["receipts"][0]["checkpoint"].clone();
+    cases.push(("a checkpoint older than the entry", stale, &not_covered));
+    let mut altered = of_petro.clone();
+    let first = altered["receipts"][0]["inclusion_proof"][0]
+        .as_str()
+        .expect("a proof of at least one hash")
+        .to_string();
+    let mut bytes = hex::decode(first).unwrap();
+    bytes[0] ^= 1;
+    altered["receipts"][0]["inclusion_proof"][0] = Value::from(hex::encode(bytes));
+    cases.push((
+        "a proof with one byte changed",
+        altered.clone(),
+        "inclusion proof",
+    ));
+
+    for (what, lie, why) in cases {
+        let run = submit(&lie);
+        assert!(run.stdout.is_empty(), "{what}: printed {:?}", run.stdout);
+        let said = run.fails(
+            2,
+            &[
+                "the server's receipt does not hold",
+                "line 1",
+                why,
+                "nothing is confirmed",
+            ],
+        );
+        assert!(!said.contains("registered 1 statements"), "{what}: {said}");
+    }
+
+    // Both statements in one file, Olha's receipt true and Petro's proof
+    // altered: the answer is untrusted whole, Olha's line is not printed
+    // as registered either.
+    let both = env.path("both.statements");
+    let mut text = std::fs::read_to_string(&olha).unwrap();
+    text.push_str(&std::fs::read_to_string(&petro).unwrap());
+    std::fs::write(&both, text).unwrap();
+    let answer_both = serde_json::json!({
+        "receipts": [of_olha["receipts"][0], altered["receipts"][0]]
+    });
+    *answer.lock().unwrap() = answer_both.to_string();
+    let run = custody(
+        &["submit", "--to", &fake, "--log-key", &public, s(&both)],
+        None,
+    );
+    assert!(run.stdout.is_empty(), "printed {:?}", run.stdout);
+    run.fails(2, &["line 2: inclusion proof", "nothing is confirmed"]);
+    // Unaltered, both are taken.
+    let answer_both = serde_json::json!({
+        "receipts": [of_olha["receipts"][0], of_petro["receipts"][0]]
+    });
+    *answer.lock().unwrap() = answer_both.to_string();
+    let printed = custody(
+        &["submit", "--to", &fake, "--log-key", &public, s(&both)],
+        None,
+    )
+    .ok();
+    assert_eq!(printed.lines().count(), 2, "{printed}");
 }
