@@ -9,7 +9,7 @@
 //!
 //! The server's bounds are lowered for these tests by hidden flags
 //! (`--statements-in-flight`, `--statements-body-secs`; docs/SERVING.md),
-//! so nothing here waits long.
+//! so only the web form's body (15 s, not lowered) is waited for.
 
 use crate::serve::{client, Server};
 use crate::statements::{registrar, sign, OLHA, PETRO};
@@ -150,6 +150,32 @@ fn a_statement_request_is_bounded_in_time_count_and_places() {
     env.verify_ok();
     env.run(&["status", "UA-0001"]).ok();
     env.run(&["status", "UA-0002"]).fails(1, &["UA-0002"]);
+}
+
+/// Every other route's body is read within the header time too (15 s):
+/// a sign-in form declared and never sent holds no connection for good
+/// (408, or the connection closed). This test waits those 15 s.
+#[test]
+fn a_form_body_never_sent_holds_no_connection() {
+    let env = Env::new(CUSTODY);
+    let server = Server::start(&env, &[]);
+    let addr = server.url.strip_prefix("http://").unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        conn,
+        "POST /signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\ntoken="
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let read = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+        "{read:?} {answer:?}"
+    );
+    assert_eq!(server.stop(), 0);
 }
 
 /// A server that answers every request, once read whole, with 200 and
