@@ -56,6 +56,8 @@ mod trust;
 mod sign;
 // append --signed: statements registered once, authors and registrars.
 mod statements;
+// POST /v1/statements' bounds, and receipts custody submit refuses.
+mod submit_bounds;
 // Format v3 artefacts: disclosures in exports, --all-disclosed.
 mod v3;
 // custody redact: erasing personal fields, and what shows it afterwards.

@@ -19,7 +19,7 @@ fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
 
 /// Signs `events` (JSON Lines) with `key` for the test ledger, offline:
 /// no store is named. Returns the statement file.
-fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
+pub(crate) fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
     let input = env.path(&format!("{name}.jsonl"));
     std::fs::write(&input, events).unwrap();
     let out = env.path(&format!("{name}.statements"));
@@ -40,9 +40,9 @@ fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
     out
 }
 
-const OLHA: &str = r#"{"type":"sighting","person":"UA-0101","occurred_at":"2022-09","source":"returned_pow","place":"Olenivka","witnesses":"O. K., cell 4"}
+pub(crate) const OLHA: &str = r#"{"type":"sighting","person":"UA-0101","occurred_at":"2022-09","source":"returned_pow","place":"Olenivka","witnesses":"O. K., cell 4"}
 "#;
-const PETRO: &str = r#"{"type":"capture","person":"UA-0102","occurred_at":"2022-04-02","place":"Bucha","notes":"taken from his house by soldiers"}
+pub(crate) const PETRO: &str = r#"{"type":"capture","person":"UA-0102","occurred_at":"2022-04-02","place":"Bucha","notes":"taken from his house by soldiers"}
 "#;
 const STOLEN: &str = r#"{"type":"death","person":"UA-0101","occurred_at":"2022-10","cause":"execution"}
 "#;
@@ -186,7 +186,7 @@ fn append_signed_refuses_altered_foreign_and_unknown_statements_whole() {
 
 /// Grants a new key `registrar`, held by `holder`; returns its file and
 /// public key.
-fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
+pub(crate) fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
     let (key, public) = new_key(env, "registrar");
     env.run(&[
         "key",

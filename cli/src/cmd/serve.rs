@@ -28,7 +28,8 @@ With --key (a registrar's key): POST /v1/statements takes statement lines
 from `custody sign` (no token: each statement's author signature is its
 authentication) and answers, once they are durably committed, with a
 receipt per statement (entry, inclusion proof, signed checkpoint) that
-`custody submit` checks; 503 with Retry-After when the queue is full.
+`custody submit` checks; 503 with Retry-After when the server holds as
+many statements as it may (limits and timeouts: docs/SERVING.md).
 
 Pages for browsers, in English and Ukrainian: open / and sign in with a
 reader token (the browser keeps a session cookie, never the token); then
@@ -65,6 +66,18 @@ pub(crate) struct ServeArgs {
     /// witnesses against them (and says "not checked" for any other).
     #[arg(long, value_name = "VKEY")]
     witness_key: Vec<String>,
+    /// Lowers the bound on statements taken and not yet answered (default
+    /// and most 50,000): beyond it `POST /v1/statements` answers 503. For
+    /// tests (docs/SERVING.md); hidden from --help.
+    #[arg(long, hide = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::serve::MAX_IN_FLIGHT as i64))]
+    statements_in_flight: Option<u32>,
+    /// Lowers the time a `POST /v1/statements` body may take to arrive
+    /// (default and most 30 s). For tests (docs/SERVING.md); hidden from
+    /// --help.
+    #[arg(long, hide = true, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=crate::serve::STATEMENTS_BODY_TIMEOUT.as_secs()))]
+    statements_body_secs: Option<u64>,
 }
 
 /// How long requests under way may take to finish after SIGINT/SIGTERM.
@@ -77,6 +90,33 @@ pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_HEAD: usize = 64 * 1024;
 /// The largest certificate or key file read.
 const MAX_PEM: u64 = 1 << 20;
+
+/// Why a request's body was not read.
+pub(crate) enum BodyRead {
+    /// Over the route's bound, or broken off.
+    Unreadable,
+    /// Not all there within the time allowed.
+    Late,
+}
+
+/// A request's body, at most `max` bytes, all of it within `within`.
+///
+/// The server's own timeouts stop counting once a request's head is in:
+/// without this, a client that declares a large body and trickles it (or
+/// never sends it) holds its connection and its buffer for good. Every
+/// body is read here: `custody witness`'s `/add-checkpoint`, and every
+/// route of `custody serve` (`crate::serve::bound_body`).
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    max: usize,
+    within: Duration,
+) -> Result<axum::body::Bytes, BodyRead> {
+    match tokio::time::timeout(within, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(BodyRead::Unreadable),
+        Err(_) => Err(BodyRead::Late),
+    }
+}
 
 /// Runs `serve`.
 pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
@@ -134,7 +174,15 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         None => None,
     };
     // The web view's session cookie is `Secure` when TLS is ours.
-    let app = crate::serve::router(crate::serve::Reads::new(store, committer.clone()))
+    let mut limits = crate::serve::StatementLimits::default();
+    if let Some(n) = args.statements_in_flight {
+        limits.in_flight = n as usize;
+    }
+    if let Some(secs) = args.statements_body_secs {
+        limits.body_timeout = Duration::from_secs(secs);
+    }
+    let state = crate::serve::Reads::new(store, committer.clone(), limits);
+    let app = crate::serve::router(state)
         .layer(axum::Extension(crate::serve::Transport {
             tls: tls.is_some(),
         }))

@@ -9,10 +9,13 @@
 //! not taken on trust: the entry must hash to the hash given and carry
 //! exactly the statement sent (its id is the digest its author signed),
 //! and the proof must lead from that entry to the checkpoint's root; with
-//! `--log-key` the checkpoint's signature is checked too. A server that
-//! answers 503 (its queue is full) is asked again after Retry-After, a few
-//! times: a statement registered meanwhile gets its entry back, never a
-//! second one, so sending again is always safe.
+//! `--log-key` the checkpoint's signature is checked too; the checkpoint
+//! must be of the statement's ledger and cover the entry. One receipt that
+//! does not hold makes the whole answer untrusted: nothing of it is printed
+//! or counted as registered. A server that answers 503 (it holds as much as
+//! it may) is asked again after Retry-After, a few times: a statement
+//! registered meanwhile gets its entry back, never a second one, so
+//! sending again is always safe.
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
@@ -114,33 +117,70 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
     report(ctx, &receipts, &ids, log_key)
 }
 
-/// Checks and prints every receipt; refused statements make the exit 1.
+/// What the server said of one statement, once its receipt is checked.
+enum Answered {
+    /// Registered, with a receipt that holds: seq, hash, existing.
+    Registered(u64, EntryHash, bool),
+    /// Refused: why, and the rule.
+    Refused(String, Value),
+}
+
+/// Checks every receipt, then prints them; refused statements make the
+/// exit 1. A receipt that does not hold makes the whole answer untrusted
+/// (exit 2) and nothing is printed as registered: the server that sent it
+/// does not do what it claims, so none of its receipts is counted.
 fn report(
     ctx: &Context,
     receipts: &[Value],
     ids: &[(StatementId, String)],
     log_key: [u8; 32],
 ) -> CmdResult {
-    let mut refusals = 0;
+    let mut answered = Vec::with_capacity(receipts.len());
+    let mut broken = Vec::new();
     for (i, (r, (id, ledger))) in receipts.iter().zip(ids).enumerate() {
-        let line = i + 1;
         if let Some(why) = r["refused"].as_str() {
-            refusals += 1;
-            let why = crate::escape::terminal(why);
-            if ctx.json {
-                print_json(&json!({"line": line, "refused": why, "rule": r["rule"]}));
-            } else {
-                eprintln!("line {line}: refused: {why}");
-            }
+            answered.push(Answered::Refused(
+                crate::escape::terminal(why),
+                r["rule"].clone(),
+            ));
             continue;
         }
-        let (seq, hash) = check_receipt(r, id, ledger, log_key)
-            .map_err(|e| env(anyhow::anyhow!("line {line}: the server's receipt does not hold: {e}; do not count this statement as registered, and tell the ledger's operator")))?;
-        let existing = r["existing"].as_bool().unwrap_or(false);
-        if ctx.json {
-            print_json(&json!({"line": line, "seq": seq, "hash": hash, "existing": existing}));
-        } else {
-            println!("{seq} {hash}");
+        match check_receipt(r, id, ledger, log_key) {
+            Ok((seq, hash)) => answered.push(Answered::Registered(
+                seq,
+                hash,
+                r["existing"].as_bool().unwrap_or(false),
+            )),
+            Err(e) => broken.push(format!("line {}: {e}", i + 1)),
+        }
+    }
+    if !broken.is_empty() {
+        return Err(env(anyhow::anyhow!(
+            "the server's receipt does not hold ({}); nothing is confirmed: count none of these statements as registered on this answer, send the file again later (a registered statement gets its entry back, checked anew) and tell the ledger's operator",
+            broken.join("; ")
+        )));
+    }
+    let mut refusals = 0;
+    for (i, a) in answered.into_iter().enumerate() {
+        let line = i + 1;
+        match a {
+            Answered::Refused(why, rule) => {
+                refusals += 1;
+                if ctx.json {
+                    print_json(&json!({"line": line, "refused": why, "rule": rule}));
+                } else {
+                    eprintln!("line {line}: refused: {why}");
+                }
+            }
+            Answered::Registered(seq, hash, existing) => {
+                if ctx.json {
+                    print_json(
+                        &json!({"line": line, "seq": seq, "hash": hash, "existing": existing}),
+                    );
+                } else {
+                    println!("{seq} {hash}");
+                }
+            }
         }
     }
     if refusals > 0 {
@@ -190,6 +230,13 @@ fn check_receipt(
     }
     cp.verify_by(&[log_key])
         .map_err(|e| format!("checkpoint signature: {e}"))?;
+    if entry.seq() >= cp.size {
+        return Err(format!(
+            "the checkpoint (tree size {}) does not cover entry {}: it is older than the entry",
+            cp.size,
+            entry.seq()
+        ));
+    }
     let proof = r["inclusion_proof"]
         .as_array()
         .ok_or("no inclusion proof")?

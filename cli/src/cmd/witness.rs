@@ -241,11 +241,11 @@ async fn add_checkpoint(
 ) -> Reply {
     // The body within the size bound and the same time as the head: a
     // client that trickles it holds no connection for longer.
-    let read = axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES);
-    let body = match tokio::time::timeout(crate::cmd::serve::HEADER_TIMEOUT, read).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => return Reply::text(413, "the request is too large\n"),
-        Err(_) => return Reply::text(408, "the request was not sent in time\n"),
+    use crate::cmd::serve::{read_body, BodyRead, HEADER_TIMEOUT};
+    let body = match read_body(request.into_body(), MAX_REQUEST_BYTES, HEADER_TIMEOUT).await {
+        Ok(b) => b,
+        Err(BodyRead::Unreadable) => return Reply::text(413, "the request is too large\n"),
+        Err(BodyRead::Late) => return Reply::text(408, "the request was not sent in time\n"),
     };
     // Checking, persisting and signing are blocking work (fsync).
     tokio::task::spawn_blocking(move || {

@@ -45,6 +45,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) use routes::router;
+pub(crate) use submit::{StatementLimits, MAX_IN_FLIGHT, STATEMENTS_BODY_TIMEOUT};
 pub(crate) use web::{Transport, WitnessKeys};
 
 /// The largest request body accepted (every route but the web view's
@@ -63,6 +64,11 @@ pub(crate) struct Reads {
     log_lock: tokio::sync::Mutex<()>,
     /// Statements taken and not yet answered ([`submit::MAX_IN_FLIGHT`]).
     statements_in_flight: Arc<tokio::sync::Semaphore>,
+    /// Requests of statements being parsed and checked now
+    /// ([`submit::parse_slots`]).
+    statement_parses: Arc<tokio::sync::Semaphore>,
+    /// How long a body of statements may take to arrive.
+    statements_body_timeout: std::time::Duration,
 }
 
 /// The server's shared state.
@@ -70,17 +76,20 @@ pub(crate) type Shared = Arc<Reads>;
 
 impl Reads {
     /// The state of a server over the store in `store`, registering
-    /// statements through `committer` if it has one.
+    /// statements through `committer` if it has one, within `limits`.
     pub(crate) fn new(
         store: PathBuf,
         committer: Option<Arc<custody_ledger::committer::Committer>>,
+        limits: StatementLimits,
     ) -> Shared {
         Arc::new(Reads {
             access: AccessFiles::of(&store),
             committer,
             store,
             log_lock: tokio::sync::Mutex::new(()),
-            statements_in_flight: Arc::new(tokio::sync::Semaphore::new(submit::MAX_IN_FLIGHT)),
+            statements_in_flight: Arc::new(tokio::sync::Semaphore::new(limits.in_flight)),
+            statement_parses: Arc::new(tokio::sync::Semaphore::new(submit::parse_slots())),
+            statements_body_timeout: limits.body_timeout,
         })
     }
 
@@ -304,29 +313,60 @@ fn log_failed() -> Response {
     .into_response()
 }
 
-/// Refuses a request whose body is declared larger than [`MAX_BODY`]
-/// (the web view's two small forms), or for `POST /v1/statements` than
-/// [`submit::MAX_STATEMENTS_BODY`].
-pub(crate) async fn bound_body(request: Request, next: Next) -> Response {
+/// Reads a request's body whole before any route sees it: at most
+/// [`MAX_BODY`] bytes (the web view's two small forms) within
+/// [`HEADER_TIMEOUT`], or for `POST /v1/statements` at most
+/// [`submit::MAX_STATEMENTS_BODY`] within its own time
+/// ([`submit::STATEMENTS_BODY_TIMEOUT`]). A body declared larger is
+/// refused at once (413); one not all there in time gets 408 and its
+/// connection closed: the server's own timeouts stop counting once the
+/// head is in, and a client trickling a declared body would otherwise
+/// hold its connection and its buffer for good.
+pub(crate) async fn bound_body(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use crate::cmd::serve::{read_body, BodyRead, HEADER_TIMEOUT};
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let max = if request.uri().path() == "/v1/statements" {
-        submit::MAX_STATEMENTS_BODY
+    let (max, within) = if request.uri().path() == "/v1/statements" {
+        (submit::MAX_STATEMENTS_BODY, state.statements_body_timeout)
     } else {
-        MAX_BODY
+        (MAX_BODY, HEADER_TIMEOUT)
     };
-    if declared.is_some_and(|n| n > max) {
-        return ApiError::new(
+    let too_large = || {
+        ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the request body is over {max} bytes"),
             Some("send fewer statements per request"),
         )
-        .into_response();
+        .into_response()
+    };
+    if declared.is_some_and(|n| n > max) {
+        return too_large();
     }
-    next.run(request).await
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body, usize::try_from(max).unwrap_or(usize::MAX), within).await {
+        Ok(body) => body,
+        Err(BodyRead::Unreadable) => return too_large(),
+        Err(BodyRead::Late) => {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} s; nothing of it was taken",
+                    within.as_secs()
+                ),
+                Some("over a slow link, send fewer statements per request"),
+            )
+            .into_response()
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
 }
 
 /// Headers on every answer: nothing a browser or proxy keeps

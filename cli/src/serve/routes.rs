@@ -46,7 +46,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .merge(super::web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY as usize))
-        .layer(middleware::from_fn(bound_body))
+        .layer(middleware::from_fn_with_state(state.clone(), bound_body))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -20,9 +20,19 @@
 //! exactly its statement without trusting the server; or its refusal, in
 //! the CLI's words. A statement already registered (a retry after a lost
 //! answer) gets its entry back (`existing: true`), never a second entry.
-//! When the server holds [`MAX_IN_FLIGHT`] statements not yet answered, or
-//! the committer's queue is full, the answer is 503 with Retry-After:
-//! memory stays bounded, and nothing is taken that is not then committed.
+//!
+//! What a client can make the server hold is bounded at every step, and
+//! the bound is owned by the work, not by the request's future (which
+//! hyper drops when the client goes away, while the work goes on):
+//! the body must arrive within [`STATEMENTS_BODY_TIMEOUT`] and
+//! [`MAX_STATEMENTS_BODY`] bytes (408, 413: `super::bound_body` reads
+//! it); at most [`parse_slots`]
+//! bodies are parsed and checked at once (the others wait, then 503); and
+//! statements handed to the committer hold their places among
+//! [`MAX_IN_FLIGHT`] until it has answered (503 when there is no room, or
+//! when the committer's queue is full). Every 503 carries Retry-After:
+//! memory and CPU stay bounded, and nothing is taken that is not then
+//! committed.
 //! A receipt proves what it says to a client that holds the key the
 //! checkpoint must be signed by (`custody submit --log-key`).
 
@@ -36,9 +46,17 @@ use custody_ledger::committer::{Job, Outcome, SubmitError};
 use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
 use custody_ledger::store::{Submission, Submitted};
 use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// The largest body of `POST /v1/statements`: some thousands of statements.
 pub(crate) const MAX_STATEMENTS_BODY: u64 = 8 << 20;
+
+/// How long a body of statements may take to arrive once its request's
+/// head is in: the largest (8 MiB) needs about 2.3 Mbit/s. A client that
+/// trickles its body holds its connection and its buffer no longer.
+pub(crate) const STATEMENTS_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Statements in one request at most.
 const MAX_STATEMENTS: usize = 10_000;
@@ -48,8 +66,40 @@ const MAX_STATEMENTS: usize = 10_000;
 /// hold up to [`MAX_STATEMENTS`]). Beyond it a request is answered 503.
 pub(crate) const MAX_IN_FLIGHT: usize = 50_000;
 
+/// How long a request waits for a parse slot ([`parse_slots`]) before it
+/// is answered 503.
+const PARSE_WAIT: Duration = Duration::from_secs(10);
+
 /// Bad lines named in a 400 at most (the count goes on).
 const MAX_LISTED: usize = 100;
+
+/// What `custody serve` may lower for its tests (hidden flags,
+/// docs/SERVING.md): never raise.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatementLimits {
+    /// Statements taken and not yet answered at most ([`MAX_IN_FLIGHT`]).
+    pub(crate) in_flight: usize,
+    /// How long a body may take to arrive ([`STATEMENTS_BODY_TIMEOUT`]).
+    pub(crate) body_timeout: Duration,
+}
+
+impl Default for StatementLimits {
+    fn default() -> StatementLimits {
+        StatementLimits {
+            in_flight: MAX_IN_FLIGHT,
+            body_timeout: STATEMENTS_BODY_TIMEOUT,
+        }
+    }
+}
+
+/// Requests whose statements are parsed and checked at once, at most: one
+/// per core. A request may carry [`MAX_STATEMENTS`] strict signature
+/// checks, and nothing else bounds how many arrive together; the others
+/// wait for a slot (up to [`PARSE_WAIT`]), so the CPU work under way is
+/// bounded whatever the number of clients.
+pub(crate) fn parse_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
 
 /// `POST /v1/statements`.
 pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Response {
@@ -61,35 +111,86 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
         )
         .into_response();
     };
-    // Parsing and strict signature checks, off the async threads: a large
-    // request must not stall the server's reads.
-    let submissions = match tokio::task::spawn_blocking(move || read(&body)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(response)) => return *response,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the request could not be read",
-                None,
-            )
-            .into_response()
-        }
+    let submissions =
+        match in_parse_slot(&state.statement_parses, PARSE_WAIT, move || read(&body)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(response)) => return *response,
+            Err(ParseSlot::Busy) => return busy(),
+            Err(ParseSlot::Failed) => {
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the request could not be read",
+                    None,
+                )
+                .into_response()
+            }
+        };
+    register(&state.statements_in_flight, submissions, |job| {
+        committer.submit(job)
+    })
+    .await
+}
+
+/// Why a parse did not run to its end.
+#[derive(Debug)]
+enum ParseSlot {
+    /// No slot came free within the wait.
+    Busy,
+    /// The work panicked.
+    Failed,
+}
+
+/// Runs `work` (parsing and strict signature checks) on a blocking
+/// thread, off the async threads, once one of `slots` is free (waiting up
+/// to `wait`). The slot is the work's, not this future's: a client that
+/// goes away drops the future, while the blocking work runs on; the slot
+/// comes free when the work ends.
+async fn in_parse_slot<T: Send + 'static>(
+    slots: &Arc<Semaphore>,
+    wait: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ParseSlot> {
+    let slot = match tokio::time::timeout(wait, slots.clone().acquire_owned()).await {
+        Ok(Ok(slot)) => slot,
+        Ok(Err(_)) | Err(_) => return Err(ParseSlot::Busy),
     };
-    let Ok(_permit) = state
-        .statements_in_flight
-        .clone()
-        .try_acquire_many_owned(submissions.len() as u32)
-    else {
+    tokio::task::spawn_blocking(move || {
+        let out = work();
+        drop(slot);
+        out
+    })
+    .await
+    .map_err(|_| ParseSlot::Failed)
+}
+
+/// Takes the submissions' places among those in flight (503 if there are
+/// none), hands them to the committer through `submit` and answers with
+/// its outcome.
+///
+/// The places belong to the job, not to this future: hyper drops the
+/// future of a client that goes away, while its job waits in the
+/// committer's queue; the places come free only once the committer has
+/// answered (and the answer is built, or nobody waits for it). So the
+/// statements held in memory stay within the bound, whatever clients do.
+async fn register(
+    in_flight: &Arc<Semaphore>,
+    submissions: Vec<Submission>,
+    submit: impl FnOnce(Job) -> Result<(), SubmitError>,
+) -> Response {
+    let places = u32::try_from(submissions.len()).unwrap_or(u32::MAX);
+    let Ok(permit) = in_flight.clone().try_acquire_many_owned(places) else {
         return busy();
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job = Job {
         events: submissions,
         reply: Box::new(move |r| {
-            let _ = tx.send(r);
+            // The places go with the answer; if nobody waits for it, both
+            // are dropped here.
+            let _ = tx.send((r, permit));
         }),
     };
-    match committer.submit(job) {
+    match submit(job) {
         Ok(()) => {}
         Err(SubmitError::Busy(_)) => return busy(),
         Err(SubmitError::Stopped(_)) => {
@@ -101,9 +202,9 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
             .into_response();
         }
     }
-    let outcomes = match rx.await {
-        Ok(Ok(outcomes)) => outcomes,
-        Ok(Err(e)) => {
+    let (outcomes, _places) = match rx.await {
+        Ok((Ok(outcomes), places)) => (outcomes, places),
+        Ok((Err(e), _)) => {
             eprintln!("error: {}", crate::escape::terminal(&e.to_string()));
             return ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -130,7 +231,7 @@ pub(crate) async fn statements(State(state): State<Shared>, body: Bytes) -> Resp
 fn busy() -> Response {
     let mut r = ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "the server is busy: its commit queue is full; nothing of this request was taken",
+        "the server is busy: it holds as many statements as it may; nothing of this request was taken",
         Some("send the same statements again in a moment (a statement registered twice gets its first entry back)"),
     )
     .into_response();
@@ -173,7 +274,9 @@ fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
             }
             Err(StatementLineItemError::Read(e)) => {
                 bad += 1;
-                errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+                if errors.len() < MAX_LISTED {
+                    errors.push(json!({"line": e.line, "error": e.error.to_string()}));
+                }
                 break;
             }
         }
@@ -246,4 +349,159 @@ fn receipts(outcomes: Vec<Outcome>) -> Response {
         super::routes::json_response(json!({"receipts": items})),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The bounds hold when a client goes away: hyper then drops the
+    //! request's future, and what the future owned is released, while the
+    //! work it started (a parse on a blocking thread, a job in the
+    //! committer's queue) goes on holding memory or a core.
+
+    use super::*;
+    use std::sync::Mutex;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    fn submissions(n: usize) -> Vec<Submission> {
+        (0..n)
+            .map(|i| Submission::Event(custody_testkit::events::sighting(&format!("UA-{i:04}"))))
+            .collect()
+    }
+
+    /// A job queued for the committer keeps its statements' places after
+    /// its request is gone, until the committer answers it.
+    #[test]
+    fn a_queued_job_keeps_its_places_after_its_client_went_away() {
+        runtime().block_on(async {
+            let in_flight = Arc::new(Semaphore::new(10));
+            let queue: Arc<Mutex<Option<Job>>> = Arc::default();
+            let (sem, q) = (in_flight.clone(), queue.clone());
+            let request = tokio::spawn(async move {
+                register(&sem, submissions(3), move |job| {
+                    *q.lock().unwrap() = Some(job);
+                    Ok(())
+                })
+                .await
+            });
+            while queue.lock().unwrap().is_none() {
+                tokio::task::yield_now().await;
+            }
+            assert_eq!(in_flight.available_permits(), 7);
+            // The client closes its connection: hyper drops the future.
+            request.abort();
+            assert!(request.await.unwrap_err().is_cancelled());
+            assert_eq!(
+                in_flight.available_permits(),
+                7,
+                "the places of statements still queued were released"
+            );
+            let job = queue.lock().unwrap().take().unwrap();
+            assert_eq!(job.events.len(), 3);
+            // The committer answers (nobody listens any more).
+            (job.reply)(Ok(vec![]));
+            assert_eq!(in_flight.available_permits(), 10);
+        });
+    }
+
+    /// A request that waits for its answer holds its places until then;
+    /// one over the bound, or refused by a full queue, holds none and
+    /// hears 503 with Retry-After.
+    #[test]
+    fn places_are_held_until_the_answer_and_none_is_taken_when_busy() {
+        runtime().block_on(async {
+            let in_flight = Arc::new(Semaphore::new(4));
+            // More statements than places: 503, nothing queued.
+            let over = register(&in_flight, submissions(5), |_| {
+                panic!("a request over the bound reached the committer")
+            })
+            .await;
+            assert_eq!(over.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(over.headers()[header::RETRY_AFTER], "1");
+            // A full queue hands the job back: 503, its places released.
+            let full = register(&in_flight, submissions(2), |job| {
+                Err(SubmitError::Busy(job))
+            })
+            .await;
+            assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(full.headers()[header::RETRY_AFTER], "1");
+            assert_eq!(in_flight.available_permits(), 4);
+            // Answered: places held while waiting, released after.
+            let queue: Arc<Mutex<Option<Job>>> = Arc::default();
+            let (sem, q) = (in_flight.clone(), queue.clone());
+            let request = tokio::spawn(async move {
+                register(&sem, submissions(4), move |job| {
+                    *q.lock().unwrap() = Some(job);
+                    Ok(())
+                })
+                .await
+            });
+            while queue.lock().unwrap().is_none() {
+                tokio::task::yield_now().await;
+            }
+            let again = register(&in_flight, submissions(1), |_| {
+                panic!("a request with no room reached the committer")
+            })
+            .await;
+            assert_eq!(again.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let job = queue.lock().unwrap().take().unwrap();
+            (job.reply)(Ok(vec![]));
+            let answer = request.await.unwrap();
+            // No outcome for four statements: every one unregistered, 422.
+            assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(in_flight.available_permits(), 4);
+        });
+    }
+
+    /// A parse keeps its slot until it ends, even once its request is
+    /// gone; while every slot is taken, another request waits, then hears
+    /// that the server is busy.
+    #[test]
+    fn a_parse_keeps_its_slot_until_it_ends_and_bounds_the_parses_under_way() {
+        runtime().block_on(async {
+            let slots = Arc::new(Semaphore::new(1));
+            let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+            let (finish, finish_rx) = std::sync::mpsc::channel::<()>();
+            let s = slots.clone();
+            let request = tokio::spawn(async move {
+                in_parse_slot(&s, Duration::from_secs(60), move || {
+                    let _ = started_tx.send(());
+                    finish_rx.recv().ok();
+                })
+                .await
+            });
+            started.await.unwrap();
+            assert_eq!(slots.available_permits(), 0);
+            request.abort();
+            assert!(request.await.unwrap_err().is_cancelled());
+            assert_eq!(
+                slots.available_permits(),
+                0,
+                "the slot of a parse still running was released"
+            );
+            // Every slot taken: the next request waits, then is refused,
+            // and its work never runs.
+            let refused = in_parse_slot::<()>(&slots, Duration::from_millis(20), || {
+                panic!("a parse ran beyond the slots")
+            })
+            .await;
+            assert!(matches!(refused, Err(ParseSlot::Busy)), "{refused:?}");
+            // The first parse ends: its slot comes free.
+            finish.send(()).unwrap();
+            let slot = slots.acquire().await.unwrap();
+            drop(slot);
+            assert_eq!(
+                in_parse_slot(&slots, Duration::from_secs(60), || 42)
+                    .await
+                    .unwrap(),
+                42
+            );
+            assert_eq!(slots.available_permits(), 1);
+        });
+    }
 }

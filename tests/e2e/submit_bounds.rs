@@ -1,0 +1,339 @@
+//! What a hostile client can make `custody serve --key` hold through
+//! `POST /v1/statements`, and what a hostile server can make `custody
+//! submit` believe: a body trickled or never sent (408 or the connection
+//! closed), more statements than one request may carry, more bad lines
+//! than an answer lists, more statements than the server holds at once
+//! (503, Retry-After); and receipts that do not hold (another statement's,
+//! another log's checkpoint, a checkpoint older than the entry, a proof
+//! with one byte changed), each refused with nothing counted as registered.
+//!
+//! The server's bounds are lowered for these tests by hidden flags
+//! (`--statements-in-flight`, `--statements-body-secs`; docs/SERVING.md),
+//! so only the web form's body (15 s, not lowered) is waited for.
+
+use crate::serve::{client, Server};
+use crate::statements::{registrar, sign, OLHA, PETRO};
+use crate::util::{custody, custody_on, s, Env, CUSTODY};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::{Arc, Mutex};
+
+/// POSTs `body` to `url`: the status, Retry-After and the JSON answer.
+fn post(url: &str, body: &[u8]) -> (u16, Option<String>, Value) {
+    let answer = client(None).post(url).send(body).expect("an answer");
+    let status = answer.status().as_u16();
+    let retry = answer
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = answer
+        .into_body()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, retry, json)
+}
+
+/// `n` sightings, one line each, of people UA-0000…
+fn sightings(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"sighting\",\"person\":\"UA-{i:04}\",\"occurred_at\":\"2023\",\"source\":\"video\"}}\n"
+            )
+        })
+        .collect()
+}
+
+/// The server lets no client hold it: a body must arrive in time, a
+/// request carries 10,000 statements at most, a refusal lists 100 bad
+/// lines and counts the rest, and statements beyond those it may hold at
+/// once are answered 503 with Retry-After, nothing of them taken.
+#[test]
+fn a_statement_request_is_bounded_in_time_count_and_places() {
+    let env = Env::new(CUSTODY);
+    let (key, _) = registrar(&env, "serve.example.org");
+    let file = sign(&env, &env.investigator, "three", &sightings(3));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let server = Server::start(
+        &env,
+        &[
+            "--key",
+            s(&key),
+            "--statements-in-flight",
+            "2",
+            "--statements-body-secs",
+            "1",
+        ],
+    );
+    let url = format!("{}/v1/statements", server.url);
+
+    // A body declared at the largest size and never sent whole holds no
+    // connection for good: 408, or the connection closed.
+    {
+        let addr = server.url.strip_prefix("http://").unwrap();
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .unwrap();
+        write!(
+            conn,
+            "POST /v1/statements HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 8388608\r\n\r\n{}",
+            &lines[0][..40]
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        let read = conn.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+            "{read:?} {answer:?}"
+        );
+    }
+
+    // 10,001 statements (the same one: each is checked all the same):
+    // refused whole, before anything else.
+    let many = format!("{}\n", lines[0]).repeat(10_001);
+    assert!(many.len() < 8 << 20, "{} bytes", many.len());
+    let (status, _, answer) = post(&url, many.as_bytes());
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("more than 10000 statements"),
+        "{answer}"
+    );
+    // 10,000 are within the count: they meet the next bound (this
+    // server holds 2 statements at once).
+    let (status, _, answer) = post(&url, &many.as_bytes()[..many.len() / 10_001 * 10_000]);
+    assert_eq!(status, 503, "{answer}");
+
+    // 150 bad lines: the first 100 named, every one counted.
+    let bad: String = (0..150)
+        .map(|i| format!("{{\"not\":\"a statement {i}\"}}\n"))
+        .collect();
+    let (status, _, answer) = post(&url, bad.as_bytes());
+    assert_eq!(status, 400, "{answer}");
+    let listed = answer["lines"].as_array().unwrap();
+    assert_eq!(listed.len(), 100, "{answer}");
+    assert_eq!(listed[0]["line"], 1);
+    assert_eq!(listed[99]["line"], 100);
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("150 line(s)") && error.contains("first 100 named"),
+        "{error}"
+    );
+
+    // Three statements where the server holds two at once: 503 with
+    // Retry-After, nothing taken; two fit.
+    let (status, retry, answer) = post(&url, text.as_bytes());
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(retry.as_deref(), Some("1"));
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing of this request was taken"),
+        "{answer}"
+    );
+    let two = format!("{}\n{}\n", lines[0], lines[1]);
+    let (status, _, answer) = post(&url, two.as_bytes());
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["receipts"].as_array().unwrap().len(), 2);
+    assert_eq!(answer["receipts"][0]["existing"], false, "{answer}");
+    assert_eq!(server.stop(), 0);
+    // The ledger holds the two, and nothing of the refused requests.
+    env.verify_ok();
+    env.run(&["status", "UA-0001"]).ok();
+    env.run(&["status", "UA-0002"]).fails(1, &["UA-0002"]);
+}
+
+/// Every other route's body is read within the header time too (15 s):
+/// a sign-in form declared and never sent holds no connection for good
+/// (408, or the connection closed). This test waits those 15 s.
+#[test]
+fn a_form_body_never_sent_holds_no_connection() {
+    let env = Env::new(CUSTODY);
+    let server = Server::start(&env, &[]);
+    let addr = server.url.strip_prefix("http://").unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        conn,
+        "POST /signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\ntoken="
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let read = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+        "{read:?} {answer:?}"
+    );
+    assert_eq!(server.stop(), 0);
+}
+
+/// A server that answers every request, once read whole, with 200 and
+/// the JSON in `answer` at that moment. Returns its URL.
+fn fake_server(answer: Arc<Mutex<String>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = answer.lock().unwrap().clone();
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// `custody submit` takes no receipt on the server's word: a server that
+/// answers with another statement's receipt, a checkpoint of another log
+/// (signed by the right key), a checkpoint older than the entry, or a
+/// proof with one byte changed is refused (exit 2), and nothing is printed
+/// or counted as registered. The same answers unaltered are taken.
+#[test]
+fn submit_counts_no_receipt_that_does_not_hold() {
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let olha = sign(&env, &env.investigator, "olha", OLHA);
+    let petro = sign(&env, &env.investigator, "petro", PETRO);
+    // Real receipts, from a real server: Olha's statement, then Petro's.
+    let server = Server::start(&env, &["--key", s(&key)]);
+    let url = format!("{}/v1/statements", server.url);
+    let receipt_of = |file: &std::path::Path| {
+        let (status, _, answer) = post(&url, &std::fs::read(file).unwrap());
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let of_olha = receipt_of(&olha);
+    let of_petro = receipt_of(&petro);
+    assert_eq!(server.stop(), 0);
+    // A checkpoint of another log, signed by the same registrar key.
+    let other = env.path("other");
+    custody_on(
+        &other,
+        &["init", "--authority-key", s(&key), "--name", "other.ledger"],
+        None,
+    )
+    .ok();
+    let other_note = env.path("other.checkpoint");
+    custody_on(
+        &other,
+        &["checkpoint", "--key", s(&key), "--out", s(&other_note)],
+        None,
+    )
+    .ok();
+    let other_note = std::fs::read_to_string(&other_note).unwrap();
+
+    let answer = Arc::new(Mutex::new(String::new()));
+    let fake = fake_server(answer.clone());
+    let submit = |json: &Value| {
+        *answer.lock().unwrap() = json.to_string();
+        custody(
+            &["submit", "--to", &fake, "--log-key", &public, s(&petro)],
+            None,
+        )
+    };
+    // The real answer, served by the fake, holds.
+    let seq = of_petro["receipts"][0]["seq"].as_u64().unwrap();
+    let printed = submit(&of_petro).ok();
+    assert!(printed.starts_with(&format!("{seq} ")), "{printed}");
+
+    let not_covered = format!("does not cover entry {seq}");
+    let mut cases = vec![(
+        "another statement's receipt",
+        of_olha.clone(),
+        "the entry does not carry this statement",
+    )];
+    let mut another_log = of_petro.clone();
+    another_log["receipts"][0]["checkpoint"] = Value::from(other_note);
+    cases.push((
+        "another log's checkpoint",
+        another_log,
+        "the checkpoint is of the log \"other.ledger\"",
+    ));
+    let mut stale = of_petro.clone();
+    stale["receipts"][0]["checkpoint"] = of_olha["receipts"][0]["checkpoint"].clone();
+    cases.push(("a checkpoint older than the entry", stale, &not_covered));
+    let mut altered = of_petro.clone();
+    let first = altered["receipts"][0]["inclusion_proof"][0]
+        .as_str()
+        .expect("a proof of at least one hash")
+        .to_string();
+    let mut bytes = hex::decode(first).unwrap();
+    bytes[0] ^= 1;
+    altered["receipts"][0]["inclusion_proof"][0] = Value::from(hex::encode(bytes));
+    cases.push((
+        "a proof with one byte changed",
+        altered.clone(),
+        "inclusion proof",
+    ));
+
+    for (what, lie, why) in cases {
+        let run = submit(&lie);
+        assert!(run.stdout.is_empty(), "{what}: printed {:?}", run.stdout);
+        let said = run.fails(
+            2,
+            &[
+                "the server's receipt does not hold",
+                "line 1",
+                why,
+                "nothing is confirmed",
+            ],
+        );
+        assert!(!said.contains("registered 1 statements"), "{what}: {said}");
+    }
+
+    // Both statements in one file, Olha's receipt true and Petro's proof
+    // altered: the answer is untrusted whole, Olha's line is not printed
+    // as registered either.
+    let both = env.path("both.statements");
+    let mut text = std::fs::read_to_string(&olha).unwrap();
+    text.push_str(&std::fs::read_to_string(&petro).unwrap());
+    std::fs::write(&both, text).unwrap();
+    let answer_both = serde_json::json!({
+        "receipts": [of_olha["receipts"][0], altered["receipts"][0]]
+    });
+    *answer.lock().unwrap() = answer_both.to_string();
+    let run = custody(
+        &["submit", "--to", &fake, "--log-key", &public, s(&both)],
+        None,
+    );
+    assert!(run.stdout.is_empty(), "printed {:?}", run.stdout);
+    run.fails(2, &["line 2: inclusion proof", "nothing is confirmed"]);
+    // Unaltered, both are taken.
+    let answer_both = serde_json::json!({
+        "receipts": [of_olha["receipts"][0], of_petro["receipts"][0]]
+    });
+    *answer.lock().unwrap() = answer_both.to_string();
+    let printed = custody(
+        &["submit", "--to", &fake, "--log-key", &public, s(&both)],
+        None,
+    )
+    .ok();
+    assert_eq!(printed.lines().count(), 2, "{printed}");
+}
