@@ -6,8 +6,10 @@
 //! `ReportTally` over them, as `GET /v1/persons` and `GET /v1/report`, kept
 //! in the server's summary (`super::summary`) until the store changes;
 //! `cmd::dossier::from_store` and `Dossier::build` as
-//! `GET /v1/persons/{id}/dossier`; `cmd::status::report_of` for the
-//! report with cuts.
+//! `GET /v1/persons/{id}/dossier`; for the report with cuts, the
+//! statuses `for_each_status` reads at the cuts and the `ReportTally`
+//! over them, as `cmd::status::report_of` (with the charts' tally,
+//! `super::charts`, in the same pass).
 //!
 //! [`Reads::answer`]: super::super::Reads::answer
 

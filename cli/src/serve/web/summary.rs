@@ -9,7 +9,9 @@
 //! One compact row per person (id, name, both lowercased for the search,
 //! status, flags, category, legal category, the two day counts the list
 //! sorts by), the list's two sorted orders as indices, the counts at the
-//! top of the list, and the report's figures without cuts. About 200
+//! top of the list, the report's figures without cuts and its charts
+//! (`super::charts`: the delays' distribution and the counts over time,
+//! a few hundred points whatever the number of persons). About 200
 //! bytes a person: some 20 MB at 100,000 persons (BENCHMARKS.md, "Web
 //! pages", has the measured figure). One summary is kept; while a new
 //! one is built the old one is still held, so twice that at the peak.
