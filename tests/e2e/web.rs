@@ -603,8 +603,52 @@ fn the_report_page_shows_the_figures_of_custody_report() {
         "{}",
         page.body
     );
+    // The distribution of the delays: as many persons as were captured.
+    assert!(page.body.contains(">0–7 days</text>"), "{}", page.body);
+    // The counts over time: the chart, and its last point (today) the
+    // report's counts; with a cut, the cut's day and `report --as-of`'s.
+    assert!(page.body.contains(r#"id="trend-chart""#), "{}", page.body);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let counts = |r: &serde_json::Value| {
+        (
+            r["held_unacknowledged"].as_u64().unwrap(),
+            r["incommunicado"].as_u64().unwrap(),
+        )
+    };
+    let (date, last) = trend_last(&page.body).expect("a trend table");
+    assert_eq!((date.as_str(), last), (today.as_str(), counts(&report)));
+    let cut = get(
+        &format!("{url}/report?as_of=2022-06-30"),
+        Some(&cookie),
+        &[],
+    );
+    assert_eq!(cut.status, 200, "{}", cut.body);
+    let at_cut: serde_json::Value =
+        serde_json::from_str(&env.run(&["--json", "report", "--as-of", "2022-06-30"]).ok())
+            .unwrap();
+    let (date, last) = trend_last(&cut.body).expect("a trend table");
+    assert_eq!((date.as_str(), last), ("2022-06-30", counts(&at_cut)));
     let log = std::fs::read_to_string(env.store.join("access").join("access-log.jsonl")).unwrap();
     assert!(log.contains("\"route\":\"/report\""), "{log}");
+}
+
+/// The last row of the report's trend table: the date, the unacknowledged
+/// and the incommunicado counts.
+fn trend_last(body: &str) -> Option<(String, (u64, u64))> {
+    let table = &body[body.find(r#"id="trend-table""#)?..];
+    let table = &table[..table.find("</table>")?];
+    let row = &table[table.rfind("<tr>")?..];
+    let cell = |from: &str, open: &str, close: &str| -> Option<String> {
+        let at = from.find(open)? + open.len();
+        Some(from[at..at + from[at..].find(close)?].to_string())
+    };
+    let date = cell(row, r#"<th scope="row">"#, "</th>")?;
+    let first = &row[row.find("<td")?..];
+    let unack = cell(first, ">", "</td>")?;
+    let second = &first[first.find("</td>")? + 5..];
+    let incomm = cell(second, ">", "</td>")?;
+    let n = |s: String| s.replace(',', "").parse::<u64>().ok();
+    Some((date, (n(unack)?, n(incomm)?)))
 }
 
 /// The list and the report come from a summary the server keeps between

@@ -540,10 +540,11 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
         .ok();
     assert!(verified.contains("COMPLETE"), "{verified}");
 
-    // The report.
+    // The report, with the counts over time.
     b.go(&format!("{url}/report"));
     b.screenshot("7-report");
     b.accessible("report");
+    the_trend_ends_at_the_reports_counts(&b, &env);
     b.go(&format!("{url}/ledger"));
     b.screenshot("8-ledger");
     b.accessible("ledger");
@@ -567,4 +568,25 @@ fn a_prosecutor_finds_a_man_seen_on_video_and_verifies_his_bundle_in_a_browser()
     drop(b);
     drop(driver);
     drop(server);
+}
+
+/// The report's counts over time: the chart is drawn with its title and
+/// description (what a screen reader reads out), and its table's last row
+/// is `custody report`'s current count.
+fn the_trend_ends_at_the_reports_counts(b: &Browser, env: &Env) {
+    let report: Value = serde_json::from_str(&env.run(&["--json", "report"]).ok()).unwrap();
+    let last = b.script(
+        "const svg = document.querySelector('svg#trend-chart[role=img]');\
+         const row = document.querySelector('#trend-table tbody tr:last-child');\
+         return svg && svg.querySelector('title') && svg.querySelector('desc') && row\
+           ? Array.from(row.querySelectorAll('td')).map(c => c.textContent) : null;",
+    );
+    assert_eq!(
+        (last[0].as_str(), last[1].as_str()),
+        (
+            Some(report["held_unacknowledged"].to_string().as_str()),
+            Some(report["incommunicado"].to_string().as_str())
+        ),
+        "{last}"
+    );
 }

@@ -466,3 +466,22 @@ web-report-never-notified = Never notified
 web-report-median = Median delay
 web-report-p90 = 90th percentile
 web-report-max = Longest delay
+web-report-delay-chart = People by days from capture to notification (at least)
+web-report-delay-range = { $from }–{ $to } days
+web-report-delay-over = more than { $days } days
+web-report-trend = Unacknowledged and incommunicado over time
+web-report-trend-desc = { $points ->
+    [one] One point
+   *[other] { $points } points
+}, from { $from } to { $to }. On the last day: { $unacknowledged } held unacknowledged, { $incommunicado } incommunicado.
+web-report-trend-axis-persons = People
+web-report-trend-step-week = Date (end of each week)
+web-report-trend-step-month = Date (end of each month)
+web-report-trend-step-year = Date (end of each year)
+web-report-trend-unacknowledged = Held, unacknowledged
+web-report-trend-incommunicado = Incommunicado
+web-report-trend-undetermined = Undetermined (incommunicado or not)
+web-report-trend-table = The figures as a table
+web-report-trend-date = Date
+web-report-trend-none = No detention is recorded: there is nothing to chart.
+web-report-trend-note = Each point counts what the ledger says now about that day, evidence recorded later included — not what it said on that day. It counts each person's current or last detention, as their status records it: an earlier detention of someone released and captured again is not counted. A person is incommunicado on a day when more than 30 days had passed since their last contact; on days before the latest contact their status keeps, that cannot be told, and the table counts them as undetermined. The last point is the count today (or on the as-of day), the same as the figures above.

@@ -526,3 +526,29 @@ web-report-never-notified = Не повідомлено жодного разу
 web-report-median = Медіанна затримка
 web-report-p90 = 90-й процентиль
 web-report-max = Найдовша затримка
+web-report-delay-chart = Особи за днями від полонення до повідомлення МКЧХ (щонайменше)
+web-report-delay-range = { $from }–{ $to } { $to ->
+    [one] день
+    [few] дні
+    [many] днів
+   *[other] дня
+}
+web-report-delay-over = понад { $days ->
+    [one] { $days } день
+    [few] { $days } дні
+    [many] { $days } днів
+   *[other] { $days } дня
+}
+web-report-trend = Утримувані без визнання та без зв’язку: зміна в часі
+web-report-trend-desc = Точок: { $points }, від { $from } до { $to }. Останнього дня: утримуються без визнання — { $unacknowledged }, без зв’язку — { $incommunicado }.
+web-report-trend-axis-persons = Особи
+web-report-trend-step-week = Дата (кінець кожного тижня)
+web-report-trend-step-month = Дата (кінець кожного місяця)
+web-report-trend-step-year = Дата (кінець кожного року)
+web-report-trend-unacknowledged = Утримуються, не визнано
+web-report-trend-incommunicado = Без зв’язку (incommunicado)
+web-report-trend-undetermined = Невизначено (без зв’язку чи ні)
+web-report-trend-table = Ці дані таблицею
+web-report-trend-date = Дата
+web-report-trend-none = Жодного тримання не записано: графіку немає.
+web-report-trend-note = Кожна точка показує, що реєстр каже зараз про той день, зокрема за доказами, записаними пізніше, а не те, що він казав того дня. Враховано поточне або останнє тримання кожної особи, як його записує її статус: попереднє тримання особи, яку звільнили й знову полонили, не враховано. Особа тримається без зв’язку в день, коли від останнього зв’язку минуло понад 30 днів; для днів до останнього зв’язку, який зберігає її статус, цього не можна визначити, і таблиця рахує такі дні як невизначені. Остання точка — кількість на сьогодні (або на дату зрізу), та сама, що й у цифрах вище.

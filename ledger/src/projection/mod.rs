@@ -60,6 +60,7 @@
 mod flags;
 pub mod report;
 pub mod timeline;
+pub mod trend;
 
 pub use flags::Flag;
 

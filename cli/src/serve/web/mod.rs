@@ -37,6 +37,7 @@
 //!   without a choice, `Accept-Language`; otherwise English. Every word
 //!   comes from the Fluent catalogs (`crate::i18n`).
 
+mod charts;
 mod ledger;
 mod pages;
 mod summary;

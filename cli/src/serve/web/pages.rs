@@ -6,11 +6,14 @@
 //! `ReportTally` over them, as `GET /v1/persons` and `GET /v1/report`, kept
 //! in the server's summary (`super::summary`) until the store changes;
 //! `cmd::dossier::from_store` and `Dossier::build` as
-//! `GET /v1/persons/{id}/dossier`; `cmd::status::report_of` for the
-//! report with cuts.
+//! `GET /v1/persons/{id}/dossier`; for the report with cuts, the
+//! statuses `for_each_status` reads at the cuts and the `ReportTally`
+//! over them, as `cmd::status::report_of` (with the charts' tally,
+//! `super::charts`, in the same pass).
 //!
 //! [`Reads::answer`]: super::super::Reads::answer
 
+use super::charts::{self, ChartTally, Charts};
 use super::summary::{self, Sort, Summaries};
 use super::{error_page, html_response, layout, SignedIn, Viewer};
 use crate::cmd::status::{parse_cutoff, StatusFilter};
@@ -26,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use custody_format::event::{Category, PersonId};
 use custody_format::time::Timestamp;
+use custody_ledger::projection::report::ReportTally;
 use custody_ledger::projection::{DayBounds, Flag, Status};
 use custody_ledger::store::Ledger;
 use maud::{html, Markup};
@@ -688,9 +692,9 @@ pub(super) async fn report(
             let lang = viewer.lang;
             let made = form.map_err(|e| bad_query(&e)).and_then(|f| {
                 let cut = f.cut()?;
-                let r = report_at(ledger, &summaries, file, cut)
+                let (r, charts) = report_at(ledger, &summaries, file, cut)
                     .map_err(|e| ApiError::from_failure(e, StatusCode::CONFLICT))?;
-                Ok(report_page(&r, &f, &viewer))
+                Ok(report_page(&r, &charts, &f, &viewer))
             });
             Ok(made.unwrap_or_else(|e| error_page(&e, lang, Some(&viewer))))
         })
@@ -698,19 +702,27 @@ pub(super) async fn report(
 }
 
 /// The report at `cut`: what `cmd::status::report_of` gives (its store
-/// warning, if any, on the server's standard error as there).
+/// warning, if any, on the server's standard error as there), and the
+/// charts, tallied in the same pass over the statuses.
 fn report_at(
     ledger: &Ledger,
     summaries: &Summaries,
     file: Option<(u64, SystemTime)>,
     cut: Cut,
-) -> Result<custody_ledger::projection::report::Report, Failure> {
+) -> Result<(custody_ledger::projection::report::Report, Charts), Failure> {
     let now = custody_ledger::clock::now();
-    if cut.as_of.is_some() || cut.known_at.is_some() {
-        return Ok(crate::cmd::status::report_of(ledger, cut.as_of, cut.known_at, now)?.0);
-    }
     crate::cmd::status::store_warning(ledger, now)?;
-    Ok(summaries.of(ledger, file, now)?.report().clone())
+    if cut.as_of.is_some() || cut.known_at.is_some() {
+        let mut report = ReportTally::default();
+        let mut charts = ChartTally::new(cut.as_of.unwrap_or(now));
+        ledger.for_each_status(cut.as_of, cut.known_at, now, |st| {
+            report.add(&st);
+            charts.add(&st);
+        })?;
+        return Ok((report.finish(cut.as_of), charts.finish()));
+    }
+    let summary = summaries.of(ledger, file, now)?;
+    Ok((summary.report().clone(), summary.charts().clone()))
 }
 
 /// A horizontal bar chart in inline SVG (presentation attributes only: the
@@ -778,6 +790,7 @@ fn delays(d: &custody_ledger::projection::report::DelaySummary, lang: Lang) -> M
 
 fn report_page(
     r: &custody_ledger::projection::report::Report,
+    charts: &Charts,
     form: &CutForm,
     viewer: &Viewer,
 ) -> Response {
@@ -816,6 +829,9 @@ fn report_page(
             (bars(lang, &title, &by_category(r, lang, category)))
         }
         (delays(&r.notification_delay_days, lang))
+        h3 { (lang.t("web-report-delay-chart")) }
+        (bars(lang, &lang.t("web-report-delay-chart"), &charts::delay_bars(charts, lang)))
+        (charts::trend_section(&charts.trend, lang))
     };
     html_response(
         StatusCode::OK,

@@ -9,7 +9,9 @@
 //! One compact row per person (id, name, both lowercased for the search,
 //! status, flags, category, legal category, the two day counts the list
 //! sorts by), the list's two sorted orders as indices, the counts at the
-//! top of the list, and the report's figures without cuts. About 200
+//! top of the list, the report's figures without cuts and its charts
+//! (`super::charts`: the delays' distribution and the counts over time,
+//! a few hundred points whatever the number of persons). About 200
 //! bytes a person: some 20 MB at 100,000 persons (BENCHMARKS.md, "Web
 //! pages", has the measured figure). One summary is kept; while a new
 //! one is built the old one is still held, so twice that at the peak.
@@ -52,6 +54,7 @@
 //! and the report with what reading the store gives, on a generated
 //! ledger, before and after an append, across a day and after a rebuild.
 
+use super::charts::{ChartTally, Charts};
 use super::pages::{ListFilter, Row, LEGAL_CATEGORIES};
 use custody_format::event::Category;
 use custody_format::event::EntryHash;
@@ -201,6 +204,9 @@ pub(super) struct Summary {
     by_without_contact: Box<[u32]>,
     by_status: [u64; Status::ALL.len()],
     report: Report,
+    /// The report page's charts, tallied in the same pass (a few hundred
+    /// points at most, whatever the number of persons).
+    charts: Charts,
 }
 
 impl Summary {
@@ -209,11 +215,13 @@ impl Summary {
         let mut rows = Vec::new();
         let mut by_status = [0u64; Status::ALL.len()];
         let mut tally = ReportTally::default();
+        let mut charts = ChartTally::new(now);
         ledger.for_each_status(None, None, now, |st| {
             if let Some(i) = Status::ALL.iter().position(|s| *s == st.status) {
                 by_status[i] += 1;
             }
             tally.add(&st);
+            charts.add(&st);
             rows.push(PersonRow::of(&st));
         })?;
         let order = |day: fn(&PersonRow) -> &Option<DayBounds>| -> Box<[u32]> {
@@ -231,7 +239,13 @@ impl Summary {
             by_without_contact,
             by_status,
             report: tally.finish(None),
+            charts: charts.finish(),
         })
+    }
+
+    /// The report page's charts without cuts.
+    pub(super) fn charts(&self) -> &Charts {
+        &self.charts
     }
 
     /// The report without cuts (`custody report`'s figures).
@@ -534,6 +548,22 @@ mod tests {
             .map_err(|f| f.message_and_advice().0)
             .expect("report");
         assert_eq!(*s.report(), report);
+        // The charts: what a tally of the statuses read from the store
+        // gives, and the last point the report's current counts.
+        let mut charts = ChartTally::new(now);
+        all.iter().for_each(|st| charts.add(st));
+        let charts = charts.finish();
+        assert_eq!(s.charts().trend, charts.trend);
+        assert_eq!(s.charts().delays, charts.delays);
+        let last = s.charts().trend.points.last().expect("detentions");
+        assert_eq!(last.unacknowledged, report.held_unacknowledged);
+        assert_eq!(last.incommunicado, report.incommunicado);
+        let delays = &report.notification_delay_days;
+        assert_eq!(
+            s.charts().delays.iter().sum::<u64>() + s.charts().never_notified,
+            delays.captured
+        );
+        assert_eq!(s.charts().never_notified, delays.captured_never_notified);
         read
     }
 
