@@ -8,7 +8,7 @@ use crate::util::{custody, s, Env, CUSTODY};
 use std::path::{Path, PathBuf};
 
 /// A new key in `env`'s directory: its file and its public key (hex).
-fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
+pub(crate) fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
     let path = env.path(&format!("{name}.pem"));
     let public = custody(&["key", "generate", "--out", s(&path)], None)
         .ok()
@@ -19,7 +19,7 @@ fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
 
 /// Signs `events` (JSON Lines) with `key` for the test ledger, offline:
 /// no store is named. Returns the statement file.
-fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
+pub(crate) fn sign(env: &Env, key: &Path, name: &str, events: &str) -> PathBuf {
     let input = env.path(&format!("{name}.jsonl"));
     std::fs::write(&input, events).unwrap();
     let out = env.path(&format!("{name}.statements"));
@@ -186,7 +186,7 @@ fn append_signed_refuses_altered_foreign_and_unknown_statements_whole() {
 
 /// Grants a new key `registrar`, held by `holder`; returns its file and
 /// public key.
-fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
+pub(crate) fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
     let (key, public) = new_key(env, "registrar");
     env.run(&[
         "key",
