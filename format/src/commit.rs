@@ -511,11 +511,11 @@ impl Disclosure {
             let d = OccurredAt::parse(text)
                 .ok()
                 .filter(|d| !d.is_instant() && d.to_string() == text)
+                // The value is not echoed: it is personal data (perhaps
+                // an erased or withheld one), and this message reaches
+                // HTTP bodies, `verify` reports and store errors.
                 .ok_or_else(|| {
-                    err(format!(
-                        "date_of_birth {:?} is not written YYYY, YYYY-MM or YYYY-MM-DD",
-                        crate::text::clip(text, 40)
-                    ))
+                    err("the date_of_birth value is not a date written YYYY, YYYY-MM or YYYY-MM-DD (the value is not shown: it is personal data)".into())
                 })?;
             DisclosedValue::Date(d)
         } else {
@@ -957,6 +957,16 @@ mod tests {
                 "date_of_birth",
             );
         }
+        // The message names the field and the problem, never the value
+        // (it may be erased or withheld personal data).
+        let secret = "Zyxw 12 March 1985";
+        let e = parse(&format!(
+            r#"{{"part":0,"field":"date_of_birth","index":0,"salt":"{SALT}","value":"{secret}"}}"#
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("date_of_birth"), "{e}");
+        assert!(!e.contains("Zyxw") && !e.contains("1985"), "{e}");
         // Tabs, newlines and multi-byte text are values like any other.
         parse(&with(r#""value":"Маріуполь,\tв\nпідвалі""#)).unwrap();
     }

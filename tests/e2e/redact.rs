@@ -613,3 +613,301 @@ fn erasing_a_person_leaves_another_persons_evidence_in_a_shared_correction() {
     assert_eq!(other["name"], "Bohdana Lys", "{other}");
     env.verify_ok();
 }
+
+const ANNA: &str = "Anna Ferenc";
+const BOHDANA: &str = "Bohdana Lys";
+/// The shared correction's reason: it names the other woman, as a reason
+/// may.
+const SHARED_REASON: &str = "the woman seen was Bohdana, not Anna";
+
+/// UA-0001's missing report and capture, and a correction of the report
+/// that moves it to UA-0002: the correction is in both persons' streams,
+/// and UA-0002's bundle carries the report as its target. Returns the
+/// store, the report's and the correction's `(seq, hash)`.
+fn shared_correction() -> (Env, (u64, String), (u64, String)) {
+    let env = Env::new(CUSTODY);
+    let first = env.append_ok(&jsonl(&[
+        json!({"type":"missing_report","person":"UA-0001","occurred_at":"2023-05","category":"civilian","name":ANNA}),
+        json!({"type":"capture","person":"UA-0001","occurred_at":"2023-06","place":PLACE}),
+    ]));
+    let correction = env.append_ok(&jsonl(&[json!({
+        "type":"correction","target":first[0].1,"reason":SHARED_REASON,
+        "replacement":{"type":"missing_report","person":"UA-0002","occurred_at":"2023-05","category":"civilian","name":BOHDANA}
+    })]));
+    (env, first[0].clone(), correction[0].clone())
+}
+
+/// `verify --json --bundle` of `person`'s bundle, exported after a new
+/// checkpoint (with `--all-disclosed` if `all`): the verdict of each
+/// committed slot, as `(seq, "part:field", state)`.
+fn bundle_slots(env: &Env, person: &str, all: bool) -> Vec<(u64, String, String)> {
+    env.checkpoint(&env.path(&format!("cp-{person}.txt"))).ok();
+    let bundle = env.path(&format!("{person}.json"));
+    let _ = std::fs::remove_file(&bundle);
+    env.run(&["export", "--person", person, "--out", s(&bundle)])
+        .ok();
+    let mut args = vec!["--json", "verify", "--bundle", s(&bundle)];
+    if all {
+        args.push("--all-disclosed");
+    }
+    let out = parse(&custody(&args, None).ok());
+    out["disclosures"]["entries"]
+        .as_array()
+        .expect("disclosures")
+        .iter()
+        .flat_map(|e| {
+            let seq = e["seq"].as_u64().unwrap();
+            e["slots"].as_array().unwrap().iter().map(move |sl| {
+                (
+                    seq,
+                    format!("{}:{}", sl["part"], sl["field"].as_str().unwrap()),
+                    sl["state"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Issue 15, 1: erasing UA-0001 erases the reason of the correction that
+/// moved their report to UA-0002 (and the report's name). UA-0002's court
+/// bundle carries that correction and that report, so it carries the
+/// redaction too (it is in UA-0001's stream): `--all-disclosed` passes and
+/// the slots read redacted, not withheld. `redact` wrote the shared
+/// entries' redaction apart from the capture's, which UA-0002's bundle does
+/// not carry.
+#[test]
+fn the_other_persons_bundle_carries_the_redaction_of_a_shared_correction() {
+    let (env, report, correction) = shared_correction();
+    let out = parse(&redact(&env, &["--json", "--person", "UA-0001", "--reason", REASON]).ok());
+    assert_eq!(
+        out["redactions"].as_array().unwrap().len(),
+        2,
+        "the capture apart from the shared entries: {out}"
+    );
+    let slots = bundle_slots(&env, "UA-0002", true);
+    let state = |seq: u64, field: &str| {
+        slots
+            .iter()
+            .find(|(s, f, _)| *s == seq && f == field)
+            .map(|(_, _, st)| st.as_str())
+            .unwrap_or_else(|| panic!("{seq} {field}: {slots:?}"))
+    };
+    assert_eq!(state(correction.0, "0:reason"), "redacted", "{slots:?}");
+    assert_eq!(state(report.0, "0:name"), "redacted", "{slots:?}");
+    // The replacement is UA-0002's: disclosed, not erased.
+    assert_eq!(state(correction.0, "1:name"), "disclosed", "{slots:?}");
+    // UA-0001's own bundle still verifies.
+    bundle_slots(&env, "UA-0001", false);
+    env.verify_ok();
+}
+
+/// Issue 15, 1: a correction's replacement's field is the replacement's
+/// person's, so its redaction is in their stream (the correction is too);
+/// both persons' bundles carry it, and read the slot redacted.
+#[test]
+fn erasing_a_replacements_field_is_recorded_in_the_replacements_persons_stream() {
+    let (env, _, correction) = shared_correction();
+    let out = parse(
+        &redact(
+            &env,
+            &[
+                "--json",
+                "--entry",
+                &correction.1,
+                "--field",
+                "replacement.name",
+                "--reason",
+                REASON,
+            ],
+        )
+        .ok(),
+    );
+    let at = out["redactions"][0]["seq"].as_u64().unwrap();
+    let line = export_line(&env.snapshot(), at);
+    assert_eq!(
+        line["view"]["event"]["person"], "UA-0002",
+        "the redaction is UA-0002's: {line}"
+    );
+    let history = env.run(&["--json", "history", "UA-0002"]).ok();
+    assert!(
+        history.contains(&format!("\"seq\":{at}")),
+        "UA-0002's history lists the redaction: {history}"
+    );
+    for person in ["UA-0002", "UA-0001"] {
+        let slots = bundle_slots(&env, person, false);
+        assert!(
+            slots.contains(&(correction.0, "1:name".into(), "redacted".into())),
+            "{person}: {slots:?}"
+        );
+    }
+    env.verify_ok();
+}
+
+/// Issue 15, 2: erasing UA-0002 erases the reason of the correction that
+/// moved evidence to them (it concerns both, and here names them), as
+/// erasing UA-0001 would, but leaves UA-0001's report as it is; after
+/// compact no byte of the reason is in the store file.
+#[test]
+fn erasing_either_person_of_a_shared_correction_erases_its_reason() {
+    let (env, report, correction) = shared_correction();
+    redact(
+        &env,
+        &["--person", "UA-0002", "--reason", REASON, "--compact"],
+    )
+    .ok();
+    let after = env.snapshot();
+    let fields = disclosed_fields(&export_line(&after, correction.0));
+    assert!(fields.is_empty(), "{fields:?}");
+    assert_eq!(
+        disclosed_fields(&export_line(&after, report.0)),
+        ["name"],
+        "UA-0001's report is not UA-0002's to erase"
+    );
+    let bytes = std::fs::read(env.store.join("custody.redb")).unwrap();
+    assert!(contains(&bytes, ANNA.as_bytes()));
+    for gone in [SHARED_REASON, BOHDANA] {
+        assert!(
+            !contains(&bytes, gone.as_bytes()),
+            "{gone:?} is in the store file"
+        );
+    }
+    // UA-0001's bundle carries the correction and its redaction.
+    let slots = bundle_slots(&env, "UA-0001", false);
+    assert!(
+        slots.contains(&(correction.0, "0:reason".into(), "redacted".into())),
+        "{slots:?}"
+    );
+    env.verify_ok();
+}
+
+/// Issue 15, 4: a reason that repeats an erased value is refused however
+/// it is spelled: other case and spacing, decomposed Unicode (NFD), a
+/// date of birth as people write it. The message names the field, never
+/// the value; nothing is written.
+#[test]
+fn a_reason_repeating_an_erased_value_in_another_spelling_is_refused() {
+    let env = Env::new(CUSTODY);
+    let name = "Андрій Йосипенко";
+    let e = env.append_ok(&jsonl(&[json!({
+        "type":"missing_report","person":"UA-0003","occurred_at":"2023-05","category":"civilian",
+        "name":name,"date_of_birth":"1985-03-02"
+    })]));
+    let before = env.snapshot();
+    let nfd: String = {
+        use unicode_normalization::UnicodeNormalization;
+        name.nfd().collect()
+    };
+    assert_ne!(nfd, name);
+    for (reason, field) in [
+        ("request of АНДРІЙ   йосипенко".to_string(), "name"),
+        (format!("request of {nfd}"), "name"),
+        ("born 2 March 1985".to_string(), "date_of_birth"),
+        ("born 02.03.1985".to_string(), "date_of_birth"),
+        ("born 2 березня 1985 р.".to_string(), "date_of_birth"),
+    ] {
+        let out = redact(
+            &env,
+            &[
+                "--entry",
+                &e[0].1,
+                "--field",
+                "name,date_of_birth",
+                "--reason",
+                &reason,
+            ],
+        );
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code, 1, "{reason}: {text}");
+        assert!(text.contains(field), "{reason}: {text}");
+        assert!(
+            !text.contains("Йосипенко") && !text.contains("1985"),
+            "{text}"
+        );
+        assert_eq!(env.snapshot(), before, "{reason}");
+    }
+    redact(
+        &env,
+        &[
+            "--entry",
+            &e[0].1,
+            "--field",
+            "name,date_of_birth",
+            "--reason",
+            REASON,
+        ],
+    )
+    .ok();
+}
+
+/// Issue 15, 6: a statement handed in again after a redaction of one of
+/// its fields does not bring the erased value back (its line carries the
+/// disclosure again): after compact the value is nowhere in the store
+/// file, and the store verifies with the slot redacted.
+#[test]
+fn a_statement_handed_in_again_does_not_bring_back_an_erased_witness() {
+    use crate::statements::{new_key, registrar, sign};
+    let env = Env::new(CUSTODY);
+    let witness = "Ostap Vyshyvanyi, cell 4";
+    let (olha, olha_pub) = new_key(&env, "olha");
+    env.grant_investigator("Olha", &olha_pub).ok();
+    let (office, _) = registrar(&env, "office");
+    let file = sign(
+        &env,
+        &olha,
+        "olha",
+        &format!(
+            "{}\n",
+            json!({"type":"sighting","person":"UA-0101","occurred_at":"2022-09","source":"returned_pow",
+                   "place":"Olenivka","witnesses":witness})
+        ),
+    );
+    let register = || env.run(&["append", "--signed", "--key", s(&office), s(&file)]);
+    let first = register().ok();
+    let hash = first
+        .split_whitespace()
+        .find(|w| w.len() == 64)
+        .expect("the entry's hash")
+        .to_string();
+    redact(
+        &env,
+        &["--entry", &hash, "--field", "witnesses", "--reason", REASON],
+    )
+    .ok();
+    // Handed in again: the same entry; its line's disclosure of the
+    // witness is not taken back in.
+    assert_eq!(register().ok(), first);
+    env.run(&["compact"]).ok();
+    let bytes = std::fs::read(env.store.join("custody.redb")).unwrap();
+    assert!(contains(&bytes, b"Olenivka"), "the search can find a value");
+    assert!(
+        !contains(&bytes, witness.as_bytes()),
+        "the erased witness is back in custody.redb"
+    );
+    env.verify_ok();
+    let export = env.path("after.jsonl");
+    env.run(&["export", "--out", s(&export)]).ok();
+    assert!(!std::fs::read_to_string(&export).unwrap().contains(witness));
+    let out = custody(
+        &[
+            "--json",
+            "verify",
+            "--export",
+            s(&export),
+            "--all-disclosed",
+        ],
+        None,
+    )
+    .ok();
+    let report = parse(&out);
+    let witnesses: Vec<&Value> = report["disclosures"]["entries"]
+        .as_array()
+        .expect("disclosures")
+        .iter()
+        .flat_map(|e| e["slots"].as_array().unwrap())
+        .filter(|sl| sl["field"] == "witnesses")
+        .collect();
+    assert_eq!(witnesses.len(), 1, "{report}");
+    assert_eq!(witnesses[0]["state"], "redacted", "{report}");
+    let history = env.run(&["history", "UA-0101"]).ok();
+    assert!(history.contains("(redacted at seq "), "{history}");
+}

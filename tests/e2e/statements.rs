@@ -8,7 +8,7 @@ use crate::util::{custody, s, Env, CUSTODY};
 use std::path::{Path, PathBuf};
 
 /// A new key in `env`'s directory: its file and its public key (hex).
-fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
+pub(crate) fn new_key(env: &Env, name: &str) -> (PathBuf, String) {
     let path = env.path(&format!("{name}.pem"));
     let public = custody(&["key", "generate", "--out", s(&path)], None)
         .ok()

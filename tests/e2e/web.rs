@@ -309,7 +309,13 @@ fn every_page_about_people_is_in_the_access_log_with_its_holder() {
             Some("as_of=2023-01-01"),
             200,
         ),
-        ("/people", None, Some("q=P-000&sort=unacknowledged"), 200),
+        // That a search was made, not its text (the next test).
+        (
+            "/people",
+            None,
+            Some("q=(not logged)&sort=unacknowledged"),
+            200,
+        ),
         ("/people/{id}/bundle", Some("P-0001"), None, 200),
         ("/people/{id}", Some("NOBODY"), None, 404),
         (
@@ -325,6 +331,51 @@ fn every_page_about_people_is_in_the_access_log_with_its_holder() {
     }
     assert!(!log.contains(&token));
     drop(server);
+}
+
+/// A search's text never reaches the access log: it may be a name that is
+/// later erased, and neither `redact` nor `compact` touches `access/`
+/// (docs/ARCHITECTURE.md, "Erasure"). The log says that a search was made,
+/// and by whom.
+#[test]
+fn a_search_by_name_is_logged_without_the_name() {
+    let (env, token) = ledger();
+    let server = Server::start(&env, &[]);
+    let url = &server.url;
+    let cookie = sign_in(url, &token);
+    let page = get(&format!("{url}/people?q=petrenko"), Some(&cookie), &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(listed(&page.body), ["P-0003"]);
+    let api = agent()
+        .get(&format!("{url}/v1/persons?name=Petrenko"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("HTTP request");
+    assert_eq!(api.status().as_u16(), 200);
+    drop(server);
+
+    let mut logged = String::new();
+    for file in std::fs::read_dir(env.store.join("access")).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        logged.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    assert!(
+        !logged.to_lowercase().contains("petrenko"),
+        "a searched name is in the access log: {logged}"
+    );
+    // The searches are there, with their holder.
+    for (route, query) in [
+        ("/people", "q=(not logged)"),
+        ("/v1/persons", "name=(not logged)"),
+    ] {
+        assert!(
+            logged.lines().any(|l| {
+                let l: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+                l["route"] == route && l["query"] == query && l["holder"] == "Court A"
+            }),
+            "{route} {query}: {logged}"
+        );
+    }
 }
 
 const SCRIPT: &str = "<script>alert(1)</script>";

@@ -24,7 +24,8 @@
 //! 6. governance is linked and counted as the seal says;
 //! 7. the person's stream is linked and counted as the map says (or is
 //!    empty, if the map proves the person absent);
-//! 8. nothing else is in the bundle;
+//! 8. nothing else is in the bundle (but, format v3, a redaction of
+//!    another person's stream that names only entries of the above);
 //! 9. each anchor (an earlier checkpoint): its signature by an authority
 //!    of its time, the consistency proof to the bundle's tree, its last
 //!    entry, and, if that is a seal, the bundle's streams as it states them;
@@ -656,7 +657,13 @@ fn replay(
 }
 
 /// Step 8: every item is the person's, governance, the target of a
-/// correction of the person's, or the seal (the last item).
+/// correction of the person's, the seal (the last item), or (format v3,
+/// design §7) a redaction of another person's stream every target of
+/// which is one of those items: a correction that moved evidence between
+/// two persons is in both streams, the redaction that erased its reason
+/// in one, and the other's bundle carries it so that the slot reads
+/// redacted. Such a redaction was authenticated by its inclusion proof
+/// (step 4) and checked by rule `redaction` against its targets (step 5).
 fn nothing_else(
     entries: &[BundleEntry],
     gov: &[usize],
@@ -672,9 +679,20 @@ fn nothing_else(
             _ => None,
         })
         .collect();
+    let carried: HashSet<EntryHash> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, be)| allowed.contains(i) || their_targets.contains(&be.entry.hash()))
+        .map(|(_, be)| be.entry.hash())
+        .collect();
     for (i, be) in entries.iter().enumerate() {
         if allowed.contains(&i) || their_targets.contains(&be.entry.hash()) {
             continue;
+        }
+        if let Event::Redaction(r) = be.entry.event() {
+            if r.items.iter().all(|item| carried.contains(&item.target)) {
+                continue;
+            }
         }
         let e = &be.entry;
         let about = e
@@ -686,7 +704,7 @@ fn nothing_else(
             e.seq(),
             Rule::ExtraEntry,
             format!(
-                "entry {} ({}{about}) is none of {person}'s entries, governance, the target of a correction about {person}, or the seal: a bundle carries nothing else",
+                "entry {} ({}{about}) is none of {person}'s entries, governance, the target of a correction about {person}, a redaction of those, or the seal: a bundle carries nothing else",
                 e.seq(),
                 e.event().type_name()
             ),
@@ -1042,8 +1060,9 @@ fn agree(
 
 /// Step 11 (`custody-bundle/3`, design docs/design/format-v3.md §7): every
 /// disclosure of every item per §3.4, with the redactions among the items
-/// (a bundle holds its person's whole stream, so every redaction of their
-/// entries as of the checkpoint). An invalid one is rule `disclosure` at
+/// (a bundle holds its person's whole stream, so every redaction in it as
+/// of the checkpoint, and those of another person's stream that name only
+/// its items, step 8). An invalid one is rule `disclosure` at
 /// its item's seq; a withheld slot, rule `withheld` under
 /// `policy.all_disclosed`.
 pub(crate) fn check_disclosures(

@@ -24,8 +24,7 @@ use crate::exit::{env, refused, with_advice, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use clap::Args;
 use custody_format::commit::{
-    field_named, slots_of, DisclosedValue, Slot, SlotContent, CODE_DESCRIPTION, PART_EVENT,
-    PART_REPLACEMENT,
+    field_named, slots_of, Slot, SlotContent, CODE_DESCRIPTION, PART_EVENT, PART_REPLACEMENT,
 };
 use custody_format::entry::SignedEntry;
 use custody_format::event::{
@@ -37,6 +36,8 @@ use custody_ledger::store::{AppendError, Ledger, Refusal};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+mod reason;
 
 /// The fewest hex digits `--entry` takes (as `append` takes a target).
 const MIN_PREFIX: usize = 12;
@@ -73,7 +74,10 @@ pub(crate) struct RedactArgs {
     #[arg(long, value_name = "NAME", value_delimiter = ',', requires = "entry")]
     field: Vec<String>,
     /// Erase every committed field of every entry about this person (one
-    /// redaction per 1,024 entries).
+    /// redaction per 1,024 entries). Of a correction that moved evidence
+    /// between this person and another, the reason (which concerns both)
+    /// goes, whichever of the two is erased, and the replacement only if
+    /// it is this person's.
     #[arg(long, value_name = "PERSON", required_unless_present = "entry")]
     person: Option<String>,
     /// Why, for the record (kept in clear: "erasure request of
@@ -95,6 +99,16 @@ pub(crate) struct RedactArgs {
 
 /// The slots to erase in one entry.
 struct Planned {
+    /// The person whose stream the redaction that erases them is in (one
+    /// the entry's streams include, rule `redaction`).
+    person: PersonId,
+    /// Another person whose bundle carries the entry too (a correction
+    /// that moved evidence between two persons, or the target of one).
+    /// Its redaction names only entries that bundle carries, so that the
+    /// bundle can carry the redaction as well (design §7: a bundle carries
+    /// a redaction of another person's stream when it carries every entry
+    /// the redaction names), and a verifier reads the slot as redacted.
+    with: Option<PersonId>,
     seq: u64,
     hash: EntryHash,
     kind: &'static str,
@@ -279,13 +293,38 @@ fn plan_entry(
         }
     }
     chosen.sort();
-    let planned = Planned {
-        seq,
-        hash: entry.hash(),
-        kind,
-        slots: chosen,
+    // A correction that moved evidence to another person: its
+    // replacement's fields are that person's, and so is the redaction
+    // that erases them (it is in their stream, as the correction is); its
+    // own fields (the reason) concern both, and stay with the target's
+    // person, as before.
+    let replacement_person = match entry.event().inner() {
+        Event::Correction(c) => c
+            .replacement
+            .as_deref()
+            .and_then(Event::person)
+            .filter(|r| **r != person)
+            .cloned(),
+        _ => None,
     };
-    Ok((person, vec![planned]))
+    let (theirs, own): (Vec<Slot>, Vec<Slot>) = chosen
+        .into_iter()
+        .partition(|s| s.part == PART_REPLACEMENT && replacement_person.is_some());
+    let mut planned = Vec::new();
+    for (who, slots) in [(Some(person.clone()), own), (replacement_person, theirs)] {
+        if let (Some(who), false) = (who, slots.is_empty()) {
+            planned.push(Planned {
+                person: who,
+                with: None,
+                seq,
+                hash: entry.hash(),
+                kind,
+                slots,
+            });
+        }
+    }
+    let person = planned[0].person.clone();
+    Ok((person, planned))
 }
 
 /// `--person P`: every committed slot of every version 3 entry about P
@@ -299,6 +338,20 @@ fn plan_person(ledger: &Ledger, given: &str) -> Result<(PersonId, Vec<Planned>),
             "no such person: {person}; nothing was erased"
         )));
     }
+    // The entries of theirs that a correction moved to another person:
+    // that person's bundle carries them too (as the correction's target).
+    let moved_to: BTreeMap<EntryHash, PersonId> = entries
+        .iter()
+        .filter_map(|e| match e.event().inner() {
+            Event::Correction(c) => c
+                .replacement
+                .as_deref()
+                .and_then(Event::person)
+                .filter(|r| **r != person)
+                .map(|r| (c.target, r.clone())),
+            _ => None,
+        })
+        .collect();
     let mut planned = Vec::new();
     let mut legacy = 0u64;
     for e in &entries {
@@ -318,31 +371,37 @@ fn plan_person(ledger: &Ledger, given: &str) -> Result<(PersonId, Vec<Planned>),
             .map(|(s, _)| s)
             .collect();
         // A correction is listed under its target's person and its
-        // replacement's: erase only what is this person's (its own fields
-        // if the target was theirs, the replacement's if that is theirs),
+        // replacement's. Its own fields (the reason) concern both and may
+        // name either, so they go whichever of the two asks; its
+        // replacement's fields go only if the replacement is theirs,
         // never another person's live evidence.
-        let (own, replacement) = match e.event().inner() {
+        let (replacement, with) = match e.event().inner() {
             Event::Correction(c) => {
                 let target = match ledger.seq_of(&c.target)? {
                     Some(seq) => ledger.entry(seq)?,
                     None => None,
                 };
-                let target_ours =
-                    target.is_some_and(|t| t.event().inner().person() == Some(&person));
-                let replacement_ours =
-                    c.replacement.as_deref().and_then(Event::person) == Some(&person);
-                (target_ours, replacement_ours)
+                let target_person = target.and_then(|t| t.event().inner().person().cloned());
+                let replacement_person = c.replacement.as_deref().and_then(Event::person);
+                let other = [target_person.as_ref(), replacement_person]
+                    .into_iter()
+                    .flatten()
+                    .find(|p| **p != person)
+                    .cloned();
+                (replacement_person == Some(&person), other)
             }
-            _ => (true, true),
+            _ => (true, moved_to.get(&e.hash()).cloned()),
         };
         let open: Vec<Slot> = slots
             .iter()
             .filter(|(s, c)| matches!(c, SlotContent::Committed(_)) && !erased.contains(s))
-            .filter(|(s, _)| if s.part == 0 { own } else { replacement })
+            .filter(|(s, _)| s.part == PART_EVENT || replacement)
             .map(|(s, _)| *s)
             .collect();
         if !open.is_empty() {
             planned.push(Planned {
+                person: person.clone(),
+                with,
                 seq: e.seq(),
                 hash: e.hash(),
                 kind: e.event().inner().type_name(),
@@ -371,21 +430,17 @@ fn plan_person(ledger: &Ledger, given: &str) -> Result<(PersonId, Vec<Planned>),
     Ok((person, planned))
 }
 
-/// Refuses a reason that contains a value it erases (compared without
-/// regard to case, against the disclosures the store holds). The message
-/// names the field, never the value.
+/// Refuses a reason that contains a value it erases (against the
+/// disclosures the store holds; compared as [`reason::repeats`] does:
+/// without regard to case, spacing or Unicode form, a date in its common
+/// written forms). The message names the field, never the value.
 fn check_reason(ledger: &Ledger, reason: &str, planned: &[Planned]) -> Result<(), Failure> {
-    let reason = reason.to_lowercase();
     for p in planned {
         for d in ledger.disclosures(p.seq)? {
             if !p.slots.contains(&d.slot) {
                 continue;
             }
-            let value = match &d.value {
-                DisclosedValue::Text(t) => t.to_lowercase(),
-                DisclosedValue::Date(at) => at.to_string(),
-            };
-            if !value.trim().is_empty() && reason.contains(value.trim()) {
+            if reason::repeats(reason, &d.value) {
                 return Err(refused(with_advice(
                     format!(
                         "--reason contains the value of {} of entry {} ({}), which this redaction erases; nothing was erased",
@@ -399,32 +454,42 @@ fn check_reason(ledger: &Ledger, reason: &str, planned: &[Planned]) -> Result<()
     Ok(())
 }
 
-/// The redaction events that erase `planned`: items ascending by target,
-/// at most 1,024 items a redaction and 128 slots an item (an entry with
-/// more slots is named again in a later redaction).
-fn redactions(person: &PersonId, reason: &str, planned: &[Planned]) -> Vec<Event> {
-    // Round r holds each entry's r-th run of at most 128 slots.
-    let mut rounds: Vec<BTreeMap<EntryHash, Vec<Slot>>> = Vec::new();
+/// The redaction events that erase `planned`: one group per (stream,
+/// other bundle) of [`Planned`], each with items ascending by target, at
+/// most 1,024 items a redaction and 128 slots an item (an entry with more
+/// slots is named again in a later redaction).
+fn redactions(reason: &str, planned: &[Planned]) -> Vec<Event> {
+    let mut groups: BTreeMap<(&PersonId, Option<&PersonId>), Vec<&Planned>> = BTreeMap::new();
     for p in planned {
-        for (r, run) in p.slots.chunks(MAX_REDACTED_SLOTS).enumerate() {
-            if rounds.len() <= r {
-                rounds.push(BTreeMap::new());
-            }
-            rounds[r].insert(p.hash, run.to_vec());
-        }
+        groups
+            .entry((&p.person, p.with.as_ref()))
+            .or_default()
+            .push(p);
     }
     let mut events = Vec::new();
-    for round in rounds {
-        let items: Vec<RedactedItem> = round
-            .into_iter()
-            .map(|(target, slots)| RedactedItem { target, slots })
-            .collect();
-        for chunk in items.chunks(MAX_REDACTED_ITEMS) {
-            events.push(Event::Redaction(Redaction {
-                person: person.clone(),
-                items: chunk.to_vec(),
-                reason: reason.to_string(),
-            }));
+    for ((person, _), group) in groups {
+        // Round r holds each entry's r-th run of at most 128 slots.
+        let mut rounds: Vec<BTreeMap<EntryHash, Vec<Slot>>> = Vec::new();
+        for p in group {
+            for (r, run) in p.slots.chunks(MAX_REDACTED_SLOTS).enumerate() {
+                if rounds.len() <= r {
+                    rounds.push(BTreeMap::new());
+                }
+                rounds[r].insert(p.hash, run.to_vec());
+            }
+        }
+        for round in rounds {
+            let items: Vec<RedactedItem> = round
+                .into_iter()
+                .map(|(target, slots)| RedactedItem { target, slots })
+                .collect();
+            for chunk in items.chunks(MAX_REDACTED_ITEMS) {
+                events.push(Event::Redaction(Redaction {
+                    person: person.clone(),
+                    items: chunk.to_vec(),
+                    reason: reason.to_string(),
+                }));
+            }
         }
     }
     events
@@ -478,7 +543,7 @@ pub(crate) fn run(ctx: &Context, args: RedactArgs) -> CmdResult {
         }
     };
     check_reason(&ledger, reason, &planned)?;
-    let events = redactions(&person, reason, &planned);
+    let events = redactions(reason, &planned);
     let slots: usize = planned.iter().map(|p| p.slots.len()).sum();
     let key = args
         .key

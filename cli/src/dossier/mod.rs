@@ -132,8 +132,9 @@ pub(crate) struct RedactionMark {
 /// and the redaction.
 type Redactions = HashMap<EntryHash, Vec<(Slot, RedactionMark)>>;
 
-/// The redactions of a bundle (they are in the person's stream, so a
-/// bundle carries every one about the person), by the entry they erased
+/// The redactions of a bundle (those in the person's stream, so every one
+/// about the person, and those of another person's stream that erased
+/// fields of the bundle's entries, design §7), by the entry they erased
 /// fields of.
 fn bundle_redactions(b: &VerifiedBundle, signers: &Signers) -> Redactions {
     let mut out: Redactions = HashMap::new();

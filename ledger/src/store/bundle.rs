@@ -3,9 +3,10 @@
 //! [`Ledger::person_bundle`] writes `custody-bundle/2` (design §6.2,
 //! docs/FORMAT.md §7 "Person bundles"): the seal before a checkpoint, the
 //! person's map proof against it, every entry below the seal that concerns
-//! the person, the targets of their corrections, and all governance below
-//! the seal, each item either named by another (no proof) or carrying its
-//! inclusion proof; and, on request, anchors to earlier checkpoints the
+//! the person, the targets of their corrections, all governance below the
+//! seal, and the redactions of another person's stream that name only
+//! entries the bundle carries (format v3, design §7), each item either
+//! named by another (no proof) or carrying its inclusion proof; and, on request, anchors to earlier checkpoints the
 //! requester holds. [`Ledger::person_bundle_v1`] still writes the legacy
 //! `custody-bundle/1` (inclusion only) for `export --format
 //! custody-bundle/1`.
@@ -19,7 +20,7 @@ use crate::merkle::Hash;
 use crate::profile::{Selection, Tally};
 use custody_format::entry::SignedEntry;
 use custody_format::entry::VERSION_3;
-use custody_format::event::{Event, PersonId};
+use custody_format::event::{EntryHash, Event, PersonId};
 use custody_format::map_hash::person_key;
 use custody_format::note;
 use custody_format::stream::{streams, Stream};
@@ -27,7 +28,7 @@ use custody_format::wire::bundle::{
     Anchor, Bundle, BundleItem, BundleItemV2, BundleV2, HexHash, WireMapProof, BUNDLE_FORMAT,
     BUNDLE_FORMAT_V2, BUNDLE_FORMAT_V3,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Why a bundle cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +253,9 @@ impl Ledger {
                 v.insert(self.entry_required(t)?);
             }
         }
+        for (seq, e) in self.redactions_of_items(&items, seal_seq)? {
+            items.insert(seq, e);
+        }
         named.insert(seal.gov_head.seq);
         let map_proof = self.person_map_proof(person, seal_seq)?;
         if let Some(v) = map_proof.value {
@@ -299,6 +303,48 @@ impl Ledger {
             origin: self.name().to_string(),
             person: person.clone(),
         })
+    }
+
+    /// The redactions below the seal, outside `items`, that erased a slot
+    /// of an item and name no entry but items (design §7): a correction
+    /// that moved evidence between two persons is in both their streams,
+    /// but the redaction of its reason is in one; the other's bundle
+    /// carries it beside their stream, with its inclusion proof (nothing
+    /// in the bundle names it), so that a verifier reads the slot as
+    /// redacted, not withheld. A redaction that also names entries the
+    /// bundle does not carry (one written before `redact` grouped them) is
+    /// left out: a verifier could not check it, and the slot reads
+    /// withheld.
+    fn redactions_of_items(
+        &self,
+        items: &BTreeMap<u64, SignedEntry>,
+        seal_seq: u64,
+    ) -> Result<Vec<(u64, SignedEntry)>, StoreError> {
+        let mut found: BTreeSet<u64> = BTreeSet::new();
+        for (seq, e) in items {
+            if e.body().version < VERSION_3 {
+                continue;
+            }
+            for (_, at) in self.redacted_slots(*seq)? {
+                if at < seal_seq && !items.contains_key(&at) {
+                    found.insert(at);
+                }
+            }
+        }
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let carried: HashSet<EntryHash> = items.values().map(SignedEntry::hash).collect();
+        let mut out = Vec::new();
+        for at in found {
+            let e = self.entry_required(at)?;
+            if let Event::Redaction(r) = e.event() {
+                if r.items.iter().all(|i| carried.contains(&i.target)) {
+                    out.push((at, e));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One anchor (design §6.1): the requester's note of size m, the

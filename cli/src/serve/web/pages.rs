@@ -129,9 +129,16 @@ impl PeopleQuery {
         .collect()
     }
 
-    /// The query as logged.
+    /// The query as logged: a search's text is not (it may be a name
+    /// that is later erased; see `routes::SEARCH_NOT_LOGGED`).
     fn logged(&self) -> Option<String> {
-        logged_query(&self.pairs(), ("page", some(&self.page)))
+        let mut pairs = self.pairs();
+        for (k, v) in &mut pairs {
+            if *k == "q" {
+                *v = crate::serve::routes::SEARCH_NOT_LOGGED;
+            }
+        }
+        logged_query(&pairs, ("page", some(&self.page)))
     }
 
     /// The list's URL at `page`, with the same search, filters and sort.
