@@ -38,79 +38,8 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
 
 fn evidence(person: &PersonId, kind: u8, at: OccurredAt) -> Event {
     let p = person.clone();
-    match kind {
-        0 => Event::MissingReport(MissingReport {
-            person: p,
-            occurred_at: at,
-            category: Category::Military,
-            last_seen_place: None,
-            name: None,
-            date_of_birth: None,
-            service_number: None,
-            unit: None,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        1 => Event::Capture(Capture {
-            person: p,
-            occurred_at: at,
-            place: None,
-            circumstances: None,
-            category: None,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        2 => Event::IcrcNotification(IcrcNotification {
-            person: p,
-            occurred_at: at,
-            reference: None,
-            location_disclosed: None,
-            health_disclosed: None,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        3 => Event::Sighting(Sighting {
-            person: p,
-            occurred_at: at,
-            place: None,
-            source: SightingSource::Video,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        4 => Event::Release(Release {
-            person: p,
-            occurred_at: at,
-            place: None,
-            kind: ReleaseKind::Exchange,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        5 => Event::Death(Death {
-            person: p,
-            occurred_at: at,
-            place: None,
-            cause: DeathCause::Unknown,
-            remains_returned: None,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        6 => Event::Correspondence(Correspondence {
-            person: p,
-            occurred_at: at,
-            kind: CorrespondenceKind::Letter,
-            via: None,
-            notes: None,
-            attachments: vec![],
-            witnesses: None,
-        }),
-        _ => evidence_v2(p, kind, at),
-    }
+    custody_testkit::events::bare_evidence(p.clone(), kind, at, Category::Military)
+        .unwrap_or_else(|| evidence_v2(p, kind, at))
 }
 
 /// The evidence types of format v2.

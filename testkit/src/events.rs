@@ -5,7 +5,9 @@
 use crate::chain::ChainBuilder;
 use crate::keys::{authority, investigator, key};
 use custody_format::event::{
-    Capture, Correction, EntryHash, Event, KeyRevoked, PersonId, Role, Sighting, SightingSource,
+    Capture, Category, Correction, Correspondence, CorrespondenceKind, Death, DeathCause,
+    EntryHash, Event, IcrcNotification, KeyRevoked, MissingReport, PersonId, Release, ReleaseKind,
+    Role, Sighting, SightingSource,
 };
 use custody_format::time::OccurredAt;
 use custody_ledger::keyfile::{public_key_of, SigningKey};
@@ -13,6 +15,87 @@ use custody_ledger::keyfile::{public_key_of, SigningKey};
 /// A person id that must be valid.
 pub fn pid(p: &str) -> PersonId {
     PersonId::new(p).expect("a valid person id")
+}
+
+/// The bare evidence of format v1 that moves a status or the clock, with
+/// no optional field: `kind` 0 a missing report (of `category`), 1 a
+/// capture, 2 an ICRC notification, 3 a sighting on video, 4 a release by
+/// exchange, 5 a death of unknown cause, 6 a letter; `None` for another
+/// kind. What the projection property tests draw from.
+pub fn bare_evidence(p: PersonId, kind: u8, at: OccurredAt, category: Category) -> Option<Event> {
+    Some(match kind {
+        0 => Event::MissingReport(MissingReport {
+            person: p,
+            occurred_at: at,
+            category,
+            last_seen_place: None,
+            name: None,
+            date_of_birth: None,
+            service_number: None,
+            unit: None,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        1 => Event::Capture(Capture {
+            person: p,
+            occurred_at: at,
+            place: None,
+            circumstances: None,
+            category: None,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        2 => Event::IcrcNotification(IcrcNotification {
+            person: p,
+            occurred_at: at,
+            reference: None,
+            location_disclosed: None,
+            health_disclosed: None,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        3 => Event::Sighting(Sighting {
+            person: p,
+            occurred_at: at,
+            place: None,
+            source: SightingSource::Video,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        4 => Event::Release(Release {
+            person: p,
+            occurred_at: at,
+            place: None,
+            kind: ReleaseKind::Exchange,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        5 => Event::Death(Death {
+            person: p,
+            occurred_at: at,
+            place: None,
+            cause: DeathCause::Unknown,
+            remains_returned: None,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        6 => Event::Correspondence(Correspondence {
+            person: p,
+            occurred_at: at,
+            kind: CorrespondenceKind::Letter,
+            via: None,
+            notes: None,
+            attachments: vec![],
+            witnesses: None,
+        }),
+        _ => return None,
+    })
 }
 
 /// A capture of `p` in Mariupol on 17 May 2022.

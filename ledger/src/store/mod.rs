@@ -948,17 +948,8 @@ impl Ledger {
 
     fn index_seqs(&self, tree: TreeId) -> Result<Vec<u64>, StoreError> {
         self.backend
-            .scan_from(tree, &[])
-            .map(|r| {
-                let (k, _) = r?;
-                k.as_slice()
-                    .try_into()
-                    .map(u64::from_be_bytes)
-                    .map_err(|_| StoreError::Damaged {
-                        dir: self.dir.clone(),
-                        detail: format!("bad {} index key", tree.name()),
-                    })
-            })
+            .scan_keys_from(tree, &[])
+            .map(|r| self.seq_of_key(tree, r?.0))
             .collect()
     }
 
@@ -969,17 +960,20 @@ impl Ledger {
     /// [`Ledger::checkpoint_seqs`], an older store opened read-only lists
     /// governance entries here too.
     pub fn checkpoint_seqs_back(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+        let tree = self.checkpoint_tree();
         self.backend
-            .scan_keys_back(self.checkpoint_tree())
-            .map(|r| {
-                let (k, _) = r?;
-                k.as_slice()
-                    .try_into()
-                    .map(u64::from_be_bytes)
-                    .map_err(|_| StoreError::Damaged {
-                        dir: self.dir.clone(),
-                        detail: "bad index key".into(),
-                    })
+            .scan_keys_back(tree)
+            .map(move |r| self.seq_of_key(tree, r?.0))
+    }
+
+    /// The seq an index row's key names.
+    fn seq_of_key(&self, tree: TreeId, key: Vec<u8>) -> Result<u64, StoreError> {
+        key.as_slice()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: format!("bad {} index key", tree.name()),
             })
     }
 
