@@ -838,6 +838,52 @@ mod tests {
         }
         let e = Ledger::open(&path).err().expect("damaged");
         assert!(e.to_string().contains("index row is missing"), "{e}");
+        // 4. The same, with the map's governance row rewritten to agree
+        // with the shortened index: only the last seal still shows it.
+        let path = dir.path().join("e");
+        {
+            let mut l = ledger(&path);
+            revoke(&mut revoked, &mut l);
+            l.checkpoint(&authority).unwrap();
+            let at = seq_key(revoked.unwrap());
+            let governance = l.governance_seqs().unwrap();
+            let before = governance[governance.len() - 2];
+            let value = MapValue {
+                count: governance.len() as u64 - 1,
+                head: Link {
+                    seq: before,
+                    hash: l.entry(before).unwrap().unwrap().hash(),
+                },
+            };
+            tamper(&l, |w| {
+                w.remove(TreeId::Governance, &at);
+                w.insert(TreeId::Checkpoints, &at, &[]);
+                w.insert(TreeId::Meta, GOV_KEY, &encode_value(&value));
+            });
+        }
+        let e = Ledger::open(&path).err().expect("damaged");
+        assert!(e.to_string().contains("the seal at seq"), "{e}");
+        // 5. A row added to the checkpoint index at the head, naming an
+        // entry that is no checkpoint (it would turn the seal check off).
+        let path = dir.path().join("f");
+        {
+            let mut l = ledger(&path);
+            revoke(&mut revoked, &mut l);
+            l.checkpoint(&authority).unwrap();
+            l.append(
+                vec![Event::KeyGranted(custody_format::event::KeyGranted {
+                    public_key: public_key_of(&SigningKey::from_bytes(&[9; 32])),
+                    role: custody_format::event::Role::Investigator,
+                    holder: "E".into(),
+                })],
+                &authority,
+            )
+            .unwrap();
+            let last = l.head().seq;
+            tamper(&l, |w| w.insert(TreeId::Checkpoints, &seq_key(last), &[]));
+        }
+        let e = Ledger::open(&path).err().expect("damaged");
+        assert!(e.to_string().contains("not a checkpoint"), "{e}");
         // An intact store opens.
         let path = dir.path().join("c");
         {

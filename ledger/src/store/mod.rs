@@ -490,8 +490,16 @@ impl Ledger {
                             .try_into()
                             .map_err(|_| damaged("bad checkpoint index key".into()))?,
                     );
+                    // A row naming anything but a checkpoint would switch
+                    // the seal check off: damage, not a ledger without seals.
+                    if !matches!(read(cp)?.event(), Event::Checkpoint(_)) {
+                        return Err(damaged(format!(
+                            "the checkpoint index's last row names entry {cp}, which is not a checkpoint: the index was edited"
+                        )));
+                    }
                     match read(cp.saturating_sub(1))?.into_event() {
                         Event::Seal(s) if cp > 0 => Some((cp - 1, s)),
+                        // A version 1 checkpoint: its ledger had no seals.
                         _ => None,
                     }
                 }
