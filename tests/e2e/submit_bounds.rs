@@ -152,6 +152,65 @@ fn a_statement_request_is_bounded_in_time_count_and_places() {
     env.run(&["status", "UA-0002"]).fails(1, &["UA-0002"]);
 }
 
+/// The bodies the server holds at once are bounded: with a budget of
+/// 8 MiB (lowered by a hidden flag), one client that declares 8 MiB and
+/// sends them slowly holds all of it, so the next statement request is
+/// answered 503 with Retry-After and nothing of it is read; once the slow
+/// body is answered (408), the budget is back and a request passes.
+#[test]
+fn request_bodies_held_at_once_are_bounded() {
+    let env = Env::new(CUSTODY);
+    let (key, _) = registrar(&env, "serve.example.org");
+    let server = Server::start(
+        &env,
+        &[
+            "--key",
+            s(&key),
+            "--statements-body-secs",
+            "2",
+            "--body-budget-kib",
+            "8192",
+        ],
+    );
+    let url = format!("{}/v1/statements", server.url);
+    let addr = server.url.strip_prefix("http://").unwrap().to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        slow,
+        "POST /v1/statements HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 8388608\r\n\r\n{{"
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    // The slow body is taken from the budget before it is read: wait
+    // until the server answers others 503 (it may take a moment to accept).
+    let mut status = 0;
+    for _ in 0..50 {
+        let (code, retry, json) = post(&url, b"");
+        status = code;
+        if code == 503 {
+            assert_eq!(retry.as_deref(), Some("1"), "{json}");
+            assert!(json["error"].as_str().unwrap().contains("busy"), "{json}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(status, 503, "the budget held by the slow body");
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer:?}"
+    );
+    // The budget is back: an empty request is read and refused for what
+    // it is (no statement), not for room.
+    let (code, _, json) = post(&url, b"");
+    assert_eq!(code, 400, "{json}");
+    assert_eq!(server.stop(), 0);
+}
+
 /// Every other route's body is read within the header time too (15 s):
 /// a sign-in form declared and never sent holds no connection for good
 /// (408, or the connection closed). This test waits those 15 s.

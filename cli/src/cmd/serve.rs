@@ -78,6 +78,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, hide = true, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=crate::serve::STATEMENTS_BODY_TIMEOUT.as_secs()))]
     statements_body_secs: Option<u64>,
+    /// Lowers the request bodies the server holds at once, in KiB
+    /// (default and most 262,144: 256 MiB); beyond it, 503. For tests
+    /// (docs/SERVING.md); hidden from --help.
+    #[arg(long, hide = true, value_name = "KIB",
+          value_parser = clap::value_parser!(u32).range(64..=i64::from(crate::serve::BODY_BUDGET_KIB)))]
+    body_budget_kib: Option<u32>,
 }
 
 /// How long requests under way may take to finish after SIGINT/SIGTERM.
@@ -180,6 +186,9 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     }
     if let Some(secs) = args.statements_body_secs {
         limits.body_timeout = Duration::from_secs(secs);
+    }
+    if let Some(kib) = args.body_budget_kib {
+        limits.body_budget_kib = kib;
     }
     let state = crate::serve::Reads::new(store, committer.clone(), limits);
     let app = crate::serve::router(state)

@@ -45,7 +45,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) use routes::router;
-pub(crate) use submit::{StatementLimits, MAX_IN_FLIGHT, STATEMENTS_BODY_TIMEOUT};
+pub(crate) use submit::{StatementLimits, BODY_BUDGET_KIB, MAX_IN_FLIGHT, STATEMENTS_BODY_TIMEOUT};
 pub(crate) use web::{Transport, WitnessKeys};
 
 /// The largest request body accepted (every route but the web view's
@@ -69,6 +69,8 @@ pub(crate) struct Reads {
     statement_parses: Arc<tokio::sync::Semaphore>,
     /// How long a body of statements may take to arrive.
     statements_body_timeout: std::time::Duration,
+    /// The request bodies held now, in KiB ([`submit::BODY_BUDGET_KIB`]).
+    body_budget: Arc<tokio::sync::Semaphore>,
 }
 
 /// The server's shared state.
@@ -90,6 +92,7 @@ impl Reads {
             statements_in_flight: Arc::new(tokio::sync::Semaphore::new(limits.in_flight)),
             statement_parses: Arc::new(tokio::sync::Semaphore::new(submit::parse_slots())),
             statements_body_timeout: limits.body_timeout,
+            body_budget: Arc::new(tokio::sync::Semaphore::new(limits.body_budget_kib as usize)),
         })
     }
 
@@ -321,7 +324,11 @@ fn log_failed() -> Response {
 /// refused at once (413); one not all there in time gets 408 and its
 /// connection closed: the server's own timeouts stop counting once the
 /// head is in, and a client trickling a declared body would otherwise
-/// hold its connection and its buffer for good.
+/// hold its connection and its buffer for good. The bodies held at once
+/// are bounded too ([`submit::BODY_BUDGET_KIB`]): each request takes its
+/// declared size (or the most it may send, when it declares none) from the
+/// budget before its body is read and gives it back when it is answered;
+/// beyond the budget, 503 with Retry-After, and nothing is read.
 pub(crate) async fn bound_body(
     axum::extract::State(state): axum::extract::State<Shared>,
     request: Request,
@@ -349,6 +356,25 @@ pub(crate) async fn bound_body(
     if declared.is_some_and(|n| n > max) {
         return too_large();
     }
+    // A request with neither a length nor a body (GET, HEAD) takes 1 KiB.
+    let bodiless = declared.is_none()
+        && !request.headers().contains_key(header::TRANSFER_ENCODING)
+        && matches!(
+            *request.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
+    let kib = match declared {
+        Some(n) => n.div_ceil(1024).max(1),
+        None if bodiless => 1,
+        None => max.div_ceil(1024),
+    };
+    let Ok(_held) = state
+        .body_budget
+        .clone()
+        .try_acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+    else {
+        return submit::busy();
+    };
     let (parts, body) = request.into_parts();
     let body = match read_body(body, usize::try_from(max).unwrap_or(usize::MAX), within).await {
         Ok(body) => body,

@@ -66,6 +66,12 @@ const MAX_STATEMENTS: usize = 10_000;
 /// hold up to [`MAX_STATEMENTS`]). Beyond it a request is answered 503.
 pub(crate) const MAX_IN_FLIGHT: usize = 50_000;
 
+/// The request bodies the server holds at once, at most, in KiB (256 MiB):
+/// every body is read whole before its route runs and kept until its
+/// request is answered, and nothing else bounds how many clients send one
+/// at a time (`super::bound_body` answers 503 beyond it).
+pub(crate) const BODY_BUDGET_KIB: u32 = 256 * 1024;
+
 /// How long a request waits for a parse slot ([`parse_slots`]) before it
 /// is answered 503.
 const PARSE_WAIT: Duration = Duration::from_secs(10);
@@ -81,6 +87,8 @@ pub(crate) struct StatementLimits {
     pub(crate) in_flight: usize,
     /// How long a body may take to arrive ([`STATEMENTS_BODY_TIMEOUT`]).
     pub(crate) body_timeout: Duration,
+    /// Request bodies held at once, in KiB ([`BODY_BUDGET_KIB`]).
+    pub(crate) body_budget_kib: u32,
 }
 
 impl Default for StatementLimits {
@@ -88,6 +96,7 @@ impl Default for StatementLimits {
         StatementLimits {
             in_flight: MAX_IN_FLIGHT,
             body_timeout: STATEMENTS_BODY_TIMEOUT,
+            body_budget_kib: BODY_BUDGET_KIB,
         }
     }
 }
@@ -228,7 +237,7 @@ async fn register(
 }
 
 /// 503 with Retry-After: the server holds as much as it may.
-fn busy() -> Response {
+pub(super) fn busy() -> Response {
     let mut r = ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "the server is busy: it holds as many statements as it may; nothing of this request was taken",
