@@ -696,9 +696,82 @@ fn the_other_persons_bundle_carries_the_redaction_of_a_shared_correction() {
     assert_eq!(state(report.0, "0:name"), "redacted", "{slots:?}");
     // The replacement is UA-0002's: disclosed, not erased.
     assert_eq!(state(correction.0, "1:name"), "disclosed", "{slots:?}");
+    another_persons_redaction_is_admitted_only_whole(&env);
     // UA-0001's own bundle still verifies.
     bundle_slots(&env, "UA-0001", false);
     env.verify_ok();
+}
+
+/// What a forger can do with the redaction of another person's stream
+/// that a bundle may carry (FORMAT.md §14.14, step 8): take its inclusion
+/// proof away (refused: nothing else names it), or carry a redaction of
+/// theirs whose target is not in the bundle, with a good proof (refused,
+/// rule `redaction`: a bundle's redaction names only its items).
+/// Leaving it out is not refused (it is not completeness-proven): the
+/// slot then reads withheld, never disclosed.
+fn another_persons_redaction_is_admitted_only_whole(env: &Env) {
+    let ours = env.path("UA-0002.json");
+    let theirs = env.path("UA-0001-same-tree.json");
+    env.run(&["export", "--person", "UA-0001", "--out", s(&theirs)])
+        .ok();
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let is_redaction = |item: &Value| item["view"]["event"]["type"] == "redaction";
+    let bundle = read(&ours);
+    let entries = bundle["entries"].as_array().unwrap();
+    let foreign = entries
+        .iter()
+        .position(|e| is_redaction(e) && e["view"]["event"]["person"] == "UA-0001")
+        .expect("UA-0002's bundle carries UA-0001's redaction");
+    let verify = |name: &str, doc: &Value| {
+        let path = env.path(name);
+        std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
+        custody(&["--json", "verify", "--bundle", s(&path)], None)
+    };
+    // 1. Its proof taken away.
+    let mut cut = bundle.clone();
+    cut["entries"][foreign]["inclusion_proof"] = Value::Null;
+    let out = verify("no-proof.json", &cut);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("unauthenticated"), "{}", out.stdout);
+    // 2. UA-0001's other redaction (of their capture, which UA-0002's
+    // bundle does not carry), proven against the same tree.
+    let other = read(&theirs)["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| is_redaction(e) && !entries.iter().any(|o| o["seq"] == e["seq"]))
+        .cloned()
+        .expect("UA-0001's bundle carries the capture's redaction");
+    // In UA-0001's bundle it needs no proof (their stream's links name
+    // it); here it gets one, against the bundles' checkpoint.
+    let mut other = other;
+    let seq = other["seq"].as_u64().unwrap().to_string();
+    let cp = env.path("cp-UA-0002.txt");
+    let proof = parse(
+        &env.run(&["--json", "prove", "--seq", &seq, "--checkpoint", s(&cp)])
+            .ok(),
+    );
+    other["inclusion_proof"] = proof["audit_path"].clone();
+    assert!(other["inclusion_proof"].is_array(), "{proof}");
+    let mut padded = bundle.clone();
+    let list = padded["entries"].as_array_mut().unwrap();
+    list.push(other);
+    list.sort_by_key(|e| e["seq"].as_u64().unwrap());
+    let out = verify("padded.json", &padded);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"rule\":\"redaction\""),
+        "{}",
+        out.stdout
+    );
+    // 3. Left out: still COMPLETE, the slot withheld (not disclosed).
+    let mut dropped = bundle.clone();
+    dropped["entries"].as_array_mut().unwrap().remove(foreign);
+    let out = verify("dropped.json", &dropped);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("\"withheld\""), "{}", out.stdout);
 }
 
 /// Issue 15, 1: a correction's replacement's field is the replacement's
