@@ -211,6 +211,44 @@ fn request_bodies_held_at_once_are_bounded() {
     assert_eq!(server.stop(), 0);
 }
 
+/// A body sent in chunks, with no length declared, is bounded by what it
+/// carries: past 8 MiB the server answers 413 (or closes), whatever the
+/// client keeps sending.
+#[test]
+fn a_chunked_body_past_the_limit_is_refused() {
+    let env = Env::new(CUSTODY);
+    let (key, _) = registrar(&env, "serve.example.org");
+    let server = Server::start(&env, &["--key", s(&key)]);
+    let addr = server.url.strip_prefix("http://").unwrap().to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/statements HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let chunk = vec![b' '; 1 << 20];
+    // The server may answer and close before the client is done: a
+    // failed write is the refusal arriving early.
+    let _ = (|| -> std::io::Result<()> {
+        conn.write_all(head.as_bytes())?;
+        for _ in 0..9 {
+            write!(conn, "{:x}\r\n", chunk.len())?;
+            conn.write_all(&chunk)?;
+            conn.write_all(b"\r\n")?;
+        }
+        conn.write_all(b"0\r\n\r\n")
+    })();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 413"),
+        "{answer:?}"
+    );
+    assert!(!answer.starts_with("HTTP/1.1 2"), "{answer:?}");
+    assert_eq!(server.stop(), 0);
+}
+
 /// Every other route's body is read within the header time too (15 s):
 /// a sign-in form declared and never sent holds no connection for good
 /// (408, or the connection closed). This test waits those 15 s.
