@@ -4,7 +4,7 @@
 //! `verify --checkpoint --witness --quorum` (C2SP tlog-witness and
 //! cosignature/v1), against a witness process on a loopback port.
 
-use crate::util::{s, Env, CUSTODY};
+use crate::util::{assert_unsent_body_is_dropped, s, Env, CUSTODY};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, Read, Write};
@@ -280,6 +280,30 @@ impl Cosigning {
         args.extend_from_slice(extra);
         self.env.run(&args)
     }
+
+    /// `custody verify --bundle BUNDLE EXTRA…`.
+    fn verify_bundle(&self, bundle: &Path, extra: &[&str]) -> crate::util::Run {
+        let mut args = vec!["verify", "--bundle", s(bundle)];
+        args.extend_from_slice(extra);
+        self.env.run(&args)
+    }
+
+    /// The JSON report of `verify --bundle BUNDLE --witness` (the first
+    /// witness), which must pass.
+    fn verify_bundle_json(&self, bundle: &Path) -> serde_json::Value {
+        let out = self
+            .env
+            .run(&[
+                "--json",
+                "verify",
+                "--bundle",
+                s(bundle),
+                "--witness",
+                &self.w1,
+            ])
+            .ok();
+        serde_json::from_str(out.trim()).unwrap()
+    }
 }
 
 fn cosigned_by(run: &crate::util::Run, k: usize) {
@@ -524,20 +548,11 @@ fn a_witness_refuses_forks_and_rollbacks() {
     // the header timeout (15 s), or the connection closed.
     {
         let addr = url.strip_prefix("http://").unwrap();
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
-            .unwrap();
-        write!(
-            conn,
-            "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\nold 0\n"
-        )
-        .unwrap();
-        let mut answer = Vec::new();
-        let read = conn.read_to_end(&mut answer);
-        let answer = String::from_utf8_lossy(&answer);
-        assert!(
-            read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
-            "{read:?} {answer:?}"
+        assert_unsent_body_is_dropped(
+            addr,
+            &format!(
+                "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\nold 0\n"
+            ),
         );
     }
     // The monitoring read: the last checkpoint it cosigned, cosignature
@@ -658,11 +673,7 @@ fn bundle_with_note(
 #[test]
 fn a_bundle_carries_its_witnesses_and_verify_requires_them() {
     let c = Cosigning::new();
-    let verify = |bundle: &Path, extra: &[&str]| {
-        let mut args = vec!["verify", "--bundle", s(bundle)];
-        args.extend_from_slice(extra);
-        c.env.run(&args)
-    };
+    let verify = |bundle: &Path, extra: &[&str]| c.verify_bundle(bundle, extra);
     // No cosigned checkpoint in the store yet: refused, with what to do.
     c.env
         .run(&["checkpoint", "--key", s(&c.env.authority)])
@@ -725,18 +736,7 @@ fn a_bundle_carries_its_witnesses_and_verify_requires_them() {
         out.contains("witnesses:  cosigned by 1 of the 1 listed witnesses (w.example/1 at "),
         "{out}"
     );
-    let json = c
-        .env
-        .run(&[
-            "--json",
-            "verify",
-            "--bundle",
-            s(&bundle),
-            "--witness",
-            &c.w1,
-        ])
-        .ok();
-    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let v = c.verify_bundle_json(&bundle);
     assert_eq!(v["valid"], true, "{v}");
     assert_eq!(v["checkpoint_size"], size1 as u64, "{v}");
     assert_eq!(v["witnesses"]["quorum"], 1, "{v}");
@@ -784,11 +784,7 @@ fn a_bundle_carries_its_witnesses_and_verify_requires_them() {
 #[test]
 fn a_cosignature_holds_for_its_own_tree_only() {
     let c = Cosigning::new();
-    let verify = |bundle: &Path, extra: &[&str]| {
-        let mut args = vec!["verify", "--bundle", s(bundle)];
-        args.extend_from_slice(extra);
-        c.env.run(&args)
-    };
+    let verify = |bundle: &Path, extra: &[&str]| c.verify_bundle(bundle, extra);
     let cp1 = c.env.path("cp1.txt");
     c.checkpoint(None, Some(&cp1)).ok();
     let (size1, _) = size_and_root(&std::fs::read_to_string(&cp1).unwrap());
@@ -889,18 +885,7 @@ fn export_cosigned_keeps_to_the_cosigned_tree() {
         run.stderr
     );
     run.ok();
-    let json = c
-        .env
-        .run(&[
-            "--json",
-            "verify",
-            "--bundle",
-            s(&bundle),
-            "--witness",
-            &c.w1,
-        ])
-        .ok();
-    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let v = c.verify_bundle_json(&bundle);
     assert_eq!(v["checkpoint_size"], size1 as u64, "{v}");
 
     // The stored note's root replaced by another: not this ledger's tree.

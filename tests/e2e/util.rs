@@ -24,3 +24,21 @@ pub(crate) fn custody_env(args: &[&str], stdin: Option<&str>, envs: &[(&str, &st
 pub(crate) fn custody_on(store: &Path, args: &[&str], stdin: Option<&str>) -> Run {
     CUSTODY.on(store, args, stdin)
 }
+
+/// Sends `request` (a head declaring more body than follows) to the server
+/// at `addr` and waits: the server must neither wait for the rest for good
+/// nor take it: it answers 408, or closes the connection.
+pub(crate) fn assert_unsent_body_is_dropped(addr: &str, request: &str) {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    conn.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let read = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+        "{read:?} {answer:?}"
+    );
+}
