@@ -49,6 +49,12 @@ struct Args {
     /// The committer alone, without HTTP.
     #[arg(long)]
     in_process: bool,
+    /// HTTP alone: the same clients post the same bodies to `custody serve`
+    /// started without `--key`, which reads each body whole and answers 405
+    /// at once (no parse, no signature check, no store). What the server's
+    /// and the clients' HTTP costs this machine, as a floor under the rate.
+    #[arg(long, conflicts_with = "in_process")]
+    http_floor: bool,
     /// The `custody` binary (default: the one beside this executable).
     #[arg(long, env = "CUSTODY_BIN", value_name = "PATH")]
     custody: Option<PathBuf>,
@@ -64,6 +70,8 @@ fn main() -> Result<()> {
         args.clients,
         if args.in_process {
             ", committer in process (no HTTP)"
+        } else if args.http_floor {
+            ", HTTP alone: custody serve without --key answers 405"
         } else {
             ", custody serve --key over HTTP on loopback"
         }
@@ -266,11 +274,15 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
             custody.display()
         );
     }
-    let mut child = Command::new(&custody)
+    let mut serve = Command::new(&custody);
+    serve
         .arg("--store")
         .arg(store)
-        .args(["serve", "--listen", "127.0.0.1:0", "--key"])
-        .arg(dir.join("registrar.pem"))
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    if !args.http_floor {
+        serve.arg("--key").arg(dir.join("registrar.pem"));
+    }
+    let mut child = serve
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -296,10 +308,15 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
         .max_idle_connections_per_host(args.clients * 2)
         .build()
         .into();
+    let floor = args.http_floor;
     let result = run_clients(lines, args.clients, move |line| loop {
         let answer = agent.post(&url).send(line.as_bytes())?;
         match answer.status().as_u16() {
-            200 => {
+            200 if !floor => {
+                let _ = answer.into_body().read_to_vec()?;
+                return Ok(());
+            }
+            405 if floor => {
                 let _ = answer.into_body().read_to_vec()?;
                 return Ok(());
             }
@@ -307,12 +324,29 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
             s => bail!("answer {s}: {}", answer.into_body().read_to_string()?),
         }
     });
+    let server_cpu = cpu_time(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
     let (elapsed, lat) = result?;
-    summary("custody serve --key", n, elapsed, lat);
+    let what = if floor {
+        "HTTP alone (405, nothing registered)"
+    } else {
+        "custody serve --key"
+    };
+    summary(what, n, elapsed, lat);
+    if let Some(cpu) = server_cpu {
+        // The clients' share is the rest of the two cores' time in the run.
+        println!(
+            "server CPU: {:.2} s = {:.1} µs per statement (the clients and the kernel's loopback: the rest)",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+    if floor {
+        return Ok(());
+    }
     let verify = Command::new(&custody)
         .arg("--store")
         .arg(store)
@@ -326,4 +360,16 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
             .unwrap_or("")
     );
     Ok(())
+}
+
+/// The CPU time (user and system) process `pid` has used so far, from
+/// `/proc` (Linux; `None` elsewhere). `/proc` counts it in USER_HZ ticks,
+/// which Linux fixes at 100 a second for its ABI.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count after its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
