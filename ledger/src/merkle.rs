@@ -16,6 +16,7 @@
 //! computed from complete nodes, with `O(log n)` reads.
 
 pub use custody_format::merkle_hash::{empty_root, leaf_hash, node_hash, Hash};
+use std::collections::HashMap;
 
 /// A complete node's address, `(level, index)`, and its hash.
 pub type Node = ((u8, u64), Hash);
@@ -97,6 +98,40 @@ pub fn inclusion_proof<S: NodeSource>(
     index: u64,
     size: u64,
 ) -> Result<Vec<Hash>, ProofError<S::Error>> {
+    path_with(index, size, |start, end| range_hash(src, start, end))
+}
+
+/// [`inclusion_proof`] of each of `indices` in the tree of size `size`,
+/// each subtree hash their paths share computed once: the receipts of one
+/// group commit, whose leaves are neighbours, share most of theirs.
+pub fn inclusion_proofs<S: NodeSource>(
+    src: &S,
+    indices: &[u64],
+    size: u64,
+) -> Result<Vec<Vec<Hash>>, ProofError<S::Error>> {
+    let mut known: HashMap<(u64, u64), Hash> = HashMap::new();
+    indices
+        .iter()
+        .map(|&index| {
+            path_with(index, size, |start, end| {
+                if let Some(h) = known.get(&(start, end)) {
+                    return Ok(*h);
+                }
+                let h = range_hash(src, start, end)?;
+                known.insert((start, end), h);
+                Ok(h)
+            })
+        })
+        .collect()
+}
+
+/// The inclusion path of leaf `index` in the tree of size `size`, with
+/// each subtree hash taken from `range` (`MTH(D[start..end])`).
+fn path_with<E>(
+    index: u64,
+    size: u64,
+    mut range: impl FnMut(u64, u64) -> Result<Hash, E>,
+) -> Result<Vec<Hash>, ProofError<E>> {
     if index >= size {
         return Err(ProofError::Range(format!(
             "leaf {index} is not in a tree of size {size}"
@@ -108,10 +143,10 @@ pub fn inclusion_proof<S: NodeSource>(
     while end - start > 1 {
         let k = split(end - start);
         if index < start + k {
-            path.push(range_hash(src, start + k, end).map_err(ProofError::Storage)?);
+            path.push(range(start + k, end).map_err(ProofError::Storage)?);
             end = start + k;
         } else {
-            path.push(range_hash(src, start, start + k).map_err(ProofError::Storage)?);
+            path.push(range(start, start + k).map_err(ProofError::Storage)?);
             start += k;
         }
     }
@@ -278,6 +313,17 @@ mod tests {
                     inclusion_proof(&tree, m as u64, n as u64).unwrap(),
                     path(m, &leaves[..n]),
                     "PATH({m}, {n})"
+                );
+            }
+            // The proofs of a group's receipts, taken together, are the
+            // same paths (any subset of leaves, in any order).
+            let some: Vec<u64> = (0..n as u64).rev().step_by(3).chain([0]).collect();
+            let together = inclusion_proofs(&tree, &some, n as u64).unwrap();
+            for (m, p) in some.iter().zip(together) {
+                assert_eq!(
+                    p,
+                    path(*m as usize, &leaves[..n]),
+                    "PATH({m}, {n}) in a group"
                 );
             }
             for m in 1..=n {

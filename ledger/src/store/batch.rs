@@ -199,11 +199,7 @@ impl Batch {
     }
 
     pub(super) fn nodes<'a>(&'a self, ledger: &'a Ledger) -> Nodes<'a> {
-        Nodes {
-            backend: &ledger.backend,
-            dir: &ledger.dir,
-            pending: Some(&self.nodes),
-        }
+        Nodes::new(&ledger.backend, &ledger.dir, Some(&self.nodes))
     }
 
     /// Checks `body` as the next entry against the chain rules

@@ -134,11 +134,36 @@ fn node_key(level: u8, index: u64) -> [u8; 9] {
 }
 
 /// Reads Merkle nodes from the store, seeing the nodes of a batch being
-/// written before they are committed.
+/// written before they are committed. The `merkle` table is opened once,
+/// on the first read, for every read through this value (a proof or a
+/// root reads dozens of nodes; opening the table costs more than a read).
 struct Nodes<'a> {
     backend: &'a Backend,
     dir: &'a Path,
     pending: Option<&'a HashMap<(u8, u64), merkle::Hash>>,
+    table: std::cell::OnceCell<backend::TableReader<'a>>,
+}
+
+impl<'a> Nodes<'a> {
+    fn new(
+        backend: &'a Backend,
+        dir: &'a Path,
+        pending: Option<&'a HashMap<(u8, u64), merkle::Hash>>,
+    ) -> Nodes<'a> {
+        Nodes {
+            backend,
+            dir,
+            pending,
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn table(&self) -> Result<&backend::TableReader<'a>, StoreError> {
+        if self.table.get().is_none() {
+            let _ = self.table.set(self.backend.reader(TreeId::Merkle)?);
+        }
+        Ok(self.table.get().expect("set above"))
+    }
 }
 
 impl merkle::NodeSource for Nodes<'_> {
@@ -148,8 +173,8 @@ impl merkle::NodeSource for Nodes<'_> {
             return Ok(*h);
         }
         let v = self
-            .backend
-            .get(TreeId::Merkle, &node_key(level, index))?
+            .table()?
+            .get(&node_key(level, index))?
             .ok_or_else(|| StoreError::Damaged {
                 dir: self.dir.to_path_buf(),
                 detail: format!("Merkle node ({level}, {index}) is missing"),
@@ -1013,11 +1038,7 @@ impl Ledger {
     }
 
     fn nodes(&self) -> Nodes<'_> {
-        Nodes {
-            backend: &self.backend,
-            dir: &self.dir,
-            pending: None,
-        }
+        Nodes::new(&self.backend, &self.dir, None)
     }
 
     fn check_size(&self, size: u64) -> Result<(), StoreError> {
@@ -1059,6 +1080,25 @@ impl Ledger {
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<merkle::Hash>, StoreError> {
         self.check_size(size)?;
         merkle::inclusion_proof(&self.nodes(), seq, size).map_err(proof_error)
+    }
+
+    /// [`Ledger::inclusion_proof`] of each of `seqs` in the tree of `size`
+    /// entries, the subtree hashes their paths share read once (a group
+    /// commit's receipts).
+    pub fn inclusion_proofs(
+        &self,
+        seqs: &[u64],
+        size: u64,
+    ) -> Result<Vec<Vec<merkle::Hash>>, StoreError> {
+        self.check_size(size)?;
+        merkle::inclusion_proofs(&self.nodes(), seqs, size).map_err(proof_error)
+    }
+
+    /// The stored bytes of each of the entries at `seqs` (`None` for a seq
+    /// past the head), the table opened once.
+    pub fn entries_bytes(&self, seqs: &[u64]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let entries = self.backend.reader(TreeId::Entries)?;
+        seqs.iter().map(|&seq| entries.get(&seq_key(seq))).collect()
     }
 
     /// The consistency proof from the tree of `old_size` entries to the tree
