@@ -7,8 +7,15 @@
 //! investigator who authors, a registrar the server signs with), signs
 //! `--statements` statements beforehand (signing is the field's work, not
 //! the server's), starts `custody serve --key registrar.pem` on a free
-//! loopback port, and lets `--clients` threads POST them, one statement
-//! per request, each waiting for its receipt before sending the next.
+//! loopback port, and lets `--clients` clients POST them, one statement
+//! per request, each waiting for its receipt before sending the next. A
+//! client is an HTTP/1.1 connection driven by a task on the load
+//! generator's one thread (`--thread-clients`: a thread and a blocking
+//! client each, which on two cores costs three times as much CPU per
+//! request as the server's own HTTP, and takes it from the server). The
+//! server's and the clients' CPU time are printed beside the rate;
+//! `--http-floor` measures what HTTP alone costs, with a server that reads
+//! each body and answers 405.
 //! It prints the rate over the whole run and the latency of a request
 //! (p50, p99, max), then checks the ledger with `custody verify`.
 //!
@@ -55,6 +62,11 @@ struct Args {
     /// and the clients' HTTP costs this machine, as a floor under the rate.
     #[arg(long, conflicts_with = "in_process")]
     http_floor: bool,
+    /// Each client a thread with a blocking HTTP client (the generator of
+    /// the first runs), rather than a task on the load generator's one
+    /// thread.
+    #[arg(long, conflicts_with = "in_process")]
+    thread_clients: bool,
     /// The `custody` binary (default: the one beside this executable).
     #[arg(long, env = "CUSTODY_BIN", value_name = "PATH")]
     custody: Option<PathBuf>,
@@ -309,29 +321,14 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
         .map(|s| to_line(&s.statement, &s.disclosures) + "\n")
         .collect();
     drop(statements);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .max_idle_connections(args.clients * 2)
-        .max_idle_connections_per_host(args.clients * 2)
-        .build()
-        .into();
     let floor = args.http_floor;
-    let result = run_clients(lines, args.clients, move |line| loop {
-        let answer = agent.post(&url).send(line.as_bytes())?;
-        match answer.status().as_u16() {
-            200 if !floor => {
-                let _ = answer.into_body().read_to_vec()?;
-                return Ok(());
-            }
-            405 if floor => {
-                let _ = answer.into_body().read_to_vec()?;
-                return Ok(());
-            }
-            503 => std::thread::sleep(Duration::from_millis(5)),
-            s => bail!("answer {s}: {}", answer.into_body().read_to_string()?),
-        }
-    });
+    let answered = if floor { 405 } else { 200 };
+    let clients_before = cpu_time(std::process::id());
+    let result = if args.thread_clients {
+        thread_clients(&url, lines, args.clients, answered)
+    } else {
+        task_clients(base, lines, args.clients, answered)
+    };
     let server_cpu = cpu_time(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -344,13 +341,17 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
         "custody serve --key"
     };
     summary(what, n, elapsed, lat);
-    if let Some(cpu) = server_cpu {
-        // The clients' share is the rest of the two cores' time in the run.
-        println!(
-            "server CPU: {:.2} s = {:.1} µs per statement (the clients and the kernel's loopback: the rest)",
-            cpu.as_secs_f64(),
-            cpu.as_secs_f64() * 1e6 / n as f64
-        );
+    let clients_cpu = cpu_time(std::process::id())
+        .zip(clients_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    for (who, cpu) in [("server", server_cpu), ("clients", clients_cpu)] {
+        if let Some(cpu) = cpu {
+            println!(
+                "{who} CPU: {:.2} s = {:.1} µs per statement",
+                cpu.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / n as f64
+            );
+        }
     }
     if floor {
         return Ok(());
@@ -368,6 +369,105 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
             .unwrap_or("")
     );
     Ok(())
+}
+
+/// Clients that each own a thread and a blocking HTTP client (ureq),
+/// posting each of `lines` to `url` in turn until it is answered
+/// `answered` (503: again in 5 ms); the latency of each.
+fn thread_clients(
+    url: &str,
+    lines: Vec<String>,
+    clients: usize,
+    answered: u16,
+) -> Result<(Duration, Vec<Duration>)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_idle_connections(clients * 2)
+        .max_idle_connections_per_host(clients * 2)
+        .build()
+        .into();
+    let url = url.to_string();
+    run_clients(lines, clients, move |line| loop {
+        let answer = agent.post(&url).send(line.as_bytes())?;
+        match answer.status().as_u16() {
+            s if s == answered => {
+                let _ = answer.into_body().read_to_vec()?;
+                return Ok(());
+            }
+            503 => std::thread::sleep(Duration::from_millis(5)),
+            s => bail!("answer {s}: {}", answer.into_body().read_to_string()?),
+        }
+    })
+}
+
+/// Clients that are each one HTTP/1.1 connection (hyper), all of them
+/// tasks on one thread: each posts its share of `lines` one at a time,
+/// waiting for each answer (`answered`; 503: again in 5 ms). What 256
+/// clients on other machines would send, for the cost of their requests
+/// rather than of 256 threads sharing the server's two cores. The latency
+/// of each statement, from its first send to its answer.
+fn task_clients(
+    base: &str,
+    lines: Vec<String>,
+    clients: usize,
+    answered: u16,
+) -> Result<(Duration, Vec<Duration>)> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    let host = base
+        .strip_prefix("http://")
+        .context("the server's address is not http://")?
+        .to_string();
+    let addr: std::net::SocketAddr = host.parse()?;
+    let mut queues: Vec<Vec<Bytes>> = (0..clients).map(|_| Vec::new()).collect();
+    for (i, line) in lines.into_iter().enumerate() {
+        queues[i % clients].push(Bytes::from(line));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let start = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for queue in queues {
+            let host = host.clone();
+            tasks.spawn(async move {
+                let stream = tokio::net::TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                let (mut sender, connection) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await?;
+                tokio::spawn(connection);
+                let mut latencies = Vec::with_capacity(queue.len());
+                for line in queue {
+                    let t = Instant::now();
+                    loop {
+                        let request = hyper::Request::post("/v1/statements")
+                            .header(hyper::header::HOST, &host)
+                            .body(Full::new(line.clone()))?;
+                        let answer = sender.send_request(request).await?;
+                        let status = answer.status().as_u16();
+                        let body = answer.into_body().collect().await?.to_bytes();
+                        if status == answered {
+                            break;
+                        }
+                        if status != 503 {
+                            bail!("answer {status}: {}", String::from_utf8_lossy(&body));
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    latencies.push(t.elapsed());
+                }
+                Ok::<_, anyhow::Error>(latencies)
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            all.extend(done??);
+        }
+        Ok((start.elapsed(), all))
+    })
 }
 
 /// The CPU time the committer's thread (named `custody-committer`, which
