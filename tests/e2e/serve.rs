@@ -565,6 +565,39 @@ fn serve_answers_over_tls_with_its_certificate() {
     assert_eq!(server.stop(), 0);
 }
 
+/// Over TLS a connection beyond the limit is closed before its handshake
+/// (nothing can be answered before one): a connection that never starts
+/// its handshake holds its place, and the next client gets no answer
+/// until it closes.
+#[test]
+fn over_tls_connections_beyond_the_limit_are_closed() {
+    let env = Env::new(crate::util::CUSTODY);
+    let (cert, key) = self_signed(&env);
+    let server = Server::start(
+        &env,
+        &[
+            "--tls-cert",
+            s(&cert),
+            "--tls-key",
+            s(&key),
+            "--max-connections",
+            "1",
+        ],
+    );
+    let healthz = format!("{}/healthz", server.url);
+    let agent = client(Some(&std::fs::read(&cert).unwrap()));
+    let addr = server.url.strip_prefix("https://").unwrap();
+    let silent = std::net::TcpStream::connect(addr).unwrap();
+    assert!(agent.get(&healthz).call().is_err());
+    drop(silent);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while agent.get(&healthz).call().is_err() {
+        assert!(std::time::Instant::now() < deadline, "no place freed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.stop(), 0);
+}
+
 #[test]
 fn listening_off_loopback_without_tls_is_warned_about() {
     let env = Env::new(crate::util::CUSTODY);

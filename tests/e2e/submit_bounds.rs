@@ -417,3 +417,91 @@ fn submit_counts_no_receipt_that_does_not_hold() {
     .ok();
     assert_eq!(printed.lines().count(), 2, "{printed}");
 }
+
+/// Reads what the server sends on `conn` until it closes it.
+fn read_until_closed(conn: &mut std::net::TcpStream) -> String {
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = conn.read_to_end(&mut answer);
+    assert!(read.is_ok(), "{read:?}");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The connections the server holds at once are bounded: beyond the
+/// limit a connection is answered 503 with Retry-After and closed,
+/// nothing of it read; when one closes, its place is free again. Without
+/// the bound, idle sockets (each held 15 s, and a keep-alive one for as
+/// long as its client asks) use up the server's file descriptors, and
+/// then nobody is answered.
+#[test]
+fn connections_beyond_the_limit_are_refused_until_one_closes() {
+    use std::net::TcpStream;
+    let env = Env::new(CUSTODY);
+    let server = Server::start(&env, &["--max-connections", "4"]);
+    let addr = server.url.strip_prefix("http://").unwrap().to_string();
+    let healthz = format!("{}/healthz", server.url);
+
+    // Four connections hold every place: three idle, one kept alive after
+    // a request was answered on it.
+    let mut held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    let mut alive = TcpStream::connect(&addr).unwrap();
+    alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 12];
+    alive.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    held.push(alive);
+
+    // The fifth is answered 503 at once, whether or not it sent a
+    // request, and closed; the request it sent is not served.
+    for request in [&b""[..], b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"] {
+        let mut fifth = TcpStream::connect(&addr).unwrap();
+        fifth.write_all(request).unwrap();
+        let answer = read_until_closed(&mut fifth);
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a whole answer");
+        assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
+        assert!(head.contains("\r\nretry-after: 1\r\n"), "{head}");
+        assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
+        let json: Value = serde_json::from_str(body).expect("a JSON error");
+        assert!(
+            json["error"].as_str().unwrap().contains("connections"),
+            "{json}"
+        );
+        assert_ne!(body, "ok\n");
+    }
+    // As does a client library's request.
+    assert_eq!(
+        client(None).get(&healthz).call().unwrap().status().as_u16(),
+        503
+    );
+
+    // One closes: its place is taken by the next connection (the server
+    // sees the close a moment later).
+    drop(held.remove(0));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status = client(None).get(&healthz).call().unwrap().status();
+        if status.as_u16() == 200 {
+            break;
+        }
+        assert_eq!(status.as_u16(), 503);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no place freed within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The held ones are still served.
+    let mut alive = held.pop().unwrap();
+    alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_until_closed(&mut alive).contains("HTTP/1.1 200"));
+    assert!(
+        server.stderr().contains("refusing connections: 4 are open"),
+        "{}",
+        server.stderr()
+    );
+}

@@ -84,6 +84,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, hide = true, value_name = "KIB",
           value_parser = clap::value_parser!(u32).range(64..=i64::from(crate::serve::BODY_BUDGET_KIB)))]
     body_budget_kib: Option<u32>,
+    /// Lowers the connections held at once (default and most 1,024, fewer
+    /// when `ulimit -n` allows fewer); beyond it a connection is answered
+    /// 503 and closed. For tests (docs/SERVING.md); hidden from --help.
+    #[arg(long, hide = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::serve::MAX_CONNECTIONS as i64))]
+    max_connections: Option<u32>,
 }
 
 /// How long requests under way may take to finish after SIGINT/SIGTERM.
@@ -198,7 +204,8 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         .layer(axum::Extension(crate::serve::WitnessKeys(Arc::new(
             witness_keys,
         ))));
-    let served = runtime.block_on(serve_http(listener, tls, app));
+    let connections = connection_limit(args.max_connections);
+    let served = runtime.block_on(serve_http(listener, tls, app, connections));
     drop(runtime);
     // Whatever was queued is committed before the writer lets go.
     if let Some(c) = committer.and_then(Arc::into_inner) {
@@ -207,6 +214,20 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     served?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// The connections a server holds at once: `lowered` if given, and never
+/// more than the descriptor limit allows (said on standard error when
+/// that is what bounds it).
+pub(crate) fn connection_limit(lowered: Option<u32>) -> usize {
+    let allowed = crate::serve::connection_limit_for_descriptors();
+    if allowed < crate::serve::MAX_CONNECTIONS && lowered.is_none_or(|n| n as usize > allowed) {
+        crate::exit::warn(&format!(
+            "the process may open too few files for {} connections at once (ulimit -n); serving at most {allowed}: raise the limit to serve more",
+            crate::serve::MAX_CONNECTIONS
+        ));
+    }
+    lowered.map_or(allowed, |n| allowed.min(n as usize))
 }
 
 /// The writer of a server that registers statements: the store opened to
@@ -243,14 +264,17 @@ fn start_committer(
 }
 
 /// Serves `app` until SIGINT or SIGTERM, then lets requests under way
-/// finish: HTTP/1.1 only, a request head within [`HEADER_TIMEOUT`] and
-/// [`MAX_HEAD`] bytes, the TLS handshake within the same time. `custody
-/// witness` is served the same way.
+/// finish: HTTP/1.1 only, at most `connections` connections at once
+/// ([`crate::serve::ConnectionLimit`]), a request head within
+/// [`HEADER_TIMEOUT`] and [`MAX_HEAD`] bytes, the TLS handshake within the
+/// same time. `custody witness` is served the same way.
 pub(crate) async fn serve_http(
     listener: std::net::TcpListener,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     app: axum::Router,
+    connections: usize,
 ) -> Result<(), Failure> {
+    use crate::serve::ConnectionLimit;
     let handle = axum_server::Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));
@@ -272,11 +296,17 @@ pub(crate) async fn serve_http(
             let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
                 .handshake_timeout(HEADER_TIMEOUT);
             server
-                .acceptor(acceptor)
+                .acceptor(ConnectionLimit::new(acceptor, connections, false))
                 .serve(app.into_make_service())
                 .await
         }
-        None => server.serve(app.into_make_service()).await,
+        None => {
+            let acceptor = axum_server::accept::DefaultAcceptor::new();
+            server
+                .acceptor(ConnectionLimit::new(acceptor, connections, true))
+                .serve(app.into_make_service())
+                .await
+        }
     }
     .map_err(failed)
 }

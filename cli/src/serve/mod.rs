@@ -28,6 +28,7 @@
 //! change: a read-only open beside the writer in the same process is what
 //! they already were.
 
+mod connections;
 mod profile;
 mod routes;
 mod submit;
@@ -44,6 +45,9 @@ use custody_ledger::store::Ledger;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub(crate) use connections::{
+    limit_for_descriptors as connection_limit_for_descriptors, ConnectionLimit, MAX_CONNECTIONS,
+};
 pub(crate) use routes::router;
 pub(crate) use submit::{StatementLimits, BODY_BUDGET_KIB, MAX_IN_FLIGHT, STATEMENTS_BODY_TIMEOUT};
 pub(crate) use web::{Transport, WitnessKeys};
