@@ -325,22 +325,29 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
     let answered = if floor { 405 } else { 200 };
     let clients_before = cpu_time(std::process::id());
     let result = if args.thread_clients {
-        thread_clients(&url, lines, args.clients, answered)
+        thread_clients(&url, lines, args.clients, answered).map(|(e, l)| (e, l, None))
     } else {
-        task_clients(base, lines, args.clients, answered)
+        task_clients(base, lines, args.clients, answered).map(|(e, l, b)| (e, l, Some(b)))
     };
     let server_cpu = cpu_time(child.id());
+    let server_peak = peak_resident(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-    let (elapsed, lat) = result?;
+    let (elapsed, lat, busy) = result?;
     let what = if floor {
         "HTTP alone (405, nothing registered)"
     } else {
         "custody serve --key"
     };
     summary(what, n, elapsed, lat);
+    if let Some(busy) = busy {
+        println!("answered 503 (busy, or beyond the server's connections) and sent again: {busy}");
+    }
+    if let Some(peak) = server_peak {
+        println!("server peak resident memory: {:.1} MB", peak as f64 / 1e6);
+    }
     let clients_cpu = cpu_time(std::process::id())
         .zip(clients_before)
         .map(|(after, before)| after.saturating_sub(before));
@@ -403,18 +410,29 @@ fn thread_clients(
 
 /// Clients that are each one HTTP/1.1 connection (hyper), all of them
 /// tasks on one thread: each posts its share of `lines` one at a time,
-/// waiting for each answer (`answered`; 503: again in 5 ms). What 256
-/// clients on other machines would send, for the cost of their requests
-/// rather than of 256 threads sharing the server's two cores. The latency
-/// of each statement, from its first send to its answer.
+/// waiting for each answer (`answered`; 503: again in 5 ms, on a new
+/// connection when the server closed this one). What 256 clients on other
+/// machines would send, for the cost of their requests rather than of 256
+/// threads sharing the server's two cores. The latency of each statement,
+/// from its first send to its answer, and how many 503s were answered.
 fn task_clients(
     base: &str,
     lines: Vec<String>,
     clients: usize,
     answered: u16,
-) -> Result<(Duration, Vec<Duration>)> {
+) -> Result<(Duration, Vec<Duration>, u64)> {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+    async fn connect(addr: std::net::SocketAddr) -> Result<Sender> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        Ok(sender)
+    }
     let host = base
         .strip_prefix("http://")
         .context("the server's address is not http://")?
@@ -424,36 +442,60 @@ fn task_clients(
     for (i, line) in lines.into_iter().enumerate() {
         queues[i % clients].push(Bytes::from(line));
     }
+    let busy = Arc::new(AtomicU64::new(0));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    let counted = busy.clone();
+    let (elapsed, latencies) = runtime.block_on(async move {
         let start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for queue in queues {
             let host = host.clone();
+            let busy = counted.clone();
             tasks.spawn(async move {
-                let stream = tokio::net::TcpStream::connect(addr).await?;
-                stream.set_nodelay(true)?;
-                let (mut sender, connection) =
-                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                        .await?;
-                tokio::spawn(connection);
+                let mut sender: Option<Sender> = None;
+                let mut failures = 0u32;
                 let mut latencies = Vec::with_capacity(queue.len());
                 for line in queue {
                     let t = Instant::now();
                     loop {
+                        let s = match sender.as_mut() {
+                            Some(s) if !s.is_closed() => s,
+                            _ => sender.insert(connect(addr).await?),
+                        };
                         let request = hyper::Request::post("/v1/statements")
                             .header(hyper::header::HOST, &host)
                             .body(Full::new(line.clone()))?;
-                        let answer = sender.send_request(request).await?;
+                        // A connection the server closed as the request
+                        // went out (beyond its connections): again, anew.
+                        let answer = match s.send_request(request).await {
+                            Ok(answer) => answer,
+                            Err(_) if failures < 100 => {
+                                failures += 1;
+                                busy.fetch_add(1, Ordering::Relaxed);
+                                sender = None;
+                                tokio::time::sleep(Duration::from_millis(5)).await;
+                                continue;
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
+                        failures = 0;
                         let status = answer.status().as_u16();
+                        let closing = answer
+                            .headers()
+                            .get(hyper::header::CONNECTION)
+                            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
                         let body = answer.into_body().collect().await?.to_bytes();
                         if status == answered {
                             break;
                         }
                         if status != 503 {
                             bail!("answer {status}: {}", String::from_utf8_lossy(&body));
+                        }
+                        busy.fetch_add(1, Ordering::Relaxed);
+                        if closing {
+                            sender = None;
                         }
                         tokio::time::sleep(Duration::from_millis(5)).await;
                     }
@@ -466,8 +508,18 @@ fn task_clients(
         while let Some(done) = tasks.join_next().await {
             all.extend(done??);
         }
-        Ok((start.elapsed(), all))
-    })
+        Ok::<_, anyhow::Error>((start.elapsed(), all))
+    })?;
+    Ok((elapsed, latencies, busy.load(Ordering::Relaxed)))
+}
+
+/// The most memory process `pid` has held resident so far (`VmHWM` in
+/// `/proc/PID/status`; Linux, `None` elsewhere).
+fn peak_resident(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The CPU time the committer's thread (named `custody-committer`, which

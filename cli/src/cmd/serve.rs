@@ -161,7 +161,7 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
             args.listen
         ));
     }
-    let listener = std::net::TcpListener::bind(args.listen).map_err(|e| {
+    let listener = listen(args.listen).map_err(|e| {
         env(anyhow::anyhow!(
             "cannot listen on {}: {e}; choose another address or port with --listen",
             args.listen
@@ -214,6 +214,23 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
     served?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// A socket listening on `addr`, whose queue of connections not yet
+/// accepted is as long as the most connections the server holds
+/// ([`crate::serve::MAX_CONNECTIONS`]). std's `TcpListener::bind` queues
+/// 128: when more clients than that connect at once (256 in the
+/// statements benchmark), the kernel drops the rest's first packet and
+/// they wait a whole second to send it again.
+fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    // As std does: a restarted server can bind its port at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(crate::serve::MAX_CONNECTIONS as i32)?;
+    Ok(socket.into())
 }
 
 /// The connections a server holds at once: `lowered` if given, and never
