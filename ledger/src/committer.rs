@@ -23,7 +23,31 @@
 //! The committer is synchronous and knows no runtime: the callback is how
 //! an async server wakes its request (a oneshot channel's sender, moved into
 //! the closure).
+//!
+//! ## Two threads: one prepares, one writes
+//!
+//! Writing a group's rows into the store and syncing them takes about two
+//! fifths of the writer's time; the rest (checking, signing, the person
+//! map, the statuses, the receipts' proofs) needs only the store's state.
+//! So the committer runs on two threads: the *preparer* builds group N+1
+//! (`Ledger::append_group_pending`) while the *writer* commits group N
+//! (`backend::CommitHandle`). The preparer reads group N's rows pending
+//! over the store (`backend::Pending`), and its head and rules are
+//! already N's. What keeps the promise:
+//!
+//! - a job is answered by the writer, after its group's commit is durable
+//!   (or failed), never before; groups are written and answered in the
+//!   order they were prepared, so a receipt that names an entry of an
+//!   earlier group (a statement sent again) is sent after that entry is on
+//!   disk;
+//! - at most one commit is under way: the preparer hands N+1 to the writer
+//!   only once N's commit is done;
+//! - when N's commit fails, its jobs get the error; N+1, prepared over it,
+//!   is refused whole with the same error, and the ledger is put back as
+//!   it was before N (`Ledger::abandon_pending`): nothing of N or N+1 was
+//!   written, and the next group starts from what is on disk.
 
+use crate::store::backend::{CommitHandle, WriteSet};
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -53,6 +77,14 @@ impl Default for Limits {
             queue: 8192,
         }
     }
+}
+
+/// Makes the next commit of the ledger in `dir` by a committer's writer
+/// thread fail, as a full disk would (tests only: debug builds).
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub fn fail_next_commit(dir: &std::path::Path) {
+    crate::store::backend::fail_next_commit(dir);
 }
 
 /// The checkpoint a group was committed under, shared by its receipts.
@@ -168,13 +200,167 @@ impl Committer {
     }
 }
 
-/// The writer thread: gather, commit, answer, until every sender is gone.
+/// The preparer's thread: gather, prepare, hand to the writer (see the
+/// module's documentation), until every sender is gone.
 fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<Job>) -> Ledger {
+    let Some(handle) = ledger.commit_handle() else {
+        // Not open to write: every commit fails, on this thread.
+        while let Ok(first) = receiver.recv() {
+            let group = gather(first, &receiver, limits);
+            commit(&mut ledger, &key, group);
+        }
+        return ledger;
+    };
+    let (to_writer, groups) = sync_channel::<Prepared>(1);
+    let (done, written) = std::sync::mpsc::channel::<bool>();
+    let writer = std::thread::Builder::new()
+        .name("custody-writer".into())
+        .spawn(move || {
+            for group in groups {
+                let ok = group.write(&handle);
+                if done.send(ok).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("spawning the committer's writer thread");
+    // The ledger's state before the commit under way, and whether that
+    // commit left writes pending.
+    let mut under_way: Option<(State, bool)> = None;
     while let Ok(first) = receiver.recv() {
         let group = gather(first, &receiver, limits);
-        commit(&mut ledger, &key, group);
+        let before = ledger.state();
+        let mut prepared = prepare(&mut ledger, &key, group);
+        if let Some((earlier, pending)) = under_way.take() {
+            if written.recv().unwrap_or(false) {
+                if pending {
+                    ledger.commit_done();
+                }
+            } else {
+                // Prepared over a commit that failed: refused whole.
+                ledger.abandon_pending(earlier);
+                prepared.refuse_after_failure(ledger.dir());
+                prepared.answer(Ok(()));
+                continue;
+            }
+        }
+        under_way = Some((before, prepared.writes.is_some()));
+        if let Err(std::sync::mpsc::SendError(group)) = to_writer.send(prepared) {
+            // The writer is gone (it panicked): nothing more is written.
+            ledger.abandon_pending(under_way.take().expect("set above").0);
+            group.answer(Err(StoreError::io(
+                ledger.dir(),
+                std::io::Error::other("the committer's writer stopped"),
+            )));
+        }
+    }
+    drop(to_writer);
+    if let Some((earlier, pending)) = under_way {
+        match written.recv() {
+            Ok(true) if pending => ledger.commit_done(),
+            Ok(true) => {}
+            _ => ledger.abandon_pending(earlier),
+        }
+    }
+    if let Err(panic) = writer.join() {
+        std::panic::resume_unwind(panic);
     }
     ledger
+}
+
+/// The ledger's head and rules before a group ([`Ledger::state`]).
+type State = (crate::store::Head, custody_format::rules::ChainRules);
+
+/// A group prepared ([`prepare`]): what to write, and the answers to give
+/// once it is written.
+struct Prepared {
+    writes: Option<WriteSet>,
+    replies: Vec<Reply>,
+    counts: Vec<usize>,
+    outcomes: Result<Vec<Outcome>, JobError>,
+}
+
+impl Prepared {
+    /// Commits the group's writes durably, then answers its jobs: their
+    /// outcomes, or the commit's error. True if the commit was made (or
+    /// there was nothing to write).
+    fn write(mut self, handle: &CommitHandle) -> bool {
+        let written = match self.writes.take() {
+            Some(w) => handle.commit(w),
+            None => Ok(()),
+        };
+        let ok = written.is_ok();
+        self.answer(written);
+        ok
+    }
+
+    /// Answers each job: its outcomes if `written` is Ok, else the error.
+    fn answer(self, written: Result<(), StoreError>) {
+        let outcomes = match written {
+            Ok(()) => self.outcomes,
+            Err(e) => Err(Arc::new(AppendError::Store(e))),
+        };
+        answer(self.replies, self.counts, outcomes);
+    }
+
+    /// This group was prepared over a commit that failed: nothing of it
+    /// is written, and each job gets an error that says so.
+    fn refuse_after_failure(&mut self, dir: &std::path::Path) {
+        self.writes = None;
+        self.outcomes = Err(Arc::new(AppendError::Store(StoreError::io(
+            dir,
+            std::io::Error::other(
+                "the commit before this one failed, and this one was prepared over it; nothing of it was written",
+            ),
+        ))));
+    }
+}
+
+/// Prepares one group (`Ledger::append_group_pending`) with its receipts,
+/// read through the pending writes.
+fn prepare(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) -> Prepared {
+    let (events, replies, counts) = split(group);
+    let (done, writes) = ledger.append_group_pending(events, key);
+    let outcomes = done
+        .map_err(Arc::new)
+        .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
+    Prepared {
+        writes,
+        replies,
+        counts,
+        outcomes,
+    }
+}
+
+/// A group's submissions, in order, and where each job's answer goes.
+fn split(group: Vec<Job>) -> (Vec<Submission>, Vec<Reply>, Vec<usize>) {
+    let mut counts = Vec::with_capacity(group.len());
+    let mut events = Vec::new();
+    let mut replies = Vec::with_capacity(group.len());
+    for job in group {
+        counts.push(job.events.len());
+        events.extend(job.events);
+        replies.push(job.reply);
+    }
+    (events, replies, counts)
+}
+
+/// Answers each job with its share of `outcomes` (`counts` events each),
+/// or every job with the error.
+fn answer(replies: Vec<Reply>, counts: Vec<usize>, outcomes: Result<Vec<Outcome>, JobError>) {
+    match outcomes {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for (reply, n) in replies.into_iter().zip(counts) {
+                reply(Ok(outcomes.by_ref().take(n).collect()));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                reply(Err(e.clone()));
+            }
+        }
+    }
 }
 
 /// The first job and whatever else arrives within the limits.
@@ -202,33 +388,14 @@ fn gather(first: Job, receiver: &Receiver<Job>, limits: Limits) -> Vec<Job> {
     group
 }
 
-/// Commits one group and answers each of its jobs.
+/// Commits one group on this thread and answers each of its jobs.
 fn commit(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) {
-    let mut counts = Vec::with_capacity(group.len());
-    let mut events = Vec::new();
-    let mut replies = Vec::with_capacity(group.len());
-    for job in group {
-        counts.push(job.events.len());
-        events.extend(job.events);
-        replies.push(job.reply);
-    }
+    let (events, replies, counts) = split(group);
     let outcomes = ledger
         .append_group(events, key)
         .map_err(Arc::new)
         .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
-    match outcomes {
-        Ok(outcomes) => {
-            let mut outcomes = outcomes.into_iter();
-            for (reply, n) in replies.into_iter().zip(counts) {
-                reply(Ok(outcomes.by_ref().take(n).collect()));
-            }
-        }
-        Err(e) => {
-            for reply in replies {
-                reply(Err(e.clone()));
-            }
-        }
-    }
+    answer(replies, counts, outcomes);
 }
 
 /// Each accepted event's receipt, with its proof in the group's checkpoint

@@ -264,3 +264,68 @@ fn an_event_that_revokes_the_committers_key_costs_the_others_nothing() {
     let done = done.expect("the group is committed for its valid events");
     assert!(done.outcomes[0].is_ok(), "{:?}", done.outcomes[0]);
 }
+
+/// The committer prepares a group while the one before it is being
+/// written (module `committer`, "Two threads"). When that write fails,
+/// its submitters get the error, the group prepared over it is refused
+/// whole (it named entries that will never exist), nothing of either is
+/// in the store, and the next group is appended where the chain really
+/// ends, with a receipt that holds; the store's derived rows match the
+/// chain.
+#[cfg(debug_assertions)]
+#[test]
+fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(dir.path());
+    let store = l.dir().to_path_buf();
+    let limits = Limits {
+        max_events: 1,
+        linger: Duration::ZERO,
+        queue: 16,
+    };
+    let committer = Committer::start(l, authority(), limits);
+    let answer = |person: &str| {
+        let (tx, rx) = mpsc::channel();
+        let job = Job {
+            events: group(vec![capture(person)]),
+            reply: Box::new(move |r| tx.send(r).unwrap()),
+        };
+        committer.submit(job).unwrap();
+        rx.recv().unwrap()
+    };
+    let first = answer("P-first").expect("the first commit succeeds");
+    custody_ledger::committer::fail_next_commit(&store);
+    let failed = answer("P-failed").expect_err("its commit fails");
+    assert!(
+        failed.to_string().contains("the tests asked for"),
+        "{failed}"
+    );
+    // Prepared while the failed one was being written, over it.
+    let over = answer("P-over").expect_err("prepared over a failed commit");
+    assert!(over.to_string().contains("prepared over it"), "{over}");
+    let next = answer("P-next").expect("the next commit succeeds");
+    let l = committer.stop();
+    let (Outcome::Appended(a), Outcome::Appended(n)) = (&first[0], &next[0]) else {
+        panic!("refused: {first:?} {next:?}");
+    };
+    // Right after the first group (its entry, seal and checkpoint).
+    assert_eq!(n.entry.seq, a.entry.seq + 3);
+    check_receipt(&l, n.entry.seq, &n.entry.hash, &n.proof, &n.checkpoint.note);
+    drop(l);
+    let l = Ledger::open_read_only(dir.path()).unwrap();
+    assert_eq!(l.len(), n.entry.seq + 3);
+    for seq in 0..l.len() {
+        let entry = l.entry(seq).unwrap().unwrap();
+        let person = entry.event().person().map(|p| p.as_str().to_string());
+        assert!(
+            !matches!(person.as_deref(), Some("P-failed" | "P-over")),
+            "seq {seq} holds {person:?}"
+        );
+    }
+    let chain: Vec<Vec<u8>> = (0..l.len())
+        .map(|s| l.entry_bytes(s).unwrap().unwrap())
+        .collect();
+    assert_eq!(custody_testkit::chain::verify(&chain).unwrap(), l.len());
+    let report = l.check_derived(|_| {}).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
