@@ -1311,9 +1311,13 @@ mod tests {
         }
     }
 
+    /// One write of a test: to the first tree or the second, a key, a
+    /// value or a removal.
+    type TestWrite = (bool, Vec<u8>, Option<Vec<u8>>);
+
     /// Writes to two trees: keys from a small alphabet (so that layers
     /// overlap and prefixes repeat), a value or a removal.
-    fn writes() -> impl Strategy<Value = Vec<(bool, Vec<u8>, Option<Vec<u8>>)>> {
+    fn writes() -> impl Strategy<Value = Vec<TestWrite>> {
         prop::collection::vec(
             (
                 any::<bool>(),
@@ -1324,7 +1328,7 @@ mod tests {
         )
     }
 
-    fn write_set(writes: &[(bool, Vec<u8>, Option<Vec<u8>>)]) -> WriteSet {
+    fn write_set(writes: &[TestWrite]) -> WriteSet {
         let mut w = WriteSet::new();
         for (first, key, value) in writes {
             let tree = if *first {
