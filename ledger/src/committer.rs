@@ -4,16 +4,16 @@
 //! A store has one writer (ARCHITECTURE.md, "single writer"), and a durable
 //! commit costs an fsync whatever it holds. A server that committed each
 //! submission alone would be bound by fsyncs per second, however many
-//! clients it had. The [`Committer`] owns the writable [`Ledger`] on one
-//! thread; submitters hand it [`Job`]s through a bounded queue and are
-//! answered through their own callback once the commit that holds their
-//! events is on disk. The thread takes a job, then every job already queued
-//! (up to [`Limits::max_events`] events, waiting at most
-//! [`Limits::linger`] for more), and commits them as one group
-//! ([`Ledger::append_group`]: each event accepted or refused on its own, a
-//! seal and a checkpoint after them). While it commits, the next group
-//! gathers in the queue, so the group size grows with the load and the
-//! fsyncs per second stay bounded: throughput grows with concurrency.
+//! clients it had. The [`Committer`] owns the writable [`Ledger`] on its
+//! own threads (below); submitters hand it [`Job`]s through a bounded
+//! queue and are answered through their own callback once the commit that
+//! holds their events is on disk. It takes a job, then every job already
+//! queued (up to [`Limits::max_events`] events, waiting at most
+//! [`Limits::linger`] for more), and commits them as one group (as
+//! [`Ledger::append_group`] does: each event accepted or refused on its
+//! own, a seal and a checkpoint after them). While it commits, the next
+//! group gathers in the queue, so the group size grows with the load and
+//! the fsyncs per second stay bounded: throughput grows with concurrency.
 //!
 //! The queue is bounded ([`Limits::queue`] jobs): when it is full,
 //! [`Committer::submit`] answers [`SubmitError::Busy`] at once, and a
@@ -35,17 +35,23 @@
 //! over the store (`backend::Pending`), and its head and rules are
 //! already N's. What keeps the promise:
 //!
-//! - a job is answered by the writer, after its group's commit is durable
-//!   (or failed), never before; groups are written and answered in the
-//!   order they were prepared, so a receipt that names an entry of an
-//!   earlier group (a statement sent again) is sent after that entry is on
-//!   disk;
+//! - a receipt is sent by the writer, after its group's commit is durable,
+//!   never before; groups are written and answered in the order they were
+//!   prepared, so a receipt that names an entry of an earlier group (a
+//!   statement sent again) is sent after that entry is on disk (the
+//!   preparer answers only refusals: a group prepared over a failed
+//!   commit, or any group once the writer is gone);
 //! - at most one commit is under way: the preparer hands N+1 to the writer
 //!   only once N's commit is done;
-//! - when N's commit fails, its jobs get the error; N+1, prepared over it,
-//!   is refused whole with the same error, and the ledger is put back as
-//!   it was before N (`Ledger::abandon_pending`): nothing of N or N+1 was
-//!   written, and the next group starts from what is on disk.
+//! - when N's commit fails, its jobs get the error; N+1, if it was prepared
+//!   over N before the failure was known, is refused whole (saying so),
+//!   and the ledger is put back as it was before N
+//!   (`Ledger::abandon_pending`): nothing of N or N+1 was written, and the
+//!   next group starts from what is on disk. (After an I/O error redb may
+//!   refuse every later commit too; each is then refused the same way, as
+//!   it was with one thread.)
+//! - if the writer thread dies (a panic), nothing more is taken: the
+//!   committer stops, as [`Committer::stop`] then reports.
 
 use crate::store::backend::{CommitHandle, WriteSet};
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
@@ -117,7 +123,8 @@ pub struct Receipt {
     /// appended for this one.
     pub existing: bool,
     /// The entry's stored bytes, so that the submitter can check what the
-    /// ledger holds (read by the writer: the server opens no store for it).
+    /// ledger holds (read by the committer: the server opens no store for
+    /// it).
     pub entry_bytes: Vec<u8>,
     /// Its RFC 9162 inclusion proof in the checkpoint's tree.
     pub proof: Vec<crate::merkle::Hash>,
@@ -170,7 +177,7 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer thread, which owns `ledger` and signs with `key`
+    /// Starts the committer's threads, which own `ledger` and sign with `key`
     /// until [`Committer::stop`].
     pub fn start(ledger: Ledger, key: SigningKey, limits: Limits) -> Committer {
         let (sender, receiver) = sync_channel(limits.queue.max(1));
@@ -217,8 +224,13 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
         .name("custody-writer".into())
         .spawn(move || {
             for group in groups {
-                let ok = group.write(&handle);
-                if done.send(ok).is_err() {
+                let (written, group) = group.write(&handle);
+                // The preparer learns the outcome before the submitters
+                // do: a group submitted after a failure was answered is
+                // never prepared over the failed commit.
+                let told = done.send(written.is_ok());
+                group.answer(written);
+                if told.is_err() {
                     break;
                 }
             }
@@ -227,33 +239,59 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
     // The ledger's state before the commit under way, and whether that
     // commit left writes pending.
     let mut under_way: Option<(State, bool)> = None;
+    let writer_gone = |ledger: &Ledger| {
+        StoreError::io(
+            ledger.dir(),
+            std::io::Error::other("the committer's writer thread stopped"),
+        )
+    };
     while let Ok(first) = receiver.recv() {
         let group = gather(first, &receiver, limits);
+        // A commit that failed while this group gathered is known before
+        // the group is prepared: it is not prepared over it.
+        if let Some((earlier, pending)) = under_way.take() {
+            match written.try_recv() {
+                Ok(true) if pending => ledger.commit_done(),
+                Ok(true) => {}
+                Ok(false) => ledger.abandon_pending(earlier),
+                Err(std::sync::mpsc::TryRecvError::Empty) => under_way = Some((earlier, pending)),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    answer_all(group, writer_gone(&ledger));
+                    break;
+                }
+            }
+        }
         let before = ledger.state();
         let mut prepared = prepare(&mut ledger, &key, group);
         if let Some((earlier, pending)) = under_way.take() {
-            if written.recv().unwrap_or(false) {
-                if pending {
-                    ledger.commit_done();
+            match written.recv() {
+                Ok(true) => {
+                    if pending {
+                        ledger.commit_done();
+                    }
                 }
-            } else {
-                // Prepared over a commit that failed: refused whole.
-                ledger.abandon_pending(earlier);
-                prepared.refuse_after_failure(ledger.dir());
-                prepared.answer(Ok(()));
-                continue;
+                Ok(false) => {
+                    // Prepared over a commit that failed: refused whole.
+                    ledger.abandon_pending(earlier);
+                    prepared.refuse_after_failure(ledger.dir());
+                    prepared.answer(Ok(()));
+                    continue;
+                }
+                Err(_) => {
+                    prepared.answer(Err(writer_gone(&ledger)));
+                    break;
+                }
             }
         }
         under_way = Some((before, prepared.writes.is_some()));
         if let Err(std::sync::mpsc::SendError(group)) = to_writer.send(prepared) {
-            // The writer is gone (it panicked): nothing more is written.
-            ledger.abandon_pending(under_way.take().expect("set above").0);
-            group.answer(Err(StoreError::io(
-                ledger.dir(),
-                std::io::Error::other("the committer's writer stopped"),
-            )));
+            group.answer(Err(writer_gone(&ledger)));
+            break;
         }
     }
+    // Stopped, or the writer is gone: nothing more is taken (a submit is
+    // answered `Stopped` from here on).
+    drop(receiver);
     drop(to_writer);
     if let Some((earlier, pending)) = under_way {
         match written.recv() {
@@ -266,6 +304,15 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
         std::panic::resume_unwind(panic);
     }
     ledger
+}
+
+/// Answers every job of `group` with `error`.
+fn answer_all(group: Vec<Job>, error: StoreError) {
+    let (_, replies, _) = split(group);
+    let error = Arc::new(AppendError::Store(error));
+    for reply in replies {
+        reply(Err(error.clone()));
+    }
 }
 
 /// The ledger's head and rules before a group ([`Ledger::state`]).
@@ -281,17 +328,14 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// Commits the group's writes durably, then answers its jobs: their
-    /// outcomes, or the commit's error. True if the commit was made (or
-    /// there was nothing to write).
-    fn write(mut self, handle: &CommitHandle) -> bool {
+    /// Commits the group's writes durably; the outcome, and the group to
+    /// answer with it.
+    fn write(mut self, handle: &CommitHandle) -> (Result<(), StoreError>, Prepared) {
         let written = match self.writes.take() {
             Some(w) => handle.commit(w),
             None => Ok(()),
         };
-        let ok = written.is_ok();
-        self.answer(written);
-        ok
+        (written, self)
     }
 
     /// Answers each job: its outcomes if `written` is Ok, else the error.

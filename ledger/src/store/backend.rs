@@ -286,6 +286,9 @@ impl CommitHandle {
     pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
         #[cfg(debug_assertions)]
         if take_failure(&self.dir) {
+            // Slow, as a failing disk is: what is submitted meanwhile is
+            // prepared over this commit.
+            std::thread::sleep(Duration::from_millis(500));
             return Err(StoreError::io(
                 &self.dir,
                 std::io::Error::other("a failure the tests asked for"),
@@ -1400,6 +1403,8 @@ mod tests {
                 b.commit(write_set(&base)).unwrap();
             }
             let handle = pipelined.commit_handle().unwrap();
+            // A snapshot cached before the first push, read after it.
+            prop_assert_eq!(reads(&pipelined), reads(&reference));
             pipelined.push_pending(Arc::new(Pending::of(&write_set(&first)).unwrap()));
             reference.commit(write_set(&first)).unwrap();
             prop_assert_eq!(reads(&pipelined), reads(&reference));

@@ -97,15 +97,16 @@ impl Ledger {
             if let Some(w) = &finished.writes {
                 match Pending::of(w) {
                     Some(p) => ledger.backend.push_pending(Arc::new(p)),
-                    // A group never clears a tree; were one to, it is
-                    // committed here and now, before anything else is read.
+                    // A group never clears a tree (only a rebuild does);
+                    // were one to, it must not be left under way beside
+                    // another commit: refused, nothing pending.
                     None => {
-                        ledger.backend.commit(finished.writes.expect("checked"))?;
-                        if let Some((head, rules)) = finished.state {
-                            ledger.head = head;
-                            ledger.rules = rules;
-                        }
-                        return Ok(finished.appended);
+                        return Err(StoreError::io(
+                            &ledger.dir,
+                            std::io::Error::other(
+                                "a group commit would clear a table; nothing was written",
+                            ),
+                        ))
                     }
                 }
             }
