@@ -4,16 +4,16 @@
 //! A store has one writer (ARCHITECTURE.md, "single writer"), and a durable
 //! commit costs an fsync whatever it holds. A server that committed each
 //! submission alone would be bound by fsyncs per second, however many
-//! clients it had. The [`Committer`] owns the writable [`Ledger`] on one
-//! thread; submitters hand it [`Job`]s through a bounded queue and are
-//! answered through their own callback once the commit that holds their
-//! events is on disk. The thread takes a job, then every job already queued
-//! (up to [`Limits::max_events`] events, waiting at most
-//! [`Limits::linger`] for more), and commits them as one group
-//! ([`Ledger::append_group`]: each event accepted or refused on its own, a
-//! seal and a checkpoint after them). While it commits, the next group
-//! gathers in the queue, so the group size grows with the load and the
-//! fsyncs per second stay bounded: throughput grows with concurrency.
+//! clients it had. The [`Committer`] owns the writable [`Ledger`] on its
+//! own threads (below); submitters hand it [`Job`]s through a bounded
+//! queue and are answered through their own callback once the commit that
+//! holds their events is on disk. It takes a job, then every job already
+//! queued (up to [`Limits::max_events`] events, waiting at most
+//! [`Limits::linger`] for more), and commits them as one group (as
+//! [`Ledger::append_group`] does: each event accepted or refused on its
+//! own, a seal and a checkpoint after them). While it commits, the next
+//! group gathers in the queue, so the group size grows with the load and
+//! the fsyncs per second stay bounded: throughput grows with concurrency.
 //!
 //! The queue is bounded ([`Limits::queue`] jobs): when it is full,
 //! [`Committer::submit`] answers [`SubmitError::Busy`] at once, and a
@@ -23,7 +23,37 @@
 //! The committer is synchronous and knows no runtime: the callback is how
 //! an async server wakes its request (a oneshot channel's sender, moved into
 //! the closure).
+//!
+//! ## Two threads: one prepares, one writes
+//!
+//! Writing a group's rows into the store and syncing them takes about two
+//! fifths of the writer's time; the rest (checking, signing, the person
+//! map, the statuses, the receipts' proofs) needs only the store's state.
+//! So the committer runs on two threads: the *preparer* builds group N+1
+//! (`Ledger::append_group_pending`) while the *writer* commits group N
+//! (`backend::CommitHandle`). The preparer reads group N's rows pending
+//! over the store (`backend::Pending`), and its head and rules are
+//! already N's. What keeps the promise:
+//!
+//! - a receipt is sent by the writer, after its group's commit is durable,
+//!   never before; groups are written and answered in the order they were
+//!   prepared, so a receipt that names an entry of an earlier group (a
+//!   statement sent again) is sent after that entry is on disk (the
+//!   preparer answers only refusals: a group prepared over a failed
+//!   commit, or any group once the writer is gone);
+//! - at most one commit is under way: the preparer hands N+1 to the writer
+//!   only once N's commit is done;
+//! - when N's commit fails, its jobs get the error; N+1, if it was prepared
+//!   over N before the failure was known, is refused whole (saying so),
+//!   and the ledger is put back as it was before N
+//!   (`Ledger::abandon_pending`): nothing of N or N+1 was written, and the
+//!   next group starts from what is on disk. (After an I/O error redb may
+//!   refuse every later commit too; each is then refused the same way, as
+//!   it was with one thread.)
+//! - if the writer thread dies (a panic), nothing more is taken: the
+//!   committer stops, as [`Committer::stop`] then reports.
 
+use crate::store::backend::{CommitHandle, WriteSet};
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -53,6 +83,14 @@ impl Default for Limits {
             queue: 8192,
         }
     }
+}
+
+/// Makes the next commit of the ledger in `dir` by a committer's writer
+/// thread fail, as a full disk would (tests only: debug builds).
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub fn fail_next_commit(dir: &std::path::Path) {
+    crate::store::backend::fail_next_commit(dir);
 }
 
 /// The checkpoint a group was committed under, shared by its receipts.
@@ -85,7 +123,8 @@ pub struct Receipt {
     /// appended for this one.
     pub existing: bool,
     /// The entry's stored bytes, so that the submitter can check what the
-    /// ledger holds (read by the writer: the server opens no store for it).
+    /// ledger holds (read by the committer: the server opens no store for
+    /// it).
     pub entry_bytes: Vec<u8>,
     /// Its RFC 9162 inclusion proof in the checkpoint's tree.
     pub proof: Vec<crate::merkle::Hash>,
@@ -138,7 +177,7 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer thread, which owns `ledger` and signs with `key`
+    /// Starts the committer's threads, which own `ledger` and sign with `key`
     /// until [`Committer::stop`].
     pub fn start(ledger: Ledger, key: SigningKey, limits: Limits) -> Committer {
         let (sender, receiver) = sync_channel(limits.queue.max(1));
@@ -168,13 +207,204 @@ impl Committer {
     }
 }
 
-/// The writer thread: gather, commit, answer, until every sender is gone.
+/// The preparer's thread: gather, prepare, hand to the writer (see the
+/// module's documentation), until every sender is gone.
 fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<Job>) -> Ledger {
+    let Some(handle) = ledger.commit_handle() else {
+        // Not open to write: every commit fails, on this thread.
+        while let Ok(first) = receiver.recv() {
+            let group = gather(first, &receiver, limits);
+            commit(&mut ledger, &key, group);
+        }
+        return ledger;
+    };
+    let (to_writer, groups) = sync_channel::<Prepared>(1);
+    let (done, written) = std::sync::mpsc::channel::<bool>();
+    let writer = std::thread::Builder::new()
+        .name("custody-writer".into())
+        .spawn(move || {
+            for group in groups {
+                let (written, group) = group.write(&handle);
+                // The preparer learns the outcome before the submitters
+                // do: a group submitted after a failure was answered is
+                // never prepared over the failed commit.
+                let told = done.send(written.is_ok());
+                group.answer(written);
+                if told.is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("spawning the committer's writer thread");
+    // The ledger's state before the commit under way, and whether that
+    // commit left writes pending.
+    let mut under_way: Option<(State, bool)> = None;
+    let writer_gone = |ledger: &Ledger| {
+        StoreError::io(
+            ledger.dir(),
+            std::io::Error::other("the committer's writer thread stopped"),
+        )
+    };
     while let Ok(first) = receiver.recv() {
         let group = gather(first, &receiver, limits);
-        commit(&mut ledger, &key, group);
+        // A commit that failed while this group gathered is known before
+        // the group is prepared: it is not prepared over it.
+        if let Some((earlier, pending)) = under_way.take() {
+            match written.try_recv() {
+                Ok(true) if pending => ledger.commit_done(),
+                Ok(true) => {}
+                Ok(false) => ledger.abandon_pending(earlier),
+                Err(std::sync::mpsc::TryRecvError::Empty) => under_way = Some((earlier, pending)),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    answer_all(group, writer_gone(&ledger));
+                    break;
+                }
+            }
+        }
+        let before = ledger.state();
+        let mut prepared = prepare(&mut ledger, &key, group);
+        if let Some((earlier, pending)) = under_way.take() {
+            match written.recv() {
+                Ok(true) => {
+                    if pending {
+                        ledger.commit_done();
+                    }
+                }
+                Ok(false) => {
+                    // Prepared over a commit that failed: refused whole.
+                    ledger.abandon_pending(earlier);
+                    prepared.refuse_after_failure(ledger.dir());
+                    prepared.answer(Ok(()));
+                    continue;
+                }
+                Err(_) => {
+                    prepared.answer(Err(writer_gone(&ledger)));
+                    break;
+                }
+            }
+        }
+        under_way = Some((before, prepared.writes.is_some()));
+        if let Err(std::sync::mpsc::SendError(group)) = to_writer.send(prepared) {
+            group.answer(Err(writer_gone(&ledger)));
+            break;
+        }
+    }
+    // Stopped, or the writer is gone: nothing more is taken (a submit is
+    // answered `Stopped` from here on).
+    drop(receiver);
+    drop(to_writer);
+    if let Some((earlier, pending)) = under_way {
+        match written.recv() {
+            Ok(true) if pending => ledger.commit_done(),
+            Ok(true) => {}
+            _ => ledger.abandon_pending(earlier),
+        }
+    }
+    if let Err(panic) = writer.join() {
+        std::panic::resume_unwind(panic);
     }
     ledger
+}
+
+/// Answers every job of `group` with `error`.
+fn answer_all(group: Vec<Job>, error: StoreError) {
+    let (_, replies, _) = split(group);
+    let error = Arc::new(AppendError::Store(error));
+    for reply in replies {
+        reply(Err(error.clone()));
+    }
+}
+
+/// The ledger's head and rules before a group ([`Ledger::state`]).
+type State = (crate::store::Head, custody_format::rules::ChainRules);
+
+/// A group prepared ([`prepare`]): what to write, and the answers to give
+/// once it is written.
+struct Prepared {
+    writes: Option<WriteSet>,
+    replies: Vec<Reply>,
+    counts: Vec<usize>,
+    outcomes: Result<Vec<Outcome>, JobError>,
+}
+
+impl Prepared {
+    /// Commits the group's writes durably; the outcome, and the group to
+    /// answer with it.
+    fn write(mut self, handle: &CommitHandle) -> (Result<(), StoreError>, Prepared) {
+        let written = match self.writes.take() {
+            Some(w) => handle.commit(w),
+            None => Ok(()),
+        };
+        (written, self)
+    }
+
+    /// Answers each job: its outcomes if `written` is Ok, else the error.
+    fn answer(self, written: Result<(), StoreError>) {
+        let outcomes = match written {
+            Ok(()) => self.outcomes,
+            Err(e) => Err(Arc::new(AppendError::Store(e))),
+        };
+        answer(self.replies, self.counts, outcomes);
+    }
+
+    /// This group was prepared over a commit that failed: nothing of it
+    /// is written, and each job gets an error that says so.
+    fn refuse_after_failure(&mut self, dir: &std::path::Path) {
+        self.writes = None;
+        self.outcomes = Err(Arc::new(AppendError::Store(StoreError::io(
+            dir,
+            std::io::Error::other(
+                "the commit before this one failed, and this one was prepared over it; nothing of it was written",
+            ),
+        ))));
+    }
+}
+
+/// Prepares one group (`Ledger::append_group_pending`) with its receipts,
+/// read through the pending writes.
+fn prepare(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) -> Prepared {
+    let (events, replies, counts) = split(group);
+    let (done, writes) = ledger.append_group_pending(events, key);
+    let outcomes = done
+        .map_err(Arc::new)
+        .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
+    Prepared {
+        writes,
+        replies,
+        counts,
+        outcomes,
+    }
+}
+
+/// A group's submissions, in order, and where each job's answer goes.
+fn split(group: Vec<Job>) -> (Vec<Submission>, Vec<Reply>, Vec<usize>) {
+    let mut counts = Vec::with_capacity(group.len());
+    let mut events = Vec::new();
+    let mut replies = Vec::with_capacity(group.len());
+    for job in group {
+        counts.push(job.events.len());
+        events.extend(job.events);
+        replies.push(job.reply);
+    }
+    (events, replies, counts)
+}
+
+/// Answers each job with its share of `outcomes` (`counts` events each),
+/// or every job with the error.
+fn answer(replies: Vec<Reply>, counts: Vec<usize>, outcomes: Result<Vec<Outcome>, JobError>) {
+    match outcomes {
+        Ok(outcomes) => {
+            let mut outcomes = outcomes.into_iter();
+            for (reply, n) in replies.into_iter().zip(counts) {
+                reply(Ok(outcomes.by_ref().take(n).collect()));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                reply(Err(e.clone()));
+            }
+        }
+    }
 }
 
 /// The first job and whatever else arrives within the limits.
@@ -202,33 +432,14 @@ fn gather(first: Job, receiver: &Receiver<Job>, limits: Limits) -> Vec<Job> {
     group
 }
 
-/// Commits one group and answers each of its jobs.
+/// Commits one group on this thread and answers each of its jobs.
 fn commit(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) {
-    let mut counts = Vec::with_capacity(group.len());
-    let mut events = Vec::new();
-    let mut replies = Vec::with_capacity(group.len());
-    for job in group {
-        counts.push(job.events.len());
-        events.extend(job.events);
-        replies.push(job.reply);
-    }
+    let (events, replies, counts) = split(group);
     let outcomes = ledger
         .append_group(events, key)
         .map_err(Arc::new)
         .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
-    match outcomes {
-        Ok(outcomes) => {
-            let mut outcomes = outcomes.into_iter();
-            for (reply, n) in replies.into_iter().zip(counts) {
-                reply(Ok(outcomes.by_ref().take(n).collect()));
-            }
-        }
-        Err(e) => {
-            for reply in replies {
-                reply(Err(e.clone()));
-            }
-        }
-    }
+    answer(replies, counts, outcomes);
 }
 
 /// Each accepted event's receipt, with its proof in the group's checkpoint

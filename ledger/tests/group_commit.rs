@@ -264,3 +264,101 @@ fn an_event_that_revokes_the_committers_key_costs_the_others_nothing() {
     let done = done.expect("the group is committed for its valid events");
     assert!(done.outcomes[0].is_ok(), "{:?}", done.outcomes[0]);
 }
+
+/// The committer prepares a group while the one before it is being
+/// written (module `committer`, "Two threads"). When that write fails,
+/// its submitters get the error, the group prepared over it meanwhile is
+/// refused whole (it named entries that will never exist), nothing of
+/// either is in the store; a group submitted once the failure was answered
+/// is not refused for it, and lands where the chain really ends, with a
+/// receipt that holds; the store's derived rows match the chain.
+#[cfg(debug_assertions)]
+#[test]
+fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(dir.path());
+    let store = l.dir().to_path_buf();
+    let limits = Limits {
+        max_events: 1,
+        linger: Duration::ZERO,
+        queue: 16,
+    };
+    let committer = Committer::start(l, authority(), limits);
+    type Answer = mpsc::Receiver<Result<Vec<Outcome>, custody_ledger::committer::JobError>>;
+    let send = |person: &str| -> Answer {
+        let (tx, rx) = mpsc::channel();
+        let job = Job {
+            events: group(vec![capture(person)]),
+            reply: Box::new(move |r| tx.send(r).unwrap()),
+        };
+        committer.submit(job).unwrap();
+        rx
+    };
+    let first = send("P-first")
+        .recv()
+        .unwrap()
+        .expect("the first commit succeeds");
+    // The next commit fails, half a second after it starts: a group sent
+    // meanwhile is prepared over it.
+    custody_ledger::committer::fail_next_commit(&store);
+    let failing = send("P-failed");
+    std::thread::sleep(Duration::from_millis(100));
+    let over = send("P-over");
+    let failed = failing.recv().unwrap().expect_err("its commit fails");
+    assert!(
+        failed.to_string().contains("the tests asked for"),
+        "{failed}"
+    );
+    let over = over
+        .recv()
+        .unwrap()
+        .expect_err("prepared over a failed commit");
+    assert!(over.to_string().contains("prepared over it"), "{over}");
+    // Sent once the failure was answered: the committer knew of it first.
+    let next = send("P-next")
+        .recv()
+        .unwrap()
+        .expect("the next commit succeeds");
+    // A failure with nothing prepared over it: the group sent after it was
+    // answered is not refused for it.
+    custody_ledger::committer::fail_next_commit(&store);
+    send("P-failed-alone")
+        .recv()
+        .unwrap()
+        .expect_err("its commit fails");
+    let after = send("P-after")
+        .recv()
+        .unwrap()
+        .expect("a group sent after a failure was answered is not refused for it");
+    let l = committer.stop();
+    let (Outcome::Appended(a), Outcome::Appended(n), Outcome::Appended(z)) =
+        (&first[0], &next[0], &after[0])
+    else {
+        panic!("refused: {first:?} {next:?} {after:?}");
+    };
+    // Each right after the group before it (its entry, seal and checkpoint).
+    assert_eq!(n.entry.seq, a.entry.seq + 3);
+    assert_eq!(z.entry.seq, n.entry.seq + 3);
+    check_receipt(&l, n.entry.seq, &n.entry.hash, &n.proof, &n.checkpoint.note);
+    check_receipt(&l, z.entry.seq, &z.entry.hash, &z.proof, &z.checkpoint.note);
+    drop(l);
+    let l = Ledger::open_read_only(dir.path()).unwrap();
+    assert_eq!(l.len(), z.entry.seq + 3);
+    for seq in 0..l.len() {
+        let entry = l.entry(seq).unwrap().unwrap();
+        let person = entry.event().person().map(|p| p.as_str().to_string());
+        assert!(
+            !matches!(
+                person.as_deref(),
+                Some("P-failed" | "P-over" | "P-failed-alone")
+            ),
+            "seq {seq} holds {person:?}"
+        );
+    }
+    let chain: Vec<Vec<u8>> = (0..l.len())
+        .map(|s| l.entry_bytes(s).unwrap().unwrap())
+        .collect();
+    assert_eq!(custody_testkit::chain::verify(&chain).unwrap(), l.len());
+    let report = l.check_derived(|_| {}).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}

@@ -587,7 +587,29 @@ fn over_tls_connections_beyond_the_limit_are_closed() {
     let healthz = format!("{}/healthz", server.url);
     let agent = client(Some(&std::fs::read(&cert).unwrap()));
     let addr = server.url.strip_prefix("https://").unwrap();
-    let silent = std::net::TcpStream::connect(addr).unwrap();
+    // A connection that never starts its handshake takes the one place.
+    // The server takes a place as it starts on a connection, not in the
+    // order they came: a probe closed at once (refused) says the silent
+    // one holds it; a probe left open took it, and both start again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let silent = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no connection held the place"
+        );
+        let silent = std::net::TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let mut probe = std::net::TcpStream::connect(addr).unwrap();
+        probe
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        match std::io::Read::read(&mut probe, &mut byte) {
+            Ok(0) => break silent,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break silent,
+            _ => {}
+        }
+    };
     assert!(agent.get(&healthz).call().is_err());
     drop(silent);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);

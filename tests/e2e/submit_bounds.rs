@@ -442,17 +442,20 @@ fn connections_beyond_the_limit_are_refused_until_one_closes() {
     let addr = server.url.strip_prefix("http://").unwrap().to_string();
     let healthz = format!("{}/healthz", server.url);
 
-    // Four connections hold every place: three idle, one kept alive after
-    // a request was answered on it.
-    let mut held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(&addr).unwrap()).collect();
-    let mut alive = TcpStream::connect(&addr).unwrap();
-    alive
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-        .unwrap();
-    let mut first = [0u8; 12];
-    alive.read_exact(&mut first).unwrap();
-    assert_eq!(&first, b"HTTP/1.1 200");
-    held.push(alive);
+    // Four connections hold every place, each idle after a request was
+    // answered on it (so each surely holds its place: the server takes it
+    // before it reads anything).
+    let mut held: Vec<TcpStream> = Vec::new();
+    for _ in 0..4 {
+        let mut alive = TcpStream::connect(&addr).unwrap();
+        alive
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            .unwrap();
+        let mut first = [0u8; 12];
+        alive.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200");
+        held.push(alive);
+    }
 
     // The fifth is answered 503 at once, whether or not it sent a
     // request, and closed; the request it sent is not served.

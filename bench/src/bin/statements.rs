@@ -271,13 +271,20 @@ fn in_process(
         }
     })?;
     summary("committer in process", n, elapsed, lat);
-    if let Some(cpu) = committer_cpu_time() {
-        println!(
-            "committer thread CPU: {:.2} s = {:.1} µs per statement (busy {:.0} % of the run)",
-            cpu.as_secs_f64(),
-            cpu.as_secs_f64() * 1e6 / n as f64,
-            cpu.as_secs_f64() * 100.0 / elapsed.as_secs_f64()
-        );
+    // The committer's two threads (ledger::committer, "Two threads"): the
+    // one that prepares groups, and the one that writes them.
+    for (thread, what) in [
+        ("custody-committ", "committer thread (prepares)"),
+        ("custody-writer", "writer thread (commits)"),
+    ] {
+        if let Some(cpu) = thread_cpu_time(thread) {
+            println!(
+                "{what} CPU: {:.2} s = {:.1} µs per statement (busy {:.0} % of the run)",
+                cpu.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / n as f64,
+                cpu.as_secs_f64() * 100.0 / elapsed.as_secs_f64()
+            );
+        }
     }
     drop(Arc::into_inner(committer).map(Committer::stop));
     Ok(())
@@ -522,12 +529,13 @@ fn peak_resident(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The CPU time the committer's thread (named `custody-committer`, which
-/// Linux cuts to 15 bytes) has used so far, from `/proc/self/task`.
-fn committer_cpu_time() -> Option<Duration> {
+/// The CPU time this process's thread named `name` (as Linux keeps it:
+/// its first 15 bytes; `custody-committer` is `custody-committ`) has used
+/// so far, from `/proc/self/task`.
+fn thread_cpu_time(name: &str) -> Option<Duration> {
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if comm.trim() == "custody-committ" {
+        if comm.trim() == name {
             let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
             return ticks_to_time(&stat);
         }

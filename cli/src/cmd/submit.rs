@@ -252,7 +252,18 @@ fn check_receipt(
     Ok((entry.seq(), claimed))
 }
 
-/// POSTs `body`, asking again after Retry-After while the server is busy.
+/// True if `e` says the connection broke, not that it could not be made or
+/// trusted.
+fn broken(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(
+        e.kind(),
+        BrokenPipe | ConnectionAborted | ConnectionReset | UnexpectedEof
+    )
+}
+
+/// POSTs `body`, asking again after Retry-After while the server is busy,
+/// and after a connection that broke.
 fn post(
     url: &str,
     body: &[u8],
@@ -260,18 +271,29 @@ fn post(
 ) -> Result<(u16, Value), Failure> {
     let agent = crate::cmd::mirror::agent(ca_cert)?;
     for attempt in 0..=RETRIES {
-        let response = agent
+        let sent = agent
             .post(url)
             .config()
             .http_status_as_error(false)
             .build()
             .header("Content-Type", "application/x-ndjson")
-            .send(body)
-            .map_err(|e| {
+            .send(body);
+        let response = match sent {
+            // The connection broke (a server that closed it as it came,
+            // beyond its connections, or a restart): asked again, which is
+            // safe, since a statement registered twice gets its first
+            // entry back.
+            Err(ureq::Error::Io(e)) if broken(&e) && attempt < RETRIES => {
+                eprintln!("{url}: {e}; asking again in 1 s");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+            sent => sent.map_err(|e| {
                 env(anyhow::anyhow!(
                     "{url}: {e}; nothing is known to be registered: send the file again"
                 ))
-            })?;
+            })?,
+        };
         let status = response.status().as_u16();
         let wait = response
             .headers()

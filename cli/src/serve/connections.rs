@@ -22,6 +22,14 @@
 //! reset can reach the client before the answer does. Past that many,
 //! refusals are closed without an answer.
 //!
+//! A place is not held for good by a client that stops reading: hyper
+//! stops reading requests while it cannot write answers, and no timeout of
+//! its own covers a write that waits, so a client that sends requests and
+//! never reads would keep its connection (and its place) as long as it
+//! liked. [`Counted`] fails a write that has made no progress for
+//! [`WRITE_STALL`], which closes the connection. A slow reader that takes
+//! some bytes now and then is not cut off.
+//!
 //! The limit is the smaller of [`MAX_CONNECTIONS`] and what the process's
 //! descriptor limit allows ([`limit_for_descriptors`]): each connection may
 //! need a second descriptor while its request reads the store.
@@ -53,6 +61,9 @@ const LINGER: Duration = Duration::from_secs(1);
 /// The most bytes of a refused connection read (and thrown away) before it
 /// is closed.
 const LINGER_READ: usize = 64 * 1024;
+/// How long a write to a connection may wait with no byte taken before the
+/// connection is closed.
+pub(crate) const WRITE_STALL: Duration = Duration::from_secs(30);
 /// How often the server's standard error says it is refusing connections.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
@@ -172,13 +183,7 @@ where
                 let accepting = self.inner.accept(stream, service);
                 Box::pin(async move {
                     let (stream, service) = accepting.await?;
-                    Ok((
-                        Counted {
-                            stream,
-                            _place: place,
-                        },
-                        service,
-                    ))
+                    Ok((Counted::new(stream, place, WRITE_STALL), service))
                 })
             }
             Err(_) => {
@@ -240,10 +245,55 @@ impl Shared {
     }
 }
 
-/// A connection holding its place under the limit until it is dropped.
+/// A connection holding its place under the limit until it is dropped,
+/// whose writes fail once they have waited [`WRITE_STALL`] with no byte
+/// taken.
 pub(crate) struct Counted<S> {
     stream: S,
     _place: OwnedSemaphorePermit,
+    /// How long a write may wait.
+    stall: Duration,
+    /// Set when a write found the connection full; cleared by any write
+    /// that progresses.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Counted<S> {
+    fn new(stream: S, place: OwnedSemaphorePermit, stall: Duration) -> Counted<S> {
+        Counted {
+            stream,
+            _place: place,
+            stall,
+            stalled: None,
+        }
+    }
+
+    /// What a write returns when `polled` is the stream's answer: Pending
+    /// until the stall has lasted [`WRITE_STALL`], then an error.
+    fn unless_stalled<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let stall = self.stall;
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the client took no byte of the answer for {} s",
+                    stall.as_secs_f64()
+                ),
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
@@ -262,7 +312,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.unless_stalled(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -270,7 +321,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.unless_stalled(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -278,7 +330,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let polled = Pin::new(&mut self.stream).poll_flush(cx);
+        self.unless_stalled(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -298,6 +351,44 @@ mod tests {
         assert_eq!(connections_within(1024), (1024 - 128) / 2);
         assert_eq!(connections_within(RESERVED_DESCRIPTORS + 2), 1);
         assert_eq!(connections_within(10), 1);
+    }
+
+    /// A client that stops reading cannot keep its place: a write that
+    /// waits longer than the stall fails (and hyper then closes the
+    /// connection, dropping the place); one that reads slowly is not cut
+    /// off.
+    #[tokio::test]
+    async fn a_write_nobody_reads_fails_and_frees_the_place() {
+        let places = Arc::new(Semaphore::new(1));
+        let stall = Duration::from_millis(200);
+        let (server, mut client) = tokio::io::duplex(64);
+        let mut conn = Counted::new(server, places.clone().try_acquire_owned().unwrap(), stall);
+        // A slow reader: 64 bytes every 50 ms, well within the stall.
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while got.len() < 1024 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let n = client.read(&mut buf).await.unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            client
+        });
+        conn.write_all(&[7u8; 1024])
+            .await
+            .expect("a slow reader is served");
+        let _client = reader.await.unwrap();
+        // Now nobody reads: once the pipe is full, the write waits, then fails.
+        let started = Instant::now();
+        let err = tokio::time::timeout(Duration::from_secs(30), conn.write_all(&[7u8; 4096]))
+            .await
+            .expect("the write fails within the stall, not never")
+            .expect_err("stalled");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= stall);
+        assert_eq!(places.available_permits(), 0);
+        drop(conn);
+        assert_eq!(places.available_permits(), 1);
     }
 
     #[test]

@@ -439,16 +439,37 @@ impl Batch {
     /// last entry's `recorded_at`), commits every row in one durable
     /// commit, and moves the ledger's head and registry to the batch's last
     /// entry. An empty batch commits nothing.
-    pub(super) fn commit(mut self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
+    pub(super) fn commit(self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
+        let finished = self.finish(ledger)?;
+        if let Some(writes) = finished.writes {
+            ledger.backend.commit(writes)?;
+        }
+        if let Some((head, rules)) = finished.state {
+            ledger.head = head;
+            ledger.rules = rules;
+        }
+        Ok(finished.appended)
+    }
+
+    /// Everything a commit of the batch writes (its entries, projections,
+    /// map and disclosures), and the head and rules the ledger moves to
+    /// once it is written: [`Batch::commit`] writes it at once, a
+    /// committer that pipelines its commits on another thread
+    /// (`Ledger::append_group_pending`).
+    pub(super) fn finish(mut self, ledger: &Ledger) -> Result<Finished, StoreError> {
         let Some(last) = self.entries.last() else {
             // Only disclosures added to entries already in the chain (a
             // statement submitted again, with what its first submission
             // lacked).
-            if !self.disclosures.is_empty() {
+            let writes = (!self.disclosures.is_empty()).then(|| {
                 self.write_disclosures();
-                ledger.backend.commit(self.writes)?;
-            }
-            return Ok(Vec::new());
+                self.writes
+            });
+            return Ok(Finished {
+                writes,
+                state: None,
+                appended: Vec::new(),
+            });
         };
         let head = Head {
             seq: last.seq(),
@@ -477,18 +498,31 @@ impl Batch {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }
         self.write_disclosures();
-        ledger.backend.commit(self.writes)?;
-        ledger.head = head;
-        ledger.rules = self.rules;
-        Ok(self
+        let appended = self
             .entries
             .iter()
             .map(|e| Appended {
                 seq: e.seq(),
                 hash: e.hash(),
             })
-            .collect())
+            .collect();
+        Ok(Finished {
+            writes: Some(self.writes),
+            state: Some((head, self.rules)),
+            appended,
+        })
     }
+}
+
+/// A batch ready to write ([`Batch::finish`]).
+pub(super) struct Finished {
+    /// What to commit; `None`: nothing.
+    pub(super) writes: Option<WriteSet>,
+    /// The ledger's head and rules once it is committed; `None`: as they
+    /// are (no entry appended).
+    pub(super) state: Option<(Head, ChainRules)>,
+    /// The entries appended.
+    pub(super) appended: Vec<Appended>,
 }
 
 /// Correction targets as the store knows them: the batch so far, then the

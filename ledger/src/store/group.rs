@@ -16,15 +16,18 @@
 //! inclusion proof against a signed note (a receipt), with one fsync for
 //! the whole group.
 
+use super::backend::{CommitHandle, Pending, WriteSet};
 use super::batch::Batch;
 use super::error::{AppendError, Refusal};
 use super::statements::{Placed, Registered, Submitted};
-use super::{Appended, Ledger, StoreError};
+use super::{Appended, Head, Ledger, StoreError};
 use crate::keyfile::public_key_of;
 use crate::merkle;
 use custody_format::event::{Checkpoint, Event, Seal, Sha256Digest, SignatureBytes};
+use custody_format::rules::ChainRules;
 use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
+use std::sync::Arc;
 
 /// One submission to a group commit: an event to sign, or a statement
 /// signed by its author to register (format v3).
@@ -72,6 +75,86 @@ impl Ledger {
         submissions: Vec<Submission>,
         key: &SigningKey,
     ) -> Result<GroupCommit, AppendError> {
+        self.group(submissions, key, |ledger, batch| batch.commit(ledger))
+    }
+
+    /// [`Ledger::append_group`], with the commit left under way: the
+    /// group's writes are returned to be committed on another thread
+    /// (`backend::CommitHandle`), and until then this ledger's reads see
+    /// them pending over the store, and its head and rules are the
+    /// group's; the writes are returned even when the group fails after
+    /// they were left pending. Nothing of the group may be acknowledged before that
+    /// commit is on disk; if it fails, [`Ledger::abandon_pending`] puts
+    /// the ledger back as it was before it.
+    pub(crate) fn append_group_pending(
+        &mut self,
+        submissions: Vec<Submission>,
+        key: &SigningKey,
+    ) -> (Result<GroupCommit, AppendError>, Option<WriteSet>) {
+        let mut writes = None;
+        let done = self.group(submissions, key, |ledger, batch| {
+            let finished = batch.finish(ledger)?;
+            if let Some(w) = &finished.writes {
+                match Pending::of(w) {
+                    Some(p) => ledger.backend.push_pending(Arc::new(p)),
+                    // A group never clears a tree (only a rebuild does);
+                    // were one to, it must not be left under way beside
+                    // another commit: refused, nothing pending.
+                    None => {
+                        return Err(StoreError::io(
+                            &ledger.dir,
+                            std::io::Error::other(
+                                "a group commit would clear a table; nothing was written",
+                            ),
+                        ))
+                    }
+                }
+            }
+            writes = finished.writes;
+            if let Some((head, rules)) = finished.state {
+                ledger.head = head;
+                ledger.rules = rules;
+            }
+            Ok(finished.appended)
+        });
+        // Writes left pending are returned even when the group then failed
+        // (as `append_group` would have committed them): they are what
+        // this ledger's reads now see.
+        (done, writes)
+    }
+
+    /// The ledger's head and rules: what [`Ledger::abandon_pending`] puts
+    /// back.
+    pub(crate) fn state(&self) -> (Head, ChainRules) {
+        (self.head, self.rules.clone())
+    }
+
+    /// Forgets every commit left under way ([`Ledger::append_group_pending`])
+    /// after one of them failed, and puts back the head and rules of
+    /// `before`, the state before the failed one.
+    pub(crate) fn abandon_pending(&mut self, before: (Head, ChainRules)) {
+        self.backend.forget_pending();
+        (self.head, self.rules) = before;
+    }
+
+    /// The first pending commit is on disk: reads see the store's rows.
+    pub(crate) fn commit_done(&self) {
+        self.backend.pop_pending();
+    }
+
+    /// A handle that commits this ledger's pending writes from another
+    /// thread; `None` when it is not open to write.
+    pub(crate) fn commit_handle(&self) -> Option<CommitHandle> {
+        self.backend.commit_handle()
+    }
+
+    /// The body of [`Ledger::append_group`], committing with `commit`.
+    fn group(
+        &mut self,
+        submissions: Vec<Submission>,
+        key: &SigningKey,
+        commit: impl FnOnce(&mut Ledger, Batch) -> Result<Vec<Appended>, StoreError>,
+    ) -> Result<GroupCommit, AppendError> {
         let now = self.clock()?;
         let mut batch = Batch::new(self, false);
         let mut placed: Vec<Result<Placed, Refusal>> = Vec::with_capacity(submissions.len());
@@ -106,7 +189,7 @@ impl Ledger {
         };
         if !placed.iter().any(Result::is_ok) || covered.is_some() {
             // Nothing new to commit (but disclosures a repeat brought).
-            batch.commit(self)?;
+            commit(self, batch)?;
             let checkpoint = match covered {
                 Some(cp) => Some((self.appended_at(cp.seq)?, cp.note)),
                 None => None,
@@ -120,7 +203,7 @@ impl Ledger {
             });
         }
         let note = self.push_seal_and_checkpoint(&mut batch, key, now)?;
-        let appended = batch.commit(self)?;
+        let appended = commit(self, batch)?;
         let outcomes = placed
             .into_iter()
             .map(|p| p.map(|p| p.registered(&appended)))

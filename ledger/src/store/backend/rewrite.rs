@@ -149,6 +149,9 @@ impl Backend {
         let Handle::Write(db) = db else {
             return Err(StoreError::ReadOnly(dir));
         };
+        let db = std::sync::Arc::try_unwrap(db).map_err(|_| {
+            StoreError::io(&dir, std::io::Error::other("a commit is still under way"))
+        })?;
         remove_leftover(&dir)?;
         let new = dir.join(REWRITE_FILE);
         let built = copy_tables(&dir, &db, &new)
