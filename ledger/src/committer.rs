@@ -53,7 +53,7 @@
 //! - if the writer thread dies (a panic), nothing more is taken: the
 //!   committer stops, as [`Committer::stop`] then reports.
 
-use crate::store::backend::{CommitHandle, WriteSet};
+use crate::store::backend::{CommitHandle, Pending};
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -321,7 +321,7 @@ type State = (crate::store::Head, custody_format::rules::ChainRules);
 /// A group prepared ([`prepare`]): what to write, and the answers to give
 /// once it is written.
 struct Prepared {
-    writes: Option<WriteSet>,
+    writes: Option<Arc<Pending>>,
     replies: Vec<Reply>,
     counts: Vec<usize>,
     outcomes: Result<Vec<Outcome>, JobError>,
@@ -332,7 +332,7 @@ impl Prepared {
     /// answer with it.
     fn write(mut self, handle: &CommitHandle) -> (Result<(), StoreError>, Prepared) {
         let written = match self.writes.take() {
-            Some(w) => handle.commit(w),
+            Some(w) => handle.commit(&w),
             None => Ok(()),
         };
         (written, self)

@@ -206,25 +206,28 @@ impl WriteSet {
     }
 }
 
-/// The writes of a commit under way, as reads see them: per tree, each
-/// key's last write (`None`: removed).
+/// The writes of a commit under way: per tree, each key's last write
+/// (`None`: removed), in key order. The same value is what the handle's
+/// reads see over the store and what the writer thread commits
+/// ([`CommitHandle::commit`]), so the two cannot differ.
 pub(crate) struct Pending {
     trees: Vec<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
 }
 
 impl Pending {
-    /// The writes of `writes`, or `None` if it clears a tree (such a
-    /// commit is never left under way: see [`Backend::push_pending`]).
-    pub(crate) fn of(writes: &WriteSet) -> Option<Pending> {
+    /// The writes of `writes`, or `writes` back if it clears a tree (such
+    /// a commit is never left under way: see [`Backend::push_pending`]).
+    pub(crate) fn of(writes: WriteSet) -> Result<Pending, WriteSet> {
         if !writes.clears.is_empty() {
-            return None;
+            return Err(writes);
         }
         let mut trees: Vec<BTreeMap<Vec<u8>, Option<Vec<u8>>>> =
             TreeId::ALL.iter().map(|_| BTreeMap::new()).collect();
-        for (tree, key, value) in &writes.writes {
-            trees[tree.index()].insert(key.clone(), value.clone());
+        // In the order added: the last write of a key wins, as in a commit.
+        for (tree, key, value) in writes.writes {
+            trees[tree.index()].insert(key, value);
         }
-        Some(Pending { trees })
+        Ok(Pending { trees })
     }
 }
 
@@ -280,10 +283,10 @@ pub(crate) struct CommitHandle {
 }
 
 impl CommitHandle {
-    /// Commits `writes` atomically and durably, as [`Backend::commit`]
-    /// does; the handle's reads see them once [`Backend::pop_pending`]
-    /// has taken the pending copy away.
-    pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
+    /// Commits `pending` atomically and durably, as [`Backend::commit`]
+    /// does a write set; the handle's reads see the store's rows once
+    /// [`Backend::pop_pending`] has taken the pending writes away.
+    pub(crate) fn commit(&self, pending: &Pending) -> Result<(), StoreError> {
         #[cfg(debug_assertions)]
         if take_failure(&self.dir) {
             // Slow, as a failing disk is: what is submitted meanwhile is
@@ -294,8 +297,29 @@ impl CommitHandle {
                 std::io::Error::other("a failure the tests asked for"),
             ));
         }
-        contained(&self.dir, || write_and_commit(&self.db, &self.dir, writes))
+        contained(&self.dir, || commit_pending(&self.db, &self.dir, pending))
     }
+}
+
+/// Writes `pending` in one redb write transaction, each table in key order,
+/// and commits it durably, as [`write_and_commit`] does.
+fn commit_pending(db: &Database, dir: &Path, pending: &Pending) -> Result<(), StoreError> {
+    let err = |e: redb::Error| db_err(dir, e);
+    let mut txn = db.begin_write().map_err(|e| err(e.into()))?;
+    txn.set_durability(Durability::Immediate)
+        .map_err(|e| err(e.into()))?;
+    txn.set_quick_repair(true);
+    for tree in TreeId::ALL {
+        let mut table = txn.open_table(tree.table()).map_err(|e| err(e.into()))?;
+        for (key, value) in &pending.trees[tree.index()] {
+            match value {
+                Some(v) => table.insert(key.as_slice(), v.as_slice()).map(drop),
+                None => table.remove(key.as_slice()).map(drop),
+            }
+            .map_err(|e| err(e.into()))?;
+        }
+    }
+    txn.commit().map_err(|e| err(e.into()))
 }
 
 /// Stores whose next [`CommitHandle::commit`] fails (tests only: debug
@@ -1392,8 +1416,8 @@ mod tests {
         #[test]
         fn pending_writes_read_as_committed(
             base in writes(),
-            first in writes(),
-            second in writes(),
+            first_writes in writes(),
+            second_writes in writes(),
         ) {
             let with = tempfile::tempdir().unwrap();
             let committed = tempfile::tempdir().unwrap();
@@ -1405,19 +1429,20 @@ mod tests {
             let handle = pipelined.commit_handle().unwrap();
             // A snapshot cached before the first push, read after it.
             prop_assert_eq!(reads(&pipelined), reads(&reference));
-            pipelined.push_pending(Arc::new(Pending::of(&write_set(&first)).unwrap()));
-            reference.commit(write_set(&first)).unwrap();
+            let first = Arc::new(Pending::of(write_set(&first_writes)).ok().unwrap());
+            pipelined.push_pending(first.clone());
+            reference.commit(write_set(&first_writes)).unwrap();
             prop_assert_eq!(reads(&pipelined), reads(&reference));
-            pipelined.push_pending(Arc::new(Pending::of(&write_set(&second)).unwrap()));
-            reference.commit(write_set(&second)).unwrap();
+            let second = Arc::new(Pending::of(write_set(&second_writes)).ok().unwrap());
+            pipelined.push_pending(second.clone());
+            reference.commit(write_set(&second_writes)).unwrap();
             prop_assert_eq!(reads(&pipelined), reads(&reference));
             // The first commits, on another thread, while pending.
-            let w = write_set(&first);
-            std::thread::scope(|s| s.spawn(|| handle.commit(w).unwrap()).join().unwrap());
+            std::thread::scope(|s| s.spawn(|| handle.commit(&first).unwrap()).join().unwrap());
             prop_assert_eq!(reads(&pipelined), reads(&reference));
             pipelined.pop_pending();
             prop_assert_eq!(reads(&pipelined), reads(&reference));
-            handle.commit(write_set(&second)).unwrap();
+            handle.commit(&second).unwrap();
             pipelined.pop_pending();
             prop_assert_eq!(reads(&pipelined), reads(&reference));
             drop(handle);

@@ -16,7 +16,7 @@
 //! inclusion proof against a signed note (a receipt), with one fsync for
 //! the whole group.
 
-use super::backend::{CommitHandle, Pending, WriteSet};
+use super::backend::{CommitHandle, Pending};
 use super::batch::Batch;
 use super::error::{AppendError, Refusal};
 use super::statements::{Placed, Registered, Submitted};
@@ -90,17 +90,21 @@ impl Ledger {
         &mut self,
         submissions: Vec<Submission>,
         key: &SigningKey,
-    ) -> (Result<GroupCommit, AppendError>, Option<WriteSet>) {
+    ) -> (Result<GroupCommit, AppendError>, Option<Arc<Pending>>) {
         let mut writes = None;
         let done = self.group(submissions, key, |ledger, batch| {
             let finished = batch.finish(ledger)?;
-            if let Some(w) = &finished.writes {
+            if let Some(w) = finished.writes {
                 match Pending::of(w) {
-                    Some(p) => ledger.backend.push_pending(Arc::new(p)),
+                    Ok(p) => {
+                        let p = Arc::new(p);
+                        ledger.backend.push_pending(p.clone());
+                        writes = Some(p);
+                    }
                     // A group never clears a tree (only a rebuild does);
                     // were one to, it must not be left under way beside
                     // another commit: refused, nothing pending.
-                    None => {
+                    Err(_) => {
                         return Err(StoreError::io(
                             &ledger.dir,
                             std::io::Error::other(
@@ -110,7 +114,6 @@ impl Ledger {
                     }
                 }
             }
-            writes = finished.writes;
             if let Some((head, rules)) = finished.state {
                 ledger.head = head;
                 ledger.rules = rules;
