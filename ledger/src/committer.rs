@@ -54,6 +54,7 @@
 //!   committer stops, as [`Committer::stop`] then reports.
 
 use crate::store::backend::{CommitHandle, Pending};
+use crate::store::LedgerState;
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -238,7 +239,7 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
         .expect("spawning the committer's writer thread");
     // The ledger's state before the commit under way, and whether that
     // commit left writes pending.
-    let mut under_way: Option<(State, bool)> = None;
+    let mut under_way: Option<(LedgerState, bool)> = None;
     let writer_gone = |ledger: &Ledger| {
         StoreError::io(
             ledger.dir(),
@@ -308,15 +309,9 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
 
 /// Answers every job of `group` with `error`.
 fn answer_all(group: Vec<Job>, error: StoreError) {
-    let (_, replies, _) = split(group);
-    let error = Arc::new(AppendError::Store(error));
-    for reply in replies {
-        reply(Err(error.clone()));
-    }
+    let (_, replies, counts) = split(group);
+    answer(replies, counts, Err(Arc::new(AppendError::Store(error))));
 }
-
-/// The ledger's head and rules before a group ([`Ledger::state`]).
-type State = (crate::store::Head, custody_format::rules::ChainRules);
 
 /// A group prepared ([`prepare`]): what to write, and the answers to give
 /// once it is written.

@@ -260,6 +260,10 @@ fn a_form_body_never_sent_holds_no_connection() {
 
 /// A server that answers every request, once read whole, with 200 and
 /// the JSON in `answer` at that moment. Returns its URL.
+/// Before a fake server's answer: the next connection is closed
+/// unanswered, then the answer follows.
+const BREAK_ONCE: &str = "\0break once\0";
+
 fn fake_server(answer: Arc<Mutex<String>>) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -279,7 +283,13 @@ fn fake_server(answer: Arc<Mutex<String>>) -> String {
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            let answer = answer.lock().unwrap().clone();
+            let mut answer = answer.lock().unwrap();
+            // Asked to break the connection once: closed unanswered.
+            if let Some(rest) = answer.strip_prefix(BREAK_ONCE) {
+                *answer = rest.to_string();
+                continue;
+            }
+            let answer = answer.clone();
             let _ = write!(
                 conn,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
@@ -341,6 +351,17 @@ fn submit_counts_no_receipt_that_does_not_hold() {
     // The real answer, served by the fake, holds.
     let seq = of_petro["receipts"][0]["seq"].as_u64().unwrap();
     let printed = submit(&of_petro).ok();
+    assert!(printed.starts_with(&format!("{seq} ")), "{printed}");
+    // A connection that breaks before the answer (a server that closed it
+    // beyond its connections, or restarted) is asked again: registering a
+    // statement twice is safe, so the retry is too.
+    *answer.lock().unwrap() = format!("{BREAK_ONCE}{of_petro}");
+    let run = custody(
+        &["submit", "--to", &fake, "--log-key", &public, s(&petro)],
+        None,
+    );
+    assert!(run.stderr.contains("asking again"), "{}", run.stderr);
+    let printed = run.ok();
     assert!(printed.starts_with(&format!("{seq} ")), "{printed}");
 
     let not_covered = format!("does not cover entry {seq}");

@@ -204,8 +204,7 @@ pub(crate) fn run(ctx: &Context, args: ServeArgs) -> CmdResult {
         .layer(axum::Extension(crate::serve::WitnessKeys(Arc::new(
             witness_keys,
         ))));
-    let connections = connection_limit(args.max_connections);
-    let served = runtime.block_on(serve_http(listener, tls, app, connections));
+    let served = runtime.block_on(serve_http(listener, tls, app, args.max_connections));
     drop(runtime);
     // Whatever was queued is committed before the writer lets go.
     if let Some(c) = committer.and_then(Arc::into_inner) {
@@ -236,7 +235,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 /// The connections a server holds at once: `lowered` if given, and never
 /// more than the descriptor limit allows (said on standard error when
 /// that is what bounds it).
-pub(crate) fn connection_limit(lowered: Option<u32>) -> usize {
+fn connection_limit(lowered: Option<u32>) -> usize {
     let allowed = crate::serve::connection_limit_for_descriptors();
     if allowed < crate::serve::MAX_CONNECTIONS && lowered.is_none_or(|n| n as usize > allowed) {
         crate::exit::warn(&format!(
@@ -281,17 +280,19 @@ fn start_committer(
 }
 
 /// Serves `app` until SIGINT or SIGTERM, then lets requests under way
-/// finish: HTTP/1.1 only, at most `connections` connections at once
-/// ([`crate::serve::ConnectionLimit`]), a request head within
+/// finish: HTTP/1.1 only, at most [`connection_limit`] connections at
+/// once (`lowered` by a test; [`crate::serve::ConnectionLimit`]), a
+/// request head within
 /// [`HEADER_TIMEOUT`] and [`MAX_HEAD`] bytes, the TLS handshake within the
 /// same time. `custody witness` is served the same way.
 pub(crate) async fn serve_http(
     listener: std::net::TcpListener,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     app: axum::Router,
-    connections: usize,
+    lowered: Option<u32>,
 ) -> Result<(), Failure> {
     use crate::serve::ConnectionLimit;
+    let connections = connection_limit(lowered);
     let handle = axum_server::Handle::new();
     tokio::spawn(stop_on_signal(handle.clone()));
     let failed = |e: std::io::Error| env(anyhow::anyhow!("the server stopped: {e}"));

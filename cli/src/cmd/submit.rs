@@ -13,7 +13,8 @@
 //! must be of the statement's ledger and cover the entry. One receipt that
 //! does not hold makes the whole answer untrusted: nothing of it is printed
 //! or counted as registered. A server that answers 503 (it holds as much as
-//! it may) is asked again after Retry-After, a few times: a statement
+//! it may) is asked again after Retry-After, and one whose connection broke
+//! before it answered after a second, a few times: a statement
 //! registered meanwhile gets its entry back, never a second one, so
 //! sending again is always safe.
 

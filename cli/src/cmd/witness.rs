@@ -201,13 +201,7 @@ async fn serve(witness: Arc<Witness>, listen: &str, vkey: &str) -> CmdResult {
     let _ = std::io::stderr().flush();
     // The server's hardening (HTTP/1.1, header and handshake timeouts,
     // SIGINT/SIGTERM) is `custody serve`'s.
-    crate::cmd::serve::serve_http(
-        listener,
-        None,
-        app,
-        crate::cmd::serve::connection_limit(None),
-    )
-    .await
+    crate::cmd::serve::serve_http(listener, None, app, None).await
 }
 
 /// An HTTP answer: status, content type, body.

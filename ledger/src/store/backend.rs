@@ -301,25 +301,15 @@ impl CommitHandle {
     }
 }
 
-/// Writes `pending` in one redb write transaction, each table in key order,
-/// and commits it durably, as [`write_and_commit`] does.
+/// Writes `pending` (each table's rows already in key order) in one
+/// durable commit ([`commit_rows`]).
 fn commit_pending(db: &Database, dir: &Path, pending: &Pending) -> Result<(), StoreError> {
-    let err = |e: redb::Error| db_err(dir, e);
-    let mut txn = db.begin_write().map_err(|e| err(e.into()))?;
-    txn.set_durability(Durability::Immediate)
-        .map_err(|e| err(e.into()))?;
-    txn.set_quick_repair(true);
-    for tree in TreeId::ALL {
-        let mut table = txn.open_table(tree.table()).map_err(|e| err(e.into()))?;
-        for (key, value) in &pending.trees[tree.index()] {
-            match value {
-                Some(v) => table.insert(key.as_slice(), v.as_slice()).map(drop),
-                None => table.remove(key.as_slice()).map(drop),
-            }
-            .map_err(|e| err(e.into()))?;
-        }
-    }
-    txn.commit().map_err(|e| err(e.into()))
+    let rows = TreeId::ALL.into_iter().flat_map(|tree| {
+        pending.trees[tree.index()]
+            .iter()
+            .map(move |(k, v)| (tree, k.as_slice(), v.as_deref()))
+    });
+    commit_rows(db, dir, &[], rows)
 }
 
 /// Stores whose next [`CommitHandle::commit`] fails (tests only: debug
@@ -807,9 +797,7 @@ impl Backend {
     /// the caller takes them all away). The cached snapshot is dropped, so
     /// that reads see the commit.
     pub(crate) fn pop_pending(&self) {
-        if let Ok(mut s) = self.snapshot.lock() {
-            *s = None;
-        }
+        self.forget_snapshot();
         let mut pending = self
             .pending
             .lock()
@@ -822,13 +810,18 @@ impl Backend {
     /// Takes away every commit's pending writes (one failed, and every
     /// later one was prepared over it), and the cached snapshot.
     pub(crate) fn forget_pending(&self) {
-        if let Ok(mut s) = self.snapshot.lock() {
-            *s = None;
-        }
+        self.forget_snapshot();
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
+    }
+
+    /// Drops the cached snapshot: the next read sees the last commit.
+    fn forget_snapshot(&self) {
+        if let Ok(mut s) = self.snapshot.lock() {
+            *s = None;
+        }
     }
 
     /// A handle that commits to this store from another thread, or `None`
@@ -1043,17 +1036,12 @@ impl Backend {
     pub(crate) fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
         // Reads after the commit must see it: drop the cached snapshot
         // whatever the commit's outcome.
-        let forget = || {
-            if let Ok(mut s) = self.snapshot.lock() {
-                *s = None;
-            }
-        };
-        forget();
+        self.forget_snapshot();
         let Handle::Write(db) = &self.db else {
             return Err(StoreError::ReadOnly(self.dir.clone()));
         };
         let result = contained(&self.dir, || write_and_commit(db, &self.dir, writes));
-        forget();
+        self.forget_snapshot();
         result
     }
 
@@ -1092,8 +1080,7 @@ impl Backend {
     }
 }
 
-/// Writes `writes` in one redb write transaction and commits it durably
-/// (see the module docs).
+/// Writes `writes` in one durable commit ([`commit_rows`]).
 fn write_and_commit(db: &Database, dir: &Path, mut writes: WriteSet) -> Result<(), StoreError> {
     // In key order within each table, B-tree inserts touch each page
     // once rather than once per row that lands on it (a group's map
@@ -1102,12 +1089,28 @@ fn write_and_commit(db: &Database, dir: &Path, mut writes: WriteSet) -> Result<(
     writes
         .writes
         .sort_by(|a, b| (a.0.index(), &a.1).cmp(&(b.0.index(), &b.1)));
+    let rows = writes
+        .writes
+        .iter()
+        .map(|(tree, k, v)| (*tree, k.as_slice(), v.as_deref()));
+    commit_rows(db, dir, &writes.clears, rows)
+}
+
+/// One redb write transaction (see the module docs: durable, two-phase,
+/// quick repair): `clears` emptied first, then `rows` written in the
+/// order given (`None`: the key removed), then committed.
+fn commit_rows<'a>(
+    db: &Database,
+    dir: &Path,
+    clears: &[TreeId],
+    rows: impl Iterator<Item = (TreeId, &'a [u8], Option<&'a [u8]>)>,
+) -> Result<(), StoreError> {
     let err = |e: redb::Error| db_err(dir, e);
     let mut txn = db.begin_write().map_err(|e| err(e.into()))?;
     txn.set_durability(Durability::Immediate)
         .map_err(|e| err(e.into()))?;
     txn.set_quick_repair(true);
-    for tree in &writes.clears {
+    for tree in clears {
         txn.delete_table(tree.table()).map_err(|e| err(e.into()))?;
     }
     {
@@ -1115,11 +1118,11 @@ fn write_and_commit(db: &Database, dir: &Path, mut writes: WriteSet) -> Result<(
         for tree in TreeId::ALL {
             tables.push(txn.open_table(tree.table()).map_err(|e| err(e.into()))?);
         }
-        for (tree, key, value) in &writes.writes {
+        for (tree, key, value) in rows {
             let table = &mut tables[tree.index()];
             match value {
-                Some(v) => table.insert(key.as_slice(), v.as_slice()).map(drop),
-                None => table.remove(key.as_slice()).map(drop),
+                Some(v) => table.insert(key, v).map(drop),
+                None => table.remove(key).map(drop),
             }
             .map_err(|e| err(e.into()))?;
         }

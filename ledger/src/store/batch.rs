@@ -444,9 +444,8 @@ impl Batch {
         if let Some(writes) = finished.writes {
             ledger.backend.commit(writes)?;
         }
-        if let Some((head, rules)) = finished.state {
-            ledger.head = head;
-            ledger.rules = rules;
+        if let Some(state) = finished.state {
+            ledger.set_state(state);
         }
         Ok(finished.appended)
     }
@@ -520,7 +519,7 @@ pub(super) struct Finished {
     pub(super) writes: Option<WriteSet>,
     /// The ledger's head and rules once it is committed; `None`: as they
     /// are (no entry appended).
-    pub(super) state: Option<(Head, ChainRules)>,
+    pub(super) state: Option<super::LedgerState>,
     /// The entries appended.
     pub(super) appended: Vec<Appended>,
 }

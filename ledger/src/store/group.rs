@@ -29,6 +29,10 @@ use custody_format::time::Timestamp;
 use ed25519_dalek::SigningKey;
 use std::sync::Arc;
 
+/// A ledger's head and chain rules: all of its state that a commit moves
+/// ([`Ledger::state`]).
+pub(crate) type LedgerState = (Head, ChainRules);
+
 /// One submission to a group commit: an event to sign, or a statement
 /// signed by its author to register (format v3).
 #[derive(Clone, Debug)]
@@ -114,9 +118,8 @@ impl Ledger {
                     }
                 }
             }
-            if let Some((head, rules)) = finished.state {
-                ledger.head = head;
-                ledger.rules = rules;
+            if let Some(state) = finished.state {
+                ledger.set_state(state);
             }
             Ok(finished.appended)
         });
@@ -128,16 +131,23 @@ impl Ledger {
 
     /// The ledger's head and rules: what [`Ledger::abandon_pending`] puts
     /// back.
-    pub(crate) fn state(&self) -> (Head, ChainRules) {
+    pub(crate) fn state(&self) -> LedgerState {
         (self.head, self.rules.clone())
+    }
+
+    /// Moves the ledger's head and rules to `state`: after a commit, or
+    /// back after a failed one.
+    pub(super) fn set_state(&mut self, (head, rules): LedgerState) {
+        self.head = head;
+        self.rules = rules;
     }
 
     /// Forgets every commit left under way ([`Ledger::append_group_pending`])
     /// after one of them failed, and puts back the head and rules of
     /// `before`, the state before the failed one.
-    pub(crate) fn abandon_pending(&mut self, before: (Head, ChainRules)) {
+    pub(crate) fn abandon_pending(&mut self, before: LedgerState) {
         self.backend.forget_pending();
-        (self.head, self.rules) = before;
+        self.set_state(before);
     }
 
     /// The first pending commit is on disk: reads see the store's rows.

@@ -29,6 +29,7 @@ pub use bundle::{AnchorNote, BundleBuildError};
 pub use check::{DerivedReport, Mismatch, RowProblem, Table};
 pub use error::{AppendError, Refusal, StoreError};
 pub use extend::ExtendError;
+pub(crate) use group::LedgerState;
 pub use group::{GroupCommit, Submission};
 pub use map::SealedCheckpoint;
 pub use restore::{Left, RestoreCause, RestoreError, RestoreItem, RestoreOptions, RESTORE_CHUNK};
