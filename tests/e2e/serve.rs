@@ -23,9 +23,18 @@ impl Server {
     /// Starts `custody serve` on the store with `extra` arguments and
     /// returns once it printed the address it listens on.
     pub(crate) fn start(env: &Env, extra: &[&str]) -> Server {
+        Server::start_in(env, extra, "")
+    }
+
+    /// As [`Server::start`], with `shell` run first by `sh` in the
+    /// process that then becomes the server (`ulimit -n 200`, say).
+    pub(crate) fn start_in(env: &Env, extra: &[&str], shell: &str) -> Server {
         let stderr = env.path(&format!("serve-{}.err", std::process::id()));
         let stderr = unique(stderr);
-        let mut child = Command::new(BIN)
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{shell}\nexec \"$0\" \"$@\""))
+            .arg(BIN)
             .args(["--store", s(&env.store), "serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("CUSTODY_STORE")

@@ -545,3 +545,56 @@ fn connections_beyond_the_limit_are_refused_until_one_closes() {
         server.stderr()
     );
 }
+
+/// The connection bound follows the descriptor limit: a server started
+/// with `ulimit -n` at 150 (soft) under 200 (hard) raises its soft limit
+/// to 200 and holds (200 − 128 reserved) / 2 = 36 connections, and
+/// refuses the 37th. Without the raise it would hold 11; without the
+/// descriptor arithmetic, 1,024, and a flood of connections would leave
+/// it no descriptor to open its store or answer anyone with.
+#[test]
+fn the_connection_bound_follows_the_descriptor_limit() {
+    use std::net::TcpStream;
+    let hard = std::process::Command::new("sh")
+        .args(["-c", "ulimit -H -n"])
+        .output()
+        .unwrap();
+    let hard = String::from_utf8_lossy(&hard.stdout).trim().to_string();
+    if hard != "unlimited" && hard.parse::<u64>().is_ok_and(|h| h < 200) {
+        eprintln!("skipped: the hard descriptor limit here is {hard}, under 200");
+        return;
+    }
+    let env = Env::new(CUSTODY);
+    let server = Server::start_in(&env, &[], "ulimit -S -n 150 && ulimit -H -n 200 || exit 9");
+    let addr = server.url.strip_prefix("http://").unwrap().to_string();
+    let mut held: Vec<TcpStream> = Vec::new();
+    for n in 0..36 {
+        let mut alive = TcpStream::connect(&addr).unwrap();
+        alive
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            .unwrap();
+        let mut first = [0u8; 12];
+        alive.read_exact(&mut first).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&first),
+            "HTTP/1.1 200",
+            "connection {} of the 36 the limit allows",
+            n + 1
+        );
+        held.push(alive);
+    }
+    let mut next = TcpStream::connect(&addr).unwrap();
+    next.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
+    let answer = read_until_closed(&mut next);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(
+        server
+            .stderr()
+            .contains("refusing connections: 36 are open"),
+        "{}",
+        server.stderr()
+    );
+    drop(held);
+    assert_eq!(server.stop(), 0);
+}
