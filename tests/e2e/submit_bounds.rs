@@ -479,20 +479,8 @@ fn connections_beyond_the_limit_are_refused_until_one_closes() {
     let addr = server.url.strip_prefix("http://").unwrap().to_string();
     let healthz = format!("{}/healthz", server.url);
 
-    // Four connections hold every place, each idle after a request was
-    // answered on it (so each surely holds its place: the server takes it
-    // before it reads anything).
-    let mut held: Vec<TcpStream> = Vec::new();
-    for _ in 0..4 {
-        let mut alive = TcpStream::connect(&addr).unwrap();
-        alive
-            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-            .unwrap();
-        let mut first = [0u8; 12];
-        alive.read_exact(&mut first).unwrap();
-        assert_eq!(&first, b"HTTP/1.1 200");
-        held.push(alive);
-    }
+    // Four connections hold every place.
+    let mut held = hold_connections(&addr, 4);
 
     // The fifth is answered 503 at once, whether or not it sent a
     // request, and closed; the request it sent is not served.
@@ -546,6 +534,28 @@ fn connections_beyond_the_limit_are_refused_until_one_closes() {
     );
 }
 
+/// `n` connections to the server at `addr`, each idle after a request was
+/// answered on it (so each surely holds its place: the server takes it
+/// before it reads anything).
+fn hold_connections(addr: &str, n: usize) -> Vec<std::net::TcpStream> {
+    (1..=n)
+        .map(|i| {
+            let mut alive = std::net::TcpStream::connect(addr).unwrap();
+            alive
+                .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+                .unwrap();
+            let mut first = [0u8; 12];
+            alive.read_exact(&mut first).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&first),
+                "HTTP/1.1 200",
+                "connection {i} of the {n} the limit allows"
+            );
+            alive
+        })
+        .collect()
+}
+
 /// The connection bound follows the descriptor limit: a server started
 /// with `ulimit -n` at 150 (soft) under 200 (hard) raises its soft limit
 /// to 200 and holds (200 − 128 reserved) / 2 = 36 connections, and
@@ -567,22 +577,7 @@ fn the_connection_bound_follows_the_descriptor_limit() {
     let env = Env::new(CUSTODY);
     let server = Server::start_in(&env, &[], "ulimit -S -n 150 && ulimit -H -n 200 || exit 9");
     let addr = server.url.strip_prefix("http://").unwrap().to_string();
-    let mut held: Vec<TcpStream> = Vec::new();
-    for n in 0..36 {
-        let mut alive = TcpStream::connect(&addr).unwrap();
-        alive
-            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-            .unwrap();
-        let mut first = [0u8; 12];
-        alive.read_exact(&mut first).unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&first),
-            "HTTP/1.1 200",
-            "connection {} of the 36 the limit allows",
-            n + 1
-        );
-        held.push(alive);
-    }
+    let held = hold_connections(&addr, 36);
     let mut next = TcpStream::connect(&addr).unwrap();
     next.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
         .unwrap();
