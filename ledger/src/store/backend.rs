@@ -115,11 +115,15 @@ pub(crate) enum TreeId {
     /// governance index because a server adds one per group commit, up to
     /// millions a day: the registry an open replays need not read them.
     Checkpoints,
+    /// seq of a commit's last entry (u64 big-endian) → the person map
+    /// nodes that commit changed, newer than `map_nodes` (layout 6; see
+    /// `store::map`, "The node log").
+    MapNodeLog,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 14] = [
+    const ALL: [TreeId; 15] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -134,6 +138,7 @@ impl TreeId {
         TreeId::Statements,
         TreeId::Redacted,
         TreeId::Checkpoints,
+        TreeId::MapNodeLog,
     ];
 
     /// The redb table's name.
@@ -153,6 +158,7 @@ impl TreeId {
             TreeId::Statements => "statements",
             TreeId::Redacted => "redacted",
             TreeId::Checkpoints => "checkpoints",
+            TreeId::MapNodeLog => "map_node_log",
         }
     }
 
@@ -734,6 +740,19 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
+        self.open_in_snapshot(tree)?
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
+    /// `tree` opened in the snapshot reads see (the outer error: no
+    /// snapshot; the inner one: redb's, to tell a missing table apart).
+    fn open_in_snapshot(
+        &self,
+        tree: TreeId,
+    ) -> Result<
+        Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, redb::TableError>,
+        StoreError,
+    > {
         let shared;
         let txn = match &self.db {
             Handle::Write(db) => {
@@ -746,8 +765,17 @@ impl Backend {
             }
             Handle::Read(_, snapshot) => snapshot.as_ref(),
         };
-        txn.open_table(tree.table())
-            .map_err(|e| db_err(&self.dir, e))
+        Ok(txn.open_table(tree.table()))
+    }
+
+    /// Whether the store has `tree` (a table an older layout lacks is
+    /// made by the first commit of this build).
+    pub(crate) fn has_table(&self, tree: TreeId) -> Result<bool, StoreError> {
+        contained(&self.dir, || match self.open_in_snapshot(tree)? {
+            Ok(_) => Ok(true),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+            Err(e) => Err(db_err(&self.dir, e)),
+        })
     }
 
     /// The writer's read transaction over its last commit (made if none).
