@@ -749,10 +749,7 @@ impl Backend {
     fn open_in_snapshot(
         &self,
         tree: TreeId,
-    ) -> Result<
-        Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, redb::TableError>,
-        StoreError,
-    > {
+    ) -> Result<Result<ReadTable, redb::TableError>, StoreError> {
         let shared;
         let txn = match &self.db {
             Handle::Write(db) => {
@@ -1157,6 +1154,9 @@ fn commit_rows<'a>(
     }
     txn.commit().map_err(|e| err(e.into()))
 }
+
+/// A table opened in a read transaction.
+type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 /// One table of the store, opened for many reads ([`Backend::reader`]).
 pub(crate) struct TableReader<'a> {

@@ -508,7 +508,7 @@ impl Ledger {
         map_hash::update_root(&mut nodes, &keys)?;
         let want = nodes.count;
         let mut have = self.count_rows(TreeId::MapNodes)?;
-        for ((depth, prefix), _) in &logged {
+        for (depth, prefix) in logged.keys() {
             if self
                 .backend
                 .get(TreeId::MapNodes, &node_row_key(prefix, *depth))?

@@ -69,6 +69,9 @@ pub(super) const MERGE_EVERY: usize = 16;
 /// memory a handle holds for the log: ~80 bytes a node.
 pub(super) const MERGE_NODES: usize = 262_144;
 
+/// Person map nodes by (depth, prefix).
+pub(super) type LoggedNodes = HashMap<(u8, Hash), Hash>;
+
 /// The person map nodes the node log holds (see the module's
 /// documentation), newer than `map_nodes`: read from the log on first
 /// use, then kept in step by the handle's own commits.
@@ -197,7 +200,7 @@ impl Ledger {
 
     /// Every node the log holds, and the number of its rows, read from
     /// the store now (the check trusts no copy this handle kept).
-    pub(super) fn logged_nodes(&self) -> Result<(HashMap<(u8, Hash), Hash>, usize), StoreError> {
+    pub(super) fn logged_nodes(&self) -> Result<(LoggedNodes, usize), StoreError> {
         if !self.node_log {
             return Ok((HashMap::new(), 0));
         }
