@@ -50,7 +50,8 @@ pub enum Table {
     Statuses,
     /// person map key → the person's stream (count and head).
     MapLeaves,
-    /// (depth, prefix) → hash of a person map subtree.
+    /// (depth, prefix) → hash of a person map subtree, as readers read it:
+    /// the node log (`map_node_log`, layout 6) over `map_nodes`.
     MapNodes,
     /// The governance stream's count and head (the meta row `gov`).
     GovStream,
@@ -75,7 +76,7 @@ impl Table {
             Table::Merkle => "merkle",
             Table::Statuses => "statuses",
             Table::MapLeaves => "map_leaves",
-            Table::MapNodes => "map_nodes",
+            Table::MapNodes => "map_nodes (with map_node_log)",
             Table::GovStream => "meta/gov",
             Table::Statements => "statements",
             Table::Redacted => "redacted",
