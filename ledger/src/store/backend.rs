@@ -1023,11 +1023,12 @@ impl Backend {
         }
     }
 
-    /// Deletes `trees` from the file, as a store of an older layout that
-    /// never had them (for the tests of the upgrade; a commit makes them
-    /// again, empty).
+    /// Deletes `trees` from the file and writes layout `marker`, as a
+    /// store of an older layout that never had them (for the tests of the
+    /// upgrade; a commit makes them again, empty). Layout 2 had no
+    /// governance row either.
     #[cfg(test)]
-    pub(crate) fn drop_tables(&self, trees: &[TreeId]) -> Result<(), StoreError> {
+    pub(crate) fn drop_tables(&self, trees: &[TreeId], marker: &[u8]) -> Result<(), StoreError> {
         let Handle::Write(db) = &self.db else {
             return Err(StoreError::ReadOnly(self.dir.clone()));
         };
@@ -1039,9 +1040,11 @@ impl Backend {
         let mut meta = txn
             .open_table(TreeId::Meta.table())
             .map_err(|e| err(e.into()))?;
-        meta.insert(b"custody".as_slice(), b"2".as_slice())
+        meta.insert(b"custody".as_slice(), marker)
             .map_err(|e| err(e.into()))?;
-        meta.remove(b"gov".as_slice()).map_err(|e| err(e.into()))?;
+        if marker == b"2" {
+            meta.remove(b"gov".as_slice()).map_err(|e| err(e.into()))?;
+        }
         drop(meta);
         txn.commit().map_err(|e| err(e.into()))
     }

@@ -889,7 +889,10 @@ mod tests {
         let root = l.map_root().unwrap();
         // Back to layout 2: the tables gone, the marker 2.
         l.backend
-            .drop_tables(&[TreeId::MapLeaves, TreeId::MapNodes, TreeId::MapNodeLog])
+            .drop_tables(
+                &[TreeId::MapLeaves, TreeId::MapNodes, TreeId::MapNodeLog],
+                b"2",
+            )
             .unwrap();
         drop(l);
         let p1 = PersonId::new("P-1").unwrap();

@@ -1192,6 +1192,64 @@ mod layout_tests {
     use ed25519_dalek::SigningKey;
     use serde_json::json;
 
+    /// A store of layout 5 (no node log: `map_nodes` up to date) is read
+    /// as it is, and the first writable open makes the empty log with the
+    /// marker 6; the map, its check and the appends after it (which log
+    /// their nodes) agree throughout.
+    #[test]
+    fn a_layout_5_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
+        l.confirm_clock();
+        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
+            public_key: crate::keyfile::public_key_of(&authority),
+            role: custody_format::event::Role::Investigator,
+            holder: "A".into(),
+        });
+        l.append(vec![grant], &authority).unwrap();
+        let sighting = |p: &str| {
+            event_from_value(
+                json!({"type":"sighting","person":p,"occurred_at":"2023","source":"tv"}),
+            )
+            .unwrap()
+        };
+        l.append(vec![sighting("P-1"), sighting("P-2")], &authority)
+            .unwrap();
+        l.checkpoint(&authority).unwrap();
+        let root = l.map_root().unwrap();
+        // Back to layout 5: the log merged into map_nodes, its table gone.
+        let mut w = WriteSet::new();
+        for ((d, p), h) in l.logged_nodes().unwrap().0 {
+            w.insert(TreeId::MapNodes, &super::map::node_row_key(&p, d), &h);
+        }
+        l.backend.commit(w).unwrap();
+        l.backend.drop_tables(&[TreeId::MapNodeLog], b"5").unwrap();
+        drop(l);
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert!(!r.node_log);
+            assert_eq!(r.map_root().unwrap(), root);
+            assert!(r.check_derived(|_| ()).unwrap().is_clean());
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        assert_eq!(
+            l.backend.get(TreeId::Meta, MARKER_KEY).unwrap(),
+            Some(super::LAYOUT_VERSION.to_vec())
+        );
+        assert!(l.node_log);
+        assert_eq!(l.map_root().unwrap(), root);
+        l.append(vec![sighting("P-3")], &authority).unwrap();
+        assert_eq!(l.logged_nodes().unwrap().1, 1, "the append's nodes, logged");
+        let report = l.check_derived(|_| ()).unwrap();
+        assert!(report.is_clean(), "{report:?}");
+        l.checkpoint(&authority).unwrap();
+        drop(l);
+        let r = Ledger::open_read_only(&path).unwrap();
+        assert!(r.check_derived(|_| ()).unwrap().is_clean());
+    }
+
     /// A store of layout 4 (checkpoints listed in the governance index) is
     /// read as it is, and the first writable open moves its checkpoints to
     /// their own index in one commit: the same latest checkpoint, the same
