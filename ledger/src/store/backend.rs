@@ -115,11 +115,15 @@ pub(crate) enum TreeId {
     /// governance index because a server adds one per group commit, up to
     /// millions a day: the registry an open replays need not read them.
     Checkpoints,
+    /// seq of a commit's last entry (u64 big-endian) → the person map
+    /// nodes that commit changed, newer than `map_nodes` (layout 6; see
+    /// `store::map`, "The node log").
+    MapNodeLog,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 14] = [
+    const ALL: [TreeId; 15] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -134,6 +138,7 @@ impl TreeId {
         TreeId::Statements,
         TreeId::Redacted,
         TreeId::Checkpoints,
+        TreeId::MapNodeLog,
     ];
 
     /// The redb table's name.
@@ -153,6 +158,7 @@ impl TreeId {
             TreeId::Statements => "statements",
             TreeId::Redacted => "redacted",
             TreeId::Checkpoints => "checkpoints",
+            TreeId::MapNodeLog => "map_node_log",
         }
     }
 
@@ -734,6 +740,16 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
+        self.open_in_snapshot(tree)?
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
+    /// `tree` opened in the snapshot reads see (the outer error: no
+    /// snapshot; the inner one: redb's, to tell a missing table apart).
+    fn open_in_snapshot(
+        &self,
+        tree: TreeId,
+    ) -> Result<Result<ReadTable, redb::TableError>, StoreError> {
         let shared;
         let txn = match &self.db {
             Handle::Write(db) => {
@@ -746,8 +762,17 @@ impl Backend {
             }
             Handle::Read(_, snapshot) => snapshot.as_ref(),
         };
-        txn.open_table(tree.table())
-            .map_err(|e| db_err(&self.dir, e))
+        Ok(txn.open_table(tree.table()))
+    }
+
+    /// Whether the store has `tree` (a table an older layout lacks is
+    /// made by the first commit of this build).
+    pub(crate) fn has_table(&self, tree: TreeId) -> Result<bool, StoreError> {
+        contained(&self.dir, || match self.open_in_snapshot(tree)? {
+            Ok(_) => Ok(true),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+            Err(e) => Err(db_err(&self.dir, e)),
+        })
     }
 
     /// The writer's read transaction over its last commit (made if none).
@@ -998,11 +1023,12 @@ impl Backend {
         }
     }
 
-    /// Deletes `trees` from the file, as a store of an older layout that
-    /// never had them (for the tests of the upgrade; a commit makes them
-    /// again, empty).
+    /// Deletes `trees` from the file and writes layout `marker`, as a
+    /// store of an older layout that never had them (for the tests of the
+    /// upgrade; a commit makes them again, empty). Layout 2 had no
+    /// governance row either.
     #[cfg(test)]
-    pub(crate) fn drop_tables(&self, trees: &[TreeId]) -> Result<(), StoreError> {
+    pub(crate) fn drop_tables(&self, trees: &[TreeId], marker: &[u8]) -> Result<(), StoreError> {
         let Handle::Write(db) = &self.db else {
             return Err(StoreError::ReadOnly(self.dir.clone()));
         };
@@ -1014,9 +1040,11 @@ impl Backend {
         let mut meta = txn
             .open_table(TreeId::Meta.table())
             .map_err(|e| err(e.into()))?;
-        meta.insert(b"custody".as_slice(), b"2".as_slice())
+        meta.insert(b"custody".as_slice(), marker)
             .map_err(|e| err(e.into()))?;
-        meta.remove(b"gov".as_slice()).map_err(|e| err(e.into()))?;
+        if marker == b"2" {
+            meta.remove(b"gov".as_slice()).map_err(|e| err(e.into()))?;
+        }
         drop(meta);
         txn.commit().map_err(|e| err(e.into()))
     }
@@ -1129,6 +1157,9 @@ fn commit_rows<'a>(
     }
     txn.commit().map_err(|e| err(e.into()))
 }
+
+/// A table opened in a read transaction.
+type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 /// One table of the store, opened for many reads ([`Backend::reader`]).
 pub(crate) struct TableReader<'a> {

@@ -4,7 +4,7 @@
 use super::backend::{TreeId, WriteSet};
 use super::disclosed::{encode_row, redacted_key};
 use super::error::{AppendError, Refusal, StoreError};
-use super::map::{encode_value, node_row_key, TableMap, GOV_KEY};
+use super::map::{encode_value, TableMap, GOV_KEY};
 use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
 use custody_format::commit::{slots_of, Disclosure, Slot, SlotContent};
@@ -442,7 +442,11 @@ impl Batch {
     pub(super) fn commit(self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
         let finished = self.finish(ledger)?;
         if let Some(writes) = finished.writes {
-            ledger.backend.commit(writes)?;
+            if let Err(e) = ledger.backend.commit(writes) {
+                // The node log was kept in step as if it had landed.
+                ledger.forget_map_log();
+                return Err(e);
+            }
         }
         if let Some(state) = finished.state {
             ledger.set_state(state);
@@ -489,10 +493,7 @@ impl Batch {
         for (k, v) in &self.persons_pending {
             self.writes.insert(TreeId::MapLeaves, k, &encode_value(v));
         }
-        for ((depth, prefix), hash) in &self.map_nodes {
-            self.writes
-                .insert(TreeId::MapNodes, &node_row_key(prefix, *depth), hash);
-        }
+        ledger.log_map_nodes(&self.map_nodes, head.seq, &mut self.writes)?;
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }

@@ -50,7 +50,8 @@ pub enum Table {
     Statuses,
     /// person map key → the person's stream (count and head).
     MapLeaves,
-    /// (depth, prefix) → hash of a person map subtree.
+    /// (depth, prefix) → hash of a person map subtree, as readers read it:
+    /// the node log (`map_node_log`, layout 6) over `map_nodes`.
     MapNodes,
     /// The governance stream's count and head (the meta row `gov`).
     GovStream,
@@ -75,7 +76,7 @@ impl Table {
             Table::Merkle => "merkle",
             Table::Statuses => "statuses",
             Table::MapLeaves => "map_leaves",
-            Table::MapNodes => "map_nodes",
+            Table::MapNodes => "map_nodes (with map_node_log)",
             Table::GovStream => "meta/gov",
             Table::Statements => "statements",
             Table::Redacted => "redacted",
@@ -494,16 +495,29 @@ impl Ledger {
             None if got.is_some() => report.note(Table::GovStream, "gov", RowProblem::Extra),
             None => {}
         }
+        // What a reader reads of a node: the node log's (layout 6), else
+        // the table's row.
+        let (logged, _) = self.logged_nodes()?;
         let mut nodes = NodeCheck {
             ledger: self,
             leaves: streams,
+            logged: &logged,
             report,
             count: 0,
         };
         let keys: Vec<Hash> = streams.keys().copied().collect();
         map_hash::update_root(&mut nodes, &keys)?;
         let want = nodes.count;
-        let have = self.count_rows(TreeId::MapNodes)?;
+        let mut have = self.count_rows(TreeId::MapNodes)?;
+        for (depth, prefix) in logged.keys() {
+            if self
+                .backend
+                .get(TreeId::MapNodes, &node_row_key(prefix, *depth))?
+                .is_none()
+            {
+                have += 1;
+            }
+        }
         if have > want {
             report.note(
                 Table::MapNodes,
@@ -521,6 +535,8 @@ impl Ledger {
 struct NodeCheck<'a> {
     ledger: &'a Ledger,
     leaves: &'a BTreeMap<Hash, MapValue>,
+    /// The node log's nodes, which readers read before the table's rows.
+    logged: &'a std::collections::HashMap<(u8, Hash), Hash>,
     report: &'a mut DerivedReport,
     /// Subtrees of two leaves or more: the rows the table should hold.
     count: u64,
@@ -548,7 +564,10 @@ impl MapStore for NodeCheck<'_> {
     fn set_node(&mut self, prefix: &Hash, depth: usize, hash: Hash) -> Result<(), StoreError> {
         let d = u8::try_from(depth).expect("a node splits on a bit below 256");
         let key = node_row_key(prefix, d);
-        let got = self.ledger.backend.get(TreeId::MapNodes, &key)?;
+        let got = match self.logged.get(&(d, *prefix)) {
+            Some(h) => Some(h.to_vec()),
+            None => self.ledger.backend.get(TreeId::MapNodes, &key)?,
+        };
         self.count += 1;
         self.report.compare(
             Table::MapNodes,
@@ -1000,10 +1019,53 @@ mod tests {
                 }),
             ),
             (
-                "the map's root node flipped",
+                "the map's root flipped in the node log's last row",
                 Table::MapNodes,
                 RowProblem::Differs,
-                Box::new(|_, w| w.insert(TreeId::MapNodes, &node_row_key(&[0; 32], 0), &[7; 32])),
+                Box::new(|l, w| {
+                    let (key, row) = l.backend.last(TreeId::MapNodeLog).unwrap().unwrap();
+                    let mut nodes = Vec::new();
+                    super::super::map::decode_log_row(&row, |d, p, h| {
+                        nodes.push(((d, p), if d == 0 { [7; 32] } else { h }))
+                    })
+                    .unwrap();
+                    let row = super::super::map::encode_log_row(nodes.iter().map(|(k, v)| (k, v)));
+                    w.insert(TreeId::MapNodeLog, &key, &row);
+                }),
+            ),
+            (
+                "the node log's last row deleted",
+                Table::MapNodes,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    let (key, _) = l.backend.last(TreeId::MapNodeLog).unwrap().unwrap();
+                    w.remove(TreeId::MapNodeLog, &key);
+                }),
+            ),
+            (
+                "the map's root flipped in map_nodes, after the log was merged into it",
+                Table::MapNodes,
+                RowProblem::Differs,
+                Box::new(|l, w| {
+                    for ((d, p), h) in l.logged_nodes().unwrap().0 {
+                        w.insert(TreeId::MapNodes, &node_row_key(&p, d), &h);
+                    }
+                    for row in l.backend.scan_from(TreeId::MapNodeLog, &[]) {
+                        w.remove(TreeId::MapNodeLog, &row.unwrap().0);
+                    }
+                    w.insert(TreeId::MapNodes, &node_row_key(&[0; 32], 0), &[7; 32]);
+                }),
+            ),
+            (
+                "a stray node in the node log",
+                Table::MapNodes,
+                RowProblem::Extra,
+                Box::new(|_, w| {
+                    let node = ((9u8, [0xab; 32]), [7u8; 32]);
+                    let row =
+                        super::super::map::encode_log_row(std::iter::once((&node.0, &node.1)));
+                    w.insert(TreeId::MapNodeLog, &seq_key(u64::MAX), &row);
+                }),
             ),
             (
                 "a stray map node",

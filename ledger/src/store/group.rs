@@ -109,12 +109,14 @@ impl Ledger {
                     // were one to, it must not be left under way beside
                     // another commit: refused, nothing pending.
                     Err(_) => {
+                        // The node log was kept in step as if it landed.
+                        ledger.forget_map_log();
                         return Err(StoreError::io(
                             &ledger.dir,
                             std::io::Error::other(
                                 "a group commit would clear a table; nothing was written",
                             ),
-                        ))
+                        ));
                     }
                 }
             }
@@ -147,6 +149,8 @@ impl Ledger {
     /// `before`, the state before the failed one.
     pub(crate) fn abandon_pending(&mut self, before: LedgerState) {
         self.backend.forget_pending();
+        // The node log was kept in step with the commits abandoned.
+        self.forget_map_log();
         self.set_state(before);
     }
 

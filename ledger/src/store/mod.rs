@@ -64,8 +64,16 @@ const MARKER_KEY: &[u8] = b"custody";
 /// writable open of a layout-3 store creates empty in one commit (a v1 or
 /// v2 chain has no commitments, statements or redactions); 5 moves the
 /// checkpoints out of the governance index into their own (`checkpoints`),
-/// which a writable open of an older store does in one commit.
-const LAYOUT_VERSION: &[u8] = b"5";
+/// which a writable open of an older store does in one commit; 6 adds the
+/// person map's node log (`map_node_log`, see `map`): `map_nodes` is then
+/// up to date only with the log applied over it, which a build of layout 5
+/// would not do, so it must refuse such a store. A writable open of a
+/// layout-5 store makes the (empty) log table and the new marker in one
+/// commit.
+const LAYOUT_VERSION: &[u8] = b"6";
+/// The layout before the node log: still read (its `map_nodes` is up to
+/// date), and upgraded on the first writable open.
+const LAYOUT_5: &[u8] = b"5";
 /// The layout whose governance index also lists checkpoints: still read,
 /// and upgraded on the first writable open.
 const LAYOUT_4: &[u8] = b"4";
@@ -121,6 +129,11 @@ pub struct Ledger {
     /// False only for an older store opened read-only, whose governance
     /// index lists its checkpoints.
     checkpoint_index: bool,
+    /// The store has the person map's node log (layout 6). False only for
+    /// an older store opened read-only, which has no log to read.
+    node_log: bool,
+    /// The map nodes the log holds, newer than `map_nodes` (`map`).
+    map_log: std::sync::Mutex<map::MapLog>,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -222,6 +235,7 @@ struct Layout {
     map_ready: bool,
     v3_tables: bool,
     checkpoint_index: bool,
+    node_log: bool,
 }
 
 /// Reads the layout marker; upgrades an older store opened to write.
@@ -233,12 +247,25 @@ fn open_layout(backend: &Backend, dir: &Path) -> Result<Layout, StoreError> {
     let mut map_ready = true;
     let mut v3_tables = true;
     let mut checkpoint_index = true;
+    let mut node_log = true;
     match backend.get(TreeId::Meta, MARKER_KEY)? {
         Some(v) if v == LAYOUT_VERSION => {}
-        Some(v) if v == LAYOUT_4 && backend.is_read_only() => checkpoint_index = false,
+        Some(v) if v == LAYOUT_5 && backend.is_read_only() => node_log = false,
+        Some(v) if v == LAYOUT_5 => {
+            // A commit opens (so creates) every table: the log comes into
+            // being empty with the new marker.
+            let mut writes = WriteSet::new();
+            writes.insert(TreeId::Meta, MARKER_KEY, LAYOUT_VERSION);
+            backend.commit(writes)?;
+        }
+        Some(v) if v == LAYOUT_4 && backend.is_read_only() => {
+            checkpoint_index = false;
+            node_log = false;
+        }
         Some(v) if v == LAYOUT_3 && backend.is_read_only() => {
             v3_tables = false;
             checkpoint_index = false;
+            node_log = false;
         }
         Some(v) if v == LAYOUT_4 || v == LAYOUT_3 => {
             // A commit opens (so creates) every table: format v3's
@@ -252,6 +279,7 @@ fn open_layout(backend: &Backend, dir: &Path) -> Result<Layout, StoreError> {
             map_ready = false;
             v3_tables = false;
             checkpoint_index = false;
+            node_log = false;
         }
         Some(v) if v == LAYOUT_2 => {
             // The map and the governance stream, derived in the same
@@ -275,10 +303,14 @@ fn open_layout(backend: &Backend, dir: &Path) -> Result<Layout, StoreError> {
         }
         None => return Err(StoreError::NoLedger(dir.to_path_buf())),
     }
+    // A store of an older layout, opened read-only, has no node log
+    // (unless it was made from a newer one, as tests do: then it is read).
+    let node_log = node_log || backend.has_table(TreeId::MapNodeLog)?;
     Ok(Layout {
         map_ready,
         v3_tables,
         checkpoint_index,
+        node_log,
     })
 }
 
@@ -378,6 +410,8 @@ impl Ledger {
             map_ready: true,
             v3_tables: true,
             checkpoint_index: true,
+            node_log: true,
+            map_log: Default::default(),
         }
     }
 
@@ -474,6 +508,7 @@ impl Ledger {
             map_ready,
             v3_tables,
             checkpoint_index,
+            node_log,
         } = open_layout(&backend, dir)?;
         let (_, last) = backend
             .last(TreeId::Entries)?
@@ -579,6 +614,8 @@ impl Ledger {
             map_ready,
             v3_tables,
             checkpoint_index,
+            node_log,
+            map_log: Default::default(),
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -1155,6 +1192,64 @@ mod layout_tests {
     use ed25519_dalek::SigningKey;
     use serde_json::json;
 
+    /// A store of layout 5 (no node log: `map_nodes` up to date) is read
+    /// as it is, and the first writable open makes the empty log with the
+    /// marker 6; the map, its check and the appends after it (which log
+    /// their nodes) agree throughout.
+    #[test]
+    fn a_layout_5_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
+        l.confirm_clock();
+        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
+            public_key: crate::keyfile::public_key_of(&authority),
+            role: custody_format::event::Role::Investigator,
+            holder: "A".into(),
+        });
+        l.append(vec![grant], &authority).unwrap();
+        let sighting = |p: &str| {
+            event_from_value(
+                json!({"type":"sighting","person":p,"occurred_at":"2023","source":"tv"}),
+            )
+            .unwrap()
+        };
+        l.append(vec![sighting("P-1"), sighting("P-2")], &authority)
+            .unwrap();
+        l.checkpoint(&authority).unwrap();
+        let root = l.map_root().unwrap();
+        // Back to layout 5: the log merged into map_nodes, its table gone.
+        let mut w = WriteSet::new();
+        for ((d, p), h) in l.logged_nodes().unwrap().0 {
+            w.insert(TreeId::MapNodes, &super::map::node_row_key(&p, d), &h);
+        }
+        l.backend.commit(w).unwrap();
+        l.backend.drop_tables(&[TreeId::MapNodeLog], b"5").unwrap();
+        drop(l);
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert!(!r.node_log);
+            assert_eq!(r.map_root().unwrap(), root);
+            assert!(r.check_derived(|_| ()).unwrap().is_clean());
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        assert_eq!(
+            l.backend.get(TreeId::Meta, MARKER_KEY).unwrap(),
+            Some(super::LAYOUT_VERSION.to_vec())
+        );
+        assert!(l.node_log);
+        assert_eq!(l.map_root().unwrap(), root);
+        l.append(vec![sighting("P-3")], &authority).unwrap();
+        assert_eq!(l.logged_nodes().unwrap().1, 1, "the append's nodes, logged");
+        let report = l.check_derived(|_| ()).unwrap();
+        assert!(report.is_clean(), "{report:?}");
+        l.checkpoint(&authority).unwrap();
+        drop(l);
+        let r = Ledger::open_read_only(&path).unwrap();
+        assert!(r.check_derived(|_| ()).unwrap().is_clean());
+    }
+
     /// A store of layout 4 (checkpoints listed in the governance index) is
     /// read as it is, and the first writable open moves its checkpoints to
     /// their own index in one commit: the same latest checkpoint, the same
@@ -1202,7 +1297,7 @@ mod layout_tests {
         let l = Ledger::open(&path).unwrap();
         assert_eq!(
             l.backend.get(TreeId::Meta, MARKER_KEY).unwrap(),
-            Some(b"5".to_vec())
+            Some(super::LAYOUT_VERSION.to_vec())
         );
         assert_eq!(l.checkpoint_seqs().unwrap(), checkpoints);
         assert_eq!(l.governance_seqs().unwrap(), governance);
