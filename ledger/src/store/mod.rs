@@ -1192,16 +1192,13 @@ mod layout_tests {
     use ed25519_dalek::SigningKey;
     use serde_json::json;
 
-    /// A store of layout 5 (no node log: `map_nodes` up to date) is read
-    /// as it is, and the first writable open makes the empty log with the
-    /// marker 6; the map, its check and the appends after it (which log
-    /// their nodes) agree throughout.
-    #[test]
-    fn a_layout_5_store_is_read_and_then_upgraded() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l");
+    /// A new ledger at `path` whose authority (returned) also holds
+    /// `investigator`, and a sighting of a person.
+    fn authority_investigates(
+        path: &std::path::Path,
+    ) -> (Ledger, SigningKey, impl Fn(&str) -> Event) {
         let authority = SigningKey::from_bytes(&[1; 32]);
-        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
+        let (mut l, _) = Ledger::create(path, "t", "A", &authority).unwrap();
         l.confirm_clock();
         let grant = Event::KeyGranted(custody_format::event::KeyGranted {
             public_key: crate::keyfile::public_key_of(&authority),
@@ -1215,6 +1212,18 @@ mod layout_tests {
             )
             .unwrap()
         };
+        (l, authority, sighting)
+    }
+
+    /// A store of layout 5 (no node log: `map_nodes` up to date) is read
+    /// as it is, and the first writable open makes the empty log with the
+    /// marker 6; the map, its check and the appends after it (which log
+    /// their nodes) agree throughout.
+    #[test]
+    fn a_layout_5_store_is_read_and_then_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
         l.append(vec![sighting("P-1"), sighting("P-2")], &authority)
             .unwrap();
         l.checkpoint(&authority).unwrap();
@@ -1258,19 +1267,8 @@ mod layout_tests {
     fn a_layout_4_store_is_read_and_then_upgraded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l");
-        let authority = SigningKey::from_bytes(&[1; 32]);
-        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
-        l.confirm_clock();
-        let event = event_from_value(
-            json!({"type":"sighting","person":"P-1","occurred_at":"2023","source":"tv"}),
-        )
-        .unwrap();
-        let grant = Event::KeyGranted(custody_format::event::KeyGranted {
-            public_key: crate::keyfile::public_key_of(&authority),
-            role: custody_format::event::Role::Investigator,
-            holder: "A".into(),
-        });
-        l.append(vec![grant], &authority).unwrap();
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        let event = sighting("P-1");
         l.append(vec![event.clone()], &authority).unwrap();
         l.checkpoint(&authority).unwrap();
         l.append(vec![event], &authority).unwrap();
