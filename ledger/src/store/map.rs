@@ -112,6 +112,20 @@ impl MapLog {
     }
 }
 
+#[cfg(test)]
+impl MapLog {
+    /// A copy that claims to be loaded and holds a wrong node for every
+    /// key a lookup could ask: what a panic midway through an update could
+    /// leave, at its worst.
+    pub(super) fn half_updated_for_test() -> Self {
+        MapLog {
+            loaded: true,
+            nodes: HashMap::new(),
+            rows: vec![seq_key(0).to_vec()],
+        }
+    }
+}
+
 /// A node log row: each node as `depth ‖ prefix[..ceil(depth/8)] ‖ hash`.
 pub(super) fn encode_log_row<'a>(
     nodes: impl Iterator<Item = (&'a (u8, Hash), &'a Hash)>,
@@ -147,7 +161,7 @@ impl Ledger {
         if !self.node_log {
             return Ok(None);
         }
-        let mut log = self.map_log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self.map_log();
         log.load(&self.backend, &self.dir)?;
         Ok(log.nodes.get(&(depth, *prefix)).copied())
     }
@@ -166,7 +180,15 @@ impl Ledger {
         if nodes.is_empty() {
             return Ok(());
         }
-        let mut log = self.map_log.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.node_log {
+            // An older store opened read-only: its commit is refused as
+            // such; the rows are layout 5's, not a log it does not have.
+            for ((depth, prefix), hash) in nodes {
+                writes.insert(TreeId::MapNodes, &node_row_key(prefix, *depth), hash);
+            }
+            return Ok(());
+        }
+        let mut log = self.map_log();
         log.load(&self.backend, &self.dir)?;
         if log.rows.len() + 1 >= MERGE_EVERY || log.nodes.len() + nodes.len() > MERGE_NODES {
             let mut merged = std::mem::take(&mut log.nodes);
@@ -194,8 +216,19 @@ impl Ledger {
 
     /// After a commit that failed: the log is read again on next use.
     pub(super) fn forget_map_log(&self) {
-        let mut log = self.map_log.lock().unwrap_or_else(|p| p.into_inner());
-        *log = MapLog::default();
+        *self.map_log() = MapLog::default();
+    }
+
+    /// This handle's copy of the log. A thread that panicked while holding
+    /// it may have left it half updated, so a poisoned copy is dropped and
+    /// read again from the store on next use.
+    fn map_log(&self) -> std::sync::MutexGuard<'_, MapLog> {
+        self.map_log.lock().unwrap_or_else(|poisoned| {
+            let mut log = poisoned.into_inner();
+            *log = MapLog::default();
+            self.map_log.clear_poison();
+            log
+        })
     }
 
     /// Every node the log holds, and the number of its rows, read from

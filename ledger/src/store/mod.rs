@@ -1237,10 +1237,20 @@ mod layout_tests {
         l.backend.drop_tables(&[TreeId::MapNodeLog], b"5").unwrap();
         drop(l);
         {
-            let r = Ledger::open_read_only(&path).unwrap();
+            let mut r = Ledger::open_read_only(&path).unwrap();
             assert!(!r.node_log);
             assert_eq!(r.map_root().unwrap(), root);
             assert!(r.check_derived(|_| ()).unwrap().is_clean());
+            // An append through it is refused for what the handle is, not
+            // for a log table the old store does not have.
+            let refused = r.append(vec![sighting("P-9")], &authority).unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    super::AppendError::Store(super::StoreError::ReadOnly(_))
+                ),
+                "{refused:?}"
+            );
         }
         let mut l = Ledger::open(&path).unwrap();
         assert_eq!(
@@ -1251,6 +1261,19 @@ mod layout_tests {
         assert_eq!(l.map_root().unwrap(), root);
         l.append(vec![sighting("P-3")], &authority).unwrap();
         assert_eq!(l.logged_nodes().unwrap().1, 1, "the append's nodes, logged");
+        // A thread that panics holding the handle's copy of the log leaves
+        // it suspect: it is dropped and read again, never used half done.
+        let logged_root = l.map_root().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut log = l.map_log.lock().unwrap();
+                *log = super::map::MapLog::half_updated_for_test();
+                panic!("a panic while the log is held");
+            })
+            .join()
+            .unwrap_err();
+        });
+        assert_eq!(l.map_root().unwrap(), logged_root);
         let report = l.check_derived(|_| ()).unwrap();
         assert!(report.is_clean(), "{report:?}");
         l.checkpoint(&authority).unwrap();
