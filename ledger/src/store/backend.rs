@@ -119,11 +119,15 @@ pub(crate) enum TreeId {
     /// nodes that commit changed, newer than `map_nodes` (layout 6; see
     /// `store::map`, "The node log").
     MapNodeLog,
+    /// seq of a commit's last entry (u64 big-endian) → the entry hashes
+    /// and statement ids that commit added, not yet in `hashes` and
+    /// `statements` (layout 6; see `store::id_log`).
+    IdLog,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TreeId::index`].
-    const ALL: [TreeId; 15] = [
+    const ALL: [TreeId; 16] = [
         TreeId::Meta,
         TreeId::Entries,
         TreeId::Hashes,
@@ -139,6 +143,7 @@ impl TreeId {
         TreeId::Redacted,
         TreeId::Checkpoints,
         TreeId::MapNodeLog,
+        TreeId::IdLog,
     ];
 
     /// The redb table's name.
@@ -159,6 +164,7 @@ impl TreeId {
             TreeId::Redacted => "redacted",
             TreeId::Checkpoints => "checkpoints",
             TreeId::MapNodeLog => "map_node_log",
+            TreeId::IdLog => "id_log",
         }
     }
 

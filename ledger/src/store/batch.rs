@@ -4,6 +4,7 @@
 use super::backend::{TreeId, WriteSet};
 use super::disclosed::{encode_row, redacted_key};
 use super::error::{AppendError, Refusal, StoreError};
+use super::id_log::IdKind;
 use super::map::{encode_value, TableMap, GOV_KEY};
 use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
@@ -268,8 +269,6 @@ impl Batch {
                 .insert(TreeId::Merkle, &node_key(level, index), &hash);
             self.nodes.insert((level, index), hash);
         }
-        self.writes
-            .insert(TreeId::Hashes, &entry.hash().0, &seq_key(seq));
         for p in persons {
             self.writes
                 .insert(TreeId::Persons, &person_key(&p, seq), &[]);
@@ -288,8 +287,6 @@ impl Batch {
         }
         match entry.event() {
             Event::Statement(st) => {
-                self.writes
-                    .insert(TreeId::Statements, &st.statement.id().0, &seq_key(seq));
                 self.statements.insert(st.statement.id(), seq);
             }
             Event::Redaction(r) => self.erase(ledger, seq, r)?,
@@ -444,7 +441,7 @@ impl Batch {
         if let Some(writes) = finished.writes {
             if let Err(e) = ledger.backend.commit(writes) {
                 // The node log was kept in step as if it had landed.
-                ledger.forget_map_log();
+                ledger.forget_logs();
                 return Err(e);
             }
         }
@@ -494,6 +491,15 @@ impl Batch {
             self.writes.insert(TreeId::MapLeaves, k, &encode_value(v));
         }
         ledger.log_map_nodes(&self.map_nodes, head.seq, &mut self.writes)?;
+        // Each entry's hash, and a statement's id, by value (`id_log`).
+        let mut ids = Vec::with_capacity(self.entries.len() + self.statements.len());
+        for e in &self.entries {
+            ids.push((IdKind::EntryHash, e.hash().0, e.seq()));
+            if let Event::Statement(st) = e.event() {
+                ids.push((IdKind::Statement, st.statement.id().0, e.seq()));
+            }
+        }
+        ledger.log_ids(&ids, head.seq, &mut self.writes)?;
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }

@@ -16,6 +16,7 @@
 //! next seal, and every bundle proved against it, lie.
 
 use super::backend::TreeId;
+use super::id_log::{IdKind, LoggedId};
 use super::map::{encode_value, node_row_key, GOV_KEY};
 use super::{node_key, person_key, seq_key, Ledger, StoreError};
 use crate::merkle;
@@ -26,14 +27,15 @@ use custody_format::event::{Event, PersonId};
 use custody_format::map_hash::{self, Hash, Leaf, MapStore, MapValue};
 use custody_format::stream::Link;
 use std::collections::BTreeMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 /// A derived table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Table {
-    /// entry hash → seq.
+    /// entry hash → seq, as readers read it: the id log (`id_log`,
+    /// layout 6) and `hashes`, each id in one of them.
     Hashes,
     /// person ‖ seq → ().
     Persons,
@@ -55,7 +57,8 @@ pub enum Table {
     MapNodes,
     /// The governance stream's count and head (the meta row `gov`).
     GovStream,
-    /// statement id → the seq of the entry that registered it (format v3).
+    /// statement id → the seq of the entry that registered it (format v3),
+    /// in the id log or `statements`.
     Statements,
     /// (seq, slot) → the seq of the redaction that erased it (format v3).
     Redacted,
@@ -68,7 +71,7 @@ impl Table {
     /// The table's name, as `verify` reports it.
     pub fn name(self) -> &'static str {
         match self {
-            Table::Hashes => "hashes",
+            Table::Hashes => "hashes (with id_log)",
             Table::Persons => "persons",
             Table::Governance => "governance",
             Table::Checkpoints => "checkpoints",
@@ -78,7 +81,7 @@ impl Table {
             Table::MapLeaves => "map_leaves",
             Table::MapNodes => "map_nodes (with map_node_log)",
             Table::GovStream => "meta/gov",
-            Table::Statements => "statements",
+            Table::Statements => "statements (with id_log)",
             Table::Redacted => "redacted",
             Table::Disclosures => "disclosures",
         }
@@ -186,7 +189,10 @@ impl Ledger {
         mut progress: impl FnMut(u64),
     ) -> Result<DerivedReport, StoreError> {
         let mut report = DerivedReport::default();
-        let walk = self.check_indexes(&mut report, &mut progress)?;
+        // The id log, read afresh: a lookup finds an id there first, then
+        // in its table; each id is in one of the two, never both.
+        let (logged, _) = self.logged_ids()?;
+        let walk = self.check_indexes(&logged, &mut report, &mut progress)?;
         let (governance, checkpoints) = (walk.governance, walk.checkpoints);
         let corrections = walk.corrections;
         // Extra rows: every table must hold exactly as many rows as the
@@ -206,7 +212,13 @@ impl Ledger {
             ),
         ];
         for (tree, table, want) in expect {
-            let have = self.count_rows(tree)?;
+            let kind = match tree {
+                TreeId::Hashes => Some(IdKind::EntryHash),
+                TreeId::Statements => Some(IdKind::Statement),
+                _ => None,
+            };
+            let in_log = logged.keys().filter(|(k, _)| Some(*k) == kind).count();
+            let have = self.count_rows(tree)? + in_log as u64;
             if have > want {
                 report.note(
                     table,
@@ -241,10 +253,25 @@ impl Ledger {
         Ok(report)
     }
 
+    /// The value a lookup of `id` reads: the id log's (`logged`), else its
+    /// table's row.
+    fn id_row(
+        &self,
+        logged: &HashMap<LoggedId, u64>,
+        kind: IdKind,
+        id: &[u8; 32],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        match logged.get(&(kind, *id)) {
+            Some(seq) => Ok(Some(seq_key(*seq).to_vec())),
+            None => self.backend.get(kind.tree(), id),
+        }
+    }
+
     /// Walks the chain once: hashes, persons, governance, corrected and
     /// Merkle rows.
     fn check_indexes(
         &self,
+        logged: &HashMap<LoggedId, u64>,
         report: &mut DerivedReport,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Walked, StoreError> {
@@ -258,7 +285,7 @@ impl Ledger {
                 detail: format!("entry {seq} does not decode: {e}"),
             })?;
             let hash = entry.hash();
-            let got = self.backend.get(TreeId::Hashes, &hash.0)?;
+            let got = self.id_row(logged, IdKind::EntryHash, &hash.0)?;
             report.compare(Table::Hashes, hash.to_hex(), &seq_key(seq), got);
             let event = entry.event();
             let link = Link { seq, hash };
@@ -290,7 +317,7 @@ impl Ledger {
                 let got = self.backend.get(TreeId::Checkpoints, &seq_key(seq))?;
                 report.compare(Table::Checkpoints, format!("seq {seq}"), &[], got);
             }
-            self.check_v3_rows(&entry, report, &mut walked)?;
+            self.check_v3_rows(&entry, logged, report, &mut walked)?;
             if let Event::Correction(c) = event.inner() {
                 walked.corrections += 1;
                 let got = self.backend.get(TreeId::Corrected, &c.target.0)?;
@@ -331,6 +358,7 @@ impl Ledger {
     fn check_v3_rows(
         &self,
         entry: &SignedEntry,
+        logged: &HashMap<LoggedId, u64>,
         report: &mut DerivedReport,
         walked: &mut Walked,
     ) -> Result<(), StoreError> {
@@ -342,7 +370,7 @@ impl Ledger {
             Event::Statement(st) => {
                 walked.statements += 1;
                 let id = st.statement.id();
-                let got = self.backend.get(TreeId::Statements, &id.0)?;
+                let got = self.id_row(logged, IdKind::Statement, &id.0)?;
                 report.compare(Table::Statements, id.to_string(), &seq_key(seq), got);
             }
             Event::Redaction(r) => {
@@ -536,7 +564,7 @@ struct NodeCheck<'a> {
     ledger: &'a Ledger,
     leaves: &'a BTreeMap<Hash, MapValue>,
     /// The node log's nodes, which readers read before the table's rows.
-    logged: &'a std::collections::HashMap<(u8, Hash), Hash>,
+    logged: &'a HashMap<(u8, Hash), Hash>,
     report: &'a mut DerivedReport,
     /// Subtrees of two leaves or more: the rows the table should hold.
     count: u64,
@@ -774,7 +802,7 @@ mod tests {
                 RowProblem::Differs,
                 Box::new(|l, w| {
                     let h = l.entry(3).unwrap().unwrap().hash();
-                    w.insert(TreeId::Hashes, &h.0, &seq_key(4));
+                    rewrite_logged_id(l, w, &h.0, Some(4));
                 }),
             ),
             (
@@ -982,6 +1010,108 @@ mod tests {
                 r.mismatches
             );
         }
+    }
+
+    /// Rewrites the id log row that holds `id`: its seq made `seq`, or the
+    /// id dropped from the row (`None`).
+    fn rewrite_logged_id(l: &Ledger, w: &mut WriteSet, id: &[u8; 32], seq: Option<u64>) {
+        for row in l.backend.scan_from(TreeId::IdLog, &[]) {
+            let (key, blob) = row.unwrap();
+            let mut ids = Vec::new();
+            super::super::id_log::decode_row(&blob, |k, i, s| ids.push((k, i, s))).unwrap();
+            if ids.iter().any(|(_, i, _)| i == id) {
+                let ids: Vec<_> = ids
+                    .into_iter()
+                    .filter_map(|(k, i, s)| match (&i == id, seq) {
+                        (false, _) => Some((k, i, s)),
+                        (true, Some(seq)) => Some((k, i, seq)),
+                        (true, None) => None,
+                    })
+                    .collect();
+                w.insert(TreeId::IdLog, &key, &super::super::id_log::encode_row(&ids));
+                return;
+            }
+        }
+        panic!("{} is not in the id log", hex::encode(id));
+    }
+
+    /// The id log (layout 6) and the tables it is merged into, edited with
+    /// no key: an id dropped, pointed elsewhere, in both places, or
+    /// invented; whichever place holds it, the check names the table a
+    /// lookup reads.
+    #[test]
+    fn every_edited_id_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let merged = |l: &Ledger, w: &mut WriteSet| {
+            for ((kind, id), seq) in l.logged_ids().unwrap().0 {
+                w.insert(kind.tree(), &id, &seq_key(seq));
+            }
+            for row in l.backend.scan_from(TreeId::IdLog, &[]) {
+                w.remove(TreeId::IdLog, &row.unwrap().0);
+            }
+        };
+        let cases: Vec<(&str, Table, RowProblem, Edit)> = vec![
+            (
+                "the death's hash dropped from the id log",
+                Table::Hashes,
+                RowProblem::Missing,
+                Box::new(|l, w| {
+                    let h = l.entry(l.head().seq).unwrap().unwrap().hash();
+                    rewrite_logged_id(l, w, &h.0, None);
+                }),
+            ),
+            (
+                "the death's hash also in hashes, the log unchanged",
+                Table::Hashes,
+                RowProblem::Extra,
+                Box::new(|l, w| {
+                    let last = l.head().seq;
+                    let h = l.entry(last).unwrap().unwrap().hash();
+                    w.insert(TreeId::Hashes, &h.0, &seq_key(last));
+                }),
+            ),
+            (
+                "a hash the chain never made, in the id log",
+                Table::Hashes,
+                RowProblem::Extra,
+                Box::new(|_, w| {
+                    let row =
+                        super::super::id_log::encode_row(&[(IdKind::EntryHash, [0xab; 32], 2)]);
+                    w.insert(TreeId::IdLog, &seq_key(u64::MAX), &row);
+                }),
+            ),
+            (
+                "a statement id the chain never registered, in the id log",
+                Table::Statements,
+                RowProblem::Extra,
+                Box::new(|_, w| {
+                    let row =
+                        super::super::id_log::encode_row(&[(IdKind::Statement, [0xab; 32], 2)]);
+                    w.insert(TreeId::IdLog, &seq_key(u64::MAX), &row);
+                }),
+            ),
+            (
+                "a hash pointing elsewhere, after the log was merged",
+                Table::Hashes,
+                RowProblem::Differs,
+                Box::new(move |l, w| {
+                    merged(l, w);
+                    let h = l.entry(3).unwrap().unwrap().hash();
+                    w.insert(TreeId::Hashes, &h.0, &seq_key(4));
+                }),
+            ),
+            (
+                "a hash deleted, after the log was merged",
+                Table::Hashes,
+                RowProblem::Missing,
+                Box::new(move |l, w| {
+                    merged(l, w);
+                    let h = l.entry(3).unwrap().unwrap().hash();
+                    w.remove(TreeId::Hashes, &h.0);
+                }),
+            ),
+        ];
+        each_is_named(dir.path(), cases);
     }
 
     /// The person map and the governance stream, edited with no key: a

@@ -71,6 +71,9 @@ impl Ledger {
         if !self.v3_tables {
             return Ok(None);
         }
+        if let Some(seq) = self.logged_id(super::id_log::IdKind::Statement, &id.0)? {
+            return Ok(Some(seq));
+        }
         self.backend
             .get(TreeId::Statements, &id.0)?
             .map(|v| self.seq_value(&v, "statements"))

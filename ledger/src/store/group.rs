@@ -110,7 +110,7 @@ impl Ledger {
                     // another commit: refused, nothing pending.
                     Err(_) => {
                         // The node log was kept in step as if it landed.
-                        ledger.forget_map_log();
+                        ledger.forget_logs();
                         return Err(StoreError::io(
                             &ledger.dir,
                             std::io::Error::other(
@@ -150,7 +150,7 @@ impl Ledger {
     pub(crate) fn abandon_pending(&mut self, before: LedgerState) {
         self.backend.forget_pending();
         // The node log was kept in step with the commits abandoned.
-        self.forget_map_log();
+        self.forget_logs();
         self.set_state(before);
     }
 

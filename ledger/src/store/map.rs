@@ -170,7 +170,7 @@ impl Ledger {
     /// by `last_seq`, or, every [`MERGE_EVERY`]th commit, the whole log and
     /// these nodes written to `map_nodes` and the log's rows deleted.
     /// Keeps this handle's [`MapLog`] in step, as if the commit had
-    /// landed: a commit that fails must [`Ledger::forget_map_log`].
+    /// landed: a commit that fails must [`Ledger::forget_logs`].
     pub(super) fn log_map_nodes(
         &self,
         nodes: &HashMap<(u8, Hash), Hash>,
@@ -214,9 +214,11 @@ impl Ledger {
         Ok(())
     }
 
-    /// After a commit that failed: the log is read again on next use.
-    pub(super) fn forget_map_log(&self) {
+    /// After a commit that failed: the node log and the id log, kept in
+    /// step with it as if it had landed, are read again on next use.
+    pub(super) fn forget_logs(&self) {
         *self.map_log() = MapLog::default();
+        self.forget_id_log();
     }
 
     /// This handle's copy of the log. A thread that panicked while holding
@@ -275,7 +277,7 @@ pub(super) fn node_row_key(prefix: &Hash, depth: u8) -> Vec<u8> {
     k
 }
 
-fn damaged(dir: &Path, detail: String) -> StoreError {
+pub(super) fn damaged(dir: &Path, detail: String) -> StoreError {
     StoreError::Damaged {
         dir: dir.to_path_buf(),
         detail,

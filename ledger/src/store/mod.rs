@@ -21,6 +21,7 @@ mod disclosed;
 mod error;
 mod extend;
 mod group;
+mod id_log;
 mod map;
 mod restore;
 mod statements;
@@ -134,6 +135,12 @@ pub struct Ledger {
     node_log: bool,
     /// The map nodes the log holds, newer than `map_nodes` (`map`).
     map_log: std::sync::Mutex<map::MapLog>,
+    /// The store has the id log (layout 6). False for an older store
+    /// opened read-only, and for a layout-6 store made before the log:
+    /// every id is then in its table, and this handle writes it there.
+    id_log: bool,
+    /// The ids the log holds, not yet in their tables (`id_log`).
+    id_log_cache: std::sync::Mutex<id_log::IdLog>,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -236,6 +243,7 @@ struct Layout {
     v3_tables: bool,
     checkpoint_index: bool,
     node_log: bool,
+    id_log: bool,
 }
 
 /// Reads the layout marker; upgrades an older store opened to write.
@@ -306,11 +314,17 @@ fn open_layout(backend: &Backend, dir: &Path) -> Result<Layout, StoreError> {
     // A store of an older layout, opened read-only, has no node log
     // (unless it was made from a newer one, as tests do: then it is read).
     let node_log = node_log || backend.has_table(TreeId::MapNodeLog)?;
+    // The id log came into layout 6 after the node log: a layout-6 store
+    // made before it keeps every id in its table, as older layouts do, and
+    // is read (and written) so until a later open finds the table, which
+    // its first commit creates, empty.
+    let id_log = backend.has_table(TreeId::IdLog)?;
     Ok(Layout {
         map_ready,
         v3_tables,
         checkpoint_index,
         node_log,
+        id_log,
     })
 }
 
@@ -412,6 +426,8 @@ impl Ledger {
             checkpoint_index: true,
             node_log: true,
             map_log: Default::default(),
+            id_log: true,
+            id_log_cache: Default::default(),
         }
     }
 
@@ -509,6 +525,7 @@ impl Ledger {
             v3_tables,
             checkpoint_index,
             node_log,
+            id_log,
         } = open_layout(&backend, dir)?;
         let (_, last) = backend
             .last(TreeId::Entries)?
@@ -616,6 +633,8 @@ impl Ledger {
             checkpoint_index,
             node_log,
             map_log: Default::default(),
+            id_log,
+            id_log_cache: Default::default(),
         };
         // Projections committed with every append can only lag after a
         // crash of an older build or a change of projection rules; catch up.
@@ -882,6 +901,9 @@ impl Ledger {
 
     /// The sequence number of the entry with this hash.
     pub fn seq_of(&self, hash: &EntryHash) -> Result<Option<u64>, StoreError> {
+        if let Some(seq) = self.logged_id(id_log::IdKind::EntryHash, &hash.0)? {
+            return Ok(Some(seq));
+        }
         Ok(self
             .backend
             .get(TreeId::Hashes, &hash.0)?
@@ -910,7 +932,14 @@ impl Ledger {
             .map(|pair| pair[0] << 4 | pair[1])
             .collect();
         let odd = (nibbles.len() % 2 == 1).then(|| nibbles[nibbles.len() - 1]);
-        let mut found = Vec::new();
+        // The log's, then the table's up to the limit; together in hash
+        // order, the first `limit` kept (an id is in one place only).
+        let mut found: Vec<(u64, EntryHash)> = self
+            .logged_hashes_with_prefix(&whole, odd)?
+            .into_iter()
+            .map(|(h, seq)| (seq, EntryHash(h)))
+            .collect();
+        let mut from_table = 0;
         for row in self.backend.scan_prefix(TreeId::Hashes, &whole) {
             let (k, v) = row?;
             if odd.is_some_and(|n| k.get(whole.len()).map(|b| b >> 4) != Some(n)) {
@@ -923,10 +952,13 @@ impl Ledger {
             let hash = EntryHash(k.as_slice().try_into().map_err(|_| damaged())?);
             let seq = u64::from_be_bytes(v.as_slice().try_into().map_err(|_| damaged())?);
             found.push((seq, hash));
-            if found.len() >= limit {
+            from_table += 1;
+            if from_table >= limit {
                 break;
             }
         }
+        found.sort_unstable_by_key(|(_, h)| h.0);
+        found.truncate(limit);
         Ok(found)
     }
 
@@ -1280,6 +1312,51 @@ mod layout_tests {
         drop(l);
         let r = Ledger::open_read_only(&path).unwrap();
         assert!(r.check_derived(|_| ()).unwrap().is_clean());
+    }
+
+    /// A layout-6 store made before the id log (every id in `hashes` and
+    /// `statements`, no `id_log` table) is read as it is; a writable handle
+    /// opened on it writes ids to the tables as it found them, and the
+    /// next open, finding the table its first commit made, logs them.
+    #[test]
+    fn a_layout_6_store_without_the_id_log_is_read_and_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        let mut w = WriteSet::new();
+        for ((kind, id), seq) in l.logged_ids().unwrap().0 {
+            w.insert(kind.tree(), &id, &seq_key(seq));
+        }
+        l.backend.commit(w).unwrap();
+        l.backend.drop_tables(&[TreeId::IdLog], b"6").unwrap();
+        let last = l.head();
+        drop(l);
+        let found = |l: &Ledger| {
+            for seq in 0..=l.head().seq {
+                let hash = l.entry(seq).unwrap().unwrap().hash();
+                assert_eq!(l.seq_of(&hash).unwrap(), Some(seq));
+            }
+            assert!(l.check_derived(|_| ()).unwrap().is_clean());
+        };
+        {
+            let r = Ledger::open_read_only(&path).unwrap();
+            assert!(!r.id_log);
+            assert_eq!(r.seq_of(&last.hash).unwrap(), Some(last.seq));
+            found(&r);
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        assert!(!l.id_log);
+        l.append(vec![sighting("P-2")], &authority).unwrap();
+        assert!(l.backend.has_table(TreeId::IdLog).unwrap());
+        assert_eq!(l.logged_ids().unwrap().1, 0, "written to the tables");
+        found(&l);
+        drop(l);
+        let mut l = Ledger::open(&path).unwrap();
+        assert!(l.id_log);
+        l.append(vec![sighting("P-3")], &authority).unwrap();
+        assert_eq!(l.logged_ids().unwrap().1, 1, "the append's ids, logged");
+        found(&l);
     }
 
     /// A store of layout 4 (checkpoints listed in the governance index) is

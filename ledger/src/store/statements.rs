@@ -271,6 +271,84 @@ mod tests {
         assert!(l.check_derived(|_| ()).unwrap().is_clean());
     }
 
+    /// Over more commits than two merges of the id log: every entry hash
+    /// and statement id is found, by this handle and by a reader that
+    /// opens the store afresh (and so reads the log from disk), in the log
+    /// or in its table, never both (the check counts them); the log never
+    /// reaches `MERGE_EVERY` rows, and a merge empties it; a statement
+    /// submitted again gets its first entry back whichever place holds
+    /// its id; a hash prefix finds the same entries as a scan of the chain.
+    #[test]
+    fn the_id_log_is_merged_and_every_reader_agrees() {
+        use super::super::map::MERGE_EVERY;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let author = SigningKey::from_bytes(&[2; 32]);
+        let registrar = SigningKey::from_bytes(&[3; 32]);
+        let (mut l, _) = Ledger::create(&path, "t", "A", &authority).unwrap();
+        l.append(
+            vec![
+                grant(&author, Role::Investigator),
+                grant(&registrar, Role::Registrar),
+            ],
+            &authority,
+        )
+        .unwrap();
+        let mut sent = Vec::new();
+        let mut submitted = Vec::new();
+        let mut merges = 0;
+        for i in 0..(2 * MERGE_EVERY + 3) {
+            let s = statement(&author, "t", i as u8);
+            let r = l.append_statements(vec![s.clone()], &registrar).unwrap();
+            sent.push((s.statement.id(), r[0].entry.seq));
+            submitted.push(s);
+            let (logged, rows) = l.logged_ids().unwrap();
+            assert!(rows < MERGE_EVERY, "commit {i}: {rows} log rows");
+            if rows == 0 {
+                merges += 1;
+                assert!(logged.is_empty());
+            }
+            let report = l.check_derived(|_| ()).unwrap();
+            assert!(report.is_clean(), "commit {i}: {report:?}");
+            let reader = Ledger::open_read_only(&path).unwrap();
+            for (id, seq) in &sent {
+                assert_eq!(reader.statement_seq(id).unwrap(), Some(*seq), "commit {i}");
+                assert_eq!(l.statement_seq(id).unwrap(), Some(*seq), "commit {i}");
+            }
+            let mut by_prefix = std::collections::BTreeMap::new();
+            for seq in 0..=l.head().seq {
+                let hash = l.entry(seq).unwrap().unwrap().hash();
+                assert_eq!(reader.seq_of(&hash).unwrap(), Some(seq), "commit {i}");
+                if hash.to_hex().starts_with('a') {
+                    by_prefix.insert(hash.0, seq);
+                }
+            }
+            let want: Vec<_> = by_prefix
+                .iter()
+                .map(|(h, s)| (*s, custody_format::event::EntryHash(*h)))
+                .collect();
+            assert_eq!(reader.hashes_with_prefix("a", 100).unwrap(), want);
+            assert_eq!(
+                reader.hashes_with_prefix("A", 1).unwrap(),
+                want[..want.len().min(1)]
+            );
+        }
+        assert_eq!(merges, 2);
+        // The first statement's id was merged into its table long ago, the
+        // last is in the log: each, submitted again, is the same entry.
+        let head = l.head();
+        for i in [0, sent.len() - 1] {
+            let seq = sent[i].1;
+            let again = l
+                .append_statements(vec![submitted[i].clone()], &registrar)
+                .unwrap();
+            assert!(again[0].existing);
+            assert_eq!(again[0].entry.seq, seq);
+        }
+        assert_eq!(l.head(), head, "nothing appended for a repeat");
+    }
+
     #[test]
     fn a_group_answers_a_retry_with_its_entry_under_a_checkpoint_that_covers_it() {
         use crate::store::Submission;
