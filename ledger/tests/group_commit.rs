@@ -362,3 +362,63 @@ fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
     let report = l.check_derived(|_| {}).unwrap();
     assert!(report.is_clean(), "{report:?}");
 }
+
+/// A statement whose group's commit fails is not in the chain, so the same
+/// statement sent again is appended anew, not answered as a repeat of an
+/// entry that never landed: the committer forgets the ids it logged for
+/// the failed group (the id log, store layout 6), and the store's derived
+/// rows match the chain after it.
+#[cfg(debug_assertions)]
+#[test]
+fn a_statement_whose_commit_failed_is_appended_when_sent_again() {
+    use custody_format::statement::{Nonce, SignedStatement, StatementBody};
+    use custody_ledger::store::Submitted;
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(dir.path());
+    let store = l.dir().to_path_buf();
+    let limits = Limits {
+        max_events: 1,
+        linger: Duration::ZERO,
+        queue: 16,
+    };
+    let committer = Committer::start(l, authority(), limits);
+    let mut event = capture("P-stated");
+    let disclosures = custody_ledger::input::commit_fresh(&mut event).unwrap();
+    let body = StatementBody {
+        version: 1,
+        ledger: "props".into(),
+        author: custody_ledger::keyfile::public_key_of(&investigator()),
+        signed_at: custody_format::time::Timestamp(1_700_000_000_000_000),
+        nonce: Nonce([5; 16]),
+        event: Box::new(event),
+    };
+    let statement = SignedStatement::sign(body, &investigator()).unwrap();
+    let send = || {
+        let (tx, rx) = mpsc::channel();
+        let job = Job {
+            events: vec![Submission::Statement(Submitted::new(
+                statement.clone(),
+                disclosures.clone(),
+            ))],
+            reply: Box::new(move |r| tx.send(r).unwrap()),
+        };
+        committer.submit(job).unwrap();
+        rx.recv().unwrap()
+    };
+    custody_ledger::committer::fail_next_commit(&store);
+    send().expect_err("its commit fails");
+    let again = send().expect("sent again, it commits");
+    let Outcome::Appended(receipt) = &again[0] else {
+        panic!("refused: {again:?}");
+    };
+    assert!(!receipt.existing, "answered as a repeat of a failed commit");
+    let repeat = send().expect("and a third time");
+    let Outcome::Appended(repeat) = &repeat[0] else {
+        panic!("refused: {repeat:?}");
+    };
+    assert!(repeat.existing);
+    assert_eq!(repeat.entry, receipt.entry);
+    let l = committer.stop();
+    let report = l.check_derived(|_| {}).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
