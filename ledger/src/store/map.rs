@@ -113,10 +113,25 @@ impl MapLog {
 }
 
 #[cfg(test)]
+impl Ledger {
+    /// The nodes this handle's copy of the log holds that differ from what
+    /// a reader of the store reads now: none, if the copy is kept in step.
+    pub(super) fn stale_map_log_nodes(&self) -> Vec<(u8, Hash)> {
+        let log = self.map_log();
+        let fresh = self.logged_nodes().unwrap().0;
+        let mut stale: Vec<(u8, Hash)> = Vec::new();
+        if log.loaded && log.nodes != fresh {
+            stale.extend(fresh.keys().filter(|k| log.nodes.get(*k) != fresh.get(*k)));
+            stale.extend(log.nodes.keys().filter(|k| !fresh.contains_key(*k)));
+        }
+        stale
+    }
+}
+
+#[cfg(test)]
 impl MapLog {
-    /// A copy that claims to be loaded and holds a wrong node for every
-    /// key a lookup could ask: what a panic midway through an update could
-    /// leave, at its worst.
+    /// A copy that claims to be loaded and holds none of the log's nodes:
+    /// what a panic midway through a merge could leave.
     pub(super) fn half_updated_for_test() -> Self {
         MapLog {
             loaded: true,
@@ -155,15 +170,25 @@ pub(super) fn decode_log_row(mut blob: &[u8], mut f: impl FnMut(u8, Hash, Hash))
 }
 
 impl Ledger {
-    /// The node the log holds for (`depth`, `prefix`), if any (a store
-    /// without the log holds none).
-    fn logged_node(&self, depth: u8, prefix: &Hash) -> Result<Option<Hash>, StoreError> {
+    /// The node (`depth`, `prefix`) as of the last commit: the log's, else
+    /// what `map_nodes` holds, read by `read_table` (a store without the
+    /// log has only the table).
+    fn current_node(
+        &self,
+        depth: u8,
+        prefix: &Hash,
+        read_table: impl FnOnce() -> Result<Option<Hash>, StoreError>,
+    ) -> Result<Option<Hash>, StoreError> {
         if !self.node_log {
-            return Ok(None);
+            return read_table();
         }
         let mut log = self.map_log();
         log.load(&self.backend, &self.dir)?;
-        Ok(log.nodes.get(&(depth, *prefix)).copied())
+        if let Some(h) = log.nodes.get(&(depth, *prefix)) {
+            return Ok(Some(*h));
+        }
+        drop(log);
+        read_table()
     }
 
     /// Adds a commit's changed map `nodes` to `writes`: one log row keyed
@@ -400,13 +425,7 @@ impl MapStore for TableMap<'_> {
         if !self.use_tables || TableMap::any_in(self.stale, prefix, &prefix_end(prefix, depth)) {
             return Ok(None);
         }
-        if let Some(h) = match self.log {
-            Some(ledger) => ledger.logged_node(d, prefix)?,
-            None => None,
-        } {
-            return Ok(Some(h));
-        }
-        match self.tables()?.1.get(&node_row_key(prefix, d))? {
+        let read_table = || match self.tables()?.1.get(&node_row_key(prefix, d))? {
             None => Ok(None),
             Some(v) => v.as_slice().try_into().map(Some).map_err(|_| {
                 damaged(
@@ -414,6 +433,10 @@ impl MapStore for TableMap<'_> {
                     format!("map_nodes row (depth {depth}) is not 32 bytes"),
                 )
             }),
+        };
+        match self.log {
+            Some(ledger) => ledger.current_node(d, prefix, read_table),
+            None => read_table(),
         }
     }
 
@@ -779,7 +802,7 @@ mod tests {
         });
         ledger.append(vec![grant], &authority).unwrap();
         let mut merges = 0;
-        for i in 0..(2 * MERGE_EVERY + 3) {
+        for i in 0..(4 * MERGE_EVERY + 3) {
             // New persons each time, and P-0 again: paths new and changed.
             let events = [
                 format!("P-{}", 2 * i + 1),
@@ -803,6 +826,8 @@ mod tests {
             }
             let report = ledger.check_derived(|_| ()).unwrap();
             assert!(report.is_clean(), "commit {i}: {report:?}");
+            // What this handle kept of the map is what the store holds.
+            assert_eq!(ledger.stale_map_log_nodes(), vec![], "commit {i}");
             let reader = Ledger::open_read_only(&store).unwrap();
             assert_eq!(
                 reader.map_root().unwrap(),
@@ -817,7 +842,7 @@ mod tests {
                 "commit {i}"
             );
         }
-        assert_eq!(merges, 2);
+        assert_eq!(merges, 4);
     }
 
     /// A chain of version 1 entries, as a layout-2 store holds: genesis, a
