@@ -499,7 +499,11 @@ impl Batch {
                 ids.push((IdKind::Statement, st.statement.id().0, e.seq()));
             }
         }
-        ledger.log_ids(&ids, head.seq, &mut self.writes)?;
+        if let Err(e) = ledger.log_ids(&ids, head.seq, &mut self.writes) {
+            // The node log was kept in step as if this commit would land.
+            ledger.forget_logs();
+            return Err(e);
+        }
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }

@@ -30,7 +30,7 @@
 //! layouts did.
 
 use super::backend::{Backend, TreeId, WriteSet};
-use super::map::{damaged, MERGE_EVERY};
+use super::map::{check_log_key, damaged, next_log_key, MERGE_EVERY};
 use super::{seq_key, Ledger, StoreError};
 use std::collections::HashMap;
 use std::path::Path;
@@ -97,6 +97,7 @@ impl IdLog {
         self.rows.clear();
         for row in backend.scan_from(TreeId::IdLog, &[]) {
             let (key, blob) = row?;
+            check_log_key(&key, "id_log", dir)?;
             let mut twice = None;
             decode_row(&blob, |kind, id, seq| {
                 if self.ids.insert((kind, id), seq).is_some() {
@@ -219,7 +220,7 @@ impl Ledger {
                 writes.remove(TreeId::IdLog, &key);
             }
         } else {
-            let key = seq_key(last_seq).to_vec();
+            let key = next_log_key(&log.rows, last_seq, "id_log", &self.dir)?;
             writes.insert(TreeId::IdLog, &key, &encode_row(ids));
             log.ids
                 .extend(ids.iter().map(|(kind, id, seq)| ((*kind, *id), *seq)));

@@ -96,6 +96,7 @@ impl MapLog {
         self.rows.clear();
         for row in backend.scan_from(TreeId::MapNodeLog, &[]) {
             let (key, blob) = row?;
+            check_log_key(&key, "map_node_log", dir)?;
             decode_log_row(&blob, |depth, prefix, hash| {
                 self.nodes.insert((depth, prefix), hash);
             })
@@ -227,7 +228,7 @@ impl Ledger {
         } else {
             let mut sorted: Vec<(&(u8, Hash), &Hash)> = nodes.iter().collect();
             sorted.sort_unstable_by_key(|(k, _)| **k);
-            let key = seq_key(last_seq).to_vec();
+            let key = next_log_key(&log.rows, last_seq, "map_node_log", &self.dir)?;
             writes.insert(
                 TreeId::MapNodeLog,
                 &key,
@@ -306,6 +307,42 @@ pub(super) fn damaged(dir: &Path, detail: String) -> StoreError {
     StoreError::Damaged {
         dir: dir.to_path_buf(),
         detail,
+    }
+}
+
+/// The key of a new row of a log (`table`, whose row keys are the
+/// `seq_key` of the last entry of the commit that wrote each, in key
+/// order): `last_seq`'s, which must come after every row the log holds. A
+/// row at or past it (damage: no commit reaches past the head) is refused
+/// rather than overwritten, which would lose what it logged.
+pub(super) fn next_log_key(
+    rows: &[Vec<u8>],
+    last_seq: u64,
+    table: &str,
+    dir: &Path,
+) -> Result<Vec<u8>, StoreError> {
+    let key = seq_key(last_seq).to_vec();
+    match rows.last() {
+        Some(last) if *last >= key => Err(damaged(
+            dir,
+            format!(
+                "{table} holds a row keyed {}, at or past the seq {last_seq} this commit ends at",
+                hex::encode(last)
+            ),
+        )),
+        _ => Ok(key),
+    }
+}
+
+/// Refuses a log row whose key is not a seq (`seq_key`'s eight bytes).
+pub(super) fn check_log_key(key: &[u8], table: &str, dir: &Path) -> Result<(), StoreError> {
+    if key.len() == 8 {
+        Ok(())
+    } else {
+        Err(damaged(
+            dir,
+            format!("{table} row {} is not keyed by a seq", hex::encode(key)),
+        ))
     }
 }
 
@@ -947,13 +984,9 @@ mod tests {
             "the root and a node where two keys split"
         );
         let root = l.map_root().unwrap();
-        // Back to layout 2: the tables gone, the marker 2.
-        l.backend
-            .drop_tables(
-                &[TreeId::MapLeaves, TreeId::MapNodes, TreeId::MapNodeLog],
-                b"2",
-            )
-            .unwrap();
+        // Back to layout 2: the map's tables and the logs gone (every id
+        // in its table), the marker 2.
+        l.back_to_layout(b"2", &[TreeId::MapLeaves, TreeId::MapNodes]);
         drop(l);
         let p1 = PersonId::new("P-1").unwrap();
         {

@@ -957,7 +957,9 @@ impl Ledger {
                 break;
             }
         }
-        found.sort_unstable_by_key(|(_, h)| h.0);
+        // An id in both places (damage `verify --store` names) is one hit.
+        found.sort_unstable_by_key(|(seq, h)| (h.0, *seq));
+        found.dedup();
         found.truncate(limit);
         Ok(found)
     }
@@ -1216,6 +1218,27 @@ impl Ledger {
 }
 
 #[cfg(test)]
+impl Ledger {
+    /// Turns this store back into an older layout's, for the upgrade
+    /// tests: both logs (layout 6) merged into the tables older layouts
+    /// keep every node and id in, the log tables and `extra` dropped, and
+    /// the marker set to `marker`. The handle must be dropped after.
+    pub(super) fn back_to_layout(&self, marker: &[u8], extra: &[TreeId]) {
+        let mut w = WriteSet::new();
+        for ((d, p), h) in self.logged_nodes().unwrap().0 {
+            w.insert(TreeId::MapNodes, &map::node_row_key(&p, d), &h);
+        }
+        for ((kind, id), seq) in self.logged_ids().unwrap().0 {
+            w.insert(kind.tree(), &id, &seq_key(seq));
+        }
+        self.backend.commit(w).unwrap();
+        let mut tables = vec![TreeId::MapNodeLog, TreeId::IdLog];
+        tables.extend_from_slice(extra);
+        self.backend.drop_tables(&tables, marker).unwrap();
+    }
+}
+
+#[cfg(test)]
 mod layout_tests {
     use super::backend::{TreeId, WriteSet};
     use super::{seq_key, Ledger, MARKER_KEY};
@@ -1260,17 +1283,13 @@ mod layout_tests {
             .unwrap();
         l.checkpoint(&authority).unwrap();
         let root = l.map_root().unwrap();
-        // Back to layout 5: the log merged into map_nodes, its table gone.
-        let mut w = WriteSet::new();
-        for ((d, p), h) in l.logged_nodes().unwrap().0 {
-            w.insert(TreeId::MapNodes, &super::map::node_row_key(&p, d), &h);
-        }
-        l.backend.commit(w).unwrap();
-        l.backend.drop_tables(&[TreeId::MapNodeLog], b"5").unwrap();
+        // Back to layout 5: the logs merged into their tables, gone.
+        l.back_to_layout(b"5", &[]);
         drop(l);
         {
             let mut r = Ledger::open_read_only(&path).unwrap();
-            assert!(!r.node_log);
+            assert!(!r.node_log && !r.id_log);
+            assert_eq!(r.seq_of(&r.head().hash).unwrap(), Some(r.head().seq));
             assert_eq!(r.map_root().unwrap(), root);
             assert!(r.check_derived(|_| ()).unwrap().is_clean());
             // An append through it is refused for what the handle is, not
@@ -1289,10 +1308,11 @@ mod layout_tests {
             l.backend.get(TreeId::Meta, MARKER_KEY).unwrap(),
             Some(super::LAYOUT_VERSION.to_vec())
         );
-        assert!(l.node_log);
+        assert!(l.node_log && l.id_log);
         assert_eq!(l.map_root().unwrap(), root);
         l.append(vec![sighting("P-3")], &authority).unwrap();
         assert_eq!(l.logged_nodes().unwrap().1, 1, "the append's nodes, logged");
+        assert_eq!(l.logged_ids().unwrap().1, 1, "the append's ids, logged");
         // A thread that panics holding the handle's copy of the log leaves
         // it suspect: it is dropped and read again, never used half done.
         let logged_root = l.map_root().unwrap();
@@ -1312,6 +1332,110 @@ mod layout_tests {
         drop(l);
         let r = Ledger::open_read_only(&path).unwrap();
         assert!(r.check_derived(|_| ()).unwrap().is_clean());
+    }
+
+    /// A commit refused midway (its id log unreadable, after its map nodes
+    /// were logged in this handle's copy of the node log) leaves the
+    /// handle's logs as the store has them: the next commit's map is the
+    /// one a fresh reader derives, with no node of the refused one.
+    #[test]
+    fn a_commit_refused_midway_leaves_no_node_of_it_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        // A map of one person has no node: a second person's append has.
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        let head = l.head().seq;
+        let rows: Vec<Vec<u8>> = l
+            .backend
+            .scan_from(TreeId::IdLog, &[])
+            .map(|r| r.unwrap().0)
+            .collect();
+        let free = seq_key(u64::MAX).to_vec();
+        assert!(!rows.contains(&free));
+        let mut w = WriteSet::new();
+        w.insert(TreeId::IdLog, &free, b"not a row");
+        l.backend.commit(w).unwrap();
+        drop(l);
+        let mut l = Ledger::open(&path).unwrap();
+        let refused = l.append(vec![sighting("P-2")], &authority).unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                super::AppendError::Store(super::StoreError::Damaged { .. })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(l.head().seq, head);
+        assert!(l.stale_map_log_nodes().is_empty(), "the refused nodes");
+        let mut w = WriteSet::new();
+        w.remove(TreeId::IdLog, &free);
+        l.backend.commit(w).unwrap();
+        l.append(vec![sighting("P-3")], &authority).unwrap();
+        let reader = Ledger::open_read_only(&path).unwrap();
+        assert_eq!(l.map_root().unwrap(), reader.map_root().unwrap());
+        let report = reader.check_derived(|_| ()).unwrap();
+        assert!(report.is_clean(), "{report:?}");
+    }
+
+    /// A log row at or past the seq a commit ends at (damage: no commit
+    /// reaches past the head) is refused, not overwritten: what it logged
+    /// would be lost.
+    #[test]
+    fn a_log_row_past_the_head_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        for table in [TreeId::IdLog, TreeId::MapNodeLog] {
+            let path = path.join(format!("{table:?}"));
+            let (mut l, authority, sighting) = authority_investigates(&path);
+            l.append(vec![sighting("P-1")], &authority).unwrap();
+            let next = seq_key(l.head().seq + 1);
+            let mut w = WriteSet::new();
+            let row = match table {
+                TreeId::IdLog => super::id_log::encode_row(&[(
+                    super::id_log::IdKind::EntryHash,
+                    [0xab; 32],
+                    l.head().seq + 1,
+                )]),
+                _ => Vec::new(),
+            };
+            w.insert(table, &next, &row);
+            l.backend.commit(w).unwrap();
+            drop(l);
+            let mut l = Ledger::open(&path).unwrap();
+            let refused = l.append(vec![sighting("P-2")], &authority);
+            let refused = refused.expect_err(&format!("{table:?}"));
+            assert!(
+                refused.to_string().contains("at or past the seq"),
+                "{table:?}: {refused}"
+            );
+            assert_eq!(l.backend.get(table, &next).unwrap(), Some(row), "{table:?}");
+        }
+    }
+
+    /// An entry's hash in both the id log and `hashes` (damage the check
+    /// names) is found once by its prefix, not listed as two entries.
+    #[test]
+    fn a_hash_in_two_places_is_found_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut l, authority, sighting) = authority_investigates(&dir.path().join("l"));
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        let head = l.head();
+        assert_eq!(
+            l.logged_id(super::id_log::IdKind::EntryHash, &head.hash.0)
+                .unwrap(),
+            Some(head.seq)
+        );
+        let mut w = WriteSet::new();
+        w.insert(TreeId::Hashes, &head.hash.0, &seq_key(head.seq));
+        l.backend.commit(w).unwrap();
+        let hex = head.hash.to_hex();
+        for prefix in [&hex[..5], &hex[..]] {
+            assert_eq!(
+                l.hashes_with_prefix(prefix, 10).unwrap(),
+                [(head.seq, head.hash)]
+            );
+        }
     }
 
     /// A layout-6 store made before the id log (every id in `hashes` and
