@@ -48,7 +48,7 @@ impl Serialize for Commitment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("commitment", &hex::encode(self.0))?;
+        crate::text::with_hex(&self.0, |h| m.serialize_entry("commitment", h))?;
         m.end()
     }
 }
@@ -446,7 +446,10 @@ impl Disclosure {
         );
         m.insert("index".into(), Value::from(self.slot.index));
         m.insert("part".into(), Value::from(self.slot.part));
-        m.insert("salt".into(), Value::String(hex::encode(self.salt.0)));
+        m.insert(
+            "salt".into(),
+            Value::String(crate::text::with_hex(&self.salt.0, str::to_owned)),
+        );
         m.insert("value".into(), self.value.to_json());
         Value::Object(m)
     }

@@ -408,7 +408,7 @@ pub fn entry_view(entry: &SignedEntry) -> serde_json::Value {
         "recorded_at": b.recorded_at,
         "signer": b.signer,
         "event": b.event,
-        "signature": hex::encode(entry.signature()),
+        "signature": crate::text::with_hex(&entry.signature(), str::to_owned),
         "hash": entry.hash(),
     });
     // A version 1 view is unchanged; from version 2 on it shows the links.

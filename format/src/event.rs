@@ -78,22 +78,22 @@ macro_rules! hex32 {
             }
             /// The 64 lowercase hex digits.
             pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
+                crate::text::with_hex(&self.0, str::to_owned)
             }
         }
         impl fmt::Display for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_hex())
+                crate::text::with_hex(&self.0, |h| f.write_str(h))
             }
         }
         impl fmt::Debug for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($t), self.to_hex())
+                write!(f, "{}({self})", stringify!($t))
             }
         }
         impl Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
+                crate::text::with_hex(&self.0, |h| s.serialize_str(h))
             }
         }
         impl<'de> Deserialize<'de> for $t {
@@ -890,7 +890,7 @@ impl fmt::Debug for SignatureBytes {
 
 impl Serialize for SignatureBytes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(self.0))
+        crate::text::with_hex(&self.0, |h| s.serialize_str(h))
     }
 }
 

@@ -42,7 +42,7 @@ pub struct StatementId(pub [u8; 32]);
 
 impl fmt::Display for StatementId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        crate::text::with_hex(&self.0, |h| f.write_str(h))
     }
 }
 
@@ -312,9 +312,9 @@ impl SignedStatement {
             "ledger": b.ledger,
             "author": b.author,
             "signed_at": b.signed_at,
-            "nonce": hex::encode(b.nonce.0),
+            "nonce": crate::text::with_hex(&b.nonce.0, str::to_owned),
             "event": b.event,
-            "signature": hex::encode(self.signature.0),
+            "signature": crate::text::with_hex(&self.signature.0, str::to_owned),
         })
     }
 

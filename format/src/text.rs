@@ -1,4 +1,5 @@
-//! Text helpers shared by the format's error messages.
+//! Text helpers shared by the format's error messages, and the hex form
+//! of its hashes, keys and signatures.
 
 /// Cuts a string for an error message, so hostile input cannot flood a
 /// terminal or a log, and shows its control and bidirectional-formatting
@@ -28,9 +29,36 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// Calls `f` with the lowercase hex digits of `bytes` (at most 64 bytes:
+/// a hash, a key or a signature), written into a buffer on the stack.
+///
+/// `hex::encode` builds its string a `char` at a time, which cost the
+/// server ~5 µs a statement over the ~40 hashes its receipt and its status
+/// JSON show (docs/BENCHMARKS.md, session 13); this is a table lookup per
+/// byte and at most one allocation, the caller's.
+///
+/// # Panics
+///
+/// If `bytes` is longer than 64 bytes (no value of the format is).
+pub fn with_hex<R>(bytes: &[u8], f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 128];
+    let digits = &mut buf[..bytes.len() * 2];
+    hex::encode_to_slice(bytes, digits).expect("the buffer is twice the input");
+    f(std::str::from_utf8(digits).expect("hex digits are ASCII"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::clip;
+    use super::{clip, with_hex};
+
+    #[test]
+    fn with_hex_is_hex_encode() {
+        for len in [0, 1, 16, 32, 64] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert_eq!(with_hex(&bytes, str::to_owned), hex::encode(&bytes));
+        }
+        assert_eq!(with_hex(&[0x0f, 0xa0, 0xff], str::to_owned), "0fa0ff");
+    }
 
     #[test]
     fn quoted_text_is_cut_and_made_inert() {

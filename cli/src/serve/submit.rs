@@ -42,6 +42,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use custody_format::text::with_hex;
 use custody_ledger::committer::{Job, Outcome, SubmitError};
 use custody_ledger::statement_line::{StatementLineItemError, StatementLineReader};
 use custody_ledger::store::{Submission, Submitted};
@@ -359,7 +360,11 @@ fn receipts(outcomes: Vec<Outcome>) -> Response {
                     "hash": r.entry.hash,
                     "existing": r.existing,
                     "entry": b64.encode(&r.entry_bytes),
-                    "inclusion_proof": r.proof.iter().map(hex::encode).collect::<Vec<_>>(),
+                    "inclusion_proof": r
+                        .proof
+                        .iter()
+                        .map(|h| with_hex(h, str::to_owned))
+                        .collect::<Vec<_>>(),
                     "checkpoint": r.checkpoint.note,
                 })
             }
