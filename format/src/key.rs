@@ -83,6 +83,48 @@ pub fn signer_key(key: &PublicKeyBytes) -> Result<VerifyingKey, WeakKey> {
     Ok(k)
 }
 
+/// The keys [`signer_key`] accepted, remembered by their bytes, so that a
+/// key signing many statements is decompressed once. Decompressing a key is
+/// a square root in the field, about a tenth of a strict verification; a
+/// server verifies every statement of the few investigators who submit.
+///
+/// [`signer_key`] is a function of the 32 bytes alone, so a remembered key
+/// gives the very verdict a fresh decode would. Refused keys are not
+/// remembered (they cost their refusal each time). Bounded: past
+/// [`SignerKeys::CAPACITY`] keys it forgets them all and starts again.
+#[derive(Debug, Default)]
+pub struct SignerKeys {
+    keys: std::collections::HashMap<PublicKeyBytes, VerifyingKey>,
+}
+
+impl SignerKeys {
+    /// How many keys are remembered at most.
+    pub const CAPACITY: usize = 1024;
+
+    /// [`signer_key`] of `key`, decoded once.
+    pub fn get(&mut self, key: &PublicKeyBytes) -> Result<VerifyingKey, WeakKey> {
+        if let Some(k) = self.keys.get(key) {
+            return Ok(*k);
+        }
+        let k = signer_key(key)?;
+        if self.keys.len() >= Self::CAPACITY {
+            self.keys.clear();
+        }
+        self.keys.insert(*key, k);
+        Ok(k)
+    }
+
+    /// How many keys are remembered.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True if no key is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +151,39 @@ mod tests {
         points.sort();
         points.dedup();
         assert_eq!(points.len(), 8);
+    }
+
+    #[test]
+    fn remembered_keys_give_the_verdict_of_a_fresh_decode() {
+        let mut keys = SignerKeys::default();
+        let good = PublicKeyBytes(
+            ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        for _ in 0..2 {
+            assert_eq!(keys.get(&good), signer_key(&good));
+        }
+        assert_eq!(keys.len(), 1);
+        // A refused key is refused each time, and never remembered.
+        for enc in SMALL_ORDER {
+            let weak = PublicKeyBytes(enc);
+            assert_eq!(keys.get(&weak), signer_key(&weak));
+            assert_eq!(keys.get(&weak), Err(WeakKey::SmallOrder(weak)));
+        }
+        assert_eq!(keys.len(), 1);
+        // Bounded: past the capacity the cache starts again.
+        for i in 0..=SignerKeys::CAPACITY {
+            let mut seed = [0u8; 32];
+            seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let k = PublicKeyBytes(
+                ed25519_dalek::SigningKey::from_bytes(&seed)
+                    .verifying_key()
+                    .to_bytes(),
+            );
+            assert_eq!(keys.get(&k), signer_key(&k));
+            assert!(keys.len() <= SignerKeys::CAPACITY);
+        }
     }
 
     #[test]

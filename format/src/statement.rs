@@ -18,13 +18,13 @@ use crate::commit::{PersonalMut, PersonalRef, Slot};
 use crate::entry::VERSION_3;
 use crate::event::VersionedCodec;
 use crate::event::{check_ledger_name, Event, FieldError, PublicKeyBytes, SignatureBytes};
-use crate::key::{signer_key, WeakKey};
+use crate::key::{signer_key, SignerKeys, WeakKey};
 use crate::time::Timestamp;
 use bincode::de::Decoder;
 use bincode::enc::Encoder;
 use bincode::error::{DecodeError, EncodeError};
 use bincode::{Decode, Encode};
-use ed25519_dalek::{Signature, Signer, SigningKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -268,8 +268,18 @@ impl SignedStatement {
     /// (FORMAT.md §5 rule 4) and the signature verifies strictly over the
     /// statement id.
     pub fn verify(&self) -> Result<(), StatementSignatureError> {
-        let key = signer_key(&self.body.author)?;
-        key.verify_strict(&self.id.0, &Signature::from_bytes(&self.signature.0))
+        self.verify_as(signer_key(&self.body.author)?)
+    }
+
+    /// [`SignedStatement::verify`], with the author's key decoded once
+    /// across statements (`keys`): the same verdict.
+    pub fn verify_with(&self, keys: &mut SignerKeys) -> Result<(), StatementSignatureError> {
+        self.verify_as(keys.get(&self.body.author)?)
+    }
+
+    fn verify_as(&self, author: VerifyingKey) -> Result<(), StatementSignatureError> {
+        author
+            .verify_strict(&self.id.0, &Signature::from_bytes(&self.signature.0))
             .map_err(|_| StatementSignatureError::Invalid)
     }
 

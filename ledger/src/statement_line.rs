@@ -40,6 +40,14 @@ pub const MAX_LINE_BYTES: usize = 4 * custody_format::codec::MAX_ENTRY_BYTES;
 /// order, as every JSON object custody writes).
 const MEMBERS: [&str; 4] = ["disclosures", "id", "statement", "view"];
 
+thread_local! {
+    /// The authors' keys this thread has decoded: a server's request
+    /// threads read statements of the same few investigators all day
+    /// (`SignerKeys`: the same verdict, one decompression per key).
+    static AUTHOR_KEYS: std::cell::RefCell<custody_format::key::SignerKeys> =
+        std::cell::RefCell::default();
+}
+
 /// A statement line read and checked: the author's signature verifies, the
 /// statement is valid, its claims match its bytes, and every disclosure
 /// opens its commitment.
@@ -240,7 +248,7 @@ pub fn read_line(line: &str) -> Result<ReadStatement, StatementLineError> {
     // (`SignedStatement::validate`): an evidence event or a correction, in
     // its committed form, for a ledger name that can be one.
     let statement = SignedStatement::decode(&bytes)?;
-    statement.verify()?;
+    AUTHOR_KEYS.with_borrow_mut(|keys| statement.verify_with(keys))?;
     check_id_claim(&statement, &id)?;
     if let Some(member) = first_difference(&view, &statement.view(), "view") {
         return Err(StatementLineError::ViewClaim { member });
