@@ -389,7 +389,7 @@ pub(crate) struct Backend {
     /// A writer's read transaction over its last commit, reused by every
     /// read until the next commit: a batch's map update reads thousands of
     /// rows, and a read transaction per row cost more than the reads.
-    snapshot: Mutex<Option<Arc<ReadTransaction>>>,
+    snapshot: Mutex<Option<Arc<Snapshot>>>,
     /// The writes of commits under way, oldest first, which reads see over
     /// the store ([`Backend::push_pending`]).
     pending: Mutex<Vec<Arc<Pending>>>,
@@ -500,7 +500,7 @@ enum Handle {
     /// handle sees, taken at open. A writer in another process goes on
     /// committing meanwhile (redb's single-writer mode); this reader never
     /// sees half of its work, nor blocks it.
-    Read(ReadOnlyDatabase, Box<ReadTransaction>),
+    Read(ReadOnlyDatabase, Box<Snapshot>),
     /// A file left unclean, opened to read through a [`CopyOnRead`]
     /// backend: redb's recovery runs, but its writes stay in memory.
     Recovered(Database),
@@ -669,7 +669,7 @@ impl Backend {
             let db = contained(dir, || match builder.open_read_only(&path) {
                 Ok(db) => {
                     let snapshot = db.begin_read().map_err(|e| db_err(dir, e))?;
-                    Ok(Handle::Read(db, Box::new(snapshot)))
+                    Ok(Handle::Read(db, Box::new(Snapshot::new(snapshot))))
                 }
                 // Left unclean (a crash, or a copy taken while custody was
                 // writing): recover in memory, never in the file.
@@ -742,10 +742,7 @@ impl Backend {
         self.opened_before
     }
 
-    fn read_table(
-        &self,
-        tree: TreeId,
-    ) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
+    fn read_table(&self, tree: TreeId) -> Result<Arc<ReadTable>, StoreError> {
         self.open_in_snapshot(tree)?
             .map_err(|e| db_err(&self.dir, e))
     }
@@ -755,7 +752,7 @@ impl Backend {
     fn open_in_snapshot(
         &self,
         tree: TreeId,
-    ) -> Result<Result<ReadTable, redb::TableError>, StoreError> {
+    ) -> Result<Result<Arc<ReadTable>, redb::TableError>, StoreError> {
         let shared;
         let txn = match &self.db {
             Handle::Write(db) => {
@@ -768,7 +765,7 @@ impl Backend {
             }
             Handle::Read(_, snapshot) => snapshot.as_ref(),
         };
-        Ok(txn.open_table(tree.table()))
+        Ok(txn.table(tree))
     }
 
     /// Whether the store has `tree` (a table an older layout lacks is
@@ -782,7 +779,7 @@ impl Backend {
     }
 
     /// The writer's read transaction over its last commit (made if none).
-    fn snapshot_of(&self, db: &Database) -> Result<Arc<ReadTransaction>, StoreError> {
+    fn snapshot_of(&self, db: &Database) -> Result<Arc<Snapshot>, StoreError> {
         let mut cached = self
             .snapshot
             .lock()
@@ -790,7 +787,9 @@ impl Backend {
         Ok(match cached.as_ref() {
             Some(t) => t.clone(),
             None => {
-                let t = Arc::new(db.begin_read().map_err(|e| db_err(&self.dir, e))?);
+                let t = Arc::new(Snapshot::new(
+                    db.begin_read().map_err(|e| db_err(&self.dir, e))?,
+                ));
                 *cached = Some(t.clone());
                 t
             }
@@ -1167,10 +1166,41 @@ fn commit_rows<'a>(
 /// A table opened in a read transaction.
 type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
 
+/// A read transaction, and the tables read in it so far, each opened once.
+/// Opening a table looks its name up in redb's table of tables, which cost
+/// more than the row a lookup came for: a group's preparation reads a few
+/// rows per statement from a dozen tables, all in one snapshot.
+struct Snapshot {
+    /// Declared first, so dropped before the transaction they were opened
+    /// in.
+    tables: [std::sync::OnceLock<Arc<ReadTable>>; TreeId::ALL.len()],
+    txn: ReadTransaction,
+}
+
+impl Snapshot {
+    fn new(txn: ReadTransaction) -> Snapshot {
+        Snapshot {
+            tables: Default::default(),
+            txn,
+        }
+    }
+
+    /// `tree` as of this snapshot (a missing table is not remembered: the
+    /// error is made again, and is as cheap as the lookup that finds it).
+    fn table(&self, tree: TreeId) -> Result<Arc<ReadTable>, redb::TableError> {
+        let slot = &self.tables[tree.index()];
+        if let Some(t) = slot.get() {
+            return Ok(t.clone());
+        }
+        let opened = Arc::new(self.txn.open_table(tree.table())?);
+        Ok(slot.get_or_init(|| opened).clone())
+    }
+}
+
 /// One table of the store, opened for many reads ([`Backend::reader`]).
 pub(crate) struct TableReader<'a> {
     dir: &'a Path,
-    table: redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+    table: Arc<ReadTable>,
     /// Writes of commits under way, over the table.
     pending: PendingTree,
 }
