@@ -321,21 +321,22 @@ fn a_store_damaged_on_disk_gets_a_clear_error_not_a_panic() {
 }
 
 /// Edits the stored status of `person` in the store's file, as someone
-/// with write access to it and no key could: the chain is untouched. (Store
-/// layout 7: the status is the `persons` row `person ‖ 01`.)
+/// with write access to it and no key could: the chain is untouched.
 fn edit_stored_status(store: &Path, person: &str, status: &str) {
     use redb::ReadableTable;
     let db = redb::Database::open(store.join("custody.redb")).unwrap();
-    let table: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("persons");
-    let key = [person.as_bytes(), &[1]].concat();
+    let table: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("status");
     let w = db.begin_write().unwrap();
     {
         let mut t = w.open_table(table).unwrap();
-        let bytes = t.get(key.as_slice()).unwrap().unwrap().value().to_vec();
+        let bytes = t.get(person.as_bytes()).unwrap().unwrap().value().to_vec();
         let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         v["status"] = status.into();
-        t.insert(key.as_slice(), serde_json::to_vec(&v).unwrap().as_slice())
-            .unwrap();
+        t.insert(
+            person.as_bytes(),
+            serde_json::to_vec(&v).unwrap().as_slice(),
+        )
+        .unwrap();
     }
     w.commit().unwrap();
 }

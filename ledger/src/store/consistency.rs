@@ -17,6 +17,7 @@
 //!   fold of their entries (a handful of entries): `status PERSON` checks
 //!   the person it shows, every time.
 
+use super::backend::TreeId;
 use super::projections::projected;
 use super::{Ledger, StoreError};
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
@@ -46,7 +47,10 @@ impl Ledger {
         let entries: Vec<ProjectedEntry> =
             self.person_entries(person)?.iter().map(projected).collect();
         let folded = project(person, &entries, None, None, now);
-        let stored = match self.stored_status(person)? {
+        let stored = match self
+            .backend
+            .get(TreeId::Status, person.as_str().as_bytes())?
+        {
             None => None,
             Some(v) => match serde_json::from_slice::<PersonStatus>(&v) {
                 Ok(st) => Some(st),

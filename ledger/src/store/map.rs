@@ -546,13 +546,13 @@ pub(super) fn derive(backend: &Backend, dir: &Path) -> Result<WriteSet, StoreErr
         }
         Ok(())
     };
-    for row in backend.scan_keys_from(TreeId::Persons, &[]) {
+    for row in backend.scan_from(TreeId::Persons, &[]) {
         let (k, _) = row?;
-        let (id, seq) = match super::person_row(&k) {
-            Some(super::PersonRow::Entry(id, seq)) => (id.as_bytes(), seq),
-            Some(super::PersonRow::Status(_)) => continue,
-            None => return Err(damaged(dir, "a person index key is malformed".into())),
-        };
+        if k.len() < 9 || k[k.len() - 9] != 0 {
+            return Err(damaged(dir, "a person index key is malformed".into()));
+        }
+        let (id, seq) = k.split_at(k.len() - 9);
+        let seq = u64::from_be_bytes(seq[1..].try_into().expect("8 bytes"));
         match &mut current {
             Some((cur, count, last)) if cur.as_slice() == id => {
                 *count += 1;

@@ -10,7 +10,7 @@
 //! proptest checks it anyway).
 
 use super::backend::{TreeId, WriteSet};
-use super::{person_row, status_key, Ledger, PersonRow, StoreError};
+use super::{Ledger, StoreError};
 use crate::projection::{project, reference_time, PersonStatus, ProjectedEntry};
 use custody_format::commit::DisclosedValue;
 use custody_format::entry::SignedEntry;
@@ -48,16 +48,6 @@ impl Ledger {
     pub(super) fn projections_current(&self) -> Result<bool, StoreError> {
         Ok(self.backend.get(TreeId::Meta, PROJECTION_KEY)?.as_deref()
             == Some(&projection_marker(self.head.seq)[..]))
-    }
-
-    /// A person's stored status row, as stored (JSON): a `persons` row, or
-    /// in an older store read as it is, a `status` row.
-    pub(super) fn stored_status(&self, person: &PersonId) -> Result<Option<Vec<u8>>, StoreError> {
-        if self.statuses_in_persons {
-            self.backend.get(TreeId::Persons, &status_key(person))
-        } else {
-            self.backend.get(TreeId::Status, person.as_str().as_bytes())
-        }
     }
 
     /// A person's entries (their evidence and the corrections touching
@@ -196,16 +186,11 @@ impl Ledger {
         // One commit replaces every status and the marker: a crash before
         // it leaves the projections as they were, whole.
         let mut writes = WriteSet::new();
-        // Every status row goes (a person's status may be none now), and
-        // the folded ones come back.
-        for row in self.backend.scan_keys_from(TreeId::Persons, &[]) {
-            let (k, _) = row?;
-            if let Some(PersonRow::Status(_)) = person_row(&k) {
-                writes.remove(TreeId::Persons, &k);
-            }
-        }
+        writes.clear(TreeId::Status);
         for f in &folded {
-            write_status(&f.person, f.status.clone(), &mut writes)?;
+            if let Some(v) = encode_status(&f.person, f.status.clone())? {
+                writes.insert(TreeId::Status, f.person.as_str().as_bytes(), &v);
+            }
         }
         writes.insert(
             TreeId::Meta,
@@ -284,7 +269,10 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<Option<PersonStatus>, StoreError> {
         if as_of.is_none() && known_at.is_none() && !self.stale_projections {
-            return match self.stored_status(person)? {
+            return match self
+                .backend
+                .get(TreeId::Status, person.as_str().as_bytes())?
+            {
                 None => Ok(None),
                 Some(v) => {
                     let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
@@ -360,29 +348,13 @@ impl Ledger {
     ) -> Result<(), StoreError> {
         if as_of.is_none() && known_at.is_none() && !self.stale_projections {
             let reference = reference_time(now);
-            let table = if self.statuses_in_persons {
-                TreeId::Persons
-            } else {
-                TreeId::Status
-            };
-            for item in self.backend.scan_from(table, &[]) {
+            for item in self.backend.scan_from(TreeId::Status, &[]) {
                 let (k, v) = item?;
-                let id = if self.statuses_in_persons {
-                    match person_row(&k) {
-                        Some(PersonRow::Status(id)) => id.to_owned(),
-                        Some(PersonRow::Entry(..)) => continue,
-                        None => {
-                            return Err(self.damaged(format!(
-                                "a person index key is malformed: {}",
-                                hex::encode(&k)
-                            )))
-                        }
-                    }
-                } else {
-                    String::from_utf8_lossy(&k).into_owned()
-                };
                 let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
-                    self.damaged(format!("the stored status of {id} does not decode: {e}"))
+                    self.damaged(format!(
+                        "the stored status of {} does not decode: {e}",
+                        String::from_utf8_lossy(&k)
+                    ))
                 })?;
                 st.apply_clock(reference);
                 self.resolve_committed(&mut st)?;
@@ -394,13 +366,14 @@ impl Ledger {
         // a person whose entries were all retracted later still had a status
         // at an earlier --known-at.
         let mut last: Option<PersonId> = None;
-        for item in self.backend.scan_keys_from(TreeId::Persons, &[]) {
+        for item in self.backend.scan_from(TreeId::Persons, &[]) {
             let (k, _) = item?;
-            let person = match person_row(&k) {
-                Some(PersonRow::Entry(id, _)) => PersonId::new(id).map_err(|e| self.damaged(e))?,
-                Some(PersonRow::Status(_)) => continue,
-                None => return Err(self.damaged("a person index key is malformed".into())),
-            };
+            let person = k
+                .len()
+                .checked_sub(9)
+                .and_then(|split| std::str::from_utf8(&k[..split]).ok())
+                .and_then(|s| PersonId::new(s).ok())
+                .ok_or_else(|| self.damaged("a person index key is malformed".into()))?;
             if last.as_ref() == Some(&person) {
                 continue;
             }
@@ -520,8 +493,8 @@ fn write_status(
     writes: &mut WriteSet,
 ) -> Result<(), StoreError> {
     match encode_status(person, status)? {
-        Some(v) => writes.insert(TreeId::Persons, &status_key(person), &v),
-        None => writes.remove(TreeId::Persons, &status_key(person)),
+        Some(v) => writes.insert(TreeId::Status, person.as_str().as_bytes(), &v),
+        None => writes.remove(TreeId::Status, person.as_str().as_bytes()),
     }
     Ok(())
 }

@@ -696,18 +696,16 @@ mod tests {
     }
 
     /// Edits the stored status of `person` in the store's file, leaving
-    /// the chain as it was (store layout 7: the `persons` row
-    /// `person ‖ 01`).
+    /// the chain as it was.
     fn edit_stored_status(store: &Path, person: &str, status: &str) {
         use redb::ReadableTable;
         let db = redb::Database::open(store.join("custody.redb")).expect("redb");
-        let table: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("persons");
-        let key = [person.as_bytes(), &[1]].concat();
+        let table: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("status");
         let w = db.begin_write().expect("write");
         {
             let mut t = w.open_table(table).expect("table");
             let bytes = t
-                .get(key.as_slice())
+                .get(person.as_bytes())
                 .expect("get")
                 .expect("a stored status")
                 .value()
@@ -715,7 +713,8 @@ mod tests {
             let mut v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
             v["status"] = status.into();
             let edited = serde_json::to_vec(&v).expect("json");
-            t.insert(key.as_slice(), edited.as_slice()).expect("insert");
+            t.insert(person.as_bytes(), edited.as_slice())
+                .expect("insert");
         }
         w.commit().expect("commit");
     }
