@@ -209,6 +209,12 @@ proptest! {
         let mut a = with_investigator(&dir.path().join("a"));
         replay(&mut a, &persons, &round_robin(&persons), batch);
         let incremental = statuses(&a);
+        // The stored form gives back every status whole, and the same JSON.
+        for st in &incremental {
+            let back = PersonStatus::from_stored(&st.to_stored()).unwrap();
+            prop_assert_eq!(&back, st);
+            prop_assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(st).unwrap());
+        }
         a.rebuild_projections(|_| {}).unwrap();
         prop_assert_eq!(&statuses(&a), &incremental);
 
@@ -272,4 +278,44 @@ proptest! {
             prop_assert_eq!(folded.as_ref(), Some(st));
         }
     }
+}
+
+/// A stored status that is cut, lengthened, names a person by an id no
+/// person can have, or claims a length past what a status may take, is
+/// refused rather than read as something else.
+#[test]
+fn a_damaged_stored_status_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = with_investigator(&dir.path().join("l"));
+    let p = PersonId::new("P-0").unwrap();
+    let at = OccurredAt::parse("2022-05-17").unwrap();
+    l.append(vec![evidence(&p, 0, at)], &key(2)).unwrap();
+    let st = statuses(&l).remove(0);
+    let stored = st.to_stored();
+    assert!(
+        stored.len() * 3 < serde_json::to_vec(&st).unwrap().len(),
+        "{} bytes stored, against {} of JSON",
+        stored.len(),
+        serde_json::to_vec(&st).unwrap().len()
+    );
+    assert_eq!(PersonStatus::from_stored(&stored).unwrap(), st);
+    for cut in 0..stored.len() {
+        assert!(
+            PersonStatus::from_stored(&stored[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut longer = stored.clone();
+    longer.push(0);
+    assert!(PersonStatus::from_stored(&longer).is_err());
+    // The id is its length (one byte here) then its bytes, first.
+    assert_eq!(&stored[..4], b"\x03P-0");
+    let mut bad_id = stored.clone();
+    bad_id[2] = b' ';
+    let refused = PersonStatus::from_stored(&bad_id).unwrap_err();
+    assert!(refused.to_string().contains("person id"), "{refused}");
+    // A length prefix of 2^32 bytes for the id: refused, not allocated.
+    let mut huge = vec![0xfc, 0, 0, 0, 0x80];
+    huge.extend_from_slice(&stored[4..]);
+    assert!(PersonStatus::from_stored(&huge).is_err());
 }

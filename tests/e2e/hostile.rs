@@ -4,6 +4,7 @@
 //! met with exit code 2 and advice — never a panic or a backtrace.
 
 use crate::util::{self, custody, custody_env, s, Env, CUSTODY};
+use custody_ledger::projection::PersonStatus;
 use std::path::Path;
 
 const GOOD: &str = r#"{"type":"capture","person":"P-1","occurred_at":"2022"}"#;
@@ -330,13 +331,10 @@ fn edit_stored_status(store: &Path, person: &str, status: &str) {
     {
         let mut t = w.open_table(table).unwrap();
         let bytes = t.get(person.as_bytes()).unwrap().unwrap().value().to_vec();
-        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        v["status"] = status.into();
-        t.insert(
-            person.as_bytes(),
-            serde_json::to_vec(&v).unwrap().as_slice(),
-        )
-        .unwrap();
+        let mut st = PersonStatus::from_stored(&bytes).unwrap();
+        st.status = status.parse().unwrap();
+        t.insert(person.as_bytes(), st.to_stored().as_slice())
+            .unwrap();
     }
     w.commit().unwrap();
 }

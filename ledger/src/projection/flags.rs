@@ -6,7 +6,20 @@ use std::fmt;
 
 /// A flag of a person's status. Serialised by its [`Flag::name`], which is
 /// stable: stored statuses, `status --json` and scripts use it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// Held more than 7 days after capture without an ICRC notification

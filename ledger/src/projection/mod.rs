@@ -100,7 +100,20 @@ impl From<&custody_format::entry::SignedEntry> for ProjectedEntry {
 }
 
 /// Exactly one of these describes a person at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Reported missing; no evidence of captivity.
@@ -160,7 +173,9 @@ impl std::str::FromStr for Status {
 }
 
 /// A number of whole days known only within bounds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct DayBounds {
     /// At least this many days.
     pub min: i64,
@@ -169,7 +184,7 @@ pub struct DayBounds {
 }
 
 /// The entry a fact rests on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Cite {
     /// Its seq.
     pub seq: u64,
@@ -178,7 +193,7 @@ pub struct Cite {
 }
 
 /// When and where a person was last seen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct LastSeen {
     /// When.
     pub at: OccurredAt,
@@ -191,7 +206,9 @@ pub struct LastSeen {
 /// The separate questions behind the one status (docs/PROJECTIONS.md,
 /// "Axes"): each answered from the evidence on its own, so a family, a
 /// lawyer or a court can see which one the status turns on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct Axes {
     /// Did the detaining state acknowledge the current (or last) detention:
     /// `none`, `refused` (a denial, nothing since), `notified` (to the
@@ -228,7 +245,7 @@ pub struct Axes {
 }
 
 /// Everything the ledger says about a person at one cut.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct PersonStatus {
     /// The person.
     pub person: PersonId,
@@ -313,7 +330,7 @@ pub struct PersonStatus {
 /// Where a committed personal value is: the entry, and the field (its
 /// name in docs/design/format-v3.md §2.3; for a correction, the field of
 /// its replacement).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct FieldRef {
     /// The entry's seq.
     pub seq: u64,
@@ -323,7 +340,46 @@ pub struct FieldRef {
     pub field: String,
 }
 
+/// Why a stored status could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoredStatusError(String);
+
+/// The bincode configuration of a stored status; a forged length prefix
+/// cannot make a read allocate more than this.
+const STORED: bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<{ 1 << 24 }>,
+> = bincode::config::standard().with_limit::<{ 1 << 24 }>();
+
 impl PersonStatus {
+    /// The form a store keeps a status in (projection rules 6): bincode,
+    /// each field in declaration order without its name, hashes as their
+    /// 32 bytes. About 300 bytes where the JSON is about 1.5 KB (six
+    /// evidence hashes in hex, every name and null): a status is rewritten
+    /// with every append about the person, and its size is what its page
+    /// costs the commit (docs/BENCHMARKS.md, session 14). Derived data: a
+    /// change of this form bumps the projection rules, and stores rebuild.
+    pub fn to_stored(&self) -> Vec<u8> {
+        bincode::encode_to_vec(self, STORED).expect("a status encodes")
+    }
+
+    /// A status from [`PersonStatus::to_stored`]'s bytes, all of them; its
+    /// person id checked as any id is.
+    pub fn from_stored(bytes: &[u8]) -> Result<PersonStatus, StoredStatusError> {
+        let (st, read): (PersonStatus, usize) = bincode::decode_from_slice(bytes, STORED)
+            .map_err(|e| StoredStatusError(e.to_string()))?;
+        if read != bytes.len() {
+            return Err(StoredStatusError(format!(
+                "{} bytes after the status",
+                bytes.len() - read
+            )));
+        }
+        PersonId::new(st.person.as_str()).map_err(StoredStatusError)?;
+        Ok(st)
+    }
+
     /// Fills in each committed value of [`PersonStatus::committed`] that
     /// `disclosed` can give (the disclosed text of that field of that
     /// entry), and leaves listed those it cannot.

@@ -461,7 +461,7 @@ impl Ledger {
             let got = self
                 .backend
                 .get(TreeId::Status, person.as_str().as_bytes())?;
-            let got: Option<PersonStatus> = got.and_then(|v| serde_json::from_slice(&v).ok());
+            let got: Option<PersonStatus> = got.and_then(|v| PersonStatus::from_stored(&v).ok());
             match got {
                 None => report.note(Table::Statuses, person.as_str(), RowProblem::Missing),
                 Some(mut got) => {
@@ -784,10 +784,10 @@ mod tests {
                 RowProblem::Differs,
                 Box::new(|l, w| {
                     let v = l.backend.get(TreeId::Status, b"P-1").unwrap().unwrap();
-                    let text = String::from_utf8(v)
-                        .unwrap()
-                        .replace("\"deceased\"", "\"released\"");
-                    w.insert(TreeId::Status, b"P-1", text.as_bytes());
+                    let mut st = PersonStatus::from_stored(&v).unwrap();
+                    assert_eq!(st.status, crate::projection::Status::Deceased);
+                    st.status = crate::projection::Status::Released;
+                    w.insert(TreeId::Status, b"P-1", &st.to_stored());
                 }),
             ),
             (

@@ -52,7 +52,7 @@ impl Ledger {
             .get(TreeId::Status, person.as_str().as_bytes())?
         {
             None => None,
-            Some(v) => match serde_json::from_slice::<PersonStatus>(&v) {
+            Some(v) => match PersonStatus::from_stored(&v) {
                 Ok(st) => Some(st),
                 Err(e) => {
                     return Ok(Some((

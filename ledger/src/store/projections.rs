@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Meta key: projection rules version (4 bytes) ‖ seq applied up to (8).
 const PROJECTION_KEY: &[u8] = b"projection";
 /// Bump when the fold's rules change: stores rebuild on open.
-const PROJECTION_VERSION: u32 = 5;
+/// 6: the same rules, statuses stored in bincode
+/// (`PersonStatus::to_stored`), not JSON.
+const PROJECTION_VERSION: u32 = 6;
 
 fn projection_marker(applied: u64) -> [u8; 12] {
     let mut v = [0u8; 12];
@@ -129,7 +131,7 @@ impl Ledger {
             let mut entries: Vec<ProjectedEntry> =
                 self.person_entries(person)?.iter().map(projected).collect();
             entries.extend(in_batch.iter().map(|&i| projected(&batch[i])));
-            write_status(person, project(person, &entries, None, None, now), writes)?;
+            write_status(person, project(person, &entries, None, None, now), writes);
         }
         writes.insert(TreeId::Meta, PROJECTION_KEY, &projection_marker(last_seq));
         Ok(())
@@ -188,8 +190,12 @@ impl Ledger {
         let mut writes = WriteSet::new();
         writes.clear(TreeId::Status);
         for f in &folded {
-            if let Some(v) = encode_status(&f.person, f.status.clone())? {
-                writes.insert(TreeId::Status, f.person.as_str().as_bytes(), &v);
+            if let Some(st) = &f.status {
+                writes.insert(
+                    TreeId::Status,
+                    f.person.as_str().as_bytes(),
+                    &st.to_stored(),
+                );
             }
         }
         writes.insert(
@@ -275,7 +281,7 @@ impl Ledger {
             {
                 None => Ok(None),
                 Some(v) => {
-                    let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
+                    let mut st = PersonStatus::from_stored(&v).map_err(|e| {
                         self.damaged(format!(
                             "the stored status of {person} does not decode: {e}"
                         ))
@@ -350,7 +356,7 @@ impl Ledger {
             let reference = reference_time(now);
             for item in self.backend.scan_from(TreeId::Status, &[]) {
                 let (k, v) = item?;
-                let mut st: PersonStatus = serde_json::from_slice(&v).map_err(|e| {
+                let mut st = PersonStatus::from_stored(&v).map_err(|e| {
                     self.damaged(format!(
                         "the stored status of {} does not decode: {e}",
                         String::from_utf8_lossy(&k)
@@ -472,31 +478,13 @@ fn group_by_person<'c>(
     runs
 }
 
-/// A status as stored (JSON), or `None` for a person with no status.
-fn encode_status(
-    person: &PersonId,
-    status: Option<PersonStatus>,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    status
-        .map(|st| {
-            serde_json::to_vec(&st).map_err(|e| StoreError::Damaged {
-                dir: Default::default(),
-                detail: format!("cannot encode the status of {person}: {e}"),
-            })
-        })
-        .transpose()
-}
-
-fn write_status(
-    person: &PersonId,
-    status: Option<PersonStatus>,
-    writes: &mut WriteSet,
-) -> Result<(), StoreError> {
-    match encode_status(person, status)? {
-        Some(v) => writes.insert(TreeId::Status, person.as_str().as_bytes(), &v),
+/// `person`'s status into `writes`, in its stored form; no row for a
+/// person with none.
+fn write_status(person: &PersonId, status: Option<PersonStatus>, writes: &mut WriteSet) {
+    match status {
+        Some(st) => writes.insert(TreeId::Status, person.as_str().as_bytes(), &st.to_stored()),
         None => writes.remove(TreeId::Status, person.as_str().as_bytes()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

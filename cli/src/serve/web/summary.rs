@@ -710,9 +710,9 @@ mod tests {
                 .expect("a stored status")
                 .value()
                 .to_vec();
-            let mut v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
-            v["status"] = status.into();
-            let edited = serde_json::to_vec(&v).expect("json");
+            let mut st = PersonStatus::from_stored(&bytes).expect("a status");
+            st.status = status.parse().expect("a status name");
+            let edited = st.to_stored();
             t.insert(person.as_bytes(), edited.as_slice())
                 .expect("insert");
         }
