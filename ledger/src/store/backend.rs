@@ -884,7 +884,10 @@ impl Backend {
     pub(crate) fn last(&self, tree: TreeId) -> Result<Option<KeyValue>, StoreError> {
         let pending = self.pending_of(tree);
         if !pending.is_empty() {
-            return self.scan_range(tree, &[], true, true).next().transpose();
+            return self
+                .scan_range(tree, &[], None, true, true)
+                .next()
+                .transpose();
         }
         contained(&self.dir, || {
             let table = self.read_table(tree)?;
@@ -921,7 +924,7 @@ impl Backend {
         &self,
         tree: TreeId,
     ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
-        self.scan_range(tree, &[], false, true)
+        self.scan_range(tree, &[], None, false, true)
     }
 
     fn scan(
@@ -930,13 +933,18 @@ impl Backend {
         start: &[u8],
         values: bool,
     ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
-        self.scan_range(tree, start, values, false)
+        self.scan_range(tree, start, None, values, false)
     }
 
+    /// The rows of `tree` from `start` on (backwards from the last, if
+    /// `back`), pending writes over the store's. `end`, if given, is a key
+    /// no caller reads up to: the pending rows are taken only below it
+    /// (they are copied out at once, where the store's are read lazily).
     fn scan_range(
         &self,
         tree: TreeId,
         start: &[u8],
+        end: Option<&[u8]>,
         values: bool,
         back: bool,
     ) -> Box<dyn Iterator<Item = Result<KeyValue, StoreError>> + '_> {
@@ -946,9 +954,9 @@ impl Backend {
         }
         // The store's rows that no pending write shadows, merged in key
         // order with the pending rows.
-        use std::ops::Bound::{Included, Unbounded};
+        use std::ops::Bound::{Excluded, Included, Unbounded};
         let mine: Vec<KeyValue> = {
-            let rows = pending.rows_in((Included(start), Unbounded));
+            let rows = pending.rows_in((Included(start), end.map_or(Unbounded, Excluded)));
             let rows = rows.into_iter().map(|(k, v)| {
                 let v = if values { v } else { Vec::new() };
                 (k, v)
@@ -1055,12 +1063,16 @@ impl Backend {
     }
 
     /// Entries of `tree` whose keys start with `prefix`, in key order.
+    /// (The pending writes are copied out only within the prefix: a
+    /// person's entries, read for every statement a group prepares, used
+    /// to copy every pending `persons` row after theirs.)
     pub(crate) fn scan_prefix<'a>(
         &'a self,
         tree: TreeId,
         prefix: &'a [u8],
     ) -> impl Iterator<Item = Result<KeyValue, StoreError>> + 'a {
-        self.scan_from(tree, prefix)
+        let end = after_prefix(prefix);
+        self.scan_range(tree, prefix, end.as_deref(), true, false)
             .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
     }
 
@@ -1161,6 +1173,19 @@ fn commit_rows<'a>(
         }
     }
     txn.commit().map_err(|e| err(e.into()))
+}
+
+/// The least key above every key that starts with `prefix`, or `None` if
+/// there is none (the prefix is empty or all `ff` bytes).
+fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// A table opened in a read transaction.
@@ -1425,6 +1450,27 @@ mod tests {
         )
     }
 
+    #[test]
+    fn the_key_after_a_prefix_bounds_exactly_its_keys() {
+        assert_eq!(after_prefix(b""), None);
+        assert_eq!(after_prefix(&[0xff, 0xff]), None);
+        assert_eq!(after_prefix(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(after_prefix(b"P-1\x00"), Some(b"P-1\x01".to_vec()));
+        let end = after_prefix(&[3, 0xff, 7]).unwrap();
+        for (key, within) in [
+            (&[3, 0xff, 7][..], true),
+            (&[3, 0xff, 7, 0xff, 0xff], true),
+            (&[3, 0xff, 8], false),
+            (&[3, 0xff, 6, 0xff], false),
+        ] {
+            assert_eq!(
+                key >= &[3, 0xff, 7][..] && key < end.as_slice(),
+                within,
+                "{key:?}"
+            );
+        }
+    }
+
     fn write_set(writes: &[TestWrite]) -> WriteSet {
         let mut w = WriteSet::new();
         for (first, key, value) in writes {
@@ -1456,6 +1502,8 @@ mod tests {
                 let prefix: Vec<_> = b.scan_prefix(tree, &[a]).map(Result::unwrap).collect();
                 out.push(format!("{prefix:?}"));
                 for c in 0u8..4 {
+                    let prefix: Vec<_> = b.scan_prefix(tree, &[a, c]).map(Result::unwrap).collect();
+                    out.push(format!("{prefix:?}"));
                     out.push(format!("{:?}", reader.get(&[a, c]).unwrap()));
                     out.push(format!("{:?}", b.get(tree, &[a]).unwrap()));
                     for limit in [1, 3] {
