@@ -180,6 +180,37 @@ impl Ledger {
         Ok(n)
     }
 
+    /// Log rows keyed past the head: each commit keys its row by its own
+    /// last seq, so no commit wrote one, and the writer refuses to commit
+    /// over it (a store every lookup reads right, yet no append lands).
+    fn check_log_keys(&self, report: &mut DerivedReport) -> Result<(), StoreError> {
+        for (tree, table, name) in [
+            (TreeId::IdLog, Table::Hashes, "id_log"),
+            (TreeId::MapNodeLog, Table::MapNodes, "map_node_log"),
+        ] {
+            if !self.backend.has_table(tree)? {
+                continue;
+            }
+            for row in self.backend.scan_keys_from(tree, &[]) {
+                let (key, _) = row?;
+                let past = <[u8; 8]>::try_from(key.as_slice())
+                    .is_ok_and(|k| u64::from_be_bytes(k) > self.head.seq);
+                if past {
+                    report.note(
+                        table,
+                        format!(
+                            "({name} row keyed {}, past the head at seq {})",
+                            hex::encode(&key),
+                            self.head.seq
+                        ),
+                        RowProblem::Extra,
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Recomputes every derived row from the chain and compares it with the
     /// store's (see the module docs). The chain itself is not checked here:
     /// run the verifier over it first; this trusts only its bytes.
@@ -192,6 +223,7 @@ impl Ledger {
         // The id log, read afresh: a lookup finds an id there first, then
         // in its table; each id is in one of the two, never both.
         let (logged, _) = self.logged_ids()?;
+        self.check_log_keys(&mut report)?;
         let walk = self.check_indexes(&logged, &mut report, &mut progress)?;
         let (governance, checkpoints) = (walk.governance, walk.checkpoints);
         let corrections = walk.corrections;
@@ -1012,6 +1044,14 @@ mod tests {
         }
     }
 
+    /// Moves `log`'s last row, unchanged, to a key no commit can have
+    /// written: every lookup still reads right.
+    fn move_last_row_past_the_head(l: &Ledger, w: &mut WriteSet, log: TreeId) {
+        let (key, row) = l.backend.last(log).unwrap().expect("a log row");
+        w.remove(log, &key);
+        w.insert(log, &seq_key(u64::MAX), &row);
+    }
+
     /// Rewrites the id log row that holds `id`: its seq made `seq`, or the
     /// id dropped from the row (`None`).
     fn rewrite_logged_id(l: &Ledger, w: &mut WriteSet, id: &[u8; 32], seq: Option<u64>) {
@@ -1089,6 +1129,18 @@ mod tests {
                         super::super::id_log::encode_row(&[(IdKind::Statement, [0xab; 32], 2)]);
                     w.insert(TreeId::IdLog, &seq_key(u64::MAX), &row);
                 }),
+            ),
+            (
+                "the id log's last row moved, whole, past the head",
+                Table::Hashes,
+                RowProblem::Extra,
+                Box::new(|l, w| move_last_row_past_the_head(l, w, TreeId::IdLog)),
+            ),
+            (
+                "the node log's last row moved, whole, past the head",
+                Table::MapNodes,
+                RowProblem::Extra,
+                Box::new(|l, w| move_last_row_past_the_head(l, w, TreeId::MapNodeLog)),
             ),
             (
                 "a hash pointing elsewhere, after the log was merged",

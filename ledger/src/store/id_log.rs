@@ -98,10 +98,14 @@ impl IdLog {
         for row in backend.scan_from(TreeId::IdLog, &[]) {
             let (key, blob) = row?;
             check_log_key(&key, "id_log", dir)?;
-            let mut twice = None;
+            let row_seq = u64::from_be_bytes(key.as_slice().try_into().expect("8 bytes"));
+            let (mut twice, mut later) = (None, None);
             decode_row(&blob, |kind, id, seq| {
                 if self.ids.insert((kind, id), seq).is_some() {
                     twice = Some(id);
+                }
+                if seq > row_seq {
+                    later = Some(seq);
                 }
             })
             .ok_or_else(|| {
@@ -110,6 +114,16 @@ impl IdLog {
                     format!("id_log row {} is malformed", hex::encode(&key)),
                 )
             })?;
+            // A row holds the ids of the commit that ends at its key.
+            if let Some(seq) = later {
+                return Err(damaged(
+                    dir,
+                    format!(
+                        "id_log row {} names seq {seq}, past the commit it records",
+                        hex::encode(&key)
+                    ),
+                ));
+            }
             if let Some(id) = twice {
                 return Err(damaged(
                     dir,
@@ -208,6 +222,9 @@ impl Ledger {
         }
         let mut log = self.id_log();
         log.load(&self.backend, &self.dir)?;
+        // Checked whether this commit appends a row or merges: a merge
+        // must not carry a damaged row's ids into the tables.
+        let key = next_log_key(&log.rows, last_seq, "id_log", &self.dir)?;
         if log.rows.len() + 1 >= MERGE_EVERY || log.ids.len() + ids.len() > MERGE_IDS {
             let mut merged: Vec<(LoggedId, u64)> = log.ids.drain().collect();
             merged.extend(ids.iter().map(|(kind, id, seq)| ((*kind, *id), *seq)));
@@ -220,7 +237,6 @@ impl Ledger {
                 writes.remove(TreeId::IdLog, &key);
             }
         } else {
-            let key = next_log_key(&log.rows, last_seq, "id_log", &self.dir)?;
             writes.insert(TreeId::IdLog, &key, &encode_row(ids));
             log.ids
                 .extend(ids.iter().map(|(kind, id, seq)| ((*kind, *id), *seq)));

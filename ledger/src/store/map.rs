@@ -216,6 +216,9 @@ impl Ledger {
         }
         let mut log = self.map_log();
         log.load(&self.backend, &self.dir)?;
+        // Checked whether this commit appends a row or merges: a merge
+        // must not carry a damaged row's nodes into `map_nodes`.
+        let key = next_log_key(&log.rows, last_seq, "map_node_log", &self.dir)?;
         if log.rows.len() + 1 >= MERGE_EVERY || log.nodes.len() + nodes.len() > MERGE_NODES {
             let mut merged = std::mem::take(&mut log.nodes);
             merged.extend(nodes.iter().map(|(k, v)| (*k, *v)));
@@ -228,7 +231,6 @@ impl Ledger {
         } else {
             let mut sorted: Vec<(&(u8, Hash), &Hash)> = nodes.iter().collect();
             sorted.sort_unstable_by_key(|(k, _)| **k);
-            let key = next_log_key(&log.rows, last_seq, "map_node_log", &self.dir)?;
             writes.insert(
                 TreeId::MapNodeLog,
                 &key,

@@ -1385,10 +1385,21 @@ mod layout_tests {
     fn a_log_row_past_the_head_is_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l");
-        for table in [TreeId::IdLog, TreeId::MapNodeLog] {
-            let path = path.join(format!("{table:?}"));
+        // Whether the next commit would append a row or merge the log (one
+        // row short of a merge, with the forged row): refused either way.
+        for (table, rows) in [
+            (TreeId::IdLog, 0),
+            (TreeId::MapNodeLog, 0),
+            (TreeId::IdLog, super::map::MERGE_EVERY - 2),
+            (TreeId::MapNodeLog, super::map::MERGE_EVERY - 2),
+        ] {
+            let path = path.join(format!("{table:?}-{rows}"));
             let (mut l, authority, sighting) = authority_investigates(&path);
             l.append(vec![sighting("P-1")], &authority).unwrap();
+            while l.backend.scan_from(table, &[]).count() < rows {
+                let next = format!("P-{}", l.head().seq);
+                l.append(vec![sighting(&next)], &authority).unwrap();
+            }
             let next = seq_key(l.head().seq + 1);
             let mut w = WriteSet::new();
             let row = match table {
@@ -1411,6 +1422,53 @@ mod layout_tests {
             );
             assert_eq!(l.backend.get(table, &next).unwrap(), Some(row), "{table:?}");
         }
+    }
+
+    /// A log row whose key is not a seq's eight bytes is damage, found
+    /// when the log is read, before any commit builds on it.
+    #[test]
+    fn a_log_row_keyed_by_no_seq_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        for table in [TreeId::IdLog, TreeId::MapNodeLog] {
+            let path = dir.path().join(format!("{table:?}"));
+            let (mut l, authority, sighting) = authority_investigates(&path);
+            l.append(vec![sighting("P-1")], &authority).unwrap();
+            let mut w = WriteSet::new();
+            w.insert(table, &[0; 9], &[]);
+            l.backend.commit(w).unwrap();
+            drop(l);
+            let mut l = Ledger::open(&path).unwrap();
+            let refused = l.append(vec![sighting("P-2")], &authority).unwrap_err();
+            assert!(
+                refused.to_string().contains("is not keyed by a seq"),
+                "{table:?}: {refused}"
+            );
+        }
+    }
+
+    /// An id log row keyed by a commit the chain has, naming an id at a
+    /// later seq (a lookup would then name an entry the id is not), is
+    /// refused as damage when the log is read.
+    #[test]
+    fn an_id_log_row_naming_a_later_seq_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        let head = l.head().seq;
+        let mut w = WriteSet::new();
+        let forged =
+            super::id_log::encode_row(&[(super::id_log::IdKind::EntryHash, [0xab; 32], head + 1)]);
+        w.insert(TreeId::IdLog, &seq_key(head), &forged);
+        l.backend.commit(w).unwrap();
+        drop(l);
+        let mut l = Ledger::open(&path).unwrap();
+        let refused = l.append(vec![sighting("P-2")], &authority).unwrap_err();
+        assert!(
+            refused.to_string().contains("past the commit it records"),
+            "{refused}"
+        );
+        assert_eq!(l.head().seq, head);
     }
 
     /// An entry's hash in both the id log and `hashes` (damage the check
