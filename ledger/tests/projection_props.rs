@@ -314,6 +314,18 @@ fn a_damaged_stored_status_is_refused() {
     bad_id[2] = b' ';
     let refused = PersonStatus::from_stored(&bad_id).unwrap_err();
     assert!(refused.to_string().contains("person id"), "{refused}");
+    // A date no calendar has (month 13), written as bincode writes one.
+    let mut forged = st.clone();
+    forged.since = OccurredAt::Month {
+        year: 2023,
+        month: 13,
+    };
+    let refused = PersonStatus::from_stored(&forged.to_stored()).unwrap_err();
+    assert!(refused.to_string().contains("since: month 13"), "{refused}");
+    forged.since = st.since;
+    forged.captured_after = Some(OccurredAt::Year { year: i32::MAX });
+    let refused = PersonStatus::from_stored(&forged.to_stored()).unwrap_err();
+    assert!(refused.to_string().contains("captured_after"), "{refused}");
     // A length prefix of 2^32 bytes for the id: refused, not allocated.
     let mut huge = vec![0xfc, 0, 0, 0, 0x80];
     huge.extend_from_slice(&stored[4..]);

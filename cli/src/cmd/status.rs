@@ -268,14 +268,16 @@ fn print_one(st: &PersonStatus, redacted: &BTreeMap<String, RedactedSlot>) {
     row("remains returned", opt(&st.remains_returned));
     row("remains returned on", opt(&st.remains_returned_at));
     let a = &st.axes;
+    // A stored status is derived and may have been edited: its texts are
+    // shown as untrusted text is.
     row(
         "axes",
         format!(
             "acknowledgement {}, liberty {}, fate {}, legal category {}{}",
-            a.acknowledgement,
-            a.liberty,
-            a.fate,
-            a.legal_category.as_deref().unwrap_or("unknown"),
+            terminal(&a.acknowledgement),
+            terminal(&a.liberty),
+            terminal(&a.fate),
+            terminal(a.legal_category.as_deref().unwrap_or("unknown")),
             if a.visits > 0 {
                 format!(", {} visits", a.visits)
             } else {
@@ -284,7 +286,10 @@ fn print_one(st: &PersonStatus, redacted: &BTreeMap<String, RedactedSlot>) {
         ),
     );
     if !a.ill_treatment.is_empty() {
-        row("ill-treatment reported", a.ill_treatment.join(", "));
+        row(
+            "ill-treatment reported",
+            terminal(&a.ill_treatment.join(", ")),
+        );
     }
     if a.inquiries > 0 {
         row("requests for news", a.inquiries.to_string());

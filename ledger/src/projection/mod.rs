@@ -377,6 +377,30 @@ impl PersonStatus {
             )));
         }
         PersonId::new(st.person.as_str()).map_err(StoredStatusError)?;
+        // Its dates as any date is checked: bincode reads whatever numbers
+        // it finds, and the clock computes with them.
+        let dates = [
+            Some(("since", st.since)),
+            st.captured_at.map(|d| ("captured_at", d)),
+            st.captured_after.map(|d| ("captured_after", d)),
+            st.icrc_notified_at.map(|d| ("icrc_notified_at", d)),
+            st.acknowledged_at.map(|d| ("acknowledged_at", d)),
+            st.last_contact_at.map(|d| ("last_contact_at", d)),
+            st.released_at.map(|d| ("released_at", d)),
+            st.died_at.map(|d| ("died_at", d)),
+            st.remains_returned_at.map(|d| ("remains_returned_at", d)),
+            st.last_seen.as_ref().map(|l| ("last_seen.at", l.at)),
+            st.last_known_place
+                .as_ref()
+                .map(|l| ("last_known_place.at", l.at)),
+            st.axes
+                .last_proof_of_life
+                .map(|d| ("axes.last_proof_of_life", d)),
+        ];
+        for (field, date) in dates.into_iter().flatten() {
+            date.validate()
+                .map_err(|e| StoredStatusError(format!("{field}: {e}")))?;
+        }
         Ok(st)
     }
 
