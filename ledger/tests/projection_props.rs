@@ -331,3 +331,44 @@ fn a_damaged_stored_status_is_refused() {
     huge.extend_from_slice(&stored[4..]);
     assert!(PersonStatus::from_stored(&huge).is_err());
 }
+
+/// The stored form keeps a status and a flag by their variant's position:
+/// these are the positions stores hold. Reordering `Status` or `Flag`
+/// changes what every stored status means, and needs a new projection
+/// rules version; this test fails first.
+#[test]
+fn stored_statuses_and_flags_keep_their_positions() {
+    use custody_ledger::projection::{Flag, Status};
+    let config = bincode::config::standard();
+    let statuses = [
+        "missing",
+        "held_unacknowledged",
+        "held_acknowledged",
+        "released",
+        "deceased",
+    ];
+    for (i, name) in statuses.iter().enumerate() {
+        let status: Status = name.parse().unwrap();
+        assert_eq!(
+            bincode::encode_to_vec(status, config).unwrap(),
+            [i as u8],
+            "{name}"
+        );
+    }
+    let flags = [
+        "notification_overdue",
+        "incommunicado",
+        "disputed",
+        "enforced_disappearance",
+        "whereabouts_undisclosed",
+    ];
+    assert_eq!(Flag::ALL.len(), flags.len());
+    for (i, name) in flags.iter().enumerate() {
+        let flag = Flag::ALL.into_iter().find(|f| f.name() == *name).unwrap();
+        assert_eq!(
+            bincode::encode_to_vec(flag, config).unwrap(),
+            [i as u8],
+            "{name}"
+        );
+    }
+}

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A flag of a person's status. Serialised by its [`Flag::name`], which is
-/// stable: stored statuses, `status --json` and scripts use it.
+/// stable: `status --json` and scripts use it. A stored status keeps its
+/// position in [`Flag::ALL`] instead (`PersonStatus::to_stored`), pinned by
+/// a test: reordering the variants changes the stored form.
 #[derive(
     Clone,
     Copy,
