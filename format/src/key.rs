@@ -86,13 +86,14 @@ pub fn signer_key(key: &PublicKeyBytes) -> Result<VerifyingKey, WeakKey> {
 /// The keys [`signer_key`] accepted, remembered by their bytes, so that a
 /// key signing many statements is decompressed once. Decompressing a key is
 /// a square root in the field, about a tenth of a strict verification; a
-/// server verifies every statement of the few investigators who submit.
+/// server verifies every statement of the few investigators who submit,
+/// and the verifier every entry of the few keys that sign a chain.
 ///
 /// [`signer_key`] is a function of the 32 bytes alone, so a remembered key
 /// gives the very verdict a fresh decode would. Refused keys are not
 /// remembered (they cost their refusal each time). Bounded: past
 /// [`SignerKeys::CAPACITY`] keys it forgets them all and starts again.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SignerKeys {
     keys: std::collections::HashMap<PublicKeyBytes, VerifyingKey>,
 }

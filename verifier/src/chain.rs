@@ -27,12 +27,10 @@ use crate::report::{AuthorityPeriod, Cause, ClockCorrectionSeen, Rule, Summary, 
 use crate::signatures::{SignatureJob, StatementSignatureJob};
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::Event;
-use custody_format::event::{PublicKeyBytes, Role};
-use custody_format::key::signer_key;
+use custody_format::event::Role;
+use custody_format::key::SignerKeys;
 use custody_format::registry::KeyRegistry;
 use custody_format::rules::{Breach, ChainRules, CheckError, Mode, WalkState};
-use ed25519_dalek::VerifyingKey;
-use std::collections::HashMap;
 
 /// Walks a chain entry by entry. See the module docs for the rules.
 #[derive(Default, Clone)]
@@ -42,7 +40,8 @@ pub struct ChainVerifier {
     walked: WalkState,
     /// Clock corrections seen so far.
     clock_corrections: Vec<ClockCorrectionSeen>,
-    keys: HashMap<PublicKeyBytes, VerifyingKey>,
+    /// Signer and author keys, each decompressed once (bounded).
+    keys: SignerKeys,
     tree: StreamingRoot,
 }
 
@@ -99,15 +98,10 @@ impl ChainVerifier {
         let body = entry.body();
         let (body_bytes, sig) =
             entry::split(stored).map_err(|e| Violation::new(seq, Rule::Format, Cause::Entry(e)))?;
-        let key = match self.keys.get(&body.signer) {
-            Some(k) => *k,
-            None => {
-                let k = signer_key(&body.signer)
-                    .map_err(|e| Violation::new(seq, Rule::Signature, Cause::WeakSigner(e)))?;
-                self.keys.insert(body.signer, k);
-                k
-            }
-        };
+        let key = self
+            .keys
+            .get(&body.signer)
+            .map_err(|e| Violation::new(seq, Rule::Signature, Cause::WeakSigner(e)))?;
         let tree = &self.tree;
         let root = || Ok(tree.root());
         // What a seal must state, computed only for a seal (the map is
@@ -215,7 +209,7 @@ pub(crate) fn statement_job(
     seq: u64,
     event: &Event,
     checked: &Result<custody_format::stream::StreamList, Breach>,
-    keys: &mut HashMap<PublicKeyBytes, VerifyingKey>,
+    keys: &mut SignerKeys,
 ) -> Result<Option<StatementSignatureJob>, Violation> {
     let Event::Statement(s) = event else {
         return Ok(None);

@@ -13,7 +13,7 @@
 
 use crate::report::{Cause, Rule, Violation};
 use custody_format::event::PublicKeyBytes;
-use custody_format::key::weak_encoding;
+use custody_format::key::{weak_encoding, SignerKeys};
 use custody_format::rules::Breach;
 use custody_format::statement::StatementSignatureError;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -57,16 +57,9 @@ impl StatementSignatureJob {
     /// sign (`keys` caches keys already decompressed).
     pub fn of(
         statement: &custody_format::statement::SignedStatement,
-        keys: &mut std::collections::HashMap<PublicKeyBytes, VerifyingKey>,
+        keys: &mut SignerKeys,
     ) -> Result<StatementSignatureJob, StatementSignatureError> {
-        let author = match keys.get(&statement.author()) {
-            Some(k) => *k,
-            None => {
-                let k = custody_format::key::signer_key(&statement.author())?;
-                keys.insert(statement.author(), k);
-                k
-            }
-        };
+        let author = keys.get(&statement.author())?;
         Ok(StatementSignatureJob {
             id: statement.id().0,
             signature: statement.signature(),
