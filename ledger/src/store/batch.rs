@@ -5,7 +5,7 @@ use super::backend::{TreeId, WriteSet};
 use super::disclosed::{encode_row, redacted_key};
 use super::error::{AppendError, Refusal, StoreError};
 use super::id_log::IdKind;
-use super::map::{encode_value, TableMap, GOV_KEY};
+use super::map::{encode_value, LogsAhead, TableMap, GOV_KEY};
 use super::{node_key, person_key, seq_key, Appended, Head, Ledger, Nodes};
 use crate::merkle;
 use custody_format::commit::{slots_of, Disclosure, Slot, SlotContent};
@@ -439,15 +439,13 @@ impl Batch {
     pub(super) fn commit(self, ledger: &mut Ledger) -> Result<Vec<Appended>, StoreError> {
         let finished = self.finish(ledger)?;
         if let Some(writes) = finished.writes {
-            if let Err(e) = ledger.backend.commit(writes) {
-                // The node log was kept in step as if it had landed.
-                ledger.forget_logs();
-                return Err(e);
-            }
+            // Refused, `finished.logs` forgets the logs kept in step.
+            ledger.backend.commit(writes)?;
         }
         if let Some(state) = finished.state {
             ledger.set_state(state);
         }
+        finished.logs.settled();
         Ok(finished.appended)
     }
 
@@ -469,6 +467,7 @@ impl Batch {
                 writes,
                 state: None,
                 appended: Vec::new(),
+                logs: LogsAhead::none(),
             });
         };
         let head = Head {
@@ -483,6 +482,9 @@ impl Batch {
             head.recorded_at,
             &mut self.writes,
         )?;
+        // From here the logs are kept in step with this commit; any way
+        // out before it lands forgets them.
+        let logs = ledger.logs_ahead();
         // The streams and the person map, in the same commit.
         if !self.unhashed.is_empty() {
             self.map_root(ledger)?;
@@ -499,11 +501,7 @@ impl Batch {
                 ids.push((IdKind::Statement, st.statement.id().0, e.seq()));
             }
         }
-        if let Err(e) = ledger.log_ids(&ids, head.seq, &mut self.writes) {
-            // The node log was kept in step as if this commit would land.
-            ledger.forget_logs();
-            return Err(e);
-        }
+        ledger.log_ids(&ids, head.seq, &mut self.writes)?;
         if let Some(g) = &self.gov_pending {
             self.writes.insert(TreeId::Meta, GOV_KEY, &encode_value(g));
         }
@@ -520,6 +518,7 @@ impl Batch {
             writes: Some(self.writes),
             state: Some((head, self.rules)),
             appended,
+            logs,
         })
     }
 }
@@ -533,6 +532,9 @@ pub(super) struct Finished {
     pub(super) state: Option<super::LedgerState>,
     /// The entries appended.
     pub(super) appended: Vec<Appended>,
+    /// The log copies, kept in step with the commit: to settle once it
+    /// has landed (or is under way), else dropped and forgotten.
+    pub(super) logs: LogsAhead,
 }
 
 /// Correction targets as the store knows them: the batch so far, then the

@@ -108,9 +108,8 @@ impl Ledger {
                     // A group never clears a tree (only a rebuild does);
                     // were one to, it must not be left under way beside
                     // another commit: refused, nothing pending.
+                    // (`finished.logs` forgets the logs kept in step.)
                     Err(_) => {
-                        // The node log was kept in step as if it landed.
-                        ledger.forget_logs();
                         return Err(StoreError::io(
                             &ledger.dir,
                             std::io::Error::other(
@@ -123,6 +122,8 @@ impl Ledger {
             if let Some(state) = finished.state {
                 ledger.set_state(state);
             }
+            // Under way: a failure of its commit is `abandon_pending`'s.
+            finished.logs.settled();
             Ok(finished.appended)
         });
         // Writes left pending are returned even when the group then failed

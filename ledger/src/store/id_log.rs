@@ -202,7 +202,8 @@ impl Ledger {
     /// keyed by `last_seq`, or, every [`MERGE_EVERY`]th commit, the whole
     /// log and these ids written to their tables and the log's rows
     /// deleted. Keeps this handle's [`IdLog`] in step, as if the commit had
-    /// landed: a commit that fails must [`Ledger::forget_logs`].
+    /// landed: the caller holds a [`super::map::LogsAhead`], which forgets
+    /// it unless the commit lands.
     pub(super) fn log_ids(
         &self,
         ids: &[(IdKind, [u8; 32], u64)],
@@ -249,17 +250,7 @@ impl Ledger {
     /// it may have left it half updated, so a poisoned copy is dropped and
     /// read again from the store on next use.
     fn id_log(&self) -> std::sync::MutexGuard<'_, IdLog> {
-        self.id_log_cache.lock().unwrap_or_else(|poisoned| {
-            let mut log = poisoned.into_inner();
-            *log = IdLog::default();
-            self.id_log_cache.clear_poison();
-            log
-        })
-    }
-
-    /// After a commit that failed: the id log is read again on next use.
-    pub(super) fn forget_id_log(&self) {
-        *self.id_log() = IdLog::default();
+        super::map::lock_copy(&self.id_log_cache)
     }
 
     /// Every id the log holds, with its seq, and the number of its rows,

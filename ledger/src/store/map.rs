@@ -45,6 +45,7 @@
 //! [`StoreError::MapNotBuilt`].
 
 use super::backend::{Backend, TableReader, TreeId, WriteSet};
+use super::id_log::IdLog;
 use super::{seq_key, Ledger, StoreError};
 use custody_format::entry::{entry_hash, SignedEntry};
 use custody_format::event::{EntryHash, Event, PersonId};
@@ -55,6 +56,7 @@ use custody_format::map_hash::{
 use custody_format::stream::{Link, Stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The meta row of the governance stream.
 pub(super) const GOV_KEY: &[u8] = b"gov";
@@ -142,6 +144,58 @@ impl MapLog {
     }
 }
 
+/// A handle's copy of a log, locked. A thread that panicked while holding
+/// it may have left it half updated, so a poisoned copy is dropped and read
+/// again from the store on next use.
+pub(super) fn lock_copy<T: Default>(copy: &Mutex<T>) -> MutexGuard<'_, T> {
+    copy.lock().unwrap_or_else(|poisoned| {
+        let mut log = poisoned.into_inner();
+        *log = T::default();
+        copy.clear_poison();
+        log
+    })
+}
+
+/// Both log copies dropped, to be read again from the store on next use.
+fn forget(map: &Mutex<MapLog>, ids: &Mutex<IdLog>) {
+    *lock_copy(map) = MapLog::default();
+    *lock_copy(ids) = IdLog::default();
+}
+
+/// A handle's copies of the node log and the id log, kept in step with a
+/// commit before it lands ([`Ledger::log_map_nodes`], [`Ledger::log_ids`]:
+/// the next group is prepared over them while this one is written). Dropped,
+/// it forgets both copies, which are then read again from the store; told
+/// the commit landed, or was left under way ([`LogsAhead::settled`]: a
+/// failure of that commit is [`Ledger::abandon_pending`]'s), it leaves them
+/// be. So every way out between logging and committing, a `?` included,
+/// forgets what a commit that never landed put there, without having to
+/// say so.
+#[must_use = "dropped, it forgets the log copies; call `settled` once the commit has landed"]
+pub(super) struct LogsAhead {
+    copies: Option<(Arc<Mutex<MapLog>>, Arc<Mutex<IdLog>>)>,
+}
+
+impl LogsAhead {
+    /// A guard of nothing (a commit that logs no node and no id).
+    pub(super) fn none() -> LogsAhead {
+        LogsAhead { copies: None }
+    }
+
+    /// The commit landed, or is under way: the copies are right.
+    pub(super) fn settled(mut self) {
+        self.copies = None;
+    }
+}
+
+impl Drop for LogsAhead {
+    fn drop(&mut self) {
+        if let Some((map, ids)) = self.copies.take() {
+            forget(&map, &ids);
+        }
+    }
+}
+
 /// A node log row: each node as `depth ‖ prefix[..ceil(depth/8)] ‖ hash`.
 pub(super) fn encode_log_row<'a>(
     nodes: impl Iterator<Item = (&'a (u8, Hash), &'a Hash)>,
@@ -196,7 +250,8 @@ impl Ledger {
     /// by `last_seq`, or, every [`MERGE_EVERY`]th commit, the whole log and
     /// these nodes written to `map_nodes` and the log's rows deleted.
     /// Keeps this handle's [`MapLog`] in step, as if the commit had
-    /// landed: a commit that fails must [`Ledger::forget_logs`].
+    /// landed: the caller holds a [`LogsAhead`], which forgets it unless
+    /// the commit lands.
     pub(super) fn log_map_nodes(
         &self,
         nodes: &HashMap<(u8, Hash), Hash>,
@@ -245,20 +300,20 @@ impl Ledger {
     /// After a commit that failed: the node log and the id log, kept in
     /// step with it as if it had landed, are read again on next use.
     pub(super) fn forget_logs(&self) {
-        *self.map_log() = MapLog::default();
-        self.forget_id_log();
+        forget(&self.map_log, &self.id_log_cache);
     }
 
-    /// This handle's copy of the log. A thread that panicked while holding
-    /// it may have left it half updated, so a poisoned copy is dropped and
-    /// read again from the store on next use.
-    fn map_log(&self) -> std::sync::MutexGuard<'_, MapLog> {
-        self.map_log.lock().unwrap_or_else(|poisoned| {
-            let mut log = poisoned.into_inner();
-            *log = MapLog::default();
-            self.map_log.clear_poison();
-            log
-        })
+    /// A guard for this handle's copies of both logs, to take before a
+    /// commit's nodes and ids are logged into them ([`LogsAhead`]).
+    pub(super) fn logs_ahead(&self) -> LogsAhead {
+        LogsAhead {
+            copies: Some((self.map_log.clone(), self.id_log_cache.clone())),
+        }
+    }
+
+    /// This handle's copy of the log (see [`lock_copy`]).
+    fn map_log(&self) -> MutexGuard<'_, MapLog> {
+        lock_copy(&self.map_log)
     }
 
     /// Every node the log holds, and the number of its rows, read from

@@ -134,13 +134,15 @@ pub struct Ledger {
     /// an older store opened read-only, which has no log to read.
     node_log: bool,
     /// The map nodes the log holds, newer than `map_nodes` (`map`).
-    map_log: std::sync::Mutex<map::MapLog>,
+    /// Shared with a [`map::LogsAhead`] while a commit is on its way.
+    map_log: std::sync::Arc<std::sync::Mutex<map::MapLog>>,
     /// The store has the id log (layout 6). False for an older store
     /// opened read-only, and for a layout-6 store made before the log:
     /// every id is then in its table, and this handle writes it there.
     id_log: bool,
     /// The ids the log holds, not yet in their tables (`id_log`).
-    id_log_cache: std::sync::Mutex<id_log::IdLog>,
+    /// Shared with a [`map::LogsAhead`] while a commit is on its way.
+    id_log_cache: std::sync::Arc<std::sync::Mutex<id_log::IdLog>>,
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
