@@ -173,8 +173,12 @@ fn forget(map: &Mutex<MapLog>, ids: &Mutex<IdLog>) {
 /// say so.
 #[must_use = "dropped, it forgets the log copies; call `settled` once the commit has landed"]
 pub(super) struct LogsAhead {
-    copies: Option<(Arc<Mutex<MapLog>>, Arc<Mutex<IdLog>>)>,
+    /// The handle's node log copy and id log copy; `None` once settled.
+    copies: Option<LogCopies>,
 }
+
+/// A handle's copies of the node log and the id log.
+type LogCopies = (Arc<Mutex<MapLog>>, Arc<Mutex<IdLog>>);
 
 impl LogsAhead {
     /// A guard of nothing (a commit that logs no node and no id).
