@@ -157,9 +157,11 @@ fn node_key(level: u8, index: u64) -> [u8; 9] {
 }
 
 /// Reads Merkle nodes from the store, seeing the nodes of a batch being
-/// written before they are committed. The `merkle` table is opened once,
-/// on the first read, for every read through this value (a proof or a
-/// root reads dozens of nodes; opening the table costs more than a read).
+/// written before they are committed. Its table reader is made once, on
+/// the first read, for every read through this value (a proof or a root
+/// reads dozens of nodes). The snapshot already opens each table once
+/// (`backend::Snapshot`); what this saves now is the reader's copy of the
+/// pending layers' handles, per node read.
 struct Nodes<'a> {
     backend: &'a Backend,
     dir: &'a Path,
