@@ -211,6 +211,14 @@ vocabulary! {
     }
 }
 
+impl Role {
+    /// The roles whose keys may sign seals and checkpoints: the authority,
+    /// and (format v3) a registrar, a server's online key (design §6,
+    /// rule 8). Every check of who signed a checkpoint — the chain rules,
+    /// a bundle's, a mirror's, `verify --checkpoint`'s — takes it from here.
+    pub const CHECKPOINT_SIGNERS: &'static [Role] = &[Role::Authority, Role::Registrar];
+}
+
 vocabulary! {
     /// Prisoner of war (member of armed forces) or civilian: different
     /// conventions (GC III, GC IV) protect them.
@@ -2029,9 +2037,7 @@ impl Event {
             | Event::Redaction(_)
             | Event::Predecessor(_) => Requirement::Role(&[Role::Authority]),
             // Design §6: the duties of a log operator's online key.
-            Event::Checkpoint(_) | Event::Seal(_) => {
-                Requirement::Role(&[Role::Authority, Role::Registrar])
-            }
+            Event::Checkpoint(_) | Event::Seal(_) => Requirement::Role(Role::CHECKPOINT_SIGNERS),
             Event::Statement(_) => Requirement::Role(&[Role::Registrar, Role::Investigator]),
             _ => Requirement::Role(&[Role::Investigator]),
         }

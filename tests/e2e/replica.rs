@@ -348,3 +348,84 @@ fn assert_same_status_withheld(replica: &Path, source: &Path, person: &str) {
     ours["committed"] = serde_json::Value::Object(committed);
     assert_eq!(theirs, ours);
 }
+
+/// The auditor's replica of a server that takes statements: its
+/// checkpoints are signed by the server's `registrar` key, which the chain
+/// rules let sign them, so the mirror, `verify --checkpoint` and a bundle
+/// exported from the replica all take them, and name the role rightly.
+/// (The mirror took only an authority's checkpoint before, so it could
+/// not follow such a server.)
+#[test]
+fn a_replica_follows_a_server_whose_registrar_signs_the_checkpoints() {
+    use crate::statements::{registrar, sign, OLHA, PETRO};
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let token_file = env.path("reader.token");
+    std::fs::write(&token_file, crate::serve::issue(&env, "Auditor", &[], &[])).unwrap();
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let submit = |events: &str, name: &str| {
+        let file = sign(&env, &env.investigator, name, events);
+        crate::util::custody(
+            &[
+                "submit",
+                "--to",
+                &server.url,
+                "--log-key",
+                &public,
+                s(&file),
+            ],
+            None,
+        )
+        .ok();
+    };
+    let replica = env.path("replica");
+    let mirror = || {
+        custody_on(
+            &replica,
+            &[
+                "mirror",
+                "--from",
+                &server.url,
+                "--authority",
+                &authority_hex(&env),
+                "--token-file",
+                s(&token_file),
+            ],
+            None,
+        )
+    };
+    submit(OLHA, "olha");
+    let out = mirror().ok();
+    assert!(out.contains("mirrored"), "{out}");
+    // The server goes on; the replica catches up from where it was.
+    submit(PETRO, "petro");
+    let out = mirror().ok();
+    assert!(out.contains("mirrored"), "{out}");
+    custody_on(&replica, &["verify"], None).ok();
+    // The server's checkpoint, checked against the replica's chain.
+    let note = crate::serve::client(None)
+        .get(format!("{}/checkpoint", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let cp = env.path("server.checkpoint");
+    std::fs::write(&cp, &note).unwrap();
+    custody_on(&replica, &["verify", "--checkpoint", s(&cp)], None).ok();
+    // A person's bundle from the replica names who signed its checkpoint,
+    // with the role that let it.
+    let bundle = env.path("petro.bundle");
+    custody_on(
+        &replica,
+        &["export", "--person", "UA-0102", "--out", s(&bundle)],
+        None,
+    )
+    .ok();
+    let out = crate::util::custody(&["verify", "--bundle", s(&bundle)], None).ok();
+    assert!(
+        out.contains("serve.example.org, a registrar since seq"),
+        "{out}"
+    );
+    assert_eq!(server.stop(), 0);
+}

@@ -134,9 +134,9 @@ pub struct VerifiedBundle {
     pub checkpoint: Checkpoint,
     /// The key that signed the checkpoint.
     pub checkpoint_signer: PublicKeyBytes,
-    /// Its holder, and the seq of the entry that made it an authority (0:
-    /// the genesis), from the bundle's governance entries.
-    pub checkpoint_signer_granted: (String, u64),
+    /// Its holder, the role that let it sign, and when it got that role,
+    /// from the bundle's governance entries.
+    pub checkpoint_signer_granted: SignerGrant,
     /// Format v3 (`custody-bundle/3`): each committed slot's verdict
     /// (empty for `/1` and `/2`).
     pub disclosures: crate::disclosures::DisclosureReport,
@@ -384,20 +384,34 @@ impl<R: std::io::Read> std::io::Read for Capped<R> {
     }
 }
 
-/// The key that signed the bundle's checkpoint, with its holder and the seq
-/// it was made an authority at. The registry is as of the checkpoint (the
-/// bundle's governance entries all come before it): only a key holding
-/// `authority` then counts; one revoked before it gets its own error.
+/// Who signed a bundle's checkpoint, as its governance entries say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignerGrant {
+    /// The key's holder (untrusted text: escape it to show it).
+    pub holder: String,
+    /// The role that let it sign: `authority`, or a server's `registrar`
+    /// (format v3). `None` only for a key the registry does not know,
+    /// which cannot have signed a checkpoint that verified.
+    pub role: Option<Role>,
+    /// The seq of the entry that granted that role (0: the genesis).
+    pub since: u64,
+}
+
+/// The key that signed the bundle's checkpoint, with its holder and the role
+/// that let it. The registry is as of the checkpoint (the bundle's
+/// governance entries all come before it): only a key holding a role that
+/// may sign checkpoints then counts ([`Role::CHECKPOINT_SIGNERS`]); one
+/// revoked before it gets its own error.
 pub(crate) fn checkpoint_signer(
     cp: &Checkpoint,
     registry: &custody_format::registry::KeyRegistry,
-) -> Result<([u8; 32], (String, u64)), BundleError> {
+) -> Result<([u8; 32], SignerGrant), BundleError> {
     // Format v3: a registrar signs checkpoints too (design §6, rule 8). No
     // key of a v1/v2 ledger can hold `registrar`, so this changes nothing
     // for their bundles.
     let keys: Vec<[u8; 32]> = registry
         .keys()
-        .filter(|k| k.may(Role::Authority) || k.may(Role::Registrar))
+        .filter(|k| Role::CHECKPOINT_SIGNERS.iter().any(|r| k.may(*r)))
         .map(|k| k.public_key.0)
         .collect();
     let signer = match cp.verify_by(&keys) {
@@ -406,8 +420,9 @@ pub(crate) fn checkpoint_signer(
             let revoked: Vec<[u8; 32]> = registry
                 .keys()
                 .filter(|k| {
-                    (k.roles.contains_key(&Role::Authority)
-                        || k.roles.contains_key(&Role::Registrar))
+                    Role::CHECKPOINT_SIGNERS
+                        .iter()
+                        .any(|r| k.roles.contains_key(r))
                         && k.revoked.is_some()
                 })
                 .map(|k| k.public_key.0)
@@ -420,14 +435,15 @@ pub(crate) fn checkpoint_signer(
     };
     let granted = registry
         .get(&PublicKeyBytes(signer))
-        .map(|k| {
-            let at = k
-                .roles
-                .get(&Role::Authority)
-                .or_else(|| k.roles.get(&Role::Registrar))
-                .copied()
-                .unwrap_or_default();
-            (k.holder_at(at).to_string(), at)
+        .and_then(|k| {
+            let (role, since) = Role::CHECKPOINT_SIGNERS
+                .iter()
+                .find_map(|r| k.roles.get(r).map(|at| (*r, *at)))?;
+            Some(SignerGrant {
+                holder: k.holder_at(since).to_string(),
+                role: Some(role),
+                since,
+            })
         })
         .unwrap_or_default();
     Ok((signer, granted))

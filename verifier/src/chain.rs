@@ -23,7 +23,7 @@
 //!    before a checkpoint from the bytes it walked.
 
 use crate::merkle::{leaf_hash, StreamingRoot};
-use crate::report::{AuthorityPeriod, Cause, ClockCorrectionSeen, Rule, Summary, Violation};
+use crate::report::{Cause, ClockCorrectionSeen, Rule, SignerPeriod, Summary, Violation};
 use crate::signatures::{SignatureJob, StatementSignatureJob};
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::Event;
@@ -163,16 +163,17 @@ impl ChainVerifier {
                 last_recorded_at: last,
                 merkle_root: self.tree.root(),
                 clock_corrections: self.clock_corrections.clone(),
-                authority_keys: registry
+                checkpoint_signers: registry
                     .keys()
-                    .filter_map(|k| {
-                        k.roles
-                            .get(&Role::Authority)
-                            .map(|&granted_at| AuthorityPeriod {
+                    .flat_map(|k| {
+                        Role::CHECKPOINT_SIGNERS.iter().filter_map(|role| {
+                            k.roles.get(role).map(|&granted_at| SignerPeriod {
                                 key: k.public_key,
+                                role: *role,
                                 granted_at,
                                 revoked_at: k.revoked.as_ref().map(|(seq, _)| *seq),
                             })
+                        })
                     })
                     .collect(),
             }),

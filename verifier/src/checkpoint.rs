@@ -218,15 +218,18 @@ pub enum NotExtended {
         /// The chain's ledger name.
         ledger: String,
     },
-    /// No authority key of the chain signed it.
+    /// No key of the chain that may sign checkpoints signed it.
     #[error(transparent)]
     Signature(#[from] CheckpointError),
-    /// Signed by a key that held `authority` at some time, but not after
-    /// the checkpoint's `size` entries (revoked before, or granted after).
-    #[error("the checkpoint is signed by {key}, which did not hold the authority role at tree size {size} (granted at seq {granted_at}{}); a checkpoint counts only if signed by a key holding the role at its size", revoked_at.map(|r| format!(", revoked at seq {r}")).unwrap_or_default())]
-    NotAuthorityAtSize {
+    /// Signed by a key that held a role that may sign checkpoints at some
+    /// time, but not after the checkpoint's `size` entries (revoked
+    /// before, or granted after).
+    #[error("the checkpoint is signed by {key}, which did not hold the {role} role at tree size {size} (granted at seq {granted_at}{}); a checkpoint counts only if signed by a key holding the authority or registrar role at its size", revoked_at.map(|r| format!(", revoked at seq {r}")).unwrap_or_default())]
+    NotSignerAtSize {
         /// The key.
         key: custody_format::event::PublicKeyBytes,
+        /// The role it held.
+        role: custody_format::event::Role,
         /// The checkpoint's size.
         size: u64,
         /// When it was granted.
@@ -260,13 +263,14 @@ pub struct ChainFacts<'a> {
     pub ledger_name: &'a str,
     /// Its length.
     pub length: u64,
-    /// Every key its governance made an authority, with when.
-    pub authority_keys: &'a [crate::report::AuthorityPeriod],
+    /// Every key its governance let sign checkpoints, with when.
+    pub checkpoint_signers: &'a [crate::report::SignerPeriod],
 }
 
 /// Checks that a verified chain (its ledger name, length and every key its
-/// governance made an authority) extends `cp`: the same ledger,
-/// a signature by a key the chain's governance made an authority, a size
+/// governance let sign checkpoints) extends `cp`: the same ledger,
+/// a signature by a key the chain's governance let sign checkpoints at its
+/// size (an authority or a registrar), a size
 /// within the chain, and — by `prefix_is_checkpoint_tree`, which the caller
 /// answers from what it has (a consistency proof against the verified
 /// root, or the Merkle root of the first `cp.size` entries recomputed from
@@ -284,7 +288,7 @@ pub fn check_extends<E>(
         }));
     }
     let keys: Vec<[u8; 32]> = chain
-        .authority_keys
+        .checkpoint_signers
         .iter()
         .filter(|p| p.at_size(cp.size))
         .map(|p| p.key.0)
@@ -292,18 +296,20 @@ pub fn check_extends<E>(
     let signer = match cp.verify_by(&keys) {
         Ok(k) => k,
         Err(e) => {
-            // Signed, validly, by a key that was an authority at another
-            // time: its own finding, never "forked" or "equivocation".
-            let other: Vec<[u8; 32]> = chain.authority_keys.iter().map(|p| p.key.0).collect();
+            // Signed, validly, by a key that could sign checkpoints at
+            // another time: its own finding, never "forked" or
+            // "equivocation".
+            let other: Vec<[u8; 32]> = chain.checkpoint_signers.iter().map(|p| p.key.0).collect();
             if let Ok(k) = cp.verify_by(&other) {
                 let p = chain
-                    .authority_keys
+                    .checkpoint_signers
                     .iter()
                     .find(|p| p.key.0 == k)
                     .copied()
                     .expect("one of them");
-                return Ok(Err(NotExtended::NotAuthorityAtSize {
+                return Ok(Err(NotExtended::NotSignerAtSize {
                     key: p.key,
+                    role: p.role,
                     size: cp.size,
                     granted_at: p.granted_at,
                     revoked_at: p.revoked_at,
@@ -395,34 +401,38 @@ mod tests {
         }
     }
 
-    /// A checkpoint signed by a key that was an authority, but not at the
-    /// checkpoint's size, gets its own finding: never "forked".
+    /// A checkpoint signed by a key that could sign checkpoints (an
+    /// authority, or a server's registrar), but not at the checkpoint's
+    /// size, gets its own finding, naming the role: never "forked".
     #[test]
     fn a_key_revoked_before_the_size_does_not_count() {
-        use crate::report::AuthorityPeriod;
-        use custody_format::event::PublicKeyBytes;
+        use crate::report::SignerPeriod;
+        use custody_format::event::{PublicKeyBytes, Role};
         let key = SigningKey::from_bytes(&[3; 32]);
         let name = "example.org/log";
-        let periods = [AuthorityPeriod {
-            key: PublicKeyBytes(key.verifying_key().to_bytes()),
-            granted_at: 2,
-            revoked_at: Some(6),
-        }];
-        let facts = ChainFacts {
-            ledger_name: name,
-            length: 20,
-            authority_keys: &periods,
-        };
-        for (size, ok) in [(2, false), (3, true), (6, true), (7, false), (12, false)] {
-            let cp = parse(&signed(&note_text(name, size, &[9; 32]), name, &key)).unwrap();
-            let verdict = check_extends(&cp, facts, || Ok::<_, ()>(true)).unwrap();
-            if ok {
-                assert!(verdict.is_ok(), "size {size}: {verdict:?}");
-            } else {
-                assert!(
-                    matches!(verdict, Err(NotExtended::NotAuthorityAtSize { .. })),
-                    "size {size}: {verdict:?}"
-                );
+        for role in Role::CHECKPOINT_SIGNERS {
+            let periods = [SignerPeriod {
+                key: PublicKeyBytes(key.verifying_key().to_bytes()),
+                role: *role,
+                granted_at: 2,
+                revoked_at: Some(6),
+            }];
+            let facts = ChainFacts {
+                ledger_name: name,
+                length: 20,
+                checkpoint_signers: &periods,
+            };
+            for (size, ok) in [(2, false), (3, true), (6, true), (7, false), (12, false)] {
+                let cp = parse(&signed(&note_text(name, size, &[9; 32]), name, &key)).unwrap();
+                let verdict = check_extends(&cp, facts, || Ok::<_, ()>(true)).unwrap();
+                if ok {
+                    assert!(verdict.is_ok(), "{role} size {size}: {verdict:?}");
+                } else {
+                    assert!(
+                        matches!(verdict, Err(NotExtended::NotSignerAtSize { role: r, .. }) if r == *role),
+                        "{role} size {size}: {verdict:?}"
+                    );
+                }
             }
         }
     }

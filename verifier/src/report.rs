@@ -4,7 +4,7 @@
 
 use crate::merkle::MerkleError;
 use custody_format::entry::EntryError;
-use custody_format::event::{EntryHash, PersonId, PublicKeyBytes};
+use custody_format::event::{EntryHash, PersonId, PublicKeyBytes, Role};
 use custody_format::key::WeakKey;
 use custody_format::rules::Breach;
 pub use custody_format::rules::Rule;
@@ -188,23 +188,26 @@ impl Summary {
         crate::checkpoint::ChainFacts {
             ledger_name: &self.ledger_name,
             length: self.length,
-            authority_keys: &self.authority_keys,
+            checkpoint_signers: &self.checkpoint_signers,
         }
     }
 }
 
-/// When a key held the `authority` role.
+/// When a key held a role that may sign checkpoints
+/// ([`Role::CHECKPOINT_SIGNERS`]: `authority`, or a server's `registrar`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuthorityPeriod {
+pub struct SignerPeriod {
     /// The key.
     pub key: PublicKeyBytes,
+    /// The role it held.
+    pub role: Role,
     /// The seq of the entry that granted it (0 for the genesis authority).
     pub granted_at: u64,
-    /// The seq of the entry that revoked it, if any.
+    /// The seq of the entry that revoked the key, if any.
     pub revoked_at: Option<u64>,
 }
 
-impl AuthorityPeriod {
+impl SignerPeriod {
     /// True if the key held the role after the first `size` entries: its
     /// grant is among them, its revocation is not.
     pub fn at_size(&self, size: u64) -> bool {
@@ -243,8 +246,9 @@ pub struct Summary {
     /// Every clock correction, in seq order: the entries from `since` up to
     /// it carry a `recorded_at` the authority declared wrong.
     pub clock_corrections: Vec<ClockCorrectionSeen>,
-    /// Every key that held the `authority` role at some point, with when:
-    /// a checkpoint of size `n` counts only if signed by a key that held
-    /// the role after the first `n` entries ([`AuthorityPeriod::at_size`]).
-    pub authority_keys: Vec<AuthorityPeriod>,
+    /// Every key that held a role that may sign checkpoints at some point
+    /// (one period per role), with when: a checkpoint of size `n` counts
+    /// only if signed by a key that held such a role after the first `n`
+    /// entries ([`SignerPeriod::at_size`]).
+    pub checkpoint_signers: Vec<SignerPeriod>,
 }

@@ -279,7 +279,8 @@ fn normalise_note(mut text: String) -> (String, Vec<String>) {
 }
 
 /// Checks a checkpoint belongs to this ledger and is signed by a key that
-/// held the `authority` role in it.
+/// held a role that may sign checkpoints in it (`authority`, or a server's
+/// `registrar`).
 pub(crate) fn check_checkpoint_signature(
     ledger: &Ledger,
     cp: &Checkpoint,
@@ -295,8 +296,9 @@ pub(crate) fn check_checkpoint_signature(
         .registry()
         .keys()
         .filter(|k| {
-            k.roles
-                .contains_key(&custody_format::event::Role::Authority)
+            custody_format::event::Role::CHECKPOINT_SIGNERS
+                .iter()
+                .any(|r| k.roles.contains_key(r))
         })
         .map(|k| k.public_key.0)
         .collect();

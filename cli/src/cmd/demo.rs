@@ -351,7 +351,7 @@ fn for_a_prosecutor(ledger: &mut Ledger, authority: &SigningKey, root: &Path) ->
             b.person,
             b.governance,
             b.checkpoint.size,
-            crate::escape::terminal(&b.checkpoint_signer_granted.0)
+            crate::escape::terminal(&b.checkpoint_signer_granted.holder)
         ),
         other => {
             return Err(refused(anyhow::anyhow!(

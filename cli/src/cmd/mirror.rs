@@ -8,8 +8,9 @@
 //! `Ledger::extend`, which checks every chain rule (they must follow the
 //! replica's head: a forked source fails here), recomputes the Merkle root
 //! of the whole replica with them and commits only if the checkpoint
-//! states that root and is signed by a key that holds the authority role
-//! after those entries. So the replica moves from one verified checkpoint
+//! states that root and is signed by a key that holds a role that may sign
+//! checkpoints after those entries (the authority, or the registrar key a
+//! `custody serve --key` signs its checkpoints with). So the replica moves from one verified checkpoint
 //! to the next or not at all; a source that rolled back (a smaller tree),
 //! forked (another root for the same size or entries that do not follow)
 //! or served altered entries leaves it as it was, and exits 1.
@@ -343,7 +344,7 @@ enum NotVouched {
         stated: String,
         computed: String,
     },
-    #[error("the source's checkpoint is not signed by a key that holds the authority role after its {size} entries")]
+    #[error("the source's checkpoint is not signed by a key that holds the authority or registrar role after its {size} entries")]
     Signature { size: u64 },
 }
 
@@ -363,7 +364,7 @@ fn vouches(
     }
     let keys: Vec<[u8; 32]> = registry
         .keys()
-        .filter(|k| k.may(Role::Authority))
+        .filter(|k| Role::CHECKPOINT_SIGNERS.iter().any(|r| k.may(*r)))
         .map(|k| k.public_key.0)
         .collect();
     cp.verify_by(&keys)

@@ -6,7 +6,7 @@ use crate::output::{print_json, Context};
 use crate::progress::Progress;
 use crate::pubkey::public_key_arg as key_arg;
 use clap::Args;
-use custody_format::event::Event;
+use custody_format::event::{Event, Role};
 use custody_ledger::store::{DerivedReport, Ledger};
 use custody_verifier::bundle::{
     verify_bundle_disclosures, BundleError, BundleOptions, Completeness,
@@ -829,6 +829,14 @@ fn other_signatures(cp: &Checkpoint) -> usize {
 }
 
 /// Prints what a valid bundle proves; `witnessed`, what `--witness` found.
+/// The role that let a key sign a checkpoint, as a bundle's report says it.
+fn role_words(role: Option<Role>) -> &'static str {
+    match role {
+        Some(Role::Registrar) => "a registrar",
+        _ => "an authority",
+    }
+}
+
 fn report_bundle(
     ctx: &Context,
     source: &str,
@@ -864,8 +872,9 @@ fn report_bundle(
             "person_head": head, "governance_entries": b.governance,
             "checkpoint_size": b.checkpoint.size, "checkpoint_root": hex::encode(b.checkpoint.root),
             "checkpoint_signer": b.checkpoint_signer,
-            "checkpoint_signer_holder": b.checkpoint_signer_granted.0,
-            "checkpoint_signer_granted_at": b.checkpoint_signer_granted.1,
+            "checkpoint_signer_holder": b.checkpoint_signer_granted.holder,
+            "checkpoint_signer_role": b.checkpoint_signer_granted.role.map(|r| r.name()),
+            "checkpoint_signer_granted_at": b.checkpoint_signer_granted.since,
             "checkpoint_signer_pinned": signer_pinned,
             "checkpoint_extensions": b.checkpoint.extensions,
             "authority": b.authority,
@@ -907,12 +916,13 @@ fn report_bundle(
     }
     println!("ledger:     {}", crate::escape::terminal(&b.origin));
     println!(
-        "checkpoint: {} entries, root {}, signed by {} ({}, an authority since seq {}){}",
+        "checkpoint: {} entries, root {}, signed by {} ({}, {} since seq {}){}",
         b.checkpoint.size,
         hex::encode(b.checkpoint.root),
         b.checkpoint_signer,
-        crate::escape::terminal(&b.checkpoint_signer_granted.0),
-        b.checkpoint_signer_granted.1,
+        crate::escape::terminal(&b.checkpoint_signer_granted.holder),
+        role_words(b.checkpoint_signer_granted.role),
+        b.checkpoint_signer_granted.since,
         if signer_pinned {
             " — matches --checkpoint-key"
         } else {
@@ -1182,7 +1192,7 @@ impl CheckpointCheck {
             Err(Cause::NotExtended(n)) => match n {
                 NotExtended::OtherLedger { .. } => "other_ledger",
                 NotExtended::Signature(_) => "signature",
-                NotExtended::NotAuthorityAtSize { .. } => "not_authority_at_size",
+                NotExtended::NotSignerAtSize { .. } => "not_signer_at_size",
                 NotExtended::Truncated { .. } => "truncated",
                 _ => "forked",
             },

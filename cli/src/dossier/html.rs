@@ -155,7 +155,7 @@ fn head(d: &Dossier) -> Markup {
             dd {
                 (pieces(lang, "checkpoint-value",
                     &[("size", num(d.checkpoint.size)), ("holder", txt(t(&d.checkpoint.signer_holder))),
-                      ("since", txt(d.checkpoint.signer_authority_since_seq))],
+                      ("role", txt(d.checkpoint.signer_role)), ("since", txt(d.checkpoint.signer_since_seq))],
                     &[("root", &d.checkpoint.root), ("signer", &d.checkpoint.signer.to_string())]))
             }
             dt { (lang.t("label-bundle-sha256")) } dd { code { (d.bundle_sha256) } " (" (t(&d.bundle_source)) ")" }

@@ -173,7 +173,8 @@ fn checkpoint_value(d: &Dossier, holder: &str) -> String {
         &[
             ("size", num(d.checkpoint.size)),
             ("holder", txt(holder)),
-            ("since", txt(d.checkpoint.signer_authority_since_seq)),
+            ("role", txt(d.checkpoint.signer_role)),
+            ("since", txt(d.checkpoint.signer_since_seq)),
         ],
         &[
             ("root", &d.checkpoint.root),

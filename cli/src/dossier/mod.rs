@@ -334,7 +334,9 @@ pub(crate) struct CheckpointFacts {
     pub root: String,
     pub signer: PublicKeyBytes,
     pub signer_holder: String,
-    pub signer_authority_since_seq: u64,
+    /// The role that let it sign (`authority` or `registrar`).
+    pub signer_role: &'static str,
+    pub signer_since_seq: u64,
 }
 
 /// One point of the timeline (see [`timeline`]).
@@ -561,8 +563,9 @@ impl Dossier {
                 size: b.checkpoint.size,
                 root: hex::encode(b.checkpoint.root),
                 signer: b.checkpoint_signer,
-                signer_holder: b.checkpoint_signer_granted.0.clone(),
-                signer_authority_since_seq: b.checkpoint_signer_granted.1,
+                signer_holder: b.checkpoint_signer_granted.holder.clone(),
+                signer_role: b.checkpoint_signer_granted.role.map_or("", |r| r.name()),
+                signer_since_seq: b.checkpoint_signer_granted.since,
             },
             bundle_source: String::new(),
             source_path: provenance.source.clone(),

@@ -364,7 +364,8 @@ pub(super) fn verification(d: &Dossier, lang: Lang) -> Vec<String> {
             &[
                 ("signer", txt(cp.signer)),
                 ("holder", txt(&cp.signer_holder)),
-                ("since", txt(cp.signer_authority_since_seq)),
+                ("role", txt(cp.signer_role)),
+                ("since", txt(cp.signer_since_seq)),
             ],
         ),
         lang.t(match d.verdict {

@@ -57,7 +57,10 @@ authority-pinned = matches the key given with --authority
 authority-store = from the operator's store; compare it with the key you were given by the ledger's authority
 authority-not-pinned = NOT checked: compare it with the key you were given by the ledger's authority
 label-checkpoint = Checkpoint
-checkpoint-value = { $size } entries, root { $root }, signed by { $signer } ({ $holder }, an authority since seq { $since })
+checkpoint-value = { $size } entries, root { $root }, signed by { $signer } ({ $holder }, { $role ->
+    [registrar] a registrar
+   *[authority] an authority
+} since seq { $since })
 source-store = built from the store at { $dir } (as `custody export --person { $person }` writes it)
 label-bundle-sha256 = Bundle SHA-256
 label-generated = Generated
@@ -312,7 +315,7 @@ verified-decoded = Every entry was decoded from its signed bytes, and its entry 
 verified-signatures = Every entry's Ed25519 signature was checked, strictly, against its signer's public key.
 verified-roles = The keys' roles were replayed from the governance entries in order: every entry was signed by a key that held the needed role (investigator for evidence, authority for governance) at the moment it was recorded, and was not revoked.
 verified-tree = Every entry was shown to be in the ledger's Merkle tree of { $size } entries, whose root the checkpoint states, by its inclusion proof or by the hash that another verified entry gives it.
-verified-checkpoint = The checkpoint's signature was checked: it is signed by { $signer } ({ $holder }), a key holding the authority role since entry { $since }.
+verified-checkpoint = The checkpoint's signature was checked: it is signed by { $signer } ({ $holder }), a key holding the { $role } role since entry { $since }.
 verified-complete = The seal before the checkpoint commits to every person's entries: this bundle holds all of this person's entries and all governance entries — none was left out.
 verified-absent = The seal before the checkpoint commits to every person's entries: it proves that the ledger holds no entry about this person.
 verified-inclusion-only = No seal: the entries are proven to be in the ledger, not that none was left out.
