@@ -243,6 +243,25 @@ fn serve_registers_statements_and_submit_checks_the_receipts() {
         assert_eq!(a["seq"], b["seq"]);
         assert_eq!(a["existing"], true);
     }
+    // Said in words: nothing new was registered the second time.
+    let said = custody(
+        &[
+            "submit",
+            "--to",
+            &server.url,
+            "--log-key",
+            &public,
+            s(&file),
+        ],
+        None,
+    );
+    assert_eq!(said.code, 0, "{}", said.stderr);
+    assert!(
+        said.stderr
+            .contains("registered 0 statements; 2 already in the ledger"),
+        "{}",
+        said.stderr
+    );
     // A receipt whose checkpoint is not signed by the key the submitter
     // trusts is not taken (exit 2: nothing to count on).
     submit(&file, &env.investigator_pub).fails(2, &["receipt does not hold"]);
@@ -274,6 +293,21 @@ fn serve_registers_statements_and_submit_checks_the_receipts() {
         history.contains("registered by serve.example.org"),
         "{history}"
     );
+    // The log shows each statement as its author's evidence, of its own
+    // type, and finds it by its author's key (what did a stolen key sign?).
+    let by_author = env.run(&["log", "--signer", &env.investigator_pub]).ok();
+    assert_eq!(by_author.lines().count(), 2, "{by_author}");
+    assert!(
+        by_author
+            .lines()
+            .all(|l| l.contains("(registered by serve.example.org)")),
+        "{by_author}"
+    );
+    let captures = env.run(&["log", "--type", "capture"]).ok();
+    assert_eq!(captures.lines().count(), 1, "{captures}");
+    assert!(captures.contains("UA-0102"), "{captures}");
+    let statements = env.run(&["log", "--type", "statement"]).ok();
+    assert_eq!(statements.lines().count(), 2, "{statements}");
 }
 
 /// A server started with a key that may not seal and checkpoint refuses

@@ -186,14 +186,23 @@ fn print(ctx: &Context, registered: &[Registered]) -> CmdResult {
         })?;
     let existing = registered.iter().filter(|r| r.existing).count();
     if !ctx.json {
-        let new = registered.len() - existing;
-        let again = match existing {
-            0 => String::new(),
-            n => format!(
-                "; {n} already in the ledger (their entries are given, nothing appended for them)"
-            ),
-        };
-        eprintln!("registered {new} statements{again}");
+        eprintln!(
+            "{}",
+            registered_words(registered.len() - existing, existing)
+        );
     }
     Ok(())
+}
+
+/// "registered N statement(s)", and how many of those handed in were in the
+/// ledger already (a file handed in twice: nothing new appended for them).
+pub(crate) fn registered_words(new: usize, existing: usize) -> String {
+    let noun = |n: usize| if n == 1 { "statement" } else { "statements" };
+    let again = match existing {
+        0 => String::new(),
+        n => format!(
+            "; {n} already in the ledger (their entries are given, nothing appended for them)"
+        ),
+    };
+    format!("registered {new} {}{again}", noun(new))
 }

@@ -25,6 +25,9 @@ pub(crate) fn type_names() -> impl Iterator<Item = &'static str> {
         "checkpoint",
         "seal",
         "clock_correction",
+        "statement",
+        "redaction",
+        "predecessor",
     ])
 }
 
@@ -59,8 +62,9 @@ pub(crate) struct LogArgs {
     /// Print at most this many entries (of those the filters keep).
     #[arg(long)]
     limit: Option<u64>,
-    /// Only entries signed by this key: 64 hex digits, or a public key PEM
-    /// file (what did a revoked key sign?).
+    /// Only entries signed by this key, and statements it authored
+    /// (whoever registered them): 64 hex digits, or a public key PEM file
+    /// (what did a revoked key sign?).
     #[arg(long, value_name = "KEY")]
     signer: Option<String>,
     /// Only entries about this person (their evidence and the corrections
@@ -68,7 +72,8 @@ pub(crate) struct LogArgs {
     #[arg(long, value_name = "ID")]
     person: Option<String>,
     /// Only entries of these types (repeat it, or separate with commas):
-    /// e.g. `--type death,correction`.
+    /// e.g. `--type death,correction`. A statement counts as its own event's
+    /// type, and as `statement`.
     #[arg(long = "type", value_name = "TYPE", value_delimiter = ',', value_parser = parse_type)]
     types: Vec<&'static str>,
     /// Only entries recorded at or after T (YYYY, YYYY-MM, YYYY-MM-DD — the
@@ -96,8 +101,15 @@ struct Filter {
 impl Filter {
     fn keeps(&self, entry: &SignedEntry) -> bool {
         let b = entry.body();
-        self.signer.is_none_or(|k| b.signer == k)
-            && (self.types.is_empty() || self.types.contains(&b.event.type_name()))
+        let author = match &b.event {
+            Event::Statement(s) => Some(s.statement.author()),
+            _ => None,
+        };
+        self.signer
+            .is_none_or(|k| b.signer == k || author == Some(k))
+            && (self.types.is_empty()
+                || self.types.contains(&b.event.type_name())
+                || self.types.contains(&b.event.inner().type_name()))
             && self.since.is_none_or(|t| b.recorded_at >= t)
             && self.until.is_none_or(|t| b.recorded_at <= t)
     }
@@ -125,12 +137,24 @@ pub(crate) fn describe(ledger: &Ledger, entry: &SignedEntry) -> String {
 fn describe_hashes(ledger: &Ledger, entry: &SignedEntry, full: bool) -> String {
     let short = |hex: String, n: usize| if full { hex } else { hex[..n].to_string() };
     let b = entry.body();
-    let holder = ledger
-        .registry()
-        .get(&b.signer)
-        .map(|k| terminal(k.holder_at(b.seq)))
-        .unwrap_or_else(|| "?".into());
-    let about = match &b.event {
+    let holder_of = |key: &PublicKeyBytes| {
+        ledger
+            .registry()
+            .get(key)
+            .map(|k| terminal(k.holder_at(b.seq)))
+            .unwrap_or_else(|| "?".into())
+    };
+    // A statement is its author's evidence, registered by the signer.
+    let by = match &b.event {
+        Event::Statement(s) => format!(
+            "{} (registered by {})",
+            holder_of(&s.statement.author()),
+            holder_of(&b.signer)
+        ),
+        _ => holder_of(&b.signer),
+    };
+    let event = b.event.inner();
+    let about = match event {
         Event::Correction(c) => format!(
             "{} {}",
             crate::output::correction_verb(c),
@@ -165,9 +189,9 @@ fn describe_hashes(ledger: &Ledger, entry: &SignedEntry, full: bool) -> String {
         "{:>6}  {}  {:<17} {:<34} by {:<16} {}",
         b.seq,
         b.recorded_at,
-        b.event.type_name(),
+        event.type_name(),
         about,
-        holder,
+        by,
         short(entry.hash().to_hex(), 16)
     )
 }

@@ -162,6 +162,10 @@ fn report(
         )));
     }
     let mut refusals = 0;
+    let existing = answered
+        .iter()
+        .filter(|a| matches!(a, Answered::Registered(_, _, true)))
+        .count();
     for (i, a) in answered.into_iter().enumerate() {
         let line = i + 1;
         match a {
@@ -192,8 +196,8 @@ fn report(
     }
     if !ctx.json {
         eprintln!(
-            "registered {} statements; each receipt's entry carries its statement and is proved in the checkpoint",
-            ids.len()
+            "{}; each receipt's entry carries its statement and is proved in the checkpoint",
+            crate::cmd::append_signed::registered_words(ids.len() - existing, existing)
         );
     }
     Ok(())

@@ -22,7 +22,7 @@ pub enum StoreError {
     NotEmpty(PathBuf),
     /// Another process holds the store.
     #[error(
-        "store is in use by another process: {0} (waited 3 s); try again when it has finished"
+        "store is in use by another process: {0} (waited 3 s); try again when it has finished (a `custody serve --key` is the store's writer until it stops: stop it first, or send it statements instead)"
     )]
     InUse(PathBuf),
     /// A write through a ledger opened with [`Ledger::open_read_only`].
