@@ -66,3 +66,5 @@ mod redact;
 mod profiles;
 // Reader-token profiles in custody serve: each route shows only its cut.
 mod reader_profiles;
+// The README's walkthroughs, run as written.
+mod readme;
