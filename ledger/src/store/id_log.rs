@@ -253,6 +253,12 @@ impl Ledger {
         super::map::lock_copy(&self.id_log_cache)
     }
 
+    /// Whether this handle's copy of the id log is loaded.
+    #[cfg(test)]
+    pub(super) fn id_log_loaded(&self) -> bool {
+        self.id_log().loaded
+    }
+
     /// Every id the log holds, with its seq, and the number of its rows,
     /// read from the store now (the check trusts no copy this handle
     /// kept). An id logged twice is reported as damage by the read.

@@ -129,6 +129,12 @@ impl Ledger {
         }
         stale
     }
+
+    /// Whether this handle's copies of the node log and the id log are
+    /// loaded (a forgotten one is read again from the store on next use).
+    pub(super) fn log_copies_loaded(&self) -> (bool, bool) {
+        (self.map_log().loaded, self.id_log_loaded())
+    }
 }
 
 #[cfg(test)]

@@ -1274,6 +1274,46 @@ mod layout_tests {
         (l, authority, sighting)
     }
 
+    /// A commit the store refuses (here: a handle opened read-only, which
+    /// logs the append's nodes and ids, then cannot write them) leaves the
+    /// handle's log copies as the store has them; one that lands leaves
+    /// them loaded and in step, not forgotten (which would read the whole
+    /// log again after every commit).
+    #[test]
+    fn log_copies_follow_the_commits_that_land_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        l.append(vec![sighting("P-2")], &authority).unwrap();
+        assert_eq!(l.log_copies_loaded(), (true, true), "kept after commits");
+        assert!(l.stale_map_log_nodes().is_empty());
+        // A group left under way (the committer's path) keeps them too.
+        let (done, pending) =
+            l.append_group_pending(vec![super::Submission::Event(sighting("P-4"))], &authority);
+        done.unwrap();
+        assert_eq!(l.log_copies_loaded(), (true, true), "kept under way");
+        l.commit_handle()
+            .unwrap()
+            .commit(&pending.expect("writes under way"))
+            .unwrap();
+        l.commit_done();
+        assert!(l.stale_map_log_nodes().is_empty());
+        drop(l);
+        let mut reader = Ledger::open_read_only(&path).unwrap();
+        let root = reader.map_root().unwrap();
+        let refused = reader.append(vec![sighting("P-3")], &authority);
+        assert!(
+            matches!(
+                refused,
+                Err(super::AppendError::Store(super::StoreError::ReadOnly(_)))
+            ),
+            "{refused:?}"
+        );
+        assert!(reader.stale_map_log_nodes().is_empty(), "the refused nodes");
+        assert_eq!(reader.map_root().unwrap(), root);
+    }
+
     /// A store of layout 5 (no node log: `map_nodes` up to date) is read
     /// as it is, and the first writable open makes the empty log with the
     /// marker 6; the map, its check and the appends after it (which log
