@@ -64,6 +64,7 @@ fn the_field_walkthrough_runs_as_written() {
         stderr.contains("registered 1 statement; each receipt"),
         "{stderr}"
     );
+    assert!(stderr.contains("VALID: the receipt in"), "{stderr}");
     // The walkthrough stops its server: the store is free to write again.
     crate::util::custody_on(
         &dir.path().join("ledger"),

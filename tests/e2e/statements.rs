@@ -5,6 +5,7 @@
 //! and registration.
 
 use crate::util::{custody, s, Env, CUSTODY};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 
 /// A new key in `env`'s directory: its file and its public key (hex).
@@ -584,4 +585,146 @@ fn serve_refuses_a_statement_signed_more_than_a_day_ahead() {
         before.lines().count(),
         "nothing appended"
     );
+}
+
+/// Receipts kept: `submit --receipts FILE` writes each checked receipt
+/// (mode 0600, never over a file), and `verify --receipts FILE --log-key`
+/// checks them again with no server and no store. Each line stands alone
+/// (reordered, they still hold); any edit, cut or forgery is named by its
+/// line, and a receipt of another log key does not hold.
+#[test]
+fn receipts_kept_by_submit_are_verified_offline_and_every_edit_is_named() {
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let file = sign(&env, &env.investigator, "olha", &format!("{OLHA}{PETRO}"));
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let receipts = env.path("olha.receipts");
+    let submit = |out: &Path| {
+        custody(
+            &[
+                "submit",
+                "--to",
+                &server.url,
+                "--log-key",
+                &public,
+                "--receipts",
+                s(out),
+                s(&file),
+            ],
+            None,
+        )
+    };
+    submit(&receipts).ok();
+    // Never over a file: refused before anything is sent.
+    let before = std::fs::read(&receipts).unwrap();
+    submit(&receipts).fails(2, &["already exists"]);
+    assert_eq!(std::fs::read(&receipts).unwrap(), before);
+    assert_eq!(server.stop(), 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&receipts).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let verify = |path: &Path, key: &str| {
+        custody(&["verify", "--receipts", s(path), "--log-key", key], None)
+    };
+    let out = verify(&receipts, &public).ok();
+    assert_eq!(out.matches("is entry").count(), 2, "{out}");
+    // Another log's key: no receipt holds.
+    verify(&receipts, &env.investigator_pub).fails(1, &["line 1", "line 2", "INVALID"]);
+    // Reordered: each line stands alone.
+    let text = String::from_utf8(before).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let write = |name: &str, body: String| {
+        let p = env.path(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    verify(
+        &write("reordered", format!("{}\n{}\n", lines[1], lines[0])),
+        &public,
+    )
+    .ok();
+    // Edits, each named by its line.
+    for (what, body) in receipt_attacks(&lines) {
+        let p = write("attacked", body);
+        let err = verify(&p, &public).fails(1, &["line 2", "INVALID"]);
+        assert!(!err.contains("lines 1"), "{what}: {err}");
+        std::fs::remove_file(&p).unwrap();
+    }
+}
+
+/// `s` with its first character changed to `a` (or `b` if it was `a`):
+/// still hex, still base64, another value.
+fn first_changed(s: &str) -> String {
+    let mut chars = s.chars();
+    let first = chars.next();
+    let other = if first == Some('a') { 'b' } else { 'a' };
+    format!("{other}{}", chars.as_str())
+}
+
+/// Receipt files of two lines whose second line is edited, cut or forged.
+fn receipt_attacks(lines: &[&str]) -> Vec<(&'static str, String)> {
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let second: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    let edited = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = second.clone();
+        f(&mut v);
+        format!("{}\n{v}\n", lines[0])
+    };
+    vec![
+        (
+            "another seq",
+            edited(&|v| v["seq"] = json!(v["seq"].as_u64().unwrap() + 1)),
+        ),
+        (
+            "another statement",
+            edited(&|v| v["statement"] = first["statement"].clone()),
+        ),
+        (
+            "line 1's entry",
+            edited(&|v| {
+                v["entry"] = first["entry"].clone();
+                v["hash"] = first["hash"].clone();
+                v["seq"] = first["seq"].clone();
+            }),
+        ),
+        (
+            "a proof hash changed",
+            edited(&|v| {
+                let h = v["inclusion_proof"][0].as_str().unwrap().to_string();
+                v["inclusion_proof"][0] = json!(first_changed(&h));
+            }),
+        ),
+        (
+            "the checkpoint's root changed",
+            edited(&|v| {
+                let note = v["checkpoint"].as_str().unwrap();
+                let mut l: Vec<String> = note.lines().map(str::to_string).collect();
+                l[2] = first_changed(&l[2]);
+                v["checkpoint"] = json!(format!("{}\n", l.join("\n")));
+            }),
+        ),
+        (
+            "another ledger",
+            edited(&|v| v["ledger"] = json!("elsewhere.org/register")),
+        ),
+        (
+            "not a receipt",
+            edited(&|v| v["receipt"] = json!("custody-receipt/9")),
+        ),
+        (
+            "cut in half",
+            format!("{}\n{}\n", lines[0], &lines[1][..lines[1].len() / 2]),
+        ),
+        (
+            "a duplicate key",
+            format!(
+                "{}\n{}\n",
+                lines[0],
+                lines[1].replacen('{', "{\"seq\":0,", 1)
+            ),
+        ),
+    ]
 }

@@ -15,6 +15,7 @@ pub(crate) mod key;
 pub(crate) mod log;
 pub(crate) mod manual;
 pub(crate) mod mirror;
+pub(crate) mod receipt;
 pub(crate) mod redact;
 pub(crate) mod restore;
 pub(crate) mod serve;

@@ -50,6 +50,12 @@ pub(crate) struct SubmitArgs {
     /// (a server can build any tree around an entry it made up).
     #[arg(long, value_name = "KEY")]
     log_key: String,
+    /// Also keep each checked receipt in FILE (JSON Lines,
+    /// `custody-receipt/1`; mode 0600, never over an existing file): what
+    /// `custody verify --receipts FILE --log-key KEY` checks again later,
+    /// offline, without the server or the store.
+    #[arg(long, value_name = "FILE")]
+    receipts: Option<PathBuf>,
 }
 
 /// How many times a busy server is asked again.
@@ -59,6 +65,15 @@ const MAX_ANSWER: u64 = 64 << 20;
 
 /// Runs `submit`.
 pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
+    if !(args.to.starts_with("https://") || args.to.starts_with("http://")) {
+        return Err(env(anyhow::anyhow!(
+            "--to {}: give the server's URL with its scheme, e.g. http://127.0.0.1:8080 or https://ledger.example.org; nothing was sent",
+            crate::escape::terminal(&args.to)
+        )));
+    }
+    if let Some(path) = &args.receipts {
+        crate::outfile::check(path, false)?;
+    }
     let (input, source, _) = crate::cmd::append::open_input(args.input.as_ref())?;
     let mut body = Vec::new();
     let mut ids = Vec::new();
@@ -115,7 +130,7 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
             ids.len()
         )));
     }
-    report(ctx, &receipts, &ids, log_key)
+    report(ctx, &receipts, &ids, log_key, args.receipts.as_deref())
 }
 
 /// What the server said of one statement, once its receipt is checked.
@@ -135,9 +150,11 @@ fn report(
     receipts: &[Value],
     ids: &[(StatementId, String)],
     log_key: [u8; 32],
+    keep: Option<&std::path::Path>,
 ) -> CmdResult {
     let mut answered = Vec::with_capacity(receipts.len());
     let mut broken = Vec::new();
+    let mut kept = String::new();
     for (i, (r, (id, ledger))) in receipts.iter().zip(ids).enumerate() {
         if let Some(why) = r["refused"].as_str() {
             answered.push(Answered::Refused(
@@ -147,11 +164,15 @@ fn report(
             continue;
         }
         match check_receipt(r, id, ledger, log_key) {
-            Ok((seq, hash)) => answered.push(Answered::Registered(
-                seq,
-                hash,
-                r["existing"].as_bool().unwrap_or(false),
-            )),
+            Ok((seq, hash)) => {
+                kept.push_str(&crate::cmd::receipt::line(r, id, ledger).to_string());
+                kept.push('\n');
+                answered.push(Answered::Registered(
+                    seq,
+                    hash,
+                    r["existing"].as_bool().unwrap_or(false),
+                ))
+            }
             Err(e) => broken.push(format!("line {}: {e}", i + 1)),
         }
     }
@@ -160,6 +181,15 @@ fn report(
             "the server's receipt does not hold ({}); nothing is confirmed: count none of these statements as registered on this answer, send the file again later (a registered statement gets its entry back, checked anew) and tell the ledger's operator",
             broken.join("; ")
         )));
+    }
+    if let (Some(path), false) = (keep, kept.is_empty()) {
+        crate::outfile::write_private_with(path, |out| {
+            out.write_all(kept.as_bytes())
+                .map_err(|e| env(anyhow::anyhow!("{}: {e}", crate::escape::path(path))))
+        })
+        .map_err(|f| {
+            f.context("the statements are registered, but their receipts were not kept: send the file again with another --receipts FILE to get them back")
+        })?;
     }
     let mut refusals = 0;
     let existing = answered
@@ -205,7 +235,7 @@ fn report(
 
 /// What a receipt proves: the entry carries statement `id`, hashes to the
 /// hash given, and is leaf `seq` of the checkpoint's tree.
-fn check_receipt(
+pub(crate) fn check_receipt(
     r: &Value,
     id: &StatementId,
     ledger: &str,

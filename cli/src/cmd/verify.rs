@@ -122,6 +122,17 @@ pub(crate) struct VerifyArgs {
     /// invalid.
     #[arg(long, requires = "files")]
     all_disclosed: bool,
+    /// Verify receipts kept by `custody submit --receipts FILE`, offline:
+    /// each line's entry carries its statement and is proved in a
+    /// checkpoint of the statement's ledger signed by --log-key. No store
+    /// is needed.
+    #[arg(long, value_name = "FILE", requires = "log_key", conflicts_with_all = ["bundle", "export", "proof", "dossier", "checkpoint"])]
+    receipts: Option<PathBuf>,
+    /// With --receipts: the key (hex or public key PEM file) that must
+    /// have signed each receipt's checkpoint: the server's registrar key,
+    /// obtained by another channel.
+    #[arg(long, value_name = "KEY", requires = "receipts")]
+    log_key: Option<String>,
     /// Accepted for compatibility and changes nothing: every signature is
     /// now verified strictly (docs/FORMAT.md, section 5), on every core.
     #[arg(long, hide = true)]
@@ -304,6 +315,9 @@ fn print_disclosures(d: &DisclosureReport) {
 
 /// Runs `verify`.
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
+    if let (Some(path), Some(key)) = (&args.receipts, &args.log_key) {
+        return crate::cmd::receipt::verify(ctx, path, key);
+    }
     let witnesses = witness_policy(&args.witness, args.quorum)?;
     if let Some(path) = &args.bundle {
         // The witnesses of a bundle are those of the tree it is proven
