@@ -156,6 +156,13 @@ fn parse_event(value: Value, ctx: Option<&InputContext<'_>>) -> Result<Event, Fi
     let type_name = match map.remove("type") {
         Some(Value::String(s)) => s,
         Some(_) => return Err(FieldError::new("type", "must be a string")),
+        // A line `custody sign` wrote: a statement, not an event.
+        None if map.contains_key("statement") && map.contains_key("disclosures") => {
+            return Err(FieldError::new(
+                "type",
+                "missing: this line is a signed statement (from `custody sign`), not an event; register statement files with `custody append --signed`",
+            ))
+        }
         None => {
             return Err(FieldError::new(
                 "type",
@@ -776,6 +783,17 @@ mod tests {
 
     fn err(s: &str) -> InputError {
         read(s).into_iter().find_map(Result::err).expect("an error")
+    }
+
+    /// A statement line (`custody sign`'s output) given to plain `append`:
+    /// the error says what the line is and which command takes it.
+    #[test]
+    fn a_statement_line_is_named_as_such() {
+        let e = err(r#"{"disclosures":[],"id":"00","statement":"AA==","view":{}}"#);
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("append --signed"), "{}", e.message);
+        let e = err(r#"{"person":"P-1"}"#);
+        assert!(!e.message.contains("--signed"), "{}", e.message);
     }
 
     /// A record that reads "capture" to a person, and would be signed as an

@@ -265,7 +265,8 @@ fn serve_registers_statements_and_submit_checks_the_receipts() {
     );
     // A receipt whose checkpoint is not signed by the key the submitter
     // trusts is not taken (exit 2: nothing to count on).
-    submit(&file, &env.investigator_pub).fails(2, &["receipt does not hold"]);
+    submit(&file, &env.investigator_pub)
+        .fails(2, &["receipt does not hold", "check that --log-key"]);
     // One bad line: the whole request is refused, every bad line named.
     let text = std::fs::read_to_string(&file).unwrap();
     let bad = env.path("bad.statements");

@@ -178,8 +178,13 @@ fn report(
     }
     if !broken.is_empty() {
         return Err(env(anyhow::anyhow!(
-            "the server's receipt does not hold ({}); nothing is confirmed: count none of these statements as registered on this answer, send the file again later (a registered statement gets its entry back, checked anew) and tell the ledger's operator",
-            broken.join("; ")
+            "the server's receipt does not hold ({}); nothing is confirmed: count none of these statements as registered on this answer{}, send the file again later (a registered statement gets its entry back, checked anew) and tell the ledger's operator",
+            broken.join("; "),
+            if broken.iter().all(|b| b.contains("checkpoint signature")) {
+                "; first check that --log-key is the server's registrar key (a checkpoint signed by another key is not taken)"
+            } else {
+                ""
+            }
         )));
     }
     if let (Some(path), false) = (keep, kept.is_empty()) {
