@@ -99,7 +99,7 @@ pub(crate) fn bundle_advice(rule: custody_format::rules::Rule) -> Option<&'stati
         Rule::StaleCheckpoint => "the bundle is older than you asked for: ask for one exported against a newer checkpoint (`custody checkpoint`, then `custody export --person`)",
         Rule::Unanchored => "ask for a bundle anchored to your checkpoint (`custody export --person P --anchor FILE`), or pin a checkpoint of the bundle's size; this build does not verify anchors yet",
         Rule::Inconsistent => "two checkpoints of one ledger disagree: the log was forked or its operator equivocated. Keep both notes as evidence and trust neither until it is explained",
-        Rule::Checkpoint => "the checkpoint is not one the ledger's authority signed for these entries; ask for the bundle again",
+        Rule::Checkpoint => "the checkpoint is not one the ledger's authority or registrar signed for these entries; ask for the bundle again",
         Rule::Disclosure | Rule::Withheld => return disclosure_advice(rule),
         _ => return None,
     })

@@ -15,10 +15,28 @@ use std::path::Path;
 /// Refuses `path` before anything is done that cannot be undone (so that
 /// `checkpoint --out` fails before the checkpoint is recorded, not after).
 pub(crate) fn check(path: &Path, force: bool) -> Result<(), Failure> {
+    check_file(
+        path,
+        force,
+        "choose another name, or pass --force to replace it",
+    )
+}
+
+/// [`check`] for a file its command never replaces (it has no --force):
+/// files that hold personal data in clear, and receipts.
+pub(crate) fn check_new(path: &Path) -> Result<(), Failure> {
+    check_file(
+        path,
+        false,
+        "choose another name (this command never replaces a file)",
+    )
+}
+
+fn check_file(path: &Path, force: bool, advice: &str) -> Result<(), Failure> {
     check_not_in_store(path)?;
     if !force && path.exists() {
         return Err(env(anyhow::anyhow!(
-            "{}: already exists; choose another name, or pass --force to replace it",
+            "{}: already exists; {advice}",
             path.display()
         )));
     }
@@ -82,7 +100,11 @@ fn write_file<T>(
     private: bool,
     write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    check(path, force)?;
+    if private {
+        check_new(path)?;
+    } else {
+        check(path, force)?;
+    }
     let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", path.display()));
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]

@@ -618,7 +618,7 @@ fn receipts_kept_by_submit_are_verified_offline_and_every_edit_is_named() {
     submit(&receipts).ok();
     // Never over a file: refused before anything is sent.
     let before = std::fs::read(&receipts).unwrap();
-    submit(&receipts).fails(2, &["already exists"]);
+    submit(&receipts).fails(2, &["already exists", "never replaces"]);
     assert_eq!(std::fs::read(&receipts).unwrap(), before);
     assert_eq!(server.stop(), 0);
     #[cfg(unix)]

@@ -66,8 +66,9 @@ pub enum BundleError {
     /// An entry breaks a rule.
     #[error("{0}")]
     Invalid(Violation),
-    /// The checkpoint is signed by an authority key revoked before it.
-    #[error("checkpoint: it is signed by {0}, an authority key revoked before the checkpoint; a checkpoint counts only if signed by a key holding the authority role at its size")]
+    /// The checkpoint is signed by a key that could sign checkpoints (an
+    /// authority or a registrar), revoked before it.
+    #[error("checkpoint: it is signed by {0}, a key revoked before the checkpoint; a checkpoint counts only if signed by a key holding the authority or registrar role at its size")]
     CheckpointSignerRevoked(PublicKeyBytes),
     /// The genesis authority is not the pinned one.
     #[error("the ledger's authority is {found}, not the pinned {pinned}")]

@@ -328,7 +328,7 @@ fn check_out(path: &Path) -> CmdResult {
             crate::escape::path(path)
         )));
     }
-    crate::outfile::check(path, false)
+    crate::outfile::check_new(path)
 }
 
 /// Runs `sign`.

@@ -72,7 +72,7 @@ pub(crate) fn run(ctx: &Context, args: SubmitArgs) -> CmdResult {
         )));
     }
     if let Some(path) = &args.receipts {
-        crate::outfile::check(path, false)?;
+        crate::outfile::check_new(path)?;
     }
     let (input, source, _) = crate::cmd::append::open_input(args.input.as_ref())?;
     let mut body = Vec::new();
