@@ -100,6 +100,7 @@ pub(crate) fn bundle_advice(rule: custody_format::rules::Rule) -> Option<&'stati
         Rule::Unanchored => "ask for a bundle anchored to your checkpoint (`custody export --person P --anchor FILE`), or pin a checkpoint of the bundle's size; this build does not verify anchors yet",
         Rule::Inconsistent => "two checkpoints of one ledger disagree: the log was forked or its operator equivocated. Keep both notes as evidence and trust neither until it is explained",
         Rule::Checkpoint => "the checkpoint is not one the ledger's authority or registrar signed for these entries; ask for the bundle again",
+        Rule::Authority => "if the detail names a pinned key, the --authority key you were given is not this ledger's: check that the key and the bundle are of the same ledger (ask the authority for its public key by another channel than the bundle's), and do not rely on the bundle until they match; otherwise a key signed what its role does not allow: ask the ledger's operator for the bundle again",
         Rule::Disclosure | Rule::Withheld => return disclosure_advice(rule),
         _ => return None,
     })

@@ -446,7 +446,7 @@ fn person_bundles_verify_offline_and_carry_nobody_else() {
         ],
         None,
     )
-    .fails(1, &["not the pinned"]);
+    .fails(1, &["not the pinned", "rule:   authority", "same ledger"]);
 
     // Tampered copies fail, each for its reason.
     let original = std::fs::read_to_string(&bundle).unwrap();

@@ -716,16 +716,25 @@ fn verify_bundle_file(
         }
         Err(BundleError::Invalid(v)) => bundle_violation(ctx, source, &v),
         Err(e) => {
+            // A key pinned that is not the ledger's is no fault of the
+            // file's form: said as what it is, with what to do.
+            let (rule, advice) = match e {
+                BundleError::WrongAuthority { .. } => (
+                    "authority",
+                    "; the --authority key is not this ledger's authority: check that the key and the bundle are of the same ledger (ask the authority for its public key by a channel other than the one the bundle came by), and do not rely on the bundle until they match",
+                ),
+                _ => ("format", ""),
+            };
             if ctx.json {
                 print_json(
-                    &json!({"valid": false, "source": source, "kind": "bundle", "rule": "format", "detail": e.to_string()}),
+                    &json!({"valid": false, "source": source, "kind": "bundle", "rule": rule, "detail": e.to_string()}),
                 );
             } else {
                 println!("INVALID  bundle {}", crate::escape::terminal(source));
-                println!("rule:   format");
+                println!("rule:   {rule}");
                 println!("detail: {}", crate::escape::terminal(&e.to_string()));
             }
-            Err(refused(anyhow::anyhow!("verification failed: {e}")))
+            Err(refused(anyhow::anyhow!("verification failed: {e}{advice}")))
         }
     }
 }
