@@ -729,3 +729,103 @@ fn receipt_attacks(lines: &[&str]) -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// A receipt forged by whoever holds the log's key (the server's online
+/// key, the one a thief takes): an entry they signed, in a tree whose
+/// checkpoint they signed, carrying a statement its author never signed,
+/// or one its author signed for another ledger. The checkpoint's signature
+/// and the proof hold; the receipt must not (helper-56's forgery).
+#[test]
+fn a_receipt_forged_with_the_log_key_does_not_hold() {
+    use base64::Engine;
+    use custody_format::entry::SignedEntry;
+    use custody_format::event::{Event, PublicKeyBytes, Statement};
+    use custody_format::statement::SignedStatement;
+    let env = Env::new(CUSTODY);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let file = sign(&env, &env.investigator, "olha", OLHA);
+    let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
+    let receipts = env.path("olha.receipts");
+    custody(
+        &[
+            "submit",
+            "--to",
+            &server.url,
+            "--log-key",
+            &public,
+            "--receipts",
+            s(&receipts),
+            s(&file),
+        ],
+        None,
+    )
+    .ok();
+    assert_eq!(server.stop(), 0);
+    let genuine: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&receipts).unwrap().trim()).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let entry =
+        SignedEntry::decode(b64.decode(genuine["entry"].as_str().unwrap()).unwrap()).unwrap();
+    let Event::Statement(st) = entry.event() else {
+        panic!("a statement entry")
+    };
+    let log_key = custody_ledger::keyfile::read_signing_key(&key).unwrap();
+    let ledger = genuine["ledger"].as_str().unwrap().to_string();
+    // The entry, re-signed by the log key around `statement`, as the only
+    // leaf of a tree whose checkpoint the log key signs.
+    let forge = |statement: SignedStatement| {
+        let mut body = entry.body().clone();
+        body.seq = 0;
+        body.event = Event::Statement(Statement {
+            statement: statement.clone(),
+        });
+        body.signer = PublicKeyBytes(log_key.verifying_key().to_bytes());
+        let forged = SignedEntry::sign(body, &log_key).unwrap();
+        let root = custody_format::merkle_hash::leaf_hash(forged.bytes());
+        let text = custody_format::note::note_text(&ledger, 1, &root);
+        let sig = custody_format::note::sign_text(&text, &log_key);
+        let note = custody_format::note::signed_note(
+            &text,
+            &ledger,
+            &log_key.verifying_key().to_bytes(),
+            &sig,
+        );
+        let line = json!({
+            "receipt": "custody-receipt/1", "statement": statement.id().to_string(),
+            "ledger": ledger, "seq": 0, "hash": forged.hash().to_hex(),
+            "entry": b64.encode(forged.bytes()), "inclusion_proof": [], "checkpoint": note,
+        });
+        let p = env.path("forged.receipts");
+        std::fs::write(&p, format!("{line}\n")).unwrap();
+        custody(&["verify", "--receipts", s(&p), "--log-key", &public], None)
+    };
+    // Another author's key, and a signature nobody made.
+    let mut body = st.statement.body().clone();
+    body.author = PublicKeyBytes(
+        custody_ledger::keyfile::read_signing_key(&env.authority)
+            .unwrap()
+            .verifying_key()
+            .to_bytes(),
+    );
+    let unsigned = SignedStatement::from_parts(body, [7; 64]).unwrap();
+    forge(unsigned).fails(1, &["line 1", "author signature"]);
+    // A statement its author really signed, but for another ledger.
+    let elsewhere = custody(
+        &[
+            "sign",
+            "--key",
+            s(&env.investigator),
+            "--ledger",
+            "elsewhere.org/register",
+            "-",
+        ],
+        Some(OLHA),
+    )
+    .ok();
+    let read = custody_ledger::statement_line::StatementLineReader::new(elsewhere.as_bytes())
+        .next()
+        .unwrap()
+        .unwrap()
+        .1;
+    forge(read.statement).fails(1, &["line 1", "elsewhere.org/register"]);
+}

@@ -238,8 +238,11 @@ fn report(
     Ok(())
 }
 
-/// What a receipt proves: the entry carries statement `id`, hashes to the
-/// hash given, and is leaf `seq` of the checkpoint's tree.
+/// What a receipt proves: the entry carries statement `id`, signed by its
+/// author for `ledger` (checked here: the log key could otherwise vouch
+/// for a statement nobody signed), the entry hashes to the hash given and
+/// its own signature verifies, and it is leaf `seq` of the tree of a
+/// checkpoint of `ledger` signed by `log_key`.
 pub(crate) fn check_receipt(
     r: &Value,
     id: &StatementId,
@@ -256,10 +259,27 @@ pub(crate) fn check_receipt(
     if entry.hash() != claimed || Some(entry.seq()) != r["seq"].as_u64() {
         return Err("the entry is not the one the receipt names".into());
     }
-    match entry.event() {
-        Event::Statement(st) if st.statement.id() == *id => {}
-        _ => return Err("the entry does not carry this statement".into()),
+    let Event::Statement(st) = entry.event() else {
+        return Err("the entry does not carry this statement".into());
+    };
+    if st.statement.id() != *id {
+        return Err("the entry does not carry this statement".into());
     }
+    st.statement
+        .validate()
+        .map_err(|e| format!("the statement in the entry is malformed: {e}"))?;
+    st.statement
+        .verify()
+        .map_err(|e| format!("the statement's author signature does not verify: {e}"))?;
+    if st.statement.body().ledger != ledger {
+        return Err(format!(
+            "the statement was signed for the ledger {:?}, not {ledger:?}",
+            crate::escape::terminal(&st.statement.body().ledger)
+        ));
+    }
+    entry
+        .verify_signature()
+        .map_err(|e| format!("the entry's signature does not verify: {e}"))?;
     let note = r["checkpoint"].as_str().ok_or("no checkpoint")?;
     let cp = custody_verifier::checkpoint::parse(note).map_err(|e| format!("checkpoint: {e}"))?;
     if cp.origin != ledger {
