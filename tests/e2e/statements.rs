@@ -829,3 +829,55 @@ fn a_receipt_forged_with_the_log_key_does_not_hold() {
         .1;
     forge(read.statement).fails(1, &["line 1", "elsewhere.org/register"]);
 }
+
+/// `prove --checkpoint` takes a registrar's checkpoint as `verify
+/// --checkpoint` does: signed by a key holding the role at the note's size,
+/// not by one revoked before it (helper-56: it took any key that ever held
+/// the role, and printed the revoked key for relying parties to trust).
+#[test]
+fn prove_takes_a_registrars_checkpoint_only_while_it_holds_the_role() {
+    let env = Env::new(CUSTODY);
+    env.append_ok(PETRO);
+    let (key, public) = registrar(&env, "serve.example.org");
+    let by_registrar = env.path("registrar.cp");
+    env.run(&["checkpoint", "--key", s(&key), "--out", s(&by_registrar)])
+        .ok();
+    env.run(&["prove", "--seq", "1", "--checkpoint", s(&by_registrar)])
+        .ok();
+    env.run(&[
+        "key",
+        "revoke",
+        "--authority-key",
+        s(&env.authority),
+        "--public-key",
+        &public,
+        "--reason",
+        "the server was broken into",
+    ])
+    .ok();
+    // A later tree, its note re-signed by the revoked key.
+    let by_authority = env.path("authority.cp");
+    env.run(&[
+        "checkpoint",
+        "--key",
+        s(&env.authority),
+        "--out",
+        s(&by_authority),
+    ])
+    .ok();
+    let note = std::fs::read_to_string(&by_authority).unwrap();
+    let text: String = note.split_inclusive('\n').take(3).collect();
+    let revoked = custody_ledger::keyfile::read_signing_key(&key).unwrap();
+    let sig = custody_format::note::sign_text(&text, &revoked);
+    let origin = text.lines().next().unwrap();
+    let forged = env.path("revoked.cp");
+    std::fs::write(
+        &forged,
+        custody_format::note::signed_note(&text, origin, &revoked.verifying_key().to_bytes(), &sig),
+    )
+    .unwrap();
+    env.run(&["prove", "--seq", "1", "--checkpoint", s(&forged)])
+        .fails(1, &[]);
+    env.run(&["verify", "--checkpoint", s(&forged)])
+        .fails(1, &[]);
+}

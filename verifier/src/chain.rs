@@ -27,7 +27,6 @@ use crate::report::{Cause, ClockCorrectionSeen, Rule, SignerPeriod, Summary, Vio
 use crate::signatures::{SignatureJob, StatementSignatureJob};
 use custody_format::entry::{self, EntryError, SignedEntry};
 use custody_format::event::Event;
-use custody_format::event::Role;
 use custody_format::key::SignerKeys;
 use custody_format::registry::KeyRegistry;
 use custody_format::rules::{Breach, ChainRules, CheckError, Mode, WalkState};
@@ -163,19 +162,7 @@ impl ChainVerifier {
                 last_recorded_at: last,
                 merkle_root: self.tree.root(),
                 clock_corrections: self.clock_corrections.clone(),
-                checkpoint_signers: registry
-                    .keys()
-                    .flat_map(|k| {
-                        Role::CHECKPOINT_SIGNERS.iter().filter_map(|role| {
-                            k.roles.get(role).map(|&granted_at| SignerPeriod {
-                                key: k.public_key,
-                                role: *role,
-                                granted_at,
-                                revoked_at: k.revoked.as_ref().map(|(seq, _)| *seq),
-                            })
-                        })
-                    })
-                    .collect(),
+                checkpoint_signers: SignerPeriod::of_registry(registry),
             }),
             _ => Err(Violation::new(0, Rule::Empty, Cause::Empty)),
         }

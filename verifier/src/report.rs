@@ -208,6 +208,24 @@ pub struct SignerPeriod {
 }
 
 impl SignerPeriod {
+    /// Every period `registry` records of a role that may sign checkpoints
+    /// (one per key and role).
+    pub fn of_registry(registry: &custody_format::registry::KeyRegistry) -> Vec<SignerPeriod> {
+        registry
+            .keys()
+            .flat_map(|k| {
+                Role::CHECKPOINT_SIGNERS.iter().filter_map(|role| {
+                    k.roles.get(role).map(|&granted_at| SignerPeriod {
+                        key: k.public_key,
+                        role: *role,
+                        granted_at,
+                        revoked_at: k.revoked.as_ref().map(|(seq, _)| *seq),
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// True if the key held the role after the first `size` entries: its
     /// grant is among them, its revocation is not.
     pub fn at_size(&self, size: u64) -> bool {

@@ -279,8 +279,9 @@ fn normalise_note(mut text: String) -> (String, Vec<String>) {
 }
 
 /// Checks a checkpoint belongs to this ledger and is signed by a key that
-/// held a role that may sign checkpoints in it (`authority`, or a server's
-/// `registrar`).
+/// held a role that may sign checkpoints (`authority`, or a server's
+/// `registrar`) at the checkpoint's size: granted within its entries, not
+/// revoked within them (as `verify --checkpoint` counts it).
 pub(crate) fn check_checkpoint_signature(
     ledger: &Ledger,
     cp: &Checkpoint,
@@ -292,16 +293,12 @@ pub(crate) fn check_checkpoint_signature(
             ledger.name()
         )));
     }
-    let keys: Vec<[u8; 32]> = ledger
-        .registry()
-        .keys()
-        .filter(|k| {
-            custody_format::event::Role::CHECKPOINT_SIGNERS
-                .iter()
-                .any(|r| k.roles.contains_key(r))
-        })
-        .map(|k| k.public_key.0)
-        .collect();
+    let keys: Vec<[u8; 32]> =
+        custody_verifier::report::SignerPeriod::of_registry(ledger.registry())
+            .iter()
+            .filter(|p| p.at_size(cp.size))
+            .map(|p| p.key.0)
+            .collect();
     cp.verify_by(&keys).map_err(refused)
 }
 
