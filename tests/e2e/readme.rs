@@ -35,7 +35,21 @@ fn free_port() -> u16 {
 fn the_field_walkthrough_runs_as_written() {
     let script = block_after("**Investigators in the field, one ledger.**");
     assert!(script.contains("127.0.0.1:8080"), "{script}");
-    let script = script.replace("127.0.0.1:8080", &format!("127.0.0.1:{}", free_port()));
+    assert!(script.contains("\nsleep 1\n"), "{script}");
+    let port = free_port();
+    // Two things the README leaves to the reader, made sure of here: the
+    // server is up before the first submit (a busy machine may take more
+    // than the second the README waits), and it is stopped however the
+    // script ends (else it would hold the pipes open and the test hang).
+    let script = format!(
+        "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{}",
+        script.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}")).replace(
+            "\nsleep 1\n",
+            &format!(
+                "\nfor i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.1; done\n"
+            ),
+        )
+    );
     let dir = tempfile::tempdir().unwrap();
     let bin_dir = Path::new(BIN).parent().unwrap();
     let path = format!(

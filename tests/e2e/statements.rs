@@ -647,6 +647,17 @@ fn receipts_kept_by_submit_are_verified_offline_and_every_edit_is_named() {
         &public,
     )
     .ok();
+    // A byte order mark and CRLF line ends (an editor's) change nothing.
+    verify(
+        &write("crlf", format!("\u{feff}{}\r\n{}\r\n", lines[0], lines[1])),
+        &public,
+    )
+    .ok();
+    // A byte that is not UTF-8 spoils its own line, not the file.
+    let p = env.path("not-utf8");
+    std::fs::write(&p, [lines[0].as_bytes(), b"\n\xff\n"].concat()).unwrap();
+    let err = verify(&p, &public).fails(1, &["line 2", "UTF-8", "INVALID"]);
+    assert!(!err.contains("lines 1"), "{err}");
     // Edits, each named by its line.
     for (what, body) in receipt_attacks(&lines) {
         let p = write("attacked", body);

@@ -97,22 +97,29 @@ pub(crate) fn verify(ctx: &Context, path: &Path, log_key: &str) -> CmdResult {
     let key = crate::pubkey::public_key_arg("--log-key", log_key)?.0;
     let shown = crate::escape::path(path);
     let file = std::fs::File::open(path).map_err(|e| env(anyhow::anyhow!("{shown}: {e}")))?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_FILE + 1), &mut text)
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE + 1), &mut bytes)
         .map_err(|e| env(anyhow::anyhow!("{shown}: {e}")))?;
-    if text.len() as u64 > MAX_FILE {
+    if bytes.len() as u64 > MAX_FILE {
         return Err(refused(anyhow::anyhow!(
             "{shown} is over {} MiB: not a receipt file",
             MAX_FILE >> 20
         )));
     }
     let (mut held, mut failed) = (0usize, Vec::new());
-    for (i, raw) in text.lines().enumerate() {
+    // Line by line, each on its own: a byte that is not UTF-8 spoils its
+    // line only. A byte order mark (an editor's) is not part of line 1.
+    let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    for (i, raw) in body.split(|b| *b == b'\n').enumerate() {
         let n = i + 1;
-        if raw.trim().is_empty() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match check_line(raw, key) {
+        let checked = std::str::from_utf8(raw)
+            .map_err(|e| format!("not UTF-8 text: {e}"))
+            .and_then(|line| check_line(line, key));
+        match checked {
             Ok(h) => {
                 held += 1;
                 if ctx.json {
