@@ -365,18 +365,7 @@ fn a_replica_follows_a_server_whose_registrar_signs_the_checkpoints() {
     let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
     let submit = |events: &str, name: &str| {
         let file = sign(&env, &env.investigator, name, events);
-        crate::util::custody(
-            &[
-                "submit",
-                "--to",
-                &server.url,
-                "--log-key",
-                &public,
-                s(&file),
-            ],
-            None,
-        )
-        .ok();
+        crate::statements::submit_to(false, &server.url, &public, &[], &file).ok();
     };
     let replica = env.path("replica");
     let mirror = || {

@@ -205,6 +205,21 @@ pub(crate) fn registrar(env: &Env, holder: &str) -> (PathBuf, String) {
     (key, public)
 }
 
+/// `custody [--json] submit --to URL --log-key KEY [EXTRA…] FILE`.
+pub(crate) fn submit_to(
+    json: bool,
+    url: &str,
+    log_key: &str,
+    extra: &[&str],
+    file: &Path,
+) -> crate::util::Run {
+    let mut args = if json { vec!["--json"] } else { vec![] };
+    args.extend(["submit", "--to", url, "--log-key", log_key]);
+    args.extend_from_slice(extra);
+    args.push(s(file));
+    custody(&args, None)
+}
+
 /// The server path: `custody serve --key` takes statement lines over
 /// HTTP and answers, once its commit is durable, with receipts that
 /// `custody submit` checks (entry, statement, inclusion proof, the
@@ -216,20 +231,7 @@ fn serve_registers_statements_and_submit_checks_the_receipts() {
     let (key, public) = registrar(&env, "serve.example.org");
     let file = sign(&env, &env.investigator, "olha", &format!("{OLHA}{PETRO}"));
     let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
-    let submit = |file: &Path, log_key: &str| {
-        custody(
-            &[
-                "--json",
-                "submit",
-                "--to",
-                &server.url,
-                "--log-key",
-                log_key,
-                s(file),
-            ],
-            None,
-        )
-    };
+    let submit = |file: &Path, log_key: &str| submit_to(true, &server.url, log_key, &[], file);
     let first = submit(&file, &public).ok();
     let lines: Vec<serde_json::Value> = first
         .lines()
@@ -245,17 +247,7 @@ fn serve_registers_statements_and_submit_checks_the_receipts() {
         assert_eq!(a["existing"], true);
     }
     // Said in words: nothing new was registered the second time.
-    let said = custody(
-        &[
-            "submit",
-            "--to",
-            &server.url,
-            "--log-key",
-            &public,
-            s(&file),
-        ],
-        None,
-    );
+    let said = submit_to(false, &server.url, &public, &[], &file);
     assert_eq!(said.code, 0, "{}", said.stderr);
     assert!(
         said.stderr
@@ -328,18 +320,7 @@ fn serve_needs_a_registrar_key_to_take_statements() {
     let server = crate::serve::Server::start(&env, &[]);
     let file = sign(&env, &env.investigator, "olha", OLHA);
     let (_, public) = registrar(&env, "serve.example.org");
-    custody(
-        &[
-            "submit",
-            "--to",
-            &server.url,
-            "--log-key",
-            &public,
-            s(&file),
-        ],
-        None,
-    )
-    .fails(1, &["405", "without --key"]);
+    submit_to(false, &server.url, &public, &[], &file).fails(1, &["405", "without --key"]);
     assert_eq!(server.stop(), 0);
 }
 
@@ -600,21 +581,8 @@ fn receipts_kept_by_submit_are_verified_offline_and_every_edit_is_named() {
     let file = sign(&env, &env.investigator, "olha", &format!("{OLHA}{PETRO}"));
     let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
     let receipts = env.path("olha.receipts");
-    let submit = |out: &Path| {
-        custody(
-            &[
-                "submit",
-                "--to",
-                &server.url,
-                "--log-key",
-                &public,
-                "--receipts",
-                s(out),
-                s(&file),
-            ],
-            None,
-        )
-    };
+    let submit =
+        |out: &Path| submit_to(false, &server.url, &public, &["--receipts", s(out)], &file);
     submit(&receipts).ok();
     // Never over a file: refused before anything is sent.
     let before = std::fs::read(&receipts).unwrap();
@@ -757,18 +725,12 @@ fn a_receipt_forged_with_the_log_key_does_not_hold() {
     let file = sign(&env, &env.investigator, "olha", OLHA);
     let server = crate::serve::Server::start(&env, &["--key", s(&key)]);
     let receipts = env.path("olha.receipts");
-    custody(
-        &[
-            "submit",
-            "--to",
-            &server.url,
-            "--log-key",
-            &public,
-            "--receipts",
-            s(&receipts),
-            s(&file),
-        ],
-        None,
+    submit_to(
+        false,
+        &server.url,
+        &public,
+        &["--receipts", s(&receipts)],
+        &file,
     )
     .ok();
     assert_eq!(server.stop(), 0);
