@@ -17,9 +17,6 @@
 
 use crate::exit::{env, refused, CmdResult};
 use crate::output::{print_json, Context};
-use base64::Engine;
-use custody_format::entry::SignedEntry;
-use custody_format::event::Event;
 use custody_format::statement::StatementId;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -72,23 +69,14 @@ fn check_line(text: &str, log_key: [u8; 32]) -> Result<Held, String> {
     let ledger = r["ledger"]
         .as_str()
         .ok_or("field \"ledger\": missing or not a string")?;
-    let (seq, hash) = crate::cmd::submit::check_receipt(&r, &id, ledger, log_key)?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(r["entry"].as_str().unwrap_or_default())
-        .map_err(|e| format!("entry: {e}"))?;
-    let entry = SignedEntry::decode(bytes).map_err(|e| format!("entry: {e}"))?;
-    let Event::Statement(st) = entry.event() else {
-        return Err("the entry does not carry this statement".into());
-    };
-    let cp = custody_verifier::checkpoint::parse(r["checkpoint"].as_str().unwrap_or_default())
-        .map_err(|e| format!("checkpoint: {e}"))?;
+    let c = crate::cmd::submit::check_receipt(&r, &id, ledger, log_key)?;
     Ok(Held {
         statement: id.to_string(),
-        author: st.statement.author().to_hex(),
-        seq,
-        hash: hash.to_hex(),
+        author: c.author.to_hex(),
+        seq: c.seq,
+        hash: c.hash.to_hex(),
         ledger: ledger.to_string(),
-        tree_size: cp.size,
+        tree_size: c.tree_size,
     })
 }
 

@@ -164,12 +164,12 @@ fn report(
             continue;
         }
         match check_receipt(r, id, ledger, log_key) {
-            Ok((seq, hash)) => {
+            Ok(c) => {
                 kept.push_str(&crate::cmd::receipt::line(r, id, ledger).to_string());
                 kept.push('\n');
                 answered.push(Answered::Registered(
-                    seq,
-                    hash,
+                    c.seq,
+                    c.hash,
                     r["existing"].as_bool().unwrap_or(false),
                 ))
             }
@@ -248,7 +248,7 @@ pub(crate) fn check_receipt(
     id: &StatementId,
     ledger: &str,
     log_key: [u8; 32],
-) -> Result<(u64, EntryHash), String> {
+) -> Result<Checked, String> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let bytes = b64
         .decode(r["entry"].as_str().ok_or("no entry")?)
@@ -309,7 +309,24 @@ pub(crate) fn check_receipt(
     let leaf = custody_verifier::merkle::leaf_hash(&bytes);
     custody_verifier::merkle::verify_inclusion(&leaf, entry.seq(), cp.size, &proof, &cp.root)
         .map_err(|e| format!("inclusion proof: {e}"))?;
-    Ok((entry.seq(), claimed))
+    Ok(Checked {
+        seq: entry.seq(),
+        hash: claimed,
+        author: st.statement.author(),
+        tree_size: cp.size,
+    })
+}
+
+/// What a receipt that holds says.
+pub(crate) struct Checked {
+    /// The entry's seq.
+    pub(crate) seq: u64,
+    /// The entry's hash.
+    pub(crate) hash: EntryHash,
+    /// The statement's author key.
+    pub(crate) author: custody_format::event::PublicKeyBytes,
+    /// The size of the checkpoint's tree.
+    pub(crate) tree_size: u64,
 }
 
 /// True if `e` says the connection broke, not that it could not be made or
