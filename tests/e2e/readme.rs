@@ -20,35 +20,30 @@ fn block_after(marker: &str) -> String {
     readme[start..end].to_string()
 }
 
-/// A loopback port free now (bound, then let go).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Investigators sign in the field, the office registers their files by
 /// hand and through a server, and the history and log name the authors.
 #[test]
 fn the_field_walkthrough_runs_as_written() {
     let script = block_after("**Investigators in the field, one ledger.**");
-    assert!(script.contains("127.0.0.1:8080"), "{script}");
+    let listen = "--listen 127.0.0.1:8080 &\n";
+    assert!(script.contains(listen), "{script}");
     assert!(script.contains("\nsleep 1\n"), "{script}");
-    let port = free_port();
-    // Two things the README leaves to the reader, made sure of here: the
-    // server is up before the first submit (a busy machine may take more
-    // than the second the README waits), and it is stopped however the
-    // script ends (else it would hold the pipes open and the test hang).
+    // Three things the README leaves to the reader, made sure of here: the
+    // server listens on a port the system picks (a port chosen here could
+    // be taken by another test's server before it binds), it is up before
+    // the first submit (a busy machine may take more than the second the
+    // README waits), and it is stopped however the script ends (else it
+    // would hold the pipes open and the test hang).
     let script = format!(
         "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{}",
-        script.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}")).replace(
-            "\nsleep 1\n",
-            &format!(
-                "\nfor i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.1; done\n"
-            ),
-        )
+        script
+            .replace(listen, "--listen 127.0.0.1:0 > serve.out &\n")
+            .replace(
+                "\nsleep 1\n",
+                "\nfor i in $(seq 300); do grep -q '^listening on ' serve.out 2>/dev/null && break; sleep 0.1; done\n\
+                 url=$(sed -n 's/^listening on //p' serve.out)\n",
+            )
+            .replace("http://127.0.0.1:8080", "$url")
     );
     let dir = tempfile::tempdir().unwrap();
     let bin_dir = Path::new(BIN).parent().unwrap();
