@@ -242,9 +242,14 @@ pub fn prefix(key: &Hash, depth: usize) -> Hash {
 /// The last key that starts with `prefix`'s first `depth` bits.
 pub fn prefix_end(prefix: &Hash, depth: usize) -> Hash {
     let mut out = *prefix;
-    for i in depth..256 {
-        out[i / 8] |= 1 << (7 - i % 8);
+    if depth >= 256 {
+        return out;
     }
+    // Bits `depth..256`, set a byte at a time (a bit at a time was ~5 % of
+    // a server's group commit: every lookup of the map names a range).
+    let full = depth / 8;
+    out[full] |= 0xff >> (depth % 8);
+    out[full + 1..].fill(0xff);
     out
 }
 
@@ -487,6 +492,26 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn the_end_of_a_prefix_sets_every_bit_from_its_depth_on() {
+        // Against the definition, a bit at a time, at every depth, for
+        // prefixes of all ones, all zeros and a mixed pattern.
+        for fill in [0x00u8, 0xff, 0x5a] {
+            let key: Hash = std::array::from_fn(|i| fill ^ (i as u8));
+            for depth in 0..=256 {
+                let p = prefix(&key, depth);
+                let mut expected = p;
+                for i in depth..256 {
+                    expected[i / 8] |= 1 << (7 - i % 8);
+                }
+                assert_eq!(prefix_end(&p, depth), expected, "depth {depth}");
+                for i in 0..256 {
+                    assert_eq!(bit(&prefix_end(&p, depth), i), i >= depth || bit(&p, i));
+                }
+            }
+        }
     }
 
     #[test]
