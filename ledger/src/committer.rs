@@ -211,6 +211,9 @@ impl Committer {
 /// The preparer's thread: gather, prepare, hand to the writer (see the
 /// module's documentation), until every sender is gone.
 fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<Job>) -> Ledger {
+    // Group after group updates the person map: it is kept in memory
+    // rather than read from its tables each time (`store::map`).
+    ledger.keep_whole_map();
     let Some(handle) = ledger.commit_handle() else {
         // Not open to write: every commit fails, on this thread.
         while let Ok(first) = receiver.recv() {

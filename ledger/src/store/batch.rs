@@ -492,7 +492,12 @@ impl Batch {
         for (k, v) in &self.persons_pending {
             self.writes.insert(TreeId::MapLeaves, k, &encode_value(v));
         }
-        ledger.log_map_nodes(&self.map_nodes, head.seq, &mut self.writes)?;
+        ledger.log_map_nodes(
+            &self.map_nodes,
+            &self.persons_pending,
+            head.seq,
+            &mut self.writes,
+        )?;
         // Each entry's hash, and a statement's id, by value (`id_log`).
         let mut ids = Vec::with_capacity(self.entries.len() + self.statements.len());
         for e in &self.entries {

@@ -39,6 +39,20 @@
 //! BENCHMARKS.md): the writer's CPU per statement fell by a quarter, and
 //! the server's rate rose by ~16 % over HTTP.
 //!
+//! ## The whole map in memory (a committer's handle)
+//!
+//! A handle that commits group after group (`committer`: `custody serve
+//! --key`) keeps the whole person map in memory besides ([`WholeMap`]:
+//! every leaf's value and every node, ~180 bytes a person), read once from
+//! `map_leaves`, `map_nodes` and the log on first use. Each group's map
+//! update then reads no table: a node the whole map lacks does not exist
+//! (a subtree of fewer than two leaves), where the tables answer that only
+//! after a B-tree lookup, and a subtree's first leaves are a range of the
+//! in-memory leaves. It is kept in step with the handle's commits exactly
+//! as the log copy is (by [`Ledger::log_map_nodes`], under the same
+//! [`LogsAhead`]), and forgotten with it after a commit that did not land.
+//! What is written is unchanged: the same rows, the same log.
+//!
 //! A store of layout 2 has none of this. A writable open derives it in one
 //! commit ([`derive`]); a read-only open serves every read that does not
 //! need the map, and refuses those that do with
@@ -86,6 +100,19 @@ pub(crate) struct MapLog {
     nodes: HashMap<(u8, Hash), Hash>,
     /// The keys of the log's rows, in order.
     rows: Vec<Vec<u8>>,
+    /// The whole map, for a handle that keeps it ([`Ledger::keep_whole_map`]),
+    /// once read; dropped with the log copy.
+    whole: Option<WholeMap>,
+}
+
+/// The whole person map, as of the handle's last commit (landed or under
+/// way): every leaf, and every node the tables and the log hold together.
+#[derive(Default)]
+pub(crate) struct WholeMap {
+    /// Each person's stream (`map_leaves`), by map key.
+    leaves: BTreeMap<Hash, MapValue>,
+    /// Every subtree of two leaves or more: `map_nodes` with the log over it.
+    nodes: HashMap<(u8, Hash), Hash>,
 }
 
 impl MapLog {
@@ -113,6 +140,43 @@ impl MapLog {
         self.loaded = true;
         Ok(())
     }
+
+    /// The whole map, read from the store (under any pending writes) if
+    /// this copy does not hold it yet.
+    fn whole(&mut self, backend: &Backend, dir: &Path) -> Result<&WholeMap, StoreError> {
+        self.load(backend, dir)?;
+        if self.whole.is_none() {
+            let mut whole = WholeMap::default();
+            for row in backend.scan_from(TreeId::MapLeaves, &[]) {
+                let (k, v) = row?;
+                let key: Hash = k
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| damaged(dir, "a map_leaves key is not 32 bytes".into()))?;
+                let value = decode_value(&v).ok_or_else(|| {
+                    damaged(
+                        dir,
+                        format!("map_leaves row {} is malformed", hex::encode(key)),
+                    )
+                })?;
+                whole.leaves.insert(key, value);
+            }
+            for row in backend.scan_from(TreeId::MapNodes, &[]) {
+                let (k, v) = row?;
+                let node = decode_node_key(&k).zip(<[u8; 32]>::try_from(v.as_slice()).ok());
+                let Some(((depth, prefix), hash)) = node else {
+                    return Err(damaged(
+                        dir,
+                        format!("map_nodes row {} is malformed", hex::encode(&k)),
+                    ));
+                };
+                whole.nodes.insert((depth, prefix), hash);
+            }
+            whole.nodes.extend(self.nodes.iter().map(|(k, v)| (*k, *v)));
+            self.whole = Some(whole);
+        }
+        Ok(self.whole.as_ref().expect("read above"))
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +192,40 @@ impl Ledger {
             stale.extend(log.nodes.keys().filter(|k| !fresh.contains_key(*k)));
         }
         stale
+    }
+
+    /// Where this handle's whole map ([`WholeMap`]), if it holds one,
+    /// differs from the map a reader of the store reads now: `None` if it
+    /// is kept in step (or not held).
+    pub(super) fn stale_whole_map(&self) -> Option<String> {
+        let log = self.map_log();
+        let kept = log.whole.as_ref()?;
+        let mut fresh = MapLog::default();
+        let fresh = fresh.whole(&self.backend, &self.dir).unwrap();
+        if kept.leaves != fresh.leaves {
+            let differ = fresh
+                .leaves
+                .iter()
+                .filter(|(k, v)| kept.leaves.get(*k) != Some(v));
+            return Some(format!(
+                "{} leaves kept, {} stored, {} differ",
+                kept.leaves.len(),
+                fresh.leaves.len(),
+                differ.count()
+            ));
+        }
+        (kept.nodes != fresh.nodes).then(|| {
+            format!(
+                "{} nodes kept, {} stored",
+                kept.nodes.len(),
+                fresh.nodes.len()
+            )
+        })
+    }
+
+    /// Whether this handle holds the whole map in memory now.
+    pub(super) fn whole_map_held(&self) -> bool {
+        self.map_log().whole.is_some()
     }
 
     /// Whether this handle's copies of the node log and the id log are
@@ -146,6 +244,7 @@ impl MapLog {
             loaded: true,
             nodes: HashMap::new(),
             rows: vec![seq_key(0).to_vec()],
+            whole: None,
         }
     }
 }
@@ -248,6 +347,11 @@ impl Ledger {
             return read_table();
         }
         let mut log = self.map_log();
+        if self.whole_map {
+            // Every node is there: one it lacks does not exist.
+            let whole = log.whole(&self.backend, &self.dir)?;
+            return Ok(whole.nodes.get(&(depth, *prefix)).copied());
+        }
         log.load(&self.backend, &self.dir)?;
         if let Some(h) = log.nodes.get(&(depth, *prefix)) {
             return Ok(Some(*h));
@@ -256,18 +360,59 @@ impl Ledger {
         read_table()
     }
 
-    /// Adds a commit's changed map `nodes` to `writes`: one log row keyed
+    /// The first `take` leaves of the whole map from `prefix` to `end`
+    /// that `skip` does not drop, if this handle keeps the whole map
+    /// ([`Ledger::keep_whole_map`]; `None` if it does not).
+    fn whole_first_leaves(
+        &self,
+        prefix: &Hash,
+        end: &Hash,
+        take: usize,
+        skip: impl Fn(&Hash) -> bool,
+    ) -> Result<Option<Vec<(Hash, MapValue)>>, StoreError> {
+        if !self.whole_map {
+            return Ok(None);
+        }
+        let mut log = self.map_log();
+        let whole = log.whole(&self.backend, &self.dir)?;
+        Ok(Some(
+            whole
+                .leaves
+                .range(*prefix..=*end)
+                .filter(|(k, _)| !skip(k))
+                .take(take)
+                .map(|(k, v)| (*k, *v))
+                .collect(),
+        ))
+    }
+
+    /// Keeps the whole person map in memory from now on ([`WholeMap`]):
+    /// for a handle that commits many groups (`committer`).
+    pub(crate) fn keep_whole_map(&mut self) {
+        self.whole_map = self.node_log && self.map_ready;
+    }
+
+    /// Adds a commit's changed map `nodes` to `writes` (its changed
+    /// `leaves` it writes itself): one log row keyed
     /// by `last_seq`, or, every [`MERGE_EVERY`]th commit, the whole log and
     /// these nodes written to `map_nodes` and the log's rows deleted.
-    /// Keeps this handle's [`MapLog`] in step, as if the commit had
-    /// landed: the caller holds a [`LogsAhead`], which forgets it unless
+    /// Keeps this handle's [`MapLog`] (and [`WholeMap`], `leaves` with
+    /// it) in step, as if the commit had landed: the caller holds a [`LogsAhead`], which forgets it unless
     /// the commit lands.
     pub(super) fn log_map_nodes(
         &self,
         nodes: &HashMap<(u8, Hash), Hash>,
+        leaves: &BTreeMap<Hash, MapValue>,
         last_seq: u64,
         writes: &mut WriteSet,
     ) -> Result<(), StoreError> {
+        if self.whole_map {
+            // Not read yet: read later, it will hold these.
+            if let Some(whole) = self.map_log().whole.as_mut() {
+                whole.leaves.extend(leaves.iter().map(|(k, v)| (*k, *v)));
+                whole.nodes.extend(nodes.iter().map(|(k, v)| (*k, *v)));
+            }
+        }
         if nodes.is_empty() {
             return Ok(());
         }
@@ -368,6 +513,18 @@ pub(super) fn node_row_key(prefix: &Hash, depth: u8) -> Vec<u8> {
     k.push(depth);
     k.extend_from_slice(&prefix[..bytes]);
     k
+}
+
+/// The (depth, prefix) of a `map_nodes` key ([`node_row_key`]); `None` if
+/// its length is not the one its depth gives.
+fn decode_node_key(key: &[u8]) -> Option<(u8, Hash)> {
+    let (&depth, bytes) = key.split_first()?;
+    if bytes.len() != usize::from(depth).div_ceil(8) {
+        return None;
+    }
+    let mut prefix = [0u8; 32];
+    prefix[..bytes.len()].copy_from_slice(bytes);
+    Some((depth, prefix))
 }
 
 pub(super) fn damaged(dir: &Path, detail: String) -> StoreError {
@@ -497,6 +654,19 @@ impl MapStore for TableMap<'_> {
                     .map(|k| self.values.contains_key(&k) || self.removed.contains(&k))
                     .unwrap_or(false)
             };
+            let whole = match self.log {
+                Some(ledger) => ledger.whole_first_leaves(prefix, &end, 2, |k: &Hash| skip(k))?,
+                None => None,
+            };
+            if let Some(leaves) = whole {
+                found.extend(leaves.iter().map(|(key, v)| Leaf {
+                    key: *key,
+                    value_hash: value_hash(v),
+                }));
+                found.sort_by_key(|l| l.key);
+                found.truncate(2);
+                return Ok(found);
+            }
             for (k, v) in self.tables()?.0.first_in(prefix, &end, 2, &skip)? {
                 let key: Hash = k
                     .as_slice()
@@ -693,6 +863,10 @@ impl Ledger {
         stream: &Stream,
     ) -> Result<Option<MapValue>, StoreError> {
         self.require_map()?;
+        if let (true, Stream::Person(k)) = (self.whole_map, stream) {
+            let mut log = self.map_log();
+            return Ok(log.whole(&self.backend, &self.dir)?.leaves.get(k).copied());
+        }
         let (tree, key, what): (TreeId, &[u8], String) = match stream {
             Stream::Governance => (TreeId::Meta, GOV_KEY, "meta row gov".into()),
             Stream::Person(k) => (
@@ -894,10 +1068,25 @@ mod tests {
     /// handle's copy) finds the same root and the same proofs.
     #[test]
     fn the_node_log_is_merged_and_every_reader_agrees() {
+        node_log_runs(false);
+    }
+
+    /// The same with the whole map kept in memory (a committer's handle):
+    /// its copy of the map stays what the store holds, commit after
+    /// commit, merges included, and it is what computes every root.
+    #[test]
+    fn the_whole_map_in_memory_stays_what_the_store_holds() {
+        node_log_runs(true);
+    }
+
+    fn node_log_runs(whole: bool) {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("l");
         let authority = SigningKey::from_bytes(&[1; 32]);
         let (mut ledger, _) = Ledger::create(&store, "t", "A", &authority).unwrap();
+        if whole {
+            ledger.keep_whole_map();
+        }
         let investigator = SigningKey::from_bytes(&[2; 32]);
         let grant = Event::KeyGranted(KeyGranted {
             public_key: public_key_of(&investigator),
@@ -932,6 +1121,8 @@ mod tests {
             assert!(report.is_clean(), "commit {i}: {report:?}");
             // What this handle kept of the map is what the store holds.
             assert_eq!(ledger.stale_map_log_nodes(), vec![], "commit {i}");
+            assert_eq!(ledger.whole_map_held(), whole, "commit {i}");
+            assert_eq!(ledger.stale_whole_map(), None, "commit {i}");
             let reader = Ledger::open_read_only(&store).unwrap();
             assert_eq!(
                 reader.map_root().unwrap(),

@@ -136,6 +136,9 @@ pub struct Ledger {
     /// The map nodes the log holds, newer than `map_nodes` (`map`).
     /// Shared with a [`map::LogsAhead`] while a commit is on its way.
     map_log: std::sync::Arc<std::sync::Mutex<map::MapLog>>,
+    /// This handle keeps the whole person map in memory
+    /// ([`Ledger::keep_whole_map`], `map`).
+    whole_map: bool,
     /// The store has the id log (layout 6). False for an older store
     /// opened read-only, and for a layout-6 store made before the log:
     /// every id is then in its table, and this handle writes it there.
@@ -430,6 +433,7 @@ impl Ledger {
             checkpoint_index: true,
             node_log: true,
             map_log: Default::default(),
+            whole_map: false,
             id_log: true,
             id_log_cache: Default::default(),
         }
@@ -637,6 +641,7 @@ impl Ledger {
             checkpoint_index,
             node_log,
             map_log: Default::default(),
+            whole_map: false,
             id_log,
             id_log_cache: Default::default(),
         };
@@ -1312,6 +1317,54 @@ mod layout_tests {
         );
         assert!(reader.stale_map_log_nodes().is_empty(), "the refused nodes");
         assert_eq!(reader.map_root().unwrap(), root);
+    }
+
+    /// A handle that keeps the whole person map in memory (a committer's)
+    /// forgets it with a commit that fails, whether committed at once or
+    /// left under way and then abandoned, so the failed group's persons
+    /// never reach a later seal's root; the next commit reads the map from
+    /// the store again, and every root agrees with a reader's.
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_failed_commit_forgets_the_whole_map_kept_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let (mut l, authority, sighting) = authority_investigates(&path);
+        l.keep_whole_map();
+        l.append(vec![sighting("P-1")], &authority).unwrap();
+        assert!(l.whole_map_held());
+        // Committed at once, and refused by the store (a read-only handle
+        // updates the map, then cannot write it).
+        {
+            let mut reader = Ledger::open_read_only(&path).unwrap();
+            reader.keep_whole_map();
+            reader.map_root().unwrap();
+            assert!(reader.whole_map_held());
+            reader
+                .append(vec![sighting("P-refused")], &authority)
+                .expect_err("a read-only handle cannot commit");
+            assert!(!reader.whole_map_held(), "kept after a refused commit");
+        }
+        // Under way, then abandoned (the committer's path).
+        let before = l.state();
+        let (done, pending) = l.append_group_pending(
+            vec![super::Submission::Event(sighting("P-abandoned"))],
+            &authority,
+        );
+        done.unwrap();
+        assert!(l.whole_map_held());
+        crate::store::backend::fail_next_commit(&path);
+        l.commit_handle()
+            .unwrap()
+            .commit(&pending.expect("writes under way"))
+            .expect_err("the commit fails");
+        l.abandon_pending(before);
+        assert!(!l.whole_map_held(), "kept after an abandoned commit");
+        l.append(vec![sighting("P-2")], &authority).unwrap();
+        assert_eq!(l.stale_whole_map(), None);
+        let reader = Ledger::open_read_only(&path).unwrap();
+        assert_eq!(reader.map_root().unwrap(), l.map_root().unwrap());
+        assert!(l.check_derived(|_| ()).unwrap().is_clean());
     }
 
     /// A store of layout 5 (no node log: `map_nodes` up to date) is read
