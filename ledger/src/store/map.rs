@@ -43,8 +43,10 @@
 //!
 //! A handle that commits group after group (`committer`: `custody serve
 //! --key`) keeps the whole person map in memory besides ([`WholeMap`]:
-//! every leaf's value and every node, ~180 bytes a person), read once from
-//! `map_leaves`, `map_nodes` and the log on first use. Each group's map
+//! every leaf's value and every node, ~200 bytes a person), read once from
+//! `map_leaves`, `map_nodes` and the log on first use (0.2 s at 100,000
+//! persons), up to [`WHOLE_MAP_MAX_LEAVES`] persons; a larger map is read
+//! from its tables as by any other handle. Each group's map
 //! update then reads no table: a node the whole map lacks does not exist
 //! (a subtree of fewer than two leaves), where the tables answer that only
 //! after a B-tree lookup, and a subtree's first leaves are a range of the
@@ -100,9 +102,30 @@ pub(crate) struct MapLog {
     nodes: HashMap<(u8, Hash), Hash>,
     /// The keys of the log's rows, in order.
     rows: Vec<Vec<u8>>,
-    /// The whole map, for a handle that keeps it ([`Ledger::keep_whole_map`]),
-    /// once read; dropped with the log copy.
-    whole: Option<WholeMap>,
+    /// The whole map, for a handle that keeps it ([`Ledger::keep_whole_map`]):
+    /// not read yet, held, or too large to hold. Dropped with the log copy.
+    whole: Whole,
+}
+
+/// A map of more persons than this is not held in memory
+/// ([`Ledger::keep_whole_map`]): ~50 MB and half a second to read at
+/// ~200 bytes a person; a server's first group waits for the read.
+#[cfg(not(test))]
+const WHOLE_MAP_MAX_LEAVES: usize = 250_000;
+/// Low in tests, so that they cross it.
+#[cfg(test)]
+const WHOLE_MAP_MAX_LEAVES: usize = 40;
+
+/// What a handle holds of the whole map.
+#[derive(Default)]
+enum Whole {
+    /// Not read (or forgotten).
+    #[default]
+    Unread,
+    /// Read, and kept in step since.
+    Held(WholeMap),
+    /// More than [`WHOLE_MAP_MAX_LEAVES`] leaves: the tables are read.
+    TooLarge,
 }
 
 /// The whole person map, as of the handle's last commit (landed or under
@@ -142,12 +165,16 @@ impl MapLog {
     }
 
     /// The whole map, read from the store (under any pending writes) if
-    /// this copy does not hold it yet.
-    fn whole(&mut self, backend: &Backend, dir: &Path) -> Result<&WholeMap, StoreError> {
+    /// this copy does not hold it yet; `None` if it is too large to hold.
+    fn whole(&mut self, backend: &Backend, dir: &Path) -> Result<Option<&WholeMap>, StoreError> {
         self.load(backend, dir)?;
-        if self.whole.is_none() {
+        if let Whole::Unread = self.whole {
             let mut whole = WholeMap::default();
             for row in backend.scan_from(TreeId::MapLeaves, &[]) {
+                if whole.leaves.len() == WHOLE_MAP_MAX_LEAVES {
+                    self.whole = Whole::TooLarge;
+                    return Ok(None);
+                }
                 let (k, v) = row?;
                 let key: Hash = k
                     .as_slice()
@@ -173,9 +200,12 @@ impl MapLog {
                 whole.nodes.insert((depth, prefix), hash);
             }
             whole.nodes.extend(self.nodes.iter().map(|(k, v)| (*k, *v)));
-            self.whole = Some(whole);
+            self.whole = Whole::Held(whole);
         }
-        Ok(self.whole.as_ref().expect("read above"))
+        Ok(match &self.whole {
+            Whole::Held(whole) => Some(whole),
+            _ => None,
+        })
     }
 }
 
@@ -199,9 +229,13 @@ impl Ledger {
     /// is kept in step (or not held).
     pub(super) fn stale_whole_map(&self) -> Option<String> {
         let log = self.map_log();
-        let kept = log.whole.as_ref()?;
+        let Whole::Held(kept) = &log.whole else {
+            return None;
+        };
         let mut fresh = MapLog::default();
-        let fresh = fresh.whole(&self.backend, &self.dir).unwrap();
+        let Some(fresh) = fresh.whole(&self.backend, &self.dir).unwrap() else {
+            return Some(format!("{} leaves kept, more stored", kept.leaves.len()));
+        };
         if kept.leaves != fresh.leaves {
             let differ = fresh
                 .leaves
@@ -225,7 +259,7 @@ impl Ledger {
 
     /// Whether this handle holds the whole map in memory now.
     pub(super) fn whole_map_held(&self) -> bool {
-        self.map_log().whole.is_some()
+        matches!(self.map_log().whole, Whole::Held(_))
     }
 
     /// Whether this handle's copies of the node log and the id log are
@@ -244,7 +278,7 @@ impl MapLog {
             loaded: true,
             nodes: HashMap::new(),
             rows: vec![seq_key(0).to_vec()],
-            whole: None,
+            whole: Whole::Unread,
         }
     }
 }
@@ -348,9 +382,10 @@ impl Ledger {
         }
         let mut log = self.map_log();
         if self.whole_map {
-            // Every node is there: one it lacks does not exist.
-            let whole = log.whole(&self.backend, &self.dir)?;
-            return Ok(whole.nodes.get(&(depth, *prefix)).copied());
+            if let Some(whole) = log.whole(&self.backend, &self.dir)? {
+                // Every node is there: one it lacks does not exist.
+                return Ok(whole.nodes.get(&(depth, *prefix)).copied());
+            }
         }
         log.load(&self.backend, &self.dir)?;
         if let Some(h) = log.nodes.get(&(depth, *prefix)) {
@@ -361,7 +396,7 @@ impl Ledger {
     }
 
     /// The first `take` leaves of the whole map from `prefix` to `end`
-    /// that `skip` does not drop, if this handle keeps the whole map
+    /// that `skip` does not drop, if this handle holds the whole map
     /// ([`Ledger::keep_whole_map`]; `None` if it does not).
     fn whole_first_leaves(
         &self,
@@ -374,7 +409,9 @@ impl Ledger {
             return Ok(None);
         }
         let mut log = self.map_log();
-        let whole = log.whole(&self.backend, &self.dir)?;
+        let Some(whole) = log.whole(&self.backend, &self.dir)? else {
+            return Ok(None);
+        };
         Ok(Some(
             whole
                 .leaves
@@ -386,8 +423,9 @@ impl Ledger {
         ))
     }
 
-    /// Keeps the whole person map in memory from now on ([`WholeMap`]):
-    /// for a handle that commits many groups (`committer`).
+    /// Keeps the whole person map in memory from now on ([`WholeMap`]),
+    /// while it holds at most [`WHOLE_MAP_MAX_LEAVES`] persons: for a
+    /// handle that commits many groups (`committer`).
     pub(crate) fn keep_whole_map(&mut self) {
         self.whole_map = self.node_log && self.map_ready;
     }
@@ -408,9 +446,13 @@ impl Ledger {
     ) -> Result<(), StoreError> {
         if self.whole_map {
             // Not read yet: read later, it will hold these.
-            if let Some(whole) = self.map_log().whole.as_mut() {
+            let mut log = self.map_log();
+            if let Whole::Held(whole) = &mut log.whole {
                 whole.leaves.extend(leaves.iter().map(|(k, v)| (*k, *v)));
                 whole.nodes.extend(nodes.iter().map(|(k, v)| (*k, *v)));
+                if whole.leaves.len() > WHOLE_MAP_MAX_LEAVES {
+                    log.whole = Whole::TooLarge;
+                }
             }
         }
         if nodes.is_empty() {
@@ -864,8 +906,9 @@ impl Ledger {
     ) -> Result<Option<MapValue>, StoreError> {
         self.require_map()?;
         if let (true, Stream::Person(k)) = (self.whole_map, stream) {
-            let mut log = self.map_log();
-            return Ok(log.whole(&self.backend, &self.dir)?.leaves.get(k).copied());
+            if let Some(whole) = self.map_log().whole(&self.backend, &self.dir)? {
+                return Ok(whole.leaves.get(k).copied());
+            }
         }
         let (tree, key, what): (TreeId, &[u8], String) = match stream {
             Stream::Governance => (TreeId::Meta, GOV_KEY, "meta row gov".into()),
@@ -1121,7 +1164,13 @@ mod tests {
             assert!(report.is_clean(), "commit {i}: {report:?}");
             // What this handle kept of the map is what the store holds.
             assert_eq!(ledger.stale_map_log_nodes(), vec![], "commit {i}");
-            assert_eq!(ledger.whole_map_held(), whole, "commit {i}");
+            // Held up to its bound, then read from the tables.
+            let persons = 2 * i + 3;
+            assert_eq!(
+                ledger.whole_map_held(),
+                whole && persons <= WHOLE_MAP_MAX_LEAVES,
+                "commit {i}"
+            );
             assert_eq!(ledger.stale_whole_map(), None, "commit {i}");
             let reader = Ledger::open_read_only(&store).unwrap();
             assert_eq!(
