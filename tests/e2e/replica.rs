@@ -418,3 +418,200 @@ fn a_replica_follows_a_server_whose_registrar_signs_the_checkpoints() {
     );
     assert_eq!(server.stop(), 0);
 }
+
+/// `mirror` with `--authority` and `extra`, from `from` into `replica`.
+fn mirror_with(env: &Env, from: &Path, replica: &Path, extra: &[&str]) -> crate::util::Run {
+    let authority = authority_hex(env);
+    let mut args = vec!["mirror", "--from", s(from), "--authority", &authority];
+    args.extend_from_slice(extra);
+    custody_on(replica, &args, None)
+}
+
+/// A ledger with a running witness, a checkpoint it cosigned
+/// (`cp1.txt`), the ledger's tiles under its own note (`plain`) and under
+/// the cosigned one (`cosigned`), and a fork of it (the same name and
+/// keys, another and longer history: what a stolen key can sign) with its
+/// tiles (`fork-tiles`).
+struct Witnessed {
+    c: crate::tiles::Cosigning,
+    note: std::path::PathBuf,
+    plain: std::path::PathBuf,
+    cosigned: std::path::PathBuf,
+    fork_tiles: std::path::PathBuf,
+}
+
+/// Forty captures, none of them in the ledger.
+fn forty() -> String {
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!(r#"{{"type":"capture","person":"FK-{i:02}","occurred_at":"2022"}}"#))
+        .collect();
+    lines.join("\n")
+}
+
+impl Witnessed {
+    fn new() -> Witnessed {
+        let c = crate::tiles::Cosigning::new();
+        let env = &c.env;
+        let note = env.path("cp1.txt");
+        c.checkpoint(None, Some(&note)).ok();
+        let plain = env.path("plain");
+        env.run(&["tiles", "--out", s(&plain), "--entries"]).ok();
+        let cosigned = env.path("cosigned");
+        env.run(&[
+            "tiles",
+            "--out",
+            s(&cosigned),
+            "--entries",
+            "--checkpoint",
+            s(&note),
+        ])
+        .ok();
+        let fork = env.path("fork");
+        env.init_fork(&fork);
+        custody_on(
+            &fork,
+            &["append", "--key", s(&env.investigator), "-"],
+            Some(&forty()),
+        )
+        .ok();
+        custody_on(&fork, &["checkpoint", "--key", s(&env.authority)], None).ok();
+        let fork_tiles = env.path("fork-tiles");
+        custody_on(
+            &fork,
+            &["tiles", "--out", s(&fork_tiles), "--entries"],
+            None,
+        )
+        .ok();
+        Witnessed {
+            c,
+            note,
+            plain,
+            cosigned,
+            fork_tiles,
+        }
+    }
+
+    /// `--checkpoint NOTE --witness W1`.
+    fn held<'a>(&'a self, note: &'a Path) -> [&'a str; 4] {
+        ["--checkpoint", s(note), "--witness", self.c.w1.as_str()]
+    }
+}
+
+/// `mirror --witness VKEY [--checkpoint FILE]` on a new auditor's first
+/// run: a source whose checkpoint lacks the cosignature is refused before
+/// anything is fetched; a source serving a fork is refused against the
+/// witnessed checkpoint, leaving no replica, where a first run without it
+/// takes the fork; a --checkpoint its listed witnesses did not cosign is
+/// refused first.
+#[test]
+fn a_first_mirror_is_held_to_a_checkpoint_witnesses_cosigned() {
+    let w = Witnessed::new();
+    let env = &w.c.env;
+    let w1 = ["--witness", w.c.w1.as_str()];
+    let replica = env.path("replica");
+    mirror_with(env, &w.plain, &replica, &w1)
+        .fails(1, &["the source's checkpoint", "not cosigned"]);
+    assert!(!replica.exists());
+    let run = mirror_with(env, &w.cosigned, &replica, &w1);
+    assert!(
+        run.stderr.contains("cosigned by 1 of the 1 listed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.ok().contains("mirrored"));
+
+    let fresh = env.path("fresh");
+    mirror_with(env, &w.fork_tiles, &fresh, &w.held(&w.note))
+        .fails(1, &["(a fork)", "nothing was written"]);
+    assert!(!fresh.exists());
+    assert!(!env.path("fresh.mirror-partial").exists());
+    // Without it, a first run cannot tell, and takes the fork.
+    mirror_with(env, &w.fork_tiles, &env.path("fooled"), &[]).ok();
+
+    let other = env.path("w9.pem");
+    env.run(&["key", "generate", "--out", s(&other)]).ok();
+    let w9 = env
+        .run(&[
+            "witness",
+            "key",
+            "--name",
+            "w.example/9",
+            "--key",
+            s(&other),
+        ])
+        .ok();
+    let never = env.path("never");
+    mirror_with(
+        env,
+        &w.cosigned,
+        &never,
+        &["--checkpoint", s(&w.note), "--witness", w9.trim()],
+    )
+    .fails(1, &["cp1.txt", "not cosigned"]);
+    assert!(!never.exists());
+}
+
+/// The same on later runs: a replica catching up past a witnessed tree
+/// passes through it, and a source that shares what the replica holds but
+/// branches off before that tree is refused there; a source behind the
+/// checkpoint given is refused; and a replica that took a fork before is
+/// told so by a witnessed checkpoint it holds entries past. Each leaves
+/// the replica as it was.
+#[test]
+fn a_mirror_catching_up_is_held_to_a_checkpoint_witnesses_cosigned() {
+    let w = Witnessed::new();
+    let env = &w.c.env;
+    let replica = env.path("replica");
+    mirror_with(env, &w.cosigned, &replica, &["--witness", w.c.w1.as_str()]).ok();
+    // The ledger as the replica holds it, to branch from.
+    let branch = env.path("branch");
+    crate::util::copy_dir(&env.store, &branch);
+    let fooled = env.path("fooled");
+    mirror_with(env, &w.fork_tiles, &fooled, &[]).ok();
+
+    // The ledger grows past a second witnessed checkpoint, and further.
+    env.append_ok(P1);
+    let note2 = env.path("cp2.txt");
+    w.c.checkpoint(None, Some(&note2)).ok();
+    env.append_ok(P2);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    env.run(&["tiles", "--out", s(&w.plain), "--entries"]).ok();
+
+    let before = snapshot(&replica);
+    custody_on(
+        &branch,
+        &["append", "--key", s(&env.investigator), "-"],
+        Some(&forty()),
+    )
+    .ok();
+    custody_on(&branch, &["checkpoint", "--key", s(&env.authority)], None).ok();
+    let branch_tiles = env.path("branch-tiles");
+    custody_on(
+        &branch,
+        &["tiles", "--out", s(&branch_tiles), "--entries"],
+        None,
+    )
+    .ok();
+    mirror_with(env, &branch_tiles, &replica, &w.held(&note2))
+        .fails(1, &["the checkpoint given", "not changed"]);
+    assert_eq!(snapshot(&replica), before);
+
+    let out = mirror_with(env, &w.plain, &replica, &w.held(&note2)).ok();
+    assert!(
+        out.contains("contains the tree of the checkpoint given"),
+        "{out}"
+    );
+    assert!(out.contains("new entries"), "{out}");
+    custody_on(&replica, &["verify", "--checkpoint", s(&note2)], None).ok();
+
+    let after = snapshot(&replica);
+    assert_ne!(after, before);
+    mirror_with(env, &w.cosigned, &replica, &["--checkpoint", s(&note2)])
+        .fails(1, &["behind the checkpoint given"]);
+    assert_eq!(snapshot(&replica), after);
+
+    let fooled_before = snapshot(&fooled);
+    mirror_with(env, &w.fork_tiles, &fooled, &w.held(&w.note))
+        .fails(1, &["this replica's", "(a fork)", "not changed"]);
+    assert_eq!(snapshot(&fooled), fooled_before);
+}

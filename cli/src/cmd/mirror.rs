@@ -17,6 +17,21 @@
 //!
 //! The tile reader here is written from the C2SP spec, apart from the
 //! writer (`custody_ledger::tiles`), so each checks the other.
+//!
+//! ## Held to a witnessed checkpoint
+//!
+//! A source that holds a stolen registrar key can show a *new* replica a
+//! history of its own making after the registrar's grant, which no earlier
+//! view contradicts. With `--witness VKEY… [--quorum K]`, the checkpoint
+//! the replica is held to must carry cosignatures by K of those witnesses
+//! (C2SP tlog-witness: each cosigned only a tree consistent with every one
+//! it saw before): the source's own checkpoint, or, with `--checkpoint
+//! FILE`, a note obtained apart from the source (`custody checkpoint
+//! --witness` writes one). The replica must then contain that tree: its
+//! first `size` entries make the note's root, under a signer's key at that
+//! size, or nothing is written. A replica that catches up past the note
+//! first extends to the note's size, checked against it, then to the
+//! source's.
 
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
@@ -49,6 +64,25 @@ pub(crate) struct MirrorArgs {
     /// of the web's public roots: for a server with its own certificate.
     #[arg(long, value_name = "PEM")]
     ca_cert: Option<PathBuf>,
+    /// A signed checkpoint note of the ledger, obtained apart from the
+    /// source (for example cosigned by witnesses: `custody checkpoint
+    /// --witness`, or from a witness's operator): the replica must contain
+    /// its tree (its first entries make its root), or nothing is written.
+    /// The source's checkpoint must be at least as large.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// A witness's verifier key (`<name>+<key id>+<key>`, as `custody
+    /// witness key` prints), repeatable: the checkpoint the replica is
+    /// held to (--checkpoint's, else the source's) must carry valid
+    /// cosignatures by --quorum of the listed witnesses, checked before
+    /// any entry is fetched. What closes a first run to a source that
+    /// forked the ledger with a stolen registrar key (docs/ARCHITECTURE.md).
+    #[arg(long, value_name = "VKEY")]
+    witness: Vec<String>,
+    /// With --witness: how many of the listed witnesses must have cosigned
+    /// (default: all of them).
+    #[arg(long, value_name = "K", requires = "witness")]
+    quorum: Option<usize>,
 }
 
 /// Entries per tile (C2SP tlog-tiles: tiles of height 8).
@@ -396,6 +430,18 @@ fn token(args: &MirrorArgs) -> Result<Option<String>, Failure> {
 
 /// Runs `mirror`.
 pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
+    // What the user gave is checked before the source is asked anything.
+    let policy = crate::cmd::verify::witness_policy(&args.witness, args.quorum)?;
+    let given = match &args.checkpoint {
+        Some(path) => {
+            let (_, cp) = crate::cmd::checkpoint::read_checkpoint_note(path)?;
+            if let Some(policy) = &policy {
+                crate::cmd::verify::require_cosignatures(&crate::escape::path(path), &cp, policy)?;
+            }
+            Some(cp)
+        }
+        None => None,
+    };
     let source = Source::parse(&args.from, token(&args)?, args.ca_cert.as_deref())?;
     let store = ctx.store_dir()?;
     let note = source.get("checkpoint")?.ok_or_else(|| {
@@ -408,12 +454,28 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
         .map_err(|_| refused(anyhow::anyhow!("the source's checkpoint is not UTF-8")))?;
     let cp = checkpoint::parse(&note)
         .map_err(|e| refused(anyhow::anyhow!("the source's checkpoint: {e}")))?;
+    let held = match given {
+        Some(held) => {
+            held_within(&held, &cp)?;
+            Some(held)
+        }
+        None => {
+            if let Some(policy) = &policy {
+                crate::cmd::verify::require_cosignatures("the source's checkpoint", &cp, policy)?;
+            }
+            // The source's own checkpoint is checked as it always is.
+            None
+        }
+    };
     let (before, size) = if Ledger::is_store_dir(&store) {
         let mut ledger = ctx.open()?;
         let before = ledger.len();
-        (before, catch_up(&source, &mut ledger, &cp, before)?)
+        (
+            before,
+            catch_up(&source, &mut ledger, &cp, held.as_ref(), before)?,
+        )
     } else {
-        (0, first_run(&source, &args, &store, &cp)?)
+        (0, first_run(&source, &args, &store, &cp, held.as_ref())?)
     };
     // The checkpoint the replica was verified against, for the auditor to
     // keep: written beside its name, fsynced, then renamed over the last.
@@ -423,8 +485,60 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
     std::io::Write::write_all(&mut tmp, note.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(&kept).map_err(|e| io(e.error))?;
-    report(ctx, &source, before, size, &cp);
+    report(ctx, &source, before, size, &cp, held.as_ref());
     Ok(())
+}
+
+/// The checkpoint given (`--checkpoint`) must be of the source's ledger,
+/// and the source's checkpoint at least as large.
+fn held_within(held: &Checkpoint, cp: &Checkpoint) -> Result<(), Failure> {
+    if held.origin != cp.origin {
+        return Err(refused(anyhow::anyhow!(
+            "--checkpoint is of the ledger {}, the source's checkpoint of {}; nothing was written",
+            crate::escape::terminal(&held.origin),
+            crate::escape::terminal(&cp.origin)
+        )));
+    }
+    if held.size == cp.size && held.root != cp.root {
+        return Err(refused(anyhow::anyhow!(
+            "the source's checkpoint and --checkpoint state two roots for the same {} entries ({} and {}): one of them is of a fork; nothing was written",
+            cp.size,
+            hex::encode(cp.root),
+            hex::encode(held.root)
+        )));
+    }
+    if held.size > cp.size {
+        return Err(refused(anyhow::anyhow!(
+            "the source's checkpoint states {} entries, fewer than the {} of --checkpoint: the source is behind the checkpoint given (or rolled back); nothing was written",
+            cp.size,
+            held.size
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that `ledger`'s first `held.size` entries make `held`'s root and
+/// that a key holding a checkpoint signer's role at that size signed it;
+/// `whose` names the entries ("the source's", "this replica's"), `tail`
+/// what was left as it was.
+fn contains(ledger: &Ledger, held: &Checkpoint, whose: &str, tail: &str) -> CmdResult {
+    let root = ledger.merkle_root(held.size)?;
+    if root != held.root {
+        return Err(refused(anyhow::anyhow!(
+            "{whose} first {} entries make root {}, but --checkpoint states root {} for them: {whose} history is not the one the checkpoint given vouches for (a fork); {tail}",
+            held.size,
+            hex::encode(root),
+            hex::encode(held.root),
+        )));
+    }
+    crate::cmd::checkpoint::check_checkpoint_signature(ledger, held)
+        .map(|_| ())
+        .map_err(|f| {
+            f.context(format!(
+                "--checkpoint is not signed by a key that held the authority or registrar role at its {} entries; {tail}",
+                held.size
+            ))
+        })
 }
 
 /// A new replica. The genesis, fetched first, must name the pinned
@@ -439,6 +553,7 @@ fn first_run(
     args: &MirrorArgs,
     store: &Path,
     cp: &Checkpoint,
+    held: Option<&Checkpoint>,
 ) -> Result<u64, Failure> {
     let Some(pinned) = &args.authority else {
         return Err(env(anyhow::anyhow!(
@@ -523,6 +638,10 @@ fn first_run(
         .and_then(|root| {
             vouches(cp, ledger.registry(), cp.size, &root)
                 .map_err(|e| refused(anyhow::anyhow!("{e}; nothing was written")))
+        })
+        .and_then(|()| match held {
+            Some(held) => contains(&ledger, held, "the source's", "nothing was written"),
+            None => Ok(()),
         });
     drop(ledger);
     if let Err(e) = vouched {
@@ -589,6 +708,7 @@ fn catch_up(
     source: &Source,
     ledger: &mut Ledger,
     cp: &Checkpoint,
+    held: Option<&Checkpoint>,
     before: u64,
 ) -> Result<u64, Failure> {
     let have = ledger.len();
@@ -604,6 +724,16 @@ fn catch_up(
             "the source's checkpoint states {} entries, fewer than the {before} this replica holds and verified: the source rolled back (or serves another copy); the replica was not changed",
             cp.size
         )));
+    }
+    // A checkpoint given within what the replica holds is checked against
+    // it first: a replica forked before it is told so, whatever the source.
+    if let Some(held) = held.filter(|h| h.size <= before) {
+        contains(
+            ledger,
+            held,
+            "this replica's",
+            "the replica was not changed",
+        )?;
     }
     // A tile at a time, each checked before the next is fetched: a source
     // cannot make the mirror hold more than the entries it proves genuine.
@@ -627,6 +757,29 @@ fn catch_up(
             }
         }
     }
+    // Past a checkpoint given: to its size first, held to it, then on.
+    if let Some(held) = held.filter(|h| h.size > before) {
+        let rest = entries.split_off((held.size - before) as usize);
+        ledger
+            .extend(entries, |registry, size, root| {
+                vouches(held, registry, size, root)
+            })
+            .map_err(|e| match e {
+                ExtendError::Store(s) => Failure::from(s),
+                e => refused(anyhow::anyhow!(
+                    "the checkpoint given (--checkpoint): {e}; the replica was not changed"
+                )),
+            })?;
+        return ledger
+            .extend(rest, |registry, size, root| vouches(cp, registry, size, root))
+            .map_err(|e| match e {
+                ExtendError::Store(s) => Failure::from(s),
+                e => refused(anyhow::anyhow!(
+                    "{e}; the replica now holds the {} entries of the checkpoint given, and nothing after them",
+                    held.size
+                )),
+            });
+    }
     ledger
         .extend(entries, |registry, size, root| {
             vouches(cp, registry, size, root)
@@ -637,7 +790,14 @@ fn catch_up(
         })
 }
 
-fn report(ctx: &Context, source: &Source, before: u64, size: u64, cp: &Checkpoint) {
+fn report(
+    ctx: &Context,
+    source: &Source,
+    before: u64,
+    size: u64,
+    cp: &Checkpoint,
+    held: Option<&Checkpoint>,
+) {
     if ctx.json {
         print_json(&json!({
             "source": source.describe(),
@@ -645,8 +805,18 @@ fn report(ctx: &Context, source: &Source, before: u64, size: u64, cp: &Checkpoin
             "entries": size,
             "fetched": size - before,
             "checkpoint": {"origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root)},
+            "contains_checkpoint": held.map(|h| json!({"size": h.size, "root": hex::encode(h.root)})),
         }));
-    } else if size == before {
+        return;
+    }
+    if let Some(h) = held {
+        println!(
+            "the replica contains the tree of the checkpoint given: its first {} entries make root {}",
+            h.size,
+            hex::encode(h.root)
+        );
+    }
+    if size == before {
         println!(
             "the replica is up to date: {size} entries, which the source's checkpoint vouches for"
         );

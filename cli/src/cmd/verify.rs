@@ -409,7 +409,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> CmdResult {
 
 /// The witnesses `--witness` lists and the `--quorum` of them required
 /// (default: all), checked as usage first; `None` if none is listed.
-fn witness_policy(
+pub(crate) fn witness_policy(
     witnesses: &[String],
     quorum: Option<usize>,
 ) -> Result<Option<WitnessPolicy>, Failure> {
@@ -438,7 +438,7 @@ fn witness_policy(
 }
 
 /// The witnesses `--witness` lists and the `--quorum` of them required.
-type WitnessPolicy = (Vec<WitnessKey>, usize);
+pub(crate) type WitnessPolicy = (Vec<WitnessKey>, usize);
 
 /// The cosignatures that held on a checkpoint, for the report.
 struct Witnessed {
@@ -515,7 +515,11 @@ fn rfc3339(t: u64) -> String {
 /// `--witness … --quorum K`: the checkpoint `cp` (named `label`) must carry
 /// valid cosignatures by K of the listed witnesses. What held is said on
 /// standard error, so that standard output stays the report it always was.
-fn require_cosignatures(label: &str, cp: &Checkpoint, policy: &WitnessPolicy) -> CmdResult {
+pub(crate) fn require_cosignatures(
+    label: &str,
+    cp: &Checkpoint,
+    policy: &WitnessPolicy,
+) -> CmdResult {
     let held = Witnessed::check(label, cp, policy).map_err(|e| {
         refused(anyhow::anyhow!(
             "{label}: the checkpoint is not cosigned as required: {e}"
