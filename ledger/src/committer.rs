@@ -70,7 +70,8 @@ pub struct Limits {
     pub max_events: usize,
     /// How long, after the first job of a group, to wait for more before
     /// committing. Zero commits what is queued at once; the time a commit
-    /// takes is what gathers the next group under load.
+    /// takes is what gathers the next group under load. A submitter alone
+    /// is not made to wait (`Gatherer`).
     pub linger: Duration,
     /// Jobs waiting at most; beyond, [`Committer::submit`] is refused.
     pub queue: usize,
@@ -214,10 +215,11 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
     // Group after group updates the person map: it is kept in memory
     // rather than read from its tables each time (`store::map`).
     ledger.keep_whole_map();
+    let mut gatherer = Gatherer::new(limits);
     let Some(handle) = ledger.commit_handle() else {
         // Not open to write: every commit fails, on this thread.
         while let Ok(first) = receiver.recv() {
-            let group = gather(first, &receiver, limits);
+            let group = gatherer.gather(first, &receiver);
             commit(&mut ledger, &key, group);
         }
         return ledger;
@@ -250,7 +252,7 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
         )
     };
     while let Ok(first) = receiver.recv() {
-        let group = gather(first, &receiver, limits);
+        let group = gatherer.gather(first, &receiver);
         // A commit that failed while this group gathered is known before
         // the group is prepared: it is not prepared over it.
         if let Some((earlier, pending)) = under_way.take() {
@@ -405,12 +407,48 @@ fn answer(replies: Vec<Reply>, counts: Vec<usize>, outcomes: Result<Vec<Outcome>
     }
 }
 
-/// The first job and whatever else arrives within the limits.
-fn gather(first: Job, receiver: &Receiver<Job>, limits: Limits) -> Vec<Job> {
-    let deadline = Instant::now() + limits.linger;
+/// Gathers each group: the first job and whatever else arrives within the
+/// limits.
+///
+/// The linger is for many submitters at once, whose jobs arrive within
+/// microseconds of each other and share a commit's two fsyncs, its seal and
+/// its checkpoint. A submitter alone gains nothing from it: nobody else is
+/// coming, and each of its statements would wait the whole linger. So a
+/// group is gathered without waiting when the group before it was one job
+/// alone; as soon as two jobs meet in a group, the next ones linger again.
+struct Gatherer {
+    limits: Limits,
+    /// The last group was one job: its submitter was alone.
+    alone: bool,
+}
+
+impl Gatherer {
+    fn new(limits: Limits) -> Gatherer {
+        Gatherer {
+            limits,
+            alone: true,
+        }
+    }
+
+    fn gather(&mut self, first: Job, receiver: &Receiver<Job>) -> Vec<Job> {
+        let linger = if self.alone {
+            Duration::ZERO
+        } else {
+            self.limits.linger
+        };
+        let group = gather(first, receiver, self.limits.max_events, linger);
+        self.alone = group.len() == 1;
+        group
+    }
+}
+
+/// The first job and whatever else arrives within `linger`, up to
+/// `max_events` events.
+fn gather(first: Job, receiver: &Receiver<Job>, max_events: usize, linger: Duration) -> Vec<Job> {
+    let deadline = Instant::now() + linger;
     let mut events = first.events.len();
     let mut group = vec![first];
-    while events < limits.max_events {
+    while events < max_events {
         let next = match receiver.try_recv() {
             Ok(job) => job,
             Err(_) => {
@@ -477,4 +515,86 @@ fn receipts(ledger: &Ledger, done: GroupCommit) -> Result<Vec<Outcome>, StoreErr
             (Err(r), _) => Ok(Outcome::Refused(r)),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::event_from_value;
+
+    fn job(person: &str) -> Job {
+        let event = event_from_value(
+            serde_json::json!({"type":"capture","person":person,"occurred_at":"2022"}),
+        )
+        .unwrap();
+        Job {
+            events: vec![Submission::Event(event)],
+            reply: Box::new(|_| {}),
+        }
+    }
+
+    /// The people of a group, in order.
+    fn people(group: &[Job]) -> Vec<String> {
+        group
+            .iter()
+            .flat_map(|j| &j.events)
+            .map(|s| match s {
+                Submission::Event(e) => e.person().unwrap().as_str().to_string(),
+                Submission::Statement(_) => unreachable!(),
+            })
+            .collect()
+    }
+
+    /// A submitter alone is not made to wait the linger (here ten minutes:
+    /// a gather that waited it would not answer within the minute the test
+    /// allows); once two jobs met in a group, the next group lingers again
+    /// and takes a job sent a moment after its first.
+    #[test]
+    fn a_submitter_alone_does_not_wait_the_linger_and_many_share_it() {
+        let limits = Limits {
+            max_events: 2,
+            linger: Duration::from_secs(600),
+            queue: 16,
+        };
+        let (sender, receiver) = sync_channel::<Job>(16);
+        // Each group is gathered when the test says so, from what is
+        // queued by then (and what arrives within its linger).
+        let (go, gate) = std::sync::mpsc::channel::<()>();
+        let (groups, gathered) = std::sync::mpsc::channel::<Vec<String>>();
+        let gathering = std::thread::spawn(move || {
+            let mut gatherer = Gatherer::new(limits);
+            while gate.recv().is_ok() {
+                let Ok(first) = receiver.recv() else { break };
+                let group = gatherer.gather(first, &receiver);
+                if groups.send(people(&group)).is_err() {
+                    break;
+                }
+            }
+        });
+        let next = || {
+            gathered
+                .recv_timeout(Duration::from_secs(60))
+                .expect("a group within the minute")
+        };
+        // Alone, twice: each committed at once.
+        sender.send(job("P-1")).unwrap();
+        go.send(()).unwrap();
+        assert_eq!(next(), ["P-1"]);
+        sender.send(job("P-2")).unwrap();
+        go.send(()).unwrap();
+        assert_eq!(next(), ["P-2"]);
+        // Two jobs queued: one group, taken without waiting.
+        sender.send(job("P-3")).unwrap();
+        sender.send(job("P-4")).unwrap();
+        go.send(()).unwrap();
+        assert_eq!(next(), ["P-3", "P-4"]);
+        // Now it lingers: a job sent a moment after the first joins it.
+        go.send(()).unwrap();
+        sender.send(job("P-5")).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        sender.send(job("P-6")).unwrap();
+        assert_eq!(next(), ["P-5", "P-6"]);
+        drop(go);
+        gathering.join().unwrap();
+    }
 }
