@@ -4,6 +4,7 @@
 //! forked, or altered an entry.
 
 use crate::util::{custody_on, s, Env, CUSTODY};
+use ed25519_dalek::SigningKey;
 use std::path::Path;
 
 const P1: &str =
@@ -519,6 +520,11 @@ fn a_first_mirror_is_held_to_a_checkpoint_witnesses_cosigned() {
         run.stderr
     );
     assert!(run.ok().contains("mirrored"));
+    // The note its witnesses cosigned is kept beside the replica.
+    assert_eq!(
+        std::fs::read_to_string(replica.join("mirror-witnessed-checkpoint")).unwrap(),
+        std::fs::read_to_string(w.cosigned.join("checkpoint")).unwrap()
+    );
 
     let fresh = env.path("fresh");
     mirror_with(env, &w.fork_tiles, &fresh, &w.held(&w.note))
@@ -602,6 +608,11 @@ fn a_mirror_catching_up_is_held_to_a_checkpoint_witnesses_cosigned() {
         "{out}"
     );
     assert!(out.contains("new entries"), "{out}");
+    // Past the witnessed tree, the source's word alone, and said so.
+    assert!(
+        out.contains("are vouched for by the source's checkpoint alone"),
+        "{out}"
+    );
     custody_on(&replica, &["verify", "--checkpoint", s(&note2)], None).ok();
 
     let after = snapshot(&replica);
@@ -614,4 +625,173 @@ fn a_mirror_catching_up_is_held_to_a_checkpoint_witnesses_cosigned() {
     mirror_with(env, &w.fork_tiles, &fooled, &w.held(&w.note))
         .fails(1, &["this replica's", "(a fork)", "not changed"]);
     assert_eq!(snapshot(&fooled), fooled_before);
+}
+
+/// A note cosigned by `witness` (a test key, name `w.example/t`) of the
+/// ledger `origin`'s tree of `size` entries with `root`, signed by `signer`.
+fn forged_note(origin: &str, size: u64, root: &[u8; 32], signer: &SigningKey) -> String {
+    let text = custody_format::note::note_text(origin, size, root);
+    let public = signer.verifying_key().to_bytes();
+    let signature = custody_format::note::sign_text(&text, signer);
+    let note = custody_format::note::signed_note(&text, origin, &public, &signature);
+    let line = custody_ledger::cosign::cosignature_line(
+        "w.example/t",
+        &test_witness(),
+        1_800_000_000,
+        &text,
+    );
+    format!("{note}{line}")
+}
+
+fn test_witness() -> SigningKey {
+    SigningKey::from_bytes(&[9; 32])
+}
+
+/// The verifier key of [`test_witness`].
+fn test_witness_vkey() -> String {
+    custody_ledger::cosign::cosigner_verifier_key(
+        "w.example/t",
+        &test_witness().verifying_key().to_bytes(),
+    )
+}
+
+/// The witnesses' cosignatures say only that they saw a tree: the note
+/// given with --checkpoint must still be this ledger's, signed by a key
+/// that held a checkpoint signer's role at its size, and agree with the
+/// source's. Each forged note is cosigned (by a witness listed), so only
+/// these checks refuse it; and usage and order hold: cosignatures are
+/// checked before any tile is fetched, --quorum counts, and a note without
+/// --witness is taken with a warning.
+#[test]
+fn a_checkpoint_given_is_the_ledgers_own_whoever_cosigned_it() {
+    let w = Witnessed::new();
+    let env = &w.c.env;
+    let genuine =
+        custody_verifier::checkpoint::parse(&std::fs::read_to_string(&w.note).unwrap()).unwrap();
+    let authority = custody_ledger::keyfile::read_signing_key(&env.authority).unwrap();
+    let rogue = SigningKey::from_bytes(&[66; 32]);
+    let vkey = test_witness_vkey();
+    let try_note = |name: &str, note: String, wants: &[&str]| {
+        let file = env.path(name);
+        std::fs::write(&file, note).unwrap();
+        let replica = env.path(&format!("{name}.replica"));
+        mirror_with(
+            env,
+            &w.cosigned,
+            &replica,
+            &["--checkpoint", s(&file), "--witness", &vkey],
+        )
+        .fails(1, wants);
+        assert!(!replica.exists(), "{name}");
+    };
+    try_note(
+        "rogue.txt",
+        forged_note("test.ledger", genuine.size, &genuine.root, &rogue),
+        &[
+            "--checkpoint is not signed by a key that held",
+            "nothing was written",
+        ],
+    );
+    try_note(
+        "other.txt",
+        forged_note("other.ledger", genuine.size, &genuine.root, &authority),
+        &["--checkpoint is of the ledger other.ledger"],
+    );
+    try_note(
+        "two-roots.txt",
+        forged_note("test.ledger", genuine.size, &[7; 32], &authority),
+        &["two roots for the same"],
+    );
+    // The genuine tree, cosigned by the test witness: taken.
+    let good = env.path("good.txt");
+    std::fs::write(
+        &good,
+        forged_note("test.ledger", genuine.size, &genuine.root, &authority),
+    )
+    .unwrap();
+    mirror_with(
+        env,
+        &w.cosigned,
+        &env.path("good"),
+        &["--checkpoint", s(&good), "--witness", &vkey],
+    )
+    .ok();
+
+    // Cosignatures first: a source with a checkpoint and no tile at all.
+    let bare = env.path("bare");
+    std::fs::create_dir(&bare).unwrap();
+    std::fs::copy(w.plain.join("checkpoint"), bare.join("checkpoint")).unwrap();
+    mirror_with(env, &bare, &env.path("r1"), &["--witness", w.c.w1.as_str()])
+        .fails(1, &["not cosigned"]);
+    // --quorum: all listed by default, else the number given.
+    let both = ["--witness", w.c.w1.as_str(), "--witness", &vkey];
+    mirror_with(env, &w.cosigned, &env.path("r2"), &both).fails(1, &["not cosigned"]);
+    let mut one = both.to_vec();
+    one.extend(["--quorum", "1"]);
+    mirror_with(env, &w.cosigned, &env.path("r2"), &one).ok();
+    mirror_with(env, &w.cosigned, &env.path("r3"), &["--quorum", "1"]).fails(2, &["--witness"]);
+    // A note without --witness: held to, with a warning.
+    let run = mirror_with(
+        env,
+        &w.cosigned,
+        &env.path("r4"),
+        &["--checkpoint", s(&w.note)],
+    );
+    assert!(
+        run.stderr.contains("cosignatures are not checked"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
+}
+
+/// A replica that catches up past the checkpoint given, from a source
+/// whose own checkpoint then fails: it holds the tree given, verified, and
+/// keeps that note as the one it was verified against.
+#[test]
+fn a_catch_up_that_fails_past_the_checkpoint_given_keeps_what_it_verified() {
+    let w = Witnessed::new();
+    let env = &w.c.env;
+    let replica = env.path("replica");
+    mirror_with(env, &w.cosigned, &replica, &[]).ok();
+    env.append_ok(P1);
+    let note2 = env.path("cp2.txt");
+    w.c.checkpoint(None, Some(&note2)).ok();
+    env.append_ok(P2);
+    env.append_ok(P1);
+    env.run(&["checkpoint", "--key", s(&env.authority)]).ok();
+    env.run(&["tiles", "--out", s(&w.plain), "--entries"]).ok();
+    // The source's own checkpoint re-signed over another root.
+    let latest = custody_verifier::checkpoint::parse(
+        &std::fs::read_to_string(w.plain.join("checkpoint")).unwrap(),
+    )
+    .unwrap();
+    let authority = custody_ledger::keyfile::read_signing_key(&env.authority).unwrap();
+    let text = custody_format::note::note_text("test.ledger", latest.size, &[7; 32]);
+    let signature = custody_format::note::sign_text(&text, &authority);
+    let public = authority.verifying_key().to_bytes();
+    std::fs::write(
+        w.plain.join("checkpoint"),
+        custody_format::note::signed_note(&text, "test.ledger", &public, &signature),
+    )
+    .unwrap();
+    let held = ["--checkpoint", s(&note2), "--witness", w.c.w1.as_str()];
+    mirror_with(env, &w.plain, &replica, &held).fails(
+        1,
+        &[
+            "does not vouch",
+            "now holds the",
+            "entries of the checkpoint given",
+        ],
+    );
+    let given =
+        custody_verifier::checkpoint::parse(&std::fs::read_to_string(&note2).unwrap()).unwrap();
+    let kept = std::fs::read_to_string(replica.join("mirror-checkpoint")).unwrap();
+    assert_eq!(kept, std::fs::read_to_string(&note2).unwrap());
+    let len = custody_on(&replica, &["--json", "log"], None)
+        .ok()
+        .lines()
+        .count() as u64;
+    assert_eq!(len, given.size);
+    custody_on(&replica, &["verify", "--checkpoint", s(&note2)], None).ok();
 }

@@ -378,22 +378,46 @@ enum NotVouched {
         stated: String,
         computed: String,
     },
-    #[error("the source's checkpoint is not signed by a key that holds the authority or registrar role after its {size} entries")]
-    Signature { size: u64 },
+    #[error("--checkpoint states root {stated} for {size} entries, but the source's first {size} entries make root {computed}: the source serves a history other than the one the checkpoint given vouches for (a fork of the witnessed history)")]
+    GivenRoot {
+        size: u64,
+        stated: String,
+        computed: String,
+    },
+    #[error("{which} is not signed by a key that holds the authority or registrar role after its {size} entries")]
+    Signature { which: &'static str, size: u64 },
+}
+
+/// Which checkpoint [`vouches`] checks.
+#[derive(Clone, Copy)]
+enum Which {
+    /// The source's own.
+    Source,
+    /// `--checkpoint`'s.
+    Given,
 }
 
 /// The check `Ledger::extend` runs before it commits.
 fn vouches(
     cp: &Checkpoint,
+    which: Which,
     registry: &KeyRegistry,
     size: u64,
     root: &[u8; 32],
 ) -> Result<(), NotVouched> {
     if &cp.root != root {
-        return Err(NotVouched::Root {
-            size,
-            stated: hex::encode(cp.root),
-            computed: hex::encode(root),
+        let (stated, computed) = (hex::encode(cp.root), hex::encode(root));
+        return Err(match which {
+            Which::Source => NotVouched::Root {
+                size,
+                stated,
+                computed,
+            },
+            Which::Given => NotVouched::GivenRoot {
+                size,
+                stated,
+                computed,
+            },
         });
     }
     let keys: Vec<[u8; 32]> = registry
@@ -403,7 +427,13 @@ fn vouches(
         .collect();
     cp.verify_by(&keys)
         .map(|_| ())
-        .map_err(|_| NotVouched::Signature { size })
+        .map_err(|_| NotVouched::Signature {
+            which: match which {
+                Which::Source => "the source's checkpoint",
+                Which::Given => "--checkpoint",
+            },
+            size,
+        })
 }
 
 fn token(args: &MirrorArgs) -> Result<Option<String>, Failure> {
@@ -434,11 +464,26 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
     let policy = crate::cmd::verify::witness_policy(&args.witness, args.quorum)?;
     let given = match &args.checkpoint {
         Some(path) => {
-            let (_, cp) = crate::cmd::checkpoint::read_checkpoint_note(path)?;
-            if let Some(policy) = &policy {
-                crate::cmd::verify::require_cosignatures(&crate::escape::path(path), &cp, policy)?;
+            let (text, cp) = crate::cmd::checkpoint::read_checkpoint_note(path)
+                .map_err(|f| f.context("--checkpoint"))?;
+            if cp.size == 0 {
+                return Err(refused(anyhow::anyhow!(
+                    "--checkpoint {}: a checkpoint of an empty tree pins nothing; give a checkpoint of the ledger's entries",
+                    crate::escape::path(path)
+                )));
             }
-            Some(cp)
+            match &policy {
+                Some(policy) => crate::cmd::verify::require_cosignatures(
+                    &crate::escape::path(path),
+                    &cp,
+                    policy,
+                )?,
+                None => crate::exit::warn(&format!(
+                    "--checkpoint {}: without --witness VKEY its cosignatures are not checked; the replica is held to it on the ledger's signature alone",
+                    crate::escape::path(path)
+                )),
+            }
+            Some((cp, text))
         }
         None => None,
     };
@@ -454,38 +499,67 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
         .map_err(|_| refused(anyhow::anyhow!("the source's checkpoint is not UTF-8")))?;
     let cp = checkpoint::parse(&note)
         .map_err(|e| refused(anyhow::anyhow!("the source's checkpoint: {e}")))?;
-    let held = match given {
-        Some(held) => {
+    let (held, held_note) = match given {
+        Some((held, text)) => {
             held_within(&held, &cp)?;
-            Some(held)
+            (Some(held), text)
         }
         None => {
             if let Some(policy) = &policy {
                 crate::cmd::verify::require_cosignatures("the source's checkpoint", &cp, policy)?;
             }
             // The source's own checkpoint is checked as it always is.
-            None
+            (None, String::new())
         }
     };
     let (before, size) = if Ledger::is_store_dir(&store) {
         let mut ledger = ctx.open()?;
         let before = ledger.len();
-        (
+        let size = catch_up(
+            &source,
+            &store,
+            &mut ledger,
+            &cp,
+            held.as_ref(),
+            &held_note,
             before,
-            catch_up(&source, &mut ledger, &cp, held.as_ref(), before)?,
-        )
+        )?;
+        (before, size)
     } else {
         (0, first_run(&source, &args, &store, &cp, held.as_ref())?)
     };
     // The checkpoint the replica was verified against, for the auditor to
-    // keep: written beside its name, fsynced, then renamed over the last.
-    let kept = store.join("mirror-checkpoint");
+    // keep, and the one its witnesses cosigned, if any.
+    keep_note(&store, MIRROR_CHECKPOINT, &note)?;
+    let witnessed = match (&policy, &held) {
+        (None, _) => None,
+        (Some(_), Some(held)) => Some((held, held_note.as_str())),
+        (Some(_), None) => Some((&cp, note.as_str())),
+    };
+    if let Some((_, text)) = witnessed {
+        keep_note(&store, MIRROR_WITNESSED, text)?;
+    }
+    let witnessed = witnessed.map(|(w, _)| w);
+    report(ctx, &source, (before, size), &cp, held.as_ref(), witnessed);
+    Ok(())
+}
+
+/// The file in a replica that keeps the checkpoint it was last verified
+/// against.
+const MIRROR_CHECKPOINT: &str = "mirror-checkpoint";
+/// The file in a replica that keeps the last checkpoint it was held to
+/// whose cosignatures `--witness` required.
+const MIRROR_WITNESSED: &str = "mirror-witnessed-checkpoint";
+
+/// Writes `text` to `name` in `store`: beside it, fsynced, then renamed
+/// over the last.
+fn keep_note(store: &Path, name: &str, text: &str) -> CmdResult {
+    let kept = store.join(name);
     let io = |e: std::io::Error| env(anyhow::anyhow!("{}: {e}", kept.display()));
-    let mut tmp = tempfile::NamedTempFile::new_in(&store).map_err(io)?;
-    std::io::Write::write_all(&mut tmp, note.as_bytes()).map_err(io)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(store).map_err(io)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(&kept).map_err(|e| io(e.error))?;
-    report(ctx, &source, before, size, &cp, held.as_ref());
     Ok(())
 }
 
@@ -636,7 +710,7 @@ fn first_run(
     let vouched = pinned_genesis
         .and_then(|()| ledger.merkle_root(cp.size).map_err(Failure::from))
         .and_then(|root| {
-            vouches(cp, ledger.registry(), cp.size, &root)
+            vouches(cp, Which::Source, ledger.registry(), cp.size, &root)
                 .map_err(|e| refused(anyhow::anyhow!("{e}; nothing was written")))
         })
         .and_then(|()| match held {
@@ -706,9 +780,11 @@ impl Iterator for TileStream<'_> {
 /// Fetches, verifies and extends the replica to the checkpoint's size.
 fn catch_up(
     source: &Source,
+    store: &Path,
     ledger: &mut Ledger,
     cp: &Checkpoint,
     held: Option<&Checkpoint>,
+    held_note: &str,
     before: u64,
 ) -> Result<u64, Failure> {
     let have = ledger.len();
@@ -762,27 +838,31 @@ fn catch_up(
         let rest = entries.split_off((held.size - before) as usize);
         ledger
             .extend(entries, |registry, size, root| {
-                vouches(held, registry, size, root)
+                vouches(held, Which::Given, registry, size, root)
             })
             .map_err(|e| match e {
                 ExtendError::Store(s) => Failure::from(s),
-                e => refused(anyhow::anyhow!(
-                    "the checkpoint given (--checkpoint): {e}; the replica was not changed"
-                )),
+                e => refused(anyhow::anyhow!("{e}; the replica was not changed")),
             })?;
+        // Verified against the checkpoint given: that is what it holds
+        // now, whatever comes of the rest.
+        keep_note(store, MIRROR_CHECKPOINT, held_note)?;
+        let partly = format!(
+            "the replica now holds the {} entries of the checkpoint given (kept in {MIRROR_CHECKPOINT}), and nothing after them",
+            held.size
+        );
         return ledger
-            .extend(rest, |registry, size, root| vouches(cp, registry, size, root))
+            .extend(rest, |registry, size, root| {
+                vouches(cp, Which::Source, registry, size, root)
+            })
             .map_err(|e| match e {
-                ExtendError::Store(s) => Failure::from(s),
-                e => refused(anyhow::anyhow!(
-                    "{e}; the replica now holds the {} entries of the checkpoint given, and nothing after them",
-                    held.size
-                )),
+                ExtendError::Store(s) => Failure::from(s).context(partly),
+                e => refused(anyhow::anyhow!("{e}; {partly}")),
             });
     }
     ledger
         .extend(entries, |registry, size, root| {
-            vouches(cp, registry, size, root)
+            vouches(cp, Which::Source, registry, size, root)
         })
         .map_err(|e| match e {
             ExtendError::Store(s) => Failure::from(s),
@@ -790,13 +870,16 @@ fn catch_up(
         })
 }
 
+/// What a run did: `(entries before, entries after)`, against the source's
+/// checkpoint `cp`, the one given `held`, and the one its witnesses
+/// cosigned (`witnessed`: `held`, or `cp`, with `--witness`).
 fn report(
     ctx: &Context,
     source: &Source,
-    before: u64,
-    size: u64,
+    (before, size): (u64, u64),
     cp: &Checkpoint,
     held: Option<&Checkpoint>,
+    witnessed: Option<&Checkpoint>,
 ) {
     if ctx.json {
         print_json(&json!({
@@ -806,6 +889,7 @@ fn report(
             "fetched": size - before,
             "checkpoint": {"origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root)},
             "contains_checkpoint": held.map(|h| json!({"size": h.size, "root": hex::encode(h.root)})),
+            "witnessed_size": witnessed.map(|w| w.size),
         }));
         return;
     }
@@ -814,6 +898,15 @@ fn report(
             "the replica contains the tree of the checkpoint given: its first {} entries make root {}",
             h.size,
             hex::encode(h.root)
+        );
+    }
+    // Entries past the witnessed tree are the source's word alone: said
+    // where a script reads the report, not only on standard error.
+    if let Some(w) = witnessed.filter(|w| w.size < size) {
+        println!(
+            "entries {}..{} are vouched for by the source's checkpoint alone, not by the witnesses; hold them to a later cosigned checkpoint (--checkpoint) once one is published",
+            w.size,
+            size - 1
         );
     }
     if size == before {
