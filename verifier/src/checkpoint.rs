@@ -301,10 +301,13 @@ pub fn check_extends<E>(
             // "equivocation".
             let other: Vec<[u8; 32]> = chain.checkpoint_signers.iter().map(|p| p.key.0).collect();
             if let Ok(k) = cp.verify_by(&other) {
+                // A key that held both roles is named by its first grant:
+                // before it, the key could sign no checkpoint at all.
                 let p = chain
                     .checkpoint_signers
                     .iter()
-                    .find(|p| p.key.0 == k)
+                    .filter(|p| p.key.0 == k)
+                    .min_by_key(|p| p.granted_at)
                     .copied()
                     .expect("one of them");
                 return Ok(Err(NotExtended::NotSignerAtSize {
@@ -434,6 +437,44 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A key that held both roles, registrar from seq 4 and authority from
+    /// seq 8, signing a checkpoint of 3 entries, is named by its first
+    /// grant, whichever order the periods come in.
+    #[test]
+    fn a_key_with_both_roles_is_named_by_its_first_grant() {
+        use crate::report::SignerPeriod;
+        use custody_format::event::{PublicKeyBytes, Role};
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let name = "example.org/log";
+        let period = |role, granted_at| SignerPeriod {
+            key: PublicKeyBytes(key.verifying_key().to_bytes()),
+            role,
+            granted_at,
+            revoked_at: None,
+        };
+        let both = [period(Role::Authority, 8), period(Role::Registrar, 4)];
+        for periods in [both, [both[1], both[0]]] {
+            let facts = ChainFacts {
+                ledger_name: name,
+                length: 20,
+                checkpoint_signers: &periods,
+            };
+            let cp = parse(&signed(&note_text(name, 3, &[9; 32]), name, &key)).unwrap();
+            let verdict = check_extends(&cp, facts, || Ok::<_, ()>(true)).unwrap();
+            assert!(
+                matches!(
+                    verdict,
+                    Err(NotExtended::NotSignerAtSize {
+                        role: Role::Registrar,
+                        granted_at: 4,
+                        ..
+                    })
+                ),
+                "{verdict:?}"
+            );
         }
     }
 
