@@ -110,8 +110,9 @@ fn an_openssl_encrypted_key_signs_with_the_passphrase_from_the_environment() {
     );
     assert_eq!(env.snapshot(), before);
 
-    // No passphrase and no terminal to ask on: the advice names the variable.
-    with_pass(
+    // No passphrase and no terminal to ask on: the advice names the
+    // variable, once.
+    let err = with_pass(
         &env.store,
         &["append", "--key", s(&key)],
         Some(CAPTURE),
@@ -125,6 +126,11 @@ fn an_openssl_encrypted_key_signs_with_the_passphrase_from_the_environment() {
             "no terminal",
             "set CUSTODY_KEY_PASSPHRASE",
         ],
+    );
+    assert_eq!(
+        err.matches("set CUSTODY_KEY_PASSPHRASE").count(),
+        1,
+        "{err}"
     );
     assert_eq!(env.snapshot(), before);
 
@@ -229,7 +235,10 @@ fn key_generate_encrypt_refuses_an_empty_or_absent_passphrase_and_writes_nothing
         None,
         None,
     )
-    .fails(2, &["no terminal", "set CUSTODY_KEY_PASSPHRASE"]);
+    .fails(
+        2,
+        &["no terminal", "set CUSTODY_KEY_PASSPHRASE", "read -rs"],
+    );
     assert!(!key.exists());
 }
 

@@ -95,14 +95,17 @@ fn at_terminal() -> bool {
     std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
 }
 
-/// Asks for a passphrase on the terminal, without echo.
+/// Asks for a passphrase on the terminal, without echo. Why it could not
+/// is said bare: what to do instead is the caller's to say (a key being
+/// read gets the CLI's advice, `exit::key_advice`; one being encrypted,
+/// [`new_passphrase`]'s).
 fn ask(prompt: &str) -> Result<Zeroizing<String>, String> {
     if !at_terminal() {
-        return Err(format!("no terminal to ask on; set {PASSPHRASE_VAR}"));
+        return Err("no terminal to ask on".into());
     }
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
-        .map_err(|e| format!("cannot ask on the terminal ({e}); set {PASSPHRASE_VAR}"))
+        .map_err(|e| format!("cannot ask on the terminal ({e})"))
 }
 
 /// The passphrase of an encrypted key being read: the environment's, else
@@ -122,14 +125,21 @@ fn new_passphrase(path: &std::path::Path) -> Result<Zeroizing<String>, Failure> 
     let shown = crate::escape::terminal(&path.display().to_string());
     let passphrase = match passphrase_from_env() {
         Some(p) => p,
-        None => ask(&format!("new passphrase for {shown}: ")).and_then(|first| {
+        None => {
+            let ask = |prompt: &str| {
+                ask(prompt).map_err(|why| {
+                    format!("{why}; set {PASSPHRASE_VAR} (in bash: `read -rs {PASSPHRASE_VAR}; export {PASSPHRASE_VAR}`)")
+                })
+            };
+            ask(&format!("new passphrase for {shown}: ")).and_then(|first| {
             let again = ask("the same passphrase again: ")?;
             if *first == *again {
                 Ok(first)
             } else {
                 Err("the two passphrases differ; nothing was written".into())
             }
-        }),
+        })
+        }
     }
     .map_err(|m| {
         env(anyhow::anyhow!(
