@@ -545,6 +545,29 @@ mod tests {
             .collect()
     }
 
+    /// The committer's handle keeps the whole person map in memory
+    /// (`store::map`): what its groups' map updates read.
+    #[test]
+    fn the_committer_keeps_the_whole_person_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let (mut ledger, _) = Ledger::create(&dir.path().join("l"), "t", "A", &key).unwrap();
+        let grant = custody_format::event::Event::KeyGranted(custody_format::event::KeyGranted {
+            public_key: crate::keyfile::public_key_of(&key),
+            role: custody_format::event::Role::Investigator,
+            holder: "A".into(),
+        });
+        ledger.append(vec![grant], &key).unwrap();
+        assert!(!ledger.whole_map_held());
+        let committer = Committer::start(ledger, key, Limits::default());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut one = job("P-1");
+        one.reply = Box::new(move |r| tx.send(r.is_ok()).unwrap());
+        committer.submit(one).unwrap();
+        assert!(rx.recv().unwrap(), "appended");
+        assert!(committer.stop().whole_map_held());
+    }
+
     /// A submitter alone is not made to wait the linger (here ten minutes:
     /// a gather that waited it would not answer within the minute the test
     /// allows); once two jobs met in a group, the next group lingers again

@@ -492,6 +492,9 @@ impl Batch {
         for (k, v) in &self.persons_pending {
             self.writes.insert(TreeId::MapLeaves, k, &encode_value(v));
         }
+        // From here to the commit, nothing may read the person map: a
+        // handle's whole map (`map`) not read yet would be read from
+        // tables without this commit's rows, under a log copy with them.
         ledger.log_map_nodes(
             &self.map_nodes,
             &self.persons_pending,

@@ -53,7 +53,10 @@
 //! in-memory leaves. It is kept in step with the handle's commits exactly
 //! as the log copy is (by [`Ledger::log_map_nodes`], under the same
 //! [`LogsAhead`]), and forgotten with it after a commit that did not land.
-//! What is written is unchanged: the same rows, the same log.
+//! What is written is unchanged: the same rows, the same log. Its read
+//! checks every row it loads, so a malformed row anywhere in the two
+//! tables makes each group the committer prepares fail as damaged, not
+//! only those whose paths cross it (closed, as the check would be).
 //!
 //! A store of layout 2 has none of this. A writable open derives it in one
 //! commit ([`derive`]); a read-only open serves every read that does not
@@ -258,7 +261,7 @@ impl Ledger {
     }
 
     /// Whether this handle holds the whole map in memory now.
-    pub(super) fn whole_map_held(&self) -> bool {
+    pub(crate) fn whole_map_held(&self) -> bool {
         matches!(self.map_log().whole, Whole::Held(_))
     }
 
@@ -297,7 +300,19 @@ pub(super) fn lock_copy<T: Default>(copy: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Both log copies dropped, to be read again from the store on next use.
 fn forget(map: &Mutex<MapLog>, ids: &Mutex<IdLog>) {
-    *lock_copy(map) = MapLog::default();
+    let mut log = lock_copy(map);
+    // A map too large to hold stays so (leaves are never removed), and
+    // saying so only sends reads to the tables: kept, so that a failed
+    // commit does not cost a scan of the cap's worth of leaves.
+    let whole = match log.whole {
+        Whole::TooLarge => Whole::TooLarge,
+        _ => Whole::Unread,
+    };
+    *log = MapLog {
+        whole,
+        ..MapLog::default()
+    };
+    drop(log);
     *lock_copy(ids) = IdLog::default();
 }
 
@@ -1120,6 +1135,76 @@ mod tests {
     #[test]
     fn the_whole_map_in_memory_stays_what_the_store_holds() {
         node_log_runs(true);
+    }
+
+    /// A store of around the cap's number of persons, opened by a handle
+    /// that keeps the whole map: held at or under the cap, read from the
+    /// tables over it (never a truncated copy), and every proof and root
+    /// what a reader finds, through commits that touch one person only;
+    /// a map too large stays so after a commit that did not land.
+    #[test]
+    fn the_whole_map_is_held_up_to_its_cap_and_never_cut() {
+        let authority = SigningKey::from_bytes(&[1; 32]);
+        let sighting = |p: &str| {
+            event_from_value(
+                json!({"type":"sighting","person":p,"occurred_at":"2023","source":"tv"}),
+            )
+            .unwrap()
+        };
+        for n in [
+            WHOLE_MAP_MAX_LEAVES - 1,
+            WHOLE_MAP_MAX_LEAVES,
+            WHOLE_MAP_MAX_LEAVES + 1,
+            WHOLE_MAP_MAX_LEAVES + 5,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = dir.path().join("l");
+            let (mut ledger, _) = Ledger::create(&store, "t", "A", &authority).unwrap();
+            ledger
+                .append(
+                    vec![Event::KeyGranted(KeyGranted {
+                        public_key: public_key_of(&authority),
+                        role: Role::Investigator,
+                        holder: "A".into(),
+                    })],
+                    &authority,
+                )
+                .unwrap();
+            let everyone: Vec<String> = (0..n).map(|i| format!("P-{i}")).collect();
+            ledger
+                .append(everyone.iter().map(|p| sighting(p)).collect(), &authority)
+                .unwrap();
+            drop(ledger);
+            let mut ledger = Ledger::open(&store).unwrap();
+            ledger.keep_whole_map();
+            for _ in 0..3 {
+                ledger.append(vec![sighting("P-0")], &authority).unwrap();
+                assert_eq!(
+                    ledger.whole_map_held(),
+                    n <= WHOLE_MAP_MAX_LEAVES,
+                    "{n} persons"
+                );
+                assert_eq!(ledger.stale_whole_map(), None, "{n} persons");
+                let reader = Ledger::open_read_only(&store).unwrap();
+                assert_eq!(reader.map_root().unwrap(), ledger.map_root().unwrap());
+                let size = ledger.len();
+                for p in everyone.iter().chain(["P-absent".to_string()].iter()) {
+                    let p = PersonId::new(p).unwrap();
+                    assert_eq!(
+                        reader.person_map_proof(&p, size).unwrap(),
+                        ledger.person_map_proof(&p, size).unwrap(),
+                        "{n} persons, {p}"
+                    );
+                }
+            }
+            if n > WHOLE_MAP_MAX_LEAVES {
+                ledger.forget_logs();
+                assert!(
+                    matches!(ledger.map_log().whole, Whole::TooLarge),
+                    "{n} persons"
+                );
+            }
+        }
     }
 
     fn node_log_runs(whole: bool) {
