@@ -33,9 +33,12 @@ fn the_field_walkthrough_runs_as_written() {
     // be taken by another test's server before it binds), it is up before
     // the first submit (a busy machine may take more than the second the
     // README waits), and it is stopped however the script ends (else it
-    // would hold the pipes open and the test hang).
+    // would hold the pipes open and the test hang) and waited for, so that
+    // the store is free when the script returns. (A `kill` with no job
+    // left, the server having stopped already, fails; under `bash -e` that
+    // failure in the trap was the script's exit status: a rare failure.)
     let script = format!(
-        "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{}",
+        "trap 'kill $(jobs -p) 2>/dev/null || true; wait' EXIT\n{}",
         script
             .replace(listen, "--listen 127.0.0.1:0 > serve.out &\n")
             .replace(
