@@ -202,7 +202,12 @@ fn person_request(
 }
 
 pub(super) fn json_response(value: serde_json::Value) -> Response {
-    text("application/json", value.to_string() + "\n")
+    json_response_text(value.to_string())
+}
+
+/// A JSON answer already written as text (one line, a newline added).
+pub(super) fn json_response_text(json: String) -> Response {
+    text("application/json", json + "\n")
 }
 
 fn status_json(

@@ -348,42 +348,65 @@ fn read(body: &[u8]) -> Result<Vec<Submission>, Box<Response>> {
 /// committer: no store is opened here (a read-only open replays the
 /// governance index, which every group's checkpoint lengthens).
 fn receipts(outcomes: Vec<Outcome>) -> Response {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut any = false;
-    let mut items = Vec::with_capacity(outcomes.len());
-    for o in outcomes {
-        items.push(match o {
-            Outcome::Appended(r) => {
-                any = true;
-                json!({
-                    "seq": r.entry.seq,
-                    "hash": r.entry.hash,
-                    "existing": r.existing,
-                    "entry": b64.encode(&r.entry_bytes),
-                    "inclusion_proof": r
-                        .proof
-                        .iter()
-                        .map(|h| with_hex(h, str::to_owned))
-                        .collect::<Vec<_>>(),
-                    "checkpoint": r.checkpoint.note,
-                })
-            }
-            Outcome::Refused(reason) => json!({
-                "refused": reason.plain(),
-                "rule": reason.rule().name(),
-            }),
-        });
+    let (status, body) = receipts_body(&outcomes);
+    let mut response = super::routes::json_response_text(body);
+    *response.status_mut() = status;
+    response
+}
+
+/// The status and the JSON text of [`receipts`]: `{"receipts": [...]}`,
+/// each item a receipt or a refusal (docs/SERVING.md). Written through
+/// typed items rather than a `serde_json::Value` tree, which cost a
+/// request thread about as much to build as to print, with the keys in
+/// the order a `Value` map prints them (sorted), so the bytes are those
+/// of the tree it replaced.
+fn receipts_body(outcomes: &[Outcome]) -> (StatusCode, String) {
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Item<'a> {
+        Appended {
+            checkpoint: &'a str,
+            entry: String,
+            existing: bool,
+            hash: &'a custody_format::event::EntryHash,
+            inclusion_proof: Vec<String>,
+            seq: u64,
+        },
+        Refused {
+            refused: String,
+            rule: &'static str,
+        },
     }
-    let status = if any {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        receipts: Vec<Item<'a>>,
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let items: Vec<Item<'_>> = outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Appended(r) => Item::Appended {
+                checkpoint: &r.checkpoint.note,
+                entry: b64.encode(&r.entry_bytes),
+                existing: r.existing,
+                hash: &r.entry.hash,
+                inclusion_proof: r.proof.iter().map(|h| with_hex(h, str::to_owned)).collect(),
+                seq: r.entry.seq,
+            },
+            Outcome::Refused(reason) => Item::Refused {
+                refused: reason.plain(),
+                rule: reason.rule().name(),
+            },
+        })
+        .collect();
+    let status = if items.iter().any(|i| matches!(i, Item::Appended { .. })) {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    (
-        status,
-        super::routes::json_response(json!({"receipts": items})),
-    )
-        .into_response()
+    let text = serde_json::to_string(&Body { receipts: items })
+        .expect("receipts serialise: strings, numbers and hex only");
+    (status, text)
 }
 
 #[cfg(test)]
@@ -562,5 +585,56 @@ mod tests {
             assert!(matches!(failed, Err(ParseSlot::Failed)), "{failed:?}");
             assert_eq!(slots.available_permits(), 1);
         });
+    }
+
+    /// The typed receipts print exactly what the `serde_json::Value` tree
+    /// they replaced printed (keys sorted, the same values), for a receipt
+    /// and a refusal, and the status follows whether any was registered.
+    #[test]
+    fn receipts_print_the_bytes_the_value_tree_printed() {
+        use custody_format::event::EntryHash;
+        use custody_ledger::committer::{Checkpointed, Receipt};
+        use custody_ledger::store::{Appended, Refusal};
+        let entry = Appended {
+            seq: 41,
+            hash: EntryHash([0xab; 32]),
+        };
+        let checkpoint = Arc::new(Checkpointed {
+            entry: Appended {
+                seq: 43,
+                hash: EntryHash([1; 32]),
+            },
+            size: 43,
+            note: "t\n43\nAAAA\n\n\u{2014} t sig\n".into(),
+        });
+        let receipt = || {
+            Outcome::Appended(Receipt {
+                entry,
+                existing: true,
+                entry_bytes: vec![0, 1, 2, 250],
+                proof: vec![[7; 32], [8; 32]],
+                checkpoint: checkpoint.clone(),
+            })
+        };
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let appended = json!({
+            "seq": 41,
+            "hash": EntryHash([0xab; 32]),
+            "existing": true,
+            "entry": b64.encode([0, 1, 2, 250]),
+            "inclusion_proof": [hex::encode([7; 32]), hex::encode([8; 32])],
+            "checkpoint": checkpoint.note,
+        });
+        let refused = json!({
+            "refused": Refusal::RevokesCommitter.plain(),
+            "rule": Refusal::RevokesCommitter.rule().name(),
+        });
+        let (status, text) =
+            receipts_body(&[receipt(), Outcome::Refused(Refusal::RevokesCommitter)]);
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(text, json!({"receipts": [appended, refused]}).to_string());
+        let (status, text) = receipts_body(&[Outcome::Refused(Refusal::RevokesCommitter)]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(text, json!({"receipts": [refused]}).to_string());
     }
 }
