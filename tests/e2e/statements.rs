@@ -817,17 +817,7 @@ fn prove_takes_a_registrars_checkpoint_only_while_it_holds_the_role() {
         .ok();
     env.run(&["prove", "--seq", "1", "--checkpoint", s(&by_registrar)])
         .ok();
-    env.run(&[
-        "key",
-        "revoke",
-        "--authority-key",
-        s(&env.authority),
-        "--public-key",
-        &public,
-        "--reason",
-        "the server was broken into",
-    ])
-    .ok();
+    env.revoke(&public, "the server was broken into").ok();
     // A later tree, its note re-signed by the revoked key.
     let by_authority = env.path("authority.cp");
     env.run(&[

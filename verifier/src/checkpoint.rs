@@ -287,12 +287,7 @@ pub fn check_extends<E>(
             ledger: chain.ledger_name.to_string(),
         }));
     }
-    let keys: Vec<[u8; 32]> = chain
-        .checkpoint_signers
-        .iter()
-        .filter(|p| p.at_size(cp.size))
-        .map(|p| p.key.0)
-        .collect();
+    let keys = crate::report::SignerPeriod::keys_at(chain.checkpoint_signers, cp.size);
     let signer = match cp.verify_by(&keys) {
         Ok(k) => k,
         Err(e) => {

@@ -226,6 +226,16 @@ impl SignerPeriod {
             .collect()
     }
 
+    /// The keys of `periods` that held their role after the first `size`
+    /// entries: those whose signature on a checkpoint of that size counts.
+    pub fn keys_at(periods: &[SignerPeriod], size: u64) -> Vec<[u8; 32]> {
+        periods
+            .iter()
+            .filter(|p| p.at_size(size))
+            .map(|p| p.key.0)
+            .collect()
+    }
+
     /// True if the key held the role after the first `size` entries: its
     /// grant is among them, its revocation is not.
     pub fn at_size(&self, size: u64) -> bool {

@@ -293,12 +293,8 @@ pub(crate) fn check_checkpoint_signature(
             ledger.name()
         )));
     }
-    let keys: Vec<[u8; 32]> =
-        custody_verifier::report::SignerPeriod::of_registry(ledger.registry())
-            .iter()
-            .filter(|p| p.at_size(cp.size))
-            .map(|p| p.key.0)
-            .collect();
+    use custody_verifier::report::SignerPeriod;
+    let keys = SignerPeriod::keys_at(&SignerPeriod::of_registry(ledger.registry()), cp.size);
     cp.verify_by(&keys).map_err(refused)
 }
 

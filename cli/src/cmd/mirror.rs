@@ -36,10 +36,10 @@
 use crate::exit::{env, refused, CmdResult, Failure};
 use crate::output::{print_json, Context};
 use custody_format::entry::SignedEntry;
-use custody_format::event::Role;
 use custody_format::registry::KeyRegistry;
 use custody_ledger::store::{ExtendError, Ledger};
 use custody_verifier::checkpoint::{self, Checkpoint};
+use custody_verifier::report::SignerPeriod;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -420,11 +420,9 @@ fn vouches(
             },
         });
     }
-    let keys: Vec<[u8; 32]> = registry
-        .keys()
-        .filter(|k| Role::CHECKPOINT_SIGNERS.iter().any(|r| k.may(*r)))
-        .map(|k| k.public_key.0)
-        .collect();
+    // The registry is as of `size`: the keys that held a signer's role
+    // then, as `verify --checkpoint` counts them.
+    let keys = SignerPeriod::keys_at(&SignerPeriod::of_registry(registry), size);
     cp.verify_by(&keys)
         .map(|_| ())
         .map_err(|_| NotVouched::Signature {

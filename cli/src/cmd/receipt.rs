@@ -15,7 +15,7 @@
 //! or edited downstream like any file: each line stands alone, and one
 //! that no longer holds is named by its line.
 
-use crate::exit::{env, refused, CmdResult};
+use crate::exit::{refused, CmdResult};
 use crate::output::{print_json, Context};
 use custody_format::statement::StatementId;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ use std::path::Path;
 pub(crate) const FORMAT: &str = "custody-receipt/1";
 
 /// The largest receipt file read (a receipt is a few KiB).
-const MAX_FILE: u64 = 256 << 20;
+const MAX_FILE: usize = 256 << 20;
 
 /// A receipt line: the server's receipt `r` for statement `id` of `ledger`.
 pub(crate) fn line(r: &Value, id: &StatementId, ledger: &str) -> Value {
@@ -69,7 +69,8 @@ fn check_line(text: &str, log_key: [u8; 32]) -> Result<Held, String> {
     let ledger = r["ledger"]
         .as_str()
         .ok_or("field \"ledger\": missing or not a string")?;
-    let c = crate::cmd::submit::check_receipt(&r, &id, ledger, log_key)?;
+    let c =
+        crate::cmd::submit::check_receipt(&r, &id, ledger, log_key).map_err(|e| e.to_string())?;
     Ok(Held {
         statement: id.to_string(),
         author: c.author.to_hex(),
@@ -84,11 +85,8 @@ fn check_line(text: &str, log_key: [u8; 32]) -> Result<Held, String> {
 pub(crate) fn verify(ctx: &Context, path: &Path, log_key: &str) -> CmdResult {
     let key = crate::pubkey::public_key_arg("--log-key", log_key)?.0;
     let shown = crate::escape::path(path);
-    let file = std::fs::File::open(path).map_err(|e| env(anyhow::anyhow!("{shown}: {e}")))?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE + 1), &mut bytes)
-        .map_err(|e| env(anyhow::anyhow!("{shown}: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE {
+    let bytes = crate::cmd::verify::read_limited(path, MAX_FILE)?;
+    if bytes.len() > MAX_FILE {
         return Err(refused(anyhow::anyhow!(
             "{shown} is over {} MiB: not a receipt file",
             MAX_FILE >> 20

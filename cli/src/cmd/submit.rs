@@ -153,7 +153,7 @@ fn report(
     keep: Option<&std::path::Path>,
 ) -> CmdResult {
     let mut answered = Vec::with_capacity(receipts.len());
-    let mut broken = Vec::new();
+    let mut broken: Vec<(usize, NotHeld)> = Vec::new();
     let mut kept = String::new();
     for (i, (r, (id, ledger))) in receipts.iter().zip(ids).enumerate() {
         if let Some(why) = r["refused"].as_str() {
@@ -173,14 +173,18 @@ fn report(
                     r["existing"].as_bool().unwrap_or(false),
                 ))
             }
-            Err(e) => broken.push(format!("line {}: {e}", i + 1)),
+            Err(e) => broken.push((i + 1, e)),
         }
     }
     if !broken.is_empty() {
         return Err(env(anyhow::anyhow!(
             "the server's receipt does not hold ({}); nothing is confirmed: count none of these statements as registered on this answer{}, send the file again later (a registered statement gets its entry back, checked anew) and tell the ledger's operator",
-            broken.join("; "),
-            if broken.iter().all(|b| b.contains("checkpoint signature")) {
+            broken
+                .iter()
+                .map(|(line, e)| format!("line {line}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            if broken.iter().all(|(_, e)| e.log_key) {
                 "; first check that --log-key is the server's registrar key (a checkpoint signed by another key is not taken)"
             } else {
                 ""
@@ -248,7 +252,7 @@ pub(crate) fn check_receipt(
     id: &StatementId,
     ledger: &str,
     log_key: [u8; 32],
-) -> Result<Checked, String> {
+) -> Result<Checked, NotHeld> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let bytes = b64
         .decode(r["entry"].as_str().ok_or("no entry")?)
@@ -272,10 +276,10 @@ pub(crate) fn check_receipt(
         .verify()
         .map_err(|e| format!("the statement's author signature does not verify: {e}"))?;
     if st.statement.body().ledger != ledger {
-        return Err(format!(
+        return Err(NotHeld::from(format!(
             "the statement was signed for the ledger {:?}, not {ledger:?}",
             crate::escape::terminal(&st.statement.body().ledger)
-        ));
+        )));
     }
     entry
         .verify_signature()
@@ -283,19 +287,21 @@ pub(crate) fn check_receipt(
     let note = r["checkpoint"].as_str().ok_or("no checkpoint")?;
     let cp = custody_verifier::checkpoint::parse(note).map_err(|e| format!("checkpoint: {e}"))?;
     if cp.origin != ledger {
-        return Err(format!(
+        return Err(NotHeld::from(format!(
             "the checkpoint is of the log {:?}, not of the ledger {ledger:?} the statement was signed for",
             crate::escape::terminal(&cp.origin)
-        ));
+        )));
     }
-    cp.verify_by(&[log_key])
-        .map_err(|e| format!("checkpoint signature: {e}"))?;
+    cp.verify_by(&[log_key]).map_err(|e| NotHeld {
+        why: format!("checkpoint signature: {e}"),
+        log_key: true,
+    })?;
     if entry.seq() >= cp.size {
-        return Err(format!(
+        return Err(NotHeld::from(format!(
             "the checkpoint (tree size {}) does not cover entry {}: it is older than the entry",
             cp.size,
             entry.seq()
-        ));
+        )));
     }
     let proof = r["inclusion_proof"]
         .as_array()
@@ -315,6 +321,37 @@ pub(crate) fn check_receipt(
         author: st.statement.author(),
         tree_size: cp.size,
     })
+}
+
+/// Why a receipt does not hold.
+#[derive(Debug)]
+pub(crate) struct NotHeld {
+    /// In words.
+    why: String,
+    /// Everything held but the checkpoint's signature by the log key
+    /// given: that key may be the wrong one.
+    log_key: bool,
+}
+
+impl std::fmt::Display for NotHeld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl From<String> for NotHeld {
+    fn from(why: String) -> NotHeld {
+        NotHeld {
+            why,
+            log_key: false,
+        }
+    }
+}
+
+impl From<&str> for NotHeld {
+    fn from(why: &str) -> NotHeld {
+        NotHeld::from(why.to_string())
+    }
 }
 
 /// What a receipt that holds says.

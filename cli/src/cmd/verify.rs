@@ -855,7 +855,6 @@ fn other_signatures(cp: &Checkpoint) -> usize {
     cp.signatures.iter().filter(|s| s.name != cp.origin).count()
 }
 
-/// Prints what a valid bundle proves; `witnessed`, what `--witness` found.
 /// The role that let a key sign a checkpoint, as a bundle's report says it.
 fn role_words(role: Option<Role>) -> &'static str {
     match role {
@@ -864,6 +863,7 @@ fn role_words(role: Option<Role>) -> &'static str {
     }
 }
 
+/// Prints what a valid bundle proves; `witnessed`, what `--witness` found.
 fn report_bundle(
     ctx: &Context,
     source: &str,
@@ -996,12 +996,12 @@ fn report_bundle(
 }
 
 /// Reads at most `limit` bytes of a file (one more, to tell a larger file).
-fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let mut out = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut out))
-        .map_err(|e| env(anyhow::anyhow!("{}: {e}", path.display())))?;
+        .map_err(|e| env(anyhow::anyhow!("{}: {e}", crate::escape::path(path))))?;
     Ok(out)
 }
 
