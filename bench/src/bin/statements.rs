@@ -13,7 +13,10 @@
 //! generator's one thread (`--thread-clients`: a thread and a blocking
 //! client each, which on two cores costs three times as much CPU per
 //! request as the server's own HTTP, and takes it from the server). The
-//! server's and the clients' CPU time are printed beside the rate;
+//! server's and the clients' CPU time are printed beside the rate, with
+//! how busy they kept the cores and the rate their CPU per statement
+//! would allow at full use (the ceiling a closed loop of clients falls
+//! short of by the time everything waits);
 //! `--http-floor` measures what HTTP alone costs, with a server that reads
 //! each body and answers 405.
 //! It prints the rate over the whole run and the latency of a request
@@ -367,6 +370,9 @@ fn over_http(args: &Args, dir: &Path, store: &Path, statements: Vec<Submitted>) 
             );
         }
     }
+    if let (Some(server), Some(clients)) = (server_cpu, clients_cpu) {
+        println!("{}", cores_line(server + clients, elapsed, n));
+    }
     if floor {
         return Ok(());
     }
@@ -541,6 +547,24 @@ fn thread_cpu_time(name: &str) -> Option<Duration> {
         }
     }
     None
+}
+
+/// How much of the machine's cores the server and the clients kept busy
+/// over the run, and the rate their CPU per statement would allow were the
+/// cores busy all the time: a rate short of that ceiling is time every
+/// thread spent waiting (for a commit's fsync, or for statements that a
+/// closed loop of clients has not sent yet), not CPU it lacked.
+fn cores_line(cpu: Duration, elapsed: Duration, n: usize) -> String {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let busy = cpu.as_secs_f64() / (elapsed.as_secs_f64() * cores as f64);
+    let per_statement = cpu.as_secs_f64() / n as f64;
+    format!(
+        "cores busy: {:.0} % of {cores} over the run (server and clients); at full use, \
+         {:.1} µs of CPU per statement allows {:.0} statements/s",
+        busy * 100.0,
+        per_statement * 1e6,
+        cores as f64 / per_statement
+    )
 }
 
 /// The CPU time (user and system) process `pid` has used so far, from
