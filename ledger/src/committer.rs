@@ -31,25 +31,29 @@
 //! map, the statuses, the receipts' proofs) needs only the store's state.
 //! So the committer runs on two threads: the *preparer* builds group N+1
 //! (`Ledger::append_group_pending`) while the *writer* commits group N
-//! (`backend::CommitHandle`). The preparer reads group N's rows pending
-//! over the store (`backend::Pending`), and its head and rules are
-//! already N's. What keeps the promise:
+//! (`backend::CommitHandle`). The preparer reads the rows of the groups
+//! under way pending over the store (`backend::Pending`), and its head and
+//! rules are already theirs. What keeps the promise:
 //!
 //! - a receipt is sent by the writer, after its group's commit is durable,
 //!   never before; groups are written and answered in the order they were
 //!   prepared, so a receipt that names an entry of an earlier group (a
 //!   statement sent again) is sent after that entry is on disk (the
-//!   preparer answers only refusals: a group prepared over a failed
-//!   commit, or any group once the writer is gone);
-//! - at most one commit is under way: the preparer hands N+1 to the writer
-//!   only once N's commit is done;
-//! - when N's commit fails, its jobs get the error; N+1, if it was prepared
-//!   over N before the failure was known, is refused whole (saying so),
-//!   and the ledger is put back as it was before N
-//!   (`Ledger::abandon_pending`): nothing of N or N+1 was written, and the
-//!   next group starts from what is on disk. (After an I/O error redb may
-//!   refuse every later commit too; each is then refused the same way, as
-//!   it was with one thread.)
+//!   preparer answers a group only once the writer is gone, with an
+//!   error);
+//! - at most two groups are handed to the writer and not yet answered for
+//!   (`UNDER_WAY`): N being written and N+1 waiting for it, while the
+//!   preparer prepares N+2 over both (each group a third of the events in
+//!   the committer, `Gatherer`); one commit at a time, in order;
+//! - when N's commit fails, its jobs get the error; every group prepared
+//!   over N before the failure was known (N+1, N+2) is refused whole
+//!   (saying so): each carries the preparer's *epoch*, which the preparer
+//!   bumps when it learns of a failure, and the writer refuses the groups
+//!   of a failed commit's epoch that come after it. The ledger is put back
+//!   as it was before N (`Ledger::abandon_pending`): nothing of N or of
+//!   the groups over it was written, and the next group starts from what
+//!   is on disk. (After an I/O error redb may refuse every later commit
+//!   too; each is then refused the same way, as it was with one thread.)
 //! - if the writer thread dies (a panic), nothing more is taken: the
 //!   committer stops, as [`Committer::stop`] then reports.
 
@@ -57,7 +61,11 @@ use crate::store::backend::{CommitHandle, Pending};
 use crate::store::LedgerState;
 use crate::store::{AppendError, Appended, GroupCommit, Ledger, Refusal, StoreError, Submission};
 use ed25519_dalek::SigningKey;
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{
+    sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError,
+};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -175,6 +183,8 @@ impl std::fmt::Debug for Job {
 /// The writer thread and its queue.
 pub struct Committer {
     sender: SyncSender<Job>,
+    /// Events queued and not yet gathered into a group.
+    waiting: Arc<AtomicUsize>,
     worker: JoinHandle<Ledger>,
 }
 
@@ -183,19 +193,32 @@ impl Committer {
     /// until [`Committer::stop`].
     pub fn start(ledger: Ledger, key: SigningKey, limits: Limits) -> Committer {
         let (sender, receiver) = sync_channel(limits.queue.max(1));
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let gatherer = Gatherer::new(limits, waiting.clone());
         let worker = std::thread::Builder::new()
             .name("custody-committer".into())
-            .spawn(move || run(ledger, key, limits, receiver))
+            .spawn(move || run(ledger, key, gatherer, receiver))
             .expect("spawning the committer thread");
-        Committer { sender, worker }
+        Committer {
+            sender,
+            waiting,
+            worker,
+        }
     }
 
     /// Queues `job`, or hands it back at once if the queue is full or the
     /// committer has stopped.
     pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
-        self.sender.try_send(job).map_err(|e| match e {
-            TrySendError::Full(job) => SubmitError::Busy(job),
-            TrySendError::Disconnected(job) => SubmitError::Stopped(job),
+        // Counted before it is queued, so that the count never falls short
+        // of what the queue holds.
+        let events = job.events.len();
+        self.waiting.fetch_add(events, Ordering::Relaxed);
+        self.sender.try_send(job).map_err(|e| {
+            take_away(&self.waiting, events);
+            match e {
+                TrySendError::Full(job) => SubmitError::Busy(job),
+                TrySendError::Disconnected(job) => SubmitError::Stopped(job),
+            }
         })
     }
 
@@ -209,87 +232,132 @@ impl Committer {
     }
 }
 
+/// Groups handed to the writer and not yet answered for, at most: one being
+/// written, one prepared and waiting for it (module documentation, "Two
+/// threads"). The preparer prepares a third meanwhile.
+const UNDER_WAY: usize = 2;
+
+/// What the writer did with a group, told to the preparer, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Written {
+    /// Committed, durably.
+    Done,
+    /// Its commit failed: nothing of it is on disk.
+    Failed,
+    /// Prepared over a commit that failed: refused, nothing of it written.
+    Refused,
+}
+
+/// A group handed to the writer, as the preparer remembers it until the
+/// writer says what became of it.
+struct UnderWay {
+    /// The ledger's state before the group: where a failure of its commit
+    /// puts the ledger back.
+    before: LedgerState,
+    /// It left writes pending over the store.
+    pending: bool,
+    /// Its events.
+    events: usize,
+}
+
 /// The preparer's thread: gather, prepare, hand to the writer (see the
 /// module's documentation), until every sender is gone.
-fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<Job>) -> Ledger {
+fn run(
+    mut ledger: Ledger,
+    key: SigningKey,
+    mut gatherer: Gatherer,
+    receiver: Receiver<Job>,
+) -> Ledger {
     // Group after group updates the person map: it is kept in memory
     // rather than read from its tables each time (`store::map`).
     ledger.keep_whole_map();
-    let mut gatherer = Gatherer::new(limits);
     let Some(handle) = ledger.commit_handle() else {
         // Not open to write: every commit fails, on this thread.
         while let Ok(first) = receiver.recv() {
-            let group = gatherer.gather(first, &receiver);
+            let group = gatherer.gather(first, &receiver, 0);
             commit(&mut ledger, &key, group);
         }
         return ledger;
     };
-    let (to_writer, groups) = sync_channel::<Prepared>(1);
-    let (done, written) = std::sync::mpsc::channel::<bool>();
+    let (to_writer, groups) = sync_channel::<Prepared>(UNDER_WAY - 1);
+    let (done, written) = std::sync::mpsc::channel::<Written>();
+    let dir = ledger.dir().to_path_buf();
     let writer = std::thread::Builder::new()
         .name("custody-writer".into())
         .spawn(move || {
-            for group in groups {
-                let (written, group) = group.write(&handle);
+            // The epoch of the last commit that failed: the groups of that
+            // epoch after it were prepared over it, before the preparer
+            // knew, and are refused.
+            let mut failed: Option<u64> = None;
+            for mut group in groups {
+                let (what, result) = if failed == Some(group.epoch) {
+                    group.refuse_after_failure(&dir);
+                    (Written::Refused, Ok(()))
+                } else {
+                    match group.write(&handle) {
+                        Ok(()) => (Written::Done, Ok(())),
+                        Err(e) => {
+                            failed = Some(group.epoch);
+                            (Written::Failed, Err(e))
+                        }
+                    }
+                };
                 // The preparer learns the outcome before the submitters
                 // do: a group submitted after a failure was answered is
                 // never prepared over the failed commit.
-                let told = done.send(written.is_ok());
-                group.answer(written);
+                let told = done.send(what);
+                group.answer(result);
                 if told.is_err() {
                     break;
                 }
             }
         })
         .expect("spawning the committer's writer thread");
-    // The ledger's state before the commit under way, and whether that
-    // commit left writes pending.
-    let mut under_way: Option<(LedgerState, bool)> = None;
+    let mut under_way: VecDeque<UnderWay> = VecDeque::with_capacity(UNDER_WAY);
+    // Bumped each time the preparer learns of a failed commit: the groups
+    // prepared from then on are prepared over what is on disk.
+    let mut epoch = 0u64;
     let writer_gone = |ledger: &Ledger| {
         StoreError::io(
             ledger.dir(),
             std::io::Error::other("the committer's writer thread stopped"),
         )
     };
-    while let Ok(first) = receiver.recv() {
-        let group = gatherer.gather(first, &receiver);
+    'groups: while let Ok(first) = receiver.recv() {
+        let in_flight = under_way.iter().map(|u| u.events).sum();
+        let group = gatherer.gather(first, &receiver, in_flight);
         // A commit that failed while this group gathered is known before
         // the group is prepared: it is not prepared over it.
-        if let Some((earlier, pending)) = under_way.take() {
+        loop {
             match written.try_recv() {
-                Ok(true) if pending => ledger.commit_done(),
-                Ok(true) => {}
-                Ok(false) => ledger.abandon_pending(earlier),
-                Err(std::sync::mpsc::TryRecvError::Empty) => under_way = Some((earlier, pending)),
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Ok(what) => settle(&mut ledger, &mut under_way, &mut epoch, what),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
                     answer_all(group, writer_gone(&ledger));
-                    break;
+                    break 'groups;
                 }
             }
         }
+        let events = group.iter().map(|j| j.events.len()).sum();
         let before = ledger.state();
         let mut prepared = prepare(&mut ledger, &key, group);
-        if let Some((earlier, pending)) = under_way.take() {
+        prepared.epoch = epoch;
+        // Prepared over a commit that then failed, it keeps its epoch and
+        // the writer refuses it.
+        while under_way.len() >= UNDER_WAY {
             match written.recv() {
-                Ok(true) => {
-                    if pending {
-                        ledger.commit_done();
-                    }
-                }
-                Ok(false) => {
-                    // Prepared over a commit that failed: refused whole.
-                    ledger.abandon_pending(earlier);
-                    prepared.refuse_after_failure(ledger.dir());
-                    prepared.answer(Ok(()));
-                    continue;
-                }
+                Ok(what) => settle(&mut ledger, &mut under_way, &mut epoch, what),
                 Err(_) => {
                     prepared.answer(Err(writer_gone(&ledger)));
-                    break;
+                    break 'groups;
                 }
             }
         }
-        under_way = Some((before, prepared.writes.is_some()));
+        under_way.push_back(UnderWay {
+            before,
+            pending: prepared.writes.is_some(),
+            events,
+        });
         if let Err(std::sync::mpsc::SendError(group)) = to_writer.send(prepared) {
             group.answer(Err(writer_gone(&ledger)));
             break;
@@ -299,17 +367,41 @@ fn run(mut ledger: Ledger, key: SigningKey, limits: Limits, receiver: Receiver<J
     // answered `Stopped` from here on).
     drop(receiver);
     drop(to_writer);
-    if let Some((earlier, pending)) = under_way {
+    while !under_way.is_empty() {
         match written.recv() {
-            Ok(true) if pending => ledger.commit_done(),
-            Ok(true) => {}
-            _ => ledger.abandon_pending(earlier),
+            Ok(what) => settle(&mut ledger, &mut under_way, &mut epoch, what),
+            Err(_) => {
+                // The writer is gone without a word for these groups.
+                if let Some(first) = under_way.pop_front() {
+                    ledger.abandon_pending(first.before);
+                }
+                under_way.clear();
+            }
         }
     }
     if let Err(panic) = writer.join() {
         std::panic::resume_unwind(panic);
     }
     ledger
+}
+
+/// Takes the writer's word for the oldest group under way: its pending
+/// writes are now the store's, or, if its commit failed, the ledger is put
+/// back as it was before it (forgetting the groups prepared over it too,
+/// which the writer refuses) and the next groups are prepared in a new
+/// epoch.
+fn settle(ledger: &mut Ledger, under_way: &mut VecDeque<UnderWay>, epoch: &mut u64, what: Written) {
+    let Some(group) = under_way.pop_front() else {
+        return;
+    };
+    match what {
+        Written::Done if group.pending => ledger.commit_done(),
+        Written::Done | Written::Refused => {}
+        Written::Failed => {
+            ledger.abandon_pending(group.before);
+            *epoch += 1;
+        }
+    }
 }
 
 /// Answers every job of `group` with `error`.
@@ -322,20 +414,20 @@ fn answer_all(group: Vec<Job>, error: StoreError) {
 /// once it is written.
 struct Prepared {
     writes: Option<Arc<Pending>>,
+    /// The preparer's epoch when it prepared the group (`run`).
+    epoch: u64,
     replies: Vec<Reply>,
     counts: Vec<usize>,
     outcomes: Result<Vec<Outcome>, JobError>,
 }
 
 impl Prepared {
-    /// Commits the group's writes durably; the outcome, and the group to
-    /// answer with it.
-    fn write(mut self, handle: &CommitHandle) -> (Result<(), StoreError>, Prepared) {
-        let written = match self.writes.take() {
+    /// Commits the group's writes durably.
+    fn write(&mut self, handle: &CommitHandle) -> Result<(), StoreError> {
+        match self.writes.take() {
             Some(w) => handle.commit(&w),
             None => Ok(()),
-        };
-        (written, self)
+        }
     }
 
     /// Answers each job: its outcomes if `written` is Ok, else the error.
@@ -370,6 +462,7 @@ fn prepare(ledger: &mut Ledger, key: &SigningKey, group: Vec<Job>) -> Prepared {
         .and_then(|done| receipts(ledger, done).map_err(|e| Arc::new(AppendError::Store(e))));
     Prepared {
         writes,
+        epoch: 0,
         replies,
         counts,
         outcomes,
@@ -416,27 +509,69 @@ fn answer(replies: Vec<Reply>, counts: Vec<usize>, outcomes: Result<Vec<Outcome>
 /// coming, and each of its statements would wait the whole linger. So a
 /// group is gathered without waiting when the group before it was one job
 /// alone; as soon as two jobs meet in a group, the next ones linger again.
+///
+/// A group takes a third of the events in the committer ([`share`]), not
+/// everything queued: with one group being written and one waiting for the
+/// writer, the third is prepared meanwhile, so that no stage waits for a
+/// group that holds every submitter. Submitters who each wait for their
+/// answer before they send again (a closed loop: 256 clients) otherwise
+/// move in two waves of half their number, and while the writer syncs one
+/// wave and the other waits for it, nothing is left to prepare or check:
+/// measured, the cores stood idle ~24 % of a run, and a third each gained
+/// 5–10 % (docs/BENCHMARKS.md, session 17).
 struct Gatherer {
     limits: Limits,
+    /// Events queued and not yet gathered (counted by `Committer::submit`).
+    waiting: Arc<AtomicUsize>,
     /// The last group was one job: its submitter was alone.
     alone: bool,
 }
 
+/// A group takes at least this many events when they are there, however
+/// few the committer holds: below it, a commit's fixed costs (two fsyncs,
+/// a seal, a checkpoint) weigh on each statement more than waiting does.
+const SHARE_FLOOR: usize = 64;
+
+/// The events a group may take: a third of those in the committer (the
+/// `waiting` and those `under_way`), at least [`SHARE_FLOOR`], at most
+/// `max_events`.
+fn share(max_events: usize, waiting: usize, under_way: usize) -> usize {
+    ((waiting + under_way) / (UNDER_WAY + 1))
+        .max(SHARE_FLOOR)
+        .min(max_events)
+}
+
+/// Takes `n` from `count`, never below zero.
+fn take_away(count: &AtomicUsize, n: usize) {
+    let _ = count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+        Some(c.saturating_sub(n))
+    });
+}
+
 impl Gatherer {
-    fn new(limits: Limits) -> Gatherer {
+    fn new(limits: Limits, waiting: Arc<AtomicUsize>) -> Gatherer {
         Gatherer {
             limits,
+            waiting,
             alone: true,
         }
     }
 
-    fn gather(&mut self, first: Job, receiver: &Receiver<Job>) -> Vec<Job> {
+    /// The next group, from `first` on, given the events of the groups
+    /// `under_way`.
+    fn gather(&mut self, first: Job, receiver: &Receiver<Job>, under_way: usize) -> Vec<Job> {
         let linger = if self.alone {
             Duration::ZERO
         } else {
             self.limits.linger
         };
-        let group = gather(first, receiver, self.limits.max_events, linger);
+        let max_events = share(
+            self.limits.max_events,
+            self.waiting.load(Ordering::Relaxed),
+            under_way,
+        );
+        let group = gather(first, receiver, max_events, linger);
+        take_away(&self.waiting, group.iter().map(|j| j.events.len()).sum());
         self.alone = group.len() == 1;
         group
     }
@@ -568,6 +703,42 @@ mod tests {
         assert!(committer.stop().whole_map_held());
     }
 
+    /// A group takes a third of the events in the committer (those queued
+    /// and those of the groups under way), at least the floor when that
+    /// many are there, and every job counted in is counted out.
+    #[test]
+    fn a_group_takes_a_third_of_the_events_in_the_committer() {
+        let limits = Limits {
+            max_events: 4096,
+            linger: Duration::ZERO,
+            queue: 1024,
+        };
+        let (sender, receiver) = sync_channel::<Job>(1024);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let mut gatherer = Gatherer::new(limits, waiting.clone());
+        for i in 0..300 {
+            waiting.fetch_add(1, Ordering::Relaxed);
+            sender.send(job(&format!("P-{i}"))).unwrap();
+        }
+        let mut next = |under_way: usize| {
+            let first = receiver.recv().unwrap();
+            gatherer.gather(first, &receiver, under_way).len()
+        };
+        assert_eq!(next(0), 100, "a third of 300 queued");
+        assert_eq!(waiting.load(Ordering::Relaxed), 200);
+        assert_eq!(next(250), 150, "a third of 200 queued and 250 under way");
+        assert_eq!(next(0), 50, "all that is left, under the floor");
+        assert_eq!(waiting.load(Ordering::Relaxed), 0);
+        for i in 0..90 {
+            waiting.fetch_add(1, Ordering::Relaxed);
+            sender.send(job(&format!("Q-{i}"))).unwrap();
+        }
+        assert_eq!(next(0), SHARE_FLOOR, "a third of 90 is under the floor");
+        assert_eq!(next(0), 90 - SHARE_FLOOR);
+        assert_eq!(waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(share(10, 3000, 0), 10, "never past max_events");
+    }
+
     /// A submitter alone is not made to wait the linger (here ten minutes:
     /// a gather that waited it would not answer within the minute the test
     /// allows); once two jobs met in a group, the next group lingers again
@@ -585,10 +756,10 @@ mod tests {
         let (go, gate) = std::sync::mpsc::channel::<()>();
         let (groups, gathered) = std::sync::mpsc::channel::<Vec<String>>();
         let gathering = std::thread::spawn(move || {
-            let mut gatherer = Gatherer::new(limits);
+            let mut gatherer = Gatherer::new(limits, Arc::default());
             while gate.recv().is_ok() {
                 let Ok(first) = receiver.recv() else { break };
-                let group = gatherer.gather(first, &receiver);
+                let group = gatherer.gather(first, &receiver, 0);
                 if groups.send(people(&group)).is_err() {
                     break;
                 }

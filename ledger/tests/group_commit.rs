@@ -265,11 +265,13 @@ fn an_event_that_revokes_the_committers_key_costs_the_others_nothing() {
     assert!(done.outcomes[0].is_ok(), "{:?}", done.outcomes[0]);
 }
 
-/// The committer prepares a group while the one before it is being
-/// written (module `committer`, "Two threads"). When that write fails,
-/// its submitters get the error, the group prepared over it meanwhile is
-/// refused whole (it named entries that will never exist), nothing of
-/// either is in the store; a group submitted once the failure was answered
+/// The committer prepares groups while the one before them is being
+/// written (module `committer`, "Two threads"): one waits for the writer
+/// and a third is prepared. When that write fails, its submitters get the
+/// error, each group prepared over it meanwhile (here two: one handed to
+/// the writer before the failure was known, one prepared before it was)
+/// is refused whole (they named entries that will never exist), nothing of
+/// them is in the store; a group submitted once the failure was answered
 /// is not refused for it, and lands where the chain really ends, with a
 /// receipt that holds; the store's derived rows match the chain.
 #[cfg(debug_assertions)]
@@ -304,16 +306,20 @@ fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
     let failing = send("P-failed");
     std::thread::sleep(Duration::from_millis(100));
     let over = send("P-over");
+    std::thread::sleep(Duration::from_millis(100));
+    let over_too = send("P-over-too");
     let failed = failing.recv().unwrap().expect_err("its commit fails");
     assert!(
         failed.to_string().contains("the tests asked for"),
         "{failed}"
     );
-    let over = over
-        .recv()
-        .unwrap()
-        .expect_err("prepared over a failed commit");
-    assert!(over.to_string().contains("prepared over it"), "{over}");
+    for over in [over, over_too] {
+        let over = over
+            .recv()
+            .unwrap()
+            .expect_err("prepared over a failed commit");
+        assert!(over.to_string().contains("prepared over it"), "{over}");
+    }
     // Sent once the failure was answered: the committer knew of it first.
     let next = send("P-next")
         .recv()
@@ -350,7 +356,7 @@ fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
         assert!(
             !matches!(
                 person.as_deref(),
-                Some("P-failed" | "P-over" | "P-failed-alone")
+                Some("P-failed" | "P-over" | "P-over-too" | "P-failed-alone")
             ),
             "seq {seq} holds {person:?}"
         );
