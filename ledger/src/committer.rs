@@ -7,9 +7,10 @@
 //! clients it had. The [`Committer`] owns the writable [`Ledger`] on its
 //! own threads (below); submitters hand it [`Job`]s through a bounded
 //! queue and are answered through their own callback once the commit that
-//! holds their events is on disk. It takes a job, then every job already
-//! queued (up to [`Limits::max_events`] events, waiting at most
-//! [`Limits::linger`] for more), and commits them as one group (as
+//! holds their events is on disk. It takes a job, then the jobs queued
+//! behind it, up to a third of the events it holds (at least 64, at most
+//! [`Limits::max_events`]; `Gatherer`), waiting at most [`Limits::linger`]
+//! for more, and commits them as one group (as
 //! [`Ledger::append_group`] does: each event accepted or refused on its
 //! own, a seal and a checkpoint after them). While it commits, the next
 //! group gathers in the queue, so the group size grows with the load and
@@ -398,6 +399,14 @@ fn settle(ledger: &mut Ledger, under_way: &mut VecDeque<UnderWay>, epoch: &mut u
         Written::Done if group.pending => ledger.commit_done(),
         Written::Done | Written::Refused => {}
         Written::Failed => {
+            // The groups after it were prepared over it: the writer
+            // refuses them, and what they left pending is forgotten here.
+            // Each is put back to what is on disk, so that nothing later
+            // restores a head the failed commit never wrote.
+            for later in under_way.iter_mut() {
+                later.before = group.before.clone();
+                later.pending = false;
+            }
             ledger.abandon_pending(group.before);
             *epoch += 1;
         }
