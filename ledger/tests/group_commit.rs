@@ -29,6 +29,20 @@ fn ledger(dir: &std::path::Path) -> Ledger {
     l
 }
 
+/// A committer over a fresh ledger in `dir` that commits each job as a
+/// group of its own, at once (the failure tests line groups up one by
+/// one), and the store's directory (for `fail_next_commit`).
+fn one_job_a_group(dir: &std::path::Path, queue: usize) -> (Committer, std::path::PathBuf) {
+    let l = ledger(dir);
+    let store = l.dir().to_path_buf();
+    let limits = Limits {
+        max_events: 1,
+        linger: Duration::ZERO,
+        queue,
+    };
+    (Committer::start(l, authority(), limits), store)
+}
+
 /// The proof of `seq` with `hash` against the note, checked as a
 /// prosecutor would: the note's signature by the authority, the leaf from
 /// the stored bytes, RFC 9162 inclusion.
@@ -278,24 +292,8 @@ fn an_event_that_revokes_the_committers_key_costs_the_others_nothing() {
 #[test]
 fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
     let dir = tempfile::tempdir().unwrap();
-    let l = ledger(dir.path());
-    let store = l.dir().to_path_buf();
-    let limits = Limits {
-        max_events: 1,
-        linger: Duration::ZERO,
-        queue: 16,
-    };
-    let committer = Committer::start(l, authority(), limits);
-    type Answer = mpsc::Receiver<Result<Vec<Outcome>, custody_ledger::committer::JobError>>;
-    let send = |person: &str| -> Answer {
-        let (tx, rx) = mpsc::channel();
-        let job = Job {
-            events: group(vec![capture(person)]),
-            reply: Box::new(move |r| tx.send(r).unwrap()),
-        };
-        committer.submit(job).unwrap();
-        rx
-    };
+    let (committer, store) = one_job_a_group(dir.path(), 16);
+    let send = |person: &str| submit_job(&committer, group(vec![capture(person)]));
     let first = send("P-first")
         .recv()
         .unwrap()
@@ -377,40 +375,10 @@ fn a_failed_commit_takes_nothing_with_it_but_the_group_prepared_over_it() {
 #[cfg(debug_assertions)]
 #[test]
 fn a_statement_whose_commit_failed_is_appended_when_sent_again() {
-    use custody_format::statement::{Nonce, SignedStatement, StatementBody};
-    use custody_ledger::store::Submitted;
     let dir = tempfile::tempdir().unwrap();
-    let l = ledger(dir.path());
-    let store = l.dir().to_path_buf();
-    let limits = Limits {
-        max_events: 1,
-        linger: Duration::ZERO,
-        queue: 16,
-    };
-    let committer = Committer::start(l, authority(), limits);
-    let mut event = capture("P-stated");
-    let disclosures = custody_ledger::input::commit_fresh(&mut event).unwrap();
-    let body = StatementBody {
-        version: 1,
-        ledger: "props".into(),
-        author: custody_ledger::keyfile::public_key_of(&investigator()),
-        signed_at: custody_format::time::Timestamp(1_700_000_000_000_000),
-        nonce: Nonce([5; 16]),
-        event: Box::new(event),
-    };
-    let statement = SignedStatement::sign(body, &investigator()).unwrap();
-    let send = || {
-        let (tx, rx) = mpsc::channel();
-        let job = Job {
-            events: vec![Submission::Statement(Submitted::new(
-                statement.clone(),
-                disclosures.clone(),
-            ))],
-            reply: Box::new(move |r| tx.send(r).unwrap()),
-        };
-        committer.submit(job).unwrap();
-        rx.recv().unwrap()
-    };
+    let (committer, store) = one_job_a_group(dir.path(), 16);
+    let stated = statement("P-stated", 5);
+    let send = || submit_job(&committer, vec![stated.clone()]).recv().unwrap();
     custody_ledger::committer::fail_next_commit(&store);
     send().expect_err("its commit fails");
     let again = send().expect("sent again, it commits");
@@ -494,12 +462,7 @@ fn check_store(dir: &std::path::Path, l: Ledger, answers: &[Vec<Outcome>]) {
 #[test]
 fn a_group_without_writes_leaves_the_next_groups_pending_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let limits = Limits {
-        max_events: 1,
-        linger: Duration::ZERO,
-        queue: 64,
-    };
-    let committer = Committer::start(ledger(dir.path()), authority(), limits);
+    let (committer, _) = one_job_a_group(dir.path(), 64);
     let again = statement("P-again", 1);
     submit_job(&committer, vec![again.clone()])
         .recv()
@@ -536,14 +499,7 @@ fn a_group_without_writes_leaves_the_next_groups_pending_writes() {
 #[test]
 fn failures_at_every_position_of_the_log_merges_leave_the_store_clean() {
     let dir = tempfile::tempdir().unwrap();
-    let l = ledger(dir.path());
-    let store = l.dir().to_path_buf();
-    let limits = Limits {
-        max_events: 1,
-        linger: Duration::ZERO,
-        queue: 16,
-    };
-    let committer = Committer::start(l, authority(), limits);
+    let (committer, store) = one_job_a_group(dir.path(), 16);
     let mut answers = Vec::new();
     for round in 0..17u8 {
         let landed = statement(&format!("P-landed-{round}"), round);
