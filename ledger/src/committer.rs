@@ -275,7 +275,7 @@ fn run(
     let Some(handle) = ledger.commit_handle() else {
         // Not open to write: every commit fails, on this thread.
         while let Ok(first) = receiver.recv() {
-            let group = gatherer.gather(first, &receiver, 0);
+            let (group, _) = gatherer.gather(first, &receiver, 0);
             commit(&mut ledger, &key, group);
         }
         return ledger;
@@ -326,7 +326,7 @@ fn run(
     };
     'groups: while let Ok(first) = receiver.recv() {
         let in_flight = under_way.iter().map(|u| u.events).sum();
-        let group = gatherer.gather(first, &receiver, in_flight);
+        let (group, events) = gatherer.gather(first, &receiver, in_flight);
         // A commit that failed while this group gathered is known before
         // the group is prepared: it is not prepared over it.
         loop {
@@ -339,7 +339,6 @@ fn run(
                 }
             }
         }
-        let events = group.iter().map(|j| j.events.len()).sum();
         let before = ledger.state();
         let mut prepared = prepare(&mut ledger, &key, group);
         prepared.epoch = epoch;
@@ -567,8 +566,13 @@ impl Gatherer {
     }
 
     /// The next group, from `first` on, given the events of the groups
-    /// `under_way`.
-    fn gather(&mut self, first: Job, receiver: &Receiver<Job>, under_way: usize) -> Vec<Job> {
+    /// `under_way`, and its number of events.
+    fn gather(
+        &mut self,
+        first: Job,
+        receiver: &Receiver<Job>,
+        under_way: usize,
+    ) -> (Vec<Job>, usize) {
         let linger = if self.alone {
             Duration::ZERO
         } else {
@@ -579,16 +583,21 @@ impl Gatherer {
             self.waiting.load(Ordering::Relaxed),
             under_way,
         );
-        let group = gather(first, receiver, max_events, linger);
-        take_away(&self.waiting, group.iter().map(|j| j.events.len()).sum());
+        let (group, events) = gather(first, receiver, max_events, linger);
+        take_away(&self.waiting, events);
         self.alone = group.len() == 1;
-        group
+        (group, events)
     }
 }
 
 /// The first job and whatever else arrives within `linger`, up to
-/// `max_events` events.
-fn gather(first: Job, receiver: &Receiver<Job>, max_events: usize, linger: Duration) -> Vec<Job> {
+/// `max_events` events; and their number of events.
+fn gather(
+    first: Job,
+    receiver: &Receiver<Job>,
+    max_events: usize,
+    linger: Duration,
+) -> (Vec<Job>, usize) {
     let deadline = Instant::now() + linger;
     let mut events = first.events.len();
     let mut group = vec![first];
@@ -609,7 +618,7 @@ fn gather(first: Job, receiver: &Receiver<Job>, max_events: usize, linger: Durat
         events += next.events.len();
         group.push(next);
     }
-    group
+    (group, events)
 }
 
 /// Commits one group on this thread and answers each of its jobs.
@@ -731,7 +740,7 @@ mod tests {
         }
         let mut next = |under_way: usize| {
             let first = receiver.recv().unwrap();
-            gatherer.gather(first, &receiver, under_way).len()
+            gatherer.gather(first, &receiver, under_way).1
         };
         assert_eq!(next(0), 100, "a third of 300 queued");
         assert_eq!(waiting.load(Ordering::Relaxed), 200);
@@ -768,7 +777,7 @@ mod tests {
             let mut gatherer = Gatherer::new(limits, Arc::default());
             while gate.recv().is_ok() {
                 let Ok(first) = receiver.recv() else { break };
-                let group = gatherer.gather(first, &receiver, 0);
+                let (group, _) = gatherer.gather(first, &receiver, 0);
                 if groups.send(people(&group)).is_err() {
                     break;
                 }
