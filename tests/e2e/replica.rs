@@ -546,10 +546,15 @@ fn a_first_mirror_is_held_to_a_checkpoint_witnesses_cosigned() {
             s(&other),
         ])
         .ok();
+    // A source with a checkpoint and no tiles: refused before any entry
+    // is asked for, or the missing tiles would be the error.
     let never = env.path("never");
+    let bare = env.path("bare-cosigned");
+    std::fs::create_dir(&bare).unwrap();
+    std::fs::copy(w.cosigned.join("checkpoint"), bare.join("checkpoint")).unwrap();
     mirror_with(
         env,
-        &w.cosigned,
+        &bare,
         &never,
         &["--checkpoint", s(&w.note), "--witness", w9.trim()],
     )
@@ -614,6 +619,14 @@ fn a_mirror_catching_up_is_held_to_a_checkpoint_witnesses_cosigned() {
         "{out}"
     );
     custody_on(&replica, &["verify", "--checkpoint", s(&note2)], None).ok();
+    let witnessed =
+        || std::fs::read_to_string(replica.join("mirror-witnessed-checkpoint")).unwrap();
+    let note2_text = std::fs::read_to_string(&note2).unwrap();
+    assert_eq!(witnessed(), note2_text);
+    // Held to an older witnessed note, the replica keeps the larger
+    // witnessed tree it already holds.
+    mirror_with(env, &w.plain, &replica, &w.held(&w.note)).ok();
+    assert_eq!(witnessed(), note2_text);
 
     let after = snapshot(&replica);
     assert_ne!(after, before);

@@ -441,6 +441,8 @@ fn submit_counts_no_receipt_that_does_not_hold() {
         None,
     );
     assert!(run.stdout.is_empty(), "printed {:?}", run.stdout);
+    // A proof that does not hold is not a matter of the key: no hint at it.
+    assert!(!run.stderr.contains("--log-key"), "{}", run.stderr);
     run.fails(2, &["line 2: inclusion proof", "nothing is confirmed"]);
     // Unaltered, both are taken.
     let answer_both = serde_json::json!({

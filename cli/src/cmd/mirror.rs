@@ -372,19 +372,19 @@ fn decode_and_verify(raw: Vec<Vec<u8>>, first_seq: u64) -> Result<Vec<SignedEntr
 /// Why the checkpoint was not accepted for the tree the entries make.
 #[derive(Debug, thiserror::Error)]
 enum NotVouched {
-    #[error("the source's checkpoint states root {stated} for {size} entries, but its entries make root {computed}: the source serves entries its checkpoint does not vouch for (a fork, or altered tiles)")]
+    #[error("the source's checkpoint states root {stated} for {size} entries, but its entries make root {computed}: the source serves entries its checkpoint does not vouch for (a fork, or altered tiles). Do not rely on this source: keep its checkpoint and the note given, and tell the ledger's operator and its witnesses.")]
     Root {
         size: u64,
         stated: String,
         computed: String,
     },
-    #[error("--checkpoint states root {stated} for {size} entries, but the source's first {size} entries make root {computed}: the source serves a history other than the one the checkpoint given vouches for (a fork of the witnessed history)")]
+    #[error("--checkpoint states root {stated} for {size} entries, but the source's first {size} entries make root {computed}: the source serves a history other than the one the checkpoint given vouches for (a fork of the witnessed history). Do not rely on this source: keep its checkpoint and the note given, and tell the ledger's operator and its witnesses.")]
     GivenRoot {
         size: u64,
         stated: String,
         computed: String,
     },
-    #[error("{which} is not signed by a key that holds the authority or registrar role after its {size} entries")]
+    #[error("{which} is not signed by a key that holds the authority or registrar role after its {size} entries: the ledger's own key did not vouch for it. Do not rely on it; check that the source and --checkpoint are of the ledger you audit, and tell its operator")]
     Signature { which: &'static str, size: u64 },
 }
 
@@ -534,8 +534,12 @@ pub(crate) fn run(ctx: &Context, args: MirrorArgs) -> CmdResult {
         (Some(_), Some(held)) => Some((held, held_note.as_str())),
         (Some(_), None) => Some((&cp, note.as_str())),
     };
-    if let Some((_, text)) = witnessed {
-        keep_note(&store, MIRROR_WITNESSED, text)?;
+    if let Some((w, text)) = witnessed {
+        // A run held to an older witnessed note (`--checkpoint`) keeps the
+        // larger tree witnessed before: the replica still holds it.
+        if witnessed_size(&store).is_none_or(|kept| kept <= w.size) {
+            keep_note(&store, MIRROR_WITNESSED, text)?;
+        }
     }
     let witnessed = witnessed.map(|(w, _)| w);
     report(ctx, &source, (before, size), &cp, held.as_ref(), witnessed);
@@ -548,6 +552,13 @@ const MIRROR_CHECKPOINT: &str = "mirror-checkpoint";
 /// The file in a replica that keeps the last checkpoint it was held to
 /// whose cosignatures `--witness` required.
 const MIRROR_WITNESSED: &str = "mirror-witnessed-checkpoint";
+
+/// The size the replica's kept witnessed note states, if it has one that
+/// parses.
+fn witnessed_size(store: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(store.join(MIRROR_WITNESSED)).ok()?;
+    checkpoint::parse(&text).ok().map(|cp| cp.size)
+}
 
 /// Writes `text` to `name` in `store`: beside it, fsynced, then renamed
 /// over the last.
@@ -573,7 +584,7 @@ fn held_within(held: &Checkpoint, cp: &Checkpoint) -> Result<(), Failure> {
     }
     if held.size == cp.size && held.root != cp.root {
         return Err(refused(anyhow::anyhow!(
-            "the source's checkpoint and --checkpoint state two roots for the same {} entries ({} and {}): one of them is of a fork; nothing was written",
+            "the source's checkpoint and --checkpoint state two roots for the same {} entries ({} and {}): one of them is of a fork; nothing was written. Keep both notes and tell the ledger's operator and its witnesses",
             cp.size,
             hex::encode(cp.root),
             hex::encode(held.root)
@@ -581,7 +592,7 @@ fn held_within(held: &Checkpoint, cp: &Checkpoint) -> Result<(), Failure> {
     }
     if held.size > cp.size {
         return Err(refused(anyhow::anyhow!(
-            "the source's checkpoint states {} entries, fewer than the {} of --checkpoint: the source is behind the checkpoint given (or rolled back); nothing was written",
+            "the source's checkpoint states {} entries, fewer than the {} of --checkpoint: the source is behind the checkpoint given (or rolled back); nothing was written. Try again later, or mirror from another source",
             cp.size,
             held.size
         )));
@@ -597,7 +608,7 @@ fn contains(ledger: &Ledger, held: &Checkpoint, whose: &str, tail: &str) -> CmdR
     let root = ledger.merkle_root(held.size)?;
     if root != held.root {
         return Err(refused(anyhow::anyhow!(
-            "{whose} first {} entries make root {}, but --checkpoint states root {} for them: {whose} history is not the one the checkpoint given vouches for (a fork); {tail}",
+            "{whose} first {} entries make root {}, but --checkpoint states root {} for them: {whose} history is not the one the checkpoint given vouches for (a fork); {tail}. Do not rely on this source: keep its checkpoint and the note given, and tell the ledger's operator and its witnesses",
             held.size,
             hex::encode(root),
             hex::encode(held.root),
@@ -607,7 +618,7 @@ fn contains(ledger: &Ledger, held: &Checkpoint, whose: &str, tail: &str) -> CmdR
         .map(|_| ())
         .map_err(|f| {
             f.context(format!(
-                "--checkpoint is not signed by a key that held the authority or registrar role at its {} entries; {tail}",
+                "--checkpoint is not signed by a key that held the authority or registrar role at its {} entries; {tail}. Check that it is a checkpoint of the ledger you audit, and tell its operator",
                 held.size
             ))
         })
