@@ -68,7 +68,9 @@ pub(crate) struct MirrorArgs {
     /// source (for example cosigned by witnesses: `custody checkpoint
     /// --witness`, or from a witness's operator): the replica must contain
     /// its tree (its first entries make its root), or nothing is written.
-    /// The source's checkpoint must be at least as large.
+    /// The source's checkpoint must be at least as large. A replica
+    /// catching up past it takes the note's entries first: if the rest
+    /// then fails, it keeps those (verified) and exits 1 saying so.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
     /// A witness's verifier key (`<name>+<key id>+<key>`, as `custody
@@ -76,7 +78,9 @@ pub(crate) struct MirrorArgs {
     /// held to (--checkpoint's, else the source's) must carry valid
     /// cosignatures by --quorum of the listed witnesses, checked before
     /// any entry is fetched. What closes a first run to a source that
-    /// forked the ledger with a stolen registrar key (docs/ARCHITECTURE.md).
+    /// forked the ledger with a stolen registrar key (docs/ARCHITECTURE.md),
+    /// up to the witnessed tree: entries past it rest on the source's own
+    /// checkpoint, and the report says how many.
     #[arg(long, value_name = "VKEY")]
     witness: Vec<String>,
     /// With --witness: how many of the listed witnesses must have cosigned

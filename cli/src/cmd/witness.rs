@@ -56,8 +56,8 @@ pub(crate) struct WitnessArgs {
 #[derive(Subcommand)]
 enum WitnessCommand {
     /// Print the witness's verifier key (`<name>+<key id>+<base64>`, the
-    /// cosignature type 0x04), for `custody checkpoint --witness` and
-    /// `custody verify --witness`.
+    /// cosignature type 0x04), for `custody checkpoint --witness`,
+    /// `custody verify --witness` and `custody mirror --witness`.
     Key(KeyArgs),
 }
 
